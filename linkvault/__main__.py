@@ -1,0 +1,3 @@
+from linkvault.cli import main
+
+main()

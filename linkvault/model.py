@@ -1,0 +1,163 @@
+"""Typed records passed between the pipeline's stages.
+
+Nothing here imports the rest of the package, so every stage can depend on it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+def label_number(label: str) -> int | None:
+    """The footnote's number when its label is numeric ("7" → 7), else None."""
+    return int(label) if label.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One marker in the body text that points at a footnote."""
+
+    label: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of the footnote list, as written in the report."""
+
+    label: str
+    line: int
+    text: str
+    urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """A footnote label seen from both sides: its entry (if any) and where it is cited."""
+
+    label: str
+    line: int | None
+    text: str
+    urls: tuple[str, ...]
+    cited_at: tuple[int, ...]
+
+    @property
+    def number(self) -> int | str:
+        n = label_number(self.label)
+        return self.label if n is None else n
+
+    @property
+    def has_entry(self) -> bool:
+        return self.line is not None
+
+
+@dataclass
+class Report:
+    """A parsed report: every citation marker and every footnote-list entry, in document order."""
+
+    path: str
+    format: str
+    citations: list[Citation] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def footnotes(self) -> list[Footnote]:
+        """One footnote per label, in numeric order (word labels after numbers, by first appearance)."""
+        cited: dict[str, list[int]] = {}
+        for c in self.citations:
+            cited.setdefault(c.label, []).append(c.line)
+        first_entry: dict[str, Entry] = {}
+        for e in self.entries:
+            first_entry.setdefault(e.label, e)
+        order: list[str] = []
+        for label in [c.label for c in self.citations] + [e.label for e in self.entries]:
+            if label not in order:
+                order.append(label)
+        order.sort(key=_label_sort_key(order))
+        notes = []
+        for label in order:
+            entry = first_entry.get(label)
+            notes.append(
+                Footnote(
+                    label=label,
+                    line=entry.line if entry else None,
+                    text=entry.text if entry else "",
+                    urls=entry.urls if entry else (),
+                    cited_at=tuple(sorted(set(cited.get(label, ())))),
+                )
+            )
+        return notes
+
+
+def _label_sort_key(order: list[str]):
+    position = {label: i for i, label in enumerate(order)}
+
+    def key(label: str) -> tuple[int, int]:
+        n = label_number(label)
+        return (0, n) if n is not None else (1, position[label])
+
+    return key
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something an editor should look at, tied to a footnote and a line of the input."""
+
+    kind: str
+    severity: Severity
+    number: int | str | None
+    line: int | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "severity": self.severity.value,
+            "number": self.number,
+            "line": self.line,
+            "message": self.message,
+        }
+
+
+@dataclass
+class CheckResult:
+    """What `check` found in one report."""
+
+    report: Report
+    findings: list[Finding]
+
+    @property
+    def summary(self) -> dict:
+        notes = self.report.footnotes
+        by_kind: dict[str, int] = {}
+        for f in self.findings:
+            by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
+        by_severity = {s.value: 0 for s in Severity}
+        for f in self.findings:
+            by_severity[f.severity.value] += 1
+        return {
+            "citations": len(self.report.citations),
+            "cited_footnotes": sum(1 for n in notes if n.cited_at),
+            "entries": len(self.report.entries),
+            "sources": sum(1 for n in notes if n.urls),
+            "by_severity": by_severity,
+            "by_kind": dict(sorted(by_kind.items())),
+        }
+
+    def worst(self) -> Severity | None:
+        ranked = sorted((f.severity for f in self.findings), key=lambda s: s.rank, reverse=True)
+        return ranked[0] if ranked else None
+
+    def fails(self, fail_on: Severity) -> bool:
+        return any(f.severity.rank >= fail_on.rank for f in self.findings)

@@ -1,0 +1,12 @@
+"""Turning results into what people and programs read: table, JSON, CSV, Markdown.
+
+Renderers return strings; only `cli.py` writes them out.
+"""
+
+from __future__ import annotations
+
+from linkvault.render.check import render_check
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+__all__ = ["FORMATS", "render_check"]

@@ -1,0 +1,121 @@
+"""Renderers for `check` results."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from linkvault.model import CheckResult, Finding, Severity
+
+_PHRASES = {
+    "missing-footnote": ("missing footnote", "missing footnotes"),
+    "duplicate-footnote": ("duplicate footnote", "duplicate footnotes"),
+    "invalid-url": ("invalid URL", "invalid URLs"),
+    "uncited-footnote": ("uncited footnote", "uncited footnotes"),
+    "out-of-order": ("numbering problem", "numbering problems"),
+    "no-url": ("entry without a URL", "entries without a URL"),
+    "draft-url": ("draft or private URL", "draft or private URLs"),
+    "duplicate-url": ("duplicate source", "duplicate sources"),
+    "tracking-parameters": ("URL with tracking parameters", "URLs with tracking parameters"),
+}
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
+
+
+def summary_line(result: CheckResult) -> str:
+    s = result.summary
+    parts = [_count(s["citations"], "citation", "citations"), _count(s["sources"], "source", "sources")]
+    for kind, (one, many) in _PHRASES.items():
+        n = s["by_kind"].get(kind, 0)
+        if n:
+            parts.append(_count(n, one, many))
+    if not result.findings:
+        parts.append("no problems found")
+    return ", ".join(parts)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def as_json_object(result: CheckResult) -> dict:
+    report = result.report
+    return {
+        "report": report.path,
+        "format": report.format,
+        "footnotes": [
+            {
+                "number": note.number,
+                "label": note.label,
+                "line": note.line,
+                "urls": list(note.urls),
+                "text": note.text,
+                "cited_at": list(note.cited_at),
+            }
+            for note in report.footnotes
+        ],
+        "findings": [f.as_dict() for f in result.findings],
+        "summary": result.summary,
+    }
+
+
+def render_check(result: CheckResult, fmt: str, *, color: bool = False, width: int = 100) -> str:
+    if fmt == "json":
+        return json.dumps(as_json_object(result), ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        return _csv(result.findings)
+    if fmt == "markdown":
+        return _markdown(result)
+    return _table(result, color=color, width=width)
+
+
+def _csv(findings: list[Finding]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["severity", "kind", "number", "line", "message"])
+    for f in findings:
+        writer.writerow([f.severity.value, f.kind, f.number, f.line if f.line is not None else "", f.message])
+    return out.getvalue().rstrip("\n")
+
+
+def _markdown(result: CheckResult) -> str:
+    lines = [f"# linkvault check: {_md(result.report.path)}", ""]
+    for severity in Severity:
+        group = [f for f in result.findings if f.severity is severity]
+        if not group:
+            continue
+        lines += [f"## {_TITLE[severity]} ({len(group)})", "", "| line | footnote | kind | message |", "|---:|---:|---|---|"]
+        lines += [f"| {f.line or ''} | {f.number if f.number is not None else ''} | {f.kind} | {_md(f.message)} |" for f in group]
+        lines.append("")
+    lines.append(f"**Summary:** {summary_line(result)}")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _table(result: CheckResult, *, color: bool, width: int) -> str:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+    from rich import box
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
+    for severity in Severity:
+        group = [f for f in result.findings if f.severity is severity]
+        if not group:
+            continue
+        table = Table(title=f"{_TITLE[severity]} ({len(group)})", title_justify="left", box=box.SIMPLE_HEAD,
+                      title_style=_STYLE[severity] if color else "", show_edge=False, pad_edge=False)
+        table.add_column("line", justify="right", no_wrap=True)
+        table.add_column("note", justify="right", no_wrap=True)
+        table.add_column("kind", style=_STYLE[severity] if color else "", no_wrap=True)
+        table.add_column("message", overflow="fold")
+        for f in group:
+            table.add_row(str(f.line or ""), escape(f"[{f.number}]") if f.number is not None else "", f.kind, escape(f.message))
+        console.print(table)
+    console.print(escape(f"{result.report.path}: {summary_line(result)}"))
+    return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))

@@ -1,0 +1,171 @@
+"""Word documents: real footnotes and endnotes, or a footnote list typed at the end.
+
+Word numbers footnotes by the order their references appear, not by the ids in the XML, so
+labels are given the same way (endnotes too; when a document has both, endnotes get Word's
+default lower-case roman numerals). A note's links resolve through its own part's relationships
+(`word/_rels/footnotes.xml.rels`). There are no lines in a .docx: a "line" here is the
+paragraph's number in the document body, and a note's line is the paragraph that cites it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from io import BytesIO
+
+from lxml import etree
+
+from linkvault.errors import InputError
+from linkvault.model import Citation, Entry
+from linkvault.report.txt import Line, parse_lines
+from linkvault.report.urls import find_urls
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PR = "http://schemas.openxmlformats.org/package/2006/relationships"
+_NOTE_KINDS = (("footnote", "word/footnotes.xml"), ("endnote", "word/endnotes.xml"))
+
+
+def _w(name: str) -> str:
+    return f"{{{W}}}{name}"
+
+
+def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
+    try:
+        package = zipfile.ZipFile(BytesIO(data))
+        document = _read_xml(package, "word/document.xml")
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError, EOFError) as exc:
+        raise InputError(f"not a readable .docx file ({_why(exc)})", path=path) from exc
+    links = _relationships(package, "word/document.xml")
+    paragraphs = [p for p in document.iter(_w("p"))]
+    citations: list[Citation] = []
+    order: dict[str, list[tuple[str, int]]] = {"footnote": [], "endnote": []}
+    lines: list[Line] = []
+    for lineno, p in enumerate(paragraphs, start=1):
+        lines.append((lineno, _paragraph_text(p, links)))
+        for ref in p.iter(_w("footnoteReference"), _w("endnoteReference")):
+            kind = "footnote" if ref.tag == _w("footnoteReference") else "endnote"
+            order[kind].append((ref.get(_w("id"), ""), lineno))
+    notes = {kind: _read_notes(package, part, kind, path) for kind, part in _NOTE_KINDS}
+    if not order["footnote"] and not order["endnote"]:
+        return parse_lines(lines)
+    entries: list[Entry] = []
+    for kind in ("footnote", "endnote"):
+        roman = kind == "endnote" and bool(order["footnote"])
+        labels: dict[str, str] = {}
+        for note_id, lineno in order[kind]:
+            if note_id not in labels:
+                n = len(labels) + 1
+                labels[note_id] = _roman(n) if roman else str(n)
+                if note_id in notes[kind]:
+                    text, urls = notes[kind][note_id]
+                    entries.append(Entry(label=labels[note_id], line=lineno, text=text, urls=urls))
+            citations.append(Citation(labels[note_id], lineno))
+    return citations, entries
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return "no word/document.xml inside"
+    return str(exc) or exc.__class__.__name__
+
+
+def _read_xml(package: zipfile.ZipFile, name: str) -> etree._Element:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    return etree.fromstring(package.read(name), parser)
+
+
+def _relationships(package: zipfile.ZipFile, part: str) -> dict[str, str]:
+    rels_name = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+    try:
+        rels = _read_xml(package, rels_name)
+    except (KeyError, etree.XMLSyntaxError):
+        return {}
+    return {
+        rel.get("Id", ""): rel.get("Target", "")
+        for rel in rels.iter(f"{{{PR}}}Relationship")
+        if rel.get("TargetMode") == "External"
+    }
+
+
+def _read_notes(package: zipfile.ZipFile, part: str, kind: str, path: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    if part not in package.namelist():
+        return {}
+    try:
+        root = _read_xml(package, part)
+    except etree.XMLSyntaxError as exc:
+        raise InputError(f"not a readable .docx file ({part}: {exc})", path=path) from exc
+    links = _relationships(package, part)
+    notes = {}
+    for note in root.iter(_w(kind)):
+        if note.get(_w("type")) in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        text = " ".join(_paragraph_text(p, links) for p in note.iter(_w("p")))
+        text = " ".join(text.split())
+        urls: list[str] = []
+        for link in note.iter(_w("hyperlink")):
+            target = links.get(link.get(f"{{{R}}}id", ""))
+            if target and target not in urls:
+                urls.append(target)
+        for url in _field_links(note):
+            if url not in urls:
+                urls.append(url)
+        for _, _, url in find_urls(text):
+            if url not in urls and not any(u.startswith(url) for u in urls):
+                urls.append(url)
+        notes[note.get(_w("id"), "")] = (text, tuple(urls))
+    return notes
+
+
+def _field_links(el: etree._Element) -> list[str]:
+    """Targets of old-style `HYPERLINK "url"` field codes."""
+    code = "".join(t.text or "" for t in el.iter(_w("instrText")))
+    out = []
+    for chunk in code.split("HYPERLINK")[1:]:
+        words = chunk.split('"')
+        if len(words) > 1 and words[1].strip():
+            out.append(words[1].strip())
+    return out
+
+
+def _paragraph_text(p: etree._Element, links: dict[str, str]) -> str:
+    """The paragraph's visible text, with each hyperlink's target written after its text."""
+    parts: list[str] = []
+
+    def walk(el: etree._Element) -> None:
+        for child in el:
+            if child.tag == _w("hyperlink"):
+                visible = _runs_text(child)
+                parts.append(visible)
+                target = links.get(child.get(f"{{{R}}}id", ""))
+                if target and target not in visible:
+                    parts.append(f" {target} ")
+            elif child.tag == _w("r"):
+                parts.append(_runs_text(child))
+            elif child.tag != _w("del"):
+                walk(child)
+
+    walk(p)
+    text = "".join(parts)
+    for url in _field_links(p):
+        if url not in text:
+            text += f" {url}"
+    return text
+
+
+def _runs_text(el: etree._Element) -> str:
+    return "".join(
+        (t.text or "") if t.tag == _w("t") else " "
+        for t in el.iter(_w("t"), _w("tab"), _w("br"))
+    )
+
+
+def _roman(n: int) -> str:
+    numerals = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+    out = ""
+    for value, letters in numerals:
+        while n >= value:
+            out += letters
+            n -= value
+    return out

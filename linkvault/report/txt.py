@@ -1,0 +1,142 @@
+"""Plain-text reports: body paragraphs with `[N]` markers, then a list of footnote entries.
+
+This is also the common core the other readers fall back on: HTML and DOCX documents whose
+footnote list was typed by hand are rendered to numbered lines and read here.
+
+Where the footnote list starts is decided once, by a heading ("Notes", "Sources", "Примечания"…)
+or else by the first entry-shaped line after the last body line that cites something. Inside that
+list, numbered lines are entries and the lines that follow them without a blank are their
+continuation (a URL broken over two lines is joined back). `[N] URL` lines count as entries
+anywhere, for reports that put notes under each section.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from linkvault.model import Citation, Entry
+from linkvault.report.urls import find_urls
+
+Line = tuple[int, str]
+
+MARKER = re.compile(r"\[(\d{1,6}(?:\s*[,;–—-]\s*\d{1,6})*)\]")
+_STRONG_ENTRY = re.compile(r"^\s*\[(\d{1,6})\]\s*:?(?:\s+|$|(?=\S))(.*)$")
+_WEAK_ENTRY = re.compile(r"^\s*(\d{1,6})\s*[.)](?:\s+|$)(.*)$")
+NOTES_HEADING = re.compile(
+    r"""(?ix)^\s*[#*=\s]*
+    (notes|footnotes|endnotes|sources|references|links|bibliography|citations
+    |примечания|сноски|источники|ссылки|список\s+источников|список\s+литературы
+    |дереккөздер|ескертпелер|сілтемелер)
+    \s*[:.]?\s*[#*=\s]*$"""
+)
+_MAX_RANGE = 500
+_URL_BREAK_END = tuple("-/_=&?.%#+~")
+
+
+@dataclass
+class _Draft:
+    label: str
+    line: int
+    text: str
+
+
+def expand_marker(inner: str) -> list[str]:
+    """'3, 5–7' → ['3', '5', '6', '7']. Absurd ranges keep only their ends."""
+    labels: list[str] = []
+    for part in re.split(r"\s*[,;]\s*", inner.strip()):
+        bounds = re.split(r"\s*[–—-]\s*", part)
+        nums = [int(b) for b in bounds if b.isdigit()]
+        if len(nums) == 2 and nums[0] < nums[1] and nums[1] - nums[0] <= _MAX_RANGE:
+            labels.extend(str(n) for n in range(nums[0], nums[1] + 1))
+        else:
+            labels.extend(str(n) for n in nums)
+    return labels
+
+
+def _outside_urls(text: str) -> str:
+    """`text` with URL spans blanked, so brackets inside a URL are never markers."""
+    for start, end, _ in find_urls(text):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def find_markers(text: str) -> list[str]:
+    labels: list[str] = []
+    for m in MARKER.finditer(_outside_urls(text)):
+        labels.extend(expand_marker(m.group(1)))
+    return labels
+
+
+def _entry_shape(text: str) -> tuple[str, str, bool] | None:
+    """(label, rest, strong) when the line opens a footnote entry."""
+    m = _STRONG_ENTRY.match(text)
+    if m:
+        return m.group(1).lstrip("0") or "0", m.group(2), True
+    m = _WEAK_ENTRY.match(text)
+    if m:
+        return m.group(1).lstrip("0") or "0", m.group(2), False
+    return None
+
+
+def parse_lines(lines: list[Line]) -> tuple[list[Citation], list[Entry]]:
+    """Citations and entries of a report given as numbered lines of text."""
+    shapes = [_entry_shape(text) for _, text in lines]
+    start = _notes_start(lines, shapes)
+    citations: list[Citation] = []
+    drafts: list[_Draft] = []
+    current: _Draft | None = None
+    for i, ((lineno, text), shape) in enumerate(zip(lines, shapes)):
+        in_notes = i >= start
+        if shape and (in_notes or (shape[2] and find_urls(shape[1]))):
+            current = _Draft(shape[0], lineno, shape[1].strip())
+            drafts.append(current)
+            continue
+        if not text.strip():
+            current = None
+            continue
+        if in_notes:
+            if current is not None:
+                current.text = _continue(current.text, text.strip())
+            continue
+        current = None
+        citations.extend(Citation(label, lineno) for label in find_markers(text))
+    return citations, [_finish(d) for d in drafts]
+
+
+def _notes_start(lines: list[Line], shapes: list) -> int:
+    """Index of the first line of the footnote list (len(lines) when there is none)."""
+    for i in range(len(lines) - 1, -1, -1):
+        if NOTES_HEADING.match(lines[i][1]) and any(shapes[i + 1 :]):
+            return i + 1
+    last_body = -1
+    for i, ((_, text), shape) in enumerate(zip(lines, shapes)):
+        if shape is None and MARKER.search(_outside_urls(text)):
+            last_body = i
+    for i in range(last_body + 1, len(lines)):
+        if shapes[i] is not None:
+            return i
+    return len(lines)
+
+
+def _continue(text: str, more: str) -> str:
+    """Join a continuation line to an entry, healing a URL that was broken across lines."""
+    urls = find_urls(text)
+    ends_in_url = bool(urls) and urls[-1][1] == len(text)
+    if ends_in_url and " " not in more and not find_urls(more):
+        if text.endswith(_URL_BREAK_END) or re.search(r"[/_=&?%.-]", more):
+            return text + more
+    return f"{text} {more}" if text else more
+
+
+def _finish(draft: _Draft) -> Entry:
+    text = " ".join(draft.text.split())
+    urls: list[str] = []
+    for _, _, url in find_urls(text):
+        if url not in urls:
+            urls.append(url)
+    return Entry(label=draft.label, line=draft.line, text=text, urls=tuple(urls))
+
+
+def parse_text(text: str) -> tuple[list[Citation], list[Entry]]:
+    return parse_lines(list(enumerate(text.split("\n"), start=1)))
