@@ -81,7 +81,7 @@ def check(report: str, fmt: str, fail_on: str, input_format: str | None) -> None
 def _render(result, fmt: str) -> str:
     from linkvault.render import render_check
 
-    tty = click.get_text_stream("stdout").isatty()
+    tty = sys.stdout.isatty()
     color = tty and "NO_COLOR" not in os.environ
     width = shutil.get_terminal_size((100, 24)).columns if tty else 100
     return render_check(result, fmt, color=color, width=max(width, 60))

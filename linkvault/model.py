@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 def label_number(label: str) -> int | None:
@@ -61,7 +62,7 @@ class Report:
     citations: list[Citation] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
 
-    @property
+    @cached_property
     def footnotes(self) -> list[Footnote]:
         """One footnote per label, in numeric order (word labels after numbers, by first appearance)."""
         cited: dict[str, list[int]] = {}
@@ -70,10 +71,7 @@ class Report:
         first_entry: dict[str, Entry] = {}
         for e in self.entries:
             first_entry.setdefault(e.label, e)
-        order: list[str] = []
-        for label in [c.label for c in self.citations] + [e.label for e in self.entries]:
-            if label not in order:
-                order.append(label)
+        order = list(dict.fromkeys([c.label for c in self.citations] + [e.label for e in self.entries]))
         order.sort(key=_label_sort_key(order))
         notes = []
         for label in order:

@@ -117,5 +117,5 @@ def _table(result: CheckResult, *, color: bool, width: int) -> str:
         for f in group:
             table.add_row(str(f.line or ""), escape(f"[{f.number}]") if f.number is not None else "", f.kind, escape(f.message))
         console.print(table)
-    console.print(escape(f"{result.report.path}: {summary_line(result)}"))
+    console.print(escape(f"{result.report.path}: {summary_line(result)}"), soft_wrap=True)
     return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))

@@ -35,8 +35,8 @@ def parse_report(path: str | os.PathLike, input_format: str | None = None) -> Re
 
 
 def parse_text(text: str, fmt: str = "txt", path: str = "<text>") -> Report:
-    """Parse a report already in memory (no file needed)."""
-    citations, entries = _parse(text.encode("utf-8"), fmt, path)
+    """Parse a report already in memory (no file needed); `fmt` is txt, md or html."""
+    citations, entries = _parse_text(text.replace("\r\n", "\n").replace("\r", "\n"), fmt, path)
     return Report(path=path, format=fmt, citations=citations, entries=entries)
 
 
@@ -79,6 +79,10 @@ def _parse(data: bytes, fmt: str, path: str):
     from linkvault.report.decode import decode_bytes
 
     text, _ = decode_bytes(data, path)
+    return _parse_text(text, fmt, path)
+
+
+def _parse_text(text: str, fmt: str, path: str):
     if fmt == "html":
         from linkvault.report.html import parse_html
 

@@ -23,7 +23,7 @@ _BOMS = (
 
 def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
     """Return (text, encoding) or raise an InputError naming `path`."""
-    if not data.strip():
+    if not data:
         raise EmptyReport("the file is empty", path=path)
     text, encoding = _decode(data, path)
     if "\x00" in text or _control_ratio(text) > 0.05:

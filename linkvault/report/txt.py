@@ -63,6 +63,8 @@ def _outside_urls(text: str) -> str:
 
 def find_markers(text: str) -> list[str]:
     labels: list[str] = []
+    if "[" not in text:
+        return labels
     for m in MARKER.finditer(_outside_urls(text)):
         labels.extend(expand_marker(m.group(1)))
     return labels
@@ -111,7 +113,7 @@ def _notes_start(lines: list[Line], shapes: list) -> int:
             return i + 1
     last_body = -1
     for i, ((_, text), shape) in enumerate(zip(lines, shapes)):
-        if shape is None and MARKER.search(_outside_urls(text)):
+        if shape is None and "[" in text and MARKER.search(_outside_urls(text)):
             last_body = i
     for i in range(last_body + 1, len(lines)):
         if shapes[i] is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 # Anything that looks like an attempt at a URL: a scheme with slashes, a scheme missing its
@@ -26,7 +27,7 @@ _URLISH = re.compile(
 )
 
 _TRAILING = ".,;:!?'’\"”»>…*"
-_TRAILING_MARKERS = re.compile(r"(\[\d{1,6}(?:\s*[,;–—-]\s*\d{1,6})*\])+$")
+_TRAILING_MARKERS = re.compile(r"(\[\d{1,6}(?:\s*[,;–—-]\s*\d{1,6})*\]|\[\^[^\]\s]{1,64}\])+$")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 GENERIC_TRACKERS = {
@@ -49,12 +50,15 @@ HOST_TRACKERS = {
 _DRAFT_QUERY = {"preview", "preview_id", "preview_nonce", "_thumbnail_id", "draft", "elementor-preview"}
 _DRAFT_PATH = re.compile(r"(?i)/(wp-admin|wp-login\.php|ghost/#/editor|drafts?|preview)(/|$|\?)")
 _LOCAL_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home.arpa", ".corp", ".intranet")
+_DOTTED = re.compile(r"[0-9.]+")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$", re.I)
 
 
 def find_urls(text: str) -> list[tuple[int, int, str]]:
     """(start, end, url) for every URL-like span in `text`, trimmed of trailing punctuation."""
-    spans = []
+    spans: list[tuple[int, int, str]] = []
+    if "//" not in text and "www." not in text.lower():
+        return spans
     for m in _URLISH.finditer(text):
         url = trim_url(m.group(0))
         if len(url) < 5:
@@ -83,6 +87,7 @@ def with_scheme(url: str) -> str:
     return "http://" + url if url.lower().startswith("www.") else url
 
 
+@lru_cache(maxsize=65536)
 def invalid_reason(url: str) -> str | None:
     """Why `url` cannot be a web address, or None when it can."""
     url = with_scheme(url)
@@ -120,6 +125,8 @@ def invalid_reason(url: str) -> str | None:
 
 
 def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if ":" not in host and not _DOTTED.fullmatch(host):
+        return None
     try:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -162,13 +169,14 @@ def _site(host: str) -> str:
     return host
 
 
-def _trackers_for(host: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _trackers_for(host: str) -> frozenset[str]:
     site = _site(host)
     found = set(GENERIC_TRACKERS)
     for domain, keys in HOST_TRACKERS.items():
         if site == domain or site.endswith("." + domain):
             found |= keys
-    return found
+    return frozenset(found)
 
 
 def tracking_parameters(url: str) -> list[str]:
@@ -188,17 +196,18 @@ def comparison_key(url: str) -> str:
     Scheme, `www.`/`web.`/`m.` host variants, default ports, fragments, parameter order and
     tracking parameters do not make a different source; everything else does.
     """
-    from w3lib.url import canonicalize_url, url_query_cleaner
+    from w3lib.url import canonicalize_url
 
-    url = with_scheme(url)
-    parts = urlsplit(url)
+    parts = urlsplit(with_scheme(url))
     host = _site(parts.hostname or "")
+    trackers = _trackers_for(host)
+    if ":" in host:
+        host = f"[{host}]"
     port = parts.port if parts.port not in (None, 80, 443) else None
     netloc = host if port is None else f"{host}:{port}"
+    kept = [
+        piece for piece in parts.query.split("&")
+        if piece and (name := piece.split("=", 1)[0]) not in trackers and not name.lower().startswith("utm_")
+    ]
     path = parts.path.rstrip("/") or "/"
-    rebuilt = urlunsplit(("https", netloc, path, parts.query, ""))
-    drop = sorted(_trackers_for(host))
-    cleaned = url_query_cleaner(rebuilt, drop, remove=True, keep_fragments=False)
-    query = urlsplit(cleaned).query
-    cleaned = urlunsplit(("https", netloc, path, "&".join(p for p in query.split("&") if not p.lower().startswith("utm_")), ""))
-    return canonicalize_url(cleaned)
+    return canonicalize_url(urlunsplit(("https", netloc, path, "&".join(kept), "")))
