@@ -83,7 +83,7 @@ def _render(result, fmt: str) -> str:
 
     tty = sys.stdout.isatty()
     color = tty and "NO_COLOR" not in os.environ
-    width = shutil.get_terminal_size((100, 24)).columns if tty else 100
+    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
     return render_check(result, fmt, color=color, width=max(width, 60))
 
 
