@@ -53,8 +53,12 @@ def fail_on_option(func):
 
 @click.group(cls=LinkvaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(linkvault.__version__, prog_name="linkvault")
-def cli() -> None:
+@click.option("--vault", envvar="LINKVAULT_VAULT", default="linkvault-vault", show_default=True,
+              type=click.Path(file_okay=False), help="Vault directory: linkvault.db and warc/ (env LINKVAULT_VAULT).")
+@click.pass_context
+def cli(ctx: click.Context, vault: str) -> None:
     """Archive the sources a report cites; check its footnotes before publishing."""
+    ctx.obj = {"vault": vault}
 
 
 @cli.command()
@@ -78,13 +82,151 @@ def check(report: str, fmt: str, fail_on: str, input_format: str | None) -> None
     sys.exit(1 if result.fails(Severity(fail_on)) else 0)
 
 
-def _render(result, fmt: str) -> str:
-    from linkvault.render import render_check
-
+def _terminal() -> tuple[bool, int]:
     tty = sys.stdout.isatty()
     color = tty and "NO_COLOR" not in os.environ
     width = shutil.get_terminal_size((120, 24)).columns if tty else 120
-    return render_check(result, fmt, color=color, width=max(width, 60))
+    return color, max(width, 60)
+
+
+def _render(result, fmt: str) -> str:
+    from linkvault.render import render_check
+
+    color, width = _terminal()
+    return render_check(result, fmt, color=color, width=width)
+
+
+def _parse_size(value: str) -> int:
+    units = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+    text = value.strip().lower().removesuffix("ib").removesuffix("b")
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in "kmg" else (text, "")
+    try:
+        return int(float(number) * units[unit])
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a size such as 50M or 1G") from None
+
+
+def _parse_age(value: str | None):
+    from datetime import timedelta
+
+    if value is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    text = value.strip().lower()
+    try:
+        return timedelta(seconds=float(text[:-1]) * units[text[-1]]) if text[-1] in units else timedelta(days=float(text))
+    except (ValueError, IndexError):
+        raise click.BadParameter(f"'{value}' is not an age such as 12h, 7d or 2w") from None
+
+
+@cli.command()
+@click.argument("reports", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256), help="Requests at once.")
+@click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 64), help="Requests at once per host.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per request.")
+@click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Retries on transient failures.")
+@click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
+@click.option("--proxy", default=None, help="http://, https:// or socks5:// proxy (default: from HTTPS_PROXY etc.).")
+@click.option("--ca-bundle", default=None, type=click.Path(exists=True, dir_okay=False), help="Trust these CA certificates.")
+@click.option("--allow-private", is_flag=True, help="Also fetch loopback, private and link-local addresses.")
+@click.option("--refresh", is_flag=True, help="Fetch again even what was archived before.")
+@click.option("--max-age", default=None, help="Fetch again what was archived longer ago than this (12h, 7d, 2w).")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORTS as this format.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
+@click.pass_context
+def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, proxy, ca_bundle, allow_private,
+          refresh, max_age, input_format, verbose) -> None:
+    """Archive every source the reports cite: WARC files plus searchable text in the vault.
+
+    \b
+    Example:
+        linkvault fetch report.txt
+        linkvault --vault ~/evidence fetch april.docx may.docx --proxy socks5://127.0.0.1:9050
+
+    Exit codes: 0 everything archived, 1 a footnote missing or a link not archived, 2 bad input.
+    """
+    from linkvault.archive import FetchOptions, fetch_reports
+    from linkvault.render.archive import render_fetch
+
+    options = FetchOptions(concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
+                           max_size=_parse_size(max_size), proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private)
+    with _progress(verbose) as progress:
+        result = fetch_reports(list(reports), ctx.obj["vault"], options, refresh=refresh, max_age=_parse_age(max_age),
+                               input_format=input_format, on_progress=progress)
+    color, width = _terminal()
+    click.echo(render_fetch(result, fmt, color=color, width=width))
+    sys.exit(0 if result.ok else 1)
+
+
+class _progress:
+    """A progress bar on a terminal, per-URL lines with --verbose, silence otherwise."""
+
+    def __init__(self, verbose: bool):
+        self.verbose = verbose
+        self.bar = None
+
+    def __enter__(self):
+        if sys.stderr.isatty() and not self.verbose:
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("fetching", total=None)
+        return self
+
+    def __call__(self, capture, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total)
+        elif self.verbose and capture is not None:
+            state = capture.error or f"HTTP {capture.status}"
+            click.echo(f"[{done}/{total}] {state:>18}  {capture.url}", err=True)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--report", default=None, help="Only sources of this report.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def search(ctx, query, report, limit, fmt) -> None:
+    """Full-text search over the archived texts (words match their inflected forms by prefix).
+
+    \b
+    Example:
+        linkvault search "Адилбеков арест"
+        linkvault search журналист --report report.txt --format json
+    """
+    from linkvault.archive.query import search as run_search
+    from linkvault.render.archive import render_search
+
+    hits = run_search(ctx.obj["vault"], query, report=report, limit=limit)
+    color, width = _terminal()
+    click.echo(render_search(hits, fmt, color=color, width=width))
+
+
+@cli.command()
+@click.argument("report")
+@click.argument("number")
+@click.option("--text", "with_text", is_flag=True, help="Print the extracted text too.")
+@click.pass_context
+def show(ctx, report, number, with_text) -> None:
+    """What is archived for one footnote: captures, status, WARC location, extracted text.
+
+    \b
+    Example:
+        linkvault show report.txt 17 --text
+    """
+    from linkvault.archive.query import show as run_show
+    from linkvault.render.archive import render_show
+
+    archive = run_show(ctx.obj["vault"], report, number)
+    color, width = _terminal()
+    click.echo(render_show(archive, with_text=with_text, color=color, width=width))
 
 
 def main() -> None:

@@ -1,0 +1,365 @@
+"""Fetching: async httpx, polite per host, retrying only what is worth retrying, streaming to WARC.
+
+One `Fetcher` serves a run. Each URL is followed hop by hop (redirects are ours to follow, so
+the guard sees every hop and the WARC holds every exchange), each hop retried with tenacity on
+transient failures only: connect errors, resets, timeouts, 429 and 502/503/504 (honouring a capped
+`Retry-After`); never a 404. The outcome for a URL is a `Capture` whose `error` names a link state
+(timeout, dns-failure, connection-error, tls-error, too-many-redirects, blocked-address,
+unsupported-scheme); a batch never stops for one URL's failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
+from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, RecordLocation, WarcRecorder
+
+REDIRECTS = (301, 302, 303, 307, 308)
+TRANSIENT_STATUS = (429, 502, 503, 504)
+PROJECT_URL = "https://github.com/linkvault/linkvault"
+EXTRACT_LIMIT = 8 * 1024 * 1024  # text is extracted from at most this much of a page
+
+
+@dataclass
+class FetchOptions:
+    concurrency: int = 16
+    per_host: int = 2
+    timeout: float = 30.0
+    deadline: float | None = None
+    max_size: int = 50 * 1024 * 1024
+    max_redirects: int = 10
+    retries: int = 3
+    backoff: float = 1.0
+    retry_after_cap: float = 60.0
+    proxy: str | None = None
+    ca_bundle: str | None = None
+    allow_private: bool = False
+    user_agent: str | None = None
+
+    @property
+    def url_deadline(self) -> float:
+        return self.deadline or max(120.0, self.timeout * (self.retries + 2))
+
+    def as_record(self) -> dict:
+        """The options worth writing into warcinfo (no secrets: a proxy's credentials are cut)."""
+        proxy = self.proxy
+        if proxy and "@" in proxy:
+            proxy = proxy.split("://", 1)[0] + "://***@" + proxy.rsplit("@", 1)[1]
+        return {"concurrency": self.concurrency, "per_host": self.per_host, "timeout": self.timeout,
+                "max_size": self.max_size, "max_redirects": self.max_redirects, "retries": self.retries,
+                "proxy": proxy, "allow_private": self.allow_private}
+
+
+@dataclass
+class Hop:
+    url: str
+    status: int | None
+    location: str | None = None
+
+
+@dataclass
+class Capture:
+    """What one URL gave us, success or not."""
+
+    url: str
+    fetched_at: str
+    final_url: str | None = None
+    status: int | None = None
+    hops: list[Hop] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    elapsed: float = 0.0
+    error: str | None = None
+    error_detail: str | None = None
+    ip: str | None = None
+    record: RecordLocation | None = None
+    truncated: bool = False
+    size: int = 0
+    body_head: bytes = b""
+    title: str | None = None  # filled once the text is extracted
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and self.status < 400
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+class _TransientStatus(Exception):
+    def __init__(self, exchange: _Exchange):
+        super().__init__(f"HTTP {exchange.status}")
+        self.exchange = exchange
+
+
+@dataclass
+class _Exchange:
+    status: int
+    headers: list[tuple[str, str]]
+    location: str | None
+    record: RecordLocation
+    ip: str | None
+    truncated: bool
+    size: int
+    body_head: bytes
+
+
+class FailedFetch(Exception):
+    def __init__(self, state: str, detail: str):
+        super().__init__(detail)
+        self.state = state
+        self.detail = detail
+
+
+def classify_exception(exc: BaseException, url: str) -> FailedFetch:
+    """The link state and a one-sentence detail for a failed request."""
+    host = urlsplit(url).hostname or url
+    cause = exc
+    while cause is not None:
+        if isinstance(cause, (BlockedConnect, Refused)):
+            return FailedFetch(cause.state, cause.detail)
+        if isinstance(cause, ssl.SSLError):
+            return FailedFetch("tls-error", f"TLS with {host} failed: {getattr(cause, 'verify_message', '') or cause.reason or cause}")
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc)
+    if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
+        return FailedFetch("timeout", f"{host} did not answer in time")
+    if isinstance(exc, httpx.ProxyError):
+        return FailedFetch("connection-error", f"the proxy could not reach {host}: {text}")
+    if isinstance(exc, httpx.ConnectError):
+        lowered = text.lower()
+        if "name or service not known" in lowered or "nodename nor servname" in lowered or "name resolution" in lowered:
+            return FailedFetch("dns-failure", f"{host} does not resolve")
+        if "ssl" in lowered or "certificate" in lowered:
+            return FailedFetch("tls-error", f"TLS with {host} failed: {text}")
+        return FailedFetch("connection-error", f"could not connect to {host}: {text or 'connection refused'}")
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
+        return FailedFetch("connection-error", f"{host} dropped the connection: {text or exc.__class__.__name__}")
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return FailedFetch("unsupported-scheme", text)
+    if isinstance(exc, httpx.HTTPError):
+        return FailedFetch("connection-error", f"{host}: {exc.__class__.__name__}: {text}")
+    raise exc
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, _TransientStatus):
+        return True
+    if isinstance(exc, (httpx.TimeoutException, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
+        return True
+    if isinstance(exc, httpx.ConnectError):
+        state = classify_exception(exc, "").state
+        return state == "connection-error"
+    return False
+
+
+def retry_after_seconds(headers: list[tuple[str, str]], cap: float) -> float | None:
+    for key, value in headers:
+        if key.lower() != "retry-after":
+            continue
+        value = value.strip()
+        if value.isdigit():
+            return min(float(value), cap)
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, min((when - datetime.now(timezone.utc)).total_seconds(), cap))
+    return None
+
+
+def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """Certificates as every HTTP tool takes them: --ca-bundle, else SSL_CERT_FILE/SSL_CERT_DIR, else certifi."""
+    if ca_bundle:
+        return ssl.create_default_context(cafile=ca_bundle)
+    cafile = os.environ.get("SSL_CERT_FILE")
+    capath = os.environ.get("SSL_CERT_DIR")
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile, capath=capath)
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+class _Router(httpx.AsyncBaseTransport):
+    """Sends each request direct or through the proxy the options or the environment name."""
+
+    def __init__(self, options: FetchOptions):
+        context = ssl_context(options.ca_bundle)
+        self.direct = httpx.AsyncHTTPTransport(verify=context, retries=0)
+        # httpx offers no public hook for the network backend; the guard must see every connect.
+        self.direct._pool._network_backend = GuardedBackend(self.direct._pool._network_backend, options.allow_private)
+        self.proxies: dict[str, httpx.AsyncHTTPTransport] = {}
+        self.env_bypass = options.proxy is None
+        if options.proxy:
+            proxied = httpx.AsyncHTTPTransport(verify=context, proxy=options.proxy, retries=0)
+            self.proxies = {"http": proxied, "https": proxied}
+        else:
+            env = urllib.request.getproxies_environment()
+            for scheme in ("http", "https"):
+                url = env.get(scheme) or env.get("all")
+                if url:
+                    self.proxies[scheme] = httpx.AsyncHTTPTransport(verify=context, proxy=url, retries=0)
+
+    def proxied(self, url: httpx.URL) -> bool:
+        if url.scheme not in self.proxies:
+            return False
+        return not (self.env_bypass and urllib.request.proxy_bypass_environment(url.host))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self.proxies[request.url.scheme] if self.proxied(request.url) else self.direct
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport in {id(t): t for t in [self.direct, *self.proxies.values()]}.values():
+            await transport.aclose()
+
+
+class Fetcher:
+    def __init__(self, options: FetchOptions, recorder: WarcRecorder, version: str):
+        self.options = options
+        self.recorder = recorder
+        self.guard = Guard(allow_private=options.allow_private)
+        self._router = _Router(options)
+        self.client = httpx.AsyncClient(
+            transport=self._router,
+            timeout=httpx.Timeout(options.timeout),
+            follow_redirects=False,
+            headers={
+                "User-Agent": options.user_agent or f"linkvault/{version} (+{PROJECT_URL}; archiving cited sources)",
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                "Accept-Language": "ru,kk;q=0.9,en;q=0.8",
+                "Accept-Encoding": "gzip, deflate",
+            },
+        )
+        self._global = asyncio.Semaphore(options.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def fetch_many(self, urls: list[str], on_capture: Callable[[Capture], Awaitable[None]] | None = None,
+                         should_stop: Callable[[], bool] = lambda: False) -> list[Capture]:
+        async def one(url: str) -> Capture | None:
+            if should_stop():
+                return None
+            capture = await self.fetch(url)
+            if on_capture:
+                await on_capture(capture)
+            return capture
+
+        results = await asyncio.gather(*(one(u) for u in urls))
+        return [c for c in results if c is not None]
+
+    async def fetch(self, url: str) -> Capture:
+        """Follow `url` to its end within the per-URL deadline; never raises for the URL's sake."""
+        started = time.monotonic()
+        capture = Capture(url=url, fetched_at=_now())
+        try:
+            await asyncio.wait_for(self._follow(url, capture), timeout=self.options.url_deadline)
+        except (asyncio.TimeoutError, TimeoutError):
+            capture.error, capture.error_detail = "timeout", f"gave up after {self.options.url_deadline:.0f} s"
+        except FailedFetch as exc:
+            capture.error, capture.error_detail = exc.state, exc.detail
+        capture.elapsed = round(time.monotonic() - started, 3)
+        return capture
+
+    async def _follow(self, url: str, capture: Capture) -> None:
+        current = url
+        for _ in range(self.options.max_redirects + 1):
+            try:
+                self.guard.check(current)
+            except Refused as exc:
+                raise FailedFetch(exc.state, exc.detail) from exc
+            exchange = await self._with_retries(current)
+            capture.hops.append(Hop(current, exchange.status, exchange.location))
+            capture.final_url, capture.status, capture.headers = current, exchange.status, exchange.headers
+            capture.record, capture.ip = exchange.record, exchange.ip
+            capture.truncated, capture.size, capture.body_head = exchange.truncated, exchange.size, exchange.body_head
+            if exchange.status in REDIRECTS and exchange.location:
+                current = urljoin(current, exchange.location)
+                continue
+            return
+        raise FailedFetch("too-many-redirects", f"more than {self.options.max_redirects} redirects, the last to {current}")
+
+    async def _with_retries(self, url: str) -> _Exchange:
+        opts = self.options
+
+        def wait(state) -> float:
+            exc = state.outcome.exception()
+            if isinstance(exc, _TransientStatus):
+                after = retry_after_seconds(exc.exchange.headers, opts.retry_after_cap)
+                if after is not None:
+                    return after
+            return wait_exponential_jitter(initial=opts.backoff, max=30 * opts.backoff, jitter=opts.backoff)(state)
+
+        try:
+            async for attempt in AsyncRetrying(stop=stop_after_attempt(opts.retries + 1), wait=wait,
+                                               retry=retry_if_exception(_transient), reraise=True):
+                with attempt:
+                    exchange = await self._exchange(url)
+                    if exchange.status in TRANSIENT_STATUS:
+                        raise _TransientStatus(exchange)
+                    return exchange
+        except _TransientStatus as exc:
+            return exc.exchange
+        except httpx.HTTPError as exc:
+            raise classify_exception(exc, url) from exc
+        raise AssertionError("unreachable")
+
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
+        parts = urlsplit(url)
+        key = f"{parts.hostname}:{parts.port or parts.scheme}"
+        if key not in self._hosts:
+            self._hosts[key] = asyncio.Semaphore(self.options.per_host)
+        return self._hosts[key]
+
+    async def _exchange(self, url: str) -> _Exchange:
+        async with self._global, self._host_slot(url):
+            request = self.client.build_request("GET", url)
+            fetched_at = datetime.now(timezone.utc)
+            response = await self.client.send(request, stream=True)
+            body = Body(self.options.max_size)
+            try:
+                ip = None
+                if not self._router.proxied(request.url):
+                    stream = response.extensions.get("network_stream")
+                    addr = stream.get_extra_info("server_addr") if stream is not None else None
+                    ip = addr[0] if addr else None
+                async for chunk in response.aiter_raw():
+                    if not body.write(chunk):
+                        break
+                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
+                record = self.recorder.write_exchange(
+                    HttpRequestHead("GET", str(request.url), request.url.raw_path.decode("ascii"),
+                                    response.http_version,
+                                    [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]),
+                    HttpResponseHead(response.status_code, response.reason_phrase, response.http_version, headers),
+                    body, fetched_at=fetched_at, ip=ip)
+                kind = (response.headers.get("content-type") or "html").lower()
+                head = body.read_head(EXTRACT_LIMIT) if ("html" in kind or "xml" in kind) else b""
+                return _Exchange(status=response.status_code, headers=headers,
+                                 location=response.headers.get("location"), record=record, ip=ip,
+                                 truncated=body.truncated, size=body.size, body_head=head)
+            finally:
+                body.close()
+                await response.aclose()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,94 @@
+"""Reading the vault back: full-text search over archived texts, and what is kept for a footnote."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+from linkvault.archive.vault import Vault
+from linkvault.errors import InputError, UsageError
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    report: str
+    number: int | str
+    url: str
+    title: str | None
+    snippet: str
+
+
+@dataclass
+class FootnoteArchive:
+    report: str
+    label: str
+    line: int | None
+    urls: list[str]
+    captures: list[dict] = field(default_factory=list)
+    text: dict | None = None
+
+
+def fts_query(text: str) -> str:
+    """Words as prefix terms, all required: `журналист` also finds `журналиста` (Russian inflects)."""
+    words = re.findall(r"\w+", text)
+    if not words:
+        raise UsageError("the search query has no words in it")
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def search(vault_dir: str, query: str, report: str | None = None, limit: int = 50) -> list[SearchHit]:
+    vault = Vault.open_existing(vault_dir)
+    try:
+        params: list = [fts_query(query)]
+        where = ""
+        if report is not None:
+            where = "and r.path = ?"
+            params.append(os.path.abspath(report))
+        params.append(limit)
+        rows = vault.query(f"""
+            select r.path as report, f.label, f.number, f.url, t.title,
+                   snippet(texts_fts, 1, '[', ']', '…', 16) as snippet
+            from texts_fts
+            join texts t on t.rowid = texts_fts.rowid
+            join captures c on c.id = t.capture_id
+            join footnotes f on f.url = c.url
+            join reports r on r.id = f.report_id
+            where texts_fts match ?
+              and c.id = (select max(c2.id) from captures c2 join texts t2 on t2.capture_id = c2.id where c2.url = c.url)
+              {where}
+            order by rank, r.path, f.number
+            limit ?""", params)
+    finally:
+        vault.close()
+    return [SearchHit(report=row["report"], number=row["number"] if row["number"] is not None else row["label"],
+                      url=row["url"], title=row["title"], snippet=" ".join((row["snippet"] or "").split()))
+            for row in rows]
+
+
+def show(vault_dir: str, report: str, label: str) -> FootnoteArchive:
+    vault = Vault.open_existing(vault_dir)
+    try:
+        report_id = vault.report_id(report)
+        if report_id is None:
+            raise InputError("this report has not been fetched into the vault (run `linkvault fetch` first)",
+                             path=report)
+        notes = vault.query("select * from footnotes where report_id = ? and label = ?", [report_id, str(label)])
+        if not notes:
+            raise InputError(f"footnote [{label}] has no URL in this report", path=report)
+        urls = [n["url"] for n in notes]
+        marks = ",".join("?" * len(urls))
+        captures = vault.query(f"select * from captures where url in ({marks}) order by fetched_at", urls)
+        for capture in captures:
+            for key in ("redirects", "headers"):
+                capture[key] = json.loads(capture[key]) if capture[key] else []
+        text = None
+        with_text = [c for c in captures if c["status"] is not None]
+        if with_text:
+            found = vault.query("select * from texts where capture_id = ?", [with_text[-1]["id"]])
+            text = found[0] if found else None
+        return FootnoteArchive(report=os.path.abspath(report), label=str(label), line=notes[0]["line"], urls=urls,
+                               captures=captures, text=text)
+    finally:
+        vault.close()

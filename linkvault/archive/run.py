@@ -1,0 +1,249 @@
+"""A fetch run: reports → unique URLs → captures in WARC → texts in the vault.
+
+The run is idempotent: a URL captured successfully (final status below 400) within `max_age` is
+not fetched again unless `refresh`, so an interrupted run simply resumes. One run holds the
+vault's lock, so two runs never write the same files.
+
+When nothing at all resolves or connects, the fault is ours, not the sources': the run stops
+early and says the network is unreachable, and no source is recorded as dead for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from linkvault.archive.extract import ExtractedText, extract
+from linkvault.archive.fetcher import Capture, FetchOptions, Fetcher
+from linkvault.archive.vault import Vault
+from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
+from linkvault.errors import InputError
+from linkvault.model import CheckResult, Severity
+from linkvault.report import parse_report
+from linkvault.report.findings import check_report
+from linkvault.report.urls import invalid_reason
+
+# States that say more about our own network than about the source.
+_LOCAL_TROUBLE = ("dns-failure", "connection-error", "timeout")
+UNREACHABLE_AFTER = 8
+
+
+@dataclass
+class LinkOutcome:
+    """One footnote URL after the run."""
+
+    report: str
+    label: str
+    number: int | str
+    line: int | None
+    url: str
+    status: int | None = None
+    final_url: str | None = None
+    error: str | None = None
+    detail: str | None = None
+    title: str | None = None
+    fetched_at: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    reused: bool = False
+
+    @property
+    def archived(self) -> bool:
+        return self.error is None and self.status is not None and self.status < 400
+
+
+@dataclass
+class FetchResult:
+    vault: str
+    checks: list[CheckResult]
+    links: list[LinkOutcome] = field(default_factory=list)
+    fetched: int = 0
+    reused: int = 0
+    network_unreachable: bool = False
+    recovered: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[LinkOutcome]:
+        return [link for link in self.links if not link.archived]
+
+    @property
+    def ok(self) -> bool:
+        missing = any(c.fails(Severity.ERROR) for c in self.checks)
+        return not missing and not self.failed and not self.network_unreachable
+
+
+class _NetworkWatch:
+    """Notices when every attempt so far failed in a way that points at our own connection."""
+
+    def __init__(self, threshold: int):
+        self.threshold = threshold
+        self.answered = False
+        self.local_failures = 0
+
+    def see(self, capture: Capture) -> None:
+        if capture.status is not None:
+            self.answered = True
+        elif capture.error in _LOCAL_TROUBLE:
+            self.local_failures += 1
+
+    @property
+    def unreachable(self) -> bool:
+        return not self.answered and self.local_failures >= self.threshold
+
+
+class VaultLock:
+    def __init__(self, directory: str):
+        os.makedirs(directory, exist_ok=True)
+        self._fh = open(os.path.join(directory, ".lock"), "w")
+        try:
+            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            self._fh.close()
+            raise InputError("another linkvault run is using this vault", path=directory) from exc
+
+    def release(self) -> None:
+        fcntl.flock(self._fh, fcntl.LOCK_UN)
+        self._fh.close()
+
+
+def fetch_reports(paths: list[str], vault_dir: str, options: FetchOptions | None = None, *,
+                  refresh: bool = False, max_age: timedelta | None = None, input_format: str | None = None,
+                  on_progress: Callable[[LinkOutcome | None, int, int], None] | None = None) -> FetchResult:
+    """Archive every URL the reports cite into the vault at `vault_dir`."""
+    from linkvault import __version__
+
+    options = options or FetchOptions()
+    checks = [check_report(parse_report(p, input_format)) for p in paths]
+    lock = VaultLock(vault_dir)
+    try:
+        vault = Vault(vault_dir)
+        result = FetchResult(vault=vault_dir, checks=checks, recovered=recover_open_files(vault.warc_dir))
+        for check, path in zip(checks, paths):
+            vault.add_report(path, _sha256_file(path), check.report.format,
+                             [(n.label, n.number if isinstance(n.number, int) else None, n.line, url)
+                              for n in check.report.footnotes for url in n.urls])
+        links = [LinkOutcome(report=p, label=n.label, number=n.number, line=n.line, url=url)
+                 for check, p in zip(checks, paths) for n in check.report.footnotes for url in n.urls]
+        todo = _plan(vault, links, refresh, max_age)
+        result.links = links
+        captures = _run(vault, todo, options, paths, __version__, on_progress, len(set(todo)), result)
+        for link in links:
+            capture = captures.get(link.url)
+            if capture is not None:
+                _fill(link, capture)
+        vault.close()
+        return result
+    finally:
+        lock.release()
+
+
+def _plan(vault: Vault, links: list[LinkOutcome], refresh: bool, max_age: timedelta | None) -> list[str]:
+    """URLs to fetch now; the rest are filled from their earlier capture."""
+    todo: list[str] = []
+    cutoff = (datetime.now(timezone.utc) - max_age).strftime("%Y-%m-%dT%H:%M:%S") if max_age else None
+    for link in links:
+        if invalid_reason(link.url):
+            link.error, link.detail = "invalid-url", invalid_reason(link.url)
+            continue
+        earlier = None if refresh else vault.last_good_capture(link.url)
+        if earlier and earlier["status"] < 400 and (cutoff is None or earlier["fetched_at"] >= cutoff):
+            _fill_from_row(vault, link, earlier)
+            link.reused = True
+        elif link.url not in todo:
+            todo.append(link.url)
+    return todo
+
+
+def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str], version: str,
+         on_progress, total: int, result: FetchResult) -> dict[str, Capture]:
+    if not urls:
+        result.reused = sum(1 for link in result.links if link.reused)
+        return {}
+    info = warcinfo([os.path.abspath(p) for p in paths], options.as_record(), f"linkvault/{version}")
+    recorder = WarcRecorder(vault.warc_dir, info, vault.find_payload)
+    watch = _NetworkWatch(min(UNREACHABLE_AFTER, len(urls)))
+    captures: dict[str, Capture] = {}
+    done = 0
+
+    async def store(capture: Capture) -> None:
+        nonlocal done
+        text = await asyncio.to_thread(_extract, capture) if capture.body_head and capture.status == 200 else None
+        capture.body_head = b""
+        capture.title = text.title if text else None
+        vault.add_capture(_capture_row(capture), text.__dict__ if text else None)
+        captures[capture.url] = capture
+        watch.see(capture)
+        done += 1
+        if on_progress:
+            on_progress(None, done, total)
+
+    async def main() -> None:
+        fetcher = Fetcher(options, recorder, version)
+        try:
+            await fetcher.fetch_many(urls, store, should_stop=lambda: watch.unreachable)
+        finally:
+            await fetcher.aclose()
+
+    try:
+        asyncio.run(main())
+    except BaseException:
+        recover_open_files(vault.warc_dir)
+        raise
+    recorder.close()
+    result.fetched = len(captures)
+    result.reused = sum(1 for link in result.links if link.reused)
+    if watch.unreachable:
+        result.network_unreachable = True
+        for url, capture in list(captures.items()):
+            if capture.error in _LOCAL_TROUBLE:
+                capture.error = "network-unreachable"
+        for url in urls:
+            captures.setdefault(url, Capture(url=url, fetched_at="", error="network-unreachable",
+                                             error_detail="not tried: the network is unreachable"))
+    return captures
+
+
+def _extract(capture: Capture) -> ExtractedText | None:
+    return extract(capture.body_head, capture.final_url or capture.url, capture.header("content-type"),
+                   capture.header("content-encoding"))
+
+
+def _capture_row(capture: Capture) -> dict:
+    record = capture.record
+    return {
+        "url": capture.url, "fetched_at": capture.fetched_at, "final_url": capture.final_url,
+        "redirects": [{"url": h.url, "status": h.status, "location": h.location} for h in capture.hops],
+        "status": capture.status, "headers": capture.headers, "content_type": capture.header("content-type"),
+        "elapsed": capture.elapsed, "error": capture.error, "error_detail": capture.error_detail, "ip": capture.ip,
+        "warc_file": record.file if record else None, "warc_offset": record.offset if record else None,
+        "warc_length": record.length if record else None, "record_id": record.record_id if record else None,
+        "payload_digest": record.payload_digest if record else None,
+        "revisit_of": record.revisit_of if record else None, "truncated": int(capture.truncated), "size": capture.size,
+    }
+
+
+def _fill(link: LinkOutcome, capture: Capture) -> None:
+    link.status, link.final_url, link.fetched_at = capture.status, capture.final_url, capture.fetched_at
+    link.error, link.detail, link.title = capture.error, capture.error_detail, capture.title
+    if capture.record:
+        link.warc_file, link.warc_offset = capture.record.file, capture.record.offset
+
+
+def _fill_from_row(vault: Vault, link: LinkOutcome, row: dict) -> None:
+    link.status, link.final_url, link.fetched_at = row["status"], row["final_url"], row["fetched_at"]
+    link.warc_file, link.warc_offset = row["warc_file"], row["warc_offset"]
+    titles = vault.query("select title from texts where capture_id = ?", [row["id"]])
+    link.title = titles[0]["title"] if titles else None
+
+
+def _sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

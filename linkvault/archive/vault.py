@@ -1,0 +1,143 @@
+"""The vault: `linkvault.db` (SQLite, through sqlite-utils) beside `warc/`.
+
+Tables, made and migrated by `Vault.migrate()` (the schema version lives in `PRAGMA user_version`):
+
+    reports    one row per report file fetched into this vault
+    footnotes  (report, label) → line and the URL as cited
+    urls       every URL fetched, as cited and normalised, with when it was first seen
+    captures   one row per fetch of a URL: final URL, redirect chain, status, headers, timing,
+               error, and where in which WARC the response record lies
+    texts      the extracted text of a capture, full-text indexed (FTS5) for `search`
+
+Foreign keys and plain column names are chosen so Datasette shows useful links and facets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Vault:
+    def __init__(self, directory: str):
+        self.directory = directory
+        self.warc_dir = os.path.join(directory, "warc")
+        os.makedirs(self.warc_dir, exist_ok=True)
+        self.db_path = os.path.join(directory, "linkvault.db")
+        self.db = sqlite_utils.Database(self.db_path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.migrate()
+
+    @classmethod
+    def open_existing(cls, directory: str) -> Vault:
+        from linkvault.errors import InputError
+
+        if not os.path.exists(os.path.join(directory, "linkvault.db")):
+            raise InputError("no vault here (run `linkvault fetch` first, or pass --vault)", path=directory)
+        return cls(directory)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version < 1:
+            self._create_v1()
+        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _create_v1(self) -> None:
+        db = self.db
+        db["reports"].create({"id": int, "path": str, "sha256": str, "format": str, "added_at": str},
+                             pk="id", if_not_exists=True)
+        db["reports"].create_index(["path"], unique=True, if_not_exists=True)
+        db["urls"].create({"url": str, "normalised": str, "first_seen": str}, pk="url", if_not_exists=True)
+        db["footnotes"].create({"report_id": int, "label": str, "number": int, "line": int, "url": str},
+                               pk=("report_id", "label", "url"), foreign_keys=[("report_id", "reports", "id")],
+                               if_not_exists=True)
+        db["captures"].create({
+            "id": int, "url": str, "fetched_at": str, "final_url": str, "redirects": str, "status": int,
+            "headers": str, "content_type": str, "elapsed": float, "error": str, "error_detail": str,
+            "ip": str, "warc_file": str, "warc_offset": int, "warc_length": int, "record_id": str,
+            "payload_digest": str, "revisit_of": str, "truncated": int, "size": int,
+        }, pk="id", foreign_keys=[("url", "urls", "url")], if_not_exists=True)
+        db["captures"].create_index(["url", "fetched_at"], if_not_exists=True)
+        db["captures"].create_index(["payload_digest"], if_not_exists=True)
+        db["texts"].create({"capture_id": int, "title": str, "author": str, "published": str, "language": str,
+                            "sitename": str, "text": str},
+                           pk="capture_id", foreign_keys=[("capture_id", "captures", "id")], if_not_exists=True)
+        if "texts_fts" not in db.table_names():
+            db["texts"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def add_report(self, path: str, sha256: str, fmt: str, footnotes: list[tuple[str, int | None, int | None, str]]) -> int:
+        """Record a report and its footnotes (label, number, line, url), replacing an older parse."""
+        path = os.path.abspath(path)
+        with self.db.conn:
+            existing = list(self.db["reports"].rows_where("path = ?", [path]))
+            if existing:
+                report_id = existing[0]["id"]
+                self.db["reports"].update(report_id, {"sha256": sha256, "format": fmt})
+                self.db["footnotes"].delete_where("report_id = ?", [report_id])
+            else:
+                report_id = self.db["reports"].insert({"path": path, "sha256": sha256, "format": fmt,
+                                                       "added_at": now_iso()}).last_pk
+            for label, number, line, url in footnotes:
+                self.add_url(url)
+                self.db["footnotes"].insert({"report_id": report_id, "label": label, "number": number, "line": line,
+                                             "url": url}, ignore=True)
+        return report_id
+
+    def add_url(self, url: str) -> None:
+        from linkvault.report.urls import comparison_key, invalid_reason
+
+        normalised = url if invalid_reason(url) else comparison_key(url)
+        self.db["urls"].insert({"url": url, "normalised": normalised, "first_seen": now_iso()}, ignore=True)
+
+    def add_capture(self, row: dict, text: dict | None) -> int:
+        row = dict(row)
+        for key in ("redirects", "headers"):
+            if not isinstance(row.get(key), (str, type(None))):
+                row[key] = json.dumps(row[key], ensure_ascii=False)
+        with self.db.conn:
+            capture_id = self.db["captures"].insert(row).last_pk
+            if text:
+                self.db["texts"].insert({"capture_id": capture_id, **text})
+        return capture_id
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def last_good_capture(self, url: str) -> dict | None:
+        rows = list(self.db.query(
+            "select * from captures where url = ? and error is null and status is not null "
+            "order by fetched_at desc limit 1", [url]))
+        return rows[0] if rows else None
+
+    def find_payload(self, digest: str) -> tuple[str, str] | None:
+        rows = list(self.db.query(
+            "select url, fetched_at from captures where payload_digest = ? and revisit_of is null "
+            "and warc_file is not null order by fetched_at limit 1", [digest]))
+        return (rows[0]["url"], rows[0]["fetched_at"]) if rows else None
+
+    def report_id(self, path: str) -> int | None:
+        rows = list(self.db["reports"].rows_where("path = ?", [os.path.abspath(path)]))
+        return rows[0]["id"] if rows else None
+
+    def query(self, sql: str, params: list | dict | None = None) -> list[dict]:
+        try:
+            return list(self.db.query(sql, params or []))
+        except sqlite3.OperationalError as exc:
+            from linkvault.errors import UsageError
+
+            raise UsageError(f"query failed: {exc}") from exc

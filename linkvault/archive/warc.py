@@ -1,0 +1,250 @@
+"""Recording exchanges as WARC/1.1 (warcio), one gzip member per record, SHA-256 digests.
+
+What a response record holds, and why:
+- The status line and headers exactly as httpx received them (`headers.raw`: wire order, case,
+  duplicates) and the body still content-encoded (gzip, br), read with `aiter_raw()`.
+- httpx has already undone chunked *transfer* coding, and we record above httpx rather than at the
+  socket. So the body stored is the de-chunked one, and a `Transfer-Encoding` header is renamed
+  `X-Linkvault-Orig-Transfer-Encoding`: storing de-chunked bytes under `Transfer-Encoding: chunked`
+  makes replay tools try to de-chunk them again and fail (pywb issue 584, warcio issue 74). The
+  rename keeps the fact on record without lying about the bytes.
+- A body over the size cap is cut and marked `WARC-Truncated: length`.
+- A payload already in the vault (same SHA-256) becomes a `revisit` record with the
+  identical-payload-digest profile instead of a second copy.
+
+Crash safety: a file is written as `NAME.warc.gz.open` and renamed when closed. Every record is
+flushed before the vault points at it; `recover_open_files` cuts an interrupted file back to its
+last whole record and renames it, so no WARC is ever left with a half-written record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from base64 import b32encode
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import BinaryIO, Callable
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+OPEN_SUFFIX = ".open"
+MAX_FILE_SIZE = 1024**3
+
+
+class _Sha256WARCWriter(WARCWriter):
+    _create_digester = staticmethod(lambda: Digester("sha256"))
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    file: str
+    offset: int
+    length: int
+    record_id: str
+    payload_digest: str | None
+    revisit_of: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpRequestHead:
+    method: str
+    url: str
+    target: str
+    http_version: str
+    headers: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class HttpResponseHead:
+    status: int
+    reason: str
+    http_version: str
+    headers: list[tuple[str, str]]
+
+
+class Body:
+    """A response body spooled to disk as it arrives, hashed on the way; memory stays flat."""
+
+    SPOOL = 1024 * 1024
+
+    def __init__(self, max_size: int):
+        self.file: BinaryIO = tempfile.SpooledTemporaryFile(max_size=self.SPOOL)  # type: ignore[assignment]
+        self._sha = hashlib.sha256()
+        self.size = 0
+        self.max_size = max_size
+        self.truncated = False
+
+    def write(self, chunk: bytes) -> bool:
+        """Add a chunk; False once the cap is reached (the caller stops reading)."""
+        room = self.max_size - self.size
+        if len(chunk) > room:
+            chunk = chunk[:room]
+            self.truncated = True
+        self.file.write(chunk)
+        self._sha.update(chunk)
+        self.size += len(chunk)
+        return not self.truncated
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + b32encode(self._sha.digest()).decode("ascii")
+
+    def read_head(self, limit: int) -> bytes:
+        self.file.seek(0)
+        return self.file.read(limit)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def http_date(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class WarcFile:
+    """One WARC being written; rotated by `WarcRecorder` when it grows past MAX_FILE_SIZE."""
+
+    def __init__(self, directory: str, name: str, info: dict):
+        self.name = name
+        self.path = os.path.join(directory, name)
+        self._fh = open(self.path + OPEN_SUFFIX, "xb")
+        self._writer = _Sha256WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        self._write(self._writer.create_warcinfo_record(name, info))
+
+    def size(self) -> int:
+        return self._fh.tell()
+
+    def _write(self, record) -> tuple[int, int]:
+        offset = self._fh.tell()
+        self._writer.write_record(record)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        return offset, self._fh.tell() - offset
+
+    def close(self) -> None:
+        self._fh.close()
+        os.replace(self.path + OPEN_SUFFIX, self.path)
+
+
+class WarcRecorder:
+    """Writes request/response (or revisit) pairs into rotating WARC files in `directory`."""
+
+    def __init__(self, directory: str, info: dict, find_payload: Callable[[str], tuple[str, str] | None]):
+        os.makedirs(directory, exist_ok=True)
+        self.directory = directory
+        self.info = info
+        self._find_payload = find_payload
+        self._seen: dict[str, tuple[str, str]] = {}
+        self._file: WarcFile | None = None
+        self._count = 0
+        self._stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+
+    def _current(self) -> WarcFile:
+        if self._file is not None and self._file.size() > MAX_FILE_SIZE:
+            self._file.close()
+            self._file = None
+        if self._file is None:
+            name = f"linkvault-{self._stamp}-{os.getpid()}-{self._count:05d}.warc.gz"
+            self._count += 1
+            self._file = WarcFile(self.directory, name, {**self.info, "filename": name})
+        return self._file
+
+    def write_exchange(self, request: HttpRequestHead, response: HttpResponseHead, body: Body,
+                       *, fetched_at: datetime, ip: str | None) -> RecordLocation:
+        warc = self._current()
+        writer = warc._writer
+        date = http_date(fetched_at)
+        common = {"WARC-Date": date}
+        if ip:
+            common["WARC-IP-Address"] = ip
+        http = StatusAndHeaders(f"{response.status} {response.reason}".strip(), recorded_headers(response.headers),
+                                protocol=response.http_version)
+        digest = body.digest if body.size or not body.truncated else None
+        earlier = (self._seen.get(digest) or self._find_payload(digest)) if digest and body.size else None
+        if earlier:
+            record = writer.create_revisit_record(request.url, digest, earlier[0], earlier[1], http_headers=http,
+                                                  warc_headers_dict=dict(common))
+        else:
+            headers = dict(common)
+            if body.truncated:
+                headers["WARC-Truncated"] = "length"
+            if digest:
+                headers["WARC-Payload-Digest"] = digest
+            body.file.seek(0)
+            record = writer.create_warc_record(request.url, "response", payload=body.file, length=body.size,
+                                               http_headers=http, warc_headers_dict=headers)
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        offset, length = warc._write(record)
+        req_http = StatusAndHeaders(f"{request.method} {request.target} {request.http_version}", request.headers,
+                                    is_http_request=True)
+        req_record = writer.create_warc_record(request.url, "request", http_headers=req_http,
+                                               warc_headers_dict={**common, "WARC-Concurrent-To": record_id})
+        warc._write(req_record)
+        if digest and not earlier and body.size:
+            self._seen[digest] = (request.url, date)
+        return RecordLocation(file=warc.name, offset=offset, length=length, record_id=record_id,
+                              payload_digest=digest, revisit_of=earlier[0] if earlier else None)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def recorded_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("X-Linkvault-Orig-Transfer-Encoding" if k.lower() == "transfer-encoding" else k, v) for k, v in headers]
+
+
+def warcinfo(report_paths: list[str], options: dict, software: str) -> dict:
+    return {
+        "software": software,
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "isPartOf": ", ".join(report_paths),
+        "operator-options": json.dumps(options, sort_keys=True),
+        "json-metadata": json.dumps({"type": "recording", "pages": []}),
+    }
+
+
+def recover_open_files(directory: str) -> list[str]:
+    """Cut each interrupted `.open` WARC back to its last whole record and close it."""
+    recovered = []
+    if not os.path.isdir(directory):
+        return recovered
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(OPEN_SUFFIX):
+            continue
+        path = os.path.join(directory, name)
+        good_end = _last_whole_record_end(path)
+        if good_end == 0:
+            os.remove(path)
+            continue
+        with open(path, "r+b") as fh:
+            fh.truncate(good_end)
+        os.replace(path, path[: -len(OPEN_SUFFIX)])
+        recovered.append(path[: -len(OPEN_SUFFIX)])
+    return recovered
+
+
+def _last_whole_record_end(path: str) -> int:
+    """Offset just past the last record whose whole block (Content-Length bytes) is present."""
+    end = 0
+    try:
+        with open(path, "rb") as fh:
+            records = ArchiveIterator(fh, no_record_parse=True)
+            for record in records:
+                expected = int(record.rec_headers.get_header("Content-Length") or -1)
+                got = len(record.raw_stream.read())
+                records.read_to_end()
+                if got != expected:
+                    break
+                end = records.get_record_offset() + records.get_record_length()
+    except Exception:  # a torn gzip member or header: everything before it is whole
+        pass
+    return end

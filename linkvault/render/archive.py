@@ -1,0 +1,126 @@
+"""Renderers for `fetch`, `search` and `show`."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict
+from urllib.parse import urlsplit
+
+from linkvault.render.check import as_json_object, render_check
+
+
+def _console(color: bool, width: int):
+    from rich.console import Console
+
+    out = io.StringIO()
+    return out, Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
+
+
+def _text(out: io.StringIO) -> str:
+    return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
+
+
+def link_state(link) -> str:
+    if link.error:
+        return link.error
+    if link.status is None:
+        return "not fetched"
+    return f"HTTP {link.status}"
+
+
+def fetch_summary(result) -> str:
+    links = result.links
+    unique = {link.url for link in links}
+    archived = {link.url for link in links if link.archived}
+    failed = unique - archived
+    missing = sum(1 for c in result.checks for f in c.findings if f.kind == "missing-footnote")
+    parts = [f"{len(unique)} sources: {len(archived)} archived"]
+    if result.reused:
+        parts[0] += f" ({len({l.url for l in links if l.reused})} kept from earlier runs)"
+    if failed:
+        parts.append(f"{len(failed)} not archived")
+    if missing:
+        parts.append(f"{missing} footnotes cited with no source")
+    line = ", ".join(parts) + f". Vault: {result.vault}"
+    if result.network_unreachable:
+        line = ("The network is unreachable: no source could be resolved or reached from this machine, so "
+                "nothing was archived and no link is reported dead. Check the connection or --proxy and run again.\n"
+                + line)
+    return line
+
+
+def render_fetch(result, fmt: str, *, color: bool = False, width: int = 120) -> str:
+    if fmt == "json":
+        return json.dumps({
+            "vault": result.vault,
+            "reports": [as_json_object(c) for c in result.checks],
+            "links": [asdict(link) for link in result.links],
+            "summary": {"fetched": result.fetched, "reused": result.reused, "failed": len(result.failed),
+                        "network_unreachable": result.network_unreachable},
+        }, ensure_ascii=False, indent=2)
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    parts = [render_check(c, "table", color=color, width=width) for c in result.checks]
+    out, console = _console(color, width)
+    table = Table(title="Sources", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for name, justify in (("note", "right"), ("host", "left"), ("state", "left"), ("title / detail", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for link in result.links:
+        style = "" if not color else ("green" if link.archived else "red")
+        what = link.title or link.detail or (link.final_url if link.final_url and link.final_url != link.url else "")
+        table.add_row(escape(f"[{link.number}]"), escape(urlsplit(link.url).hostname or link.url),
+                      f"[{style}]{escape(link_state(link))}[/]" if style else escape(link_state(link)), escape(what or ""))
+    console.print(table)
+    console.print(escape(fetch_summary(result)), soft_wrap=True)
+    parts.append(_text(out))
+    return "\n\n".join(parts)
+
+
+def render_search(hits, fmt: str, *, color: bool = False, width: int = 120) -> str:
+    if fmt == "json":
+        return json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2)
+    if not hits:
+        return "no matches"
+    out, console = _console(color, width)
+    from rich.markup import escape
+
+    for hit in hits:
+        console.print(escape(f"{hit.report} [{hit.number}] {hit.title or ''}"), style="bold" if color else "")
+        console.print(escape(f"  {hit.url}"), soft_wrap=True)
+        console.print(escape(f"  {hit.snippet}"))
+    return _text(out)
+
+
+def render_show(archive, *, with_text: bool, color: bool = False, width: int = 120) -> str:
+    out, console = _console(color, width)
+    from rich.markup import escape
+
+    console.print(escape(f"{archive.report} [{archive.label}] (line {archive.line})"))
+    for url in archive.urls:
+        console.print(escape(f"  cited: {url}"), soft_wrap=True)
+    if not archive.captures:
+        console.print("  not captured yet")
+    for cap in archive.captures:
+        state = cap["error"] or f"HTTP {cap['status']}"
+        console.print(escape(f"  captured {cap['fetched_at']}: {state}"
+                             + (f", final URL {cap['final_url']}" if cap["final_url"] and cap["final_url"] != cap["url"] else "")),
+                      soft_wrap=True)
+        for hop in cap["redirects"][:-1]:
+            console.print(escape(f"    {hop['status']} {hop['url']} → {hop['location']}"), soft_wrap=True)
+        if cap["warc_file"]:
+            console.print(escape(f"    WARC {cap['warc_file']} offset {cap['warc_offset']} length {cap['warc_length']}"
+                                 + (" (truncated)" if cap["truncated"] else "")
+                                 + (f" (same payload as {cap['revisit_of']})" if cap["revisit_of"] else "")))
+        if cap["error_detail"]:
+            console.print(escape(f"    {cap['error_detail']}"))
+    text = archive.text
+    if text:
+        meta = ", ".join(f"{k}: {text[k]}" for k in ("title", "author", "published", "language", "sitename") if text.get(k))
+        console.print(escape(f"  text: {meta}"), soft_wrap=True)
+        if with_text:
+            console.print()
+            console.print(escape(text["text"] or ""))
+    return _text(out)
