@@ -26,6 +26,27 @@ def check(path: str | os.PathLike, input_format: str | None = None) -> CheckResu
     return check_report(parse_report(path, input_format))
 
 
+def fetch(reports: list[str | os.PathLike], vault: str | os.PathLike = "linkvault-vault", options=None, **kwargs):
+    """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`."""
+    from linkvault.archive import fetch_reports
+
+    return fetch_reports([os.fspath(r) for r in reports], os.fspath(vault), options, **kwargs)
+
+
+def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str | None = None, limit: int = 50):
+    """Full-text search over the texts archived in `vault`."""
+    from linkvault.archive import search as search_vault
+
+    return search_vault(os.fspath(vault), query, report=report, limit=limit)
+
+
+def show(report: str | os.PathLike, number: int | str, vault: str | os.PathLike = "linkvault-vault"):
+    """Everything archived for footnote `number` of `report`."""
+    from linkvault.archive import show as show_footnote
+
+    return show_footnote(os.fspath(vault), os.fspath(report), str(number))
+
+
 __all__ = [
     "CheckResult",
     "Citation",
@@ -40,6 +61,9 @@ __all__ = [
     "UsageError",
     "__version__",
     "check",
+    "fetch",
     "parse_report",
     "parse_text",
+    "search",
+    "show",
 ]
