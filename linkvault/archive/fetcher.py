@@ -255,10 +255,13 @@ class Fetcher:
 
     async def fetch_many(self, urls: list[str], on_capture: Callable[[Capture], Awaitable[None]] | None = None,
                          should_stop: Callable[[], bool] = lambda: False) -> list[Capture]:
+        in_flight = asyncio.Semaphore(self.options.concurrency)
+
         async def one(url: str) -> Capture | None:
-            if should_stop():
-                return None
-            capture = await self.fetch(url)
+            async with in_flight:
+                if should_stop():
+                    return None
+                capture = await self.fetch(url)
             if on_capture:
                 await on_capture(capture)
             return capture

@@ -90,9 +90,16 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, inner: httpcore.AsyncNetworkBackend, allow_private: bool):
         self._inner = inner
         self._allow_private = allow_private
+        self._unresolved: dict[str, BlockedConnect] = {}  # a run asks once per name that does not resolve
 
     async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        addresses = [host] if _literal_ip(host) else await resolve(host, port)
+        if host in self._unresolved:
+            raise self._unresolved[host]
+        try:
+            addresses = [host] if _literal_ip(host) else await resolve(host, port)
+        except BlockedConnect as exc:
+            self._unresolved[host] = exc
+            raise
         if not self._allow_private:
             allowed = [a for a in addresses if not is_blocked_ip(a)]
             if not allowed:

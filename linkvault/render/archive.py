@@ -65,6 +65,9 @@ def render_fetch(result, fmt: str, *, color: bool = False, width: int = 120) -> 
 
     parts = [render_check(c, "table", color=color, width=width) for c in result.checks]
     out, console = _console(color, width)
+    if result.network_unreachable:
+        console.print(escape(fetch_summary(result)), soft_wrap=True)
+        return "\n\n".join(parts + [_text(out)])
     table = Table(title="Sources", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for name, justify in (("note", "right"), ("host", "left"), ("state", "left"), ("title / detail", "left")):
         table.add_column(name, justify=justify, overflow="fold")

@@ -2,15 +2,19 @@
 
 Word numbers footnotes by the order their references appear, not by the ids in the XML, so
 labels are given the same way (endnotes too; when a document has both, endnotes get Word's
-default lower-case roman numerals). A note's links resolve through its own part's relationships
-(`word/_rels/footnotes.xml.rels`). There are no lines in a .docx: a "line" here is the
-paragraph's number in the document body, and a note's line is the paragraph that cites it.
+default lower-case roman numerals). A reference inside a tracked deletion is gone for the reader,
+so it is neither counted nor numbered. A note's text is what Word shows; its URLs are its links'
+targets, resolved through its own part's relationships (`word/_rels/footnotes.xml.rels`), and the
+addresses typed in its text. There are no lines in a .docx: a "line" here is the paragraph's
+number in the document body, and a note's line is the paragraph that cites it.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
+import zlib
 from io import BytesIO
 
 from lxml import etree
@@ -20,7 +24,13 @@ from linkvault.model import Citation, Entry
 from linkvault.report.txt import Line, parse_lines
 from linkvault.report.urls import find_urls
 
+# Unpacked parts above this size are a zip bomb, not a report.
+MAX_PART_BYTES = 200 * 1024 * 1024
+# What a damaged package raises while being read: bad CRCs, broken deflate streams, odd methods.
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError,
+               etree.XMLSyntaxError)
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_DELETIONS = frozenset(f"{{{W}}}{tag}" for tag in ("del", "moveFrom"))  # tracked changes
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PR = "http://schemas.openxmlformats.org/package/2006/relationships"
 _NOTE_KINDS = (("footnote", "word/footnotes.xml"), ("endnote", "word/endnotes.xml"))
@@ -33,10 +43,12 @@ def _w(name: str) -> str:
 def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
     try:
         package = zipfile.ZipFile(BytesIO(data))
-        document = _read_xml(package, "word/document.xml")
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError, EOFError) as exc:
+    except _UNREADABLE as exc:
         raise InputError(f"not a readable .docx file ({_why(exc)})", path=path) from exc
-    links = _relationships(package, "word/document.xml")
+    document = _read_xml(package, "word/document.xml", path)
+    if document is None:
+        raise InputError("not a readable .docx file (no word/document.xml inside)", path=path)
+    links = _relationships(package, "word/document.xml", path)
     paragraphs = [p for p in document.iter(_w("p"))]
     citations: list[Citation] = []
     order: dict[str, list[tuple[str, int]]] = {"footnote": [], "endnote": []}
@@ -44,6 +56,8 @@ def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
     for lineno, p in enumerate(paragraphs, start=1):
         lines.append((lineno, _paragraph_text(p, links)))
         for ref in p.iter(_w("footnoteReference"), _w("endnoteReference")):
+            if _deleted(ref):  # a tracked deletion: Word no longer shows or numbers this note
+                continue
             kind = "footnote" if ref.tag == _w("footnoteReference") else "endnote"
             order[kind].append((ref.get(_w("id"), ""), lineno))
     notes = {kind: _read_notes(package, part, kind, path) for kind, part in _NOTE_KINDS}
@@ -65,21 +79,32 @@ def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
 
 
 def _why(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return "no word/document.xml inside"
-    return str(exc) or exc.__class__.__name__
+    return " ".join(str(exc).split()) or exc.__class__.__name__
 
 
-def _read_xml(package: zipfile.ZipFile, name: str) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    return etree.fromstring(package.read(name), parser)
-
-
-def _relationships(package: zipfile.ZipFile, part: str) -> dict[str, str]:
-    rels_name = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+def _read_xml(package: zipfile.ZipFile, name: str, path: str) -> etree._Element | None:
+    """The part parsed, None when the package has no such part; a damaged part is an InputError."""
     try:
-        rels = _read_xml(package, rels_name)
-    except (KeyError, etree.XMLSyntaxError):
+        info = package.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > MAX_PART_BYTES:
+        raise InputError(f"not a readable .docx file ({name} unpacks to {info.file_size // (1024 * 1024)} MiB)", path=path)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        return etree.fromstring(package.read(info), parser)
+    except _UNREADABLE as exc:
+        raise InputError(f"not a readable .docx file ({name}: {_why(exc)})", path=path) from exc
+
+
+def _deleted(el: etree._Element) -> bool:
+    return any(a.tag in _DELETIONS for a in el.iterancestors())
+
+
+def _relationships(package: zipfile.ZipFile, part: str, path: str) -> dict[str, str]:
+    rels_name = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+    rels = _read_xml(package, rels_name, path)
+    if rels is None:
         return {}
     return {
         rel.get("Id", ""): rel.get("Target", "")
@@ -89,47 +114,49 @@ def _relationships(package: zipfile.ZipFile, part: str) -> dict[str, str]:
 
 
 def _read_notes(package: zipfile.ZipFile, part: str, kind: str, path: str) -> dict[str, tuple[str, tuple[str, ...]]]:
-    if part not in package.namelist():
+    root = _read_xml(package, part, path)
+    if root is None:
         return {}
-    try:
-        root = _read_xml(package, part)
-    except etree.XMLSyntaxError as exc:
-        raise InputError(f"not a readable .docx file ({part}: {exc})", path=path) from exc
-    links = _relationships(package, part)
+    links = _relationships(package, part, path)
     notes = {}
     for note in root.iter(_w(kind)):
         if note.get(_w("type")) in ("separator", "continuationSeparator", "continuationNotice"):
             continue
-        text = " ".join(_paragraph_text(p, links) for p in note.iter(_w("p")))
+        text = " ".join(_paragraph_text(p, links, show_targets=False) for p in note.iter(_w("p")))
         text = " ".join(text.split())
         urls: list[str] = []
         for link in note.iter(_w("hyperlink")):
             target = links.get(link.get(f"{{{R}}}id", ""))
-            if target and target not in urls:
+            if target and target not in urls and not _deleted(link):
                 urls.append(target)
         for url in _field_links(note):
             if url not in urls:
                 urls.append(url)
         for _, _, url in find_urls(text):
-            if url not in urls and not any(u.startswith(url) for u in urls):
+            if not any(_bare(u).startswith(_bare(url)) for u in urls):
                 urls.append(url)
         notes[note.get(_w("id"), "")] = (text, tuple(urls))
     return notes
 
 
+def _bare(url: str) -> str:
+    """A link's visible text often drops the scheme or the final slash ("www.x.kz/a" for "http://www.x.kz/a/")."""
+    return re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", url).rstrip("/").lower()
+
+
+# `HYPERLINK "url"`, but not `HYPERLINK \l "bookmark"`, a link inside the document.
+_FIELD_LINK = re.compile(r'HYPERLINK\s+(\\l\s+)?"([^"]+)"')
+
+
 def _field_links(el: etree._Element) -> list[str]:
-    """Targets of old-style `HYPERLINK "url"` field codes."""
-    code = "".join(t.text or "" for t in el.iter(_w("instrText")))
-    out = []
-    for chunk in code.split("HYPERLINK")[1:]:
-        words = chunk.split('"')
-        if len(words) > 1 and words[1].strip():
-            out.append(words[1].strip())
-    return out
+    """Targets of old-style HYPERLINK field codes, complex (`w:instrText`) or simple (`w:fldSimple`)."""
+    codes = ["".join(t.text or "" for t in el.iter(_w("instrText")) if not _deleted(t))]
+    codes += [f.get(_w("instr"), "") for f in el.iter(_w("fldSimple"))]
+    return [m.group(2).strip() for code in codes for m in _FIELD_LINK.finditer(code) if not m.group(1) and m.group(2).strip()]
 
 
-def _paragraph_text(p: etree._Element, links: dict[str, str]) -> str:
-    """The paragraph's visible text, with each hyperlink's target written after its text."""
+def _paragraph_text(p: etree._Element, links: dict[str, str], show_targets: bool = True) -> str:
+    """The paragraph's visible text; with `show_targets`, each link's target written after its text."""
     parts: list[str] = []
 
     def walk(el: etree._Element) -> None:
@@ -138,18 +165,19 @@ def _paragraph_text(p: etree._Element, links: dict[str, str]) -> str:
                 visible = _runs_text(child)
                 parts.append(visible)
                 target = links.get(child.get(f"{{{R}}}id", ""))
-                if target and target not in visible:
+                if show_targets and target and target not in visible:
                     parts.append(f" {target} ")
             elif child.tag == _w("r"):
                 parts.append(_runs_text(child))
-            elif child.tag != _w("del"):
+            elif child.tag not in _DELETIONS:
                 walk(child)
 
     walk(p)
     text = "".join(parts)
-    for url in _field_links(p):
-        if url not in text:
-            text += f" {url}"
+    if show_targets:
+        for url in _field_links(p):
+            if url not in text:
+                text += f" {url}"
     return text
 
 

@@ -21,17 +21,29 @@ from linkvault.model import Citation, Entry
 from linkvault.report.txt import NOTES_HEADING, Line, parse_lines
 from linkvault.report.urls import find_urls
 
-_CHROME_TAGS = ("script", "style", "noscript", "template", "nav", "button", "form", "svg", "iframe", "select")
+_CHROME_TAGS = ("script", "style", "noscript", "template", "nav", "button", "svg", "iframe", "select")
 _CHROME_CLASS = re.compile(r"(?i)(^|[\s_-])(share|sharing|social|skip-link|skip|screen-reader-text|breadcrumbs?|cookie|navbar|menu)([\s_-]|$)")
+# Chrome by class or by a header/footer/form tag that still holds prose or notes is a content wrapper.
+_HOLDS_CONTENT = "boolean(.//ol) or count(.//p) > 1"
 _LABEL = re.compile(r"^\s*[\[(]?\s*(\d{1,6}|[ivxlc]{1,8}|\*{1,3}|[a-z])\s*[\])]?\s*$", re.I)
-_NOTE_ID = re.compile(r"(?i)(ftn|edn|fn|note|footnote|endnote|ref)")
-_BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "blockquote",
-           "section", "article", "aside", "header", "footer", "main", "pre", "tr", "table", "ul", "ol", "body", "figcaption"}
+# Note ids as exporters write them (_ftn1, _edn1, fn:1, fnref1, sdfootnote1sym, cite_note-5, ftnt1),
+# but not words that merely contain them (#refugees, #keynote).
+_NOTE_ID = re.compile(r"(?i)(?<![a-z])(?:sd)?(?:ftnt?|edn|fn|footnote|endnote|note|ref)(?:ref|anc|sym|back|backref)?(?![a-z])")
+# Ids of the marker a note links back to: _ftnref1, fnref:1, ftnt_ref1, cite_ref-5, sdfootnote1anc, <uuid>-link.
+_BACK_ID = re.compile(r"(?i)(?:ftnt?|edn|fn|cite)_?ref|\danc$|-link$")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "dl", "blockquote",
+           "section", "article", "aside", "header", "footer", "main", "pre", "tr", "table", "tbody", "thead",
+           "tfoot", "caption", "ul", "ol", "body", "figure", "figcaption", "form", "fieldset", "center",
+           "address", "details", "summary", "hgroup", "menu", "dir", "hr"}
 _SKIP_SCHEMES = ("mailto:", "tel:", "#")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def parse_html(text: str, path: str) -> tuple[list[Citation], list[Entry]]:
     root = _parse(text, path)
+    if root is None:
+        return [], []
     _drop_chrome(root)
     linked = _linked_footnotes(root)
     if linked is not None:
@@ -39,33 +51,45 @@ def parse_html(text: str, path: str) -> tuple[list[Citation], list[Entry]]:
     return parse_lines(_render_lines(root))
 
 
-def _parse(text: str, path: str) -> etree._Element:
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+def _parse(text: str, path: str) -> etree._Element | None:
+    """The document tree, or None when it holds nothing but white space and comments."""
+    # lxml refuses str input with an XML declaration or with control characters (Word's vertical
+    # tab); drop them but keep every line break, so sourceline still counts lines of the file.
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", lambda m: "\n" * m.group(0).count("\n"), text)
+    text = _NOT_XML.sub(" ", text)
     try:
-        root = lxml.html.document_fromstring(text)
-    except (etree.ParserError, ValueError) as exc:
+        return lxml.html.document_fromstring(text)
+    except etree.ParserError:
+        return None
+    except ValueError as exc:
         raise InputError(f"not readable as HTML ({exc})", path=path) from exc
-    return root
 
 
 def _drop_chrome(root: etree._Element) -> None:
-    doomed = []
-    for el in root.iter(etree.Element):
-        if not isinstance(el.tag, str):
-            doomed.append(el)
-        elif el.tag in _CHROME_TAGS:
-            doomed.append(el)
-        elif _CHROME_CLASS.search(" ".join((el.get("class", ""), el.get("id", ""), el.get("role", "")))):
-            if el.tag not in ("body", "html", "main", "article"):
-                doomed.append(el)
-        elif el.tag in ("header", "footer") and not el.xpath(".//*[@id or @name]"):
-            doomed.append(el)
+    doomed = [el for el in root.iter(etree.Element) if not isinstance(el.tag, str) or _is_chrome(el)]
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
     for comment in root.xpath("//comment()"):
         if comment.getparent() is not None:
             comment.drop_tree()
+
+
+def _is_chrome(el: etree._Element) -> bool:
+    """Navigation, scripts, share and cookie widgets; never a wrapper that holds the report itself."""
+    if el.tag in _CHROME_TAGS:
+        return True
+    if el.tag in ("header", "footer", "form"):
+        return not (el.xpath(_HOLDS_CONTENT) or el.xpath(".//*[@id or @name]"))
+    if el.tag in ("body", "html", "main", "article"):
+        return False
+    hints = " ".join((el.get("class", ""), el.get("id", ""), el.get("role", "")))
+    return bool(_CHROME_CLASS.search(hints)) and not el.xpath(_HOLDS_CONTENT)
+
+
+def _href(link: etree._Element) -> str:
+    """The link's target as a browser reads it: exporters wrap long attributes over lines."""
+    return re.sub(r"[\t\n\r]", "", link.get("href") or "").strip()
 
 
 # -- linked footnotes ------------------------------------------------------------------------
@@ -81,31 +105,38 @@ def _anchors(root: etree._Element) -> dict[str, etree._Element]:
     return index
 
 
-def _looks_like_marker(link: etree._Element, target: etree._Element) -> bool:
+def _looks_like_marker(link: etree._Element, target: etree._Element | None) -> bool:
     """Numbered links are also tables of contents; a footnote marker shows it is one."""
+    if target is not None and next(target.iter(*_HEADINGS), None) is not None:
+        return False
     text = link.text_content().strip()
     hints = " ".join(v for el in (link, link.getparent(), target) if el is not None for v in (el.get("id", ""), el.get("class", ""), el.get("name", "")))
-    in_sup = any(el.tag == "sup" for el in _ancestors_and_self(link)[:3])
-    return text.startswith(("[", "(")) or in_sup or bool(_NOTE_ID.search(hints + " " + (link.get("href") or "")))
+    in_sup = any(el.tag == "sup" for el in _ancestors_and_self(link)[:3]) or link.find(".//sup") is not None
+    return text.startswith(("[", "(")) or in_sup or bool(_NOTE_ID.search(hints + " " + _href(link)))
 
 
 def _linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]] | None:
     index = _anchors(root)
-    candidates = []
-    for link in root.iter("a"):
-        href = (link.get("href") or "").strip()
-        if not href.startswith("#") or len(href) < 2:
+    position = {el: i for i, el in enumerate(root.iter("a"))}
+    candidates, dangling = [], []
+    for link in position:
+        href = _href(link)
+        label = _LABEL.match(link.text_content() or "")
+        if not href.startswith("#") or len(href) < 2 or not label:
             continue
         target = index.get(href[1:])
-        label = _LABEL.match(link.text_content() or "")
-        if target is None or not label or not _looks_like_marker(link, target):
-            continue
-        candidates.append((link, _note_block(target), label.group(1)))
+        if target is None:
+            # A marker whose note is gone is still a citation (of a missing footnote).
+            if _NOTE_ID.search(href) and not _BACK_ID.search(href) and _looks_like_marker(link, None):
+                dangling.append((link, label.group(1)))
+        elif _looks_like_marker(link, target):
+            candidates.append((link, target, label.group(1)))
+    targets = {target for _, target, _ in candidates}
+    candidates = [(link, _note_block(target, targets), label) for link, target, label in candidates]
     # A link that sits inside the note another link points to is that note's way back.
     pointed: dict[etree._Element, etree._Element] = {}
     for link, block, _ in candidates:
         pointed.setdefault(block, link)
-    position = {el: i for i, el in enumerate(root.iter("a"))}
     back_links = set()
     for link, _, _ in candidates:
         for el in _ancestors_and_self(link)[1:]:
@@ -113,19 +144,22 @@ def _linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]
                 back_links.add(link)
                 break
     notes: dict[etree._Element, str] = {}
-    citations = []
+    cited = []
     for link, block, label in candidates:
-        if link in back_links:
-            continue
-        citations.append(Citation(label, link.sourceline or 0))
-        notes.setdefault(block, label)
+        if link not in back_links:
+            cited.append((link, label))
+            notes.setdefault(block, label)
     if not notes:
         return None
+    for block, label in _uncited_notes(notes):
+        notes.setdefault(block, label)
+    cited += [(link, label) for link, label in dangling if not any(el in notes for el in _ancestors_and_self(link))]
+    cited.sort(key=lambda pair: position[pair[0]])
     for link in back_links:
         link.set("data-linkvault-backlink", "1")
     entries = [_note_entry(block, label) for block, label in notes.items()]
     entries.sort(key=lambda e: e.line)
-    return citations, entries
+    return [Citation(label, link.sourceline or 0) for link, label in cited], entries
 
 
 def _ancestors_and_self(el: etree._Element) -> list[etree._Element]:
@@ -136,15 +170,15 @@ def _ancestors_and_self(el: etree._Element) -> list[etree._Element]:
     return out
 
 
-def _note_block(target: etree._Element) -> etree._Element:
-    """The element that holds the whole note the anchor belongs to."""
+def _note_block(target: etree._Element, targets: set[etree._Element]) -> etree._Element:
+    """The element that holds the whole note the anchor belongs to, and no other note."""
     chain = _ancestors_and_self(target)
     for el in chain:
         if el.tag == "li":
             return el
     for el in chain:
         if el.tag in ("div", "aside", "section") and _NOTE_ID.search(el.get("id", "") + " " + el.get("class", "")):
-            if len([a for a in el.iter("a") if (a.get("href") or "").startswith("#")]) <= 2:
+            if sum(1 for inner in el.iter() if inner in targets) == 1:
                 return el
     for el in chain:
         if el.tag in _BLOCKS:
@@ -152,19 +186,53 @@ def _note_block(target: etree._Element) -> etree._Element:
     return target
 
 
+def _uncited_notes(notes: dict[etree._Element, str]) -> list[tuple[etree._Element, str]]:
+    """Notes nothing links to: siblings shaped like the cited notes, in the same list."""
+    found = []
+    for block in list(notes):
+        parent = block.getparent()
+        if parent is None:
+            continue
+        number = int(parent.get("start")) if (parent.get("start") or "").isdigit() else 1
+        for sibling in parent.iterchildren(block.tag):
+            if sibling.tag == "li":
+                value = sibling.get("value")
+                number = int(value) if value and value.isdigit() else number
+                label = str(number) if parent.tag == "ol" else _leading_label(sibling)
+                number += 1
+            else:
+                label = _leading_label(sibling)
+            if label and sibling not in notes and all(sibling is not b for b, _ in found):
+                found.append((sibling, label))
+    return found
+
+
+def _leading_label(block: etree._Element) -> str | None:
+    """The label of a note that opens with its own numbered link, as Word's `[3]` back-link."""
+    first = next(block.iter("a"), None)
+    if first is None or not _href(first).startswith("#"):
+        return None
+    label = _LABEL.match(first.text_content() or "")
+    if not label or not block.text_content().strip().startswith(first.text_content().strip()):
+        return None
+    return label.group(1)
+
+
 def _note_entry(block: etree._Element, label: str) -> Entry:
-    urls: list[str] = []
-    for a in block.iter("a"):
-        href = (a.get("href") or "").strip()
-        if href and not href.lower().startswith(_SKIP_SCHEMES) and href not in urls:
-            urls.append(href)
     copy = deepcopy(block)
     for back in copy.xpath(".//*[@data-linkvault-backlink]"):
         back.drop_tree()
+    urls: list[str] = []
+    for a in copy.iter("a"):
+        href = _href(a)
+        if href and not href.lower().startswith(_SKIP_SCHEMES) and href not in urls:
+            urls.append(href)
     text = " ".join(copy.text_content().split())
     text = re.sub(r"^[\[(]?\s*" + re.escape(label) + r"\s*[\])]?\s*[.:]?\s*", "", text)
     text = text.replace("\u21a9\ufe0e", "").replace("\u21a9", "").strip()
-    for _, _, url in find_urls(text):
+    # An address written in the text counts too, unless it is a link's visible text (its href counts).
+    loose = " ".join(copy.xpath(".//text()[not(ancestor::a[@href])]"))
+    for _, _, url in find_urls(loose):
         if url not in urls:
             urls.append(url)
     return Entry(label=label, line=block.sourceline or 0, text=text, urls=tuple(urls))
@@ -209,8 +277,11 @@ def _render_block(block: etree._Element, lines: list[Line], number: str | None =
                 counter = int(value) if value and value.isdigit() else counter
                 item = str(counter)
                 counter += 1
-            _render_block(child, lines, item)
             line = (child.sourceline or line)
+            if child.tag == "tr":  # a table row is one line: "[3] | Source | https://…"
+                lines.append((line, " ".join(_inline_text(child).split())))
+            else:
+                _render_block(child, lines, item)
             lines.append((line, ""))
         elif child.tag == "br":
             flush()
@@ -228,14 +299,17 @@ def _inline_text(el: etree._Element) -> str:
             return f"[{inner}]"
     if el.tag == "a":
         text = el.text_content()
-        href = (el.get("href") or "").strip()
-        if href and not href.lower().startswith(_SKIP_SCHEMES) and href not in text:
-            return f"{text} {href} "
-        return text
+        href = _href(el)
+        if not href or href.lower().startswith(_SKIP_SCHEMES):
+            return text
+        # The target stands for any address the visible text shows ("www.x.kz" → "http://www.x.kz").
+        for start, end, _ in reversed(find_urls(text)):
+            text = text[:start] + text[end:]
+        return f"{text} {href} "
     parts = [el.text or ""]
     for child in el:
         if isinstance(child.tag, str):
-            parts.append(_inline_text(child) if child.tag not in _BLOCKS else " " + child.text_content() + " ")
+            parts.append(_inline_text(child) if child.tag not in _BLOCKS else " " + _inline_text(child) + " ")
         if child.tail:
             parts.append(child.tail)
     return "".join(parts)
