@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+pytest_plugins = ["fakeweb.fixtures"]
+
 from pathlib import Path
 
 import pytest

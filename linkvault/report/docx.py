@@ -27,7 +27,7 @@ from linkvault.report.urls import find_urls
 # Unpacked parts above this size are a zip bomb, not a report.
 MAX_PART_BYTES = 200 * 1024 * 1024
 # What a damaged package raises while being read: bad CRCs, broken deflate streams, odd methods.
-_UNREADABLE = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError,
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError, ValueError,
                etree.XMLSyntaxError)
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _DELETIONS = frozenset(f"{{{W}}}{tag}" for tag in ("del", "moveFrom"))  # tracked changes
@@ -163,10 +163,13 @@ def _paragraph_text(p: etree._Element, links: dict[str, str], show_targets: bool
         for child in el:
             if child.tag == _w("hyperlink"):
                 visible = _runs_text(child)
-                parts.append(visible)
                 target = links.get(child.get(f"{{{R}}}id", ""))
-                if show_targets and target and target not in visible:
-                    parts.append(f" {target} ")
+                if show_targets and target:
+                    # The target stands for any address the visible text shows ("www.x.kz").
+                    for start, end, _ in reversed(find_urls(visible)):
+                        visible = visible[:start] + visible[end:]
+                    visible = f"{visible} {target} "
+                parts.append(visible)
             elif child.tag == _w("r"):
                 parts.append(_runs_text(child))
             elif child.tag not in _DELETIONS:

@@ -3,14 +3,18 @@
 First the linked footnotes that every exporter writes: a marker `<a href="#_ftn1">` pointing into
 a note, often with a back-link from the note to the marker (Word `_ftn`/`_edn`, WordPress
 `wp-block-footnotes`, python-markdown and pandoc `fn:1`/`fn1`). A note's URLs are its links'
-targets, whatever their visible text. When a document has no such links, it is rendered to
-numbered lines (`<sup>3</sup>` as `[3]`, `<ol>` items as `N.`, links as their targets) and read
-like plain text. Page chrome (navigation, scripts, share buttons) is dropped first.
+targets, whatever their visible text. A marker whose note is gone still cites it, and a note
+beside the cited ones that nothing links to is still an entry, so `check` reports both; a numbered
+link to a heading is a table of contents, not a marker. When a document has no such links, it is
+rendered to numbered lines (`<sup>3</sup>` as `[3]`, `<ol>` items as `N.`, table rows as one line,
+links as their targets) and read like plain text. Page chrome (navigation, scripts, share buttons)
+is dropped first, but never an element that still holds the report's paragraphs or lists.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from copy import deepcopy
 
 import lxml.html
@@ -23,7 +27,8 @@ from linkvault.report.urls import find_urls
 
 _CHROME_TAGS = ("script", "style", "noscript", "template", "nav", "button", "svg", "iframe", "select")
 _CHROME_CLASS = re.compile(r"(?i)(^|[\s_-])(share|sharing|social|skip-link|skip|screen-reader-text|breadcrumbs?|cookie|navbar|menu)([\s_-]|$)")
-# Chrome by class or by a header/footer/form tag that still holds prose or notes is a content wrapper.
+# A "share"/"menu" class or a header/footer/form tag on an element holding prose or a list marks a
+# wrapper of the whole page (WordPress "sharing-enabled", ASP.NET's <form>), not chrome.
 _HOLDS_CONTENT = "boolean(.//ol) or count(.//p) > 1"
 _LABEL = re.compile(r"^\s*[\[(]?\s*(\d{1,6}|[ivxlc]{1,8}|\*{1,3}|[a-z])\s*[\])]?\s*$", re.I)
 # Note ids as exporters write them (_ftn1, _edn1, fn:1, fnref1, sdfootnote1sym, cite_note-5, ftnt1),
@@ -37,7 +42,9 @@ _BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt
            "tfoot", "caption", "ul", "ol", "body", "figure", "figcaption", "form", "fieldset", "center",
            "address", "details", "summary", "hgroup", "menu", "dir", "hr"}
 _SKIP_SCHEMES = ("mailto:", "tel:", "#")
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# A note's own number written before its text: "[3]", "(3)", "3." — not the "12" of "12 April".
+_LEADING_LABEL = re.compile(r"^(?:[\[(]\s*(\w+|\*{1,3})\s*[\])]|(\w+|\*{1,3})\s*[.:)](?=\s|$))\s*")
 
 
 def parse_html(text: str, path: str) -> tuple[list[Citation], list[Entry]]:
@@ -53,8 +60,9 @@ def parse_html(text: str, path: str) -> tuple[list[Citation], list[Entry]]:
 
 def _parse(text: str, path: str) -> etree._Element | None:
     """The document tree, or None when it holds nothing but white space and comments."""
-    # lxml refuses str input with an XML declaration or with control characters (Word's vertical
-    # tab); drop them but keep every line break, so sourceline still counts lines of the file.
+    # lxml refuses str input with an XML declaration, and text with control characters (Word's
+    # vertical tab) once the tree is edited; drop both but keep every line break, so sourceline
+    # still counts lines of the file.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", lambda m: "\n" * m.group(0).count("\n"), text)
     text = _NOT_XML.sub(" ", text)
     try:
@@ -131,8 +139,8 @@ def _linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]
                 dangling.append((link, label.group(1)))
         elif _looks_like_marker(link, target):
             candidates.append((link, target, label.group(1)))
-    targets = {target for _, target, _ in candidates}
-    candidates = [(link, _note_block(target, targets), label) for link, target, label in candidates]
+    holds = Counter(el for target in {t for _, t, _ in candidates} for el in _ancestors_and_self(target))
+    candidates = [(link, _note_block(target, holds), label) for link, target, label in candidates]
     # A link that sits inside the note another link points to is that note's way back.
     pointed: dict[etree._Element, etree._Element] = {}
     for link, block, _ in candidates:
@@ -151,8 +159,7 @@ def _linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]
             notes.setdefault(block, label)
     if not notes:
         return None
-    for block, label in _uncited_notes(notes):
-        notes.setdefault(block, label)
+    notes.update(_uncited_notes(notes, {link for link, _ in cited}))
     cited += [(link, label) for link, label in dangling if not any(el in notes for el in _ancestors_and_self(link))]
     cited.sort(key=lambda pair: position[pair[0]])
     for link in back_links:
@@ -170,15 +177,18 @@ def _ancestors_and_self(el: etree._Element) -> list[etree._Element]:
     return out
 
 
-def _note_block(target: etree._Element, targets: set[etree._Element]) -> etree._Element:
-    """The element that holds the whole note the anchor belongs to, and no other note."""
+def _note_block(target: etree._Element, holds: Counter) -> etree._Element:
+    """The element that holds the whole note the anchor belongs to, and no other note.
+
+    `holds` counts, for each element, the anchors of notes inside it.
+    """
     chain = _ancestors_and_self(target)
     for el in chain:
         if el.tag == "li":
             return el
     for el in chain:
         if el.tag in ("div", "aside", "section") and _NOTE_ID.search(el.get("id", "") + " " + el.get("class", "")):
-            if sum(1 for inner in el.iter() if inner in targets) == 1:
+            if holds[el] == 1:
                 return el
     for el in chain:
         if el.tag in _BLOCKS:
@@ -186,31 +196,29 @@ def _note_block(target: etree._Element, targets: set[etree._Element]) -> etree._
     return target
 
 
-def _uncited_notes(notes: dict[etree._Element, str]) -> list[tuple[etree._Element, str]]:
+def _uncited_notes(notes: dict[etree._Element, str], cited: set[etree._Element]) -> dict[etree._Element, str]:
     """Notes nothing links to: siblings shaped like the cited notes, in the same list."""
-    found = []
-    for block in list(notes):
-        parent = block.getparent()
-        if parent is None:
-            continue
+    found: dict[etree._Element, str] = {}
+    for parent, tag in {(b.getparent(), b.tag) for b in notes if b.getparent() is not None}:
         number = int(parent.get("start")) if (parent.get("start") or "").isdigit() else 1
-        for sibling in parent.iterchildren(block.tag):
-            if sibling.tag == "li":
+        for sibling in parent.iterchildren(tag):
+            label = None
+            if tag == "li":
                 value = sibling.get("value")
                 number = int(value) if value and value.isdigit() else number
-                label = str(number) if parent.tag == "ol" else _leading_label(sibling)
+                label = str(number) if parent.tag == "ol" else None
                 number += 1
-            else:
-                label = _leading_label(sibling)
-            if label and sibling not in notes and all(sibling is not b for b, _ in found):
-                found.append((sibling, label))
+            if sibling not in notes:
+                label = label or _leading_label(sibling, cited)
+                if label:
+                    found.setdefault(sibling, label)
     return found
 
 
-def _leading_label(block: etree._Element) -> str | None:
+def _leading_label(block: etree._Element, cited: set[etree._Element]) -> str | None:
     """The label of a note that opens with its own numbered link, as Word's `[3]` back-link."""
     first = next(block.iter("a"), None)
-    if first is None or not _href(first).startswith("#"):
+    if first is None or first in cited or not _href(first).startswith("#"):
         return None
     label = _LABEL.match(first.text_content() or "")
     if not label or not block.text_content().strip().startswith(first.text_content().strip()):
@@ -228,7 +236,9 @@ def _note_entry(block: etree._Element, label: str) -> Entry:
         if href and not href.lower().startswith(_SKIP_SCHEMES) and href not in urls:
             urls.append(href)
     text = " ".join(copy.text_content().split())
-    text = re.sub(r"^[\[(]?\s*" + re.escape(label) + r"\s*[\])]?\s*[.:]?\s*", "", text)
+    lead = _LEADING_LABEL.match(text)
+    if lead and label in lead.groups():
+        text = text[lead.end():]
     text = text.replace("\u21a9\ufe0e", "").replace("\u21a9", "").strip()
     # An address written in the text counts too, unless it is a link's visible text (its href counts).
     loose = " ".join(copy.xpath(".//text()[not(ancestor::a[@href])]"))

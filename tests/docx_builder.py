@@ -1,0 +1,175 @@
+"""Small but valid .docx files for tests, written with zipfile.
+
+A paragraph is a string or a list of runs; a run is one of:
+
+    "plain text"                 a text run
+    Link("Example", "https://…") a w:hyperlink whose target lives in the part's .rels (External)
+    FieldLink("text", "https://…")  an old-style HYPERLINK field code (bookmark=True: `\\l "name"`)
+    FootnoteRef(5) / EndnoteRef(2)  a reference to the note with that XML id
+    Deleted(run)                 the run inside a tracked deletion (w:del)
+
+    build_docx(path,
+               paragraphs=["Intro.", ["Claim", FootnoteRef(1), "."]],
+               footnotes={1: ["Azattyq, ", Link("article", "https://rus.azattyq.org/a/1.html")]})
+
+`footnotes` / `endnotes` map an id to one paragraph of runs; None (the default) leaves the part
+out of the package, a dict (even empty) writes it with Word's separator and continuation notes.
+Each note starts with Word's own `w:footnoteRef` mark, as Word writes it.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WML = "application/vnd.openxmlformats-officedocument.wordprocessingml"
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FieldLink:
+    text: str
+    url: str
+    bookmark: bool = False  # `HYPERLINK \l "name"`: a jump inside the document, `url` is the bookmark
+
+
+@dataclass(frozen=True)
+class FootnoteRef:
+    id: int
+
+
+@dataclass(frozen=True)
+class EndnoteRef:
+    id: int
+
+
+@dataclass(frozen=True)
+class Deleted:
+    run: object
+
+
+class _Part:
+    """One XML part being written, with the external hyperlinks it needs in its .rels."""
+
+    def __init__(self) -> None:
+        self.links: list[str] = []
+
+    def rel_id(self, url: str) -> str:
+        self.links.append(url)
+        return f"rIdLink{len(self.links)}"
+
+    def rels_xml(self, internal: list[tuple[str, str, str]] = ()) -> str:
+        rels = [
+            f'<Relationship Id="{rid}" Type="{REL_TYPE}/{kind}" Target="{target}"/>'
+            for rid, kind, target in internal
+        ]
+        rels += [
+            f'<Relationship Id="rIdLink{i}" Type="{REL_TYPE}/hyperlink" Target={quoteattr(url)} TargetMode="External"/>'
+            for i, url in enumerate(self.links, start=1)
+        ]
+        return _xml(f'<Relationships xmlns="{PKG_RELS_NS}">{"".join(rels)}</Relationships>')
+
+    def run(self, item) -> str:
+        if isinstance(item, str):
+            return f'<w:r><w:t xml:space="preserve">{escape(item)}</w:t></w:r>'
+        if isinstance(item, Link):
+            return f'<w:hyperlink r:id="{self.rel_id(item.url)}" w:history="1">' \
+                   f'<w:r><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr><w:t xml:space="preserve">{escape(item.text)}</w:t></w:r></w:hyperlink>'
+        if isinstance(item, FieldLink):
+            switch = "\\l " if item.bookmark else ""
+            code = escape(f' HYPERLINK {switch}"{item.url}" ')
+            return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                    f'<w:r><w:instrText xml:space="preserve">{code}</w:instrText></w:r>'
+                    '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                    f'<w:r><w:t xml:space="preserve">{escape(item.text)}</w:t></w:r>'
+                    '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+        if isinstance(item, FootnoteRef):
+            return f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteReference w:id="{item.id}"/></w:r>'
+        if isinstance(item, EndnoteRef):
+            return f'<w:r><w:rPr><w:rStyle w:val="EndnoteReference"/></w:rPr><w:endnoteReference w:id="{item.id}"/></w:r>'
+        if isinstance(item, Deleted):
+            inner = self.run(item.run).replace("<w:t ", "<w:delText ").replace("</w:t>", "</w:delText>")
+            return f'<w:del w:id="900" w:author="Editor" w:date="2024-04-12T00:00:00Z">{inner}</w:del>'
+        raise TypeError(f"not a run: {item!r}")
+
+    def paragraph(self, runs, style: str | None = None, first: str = "") -> str:
+        runs = [runs] if isinstance(runs, str) else list(runs)
+        ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+        return f"<w:p>{ppr}{first}{''.join(self.run(r) for r in runs)}</w:p>"
+
+
+def _xml(body: str) -> str:
+    return '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + body
+
+
+def _notes_xml(part: _Part, kind: str, notes: dict) -> str:
+    """footnotes.xml / endnotes.xml: Word's separator (-1) and continuation separator (0), then the notes."""
+    tag = f"w:{kind}"
+    items = [
+        f'<{tag} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></{tag}>',
+        f'<{tag} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></{tag}>',
+    ]
+    style = "FootnoteText" if kind == "footnote" else "EndnoteText"
+    mark = f'<w:r><w:rPr><w:rStyle w:val="{kind.capitalize()}Reference"/></w:rPr><w:{kind}Ref/></w:r>'
+    for note_id, runs in notes.items():
+        items.append(f'<{tag} w:id="{note_id}">{part.paragraph(runs, style, first=mark)}</{tag}>')
+    return _xml(f'<w:{kind}s xmlns:w="{W_NS}" xmlns:r="{R_NS}">{"".join(items)}</w:{kind}s>')
+
+
+def build_docx(path, paragraphs=(), footnotes: dict | None = None, endnotes: dict | None = None,
+               compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    """Write a .docx at `path` (see the module docstring) and return its Path.
+
+    `compression=zipfile.ZIP_STORED` keeps each part's bytes readable in the file, for tests
+    that damage one part on purpose.
+    """
+    path = Path(path)
+    parts: dict[str, str] = {}
+    overrides = [("/word/document.xml", f"{WML}.document.main+xml")]
+    internal: list[tuple[str, str, str]] = []
+    for kind, notes in (("footnote", footnotes), ("endnote", endnotes)):
+        if notes is None:
+            continue
+        note_part = _Part()
+        parts[f"word/{kind}s.xml"] = _notes_xml(note_part, kind, notes)
+        if note_part.links:
+            parts[f"word/_rels/{kind}s.xml.rels"] = note_part.rels_xml()
+        overrides.append((f"/word/{kind}s.xml", f"{WML}.{kind}s+xml"))
+        internal.append((f"rId{kind}s", f"{kind}s", f"{kind}s.xml"))
+    body = _Part()
+    paras = "".join(body.paragraph(p) for p in paragraphs)
+    parts["word/document.xml"] = _xml(
+        f'<w:document xmlns:w="{W_NS}" xmlns:r="{R_NS}"><w:body>{paras}'
+        '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr></w:body></w:document>'
+    )
+    parts["word/_rels/document.xml.rels"] = body.rels_xml(internal)
+    parts["_rels/.rels"] = _xml(
+        f'<Relationships xmlns="{PKG_RELS_NS}"><Relationship Id="rId1" '
+        f'Type="{REL_TYPE}/officeDocument" Target="word/document.xml"/></Relationships>'
+    )
+    parts["[Content_Types].xml"] = _content_types(overrides)
+    with zipfile.ZipFile(path, "w", compression) as package:
+        for name in ["[Content_Types].xml", "_rels/.rels"] + sorted(n for n in parts if n.startswith("word/")):
+            package.writestr(name, parts[name])
+    return path
+
+
+def _content_types(overrides: list[tuple[str, str]]) -> str:
+    items = "".join(f'<Override PartName="{name}" ContentType="{ctype}"/>' for name, ctype in overrides)
+    return _xml(
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f"{items}</Types>"
+    )

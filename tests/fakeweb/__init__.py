@@ -1,0 +1,110 @@
+"""A fake web for tests: real sockets on 127.0.0.1, real host names through a proxy.
+
+    with FakeWeb(all_sites()) as web:
+        with httpx.Client(**web.client_kwargs()) as client:
+            client.get("https://rus.azattyq.org/a/32887882.html")
+
+Nothing leaves the machine: every host name is answered by the route table.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .proxy import FakeProxy, ProxyRecord
+from .server import (FakeHTTPServer, RequestInfo, RequestLog, Response, Route, RouteKey, Router, TLSCerts,
+                     html, rate_limited_then, redirect, sequence, url_key)
+
+__all__ = ["FakeWeb", "ProxyRecord", "RequestInfo", "Response", "Route", "RouteKey", "html",
+           "rate_limited_then", "redirect", "sequence", "url_key"]
+
+
+class FakeWeb:
+    """HTTP and HTTPS servers sharing one route table and one request log, behind a proxy."""
+
+    def __init__(self, routes: Mapping[RouteKey, Route] | None = None):
+        self.router = Router(routes)
+        self.log = RequestLog()
+        self.certs = TLSCerts()
+        self._tmp = Path(tempfile.mkdtemp(prefix="fakeweb-"))
+        self.ca_pem_path = str(self._tmp / "ca.pem")
+        self.certs.ca.cert_pem.write_to_path(self.ca_pem_path)
+        self.ssl_context = self.certs.client_context()
+        self.http = FakeHTTPServer(self.router, self.log)
+        self.https = FakeHTTPServer(self.router, self.log, ssl_context=self.certs.server_context)
+        self.proxy = FakeProxy(self.http.server_address, self.https.server_address)
+        for server in (self.http, self.https, self.proxy):
+            server.start()
+
+    @property
+    def http_url(self) -> str:
+        return self.http.url
+
+    @property
+    def https_url(self) -> str:
+        return self.https.url
+
+    @property
+    def proxy_url(self) -> str:
+        return self.proxy.url
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """`httpx.Client(**web.client_kwargs())`: real URLs, through the proxy, trusting the CA."""
+        return {"proxy": self.proxy_url, "verify": self.ssl_context}
+
+    def route(self, host: str, path: str, response: Route) -> None:
+        """Serve `response` at host+path (path may carry a query; without one, any query matches)."""
+        self.router.add(host, path, response)
+
+    def route_url(self, url: str, response: Route) -> None:
+        """Serve `response` at a URL's host and path, whatever its scheme and query."""
+        self.router.add(*url_key(url), response)
+
+    def add_routes(self, routes: Mapping[RouteKey, Route]) -> None:
+        self.router.update(routes)
+
+    @property
+    def requests(self) -> list[RequestInfo]:
+        """Every request the HTTP and HTTPS servers answered, in arrival order."""
+        return self.log.snapshot()
+
+    def hits(self, url: str) -> int:
+        """How many requests went to this URL (host and path, plus the query if the URL has one)."""
+        host, path = url_key(url, keep_query=True)
+        exact = "?" in path
+        return sum(1 for r in self.requests
+                   if r.host == host and (r.path if exact else r.path.split("?", 1)[0]) == path)
+
+    @property
+    def proxied_hosts(self) -> list[str]:
+        return self.proxy.hosts
+
+    def reset_log(self) -> None:
+        self.log.clear()
+        self.proxy.clear_log()
+
+    @contextmanager
+    def isolated(self) -> Iterator[FakeWeb]:
+        """Fresh logs now; routes added inside are dropped at exit (one test cannot leak into the next)."""
+        saved = self.router.snapshot()
+        self.reset_log()
+        try:
+            yield self
+        finally:
+            self.router.restore(saved)
+
+    def close(self) -> None:
+        for server in (self.proxy, self.https, self.http):
+            server.stop()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> FakeWeb:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
