@@ -89,6 +89,7 @@ class Capture:
     size: int = 0
     body_head: bytes = b""
     title: str | None = None  # filled once the text is extracted
+    connected: bool = False  # a failure after the host had accepted our connection
 
     @property
     def ok(self) -> bool:
@@ -120,15 +121,22 @@ class _Exchange:
 
 
 class FailedFetch(Exception):
-    def __init__(self, state: str, detail: str):
+    """`connected` tells a host that never answered from one that dropped us mid-way."""
+
+    def __init__(self, state: str, detail: str, connected: bool = False):
         super().__init__(detail)
         self.state = state
         self.detail = detail
+        self.connected = connected
 
 
 def classify_exception(exc: BaseException, url: str) -> FailedFetch:
     """The link state and a one-sentence detail for a failed request."""
     host = urlsplit(url).hostname or url
+    if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout)):
+        return FailedFetch("timeout", f"{host} stopped answering", connected=True)
+    if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
+        return FailedFetch("timeout", f"{host} did not answer in time")
     cause = exc
     while cause is not None:
         if isinstance(cause, (BlockedConnect, Refused)):
@@ -137,8 +145,6 @@ def classify_exception(exc: BaseException, url: str) -> FailedFetch:
             return FailedFetch("tls-error", f"TLS with {host} failed: {getattr(cause, 'verify_message', '') or cause.reason or cause}")
         cause = cause.__cause__ or cause.__context__
     text = str(exc)
-    if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
-        return FailedFetch("timeout", f"{host} did not answer in time")
     if isinstance(exc, httpx.ProxyError):
         return FailedFetch("connection-error", f"the proxy could not reach {host}: {text}")
     if isinstance(exc, httpx.ConnectError):
@@ -149,7 +155,8 @@ def classify_exception(exc: BaseException, url: str) -> FailedFetch:
             return FailedFetch("tls-error", f"TLS with {host} failed: {text}")
         return FailedFetch("connection-error", f"could not connect to {host}: {text or 'connection refused'}")
     if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
-        return FailedFetch("connection-error", f"{host} dropped the connection: {text or exc.__class__.__name__}")
+        return FailedFetch("connection-error", f"{host} dropped the connection: {text or exc.__class__.__name__}",
+                           connected=True)
     if isinstance(exc, httpx.UnsupportedProtocol):
         return FailedFetch("unsupported-scheme", text)
     if isinstance(exc, httpx.HTTPError):
@@ -278,7 +285,7 @@ class Fetcher:
         except (asyncio.TimeoutError, TimeoutError):
             capture.error, capture.error_detail = "timeout", f"gave up after {self.options.url_deadline:.0f} s"
         except FailedFetch as exc:
-            capture.error, capture.error_detail = exc.state, exc.detail
+            capture.error, capture.error_detail, capture.connected = exc.state, exc.detail, exc.connected
         capture.elapsed = round(time.monotonic() - started, 3)
         return capture
 
@@ -302,6 +309,7 @@ class Fetcher:
 
     async def _with_retries(self, url: str) -> _Exchange:
         opts = self.options
+        backoff = wait_exponential_jitter(multiplier=opts.backoff, max=30 * opts.backoff, jitter=opts.backoff)
 
         def wait(state) -> float:
             exc = state.outcome.exception()
@@ -309,7 +317,7 @@ class Fetcher:
                 after = retry_after_seconds(exc.exchange.headers, opts.retry_after_cap)
                 if after is not None:
                     return after
-            return wait_exponential_jitter(initial=opts.backoff, max=30 * opts.backoff, jitter=opts.backoff)(state)
+            return backoff(state)
 
         try:
             async for attempt in AsyncRetrying(stop=stop_after_attempt(opts.retries + 1), wait=wait,

@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from linkvault.archive.extract import ExtractedText, extract
 from linkvault.archive.fetcher import Capture, FetchOptions, Fetcher
@@ -26,7 +27,7 @@ from linkvault.errors import InputError
 from linkvault.model import CheckResult, Severity
 from linkvault.report import parse_report
 from linkvault.report.findings import check_report
-from linkvault.report.urls import invalid_reason
+from linkvault.report.urls import invalid_reason, with_scheme
 
 # States that say more about our own network than about the source.
 _LOCAL_TROUBLE = ("dns-failure", "connection-error", "timeout")
@@ -78,22 +79,32 @@ class FetchResult:
 
 
 class _NetworkWatch:
-    """Notices when every attempt so far failed in a way that points at our own connection."""
+    """Notices when every attempt so far failed to reach any host at all.
 
-    def __init__(self, threshold: int):
-        self.threshold = threshold
+    Only failures before a connection count (no DNS answer, refused, connect timeout), and only
+    across several hosts: one dead site is the site's problem. A run citing a single host never
+    blames the network.
+    """
+
+    def __init__(self, urls: list[str]):
+        hosts = {urlsplit(u).hostname for u in urls}
+        self.needed_hosts = min(3, len(hosts)) if len(hosts) >= 2 else None
+        self.needed_failures = min(UNREACHABLE_AFTER, len(urls))
         self.answered = False
-        self.local_failures = 0
+        self.failures = 0
+        self.failed_hosts: set[str | None] = set()
 
     def see(self, capture: Capture) -> None:
-        if capture.status is not None:
+        if capture.status is not None or capture.connected:
             self.answered = True
         elif capture.error in _LOCAL_TROUBLE:
-            self.local_failures += 1
+            self.failures += 1
+            self.failed_hosts.add(urlsplit(capture.url).hostname)
 
     @property
     def unreachable(self) -> bool:
-        return not self.answered and self.local_failures >= self.threshold
+        return (not self.answered and self.needed_hosts is not None and self.failures >= self.needed_failures
+                and len(self.failed_hosts) >= self.needed_hosts)
 
 
 class VaultLock:
@@ -147,8 +158,10 @@ def _plan(vault: Vault, links: list[LinkOutcome], refresh: bool, max_age: timede
     todo: list[str] = []
     cutoff = (datetime.now(timezone.utc) - max_age).strftime("%Y-%m-%dT%H:%M:%S") if max_age else None
     for link in links:
-        if invalid_reason(link.url):
-            link.error, link.detail = "invalid-url", invalid_reason(link.url)
+        reason = invalid_reason(link.url)
+        if reason:
+            web = urlsplit(with_scheme(link.url)).scheme.lower() in ("http", "https")
+            link.error, link.detail = ("invalid-url" if web else "unsupported-scheme"), f"not fetched: {reason}"
             continue
         earlier = None if refresh else vault.last_good_capture(link.url)
         if earlier and earlier["status"] < 400 and (cutoff is None or earlier["fetched_at"] >= cutoff):
@@ -166,7 +179,7 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
         return {}
     info = warcinfo([os.path.abspath(p) for p in paths], options.as_record(), f"linkvault/{version}")
     recorder = WarcRecorder(vault.warc_dir, info, vault.find_payload)
-    watch = _NetworkWatch(min(UNREACHABLE_AFTER, len(urls)))
+    watch = _NetworkWatch(urls)
     captures: dict[str, Capture] = {}
     done = 0
 
