@@ -226,7 +226,6 @@ def test_a_second_run_fetches_nothing_unless_refresh(tmp_path, fakeweb):
     fetch(tmp_path, fakeweb, [url])
     fetch(tmp_path, fakeweb, [url])
     assert fakeweb.hits(url) == 1
-    fetch(tmp_path, fakeweb, [url], retries=0) if False else None
     linkvault.fetch([tmp_path / "r.txt"], tmp_path / "vault", options(fakeweb), refresh=True)
     assert fakeweb.hits(url) == 2
 
@@ -363,3 +362,35 @@ def test_search_and_show_without_a_vault_are_one_line_errors(tmp_path, runner):
     for args in (["search", "суд"], ["show", str(EXAMPLE), "1"]):
         result = runner.invoke(cli, ["--vault", str(tmp_path / "none"), *args])
         assert result.exit_code == 2 and "no vault here" in result.output
+
+
+def test_ctrl_c_stops_cleanly_with_whole_warcs(tmp_path, fakeweb):
+    urls = [f"https://orda.kz/slow/{n}" for n in range(12)]
+    for url in urls:
+        fakeweb.route_url(url, Response(200, [("Content-Type", "text/html; charset=utf-8")], b"<p>slow</p>", delay=0.3))
+    path = report(tmp_path, urls)
+    vault = tmp_path / "vault"
+    proc = subprocess.Popen([sys.executable, "-m", "linkvault", "--vault", str(vault), "fetch", str(path), "--proxy",
+                             fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path, "--concurrency", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not list((vault / "warc").glob("*.open")):
+        time.sleep(0.05)
+    time.sleep(0.4)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    assert not list((vault / "warc").glob("*.open"))
+    warcio_check(sorted((vault / "warc").glob("*.warc.gz")))
+
+
+def test_no_host_gets_more_than_per_host_requests_at_once(tmp_path, fakeweb):
+    urls = [f"https://respublika.kz.media/archives/{n}" for n in range(8)]
+    for url in urls:
+        fakeweb.route_url(url, Response(200, [("Content-Type", "text/html")], b"<p>x</p>", delay=0.2))
+    fetch(tmp_path, fakeweb, urls, per_host=2, concurrency=16)
+    times = sorted(r.time for r in fakeweb.requests)
+    # With two at a time and 0.2 s each, 8 requests arrive in four waves about 0.2 s apart.
+    waves = sum(1 for a, b in zip(times, times[1:]) if b - a > 0.1) + 1
+    assert waves == 4, times
