@@ -1,0 +1,45 @@
+"""Text extraction on real pages others captured (../shared/real-pages), served by the fake web."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import linkvault
+from linkvault.archive import FetchOptions
+
+from conftest import REAL_PAGES
+from fakeweb import Response
+
+pytestmark = pytest.mark.skipif(not REAL_PAGES.is_dir(), reason="../shared/real-pages is not beside this checkout")
+
+CASES = [
+    # (file, words the extracted text or title must contain)
+    ("ru_news/4pda_article_windows1251_2022-12-04.html", None),
+    ("ru_news/dle_zone-anime_ru_profile_windows1251.htm", None),
+    ("ru_news/phpnuke_forum_windows1251_broken_meta.htm", None),
+    ("ru_news/kommersant_article_2025-05-14.html", "Ибрагим"),
+    ("ru_news/pravda_com_ua_russian_article_2026-01-08.html", "судьи"),
+    ("pangea/voanews_article_pangea_2024-04-28.html", "child care"),
+]
+MOJIBAKE = re.compile("[ÐÑÃÂ][\u0080-\u00ff]|Ã|�{2,}")
+
+
+@pytest.mark.parametrize("name,needle", CASES, ids=[c[0].split("/")[-1] for c in CASES])
+def test_real_pages_come_out_as_readable_text(tmp_path, fakeweb, name, needle):
+    body = (REAL_PAGES / name).read_bytes()
+    url = f"https://news.example.kz/{name.split('/')[-1]}"
+    fakeweb.route_url(url, Response(200, [("Content-Type", "text/html")], body))  # no charset in the header
+    path = tmp_path / "r.txt"
+    path.write_text(f"Claim[1].\n\n[1] {url}\n", encoding="utf-8")
+    result = linkvault.fetch([path], tmp_path / "vault", FetchOptions(proxy=fakeweb.proxy_url, ca_bundle=fakeweb.ca_pem_path))
+    assert result.links[0].status == 200
+    text = linkvault.show(path, 1, vault=tmp_path / "vault").text
+    assert text is not None
+    content = f"{text['title'] or ''}\n{text['text']}"
+    assert not MOJIBAKE.search(content), content[:300]
+    if needle:
+        assert needle in content
+    elif "windows1251" in name:
+        assert len(re.findall("[а-яё]", content.lower())) > 20, content[:300]
