@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-pytest_plugins = ["fakeweb.fixtures"]
-
 from pathlib import Path
 
 import pytest
@@ -10,6 +8,8 @@ from click.testing import CliRunner
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "kz-chronicle-2024-04.txt"
 REAL_PAGES = ROOT.parent / "shared" / "real-pages"
+
+pytest_plugins = ["fakeweb.fixtures"]
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 import linkvault
@@ -65,7 +64,7 @@ def warcio_check(paths) -> None:
 
 
 def link(result, number=1):
-    return next(l for l in result.links if l.number == number)
+    return next(item for item in result.links if item.number == number)
 
 
 # -- the example report -------------------------------------------------------------------------
@@ -79,7 +78,7 @@ def test_example_report_is_archived_searchable_and_replayable(tmp_path, fakeweb,
     assert result.exit_code == 1  # the 15 footnotes with no source
     data = json.loads(result.output)
     links = data["links"]
-    assert len(links) == 85 and all(l["status"] == 200 and l["error"] is None for l in links)
+    assert len(links) == 85 and all(item["status"] == 200 and item["error"] is None for item in links)
     assert data["summary"]["network_unreachable"] is False
     missing = [f["number"] for f in data["reports"][0]["findings"] if f["kind"] == "missing-footnote"]
     assert len(missing) == 15
@@ -98,7 +97,7 @@ def test_example_report_is_archived_searchable_and_replayable(tmp_path, fakeweb,
     again = runner.invoke(cli, args)
     assert again.exit_code == 1
     assert fakeweb.requests == []  # everything was archived already: nothing fetched again
-    assert all(l["reused"] for l in json.loads(again.output)["links"])
+    assert all(item["reused"] for item in json.loads(again.output)["links"])
 
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(EXAMPLE), "1", "--text"])
     assert shown.exit_code == 0
@@ -339,8 +338,8 @@ def test_a_killed_run_resumes_where_it_stopped_and_leaves_no_torn_warc(tmp_path,
     rerun = subprocess.run(cmd + ["--format", "json"], capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     links = json.loads(rerun.stdout)["links"]
-    assert all(l["status"] == 200 for l in links)
-    assert sum(1 for l in links if l["reused"]) >= done
+    assert all(item["status"] == 200 for item in links)
+    assert sum(1 for item in links if item["reused"]) >= done
     assert all(fakeweb.hits(u) == first_hits[u] for u in captured)  # what was archived is never fetched again
     assert all(fakeweb.hits(u) >= 1 for u in urls)
     assert not list((vault / "warc").glob("*.open"))

@@ -212,7 +212,7 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
     result.reused = sum(1 for link in result.links if link.reused)
     if watch.unreachable:
         result.network_unreachable = True
-        for url, capture in list(captures.items()):
+        for capture in captures.values():
             if capture.error in _LOCAL_TROUBLE:
                 capture.error = "network-unreachable"
         for url in urls:

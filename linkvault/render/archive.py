@@ -37,7 +37,7 @@ def fetch_summary(result) -> str:
     missing = sum(1 for c in result.checks for f in c.findings if f.kind == "missing-footnote")
     parts = [f"{len(unique)} sources: {len(archived)} archived"]
     if result.reused:
-        parts[0] += f" ({len({l.url for l in links if l.reused})} kept from earlier runs)"
+        parts[0] += f" ({len({link.url for link in links if link.reused})} kept from earlier runs)"
     if failed:
         parts.append(f"{len(failed)} not archived")
     if missing:
