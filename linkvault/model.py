@@ -159,3 +159,50 @@ class CheckResult:
 
     def fails(self, fail_on: Severity) -> bool:
         return any(f.severity.rank >= fail_on.rank for f in self.findings)
+
+
+CATEGORIES = {
+    "alive": ("ok", "redirected"),
+    "dead": ("not-found", "gone", "soft-404", "redirected-to-homepage", "deleted-post", "parked-domain",
+             "server-error", "timeout", "dns-failure", "connection-error", "tls-error", "too-many-redirects"),
+    "restricted": ("login-wall", "bot-blocked", "paywall"),
+    "refused": ("blocked-address", "unsupported-scheme"),
+    "unknown": ("unknown",),
+}
+CATEGORY_OF = {state: category for category, states in CATEGORIES.items() for state in states}
+
+
+@dataclass(frozen=True)
+class Page:
+    """What fetching one URL showed: enough to judge it, nothing of WARC or SQLite."""
+
+    url: str
+    final_url: str | None = None
+    status: int | None = None
+    hops: tuple[tuple[str, int | None], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    html: str = ""
+    text: str = ""
+    title: str | None = None
+    error: str | None = None
+    error_detail: str | None = None
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """The verdict on one link: a fine state, its coarse category, and one sentence for the editor."""
+
+    state: str
+    detail: str
+    http_status: int | None = None
+    final_url: str | None = None
+
+    @property
+    def category(self) -> str:
+        return CATEGORY_OF.get(self.state, "unknown")

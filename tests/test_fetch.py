@@ -182,14 +182,16 @@ def test_a_connection_reset_is_a_connection_error(tmp_path, fakeweb):
 def test_a_body_over_the_cap_is_truncated_and_memory_stays_flat(tmp_path, fakeweb):
     fakeweb.route("youtube.com", "/big.mp4", Response(200, [("Content-Type", "video/mp4")], body_size=20 * 1024 * 1024))
     result = fetch(tmp_path, fakeweb, ["https://youtube.com/big.mp4"], max_size=1024 * 1024)
-    [response] = [r for r in records(tmp_path) if r[0] == "response"]
+    [response] = [r for r in records(tmp_path) if r[0] == "response" and r[1] == "https://youtube.com/big.mp4"]
     assert len(response[3]) == 1024 * 1024
-    row = sqlite3.connect(tmp_path / "vault" / "linkvault.db").execute("select truncated, size from captures").fetchone()
+    row = sqlite3.connect(tmp_path / "vault" / "linkvault.db").execute(
+        "select truncated, size from captures where role = 'cited'").fetchone()
     assert row == (1, 1024 * 1024)
     assert link(result).status == 200
     with open(warcs(tmp_path)[0], "rb") as fh:
         rec = [r for r in ArchiveIterator(fh) if r.rec_type == "response"][0]
         assert rec.rec_headers.get_header("WARC-Truncated") == "length"
+        assert rec.rec_headers.get_header("WARC-Target-URI") == "https://youtube.com/big.mp4"
 
 
 def test_cp1251_page_without_header_charset_gives_correct_cyrillic(tmp_path, fakeweb):
@@ -198,7 +200,7 @@ def test_cp1251_page_without_header_charset_gives_correct_cyrillic(tmp_path, fak
     assert archived.text is not None
     assert "суд" in archived.text["text"].lower() or "журналист" in archived.text["text"].lower()
     assert "Ð" not in archived.text["text"] and "Ã" not in archived.text["text"]
-    [response] = [r for r in records(tmp_path) if r[0] == "response"]
+    [response] = [r for r in records(tmp_path) if r[0] == "response" and r[1] == KAZTAG_ARTICLE]
     assert "charset" not in (response[2].get_header("Content-Type") or "")
 
 
@@ -325,14 +327,14 @@ def test_a_killed_run_resumes_where_it_stopped_and_leaves_no_torn_warc(tmp_path,
         time.sleep(0.1)
         if db.exists():
             try:
-                done = sqlite3.connect(db).execute("select count(*) from captures").fetchone()[0]
+                done = sqlite3.connect(db).execute("select count(*) from captures where role = 'cited'").fetchone()[0]
             except sqlite3.OperationalError:
                 pass
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert 4 <= done < len(urls)
     time.sleep(0.5)  # let the server finish answering the killed run's last requests
-    captured = {row[0] for row in sqlite3.connect(db).execute("select url from captures")}
+    captured = {row[0] for row in sqlite3.connect(db).execute("select url from captures where role = 'cited'")}
     first_hits = {u: fakeweb.hits(u) for u in urls}
 
     rerun = subprocess.run(cmd + ["--format", "json"], capture_output=True, text=True, timeout=120)
@@ -389,7 +391,8 @@ def test_no_host_gets_more_than_per_host_requests_at_once(tmp_path, fakeweb):
     for url in urls:
         fakeweb.route_url(url, Response(200, [("Content-Type", "text/html")], b"<p>x</p>", delay=0.2))
     fetch(tmp_path, fakeweb, urls, per_host=2, concurrency=16)
-    times = sorted(r.time for r in fakeweb.requests)
-    # With two at a time and 0.2 s each, 8 requests arrive in four waves about 0.2 s apart.
-    waves = sum(1 for a, b in zip(times, times[1:]) if b - a > 0.1) + 1
-    assert waves == 4, times
+    times = sorted(r.time for r in fakeweb.requests if "linkvault-" not in r.path)  # the soft-404 probe aside
+    # Each answer takes 0.2 s, so with two at a time no 0.15 s window sees more than two arrivals.
+    busiest = max(sum(1 for u in times if t <= u < t + 0.15) for t in times)
+    assert busiest == 2, times
+    assert len(times) == 8

@@ -15,7 +15,6 @@ import os
 import ssl
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -25,6 +24,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
+from linkvault.model import LinkState
 from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, RecordLocation, WarcRecorder
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -90,6 +90,7 @@ class Capture:
     body_head: bytes = b""
     title: str | None = None  # filled once the text is extracted
     connected: bool = False  # a failure after the host had accepted our connection
+    state: LinkState | None = None  # the verdict, once judged
 
     @property
     def ok(self) -> bool:
@@ -259,22 +260,6 @@ class Fetcher:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-    async def fetch_many(self, urls: list[str], on_capture: Callable[[Capture], Awaitable[None]] | None = None,
-                         should_stop: Callable[[], bool] = lambda: False) -> list[Capture]:
-        in_flight = asyncio.Semaphore(self.options.concurrency)
-
-        async def one(url: str) -> Capture | None:
-            async with in_flight:
-                if should_stop():
-                    return None
-                capture = await self.fetch(url)
-            if on_capture:
-                await on_capture(capture)
-            return capture
-
-        results = await asyncio.gather(*(one(u) for u in urls))
-        return [c for c in results if c is not None]
 
     async def fetch(self, url: str) -> Capture:
         """Follow `url` to its end within the per-URL deadline; never raises for the URL's sake."""

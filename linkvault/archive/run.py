@@ -14,20 +14,24 @@ import asyncio
 import fcntl
 import hashlib
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from linkvault.archive.extract import ExtractedText, extract
+from linkvault.archive.extract import ExtractedText
 from linkvault.archive.fetcher import Capture, FetchOptions, Fetcher
+from linkvault.archive.pages import page_of
 from linkvault.archive.vault import Vault
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
 from linkvault.errors import InputError
-from linkvault.model import CheckResult, Severity
+from linkvault.model import CheckResult, LinkState, Page, Severity
 from linkvault.report import parse_report
 from linkvault.report.findings import check_report
 from linkvault.report.urls import invalid_reason, with_scheme
+from linkvault.sites import SiteText, adapter_for
+from linkvault.states import classify, is_deep
 
 # States that say more about our own network than about the source.
 _LOCAL_TROUBLE = ("dns-failure", "connection-error", "timeout")
@@ -52,6 +56,8 @@ class LinkOutcome:
     warc_file: str | None = None
     warc_offset: int | None = None
     reused: bool = False
+    state: str | None = None
+    category: str | None = None
 
     @property
     def archived(self) -> bool:
@@ -162,6 +168,8 @@ def _plan(vault: Vault, links: list[LinkOutcome], refresh: bool, max_age: timede
         if reason:
             web = urlsplit(with_scheme(link.url)).scheme.lower() in ("http", "https")
             link.error, link.detail = ("invalid-url" if web else "unsupported-scheme"), f"not fetched: {reason}"
+            link.state = "unknown" if web else "unsupported-scheme"
+            link.category = "unknown" if web else "refused"
             continue
         earlier = None if refresh else vault.last_good_capture(link.url)
         if earlier and earlier["status"] < 400 and (cutoff is None or earlier["fetched_at"] >= cutoff):
@@ -183,22 +191,26 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
     captures: dict[str, Capture] = {}
     done = 0
 
-    async def store(capture: Capture) -> None:
-        nonlocal done
-        text = await asyncio.to_thread(_extract, capture) if capture.body_head and capture.status == 200 else None
-        capture.body_head = b""
-        capture.title = text.title if text else None
-        vault.add_capture(_capture_row(capture), text.__dict__ if text else None)
-        captures[capture.url] = capture
-        watch.see(capture)
-        done += 1
-        if on_progress:
-            on_progress(None, done, total)
-
     async def main() -> None:
+        nonlocal done
         fetcher = Fetcher(options, recorder, version)
+        probes = _Probes(fetcher, vault)
+        in_flight = asyncio.Semaphore(options.concurrency)
+
+        async def job(url: str) -> None:
+            nonlocal done
+            async with in_flight:
+                if watch.unreachable:
+                    return
+                capture = await _capture_and_judge(fetcher, vault, probes, url)
+            captures[url] = capture
+            watch.see(capture)
+            done += 1
+            if on_progress:
+                on_progress(capture, done, total)
+
         try:
-            await fetcher.fetch_many(urls, store, should_stop=lambda: watch.unreachable)
+            await asyncio.gather(*(job(u) for u in urls))
         finally:
             await fetcher.aclose()
 
@@ -215,15 +227,77 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
         for capture in captures.values():
             if capture.error in _LOCAL_TROUBLE:
                 capture.error = "network-unreachable"
+                capture.state = LinkState("unknown", "not checked: this machine's network was unreachable")
         for url in urls:
             captures.setdefault(url, Capture(url=url, fetched_at="", error="network-unreachable",
-                                             error_detail="not tried: the network is unreachable"))
+                                             error_detail="not tried: the network is unreachable",
+                                             state=LinkState("unknown", "not checked: this machine's network was unreachable")))
     return captures
 
 
-def _extract(capture: Capture) -> ExtractedText | None:
-    return extract(capture.body_head, capture.final_url or capture.url, capture.header("content-type"),
-                   capture.header("content-encoding"))
+class _Probes:
+    """One soft-404 probe per host and run: what the site answers for a path that cannot exist."""
+
+    def __init__(self, fetcher: Fetcher, vault: Vault):
+        self.fetcher = fetcher
+        self.vault = vault
+        self._tasks: dict[str, asyncio.Task] = {}
+
+    def get(self, url: str) -> asyncio.Task:
+        host = urlsplit(url).netloc.lower()
+        if host not in self._tasks:
+            self._tasks[host] = asyncio.ensure_future(self._probe(probe_url(url)))
+        return self._tasks[host]
+
+    async def _probe(self, url: str) -> Page:
+        capture = await self.fetcher.fetch(url)
+        page, _ = await asyncio.to_thread(page_of, capture)
+        self.vault.add_url(url)
+        self.vault.add_capture({**_capture_row(capture), "role": "probe"}, None)
+        return page
+
+
+def probe_url(url: str) -> str:
+    """The cited URL with its last path segment replaced by a random one (Bar-Yossef et al.)."""
+    parts = urlsplit(url)
+    directory, _, last = parts.path.rpartition("/")
+    ext = os.path.splitext(last)[1] if "." in last else ""
+    token = "linkvault-" + secrets.token_hex(8)
+    return urlunsplit((parts.scheme, parts.netloc, f"{directory}/{token}{ext}", "", ""))
+
+
+async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, url: str) -> Capture:
+    """Fetch a cited URL with its site's companions, judge its state, store everything."""
+    adapter = adapter_for(url)
+    companion_urls = adapter.companions(url) if adapter else []
+    capture, *companions = await asyncio.gather(fetcher.fetch(url), *(fetcher.fetch(c) for c in companion_urls))
+    page, text = await asyncio.to_thread(page_of, capture)
+    companion_pages: dict[str, Page] = {}
+    for companion in companions:
+        companion_pages[companion.url], _ = await asyncio.to_thread(page_of, companion)
+        vault.add_url(companion.url)
+        vault.add_capture({**_capture_row(companion), "role": "companion"}, None)
+    probe = None
+    if adapter is None and capture.status is not None and 200 <= capture.status < 300 and is_deep(url):
+        probe = await probes.get(url)
+    adapter_state = adapter.judge(page, companion_pages) if adapter else None
+    capture.state = classify(page, probe, adapter_state)
+    site_text = adapter.extract(page, companion_pages) if adapter else None
+    stored = _text_row(text, site_text)
+    capture.title = stored["title"] if stored else None
+    capture.body_head = b""
+    vault.add_capture({**_capture_row(capture), "role": "cited"}, stored)
+    return capture
+
+
+def _text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
+    """The text to index: the adapter's (a Telegram message, a video's title) over the generic one."""
+    if site is None:
+        return dict(text.__dict__) if text else None
+    row = dict(text.__dict__) if text else {"language": None, "sitename": None}
+    row.update({"title": site.title or row.get("title"), "author": site.author or row.get("author"),
+                "published": site.published or row.get("published"), "text": site.text})
+    return row
 
 
 def _capture_row(capture: Capture) -> dict:
@@ -237,12 +311,17 @@ def _capture_row(capture: Capture) -> dict:
         "warc_length": record.length if record else None, "record_id": record.record_id if record else None,
         "payload_digest": record.payload_digest if record else None,
         "revisit_of": record.revisit_of if record else None, "truncated": int(capture.truncated), "size": capture.size,
+        "state": capture.state.state if capture.state else None,
+        "category": capture.state.category if capture.state else None,
+        "state_detail": capture.state.detail if capture.state else None,
     }
 
 
 def _fill(link: LinkOutcome, capture: Capture) -> None:
     link.status, link.final_url, link.fetched_at = capture.status, capture.final_url, capture.fetched_at
     link.error, link.detail, link.title = capture.error, capture.error_detail, capture.title
+    if capture.state:
+        link.state, link.category, link.detail = capture.state.state, capture.state.category, capture.state.detail
     if capture.record:
         link.warc_file, link.warc_offset = capture.record.file, capture.record.offset
 
@@ -250,6 +329,7 @@ def _fill(link: LinkOutcome, capture: Capture) -> None:
 def _fill_from_row(vault: Vault, link: LinkOutcome, row: dict) -> None:
     link.status, link.final_url, link.fetched_at = row["status"], row["final_url"], row["fetched_at"]
     link.warc_file, link.warc_offset = row["warc_file"], row["warc_offset"]
+    link.state, link.category, link.detail = row.get("state"), row.get("category"), row.get("state_detail")
     titles = vault.query("select title from texts where capture_id = ?", [row["id"]])
     link.title = titles[0]["title"] if titles else None
 

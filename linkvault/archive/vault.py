@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def now_iso() -> str:
@@ -54,6 +54,8 @@ class Vault:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version < 1:
             self._create_v1()
+        if version < 2:
+            self._add_states_v2()
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _create_v1(self) -> None:
@@ -78,6 +80,13 @@ class Vault:
                            pk="capture_id", foreign_keys=[("capture_id", "captures", "id")], if_not_exists=True)
         if "texts_fts" not in db.table_names():
             db["texts"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+
+    def _add_states_v2(self) -> None:
+        """Link states (issue 4): what role a capture played, and the verdict on a cited link."""
+        captures = self.db["captures"]
+        for column, kind in (("role", str), ("state", str), ("category", str), ("state_detail", str)):
+            if column not in captures.columns_dict:
+                captures.add_column(column, kind)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -121,6 +130,7 @@ class Vault:
     def last_good_capture(self, url: str) -> dict | None:
         rows = list(self.db.query(
             "select * from captures where url = ? and error is null and status is not null "
+            "and coalesce(role, 'cited') = 'cited' "
             "order by fetched_at desc limit 1", [url]))
         return rows[0] if rows else None
 

@@ -1,0 +1,30 @@
+"""A capture as the judges see it: decoded HTML, extracted text, title (a `model.Page`)."""
+
+from __future__ import annotations
+
+from linkvault.archive.extract import ExtractedText, charset_of, decode_content, extract
+from linkvault.archive.fetcher import Capture
+from linkvault.model import Page
+
+HTML_KEEP = 2 * 1024 * 1024  # YouTube puts playabilityStatus ~1 MB into its watch page
+_TEXTUAL = ("html", "xml", "json", "text/")
+
+
+def page_of(capture: Capture) -> tuple[Page, ExtractedText | None]:
+    """The Page to judge and, for a 2xx HTML page, its extracted text. Runs in a worker thread."""
+    content_type = capture.header("content-type")
+    html = ""
+    text = None
+    if capture.body_head and (content_type is None or any(t in content_type.lower() for t in _TEXTUAL)):
+        raw = decode_content(capture.body_head, capture.header("content-encoding"))
+        html = raw[:HTML_KEEP].decode(charset_of(raw, content_type) or "utf-8", errors="replace")
+        if capture.status is not None and 200 <= capture.status < 300:
+            text = extract(capture.body_head, capture.final_url or capture.url, content_type,
+                           capture.header("content-encoding"))
+    page = Page(
+        url=capture.url, final_url=capture.final_url, status=capture.status,
+        hops=tuple((h.url, h.status) for h in capture.hops), headers=tuple(capture.headers), html=html,
+        text=text.text if text else "", title=text.title if text else None,
+        error=capture.error, error_detail=capture.error_detail,
+    )
+    return page, text

@@ -1,0 +1,195 @@
+"""Link states: from what a fetch showed to a verdict an editor can act on.
+
+All rules live here, each a small function with its own tests; `classify` runs them in order and
+the first that speaks wins. The order encodes the editor's priorities:
+
+1. failures of the request itself (timeout, DNS, TLS …) and refusals by our guard;
+2. the site adapter (Telegram, YouTube, Facebook/Instagram), which knows its site's tells;
+3. walls before deaths: a login wall, bot challenge or paywall is `restricted`, never `dead`,
+   whatever status code it came with;
+4. HTTP status (404, 410, 5xx);
+5. where redirects led (a deep link landing on the front page is dead in all but name);
+6. 2xx pages that are not what they claim: parked domains, not-found pages served with 200
+   (by their own words in English, Russian or Kazakh, or by looking like the page the same site
+   serves for a path that cannot exist: the probe), empty shells;
+7. otherwise `ok`.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+from urllib.parse import urlsplit
+
+from linkvault.model import LinkState, Page
+
+REQUEST_FAILURES = {
+    "timeout", "dns-failure", "connection-error", "tls-error", "too-many-redirects", "blocked-address",
+    "unsupported-scheme",
+}
+
+_CHALLENGE = re.compile(
+    r"(?i)(just a moment\.\.\.|attention required! \| cloudflare|cf-browser-verification|challenge-platform|"
+    r"_cf_chl_opt|cf_chl_|checking your browser before accessing|ddos-guard|captcha-delivery|"
+    r"please enable js and disable any ad blocker|verify you are human|unsupported browser|"
+    r"проверка браузера|подтвердите, что вы не робот)"
+)
+_LOGIN_PATH = re.compile(r"(?i)(/login|/log-in|/signin|/sign-in|/accounts/login|wp-login\.php|/servicelogin|"
+                         r"/auth/|/checkpoint|/uas/login|/oauth)")
+_LOGIN_HOSTS = ("accounts.google.com", "login.microsoftonline.com", "id.vk.com", "passport.yandex.ru")
+_PASSWORD_FORM = re.compile(r"(?i)<input[^>]+type=[\"']?password")
+_LOGIN_WORDS = re.compile(r"(?i)(log in|sign in|войти|вход в|кіру|anmelden|iniciar sesión|login_form|loginform)")
+_PAYWALL = re.compile(
+    r"(?i)(\"isaccessibleforfree\"\s*:\s*\"?false|paywall|subscriber[- ]only|subscribe to (continue|read)|"
+    r"wsj-snippet|this content is for subscribers|контент доступен только подписчикам|оформите подписку)"
+)
+_PARKED = re.compile(
+    r"(?i)(this domain (name )?(is|may be) for sale|buy this domain|domain is parked|parked free|"
+    r"sedoparking|parkingcrew|bodis\.com|dan\.com/buy-domain|afternic|hugedomains|"
+    r"домен продается|купить домен|этот домен продаётся|домен припаркован)"
+)
+_NOT_FOUND_TITLE = re.compile(
+    r"(?i)(\b404\b|not found|page not found|no longer available|doesn.t exist|does not exist|"
+    r"страница не найдена|не найдена|ничего не найдено|ошибка 404|страница удалена|материал удален|"
+    r"бет табылмады|парақ табылмады|табылмады|уh oh|oops)"
+)
+_NOT_FOUND_TEXT = re.compile(
+    r"(?i)(page (you|you're|you are) looking for (is not|isn.t|cannot|can.t|could not|couldn.t)|"
+    r"(page|article|story|post) (was|has been) (removed|deleted)|sorry, (this|that) page|"
+    r"запрашиваемая страница не (найдена|существует)|страница, которую вы ищете|такой страницы нет|"
+    r"сіз іздеген бет|бұл бет жоқ)"
+)
+_CONSENT = re.compile(r"(?i)(consent\.youtube\.com|consent\.google\.com|before you continue to|antes de ir a|"
+                      r"прежде чем перейти)")
+_TITLE = re.compile(r"(?is)<title[^>]*>(.*?)</title>")
+SHORT_TEXT = 300
+
+
+def classify(page: Page, probe: Page | None = None, adapter_state: LinkState | None = None) -> LinkState:
+    for rule in (request_failure, lambda p: adapter_state, wall, by_status, by_redirect):
+        verdict = rule(page)
+        if verdict is not None:
+            return verdict
+    return by_content(page, probe)
+
+
+def _state(state: str, detail: str, page: Page) -> LinkState:
+    return LinkState(state, detail, page.status, page.final_url)
+
+
+def request_failure(page: Page) -> LinkState | None:
+    if page.error in REQUEST_FAILURES:
+        return _state(page.error, page.error_detail or page.error, page)
+    if page.error == "network-unreachable":
+        return _state("unknown", "not checked: this machine's network was unreachable", page)
+    if page.error:
+        return _state("unknown", page.error_detail or page.error, page)
+    if page.status is None:
+        return _state("unknown", "not fetched yet", page)
+    return None
+
+
+def title_of(page: Page) -> str:
+    if page.title:
+        return page.title
+    m = _TITLE.search(page.html[:200_000])
+    return " ".join(m.group(1).split()) if m else ""
+
+
+def wall(page: Page) -> LinkState | None:
+    """Login walls, bot challenges and paywalls, whatever status they answer with."""
+    host = (urlsplit(page.final_url or page.url).hostname or "").lower()
+    head = page.html[:300_000]
+    if page.status == 999 or page.header("cf-mitigated") == "challenge" or (
+            page.status in (403, 429, 503) and _CHALLENGE.search(head)) or (
+            _CHALLENGE.search(title_of(page)) or (_CHALLENGE.search(head) and len(page.text) < SHORT_TEXT)):
+        return _state("bot-blocked", f"{host} answered with a bot check instead of the page"
+                      + (f" (HTTP {page.status})" if page.status else ""), page)
+    final_path = urlsplit(page.final_url or "").path + "?" + urlsplit(page.final_url or "").query
+    if page.final_url and page.final_url != page.url and (_LOGIN_PATH.search(final_path) or host in _LOGIN_HOSTS):
+        return _state("login-wall", f"redirected to a login page ({page.final_url})", page)
+    if page.status == 401:
+        return _state("login-wall", f"{host} asks to sign in (HTTP 401)", page)
+    if _PASSWORD_FORM.search(head) and _LOGIN_WORDS.search(head) and len(page.text) < SHORT_TEXT:
+        return _state("login-wall", f"{host} shows only a login form", page)
+    if page.status and page.status < 400 and _PAYWALL.search(head):
+        return _state("paywall", f"{host} shows the page behind a paywall", page)
+    if page.status == 403:
+        return _state("bot-blocked", f"{host} refused to serve the page to us (HTTP 403)", page)
+    if page.status == 429:
+        return _state("bot-blocked", f"{host} kept answering 'too many requests' (HTTP 429)", page)
+    return None
+
+
+def by_status(page: Page) -> LinkState | None:
+    status = page.status or 0
+    if status == 404:
+        return _state("not-found", "the page does not exist (HTTP 404)", page)
+    if status == 410:
+        return _state("gone", "the page was removed (HTTP 410)", page)
+    if status >= 500:
+        return _state("server-error", f"the server failed (HTTP {status}) after retries", page)
+    if status >= 400:
+        return _state("unknown", f"the server answered HTTP {status}", page)
+    if 300 <= status < 400:
+        return _state("unknown", f"a redirect (HTTP {status}) with nowhere to go", page)
+    return None
+
+
+def is_front_page(path: str) -> bool:
+    """The site root, or a short section front such as /ru/ or /news/."""
+    parts = [p for p in path.split("/") if p]
+    if not parts:
+        return True
+    return len(parts) <= 2 and all(len(p) <= 12 and "." not in p and not any(c.isdigit() for c in p) for p in parts)
+
+
+def is_deep(url: str) -> bool:
+    parts = urlsplit(url)
+    return not is_front_page(parts.path) or bool(parts.query)
+
+
+def by_redirect(page: Page) -> LinkState | None:
+    if not page.final_url or len(page.hops) < 2 or page.final_url == page.url:
+        return None
+    final = urlsplit(page.final_url)
+    if is_deep(page.url) and is_front_page(final.path) and not final.query:
+        where = "site front page" if not final.path.strip("/") else "a section front"
+        return _state("redirected-to-homepage", f"redirected to {page.final_url} ({where})", page)
+    return None
+
+
+def by_content(page: Page, probe: Page | None) -> LinkState:
+    head = page.html[:300_000]
+    title = title_of(page)
+    if _PARKED.search(head) and len(page.text) < 2000:
+        return _state("parked-domain", f"the domain shows a parking or for-sale page ({title or 'no title'})", page)
+    if page.html and (_NOT_FOUND_TITLE.search(title) or _NOT_FOUND_TEXT.search(page.text[:3000])) and (
+            len(page.text) < 1500 or _NOT_FOUND_TEXT.search(page.text[:3000])):
+        return _state("soft-404", f"the page answers 200 but says it is not found (\"{_short(title or page.text)}\")", page)
+    if probe is not None and looks_like(page, probe):
+        return _state("soft-404", "the page is what the site shows for an address that cannot exist", page)
+    if _CONSENT.search((page.final_url or "") + head[:20000]) and len(page.text) < SHORT_TEXT:
+        return _state("unknown", "a cookie-consent page stood in front of the content", page)
+    if page.html and len(page.text.strip()) < 40 and not title:
+        return _state("unknown", "the page has no readable content (a script-only shell?)", page)
+    if len(page.hops) >= 2:
+        return _state("redirected", f"reached through {len(page.hops) - 1} redirect(s) at {page.final_url}", page)
+    return _state("ok", f"archived ({title})" if title else "archived", page)
+
+
+def looks_like(page: Page, probe: Page) -> bool:
+    """True when the page is the site's answer to a nonsense path (probe answered 2xx too)."""
+    if probe.status is None or probe.status >= 300 or not probe.html:
+        return False
+    if probe.final_url and page.final_url and probe.final_url == page.final_url and page.final_url != page.url:
+        return True
+    a, b = page.text.strip()[:4000], probe.text.strip()[:4000]
+    if not a or not b:
+        return title_of(page) == title_of(probe) != ""
+    return SequenceMatcher(None, a, b).quick_ratio() > 0.9 and SequenceMatcher(None, a, b).ratio() > 0.9
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
