@@ -32,7 +32,7 @@ _CHALLENGE = re.compile(
     r"(?i)(just a moment\.\.\.|attention required! \| cloudflare|cf-browser-verification|challenge-platform|"
     r"_cf_chl_opt|cf_chl_|checking your browser before accessing|ddos-guard|captcha-delivery|"
     r"please enable js and disable any ad blocker|verify you are human|unsupported browser|"
-    r"проверка браузера|подтвердите, что вы не робот)"
+    r"cdn-cgi/bm/cv/|__cf\$cv\$params|проверка браузера|подтвердите, что вы не робот)"
 )
 _LOGIN_PATH = re.compile(r"(?i)(/login|/log-in|/signin|/sign-in|/accounts/login|wp-login\.php|/servicelogin|"
                          r"/auth/|/checkpoint|/uas/login|/oauth)")
@@ -41,17 +41,18 @@ _PASSWORD_FORM = re.compile(r"(?i)<input[^>]+type=[\"']?password")
 _LOGIN_WORDS = re.compile(r"(?i)(log in|sign in|войти|вход в|кіру|anmelden|iniciar sesión|login_form|loginform)")
 _PAYWALL = re.compile(
     r"(?i)(\"isaccessibleforfree\"\s*:\s*\"?false|paywall|subscriber[- ]only|subscribe to (continue|read)|"
-    r"wsj-snippet|this content is for subscribers|контент доступен только подписчикам|оформите подписку)"
+    r"wsj-snippet|subtype-unsubscribed|snippet-login|article-locked|this content is for subscribers|контент доступен только подписчикам|оформите подписку)"
 )
 _PARKED = re.compile(
     r"(?i)(this domain (name )?(is|may be) for sale|buy this domain|domain is parked|parked free|"
     r"sedoparking|parkingcrew|bodis\.com|dan\.com/buy-domain|afternic|hugedomains|"
     r"домен продается|купить домен|этот домен продаётся|домен припаркован)"
 )
-_NOT_FOUND_TITLE = re.compile(
+_NOT_FOUND_JS_SHELL = re.compile(r"(?i)(enable javascript|javascript is (required|disabled)|включите javascript)")
+_TITLE = re.compile(
     r"(?i)(\b404\b|not found|page not found|no longer available|doesn.t exist|does not exist|"
     r"страница не найдена|не найдена|ничего не найдено|ошибка 404|страница удалена|материал удален|"
-    r"бет табылмады|парақ табылмады|табылмады|уh oh|oops)"
+    r"бет табылмады|парақ табылмады|табылмады|uh oh)"
 )
 _NOT_FOUND_TEXT = re.compile(
     r"(?i)(page (you|you're|you are) looking for (is not|isn.t|cannot|can.t|could not|couldn.t)|"
@@ -61,6 +62,7 @@ _NOT_FOUND_TEXT = re.compile(
 )
 _CONSENT = re.compile(r"(?i)(consent\.youtube\.com|consent\.google\.com|before you continue to|antes de ir a|"
                       r"прежде чем перейти)")
+_JS_SHELL = re.compile(r"(?i)(enable javascript|javascript is (required|disabled)|включите javascript)")
 _TITLE = re.compile(r"(?is)<title[^>]*>(.*?)</title>")
 SHORT_TEXT = 300
 
@@ -171,8 +173,8 @@ def by_content(page: Page, probe: Page | None) -> LinkState:
         return _state("soft-404", "the page is what the site shows for an address that cannot exist", page)
     if _CONSENT.search((page.final_url or "") + head[:20000]) and len(page.text) < SHORT_TEXT:
         return _state("unknown", "a cookie-consent page stood in front of the content", page)
-    if page.html and len(page.text.strip()) < 40 and not title:
-        return _state("unknown", "the page has no readable content (a script-only shell?)", page)
+    if page.html and (len(page.text.strip()) < 40 or (_JS_SHELL.search(page.text) and len(page.text) < 200)):
+        return _state("unknown", "the page has no readable content (a script-only shell)", page)
     if len(page.hops) >= 2:
         return _state("redirected", f"reached through {len(page.hops) - 1} redirect(s) at {page.final_url}", page)
     return _state("ok", f"archived ({title})" if title else "archived", page)

@@ -71,7 +71,15 @@ class Telegram:
             for node in root.xpath("//div[contains(@class, 'tgme_widget_message') and @data-post]"):
                 if node.get("data-post", "").lower() == wanted:
                     return node
+            # Older embed widgets (2018) carry no data-post; one message on a one-post page is the post.
+            single = root.xpath("//div[contains(concat(' ', @class, ' '), ' tgme_widget_message ')]")
+            if len(single) == 1 and not single[0].get("data-post") and candidate.url in (page.url, self.embed(page.url)):
+                return single[0]
         return None
+
+    def embed(self, url: str) -> str:
+        channel, post_id = self.post(url)  # type: ignore[misc]
+        return f"https://t.me/{channel}/{post_id}?embed=1"
 
     def extract(self, page: Page, companions: dict[str, Page]) -> SiteText | None:
         node = self._message(page, companions)

@@ -44,6 +44,8 @@ class YouTube:
         return [self.oembed_url(url)]
 
     def judge(self, page: Page, companions: dict[str, Page]) -> LinkState | None:
+        if host_of(page.final_url or "").startswith("consent."):
+            return verdict("unknown", "a cookie-consent page stood in front of the video; nothing of it was archived", page)
         oembed = companions.get(self.oembed_url(page.url))
         if oembed is not None and oembed.status in (401, 403):
             return verdict("login-wall", "the video is private (YouTube oEmbed answers %d)" % oembed.status, page)

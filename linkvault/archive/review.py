@@ -1,0 +1,98 @@
+"""The editor's report: one row per footnote, the `check` findings merged in, every link's verdict."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from linkvault.archive.vault import Vault
+from linkvault.model import CATEGORIES, CheckResult
+from linkvault.report import parse_report
+from linkvault.report.findings import check_report
+
+
+@dataclass
+class ReviewRow:
+    number: int | str
+    label: str
+    line: int | None
+    url: str | None
+    host: str | None
+    category: str | None
+    state: str | None
+    detail: str
+    http_status: int | None = None
+    final_url: str | None = None
+    title: str | None = None
+    archived_at: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    capture_id: int | None = None
+
+
+@dataclass
+class Review:
+    report: str
+    check: CheckResult
+    rows: list[ReviewRow] = field(default_factory=list)
+    fetched: bool = True
+
+    @property
+    def summary(self) -> dict:
+        by_category = {c: 0 for c in CATEGORIES}
+        by_state: dict[str, int] = {}
+        for row in self.rows:
+            if row.state:
+                by_category[row.category or "unknown"] += 1
+                by_state[row.state] = by_state.get(row.state, 0) + 1
+        return {
+            "footnotes": len({r.label for r in self.rows}),
+            "links": sum(1 for r in self.rows if r.url),
+            "missing": sum(1 for r in self.rows if r.url is None),
+            "by_category": by_category,
+            "by_state": dict(sorted(by_state.items())),
+        }
+
+
+def review(vault_dir: str, report_path: str, input_format: str | None = None) -> Review:
+    """Every footnote of the report with the verdict on its archived link(s), from the vault."""
+    check = check_report(parse_report(report_path, input_format))
+    vault = Vault(vault_dir) if os.path.exists(os.path.join(vault_dir, "linkvault.db")) else None
+    result = Review(report=report_path, check=check, fetched=vault is not None)
+    try:
+        for note in check.report.footnotes:
+            if not note.urls:
+                detail = ("cited in the text but the footnote list has no entry for it" if not note.has_entry
+                          else f"the entry has no URL: {note.text[:80]}" if note.text else "the entry is empty")
+                result.rows.append(ReviewRow(note.number, note.label, note.line or (note.cited_at or (None,))[0],
+                                             None, None, None, None, detail))
+                continue
+            for url in note.urls:
+                result.rows.append(_row(vault, note, url))
+    finally:
+        if vault is not None:
+            vault.close()
+    return result
+
+
+def _row(vault: Vault | None, note, url: str) -> ReviewRow:
+    row = ReviewRow(note.number, note.label, note.line, url, urlsplit(url).hostname, "unknown", "unknown",
+                    "not fetched yet (run linkvault fetch)")
+    if vault is None:
+        return row
+    captures = vault.query(
+        "select c.*, t.title from captures c left join texts t on t.capture_id = c.id "
+        "where c.url = ? and coalesce(c.role, 'cited') = 'cited' order by c.id desc limit 1", [url])
+    if not captures:
+        return row
+    cap = captures[0]
+    row.capture_id = cap["id"]
+    row.http_status, row.final_url, row.title = cap["status"], cap["final_url"], cap["title"]
+    row.archived_at = cap["fetched_at"] if cap["warc_file"] else None
+    row.warc_file, row.warc_offset = cap["warc_file"], cap["warc_offset"]
+    if cap.get("state"):
+        row.state, row.category, row.detail = cap["state"], cap["category"], cap["state_detail"]
+    elif cap["error"]:
+        row.detail = cap["error_detail"] or cap["error"]
+    return row
