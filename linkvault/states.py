@@ -48,8 +48,7 @@ _PARKED = re.compile(
     r"sedoparking|parkingcrew|bodis\.com|dan\.com/buy-domain|afternic|hugedomains|"
     r"домен продается|купить домен|этот домен продаётся|домен припаркован)"
 )
-_NOT_FOUND_JS_SHELL = re.compile(r"(?i)(enable javascript|javascript is (required|disabled)|включите javascript)")
-_TITLE = re.compile(
+_NOT_FOUND_TITLE = re.compile(
     r"(?i)(\b404\b|not found|page not found|no longer available|doesn.t exist|does not exist|"
     r"страница не найдена|не найдена|ничего не найдено|ошибка 404|страница удалена|материал удален|"
     r"бет табылмады|парақ табылмады|табылмады|uh oh)"
