@@ -140,9 +140,9 @@ def by_status(page: Page) -> LinkState | None:
 def is_front_page(path: str) -> bool:
     """The site root, or a short section front such as /ru/ or /news/."""
     parts = [p for p in path.split("/") if p]
-    if not parts:
-        return True
-    return len(parts) <= 2 and all(len(p) <= 12 and "." not in p and not any(c.isdigit() for c in p) for p in parts)
+    if parts and len(parts[0]) == 2 and parts[0].isalpha():  # a language prefix: /ru/, /kz/, /en/
+        parts = parts[1:]
+    return len(parts) <= 1 and all(len(p) <= 12 and "." not in p and not any(c.isdigit() for c in p) for p in parts)
 
 
 def is_deep(url: str) -> bool:

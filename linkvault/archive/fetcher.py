@@ -348,7 +348,7 @@ class Fetcher:
                     HttpResponseHead(response.status_code, response.reason_phrase, response.http_version, headers),
                     body, fetched_at=fetched_at, ip=ip)
                 kind = (response.headers.get("content-type") or "html").lower()
-                head = body.read_head(EXTRACT_LIMIT) if ("html" in kind or "xml" in kind) else b""
+                head = body.read_head(EXTRACT_LIMIT) if any(t in kind for t in ("html", "xml", "json", "text/")) else b""
                 return _Exchange(status=response.status_code, headers=headers,
                                  location=response.headers.get("location"), record=record, ip=ip,
                                  truncated=body.truncated, size=body.size, body_head=head)

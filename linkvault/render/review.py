@@ -1,0 +1,232 @@
+"""Renderers for `review`: the editor's per-footnote verdicts as table, JSON, CSV, Markdown or one HTML file.
+
+Titles, details and URLs come from fetched pages and the report, so every format treats them as hostile text.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+from html import escape as _h
+from urllib.parse import urlsplit
+
+from linkvault.model import CATEGORIES, CheckResult, Severity
+from linkvault.render.check import render_check
+
+_COLOR = {"alive": "green", "dead": "red", "restricted": "yellow", "refused": "magenta", "unknown": "dim"}
+_SERIOUS = (Severity.ERROR, Severity.WARNING)
+_CSV_HEADER = ["number", "url", "host", "category", "state", "detail", "http_status", "final_url", "title",
+               "archived_at", "warc_file", "warc_offset"]
+
+
+def summary_line(review) -> str:
+    """One sentence of counts, e.g. "100 footnotes: 62 alive, 8 dead; 15 cited with no source"."""
+    s = review.summary
+    counts = [f"{n} {c}" for c, n in s["by_category"].items() if n]
+    head = f"{s['footnotes']} footnote{'' if s['footnotes'] == 1 else 's'}"
+    if s["links"] != s["footnotes"] - s["missing"]:
+        head += f" ({s['links']} links)"
+    line = head + (": " + ", ".join(counts) if counts else "")
+    if s["missing"]:
+        line += f"; {s['missing']} cited with no source"
+    if not review.fetched:
+        line += " (nothing fetched yet: run linkvault fetch)"
+    return line
+
+
+def render_review(review, fmt: str, *, color: bool = False, width: int = 120) -> str:
+    if fmt == "json":
+        return json.dumps(as_json_object(review), ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        return _csv(review)
+    if fmt == "markdown":
+        return _markdown(review)
+    if fmt == "html":
+        return _html(review)
+    return _table(review, color=color, width=width)
+
+
+def as_json_object(review) -> dict:
+    return {
+        "report": review.report,
+        "summary": review.summary,
+        "findings": [f.as_dict() for f in review.check.findings],
+        "links": [
+            {"number": r.number, "url": r.url, "category": r.category, "state": r.state, "detail": r.detail,
+             "http_status": r.http_status, "final_url": r.final_url, "title": r.title, "archived_at": r.archived_at,
+             "warc": {"file": r.warc_file, "offset": r.warc_offset} if r.warc_file else None}
+            for r in review.rows
+        ],
+    }
+
+
+def _serious(review) -> CheckResult:
+    """The check result cut down to what an editor must act on (errors and warnings)."""
+    return CheckResult(review.check.report, [f for f in review.check.findings if f.severity in _SERIOUS])
+
+
+def _date(stamp: str | None) -> str:
+    return (stamp or "")[:10]
+
+
+def _csv(review) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_CSV_HEADER)
+    for r in review.rows:
+        writer.writerow([_cell(v) for v in (r.number, r.url, r.host, r.category, r.state, r.detail, r.http_status,
+                                             r.final_url, r.title, r.archived_at, r.warc_file, r.warc_offset)])
+    return out.getvalue().rstrip("\n")
+
+
+def _cell(value) -> str:
+    """Text a spreadsheet would run as a formula (a page title "=HYPERLINK(…)") gets a leading quote."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _md(text) -> str:
+    """Table-safe Markdown text: no cell breaks, no raw HTML, no line breaks."""
+    text = "" if text is None else str(text)
+    for a, b in (("\\", "\\\\"), ("|", "\\|"), ("<", "\\<"), ("`", "\\`"), ("\r\n", " "), ("\r", " "), ("\n", " ")):
+        text = text.replace(a, b)
+    return text
+
+
+def _markdown(review) -> str:
+    lines = [f"# linkvault review: {_md(review.report)}", "", f"**Summary:** {_md(summary_line(review))}", "",
+             "| # | URL | category | state | detail | title | archived |", "|---:|---|---|---|---|---|---|"]
+    for r in review.rows:
+        category = r.category or ("missing" if r.url is None else "")
+        lines.append(f"| {_md(r.number)} | {_md(r.url)} | {_md(category)} | {_md(r.state)} | {_md(r.detail)} "
+                     f"| {_md(r.title)} | {_md(_date(r.archived_at))} |")
+    serious = _serious(review).findings
+    if serious:
+        lines += ["", f"## Check findings ({len(serious)})", ""]
+        lines += [f"- **{f.severity.value}** [{_md(f.number)}] line {f.line or '?'}: {f.kind}: {_md(f.message)}"
+                  for f in serious]
+    return "\n".join(lines)
+
+
+def _table(review, *, color: bool, width: int) -> str:
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
+    table = Table(title=escape(f"Review of {review.report}"), title_justify="left", box=box.SIMPLE_HEAD,
+                  show_edge=False, pad_edge=False)
+    for name, justify in (("note", "right"), ("host", "left"), ("category", "left"), ("state", "left"),
+                          ("detail", "left"), ("title", "left"), ("archived", "left")):
+        table.add_column(name, justify=justify, overflow="fold", no_wrap=name in ("note", "archived"))
+    for r in review.rows:
+        category = r.category or ("missing" if r.url is None else "")
+        style = _COLOR.get(category, "bold red" if r.url is None else "") if color else ""
+        table.add_row(escape(f"[{r.number}]"), escape(r.host or r.url or ""),
+                      f"[{style}]{escape(category)}[/]" if style else escape(category),
+                      escape(r.state or ""), escape(r.detail or ""), escape(r.title or ""), _date(r.archived_at))
+    console.print(table)
+    console.print(escape(summary_line(review)), soft_wrap=True)
+    text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
+    serious = _serious(review)
+    return text + "\n\n" + render_check(serious, "table", color=color, width=width) if serious.findings else text
+
+
+# --- HTML: one self-contained file; data only ever lands in escaped text and attribute values, never in
+# <script>, <style> or event handlers, and a Content-Security-Policy blocks every external load.
+
+_CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em;margin:0}
+.path{color:#555;margin:.2em 0 1em;word-break:break-all}.badge{display:inline-block;padding:.15em .6em;border-radius:1em;
+margin:0 .3em .3em 0;font-weight:600}.filters{margin:1em 0}.filters label{margin-right:1em}#q{padding:.2em .4em;width:18em}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;
+vertical-align:top}td{word-break:break-word}th{background:#f3f3f3}.small{color:#666;font-size:.85em}[hidden]{display:none!important}
+.alive{background:#e3f6e3}.dead{background:#fbe0e0}.restricted{background:#fdf4d3}.refused{background:#f3e1f7}
+.unknown{background:#eee}.missing{background:#ffd7b5}li.error{color:#a00}li.warning{color:#8a6400}"""
+_JS = """(function(){var boxes=[].slice.call(document.querySelectorAll('input[data-cat]')),q=document.getElementById('q'),
+rows=[].slice.call(document.querySelectorAll('#links tbody tr'));
+var m=/^#category=([a-z,]+)$/.exec(location.hash);if(m){var want=m[1].split(',');
+boxes.forEach(function(b){b.checked=want.indexOf(b.getAttribute('data-cat'))>=0;});}
+function apply(){var on={},t=q.value.toLowerCase(),n=0;boxes.forEach(function(b){on[b.getAttribute('data-cat')]=b.checked;});
+rows.forEach(function(r){var ok=on[r.getAttribute('data-cat')]&&(!t||r.textContent.toLowerCase().indexOf(t)>=0);
+r.hidden=!ok;if(ok)n++;});document.getElementById('shown').textContent=n+' of '+rows.length+' rows shown';}
+boxes.forEach(function(b){b.addEventListener('change',apply);});q.addEventListener('input',apply);
+apply();document.body.setAttribute('data-ready','1');})();"""
+# The hash lets only our own script run: browsers that know hashes then ignore 'unsafe-inline' (and so any
+# injected script or handler); the oldest fall back to 'unsafe-inline'.
+_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' "
+        f"'sha256-{base64.b64encode(hashlib.sha256(_JS.encode()).digest()).decode()}'; img-src data:; "
+        "base-uri 'none'; form-action 'none'")
+
+
+def _e(value) -> str:
+    return _h("" if value is None else str(value), quote=True)
+
+
+def _link(url: str | None) -> str:
+    """A link only for http(s) URLs; anything else (javascript:, file:, data:) stays plain text."""
+    if not url:
+        return ""
+    try:
+        web = urlsplit(url).scheme.lower() in ("http", "https")
+    except ValueError:
+        web = False
+    if not web:
+        return f'<span class="small">{_e(url)}</span>'
+    return f'<a href="{_e(url)}" rel="noopener noreferrer" target="_blank">{_e(url)}</a>'
+
+
+def _html_row(r) -> str:
+    kind = "missing" if r.url is None else (r.category if r.category in CATEGORIES else "unknown")
+    source = _link(r.url) or "<em>no source</em>"
+    if r.final_url and r.final_url != r.url:
+        source += f'<div class="small">→ {_link(r.final_url)}</div>'
+    if r.host:
+        source += f'<div class="small">{_e(r.host)}</div>'
+    archived = _e(_date(r.archived_at))
+    if r.warc_file:
+        archived += f'<div class="small">{_e(r.warc_file)} @ {_e(r.warc_offset)}</div>'
+    status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
+    return (f'<tr class="{kind}" data-cat="{kind}"><td>{_e(r.number)}</td><td>{source}</td>'
+            f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}</td>'
+            f'<td>{_e(r.title)}</td><td>{archived}</td></tr>')
+
+
+def _html(review) -> str:
+    s = review.summary
+    counts = {**s["by_category"], "missing": s["missing"]}
+    badges = "".join(f'<span class="badge {c}">{n} {c}</span>' for c, n in counts.items())
+    boxes = "".join(f'<label><input type="checkbox" data-cat="{c}" checked> {c} ({n})</label>' for c, n in counts.items())
+    serious = _serious(review).findings
+    findings = "".join(f'<li class="{f.severity.value}"><b>{f.severity.value}</b> [{_e(f.number)}] line '
+                       f'{_e(f.line or "?")}: {_e(f.kind)}: {_e(f.message)}</li>' for f in serious)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
+<meta name="referrer" content="no-referrer">
+<title>linkvault review: {_e(review.report)}</title>
+<style>{_CSS}</style></head>
+<body>
+<h1>Link review</h1>
+<p class="path">{_e(review.report)}</p>
+<p class="summary">{_e(summary_line(review))}</p>
+<div class="badges">{badges}</div>
+<div class="filters">{boxes}<input type="search" id="q" placeholder="filter text…" aria-label="filter rows">
+<span id="shown" class="small"></span></div>
+<table id="links"><thead><tr><th>#</th><th>source</th><th>category</th><th>state</th><th>detail</th><th>title</th>
+<th>archived</th></tr></thead>
+<tbody>
+{chr(10).join(_html_row(r) for r in review.rows)}
+</tbody></table>
+<section id="findings"><h2>Check findings ({len(serious)})</h2>
+{f"<ul>{findings}</ul>" if serious else "<p>No errors or warnings.</p>"}
+</section>
+<script>{_JS}</script>
+</body></html>
+"""

@@ -1,0 +1,261 @@
+"""Every link state, each from a realistic page or failure on the fake web, judged by a real fetch."""
+
+from __future__ import annotations
+
+import pytest
+
+import linkvault
+from linkvault.archive import FetchOptions
+from linkvault.model import CATEGORIES, LinkState, Page
+from linkvault.states import classify, is_front_page
+
+from fakeweb import Response
+from fakeweb.server import html, redirect
+from fakeweb.sites import facebook_login_wall, telegram_channel_page, telegram_message, telegram_post_page
+
+ARTICLE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+           "<p>{text}</p><p>Суд Астаны рассмотрел дело активиста и назначил штраф в размере 184 600 тенге. "
+           "Правозащитники назвали решение необоснованным и намерены обжаловать его в апелляционной инстанции. "
+           "Сам активист заявил, что продолжит публиковать материалы о нарушениях прав граждан.</p>"
+           "</article></body></html>")
+
+
+def article(title="Активиста оштрафовали за пост", text="Подробности дела."):
+    return html(ARTICLE.format(title=title, text=text))
+
+
+def judge(tmp_path, web, url, **kw) -> linkvault.archive.LinkOutcome:
+    path = tmp_path / "r.txt"
+    path.write_text(f"Claim[1].\n\n[1] {url}\n", encoding="utf-8")
+    opts = {"proxy": web.proxy_url, "ca_bundle": web.ca_pem_path, "retries": 0, "timeout": 5.0, **kw}
+    return linkvault.fetch([path], tmp_path / "vault", FetchOptions(**opts)).links[0]
+
+
+def assert_state(link, state):
+    assert (link.state, link.category) == (state, LinkState(state, "").category), (link.state, link.detail)
+    assert link.detail
+
+
+def test_a_live_article_is_ok(tmp_path, fakeweb):
+    fakeweb.route("vlast.kz", "/novosti/1-sud.html", article())
+    link = judge(tmp_path, fakeweb, "https://vlast.kz/novosti/1-sud.html")
+    assert_state(link, "ok")
+    assert link.title == "Активиста оштрафовали за пост"
+
+
+def test_a_moved_article_that_keeps_its_meaning_is_redirected(tmp_path, fakeweb):
+    fakeweb.route("orda.kz", "/old/385377/", redirect("https://orda.kz/s-zhurnalista-snjali-obvinenie-385377/", 301))
+    fakeweb.route("orda.kz", "/s-zhurnalista-snjali-obvinenie-385377/", article())
+    link = judge(tmp_path, fakeweb, "https://orda.kz/old/385377/")
+    assert_state(link, "redirected")
+    assert "orda.kz/s-zhurnalista" in link.detail
+
+
+@pytest.mark.parametrize("status,state", [(404, "not-found"), (410, "gone"), (500, "server-error"), (503, "server-error")])
+def test_status_codes_name_the_death(tmp_path, fakeweb, status, state):
+    fakeweb.route("kaztag.kz", "/ru/news/x", html("<html><body><h1>Ошибка</h1></body></html>", status=status))
+    assert_state(judge(tmp_path, fakeweb, "https://kaztag.kz/ru/news/x"), state)
+
+
+@pytest.mark.parametrize("title,body", [
+    ("Страница не найдена", "<p>К сожалению, запрашиваемая страница не найдена. Вернитесь на главную.</p>"),
+    ("Бет табылмады", "<p>Сіз іздеген бет жоқ. Басты бетке оралыңыз.</p>"),
+    ("Page not found | Example News", "<p>Sorry, the page you are looking for cannot be found.</p>"),
+])
+def test_a_not_found_page_served_with_200_is_a_soft_404(tmp_path, fakeweb, title, body):
+    fakeweb.route("mediazona.ca", "/news/2024/04/10/tansari", html(f"<html><head><title>{title}</title></head><body>{body}</body></html>"))
+    assert_state(judge(tmp_path, fakeweb, "https://mediazona.ca/news/2024/04/10/tansari"), "soft-404")
+
+
+def test_a_page_like_the_sites_answer_to_a_nonsense_path_is_a_soft_404(tmp_path, fakeweb, monkeypatch):
+    # This site answers every missing article with its news listing and status 200, as some CMSs do.
+    listing = article(title="Новости Казахстана", text="Главные новости дня: политика, экономика, общество.")
+    monkeypatch.setattr("linkvault.archive.run.secrets.token_hex", lambda n: "0" * (2 * n))
+    fakeweb.route("respublika.kz.media", "/archives/122208", listing)
+    fakeweb.route("respublika.kz.media", "/archives/linkvault-0000000000000000", listing)
+    link = judge(tmp_path, fakeweb, "https://respublika.kz.media/archives/122208")
+    assert_state(link, "soft-404")
+    assert fakeweb.hits("https://respublika.kz.media/archives/linkvault-0000000000000000") == 1
+
+
+def test_a_real_article_differs_from_the_probe_and_stays_ok(tmp_path, fakeweb, monkeypatch):
+    monkeypatch.setattr("linkvault.archive.run.secrets.token_hex", lambda n: "1" * (2 * n))
+    fakeweb.route("respublika.kz.media", "/archives/122209", article())
+    fakeweb.route("respublika.kz.media", "/archives/linkvault-1111111111111111",
+                  article(title="Новости Казахстана", text="Главные новости дня."))
+    assert_state(judge(tmp_path, fakeweb, "https://respublika.kz.media/archives/122209"), "ok")
+
+
+def test_a_deep_link_redirected_to_the_front_page_is_dead(tmp_path, fakeweb):
+    fakeweb.route("bureau.kz", "/novosti/novyj-vitok/", redirect("https://bureau.kz/", 301))
+    fakeweb.route("bureau.kz", "/", article(title="Бюро по правам человека"))
+    link = judge(tmp_path, fakeweb, "https://bureau.kz/novosti/novyj-vitok/")
+    assert_state(link, "redirected-to-homepage")
+    assert "front page" in link.detail
+
+
+def test_a_parked_domain_is_dead(tmp_path, fakeweb):
+    fakeweb.route("tirek-news.kz", "/v-astane/", html(
+        "<html><head><title>tirek-news.kz</title></head><body><h1>tirek-news.kz</h1>"
+        "<p>This domain may be for sale! Buy this domain now.</p><p>Related searches: news, kazakhstan</p>"
+        "<script src='https://www.sedoparking.com/frmpark/x.js'></script></body></html>"))
+    assert_state(judge(tmp_path, fakeweb, "https://tirek-news.kz/v-astane/"), "parked-domain")
+
+
+def test_a_redirect_loop_is_too_many_redirects(tmp_path, fakeweb):
+    fakeweb.route("kz.kursiv.media", "/a", redirect("https://kz.kursiv.media/b"))
+    fakeweb.route("kz.kursiv.media", "/b", redirect("https://kz.kursiv.media/a"))
+    assert_state(judge(tmp_path, fakeweb, "https://kz.kursiv.media/a"), "too-many-redirects")
+
+
+def test_a_stall_is_a_timeout(tmp_path, fakeweb):
+    fakeweb.route("adilsoz.kz", "/slow", Response(200, [("Content-Type", "text/html")], b"<p>x</p>", delay=3))
+    assert_state(judge(tmp_path, fakeweb, "https://adilsoz.kz/slow", timeout=0.5), "timeout")
+
+
+def test_a_reset_is_a_connection_error(tmp_path, fakeweb):
+    fakeweb.route("adilsoz.kz", "/reset", Response(reset=True))
+    assert_state(judge(tmp_path, fakeweb, "https://adilsoz.kz/reset"), "connection-error")
+
+
+def test_a_name_under_invalid_is_a_dns_failure(tmp_path, fakeweb):
+    path = tmp_path / "r.txt"
+    path.write_text("A[1]. B[2].\n\n[1] https://kaztag.invalid/ru/news/1\n[2] " + fakeweb.http_url + "/ok\n", encoding="utf-8")
+    fakeweb.route("127.0.0.1", "/ok", article())
+    links = linkvault.fetch([path], tmp_path / "vault", FetchOptions(allow_private=True, retries=0, timeout=5)).links
+    assert_state(links[0], "dns-failure")
+
+
+def test_an_untrusted_certificate_is_a_tls_error(tmp_path, fakeweb):
+    fakeweb.route("127.0.0.1", "/tls", article())
+    path = tmp_path / "r.txt"
+    path.write_text(f"A[1].\n\n[1] {fakeweb.https_url}/tls\n", encoding="utf-8")
+    links = linkvault.fetch([path], tmp_path / "vault", FetchOptions(allow_private=True, retries=0, timeout=5)).links
+    assert_state(links[0], "tls-error")
+
+
+def test_private_and_non_web_links_are_refused(tmp_path, fakeweb):
+    assert_state(judge(tmp_path, fakeweb, "http://169.254.169.254/latest/meta-data/"), "blocked-address")
+
+
+def test_a_login_redirect_is_a_login_wall_not_dead(tmp_path, fakeweb):
+    # A WordPress preview link: the draft is only visible to its author.
+    fakeweb.route("tirek.info", "/v-astane-zhaksymbek/", redirect(
+        "https://tirek.info/wp-login.php?redirect_to=https%3A%2F%2Ftirek.info%2Fv-astane-zhaksymbek%2F%3Fpreview%3Dtrue"))
+    fakeweb.route("tirek.info", "/wp-login.php", html(
+        "<html><head><title>Log In ‹ Tirek — WordPress</title></head><body><form name='loginform' id='loginform'>"
+        "<input type='text' name='log'><input type='password' name='pwd'><input type='submit' value='Log In'>"
+        "</form></body></html>"))
+    link = judge(tmp_path, fakeweb, "https://tirek.info/v-astane-zhaksymbek/?preview=true")
+    assert_state(link, "login-wall")
+    assert link.category == "restricted"
+
+
+def test_facebook_login_wall_is_restricted(tmp_path, fakeweb):
+    url = "https://www.facebook.com/groups/ActivistsNotExtremists/posts/3777964042522851/"
+    fakeweb.route_url(url, facebook_login_wall())
+    fakeweb.route_url("https://m.facebook.com/groups/ActivistsNotExtremists/posts/3777964042522851/",
+                      redirect("https://m.facebook.com/login/?next=x"))
+    fakeweb.route("m.facebook.com", "/login/", facebook_login_wall())
+    link = judge(tmp_path, fakeweb, url)
+    assert_state(link, "login-wall")
+    assert "Facebook" in link.detail
+
+
+def test_instagram_login_redirect_is_restricted(tmp_path, fakeweb):
+    url = "https://www.instagram.com/reel/C5Sy6_jgWku/"
+    fakeweb.route_url(url, redirect("https://www.instagram.com/accounts/login/?next=%2Freel%2FC5Sy6_jgWku%2F"))
+    fakeweb.route("www.instagram.com", "/accounts/login/", html(
+        "<html><head><title>Login • Instagram</title></head><body><form id='loginForm'>"
+        "<input name='username'><input type='password' name='password'></form></body></html>"))
+    assert_state(judge(tmp_path, fakeweb, url), "login-wall")
+
+
+def test_cloudflare_challenge_is_bot_blocked(tmp_path, fakeweb):
+    fakeweb.route("kaztag.kz", "/ru/news/cf", Response(403, [("Content-Type", "text/html"), ("cf-mitigated", "challenge")],
+                                                       b"<html><head><title>Just a moment...</title></head><body></body></html>"))
+    assert_state(judge(tmp_path, fakeweb, "https://kaztag.kz/ru/news/cf"), "bot-blocked")
+
+
+def test_linkedin_999_is_bot_blocked(tmp_path, fakeweb):
+    fakeweb.route("www.linkedin.com", "/posts/x", Response(999, [("Content-Type", "text/html")], b"<html></html>"))
+    assert_state(judge(tmp_path, fakeweb, "https://www.linkedin.com/posts/x"), "bot-blocked")
+
+
+def test_401_is_a_login_wall(tmp_path, fakeweb):
+    fakeweb.route("drive.google.com", "/file/d/abc/view", html("<html><body>Sign in</body></html>", status=401))
+    assert_state(judge(tmp_path, fakeweb, "https://drive.google.com/file/d/abc/view"), "login-wall")
+
+
+def test_paywall_is_restricted(tmp_path, fakeweb):
+    fakeweb.route("kursiv.media", "/2024/premium", html(
+        "<html><head><title>Премиум</title><script type='application/ld+json'>{\"isAccessibleForFree\": \"False\"}</script>"
+        "</head><body><p>Первый абзац статьи.</p><div class='paywall'>Оформите подписку, чтобы читать дальше.</div></body></html>"))
+    assert_state(judge(tmp_path, fakeweb, "https://kursiv.media/2024/premium"), "paywall")
+
+
+def test_telegram_post_is_archived_with_its_text(tmp_path, fakeweb):
+    channel, post = "AdalSotKz", 1840
+    text = "Суд над активистом Жаксымбеком Максатом перенесён на 15 апреля."
+    fakeweb.route("t.me", f"/{channel}/{post}", telegram_post_page(channel, post, "Адал Сот", text))
+    fakeweb.route("t.me", f"/s/{channel}/{post}", telegram_channel_page(channel, "Адал Сот", [
+        telegram_message(channel, post - 1, "Предыдущее сообщение.", "2024-04-12T08:00:00+00:00"),
+        telegram_message(channel, post, text, "2024-04-13T09:30:00+00:00")]))
+    link = judge(tmp_path, fakeweb, f"https://t.me/{channel}/{post}")
+    assert_state(link, "ok")
+    shown = linkvault.show(tmp_path / "r.txt", 1, vault=tmp_path / "vault")
+    assert shown.text["text"] == text
+    assert shown.text["published"] == "2024-04-13T09:30:00+00:00"
+
+
+def test_deleted_telegram_post_is_dead(tmp_path, fakeweb):
+    channel, post = "negemedia", 5407
+    fakeweb.route("t.me", f"/{channel}/{post}", html(
+        "<html><head><title>Telegram: Contact @negemedia</title><meta property='og:title' content='Nege Media'>"
+        "</head><body><div class='tgme_page'><div class='tgme_page_title'>Nege Media</div>"
+        "<div class='tgme_page_extra'>12 345 subscribers</div></div></body></html>"))
+    fakeweb.route_url(f"https://t.me/{channel}/{post}?embed=1", html(
+        "<html><body><div class='tgme_widget_message_error'>Post not found</div></body></html>"))
+    fakeweb.route("t.me", f"/s/{channel}/{post}", telegram_channel_page(channel, "Nege Media", [
+        telegram_message(channel, post + 1, "Другое сообщение.", "2024-04-30T08:00:00+00:00")]))
+    link = judge(tmp_path, fakeweb, f"https://t.me/{channel}/{post}")
+    assert_state(link, "deleted-post")
+
+
+def test_youtube_video_gone_from_oembed_is_a_deleted_post(tmp_path, fakeweb):
+    fakeweb.route("www.youtube.com", "/watch?v=KFkxzasYVmg", html(
+        "<html><head><title>YouTube</title></head><body><script>var ytInitialPlayerResponse = "
+        "{\"playabilityStatus\":{\"status\":\"ERROR\",\"reason\":\"Video unavailable\"}};</script></body></html>"))
+    fakeweb.route("www.youtube.com", "/oembed", Response(404, [("Content-Type", "text/html")], b"Not Found"))
+    assert_state(judge(tmp_path, fakeweb, "https://www.youtube.com/watch?v=KFkxzasYVmg"), "deleted-post")
+
+
+def test_youtube_video_with_oembed_is_ok_with_its_title(tmp_path, fakeweb):
+    fakeweb.route("www.youtube.com", "/watch?v=eLastwK8RNs", article(title="YouTube"))
+    fakeweb.route("www.youtube.com", "/oembed", Response(200, [("Content-Type", "application/json")],
+                  '{"title": "Обожаю: суд над журналистом", "author_name": "Obozhayu"}'.encode()))
+    link = judge(tmp_path, fakeweb, "https://www.youtube.com/watch?v=eLastwK8RNs")
+    assert_state(link, "ok")
+    assert link.title == "Обожаю: суд над журналистом"
+
+
+def test_every_state_has_a_category():
+    states = [s for group in CATEGORIES.values() for s in group]
+    assert len(states) == len(set(states)) == 20
+    for state in states:
+        assert LinkState(state, "x").category in CATEGORIES
+
+
+@pytest.mark.parametrize("path,front", [("/", True), ("", True), ("/ru/", True), ("/news/", True),
+                                        ("/a/32887882.html", False), ("/ru/news/politsiya-podtverdila", False),
+                                        ("/2024/04/10/tansari", False)])
+def test_front_pages_are_told_from_deep_links(path, front):
+    assert is_front_page(path) is front
+
+
+def test_a_wall_is_never_dead_whatever_the_status():
+    for status in (200, 403, 404, 503):
+        page = Page(url="https://www.facebook.com/x", final_url="https://www.facebook.com/login/?next=x", status=status,
+                    hops=(("https://www.facebook.com/x", 302), ("https://www.facebook.com/login/?next=x", status)),
+                    html="<form id='login_form'><input type='password' name='pass'></form>")
+        assert classify(page).category == "restricted"
