@@ -40,6 +40,13 @@ def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str
     return search_vault(os.fspath(vault), query, report=report, limit=limit)
 
 
+def review(report: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault", input_format: str | None = None):
+    """The editor's report: every footnote of `report` with the verdict on its archived source."""
+    from linkvault.archive.review import review as review_report
+
+    return review_report(os.fspath(vault), os.fspath(report), input_format)
+
+
 def show(report: str | os.PathLike, number: int | str, vault: str | os.PathLike = "linkvault-vault"):
     """Everything archived for footnote `number` of `report`."""
     from linkvault.archive import show as show_footnote
@@ -64,6 +71,7 @@ __all__ = [
     "fetch",
     "parse_report",
     "parse_text",
+    "review",
     "search",
     "show",
 ]

@@ -229,6 +229,41 @@ def show(ctx, report, number, with_text) -> None:
     click.echo(render_show(archive, with_text=with_text, color=color, width=width))
 
 
+@cli.command()
+@click.argument("report")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "html"]), default="table",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the report to this file instead of standard output.")
+@fail_on_option
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format.")
+@click.pass_context
+def report(ctx, report, fmt, output, fail_on, input_format) -> None:
+    """The editor's report: every footnote with the state of its archived source.
+
+    \b
+    Example:
+        linkvault report report.txt
+        linkvault report report.docx --format html -o report.html
+
+    Exit codes: 0 nothing at --fail-on level, 1 something (errors: missing footnotes, invalid URLs,
+    dead links; warnings add walled, refused and unknown links), 2 bad input.
+    """
+    from linkvault.archive.review import review as build_review
+    from linkvault.render.review import render_review
+
+    result = build_review(ctx.obj["vault"], report, input_format)
+    color, width = _terminal() if output is None else (False, 120)
+    text = render_review(result, fmt, color=color, width=width)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text)
+    sys.exit(1 if result.fails(Severity(fail_on)) else 0)
+
+
 def main() -> None:
     cli(prog_name="linkvault")
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault.archive.vault import Vault
-from linkvault.model import CATEGORIES, CheckResult
+from linkvault.model import CATEGORIES, CheckResult, Page, Severity
 from linkvault.report import parse_report
 from linkvault.report.findings import check_report
+from linkvault.states import classify
 
 
 @dataclass
@@ -37,6 +39,14 @@ class Review:
     check: CheckResult
     rows: list[ReviewRow] = field(default_factory=list)
     fetched: bool = True
+
+    def fails(self, fail_on: Severity) -> bool:
+        """Dead links count as errors; walled, refused and unknown ones as warnings."""
+        if self.check.fails(fail_on):
+            return True
+        worst = {"dead": Severity.ERROR, "restricted": Severity.WARNING, "refused": Severity.WARNING,
+                 "unknown": Severity.WARNING}
+        return any(row.category in worst and worst[row.category].rank >= fail_on.rank for row in self.rows)
 
     @property
     def summary(self) -> dict:
@@ -93,6 +103,13 @@ def _row(vault: Vault | None, note, url: str) -> ReviewRow:
     row.warc_file, row.warc_offset = cap["warc_file"], cap["warc_offset"]
     if cap.get("state"):
         row.state, row.category, row.detail = cap["state"], cap["category"], cap["state_detail"]
-    elif cap["error"]:
-        row.detail = cap["error_detail"] or cap["error"]
+    else:  # captured before link states existed: judge what the row still tells
+        state = classify(_page_from_row(cap))
+        row.state, row.category, row.detail = state.state, state.category, state.detail + " (judged from the status alone)"
     return row
+
+
+def _page_from_row(cap: dict) -> Page:
+    hops = tuple((h["url"], h["status"]) for h in json.loads(cap["redirects"] or "[]"))
+    return Page(url=cap["url"], final_url=cap["final_url"], status=cap["status"], hops=hops,
+                text="x" * 100, error=cap["error"], error_detail=cap["error_detail"])
