@@ -143,17 +143,19 @@ def _table(review, *, color: bool, width: int) -> str:
 # <script>, <style> or event handlers, and a Content-Security-Policy blocks every external load.
 
 _CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em;margin:0}
-.path{color:#555;margin:.2em 0 1em;word-break:break-all}.badge{display:inline-block;padding:.15em .6em;border-radius:1em;
-margin:0 .3em .3em 0;font-weight:600}.filters{margin:1em 0}.filters label{margin-right:1em}#q{padding:.2em .4em;width:18em}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;
-vertical-align:top}td{word-break:break-word}th{background:#f3f3f3}.small{color:#666;font-size:.85em}[hidden]{display:none!important}
+.path{color:#555;margin:.2em 0 1em;word-break:break-all}.filters{margin:1em 0}.filters label{margin-right:1em}
+.badge{display:inline-block;padding:.15em .6em;border-radius:1em;margin:0 .3em .3em 0;font-weight:600}
+#q{padding:.2em .4em;width:18em}table{border-collapse:collapse;width:100%}th{background:#f3f3f3}
+th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}td{word-break:break-word}
+.small{color:#666;font-size:.85em}[hidden]{display:none!important}li.error{color:#a00}li.warning{color:#8a6400}
 .alive{background:#e3f6e3}.dead{background:#fbe0e0}.restricted{background:#fdf4d3}.refused{background:#f3e1f7}
-.unknown{background:#eee}.missing{background:#ffd7b5}li.error{color:#a00}li.warning{color:#8a6400}"""
-_JS = """(function(){var boxes=[].slice.call(document.querySelectorAll('input[data-cat]')),q=document.getElementById('q'),
-rows=[].slice.call(document.querySelectorAll('#links tbody tr'));
+.unknown{background:#eee}.missing{background:#ffd7b5}"""
+_JS = """(function(){var boxes=[].slice.call(document.querySelectorAll('input[data-cat]')),
+q=document.getElementById('q'),rows=[].slice.call(document.querySelectorAll('#links tbody tr'));
 var m=/^#category=([a-z,]+)$/.exec(location.hash);if(m){var want=m[1].split(',');
 boxes.forEach(function(b){b.checked=want.indexOf(b.getAttribute('data-cat'))>=0;});}
-function apply(){var on={},t=q.value.toLowerCase(),n=0;boxes.forEach(function(b){on[b.getAttribute('data-cat')]=b.checked;});
+function apply(){var on={},t=q.value.toLowerCase(),n=0;
+boxes.forEach(function(b){on[b.getAttribute('data-cat')]=b.checked;});
 rows.forEach(function(r){var ok=on[r.getAttribute('data-cat')]&&(!t||r.textContent.toLowerCase().indexOf(t)>=0);
 r.hidden=!ok;if(ok)n++;});document.getElementById('shown').textContent=n+' of '+rows.length+' rows shown';}
 boxes.forEach(function(b){b.addEventListener('change',apply);});q.addEventListener('input',apply);
@@ -202,7 +204,8 @@ def _html(review) -> str:
     s = review.summary
     counts = {**s["by_category"], "missing": s["missing"]}
     badges = "".join(f'<span class="badge {c}">{n} {c}</span>' for c, n in counts.items())
-    boxes = "".join(f'<label><input type="checkbox" data-cat="{c}" checked> {c} ({n})</label>' for c, n in counts.items())
+    boxes = "".join(f'<label><input type="checkbox" data-cat="{c}" checked> {c} ({n})</label>'
+                    for c, n in counts.items())
     serious = _serious(review).findings
     findings = "".join(f'<li class="{f.severity.value}"><b>{f.severity.value}</b> [{_e(f.number)}] line '
                        f'{_e(f.line or "?")}: {_e(f.kind)}: {_e(f.message)}</li>' for f in serious)
