@@ -154,8 +154,11 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
     with _progress(verbose) as progress:
         result = fetch_reports(list(reports), ctx.obj["vault"], options, refresh=refresh, max_age=_parse_age(max_age),
                                input_format=input_format, on_progress=progress)
+    from linkvault.archive.review import review as build_review
+
+    reviews = [] if fmt == "json" else [build_review(ctx.obj["vault"], r, input_format) for r in reports]
     color, width = _terminal()
-    click.echo(render_fetch(result, fmt, color=color, width=width))
+    click.echo(render_fetch(result, fmt, reviews=reviews, color=color, width=width))
     sys.exit(0 if result.ok else 1)
 
 

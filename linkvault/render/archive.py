@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import asdict
-from urllib.parse import urlsplit
 
 from linkvault.render.check import as_json_object, render_check
 
@@ -19,14 +18,6 @@ def _console(color: bool, width: int):
 
 def _text(out: io.StringIO) -> str:
     return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
-
-
-def link_state(link) -> str:
-    if link.error:
-        return link.error
-    if link.status is None:
-        return "not fetched"
-    return f"HTTP {link.status}"
 
 
 def fetch_summary(result) -> str:
@@ -50,7 +41,8 @@ def fetch_summary(result) -> str:
     return line
 
 
-def render_fetch(result, fmt: str, *, color: bool = False, width: int = 120) -> str:
+def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: int = 120) -> str:
+    """JSON of the run, or the editor's report table of each report (as `report` prints it) and a summary."""
     if fmt == "json":
         return json.dumps({
             "vault": result.vault,
@@ -59,24 +51,15 @@ def render_fetch(result, fmt: str, *, color: bool = False, width: int = 120) -> 
             "summary": {"fetched": result.fetched, "reused": result.reused, "failed": len(result.failed),
                         "network_unreachable": result.network_unreachable},
         }, ensure_ascii=False, indent=2)
-    from rich import box
     from rich.markup import escape
-    from rich.table import Table
 
-    parts = [render_check(c, "table", color=color, width=width) for c in result.checks]
-    out, console = _console(color, width)
+    from linkvault.render.review import render_review
+
     if result.network_unreachable:
-        console.print(escape(fetch_summary(result)), soft_wrap=True)
-        return "\n\n".join(parts + [_text(out)])
-    table = Table(title="Sources", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for name, justify in (("note", "right"), ("host", "left"), ("state", "left"), ("title / detail", "left")):
-        table.add_column(name, justify=justify, overflow="fold")
-    for link in result.links:
-        style = "" if not color else ("green" if link.archived else "red")
-        what = link.title or link.detail or (link.final_url if link.final_url and link.final_url != link.url else "")
-        table.add_row(escape(f"[{link.number}]"), escape(urlsplit(link.url).hostname or link.url),
-                      f"[{style}]{escape(link_state(link))}[/]" if style else escape(link_state(link)), escape(what or ""))
-    console.print(table)
+        parts = [render_check(c, "table", color=color, width=width) for c in result.checks]
+    else:
+        parts = [render_review(r, "table", color=color, width=width) for r in reviews]
+    out, console = _console(color, width)
     console.print(escape(fetch_summary(result)), soft_wrap=True)
     parts.append(_text(out))
     return "\n\n".join(parts)
