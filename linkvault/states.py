@@ -176,7 +176,7 @@ def by_content(page: Page, probe: Page | None) -> LinkState:
         return _state("unknown", "the page has no readable content (a script-only shell)", page)
     if len(page.hops) >= 2:
         return _state("redirected", f"reached through {len(page.hops) - 1} redirect(s) at {page.final_url}", page)
-    return _state("ok", f"archived ({title})" if title else "archived", page)
+    return _state("ok", "archived", page)
 
 
 def looks_like(page: Page, probe: Page) -> bool:

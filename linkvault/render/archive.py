@@ -22,18 +22,19 @@ def _text(out: io.StringIO) -> str:
 
 def fetch_summary(result) -> str:
     links = result.links
-    unique = {link.url for link in links}
-    archived = {link.url for link in links if link.archived}
-    failed = unique - archived
+    by_url = {link.url: link for link in links}
+    counts: dict[str, int] = {}
+    for link in by_url.values():
+        counts[link.category or "unknown"] = counts.get(link.category or "unknown", 0) + 1
+    order = ("alive", "dead", "restricted", "refused", "unknown")
+    line = f"{len(by_url)} sources: " + ", ".join(f"{counts[c]} {c}" for c in order if counts.get(c))
+    captured = sum(1 for link in by_url.values() if link.warc_file)
+    reused = sum(1 for link in by_url.values() if link.reused)
+    line += f" ({captured} captured in WARC" + (f", {reused} from earlier runs" if reused else "") + ")"
     missing = sum(1 for c in result.checks for f in c.findings if f.kind == "missing-footnote")
-    parts = [f"{len(unique)} sources: {len(archived)} archived"]
-    if result.reused:
-        parts[0] += f" ({len({link.url for link in links if link.reused})} kept from earlier runs)"
-    if failed:
-        parts.append(f"{len(failed)} not archived")
     if missing:
-        parts.append(f"{missing} footnotes cited with no source")
-    line = ", ".join(parts) + f". Vault: {result.vault}"
+        line += f"; {missing} footnotes cited with no source"
+    line += f". Vault: {result.vault}"
     if result.network_unreachable:
         line = ("The network is unreachable: no source could be resolved or reached from this machine, so "
                 "nothing was archived and no link is reported dead. Check the connection or --proxy and run again.\n"

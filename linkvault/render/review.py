@@ -125,7 +125,7 @@ def _table(review, *, color: bool, width: int) -> str:
                   show_edge=False, pad_edge=False)
     for name, justify in (("note", "right"), ("host", "left"), ("category", "left"), ("state", "left"),
                           ("detail", "left"), ("title", "left"), ("archived", "left")):
-        table.add_column(name, justify=justify, overflow="fold", no_wrap=name in ("note", "archived"))
+        table.add_column(name, justify=justify, overflow="fold", no_wrap=name in ("note", "archived", "state", "category"))
     for r in review.rows:
         category = r.category or ("missing" if r.url is None else "")
         style = _COLOR.get(category, "bold red" if r.url is None else "") if color else ""

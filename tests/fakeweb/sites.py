@@ -8,6 +8,7 @@ The people and events in the hand-written articles are invented.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -257,7 +258,18 @@ def example_report_site(report: Path = EXAMPLE_REPORT) -> Routes:
         if shared[url_key(url)] == 1:
             routes.update({(host, path.split("?", 1)[0]): route for (host, path), route in page.items()})
     routes.update(azattyq_site())
+    routes[("www.youtube.com", "/oembed")] = youtube_oembed
     return routes
+
+
+def youtube_oembed(request) -> Response:
+    """YouTube's public oEmbed JSON for any video the fake web knows (title and channel)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    video = parse_qs(urlsplit(parse_qs(urlsplit(request.path).query).get("url", [""])[0]).query).get("v", ["?"])[0]
+    body = json.dumps({"title": f"Видео {video}: суд над активистом", "author_name": "Obozhayu",
+                       "type": "video", "provider_name": "YouTube"}, ensure_ascii=False).encode()
+    return Response(200, [("Content-Type", "application/json")], body)
 
 
 def _footnote_routes(number: int, url: str) -> Routes:
