@@ -397,3 +397,17 @@ def test_no_host_gets_more_than_per_host_requests_at_once(tmp_path, fakeweb):
     busiest = max(sum(1 for u in times if t <= u < t + 0.15) for t in times)
     assert busiest == 2, times
     assert len(times) == 8
+
+
+def test_a_socks5_proxy_reaches_sites_by_their_real_names(tmp_path, fakeweb):
+    from urllib.parse import urlsplit
+
+    from fakeweb.socks import Socks5Proxy
+
+    socks = Socks5Proxy(urlsplit(fakeweb.http_url).port, urlsplit(fakeweb.https_url).port)
+    try:
+        result = fetch(tmp_path, fakeweb, ["https://rus.azattyq.org/a/32887882.html"], proxy=socks.url)
+    finally:
+        socks.close()
+    assert link(result).status == 200 and link(result).category == "alive"
+    assert "rus.azattyq.org" in socks.hosts
