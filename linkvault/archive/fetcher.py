@@ -209,20 +209,22 @@ class _Router(httpx.AsyncBaseTransport):
 
     def __init__(self, options: FetchOptions):
         context = ssl_context(options.ca_bundle)
-        self.direct = httpx.AsyncHTTPTransport(verify=context, retries=0)
+        # Keep a connection per host slot alive (httpx keeps 20 by default; a report cites dozens of hosts).
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=200, keepalive_expiry=30)
+        self.direct = httpx.AsyncHTTPTransport(verify=context, retries=0, limits=limits)
         # httpx offers no public hook for the network backend; the guard must see every connect.
         self.direct._pool._network_backend = GuardedBackend(self.direct._pool._network_backend, options.allow_private)
         self.proxies: dict[str, httpx.AsyncHTTPTransport] = {}
         self.env_bypass = options.proxy is None
         if options.proxy:
-            proxied = httpx.AsyncHTTPTransport(verify=context, proxy=options.proxy, retries=0)
+            proxied = httpx.AsyncHTTPTransport(verify=context, proxy=options.proxy, retries=0, limits=limits)
             self.proxies = {"http": proxied, "https": proxied}
         else:
             env = urllib.request.getproxies_environment()
             for scheme in ("http", "https"):
                 url = env.get(scheme) or env.get("all")
                 if url:
-                    self.proxies[scheme] = httpx.AsyncHTTPTransport(verify=context, proxy=url, retries=0)
+                    self.proxies[scheme] = httpx.AsyncHTTPTransport(verify=context, proxy=url, retries=0, limits=limits)
 
     def proxied(self, url: httpx.URL) -> bool:
         if url.scheme not in self.proxies:
@@ -326,7 +328,8 @@ class Fetcher:
         return self._hosts[key]
 
     async def _exchange(self, url: str) -> _Exchange:
-        async with self._global, self._host_slot(url):
+        # The host's turn first: a request waiting on a busy host must not hold one of the global slots.
+        async with self._host_slot(url), self._global:
             request = self.client.build_request("GET", url)
             fetched_at = datetime.now(timezone.utc)
             response = await self.client.send(request, stream=True)

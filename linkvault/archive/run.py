@@ -195,7 +195,8 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
         nonlocal done
         fetcher = Fetcher(options, recorder, version)
         probes = _Probes(fetcher, vault)
-        in_flight = asyncio.Semaphore(options.concurrency)
+        # Twice the fetch slots, so judging finished pages never starves the network of requests.
+        in_flight = asyncio.Semaphore(options.concurrency * 2)
 
         async def job(url: str) -> None:
             nonlocal done
@@ -271,23 +272,30 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
     adapter = adapter_for(url)
     companion_urls = adapter.companions(url) if adapter else []
     capture, *companions = await asyncio.gather(fetcher.fetch(url), *(fetcher.fetch(c) for c in companion_urls))
-    page, text = await asyncio.to_thread(page_of, capture)
-    companion_pages: dict[str, Page] = {}
-    for companion in companions:
-        companion_pages[companion.url], _ = await asyncio.to_thread(page_of, companion)
-        vault.add_url(companion.url)
-        vault.add_capture({**_capture_row(companion), "role": "companion"}, None)
     probe = None
     if adapter is None and capture.status is not None and 200 <= capture.status < 300 and is_deep(url):
         probe = await probes.get(url)
-    adapter_state = adapter.judge(page, companion_pages) if adapter else None
-    capture.state = classify(page, probe, adapter_state)
-    site_text = adapter.extract(page, companion_pages) if adapter else None
-    stored = _text_row(text, site_text)
+    # Decoding, text extraction and the verdict are CPU work: one hop to a worker thread, off the event loop.
+    stored = await asyncio.to_thread(_assess, capture, companions, probe, adapter)
+    for companion in companions:
+        vault.add_url(companion.url)
+        vault.add_capture({**_capture_row(companion), "role": "companion"}, None)
     capture.title = stored["title"] if stored else None
     capture.body_head = b""
     vault.add_capture({**_capture_row(capture), "role": "cited"}, stored)
     return capture
+
+
+def _assess(capture: Capture, companions: list[Capture], probe: Page | None, adapter) -> dict | None:
+    """Judge the capture (sets `capture.state`) and return the text row to index."""
+    page, text = page_of(capture)
+    companion_pages = {c.url: page_of(c)[0] for c in companions}
+    for companion in companions:
+        companion.body_head = b""
+    adapter_state = adapter.judge(page, companion_pages) if adapter else None
+    capture.state = classify(page, probe, adapter_state)
+    site_text = adapter.extract(page, companion_pages) if adapter else None
+    return _text_row(text, site_text)
 
 
 def _text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
