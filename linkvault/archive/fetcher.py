@@ -205,38 +205,50 @@ def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
 
 
 class _Router(httpx.AsyncBaseTransport):
-    """Sends each request direct or through the proxy the options or the environment name."""
+    """Sends each request direct or through the proxy the options or the environment name.
+
+    One small connection pool per host: httpcore's pool scans every connection it holds for each
+    request it places, so one pool for a report's dozens of hosts spent more time scanning than
+    fetching (measured in `make bench`).
+    """
 
     def __init__(self, options: FetchOptions):
-        context = ssl_context(options.ca_bundle)
-        # Keep a connection per host slot alive (httpx keeps 20 by default; a report cites dozens of hosts).
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=200, keepalive_expiry=30)
-        self.direct = httpx.AsyncHTTPTransport(verify=context, retries=0, limits=limits)
-        # httpx offers no public hook for the network backend; the guard must see every connect.
-        self.direct._pool._network_backend = GuardedBackend(self.direct._pool._network_backend, options.allow_private)
-        self.proxies: dict[str, httpx.AsyncHTTPTransport] = {}
+        self._context = ssl_context(options.ca_bundle)
+        self._allow_private = options.allow_private
+        self._limits = httpx.Limits(max_connections=None, max_keepalive_connections=max(2, options.per_host),
+                                    keepalive_expiry=30)
+        self._pools: dict[tuple[str | None, str, int | None], httpx.AsyncHTTPTransport] = {}
+        self.proxy_for: dict[str, str] = {}
         self.env_bypass = options.proxy is None
         if options.proxy:
-            proxied = httpx.AsyncHTTPTransport(verify=context, proxy=options.proxy, retries=0, limits=limits)
-            self.proxies = {"http": proxied, "https": proxied}
+            self.proxy_for = {"http": options.proxy, "https": options.proxy}
         else:
             env = urllib.request.getproxies_environment()
             for scheme in ("http", "https"):
-                url = env.get(scheme) or env.get("all")
-                if url:
-                    self.proxies[scheme] = httpx.AsyncHTTPTransport(verify=context, proxy=url, retries=0, limits=limits)
+                if env.get(scheme) or env.get("all"):
+                    self.proxy_for[scheme] = env.get(scheme) or env["all"]
 
     def proxied(self, url: httpx.URL) -> bool:
-        if url.scheme not in self.proxies:
+        if url.scheme not in self.proxy_for:
             return False
         return not (self.env_bypass and urllib.request.proxy_bypass_environment(url.host))
 
+    def _pool(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
+        proxy = self.proxy_for[url.scheme] if self.proxied(url) else None
+        key = (proxy, url.host, url.port)
+        if key not in self._pools:
+            transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=proxy, retries=0, limits=self._limits)
+            if proxy is None:
+                # httpx offers no public hook for the network backend; the guard must see every connect.
+                transport._pool._network_backend = GuardedBackend(transport._pool._network_backend, self._allow_private)
+            self._pools[key] = transport
+        return self._pools[key]
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        transport = self.proxies[request.url.scheme] if self.proxied(request.url) else self.direct
-        return await transport.handle_async_request(request)
+        return await self._pool(request.url).handle_async_request(request)
 
     async def aclose(self) -> None:
-        for transport in {id(t): t for t in [self.direct, *self.proxies.values()]}.values():
+        for transport in self._pools.values():
             await transport.aclose()
 
 

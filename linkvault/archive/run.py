@@ -11,6 +11,8 @@ early and says the network is unreachable, and no source is recorded as dead for
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import multiprocessing
 import fcntl
 import hashlib
 import os
@@ -30,12 +32,13 @@ from linkvault.model import CheckResult, LinkState, Page, Severity
 from linkvault.report import parse_report
 from linkvault.report.findings import check_report
 from linkvault.report.urls import invalid_reason, with_scheme
-from linkvault.sites import SiteText, adapter_for
+from linkvault.sites import ADAPTERS, SiteText, adapter_for
 from linkvault.states import classify, is_deep
 
 # States that say more about our own network than about the source.
 _LOCAL_TROUBLE = ("dns-failure", "connection-error", "timeout")
 UNREACHABLE_AFTER = 8
+PROCESS_POOL_FROM = 64  # URLs in a run before judging moves to worker processes
 
 
 @dataclass
@@ -194,6 +197,7 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
     async def main() -> None:
         nonlocal done
         fetcher = Fetcher(options, recorder, version)
+        workers = _workers(len(urls))
         probes = _Probes(fetcher, vault)
         # Twice the fetch slots, so judging finished pages never starves the network of requests.
         in_flight = asyncio.Semaphore(options.concurrency * 2)
@@ -203,7 +207,7 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
             async with in_flight:
                 if watch.unreachable:
                     return
-                capture = await _capture_and_judge(fetcher, vault, probes, url)
+                capture = await _capture_and_judge(fetcher, vault, probes, url, workers)
             captures[url] = capture
             watch.see(capture)
             done += 1
@@ -214,6 +218,8 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
             await asyncio.gather(*(job(u) for u in urls))
         finally:
             await fetcher.aclose()
+            if workers is not None:
+                workers.shutdown(cancel_futures=True)
 
     try:
         asyncio.run(main())
@@ -267,7 +273,8 @@ def probe_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"{directory}/{token}{ext}", "", ""))
 
 
-async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, url: str) -> Capture:
+async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, url: str,
+                             workers: concurrent.futures.Executor | None) -> Capture:
     """Fetch a cited URL with its site's companions, judge its state, store everything."""
     adapter = adapter_for(url)
     companion_urls = adapter.companions(url) if adapter else []
@@ -275,8 +282,10 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
     probe = None
     if adapter is None and capture.status is not None and 200 <= capture.status < 300 and is_deep(url):
         probe = await probes.get(url)
-    # Decoding, text extraction and the verdict are CPU work: one hop to a worker thread, off the event loop.
-    stored = await asyncio.to_thread(_assess, capture, companions, probe, adapter)
+    # Decoding, text extraction and the verdict are CPU work: one hop to a worker, off the event loop.
+    loop = asyncio.get_running_loop()
+    capture.state, stored = await loop.run_in_executor(workers, _assess, capture, companions, probe,
+                                                       adapter.name if adapter else None)
     for companion in companions:
         vault.add_url(companion.url)
         vault.add_capture({**_capture_row(companion), "role": "companion"}, None)
@@ -286,16 +295,25 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
     return capture
 
 
-def _assess(capture: Capture, companions: list[Capture], probe: Page | None, adapter) -> dict | None:
-    """Judge the capture (sets `capture.state`) and return the text row to index."""
+def _assess(capture: Capture, companions: list[Capture], probe: Page | None,
+            adapter_name: str | None) -> tuple[LinkState, dict | None]:
+    """The verdict on a capture and the text row to index. Runs in a worker process or thread."""
+    adapter = next((a for a in ADAPTERS if a.name == adapter_name), None)
     page, text = page_of(capture)
     companion_pages = {c.url: page_of(c)[0] for c in companions}
-    for companion in companions:
-        companion.body_head = b""
     adapter_state = adapter.judge(page, companion_pages) if adapter else None
-    capture.state = classify(page, probe, adapter_state)
+    state = classify(page, probe, adapter_state)
     site_text = adapter.extract(page, companion_pages) if adapter else None
-    return _text_row(text, site_text)
+    return state, _text_row(text, site_text)
+
+
+def _workers(n_urls: int) -> concurrent.futures.Executor | None:
+    """Processes for big runs, so trafilatura does not fight the event loop for the GIL; the
+    default thread pool for small ones, where starting processes would cost more than it saves."""
+    cpus = os.cpu_count() or 1
+    if n_urls < PROCESS_POOL_FROM or cpus < 2:
+        return None
+    return concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=multiprocessing.get_context("forkserver"))
 
 
 def _text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:

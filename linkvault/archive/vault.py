@@ -36,6 +36,9 @@ class Vault:
         self.db_path = os.path.join(directory, "linkvault.db")
         self.db = sqlite_utils.Database(self.db_path)
         self.db.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL cannot corrupt the database; a power cut may lose the last captures, which
+        # the next run fetches again (their WARC records are fsynced before the row is written).
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.migrate()
 
@@ -112,17 +115,20 @@ class Vault:
         from linkvault.report.urls import comparison_key, invalid_reason
 
         normalised = url if invalid_reason(url) else comparison_key(url)
-        self.db["urls"].insert({"url": url, "normalised": normalised, "first_seen": now_iso()}, ignore=True)
+        with self.db.conn:
+            self.db.conn.execute("insert or ignore into urls (url, normalised, first_seen) values (?, ?, ?)",
+                                 (url, normalised, now_iso()))
 
     def add_capture(self, row: dict, text: dict | None) -> int:
+        """Plain SQL on the hot path: sqlite-utils' insert re-reads the table's schema every call."""
         row = dict(row)
         for key in ("redirects", "headers"):
             if not isinstance(row.get(key), (str, type(None))):
                 row[key] = json.dumps(row[key], ensure_ascii=False)
         with self.db.conn:
-            capture_id = self.db["captures"].insert(row).last_pk
+            capture_id = _insert(self.db.conn, "captures", row)
             if text:
-                self.db["texts"].insert({"capture_id": capture_id, **text})
+                _insert(self.db.conn, "texts", {"capture_id": capture_id, **text})
         return capture_id
 
     # -- reading ------------------------------------------------------------------------------
@@ -151,3 +157,9 @@ class Vault:
             from linkvault.errors import UsageError
 
             raise UsageError(f"query failed: {exc}") from exc
+
+
+def _insert(conn: sqlite3.Connection, table: str, row: dict) -> int:
+    columns = ", ".join(f"[{c}]" for c in row)
+    marks = ", ".join("?" for _ in row)
+    return conn.execute(f"insert into [{table}] ({columns}) values ({marks})", list(row.values())).lastrowid

@@ -12,8 +12,8 @@ What a response record holds, and why:
 - A payload already in the vault (same SHA-256) becomes a `revisit` record with the
   identical-payload-digest profile instead of a second copy.
 
-Crash safety: a file is written as `NAME.warc.gz.open` and renamed when closed. Every record is
-flushed before the vault points at it; `recover_open_files` cuts an interrupted file back to its
+Crash safety: a file is written as `NAME.warc.gz.open` and renamed when closed (after an fsync).
+Every record is flushed to the OS before the vault points at it; `recover_open_files` cuts an interrupted file back to its
 last whole record and renames it, so no WARC is ever left with a half-written record.
 """
 
@@ -123,11 +123,11 @@ class WarcFile:
     def _write(self, record) -> tuple[int, int]:
         offset = self._fh.tell()
         self._writer.write_record(record)
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
         return offset, self._fh.tell() - offset
 
     def close(self) -> None:
+        os.fsync(self._fh.fileno())
         self._fh.close()
         os.replace(self.path + OPEN_SUFFIX, self.path)
 
