@@ -259,3 +259,31 @@ def test_a_wall_is_never_dead_whatever_the_status():
                     hops=(("https://www.facebook.com/x", 302), ("https://www.facebook.com/login/?next=x", status)),
                     html="<form id='login_form'><input type='password' name='pass'></form>")
         assert classify(page).category == "restricted"
+
+
+def test_a_channel_without_public_preview_is_restricted(tmp_path, fakeweb):
+    channel, post = "closed_group_kz", 77
+    fakeweb.route("t.me", f"/{channel}/{post}", html(
+        "<html><head><title>Telegram: Contact @closed_group_kz</title></head><body><div class='tgme_page'>"
+        "<div class='tgme_page_title'>Закрытая группа</div><div class='tgme_page_extra'>1 204 members</div>"
+        "</div></body></html>"))
+    fakeweb.route("t.me", f"/s/{channel}/{post}", redirect(f"https://t.me/{channel}"))
+    fakeweb.route("t.me", f"/{channel}", html("<html><body><div class='tgme_page_extra'>1 204 members</div></body></html>"))
+    link = judge(tmp_path, fakeweb, f"https://t.me/{channel}/{post}")
+    assert_state(link, "login-wall")
+    assert link.category == "restricted"
+
+
+def test_what_an_adapter_fetches_is_recorded_in_the_warc(tmp_path, fakeweb):
+    from warcio.archiveiterator import ArchiveIterator
+
+    channel, post = "AdalSotKz", 1853
+    fakeweb.route("t.me", f"/s/{channel}/{post}", telegram_channel_page(channel, "Адал Сот", [
+        telegram_message(channel, post, "Сообщение.", "2024-04-20T08:00:00+00:00")]))
+    judge(tmp_path, fakeweb, f"https://t.me/{channel}/{post}")
+    uris = set()
+    for warc in (tmp_path / "vault" / "warc").glob("*.warc.gz"):
+        with open(warc, "rb") as fh:
+            uris |= {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh) if r.rec_type == "response"}
+    assert {f"https://t.me/{channel}/{post}", f"https://t.me/{channel}/{post}?embed=1",
+            f"https://t.me/s/{channel}/{post}"} <= uris

@@ -284,7 +284,8 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
         probe = await probes.get(url)
     # Decoding, text extraction and the verdict are CPU work: one hop to a worker, off the event loop.
     loop = asyncio.get_running_loop()
-    capture.state, stored = await loop.run_in_executor(workers, _assess, capture, companions, probe,
+    executor = workers if capture.body_head else None  # nothing to extract: no process worth starting
+    capture.state, stored = await loop.run_in_executor(executor, _assess, capture, companions, probe,
                                                        adapter.name if adapter else None)
     for companion in companions:
         vault.add_url(companion.url)
