@@ -284,6 +284,6 @@ def test_what_an_adapter_fetches_is_recorded_in_the_warc(tmp_path, fakeweb):
     uris = set()
     for warc in (tmp_path / "vault" / "warc").glob("*.warc.gz"):
         with open(warc, "rb") as fh:
-            uris |= {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh) if r.rec_type == "response"}
+            uris |= {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh) if r.rec_type in ("response", "revisit")}
     assert {f"https://t.me/{channel}/{post}", f"https://t.me/{channel}/{post}?embed=1",
             f"https://t.me/s/{channel}/{post}"} <= uris
