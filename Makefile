@@ -42,5 +42,9 @@ test: install browser
 bench: install
 	$(BIN)/python -m pytest -q -m bench -s
 
+lint: install
+	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/ruff check .
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

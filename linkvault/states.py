@@ -41,7 +41,8 @@ _PASSWORD_FORM = re.compile(r"<input[^>]+type=[\"']?password")
 _LOGIN_WORDS = re.compile(r"(log in|sign in|войти|вход в|кіру|anmelden|iniciar sesión|login_form|loginform)")
 _PAYWALL = re.compile(
     r"(\"isaccessibleforfree\"\s*:\s*\"?false|paywall|subscriber[- ]only|subscribe to (continue|read)|"
-    r"wsj-snippet|subtype-unsubscribed|snippet-login|article-locked|this content is for subscribers|контент доступен только подписчикам|оформите подписку)"
+    r"wsj-snippet|subtype-unsubscribed|snippet-login|article-locked|this content is for subscribers|"
+    r"контент доступен только подписчикам|оформите подписку)"
 )
 _PARKED = re.compile(
     r"(this domain (name )?(is|may be) for sale|buy this domain|domain is parked|parked free|"

@@ -27,10 +27,10 @@ def _run(args: list[str], profile: Path, timeout: float) -> str:
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as exc:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise AssertionError(f"chromium did not finish in {timeout} s (a blocking dialog from injected script?)")
+        raise AssertionError(f"chromium did not finish in {timeout} s (a blocking dialog from injected script?)") from exc
     if proc.returncode:
         raise AssertionError(f"chromium exited with {proc.returncode}: {err[-2000:]}")
     return out

@@ -9,9 +9,9 @@ import subprocess
 import sys
 import zipfile
 
-from linkvault.cli import cli
-
 from conftest import EXAMPLE
+
+from linkvault.cli import cli
 
 GOOD = "Claim[1]. Another[2].\n\n[1] https://rus.azattyq.org/a/1.html\n"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
+from conftest import EXAMPLE
+
 import linkvault
 from linkvault.cli import cli
-
-from conftest import EXAMPLE
 
 MISSING = [10, 15, 21, 30, 32, 40, 45, 53, 56, 59, 82, 85, 94, 96, 99]
 

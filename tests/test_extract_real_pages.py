@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import REAL_PAGES
+from fakeweb import Response
 
 import linkvault
 from linkvault.archive import FetchOptions
-
-from conftest import REAL_PAGES
-from fakeweb import Response
 
 pytestmark = pytest.mark.skipif(not REAL_PAGES.is_dir(), reason="../shared/real-pages is not beside this checkout")
 

@@ -12,10 +12,16 @@ import tracemalloc
 import httpx
 import lxml.html
 import pytest
-
 from fakeweb import FakeWeb, Response, html, rate_limited_then
-from fakeweb.sites import (AZATTYQ_ARTICLE, FACEBOOK_POST, KAZTAG_ARTICLE, TELEGRAM_POST, VLAST_ARTICLE,
-                           example_report_phrases, report_footnotes)
+from fakeweb.sites import (
+    AZATTYQ_ARTICLE,
+    FACEBOOK_POST,
+    KAZTAG_ARTICLE,
+    TELEGRAM_POST,
+    VLAST_ARTICLE,
+    example_report_phrases,
+    report_footnotes,
+)
 
 pytest_plugins = ["fakeweb.fixtures"]  # redundant (and harmless) once tests/conftest.py loads it
 

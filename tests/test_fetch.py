@@ -12,17 +12,16 @@ import time
 from pathlib import Path
 
 import httpx
-from warcio.archiveiterator import ArchiveIterator
-
-import linkvault
-from linkvault.archive import FetchOptions
-from linkvault.cli import cli
-
 from conftest import EXAMPLE
 from fakeweb import Response
 from fakeweb.server import html, rate_limited_then, redirect
 from fakeweb.sites import KAZTAG_ARTICLE, example_report_phrases
 from replay import pywb
+from warcio.archiveiterator import ArchiveIterator
+
+import linkvault
+from linkvault.archive import FetchOptions
+from linkvault.cli import cli
 
 
 def options(web, **kw) -> FetchOptions:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from fakeweb import Response
+from fakeweb.server import html, redirect
+from fakeweb.sites import facebook_login_wall, telegram_channel_page, telegram_message, telegram_post_page
 
 import linkvault
 from linkvault.archive import FetchOptions
 from linkvault.model import CATEGORIES, LinkState, Page
 from linkvault.states import classify, is_front_page
-
-from fakeweb import Response
-from fakeweb.server import html, redirect
-from fakeweb.sites import facebook_login_wall, telegram_channel_page, telegram_message, telegram_post_page
 
 ARTICLE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
            "<p>{text}</p><p>Суд Астаны рассмотрел дело активиста и назначил штраф в размере 184 600 тенге. "

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from docx_builder import Deleted, EndnoteRef, FieldLink, FootnoteRef, Link, build_docx
 
 import linkvault
 from linkvault import InputError, parse_report
 from linkvault.cli import cli
-from docx_builder import Deleted, EndnoteRef, FieldLink, FootnoteRef, Link, build_docx
 
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages"
 WORD_FILES = REAL_PAGES / "word_footnotes"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from linkvault.cli import cli
-
 from fakeweb.server import html, redirect
 from fakeweb.sites import facebook_login_wall
+
+from linkvault.cli import cli
 
 REPORT = """April 1, Astana, a journalist was arrested[1]. April 2, an activist was fined[2].
 April 3, the group posted about it[3]. April 4, the outlet moved the story[4]. April 5[5].

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
-import linkvault
-from linkvault.archive import FetchOptions
-
 from conftest import REAL_PAGES
 from fakeweb import Response
 from fakeweb.server import redirect
+
+import linkvault
+from linkvault.archive import FetchOptions
 
 pytestmark = pytest.mark.skipif(not REAL_PAGES.is_dir(), reason="../shared/real-pages is not beside this checkout")
 

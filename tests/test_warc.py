@@ -9,11 +9,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
+from replay import pywb
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, WarcRecorder, recover_open_files
-
-from replay import pywb
 
 PAGE = "<html><head><title>Арест журналиста</title></head><body><p>Журналист арестован в Астане.</p></body></html>".encode()
 

@@ -24,8 +24,8 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
-from linkvault.model import LinkState
 from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, RecordLocation, WarcRecorder
+from linkvault.model import LinkState
 
 REDIRECTS = (301, 302, 303, 307, 308)
 TRANSIENT_STATUS = (429, 502, 503, 504)
@@ -143,7 +143,8 @@ def classify_exception(exc: BaseException, url: str) -> FailedFetch:
         if isinstance(cause, (BlockedConnect, Refused)):
             return FailedFetch(cause.state, cause.detail)
         if isinstance(cause, ssl.SSLError):
-            return FailedFetch("tls-error", f"TLS with {host} failed: {getattr(cause, 'verify_message', '') or cause.reason or cause}")
+            why = getattr(cause, "verify_message", "") or cause.reason or cause
+            return FailedFetch("tls-error", f"TLS with {host} failed: {why}")
         cause = cause.__cause__ or cause.__context__
     text = str(exc)
     if isinstance(exc, httpx.ProxyError):

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import multiprocessing
 import fcntl
 import hashlib
+import multiprocessing
 import os
 import secrets
 from collections.abc import Callable
@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 from linkvault.archive.extract import ExtractedText
-from linkvault.archive.fetcher import Capture, FetchOptions, Fetcher
+from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions
 from linkvault.archive.pages import page_of
 from linkvault.archive.vault import Vault
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo

@@ -93,7 +93,7 @@ def render_show(archive, *, with_text: bool, color: bool = False, width: int = 1
     for cap in archive.captures:
         state = cap["error"] or f"HTTP {cap['status']}"
         console.print(escape(f"  captured {cap['fetched_at']}: {state}"
-                             + (f", final URL {cap['final_url']}" if cap["final_url"] and cap["final_url"] != cap["url"] else "")),
+                             + (f", final URL {cap['final_url']}" if cap["final_url"] not in (None, cap["url"]) else "")),
                       soft_wrap=True)
         for hop in cap["redirects"][:-1]:
             console.print(escape(f"    {hop['status']} {hop['url']} → {hop['location']}"), soft_wrap=True)

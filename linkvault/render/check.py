@@ -97,10 +97,10 @@ def _md(text: str) -> str:
 
 
 def _table(result: CheckResult, *, color: bool, width: int) -> str:
+    from rich import box
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
-    from rich import box
 
     out = io.StringIO()
     console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)

@@ -26,7 +26,9 @@ from linkvault.report.txt import NOTES_HEADING, Line, parse_lines
 from linkvault.report.urls import find_urls
 
 _CHROME_TAGS = ("script", "style", "noscript", "template", "nav", "button", "svg", "iframe", "select")
-_CHROME_CLASS = re.compile(r"(?i)(^|[\s_-])(share|sharing|social|skip-link|skip|screen-reader-text|breadcrumbs?|cookie|navbar|menu)([\s_-]|$)")
+_CHROME_CLASS = re.compile(
+    r"(?i)(^|[\s_-])(share|sharing|social|skip-link|skip|screen-reader-text|breadcrumbs?|cookie|navbar|menu)([\s_-]|$)"
+)
 # A "share"/"menu" class or a header/footer/form tag on an element holding prose or a list marks a
 # wrapper of the whole page (WordPress "sharing-enabled", ASP.NET's <form>), not chrome.
 _HOLDS_CONTENT = "boolean(.//ol) or count(.//p) > 1"
@@ -118,7 +120,8 @@ def _looks_like_marker(link: etree._Element, target: etree._Element | None) -> b
     if target is not None and next(target.iter(*_HEADINGS), None) is not None:
         return False
     text = link.text_content().strip()
-    hints = " ".join(v for el in (link, link.getparent(), target) if el is not None for v in (el.get("id", ""), el.get("class", ""), el.get("name", "")))
+    hints = " ".join(v for el in (link, link.getparent(), target) if el is not None
+                     for v in (el.get("id", ""), el.get("class", ""), el.get("name", "")))
     in_sup = any(el.tag == "sup" for el in _ancestors_and_self(link)[:3]) or link.find(".//sup") is not None
     return text.startswith(("[", "(")) or in_sup or bool(_NOTE_ID.search(hints + " " + _href(link)))
 

@@ -14,7 +14,9 @@ from urllib.parse import parse_qs, quote, urlsplit
 from linkvault.model import LinkState, Page
 from linkvault.sites.base import SiteText, host_of, verdict
 
-_PLAYABILITY = re.compile(r'"playabilityStatus"\s*:\s*\{\s*"status"\s*:\s*"([A-Z_]+)"(?:.{0,400}?"reason"\s*:\s*"([^"]*)")?', re.S)
+_PLAYABILITY = re.compile(
+    r'"playabilityStatus"\s*:\s*\{\s*"status"\s*:\s*"([A-Z_]+)"(?:.{0,400}?"reason"\s*:\s*"([^"]*)")?', re.S
+)
 
 
 class YouTube:

@@ -17,8 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from .proxy import FakeProxy, ProxyRecord
-from .server import (FakeHTTPServer, RequestInfo, RequestLog, Response, Route, RouteKey, Router, TLSCerts,
-                     html, rate_limited_then, redirect, sequence, url_key)
+from .server import (
+    FakeHTTPServer,
+    RequestInfo,
+    RequestLog,
+    Response,
+    Route,
+    RouteKey,
+    Router,
+    TLSCerts,
+    html,
+    rate_limited_then,
+    redirect,
+    sequence,
+    url_key,
+)
 
 __all__ = ["FakeWeb", "ProxyRecord", "RequestInfo", "Response", "Route", "RouteKey", "html",
            "rate_limited_then", "redirect", "sequence", "url_key"]
