@@ -17,10 +17,17 @@ def label_number(label: str) -> int | None:
 
 @dataclass(frozen=True)
 class Citation:
-    """One marker in the body text that points at a footnote."""
+    """One marker in the body text that points at a footnote.
+
+    `context` is the text that cites it: from the end of the previous marker (adjacent markers
+    share theirs) up to this one; `paragraph` is its paragraph up to the marker, whose opening
+    ("April 18, Almaty, …") dates a chronicle's entry. Readers that cannot tell leave them empty.
+    """
 
     label: str
     line: int
+    context: str = ""
+    paragraph: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ def test_table_groups_by_severity_with_line_numbers_and_a_summary(runner):
     result = runner.invoke(cli, ["check", str(EXAMPLE)])
     assert result.exit_code == 1
     out = result.output
-    assert out.index("Errors (15)") < out.index("Warnings (1)") < out.index("Info (8)")
+    assert out.index("Errors (16)") < out.index("Warnings (1)") < out.index("Info (10)")
     assert "  22   [10]   missing-footnote" in out
     assert out.rstrip().endswith("100 citations, 85 sources, 15 missing footnotes, 1 draft or private URL, "
-                                 "8 URLs with tracking parameters")
+                                 "8 URLs with tracking parameters, 1 wrong link, 1 entry dated before its source's "
+                                 "period ends, 1 source filed far from its event")
 
 
 def test_json_is_exactly_one_object_with_the_documented_keys(runner, write):
@@ -39,14 +40,14 @@ def test_json_is_exactly_one_object_with_the_documented_keys(runner, write):
 def test_csv_has_one_row_per_finding(runner):
     result = runner.invoke(cli, ["check", str(EXAMPLE), "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert len(rows) == 24
-    assert rows[0] == {"severity": "error", "kind": "missing-footnote", "number": "10", "line": "22",
+    assert len(rows) == 27
+    assert rows[1] == {"severity": "error", "kind": "missing-footnote", "number": "10", "line": "22",
                        "message": "[10] is cited but the footnote list has no entry for it"}
 
 
 def test_markdown_output_is_a_table_per_severity(runner):
     result = runner.invoke(cli, ["check", str(EXAMPLE), "--format", "markdown"])
-    assert "## Errors (15)" in result.output
+    assert "## Errors (16)" in result.output
     assert "| 22 | 10 | missing-footnote |" in result.output
 
 

@@ -23,9 +23,10 @@ def test_example_has_100_citations_and_85_sourced_entries():
 
 def test_example_reports_exactly_the_15_missing_footnotes_and_nothing_uncited():
     result = linkvault.check(EXAMPLE)
-    errors = [f for f in result.findings if f.severity.value == "error"]
-    assert [f.kind for f in errors] == ["missing-footnote"] * 15
-    assert sorted(f.number for f in errors) == MISSING
+    missing = [f for f in result.findings if f.kind == "missing-footnote"]
+    assert all(f.severity.value == "error" for f in missing)
+    assert sorted(f.number for f in missing) == MISSING
+    assert {f.kind for f in result.findings if f.severity.value == "error"} == {"missing-footnote", "wrong-link"}
     assert not [f for f in result.findings if f.kind == "uncited-footnote"]
 
 
@@ -61,3 +62,17 @@ def test_example_urls_are_kept_as_cited():
     notes = {n.number: n for n in linkvault.parse_report(EXAMPLE).footnotes}
     assert notes[25].urls == ("https://web.facebook.com/groups/ActivistsNotExtremists/posts/3789632944689294/?_rdc=1&_rdr",)
     assert notes[12].urls[0].endswith("?igsh=MWE1c29hZzdrOWhyNg%3D%3D")
+
+
+def test_example_wrong_weekly_review_is_caught_offline_and_only_it():
+    result = linkvault.check(EXAMPLE)
+    [wrong] = [f for f in result.findings if f.kind == "wrong-link"]
+    assert (wrong.number, wrong.line, wrong.severity.value) == (7, 16, "error")
+    assert wrong.message == ("[7] cites 28 March – 4 April 2024; the linked page covers 7–14 March 2024 "
+                             "(its address reads 's-7-po-14-marta-2024')")
+
+
+def test_example_dates_that_only_look_odd_are_info():
+    result = linkvault.check(EXAMPLE)
+    info = {(f.kind, f.number) for f in result.findings if f.kind in ("entry-date", "source-date")}
+    assert info == {("entry-date", 57), ("source-date", 38)}

@@ -18,6 +18,10 @@ _PHRASES = {
     "draft-url": ("draft or private URL", "draft or private URLs"),
     "duplicate-url": ("duplicate source", "duplicate sources"),
     "tracking-parameters": ("URL with tracking parameters", "URLs with tracking parameters"),
+    "wrong-link": ("wrong link", "wrong links"),
+    "weak-support": ("weakly supported claim", "weakly supported claims"),
+    "entry-date": ("entry dated before its source's period ends", "entries dated before their sources' periods end"),
+    "source-date": ("source filed far from its event", "sources filed far from their events"),
 }
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}

@@ -135,9 +135,16 @@ def tracking(report: Report) -> Iterator[Finding]:
                               f"[{entry.label}] carries tracking parameters ({', '.join(names)}); kept as cited")
 
 
+def claim_dates(report: Report) -> Iterator[Finding]:
+    """The offline claim check: wrong-link, entry-date and source-date from URLs alone."""
+    from linkvault.claims.urlcheck import url_claim_findings
+
+    yield from url_claim_findings(report)
+
+
 RULES: tuple[Callable[[Report], Iterator[Finding]], ...] = (
     missing_footnotes, duplicate_footnotes, invalid_urls, uncited_footnotes, out_of_order,
-    no_urls, draft_urls, duplicate_urls, tracking,
+    no_urls, draft_urls, duplicate_urls, tracking, claim_dates,
 )
 
 

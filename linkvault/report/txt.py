@@ -62,12 +62,22 @@ def _outside_urls(text: str) -> str:
 
 
 def find_markers(text: str) -> list[str]:
-    labels: list[str] = []
+    return [label for label, _, _ in cite_spans(text)]
+
+
+def cite_spans(text: str) -> list[tuple[str, str, str]]:
+    """(label, context, paragraph-so-far) for every citation in one paragraph of text."""
+    found: list[tuple[str, str, str]] = []
     if "[" not in text:
-        return labels
+        return found
+    start = 0
+    previous_end = -1
     for m in MARKER.finditer(_outside_urls(text)):
-        labels.extend(expand_marker(m.group(1)))
-    return labels
+        if m.start() != previous_end:  # adjacent markers [79][80] share one context
+            context = text[start:m.start()].strip()
+        start = previous_end = m.end()
+        found.extend((label, context, text[:m.start()].strip()) for label in expand_marker(m.group(1)))
+    return found
 
 
 def _entry_shape(text: str) -> tuple[str, str, bool] | None:
@@ -102,7 +112,7 @@ def parse_lines(lines: list[Line]) -> tuple[list[Citation], list[Entry]]:
                 current.text = _continue(current.text, text.strip())
             continue
         current = None
-        citations.extend(Citation(label, lineno) for label in find_markers(text))
+        citations.extend(Citation(label, lineno, context, paragraph) for label, context, paragraph in cite_spans(text))
     return citations, [_finish(d) for d in drafts]
 
 
