@@ -267,6 +267,41 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     sys.exit(1 if result.fails(Severity(fail_on)) else 0)
 
 
+@cli.command()
+@click.argument("report")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "html"]), default="table",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file instead of standard output.")
+@fail_on_option
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format.")
+@click.pass_context
+def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
+    """Does each footnote's archived source support the sentence that cites it?
+
+    \b
+    Example:
+        linkvault verify report.txt
+        linkvault verify report.txt --format json
+
+    Reads what `fetch` archived; footnotes not fetched yet are `not-checked`. Exit codes: 0 nothing
+    at --fail-on level, 1 a wrong link (or, with --fail-on warning, weak support), 2 bad input.
+    """
+    from linkvault.archive.verification import verify as run_verify
+    from linkvault.render.claims import render_claims
+
+    result = run_verify(ctx.obj["vault"], report, input_format)
+    color, width = _terminal() if output is None else (False, 120)
+    text = render_claims(result, fmt, color=color, width=width)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text)
+    sys.exit(1 if result.fails(Severity(fail_on)) else 0)
+
+
 def main() -> None:
     cli(prog_name="linkvault")
 

@@ -29,8 +29,9 @@ _MONTH = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s*(\d{4}))?"
 # "from March 28 to April 4, 2024", "March 28 – April 4", "from 28 March to 4 April 2024"
-_PERIOD_MD = re.compile(rf"(?i)(?:from\s+|с\s+)?{_MONTH}\s+{_DAY}{_YEAR}\s*(?:to|till|until|through|–|—|-|по)\s*{_MONTH}\s+{_DAY}{_YEAR}")
-_PERIOD_DM = re.compile(rf"(?i)(?:from\s+|с\s+)?{_DAY}\s+{_MONTH}{_YEAR}\s*(?:to|till|until|through|–|—|-|по)\s*{_DAY}\s+{_MONTH}{_YEAR}")
+_TO = r"\s*(?:to|till|until|through|–|—|-|по)\s*"
+_PERIOD_MD = re.compile(rf"(?i)(?:from\s+|с\s+)?{_MONTH}\s+{_DAY}{_YEAR}{_TO}{_MONTH}\s+{_DAY}{_YEAR}")
+_PERIOD_DM = re.compile(rf"(?i)(?:from\s+|с\s+)?{_DAY}\s+{_MONTH}{_YEAR}{_TO}{_DAY}\s+{_MONTH}{_YEAR}")
 # "7–14 March 2024", "from 7 to 14 March", "с 7 по 14 марта 2024"
 _PERIOD_SAME = re.compile(rf"(?i)(?:from\s+|с\s+)?{_DAY}\s*(?:to|till|until|through|–|—|-|по)\s*{_DAY}\s+{_MONTH}{_YEAR}")
 _SINGLE_MD = re.compile(rf"(?i)\b{_MONTH}\s+{_DAY}\b{_YEAR}")

@@ -1,0 +1,94 @@
+"""Facts in a citing sentence: dates and periods, people, legal articles, amounts, places.
+
+Reports are English with Latin transliterations of Kazakh and Russian names ("Adilbekov D.",
+"B. Nasyrkhanov", "Ugubaeva Sauletai"); the rules here are small and only find candidates: the
+matcher decides what a source confirms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from linkvault.claims.dates import DateSpan, dates_in_text, lead_date, period_in_text
+
+# Words that look like names in a chronicle but are not people.
+_NOT_NAMES = {
+    "article", "part", "code", "criminal", "administrative", "offences", "republic", "kazakhstan", "april", "march",
+    "may", "june", "court", "region", "district", "city", "village", "ministry", "minister", "deputy", "department",
+    "the", "on", "in", "of", "and", "institution", "foundation", "party", "rk", "npm", "ngo", "ngos", "telegram",
+    "facebook", "instagram", "youtube", "tiktok", "astana", "almaty", "according", "january", "february", "july",
+    "august", "september", "october", "november", "december", "head", "chief", "lawyer", "activist", "journalist",
+}
+PLACES = {
+    "astana": "астан", "almaty": "алмат", "kyzylorda": "кызылорд", "mangistau": "мангист", "mangystau": "мангист",
+    "uralsk": "уральск", "oral": "орал", "kostanai": "костана", "kostanay": "костана", "petropavlovsk": "петропавловск",
+    "shymkent": "шымкент", "karaganda": "караганд", "aktau": "актау", "aktobe": "актобе", "atyrau": "атырау",
+    "pavlodar": "павлодар", "semey": "семе", "taraz": "тараз", "turkestan": "туркестан", "zhanaozen": "жанаозен",
+    "ust-kamenogorsk": "усть-каменогорск", "satpayev": "сатпаев", "talgar": "талгар", "shortandy": "шортанд",
+    "berlin": "берлин", "london": "лондон", "aksu": "аксу", "abay": "абай", "ulytau": "улытау",
+}
+_SURNAME_INITIAL = re.compile(r"\b([A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]?)\.")
+_INITIAL_SURNAME = re.compile(r"\b([A-Z][a-z]?)\.\s+([A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)\b")
+_FULL_NAME = re.compile(r"\b([A-Z][a-z]{3,})\s+([A-Z][a-z]{3,})\b(?!\s+[A-Z]\.)")
+_ARTICLE = re.compile(r"(?i)\barticles?\s+((?:\d{1,4}(?:-\d{1,2})?)(?:\s*(?:,|and)\s*\d{1,4}(?:-\d{1,2})?)*)")
+_AMOUNT = re.compile(r"(?i)\b(\d{1,3}(?:[ ,]\d{3})+|\d{4,})\s*(?:tenge|тенге|тг|kzt)")
+_NAME_SUFFIX = re.compile(r"(ov|ova|ev|eva|in|ina|uly|kyzy|enko|sky|skiy|bek|bay|baev|baeva|yev|yeva|ayev)$", re.I)
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str  # date | period | person | article | amount | place
+    text: str  # as the claim writes it
+    value: object  # DateSpan, surname, article number, digits, place stem
+
+
+def claim_facts(context: str, paragraph: str, year: int) -> list[Fact]:
+    """The checkable facts of one citation, key facts (people, periods) first."""
+    text = paragraph if len(context) < 40 else context
+    facts: list[Fact] = []
+    for name in _people(text):
+        facts.append(Fact("person", name, name))
+    period = period_in_text(text, year)
+    if period:
+        facts.append(Fact("period", period.text, period))
+    lead = lead_date(paragraph, year)
+    seen_days = {period.start, period.end} if period else set()
+    for span in ([lead] if lead else []) + dates_in_text(text, year):
+        if span and span.start not in seen_days:
+            seen_days.add(span.start)
+            facts.append(Fact("date", span.text, span))
+    for m in _ARTICLE.finditer(text):
+        for number in re.findall(r"\d{1,4}(?:-\d{1,2})?", m.group(1)):
+            if not any(f.kind == "article" and f.value == number for f in facts):
+                facts.append(Fact("article", f"Article {number}", number))
+    for m in _AMOUNT.finditer(text):
+        facts.append(Fact("amount", m.group(0), re.sub(r"\D", "", m.group(1))))
+    lowered = text.lower()
+    for place, stem in PLACES.items():
+        if re.search(rf"\b{re.escape(place)}\b", lowered):
+            facts.append(Fact("place", place.title(), stem))
+    return facts
+
+
+def _people(text: str) -> list[str]:
+    names: list[str] = []
+
+    def add(surname: str) -> None:
+        if surname.lower() not in _NOT_NAMES and surname not in names:
+            names.append(surname)
+
+    for m in _SURNAME_INITIAL.finditer(text):
+        add(m.group(1))
+    for m in _INITIAL_SURNAME.finditer(text):
+        add(m.group(2))
+    for m in _FULL_NAME.finditer(text):
+        first, second = m.group(1), m.group(2)
+        if first.lower() in _NOT_NAMES or second.lower() in _NOT_NAMES:
+            continue
+        if _NAME_SUFFIX.search(first) or _NAME_SUFFIX.search(second):
+            add(first if _NAME_SUFFIX.search(first) else second)
+    return names
+
+
+__all__ = ["Fact", "PLACES", "claim_facts", "DateSpan"]

@@ -1,0 +1,193 @@
+"""Does a source support its claim? Facts matched across scripts and inflection, then a verdict.
+
+Names are compared by a coarse Latin key on both sides: the source's Cyrillic goes through
+unidecode, Kazakh letters and transliteration habits (й/ы/я as i, y or ya; қ as q or k) are folded
+the same way for both, and a surname matches a source word that starts with its stem, so
+Адилбеков, Адилбекова and Адилбекову all confirm "Adilbekov" (rapidfuzz forgives one slip).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import unquote, urlsplit
+
+from rapidfuzz import fuzz
+from unidecode import unidecode
+
+from linkvault.claims.dates import DateSpan, dates_in_text, period_in_text
+from linkvault.claims.facts import Fact
+from linkvault.claims.urlfacts import url_dates
+
+VERDICTS = ("supported", "partly-supported", "unsupported", "contradicted", "not-checked")
+KEY_KINDS = ("person", "period", "article", "amount")
+QUOTE = 200
+_WORD = re.compile(r"[\w'-]+")
+_SOURCE_ARTICLE = re.compile(r"(?i)\b(?:стать[яиеюй]|ст\.|бап|article)\s*(\d{1,4}(?:-\d{1,2})?)")
+
+
+@dataclass(frozen=True)
+class Source:
+    url: str
+    title: str = ""
+    text: str = ""
+    published: str | None = None
+    unavailable: str | None = None  # why there is no text to check (dead, walled, not fetched…)
+
+
+@dataclass
+class FactCheck:
+    kind: str
+    text: str
+    found: bool
+    where: str | None = None  # url | title | text | metadata
+    quote: str | None = None
+    contradicts: bool = False
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "text": self.text, "found": self.found, "where": self.where, "quote": self.quote,
+                **({"contradicts": True} if self.contradicts else {})}
+
+
+@dataclass
+class ClaimVerdict:
+    verdict: str
+    reason: str
+    facts: list[FactCheck] = field(default_factory=list)
+
+
+def key(word: str) -> str:
+    """A coarse Latin spelling key shared by report transliterations and Cyrillic sources."""
+    s = unidecode(word).lower()
+    s = re.sub(r"[^a-z]", "", s)
+    s = s.replace("q", "k").replace("j", "i").replace("y", "i").replace("w", "v").replace("kh", "h")
+    s = re.sub(r"i+", "i", s)
+    return s[1:] if s.startswith("ie") else s
+
+
+class _Index:
+    """Words of one source field with their keys and places, for quoting."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.words = [(m.start(), m.end(), key(m.group(0))) for m in _WORD.finditer(text)]
+
+    def find_name(self, surname: str) -> int | None:
+        want = key(surname)
+        if len(want) < 4:
+            return None
+        stem = want[: max(4, len(want) - 2)]
+        for start, _, k in self.words:
+            if k.startswith(stem[:4]) and (k.startswith(stem) or fuzz.ratio(k[: len(want)], want) >= 88):
+                return start
+        return None
+
+    def quote(self, at: int) -> str:
+        start = max(0, at - QUOTE // 2)
+        return " ".join(self.text[start: start + QUOTE].split())
+
+
+def check_claim(facts: list[Fact], source: Source, year: int) -> ClaimVerdict:
+    if source.unavailable:
+        return ClaimVerdict("not-checked", source.unavailable, [FactCheck(f.kind, f.text, False) for f in facts])
+    if not facts:
+        return ClaimVerdict("not-checked", "the citing sentence has no checkable facts")
+    fields = {"title": _Index(source.title or ""), "text": _Index(source.text or ""),
+              "url": _Index(_slug_words(source.url))}
+    source_period = _source_period(source, year)
+    source_articles = set(_SOURCE_ARTICLE.findall(f"{source.title}\n{source.text}"))
+    checks = [_check(f, fields, source, source_period, source_articles, year) for f in facts]
+    return _verdict(checks, bool(source.text.strip()))
+
+
+def _slug_words(url: str) -> str:
+    return re.sub(r"[-_/.]+", " ", unquote(urlsplit(url).path))
+
+
+def _source_period(source: Source, year: int) -> tuple[DateSpan, str] | None:
+    slug, _ = url_dates(source.url, year)
+    if slug:
+        return slug, "url"
+    for where, text in (("title", source.title or ""), ("text", (source.text or "")[:600])):
+        period = period_in_text(text, year)
+        if period:
+            return period, where
+    return None
+
+
+def _check(fact: Fact, fields: dict[str, _Index], source: Source, source_period, source_articles: set[str],
+           year: int) -> FactCheck:
+    check = FactCheck(fact.kind, fact.text, False)
+    if fact.kind == "person":
+        for where in ("title", "text", "url"):
+            at = fields[where].find_name(str(fact.value))
+            if at is not None:
+                return FactCheck(fact.kind, fact.text, True, where, fields[where].quote(at))
+    elif fact.kind == "period" and source_period:
+        period, where = source_period
+        if period.overlaps(fact.value):  # type: ignore[arg-type]
+            return FactCheck(fact.kind, fact.text, True, where, period.text)
+        return FactCheck(fact.kind, fact.text, False, where, period.text, contradicts=True)
+    elif fact.kind == "date":
+        return _check_date(fact, fields, source, year)
+    elif fact.kind == "article":
+        for where in ("title", "text"):
+            m = re.search(rf"(?i)(?:стать[яиеюй]|ст\.|бап|article)\s*{re.escape(str(fact.value))}(?!\d)", fields[where].text)
+            if m:
+                return FactCheck(fact.kind, fact.text, True, where, fields[where].quote(m.start()))
+        if len(source_articles) == 1 and str(fact.value) not in source_articles:
+            other = next(iter(source_articles))
+            return FactCheck(fact.kind, fact.text, False, "text", f"the source cites Article {other}", contradicts=True)
+    elif fact.kind == "amount":
+        for where in ("title", "text"):
+            digits = re.sub(r"(?<=\d)[\s\u00a0\u202f.,](?=\d{3}\b)", "", fields[where].text)
+            at = digits.find(str(fact.value))
+            if at >= 0:
+                return FactCheck(fact.kind, fact.text, True, where, " ".join(digits[max(0, at - 80): at + 80].split()))
+    elif fact.kind == "place":
+        for where in ("title", "text"):
+            at = fields[where].text.lower().find(str(fact.value))
+            if at < 0:
+                at_word = fields[where].find_name(fact.text)
+                at = at_word if at_word is not None else -1
+            if at >= 0:
+                return FactCheck(fact.kind, fact.text, True, where, fields[where].quote(at))
+    return check
+
+
+def _check_date(fact: Fact, fields: dict[str, _Index], source: Source, year: int) -> FactCheck:
+    day: date = fact.value.start  # type: ignore[attr-defined]
+    if source.published and source.published[:10] in (day.isoformat(), _next(day)):
+        return FactCheck(fact.kind, fact.text, True, "metadata", f"published {source.published[:10]}")
+    for where in ("title", "text"):
+        for span in dates_in_text(fields[where].text, day.year):
+            if span.start == day:
+                at = fields[where].text.find(span.text)
+                return FactCheck(fact.kind, fact.text, True, where, fields[where].quote(max(at, 0)))
+    return FactCheck(fact.kind, fact.text, False)
+
+
+def _next(day: date) -> str:
+    from datetime import timedelta
+
+    return (day + timedelta(days=1)).isoformat()
+
+
+def _verdict(checks: list[FactCheck], has_text: bool) -> ClaimVerdict:
+    if any(c.contradicts for c in checks):
+        bad = next(c for c in checks if c.contradicts)
+        return ClaimVerdict("contradicted", f"the source disagrees on {bad.kind} {bad.text!r} ({bad.quote})", checks)
+    key_checks = [c for c in checks if c.kind in KEY_KINDS] or checks
+    found = [c for c in key_checks if c.found]
+    people = [c for c in checks if c.kind == "person"]
+    if not found and not any(c.found for c in checks):
+        return ClaimVerdict("unsupported", "none of the claim's facts appear in the source", checks)
+    if people and all(c.found for c in people) and len(found) == len(key_checks):
+        return ClaimVerdict("supported", "the people are named in the source and its facts agree", checks)
+    if not people and len(found) == len(key_checks):
+        return ClaimVerdict("supported", "the claim's facts appear in the source", checks)
+    if not found:
+        return ClaimVerdict("unsupported", "none of the claim's key facts (people, period, article, amount) appear", checks)
+    missing = ", ".join(c.text for c in key_checks if not c.found)
+    return ClaimVerdict("partly-supported", f"not found in the source: {missing}", checks)

@@ -1,0 +1,115 @@
+"""Renderers for `verify`: one row per footnote with its claim verdict and the facts behind it."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+
+from linkvault.render.check import render_check
+
+_SIGN = {True: "+", False: "-"}
+_COLOR = {"supported": "green", "partly-supported": "yellow", "unsupported": "red", "contradicted": "bold red",
+          "not-checked": "dim"}
+
+
+def as_json_object(verification) -> dict:
+    return {
+        "report": verification.report,
+        "summary": verification.summary,
+        "findings": [f.as_dict() for f in verification.findings],
+        "claims": [
+            {"number": c.number, "url": c.url, "claim": c.claim, "facts": [f.as_dict() for f in c.result.facts],
+             "verdict": c.result.verdict, "reason": c.result.reason}
+            for c in verification.claims
+        ],
+    }
+
+
+def facts_short(claim) -> str:
+    return "; ".join(f"{_SIGN[f.found]}{f.text}" + (" (disagrees)" if f.contradicts else "") for f in claim.result.facts)
+
+
+def summary_line(verification) -> str:
+    counts = verification.summary["by_verdict"]
+    parts = [f"{n} {v}" for v, n in counts.items() if n]
+    return f"{verification.summary['claims']} claims: " + (", ".join(parts) or "none checked")
+
+
+def render_claims(verification, fmt: str, *, color: bool = False, width: int = 120) -> str:
+    if fmt == "json":
+        return json.dumps(as_json_object(verification), ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["number", "url", "verdict", "reason", "facts"])
+        for c in verification.claims:
+            writer.writerow([c.number, c.url, c.result.verdict, _safe(c.result.reason), _safe(facts_short(c))])
+        return out.getvalue().rstrip("\n")
+    if fmt == "markdown":
+        rows = [f"# linkvault verify: {_md(verification.report)}", "", f"**Summary:** {summary_line(verification)}", "",
+                "| note | verdict | facts (+ found, - not found) | reason |", "|---:|---|---|---|"]
+        rows += [f"| {c.number} | {c.result.verdict} | {_md(facts_short(c))} | {_md(c.result.reason)} |"
+                 for c in verification.claims]
+        return "\n".join(rows)
+    if fmt == "html":
+        return _html(verification)
+    return _table(verification, color=color, width=width)
+
+
+def _safe(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _md(text) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+
+
+def _table(verification, *, color: bool, width: int) -> str:
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
+    table = Table(title=escape(f"Claims of {verification.report}"), title_justify="left", box=box.SIMPLE_HEAD,
+                  show_edge=False, pad_edge=False)
+    for name in ("note", "verdict", "facts (+ found, - not found)", "reason"):
+        table.add_column(name, overflow="fold", no_wrap=name in ("note", "verdict"), justify="right" if name == "note" else "left")
+    for c in verification.claims:
+        verdict = escape(c.result.verdict)
+        if color:
+            verdict = f"[{_COLOR[c.result.verdict]}]{verdict}[/]"
+        table.add_row(escape(f"[{c.number}]"), verdict, escape(facts_short(c)), escape(c.result.reason))
+    console.print(table)
+    console.print(escape(summary_line(verification)), soft_wrap=True)
+    text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
+    serious = [f for f in verification.findings if f.kind in ("wrong-link", "weak-support", "source-date", "entry-date")]
+    if not serious:
+        return text
+    from linkvault.model import CheckResult
+
+    return text + "\n\n" + render_check(CheckResult(verification.check.report, serious), "table", color=color, width=width)
+
+
+def _html(verification) -> str:
+    e = lambda value: html.escape(str(value if value is not None else ""), quote=True)  # noqa: E731
+    rows = []
+    for c in verification.claims:
+        facts = "".join(
+            f"<li class='{'found' if f.found else 'missing'}'>{e(f.kind)}: {e(f.text)}"
+            + (f" <q>{e(f.quote)}</q>" if f.quote else "") + "</li>" for f in c.result.facts)
+        rows.append(f"<tr class='{e(c.result.verdict)}'><td>[{e(c.number)}]</td><td>{e(c.result.verdict)}</td>"
+                    f"<td>{e(c.claim)}</td><td><ul>{facts}</ul></td><td>{e(c.result.reason)}</td></tr>")
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        f"<title>linkvault verify: {e(verification.report)}</title><style>"
+        "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em}td{vertical-align:top;border-bottom:1px solid #ddd;"
+        "padding:.3em}.supported{background:#e3f6e3}.contradicted{background:#f8c8c8}.unsupported{background:#fbe0e0}"
+        ".partly-supported{background:#fdf4d3}.not-checked{background:#eee}li.missing{color:#a00}</style></head><body>"
+        f"<h1>Claim check</h1><p>{e(verification.report)}</p><p>{e(summary_line(verification))}</p>"
+        "<table><thead><tr><th>note</th><th>verdict</th><th>claim</th><th>facts</th><th>reason</th></tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table></body></html>")
