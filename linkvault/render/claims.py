@@ -77,7 +77,8 @@ def _table(verification, *, color: bool, width: int) -> str:
     table = Table(title=escape(f"Claims of {verification.report}"), title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False)
     for name in ("note", "verdict", "facts (+ found, - not found)", "reason"):
-        table.add_column(name, overflow="fold", no_wrap=name in ("note", "verdict"), justify="right" if name == "note" else "left")
+        table.add_column(name, overflow="fold", no_wrap=name in ("note", "verdict"),
+                         justify="right" if name == "note" else "left")
     for c in verification.claims:
         verdict = escape(c.result.verdict)
         if color:
