@@ -25,3 +25,12 @@ def test_check_loads_no_network_archive_or_cli_code():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(__import__("conftest").ROOT))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
+
+
+def test_every_command_has_help_with_an_example_and_is_in_the_readme():
+    from linkvault.cli import cli
+
+    readme = (__import__("conftest").ROOT / "README.md").read_text(encoding="utf-8")
+    for name, command in cli.commands.items():
+        assert command.help and "Example:" in command.help, name
+        assert f"linkvault [--vault DIR] {name}" in readme or f"linkvault {name}" in readme, name
