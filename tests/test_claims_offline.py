@@ -104,3 +104,9 @@ def test_a_claim_against_its_own_period_is_never_contradicted(start, length):
     from linkvault.report.findings import check_report
 
     assert not [f for f in check_report(report).findings if f.kind == "wrong-link"]
+
+
+def test_the_adjacent_weeks_review_is_a_wrong_link_too(write):
+    found = check(write, "April 11, Almaty, overview from April 4 to April 11, 2024[1]\n\n"
+                         "[1] https://adilsoz.kz/weekly-monitoring/narusheniya-s-11-po-18-aprelya-2024-g-.html\n")
+    assert [f.kind for f in found if f.kind == "wrong-link"] == ["wrong-link"]

@@ -55,6 +55,13 @@ class DateSpan:
     def overlaps(self, other: DateSpan) -> bool:
         return self.start <= other.end and other.start <= self.end
 
+    def same_period(self, other: DateSpan) -> bool:
+        """Overlapping by at least half of the shorter span: weekly reviews share their end days
+        ("4–11 April" then "11–18 April"), so one common day does not make them the same week."""
+        common = (min(self.end, other.end) - max(self.start, other.start)).days + 1
+        shorter = min((self.end - self.start).days, (other.end - other.start).days) + 1
+        return common > 0 and 2 * common >= shorter
+
     def human(self) -> str:
         if not self.is_period:
             return f"{self.start.day} {self.start:%B %Y}"

@@ -19,6 +19,7 @@ _NOT_NAMES = {
     "the", "on", "in", "of", "and", "institution", "foundation", "party", "rk", "npm", "ngo", "ngos", "telegram",
     "facebook", "instagram", "youtube", "tiktok", "astana", "almaty", "according", "january", "february", "july",
     "august", "september", "october", "november", "december", "head", "chief", "lawyer", "activist", "journalist",
+    "state", "energy", "justice", "health", "culture", "information", "colony", "prosecutor", "police",
 }
 PLACES = {
     "astana": "астан", "almaty": "алмат", "kyzylorda": "кызылорд", "mangistau": "мангист", "mangystau": "мангист",
@@ -28,12 +29,16 @@ PLACES = {
     "ust-kamenogorsk": "усть-каменогорск", "satpayev": "сатпаев", "talgar": "талгар", "shortandy": "шортанд",
     "berlin": "берлин", "london": "лондон", "aksu": "аксу", "abay": "абай", "ulytau": "улытау",
 }
-_SURNAME_INITIAL = re.compile(r"\b([A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]?)\.")
-_INITIAL_SURNAME = re.compile(r"\b([A-Z][a-z]?)\.\s+([A-Z][a-z]{2,}(?:-[A-Z][a-z]+)?)\b")
+# An initial is one capital or a digraph of the transliterations (Zh., Sh., Ye.): "No." and "St."
+# are not initials, and a capital right after "U." is part of an abbreviation ("U.S. State").
+_INITIAL = r"(?<![\w.])(?:Zh|Sh|Ch|Kh|Ts|Ye|Yu|Ya|Yo|[A-Z])\."
+_SURNAME_INITIAL = re.compile(rf"\b([A-Z][a-z]{{2,}}(?:-[A-Z][a-z]+)?)\s+{_INITIAL}(?:\s+([A-Z][a-z]{{2,}}))?")
+_INITIAL_SURNAME = re.compile(rf"{_INITIAL}\s+([A-Z][a-z]{{2,}}(?:-[A-Z][a-z]+)?)\b")
 _FULL_NAME = re.compile(r"\b([A-Z][a-z]{3,})\s+([A-Z][a-z]{3,})\b(?!\s+[A-Z]\.)")
 _ARTICLE = re.compile(r"(?i)\barticles?\s+((?:\d{1,4}(?:-\d{1,2})?)(?:\s*(?:,|and)\s*\d{1,4}(?:-\d{1,2})?)*)")
 _AMOUNT = re.compile(r"(?i)\b(\d{1,3}(?:[ ,]\d{3})+|\d{4,})\s*(?:tenge|тенге|тг|kzt)")
 _NAME_SUFFIX = re.compile(r"(ov|ova|ev|eva|in|ina|uly|kyzy|enko|sky|skiy|bek|bay|baev|baeva|yev|yeva|ayev)$", re.I)
+_STRONG_SUFFIX = re.compile(r"(ov|ova|ev|eva|uly|kyzy|enko)$", re.I)  # "Alina Smakova": -ina is weaker
 
 
 @dataclass(frozen=True)
@@ -75,20 +80,30 @@ def _people(text: str) -> list[str]:
     names: list[str] = []
 
     def add(surname: str) -> None:
-        if surname.lower() not in _NOT_NAMES and surname not in names:
+        if not _not_name(surname) and surname not in names:
             names.append(surname)
 
     for m in _SURNAME_INITIAL.finditer(text):
-        add(m.group(1))
+        word, after = m.group(1), m.group(2)
+        # "Minister of Energy E. Akkenzhenov": the initial belongs to the surname after it.
+        if after and not _not_name(after) and not _NAME_SUFFIX.search(word):
+            continue
+        add(word)
     for m in _INITIAL_SURNAME.finditer(text):
-        add(m.group(2))
+        add(m.group(1))
     for m in _FULL_NAME.finditer(text):
         first, second = m.group(1), m.group(2)
-        if first.lower() in _NOT_NAMES or second.lower() in _NOT_NAMES:
+        if _not_name(first) or _not_name(second):
             continue
-        if _NAME_SUFFIX.search(first) or _NAME_SUFFIX.search(second):
+        if _STRONG_SUFFIX.search(second) and not _STRONG_SUFFIX.search(first):
+            add(second)  # "Alina Smakova", "Makhabbat Tleuzhanova"
+        elif _NAME_SUFFIX.search(first) or _NAME_SUFFIX.search(second):
             add(first if _NAME_SUFFIX.search(first) else second)
     return names
+
+
+def _not_name(word: str) -> bool:
+    return word.lower() in _NOT_NAMES or word.lower() in PLACES
 
 
 __all__ = ["Fact", "PLACES", "claim_facts", "DateSpan"]

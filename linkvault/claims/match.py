@@ -24,7 +24,13 @@ VERDICTS = ("supported", "partly-supported", "unsupported", "contradicted", "not
 KEY_KINDS = ("person", "period", "article", "amount")
 QUOTE = 200
 _WORD = re.compile(r"[\w'-]+")
-_SOURCE_ARTICLE = re.compile(r"(?i)\b(?:стать[яиеюй]|ст\.|бап|article)\s*(\d{1,4}(?:-\d{1,2})?)")
+_NUM = r"\d{1,4}(?:-\d{1,2})?"
+# Russian "статьи 488", "статьей 174", "по статьям 405 и 258", "ст. 488"; Kazakh puts the number first:
+# "488-бабының 12-бөлігі", "174-бабы".
+_SOURCE_ARTICLE = re.compile(rf"(?i)(?:\b(?:стать[а-яё]{{0,3}}|ст\.|article)\s*({_NUM}(?:\s*(?:,|и)\s*{_NUM})*)"
+                             rf"|(?<![\d-])({_NUM})\s*-?\s*(?:бап|баб))")
+# Kazakh letters unidecode drops or marks (Ә becomes "@"), folded to the Latin report spelling.
+_KAZAKH = str.maketrans("ӘәҒғҚқҢңӨөҰұҮүҺһІі", "AaGgKkNnOoUuUuHhIi")
 
 
 @dataclass(frozen=True)
@@ -59,10 +65,11 @@ class ClaimVerdict:
 
 def key(word: str) -> str:
     """A coarse Latin spelling key shared by report transliterations and Cyrillic sources."""
-    s = unidecode(word).lower()
+    s = unidecode(word.translate(_KAZAKH)).lower()
     s = re.sub(r"[^a-z]", "", s)
     s = s.replace("q", "k").replace("j", "i").replace("y", "i").replace("w", "v").replace("kh", "h")
-    s = re.sub(r"i+", "i", s)
+    s = re.sub(r"(?<=[aeou])ie", "e", s)  # Zhanabayev / Жанабаев, Sergeyev / Сергеев
+    s = re.sub(r"(.)\1+", r"\1", s)  # Kassymov / Касымов, Akkenzhenov
     return s[1:] if s.startswith("ie") else s
 
 
@@ -96,9 +103,18 @@ def check_claim(facts: list[Fact], source: Source, year: int) -> ClaimVerdict:
     fields = {"title": _Index(source.title or ""), "text": _Index(source.text or ""),
               "url": _Index(_slug_words(source.url))}
     source_period = _source_period(source, year)
-    source_articles = set(_SOURCE_ARTICLE.findall(f"{source.title}\n{source.text}"))
+    source_articles = set(_articles(f"{source.title}\n{source.text}"))
     checks = [_check(f, fields, source, source_period, source_articles, year) for f in facts]
     return _verdict(checks, bool(source.text.strip()))
+
+
+def _articles(text: str) -> dict[str, int]:
+    """Article numbers a source cites, each with where it is first written."""
+    found: dict[str, int] = {}
+    for m in _SOURCE_ARTICLE.finditer(text):
+        for number in re.findall(_NUM, m.group(1) or m.group(2)):
+            found.setdefault(number, m.start())
+    return found
 
 
 def _slug_words(url: str) -> str:
@@ -126,23 +142,24 @@ def _check(fact: Fact, fields: dict[str, _Index], source: Source, source_period,
                 return FactCheck(fact.kind, fact.text, True, where, fields[where].quote(at))
     elif fact.kind == "period" and source_period:
         period, where = source_period
-        if period.overlaps(fact.value):  # type: ignore[arg-type]
+        if period.same_period(fact.value):  # type: ignore[arg-type]
             return FactCheck(fact.kind, fact.text, True, where, period.text)
         return FactCheck(fact.kind, fact.text, False, where, period.text, contradicts=True)
     elif fact.kind == "date":
         return _check_date(fact, fields, source, year)
     elif fact.kind == "article":
         for where in ("title", "text"):
-            m = re.search(rf"(?i)(?:стать[яиеюй]|ст\.|бап|article)\s*{re.escape(str(fact.value))}(?!\d)", fields[where].text)
-            if m:
-                return FactCheck(fact.kind, fact.text, True, where, fields[where].quote(m.start()))
+            at = _articles(fields[where].text).get(str(fact.value))
+            if at is not None:
+                return FactCheck(fact.kind, fact.text, True, where, fields[where].quote(at))
         if len(source_articles) == 1 and str(fact.value) not in source_articles:
             other = next(iter(source_articles))
             return FactCheck(fact.kind, fact.text, False, "text", f"the source cites Article {other}", contradicts=True)
     elif fact.kind == "amount":
         for where in ("title", "text"):
             digits = re.sub(r"(?<=\d)[\s\u00a0\u202f.,](?=\d{3}\b)", "", fields[where].text)
-            at = digits.find(str(fact.value))
+            m = re.search(rf"(?<!\d){fact.value}(?!\d)", digits)  # 73840 is not in 173840
+            at = m.start() if m else -1
             if at >= 0:
                 return FactCheck(fact.kind, fact.text, True, where, " ".join(digits[max(0, at - 80): at + 80].split()))
     elif fact.kind == "place":

@@ -1,7 +1,7 @@
 """The offline part of the claim check: the citing sentence's dates against what the URL says.
 
-- `wrong-link` (error): the claim names a period and the URL's slug names another that does not
-  even overlap it (a link to the wrong weekly review);
+- `wrong-link` (error): the claim names a period and the URL's slug names another, sharing at most
+  a day or two with it (a link to the wrong weekly review: adjacent weeks share their end day);
 - `entry-date` (info): a chronicle entry dated D cites a period that ends after D;
 - `source-date` (info): the page is filed (by its URL) well before or after the event it supports.
 """
@@ -42,7 +42,7 @@ def url_claim_findings(report: Report, source_date_days: int = SOURCE_DATE_DAYS)
 
 def _judge(num, label: str, line: int, claim: DateSpan | None, lead: DateSpan | None, slug: DateSpan | None,
            filed: DateSpan | None, days: int) -> Iterator[tuple[str, Finding]]:
-    if claim and slug and not claim.overlaps(slug):
+    if claim and slug and not claim.same_period(slug):
         yield "wrong-link", Finding(
             "wrong-link", Severity.ERROR, num, line,
             f"[{label}] cites {claim.human()}; the linked page covers {slug.human()} (its address reads '{slug.text}')")
