@@ -110,3 +110,21 @@ def test_the_adjacent_weeks_review_is_a_wrong_link_too(write):
     found = check(write, "April 11, Almaty, overview from April 4 to April 11, 2024[1]\n\n"
                          "[1] https://adilsoz.kz/weekly-monitoring/narusheniya-s-11-po-18-aprelya-2024-g-.html\n")
     assert [f.kind for f in found if f.kind == "wrong-link"] == ["wrong-link"]
+
+
+chronicle_words = st.sampled_from([
+    "April 4,", "Astana,", "Almaty,", "Adilbekov D.", "B. Nasyrkhanov", "Ugubaeva Sauletai", "Article 488, Part 7",
+    "Articles 405, 258", "258440 tenge", "73,840 tenge", "from March 28 to April 4, 2024", "7–14 March 2024",
+    "28.03.2024", "the court", "fined", "journalist", "of the Code of Administrative Offences of the RK", " ", ".",
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(chronicle_words, st.text(max_size=12)), max_size=30).map(" ".join))
+def test_a_claim_checked_against_its_own_text_is_never_contradicted(claim):
+    from linkvault.claims.facts import claim_facts
+    from linkvault.claims.match import Source, check_claim
+
+    facts = claim_facts(claim, claim, 2024)
+    verdict = check_claim(facts, Source("https://example.kz/a", title="", text=claim), 2024)
+    assert verdict.verdict != "contradicted", verdict

@@ -27,7 +27,7 @@ _WORD = re.compile(r"[\w'-]+")
 _NUM = r"\d{1,4}(?:-\d{1,2})?"
 # Russian "статьи 488", "статьей 174", "по статьям 405 и 258", "ст. 488"; Kazakh puts the number first:
 # "488-бабының 12-бөлігі", "174-бабы".
-_SOURCE_ARTICLE = re.compile(rf"(?i)(?:\b(?:стать[а-яё]{{0,3}}|ст\.|article)\s*({_NUM}(?:\s*(?:,|и)\s*{_NUM})*)"
+_SOURCE_ARTICLE = re.compile(rf"(?i)(?:\b(?:стать[а-яё]{{0,3}}|ст\.|articles?)\s*({_NUM}(?:\s*(?:,|и|and)\s*{_NUM})*)"
                              rf"|(?<![\d-])({_NUM})\s*-?\s*(?:бап|баб))")
 # Kazakh letters unidecode drops or marks (Ә becomes "@"), folded to the Latin report spelling.
 _KAZAKH = str.maketrans("ӘәҒғҚқҢңӨөҰұҮүҺһІі", "AaGgKkNnOoUuUuHhIi")
