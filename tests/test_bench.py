@@ -44,3 +44,32 @@ def test_bench_parse_and_check_10000_footnotes(tmp_path):
         best = min(best, time.perf_counter() - start)
     assert len(result.report.citations) == 10_000
     print(f"\nparse+check of a 10,000-footnote report ({path.stat().st_size / 1e6:.1f} MB): best of 3 = {best:.3f} s")
+
+
+def test_bench_verify_1000_claims_against_archived_texts():
+    """The claim check alone: 1,000 citing sentences against 1,000 archived Russian texts, no network."""
+    from linkvault.claims.facts import claim_facts
+    from linkvault.claims.match import Source, check_claim
+
+    rng = random.Random(11)
+    surnames = ["Адилбеков", "Насырханов", "Угубаева", "Сыроежкин", "Джомартов", "Қасымов", "Әбдіков", "Смакова"]
+    latin = ["Adilbekov D.", "B. Nasyrkhanov", "Ugubaeva S.", "Syroezhkin K.", "Dzhomartov S.", "Kasymov E.",
+             "Abdikov G.", "Smakova A."]
+    pairs = []
+    for n in range(1000):
+        i = rng.randrange(len(latin))
+        article, fine = rng.choice([488, 489, 174, 434]), rng.choice([184600, 258440, 73840])
+        claim = (f"April {n % 28 + 1}, Astana, {latin[i]}, Article {article}, Part 7 of the Code of Administrative "
+                 f"Offences of the RK, was fined {fine} tenge for a post calling for a rally")
+        text = " ".join([
+            f"{n % 28 + 1} апреля 2024 года суд Астаны признал {surnames[i if n % 5 else (i + 1) % len(surnames)]}а "
+            f"виновным по части 7 статьи {article} КоАП РК и назначил штраф в размере {fine:,} тенге.".replace(",", " "),
+            "Правозащитники назвали решение необоснованным и намерены обжаловать его. " * 20,
+        ])
+        pairs.append((claim, Source(f"https://kaztag.kz/ru/news/{n}", title=f"Суд оштрафовал активиста {n}", text=text)))
+    start = time.perf_counter()
+    verdicts = [check_claim(claim_facts(claim, claim, 2024), source, 2024).verdict for claim, source in pairs]
+    elapsed = time.perf_counter() - start
+    assert len(verdicts) == 1000 and "supported" in verdicts
+    counts = {v: verdicts.count(v) for v in sorted(set(verdicts))}
+    print(f"\nverify 1,000 claims against archived texts (~1.6 KB each): {elapsed:.2f} s; verdicts {counts}")
