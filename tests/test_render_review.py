@@ -89,14 +89,14 @@ def test_json_is_one_object_with_every_footnote():
     assert data["links"][0] == {
         "number": 1, "url": "https://rus.azattyq.org/a/32885631.html", "category": "alive", "state": "ok",
         "detail": "HTTP 200", "http_status": 200, "final_url": "https://rus.azattyq.org/a/32885631.html",
-        "title": "В Астане задержан журналист Адильбеков", "archived_at": AT, "warc": {"file": WARC, "offset": 0}}
+        "title": "В Астане задержан журналист Адильбеков", "archived_at": AT, "warc": {"file": WARC, "offset": 0}, "claim": None}
     assert [(x["number"], x["category"], x["state"], x["warc"] and x["warc"]["offset"]) for x in data["links"]] == [
         (1, "alive", "ok", 0), (2, "restricted", "login-wall", 18734), (3, "dead", "deleted-post", 40211),
         (4, "dead", "soft-404", 63020), (5, None, None, None)]
     assert data["links"][4] == {"number": 5, "url": None, "category": None, "state": None,
                                 "detail": "cited in the text but the footnote list has no entry for it",
                                 "http_status": None, "final_url": None, "title": None, "archived_at": None,
-                                "warc": None}
+                                "warc": None, "claim": None}
 
 
 def test_csv_has_a_row_per_footnote():

@@ -48,6 +48,9 @@ def test_report_gives_one_row_per_footnote_with_its_state(tmp_path, fakeweb, run
     assert [f["kind"] for f in data["findings"] if f["severity"] == "error"] == ["missing-footnote"]
     ok = next(link for link in data["links"] if link["number"] == 1)
     assert ok["warc"]["file"].endswith(".warc.gz") and ok["title"]
+    claims = {link["number"]: link["claim"] for link in data["links"]}
+    assert claims[2] == claims[3] == claims[4] == "not-checked"  # dead or walled: nothing to read
+    assert claims[1] in ("supported", "partly-supported", "unsupported") and claims[5] is None
 
 
 def test_report_writes_a_self_contained_html_file(tmp_path, fakeweb, runner):

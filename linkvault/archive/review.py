@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault.archive.vault import Vault
-from linkvault.model import CATEGORIES, CheckResult, Page, Severity
+from linkvault.model import CATEGORIES, CheckResult, Finding, Page, Severity
 from linkvault.report import parse_report
 from linkvault.report.findings import check_report
 from linkvault.states import classify
@@ -31,6 +31,7 @@ class ReviewRow:
     warc_file: str | None = None
     warc_offset: int | None = None
     capture_id: int | None = None
+    claim: str | None = None  # the claim check's verdict, once judged
 
 
 @dataclass
@@ -39,10 +40,17 @@ class Review:
     check: CheckResult
     rows: list[ReviewRow] = field(default_factory=list)
     fetched: bool = True
+    claim_findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The check's findings with the claim check's (wrong-link, weak-support) merged in."""
+        merged = list(self.check.findings) + self.claim_findings
+        return sorted(merged, key=lambda f: (-f.severity.rank, f.line or 0))
 
     def fails(self, fail_on: Severity) -> bool:
         """Dead links count as errors; walled, refused and unknown ones as warnings."""
-        if self.check.fails(fail_on):
+        if any(f.severity.rank >= fail_on.rank for f in self.findings):
             return True
         worst = {"dead": Severity.ERROR, "restricted": Severity.WARNING, "refused": Severity.WARNING,
                  "unknown": Severity.WARNING}
@@ -65,7 +73,7 @@ class Review:
         }
 
 
-def review(vault_dir: str, report_path: str, input_format: str | None = None) -> Review:
+def review(vault_dir: str, report_path: str, input_format: str | None = None, with_claims: bool = True) -> Review:
     """Every footnote of the report with the verdict on its archived link(s), from the vault."""
     check = check_report(parse_report(report_path, input_format))
     vault = Vault(vault_dir) if os.path.exists(os.path.join(vault_dir, "linkvault.db")) else None
@@ -83,6 +91,14 @@ def review(vault_dir: str, report_path: str, input_format: str | None = None) ->
     finally:
         if vault is not None:
             vault.close()
+    if with_claims and vault is not None:
+        from linkvault.archive.verification import judge_claims
+
+        verification = judge_claims(result, vault_dir)
+        verdicts = {(c.label, c.url): c.result.verdict for c in verification.claims}
+        for row in result.rows:
+            row.claim = verdicts.get((row.label, row.url))
+        result.claim_findings = [f for f in verification.findings if f not in result.check.findings]
     return result
 
 

@@ -59,7 +59,12 @@ class Verification:
 
 
 def verify(vault_dir: str, report_path: str, input_format: str | None = None) -> Verification:
-    reviewed = build_review(vault_dir, report_path, input_format)
+    return judge_claims(build_review(vault_dir, report_path, input_format, with_claims=False), vault_dir)
+
+
+def judge_claims(reviewed, vault_dir: str) -> Verification:
+    """Every footnote's claim against the archived text of its link, for a built review."""
+    report_path = reviewed.report
     report = reviewed.check.report
     year = report_year([c.paragraph for c in report.citations] + [e.text for e in report.entries])
     texts = _texts(vault_dir, [r.capture_id for r in reviewed.rows if r.capture_id])

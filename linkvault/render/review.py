@@ -53,11 +53,11 @@ def as_json_object(review) -> dict:
     return {
         "report": review.report,
         "summary": review.summary,
-        "findings": [f.as_dict() for f in review.check.findings],
+        "findings": [f.as_dict() for f in review.findings],
         "links": [
             {"number": r.number, "url": r.url, "category": r.category, "state": r.state, "detail": r.detail,
              "http_status": r.http_status, "final_url": r.final_url, "title": r.title, "archived_at": r.archived_at,
-             "warc": {"file": r.warc_file, "offset": r.warc_offset} if r.warc_file else None}
+             "warc": {"file": r.warc_file, "offset": r.warc_offset} if r.warc_file else None, "claim": r.claim}
             for r in review.rows
         ],
     }
@@ -65,7 +65,7 @@ def as_json_object(review) -> dict:
 
 def _serious(review) -> CheckResult:
     """The check result cut down to what an editor must act on (errors and warnings)."""
-    return CheckResult(review.check.report, [f for f in review.check.findings if f.severity in _SERIOUS])
+    return CheckResult(review.check.report, [f for f in review.findings if f.severity in _SERIOUS])
 
 
 def _date(stamp: str | None) -> str:
