@@ -34,7 +34,10 @@ def facts_short(claim) -> str:
 def summary_line(verification) -> str:
     counts = verification.summary["by_verdict"]
     parts = [f"{n} {v}" for v, n in counts.items() if n]
-    return f"{verification.summary['claims']} claims: " + (", ".join(parts) or "none checked")
+    line = f"{verification.summary['claims']} claims: " + (", ".join(parts) or "none checked")
+    if verification.claims and counts["not-checked"] == len(verification.claims):
+        line += " (no archived text to read: run `linkvault fetch` first; only the URL-based checks ran)"
+    return line
 
 
 def render_claims(verification, fmt: str, *, color: bool = False, width: int = 120) -> str:
