@@ -51,6 +51,34 @@ def fail_on_option(func):
                         help="Exit 1 when a finding of this severity (or worse) is found.")(func)
 
 
+def editor_output_options(func):
+    """REPORT plus the options `report` and `verify` share."""
+    for option in reversed([
+        click.argument("report"),
+        click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "html"]),
+                     default="table", show_default=True),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+                     help="Write to this file instead of standard output."),
+        fail_on_option,
+        click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format."),
+        click.pass_context,
+    ]):
+        func = option(func)
+    return func
+
+
+def _deliver(render, output: str | None) -> None:
+    """Rendered for the terminal on standard output, or plain into `output`."""
+    color, width = _terminal() if output is None else (False, 120)
+    text = render(color, width)
+    if output is None:
+        click.echo(text)
+        return
+    with open(output, "w", encoding="utf-8") as fh:
+        fh.write(text + "\n")
+    click.echo(f"wrote {output}", err=True)
+
+
 @click.group(cls=LinkvaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(linkvault.__version__, prog_name="linkvault")
 @click.option("--vault", envvar="LINKVAULT_VAULT", default="linkvault-vault", show_default=True,
@@ -233,14 +261,7 @@ def show(ctx, report, number, with_text) -> None:
 
 
 @cli.command()
-@click.argument("report")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "html"]), default="table",
-              show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the report to this file instead of standard output.")
-@fail_on_option
-@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format.")
-@click.pass_context
+@editor_output_options
 def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     """The editor's report: every footnote with the state of its archived source.
 
@@ -256,26 +277,12 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     from linkvault.render.review import render_review
 
     result = build_review(ctx.obj["vault"], report, input_format)
-    color, width = _terminal() if output is None else (False, 120)
-    text = render_review(result, fmt, color=color, width=width)
-    if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text)
+    _deliver(lambda color, width: render_review(result, fmt, color=color, width=width), output)
     sys.exit(1 if result.fails(Severity(fail_on)) else 0)
 
 
 @cli.command()
-@click.argument("report")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "html"]), default="table",
-              show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write to this file instead of standard output.")
-@fail_on_option
-@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format.")
-@click.pass_context
+@editor_output_options
 def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     """Does each footnote's archived source support the sentence that cites it?
 
@@ -291,14 +298,7 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     from linkvault.render.claims import render_claims
 
     result = run_verify(ctx.obj["vault"], report, input_format)
-    color, width = _terminal() if output is None else (False, 120)
-    text = render_claims(result, fmt, color=color, width=width)
-    if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text)
+    _deliver(lambda color, width: render_claims(result, fmt, color=color, width=width), output)
     sys.exit(1 if result.fails(Severity(fail_on)) else 0)
 
 
