@@ -161,10 +161,12 @@ def _parse_age(value: str | None):
 @click.option("--refresh", is_flag=True, help="Fetch again even what was archived before.")
 @click.option("--max-age", default=None, help="Fetch again what was archived longer ago than this (12h, 7d, 2w).")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORTS as this format.")
+@click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
+              help="Who collects, recorded in every capture's provenance (env LINKVAULT_COLLECTOR).")
 @click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
 @click.pass_context
 def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, proxy, ca_bundle, allow_private,
-          refresh, max_age, input_format, verbose) -> None:
+          refresh, max_age, input_format, collector, verbose) -> None:
     """Archive every source the reports cite: WARC files plus searchable text in the vault.
 
     \b
@@ -178,7 +180,8 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
     from linkvault.render.archive import render_fetch
 
     options = FetchOptions(concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
-                           max_size=_parse_size(max_size), proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private)
+                           max_size=_parse_size(max_size), proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private,
+                           collector=collector)
     with _progress(verbose) as progress:
         result = fetch_reports(list(reports), ctx.obj["vault"], options, refresh=refresh, max_age=_parse_age(max_age),
                                input_format=input_format, on_progress=progress)

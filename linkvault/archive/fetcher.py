@@ -24,7 +24,8 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
-from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, RecordLocation, WarcRecorder
+from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
+from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, RecordLocation, WarcRecorder, http_date
 from linkvault.model import LinkState
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -48,6 +49,7 @@ class FetchOptions:
     ca_bundle: str | None = None
     allow_private: bool = False
     user_agent: str | None = None
+    collector: str | None = None  # who collects: written into every capture's provenance
 
     @property
     def url_deadline(self) -> float:
@@ -60,7 +62,7 @@ class FetchOptions:
             proxy = proxy.split("://", 1)[0] + "://***@" + proxy.rsplit("@", 1)[1]
         return {"concurrency": self.concurrency, "per_host": self.per_host, "timeout": self.timeout,
                 "max_size": self.max_size, "max_redirects": self.max_redirects, "retries": self.retries,
-                "proxy": proxy, "allow_private": self.allow_private}
+                "proxy": proxy, "allow_private": self.allow_private, "collector": self.collector}
 
 
 @dataclass
@@ -91,6 +93,8 @@ class Capture:
     title: str | None = None  # filled once the text is extracted
     connected: bool = False  # a failure after the host had accepted our connection
     state: LinkState | None = None  # the verdict, once judged
+    connection: Connection | None = None
+    provenance_id: str | None = None  # the WARC metadata record describing the final exchange
 
     @property
     def ok(self) -> bool:
@@ -115,7 +119,8 @@ class _Exchange:
     headers: list[tuple[str, str]]
     location: str | None
     record: RecordLocation
-    ip: str | None
+    connection: Connection
+    fetched_at: str
     truncated: bool
     size: int
     body_head: bytes
@@ -271,6 +276,7 @@ class Fetcher:
             },
         )
         self._global = asyncio.Semaphore(options.concurrency)
+        self._software = software()
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def aclose(self) -> None:
@@ -299,7 +305,8 @@ class Fetcher:
             exchange = await self._with_retries(current)
             capture.hops.append(Hop(current, exchange.status, exchange.location))
             capture.final_url, capture.status, capture.headers = current, exchange.status, exchange.headers
-            capture.record, capture.ip = exchange.record, exchange.ip
+            capture.record, capture.ip, capture.connection = exchange.record, exchange.connection.ip, exchange.connection
+            self._record_provenance(current, exchange, capture)
             capture.truncated, capture.size, capture.body_head = exchange.truncated, exchange.size, exchange.body_head
             if exchange.status in REDIRECTS and exchange.location:
                 current = urljoin(current, exchange.location)
@@ -333,6 +340,14 @@ class Fetcher:
             raise classify_exception(exc, url) from exc
         raise AssertionError("unreachable")
 
+    def _record_provenance(self, url: str, exchange: _Exchange, capture: Capture) -> None:
+        """A metadata record beside the response: who, with what, from where, over which TLS."""
+        facts = provenance_record(
+            url=url, captured_at=exchange.fetched_at, connection=exchange.connection, status=exchange.status,
+            hops=[{"url": h.url, "status": h.status, "location": h.location} for h in capture.hops],
+            options=self.options.as_record(), collector=self.options.collector, about=self._software)
+        capture.provenance_id = self.recorder.write_metadata(exchange.record.record_id, facts)
+
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         parts = urlsplit(url)
         key = f"{parts.hostname}:{parts.port or parts.scheme}"
@@ -348,11 +363,8 @@ class Fetcher:
             response = await self.client.send(request, stream=True)
             body = Body(self.options.max_size)
             try:
-                ip = None
-                if not self._router.proxied(request.url):
-                    stream = response.extensions.get("network_stream")
-                    addr = stream.get_extra_info("server_addr") if stream is not None else None
-                    ip = addr[0] if addr else None
+                connection = connection_of(response.extensions.get("network_stream"), self._router.proxied(request.url))
+                ip = connection.ip
                 async for chunk in response.aiter_raw():
                     if not body.write(chunk):
                         break
@@ -366,7 +378,8 @@ class Fetcher:
                 kind = (response.headers.get("content-type") or "html").lower()
                 head = body.read_head(EXTRACT_LIMIT) if any(t in kind for t in ("html", "xml", "json", "text/")) else b""
                 return _Exchange(status=response.status_code, headers=headers,
-                                 location=response.headers.get("location"), record=record, ip=ip,
+                                 location=response.headers.get("location"), record=record, connection=connection,
+                                 fetched_at=http_date(fetched_at),
                                  truncated=body.truncated, size=body.size, body_head=head)
             finally:
                 body.close()

@@ -292,7 +292,7 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
         vault.add_capture({**_capture_row(companion), "role": "companion"}, None)
     capture.title = stored["title"] if stored else None
     capture.body_head = b""
-    vault.add_capture({**_capture_row(capture), "role": "cited"}, stored)
+    vault.add_capture({**_capture_row(capture), "role": "cited", "collector": fetcher.options.collector}, stored)
     return capture
 
 
@@ -338,10 +338,18 @@ def _capture_row(capture: Capture) -> dict:
         "warc_length": record.length if record else None, "record_id": record.record_id if record else None,
         "payload_digest": record.payload_digest if record else None,
         "revisit_of": record.revisit_of if record else None, "truncated": int(capture.truncated), "size": capture.size,
+        **_provenance_columns(capture),
         "state": capture.state.state if capture.state else None,
         "category": capture.state.category if capture.state else None,
         "state_detail": capture.state.detail if capture.state else None,
     }
+
+
+def _provenance_columns(capture: Capture) -> dict:
+    c = capture.connection
+    return {"port": c.port if c else None, "tls_version": c.tls_version if c else None,
+            "tls_cipher": c.tls_cipher if c else None, "cert_chain": "".join(c.chain_pem) if c and c.chain_pem else None,
+            "provenance_id": capture.provenance_id}
 
 
 def _fill(link: LinkOutcome, capture: Capture) -> None:

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def now_iso() -> str:
@@ -59,6 +59,8 @@ class Vault:
             self._create_v1()
         if version < 2:
             self._add_states_v2()
+        if version < 3:
+            self._add_provenance_v3()
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _create_v1(self) -> None:
@@ -88,6 +90,14 @@ class Vault:
         """Link states (issue 4): what role a capture played, and the verdict on a cited link."""
         captures = self.db["captures"]
         for column, kind in (("role", str), ("state", str), ("category", str), ("state_detail", str)):
+            if column not in captures.columns_dict:
+                captures.add_column(column, kind)
+
+    def _add_provenance_v3(self) -> None:
+        """Provenance (issue 7): the connection and collector of each capture, as in its metadata record."""
+        captures = self.db["captures"]
+        for column, kind in (("port", int), ("tls_version", str), ("tls_cipher", str), ("cert_chain", str),
+                             ("collector", str), ("provenance_id", str)):
             if column not in captures.columns_dict:
                 captures.add_column(column, kind)
 

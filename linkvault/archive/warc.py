@@ -20,6 +20,7 @@ last whole record and renames it, so no WARC is ever left with a half-written re
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -190,6 +191,16 @@ class WarcRecorder:
             self._seen[digest] = (request.url, date)
         return RecordLocation(file=warc.name, offset=offset, length=length, record_id=record_id,
                               payload_digest=digest, revisit_of=earlier[0] if earlier else None)
+
+    def write_metadata(self, refers_to: str, facts: dict) -> str:
+        """A JSON `metadata` record about an earlier record; returns its WARC-Record-ID."""
+        warc = self._current()
+        payload = json.dumps(facts, ensure_ascii=False, indent=1).encode("utf-8")
+        record = warc._writer.create_warc_record(
+            "", "metadata", payload=io.BytesIO(payload), length=len(payload), warc_content_type="application/json",
+            warc_headers_dict={"WARC-Refers-To": refers_to, "WARC-Date": http_date(datetime.now(timezone.utc))})
+        warc._write(record)
+        return record.rec_headers.get_header("WARC-Record-ID")
 
     def close(self) -> None:
         if self._file is not None:

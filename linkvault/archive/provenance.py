@@ -1,0 +1,77 @@
+"""Provenance: who collected a capture, with what, from which address, over which TLS chain.
+
+Written into the WARC itself as a `metadata` record beside each response (linked by
+`WARC-Refers-To`, and with no `WARC-Target-URI`, which would shadow the page on replay), and kept
+in the vault too: the facts the Berkeley Protocol asks to be recorded at the moment of collection.
+"""
+
+from __future__ import annotations
+
+import platform
+import ssl
+from dataclasses import dataclass, field
+from importlib import metadata
+
+LIBRARIES = ("httpx", "httpcore", "warcio", "trafilatura", "sqlite-utils")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What the socket showed while the response was read."""
+
+    ip: str | None = None
+    port: int | None = None
+    tls_version: str | None = None
+    tls_cipher: str | None = None
+    chain_pem: tuple[str, ...] = field(default_factory=tuple)  # as the server sent it, leaf first
+
+
+def connection_of(stream, proxied: bool) -> Connection:
+    """Read address and TLS facts from httpcore's network stream (None-safe)."""
+    if stream is None:
+        return Connection()
+    addr = None if proxied else stream.get_extra_info("server_addr")  # through a proxy: the proxy's address
+    tls = stream.get_extra_info("ssl_object")
+    if tls is None:
+        return Connection(ip=addr[0] if addr else None, port=addr[1] if addr else None)
+    raw = getattr(tls, "_sslobj", tls)  # the chain accessors are private before Python 3.13
+    chain: tuple[str, ...] = ()
+    getter = getattr(raw, "get_unverified_chain", None)
+    if getter is not None:
+        try:
+            chain = tuple(ssl.DER_cert_to_PEM_cert(cert.public_bytes(ssl._ssl.ENCODING_DER)) for cert in getter() or [])
+        except (AttributeError, ValueError, ssl.SSLError):
+            chain = ()
+    if not chain and tls.getpeercert(True):
+        chain = (ssl.DER_cert_to_PEM_cert(tls.getpeercert(True)),)
+    cipher = tls.cipher()
+    return Connection(ip=addr[0] if addr else None, port=addr[1] if addr else None, tls_version=tls.version(),
+                      tls_cipher=cipher[0] if cipher else None, chain_pem=chain)
+
+
+def software() -> dict:
+    versions = {}
+    for name in ("linkvault", *LIBRARIES):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"packages": versions, "python": platform.python_version(), "openssl": ssl.OPENSSL_VERSION,
+            "system": platform.platform(terse=True)}
+
+
+def provenance_record(*, url: str, captured_at: str, connection: Connection, status: int,
+                      hops: list[dict], options: dict, collector: str | None, about: dict) -> dict:
+    return {
+        "url": url,
+        "captured_at": captured_at,
+        "collector": collector,
+        "status": status,
+        "ip": connection.ip,
+        "port": connection.port,
+        "tls": {"version": connection.tls_version, "cipher": connection.tls_cipher,
+                "chain_pem": list(connection.chain_pem)} if connection.tls_version else None,
+        "redirects": hops,
+        "options": options,
+        "software": about,
+    }
