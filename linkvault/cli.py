@@ -305,6 +305,27 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     sys.exit(1 if result.fails(Severity(fail_on)) else 0)
 
 
+@cli.command()
+@click.pass_context
+def audit(ctx) -> None:
+    """Check that nothing in the vault was altered: WARC digests, capture rows, the custody chain.
+
+    \b
+    Example:
+        linkvault --vault ~/evidence audit
+
+    Exit codes: 0 everything holds, 1 something was altered (named), 2 no readable vault.
+    """
+    from linkvault.archive.audit import audit_vault
+
+    result = audit_vault(ctx.obj["vault"])
+    for problem in result.problems:
+        click.echo(f"ALTERED  {problem.where}: {problem.problem}")
+    verdict = "everything holds" if result.holds else f"{len(result.problems)} problem(s) found"
+    click.echo(f"{result.files} WARC files, {result.records} records, {result.events} custody events checked: {verdict}")
+    sys.exit(0 if result.holds else 1)
+
+
 def main() -> None:
     cli(prog_name="linkvault")
 

@@ -293,6 +293,11 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
     capture.title = stored["title"] if stored else None
     capture.body_head = b""
     vault.add_capture({**_capture_row(capture), "role": "cited", "collector": fetcher.options.collector}, stored)
+    if capture.record:
+        vault.log_event("captured", capture.record.record_id, collector=fetcher.options.collector, details={
+            "url": url, "final_url": capture.final_url, "status": capture.status, "warc_file": capture.record.file,
+            "offset": capture.record.offset, "payload_digest": capture.record.payload_digest,
+            "provenance": capture.provenance_id})
     return capture
 
 

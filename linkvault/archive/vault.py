@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def now_iso() -> str:
@@ -61,6 +61,9 @@ class Vault:
             self._add_states_v2()
         if version < 3:
             self._add_provenance_v3()
+        if version < 4:
+            self.db["custody"].create({"id": int, "at": str, "event": str, "subject": str, "collector": str, "tool": str,
+                                       "details": str, "prev_hash": str, "hash": str}, pk="id", if_not_exists=True)
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _create_v1(self) -> None:
@@ -140,6 +143,20 @@ class Vault:
             if text:
                 _insert(self.db.conn, "texts", {"capture_id": capture_id, **text})
         return capture_id
+
+    def log_event(self, event: str, subject: str, *, collector: str | None, details: dict | None = None) -> None:
+        """Append one custody event, chained to the last one by its hash."""
+        from linkvault import __version__
+        from linkvault.archive.custody import GENESIS, event_hash
+
+        with self.db.conn:
+            last = self.db.conn.execute("select id, hash from custody order by id desc limit 1").fetchone()
+            row = {"id": (last[0] + 1) if last else 1, "at": now_iso(), "event": event, "subject": subject,
+                   "collector": collector, "tool": f"linkvault/{__version__}",
+                   "details": json.dumps(details or {}, ensure_ascii=False, sort_keys=True),
+                   "prev_hash": last[1] if last else GENESIS}
+            row["hash"] = event_hash(row)
+            _insert(self.db.conn, "custody", row)
 
     # -- reading ------------------------------------------------------------------------------
 
