@@ -124,6 +124,17 @@ def _render(result, fmt: str) -> str:
     return render_check(result, fmt, color=color, width=width)
 
 
+def _tsas(given: tuple[str, ...]) -> tuple[str, ...]:
+    """--tsa, else LINKVAULT_TSA (space-separated; empty for none), else the public defaults."""
+    from linkvault.archive.timestamp import DEFAULT_TSAS
+
+    if given:
+        return given
+    if "LINKVAULT_TSA" in os.environ:
+        return tuple(os.environ["LINKVAULT_TSA"].split())
+    return DEFAULT_TSAS
+
+
 def _parse_size(value: str) -> int:
     units = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
     text = value.strip().lower().removesuffix("ib").removesuffix("b")
@@ -163,10 +174,14 @@ def _parse_age(value: str | None):
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORTS as this format.")
 @click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
               help="Who collects, recorded in every capture's provenance (env LINKVAULT_COLLECTOR).")
+@click.option("--tsa", "tsas", multiple=True, metavar="URL",
+              help="RFC 3161 time-stamp authority for the run's manifest (repeatable; default: env LINKVAULT_TSA, "
+                   "else a list of public free ones).")
+@click.option("--no-timestamp", is_flag=True, help="Do not timestamp the run's manifest.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
 @click.pass_context
 def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, proxy, ca_bundle, allow_private,
-          refresh, max_age, input_format, collector, verbose) -> None:
+          refresh, max_age, input_format, collector, tsas, no_timestamp, verbose) -> None:
     """Archive every source the reports cite: WARC files plus searchable text in the vault.
 
     \b
@@ -181,7 +196,7 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
 
     options = FetchOptions(concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
                            max_size=_parse_size(max_size), proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private,
-                           collector=collector)
+                           collector=collector, tsa=() if no_timestamp else _tsas(tsas))
     with _progress(verbose) as progress:
         result = fetch_reports(list(reports), ctx.obj["vault"], options, refresh=refresh, max_age=_parse_age(max_age),
                                input_format=input_format, on_progress=progress)

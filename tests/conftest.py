@@ -30,3 +30,9 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(autouse=True)
+def no_public_timestamp_authorities(monkeypatch):
+    """Tests never reach the real web: `fetch` gets no public TSA unless a test names its own."""
+    monkeypatch.setenv("LINKVAULT_TSA", "")

@@ -50,6 +50,7 @@ class FetchOptions:
     allow_private: bool = False
     user_agent: str | None = None
     collector: str | None = None  # who collects: written into every capture's provenance
+    tsa: tuple[str, ...] = ()  # RFC 3161 time-stamp authorities for the run's manifest (none: no timestamp)
 
     @property
     def url_deadline(self) -> float:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 from linkvault.archive.extract import ExtractedText
-from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions
+from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions, ssl_context
 from linkvault.archive.pages import page_of
 from linkvault.archive.vault import Vault
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
@@ -76,6 +76,7 @@ class FetchResult:
     reused: int = 0
     network_unreachable: bool = False
     recovered: list[str] = field(default_factory=list)
+    stamps: list = field(default_factory=list)  # RFC 3161 results for the run's manifest
 
     @property
     def failed(self) -> list[LinkOutcome]:
@@ -226,6 +227,8 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
     except BaseException:
         recover_open_files(vault.warc_dir)
         raise
+    if options.tsa and not watch.unreachable:
+        result.stamps = _timestamp(vault, recorder, options, paths)
     recorder.close()
     result.fetched = len(captures)
     result.reused = sum(1 for link in result.links if link.reused)
@@ -348,6 +351,24 @@ def _capture_row(capture: Capture) -> dict:
         "category": capture.state.category if capture.state else None,
         "state_detail": capture.state.detail if capture.state else None,
     }
+
+
+def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, paths: list[str]) -> list:
+    """Stamp the run's manifest with each authority; manifest and tokens go into the WARC."""
+    from linkvault.archive.timestamp import manifest_bytes, stamp
+
+    manifest = manifest_bytes(list(recorder.written), {os.path.abspath(p): _sha256_file(p) for p in paths},
+                              options.as_record())
+    run = recorder.run_id
+    manifest_id = recorder.write_resource(f"urn:evidence:manifest:{run}", "application/json", manifest)
+    stamps = stamp(manifest, list(options.tsa), verify=ssl_context(options.ca_bundle), proxy=options.proxy)
+    for n, s in enumerate(stamps, start=1):
+        token_id = None
+        if s.token:
+            token_id = recorder.write_resource(f"urn:evidence:rfc3161:{run}:{n}", "application/timestamp-reply", s.token)
+        vault.log_event("timestamped" if s.token else "timestamp-failed", manifest_id, collector=options.collector,
+                        details={"tsa": s.tsa, "token_record": token_id, "gen_time": s.gen_time, "error": s.error})
+    return stamps
 
 
 def _provenance_columns(capture: Capture) -> dict:

@@ -115,6 +115,7 @@ class WarcFile:
         self.name = name
         self.path = os.path.join(directory, name)
         self._fh = open(self.path + OPEN_SUFFIX, "xb")
+        self.written: list[tuple[str, str | None]] = []  # (record id, block digest), for the run's manifest
         self._writer = _Sha256WARCWriter(self._fh, gzip=True, warc_version="1.1")
         self._write(self._writer.create_warcinfo_record(name, info))
 
@@ -125,6 +126,7 @@ class WarcFile:
         offset = self._fh.tell()
         self._writer.write_record(record)
         self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
+        self.written.append((record.rec_headers.get_header("WARC-Record-ID"), record.rec_headers.get_header("WARC-Block-Digest")))
         return offset, self._fh.tell() - offset
 
     def close(self) -> None:
@@ -143,11 +145,14 @@ class WarcRecorder:
         self._find_payload = find_payload
         self._seen: dict[str, tuple[str, str]] = {}
         self._file: WarcFile | None = None
+        self._written: list[tuple[str, str | None]] = []
         self._count = 0
         self._stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        self.run_id = f"{self._stamp}-{os.getpid()}"
 
     def _current(self) -> WarcFile:
         if self._file is not None and self._file.size() > MAX_FILE_SIZE:
+            self._written += self._file.written
             self._file.close()
             self._file = None
         if self._file is None:
@@ -191,6 +196,20 @@ class WarcRecorder:
             self._seen[digest] = (request.url, date)
         return RecordLocation(file=warc.name, offset=offset, length=length, record_id=record_id,
                               payload_digest=digest, revisit_of=earlier[0] if earlier else None)
+
+    @property
+    def written(self) -> list[tuple[str, str | None]]:
+        """Every record this recorder wrote, in order, across its files."""
+        return self._written + (self._file.written if self._file is not None else [])
+
+    def write_resource(self, uri: str, content_type: str, payload: bytes) -> str:
+        """A `resource` record (a manifest, a timestamp token); returns its WARC-Record-ID."""
+        warc = self._current()
+        record = warc._writer.create_warc_record(
+            uri, "resource", payload=io.BytesIO(payload), length=len(payload), warc_content_type=content_type,
+            warc_headers_dict={"WARC-Date": http_date(datetime.now(timezone.utc))})
+        warc._write(record)
+        return record.rec_headers.get_header("WARC-Record-ID")
 
     def write_metadata(self, refers_to: str, facts: dict) -> str:
         """A JSON `metadata` record about an earlier record; returns its WARC-Record-ID."""

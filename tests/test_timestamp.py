@@ -1,0 +1,76 @@
+"""Trusted timestamps on a run's manifest, from a local RFC 3161 authority (openssl), checked by openssl."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from tsa import LocalTSA
+from warcio.archiveiterator import ArchiveIterator
+
+from linkvault.cli import cli
+
+URL = "https://rus.azattyq.org/a/32887882.html"
+
+
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory):
+    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
+    yield authority
+    authority.close()
+
+
+def _fetch(tmp_path, fakeweb, runner, *tsa_args):
+    report = tmp_path / "r.txt"
+    report.write_text(f"Claim[1].\n\n[1] {URL}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                                 "--ca-bundle", fakeweb.ca_pem_path, *tsa_args])
+    assert result.exit_code == 0, result.output
+    resources = {}
+    for warc in (vault / "warc").glob("*.warc.gz"):
+        with open(warc, "rb") as fh:
+            for r in ArchiveIterator(fh):
+                if r.rec_type == "resource":
+                    resources[r.rec_headers.get_header("WARC-Target-URI")] = r.content_stream().read()
+    return vault, resources
+
+
+def test_the_manifest_is_timestamped_and_openssl_verifies_the_token(tmp_path, fakeweb, runner, tsa):
+    vault, resources = _fetch(tmp_path, fakeweb, runner, "--tsa", tsa.url)
+    [manifest_uri] = [u for u in resources if u.startswith("urn:evidence:manifest:")]
+    [token_uri] = [u for u in resources if u.startswith("urn:evidence:rfc3161:")]
+    manifest = resources[manifest_uri]
+    records = json.loads(manifest)["records"]
+    assert len(records) >= 3 and all(r["block_digest"].startswith("sha256:") for r in records)
+    (tmp_path / "manifest.json").write_bytes(manifest)
+    (tmp_path / "token.tsr").write_bytes(resources[token_uri])
+    check = subprocess.run(["openssl", "ts", "-verify", "-data", "manifest.json", "-in", "token.tsr",
+                            "-CAfile", str(tsa.directory / "root.pem"), "-untrusted", str(tsa.directory / "tsa.pem")],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert "Verification: OK" in check.stdout, check.stdout + check.stderr
+    audit = runner.invoke(cli, ["--vault", str(vault), "audit"])
+    assert audit.exit_code == 0 and "everything holds" in audit.output
+
+
+def test_a_tsa_that_is_down_is_recorded_and_the_run_goes_on(tmp_path, fakeweb, runner, tsa):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/tsr"
+    vault, resources = _fetch(tmp_path, fakeweb, runner, "--tsa", dead, "--tsa", tsa.url)
+    assert len([u for u in resources if u.startswith("urn:evidence:rfc3161:")]) == 1
+    import sqlite3
+
+    events = sqlite3.connect(vault / "linkvault.db").execute("select event, details from custody order by id").fetchall()
+    kinds = [e for e, _ in events]
+    assert "timestamp-failed" in kinds and "timestamped" in kinds
+    failed = json.loads(next(d for e, d in events if e == "timestamp-failed"))
+    assert failed["tsa"] == dead and failed["error"]
+
+
+def test_no_timestamp_writes_no_manifest(tmp_path, fakeweb, runner, tsa):
+    _, resources = _fetch(tmp_path, fakeweb, runner, "--tsa", tsa.url, "--no-timestamp")
+    assert not [u for u in resources if u.startswith("urn:evidence:")]
