@@ -321,8 +321,10 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
 
 
 @cli.command()
+@click.option("--tsa-roots", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="PEM root certificates of the time-stamp authorities, to verify token signatures too.")
 @click.pass_context
-def audit(ctx) -> None:
+def audit(ctx, tsa_roots) -> None:
     """Check that nothing in the vault was altered: WARC digests, capture rows, the custody chain.
 
     \b
@@ -333,11 +335,14 @@ def audit(ctx) -> None:
     """
     from linkvault.archive.audit import audit_vault
 
-    result = audit_vault(ctx.obj["vault"])
+    result = audit_vault(ctx.obj["vault"], tsa_roots)
     for problem in result.problems:
         click.echo(f"ALTERED  {problem.where}: {problem.problem}")
     verdict = "everything holds" if result.holds else f"{len(result.problems)} problem(s) found"
-    click.echo(f"{result.files} WARC files, {result.records} records, {result.events} custody events checked: {verdict}")
+    stamps = f", {result.timestamps} timestamps" + (
+        f" ({result.unchecked_signatures} signatures not checked: pass --tsa-roots)" if result.unchecked_signatures else "")
+    click.echo(f"{result.files} WARC files, {result.records} records, {result.events} custody events{stamps} checked: "
+               f"{verdict}")
     sys.exit(0 if result.holds else 1)
 
 

@@ -74,3 +74,31 @@ def test_a_tsa_that_is_down_is_recorded_and_the_run_goes_on(tmp_path, fakeweb, r
 def test_no_timestamp_writes_no_manifest(tmp_path, fakeweb, runner, tsa):
     _, resources = _fetch(tmp_path, fakeweb, runner, "--tsa", tsa.url, "--no-timestamp")
     assert not [u for u in resources if u.startswith("urn:evidence:")]
+
+
+def test_audit_verifies_tokens_against_the_tsa_root(tmp_path, fakeweb, runner, tsa):
+    vault, _ = _fetch(tmp_path, fakeweb, runner, "--tsa", tsa.url)
+    without = runner.invoke(cli, ["--vault", str(vault), "audit"])
+    assert without.exit_code == 0 and "1 signatures not checked" in without.output
+    result = runner.invoke(cli, ["--vault", str(vault), "audit", "--tsa-roots", str(tsa.directory / "root.pem")])
+    assert result.exit_code == 0, result.output
+    assert "1 timestamps checked: everything holds" in result.output
+
+
+def test_a_foreign_timestamp_token_makes_audit_fail_naming_it(tmp_path, fakeweb, runner, tsa):
+    from io import BytesIO
+
+    from warcio.warcwriter import WARCWriter
+
+    from linkvault.archive.timestamp import stamp
+
+    vault, resources = _fetch(tmp_path, fakeweb, runner, "--tsa", tsa.url)
+    [token_uri] = [u for u in resources if u.startswith("urn:evidence:rfc3161:")]
+    [foreign] = stamp(b"a different manifest", [tsa.url])
+    with open(vault / "warc" / "zz-swapped.warc.gz", "wb") as fh:  # read after the real file: it replaces the token
+        writer = WARCWriter(fh, gzip=True, warc_version="1.1")
+        writer.write_record(writer.create_warc_record(token_uri, "resource", payload=BytesIO(foreign.token),
+                                                      length=len(foreign.token),
+                                                      warc_content_type="application/timestamp-reply"))
+    result = runner.invoke(cli, ["--vault", str(vault), "audit"])
+    assert result.exit_code == 1 and token_uri in result.output and "another document" in result.output

@@ -30,6 +30,8 @@ class AuditResult:
     files: int = 0
     records: int = 0
     events: int = 0
+    timestamps: int = 0
+    unchecked_signatures: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -46,11 +48,12 @@ def _digest(algorithm_and_value: str, block: bytes) -> bool:
     return b32encode(digest).decode("ascii").rstrip("=") == expected.rstrip("=").upper()
 
 
-def audit_vault(vault_dir: str) -> AuditResult:
+def audit_vault(vault_dir: str, tsa_roots: str | None = None) -> AuditResult:
     vault = Vault.open_existing(vault_dir)
     result = AuditResult(vault=vault_dir)
     try:
-        seen = _audit_warcs(vault.warc_dir, result)
+        seen, evidence, digests = _audit_warcs(vault.warc_dir, result)
+        _audit_timestamps(evidence, digests, result, tsa_roots)
         for row in vault.query("select id, url, warc_file, warc_offset, record_id from captures where warc_file is not null"):
             if seen.get((row["warc_file"], row["warc_offset"])) != row["record_id"]:
                 result.problems.append(Problem(f"captures row {row['id']} ({row['url']})",
@@ -65,8 +68,11 @@ def audit_vault(vault_dir: str) -> AuditResult:
     return result
 
 
-def _audit_warcs(directory: str, result: AuditResult) -> dict[tuple[str, int], str]:
+def _audit_warcs(directory: str, result: AuditResult):
+    """Recompute every block digest; collect record places, evidence resources and digests."""
     seen: dict[tuple[str, int], str] = {}
+    evidence: dict[str, bytes] = {}  # urn:evidence:… → payload
+    digests: dict[str, str | None] = {}
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
         if name.endswith(OPEN_SUFFIX):
@@ -85,9 +91,56 @@ def _audit_warcs(directory: str, result: AuditResult) -> dict[tuple[str, int], s
                     seen[(name, records.get_record_offset())] = record_id
                     result.records += 1
                     declared = record.rec_headers.get_header("WARC-Block-Digest")
+                    digests[record_id] = declared
+                    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    if record.rec_type == "resource" and uri.startswith("urn:evidence:"):
+                        evidence[uri] = block
                     if declared and not _digest(declared, block):
                         result.problems.append(Problem(f"{name} record {record_id}", "its block no longer matches "
                                                        "its WARC-Block-Digest (altered)"))
         except Exception as exc:  # a torn or rewritten gzip member: say where reading stopped
             result.problems.append(Problem(name, f"cannot be read to the end ({exc.__class__.__name__}: {exc})"))
-    return seen
+    return seen, evidence, digests
+
+
+def _audit_timestamps(evidence: dict[str, bytes], digests: dict[str, str | None], result: AuditResult,
+                      tsa_roots: str | None) -> None:
+    """Each token stamps its manifest's bytes, and each manifest still lists the records as they are."""
+    import json
+
+    from cryptography import x509
+    from rfc3161_client import VerifierBuilder, decode_timestamp_response
+
+    roots = []
+    if tsa_roots:
+        with open(tsa_roots, "rb") as fh:
+            roots = x509.load_pem_x509_certificates(fh.read())
+    for uri, manifest in evidence.items():
+        if not uri.startswith("urn:evidence:manifest:"):
+            continue
+        run = uri.rsplit(":", 1)[-1]
+        for entry in json.loads(manifest).get("records", []):
+            if entry["id"] in digests and digests[entry["id"]] != entry["block_digest"]:
+                result.problems.append(Problem(f"manifest {run}", f"lists record {entry['id']} with another digest"))
+            elif entry["id"] not in digests:
+                result.problems.append(Problem(f"manifest {run}", f"lists record {entry['id']}, which is gone"))
+        for token_uri in sorted(u for u in evidence if u.startswith(f"urn:evidence:rfc3161:{run}:")):
+            result.timestamps += 1
+            try:
+                response = decode_timestamp_response(evidence[token_uri])
+            except Exception as exc:
+                result.problems.append(Problem(token_uri, f"is not a timestamp token ({exc})"))
+                continue
+            if response.tst_info.message_imprint.message != hashlib.sha256(manifest).digest():
+                result.problems.append(Problem(token_uri, "stamps another document than its manifest (foreign or altered)"))
+                continue
+            if not roots:
+                result.unchecked_signatures += 1
+                continue
+            try:  # validated at the token's own time, as long-term evidence needs
+                builder = VerifierBuilder()
+                for root in roots:
+                    builder = builder.add_root_certificate(root)
+                builder.build().verify_message(response, manifest)
+            except Exception as exc:
+                result.problems.append(Problem(token_uri, f"does not verify against --tsa-roots ({exc})"))
