@@ -346,6 +346,25 @@ def audit(ctx, tsa_roots) -> None:
     sys.exit(0 if result.holds else 1)
 
 
+@cli.command()
+@click.argument("report")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The evidence pack to write (FILE.wacz).")
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format.")
+@click.pass_context
+def pack(ctx, report, output, input_format) -> None:
+    """One evidence pack per report: a WACZ with every capture, provenance, timestamp, the report and a summary.
+
+    \b
+    Example:
+        linkvault pack report.txt -o report-evidence.wacz
+    """
+    from linkvault.archive.pack import pack as make_pack
+
+    result = make_pack(ctx.obj["vault"], report, output, input_format)
+    click.echo(f"wrote {result.path}: {result.warc_files} WARC files, {result.pages} pages, sha256 {result.sha256}")
+
+
 def main() -> None:
     cli(prog_name="linkvault")
 

@@ -24,12 +24,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def pywb(warcs: list[Path], workdir: Path):
-    """Yield the base URL of a pywb collection `c` holding `warcs`."""
+def pywb(warcs: list[Path], workdir: Path, collection: str = "c"):
+    """Yield the base URL of a pywb collection holding `warcs` (or one already set up in `workdir`)."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    subprocess.run([str(BIN / "wb-manager"), "init", "c"], cwd=workdir, check=True, capture_output=True, env=env)
-    subprocess.run([str(BIN / "wb-manager"), "add", "c", *map(str, warcs)], cwd=workdir, check=True,
-                   capture_output=True, env=env)
+    if warcs:
+        subprocess.run([str(BIN / "wb-manager"), "init", collection], cwd=workdir, check=True, capture_output=True, env=env)
+        subprocess.run([str(BIN / "wb-manager"), "add", collection, *map(str, warcs)], cwd=workdir, check=True,
+                       capture_output=True, env=env)
     port = _free_port()
     proc = subprocess.Popen([str(BIN / "wayback"), "-d", str(workdir), "-p", str(port), "-b", "127.0.0.1"],
                             cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
@@ -41,7 +42,7 @@ def pywb(warcs: list[Path], workdir: Path):
             if proc.poll() is not None:
                 raise RuntimeError(f"wayback exited: {proc.stderr.read().decode(errors='replace')}")
             time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/c"
+        yield f"http://127.0.0.1:{port}/{collection}"
     finally:
         proc.terminate()
         try:

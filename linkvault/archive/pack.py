@@ -1,0 +1,97 @@
+"""`pack`: one evidence file per report: a WACZ any web-archive tool opens.
+
+It holds every WARC file with a capture for the report (with their provenance records, manifests and
+timestamp tokens), plus one more WARC with the report file itself and a human summary (the editor's
+report as escaped HTML) as `resource` records, and a pages list carrying each page's extracted text.
+py-wacz writes the package (index, datapackage.json with a SHA-256 per file), so `wacz validate`
+and replay tools read exactly what they expect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from linkvault.archive.review import review as build_review
+from linkvault.archive.vault import Vault
+from linkvault.archive.warc import _Sha256WARCWriter
+from linkvault.errors import InputError
+
+
+@dataclass(frozen=True)
+class PackResult:
+    path: str
+    sha256: str
+    warc_files: int
+    pages: int
+
+
+def pack(vault_dir: str, report_path: str, output: str, input_format: str | None = None) -> PackResult:
+    from wacz.main import main as wacz_main
+
+    from linkvault.render.review import render_review
+
+    reviewed = build_review(vault_dir, report_path, input_format, with_claims=False)
+    vault = Vault.open_existing(vault_dir)
+    try:
+        files = sorted({r.warc_file for r in reviewed.rows if r.warc_file})
+        if not files:
+            raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
+        texts = {r["capture_id"]: r for r in vault.query("select capture_id, title, text from texts")}
+        with tempfile.TemporaryDirectory() as work:
+            extra = os.path.join(work, "linkvault-report.warc.gz")
+            _write_report_warc(extra, report_path, render_review(reviewed, "html"))
+            pages = os.path.join(work, "pages.jsonl")
+            n_pages = _write_pages(pages, reviewed, texts)
+            args = ["create", "-o", output, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
+                    *[os.path.join(vault.warc_dir, f) for f in files], extra]
+            if wacz_main(args) != 0:
+                raise InputError("the evidence pack could not be written", path=output)
+        digest = _sha256(output)
+        vault.log_event("packed", os.path.abspath(output), collector=None,
+                        details={"report": os.path.abspath(report_path), "sha256": digest, "warc_files": files})
+        return PackResult(output, digest, len(files) + 1, n_pages)
+    finally:
+        vault.close()
+
+
+def _write_report_warc(path: str, report_path: str, summary_html: str) -> None:
+    name = os.path.basename(report_path)
+    with open(report_path, "rb") as fh:
+        report = fh.read()
+    with open(path, "wb") as out:
+        writer = _Sha256WARCWriter(out, gzip=True, warc_version="1.1")
+        writer.write_record(writer.create_warcinfo_record(os.path.basename(path), {
+            "software": "linkvault", "json-metadata": json.dumps({"type": "recording", "pages": []})}))
+        for uri, kind, payload in ((f"urn:evidence:report:{name}", "application/octet-stream", report),
+                                   (f"urn:evidence:summary:{name}", "text/html; charset=utf-8", summary_html.encode())):
+            writer.write_record(writer.create_warc_record(uri, "resource", payload=io.BytesIO(payload),
+                                                          length=len(payload), warc_content_type=kind))
+
+
+def _write_pages(path: str, reviewed, texts: dict) -> int:
+    count = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": os.path.basename(reviewed.report)}) + "\n")
+        for row in reviewed.rows:
+            if not row.warc_file or not row.archived_at:
+                continue
+            text = texts.get(row.capture_id) or {}
+            when = datetime.strptime(row.archived_at[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+            fh.write(json.dumps({"url": row.url, "ts": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                 "title": row.title or row.url, "text": text.get("text") or ""}, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,61 @@
+"""The evidence pack: a WACZ that `wacz validate` accepts and pywb replays, logged in the custody chain."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import httpx
+from replay import pywb
+
+from linkvault.cli import cli
+
+URLS = ["https://rus.azattyq.org/a/32887882.html", "https://vlast.kz/novosti/59904-zhurnalistov-ne-pustili-na-zasedanie-suda.html"]
+BIN = Path(sys.executable).parent
+
+
+def test_pack_validates_replays_and_is_logged(tmp_path, fakeweb, runner):
+    report = tmp_path / "chronicle.txt"
+    report.write_text("A[1]. B[2]. C[3].\n\n" + "".join(f"[{n}] {u}\n" for n, u in enumerate(URLS, 1)), encoding="utf-8")
+    vault = tmp_path / "vault"
+    assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                               "--ca-bundle", fakeweb.ca_pem_path]).exit_code == 1  # [3] has no entry
+    out = tmp_path / "chronicle.wacz"
+    result = runner.invoke(cli, ["--vault", str(vault), "pack", str(report), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 pages" in result.output
+
+    check = subprocess.run([str(BIN / "wacz"), "validate", "-f", str(out)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    with zipfile.ZipFile(out) as z:
+        pages = [json.loads(line) for line in z.read("pages/pages.jsonl").decode().splitlines()[1:]]
+        names = z.namelist()
+    assert {p["url"] for p in pages} == set(URLS)
+    assert any("закупке" in p["text"] for p in pages)
+    assert any(n.endswith("linkvault-report.warc.gz") for n in names)
+
+    work = tmp_path / "replay"
+    work.mkdir()
+    subprocess.run([str(BIN / "wb-manager"), "init", "packed"], cwd=work, check=True, capture_output=True)
+    subprocess.run([str(BIN / "wb-manager"), "add", "--unpack-wacz", "packed", str(out)], cwd=work, check=True,
+                   capture_output=True)
+    with pywb([], work, collection="packed") as base:
+        page = httpx.get(f"{base}/id_/{URLS[0]}", timeout=30)
+        summary = httpx.get(f"{base}/id_/urn:evidence:summary:chronicle.txt", timeout=30)
+    assert page.status_code == 200 and "закупке".encode() in page.content
+    assert summary.status_code == 200 and b"<!DOCTYPE html>" in summary.content
+
+    events = sqlite3.connect(vault / "linkvault.db").execute("select event, subject from custody").fetchall()
+    assert ("packed", str(out.resolve())) in events
+
+
+def test_pack_before_any_fetch_is_a_one_line_error(tmp_path, runner):
+    report = tmp_path / "r.txt"
+    report.write_text("A[1].\n\n[1] https://rus.azattyq.org/a/1.html\n", encoding="utf-8")
+    result = runner.invoke(cli, ["--vault", str(tmp_path / "v"), "pack", str(report), "-o", str(tmp_path / "x.wacz")])
+    assert result.exit_code == 2
