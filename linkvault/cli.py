@@ -321,21 +321,24 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
 
 
 @cli.command()
+@click.argument("wacz", required=False)
 @click.option("--tsa-roots", type=click.Path(exists=True, dir_okay=False), default=None,
               help="PEM root certificates of the time-stamp authorities, to verify token signatures too.")
 @click.pass_context
-def audit(ctx, tsa_roots) -> None:
-    """Check that nothing in the vault was altered: WARC digests, capture rows, the custody chain.
+def audit(ctx, wacz, tsa_roots) -> None:
+    """Check that nothing was altered: WARC digests, timestamps, capture rows and the custody chain
+    of the vault, or the digests and timestamps inside an evidence pack (WACZ).
 
     \b
     Example:
         linkvault --vault ~/evidence audit
+        linkvault audit report-evidence.wacz --tsa-roots tsa-roots.pem
 
     Exit codes: 0 everything holds, 1 something was altered (named), 2 no readable vault.
     """
-    from linkvault.archive.audit import audit_vault
+    from linkvault.archive.audit import audit_vault, audit_wacz
 
-    result = audit_vault(ctx.obj["vault"], tsa_roots)
+    result = audit_wacz(wacz, tsa_roots) if wacz else audit_vault(ctx.obj["vault"], tsa_roots)
     for problem in result.problems:
         click.echo(f"ALTERED  {problem.where}: {problem.problem}")
     verdict = "everything holds" if result.holds else f"{len(result.problems)} problem(s) found"

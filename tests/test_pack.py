@@ -59,3 +59,25 @@ def test_pack_before_any_fetch_is_a_one_line_error(tmp_path, runner):
     report.write_text("A[1].\n\n[1] https://rus.azattyq.org/a/1.html\n", encoding="utf-8")
     result = runner.invoke(cli, ["--vault", str(tmp_path / "v"), "pack", str(report), "-o", str(tmp_path / "x.wacz")])
     assert result.exit_code == 2
+
+
+def test_audit_of_a_pack_holds_and_names_a_flipped_byte(tmp_path, fakeweb, runner):
+    report = tmp_path / "chronicle.txt"
+    report.write_text(f"A[1].\n\n[1] {URLS[0]}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                        "--ca-bundle", fakeweb.ca_pem_path])
+    out = tmp_path / "chronicle.wacz"
+    assert runner.invoke(cli, ["--vault", str(vault), "pack", str(report), "-o", str(out)]).exit_code == 0
+    good = runner.invoke(cli, ["audit", str(out)])
+    assert good.exit_code == 0 and "everything holds" in good.output, good.output
+
+    tampered = tmp_path / "tampered.wacz"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "pages/pages.jsonl":
+                data = data.replace("закупке".encode(), "закупки".encode())
+            dst.writestr(item, data)
+    bad = runner.invoke(cli, ["audit", str(tampered)])
+    assert bad.exit_code == 1 and "pages/pages.jsonl" in bad.output and "altered" in bad.output

@@ -68,6 +68,39 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None) -> AuditResult:
     return result
 
 
+def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
+    """The same checks on an evidence pack, plus the pack's own datapackage.json digests."""
+    import json
+    import tempfile
+    import zipfile
+
+    from linkvault.errors import InputError
+
+    result = AuditResult(vault=path)
+    try:
+        package = zipfile.ZipFile(path)
+        manifest = json.loads(package.read("datapackage.json"))
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(f"not a readable WACZ ({exc})", path=path) from exc
+    with package, tempfile.TemporaryDirectory() as work:
+        for resource in manifest.get("resources", []):
+            name, declared = resource["path"], resource.get("hash", "")
+            try:
+                data = package.read(name)
+            except KeyError:
+                result.problems.append(Problem(name, "is listed in datapackage.json but missing"))
+                continue
+            algorithm, _, value = declared.partition(":")
+            if value and hashlib.new(algorithm, data).hexdigest() != value:
+                result.problems.append(Problem(name, "no longer matches its hash in datapackage.json (altered)"))
+            if name.startswith("archive/"):
+                with open(os.path.join(work, os.path.basename(name)), "wb") as fh:
+                    fh.write(data)
+        _, evidence, digests = _audit_warcs(work, result)
+        _audit_timestamps(evidence, digests, result, tsa_roots)
+    return result
+
+
 def _audit_warcs(directory: str, result: AuditResult):
     """Recompute every block digest; collect record places, evidence resources and digests."""
     seen: dict[tuple[str, int], str] = {}
