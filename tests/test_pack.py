@@ -81,3 +81,15 @@ def test_audit_of_a_pack_holds_and_names_a_flipped_byte(tmp_path, fakeweb, runne
             dst.writestr(item, data)
     bad = runner.invoke(cli, ["audit", str(tampered)])
     assert bad.exit_code == 1 and "pages/pages.jsonl" in bad.output and "altered" in bad.output
+
+
+def test_a_pack_carries_the_custody_chain_and_audit_walks_it(tmp_path, fakeweb, runner):
+    report = tmp_path / "chronicle.txt"
+    report.write_text(f"A[1].\n\n[1] {URLS[0]}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                        "--ca-bundle", fakeweb.ca_pem_path, "--collector", "Researcher"])
+    out = tmp_path / "chronicle.wacz"
+    runner.invoke(cli, ["--vault", str(vault), "pack", str(report), "-o", str(out)])
+    result = runner.invoke(cli, ["audit", str(out)])
+    assert result.exit_code == 0 and "1 custody events" in result.output, result.output

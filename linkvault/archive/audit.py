@@ -98,6 +98,12 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
                     fh.write(data)
         _, evidence, digests = _audit_warcs(work, result)
         _audit_timestamps(evidence, digests, result, tsa_roots)
+        for uri, chain in evidence.items():
+            if uri.startswith("urn:evidence:custody:"):
+                events = [json.loads(line) for line in chain.decode("utf-8").splitlines() if line.strip()]
+                result.events += len(events)
+                for brk in check_chain(events):
+                    result.problems.append(Problem(f"custody event {brk.event_id} (in the pack)", brk.problem))
     return result
 
 

@@ -1,8 +1,9 @@
 """`pack`: one evidence file per report: a WACZ any web-archive tool opens.
 
 It holds every WARC file with a capture for the report (with their provenance records, manifests and
-timestamp tokens), plus one more WARC with the report file itself and a human summary (the editor's
-report as escaped HTML) as `resource` records, and a pages list carrying each page's extracted text.
+timestamp tokens), plus one more WARC with the report file itself, a human summary (the editor's
+report as escaped HTML) and the custody chain so far (JSON lines) as `resource` records, and a
+pages list carrying each page's extracted text.
 py-wacz writes the package (index, datapackage.json with a SHA-256 per file), so `wacz validate`
 and replay tools read exactly what they expect.
 """
@@ -45,7 +46,8 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
         texts = {r["capture_id"]: r for r in vault.query("select capture_id, title, text from texts")}
         with tempfile.TemporaryDirectory() as work:
             extra = os.path.join(work, "linkvault-report.warc.gz")
-            _write_report_warc(extra, report_path, render_review(reviewed, "html"))
+            custody = vault.query("select * from custody order by id")
+            _write_report_warc(extra, report_path, render_review(reviewed, "html"), custody)
             pages = os.path.join(work, "pages.jsonl")
             n_pages = _write_pages(pages, reviewed, texts)
             args = ["create", "-o", output, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
@@ -60,7 +62,7 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
         vault.close()
 
 
-def _write_report_warc(path: str, report_path: str, summary_html: str) -> None:
+def _write_report_warc(path: str, report_path: str, summary_html: str, custody: list[dict]) -> None:
     name = os.path.basename(report_path)
     with open(report_path, "rb") as fh:
         report = fh.read()
@@ -68,8 +70,10 @@ def _write_report_warc(path: str, report_path: str, summary_html: str) -> None:
         writer = _Sha256WARCWriter(out, gzip=True, warc_version="1.1")
         writer.write_record(writer.create_warcinfo_record(os.path.basename(path), {
             "software": "linkvault", "json-metadata": json.dumps({"type": "recording", "pages": []})}))
+        chain = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in custody).encode()
         for uri, kind, payload in ((f"urn:evidence:report:{name}", "application/octet-stream", report),
-                                   (f"urn:evidence:summary:{name}", "text/html; charset=utf-8", summary_html.encode())):
+                                   (f"urn:evidence:summary:{name}", "text/html; charset=utf-8", summary_html.encode()),
+                                   (f"urn:evidence:custody:{name}", "application/x-ndjson", chain)):
             writer.write_record(writer.create_warc_record(uri, "resource", payload=io.BytesIO(payload),
                                                           length=len(payload), warc_content_type=kind))
 
