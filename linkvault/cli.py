@@ -178,10 +178,12 @@ def _parse_age(value: str | None):
               help="RFC 3161 time-stamp authority for the run's manifest (repeatable; default: env LINKVAULT_TSA, "
                    "else a list of public free ones).")
 @click.option("--no-timestamp", is_flag=True, help="Do not timestamp the run's manifest.")
+@click.option("--no-screenshots", is_flag=True, envvar="LINKVAULT_NO_SCREENSHOTS",
+              help="Take no full-page screenshots (env LINKVAULT_NO_SCREENSHOTS=1).")
 @click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
 @click.pass_context
 def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, proxy, ca_bundle, allow_private,
-          refresh, max_age, input_format, collector, tsas, no_timestamp, verbose) -> None:
+          refresh, max_age, input_format, collector, tsas, no_timestamp, no_screenshots, verbose) -> None:
     """Archive every source the reports cite: WARC files plus searchable text in the vault.
 
     \b
@@ -196,7 +198,7 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
 
     options = FetchOptions(concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
                            max_size=_parse_size(max_size), proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private,
-                           collector=collector, tsa=() if no_timestamp else _tsas(tsas))
+                           collector=collector, tsa=() if no_timestamp else _tsas(tsas), screenshots=not no_screenshots)
     with _progress(verbose) as progress:
         result = fetch_reports(list(reports), ctx.obj["vault"], options, refresh=refresh, max_age=_parse_age(max_age),
                                input_format=input_format, on_progress=progress)
@@ -205,6 +207,8 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
     reviews = [] if fmt == "json" else [build_review(ctx.obj["vault"], r, input_format) for r in reports]
     color, width = _terminal()
     click.echo(render_fetch(result, fmt, reviews=reviews, color=color, width=width))
+    for note in result.notes[:5]:
+        click.echo(f"linkvault: note: {note}", err=True)
     sys.exit(0 if result.ok else 1)
 
 

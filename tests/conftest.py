@@ -36,3 +36,4 @@ def write(tmp_path):
 def no_public_timestamp_authorities(monkeypatch):
     """Tests never reach the real web: `fetch` gets no public TSA unless a test names its own."""
     monkeypatch.setenv("LINKVAULT_TSA", "")
+    monkeypatch.setenv("LINKVAULT_NO_SCREENSHOTS", "1")  # a browser per fetch would slow every test; tests opt in

@@ -51,6 +51,7 @@ class FetchOptions:
     user_agent: str | None = None
     collector: str | None = None  # who collects: written into every capture's provenance
     tsa: tuple[str, ...] = ()  # RFC 3161 time-stamp authorities for the run's manifest (none: no timestamp)
+    screenshots: bool = False  # a full-page PNG of every captured HTML page, through headless Chromium
 
     @property
     def url_deadline(self) -> float:

@@ -77,6 +77,8 @@ class FetchResult:
     network_unreachable: bool = False
     recovered: list[str] = field(default_factory=list)
     stamps: list = field(default_factory=list)  # RFC 3161 results for the run's manifest
+    screenshots: int = 0
+    notes: list[str] = field(default_factory=list)  # things the user should hear once (no Chromium …)
 
     @property
     def failed(self) -> list[LinkOutcome]:
@@ -227,6 +229,8 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
     except BaseException:
         recover_open_files(vault.warc_dir)
         raise
+    if options.screenshots and not watch.unreachable:
+        _screenshots(vault, recorder, options, captures, result)
     if options.tsa and not watch.unreachable:
         result.stamps = _timestamp(vault, recorder, options, paths)
     recorder.close()
@@ -351,6 +355,37 @@ def _capture_row(capture: Capture) -> dict:
         "category": capture.state.category if capture.state else None,
         "state_detail": capture.state.detail if capture.state else None,
     }
+
+
+def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, captures: dict[str, Capture],
+                 result: FetchResult) -> None:
+    """A dated full-page PNG of every captured HTML page, as `urn:fullPage:` resource records."""
+    from linkvault.archive.screenshot import Browser, BrowserMissing
+
+    pages = [c for c in captures.values() if c.record and c.status == 200 and "html" in (c.header("content-type") or "html")]
+    if not pages:
+        return
+    try:
+        browser = Browser(proxy=options.proxy, allow_private=options.allow_private,
+                          trust_any_certificate=bool(options.ca_bundle))
+    except BrowserMissing:
+        result.notes.append("chromium is not installed, so no screenshots were taken (apt-get install chromium)")
+        return
+    try:
+        for capture in pages:
+            url = capture.final_url or capture.url
+            try:
+                png = browser.screenshot(url)
+            except Exception as exc:  # one page's failure costs its screenshot, not the run
+                result.notes.append(f"no screenshot of {url}: {exc}")
+                continue
+            shot_id = recorder.write_resource(f"urn:fullPage:{url}", "image/png", png, concurrent_to=capture.record.record_id)
+            vault.log_event("screenshotted", shot_id, collector=options.collector,
+                            details={"url": url, "response": capture.record.record_id,
+                                     "sha256": hashlib.sha256(png).hexdigest(), "blocked": browser.blocked[-20:]})
+            result.screenshots += 1
+    finally:
+        browser.close()
 
 
 def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, paths: list[str]) -> list:

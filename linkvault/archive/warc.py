@@ -202,12 +202,15 @@ class WarcRecorder:
         """Every record this recorder wrote, in order, across its files."""
         return self._written + (self._file.written if self._file is not None else [])
 
-    def write_resource(self, uri: str, content_type: str, payload: bytes) -> str:
-        """A `resource` record (a manifest, a timestamp token); returns its WARC-Record-ID."""
+    def write_resource(self, uri: str, content_type: str, payload: bytes, concurrent_to: str | None = None) -> str:
+        """A `resource` record (a manifest, a token, a screenshot); returns its WARC-Record-ID."""
         warc = self._current()
+        headers = {"WARC-Date": http_date(datetime.now(timezone.utc))}
+        if concurrent_to:  # WARC 1.1 forbids WARC-Refers-To on resource records
+            headers["WARC-Concurrent-To"] = concurrent_to
         record = warc._writer.create_warc_record(
             uri, "resource", payload=io.BytesIO(payload), length=len(payload), warc_content_type=content_type,
-            warc_headers_dict={"WARC-Date": http_date(datetime.now(timezone.utc))})
+            warc_headers_dict=headers)
         warc._write(record)
         return record.rec_headers.get_header("WARC-Record-ID")
 

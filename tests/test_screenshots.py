@@ -1,0 +1,56 @@
+"""Full-page screenshots in real headless Chromium, with the browser held to the address guard."""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+
+import pytest
+from fakeweb.server import html
+from warcio.archiveiterator import ArchiveIterator
+
+from linkvault.archive.screenshot import chromium
+from linkvault.cli import cli
+
+pytestmark = pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")
+
+PAGE = "https://www.hostile-example.kz/report/long-page"
+
+
+def test_a_long_hostile_page_is_shot_whole_without_reaching_private_addresses(tmp_path, fakeweb, runner, monkeypatch):
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    secret = f"{fakeweb.http_url}/internal/secret.png"
+    fakeweb.route("www.hostile-example.kz", "/report/long-page", html(
+        "<html><head><title>Длинная страница</title></head><body style='margin:0'>"
+        "<h1>Очень длинная статья</h1><div style='height:20000px;background:linear-gradient(#fff,#39f)'></div>"
+        f"<img src='{secret}'><img src='http://169.254.169.254/latest/meta-data/iam.png'>"
+        "<script>fetch('http://127.0.0.1:9/steal')</script><p>Конец статьи.</p></body></html>"))
+    report = tmp_path / "r.txt"
+    report.write_text(f"Claim[1].\n\n[1] {PAGE}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                                 "--ca-bundle", fakeweb.ca_pem_path])
+    assert result.exit_code == 0, result.output
+    assert fakeweb.hits(secret) == 0
+
+    shots = []
+    responses = {}
+    for warc in (vault / "warc").glob("*.warc.gz"):
+        with open(warc, "rb") as fh:
+            for r in ArchiveIterator(fh):
+                uri = r.rec_headers.get_header("WARC-Target-URI")
+                if r.rec_type == "resource" and uri == f"urn:fullPage:{PAGE}":
+                    shots.append((r.rec_headers, r.content_stream().read()))
+                elif r.rec_type == "response":
+                    responses[uri] = r.rec_headers.get_header("WARC-Record-ID")
+    [(headers, png)] = shots
+    assert headers.get_header("Content-Type") == "image/png"
+    assert headers.get_header("WARC-Concurrent-To") == responses[PAGE]
+    width, height = struct.unpack(">II", png[16:24])
+    assert png.startswith(b"\x89PNG") and width == 1280 and height > 16384
+
+    event = sqlite3.connect(vault / "linkvault.db").execute(
+        "select details from custody where event = 'screenshotted'").fetchone()
+    assert "169.254.169.254" in event[0] and "secret.png" in event[0]  # both refused, and on record
+    audit = runner.invoke(cli, ["--vault", str(vault), "audit"])
+    assert audit.exit_code == 0, audit.output
