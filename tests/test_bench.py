@@ -73,3 +73,33 @@ def test_bench_verify_1000_claims_against_archived_texts():
     assert len(verdicts) == 1000 and "supported" in verdicts
     counts = {v: verdicts.count(v) for v in sorted(set(verdicts))}
     print(f"\nverify 1,000 claims against archived texts (~1.6 KB each): {elapsed:.2f} s; verdicts {counts}")
+
+
+def test_bench_example_report_with_and_without_screenshots(tmp_path):
+    """The example's 85 sources on the fake web: fetch time with and without full-page screenshots."""
+    import os
+    import subprocess
+    import sys
+
+    from fakeweb import FakeWeb
+    from fakeweb.sites import all_sites
+
+    from conftest import EXAMPLE
+    from linkvault.archive.screenshot import chromium
+
+    if chromium() is None:
+        pytest.skip("Debian's chromium is not installed")
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["LINKVAULT_TSA"] = ""
+    env.pop("LINKVAULT_NO_SCREENSHOTS", None)
+    times = {}
+    with FakeWeb(all_sites()) as web:
+        for label, extra in (("without", ["--no-screenshots"]), ("with", [])):
+            cmd = [sys.executable, "-m", "linkvault", "--vault", str(tmp_path / label), "fetch", str(EXAMPLE),
+                   "--proxy", web.proxy_url, "--ca-bundle", web.ca_pem_path, "--format", "json", *extra]
+            start = time.perf_counter()
+            subprocess.run(cmd, env=env, capture_output=True, check=False)
+            times[label] = time.perf_counter() - start
+    per_page = (times["with"] - times["without"]) / 85
+    print(f"\nexample report, 85 sources on the fake web: {times['without']:.1f} s without screenshots, "
+          f"{times['with']:.1f} s with ({per_page:.2f} s per page added, one tab at a time)")
