@@ -81,10 +81,10 @@ def test_bench_example_report_with_and_without_screenshots(tmp_path):
     import subprocess
     import sys
 
+    from conftest import EXAMPLE
     from fakeweb import FakeWeb
     from fakeweb.sites import all_sites
 
-    from conftest import EXAMPLE
     from linkvault.archive.screenshot import chromium
 
     if chromium() is None:

@@ -54,3 +54,40 @@ def test_a_long_hostile_page_is_shot_whole_without_reaching_private_addresses(tm
     assert "169.254.169.254" in event[0] and "secret.png" in event[0]  # both refused, and on record
     audit = runner.invoke(cli, ["--vault", str(vault), "audit"])
     assert audit.exit_code == 0, audit.output
+
+
+def test_a_swapped_screenshot_makes_audit_fail_naming_it(tmp_path, fakeweb, runner, monkeypatch):
+    import gzip
+
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    fakeweb.route("www.hostile-example.kz", "/short", html("<html><body><h1>Коротко</h1><p>Текст.</p></body></html>"))
+    report = tmp_path / "r.txt"
+    report.write_text("Claim[1].\n\n[1] https://www.hostile-example.kz/short\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                               "--ca-bundle", fakeweb.ca_pem_path]).exit_code == 0
+    [warc] = list((vault / "warc").glob("*.warc.gz"))
+    with open(warc, "rb") as fh:
+        records = ArchiveIterator(fh)
+        for record in records:
+            if record.rec_type == "resource" and record.rec_headers.get_header("WARC-Target-URI").startswith("urn:fullPage:"):
+                shot_id = record.rec_headers.get_header("WARC-Record-ID")
+                records.read_to_end()
+                start, length = records.get_record_offset(), records.get_record_length()
+                break
+    # Swap in another image whose record is internally consistent (digests recomputed): only custody can tell.
+    from io import BytesIO
+
+    from linkvault.archive.warc import _Sha256WARCWriter
+
+    other = bytes.fromhex("89504e470d0a1a0a") + b"another image"
+    buffer = BytesIO()
+    writer = _Sha256WARCWriter(buffer, gzip=True, warc_version="1.1")
+    writer.write_record(writer.create_warc_record("urn:fullPage:https://www.hostile-example.kz/short", "resource",
+                                                  payload=BytesIO(other), length=len(other), warc_content_type="image/png",
+                                                  warc_headers_dict={"WARC-Record-ID": shot_id}))
+    data = warc.read_bytes()
+    warc.write_bytes(data[:start] + buffer.getvalue() + data[start + length:])
+    assert gzip.decompress(buffer.getvalue())  # a well-formed record
+    result = runner.invoke(cli, ["--vault", str(vault), "audit"])
+    assert result.exit_code == 1 and f"screenshot {shot_id}" in result.output and "swapped" in result.output

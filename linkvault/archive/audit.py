@@ -32,6 +32,7 @@ class AuditResult:
     events: int = 0
     timestamps: int = 0
     unchecked_signatures: int = 0
+    resources: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -63,9 +64,26 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None) -> AuditResult:
         result.events = len(events)
         for brk in check_chain(events):
             result.problems.append(Problem(f"custody event {brk.event_id}", brk.problem))
+        _audit_screenshots(events, result)
     finally:
         vault.close()
     return result
+
+
+def _audit_screenshots(events: list[dict], result: AuditResult) -> None:
+    """A screenshot is the one the custody log saw taken: same record, same SHA-256."""
+    import json
+
+    for event in events:
+        if event["event"] != "screenshotted":
+            continue
+        logged = json.loads(event["details"] or "{}").get("sha256")
+        actual = result.resources.get(event["subject"])
+        if actual is None:
+            result.problems.append(Problem(f"screenshot {event['subject']}", "is logged in custody but gone from the WARCs"))
+        elif logged and actual != logged:
+            result.problems.append(Problem(f"screenshot {event['subject']}",
+                                           f"is not the image custody event {event['id']} recorded (swapped)"))
 
 
 def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
@@ -112,6 +130,8 @@ def _audit_warcs(directory: str, result: AuditResult):
     seen: dict[tuple[str, int], str] = {}
     evidence: dict[str, bytes] = {}  # urn:evidence:… → payload
     digests: dict[str, str | None] = {}
+    resources: dict[str, str] = {}  # resource record id → SHA-256 of its block
+    result.resources = resources
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
         if name.endswith(OPEN_SUFFIX):
@@ -134,6 +154,8 @@ def _audit_warcs(directory: str, result: AuditResult):
                     uri = record.rec_headers.get_header("WARC-Target-URI") or ""
                     if record.rec_type == "resource" and uri.startswith("urn:evidence:"):
                         evidence[uri] = block
+                    if record.rec_type == "resource":
+                        resources[record_id] = hashlib.sha256(block).hexdigest()
                     if declared and not _digest(declared, block):
                         result.problems.append(Problem(f"{name} record {record_id}", "its block no longer matches "
                                                        "its WARC-Block-Digest (altered)"))
