@@ -10,6 +10,7 @@ and replay tools read exactly what they expect.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -52,7 +53,9 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
             n_pages = _write_pages(pages, reviewed, texts)
             args = ["create", "-o", output, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
                     *[os.path.join(vault.warc_dir, f) for f in files], extra]
-            if wacz_main(args) != 0:
+            with contextlib.redirect_stdout(io.StringIO()):  # py-wacz narrates its steps on stdout
+                status = wacz_main(args)
+            if status != 0:
                 raise InputError("the evidence pack could not be written", path=output)
         digest = _sha256(output)
         vault.log_event("packed", os.path.abspath(output), collector=None,
