@@ -11,7 +11,6 @@ and replay tools read exactly what they expect.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -19,6 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from linkvault.archive.provenance import sha256_file
 from linkvault.archive.review import review as build_review
 from linkvault.archive.vault import Vault
 from linkvault.archive.warc import _Sha256WARCWriter
@@ -57,7 +57,7 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
                 status = wacz_main(args)
             if status != 0:
                 raise InputError("the evidence pack could not be written", path=output)
-        digest = _sha256(output)
+        digest = sha256_file(output)
         vault.log_event("packed", os.path.abspath(output), collector=None,
                         details={"report": os.path.abspath(report_path), "sha256": digest, "warc_files": files})
         return PackResult(output, digest, len(files) + 1, n_pages)
@@ -94,11 +94,3 @@ def _write_pages(path: str, reviewed, texts: dict) -> int:
                                  "title": row.title or row.url, "text": text.get("text") or ""}, ensure_ascii=False) + "\n")
             count += 1
     return count
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -75,3 +75,14 @@ def provenance_record(*, url: str, captured_at: str, connection: Connection, sta
         "options": options,
         "software": about,
     }
+
+
+def sha256_file(path: str) -> str:
+    """The SHA-256 of a file (a report, a pack), read in blocks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 from linkvault.archive.extract import ExtractedText
 from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions, ssl_context
 from linkvault.archive.pages import page_of
+from linkvault.archive.provenance import sha256_file
 from linkvault.archive.vault import Vault
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
 from linkvault.errors import InputError
@@ -147,7 +148,7 @@ def fetch_reports(paths: list[str], vault_dir: str, options: FetchOptions | None
         vault = Vault(vault_dir)
         result = FetchResult(vault=vault_dir, checks=checks, recovered=recover_open_files(vault.warc_dir))
         for check, path in zip(checks, paths):
-            vault.add_report(path, _sha256_file(path), check.report.format,
+            vault.add_report(path, sha256_file(path), check.report.format,
                              [(n.label, n.number if isinstance(n.number, int) else None, n.line, url)
                               for n in check.report.footnotes for url in n.urls])
         links = [LinkOutcome(report=p, label=n.label, number=n.number, line=n.line, url=url)
@@ -392,7 +393,7 @@ def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, path
     """Stamp the run's manifest with each authority; manifest and tokens go into the WARC."""
     from linkvault.archive.timestamp import manifest_bytes, stamp
 
-    manifest = manifest_bytes(list(recorder.written), {os.path.abspath(p): _sha256_file(p) for p in paths},
+    manifest = manifest_bytes(list(recorder.written), {os.path.abspath(p): sha256_file(p) for p in paths},
                               options.as_record())
     run = recorder.run_id
     manifest_id = recorder.write_resource(f"urn:evidence:manifest:{run}", "application/json", manifest)
@@ -428,11 +429,3 @@ def _fill_from_row(vault: Vault, link: LinkOutcome, row: dict) -> None:
     link.state, link.category, link.detail = row.get("state"), row.get("category"), row.get("state_detail")
     titles = vault.query("select title from texts where capture_id = ?", [row["id"]])
     link.title = titles[0]["title"] if titles else None
-
-
-def _sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
