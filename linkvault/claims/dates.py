@@ -52,9 +52,6 @@ class DateSpan:
     def is_period(self) -> bool:
         return self.start != self.end
 
-    def overlaps(self, other: DateSpan) -> bool:
-        return self.start <= other.end and other.start <= self.end
-
     def same_period(self, other: DateSpan) -> bool:
         """Overlapping by at least half of the shorter span: weekly reviews share their end days
         ("4–11 April" then "11–18 April"), so one common day does not make them the same week."""

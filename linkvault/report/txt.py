@@ -61,10 +61,6 @@ def _outside_urls(text: str) -> str:
     return text
 
 
-def find_markers(text: str) -> list[str]:
-    return [label for label, _, _ in cite_spans(text)]
-
-
 def cite_spans(text: str) -> list[tuple[str, str, str]]:
     """(label, context, paragraph-so-far) for every citation in one paragraph of text."""
     found: list[tuple[str, str, str]] = []
