@@ -180,10 +180,11 @@ def _parse_age(value: str | None):
 @click.option("--no-timestamp", is_flag=True, help="Do not timestamp the run's manifest.")
 @click.option("--no-screenshots", is_flag=True, envvar="LINKVAULT_NO_SCREENSHOTS",
               help="Take no full-page screenshots (env LINKVAULT_NO_SCREENSHOTS=1).")
+@click.option("--tabs", default=3, show_default=True, type=click.IntRange(1, 16), help="Browser tabs taking screenshots at once.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
 @click.pass_context
 def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, proxy, ca_bundle, allow_private,
-          refresh, max_age, input_format, collector, tsas, no_timestamp, no_screenshots, verbose) -> None:
+          refresh, max_age, input_format, collector, tsas, no_timestamp, no_screenshots, tabs, verbose) -> None:
     """Archive every source the reports cite: WARC files plus searchable text in the vault.
 
     \b
@@ -198,7 +199,8 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
 
     options = FetchOptions(concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
                            max_size=_parse_size(max_size), proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private,
-                           collector=collector, tsa=() if no_timestamp else _tsas(tsas), screenshots=not no_screenshots)
+                           collector=collector, tsa=() if no_timestamp else _tsas(tsas),
+                           screenshots=not no_screenshots, tabs=tabs)
     with _progress(verbose) as progress:
         result = fetch_reports(list(reports), ctx.obj["vault"], options, refresh=refresh, max_age=_parse_age(max_age),
                                input_format=input_format, on_progress=progress)

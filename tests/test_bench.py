@@ -76,7 +76,7 @@ def test_bench_verify_1000_claims_against_archived_texts():
 
 
 def test_bench_example_report_with_and_without_screenshots(tmp_path):
-    """The example's 85 sources on the fake web: fetch time with and without full-page screenshots."""
+    """The example's 85 sources on the fake web: fetch time without screenshots, then with one and three tabs."""
     import os
     import subprocess
     import sys
@@ -94,12 +94,14 @@ def test_bench_example_report_with_and_without_screenshots(tmp_path):
     env.pop("LINKVAULT_NO_SCREENSHOTS", None)
     times = {}
     with FakeWeb(all_sites()) as web:
-        for label, extra in (("without", ["--no-screenshots"]), ("with", [])):
+        runs = (("without", ["--no-screenshots"]), ("1 tab", ["--tabs", "1"]), ("3 tabs", ["--tabs", "3"]))
+        for label, extra in runs:
             cmd = [sys.executable, "-m", "linkvault", "--vault", str(tmp_path / label), "fetch", str(EXAMPLE),
                    "--proxy", web.proxy_url, "--ca-bundle", web.ca_pem_path, "--format", "json", *extra]
             start = time.perf_counter()
             subprocess.run(cmd, env=env, capture_output=True, check=False)
             times[label] = time.perf_counter() - start
-    per_page = (times["with"] - times["without"]) / 85
-    print(f"\nexample report, 85 sources on the fake web: {times['without']:.1f} s without screenshots, "
-          f"{times['with']:.1f} s with ({per_page:.2f} s per page added, one tab at a time)")
+    print(f"\nexample report, 85 sources on the fake web: {times['without']:.1f} s without screenshots")
+    for label, _ in runs[1:]:
+        added = (times[label] - times["without"]) / 85
+        print(f"  with screenshots, {label} at once: {times[label]:.1f} s ({added:.2f} s per page added)")

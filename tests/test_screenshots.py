@@ -91,3 +91,59 @@ def test_a_swapped_screenshot_makes_audit_fail_naming_it(tmp_path, fakeweb, runn
     assert gzip.decompress(buffer.getvalue())  # a well-formed record
     result = runner.invoke(cli, ["--vault", str(vault), "audit"])
     assert result.exit_code == 1 and f"screenshot {shot_id}" in result.output and "swapped" in result.output
+
+
+def _shot_events(vault) -> dict[str, dict]:
+    import json
+
+    rows = sqlite3.connect(vault / "linkvault.db").execute("select details from custody where event = 'screenshotted'")
+    return {d["url"]: d for d in (json.loads(r[0]) for r in rows)}
+
+
+def test_pages_render_in_parallel_tabs_each_keeping_its_own_refusals(tmp_path, fakeweb, runner, monkeypatch):
+    import threading
+
+    from fakeweb.server import Response
+
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    # Each page's image waits at the barrier for the other page's image: one tab at a time would break it.
+    barrier = threading.Barrier(2, timeout=15)
+    broken = []
+
+    def slow_image(_request):
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            broken.append(True)
+        return Response(200, [("Content-Type", "image/gif")], b"GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+
+    urls = {}
+    for name, private in (("north", "http://169.254.169.254/north.png"), ("south", "http://10.1.2.3/south.png")):
+        host = f"{name}-news.example.kz"
+        fakeweb.route(host, "/slow.gif", slow_image)
+        fakeweb.route(host, "/story", html(f"<html><body><h1>{name}</h1><img src='/slow.gif'><img src='{private}'></body></html>"))
+        urls[f"https://{host}/story"] = private
+    report = tmp_path / "r.txt"
+    report.write_text("Two claims[1][2].\n\n" + "".join(f"[{n}] {u}\n" for n, u in enumerate(urls, 1)), encoding="utf-8")
+    vault = tmp_path / "vault"
+    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                                 "--ca-bundle", fakeweb.ca_pem_path, "--tabs", "2"])
+    assert result.exit_code == 0, result.output
+    assert not broken and barrier.n_waiting == 0
+    events = _shot_events(vault)
+    assert {url: event["blocked"] for url, event in events.items()} == {url: [private] for url, private in urls.items()}
+
+
+def test_a_page_that_opens_an_alert_is_still_shot_and_the_dialog_recorded(tmp_path, fakeweb, runner, monkeypatch):
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    page = "https://www.hostile-example.kz/alert"
+    fakeweb.route("www.hostile-example.kz", "/alert", html(
+        "<html><body><h1>Заявление</h1><script>alert('Подпишитесь!'); confirm('Точно?');</script></body></html>"))
+    report = tmp_path / "r.txt"
+    report.write_text(f"Claim[1].\n\n[1] {page}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                                 "--ca-bundle", fakeweb.ca_pem_path])
+    assert result.exit_code == 0, result.output
+    assert "no screenshot" not in result.output
+    assert _shot_events(vault)[page]["dialogs"] == ["Подпишитесь!", "Точно?"]

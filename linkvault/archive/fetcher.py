@@ -52,6 +52,7 @@ class FetchOptions:
     collector: str | None = None  # who collects: written into every capture's provenance
     tsa: tuple[str, ...] = ()  # RFC 3161 time-stamp authorities for the run's manifest (none: no timestamp)
     screenshots: bool = False  # a full-page PNG of every captured HTML page, through headless Chromium
+    tabs: int = 3  # browser tabs rendering at once
 
     @property
     def url_deadline(self) -> float:

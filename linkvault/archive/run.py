@@ -373,20 +373,28 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
         result.notes.append("chromium is not installed, so no screenshots were taken (apt-get install chromium)")
         return
     try:
-        for capture in pages:
-            url = capture.final_url or capture.url
-            try:
-                png = browser.screenshot(url)
-            except Exception as exc:  # one page's failure costs its screenshot, not the run
-                result.notes.append(f"no screenshot of {url}: {exc}")
-                continue
-            shot_id = recorder.write_resource(f"urn:fullPage:{url}", "image/png", png, concurrent_to=capture.record.record_id)
-            vault.log_event("screenshotted", shot_id, collector=options.collector,
-                            details={"url": url, "response": capture.record.record_id,
-                                     "sha256": hashlib.sha256(png).hexdigest(), "blocked": browser.blocked[-20:]})
-            result.screenshots += 1
+        with concurrent.futures.ThreadPoolExecutor(options.tabs) as tabs:
+            # map keeps the pages' order, so the WARC and the custody log read the same on every run
+            for capture, shot in zip(pages, tabs.map(lambda c: _shoot(browser, c.final_url or c.url), pages)):
+                if isinstance(shot, Exception):  # one page's failure costs its screenshot, not the run
+                    result.notes.append(f"no screenshot of {capture.final_url or capture.url}: {shot}")
+                    continue
+                shot_id = recorder.write_resource(f"urn:fullPage:{shot.url}", "image/png", shot.png,
+                                                  concurrent_to=capture.record.record_id)
+                vault.log_event("screenshotted", shot_id, collector=options.collector,
+                                details={"url": shot.url, "response": capture.record.record_id,
+                                         "sha256": hashlib.sha256(shot.png).hexdigest(), "blocked": shot.blocked[-20:],
+                                         "dialogs": [text[:200] for text in shot.dialogs[:5]]})
+                result.screenshots += 1
     finally:
         browser.close()
+
+
+def _shoot(browser, url: str):
+    try:
+        return browser.screenshot(url)
+    except Exception as exc:
+        return exc
 
 
 def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, paths: list[str]) -> list:

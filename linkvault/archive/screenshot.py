@@ -1,9 +1,10 @@
 """Full-page screenshots through headless Chromium (Debian's), driven over the DevTools pipe.
 
 No browser download and no debugging port: Chromium reads NUL-terminated JSON on fd 3 and writes
-on fd 4. The browser is untrusted too: every request it makes (sub-resources, redirects, scripts)
-is paused with `Fetch.enable` and let through only if our address guard allows it, so a hostile
-page cannot make it load 127.0.0.1 or 169.254.169.254.
+on fd 4. One reader thread owns fd 4 and hands replies to their callers and events to their tab,
+so several tabs load and render at once. The browser is untrusted too: every request it makes
+(sub-resources, redirects, scripts) is paused with `Fetch.enable` and let through only if our
+address guard allows it, so a hostile page cannot make it load 127.0.0.1 or 169.254.169.254.
 """
 
 from __future__ import annotations
@@ -12,19 +13,24 @@ import base64
 import fcntl
 import json
 import os
-import select
+import queue
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault.archive.guard import Guard, Refused, is_blocked_ip
 
 MAX_HEIGHT = 30_000
 WIDTH = 1280
+TABS = 3  # on 2 cores, a third tab keeps the renderer busy while two wait on the network
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--disable-quic", "--no-first-run", "--hide-scrollbars", "--mute-audio",
          "--remote-debugging-pipe")
@@ -34,12 +40,20 @@ class BrowserMissing(Exception):
     """No Chromium on this machine."""
 
 
+@dataclass
+class Shot:
+    url: str
+    png: bytes
+    blocked: list[str] = field(default_factory=list)  # requests the guard refused while the page loaded
+    dialogs: list[str] = field(default_factory=list)  # alert/confirm/prompt texts, dismissed unanswered
+
+
 def chromium() -> str | None:
     return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
 
 
 class Browser:
-    """One headless Chromium for a run."""
+    """One headless Chromium for a run; `screenshot` may be called from several threads at once."""
 
     def __init__(self, *, proxy: str | None = None, allow_private: bool = False, trust_any_certificate: bool = False):
         exe = chromium()
@@ -47,7 +61,6 @@ class Browser:
             raise BrowserMissing("chromium is not installed")
         self.guard = Guard(allow_private=allow_private)
         self.proxied = proxy is not None
-        self.blocked: list[str] = []
         self._profile = tempfile.TemporaryDirectory()
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
@@ -66,58 +79,91 @@ class Browser:
                                       stderr=subprocess.DEVNULL, start_new_session=True)
         os.close(a)
         os.close(b)
-        self._buffer = b""
+        self._write_lock = threading.Lock()
+        self._state_lock = threading.Lock()
         self._next_id = 0
-        self._events: list[dict] = []
+        self._pending: dict[int, Future] = {}
+        self._tabs: dict[str, queue.Queue] = {}
+        self._blocked: dict[str, list[str]] = {}
+        self._dialogs: dict[str, list[str]] = {}
+        self._closed: Exception | None = None
+        # Address checks may wait on DNS; they must not hold up the replies other tabs wait for.
+        self._gates = ThreadPoolExecutor(4, thread_name_prefix="linkvault-gate")
+        self._reader = threading.Thread(target=self._read_forever, name="linkvault-chromium", daemon=True)
+        self._reader.start()
 
     # -- the pipe -----------------------------------------------------------------------------
 
-    def _send(self, method: str, params: dict | None = None, session: str | None = None) -> int:
-        self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params or {}}
+    def _send(self, method: str, params: dict | None = None, session: str | None = None) -> Future:
+        reply: Future = Future()
+        with self._state_lock:
+            if self._closed:
+                raise ConnectionError(str(self._closed))
+            self._next_id += 1
+            message = {"id": self._next_id, "method": method, "params": params or {}}
+            self._pending[self._next_id] = reply
         if session:
             message["sessionId"] = session
-        os.write(self._to_child, json.dumps(message).encode() + b"\0")
-        return self._next_id
+        with self._write_lock:
+            os.write(self._to_child, json.dumps(message).encode() + b"\0")
+        return reply
 
-    def _read(self, deadline: float) -> dict | None:
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._from_child], [], [], left)[0]:
-                return None
-            chunk = os.read(self._from_child, 1 << 20)
-            if not chunk:
-                raise ConnectionError("chromium closed its pipe")
-            self._buffer += chunk
-        raw, self._buffer = self._buffer.split(b"\0", 1)
-        message = json.loads(raw)
-        if message.get("method") == "Fetch.requestPaused":
-            self._gate(message)
-            return self._read(deadline)
-        return message
+    def _read_forever(self) -> None:
+        buffer = b""
+        try:
+            while True:
+                chunk = os.read(self._from_child, 1 << 20)
+                if not chunk:
+                    raise ConnectionError("chromium closed its pipe")
+                buffer += chunk
+                *messages, buffer = buffer.split(b"\0")
+                for raw in messages:
+                    self._dispatch(json.loads(raw))
+        except (OSError, ValueError, ConnectionError) as exc:
+            with self._state_lock:
+                self._closed = exc if isinstance(exc, ConnectionError) else ConnectionError(f"chromium pipe: {exc}")
+                pending, self._pending = self._pending, {}
+            for reply in pending.values():
+                reply.set_exception(self._closed)
+
+    def _dispatch(self, message: dict) -> None:
+        if "id" in message:
+            with self._state_lock:
+                reply = self._pending.pop(message["id"], None)
+            if reply is not None:
+                reply.set_result(message)
+        elif message.get("method") == "Fetch.requestPaused":
+            self._gates.submit(self._gate, message)
+        elif message.get("method") == "Page.javascriptDialogOpening":
+            # An open alert() stalls the page, and every later call on its tab, until someone answers it.
+            session = message.get("sessionId", "")
+            self._dialogs.setdefault(session, []).append(message["params"].get("message", ""))
+            self._send("Page.handleJavaScriptDialog", {"accept": False}, session)
+        elif (tab := self._tabs.get(message.get("sessionId", ""))) is not None:
+            tab.put(message)
 
     def _call(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 20) -> dict:
-        wanted = self._send(method, params, session)
-        deadline = time.monotonic() + timeout
-        while True:
-            message = self._read(deadline)
-            if message is None:
-                raise TimeoutError(f"chromium did not answer {method}")
-            if message.get("id") == wanted:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error'].get('message')}")
-                return message.get("result", {})
-            self._events.append(message)
+        try:
+            message = self._send(method, params, session).result(timeout)
+        except FutureTimeout:
+            raise TimeoutError(f"chromium did not answer {method}") from None
+        if "error" in message:
+            raise RuntimeError(f"{method}: {message['error'].get('message')}")
+        return message.get("result", {})
 
     def _gate(self, message: dict) -> None:
         """Let a paused request go on only if the guard allows its address."""
         params, session = message["params"], message.get("sessionId")
         url = params["request"]["url"]
-        if self.allowed(url):
-            self._send("Fetch.continueRequest", {"requestId": params["requestId"]}, session)
-        else:
-            self.blocked.append(url)
-            self._send("Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "BlockedByClient"}, session)
+        try:
+            if self.allowed(url):
+                self._send("Fetch.continueRequest", {"requestId": params["requestId"]}, session)
+            else:
+                self._blocked.setdefault(session or "", []).append(url)
+                self._send("Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "BlockedByClient"},
+                           session)
+        except (OSError, ConnectionError):
+            pass  # the browser is gone; its requests with it
 
     def allowed(self, url: str) -> bool:
         scheme = urlsplit(url).scheme.lower()
@@ -138,31 +184,38 @@ class Browser:
 
     # -- screenshots --------------------------------------------------------------------------
 
-    def screenshot(self, url: str, timeout: float = 20) -> bytes:
-        """A full-page PNG of `url`, 1280 px wide, as tall as the page (up to MAX_HEIGHT)."""
+    def screenshot(self, url: str, timeout: float = 20) -> Shot:
+        """A full-page PNG of `url`, 1280 px wide, as tall as the page (up to MAX_HEIGHT), in a tab of its own."""
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = ""
         try:
             session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            events: queue.Queue = queue.Queue()
+            self._tabs[session] = events
             self._call("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, session)
             self._call("Page.enable", {}, session)
             self._call("Emulation.setDeviceMetricsOverride",
                        {"width": WIDTH, "height": 800, "deviceScaleFactor": 1, "mobile": False}, session)
             self._call("Page.navigate", {"url": url}, session, timeout)
             deadline = time.monotonic() + timeout
-            while not any(e.get("method") == "Page.loadEventFired" and e.get("sessionId") == session for e in self._events):
-                message = self._read(deadline)
-                if message is None:
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    if events.get(timeout=left).get("method") == "Page.loadEventFired":
+                        break
+                except queue.Empty:
                     break  # shoot what has loaded so far
-                self._events.append(message)
-            self._events = [e for e in self._events if e.get("sessionId") != session]
             size = self._call("Page.getLayoutMetrics", {}, session).get("cssContentSize", {})
             width = max(1, int(size.get("width", WIDTH)))
             height = max(1, min(int(size.get("height", 800)), MAX_HEIGHT))
-            shot = self._call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+            shot = self._call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "optimizeForSpeed": True,
                                                          "clip": {"x": 0, "y": 0, "width": width, "height": height,
                                                                   "scale": 1}}, session, timeout)
-            return base64.b64decode(shot["data"])
+            return Shot(url, base64.b64decode(shot["data"]), list(self._blocked.get(session, [])),
+                        list(self._dialogs.get(session, [])))
         finally:
+            self._tabs.pop(session, None)
+            self._blocked.pop(session, None)
+            self._dialogs.pop(session, None)
             try:
                 self._call("Target.closeTarget", {"targetId": target}, timeout=5)
             except Exception:  # a tab that will not close dies with the browser
@@ -171,16 +224,21 @@ class Browser:
     def close(self) -> None:
         try:
             self._send("Browser.close")
-        except OSError:
+        except (OSError, ConnectionError):
             pass
         try:
             self._proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             os.killpg(self._proc.pid, signal.SIGKILL)
             self._proc.wait()
-        for fd in (self._to_child, self._from_child):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        self._gates.shutdown(wait=True, cancel_futures=True)
+        try:
+            os.close(self._to_child)
+        except OSError:
+            pass
+        self._reader.join(timeout=5)  # it sees end-of-file once chromium has exited
+        try:
+            os.close(self._from_child)
+        except OSError:
+            pass
         self._profile.cleanup()
