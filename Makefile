@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXAMPLE := examples/kz-chronicle-2024-04.txt
 
-.PHONY: run test bench lint install browser clean
+.PHONY: run test bench lint install browser replayweb clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,21 @@ browser:
 	      || echo "could not install chromium: the HTML report's browser tests will be skipped"; \
 	  else echo "chromium is not installed and cannot be installed here: the HTML report's browser tests will be skipped"; fi; }
 
-test: install browser
+# The evidence pack is opened in ReplayWeb.page, the viewer a third party is most likely to use:
+# its npm package (the static app: ui.js and sw.js) is unpacked into .venv. Without npm or the
+# registry, that test skips and says why.
+RWP_VERSION := 2.5.3
+RWP := $(VENV)/replaywebpage-$(RWP_VERSION)
+
+replayweb: | $(BIN)/python
+	@test -f $(RWP)/package/ui.js || { \
+	  if command -v npm >/dev/null 2>&1 && mkdir -p $(RWP) \
+	     && npm pack --silent --pack-destination $(RWP) replaywebpage@$(RWP_VERSION) >/dev/null \
+	     && tar -xzf $(RWP)/replaywebpage-$(RWP_VERSION).tgz -C $(RWP); then \
+	    echo "unpacked ReplayWeb.page $(RWP_VERSION) into $(RWP) for the pack's viewer test"; \
+	  else echo "could not fetch ReplayWeb.page from npm: the pack's viewer test will be skipped"; fi; }
+
+test: install browser replayweb
 	$(BIN)/python -m pytest -q -m "not bench"
 
 bench: install

@@ -1,0 +1,51 @@
+"""The example's evidence pack opened in ReplayWeb.page (its real app, served locally, in headless Chromium)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLE
+from fakeweb.sites import AZATTYQ_ARTICLE, AZATTYQ_PHRASE
+from replayweb import PACKAGE, SKIP_REASON, Tab, serve, wait_for
+
+from linkvault.archive.screenshot import Browser, chromium
+from linkvault.cli import cli
+
+pytestmark = [pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it)"),
+              pytest.mark.skipif(PACKAGE is None, reason=SKIP_REASON)]
+
+
+@pytest.fixture(scope="module")
+def viewer(tmp_path_factory, fakeweb_session):
+    """ReplayWeb.page serving the example report's pack, and a browser to look at it with."""
+    work = tmp_path_factory.mktemp("viewer")
+    vault, pack = work / "vault", work / "kz-chronicle-2024-04.wacz"
+    runner = CliRunner()
+    fetched = runner.invoke(cli, ["--vault", str(vault), "fetch", str(EXAMPLE), "--proxy", fakeweb_session.proxy_url,
+                                  "--ca-bundle", fakeweb_session.ca_pem_path, "--no-timestamp", "--no-screenshots"])
+    assert fetched.exit_code == 1, fetched.output  # the example's 15 footnotes with no source
+    packed = runner.invoke(cli, ["--vault", str(vault), "pack", str(EXAMPLE), "-o", str(pack)])
+    assert packed.exit_code == 0, packed.output
+    browser = Browser(allow_private=True)  # the viewer is on 127.0.0.1
+    try:
+        yield pack, browser
+    finally:
+        browser.close()
+
+
+def test_the_example_pack_opens_in_replayweb_page_with_all_its_pages(viewer, tmp_path):
+    pack, browser = viewer
+    with serve(pack, tmp_path) as base:
+        tab = Tab(browser, f"{base}/index.html?source={pack.name}")
+        shown = wait_for(tab.shown_texts, lambda texts: "85 pages" in texts)
+    assert "85 pages" in shown, shown[-40:]
+    assert AZATTYQ_ARTICLE in shown  # the page list, read from the pack's pages.jsonl
+
+
+def test_replayweb_page_replays_a_cited_page_from_the_pack(viewer, tmp_path):
+    pack, browser = viewer
+    with serve(pack, tmp_path, url=AZATTYQ_ARTICLE) as base:  # an origin of its own: one service worker per origin
+        tab = Tab(browser, f"{base}/embed.html")
+        frames = wait_for(tab.frame_texts, lambda f: any(AZATTYQ_PHRASE in text for text in f.values()))
+    replayed = [url for url, text in frames.items() if AZATTYQ_PHRASE in text]
+    assert replayed and all("/replay/w/" in url and AZATTYQ_ARTICLE in url for url in replayed), frames.keys()
