@@ -268,20 +268,29 @@ def search(ctx, query, report, limit, fmt) -> None:
 @click.argument("report")
 @click.argument("number")
 @click.option("--text", "with_text", is_flag=True, help="Print the extracted text too.")
+@click.option("--screenshot", "screenshot_to", type=click.Path(dir_okay=False, writable=True), default=None,
+              metavar="FILE.png", help="Write the newest full-page screenshot to FILE.png (logged in custody).")
+@click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None, help="Who exports, for the custody log.")
 @click.pass_context
-def show(ctx, report, number, with_text) -> None:
-    """What is archived for one footnote: captures, status, WARC location, extracted text.
+def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
+    """What is archived for one footnote: captures, status, WARC location, screenshot, extracted text.
 
     \b
     Example:
         linkvault show report.txt 17 --text
+        linkvault show report.txt 17 --screenshot source-17.png
     """
+    from linkvault.archive.query import export_screenshot
     from linkvault.archive.query import show as run_show
     from linkvault.render.archive import render_show
 
     archive = run_show(ctx.obj["vault"], report, number)
     color, width = _terminal()
     click.echo(render_show(archive, with_text=with_text, color=color, width=width))
+    if screenshot_to:
+        shot = export_screenshot(ctx.obj["vault"], archive, screenshot_to, collector=collector)
+        click.echo(f"wrote {screenshot_to}: the screenshot of {shot['url']} taken {shot['taken_at']}, "
+                   f"sha256 {shot['sha256']}")
 
 
 @cli.command()

@@ -5,7 +5,8 @@
     │   ├── EmptyReport         the file holds no text at all
     │   ├── BinaryInput         the file is not text in any encoding we know
     │   └── NoFootnotes         the report has neither citation markers nor a footnote list
-    └── UsageError              options that cannot work together
+    ├── UsageError              options that cannot work together
+    └── IntegrityError          exit 1: archived evidence no longer matches its recorded digest
 
 Library code raises these and never prints or exits; `cli.py` shows `message` on one line and
 exits with `exit_code`. An outcome for one URL (dead, walled…) is a state, never an exception.
@@ -49,3 +50,9 @@ class NoFootnotes(InputError):
 
 class UsageError(LinkvaultError):
     """Options that cannot work together."""
+
+
+class IntegrityError(LinkvaultError):
+    """Archived evidence no longer matches the digest recorded when it was taken; refuse to hand it on."""
+
+    exit_code = 1

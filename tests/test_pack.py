@@ -93,3 +93,49 @@ def test_a_pack_carries_the_custody_chain_and_audit_walks_it(tmp_path, fakeweb, 
     runner.invoke(cli, ["--vault", str(vault), "pack", str(report), "-o", str(out)])
     result = runner.invoke(cli, ["audit", str(out)])
     assert result.exit_code == 0 and "1 custody events" in result.output, result.output
+
+
+def test_the_pack_summary_maps_each_footnote_to_its_capture_digests_and_timestamp(tmp_path, fakeweb, runner):
+    import io
+
+    from tsa import LocalTSA
+    from warcio.archiveiterator import ArchiveIterator
+
+    report = tmp_path / "chronicle.txt"
+    report.write_text("A[1]. B[2]. C[3].\n\n" + "".join(f"[{n}] {u}\n" for n, u in enumerate(URLS, 1)), encoding="utf-8")
+    vault = tmp_path / "vault"
+    authority = LocalTSA(tmp_path / "tsa")
+    try:
+        runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                            "--ca-bundle", fakeweb.ca_pem_path, "--collector", "Monitoring team", "--tsa", authority.url])
+    finally:
+        authority.close()
+    responses = {}
+    for warc in (vault / "warc").glob("*.warc.gz"):
+        with open(warc, "rb") as fh:
+            for r in ArchiveIterator(fh):
+                if r.rec_type == "response":
+                    responses[r.rec_headers.get_header("WARC-Target-URI")] = r.rec_headers
+    out = tmp_path / "chronicle.wacz"
+    assert runner.invoke(cli, ["--vault", str(vault), "pack", str(report), "-o", str(out)]).exit_code == 0
+
+    with zipfile.ZipFile(out) as z:
+        extra = z.read("archive/linkvault-report.warc.gz")
+    [summary] = [r.content_stream().read().decode() for r in ArchiveIterator(io.BytesIO(extra))
+                 if r.rec_headers.get_header("WARC-Target-URI") == "urn:evidence:summary:chronicle.txt"]
+    rows = summary.split("<tr")[2:]  # the table's body rows, in footnote order
+    assert len(rows) == 3 and "cited with no source" in rows[2]
+    for url, row in zip(URLS, rows):
+        headers = responses[url]
+        for value in (headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Block-Digest"),
+                      headers.get_header("WARC-Payload-Digest")):
+            assert _escaped(value) in row, (value, row)
+        assert "Monitoring team" in row and "not timestamped" not in row
+    assert "script" not in summary.lower()
+    assert "2 captured, 2 covered by a trusted timestamp, 1 cited with no source" in " ".join(summary.split())
+
+
+def _escaped(value: str) -> str:
+    from html import escape
+
+    return escape(value, quote=True)

@@ -91,6 +91,10 @@ def test_a_swapped_screenshot_makes_audit_fail_naming_it(tmp_path, fakeweb, runn
     assert gzip.decompress(buffer.getvalue())  # a well-formed record
     result = runner.invoke(cli, ["--vault", str(vault), "audit"])
     assert result.exit_code == 1 and f"screenshot {shot_id}" in result.output and "swapped" in result.output
+    handed = tmp_path / "handed-on.png"
+    refused = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "1", "--screenshot", str(handed)])
+    assert refused.exit_code == 1 and shot_id in refused.output and "no longer matches" in refused.output
+    assert not handed.exists()
 
 
 def _shot_events(vault) -> dict[str, dict]:
@@ -147,3 +151,71 @@ def test_a_page_that_opens_an_alert_is_still_shot_and_the_dialog_recorded(tmp_pa
     assert result.exit_code == 0, result.output
     assert "no screenshot" not in result.output
     assert _shot_events(vault)[page]["dialogs"] == ["Подпишитесь!", "Точно?"]
+
+
+def _fetch_short_page(tmp_path, fakeweb, runner):
+    fakeweb.route("www.hostile-example.kz", "/short", html("<html><body><h1>Коротко</h1><p>Текст.</p></body></html>"))
+    report = tmp_path / "r.txt"
+    report.write_text("Claim[1].\n\n[1] https://www.hostile-example.kz/short\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                               "--ca-bundle", fakeweb.ca_pem_path]).exit_code == 0
+    return report, vault
+
+
+def test_show_lists_the_screenshot_and_exports_the_sealed_image(tmp_path, fakeweb, runner, monkeypatch):
+    import hashlib
+
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    report, vault = _fetch_short_page(tmp_path, fakeweb, runner)
+    shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "1"])
+    assert shown.exit_code == 0, shown.output
+    assert "screenshot " in shown.output and "1280×" in shown.output and "urn:fullPage:" in shown.output
+
+    out = tmp_path / "source-1.png"
+    exported = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "1", "--screenshot", str(out),
+                                   "--collector", "editor"])
+    assert exported.exit_code == 0, exported.output
+    sha = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert out.read_bytes().startswith(b"\x89PNG") and f"sha256 {sha}" in exported.output
+    event = sqlite3.connect(vault / "linkvault.db").execute(
+        "select collector, details from custody where event = 'exported'").fetchone()
+    assert event[0] == "editor" and sha in event[1] and str(out) in event[1]
+    assert runner.invoke(cli, ["--vault", str(vault), "audit"]).exit_code == 0  # the export extends the chain
+
+    pack = tmp_path / "r.wacz"
+    assert runner.invoke(cli, ["--vault", str(vault), "pack", str(report), "-o", str(pack)]).exit_code == 0
+    assert f"sha256 <code>{sha}</code>" in _pack_summary(pack)  # the summary maps the footnote to its screenshot
+
+
+def _pack_summary(pack) -> str:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(pack) as z:
+        extra = z.read("archive/linkvault-report.warc.gz")
+    return next(r.content_stream().read().decode() for r in ArchiveIterator(io.BytesIO(extra))
+                if (r.rec_headers.get_header("WARC-Target-URI") or "").startswith("urn:evidence:summary:"))
+
+
+def test_a_page_without_a_screenshot_says_so_when_asked_for_one(tmp_path, fakeweb, runner):
+    report, vault = _fetch_short_page(tmp_path, fakeweb, runner)  # the suite's default: no screenshots
+    result = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "1", "--screenshot", str(tmp_path / "x.png")])
+    assert result.exit_code == 2 and "has no screenshot" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_a_vault_from_before_screenshots_were_indexed_is_migrated_in_place(tmp_path, fakeweb, runner):
+    report, vault = _fetch_short_page(tmp_path, fakeweb, runner)
+    db = sqlite3.connect(vault / "linkvault.db")
+    with db:
+        db.execute("drop table screenshots")
+        db.execute("pragma user_version = 4")
+    captures = db.execute("select count(*) from captures").fetchone()[0]
+    db.close()
+    shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "1"])
+    assert shown.exit_code == 0, shown.output
+    db = sqlite3.connect(vault / "linkvault.db")
+    assert db.execute("pragma user_version").fetchone()[0] == 5
+    assert db.execute("select count(*) from screenshots").fetchone()[0] == 0
+    assert db.execute("select count(*) from captures").fetchone()[0] == captures

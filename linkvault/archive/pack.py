@@ -1,9 +1,9 @@
 """`pack`: one evidence file per report: a WACZ any web-archive tool opens.
 
 It holds every WARC file with a capture for the report (with their provenance records, manifests and
-timestamp tokens), plus one more WARC with the report file itself, a human summary (the editor's
-report as escaped HTML) and the custody chain so far (JSON lines) as `resource` records, and a
-pages list carrying each page's extracted text.
+timestamp tokens), plus one more WARC with the report file itself, a human summary (each footnote
+mapped to its capture, digests and timestamps, as escaped HTML) and the custody chain so far
+(JSON lines) as `resource` records, and a pages list carrying each page's extracted text.
 py-wacz writes the package (index, datapackage.json with a SHA-256 per file), so `wacz validate`
 and replay tools read exactly what they expect.
 """
@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from linkvault.archive.evidence import evidence_summary
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.review import review as build_review
 from linkvault.archive.vault import Vault
@@ -36,7 +37,7 @@ class PackResult:
 def pack(vault_dir: str, report_path: str, output: str, input_format: str | None = None) -> PackResult:
     from wacz.main import main as wacz_main
 
-    from linkvault.render.review import render_review
+    from linkvault.render.evidence import render_evidence
 
     reviewed = build_review(vault_dir, report_path, input_format, with_claims=False)
     vault = Vault.open_existing(vault_dir)
@@ -48,7 +49,8 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
         with tempfile.TemporaryDirectory() as work:
             extra = os.path.join(work, "linkvault-report.warc.gz")
             custody = vault.query("select * from custody order by id")
-            _write_report_warc(extra, report_path, render_review(reviewed, "html"), custody)
+            summary = render_evidence(evidence_summary(vault, reviewed, files))
+            _write_report_warc(extra, report_path, summary, custody)
             pages = os.path.join(work, "pages.jsonl")
             n_pages = _write_pages(pages, reviewed, texts)
             args = ["create", "-o", output, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",

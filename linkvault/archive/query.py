@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from linkvault.archive.vault import Vault
-from linkvault.errors import InputError, UsageError
+from linkvault.errors import InputError, IntegrityError, UsageError
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,12 @@ class FootnoteArchive:
     urls: list[str]
     captures: list[dict] = field(default_factory=list)
     text: dict | None = None
+
+    @property
+    def screenshot(self) -> dict | None:
+        """The newest full-page screenshot of this footnote's source."""
+        shots = [shot for capture in self.captures for shot in capture.get("screenshots", [])]
+        return max(shots, key=lambda shot: shot["taken_at"]) if shots else None
 
 
 def fts_query(text: str) -> str:
@@ -83,6 +89,9 @@ def show(vault_dir: str, report: str, label: str) -> FootnoteArchive:
         for capture in captures:
             for key in ("redirects", "headers"):
                 capture[key] = json.loads(capture[key]) if capture[key] else []
+            capture["screenshots"] = vault.query(
+                "select * from screenshots where response_id = ? order by taken_at", [capture["record_id"]]
+            ) if capture["record_id"] else []
         text = None
         with_text = [c for c in captures if c["status"] is not None]
         if with_text:
@@ -92,3 +101,37 @@ def show(vault_dir: str, report: str, label: str) -> FootnoteArchive:
                                captures=captures, text=text)
     finally:
         vault.close()
+
+
+def export_screenshot(vault_dir: str, archive: FootnoteArchive, path: str, *, collector: str | None = None) -> dict:
+    """Write the footnote's newest screenshot to `path`, checked against its recorded SHA-256 and logged.
+
+    The PNG comes out of the WARC record, not a cache, so what is handed on is what was sealed.
+    """
+    import hashlib
+
+    from linkvault.archive.warc import read_payload
+
+    shot = archive.screenshot
+    if shot is None:
+        raise InputError(f"footnote [{archive.label}] has no screenshot (fetched with --no-screenshots, or not an "
+                         "HTML page)", path=archive.report)
+    vault = Vault.open_existing(vault_dir)
+    try:
+        try:
+            png = read_payload(os.path.join(vault.warc_dir, shot["warc_file"]), shot["warc_offset"])
+        except Exception as exc:  # a missing file, a damaged gzip member, no record there: all one answer
+            raise IntegrityError(f"screenshot {shot['record_id']} cannot be read from {shot['warc_file']} ({exc}); "
+                                 "run `linkvault audit`") from exc
+        if hashlib.sha256(png).hexdigest() != shot["sha256"]:
+            raise IntegrityError(f"screenshot {shot['record_id']} in {shot['warc_file']} no longer matches the SHA-256 "
+                                 "recorded when it was taken (run `linkvault audit`)")
+        tmp = f"{path}.part"
+        with open(tmp, "wb") as fh:
+            fh.write(png)
+        os.replace(tmp, path)
+        vault.log_event("exported", shot["record_id"], collector=collector,
+                        details={"to": os.path.abspath(path), "sha256": shot["sha256"], "url": shot["url"]})
+    finally:
+        vault.close()
+    return shot

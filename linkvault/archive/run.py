@@ -361,7 +361,7 @@ def _capture_row(capture: Capture) -> dict:
 def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, captures: dict[str, Capture],
                  result: FetchResult) -> None:
     """A dated full-page PNG of every captured HTML page, as `urn:fullPage:` resource records."""
-    from linkvault.archive.screenshot import Browser, BrowserMissing
+    from linkvault.archive.screenshot import Browser, BrowserMissing, png_size
 
     pages = [c for c in captures.values() if c.record and c.status == 200 and "html" in (c.header("content-type") or "html")]
     if not pages:
@@ -379,11 +379,17 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
                 if isinstance(shot, Exception):  # one page's failure costs its screenshot, not the run
                     result.notes.append(f"no screenshot of {capture.final_url or capture.url}: {shot}")
                     continue
-                shot_id = recorder.write_resource(f"urn:fullPage:{shot.url}", "image/png", shot.png,
-                                                  concurrent_to=capture.record.record_id)
-                vault.log_event("screenshotted", shot_id, collector=options.collector,
-                                details={"url": shot.url, "response": capture.record.record_id,
-                                         "sha256": hashlib.sha256(shot.png).hexdigest(), "blocked": shot.blocked[-20:],
+                where = recorder.write_resource(f"urn:fullPage:{shot.url}", "image/png", shot.png,
+                                                concurrent_to=capture.record.record_id)
+                sha256 = hashlib.sha256(shot.png).hexdigest()
+                width, height = png_size(shot.png)
+                vault.add_screenshot({"record_id": where.record_id, "response_id": capture.record.record_id,
+                                      "url": shot.url, "taken_at": shot.taken_at, "warc_file": where.file,
+                                      "warc_offset": where.offset, "warc_length": where.length, "sha256": sha256,
+                                      "width": width, "height": height, "size": len(shot.png)})
+                vault.log_event("screenshotted", where.record_id, collector=options.collector,
+                                details={"url": shot.url, "response": capture.record.record_id, "sha256": sha256,
+                                         "blocked": shot.blocked[-20:],
                                          "dialogs": [text[:200] for text in shot.dialogs[:5]]})
                 result.screenshots += 1
     finally:
@@ -404,12 +410,13 @@ def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, path
     manifest = manifest_bytes(list(recorder.written), {os.path.abspath(p): sha256_file(p) for p in paths},
                               options.as_record())
     run = recorder.run_id
-    manifest_id = recorder.write_resource(f"urn:evidence:manifest:{run}", "application/json", manifest)
+    manifest_id = recorder.write_resource(f"urn:evidence:manifest:{run}", "application/json", manifest).record_id
     stamps = stamp(manifest, list(options.tsa), verify=ssl_context(options.ca_bundle), proxy=options.proxy)
     for n, s in enumerate(stamps, start=1):
         token_id = None
         if s.token:
-            token_id = recorder.write_resource(f"urn:evidence:rfc3161:{run}:{n}", "application/timestamp-reply", s.token)
+            token_id = recorder.write_resource(f"urn:evidence:rfc3161:{run}:{n}", "application/timestamp-reply",
+                                               s.token).record_id
         vault.log_event("timestamped" if s.token else "timestamp-failed", manifest_id, collector=options.collector,
                         details={"tsa": s.tsa, "token_record": token_id, "gen_time": s.gen_time, "error": s.error})
     return stamps

@@ -17,6 +17,7 @@ import queue
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault.archive.guard import Guard, Refused, is_blocked_ip
+from linkvault.archive.vault import now_iso
 
 MAX_HEIGHT = 30_000
 WIDTH = 1280
@@ -44,8 +46,16 @@ class BrowserMissing(Exception):
 class Shot:
     url: str
     png: bytes
+    taken_at: str  # when the image was rendered (UTC, ISO 8601)
     blocked: list[str] = field(default_factory=list)  # requests the guard refused while the page loaded
     dialogs: list[str] = field(default_factory=list)  # alert/confirm/prompt texts, dismissed unanswered
+
+
+def png_size(png: bytes) -> tuple[int | None, int | None]:
+    """Width and height from a PNG's IHDR chunk (None, None when it is not a PNG)."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        return None, None
+    return struct.unpack(">II", png[16:24])
 
 
 def chromium() -> str | None:
@@ -210,7 +220,7 @@ class Browser:
             shot = self._call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "optimizeForSpeed": True,
                                                          "clip": {"x": 0, "y": 0, "width": width, "height": height,
                                                                   "scale": 1}}, session, timeout)
-            return Shot(url, base64.b64decode(shot["data"]), list(self._blocked.get(session, [])),
+            return Shot(url, base64.b64decode(shot["data"]), now_iso(), list(self._blocked.get(session, [])),
                         list(self._dialogs.get(session, [])))
         finally:
             self._tabs.pop(session, None)

@@ -8,6 +8,8 @@ Tables, made and migrated by `Vault.migrate()` (the schema version lives in `PRA
     captures   one row per fetch of a URL: final URL, redirect chain, status, headers, timing,
                error, and where in which WARC the response record lies
     texts      the extracted text of a capture, full-text indexed (FTS5) for `search`
+    custody    the append-only, hash-chained log of what was done to the evidence, and by whom
+    screenshots  full-page PNGs of captured pages: which response, where in which WARC, SHA-256, size
 
 Foreign keys and plain column names are chosen so Datasette shows useful links and facets.
 """
@@ -21,7 +23,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def now_iso() -> str:
@@ -64,6 +66,12 @@ class Vault:
         if version < 4:
             self.db["custody"].create({"id": int, "at": str, "event": str, "subject": str, "collector": str, "tool": str,
                                        "details": str, "prev_hash": str, "hash": str}, pk="id", if_not_exists=True)
+        if version < 5:
+            self.db["screenshots"].create({
+                "record_id": str, "response_id": str, "url": str, "taken_at": str, "warc_file": str, "warc_offset": int,
+                "warc_length": int, "sha256": str, "width": int, "height": int, "size": int,
+            }, pk="record_id", if_not_exists=True)
+            self.db["screenshots"].create_index(["response_id"], if_not_exists=True)
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _create_v1(self) -> None:
@@ -143,6 +151,10 @@ class Vault:
             if text:
                 _insert(self.db.conn, "texts", {"capture_id": capture_id, **text})
         return capture_id
+
+    def add_screenshot(self, row: dict) -> None:
+        with self.db.conn:
+            _insert(self.db.conn, "screenshots", row)
 
     def log_event(self, event: str, subject: str, *, collector: str | None, details: dict | None = None) -> None:
         """Append one custody event, chained to the last one by its hash."""

@@ -202,8 +202,9 @@ class WarcRecorder:
         """Every record this recorder wrote, in order, across its files."""
         return self._written + (self._file.written if self._file is not None else [])
 
-    def write_resource(self, uri: str, content_type: str, payload: bytes, concurrent_to: str | None = None) -> str:
-        """A `resource` record (a manifest, a token, a screenshot); returns its WARC-Record-ID."""
+    def write_resource(self, uri: str, content_type: str, payload: bytes,
+                       concurrent_to: str | None = None) -> RecordLocation:
+        """A `resource` record (a manifest, a token, a screenshot), and where it lies."""
         warc = self._current()
         headers = {"WARC-Date": http_date(datetime.now(timezone.utc))}
         if concurrent_to:  # WARC 1.1 forbids WARC-Refers-To on resource records
@@ -211,8 +212,10 @@ class WarcRecorder:
         record = warc._writer.create_warc_record(
             uri, "resource", payload=io.BytesIO(payload), length=len(payload), warc_content_type=content_type,
             warc_headers_dict=headers)
-        warc._write(record)
-        return record.rec_headers.get_header("WARC-Record-ID")
+        offset, length = warc._write(record)
+        return RecordLocation(file=warc.name, offset=offset, length=length,
+                              record_id=record.rec_headers.get_header("WARC-Record-ID"),
+                              payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"))
 
     def write_metadata(self, refers_to: str, facts: dict) -> str:
         """A JSON `metadata` record about an earlier record; returns its WARC-Record-ID."""
@@ -228,6 +231,16 @@ class WarcRecorder:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def read_payload(path: str, offset: int) -> bytes:
+    """The payload of the one record that starts at `offset` (a screenshot, a manifest)."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        record = next(iter(ArchiveIterator(fh)), None)
+        if record is None:
+            raise ValueError(f"no WARC record at offset {offset} of {os.path.basename(path)}")
+        return record.content_stream().read()
 
 
 def recorded_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -103,6 +103,11 @@ def render_show(archive, *, with_text: bool, color: bool = False, width: int = 1
                                  + (f" (same payload as {cap['revisit_of']})" if cap["revisit_of"] else "")))
         if cap["error_detail"]:
             console.print(escape(f"    {cap['error_detail']}"))
+        for shot in cap.get("screenshots", []):
+            size = f"{shot['width']}×{shot['height']} px" if shot["width"] else f"{shot['size']} bytes"
+            console.print(escape(f"    screenshot {shot['taken_at']}: {size} PNG, sha256 {shot['sha256']}, "
+                                 f"WARC {shot['warc_file']} offset {shot['warc_offset']} (urn:fullPage:{shot['url']})"),
+                          soft_wrap=True)
     text = archive.text
     if text:
         meta = ", ".join(f"{k}: {text[k]}" for k in ("title", "author", "published", "language", "sitename") if text.get(k))

@@ -10,11 +10,11 @@ import csv
 import hashlib
 import io
 import json
-from html import escape as _h
-from urllib.parse import urlsplit
 
 from linkvault.model import CATEGORIES, CheckResult, Severity
 from linkvault.render.check import render_check
+from linkvault.render.htmlsafe import esc as _e
+from linkvault.render.htmlsafe import web_link as _link
 
 _COLOR = {"alive": "green", "dead": "red", "restricted": "yellow", "refused": "magenta", "unknown": "dim"}
 _SERIOUS = (Severity.ERROR, Severity.WARNING)
@@ -165,23 +165,6 @@ apply();document.body.setAttribute('data-ready','1');})();"""
 _CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline' "
         f"'sha256-{base64.b64encode(hashlib.sha256(_JS.encode()).digest()).decode()}'; img-src data:; "
         "base-uri 'none'; form-action 'none'")
-
-
-def _e(value) -> str:
-    return _h("" if value is None else str(value), quote=True)
-
-
-def _link(url: str | None) -> str:
-    """A link only for http(s) URLs; anything else (javascript:, file:, data:) stays plain text."""
-    if not url:
-        return ""
-    try:
-        web = urlsplit(url).scheme.lower() in ("http", "https")
-    except ValueError:
-        web = False
-    if not web:
-        return f'<span class="small">{_e(url)}</span>'
-    return f'<a href="{_e(url)}" rel="noopener noreferrer" target="_blank">{_e(url)}</a>'
 
 
 def _html_row(r) -> str:

@@ -1,0 +1,23 @@
+"""Escaping for every HTML file linkvault writes: what comes from fetched pages and reports is hostile text."""
+
+from __future__ import annotations
+
+from html import escape as _escape
+from urllib.parse import urlsplit
+
+
+def esc(value) -> str:
+    return _escape("" if value is None else str(value), quote=True)
+
+
+def web_link(url: str | None) -> str:
+    """A link only for http(s) URLs; anything else (javascript:, file:, data:) stays plain text."""
+    if not url:
+        return ""
+    try:
+        web = urlsplit(url).scheme.lower() in ("http", "https")
+    except ValueError:
+        web = False
+    if not web:
+        return f'<span class="small">{esc(url)}</span>'
+    return f'<a href="{esc(url)}" rel="noopener noreferrer" target="_blank">{esc(url)}</a>'
