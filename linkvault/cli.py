@@ -339,8 +339,10 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
 @click.argument("wacz", required=False)
 @click.option("--tsa-roots", type=click.Path(exists=True, dir_okay=False), default=None,
               help="PEM root certificates of the time-stamp authorities, to verify token signatures too.")
+@click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
+              help="Who checks, for the vault's custody log (env LINKVAULT_COLLECTOR).")
 @click.pass_context
-def audit(ctx, wacz, tsa_roots) -> None:
+def audit(ctx, wacz, tsa_roots, collector) -> None:
     """Check that nothing was altered: WARC digests, timestamps, capture rows and the custody chain
     of the vault, or the digests and timestamps inside an evidence pack (WACZ).
 
@@ -349,11 +351,13 @@ def audit(ctx, wacz, tsa_roots) -> None:
         linkvault --vault ~/evidence audit
         linkvault audit report-evidence.wacz --tsa-roots tsa-roots.pem
 
+    A vault's audit is itself logged in its custody chain (`re-checked`, with what it found).
+
     Exit codes: 0 everything holds, 1 something was altered (named), 2 no readable vault.
     """
     from linkvault.archive.audit import audit_vault, audit_wacz
 
-    result = audit_wacz(wacz, tsa_roots) if wacz else audit_vault(ctx.obj["vault"], tsa_roots)
+    result = audit_wacz(wacz, tsa_roots) if wacz else audit_vault(ctx.obj["vault"], tsa_roots, collector=collector)
     for problem in result.problems:
         click.echo(f"ALTERED  {problem.where}: {problem.problem}")
     verdict = "everything holds" if result.holds else f"{len(result.problems)} problem(s) found"
@@ -369,8 +373,10 @@ def audit(ctx, wacz, tsa_roots) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="The evidence pack to write (FILE.wacz).")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format.")
+@click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
+              help="Who packs, for the custody log (env LINKVAULT_COLLECTOR).")
 @click.pass_context
-def pack(ctx, report, output, input_format) -> None:
+def pack(ctx, report, output, input_format, collector) -> None:
     """One evidence pack per report: a WACZ with every capture, provenance, timestamp, the report and a summary.
 
     \b
@@ -379,7 +385,7 @@ def pack(ctx, report, output, input_format) -> None:
     """
     from linkvault.archive.pack import pack as make_pack
 
-    result = make_pack(ctx.obj["vault"], report, output, input_format)
+    result = make_pack(ctx.obj["vault"], report, output, input_format, collector=collector)
     click.echo(f"wrote {result.path}: {result.warc_files} WARC files, {result.pages} pages, sha256 {result.sha256}")
 
 

@@ -82,3 +82,20 @@ def test_a_capture_row_pointing_elsewhere_is_named(vault, runner):
 def test_audit_without_a_vault_is_a_one_line_error(tmp_path, runner):
     result = runner.invoke(cli, ["--vault", str(tmp_path / "none"), "audit"])
     assert result.exit_code == 2 and "no vault here" in result.output
+
+
+def test_each_audit_of_a_vault_is_itself_a_custody_event(vault, runner):
+    import json
+
+    first = runner.invoke(cli, ["--vault", str(vault), "audit", "--collector", "Fact-checker"])
+    assert first.exit_code == 0 and "2 custody events" in first.output
+    db = sqlite3.connect(vault / "linkvault.db")
+    db.execute("update custody set collector = 'Someone else' where id = 1")
+    db.commit()
+    second = audit(runner, vault)
+    assert second.exit_code == 1 and "3 custody events" in second.output  # the first audit's event is in the chain
+    rows = db.execute("select event, collector, details from custody where event = 're-checked' order by id").fetchall()
+    assert [(event, who) for event, who, _ in rows] == [("re-checked", "Fact-checker"), ("re-checked", None)]
+    found = [json.loads(details) for _, _, details in rows]
+    assert found[0]["holds"] is True and found[0]["problems"] == []
+    assert found[1]["holds"] is False and any("custody event 1" in p for p in found[1]["problems"])

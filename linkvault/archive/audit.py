@@ -49,7 +49,8 @@ def _digest(algorithm_and_value: str, block: bytes) -> bool:
     return b32encode(digest).decode("ascii").rstrip("=") == expected.rstrip("=").upper()
 
 
-def audit_vault(vault_dir: str, tsa_roots: str | None = None) -> AuditResult:
+def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str | None = None) -> AuditResult:
+    """Check the vault, then log the check itself as a `re-checked` custody event (after, so it is not judged)."""
     vault = Vault.open_existing(vault_dir)
     result = AuditResult(vault=vault_dir)
     try:
@@ -65,6 +66,9 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None) -> AuditResult:
         for brk in check_chain(events):
             result.problems.append(Problem(f"custody event {brk.event_id}", brk.problem))
         _audit_screenshots(events, result)
+        vault.log_event("re-checked", os.path.abspath(vault_dir), collector=collector, details={
+            "holds": result.holds, "records": result.records, "timestamps": result.timestamps,
+            "problems": [f"{p.where}: {p.problem}" for p in result.problems[:20]]})
     finally:
         vault.close()
     return result

@@ -34,7 +34,8 @@ class PackResult:
     pages: int
 
 
-def pack(vault_dir: str, report_path: str, output: str, input_format: str | None = None) -> PackResult:
+def pack(vault_dir: str, report_path: str, output: str, input_format: str | None = None, *,
+         collector: str | None = None) -> PackResult:
     from wacz.main import main as wacz_main
 
     from linkvault.render.evidence import render_evidence
@@ -60,7 +61,7 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
             if status != 0:
                 raise InputError("the evidence pack could not be written", path=output)
         digest = sha256_file(output)
-        vault.log_event("packed", os.path.abspath(output), collector=None,
+        vault.log_event("packed", os.path.abspath(output), collector=collector,
                         details={"report": os.path.abspath(report_path), "sha256": digest, "warc_files": files})
         return PackResult(output, digest, len(files) + 1, n_pages)
     finally:
