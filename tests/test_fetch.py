@@ -410,3 +410,22 @@ def test_a_socks5_proxy_reaches_sites_by_their_real_names(tmp_path, fakeweb):
         socks.close()
     assert link(result).status == 200 and link(result).category == "alive"
     assert "rus.azattyq.org" in socks.hosts
+
+
+def test_without_chromium_fetch_says_so_once_and_archives_everything_else(tmp_path, fakeweb, runner, monkeypatch):
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no chromium, chromium-browser or google-chrome
+    report = tmp_path / "r.txt"
+    report.write_text("A[1]. B[2].\n\n[1] https://rus.azattyq.org/a/32887882.html\n"
+                      "[2] https://vlast.kz/novosti/59904-zhurnalistov-ne-pustili-na-zasedanie-suda.html\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                                 "--ca-bundle", fakeweb.ca_pem_path])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("chromium is not installed") == 1
+    assert "2 sources: 2 alive (2 captured in WARC)" in result.output
+    uris = []
+    for warc in (vault / "warc").glob("*.warc.gz"):
+        with open(warc, "rb") as fh:
+            uris += [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh)]
+    assert not any((u or "").startswith("urn:fullPage:") for u in uris)
