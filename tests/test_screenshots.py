@@ -219,3 +219,70 @@ def test_a_vault_from_before_screenshots_were_indexed_is_migrated_in_place(tmp_p
     assert db.execute("pragma user_version").fetchone()[0] == 5
     assert db.execute("select count(*) from screenshots").fetchone()[0] == 0
     assert db.execute("select count(*) from captures").fetchone()[0] == captures
+
+
+def test_neither_a_websocket_nor_a_service_worker_reaches_a_local_port(tmp_path, fakeweb, runner, monkeypatch):
+    """What Fetch.enable never sees still leaves through the guard: the page is shot, the port stays silent."""
+    import socket
+    import threading
+
+    from fakeweb.server import Response
+
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    reached = []
+
+    def accept():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            reached.append(conn.recv(200))
+            conn.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    page = "https://www.hostile-example.kz/socket"
+    fakeweb.route("www.hostile-example.kz", "/socket", html(
+        f"<html><body><h1>Стрим</h1><script>new WebSocket('ws://127.0.0.1:{port}/ws');"
+        f"new WebSocket('ws://localhost:{port}/ws2');"
+        "navigator.serviceWorker.register('/sw.js');</script></body></html>"))
+    fakeweb.route("www.hostile-example.kz", "/sw.js", Response(200, [("Content-Type", "text/javascript")], (
+        f"self.addEventListener('install', e => e.waitUntil(fetch('http://127.0.0.1:{port}/from-worker')"
+        ".catch(() => 0)));").encode()))
+    report = tmp_path / "r.txt"
+    report.write_text(f"Claim[1].\n\n[1] {page}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    try:
+        result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                                     "--ca-bundle", fakeweb.ca_pem_path])
+    finally:
+        listener.close()
+    assert result.exit_code == 0, result.output
+    assert page in _shot_events(vault)
+    assert fakeweb.hits("https://www.hostile-example.kz/sw.js") == 1  # the worker was registered and ran
+    assert reached == []
+
+
+def test_screenshots_go_through_a_socks5_proxy_too(tmp_path, fakeweb, runner, monkeypatch):
+    from urllib.parse import urlsplit
+
+    from fakeweb.socks import Socks5Proxy
+
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    page = "https://rus.azattyq.org/a/32887882.html"
+    report = tmp_path / "r.txt"
+    report.write_text(f"Claim[1].\n\n[1] {page}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    socks = Socks5Proxy(urlsplit(fakeweb.http_url).port, urlsplit(fakeweb.https_url).port)
+    try:
+        result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", socks.url,
+                                     "--ca-bundle", fakeweb.ca_pem_path])
+    finally:
+        socks.close()
+    assert result.exit_code == 0, result.output
+    assert "no screenshot" not in result.output
+    assert page in _shot_events(vault)

@@ -2,9 +2,11 @@
 
 No browser download and no debugging port: Chromium reads NUL-terminated JSON on fd 3 and writes
 on fd 4. One reader thread owns fd 4 and hands replies to their callers and events to their tab,
-so several tabs load and render at once. The browser is untrusted too: every request it makes
+so several tabs load and render at once. The browser is untrusted too: every request a page makes
 (sub-resources, redirects, scripts) is paused with `Fetch.enable` and let through only if our
-address guard allows it, so a hostile page cannot make it load 127.0.0.1 or 169.254.169.254.
+address guard allows it, which also records what each page tried; and every connection the
+browser opens at all leaves through `egress`, the guard as a proxy, so neither a WebSocket nor a
+service worker can reach 127.0.0.1 or 169.254.169.254 either.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from linkvault.archive.egress import Egress
 from linkvault.archive.guard import Guard, Refused, is_blocked_ip
 from linkvault.archive.vault import now_iso
 
@@ -78,9 +81,13 @@ class Browser:
         b = fcntl.fcntl(from_child_w, fcntl.F_DUPFD_CLOEXEC, 10)
         os.close(to_child_r)
         os.close(from_child_w)
-        flags = [*FLAGS, f"--user-data-dir={self._profile.name}"]
-        if proxy:
-            flags.append(f"--proxy-server={proxy}")
+        # Every connection the browser opens (WebSockets and service workers too, which Fetch.enable
+        # never sees) leaves through the guard; "<-loopback>" stops Chromium's default of going to
+        # 127.0.0.1 and localhost directly.
+        self.egress = Egress(allow_private=allow_private, upstream=proxy)
+        flags = [*FLAGS, f"--user-data-dir={self._profile.name}", f"--proxy-server={self.egress.url}",
+                 "--proxy-bypass-list=<-loopback>", "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+                 "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
         if trust_any_certificate:  # only when the caller trusts a private CA (--ca-bundle)
             flags.append("--ignore-certificate-errors")
         # Popen's close_fds runs after preexec_fn, so the pipe ends are mapped to 3 and 4 by the shell.
@@ -206,7 +213,9 @@ class Browser:
             self._call("Page.enable", {}, session)
             self._call("Emulation.setDeviceMetricsOverride",
                        {"width": WIDTH, "height": 800, "deviceScaleFactor": 1, "mobile": False}, session)
-            self._call("Page.navigate", {"url": url}, session, timeout)
+            navigated = self._call("Page.navigate", {"url": url}, session, timeout)
+            if navigated.get("errorText"):  # Chromium would show its own error page: that is no evidence
+                raise RuntimeError(f"the browser could not load it ({navigated['errorText']})")
             deadline = time.monotonic() + timeout
             while (left := deadline - time.monotonic()) > 0:
                 try:
@@ -251,4 +260,5 @@ class Browser:
             os.close(self._from_child)
         except OSError:
             pass
+        self.egress.close()
         self._profile.cleanup()

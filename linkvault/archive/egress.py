@@ -1,0 +1,243 @@
+"""The screenshot browser's only way out: a forward proxy on 127.0.0.1 that applies the address guard.
+
+Pausing requests over the DevTools protocol (`Fetch.enable`) sees what a page loads, but not a
+WebSocket, nor what a service worker the page registered fetches. So Chromium is also started
+with this proxy for everything, loopback included: every connection it opens, whatever opened it,
+is judged here like the fetcher's own. Names are resolved here and the connection goes to the
+address that was checked (no DNS rebinding); through the user's proxy, names are the proxy's to
+resolve and only literal addresses and local names can be judged, as for the fetcher.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import select
+import socket
+import socketserver
+import ssl
+import threading
+from urllib.parse import unquote, urlsplit
+
+from linkvault.archive.guard import Guard, Refused, is_blocked_ip
+
+HEAD_LIMIT = 64 * 1024
+IDLE = 120.0  # seconds a tunnel may sit silent before it is closed
+HOP_HEADERS = (b"proxy-connection", b"proxy-authorization", b"connection", b"keep-alive")
+
+
+class Egress:
+    """Start with `Egress(...)`, hand `url` to the browser, `close()` at the end."""
+
+    def __init__(self, *, allow_private: bool = False, upstream: str | None = None, timeout: float = 30.0):
+        self.guard = Guard(allow_private=allow_private)
+        self.upstream = urlsplit(upstream) if upstream else None
+        if self.upstream and self.upstream.scheme not in ("http", "https", "socks5", "socks5h"):
+            raise ValueError(f"unsupported proxy scheme for the browser: {self.upstream.scheme}")
+        self.timeout = timeout
+        self.refused: list[str] = []  # host:port and why, for every connection turned away
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.egress = self
+        self._thread = threading.Thread(target=self._server.serve_forever, name="linkvault-egress", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- one connection out -------------------------------------------------------------------
+
+    @property
+    def http_upstream(self) -> bool:
+        """Plain-HTTP requests then go to the user's proxy as they are (absolute form), not tunnelled."""
+        return bool(self.upstream) and self.upstream.scheme in ("http", "https")
+
+    def open(self, host: str, port: int, *, tunnel: bool = True) -> socket.socket:
+        """A connection to host:port (or to the user's HTTP proxy for it, when not `tunnel`), if the guard
+        allows it; raises Refused otherwise."""
+        bracketed = f"[{host}]" if ":" in host else host
+        try:
+            self.guard.check(f"http://{bracketed}:{port}/")
+            if self.upstream:
+                return self._via_upstream(host, port, tunnel=tunnel)
+            return self._direct(host, port)
+        except Refused as refused:
+            self.refused.append(f"{bracketed}:{port} ({refused.detail})")
+            raise
+
+    def _direct(self, host: str, port: int) -> socket.socket:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise OSError(f"cannot resolve {host}: {exc}") from exc
+        if not self.guard.allow_private:
+            blocked = sorted({info[4][0] for info in infos if is_blocked_ip(info[4][0])})
+            if blocked:
+                raise Refused("blocked-address", f"{host} resolves to {', '.join(blocked)}, a private or local address")
+        last: OSError | None = None
+        for family, kind, proto, _, address in infos:
+            sock = socket.socket(family, kind, proto)
+            sock.settimeout(self.timeout)
+            try:
+                sock.connect(address)  # the address just checked, not the name again
+                return sock
+            except OSError as exc:
+                sock.close()
+                last = exc
+        raise last or OSError(f"cannot connect to {host}:{port}")
+
+    def _via_upstream(self, host: str, port: int, *, tunnel: bool) -> socket.socket:
+        up = self.upstream
+        default = 1080 if up.scheme.startswith("socks") else (443 if up.scheme == "https" else 80)
+        sock = socket.create_connection((up.hostname, up.port or default), timeout=self.timeout)
+        try:
+            if up.scheme == "https":
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=up.hostname)
+            if up.scheme.startswith("socks"):
+                _socks5_connect(sock, host, port, up.username, up.password)
+            elif tunnel:
+                _http_connect(sock, host, port, up.username, up.password)
+            return sock
+        except Exception:
+            sock.close()
+            raise
+
+
+def _http_connect(sock: socket.socket, host: str, port: int, user: str | None, password: str | None) -> None:
+    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    head = f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n"
+    if user is not None:
+        head += _basic(user, password) + "\r\n"
+    sock.sendall((head + "\r\n").encode())
+    reply, _ = _read_head(sock)
+    status = reply.split(b" ", 2)[1:2]
+    if status != [b"200"]:
+        raise OSError(f"the proxy refused CONNECT {authority}: {reply.splitlines()[0][:80]!r}")
+
+
+def _basic(user: str, password: str | None) -> str:
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password or '')}".encode()).decode()
+    return f"Proxy-Authorization: Basic {token}"
+
+
+def _socks5_connect(sock: socket.socket, host: str, port: int, user: str | None, password: str | None) -> None:
+    from socksio import socks5
+
+    conn = socks5.SOCKS5Connection()
+    method = socks5.SOCKS5AuthMethod.USERNAME_PASSWORD if user else socks5.SOCKS5AuthMethod.NO_AUTH_REQUIRED
+    conn.send(socks5.SOCKS5AuthMethodsRequest([method]))
+    sock.sendall(conn.data_to_send())
+    reply = conn.receive_data(sock.recv(1024))
+    if reply.method != method:
+        raise OSError("the SOCKS proxy refused our authentication method")
+    if user:
+        conn.send(socks5.SOCKS5UsernamePasswordRequest(unquote(user).encode(), unquote(password or "").encode()))
+        sock.sendall(conn.data_to_send())
+        if not conn.receive_data(sock.recv(1024)).success:
+            raise OSError("the SOCKS proxy refused our credentials")
+    conn.send(socks5.SOCKS5CommandRequest.from_address(socks5.SOCKS5Command.CONNECT, (host, port)))
+    sock.sendall(conn.data_to_send())
+    reply = conn.receive_data(sock.recv(1024))
+    if reply.reply_code != socks5.SOCKS5ReplyCode.SUCCEEDED:
+        raise OSError(f"the SOCKS proxy could not connect to {host}:{port}: {reply.reply_code.name}")
+
+
+def _read_head(sock: socket.socket) -> tuple[bytes, bytes]:
+    """A request or response head, and whatever arrived after it."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(16384)
+        if not chunk:
+            raise OSError("connection closed before a complete head")
+        data += chunk
+        if len(data) > HEAD_LIMIT:
+            raise OSError("head too large")
+    head, rest = data.split(b"\r\n\r\n", 1)
+    return head, rest
+
+
+def _split_authority(authority: str, default_port: int) -> tuple[str, int]:
+    parts = urlsplit(f"//{authority}")
+    return (parts.hostname or ""), (parts.port or default_port)
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    egress: Egress
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        client: socket.socket = self.request
+        client.settimeout(IDLE)
+        egress: Egress = self.server.egress
+        try:
+            head, rest = _read_head(client)
+        except OSError:
+            return
+        lines = head.split(b"\r\n")
+        try:
+            method, target, version = lines[0].decode("latin-1").split(" ", 2)
+        except ValueError:
+            client.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            return
+        if method.upper() == "CONNECT":
+            host, port = _split_authority(target, 443)
+        else:
+            url = urlsplit(target)
+            if url.scheme != "http" or not url.hostname:
+                client.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                return
+            host, port = url.hostname, url.port or 80
+        plain = method.upper() != "CONNECT"
+        try:
+            upstream = egress.open(host, port, tunnel=not (plain and egress.http_upstream))
+        except Refused:
+            client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        except OSError:
+            client.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        with contextlib.closing(upstream):
+            if method.upper() == "CONNECT":
+                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            else:
+                # One request per connection: a proxy connection may be reused for another host, and
+                # that host must be judged too, so each plain request gets a fresh, closing upstream.
+                path = url.path or "/"
+                if url.query:
+                    path += "?" + url.query
+                kept = [line for line in lines[1:] if line.split(b":", 1)[0].strip().lower() not in HOP_HEADERS]
+                if egress.http_upstream:
+                    path = target
+                    if egress.upstream.username is not None:
+                        kept.append(_basic(egress.upstream.username, egress.upstream.password).encode())
+                first = f"{method} {path} {version}".encode("latin-1")
+                upstream.sendall(b"\r\n".join([first, *kept, b"Connection: close"]) + b"\r\n\r\n")
+            if rest:
+                upstream.sendall(rest)
+            _relay(client, upstream)
+
+
+def _relay(a: socket.socket, b: socket.socket) -> None:
+    peers = {a: b, b: a}
+    while True:
+        ready, _, _ = select.select(list(peers), [], [], IDLE)
+        if not ready:
+            return
+        for sock in ready:
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            try:
+                peers[sock].sendall(data)
+            except OSError:
+                return
