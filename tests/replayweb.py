@@ -60,10 +60,17 @@ class Tab:
 
     def __init__(self, browser, url: str):
         self.browser = browser
-        target = browser._call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = browser._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.target = browser._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = browser._call("Target.attachToTarget", {"targetId": self.target, "flatten": True})["sessionId"]
         browser._call("Page.enable", {}, self.session)
         browser._call("Page.navigate", {"url": url}, self.session)
+
+    def __enter__(self) -> Tab:
+        return self
+
+    def __exit__(self, *_) -> None:
+        """A tab left open would keep its viewer (and service worker) busy beside the next test's."""
+        self.browser._call("Target.closeTarget", {"targetId": self.target})
 
     def frame_texts(self) -> dict[str, str]:
         """Each frame's URL and the text it shows."""
@@ -72,10 +79,13 @@ class Tab:
         while frames:
             node = frames.pop()
             frames.extend(node.get("childFrames", []))
-            world = self.browser._call("Page.createIsolatedWorld", {"frameId": node["frame"]["id"]}, self.session)
-            value = self.browser._call("Runtime.evaluate", {
-                "expression": "document.body ? document.body.innerText : ''", "returnByValue": True,
-                "contextId": world["executionContextId"]}, self.session)["result"].get("value", "")
+            try:
+                world = self.browser._call("Page.createIsolatedWorld", {"frameId": node["frame"]["id"]}, self.session)
+                value = self.browser._call("Runtime.evaluate", {
+                    "expression": "document.body ? document.body.innerText : ''", "returnByValue": True,
+                    "contextId": world["executionContextId"]}, self.session)["result"].get("value", "")
+            except RuntimeError:  # the frame navigated away meanwhile; the next look will see it
+                continue
             out[node["frame"]["url"]] = value
         return out
 

@@ -36,8 +36,8 @@ def viewer(tmp_path_factory, fakeweb_session):
 def test_the_example_pack_opens_in_replayweb_page_with_all_its_pages(viewer, tmp_path):
     pack, browser = viewer
     with serve(pack, tmp_path) as base:
-        tab = Tab(browser, f"{base}/index.html?source={pack.name}")
-        shown = wait_for(tab.shown_texts, lambda texts: "85 pages" in texts)
+        with Tab(browser, f"{base}/index.html?source={pack.name}") as tab:
+            shown = wait_for(tab.shown_texts, lambda texts: "85 pages" in texts)
     assert "85 pages" in shown, shown[:80]
     assert AZATTYQ_ARTICLE in shown  # the page list, read from the pack's pages.jsonl
 
@@ -45,8 +45,8 @@ def test_the_example_pack_opens_in_replayweb_page_with_all_its_pages(viewer, tmp
 def test_replayweb_page_replays_a_cited_page_from_the_pack(viewer, tmp_path):
     pack, browser = viewer
     with serve(pack, tmp_path, url=AZATTYQ_ARTICLE) as base:  # an origin of its own: one service worker per origin
-        tab = Tab(browser, f"{base}/embed.html")
-        frames = wait_for(tab.frame_texts, lambda f: any(AZATTYQ_PHRASE in text for text in f.values()))
+        with Tab(browser, f"{base}/embed.html") as tab:
+            frames = wait_for(tab.frame_texts, lambda f: any(AZATTYQ_PHRASE in text for text in f.values()))
     replayed = [url for url, text in frames.items() if AZATTYQ_PHRASE in text]
     seen = {url[:160]: text[:160] for url, text in frames.items()}
     assert replayed and all("/replay/w/" in url and AZATTYQ_ARTICLE in url for url in replayed), seen
