@@ -338,7 +338,8 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
 @cli.command()
 @click.argument("wacz", required=False)
 @click.option("--tsa-roots", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="PEM root certificates of the time-stamp authorities, to verify token signatures too.")
+              help="PEM root certificates of the time-stamp authorities (default: this machine's trusted roots, "
+                   "SSL_CERT_FILE or certifi's).")
 @click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
               help="Who checks, for the vault's custody log (env LINKVAULT_COLLECTOR).")
 @click.pass_context
@@ -362,7 +363,8 @@ def audit(ctx, wacz, tsa_roots, collector) -> None:
         click.echo(f"ALTERED  {problem.where}: {problem.problem}")
     verdict = "everything holds" if result.holds else f"{len(result.problems)} problem(s) found"
     stamps = f", {result.timestamps} timestamps" + (
-        f" ({result.unchecked_signatures} signatures not checked: pass --tsa-roots)" if result.unchecked_signatures else "")
+        f" ({result.unchecked_signatures} signatures not verified: this machine's trusted roots do not cover their "
+        "authority; pass --tsa-roots)" if result.unchecked_signatures else "")
     click.echo(f"{result.files} WARC files, {result.records} records, {result.events} custody events{stamps} checked: "
                f"{verdict}")
     sys.exit(0 if result.holds else 1)

@@ -79,7 +79,7 @@ def test_no_timestamp_writes_no_manifest(tmp_path, fakeweb, runner, tsa):
 def test_audit_verifies_tokens_against_the_tsa_root(tmp_path, fakeweb, runner, tsa):
     vault, _ = _fetch(tmp_path, fakeweb, runner, "--tsa", tsa.url)
     without = runner.invoke(cli, ["--vault", str(vault), "audit"])
-    assert without.exit_code == 0 and "1 signatures not checked" in without.output
+    assert without.exit_code == 0 and "1 signatures not verified" in without.output  # a private root: not altered
     result = runner.invoke(cli, ["--vault", str(vault), "audit", "--tsa-roots", str(tsa.directory / "root.pem")])
     assert result.exit_code == 0, result.output
     assert "1 timestamps checked: everything holds" in result.output
@@ -102,3 +102,19 @@ def test_a_foreign_timestamp_token_makes_audit_fail_naming_it(tmp_path, fakeweb,
                                                       warc_content_type="application/timestamp-reply"))
     result = runner.invoke(cli, ["--vault", str(vault), "audit"])
     assert result.exit_code == 1 and token_uri in result.output and "another document" in result.output
+
+
+def test_audit_verifies_signatures_against_the_machines_trusted_roots_by_default(tmp_path, fakeweb, runner, tsa,
+                                                                                 monkeypatch):
+    vault, _ = _fetch(tmp_path, fakeweb, runner, "--tsa", tsa.url)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tsa.directory / "root.pem"))  # as if the authority's root were trusted here
+    result = runner.invoke(cli, ["--vault", str(vault), "audit"])
+    assert result.exit_code == 0 and "1 timestamps checked: everything holds" in result.output, result.output
+
+
+def test_tsa_roots_that_are_not_certificates_are_a_one_line_error(tmp_path, fakeweb, runner, tsa):
+    vault, _ = _fetch(tmp_path, fakeweb, runner, "--tsa", tsa.url)
+    junk = tmp_path / "roots.pem"
+    junk.write_text("not a certificate\n")
+    result = runner.invoke(cli, ["--vault", str(vault), "audit", "--tsa-roots", str(junk)])
+    assert result.exit_code == 2 and "roots.pem" in result.output and "Traceback" not in result.output

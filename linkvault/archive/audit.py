@@ -16,6 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 from linkvault.archive.custody import check_chain
 from linkvault.archive.vault import Vault
 from linkvault.archive.warc import OPEN_SUFFIX
+from linkvault.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -168,18 +169,39 @@ def _audit_warcs(directory: str, result: AuditResult):
     return seen, evidence, digests
 
 
+def _trusted_roots(tsa_roots: str | None) -> list:
+    """The roots named by --tsa-roots, else this machine's (SSL_CERT_FILE, else certifi's): public
+    authorities chain to them. A token those cannot vouch for is then unverified, not altered; only
+    roots the auditor names turn a failed signature into a finding."""
+    import warnings
+
+    from cryptography import x509
+
+    path = tsa_roots
+    if path is None:
+        import certifi
+
+        path = os.environ.get("SSL_CERT_FILE") or certifi.where()
+    try:
+        with open(path, "rb") as fh, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a public bundle holds old roots cryptography grumbles about
+            return x509.load_pem_x509_certificates(fh.read())
+    except (OSError, ValueError) as exc:
+        if tsa_roots is not None:
+            raise InputError(f"no PEM certificates can be read from it ({exc})", path=tsa_roots) from exc
+        return []
+
+
 def _audit_timestamps(evidence: dict[str, bytes], digests: dict[str, str | None], result: AuditResult,
                       tsa_roots: str | None) -> None:
     """Each token stamps its manifest's bytes, and each manifest still lists the records as they are."""
     import json
 
-    from cryptography import x509
     from rfc3161_client import VerifierBuilder, decode_timestamp_response
 
-    roots = []
-    if tsa_roots:
-        with open(tsa_roots, "rb") as fh:
-            roots = x509.load_pem_x509_certificates(fh.read())
+    explicit = tsa_roots is not None
+    # The machine's roots are read on the first token: most audits of a vault without timestamps need none.
+    roots = _trusted_roots(tsa_roots) if explicit else None
     for uri, manifest in evidence.items():
         if not uri.startswith("urn:evidence:manifest:"):
             continue
@@ -199,6 +221,8 @@ def _audit_timestamps(evidence: dict[str, bytes], digests: dict[str, str | None]
             if response.tst_info.message_imprint.message != hashlib.sha256(manifest).digest():
                 result.problems.append(Problem(token_uri, "stamps another document than its manifest (foreign or altered)"))
                 continue
+            if roots is None:
+                roots = _trusted_roots(None)
             if not roots:
                 result.unchecked_signatures += 1
                 continue
@@ -208,4 +232,7 @@ def _audit_timestamps(evidence: dict[str, bytes], digests: dict[str, str | None]
                     builder = builder.add_root_certificate(root)
                 builder.build().verify_message(response, manifest)
             except Exception as exc:
-                result.problems.append(Problem(token_uri, f"does not verify against --tsa-roots ({exc})"))
+                if explicit:
+                    result.problems.append(Problem(token_uri, f"does not verify against --tsa-roots ({exc})"))
+                else:
+                    result.unchecked_signatures += 1
