@@ -609,3 +609,34 @@ def test_xml_declaration_after_blank_lines_keeps_line_numbers(tmp_path):
 def test_html_file_holding_only_a_comment_has_no_footnotes_rather_than_being_unreadable(tmp_path):
     with pytest.raises(linkvault.NoFootnotes):
         parse_report(write(tmp_path, "<!-- exported draft, body not saved -->\n"))
+
+
+SAVED_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><base href="https://rus.azattyq.org/ru/news/"></head>
+<body><article>
+<p>Журналиста оштрафовали.<sup><a href="#fn1" id="ref1">1</a></sup> Суд отказал.<sup><a href="#fn2" id="ref2">2</a></sup>
+Сайт заблокировали.<sup><a href="#fn3" id="ref3">3</a></sup></p>
+<ol class="footnotes">
+<li id="fn1"><a href="/a/32887882.html">Азаттык</a> <a href="#ref1">↩</a></li>
+<li id="fn2"><a href="32892183.html">Азаттык, второе</a> <a href="#ref2">↩</a></li>
+<li id="fn3"><a href="//vlast.kz/novosti/59904.html">Власть</a> <a href="#ref3">↩</a></li>
+</ol>
+</article></body></html>
+"""
+
+
+def test_relative_links_are_resolved_against_the_pages_base(tmp_path):
+    entries = parse_report(write(tmp_path, SAVED_PAGE)).entries
+
+    assert [e.urls for e in entries] == [("https://rus.azattyq.org/a/32887882.html",),
+                                         ("https://rus.azattyq.org/ru/news/32892183.html",),
+                                         ("https://vlast.kz/novosti/59904.html",)]
+    assert labels(entries) == ["1", "2", "3"]
+
+
+def test_a_relative_link_with_no_base_is_named_as_such(tmp_path):
+    result = linkvault.check(write(tmp_path, SAVED_PAGE.replace('<base href="https://rus.azattyq.org/ru/news/">', "")))
+
+    invalid = {f.number: f.message for f in result.findings if f.kind == "invalid-url"}
+    assert set(invalid) == {1, 2} and all("relative link" in m for m in invalid.values())
+    assert result.report.entries[2].urls == ("https://vlast.kz/novosti/59904.html",)  # //host/… means the web

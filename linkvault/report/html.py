@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from copy import deepcopy
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -53,6 +54,7 @@ def parse_html(text: str, path: str) -> tuple[list[Citation], list[Entry]]:
     root = _parse(text, path)
     if root is None:
         return [], []
+    _resolve_relative_links(root)
     _drop_chrome(root)
     linked = _linked_footnotes(root)
     if linked is not None:
@@ -73,6 +75,32 @@ def _parse(text: str, path: str) -> etree._Element | None:
         return None
     except ValueError as exc:
         raise InputError(f"not readable as HTML ({exc})", path=path) from exc
+
+
+def _resolve_relative_links(root: etree._Element) -> None:
+    """Links as a browser would follow them: against the page's `<base href>`, and `//host/…` over https.
+
+    A page saved from a site keeps its relative links; without a `<base>` there is no site to
+    resolve them against, and the check says so.
+    """
+    bases = [b.get("href").strip() for b in root.xpath("//base[@href]")]
+    base = next((b for b in bases if _scheme(b) in ("http", "https")), None)
+    for link in root.xpath("//a[@href]"):
+        href = _href(link)
+        if not href or href.lower().startswith(_SKIP_SCHEMES) or _scheme(href) != "":
+            continue
+        if base:
+            link.set("href", urljoin(base, href))
+        elif href.startswith("//"):
+            link.set("href", "https:" + href)
+
+
+def _scheme(url: str) -> str | None:
+    """The scheme, lower-cased ("" for a relative link), or None when `url` cannot be parsed at all."""
+    try:
+        return urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
 
 
 def _drop_chrome(root: etree._Element) -> None:

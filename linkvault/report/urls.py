@@ -97,6 +97,8 @@ def invalid_reason(url: str) -> str | None:
         parts = urlsplit(url)
     except ValueError as exc:
         return f"it cannot be parsed ({exc})"
+    if not parts.scheme:
+        return "it is a relative link, with no site to resolve it against (write the full address)"
     if parts.scheme.lower() not in ("http", "https"):
         return f"'{parts.scheme}:' is not a web scheme"
     if not url.lower().startswith(parts.scheme.lower() + "://"):
