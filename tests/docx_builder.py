@@ -7,6 +7,8 @@ A paragraph is a string or a list of runs; a run is one of:
     FieldLink("text", "https://…")  an old-style HYPERLINK field code (bookmark=True: `\\l "name"`)
     FootnoteRef(5) / EndnoteRef(2)  a reference to the note with that XML id
     Deleted(run)                 the run inside a tracked deletion (w:del)
+    TextBox([paragraph, …])      a floating text box, written as Word does: the DrawingML shape
+                                 (mc:Choice) and a VML copy for old readers (mc:Fallback)
 
     build_docx(path,
                paragraphs=["Intro.", ["Claim", FootnoteRef(1), "."]],
@@ -55,6 +57,25 @@ class EndnoteRef:
 
 
 @dataclass(frozen=True)
+class TextBox:
+    paragraphs: tuple
+
+
+_TEXTBOX = (
+    '<w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:v="urn:schemas-microsoft-com:vml">'
+    '<mc:Choice Requires="wps"><w:drawing><wp:anchor><a:graphic>'
+    '<a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+    '<wps:wsp><wps:txbx><w:txbxContent>{inner}</w:txbxContent></wps:txbx></wps:wsp>'
+    '</a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>'
+    '<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>{inner}</w:txbxContent></v:textbox></v:shape>'
+    '</w:pict></mc:Fallback></mc:AlternateContent></w:r>'
+)
+
+
+@dataclass(frozen=True)
 class Deleted:
     run: object
 
@@ -98,6 +119,8 @@ class _Part:
             return f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteReference w:id="{item.id}"/></w:r>'
         if isinstance(item, EndnoteRef):
             return f'<w:r><w:rPr><w:rStyle w:val="EndnoteReference"/></w:rPr><w:endnoteReference w:id="{item.id}"/></w:r>'
+        if isinstance(item, TextBox):
+            return _TEXTBOX.format(inner="".join(self.paragraph(p) for p in item.paragraphs))
         if isinstance(item, Deleted):
             inner = self.run(item.run).replace("<w:t ", "<w:delText ").replace("</w:t>", "</w:delText>")
             return f'<w:del w:id="900" w:author="Editor" w:date="2024-04-12T00:00:00Z">{inner}</w:del>'

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from docx_builder import Deleted, EndnoteRef, FieldLink, FootnoteRef, Link, build_docx
+from docx_builder import Deleted, EndnoteRef, FieldLink, FootnoteRef, Link, TextBox, build_docx
 
 import linkvault
 from linkvault import InputError, parse_report
@@ -291,4 +291,41 @@ def test_real_word_footnote_hyperlink_resolves_through_footnotes_rels():
 
     assert [c.label for c in result.report.citations] == ["1"]
     assert [(e.label, e.text, e.urls) for e in result.report.entries] == [("1", "Example", ("http://www.example.com",))]
+    assert result.findings == []
+
+
+def test_a_text_box_is_read_once_though_word_writes_it_twice(tmp_path):
+    path = build_docx(
+        tmp_path / "report.docx",
+        paragraphs=[
+            ["Six activists were detained.", FootnoteRef(1),
+             TextBox([["Sidebar: the court fined them.", FootnoteRef(2)]])],
+            ["The appeal failed.", FootnoteRef(3)],
+        ],
+        footnotes={
+            1: ["Vlast.kz ", Link("report", "https://vlast.kz/novosti/12345.html")],
+            2: ["Court ", Link("ruling", "https://sud.gov.kz/rus/news/678")],
+            3: ["Orda ", Link("appeal", "https://orda.kz/appeal-9/")],
+        },
+    )
+    report = parse_report(path)
+
+    assert [c.label for c in report.citations] == ["1", "2", "3"]
+    assert [e.urls for e in report.entries] == [("https://vlast.kz/novosti/12345.html",),
+                                                ("https://sud.gov.kz/rus/news/678",), ("https://orda.kz/appeal-9/",)]
+    assert linkvault.check(path).findings == []
+
+
+def test_a_typed_source_list_in_a_text_box_gives_each_entry_once(tmp_path):
+    path = build_docx(
+        tmp_path / "report.docx",
+        paragraphs=[
+            "Journalists were fined[1] and a site was blocked[2].",
+            [TextBox(["Sources", "[1] https://vlast.kz/novosti/12345.html", "[2] https://orda.kz/blocked-2/"])],
+        ],
+    )
+    result = linkvault.check(path)
+
+    assert [(e.label, e.urls) for e in result.report.entries] == [("1", ("https://vlast.kz/novosti/12345.html",)),
+                                                                  ("2", ("https://orda.kz/blocked-2/",))]
     assert result.findings == []

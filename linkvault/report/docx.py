@@ -34,6 +34,8 @@ _DELETIONS = frozenset(f"{{{W}}}{tag}" for tag in ("del", "moveFrom"))  # tracke
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PR = "http://schemas.openxmlformats.org/package/2006/relationships"
 _NOTE_KINDS = (("footnote", "word/footnotes.xml"), ("endnote", "word/endnotes.xml"))
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_TEXT_BOX = f"{{{W}}}txbxContent"
 
 
 def _w(name: str) -> str:
@@ -56,7 +58,7 @@ def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
     for lineno, p in enumerate(paragraphs, start=1):
         lines.append((lineno, _paragraph_text(p, links)))
         for ref in p.iter(_w("footnoteReference"), _w("endnoteReference")):
-            if _deleted(ref):  # a tracked deletion: Word no longer shows or numbers this note
+            if _deleted(ref) or _in_text_box(ref, p):  # a tracked deletion, or a text box's paragraph (its own line)
                 continue
             kind = "footnote" if ref.tag == _w("footnoteReference") else "endnote"
             order[kind].append((ref.get(_w("id"), ""), lineno))
@@ -92,9 +94,13 @@ def _read_xml(package: zipfile.ZipFile, name: str, path: str) -> etree._Element 
         raise InputError(f"not a readable .docx file ({name} unpacks to {info.file_size // (1024 * 1024)} MiB)", path=path)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        return etree.fromstring(package.read(info), parser)
+        root = etree.fromstring(package.read(info), parser)
     except _UNREADABLE as exc:
         raise InputError(f"not a readable .docx file ({name}: {_why(exc)})", path=path) from exc
+    # Word writes a text box twice: the shape (mc:Choice) and a VML copy for old readers (mc:Fallback).
+    for fallback in list(root.iter(f"{{{MC}}}Fallback")):
+        fallback.getparent().remove(fallback)
+    return root
 
 
 def _deleted(el: etree._Element) -> bool:
@@ -188,7 +194,18 @@ def _runs_text(el: etree._Element) -> str:
     return "".join(
         (t.text or "") if t.tag == _w("t") else " "
         for t in el.iter(_w("t"), _w("tab"), _w("br"))
+        if not _in_text_box(t, el)
     )
+
+
+def _in_text_box(node: etree._Element, within: etree._Element) -> bool:
+    """Whether `node` lies in a text box anchored inside `within`: that box's paragraphs are lines of their own."""
+    for ancestor in node.iterancestors():
+        if ancestor is within:
+            return False
+        if ancestor.tag == _TEXT_BOX:
+            return True
+    return False
 
 
 def _roman(n: int) -> str:
