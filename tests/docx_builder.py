@@ -151,11 +151,13 @@ def _notes_xml(part: _Part, kind: str, notes: dict) -> str:
 
 
 def build_docx(path, paragraphs=(), footnotes: dict | None = None, endnotes: dict | None = None,
-               compression: int = zipfile.ZIP_DEFLATED) -> Path:
+               compression: int = zipfile.ZIP_DEFLATED, settings: str | None = None, section: str = "") -> Path:
     """Write a .docx at `path` (see the module docstring) and return its Path.
 
     `compression=zipfile.ZIP_STORED` keeps each part's bytes readable in the file, for tests
-    that damage one part on purpose.
+    that damage one part on purpose. `settings` is the inside of word/settings.xml (such as
+    `<w:endnotePr><w:numFmt w:val="decimal"/></w:endnotePr>`), `section` extra XML for the body's
+    last w:sectPr, where Word writes a section's own note numbering.
     """
     path = Path(path)
     parts: dict[str, str] = {}
@@ -174,8 +176,12 @@ def build_docx(path, paragraphs=(), footnotes: dict | None = None, endnotes: dic
     paras = "".join(body.paragraph(p) for p in paragraphs)
     parts["word/document.xml"] = _xml(
         f'<w:document xmlns:w="{W_NS}" xmlns:r="{R_NS}"><w:body>{paras}'
-        '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr></w:body></w:document>'
+        f'<w:sectPr>{section}<w:pgSz w:w="11906" w:h="16838"/></w:sectPr></w:body></w:document>'
     )
+    if settings is not None:
+        parts["word/settings.xml"] = _xml(f'<w:settings xmlns:w="{W_NS}">{settings}</w:settings>')
+        overrides.append(("/word/settings.xml", f"{WML}.settings+xml"))
+        internal.append(("rIdSettings", "settings", "settings.xml"))
     parts["word/_rels/document.xml.rels"] = body.rels_xml(internal)
     parts["_rels/.rels"] = _xml(
         f'<Relationships xmlns="{PKG_RELS_NS}"><Relationship Id="rId1" '

@@ -146,13 +146,18 @@ def test_reference_inside_a_tracked_deletion_is_not_counted_or_numbered(tmp_path
     ]
 
 
-def test_endnotes_only_document_numbers_endnotes_from_one(tmp_path):
-    path = build_docx(
+def _endnotes_only(tmp_path, **numbering):
+    return build_docx(
         tmp_path / "report.docx",
         paragraphs=[["Claim one.", EndnoteRef(4)], ["Claim two.", EndnoteRef(3)]],
         footnotes={},
         endnotes={3: [Link("b", "https://example.org/b")], 4: [Link("a", "https://example.org/a")]},
+        **numbering,
     )
+
+
+def test_endnotes_set_to_digits_are_numbered_from_one_by_order_of_reference(tmp_path):
+    path = _endnotes_only(tmp_path, settings='<w:endnotePr><w:numFmt w:val="decimal"/></w:endnotePr>')
     report = parse_report(path)
 
     assert [(c.label, c.line) for c in report.citations] == [("1", 1), ("2", 2)]
@@ -160,6 +165,30 @@ def test_endnotes_only_document_numbers_endnotes_from_one(tmp_path):
         ("1", ("https://example.org/a",)),
         ("2", ("https://example.org/b",)),
     ]
+
+
+def test_endnotes_with_no_numbering_set_use_words_default_roman(tmp_path):
+    assert [c.label for c in parse_report(_endnotes_only(tmp_path)).citations] == ["i", "ii"]
+
+
+def test_a_sections_own_note_numbering_wins_over_the_documents(tmp_path):
+    path = _endnotes_only(tmp_path, settings='<w:endnotePr><w:numFmt w:val="decimal"/></w:endnotePr>',
+                          section='<w:endnotePr><w:numFmt w:val="upperLetter"/><w:numStart w:val="3"/></w:endnotePr>')
+    assert [c.label for c in parse_report(path).citations] == ["C", "D"]
+
+
+def test_footnotes_in_chicago_symbols_keep_them_as_labels(tmp_path):
+    path = build_docx(
+        tmp_path / "report.docx",
+        paragraphs=[["One.", FootnoteRef(1), " Two.", FootnoteRef(2), " Five.", FootnoteRef(3), FootnoteRef(4),
+                     FootnoteRef(5)]],
+        footnotes={n: [Link(str(n), f"https://example.org/{n}")] for n in range(1, 6)},
+        settings='<w:footnotePr><w:numFmt w:val="chicago"/></w:footnotePr>',
+    )
+    result = linkvault.check(path)
+
+    assert [c.label for c in result.report.citations] == ["*", "†", "‡", "§", "**"]
+    assert result.findings == []
 
 
 def test_endnotes_beside_footnotes_get_roman_labels(tmp_path):

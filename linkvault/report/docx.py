@@ -1,12 +1,13 @@
 """Word documents: real footnotes and endnotes, or a footnote list typed at the end.
 
 Word numbers footnotes by the order their references appear, not by the ids in the XML, so
-labels are given the same way (endnotes too; when a document has both, endnotes get Word's
-default lower-case roman numerals). A reference inside a tracked deletion is gone for the reader,
-so it is neither counted nor numbered. A note's text is what Word shows; its URLs are its links'
-targets, resolved through its own part's relationships (`word/_rels/footnotes.xml.rels`), and the
-addresses typed in its text. There are no lines in a .docx: a "line" here is the paragraph's
-number in the document body, and a note's line is the paragraph that cites it.
+labels are given the same way, in the number format and from the start number the document
+sets (Word's defaults otherwise: footnotes 1, 2, 3; endnotes i, ii, iii). A reference inside a
+tracked deletion is gone for the reader, so it is neither counted nor numbered. A note's text is
+what Word shows; its URLs are its links' targets, resolved through its own part's relationships
+(`word/_rels/footnotes.xml.rels`), and the addresses typed in its text. There are no lines in a
+.docx: a "line" here is the paragraph's number in the document body, and a note's line is the
+paragraph that cites it.
 """
 
 from __future__ import annotations
@@ -65,14 +66,14 @@ def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
     notes = {kind: _read_notes(package, part, kind, path) for kind, part in _NOTE_KINDS}
     if not order["footnote"] and not order["endnote"]:
         return parse_lines(lines)
+    numbering = _numbering(package, document, path)
     entries: list[Entry] = []
     for kind in ("footnote", "endnote"):
-        roman = kind == "endnote" and bool(order["footnote"])
+        fmt, start = numbering[kind]
         labels: dict[str, str] = {}
         for note_id, lineno in order[kind]:
             if note_id not in labels:
-                n = len(labels) + 1
-                labels[note_id] = _roman(n) if roman else str(n)
+                labels[note_id] = _label(fmt, start + len(labels))
                 if note_id in notes[kind]:
                     text, urls = notes[kind][note_id]
                     entries.append(Entry(label=labels[note_id], line=lineno, text=text, urls=urls))
@@ -206,6 +207,45 @@ def _in_text_box(node: etree._Element, within: etree._Element) -> bool:
         if ancestor.tag == _TEXT_BOX:
             return True
     return False
+
+
+def _numbering(package: zipfile.ZipFile, document: etree._Element, path: str) -> dict[str, tuple[str, int]]:
+    """How Word numbers each kind of note: the document's settings, then its last section's own.
+
+    Unset, footnotes count 1, 2, 3 and endnotes i, ii, iii (the defaults of Word and of the standard).
+    """
+    numbering = {"footnote": ("decimal", 1), "endnote": ("lowerRoman", 1)}
+    settings = _read_xml(package, "word/settings.xml", path)
+    sections = document.findall(f".//{_w('sectPr')}")
+    for scope in [settings, sections[-1] if sections else None]:
+        if scope is None:
+            continue
+        for kind in numbering:
+            props = scope.find(_w(f"{kind}Pr"))
+            if props is None:
+                continue
+            fmt, start = numbering[kind]
+            fmt_el, start_el = props.find(_w("numFmt")), props.find(_w("numStart"))
+            if fmt_el is not None and fmt_el.get(_w("val")):
+                fmt = fmt_el.get(_w("val"))
+            if start_el is not None and (start_el.get(_w("val")) or "").isdigit():
+                start = max(1, int(start_el.get(_w("val"))))
+            numbering[kind] = (fmt, start)
+    return numbering
+
+
+def _label(fmt: str, n: int) -> str:
+    """Note `n` as Word writes it in `fmt`; formats we do not draw fall back to digits."""
+    if fmt == "lowerRoman":
+        return _roman(n)
+    if fmt == "upperRoman":
+        return _roman(n).upper()
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = "abcdefghijklmnopqrstuvwxyz"[(n - 1) % 26] * ((n - 1) // 26 + 1)  # a … z, aa … zz
+        return letter if fmt == "lowerLetter" else letter.upper()
+    if fmt == "chicago":
+        return "*†‡§"[(n - 1) % 4] * ((n - 1) // 4 + 1)
+    return str(n)
 
 
 def _roman(n: int) -> str:
