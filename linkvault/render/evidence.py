@@ -6,7 +6,7 @@ details come from the report and from fetched pages.
 
 from __future__ import annotations
 
-from linkvault.render.htmlsafe import esc, web_link
+from linkvault.render.htmlsafe import esc, page_head, web_link
 
 _CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em;margin:0}
 table{border-collapse:collapse;width:100%}th{background:#f3f3f3;text-align:left}
@@ -61,13 +61,7 @@ def render_evidence(summary) -> str:
     captured = sum(1 for r in summary.rows if r.response_id)
     stamped = sum(1 for r in summary.rows if any(s.token_record for s in r.stamps))
     missing = sum(1 for r in summary.rows if r.url is None)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{_CSP}">
-<meta name="referrer" content="no-referrer">
-<title>Evidence summary: {esc(summary.report)}</title>
-<style>{_CSS}</style></head>
-<body>
+    return page_head(f"Evidence summary: {summary.report}", csp=_CSP, css=_CSS) + f"""<body>
 <h1>Evidence summary</h1>
 <p>Report <code>{esc(summary.report)}</code>, SHA-256 <code>{esc(summary.report_sha256)}</code>.<br>
 Packed {esc(summary.made_at)}. {len(summary.rows)} footnote sources: {captured} captured, {stamped} covered by a

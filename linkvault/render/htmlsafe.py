@@ -21,3 +21,14 @@ def web_link(url: str | None) -> str:
     if not web:
         return f'<span class="small">{esc(url)}</span>'
     return f'<a href="{esc(url)}" rel="noopener noreferrer" target="_blank">{esc(url)}</a>'
+
+
+def page_head(title: str, *, csp: str, css: str) -> str:
+    """A self-contained page's start: our own CSP and CSS as given, no referrer, the title escaped."""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="referrer" content="no-referrer">
+<title>{esc(title)}</title>
+<style>{css}</style></head>
+"""

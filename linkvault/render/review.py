@@ -14,6 +14,7 @@ import json
 from linkvault.model import CATEGORIES, CheckResult, Severity
 from linkvault.render.check import render_check
 from linkvault.render.htmlsafe import esc as _e
+from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
 
 _COLOR = {"alive": "green", "dead": "red", "restricted": "yellow", "refused": "magenta", "unknown": "dim"}
@@ -192,13 +193,7 @@ def _html(review) -> str:
     serious = _serious(review).findings
     findings = "".join(f'<li class="{f.severity.value}"><b>{f.severity.value}</b> [{_e(f.number)}] line '
                        f'{_e(f.line or "?")}: {_e(f.kind)}: {_e(f.message)}</li>' for f in serious)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{_CSP}">
-<meta name="referrer" content="no-referrer">
-<title>linkvault review: {_e(review.report)}</title>
-<style>{_CSS}</style></head>
-<body>
+    return page_head(f"linkvault review: {review.report}", csp=_CSP, css=_CSS) + f"""<body>
 <h1>Link review</h1>
 <p class="path">{_e(review.report)}</p>
 <p class="summary">{_e(summary_line(review))}</p>
