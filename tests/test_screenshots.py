@@ -56,9 +56,33 @@ def test_a_long_hostile_page_is_shot_whole_without_reaching_private_addresses(tm
     assert audit.exit_code == 0, audit.output
 
 
-def test_a_swapped_screenshot_makes_audit_fail_naming_it(tmp_path, fakeweb, runner, monkeypatch):
+def _swap_screenshot(warc: bytes) -> tuple[bytes, str]:
+    """The WARC with its screenshot swapped for another image in an internally consistent record (digests
+    recomputed, same record id): only the SHA-256 the custody log recorded can tell."""
     import gzip
+    from io import BytesIO
 
+    from linkvault.archive.warc import _Sha256WARCWriter
+
+    records = ArchiveIterator(BytesIO(warc))
+    for record in records:
+        uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+        if record.rec_type == "resource" and uri.startswith("urn:fullPage:"):
+            shot_id = record.rec_headers.get_header("WARC-Record-ID")
+            records.read_to_end()
+            start, length = records.get_record_offset(), records.get_record_length()
+            break
+    other = bytes.fromhex("89504e470d0a1a0a") + b"another image"
+    buffer = BytesIO()
+    writer = _Sha256WARCWriter(buffer, gzip=True, warc_version="1.1")
+    writer.write_record(writer.create_warc_record(uri, "resource", payload=BytesIO(other), length=len(other),
+                                                  warc_content_type="image/png",
+                                                  warc_headers_dict={"WARC-Record-ID": shot_id}))
+    assert gzip.decompress(buffer.getvalue())  # a well-formed record
+    return warc[:start] + buffer.getvalue() + warc[start + length:], shot_id
+
+
+def test_a_swapped_screenshot_makes_audit_fail_naming_it(tmp_path, fakeweb, runner, monkeypatch):
     monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
     fakeweb.route("www.hostile-example.kz", "/short", html("<html><body><h1>Коротко</h1><p>Текст.</p></body></html>"))
     report = tmp_path / "r.txt"
@@ -67,28 +91,8 @@ def test_a_swapped_screenshot_makes_audit_fail_naming_it(tmp_path, fakeweb, runn
     assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
                                "--ca-bundle", fakeweb.ca_pem_path]).exit_code == 0
     [warc] = list((vault / "warc").glob("*.warc.gz"))
-    with open(warc, "rb") as fh:
-        records = ArchiveIterator(fh)
-        for record in records:
-            if record.rec_type == "resource" and record.rec_headers.get_header("WARC-Target-URI").startswith("urn:fullPage:"):
-                shot_id = record.rec_headers.get_header("WARC-Record-ID")
-                records.read_to_end()
-                start, length = records.get_record_offset(), records.get_record_length()
-                break
-    # Swap in another image whose record is internally consistent (digests recomputed): only custody can tell.
-    from io import BytesIO
-
-    from linkvault.archive.warc import _Sha256WARCWriter
-
-    other = bytes.fromhex("89504e470d0a1a0a") + b"another image"
-    buffer = BytesIO()
-    writer = _Sha256WARCWriter(buffer, gzip=True, warc_version="1.1")
-    writer.write_record(writer.create_warc_record("urn:fullPage:https://www.hostile-example.kz/short", "resource",
-                                                  payload=BytesIO(other), length=len(other), warc_content_type="image/png",
-                                                  warc_headers_dict={"WARC-Record-ID": shot_id}))
-    data = warc.read_bytes()
-    warc.write_bytes(data[:start] + buffer.getvalue() + data[start + length:])
-    assert gzip.decompress(buffer.getvalue())  # a well-formed record
+    swapped, shot_id = _swap_screenshot(warc.read_bytes())
+    warc.write_bytes(swapped)
     result = runner.invoke(cli, ["--vault", str(vault), "audit"])
     assert result.exit_code == 1 and f"screenshot {shot_id}" in result.output and "swapped" in result.output
     handed = tmp_path / "handed-on.png"
@@ -286,3 +290,37 @@ def test_screenshots_go_through_a_socks5_proxy_too(tmp_path, fakeweb, runner, mo
     assert result.exit_code == 0, result.output
     assert "no screenshot" not in result.output
     assert page in _shot_events(vault)
+
+
+def test_a_pack_rebuilt_around_a_swapped_screenshot_fails_audit_naming_it(tmp_path, fakeweb, runner, monkeypatch):
+    """Even with every datapackage.json hash recomputed, the custody chain the pack carries names the image."""
+    import hashlib
+    import json
+    import zipfile
+
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    report, vault = _fetch_short_page(tmp_path, fakeweb, runner)
+    pack = tmp_path / "r.wacz"
+    assert runner.invoke(cli, ["--vault", str(vault), "pack", str(report), "-o", str(pack)]).exit_code == 0
+    assert runner.invoke(cli, ["audit", str(pack)]).exit_code == 0
+
+    with zipfile.ZipFile(pack) as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    [capture] = [n for n in files if n.startswith("archive/") and not n.endswith("linkvault-report.warc.gz")]
+    files[capture], shot_id = _swap_screenshot(files[capture])
+    package = json.loads(files["datapackage.json"])
+    for resource in package["resources"]:
+        resource["hash"] = "sha256:" + hashlib.sha256(files[resource["path"]]).hexdigest()
+        resource["bytes"] = len(files[resource["path"]])
+    files["datapackage.json"] = json.dumps(package, indent=2).encode()
+    files["datapackage-digest.json"] = json.dumps(
+        {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(files["datapackage.json"]).hexdigest()}).encode()
+    rebuilt = tmp_path / "rebuilt.wacz"
+    with zipfile.ZipFile(rebuilt, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+
+    result = runner.invoke(cli, ["audit", str(rebuilt)])
+    assert result.exit_code == 1, result.output
+    assert f"screenshot {shot_id}" in result.output and "swapped" in result.output
+    assert "datapackage" not in result.output  # the package itself is consistent: custody alone tells

@@ -75,14 +75,21 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str 
     return result
 
 
-def _audit_screenshots(events: list[dict], result: AuditResult) -> None:
-    """A screenshot is the one the custody log saw taken: same record, same SHA-256."""
+def _audit_screenshots(events: list[dict], result: AuditResult, *, of: set[str] | None = None) -> None:
+    """A screenshot is the one the custody log saw taken: same record, same SHA-256.
+
+    `of`: only the screenshots of these responses (a pack carries the vault's whole custody log,
+    but only its own report's captures).
+    """
     import json
 
     for event in events:
         if event["event"] != "screenshotted":
             continue
-        logged = json.loads(event["details"] or "{}").get("sha256")
+        details = json.loads(event["details"] or "{}")
+        if of is not None and details.get("response") not in of:
+            continue
+        logged = details.get("sha256")
         actual = result.resources.get(event["subject"])
         if actual is None:
             result.problems.append(Problem(f"screenshot {event['subject']}", "is logged in custody but gone from the WARCs"))
@@ -127,6 +134,7 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
                 result.events += len(events)
                 for brk in check_chain(events):
                     result.problems.append(Problem(f"custody event {brk.event_id} (in the pack)", brk.problem))
+                _audit_screenshots(events, result, of=set(digests))
     return result
 
 
