@@ -324,3 +324,27 @@ def test_a_pack_rebuilt_around_a_swapped_screenshot_fails_audit_naming_it(tmp_pa
     assert result.exit_code == 1, result.output
     assert f"screenshot {shot_id}" in result.output and "swapped" in result.output
     assert "datapackage" not in result.output  # the package itself is consistent: custody alone tells
+
+
+def test_pages_the_browser_cannot_load_cost_one_note_not_one_line_each(tmp_path, fakeweb, runner, monkeypatch):
+    from fakeweb.server import Response
+
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    page = html("<html><body><h1>Материал</h1><p>Текст.</p></body></html>")
+
+    def not_for_browsers(request):  # the site resets any headless browser but serves our fetcher
+        return Response(reset=True) if "HeadlessChrome" in (request.header("User-Agent") or "") else page
+
+    urls = [f"https://www.bot-wall.kz/news/{n}" for n in (1, 2, 3)]
+    for url in urls:
+        fakeweb.route("www.bot-wall.kz", url.split(".kz", 1)[1], not_for_browsers)
+    report = tmp_path / "r.txt"
+    report.write_text("Claims[1][2][3].\n\n" + "".join(f"[{n}] {u}\n" for n, u in enumerate(urls, 1)), encoding="utf-8")
+    vault = tmp_path / "vault"
+    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                                 "--ca-bundle", fakeweb.ca_pem_path])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if "no screenshot" in line]
+    assert len(notes) == 1 and "3 pages" in notes[0] and "could not load" in notes[0], result.output
+    assert "(3 captured in WARC)" in result.output  # the capture itself is unaffected
+    assert _shot_events(vault) == {}

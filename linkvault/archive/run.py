@@ -372,12 +372,13 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
     except BrowserMissing:
         result.notes.append("chromium is not installed, so no screenshots were taken (apt-get install chromium)")
         return
+    failed: dict[str, list[str]] = {}  # why → pages
     try:
         with concurrent.futures.ThreadPoolExecutor(options.tabs) as tabs:
             # map keeps the pages' order, so the WARC and the custody log read the same on every run
             for capture, shot in zip(pages, tabs.map(lambda c: _shoot(browser, c.final_url or c.url), pages)):
                 if isinstance(shot, Exception):  # one page's failure costs its screenshot, not the run
-                    result.notes.append(f"no screenshot of {capture.final_url or capture.url}: {shot}")
+                    failed.setdefault(str(shot), []).append(capture.final_url or capture.url)
                     continue
                 where = recorder.write_resource(f"urn:fullPage:{shot.url}", "image/png", shot.png,
                                                 concurrent_to=capture.record.record_id)
@@ -394,9 +395,14 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
                 result.screenshots += 1
     finally:
         browser.close()
+    for why, urls in failed.items():  # a browser that died would otherwise fill the screen with one line a page
+        which = urls[0] if len(urls) == 1 else f"{len(urls)} pages ({urls[0]}, …)"
+        result.notes.append(f"no screenshot of {which}: {why}")
 
 
 def _shoot(browser, url: str):
+    if browser.gone:
+        return browser.gone
     try:
         return browser.screenshot(url)
     except Exception as exc:

@@ -109,6 +109,11 @@ class Browser:
         self._reader = threading.Thread(target=self._read_forever, name="linkvault-chromium", daemon=True)
         self._reader.start()
 
+    @property
+    def gone(self) -> Exception | None:
+        """Why the browser can no longer be used (it exited, or its pipe broke), or None."""
+        return self._closed
+
     # -- the pipe -----------------------------------------------------------------------------
 
     def _send(self, method: str, params: dict | None = None, session: str | None = None) -> Future:
