@@ -174,7 +174,8 @@ def by_content(page: Page, probe: Page | None) -> LinkState:
     if _CONSENT.search((page.final_url or "").lower() + head[:20000]) and len(page.text) < SHORT_TEXT:
         return _state("unknown", "a cookie-consent page stood in front of the content", page)
     if page.html and (len(page.text.strip()) < 40 or (_JS_SHELL.search(page.text) and len(page.text) < 200)):
-        return _state("unknown", "the page has no readable content (a script-only shell)", page)
+        why = "a script-only shell" if "<script" in head else f"{len(page.text.split())} words of text"
+        return _state("unknown", f"the page has no readable content ({why})", page)
     if len(page.hops) >= 2:
         return _state("redirected", f"reached through {len(page.hops) - 1} redirect(s) at {page.final_url}", page)
     return _state("ok", "archived", page)

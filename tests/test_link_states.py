@@ -286,3 +286,16 @@ def test_what_an_adapter_fetches_is_recorded_in_the_warc(tmp_path, fakeweb):
             uris |= {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh) if r.rec_type in ("response", "revisit")}
     assert {f"https://t.me/{channel}/{post}", f"https://t.me/{channel}/{post}?embed=1",
             f"https://t.me/s/{channel}/{post}"} <= uris
+
+
+def test_a_near_empty_page_is_unknown_and_says_why_without_blaming_scripts(tmp_path, fakeweb):
+    fakeweb.route("www.empty-example.kz", "/news/1", html("<html><body><h1>Материал</h1><p>Текст.</p></body></html>"))
+    fakeweb.route("www.empty-example.kz", "/news/2", html(
+        "<html><body><div id='app'></div><script src='/app.js'></script>"
+        "<noscript>You need to enable JavaScript to run this app.</noscript></body></html>"))
+    plain = judge(tmp_path, fakeweb, "https://www.empty-example.kz/news/1")
+    shell = judge(tmp_path, fakeweb, "https://www.empty-example.kz/news/2")
+    assert_state(plain, "unknown")
+    assert_state(shell, "unknown")
+    assert "2 words of text" in plain.detail and "script" not in plain.detail
+    assert "script-only shell" in shell.detail
