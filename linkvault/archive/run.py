@@ -395,6 +395,9 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
                 result.screenshots += 1
     finally:
         browser.close()
+    if browser.egress.refused:  # WebSockets, service workers: what no page's own record shows
+        result.notes.append(f"the browser was kept from {len(browser.egress.refused)} connection(s) to private or "
+                            f"local addresses, first {browser.egress.refused[0]}")
     for why, urls in failed.items():  # a browser that died would otherwise fill the screen with one line a page
         which = urls[0] if len(urls) == 1 else f"{len(urls)} pages ({urls[0]}, …)"
         result.notes.append(f"no screenshot of {which}: {why}")
