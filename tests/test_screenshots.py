@@ -349,3 +349,40 @@ def test_pages_the_browser_cannot_load_cost_one_note_not_one_line_each(tmp_path,
     assert len(notes) == 1 and "3 pages" in notes[0] and "could not load" in notes[0], result.output
     assert "(3 captured in WARC)" in result.output  # the capture itself is unaffected
     assert _shot_events(vault) == {}
+
+
+def test_webrtc_sends_nothing_to_a_local_stun_server(tmp_path, fakeweb, runner, monkeypatch):
+    """WebRTC talks UDP past any proxy unless told not to; its ICE probes must not reach a local port."""
+    import socket
+    import threading
+    import time
+
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    reached = []
+
+    def receive():
+        while True:
+            try:
+                reached.append(listener.recvfrom(2048)[1])
+            except OSError:
+                return
+
+    threading.Thread(target=receive, daemon=True).start()
+    page = "https://www.hostile-example.kz/rtc"
+    fakeweb.route("www.hostile-example.kz", "/rtc", html(
+        f"<html><body><h1>Звонок</h1><script>var pc = new RTCPeerConnection({{iceServers: "
+        f"[{{urls: 'stun:127.0.0.1:{port}'}}]}}); pc.createDataChannel('x');"
+        "pc.createOffer().then(function (o) { return pc.setLocalDescription(o); });</script></body></html>"))
+    report = tmp_path / "r.txt"
+    report.write_text(f"Claim[1].\n\n[1] {page}\n", encoding="utf-8")
+    try:
+        result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(report), "--proxy",
+                                     fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path])
+        time.sleep(0.5)  # let the listener take in whatever arrived
+    finally:
+        listener.close()
+    assert result.exit_code == 0, result.output
+    assert reached == []
