@@ -29,11 +29,12 @@ _MONTH = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s*(\d{4}))?"
 # "from March 28 to April 4, 2024", "March 28 – April 4", "from 28 March to 4 April 2024"
-_TO = r"\s*(?:to|till|until|through|–|—|-|по)\s*"
+_TO_MARKS = ("to", "till", "until", "through", "–", "—", "-", "по")
+_TO = r"\s*(?:" + "|".join(_TO_MARKS) + r")\s*"
 _PERIOD_MD = re.compile(rf"(?i)(?:from\s+|с\s+)?{_MONTH}\s+{_DAY}{_YEAR}{_TO}{_MONTH}\s+{_DAY}{_YEAR}")
 _PERIOD_DM = re.compile(rf"(?i)(?:from\s+|с\s+)?{_DAY}\s+{_MONTH}{_YEAR}{_TO}{_DAY}\s+{_MONTH}{_YEAR}")
 # "7–14 March 2024", "from 7 to 14 March", "с 7 по 14 марта 2024"
-_PERIOD_SAME = re.compile(rf"(?i)(?:from\s+|с\s+)?{_DAY}\s*(?:to|till|until|through|–|—|-|по)\s*{_DAY}\s+{_MONTH}{_YEAR}")
+_PERIOD_SAME = re.compile(rf"(?i)(?:from\s+|с\s+)?{_DAY}{_TO}{_DAY}\s+{_MONTH}{_YEAR}")
 _SINGLE_MD = re.compile(rf"(?i)\b{_MONTH}\s+{_DAY}\b{_YEAR}")
 _SINGLE_DM = re.compile(rf"(?i)\b{_DAY}\s+{_MONTH}{_YEAR}")
 _NUMERIC = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b")
@@ -95,6 +96,9 @@ def _years(first: str | None, last: str | None, m1: int, m2: int, default: int) 
 
 def period_in_text(text: str, year: int) -> DateSpan | None:
     """The first period written in `text`, or None."""
+    lowered = text.lower()
+    if not any(mark in lowered for mark in _TO_MARKS):  # every period has one; most sentences have none
+        return None
     for pattern in (_PERIOD_MD, _PERIOD_DM, _PERIOD_SAME):
         m = pattern.search(text)
         if not m:

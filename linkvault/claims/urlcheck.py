@@ -24,12 +24,15 @@ def _day(d) -> str:
 def url_claim_findings(report: Report, source_date_days: int = SOURCE_DATE_DAYS) -> Iterator[Finding]:
     year = report_year([c.paragraph for c in report.citations] + [e.text for e in report.entries])
     seen: set[tuple[str, str]] = set()
+    citing: dict[str, list] = {}  # label → its citations, once: a scan per note is quadratic in a long report
+    for citation in report.citations:
+        citing.setdefault(citation.label, []).append(citation)
     for note in report.footnotes:
         if not note.urls:
             continue
         number = label_number(note.label)
         num = note.label if number is None else number
-        for citation in (c for c in report.citations if c.label == note.label):
+        for citation in citing.get(note.label, ()):
             claim = period_in_text(citation.context, year)
             lead = lead_date(citation.paragraph, year)
             for url in note.urls:
