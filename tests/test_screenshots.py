@@ -386,3 +386,47 @@ def test_webrtc_sends_nothing_to_a_local_stun_server(tmp_path, fakeweb, runner, 
         listener.close()
     assert result.exit_code == 0, result.output
     assert reached == []
+
+
+def _kill_our_chromium() -> None:
+    """SIGKILL every Chromium this test process started over the DevTools pipe (and only those)."""
+    import os
+    import signal
+
+    me = str(os.getpid())
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmdline = fh.read()
+            with open(f"/proc/{pid}/stat") as fh:
+                parent = fh.read().rsplit(")", 1)[1].split()[1]
+        except OSError:
+            continue
+        if b"--remote-debugging-pipe" in cmdline and parent == me:
+            os.kill(int(pid), signal.SIGKILL)
+
+
+def test_a_browser_that_dies_mid_run_costs_one_note_and_the_run_finishes(tmp_path, fakeweb, runner, monkeypatch):
+    from fakeweb.server import Response
+
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    page = html("<html><body><h1>Материал</h1><p>Достаточно длинный текст статьи о событиях апреля.</p></body></html>")
+
+    def deadly(request):  # the first page the browser asks for takes the browser down
+        if "HeadlessChrome" in (request.header("User-Agent") or ""):
+            _kill_our_chromium()
+            return Response(reset=True)
+        return page
+
+    urls = [f"https://www.fragile-example.kz/news/{n}" for n in range(1, 7)]
+    for url in urls:
+        fakeweb.route("www.fragile-example.kz", url.split(".kz", 1)[1], deadly)
+    report = tmp_path / "r.txt"
+    report.write_text("Claims" + "".join(f"[{n}]" for n in range(1, 7)) + ".\n\n"
+                      + "".join(f"[{n}] {u}\n" for n, u in enumerate(urls, 1)), encoding="utf-8")
+    result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                                 "--ca-bundle", fakeweb.ca_pem_path])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if "no screenshot" in line]
+    assert len(notes) == 1 and "6 pages" in notes[0] and "chromium" in notes[0], result.output
+    assert "(6 captured in WARC)" in result.output

@@ -136,7 +136,7 @@ class Browser:
             while True:
                 chunk = os.read(self._from_child, 1 << 20)
                 if not chunk:
-                    raise ConnectionError("chromium closed its pipe")
+                    raise ConnectionError("chromium exited or crashed (its DevTools pipe closed)")
                 buffer += chunk
                 *messages, buffer = buffer.split(b"\0")
                 for raw in messages:
