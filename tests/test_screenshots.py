@@ -182,6 +182,10 @@ def test_show_lists_the_screenshot_and_exports_the_sealed_image(tmp_path, fakewe
     assert exported.exit_code == 0, exported.output
     sha = hashlib.sha256(out.read_bytes()).hexdigest()
     assert out.read_bytes().startswith(b"\x89PNG") and f"sha256 {sha}" in exported.output
+    from linkvault.archive.screenshot import png_text
+
+    labelled = png_text(out.read_bytes())  # the copy says what it shows and when, wherever it travels
+    assert labelled["Title"] == "https://www.hostile-example.kz/short" and labelled["Creation Time"] in exported.output
     event = sqlite3.connect(vault / "linkvault.db").execute(
         "select collector, details from custody where event = 'exported'").fetchone()
     assert event[0] == "editor" and sha in event[1] and str(out) in event[1]

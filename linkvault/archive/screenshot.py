@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -52,6 +53,42 @@ class Shot:
     taken_at: str  # when the image was rendered (UTC, ISO 8601)
     blocked: list[str] = field(default_factory=list)  # requests the guard refused while the page loaded
     dialogs: list[str] = field(default_factory=list)  # alert/confirm/prompt texts, dismissed unanswered
+
+
+def label_png(png: bytes, url: str, taken_at: str) -> bytes:
+    """The PNG with its page and time written into it (iTXt chunks after IHDR), so an exported copy
+    still says what it shows and when; the SHA-256 recorded is of these bytes."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        return png
+    chunks = b"".join(_itxt(key, text) for key, text in (
+        ("Title", url), ("Creation Time", taken_at), ("Software", f"linkvault {_version()} via headless Chromium")))
+    end_of_ihdr = 8 + 12 + struct.unpack(">I", png[8:12])[0]
+    return png[:end_of_ihdr] + chunks + png[end_of_ihdr:]
+
+
+def _itxt(key: str, text: str) -> bytes:
+    data = key.encode("latin-1") + b"\0\0\0\0\0" + text.encode("utf-8")  # uncompressed, no language tag
+    return struct.pack(">I", len(data)) + b"iTXt" + data + struct.pack(">I", zlib.crc32(b"iTXt" + data))
+
+
+def png_text(png: bytes) -> dict[str, str]:
+    """The iTXt keywords and texts of a PNG (what `label_png` wrote)."""
+    found, at = {}, 8
+    while at + 8 <= len(png):
+        length, kind = struct.unpack(">I", png[at:at + 4])[0], png[at + 4:at + 8]
+        if kind == b"iTXt":
+            key, _, rest = png[at + 8:at + 8 + length].partition(b"\0")
+            found[key.decode("latin-1")] = rest[2:].split(b"\0", 2)[-1].decode("utf-8", "replace")  # past lang, key
+        if kind == b"IDAT":
+            break
+        at += 12 + length
+    return found
+
+
+def _version() -> str:
+    from linkvault import __version__
+
+    return __version__
 
 
 def png_size(png: bytes) -> tuple[int | None, int | None]:
@@ -234,8 +271,9 @@ class Browser:
             shot = self._call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "optimizeForSpeed": True,
                                                          "clip": {"x": 0, "y": 0, "width": width, "height": height,
                                                                   "scale": 1}}, session, timeout)
-            return Shot(url, base64.b64decode(shot["data"]), now_iso(), list(self._blocked.get(session, [])),
-                        list(self._dialogs.get(session, [])))
+            taken_at = now_iso()
+            return Shot(url, label_png(base64.b64decode(shot["data"]), url, taken_at), taken_at,
+                        list(self._blocked.get(session, [])), list(self._dialogs.get(session, [])))
         finally:
             self._tabs.pop(session, None)
             self._blocked.pop(session, None)
