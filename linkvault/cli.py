@@ -377,9 +377,15 @@ def audit(ctx, wacz, tsa_roots, collector) -> None:
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format.")
 @click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
               help="Who packs, for the custody log (env LINKVAULT_COLLECTOR).")
+@click.option("--tsa", "tsas", multiple=True, metavar="URL",
+              help="RFC 3161 time-stamp authority for the pack itself (repeatable; default as for fetch).")
+@click.option("--no-timestamp", is_flag=True, help="Do not timestamp the pack.")
 @click.pass_context
-def pack(ctx, report, output, input_format, collector) -> None:
+def pack(ctx, report, output, input_format, collector, tsas, no_timestamp) -> None:
     """One evidence pack per report: a WACZ with every capture, provenance, timestamp, the report and a summary.
+
+    The pack itself is timestamped too: RFC 3161 tokens over its datapackage.json, which holds the
+    SHA-256 of every file in it, are carried in its datapackage-digest.json.
 
     \b
     Example:
@@ -387,8 +393,14 @@ def pack(ctx, report, output, input_format, collector) -> None:
     """
     from linkvault.archive.pack import pack as make_pack
 
-    result = make_pack(ctx.obj["vault"], report, output, input_format, collector=collector)
-    click.echo(f"wrote {result.path}: {result.warc_files} WARC files, {result.pages} pages, sha256 {result.sha256}")
+    result = make_pack(ctx.obj["vault"], report, output, input_format, collector=collector,
+                       tsa=() if no_timestamp else _tsas(tsas))
+    for failure in result.timestamp_failures:
+        click.echo(f"linkvault: note: the pack was not timestamped by {failure}", err=True)
+    stamped = f", timestamped by {result.timestamps} authorit{'y' if result.timestamps == 1 else 'ies'}" \
+        if result.timestamps else ""
+    click.echo(f"wrote {result.path}: {result.warc_files} WARC files, {result.pages} pages{stamped}, "
+               f"sha256 {result.sha256}")
 
 
 def main() -> None:

@@ -118,3 +118,64 @@ def test_tsa_roots_that_are_not_certificates_are_a_one_line_error(tmp_path, fake
     junk.write_text("not a certificate\n")
     result = runner.invoke(cli, ["--vault", str(vault), "audit", "--tsa-roots", str(junk)])
     assert result.exit_code == 2 and "roots.pem" in result.output and "Traceback" not in result.output
+
+
+def _pack(tmp_path, runner, vault, *args):
+    out = tmp_path / "r.wacz"
+    result = runner.invoke(cli, ["--vault", str(vault), "pack", str(tmp_path / "r.txt"), "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return out, result
+
+
+def test_the_pack_itself_is_timestamped_and_openssl_verifies_it(tmp_path, fakeweb, runner, tsa):
+    import base64
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    vault, _ = _fetch(tmp_path, fakeweb, runner, "--tsa", tsa.url)
+    out, result = _pack(tmp_path, runner, vault, "--tsa", tsa.url)
+    assert "timestamped by 1 authority" in result.output
+    validate = subprocess.run([str(Path(sys.executable).parent / "wacz"), "validate", "-f", str(out)],
+                              capture_output=True, text=True)
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+
+    with zipfile.ZipFile(out) as z:
+        (tmp_path / "datapackage.json").write_bytes(z.read("datapackage.json"))
+        [entry] = json.loads(z.read("datapackage-digest.json"))["rfc3161"]
+    (tmp_path / "pack.tsr").write_bytes(base64.b64decode(entry["token"]))
+    check = subprocess.run(["openssl", "ts", "-verify", "-data", "datapackage.json", "-in", "pack.tsr",
+                            "-CAfile", str(tsa.directory / "root.pem"), "-untrusted", str(tsa.directory / "tsa.pem")],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert "Verification: OK" in check.stdout, check.stdout + check.stderr
+    audit = runner.invoke(cli, ["audit", str(out), "--tsa-roots", str(tsa.directory / "root.pem")])
+    assert audit.exit_code == 0 and "2 timestamps checked: everything holds" in audit.output, audit.output
+
+
+def test_a_pack_whose_file_list_was_rewritten_fails_its_own_timestamp(tmp_path, fakeweb, runner, tsa):
+    import hashlib
+    import zipfile
+
+    vault, _ = _fetch(tmp_path, fakeweb, runner, "--no-timestamp")
+    out, _ = _pack(tmp_path, runner, vault, "--tsa", tsa.url)
+    with zipfile.ZipFile(out) as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    package = json.loads(files["datapackage.json"])
+    package["title"] = "a different story"  # rewritten consistently: the digest file is updated, the token cannot be
+    files["datapackage.json"] = json.dumps(package).encode()
+    digest = json.loads(files["datapackage-digest.json"])
+    digest["hash"] = "sha256:" + hashlib.sha256(files["datapackage.json"]).hexdigest()
+    files["datapackage-digest.json"] = json.dumps(digest).encode()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    audit = runner.invoke(cli, ["audit", str(out)])
+    assert audit.exit_code == 1 and "pack timestamp 1" in audit.output and "another document" in audit.output
+
+
+def test_a_tsa_that_is_down_leaves_the_pack_whole_and_says_so(tmp_path, fakeweb, runner):
+    vault, _ = _fetch(tmp_path, fakeweb, runner, "--no-timestamp")
+    out, result = _pack(tmp_path, runner, vault, "--tsa", "http://127.0.0.1:9/tsr")
+    assert "not timestamped by http://127.0.0.1:9/tsr" in result.output and "timestamped by" not in result.output.split(
+        "wrote")[1]
+    assert runner.invoke(cli, ["audit", str(out)]).exit_code == 0

@@ -56,7 +56,7 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str 
     result = AuditResult(vault=vault_dir)
     try:
         seen, evidence, digests = _audit_warcs(vault.warc_dir, result)
-        _audit_timestamps(evidence, digests, result, tsa_roots)
+        _audit_timestamps(evidence, digests, result, _Tokens(tsa_roots))
         for row in vault.query("select id, url, warc_file, warc_offset, record_id from captures where warc_file is not null"):
             if seen.get((row["warc_file"], row["warc_offset"])) != row["record_id"]:
                 result.problems.append(Problem(f"captures row {row['id']} ({row['url']})",
@@ -126,8 +126,10 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
             if name.startswith("archive/"):
                 with open(os.path.join(work, os.path.basename(name)), "wb") as fh:
                     fh.write(data)
+        tokens = _Tokens(tsa_roots)
         _, evidence, digests = _audit_warcs(work, result)
-        _audit_timestamps(evidence, digests, result, tsa_roots)
+        _audit_timestamps(evidence, digests, result, tokens)
+        _audit_pack_stamps(package, tokens, result)
         for uri, chain in evidence.items():
             if uri.startswith("urn:evidence:custody:"):
                 events = [json.loads(line) for line in chain.decode("utf-8").splitlines() if line.strip()]
@@ -136,6 +138,30 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
                     result.problems.append(Problem(f"custody event {brk.event_id} (in the pack)", brk.problem))
                 _audit_screenshots(events, result, of=set(digests))
     return result
+
+
+def _audit_pack_stamps(package, tokens: _Tokens, result: AuditResult) -> None:
+    """The pack's own tokens (in datapackage-digest.json) stamp its datapackage.json as it is now."""
+    import base64
+    import json
+
+    from linkvault.archive.pack import TOKENS_KEY
+
+    try:
+        listing = package.read("datapackage.json")
+        digest = json.loads(package.read("datapackage-digest.json"))
+    except (KeyError, ValueError):
+        return  # a pack without the digest file has no pack-level stamps; its files were checked above
+    if digest.get("hash", "").partition(":")[2] not in ("", hashlib.sha256(listing).hexdigest()):
+        result.problems.append(Problem("datapackage.json", "no longer matches its hash in datapackage-digest.json "
+                                                           "(altered)"))
+    for n, entry in enumerate(digest.get(TOKENS_KEY, []), start=1):
+        try:
+            token = base64.b64decode(entry["token"], validate=True)
+        except (KeyError, TypeError, ValueError):
+            result.problems.append(Problem(f"pack timestamp {n}", "is not readable base64"))
+            continue
+        tokens.check(token, listing, f"pack timestamp {n} ({entry.get('tsa', '?')})", "this datapackage.json", result)
 
 
 def _audit_warcs(directory: str, result: AuditResult):
@@ -201,15 +227,10 @@ def _trusted_roots(tsa_roots: str | None) -> list:
 
 
 def _audit_timestamps(evidence: dict[str, bytes], digests: dict[str, str | None], result: AuditResult,
-                      tsa_roots: str | None) -> None:
+                      tokens: _Tokens) -> None:
     """Each token stamps its manifest's bytes, and each manifest still lists the records as they are."""
     import json
 
-    from rfc3161_client import VerifierBuilder, decode_timestamp_response
-
-    explicit = tsa_roots is not None
-    # The machine's roots are read on the first token: most audits of a vault without timestamps need none.
-    roots = _trusted_roots(tsa_roots) if explicit else None
     for uri, manifest in evidence.items():
         if not uri.startswith("urn:evidence:manifest:"):
             continue
@@ -220,27 +241,41 @@ def _audit_timestamps(evidence: dict[str, bytes], digests: dict[str, str | None]
             elif entry["id"] not in digests:
                 result.problems.append(Problem(f"manifest {run}", f"lists record {entry['id']}, which is gone"))
         for token_uri in sorted(u for u in evidence if u.startswith(f"urn:evidence:rfc3161:{run}:")):
-            result.timestamps += 1
-            try:
-                response = decode_timestamp_response(evidence[token_uri])
-            except Exception as exc:
-                result.problems.append(Problem(token_uri, f"is not a timestamp token ({exc})"))
-                continue
-            if response.tst_info.message_imprint.message != hashlib.sha256(manifest).digest():
-                result.problems.append(Problem(token_uri, "stamps another document than its manifest (foreign or altered)"))
-                continue
-            if roots is None:
-                roots = _trusted_roots(None)
-            if not roots:
+            tokens.check(evidence[token_uri], manifest, token_uri, "its manifest", result)
+
+
+class _Tokens:
+    """Checks RFC 3161 tokens: the document they stamp, then the signature as of the token's own time."""
+
+    def __init__(self, tsa_roots: str | None):
+        self.explicit = tsa_roots is not None
+        # The machine's roots are read on the first token: most audits of a vault without timestamps need none.
+        self.roots = _trusted_roots(tsa_roots) if self.explicit else None
+
+    def check(self, token: bytes, document: bytes, where: str, what: str, result: AuditResult) -> None:
+        from rfc3161_client import VerifierBuilder, decode_timestamp_response
+
+        result.timestamps += 1
+        try:
+            response = decode_timestamp_response(token)
+        except Exception as exc:
+            result.problems.append(Problem(where, f"is not a timestamp token ({exc})"))
+            return
+        if response.tst_info.message_imprint.message != hashlib.sha256(document).digest():
+            result.problems.append(Problem(where, f"stamps another document than {what} (foreign or altered)"))
+            return
+        if self.roots is None:
+            self.roots = _trusted_roots(None)
+        if not self.roots:
+            result.unchecked_signatures += 1
+            return
+        try:  # validated at the token's own time, as long-term evidence needs
+            builder = VerifierBuilder()
+            for root in self.roots:
+                builder = builder.add_root_certificate(root)
+            builder.build().verify_message(response, document)
+        except Exception as exc:
+            if self.explicit:
+                result.problems.append(Problem(where, f"does not verify against --tsa-roots ({exc})"))
+            else:
                 result.unchecked_signatures += 1
-                continue
-            try:  # validated at the token's own time, as long-term evidence needs
-                builder = VerifierBuilder()
-                for root in roots:
-                    builder = builder.add_root_certificate(root)
-                builder.build().verify_message(response, manifest)
-            except Exception as exc:
-                if explicit:
-                    result.problems.append(Problem(token_uri, f"does not verify against --tsa-roots ({exc})"))
-                else:
-                    result.unchecked_signatures += 1

@@ -10,12 +10,15 @@ and replay tools read exactly what they expect.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
 import os
+import shutil
 import tempfile
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from linkvault.archive.evidence import evidence_summary
@@ -25,6 +28,8 @@ from linkvault.archive.vault import Vault
 from linkvault.archive.warc import _Sha256WARCWriter
 from linkvault.errors import InputError
 
+TOKENS_KEY = "rfc3161"  # in datapackage-digest.json: the tokens over datapackage.json, base64 DER
+
 
 @dataclass(frozen=True)
 class PackResult:
@@ -32,12 +37,17 @@ class PackResult:
     sha256: str
     warc_files: int
     pages: int
+    timestamps: int = 0
+    timestamp_failures: list[str] = field(default_factory=list)
 
 
 def pack(vault_dir: str, report_path: str, output: str, input_format: str | None = None, *,
-         collector: str | None = None) -> PackResult:
+         collector: str | None = None, tsa: tuple[str, ...] = ()) -> PackResult:
+    """Write the pack; with `tsa`, also stamp its datapackage.json (which hashes every file in it), so the
+    pack as a whole has a trusted time, carried in datapackage-digest.json."""
     from wacz.main import main as wacz_main
 
+    from linkvault.archive.timestamp import stamp
     from linkvault.render.evidence import render_evidence
 
     reviewed = build_review(vault_dir, report_path, input_format, with_claims=False)
@@ -54,18 +64,47 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
             _write_report_warc(extra, report_path, summary, custody)
             pages = os.path.join(work, "pages.jsonl")
             n_pages = _write_pages(pages, reviewed, texts)
-            args = ["create", "-o", output, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
+            built = os.path.join(work, "pack.wacz")
+            args = ["create", "-o", built, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
                     *[os.path.join(vault.warc_dir, f) for f in files], extra]
             with contextlib.redirect_stdout(io.StringIO()):  # py-wacz narrates its steps on stdout
                 status = wacz_main(args)
             if status != 0:
                 raise InputError("the evidence pack could not be written", path=output)
+            with zipfile.ZipFile(built) as z:
+                stamps = stamp(z.read("datapackage.json"), list(tsa)) if tsa else []
+            _seal(built, output, stamps)
         digest = sha256_file(output)
         vault.log_event("packed", os.path.abspath(output), collector=collector,
-                        details={"report": os.path.abspath(report_path), "sha256": digest, "warc_files": files})
-        return PackResult(output, digest, len(files) + 1, n_pages)
+                        details={"report": os.path.abspath(report_path), "sha256": digest, "warc_files": files,
+                                 "timestamps": [{"tsa": s.tsa, "gen_time": s.gen_time, "error": s.error}
+                                                for s in stamps]})
+        return PackResult(output, digest, len(files) + 1, n_pages, sum(1 for s in stamps if s.token),
+                          [f"{s.tsa}: {s.error}" for s in stamps if not s.token])
     finally:
         vault.close()
+
+
+def _seal(built: str, output: str, stamps: list) -> None:
+    """Copy the built WACZ to `output` (through a .part file, so a failure leaves any earlier pack whole),
+    its datapackage-digest.json carrying the RFC 3161 tokens over datapackage.json."""
+    part = f"{output}.part"
+    try:
+        with zipfile.ZipFile(built) as src, zipfile.ZipFile(part, "w") as out:
+            for info in src.infolist():
+                if info.filename == "datapackage-digest.json" and any(s.token for s in stamps):
+                    digest = json.loads(src.read(info))
+                    digest[TOKENS_KEY] = [{"tsa": s.tsa, "gen_time": s.gen_time,
+                                           "token": base64.b64encode(s.token).decode("ascii")} for s in stamps if s.token]
+                    out.writestr(info, json.dumps(digest, indent=2))
+                    continue
+                with src.open(info) as reader, out.open(info, "w", force_zip64=info.file_size > zipfile.ZIP64_LIMIT) as w:
+                    shutil.copyfileobj(reader, w, 1 << 20)
+        os.replace(part, output)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(part)
+        raise
 
 
 def _write_report_warc(path: str, report_path: str, summary_html: str, custody: list[dict]) -> None:
