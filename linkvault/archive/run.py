@@ -369,8 +369,9 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
     try:
         browser = Browser(proxy=options.proxy, allow_private=options.allow_private,
                           trust_any_certificate=bool(options.ca_bundle))
-    except BrowserMissing:
-        result.notes.append("chromium is not installed, so no screenshots were taken (apt-get install chromium)")
+    except BrowserMissing as exc:
+        hint = " (apt-get install chromium)" if "not installed" in str(exc) else ""
+        result.notes.append(f"{exc}, so no screenshots were taken{hint}")
         return
     failed: dict[str, list[str]] = {}  # why → pages
     try:

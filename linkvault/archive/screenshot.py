@@ -128,11 +128,19 @@ class Browser:
         if trust_any_certificate:  # only when the caller trusts a private CA (--ca-bundle)
             flags.append("--ignore-certificate-errors")
         # Popen's close_fds runs after preexec_fn, so the pipe ends are mapped to 3 and 4 by the shell.
-        self._proc = subprocess.Popen(["bash", "-c", f'exec "$0" "$@" 3<&{a} 4>&{b} {a}<&- {b}>&-', exe, *flags],
-                                      pass_fds=(a, b), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, start_new_session=True)
-        os.close(a)
-        os.close(b)
+        try:
+            self._proc = subprocess.Popen(["bash", "-c", f'exec "$0" "$@" 3<&{a} 4>&{b} {a}<&- {b}>&-', exe, *flags],
+                                          pass_fds=(a, b), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            self.egress.close()
+            for fd in (self._to_child, self._from_child):
+                os.close(fd)
+            self._profile.cleanup()
+            raise BrowserMissing(f"chromium could not be started ({exc})") from exc
+        finally:
+            os.close(a)
+            os.close(b)
         self._write_lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._next_id = 0
@@ -168,16 +176,20 @@ class Browser:
         return reply
 
     def _read_forever(self) -> None:
-        buffer = b""
+        pieces: list[bytes] = []  # of the message being read: a screenshot arrives as megabytes in 64 KiB reads
         try:
             while True:
                 chunk = os.read(self._from_child, 1 << 20)
                 if not chunk:
                     raise ConnectionError("chromium exited or crashed (its DevTools pipe closed)")
-                buffer += chunk
-                *messages, buffer = buffer.split(b"\0")
-                for raw in messages:
-                    self._dispatch(json.loads(raw))
+                if b"\0" not in chunk:
+                    pieces.append(chunk)
+                    continue
+                *ends, rest = chunk.split(b"\0")
+                for n, end in enumerate(ends):
+                    self._dispatch(json.loads(b"".join([*pieces, end]) if n == 0 else end))
+                    pieces = []
+                pieces = [rest] if rest else []
         except (OSError, ValueError, ConnectionError) as exc:
             with self._state_lock:
                 self._closed = exc if isinstance(exc, ConnectionError) else ConnectionError(f"chromium pipe: {exc}")
