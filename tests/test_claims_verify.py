@@ -98,3 +98,30 @@ def test_cli_verify_json(fetched, runner):
     amount = next(f for f in claims[5]["facts"] if f["kind"] == "amount")
     assert amount["found"] and amount["where"] == "text" and "258440" in amount["quote"]
     assert claims[15]["verdict"] == "not-checked" and claims[8]["verdict"] == "contradicted"
+
+
+def test_verify_html_escapes_the_report_and_the_pages_and_runs_nothing(tmp_path):
+    """Claims come from the report and quotes from fetched pages: both hostile, both shown as text."""
+    from chromium import CHROMIUM, dump_dom
+
+    from linkvault.archive.verification import ClaimResult, Verification
+    from linkvault.claims.match import ClaimVerdict, FactCheck
+    from linkvault.model import CheckResult, Report
+    from linkvault.render.claims import render_claims
+
+    hostile = "</title><script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
+    result = ClaimVerdict("contradicted", f"the page says {hostile}",
+                          [FactCheck("person", f"Иванов {hostile}", True, "text", quote=f"… {hostile} …")])
+    report = Report(path=str(tmp_path / "r.txt"), format="txt", citations=[], entries=[])
+    verification = Verification(report=hostile, check=CheckResult(report, []),
+                                claims=[ClaimResult(1, "1", 3, f"Claim {hostile}", "https://example.kz/a", result)])
+    page = render_claims(verification, "html")
+    assert "<script" not in page and "<img" not in page and "onerror=\"" not in page
+    assert page.count("&lt;script&gt;") == 6  # title, heading, claim, fact, quote, reason: all shown, none run
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    out = tmp_path / "verify.html"
+    out.write_text(page, encoding="utf-8")
+    dom = dump_dom(out, tmp_path / "profile")
+    assert dom.split("<title>", 1)[1].startswith("linkvault verify: ")  # a script that ran would have set 'PWNED'
+    assert "<img" not in dom and "&lt;script&gt;document.title" in dom

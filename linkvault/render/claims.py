@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 
 from linkvault.render.check import render_check
+from linkvault.render.htmlsafe import esc, page_head
 
 _SIGN = {True: "+", False: "-"}
 _COLOR = {"supported": "green", "partly-supported": "yellow", "unsupported": "red", "contradicted": "bold red",
@@ -98,22 +98,21 @@ def _table(verification, *, color: bool, width: int) -> str:
     return text + "\n\n" + render_check(CheckResult(verification.check.report, serious), "table", color=color, width=width)
 
 
+_CSS = ("body{font:14px/1.4 system-ui,sans-serif;margin:1.5em}td{vertical-align:top;border-bottom:1px solid #ddd;"
+        "padding:.3em}.supported{background:#e3f6e3}.contradicted{background:#f8c8c8}.unsupported{background:#fbe0e0}"
+        ".partly-supported{background:#fdf4d3}.not-checked{background:#eee}li.missing{color:#a00}")
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
 def _html(verification) -> str:
-    e = lambda value: html.escape(str(value if value is not None else ""), quote=True)  # noqa: E731
     rows = []
     for c in verification.claims:
         facts = "".join(
-            f"<li class='{'found' if f.found else 'missing'}'>{e(f.kind)}: {e(f.text)}"
-            + (f" <q>{e(f.quote)}</q>" if f.quote else "") + "</li>" for f in c.result.facts)
-        rows.append(f"<tr class='{e(c.result.verdict)}'><td>[{e(c.number)}]</td><td>{e(c.result.verdict)}</td>"
-                    f"<td>{e(c.claim)}</td><td><ul>{facts}</ul></td><td>{e(c.result.reason)}</td></tr>")
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        f"<title>linkvault verify: {e(verification.report)}</title><style>"
-        "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em}td{vertical-align:top;border-bottom:1px solid #ddd;"
-        "padding:.3em}.supported{background:#e3f6e3}.contradicted{background:#f8c8c8}.unsupported{background:#fbe0e0}"
-        ".partly-supported{background:#fdf4d3}.not-checked{background:#eee}li.missing{color:#a00}</style></head><body>"
-        f"<h1>Claim check</h1><p>{e(verification.report)}</p><p>{e(summary_line(verification))}</p>"
-        "<table><thead><tr><th>note</th><th>verdict</th><th>claim</th><th>facts</th><th>reason</th></tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table></body></html>")
+            f"<li class='{'found' if f.found else 'missing'}'>{esc(f.kind)}: {esc(f.text)}"
+            + (f" <q>{esc(f.quote)}</q>" if f.quote else "") + "</li>" for f in c.result.facts)
+        rows.append(f"<tr class='{esc(c.result.verdict)}'><td>[{esc(c.number)}]</td><td>{esc(c.result.verdict)}</td>"
+                    f"<td>{esc(c.claim)}</td><td><ul>{facts}</ul></td><td>{esc(c.result.reason)}</td></tr>")
+    return (page_head(f"linkvault verify: {verification.report}", csp=_CSP, css=_CSS)
+            + f"<body><h1>Claim check</h1><p>{esc(verification.report)}</p><p>{esc(summary_line(verification))}</p>"
+            "<table><thead><tr><th>note</th><th>verdict</th><th>claim</th><th>facts</th><th>reason</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table></body></html>\n")
