@@ -46,7 +46,8 @@ RWP := $(VENV)/replaywebpage-$(RWP_VERSION)
 replayweb: | $(BIN)/python
 	@test -f $(RWP)/package/ui.js || { \
 	  if command -v npm >/dev/null 2>&1 && mkdir -p $(RWP) \
-	     && npm pack --silent --pack-destination $(RWP) replaywebpage@$(RWP_VERSION) >/dev/null \
+	     && timeout 180 npm pack --silent --fetch-retries=1 --fetch-timeout=30000 --pack-destination $(RWP) \
+	          replaywebpage@$(RWP_VERSION) >/dev/null \
 	     && tar -xzf $(RWP)/replaywebpage-$(RWP_VERSION).tgz -C $(RWP); then \
 	    echo "unpacked ReplayWeb.page $(RWP_VERSION) into $(RWP) for the pack's viewer test"; \
 	  else echo "could not fetch ReplayWeb.page from npm: the pack's viewer test will be skipped"; fi; }
