@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = next(iter(sorted(glob.glob(str(ROOT / ".venv" / "replaywebpage-*" / "package")))), None)
+PACKAGE = next((p for p in sorted(glob.glob(str(ROOT / ".venv" / "replaywebpage-*" / "package")))
+                if all((Path(p) / name).is_file() for name in ("index.html", "ui.js", "sw.js"))), None)
 SKIP_REASON = "ReplayWeb.page is not unpacked (make replayweb fetches it from npm)"
 
 # The embedding page its documentation describes: the viewer element alone, replay only.
