@@ -101,7 +101,19 @@ def test_bench_example_report_with_and_without_screenshots(tmp_path):
             start = time.perf_counter()
             subprocess.run(cmd, env=env, capture_output=True, check=False)
             times[label] = time.perf_counter() - start
+        # The baseline: what a script would do without linkvault, one `chromium --screenshot` process per page
+        # (and only the first screen of each, not the whole page).
+        urls = [u for note in linkvault.parse_report(EXAMPLE).footnotes for u in note.urls]
+        start = time.perf_counter()
+        for n, url in enumerate(urls):
+            subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                            "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'cli'}",
+                            f"--proxy-server={web.proxy_url}", "--ignore-certificate-errors", "--window-size=1280,800",
+                            f"--screenshot={tmp_path / f'cli-{n}.png'}", url], capture_output=True, timeout=60)
+        baseline = time.perf_counter() - start
+    added = {label: times[label] - times["without"] for label, _ in runs[1:]}
     print(f"\nexample report, 85 sources on the fake web: {times['without']:.1f} s without screenshots")
     for label, _ in runs[1:]:
-        added = (times[label] - times["without"]) / 85
-        print(f"  with screenshots, {label} at once: {times[label]:.1f} s ({added:.2f} s per page added)")
+        print(f"  with screenshots, {label} at once: {times[label]:.1f} s ({added[label] / 85:.2f} s per page added)")
+    print(f"  baseline, `chromium --screenshot` once per URL (first screen only): {baseline:.1f} s for {len(urls)} "
+          f"URLs; / linkvault's added time with 3 tabs: {baseline / added['3 tabs']:.1f}x")
