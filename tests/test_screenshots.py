@@ -434,3 +434,21 @@ def test_a_browser_that_dies_mid_run_costs_one_note_and_the_run_finishes(tmp_pat
     notes = [line for line in result.output.splitlines() if "no screenshot" in line]
     assert len(notes) == 1 and "6 pages" in notes[0] and "chromium" in notes[0], result.output
     assert "(6 captured in WARC)" in result.output
+
+
+def test_lazy_images_far_down_a_long_page_are_loaded_for_the_screenshot(tmp_path, fakeweb, runner, monkeypatch):
+    """A full-page capture should show what a reader scrolling down would see, not lazy placeholders."""
+    from fakeweb.server import Response
+
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    gif = Response(200, [("Content-Type", "image/gif")], b"GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+    fakeweb.route("www.lazy-example.kz", "/photo-at-6000px.gif", gif)
+    fakeweb.route("www.lazy-example.kz", "/story", html(
+        "<html><body style='margin:0'><h1>Фоторепортаж</h1><div style='height:6000px'></div>"
+        "<img loading='lazy' src='/photo-at-6000px.gif' width='600' height='400'><p>Подпись.</p></body></html>"))
+    report = tmp_path / "r.txt"
+    report.write_text("Claim[1].\n\n[1] https://www.lazy-example.kz/story\n", encoding="utf-8")
+    result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                                 "--ca-bundle", fakeweb.ca_pem_path])
+    assert result.exit_code == 0, result.output
+    assert fakeweb.hits("https://www.lazy-example.kz/photo-at-6000px.gif") == 1

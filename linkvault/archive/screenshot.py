@@ -36,6 +36,9 @@ from linkvault.archive.vault import now_iso
 
 MAX_HEIGHT = 30_000
 WIDTH = 1280
+VIEWPORT_HEIGHT = 800
+QUIET = 0.4  # seconds without a new request that count as "the page has settled"
+SETTLE_LIMIT = 3.0  # the longest we wait for it
 TABS = 3  # on 2 cores, a third tab keeps the renderer busy while two wait on the network
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--disable-quic", "--no-first-run", "--hide-scrollbars", "--mute-audio",
@@ -148,6 +151,7 @@ class Browser:
         self._tabs: dict[str, queue.Queue] = {}
         self._blocked: dict[str, list[str]] = {}
         self._dialogs: dict[str, list[str]] = {}
+        self._last_request: dict[str, float] = {}  # per tab: when it last asked for anything
         self._closed: Exception | None = None
         # Address checks may wait on DNS; they must not hold up the replies other tabs wait for.
         self._gates = ThreadPoolExecutor(4, thread_name_prefix="linkvault-gate")
@@ -204,6 +208,7 @@ class Browser:
             if reply is not None:
                 reply.set_result(message)
         elif message.get("method") == "Fetch.requestPaused":
+            self._last_request[message.get("sessionId", "")] = time.monotonic()
             self._gates.submit(self._gate, message)
         elif message.get("method") == "Page.javascriptDialogOpening":
             # An open alert() stalls the page, and every later call on its tab, until someone answers it.
@@ -266,7 +271,7 @@ class Browser:
             self._call("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, session)
             self._call("Page.enable", {}, session)
             self._call("Emulation.setDeviceMetricsOverride",
-                       {"width": WIDTH, "height": 800, "deviceScaleFactor": 1, "mobile": False}, session)
+                       {"width": WIDTH, "height": VIEWPORT_HEIGHT, "deviceScaleFactor": 1, "mobile": False}, session)
             navigated = self._call("Page.navigate", {"url": url}, session, timeout)
             if navigated.get("errorText"):  # Chromium would show its own error page: that is no evidence
                 raise RuntimeError(f"the browser could not load it ({navigated['errorText']})")
@@ -278,8 +283,16 @@ class Browser:
                 except queue.Empty:
                     break  # shoot what has loaded so far
             size = self._call("Page.getLayoutMetrics", {}, session).get("cssContentSize", {})
+            if size.get("height", 0) > VIEWPORT_HEIGHT:
+                # The whole page in view, as a reader scrolling down would have it: lazy images and
+                # scroll-triggered content load, instead of leaving placeholders in the capture.
+                self._call("Emulation.setDeviceMetricsOverride",
+                           {"width": WIDTH, "height": min(int(size["height"]), MAX_HEIGHT), "deviceScaleFactor": 1,
+                            "mobile": False}, session)
+                self._settle(session, deadline)
+                size = self._call("Page.getLayoutMetrics", {}, session).get("cssContentSize", {})
             width = max(1, int(size.get("width", WIDTH)))
-            height = max(1, min(int(size.get("height", 800)), MAX_HEIGHT))
+            height = max(1, min(int(size.get("height", VIEWPORT_HEIGHT)), MAX_HEIGHT))
             shot = self._call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "optimizeForSpeed": True,
                                                          "clip": {"x": 0, "y": 0, "width": width, "height": height,
                                                                   "scale": 1}}, session, timeout)
@@ -290,10 +303,19 @@ class Browser:
             self._tabs.pop(session, None)
             self._blocked.pop(session, None)
             self._dialogs.pop(session, None)
+            self._last_request.pop(session, None)
             try:
                 self._call("Target.closeTarget", {"targetId": target}, timeout=5)
             except Exception:  # a tab that will not close dies with the browser
                 pass
+
+    def _settle(self, session: str, deadline: float) -> None:
+        """Wait until the tab has asked for nothing new for QUIET seconds (at most SETTLE_LIMIT)."""
+        start = time.monotonic()
+        self._last_request[session] = max(self._last_request.get(session, 0.0), start)
+        limit = min(start + SETTLE_LIMIT, deadline)
+        while (now := time.monotonic()) < limit and now - self._last_request.get(session, 0.0) < QUIET:
+            time.sleep(0.05)
 
     def close(self) -> None:
         try:
