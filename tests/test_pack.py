@@ -110,12 +110,14 @@ def test_the_pack_summary_maps_each_footnote_to_its_capture_digests_and_timestam
                             "--ca-bundle", fakeweb.ca_pem_path, "--collector", "Monitoring team", "--tsa", authority.url])
     finally:
         authority.close()
-    responses = {}
+    responses, provenance = {}, {}
     for warc in (vault / "warc").glob("*.warc.gz"):
         with open(warc, "rb") as fh:
             for r in ArchiveIterator(fh):
                 if r.rec_type == "response":
                     responses[r.rec_headers.get_header("WARC-Target-URI")] = r.rec_headers
+                elif r.rec_type == "metadata":
+                    provenance[r.rec_headers.get_header("WARC-Refers-To")] = r.rec_headers.get_header("WARC-Record-ID")
     out = tmp_path / "chronicle.wacz"
     assert runner.invoke(cli, ["--vault", str(vault), "pack", str(report), "-o", str(out)]).exit_code == 0
 
@@ -128,7 +130,7 @@ def test_the_pack_summary_maps_each_footnote_to_its_capture_digests_and_timestam
     for url, row in zip(URLS, rows):
         headers = responses[url]
         for value in (headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Block-Digest"),
-                      headers.get_header("WARC-Payload-Digest")):
+                      headers.get_header("WARC-Payload-Digest"), provenance[headers.get_header("WARC-Record-ID")]):
             assert _escaped(value) in row, (value, row)
         assert "Monitoring team" in row and "not timestamped" not in row
     assert "script" not in summary.lower()

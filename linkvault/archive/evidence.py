@@ -59,7 +59,6 @@ class EvidenceRow:
     provenance_id: str | None = None
     screenshot_id: str | None = None
     screenshot_sha256: str | None = None
-    manifest_id: str | None = None
     stamps: list[TimestampFact] = field(default_factory=list)
 
 
@@ -92,7 +91,7 @@ def evidence_summary(vault: Vault, reviewed, warc_files: list[str]) -> EvidenceS
             row.block_digest = sealed.block_digests.get(rid)
             row.screenshot_id, row.screenshot_sha256 = sealed.screenshots.get(rid, (None, None))
             if rid in covering:
-                row.manifest_id, row.stamps = covering[rid].record_id, covering[rid].stamps
+                row.stamps = covering[rid].stamps
         rows.append(row)
     head = vault.query("select count(*) as n, (select hash from custody order by id desc limit 1) as head from custody")[0]
     return EvidenceSummary(report=os.path.abspath(reviewed.report), report_sha256=sha256_file(reviewed.report),

@@ -42,6 +42,8 @@ def _row(r) -> str:
     record = (f"<div>{esc(r.warc_file)} @ {esc(r.warc_offset)}</div><code>{esc(r.response_id)}</code>"
               f"<div class=\"small\">block <code>{esc(r.block_digest)}</code></div>"
               f"<div class=\"small\">payload <code>{esc(r.payload_digest)}</code></div>")
+    if r.provenance_id:
+        record += f"<div class=\"small\">provenance (IP, TLS chain) <code>{esc(r.provenance_id)}</code></div>"
     if r.screenshot_id:
         record += (f"<div class=\"small\">screenshot <code>{esc(r.screenshot_id)}</code> sha256 "
                    f"<code>{esc(r.screenshot_sha256)}</code></div>")
