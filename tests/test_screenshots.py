@@ -17,6 +17,17 @@ pytestmark = pytest.mark.skipif(chromium() is None, reason="Debian's chromium is
 PAGE = "https://www.hostile-example.kz/report/long-page"
 
 
+def _fetch(tmp_path, fakeweb, runner, *urls, proxy=None, extra=()):
+    """Fetch a report citing `urls` (screenshots as the test set them); returns (report, vault, result)."""
+    report = tmp_path / "r.txt"
+    report.write_text("Claims" + "".join(f"[{n}]" for n in range(1, len(urls) + 1)) + ".\n\n"
+                      + "".join(f"[{n}] {u}\n" for n, u in enumerate(urls, 1)), encoding="utf-8")
+    vault = tmp_path / "vault"
+    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", proxy or fakeweb.proxy_url,
+                                 "--ca-bundle", fakeweb.ca_pem_path, *extra])
+    return report, vault, result
+
+
 def test_a_long_hostile_page_is_shot_whole_without_reaching_private_addresses(tmp_path, fakeweb, runner, monkeypatch):
     monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
     secret = f"{fakeweb.http_url}/internal/secret.png"
@@ -25,11 +36,7 @@ def test_a_long_hostile_page_is_shot_whole_without_reaching_private_addresses(tm
         "<h1>Очень длинная статья</h1><div style='height:20000px;background:linear-gradient(#fff,#39f)'></div>"
         f"<img src='{secret}'><img src='http://169.254.169.254/latest/meta-data/iam.png'>"
         "<script>fetch('http://127.0.0.1:9/steal')</script><p>Конец статьи.</p></body></html>"))
-    report = tmp_path / "r.txt"
-    report.write_text(f"Claim[1].\n\n[1] {PAGE}\n", encoding="utf-8")
-    vault = tmp_path / "vault"
-    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
-                                 "--ca-bundle", fakeweb.ca_pem_path])
+    _, vault, result = _fetch(tmp_path, fakeweb, runner, PAGE)
     assert result.exit_code == 0, result.output
     assert fakeweb.hits(secret) == 0
 
@@ -84,12 +91,7 @@ def _swap_screenshot(warc: bytes) -> tuple[bytes, str]:
 
 def test_a_swapped_screenshot_makes_audit_fail_naming_it(tmp_path, fakeweb, runner, monkeypatch):
     monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
-    fakeweb.route("www.hostile-example.kz", "/short", html("<html><body><h1>Коротко</h1><p>Текст.</p></body></html>"))
-    report = tmp_path / "r.txt"
-    report.write_text("Claim[1].\n\n[1] https://www.hostile-example.kz/short\n", encoding="utf-8")
-    vault = tmp_path / "vault"
-    assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
-                               "--ca-bundle", fakeweb.ca_pem_path]).exit_code == 0
+    report, vault = _fetch_short_page(tmp_path, fakeweb, runner)
     [warc] = list((vault / "warc").glob("*.warc.gz"))
     swapped, shot_id = _swap_screenshot(warc.read_bytes())
     warc.write_bytes(swapped)
@@ -131,11 +133,7 @@ def test_pages_render_in_parallel_tabs_each_keeping_its_own_refusals(tmp_path, f
         fakeweb.route(host, "/slow.gif", slow_image)
         fakeweb.route(host, "/story", html(f"<html><body><h1>{name}</h1><img src='/slow.gif'><img src='{private}'></body></html>"))
         urls[f"https://{host}/story"] = private
-    report = tmp_path / "r.txt"
-    report.write_text("Two claims[1][2].\n\n" + "".join(f"[{n}] {u}\n" for n, u in enumerate(urls, 1)), encoding="utf-8")
-    vault = tmp_path / "vault"
-    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
-                                 "--ca-bundle", fakeweb.ca_pem_path, "--tabs", "2"])
+    _, vault, result = _fetch(tmp_path, fakeweb, runner, *urls, extra=["--tabs", "2"])
     assert result.exit_code == 0, result.output
     assert not broken and barrier.n_waiting == 0
     events = _shot_events(vault)
@@ -147,11 +145,7 @@ def test_a_page_that_opens_an_alert_is_still_shot_and_the_dialog_recorded(tmp_pa
     page = "https://www.hostile-example.kz/alert"
     fakeweb.route("www.hostile-example.kz", "/alert", html(
         "<html><body><h1>Заявление</h1><script>alert('Подпишитесь!'); confirm('Точно?');</script></body></html>"))
-    report = tmp_path / "r.txt"
-    report.write_text(f"Claim[1].\n\n[1] {page}\n", encoding="utf-8")
-    vault = tmp_path / "vault"
-    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
-                                 "--ca-bundle", fakeweb.ca_pem_path])
+    _, vault, result = _fetch(tmp_path, fakeweb, runner, page)
     assert result.exit_code == 0, result.output
     assert "no screenshot" not in result.output
     assert _shot_events(vault)[page]["dialogs"] == ["Подпишитесь!", "Точно?"]
@@ -159,11 +153,8 @@ def test_a_page_that_opens_an_alert_is_still_shot_and_the_dialog_recorded(tmp_pa
 
 def _fetch_short_page(tmp_path, fakeweb, runner):
     fakeweb.route("www.hostile-example.kz", "/short", html("<html><body><h1>Коротко</h1><p>Текст.</p></body></html>"))
-    report = tmp_path / "r.txt"
-    report.write_text("Claim[1].\n\n[1] https://www.hostile-example.kz/short\n", encoding="utf-8")
-    vault = tmp_path / "vault"
-    assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
-                               "--ca-bundle", fakeweb.ca_pem_path]).exit_code == 0
+    report, vault, result = _fetch(tmp_path, fakeweb, runner, "https://www.hostile-example.kz/short")
+    assert result.exit_code == 0, result.output
     return report, vault
 
 
@@ -261,12 +252,8 @@ def test_neither_a_websocket_nor_a_service_worker_reaches_a_local_port(tmp_path,
     fakeweb.route("www.hostile-example.kz", "/sw.js", Response(200, [("Content-Type", "text/javascript")], (
         f"self.addEventListener('install', e => e.waitUntil(fetch('http://127.0.0.1:{port}/from-worker')"
         ".catch(() => 0)));").encode()))
-    report = tmp_path / "r.txt"
-    report.write_text(f"Claim[1].\n\n[1] {page}\n", encoding="utf-8")
-    vault = tmp_path / "vault"
     try:
-        result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
-                                     "--ca-bundle", fakeweb.ca_pem_path])
+        _, vault, result = _fetch(tmp_path, fakeweb, runner, page)
     finally:
         listener.close()
     assert result.exit_code == 0, result.output
@@ -283,13 +270,9 @@ def test_screenshots_go_through_a_socks5_proxy_too(tmp_path, fakeweb, runner, mo
 
     monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
     page = "https://rus.azattyq.org/a/32887882.html"
-    report = tmp_path / "r.txt"
-    report.write_text(f"Claim[1].\n\n[1] {page}\n", encoding="utf-8")
-    vault = tmp_path / "vault"
     socks = Socks5Proxy(urlsplit(fakeweb.http_url).port, urlsplit(fakeweb.https_url).port)
     try:
-        result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", socks.url,
-                                     "--ca-bundle", fakeweb.ca_pem_path])
+        _, vault, result = _fetch(tmp_path, fakeweb, runner, page, proxy=socks.url)
     finally:
         socks.close()
     assert result.exit_code == 0, result.output
@@ -343,11 +326,7 @@ def test_pages_the_browser_cannot_load_cost_one_note_not_one_line_each(tmp_path,
     urls = [f"https://www.bot-wall.kz/news/{n}" for n in (1, 2, 3)]
     for url in urls:
         fakeweb.route("www.bot-wall.kz", url.split(".kz", 1)[1], not_for_browsers)
-    report = tmp_path / "r.txt"
-    report.write_text("Claims[1][2][3].\n\n" + "".join(f"[{n}] {u}\n" for n, u in enumerate(urls, 1)), encoding="utf-8")
-    vault = tmp_path / "vault"
-    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
-                                 "--ca-bundle", fakeweb.ca_pem_path])
+    _, vault, result = _fetch(tmp_path, fakeweb, runner, *urls)
     assert result.exit_code == 0, result.output
     notes = [line for line in result.output.splitlines() if "no screenshot" in line]
     assert len(notes) == 1 and "3 pages" in notes[0] and "could not load" in notes[0], result.output
@@ -380,11 +359,8 @@ def test_webrtc_sends_nothing_to_a_local_stun_server(tmp_path, fakeweb, runner, 
         f"<html><body><h1>Звонок</h1><script>var pc = new RTCPeerConnection({{iceServers: "
         f"[{{urls: 'stun:127.0.0.1:{port}'}}]}}); pc.createDataChannel('x');"
         "pc.createOffer().then(function (o) { return pc.setLocalDescription(o); });</script></body></html>"))
-    report = tmp_path / "r.txt"
-    report.write_text(f"Claim[1].\n\n[1] {page}\n", encoding="utf-8")
     try:
-        result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(report), "--proxy",
-                                     fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path])
+        _, _, result = _fetch(tmp_path, fakeweb, runner, page)
         time.sleep(0.5)  # let the listener take in whatever arrived
     finally:
         listener.close()
@@ -425,11 +401,7 @@ def test_a_browser_that_dies_mid_run_costs_one_note_and_the_run_finishes(tmp_pat
     urls = [f"https://www.fragile-example.kz/news/{n}" for n in range(1, 7)]
     for url in urls:
         fakeweb.route("www.fragile-example.kz", url.split(".kz", 1)[1], deadly)
-    report = tmp_path / "r.txt"
-    report.write_text("Claims" + "".join(f"[{n}]" for n in range(1, 7)) + ".\n\n"
-                      + "".join(f"[{n}] {u}\n" for n, u in enumerate(urls, 1)), encoding="utf-8")
-    result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(report), "--proxy", fakeweb.proxy_url,
-                                 "--ca-bundle", fakeweb.ca_pem_path])
+    _, _, result = _fetch(tmp_path, fakeweb, runner, *urls)
     assert result.exit_code == 0, result.output
     notes = [line for line in result.output.splitlines() if "no screenshot" in line]
     assert len(notes) == 1 and "6 pages" in notes[0] and "chromium" in notes[0], result.output
@@ -446,9 +418,6 @@ def test_lazy_images_far_down_a_long_page_are_loaded_for_the_screenshot(tmp_path
     fakeweb.route("www.lazy-example.kz", "/story", html(
         "<html><body style='margin:0'><h1>Фоторепортаж</h1><div style='height:6000px'></div>"
         "<img loading='lazy' src='/photo-at-6000px.gif' width='600' height='400'><p>Подпись.</p></body></html>"))
-    report = tmp_path / "r.txt"
-    report.write_text("Claim[1].\n\n[1] https://www.lazy-example.kz/story\n", encoding="utf-8")
-    result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(report), "--proxy", fakeweb.proxy_url,
-                                 "--ca-bundle", fakeweb.ca_pem_path])
+    _, _, result = _fetch(tmp_path, fakeweb, runner, "https://www.lazy-example.kz/story")
     assert result.exit_code == 0, result.output
     assert fakeweb.hits("https://www.lazy-example.kz/photo-at-6000px.gif") == 1
