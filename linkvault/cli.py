@@ -230,12 +230,12 @@ class _progress:
             self.task = self.bar.add_task("fetching", total=None)
         return self
 
-    def __call__(self, capture, done: int, total: int) -> None:
+    def __call__(self, capture, done: int, total: int, stage: str = "fetching") -> None:
         if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total)
+            self.bar.update(self.task, completed=done, total=total, description=stage)
         elif self.verbose and capture is not None:
-            state = capture.error or f"HTTP {capture.status}"
-            click.echo(f"[{done}/{total}] {state:>18}  {capture.url}", err=True)
+            state = "screenshot" if stage == "screenshots" else capture.error or f"HTTP {capture.status}"
+            click.echo(f"[{done}/{total}] {state:>18}  {capture.final_url or capture.url}", err=True)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

@@ -421,3 +421,16 @@ def test_lazy_images_far_down_a_long_page_are_loaded_for_the_screenshot(tmp_path
     _, _, result = _fetch(tmp_path, fakeweb, runner, "https://www.lazy-example.kz/story")
     assert result.exit_code == 0, result.output
     assert fakeweb.hits("https://www.lazy-example.kz/photo-at-6000px.gif") == 1
+
+
+def test_verbose_fetch_reports_each_page_then_each_screenshot(tmp_path, fakeweb, runner, monkeypatch):
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    urls = ["https://rus.azattyq.org/a/32887882.html",
+            "https://vlast.kz/novosti/59904-zhurnalistov-ne-pustili-na-zasedanie-suda.html"]
+    _, _, result = _fetch(tmp_path, fakeweb, runner, *urls, extra=["-v"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("[")]
+    fetched = [line for line in lines if "HTTP 200" in line]
+    shot = [line for line in lines if "screenshot" in line]
+    assert len(fetched) == 2 and [line.split()[0] for line in shot] == ["[1/2]", "[2/2]"]
+    assert lines.index(shot[0]) > lines.index(fetched[-1])  # screenshots come once fetching is done

@@ -137,7 +137,7 @@ class VaultLock:
 
 def fetch_reports(paths: list[str], vault_dir: str, options: FetchOptions | None = None, *,
                   refresh: bool = False, max_age: timedelta | None = None, input_format: str | None = None,
-                  on_progress: Callable[[LinkOutcome | None, int, int], None] | None = None) -> FetchResult:
+                  on_progress: Callable[..., None] | None = None) -> FetchResult:
     """Archive every URL the reports cite into the vault at `vault_dir`."""
     from linkvault import __version__
 
@@ -231,7 +231,7 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
         recover_open_files(vault.warc_dir)
         raise
     if options.screenshots and not watch.unreachable:
-        _screenshots(vault, recorder, options, captures, result)
+        _screenshots(vault, recorder, options, captures, result, on_progress)
     if options.tsa and not watch.unreachable:
         result.stamps = _timestamp(vault, recorder, options, paths)
     recorder.close()
@@ -359,7 +359,7 @@ def _capture_row(capture: Capture) -> dict:
 
 
 def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, captures: dict[str, Capture],
-                 result: FetchResult) -> None:
+                 result: FetchResult, on_progress=None) -> None:
     """A dated full-page PNG of every captured HTML page, as `urn:fullPage:` resource records."""
     from linkvault.archive.screenshot import Browser, BrowserMissing, png_size
 
@@ -377,7 +377,10 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
     try:
         with concurrent.futures.ThreadPoolExecutor(options.tabs) as tabs:
             # map keeps the pages' order, so the WARC and the custody log read the same on every run
-            for capture, shot in zip(pages, tabs.map(lambda c: _shoot(browser, c.final_url or c.url), pages)):
+            shots = tabs.map(lambda c: _shoot(browser, c.final_url or c.url), pages)
+            for n, (capture, shot) in enumerate(zip(pages, shots), start=1):
+                if on_progress:
+                    on_progress(capture, n, len(pages), stage="screenshots")
                 if isinstance(shot, Exception):  # one page's failure costs its screenshot, not the run
                     failed.setdefault(str(shot), []).append(capture.final_url or capture.url)
                     continue
