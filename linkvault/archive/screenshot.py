@@ -39,6 +39,7 @@ WIDTH = 1280
 VIEWPORT_HEIGHT = 800
 QUIET = 0.4  # seconds without a new request that count as "the page has settled"
 SETTLE_LIMIT = 3.0  # the longest we wait for it
+GONE = "chromium exited or crashed (its DevTools pipe closed)"
 TABS = 3  # on 2 cores, a third tab keeps the renderer busy while two wait on the network
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--disable-quic", "--no-first-run", "--hide-scrollbars", "--mute-audio",
@@ -175,8 +176,11 @@ class Browser:
             self._pending[self._next_id] = reply
         if session:
             message["sessionId"] = session
-        with self._write_lock:
-            os.write(self._to_child, json.dumps(message).encode() + b"\0")
+        try:
+            with self._write_lock:
+                os.write(self._to_child, json.dumps(message).encode() + b"\0")
+        except OSError as exc:  # it died before the reader saw the pipe close: the same news, said the same way
+            raise ConnectionError(GONE) from exc
         return reply
 
     def _read_forever(self) -> None:
@@ -185,7 +189,7 @@ class Browser:
             while True:
                 chunk = os.read(self._from_child, 1 << 20)
                 if not chunk:
-                    raise ConnectionError("chromium exited or crashed (its DevTools pipe closed)")
+                    raise ConnectionError(GONE)
                 if b"\0" not in chunk:
                     pieces.append(chunk)
                     continue
