@@ -6,6 +6,7 @@ become output and exit codes in one place, `LinkvaultGroup.invoke`.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -342,8 +343,9 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
                    "SSL_CERT_FILE or certifi's).")
 @click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
               help="Who checks, for the vault's custody log (env LINKVAULT_COLLECTOR).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
-def audit(ctx, wacz, tsa_roots, collector) -> None:
+def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
     """Check that nothing was altered: WARC digests, timestamps, capture rows and the custody chain
     of the vault, or the digests and timestamps inside an evidence pack (WACZ).
 
@@ -359,6 +361,9 @@ def audit(ctx, wacz, tsa_roots, collector) -> None:
     from linkvault.archive.audit import audit_vault, audit_wacz
 
     result = audit_wacz(wacz, tsa_roots) if wacz else audit_vault(ctx.obj["vault"], tsa_roots, collector=collector)
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        sys.exit(0 if result.holds else 1)
     for problem in result.problems:
         click.echo(f"ALTERED  {problem.where}: {problem.problem}")
     verdict = "everything holds" if result.holds else f"{len(result.problems)} problem(s) found"

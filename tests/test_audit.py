@@ -99,3 +99,20 @@ def test_each_audit_of_a_vault_is_itself_a_custody_event(vault, runner):
     found = [json.loads(details) for _, _, details in rows]
     assert found[0]["holds"] is True and found[0]["problems"] == []
     assert found[1]["holds"] is False and any("custody event 1" in p for p in found[1]["problems"])
+
+
+def test_audit_as_json_says_what_holds_and_names_what_does_not(vault, runner):
+    import json
+
+    holds = runner.invoke(cli, ["--vault", str(vault), "audit", "--format", "json"])
+    assert holds.exit_code == 0
+    assert json.loads(holds.output) | {"audited": None} == {
+        "audited": None, "holds": True, "warc_files": 1, "records": json.loads(holds.output)["records"],
+        "custody_events": 2, "timestamps": 0, "unverified_signatures": 0, "problems": []}
+    db = sqlite3.connect(vault / "linkvault.db")
+    db.execute("update custody set collector = 'Someone else' where id = 1")
+    db.commit()
+    broken = runner.invoke(cli, ["--vault", str(vault), "audit", "--format", "json"])
+    found = json.loads(broken.output)
+    assert broken.exit_code == 1 and found["holds"] is False
+    assert [p["where"] for p in found["problems"]] == ["custody event 1"] and "edited" in found["problems"][0]["problem"]

@@ -40,6 +40,12 @@ class AuditResult:
     def holds(self) -> bool:
         return not self.problems
 
+    def as_dict(self) -> dict:
+        return {"audited": self.vault, "holds": self.holds, "warc_files": self.files, "records": self.records,
+                "custody_events": self.events, "timestamps": self.timestamps,
+                "unverified_signatures": self.unchecked_signatures,
+                "problems": [{"where": p.where, "problem": p.problem} for p in self.problems]}
+
 
 def _digest(algorithm_and_value: str, block: bytes) -> bool:
     algorithm, _, expected = algorithm_and_value.partition(":")
