@@ -54,6 +54,33 @@ def show(report: str | os.PathLike, number: int | str, vault: str | os.PathLike 
     return show_footnote(os.fspath(vault), os.fspath(report), str(number))
 
 
+def verify(report: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault", input_format: str | None = None):
+    """Does each archived source say what its footnote claims? Verdicts per footnote (`linkvault verify`)."""
+    from linkvault.archive.verification import verify as verify_claims
+
+    return verify_claims(os.fspath(vault), os.fspath(report), input_format)
+
+
+def pack(report: str | os.PathLike, output: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault", *,
+         tsa: tuple[str, ...] = (), collector: str | None = None, input_format: str | None = None):
+    """One evidence pack (WACZ) for `report`; with `tsa`, timestamped as a whole (`linkvault pack`)."""
+    from linkvault.archive.pack import pack as make_pack
+
+    return make_pack(os.fspath(vault), os.fspath(report), os.fspath(output), input_format, collector=collector,
+                     tsa=tuple(tsa))
+
+
+def audit(vault: str | os.PathLike = "linkvault-vault", *, wacz: str | os.PathLike | None = None,
+          tsa_roots: str | os.PathLike | None = None, collector: str | None = None):
+    """Recompute every digest and check every token and the custody chain, of a vault or of a pack (`linkvault audit`)."""
+    from linkvault.archive.audit import audit_vault, audit_wacz
+
+    roots = os.fspath(tsa_roots) if tsa_roots is not None else None
+    if wacz is not None:
+        return audit_wacz(os.fspath(wacz), roots)
+    return audit_vault(os.fspath(vault), roots, collector=collector)
+
+
 __all__ = [
     "CheckResult",
     "Citation",
@@ -67,11 +94,14 @@ __all__ = [
     "Severity",
     "UsageError",
     "__version__",
+    "audit",
     "check",
     "fetch",
+    "pack",
     "parse_report",
     "parse_text",
     "review",
     "search",
     "show",
+    "verify",
 ]

@@ -141,3 +141,18 @@ def _escaped(value: str) -> str:
     from html import escape
 
     return escape(value, quote=True)
+
+
+def test_the_evidence_verbs_are_there_for_a_script_too(tmp_path, fakeweb):
+    """`linkvault.fetch`, `.pack` and `.audit` do what the commands do, for a researcher's own code."""
+    import linkvault
+    from linkvault.archive import FetchOptions
+
+    report = tmp_path / "chronicle.txt"
+    report.write_text(f"A[1].\n\n[1] {URLS[0]}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    linkvault.fetch([report], vault, FetchOptions(proxy=fakeweb.proxy_url, ca_bundle=fakeweb.ca_pem_path))
+    packed = linkvault.pack(report, tmp_path / "chronicle.wacz", vault)
+    assert packed.pages == 1 and Path(packed.path).is_file()
+    assert linkvault.audit(vault).holds and linkvault.audit(wacz=packed.path).holds
+    assert [c.number for c in linkvault.verify(report, vault).claims] == [1]
