@@ -65,3 +65,14 @@ def test_direct_captures_record_the_address_and_port(tmp_path, fakeweb, runner):
             facts += [json.loads(r.content_stream().read()) for r in ArchiveIterator(fh) if r.rec_type == "metadata"]
     first = next(f for f in facts if f["url"].endswith("/page"))
     assert first["ip"] == "127.0.0.1" and first["port"] == int(fakeweb.http_url.rsplit(":", 1)[1]) and first["tls"] is None
+
+
+def test_show_says_where_from_over_what_and_by_whom(tmp_path, fakeweb, runner):
+    vault, records = _fetch(tmp_path, fakeweb, runner, "--collector", "A. Researcher")
+    [response] = [h for kind, h, _ in records if kind == "response" and h.get_header("WARC-Target-URI") == URL]
+    [meta] = [h for kind, h, _ in records
+              if kind == "metadata" and h.get_header("WARC-Refers-To") == response.get_header("WARC-Record-ID")]
+    shown = runner.invoke(cli, ["--vault", str(vault), "show", str(tmp_path / "r.txt"), "1"])
+    assert shown.exit_code == 0, shown.output
+    line = next(line for line in shown.output.splitlines() if "collected by" in line)
+    assert "TLSv1" in line and "collected by A. Researcher" in line and meta.get_header("WARC-Record-ID") in line

@@ -103,6 +103,13 @@ def render_show(archive, *, with_text: bool, color: bool = False, width: int = 1
                                  + (f" (same payload as {cap['revisit_of']})" if cap["revisit_of"] else "")))
         if cap["error_detail"]:
             console.print(escape(f"    {cap['error_detail']}"))
+        origin = ", ".join(part for part in (
+            f"from {cap['ip']}:{cap['port']}" if cap.get("ip") else "",
+            " ".join(filter(None, (cap.get("tls_version"), cap.get("tls_cipher")))),
+            f"collected by {cap['collector']}" if cap.get("collector") else "",
+            f"provenance {cap['provenance_id']}" if cap.get("provenance_id") else "") if part)
+        if origin:
+            console.print(escape(f"    {origin}"), soft_wrap=True)
         for shot in cap.get("screenshots", []):
             size = f"{shot['width']}×{shot['height']} px" if shot["width"] else f"{shot['size']} bytes"
             console.print(escape(f"    screenshot {shot['taken_at']}: {size} PNG, sha256 {shot['sha256']}, "
