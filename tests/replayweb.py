@@ -103,6 +103,9 @@ class Tab:
                 nodes.append(node["contentDocument"])
         return out
 
+    def reload(self) -> None:
+        self.browser._call("Page.reload", {"ignoreCache": False}, self.session)
+
     def evaluate(self, expression: str):
         return self.browser._call("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
                                                        "returnByValue": True}, self.session)["result"].get("value")
