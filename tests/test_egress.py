@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import socket
-import threading
 
 import pytest
+from listeners import listening
 
 from linkvault.archive.egress import Egress
 from linkvault.archive.guard import is_blocked_ip
@@ -27,27 +27,8 @@ needs_local_name = pytest.mark.skipif(not _resolves_privately(HOST),
 @pytest.fixture
 def listener():
     """A TCP service on 127.0.0.1 that records whoever reaches it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    reached: list[bytes] = []
-
-    def accept():
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            conn.settimeout(2)
-            try:
-                reached.append(conn.recv(200))
-            except OSError:
-                reached.append(b"")
-            conn.close()
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield server.getsockname()[1], reached
-    server.close()
+    with listening() as found:
+        yield found
 
 
 def _ask(egress: Egress, request: bytes) -> bytes:

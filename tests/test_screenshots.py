@@ -7,6 +7,7 @@ import struct
 
 import pytest
 from fakeweb.server import html
+from listeners import listening
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.archive.screenshot import chromium
@@ -222,40 +223,19 @@ def test_a_vault_from_before_screenshots_were_indexed_is_migrated_in_place(tmp_p
 
 def test_neither_a_websocket_nor_a_service_worker_reaches_a_local_port(tmp_path, fakeweb, runner, monkeypatch):
     """What Fetch.enable never sees still leaves through the guard: the page is shot, the port stays silent."""
-    import socket
-    import threading
-
     from fakeweb.server import Response
 
     monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    port = listener.getsockname()[1]
-    reached = []
-
-    def accept():
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            reached.append(conn.recv(200))
-            conn.close()
-
-    threading.Thread(target=accept, daemon=True).start()
-    page = "https://www.hostile-example.kz/socket"
-    fakeweb.route("www.hostile-example.kz", "/socket", html(
-        f"<html><body><h1>Стрим</h1><script>new WebSocket('ws://127.0.0.1:{port}/ws');"
-        f"new WebSocket('ws://localhost:{port}/ws2');"
-        "navigator.serviceWorker.register('/sw.js');</script></body></html>"))
-    fakeweb.route("www.hostile-example.kz", "/sw.js", Response(200, [("Content-Type", "text/javascript")], (
-        f"self.addEventListener('install', e => e.waitUntil(fetch('http://127.0.0.1:{port}/from-worker')"
-        ".catch(() => 0)));").encode()))
-    try:
+    with listening() as (port, reached):
+        page = "https://www.hostile-example.kz/socket"
+        fakeweb.route("www.hostile-example.kz", "/socket", html(
+            f"<html><body><h1>Стрим</h1><script>new WebSocket('ws://127.0.0.1:{port}/ws');"
+            f"new WebSocket('ws://localhost:{port}/ws2');"
+            "navigator.serviceWorker.register('/sw.js');</script></body></html>"))
+        fakeweb.route("www.hostile-example.kz", "/sw.js", Response(200, [("Content-Type", "text/javascript")], (
+            f"self.addEventListener('install', e => e.waitUntil(fetch('http://127.0.0.1:{port}/from-worker')"
+            ".catch(() => 0)));").encode()))
         _, vault, result = _fetch(tmp_path, fakeweb, runner, page)
-    finally:
-        listener.close()
     assert result.exit_code == 0, result.output
     assert page in _shot_events(vault)
     assert fakeweb.hits("https://www.hostile-example.kz/sw.js") == 1  # the worker was registered and ran
@@ -339,33 +319,17 @@ def test_pages_the_browser_cannot_load_cost_one_note_not_one_line_each(tmp_path,
 def test_webrtc_sends_nothing_to_a_local_stun_server(tmp_path, fakeweb, runner, monkeypatch):
     """WebRTC talks UDP past any proxy unless told not to; its ICE probes must not reach a local port."""
     import socket
-    import threading
     import time
 
     monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
-    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    reached = []
-
-    def receive():
-        while True:
-            try:
-                reached.append(listener.recvfrom(2048)[1])
-            except OSError:
-                return
-
-    threading.Thread(target=receive, daemon=True).start()
-    page = "https://www.hostile-example.kz/rtc"
-    fakeweb.route("www.hostile-example.kz", "/rtc", html(
-        f"<html><body><h1>Звонок</h1><script>var pc = new RTCPeerConnection({{iceServers: "
-        f"[{{urls: 'stun:127.0.0.1:{port}'}}]}}); pc.createDataChannel('x');"
-        "pc.createOffer().then(function (o) { return pc.setLocalDescription(o); });</script></body></html>"))
-    try:
+    with listening(socket.SOCK_DGRAM) as (port, reached):
+        page = "https://www.hostile-example.kz/rtc"
+        fakeweb.route("www.hostile-example.kz", "/rtc", html(
+            f"<html><body><h1>Звонок</h1><script>var pc = new RTCPeerConnection({{iceServers: "
+            f"[{{urls: 'stun:127.0.0.1:{port}'}}]}}); pc.createDataChannel('x');"
+            "pc.createOffer().then(function (o) { return pc.setLocalDescription(o); });</script></body></html>"))
         _, _, result = _fetch(tmp_path, fakeweb, runner, page)
         time.sleep(0.5)  # let the listener take in whatever arrived
-    finally:
-        listener.close()
     assert result.exit_code == 0, result.output
     assert reached == []
 
