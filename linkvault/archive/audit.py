@@ -115,7 +115,8 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
     result = AuditResult(vault=path)
     try:
         package = zipfile.ZipFile(path)
-        manifest = json.loads(package.read("datapackage.json"))
+        listing = package.read("datapackage.json")
+        manifest = json.loads(listing)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputError(f"not a readable WACZ ({exc})", path=path) from exc
     with package, tempfile.TemporaryDirectory() as work:
@@ -135,7 +136,7 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
         tokens = _Tokens(tsa_roots)
         _, evidence, digests = _audit_warcs(work, result)
         _audit_timestamps(evidence, digests, result, tokens)
-        _audit_pack_stamps(package, tokens, result)
+        _audit_pack_stamps(package, listing, tokens, result)
         for uri, chain in evidence.items():
             if uri.startswith("urn:evidence:custody:"):
                 events = [json.loads(line) for line in chain.decode("utf-8").splitlines() if line.strip()]
@@ -146,15 +147,14 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
     return result
 
 
-def _audit_pack_stamps(package, tokens: _Tokens, result: AuditResult) -> None:
-    """The pack's own tokens (in datapackage-digest.json) stamp its datapackage.json as it is now."""
+def _audit_pack_stamps(package, listing: bytes, tokens: _Tokens, result: AuditResult) -> None:
+    """The pack's own tokens (in datapackage-digest.json) stamp its datapackage.json (`listing`) as it is now."""
     import base64
     import json
 
     from linkvault.archive.pack import TOKENS_KEY
 
     try:
-        listing = package.read("datapackage.json")
         digest = json.loads(package.read("datapackage-digest.json"))
     except (KeyError, ValueError):
         return  # a pack without the digest file has no pack-level stamps; its files were checked above

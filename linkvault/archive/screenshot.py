@@ -59,10 +59,15 @@ class Shot:
     dialogs: list[str] = field(default_factory=list)  # alert/confirm/prompt texts, dismissed unanswered
 
 
+def _is_png(data: bytes) -> bool:
+    """The PNG signature, then IHDR as the first chunk, as the format requires."""
+    return data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+
+
 def label_png(png: bytes, url: str, taken_at: str) -> bytes:
     """The PNG with its page and time written into it (iTXt chunks after IHDR), so an exported copy
     still says what it shows and when; the SHA-256 recorded is of these bytes."""
-    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+    if not _is_png(png):
         return png
     chunks = b"".join(_itxt(key, text) for key, text in (
         ("Title", url), ("Creation Time", taken_at), ("Software", f"linkvault {_version()} via headless Chromium")))
@@ -97,7 +102,7 @@ def _version() -> str:
 
 def png_size(png: bytes) -> tuple[int | None, int | None]:
     """Width and height from a PNG's IHDR chunk (None, None when it is not a PNG)."""
-    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+    if not _is_png(png):
         return None, None
     return struct.unpack(">II", png[16:24])
 
