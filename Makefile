@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 EXAMPLE := examples/kz-chronicle-2024-04.txt
 
 .PHONY: run test bench lint install browser replayweb clean
@@ -11,9 +12,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# `make run` needs only linkvault's own dependencies; `make test` adds the test tools.
+$(RUN_STAMP): setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
 $(STAMP): setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
 install: $(STAMP)
 
@@ -21,7 +27,7 @@ install: $(STAMP)
 # when a footnote has no source (the example has 15) or a source could not be archived (on a
 # machine with no internet, none can: it says so and stops in seconds). Either is its answer,
 # not a failure of `make run`; only exit 2 (bad input) fails it.
-run: install
+run: $(RUN_STAMP)
 	@$(BIN)/linkvault fetch $(EXAMPLE); rc=$$?; \
 	if [ $$rc -eq 1 ]; then echo "make run: done; linkvault fetch reported problems (exit 1), listed above."; \
 	elif [ $$rc -eq 0 ]; then echo "make run: done; every source of $(EXAMPLE) is archived in linkvault-vault/."; \
