@@ -19,6 +19,7 @@ _EXTENSIONS = {
     ".docx": "docx",
 }
 MAX_BYTES = 200 * 1024 * 1024
+_MARKDOWN_DEFINITION = re.compile(rb"(?m)^ {0,3}(?:> ?)*\[\^[^\]\[\s\\]{1,64}\]:")
 
 
 def parse_report(path: str | os.PathLike, input_format: str | None = None) -> Report:
@@ -58,17 +59,22 @@ def _read(path: str) -> bytes:
 
 
 def sniff_format(path: str, data: bytes) -> str:
+    """The format by content first where content is unmistakable, else by extension.
+
+    A .docx is a zip; Markdown footnote definitions (`[^1]: …`) make a .txt Markdown.
+    """
     ext = os.path.splitext(path)[1].lower()
     if data[:4] == b"PK\x03\x04":
         return "docx"
-    if ext in _EXTENSIONS and ext != ".docx":
+    if ext in _EXTENSIONS and _EXTENSIONS[ext] not in ("docx", "txt"):
         return _EXTENSIONS[ext]
-    head = data[:4096].lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").lower().replace(b"\x00", b"")
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or re.search(rb"<(body|p|div|sup)[\s>]", head):
-        return "html"
-    if re.search(rb"(?m)^\s{0,3}\[\^[^\]\s]+\]:", data[:1_000_000]):
+    if ext not in _EXTENSIONS:
+        head = data[:4096].lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").lower().replace(b"\x00", b"")
+        if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or re.search(rb"<(body|p|div|sup)[\s>]", head):
+            return "html"
+    if _MARKDOWN_DEFINITION.search(data[:1_000_000]):
         return "md"
-    return _EXTENSIONS.get(ext, "txt")
+    return "txt"
 
 
 def _parse(data: bytes, fmt: str, path: str):
