@@ -640,3 +640,27 @@ def test_a_relative_link_with_no_base_is_named_as_such(tmp_path):
     invalid = {f.number: f.message for f in result.findings if f.kind == "invalid-url"}
     assert set(invalid) == {1, 2} and all("relative link" in m for m in invalid.values())
     assert result.report.entries[2].urls == ("https://vlast.kz/novosti/59904.html",)  # //host/… means the web
+
+
+# -- what pandoc reads that a first guess gets wrong --------------------------------------------
+
+NOTE_WITH_HEADING = """<html><body>
+<p>Aid was blocked on 3 May.<sup class="footnote-ref"><a href="#fn1" id="fnref1">[1]</a></sup></p>
+<hr class="footnotes-sep">
+<section class="footnotes">
+<ol class="footnotes-list">
+<li id="fn1" class="footnote-item"><h4>OCHA flash update</h4>
+<p>Published 4 May, <a href="https://example.org/ocha/3">read it</a>. <a href="#fnref1" class="footnote-backref">↩︎</a></p>
+</li>
+</ol>
+</section>
+</body></html>
+"""
+
+
+def test_note_holding_a_heading_is_a_note_not_a_table_of_contents_entry(tmp_path):
+    result = linkvault.check(write(tmp_path, NOTE_WITH_HEADING))
+
+    (note,) = result.report.footnotes
+    assert note.urls == ("https://example.org/ocha/3",) and note.cited_at == (2,)
+    assert result.findings == []

@@ -144,14 +144,21 @@ def _anchors(root: etree._Element) -> dict[str, etree._Element]:
 
 
 def _looks_like_marker(link: etree._Element, target: etree._Element | None) -> bool:
-    """Numbered links are also tables of contents; a footnote marker shows it is one."""
-    if target is not None and next(target.iter(*_HEADINGS), None) is not None:
-        return False
+    """Numbered links are also tables of contents; a footnote marker shows it is one.
+
+    A link to a heading, or to a block holding one, is a table of contents unless the link itself
+    is dressed as a marker (a superscript, brackets, a note-reference id or role): a note may
+    hold a heading of its own.
+    """
     text = link.text_content().strip()
-    hints = " ".join(v for el in (link, link.getparent(), target) if el is not None
-                     for v in (el.get("id", ""), el.get("class", ""), el.get("name", "")))
     in_sup = any(el.tag == "sup" for el in _ancestors_and_self(link)[:3]) or link.find(".//sup") is not None
-    return text.startswith(("[", "(")) or in_sup or bool(_NOTE_ID.search(hints + " " + _href(link)))
+    own = " ".join(link.get(attr, "") for attr in ("id", "class", "name", "role"))
+    dressed = text.startswith(("[", "(")) or in_sup or bool(_NOTE_ID.search(own)) or "noteref" in own
+    if target is not None and next(target.iter(*_HEADINGS), None) is not None:
+        return dressed and target.tag not in _HEADINGS
+    hints = " ".join(v for el in (link.getparent(), target) if el is not None
+                     for v in (el.get("id", ""), el.get("class", ""), el.get("name", "")))
+    return dressed or bool(_NOTE_ID.search(hints + " " + _href(link)))
 
 
 def _linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]] | None:
