@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
 import linkvault
 from linkvault import parse_report
+from linkvault.cli import cli
 
 
 def write(tmp_path, html: str, name: str = "report.html", encoding: str = "utf-8"):
@@ -664,3 +666,72 @@ def test_note_holding_a_heading_is_a_note_not_a_table_of_contents_entry(tmp_path
     (note,) = result.report.footnotes
     assert note.urls == ("https://example.org/ocha/3",) and note.cited_at == (2,)
     assert result.findings == []
+
+
+COMMENT_THREAD = """<!DOCTYPE html>
+<html><body>
+<article class="post">
+<h1>Press freedom in April</h1>
+<p>Two journalists were detained in Almaty and released the next day.</p>
+<h2>Sources</h2>
+<ol>
+<li>Azattyq, <a href="https://example.org/azattyq/detained">Journalists detained</a></li>
+<li>Adil Soz, https://example.org/adilsoz/april</li>
+</ol>
+</article>
+<div id="comments">
+<h3>3 Responses</h3>
+<ol class="commentlist">
+<li class="comment" id="comment-11"><div class="comment-author"><a href="https://reader.example/blog">Aigerim</a></div>
+<p>Thank you for the report.</p>
+<ol class="children">
+<li class="comment" id="comment-12"><div class="comment-author">Editor</div><p>Thanks for reading.</p></li>
+</ol>
+</li>
+<li class="comment" id="comment-13"><div class="comment-author">Daniyar</div><p>Is there a follow-up?</p></li>
+</ol>
+</div>
+</body></html>
+"""
+
+
+def test_comment_thread_is_not_the_footnote_list_when_nothing_is_cited(tmp_path):
+    result = linkvault.check(write(tmp_path, COMMENT_THREAD))
+
+    assert [(e.label, e.urls) for e in result.report.entries] == [
+        ("1", ("https://example.org/azattyq/detained",)), ("2", ("https://example.org/adilsoz/april",))]
+    assert not [f for f in result.findings if f.kind == "duplicate-footnote"]
+
+
+NESTED_STEPS = """<html><body>
+<h1>Archiving a source</h1>
+<ol>
+<li>Open the page.
+  <ol><li>Wait until it loads.</li><li>Scroll to the end.</li></ol></li>
+<li>Save it.
+  <ol><li>Choose "Web page, complete".</li></ol></li>
+</ol>
+<p>Further reading:</p>
+<ol>
+<li>Library of Congress, <a href="https://example.org/loc/web-archiving">Web archiving</a></li>
+<li>ArchiveTeam, <a href="https://example.org/archiveteam/wiki">Wiki</a></li>
+</ol>
+</body></html>
+"""
+
+
+def test_nested_numbered_steps_are_not_footnotes_but_a_list_of_links_is(tmp_path):
+    result = linkvault.check(write(tmp_path, NESTED_STEPS))
+
+    assert [(e.label, e.urls) for e in result.report.entries] == [
+        ("1", ("https://example.org/loc/web-archiving",)), ("2", ("https://example.org/archiveteam/wiki",))]
+    assert not [f for f in result.findings if f.kind == "duplicate-footnote"]
+
+
+def test_page_with_only_a_comment_thread_has_no_footnotes(tmp_path):
+    html = COMMENT_THREAD.replace('<h2>Sources</h2>', '').replace(
+        COMMENT_THREAD[COMMENT_THREAD.index("<ol>\n<li>Azattyq"):COMMENT_THREAD.index("</article>")], "")
+    result = CliRunner().invoke(cli, ["check", str(write(tmp_path, html))])
+
+    assert result.exit_code == 2
+    assert "no footnotes found" in result.output

@@ -39,6 +39,9 @@ _LABEL = re.compile(r"^\s*[\[(]?\s*(\d{1,6}|[ivxlc]{1,8}|\*{1,3}|[a-z])\s*[\])]?
 _NOTE_ID = re.compile(r"(?i)(?<![a-z])(?:sd)?(?:ftnt?|edn|fn|footnote|endnote|note|ref)(?:ref|anc|sym|back|backref)?(?![a-z])")
 # Ids of the marker a note links back to: _ftnref1, fnref:1, ftnt_ref1, cite_ref-5, sdfootnote1anc, <uuid>-link.
 _BACK_ID = re.compile(r"(?i)(?:ftnt?|edn|fn|cite)_?ref|\danc$|-link$")
+# Where a list without markers says it holds the notes, or says it cannot.
+_NOTES_HINT = re.compile(r"(?i)foot|endnote|(?<![a-z])notes?(?![a-z])|reference|source|citation|bibliograph")
+_NOT_NOTES_HINT = re.compile(r"(?i)comment|(?<![a-z])(?:toc|steps?|menu|nav)(?![a-z])")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "dl", "blockquote",
            "section", "article", "aside", "header", "footer", "main", "pre", "tr", "table", "tbody", "thead",
@@ -59,7 +62,12 @@ def parse_html(text: str, path: str) -> tuple[list[Citation], list[Entry]]:
     linked = _linked_footnotes(root)
     if linked is not None:
         return linked
-    return parse_lines(_render_lines(root))
+    citations, entries = parse_lines(_render_lines(root))
+    if citations or not entries:
+        return citations, entries
+    # Nothing cites: only a list that looks like notes is the footnote list, not a comment thread or steps.
+    plain = [ol for ol in root.iter("ol") if not _plausible_notes(ol)]
+    return parse_lines(_render_lines(root, set(plain))) if plain else (citations, entries)
 
 
 def _parse(text: str, path: str) -> etree._Element | None:
@@ -289,15 +297,50 @@ def _note_entry(block: etree._Element, label: str) -> Entry:
 # -- rendering to lines ----------------------------------------------------------------------
 
 
-def _render_lines(root: etree._Element) -> list[Line]:
+def _plausible_notes(ol: etree._Element) -> bool:
+    """Whether a numbered list could be the notes of a document that has no markers.
+
+    It could when it says so (a notes class or id, a notes heading just before it) or when most
+    of its items are short and cite an address. A list nested in another, or a comment thread, is
+    never the notes.
+    """
+    chain = _ancestors_and_self(ol)
+    if any(el.tag == "li" for el in chain[1:]):
+        return False
+    hints = [" ".join((el.get("class", ""), el.get("id", ""), el.get("role", ""))) for el in chain]
+    if any(_NOT_NOTES_HINT.search(h) for h in hints):
+        return False
+    if any(_NOTES_HINT.search(h) for h in hints) or _after_notes_heading(ol):
+        return True
+    items = ol.findall("li")
+    citing = [li for li in items if len(li.text_content()) < 600 and (
+        any(_scheme(_href(a)) in ("http", "https") for a in li.iter("a")) or find_urls(li.text_content()))]
+    return bool(items) and 2 * len(citing) >= len(items)
+
+
+def _after_notes_heading(el: etree._Element) -> bool:
+    """Whether the element just before `el` (or before the block that opens with it) names the notes."""
+    while el is not None and el.tag != "body":
+        previous = el.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):
+            previous = previous.getprevious()
+        if previous is not None:
+            return bool(NOTES_HEADING.match(" ".join(previous.text_content().split())))
+        el = el.getparent()
+    return False
+
+
+def _render_lines(root: etree._Element, plain: set[etree._Element] = frozenset()) -> list[Line]:
     """The document as (source line, text) pairs, one per block, for the plain-text reader."""
     body = root.find("body")
     lines: list[Line] = []
-    _render_block(body if body is not None else root, lines)
+    _render_block(body if body is not None else root, lines, plain=plain)
     return lines
 
 
-def _render_block(block: etree._Element, lines: list[Line], number: str | None = None) -> None:
+def _render_block(block: etree._Element, lines: list[Line], number: str | None = None,
+                  plain: set[etree._Element] = frozenset()) -> None:
+    """Append `block`'s lines; items of a list in `plain` are written without their numbers."""
     buf: list[str] = [f"{number}. "] if number else []
     line = block.sourceline or 0
 
@@ -320,7 +363,7 @@ def _render_block(block: etree._Element, lines: list[Line], number: str | None =
         if child.tag in _BLOCKS:
             flush()
             item = None
-            if block.tag == "ol" and child.tag == "li":
+            if block.tag == "ol" and child.tag == "li" and block not in plain:
                 value = child.get("value")
                 counter = int(value) if value and value.isdigit() else counter
                 item = str(counter)
@@ -329,7 +372,7 @@ def _render_block(block: etree._Element, lines: list[Line], number: str | None =
             if child.tag == "tr":  # a table row is one line: "[3] | Source | https://…"
                 lines.append((line, " ".join(_inline_text(child).split())))
             else:
-                _render_block(child, lines, item)
+                _render_block(child, lines, item, plain)
             lines.append((line, ""))
         elif child.tag == "br":
             flush()
