@@ -735,3 +735,42 @@ def test_page_with_only_a_comment_thread_has_no_footnotes(tmp_path):
 
     assert result.exit_code == 2
     assert "no footnotes found" in result.output
+
+
+def legacy_page(depth: int) -> str:
+    """A 2000s page whose author never closed a <font>: each paragraph opens another."""
+    paragraphs = "".join(f'<font face="Verdana" size="2"><p>Entry {i} of the chronicle.' for i in range(depth))
+    return f"""<html><body bgcolor="#ffffff">
+<p>Journalist detained in Almaty.<sup>1</sup> Released the next day.<sup>2</sup></p>
+{paragraphs}
+<h2>Notes</h2>
+<ol>
+<li><a href="https://example.org/azattyq/detained">Azattyq</a></li>
+<li><a href="https://example.org/adilsoz/released">Adil Soz</a></li>
+</ol>
+</body></html>
+"""
+
+
+def test_page_nested_deeper_than_255_elements_is_read_to_the_end(tmp_path):
+    result = linkvault.check(write(tmp_path, legacy_page(300)))
+
+    assert [(n.label, n.urls) for n in result.report.footnotes] == [
+        ("1", ("https://example.org/azattyq/detained",)), ("2", ("https://example.org/adilsoz/released",))]
+    assert result.findings == []
+
+
+def test_page_nested_beyond_what_the_parser_can_hold_is_refused_not_cut(tmp_path):
+    result = CliRunner().invoke(cli, ["check", str(write(tmp_path, legacy_page(1100)))])
+
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "nested too deeply" in result.output
+
+
+def test_html_report_over_the_size_limit_is_refused_in_one_line(tmp_path):
+    filler = "<p>" + "x" * 998 + "</p>\n"
+    html = "<html><body>" + filler * 50_001 + "</body></html>"
+    result = CliRunner().invoke(cli, ["check", str(write(tmp_path, html))])
+
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "too large for an HTML report" in result.output

@@ -14,6 +14,7 @@ is dropped first, but never an element that still holds the report's paragraphs 
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from copy import deepcopy
 from urllib.parse import urljoin, urlsplit
@@ -48,6 +49,8 @@ _BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt
            "tfoot", "caption", "ul", "ol", "body", "figure", "figcaption", "form", "fieldset", "center",
            "address", "details", "summary", "hgroup", "menu", "dir", "hr"}
 _SKIP_SCHEMES = ("mailto:", "tel:", "#")
+# The size bound instead of a depth bound: a report page is far smaller; a larger one is not a report.
+MAX_HTML_CHARS = 50_000_000
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # A note's own number written before its text: "[3]", "(3)", "3." — not the "12" of "12 April".
 _LEADING_LABEL = re.compile(r"^(?:[\[(]\s*(\w+|\*{1,3})\s*[\])]|(\w+|\*{1,3})\s*[.:)](?=\s|$))\s*")
@@ -57,6 +60,23 @@ def parse_html(text: str, path: str) -> tuple[list[Citation], list[Entry]]:
     root = _parse(text, path)
     if root is None:
         return [], []
+    # The readers below recurse once or twice per level of nesting, and legacy pages nest up to 2048 deep.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * _depth(root) + 1000))
+    try:
+        return _read(root)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _depth(root: etree._Element) -> int:
+    depth = {root: 0}
+    for el in root.iterdescendants():
+        depth[el] = depth[el.getparent()] + 1
+    return max(depth.values())
+
+
+def _read(root: etree._Element) -> tuple[list[Citation], list[Entry]]:
     _resolve_relative_links(root)
     _drop_chrome(root)
     linked = _linked_footnotes(root)
@@ -77,12 +97,23 @@ def _parse(text: str, path: str) -> etree._Element | None:
     # still counts lines of the file.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", lambda m: "\n" * m.group(0).count("\n"), text)
     text = _NOT_XML.sub(" ", text)
+    if len(text) > MAX_HTML_CHARS:
+        raise InputError(f"too large for an HTML report ({len(text) // 1_000_000} million characters; "
+                         f"the limit is {MAX_HTML_CHARS // 1_000_000} million)", path=path)
     try:
-        return lxml.html.document_fromstring(text)
+        # Legacy pages nest deeper than libxml2's default limit of 255 (unclosed <font> tags); without
+        # huge_tree the rest of the page, footnotes and all, would be dropped without a word.
+        parser = lxml.html.HTMLParser(huge_tree=True)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except etree.ParserError:
         return None
     except ValueError as exc:
         raise InputError(f"not readable as HTML ({exc})", path=path) from exc
+    deep = next((e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"), None)
+    if deep is not None:  # even huge_tree stops at 2048 levels: refuse rather than read half a page
+        raise InputError(f"nested too deeply to be read whole (from line {deep.line}: {deep.message.split(',')[0]})",
+                         path=path)
+    return root
 
 
 def _resolve_relative_links(root: etree._Element) -> None:
@@ -334,12 +365,24 @@ def _render_lines(root: etree._Element, plain: set[etree._Element] = frozenset()
     """The document as (source line, text) pairs, one per block, for the plain-text reader."""
     body = root.find("body")
     lines: list[Line] = []
-    _render_block(body if body is not None else root, lines, plain=plain)
+    _render_block(body if body is not None else root, lines, plain=plain, holders=_holding_blocks(root))
     return lines
 
 
+def _holding_blocks(root: etree._Element) -> set[etree._Element]:
+    """Inline elements that hold blocks: a legacy page's unclosed <font> wraps the rest of the page."""
+    holders: set[etree._Element] = set()
+    for block in root.iter(*_BLOCKS):
+        for el in block.iterancestors():
+            if el in holders:
+                break
+            if el.tag not in _BLOCKS:
+                holders.add(el)
+    return holders
+
+
 def _render_block(block: etree._Element, lines: list[Line], number: str | None = None,
-                  plain: set[etree._Element] = frozenset()) -> None:
+                  plain: set[etree._Element] = frozenset(), holders: set[etree._Element] = frozenset()) -> None:
     """Append `block`'s lines; items of a list in `plain` are written without their numbers."""
     buf: list[str] = [f"{number}. "] if number else []
     line = block.sourceline or 0
@@ -372,10 +415,13 @@ def _render_block(block: etree._Element, lines: list[Line], number: str | None =
             if child.tag == "tr":  # a table row is one line: "[3] | Source | https://…"
                 lines.append((line, " ".join(_inline_text(child).split())))
             else:
-                _render_block(child, lines, item, plain)
+                _render_block(child, lines, item, plain, holders)
             lines.append((line, ""))
         elif child.tag == "br":
             flush()
+        elif child in holders:
+            flush()
+            _render_block(child, lines, None, plain, holders)
         else:
             buf.append(_inline_text(child))
         if child.tail:
