@@ -669,7 +669,7 @@ def test_note_holding_a_heading_is_a_note_not_a_table_of_contents_entry(tmp_path
 
 
 COMMENT_THREAD = """<!DOCTYPE html>
-<html><body>
+<html><body class="single single-post comments-open">
 <article class="post">
 <h1>Press freedom in April</h1>
 <p>Two journalists were detained in Almaty and released the next day.</p>

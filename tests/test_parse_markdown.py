@@ -162,3 +162,9 @@ def test_link_whose_text_is_a_superscript_is_not_a_marker(write):
     result = linkvault.check(write("r.md", text))
     assert [n.label for n in result.report.footnotes] == ["1"]
     assert not result.findings
+
+
+def test_fenced_block_inside_a_list_item_cites_nothing(write):
+    text = "- Run the check[^1]:\n\n    ```\n    claim[^2]\n    ```\n\n[^1]: https://example.org/1\n"
+    result = linkvault.check(write("r.md", text))
+    assert [n.label for n in result.report.footnotes] == ["1"] and not result.findings

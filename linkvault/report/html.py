@@ -41,7 +41,7 @@ _NOTE_ID = re.compile(r"(?i)(?<![a-z])(?:sd)?(?:ftnt?|edn|fn|footnote|endnote|no
 # Ids of the marker a note links back to: _ftnref1, fnref:1, ftnt_ref1, cite_ref-5, sdfootnote1anc, <uuid>-link.
 _BACK_ID = re.compile(r"(?i)(?:ftnt?|edn|fn|cite)_?ref|\danc$|-link$")
 # Where a list without markers says it holds the notes, or says it cannot.
-_NOTES_HINT = re.compile(r"(?i)foot|endnote|(?<![a-z])notes?(?![a-z])|reference|source|citation|bibliograph")
+_NOTES_HINT = re.compile(r"(?i)footnote|endnote|(?<![a-z])(?:notes?|sources?)(?![a-z])|reference|citation|bibliograph")
 _NOT_NOTES_HINT = re.compile(r"(?i)comment|(?<![a-z])(?:toc|steps?|menu|nav)(?![a-z])")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "dl", "blockquote",
@@ -338,7 +338,9 @@ def _plausible_notes(ol: etree._Element) -> bool:
     chain = _ancestors_and_self(ol)
     if any(el.tag == "li" for el in chain[1:]):
         return False
-    hints = [" ".join((el.get("class", ""), el.get("id", ""), el.get("role", ""))) for el in chain]
+    # The page's own <body> classes ("comments-open") say nothing about one list.
+    hints = [" ".join((el.get("class", ""), el.get("id", ""), el.get("role", ""))) for el in chain
+             if el.tag not in ("body", "html")]
     if any(_NOT_NOTES_HINT.search(h) for h in hints):
         return False
     if any(_NOTES_HINT.search(h) for h in hints) or _after_notes_heading(ol):

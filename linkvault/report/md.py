@@ -90,7 +90,8 @@ class _Reader:
                     self.fence = None
                 return
         fence = _FENCE.match(text)
-        if fence and (len(fence.group(1).expandtabs(4)) < 4 or (self.note is not None and _indented(text))):
+        nested = _indented(text) and (self.note is not None or self.in_list)  # a fence inside a note or list item
+        if fence and (len(fence.group(1).expandtabs(4)) < 4 or nested):
             in_note = self.note is not None and _indented(text)
             if not in_note:
                 self.note = None
