@@ -14,23 +14,25 @@ import os
 
 from linkvault.errors import InputError, LinkvaultError, NoFootnotes, UsageError
 from linkvault.model import CheckResult, Citation, Entry, Finding, Footnote, Report, Severity
-from linkvault.report import parse_report, parse_text
+from linkvault.report import parse_report, parse_text, parse_urls
 
 __version__ = "0.1.0"
 
 
-def check(path: str | os.PathLike, input_format: str | None = None) -> CheckResult:
-    """Parse the report at `path` and return every finding about its footnotes. Offline."""
+def check(path: str | os.PathLike | Report, input_format: str | None = None) -> CheckResult:
+    """Parse the report at `path` (or take one parsed already) and return every finding about its footnotes. Offline."""
     from linkvault.report.findings import check_report
 
-    return check_report(parse_report(path, input_format))
+    return check_report(path if isinstance(path, Report) else parse_report(path, input_format))
 
 
-def fetch(reports: list[str | os.PathLike], vault: str | os.PathLike = "linkvault-vault", options=None, **kwargs):
+def fetch(reports: list[str | os.PathLike | Report], vault: str | os.PathLike = "linkvault-vault", options=None,
+          **kwargs):
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`."""
     from linkvault.archive import fetch_reports
 
-    return fetch_reports([os.fspath(r) for r in reports], os.fspath(vault), options, **kwargs)
+    return fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
+                         **kwargs)
 
 
 def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str | None = None, limit: int = 50):
@@ -40,11 +42,12 @@ def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str
     return search_vault(os.fspath(vault), query, report=report, limit=limit)
 
 
-def review(report: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault", input_format: str | None = None):
+def review(report: str | os.PathLike | Report, vault: str | os.PathLike = "linkvault-vault",
+           input_format: str | None = None):
     """The editor's report: every footnote of `report` with the verdict on its archived source."""
     from linkvault.archive.review import review as review_report
 
-    return review_report(os.fspath(vault), os.fspath(report), input_format)
+    return review_report(os.fspath(vault), report if isinstance(report, Report) else os.fspath(report), input_format)
 
 
 def show(report: str | os.PathLike, number: int | str, vault: str | os.PathLike = "linkvault-vault"):
@@ -100,6 +103,7 @@ __all__ = [
     "pack",
     "parse_report",
     "parse_text",
+    "parse_urls",
     "review",
     "search",
     "show",

@@ -18,6 +18,7 @@ from linkvault.errors import LinkvaultError
 from linkvault.model import Severity
 from linkvault.render import FORMATS as OUTPUT_FORMATS
 from linkvault.report import FORMATS as INPUT_FORMATS
+from linkvault.report import STDIN, is_url_argument
 
 
 class LinkvaultGroup(click.Group):
@@ -55,7 +56,7 @@ def fail_on_option(func):
 def editor_output_options(func):
     """REPORT plus the options `report` and `verify` share."""
     for option in reversed([
-        click.argument("report"),
+        click.argument("report", nargs=-1, required=True),
         click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "html"]),
                      default="table", show_default=True),
         click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
@@ -66,6 +67,21 @@ def editor_output_options(func):
     ]):
         func = option(func)
     return func
+
+
+def _inputs(args: tuple[str, ...], input_format: str | None) -> list:
+    """Reports as the library takes them: file names as given, `-` read from standard input, and
+    the arguments that are URLs as one report of their own."""
+    urls = [a for a in args if is_url_argument(a) and not os.path.exists(a)]
+    inputs = [linkvault.parse_report(a, input_format) if a == STDIN else a for a in args if a not in urls]
+    return inputs + ([linkvault.parse_urls(urls)] if urls else [])
+
+
+def _one_input(args: tuple[str, ...], input_format: str | None):
+    inputs = _inputs(args, input_format)
+    if len(inputs) != 1:
+        raise click.UsageError("give one report: a file, - for standard input, or URLs")
+    return inputs[0]
 
 
 def _deliver(render, output: str | None) -> None:
@@ -91,22 +107,25 @@ def cli(ctx: click.Context, vault: str) -> None:
 
 
 @cli.command()
-@click.argument("report")
+@click.argument("report", nargs=-1, required=True)
 @output_options
 @fail_on_option
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
               help="Read REPORT as this format instead of guessing from its name and content.")
-def check(report: str, fmt: str, fail_on: str, input_format: str | None) -> None:
+def check(report: tuple[str, ...], fmt: str, fail_on: str, input_format: str | None) -> None:
     """Check a report's footnotes offline: missing, uncited, duplicate, broken or draft links.
+
+    REPORT is a file, - for standard input, or URLs (each its own numbered source).
 
     \b
     Example:
         linkvault check report.txt
         linkvault check report.docx --format json --fail-on warning
+        cat urls.txt | linkvault check -
 
     Exit codes: 0 no finding at --fail-on level, 1 at least one, 2 bad input.
     """
-    result = linkvault.check(report, input_format)
+    result = linkvault.check(_one_input(report, input_format), input_format)
     click.echo(_render(result, fmt))
     sys.exit(1 if result.fails(Severity(fail_on)) else 0)
 
@@ -188,10 +207,13 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
           refresh, max_age, input_format, collector, tsas, no_timestamp, no_screenshots, tabs, verbose) -> None:
     """Archive every source the reports cite: WARC files plus searchable text in the vault.
 
+    REPORTS are files, - for standard input, or URLs (together one report, each URL its own source).
+
     \b
     Example:
         linkvault fetch report.txt
         linkvault --vault ~/evidence fetch april.docx may.docx --proxy socks5://127.0.0.1:9050
+        linkvault fetch https://example.org/a https://example.org/b
 
     Exit codes: 0 everything archived, 1 a footnote missing or a link not archived, 2 bad input.
     """
@@ -202,12 +224,13 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
                            max_size=_parse_size(max_size), proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private,
                            collector=collector, tsa=() if no_timestamp else _tsas(tsas),
                            screenshots=not no_screenshots, tabs=tabs)
+    inputs = _inputs(reports, input_format)
     with _progress(verbose) as progress:
-        result = fetch_reports(list(reports), ctx.obj["vault"], options, refresh=refresh, max_age=_parse_age(max_age),
+        result = fetch_reports(inputs, ctx.obj["vault"], options, refresh=refresh, max_age=_parse_age(max_age),
                                input_format=input_format, on_progress=progress)
     from linkvault.archive.review import review as build_review
 
-    reviews = [] if fmt == "json" else [build_review(ctx.obj["vault"], r, input_format) for r in reports]
+    reviews = [] if fmt == "json" else [build_review(ctx.obj["vault"], r, input_format) for r in inputs]
     color, width = _terminal()
     click.echo(render_fetch(result, fmt, reviews=reviews, color=color, width=width))
     for note in result.notes[:5]:
@@ -266,7 +289,7 @@ def search(ctx, query, report, limit, fmt) -> None:
 
 
 @cli.command()
-@click.argument("report")
+@click.argument("report", nargs=-1, required=True)
 @click.argument("number")
 @click.option("--text", "with_text", is_flag=True, help="Print the extracted text too.")
 @click.option("--screenshot", "screenshot_to", type=click.Path(dir_okay=False, writable=True), default=None,
@@ -275,6 +298,8 @@ def search(ctx, query, report, limit, fmt) -> None:
 @click.pass_context
 def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
     """What is archived for one footnote: captures, status, WARC location, screenshot, extracted text.
+
+    REPORT as given to fetch (a file, -, URLs), or the <…> name fetch printed for standard input or URLs.
 
     \b
     Example:
@@ -285,7 +310,7 @@ def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
     from linkvault.archive.query import show as run_show
     from linkvault.render.archive import render_show
 
-    archive = run_show(ctx.obj["vault"], report, number)
+    archive = run_show(ctx.obj["vault"], _one_input(report, None), number)
     color, width = _terminal()
     click.echo(render_show(archive, with_text=with_text, color=color, width=width))
     if screenshot_to:
@@ -299,6 +324,8 @@ def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
 def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     """The editor's report: every footnote with the state of its archived source.
 
+    REPORT as given to fetch: a file, - for standard input, or URLs.
+
     \b
     Example:
         linkvault report report.txt
@@ -310,7 +337,7 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     from linkvault.archive.review import review as build_review
     from linkvault.render.review import render_review
 
-    result = build_review(ctx.obj["vault"], report, input_format)
+    result = build_review(ctx.obj["vault"], _one_input(report, input_format), input_format)
     _deliver(lambda color, width: render_review(result, fmt, color=color, width=width), output)
     sys.exit(1 if result.fails(Severity(fail_on)) else 0)
 
@@ -331,7 +358,7 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     from linkvault.archive.verification import verify as run_verify
     from linkvault.render.claims import render_claims
 
-    result = run_verify(ctx.obj["vault"], report, input_format)
+    result = run_verify(ctx.obj["vault"], _one_input(report, input_format), input_format)
     _deliver(lambda color, width: render_claims(result, fmt, color=color, width=width), output)
     sys.exit(1 if result.fails(Severity(fail_on)) else 0)
 

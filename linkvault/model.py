@@ -62,12 +62,17 @@ class Footnote:
 
 @dataclass
 class Report:
-    """A parsed report: every citation marker and every footnote-list entry, in document order."""
+    """A parsed report: every citation marker and every footnote-list entry, in document order.
+
+    `path` is the file as given, or a `<…>` name for standard input and URL arguments; `sha256`
+    is the digest of the bytes read (empty for text parsed in memory).
+    """
 
     path: str
     format: str
     citations: list[Citation] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
+    sha256: str = ""
 
     @cached_property
     def footnotes(self) -> list[Footnote]:

@@ -3,7 +3,8 @@
 A paragraph is a string or a list of runs; a run is one of:
 
     "plain text"                 a text run
-    Link("Example", "https://…") a w:hyperlink whose target lives in the part's .rels (External)
+    Link("Example", "https://…") a w:hyperlink whose target lives in the part's .rels (External);
+                                 anchor="frag" adds a w:anchor, Link("see", None, anchor="b") a bookmark jump
     FieldLink("text", "https://…")  an old-style HYPERLINK field code (bookmark=True: `\\l "name"`)
     FootnoteRef(5) / EndnoteRef(2)  a reference to the note with that XML id
     Deleted(run)                 the run inside a tracked deletion (w:del)
@@ -36,7 +37,8 @@ WML = "application/vnd.openxmlformats-officedocument.wordprocessingml"
 @dataclass(frozen=True)
 class Link:
     text: str
-    url: str
+    url: str | None  # None with an anchor: a jump to a bookmark inside the document
+    anchor: str | None = None  # w:anchor, the fragment Word keeps apart from the target
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,9 @@ class _Part:
         if isinstance(item, str):
             return f'<w:r><w:t xml:space="preserve">{escape(item)}</w:t></w:r>'
         if isinstance(item, Link):
-            return f'<w:hyperlink r:id="{self.rel_id(item.url)}" w:history="1">' \
+            rid = f' r:id="{self.rel_id(item.url)}"' if item.url is not None else ""
+            anchor = f" w:anchor={quoteattr(item.anchor)}" if item.anchor is not None else ""
+            return f'<w:hyperlink{rid}{anchor} w:history="1">' \
                    f'<w:r><w:rPr><w:rStyle w:val="Hyperlink"/></w:rPr><w:t xml:space="preserve">{escape(item.text)}</w:t></w:r></w:hyperlink>'
         if isinstance(item, FieldLink):
             switch = "\\l " if item.bookmark else ""

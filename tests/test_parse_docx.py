@@ -69,6 +69,20 @@ def test_footnote_hyperlink_target_is_the_url_even_when_text_says_example(tmp_pa
     assert entry.text == "See Example."
 
 
+def test_hyperlink_anchor_is_kept_as_the_urls_fragment_and_a_bookmark_jump_is_no_source(tmp_path):
+    path = build_docx(
+        tmp_path / "report.docx",
+        paragraphs=[["The decision was appealed.", FootnoteRef(1), " See ",
+                     Link("the annex", None, anchor="annex-2"), "."]],
+        footnotes={1: ["Court ruling, ", Link("para. 14", "https://example.org/ruling/2024-17", anchor="p14"),
+                       ", see also ", Link("Annex 2", None, anchor="annex-2")]},
+    )
+    result = linkvault.check(path)
+
+    assert result.report.entries[0].urls == ("https://example.org/ruling/2024-17#p14",)
+    assert result.findings == []
+
+
 def test_link_text_showing_its_own_address_gives_one_url(tmp_path):
     path = build_docx(
         tmp_path / "report.docx",

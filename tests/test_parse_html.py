@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
 import linkvault
 from linkvault import parse_report
+from linkvault.cli import cli
 
 
 def write(tmp_path, html: str, name: str = "report.html", encoding: str = "utf-8"):
@@ -640,3 +642,135 @@ def test_a_relative_link_with_no_base_is_named_as_such(tmp_path):
     invalid = {f.number: f.message for f in result.findings if f.kind == "invalid-url"}
     assert set(invalid) == {1, 2} and all("relative link" in m for m in invalid.values())
     assert result.report.entries[2].urls == ("https://vlast.kz/novosti/59904.html",)  # //host/… means the web
+
+
+# -- what pandoc reads that a first guess gets wrong --------------------------------------------
+
+NOTE_WITH_HEADING = """<html><body>
+<p>Aid was blocked on 3 May.<sup class="footnote-ref"><a href="#fn1" id="fnref1">[1]</a></sup></p>
+<hr class="footnotes-sep">
+<section class="footnotes">
+<ol class="footnotes-list">
+<li id="fn1" class="footnote-item"><h4>OCHA flash update</h4>
+<p>Published 4 May, <a href="https://example.org/ocha/3">read it</a>. <a href="#fnref1" class="footnote-backref">↩︎</a></p>
+</li>
+</ol>
+</section>
+</body></html>
+"""
+
+
+def test_note_holding_a_heading_is_a_note_not_a_table_of_contents_entry(tmp_path):
+    result = linkvault.check(write(tmp_path, NOTE_WITH_HEADING))
+
+    (note,) = result.report.footnotes
+    assert note.urls == ("https://example.org/ocha/3",) and note.cited_at == (2,)
+    assert result.findings == []
+
+
+COMMENT_THREAD = """<!DOCTYPE html>
+<html><body class="single single-post comments-open">
+<article class="post">
+<h1>Press freedom in April</h1>
+<p>Two journalists were detained in Almaty and released the next day.</p>
+<h2>Sources</h2>
+<ol>
+<li>Azattyq, <a href="https://example.org/azattyq/detained">Journalists detained</a></li>
+<li>Adil Soz, https://example.org/adilsoz/april</li>
+</ol>
+</article>
+<div id="comments">
+<h3>3 Responses</h3>
+<ol class="commentlist">
+<li class="comment" id="comment-11"><div class="comment-author"><a href="https://reader.example/blog">Aigerim</a></div>
+<p>Thank you for the report.</p>
+<ol class="children">
+<li class="comment" id="comment-12"><div class="comment-author">Editor</div><p>Thanks for reading.</p></li>
+</ol>
+</li>
+<li class="comment" id="comment-13"><div class="comment-author">Daniyar</div><p>Is there a follow-up?</p></li>
+</ol>
+</div>
+</body></html>
+"""
+
+
+def test_comment_thread_is_not_the_footnote_list_when_nothing_is_cited(tmp_path):
+    result = linkvault.check(write(tmp_path, COMMENT_THREAD))
+
+    assert [(e.label, e.urls) for e in result.report.entries] == [
+        ("1", ("https://example.org/azattyq/detained",)), ("2", ("https://example.org/adilsoz/april",))]
+    assert not [f for f in result.findings if f.kind == "duplicate-footnote"]
+
+
+NESTED_STEPS = """<html><body>
+<h1>Archiving a source</h1>
+<ol>
+<li>Open the page.
+  <ol><li>Wait until it loads.</li><li>Scroll to the end.</li></ol></li>
+<li>Save it.
+  <ol><li>Choose "Web page, complete".</li></ol></li>
+</ol>
+<p>Further reading:</p>
+<ol>
+<li>Library of Congress, <a href="https://example.org/loc/web-archiving">Web archiving</a></li>
+<li>ArchiveTeam, <a href="https://example.org/archiveteam/wiki">Wiki</a></li>
+</ol>
+</body></html>
+"""
+
+
+def test_nested_numbered_steps_are_not_footnotes_but_a_list_of_links_is(tmp_path):
+    result = linkvault.check(write(tmp_path, NESTED_STEPS))
+
+    assert [(e.label, e.urls) for e in result.report.entries] == [
+        ("1", ("https://example.org/loc/web-archiving",)), ("2", ("https://example.org/archiveteam/wiki",))]
+    assert not [f for f in result.findings if f.kind == "duplicate-footnote"]
+
+
+def test_page_with_only_a_comment_thread_has_no_footnotes(tmp_path):
+    html = COMMENT_THREAD.replace('<h2>Sources</h2>', '').replace(
+        COMMENT_THREAD[COMMENT_THREAD.index("<ol>\n<li>Azattyq"):COMMENT_THREAD.index("</article>")], "")
+    result = CliRunner().invoke(cli, ["check", str(write(tmp_path, html))])
+
+    assert result.exit_code == 2
+    assert "no footnotes found" in result.output
+
+
+def legacy_page(depth: int) -> str:
+    """A 2000s page whose author never closed a <font>: each paragraph opens another."""
+    paragraphs = "".join(f'<font face="Verdana" size="2"><p>Entry {i} of the chronicle.' for i in range(depth))
+    return f"""<html><body bgcolor="#ffffff">
+<p>Journalist detained in Almaty.<sup>1</sup> Released the next day.<sup>2</sup></p>
+{paragraphs}
+<h2>Notes</h2>
+<ol>
+<li><a href="https://example.org/azattyq/detained">Azattyq</a></li>
+<li><a href="https://example.org/adilsoz/released">Adil Soz</a></li>
+</ol>
+</body></html>
+"""
+
+
+def test_page_nested_deeper_than_255_elements_is_read_to_the_end(tmp_path):
+    result = linkvault.check(write(tmp_path, legacy_page(300)))
+
+    assert [(n.label, n.urls) for n in result.report.footnotes] == [
+        ("1", ("https://example.org/azattyq/detained",)), ("2", ("https://example.org/adilsoz/released",))]
+    assert result.findings == []
+
+
+def test_page_nested_beyond_what_the_parser_can_hold_is_refused_not_cut(tmp_path):
+    result = CliRunner().invoke(cli, ["check", str(write(tmp_path, legacy_page(1100)))])
+
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "nested too deeply" in result.output
+
+
+def test_html_report_over_the_size_limit_is_refused_in_one_line(tmp_path):
+    filler = "<p>" + "x" * 998 + "</p>\n"
+    html = "<html><body>" + filler * 50_001 + "</body></html>"
+    result = CliRunner().invoke(cli, ["check", str(write(tmp_path, html))])
+
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "too large for an HTML report" in result.output

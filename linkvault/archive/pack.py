@@ -27,6 +27,7 @@ from linkvault.archive.review import review as build_review
 from linkvault.archive.vault import Vault
 from linkvault.archive.warc import _Sha256WARCWriter
 from linkvault.errors import InputError
+from linkvault.report import STDIN, is_url_argument
 
 TOKENS_KEY = "rfc3161"  # in datapackage-digest.json: the tokens over datapackage.json, base64 DER
 
@@ -50,6 +51,9 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
     from linkvault.archive.timestamp import stamp
     from linkvault.render.evidence import render_evidence
 
+    if report_path == STDIN or is_url_argument(report_path):
+        raise InputError("pack needs the report file itself, which goes into the pack (not - or URLs)",
+                         path=report_path)
     reviewed = build_review(vault_dir, report_path, input_format, with_claims=False)
     vault = Vault.open_existing(vault_dir)
     try:

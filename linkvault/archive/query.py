@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from linkvault.archive.vault import Vault
 from linkvault.errors import InputError, IntegrityError, UsageError
+from linkvault.model import Report
+from linkvault.report import report_key
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def search(vault_dir: str, query: str, report: str | None = None, limit: int = 5
         where = ""
         if report is not None:
             where = "and r.path = ?"
-            params.append(os.path.abspath(report))
+            params.append(report_key(report))
         params.append(limit)
         rows = vault.query(f"""
             select r.path as report, f.label, f.number, f.url, t.title,
@@ -73,7 +75,9 @@ def search(vault_dir: str, query: str, report: str | None = None, limit: int = 5
             for row in rows]
 
 
-def show(vault_dir: str, report: str, label: str) -> FootnoteArchive:
+def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
+    """What the vault holds for one footnote of `report`: a file, a parsed report (stdin, URL arguments) or its name."""
+    report = report.path if isinstance(report, Report) else report
     vault = Vault.open_existing(vault_dir)
     try:
         report_id = vault.report_id(report)
@@ -97,7 +101,7 @@ def show(vault_dir: str, report: str, label: str) -> FootnoteArchive:
         if with_text:
             found = vault.query("select * from texts where capture_id = ?", [with_text[-1]["id"]])
             text = found[0] if found else None
-        return FootnoteArchive(report=os.path.abspath(report), label=str(label), line=notes[0]["line"], urls=urls,
+        return FootnoteArchive(report=report_key(report), label=str(label), line=notes[0]["line"], urls=urls,
                                captures=captures, text=text)
     finally:
         vault.close()

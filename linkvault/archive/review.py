@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault.archive.vault import Vault
-from linkvault.model import CATEGORIES, CheckResult, Finding, Page, Severity
+from linkvault.model import CATEGORIES, CheckResult, Finding, Page, Report, Severity
 from linkvault.report import parse_report
 from linkvault.report.findings import check_report
 from linkvault.states import classify
@@ -73,11 +73,13 @@ class Review:
         }
 
 
-def review(vault_dir: str, report_path: str, input_format: str | None = None, with_claims: bool = True) -> Review:
-    """Every footnote of the report with the verdict on its archived link(s), from the vault."""
-    check = check_report(parse_report(report_path, input_format))
+def review(vault_dir: str, report_path: str | Report, input_format: str | None = None,
+           with_claims: bool = True) -> Review:
+    """Every footnote of the report (a file, or one parsed already) with the verdict on its archived link(s)."""
+    report = report_path if isinstance(report_path, Report) else parse_report(report_path, input_format)
+    check = check_report(report)
     vault = Vault(vault_dir) if os.path.exists(os.path.join(vault_dir, "linkvault.db")) else None
-    result = Review(report=report_path, check=check, fetched=vault is not None)
+    result = Review(report=report.path, check=check, fetched=vault is not None)
     try:
         for note in check.report.footnotes:
             if not note.urls:

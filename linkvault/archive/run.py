@@ -29,8 +29,8 @@ from linkvault.archive.provenance import sha256_file
 from linkvault.archive.vault import Vault
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
 from linkvault.errors import InputError
-from linkvault.model import CheckResult, LinkState, Page, Severity
-from linkvault.report import parse_report
+from linkvault.model import CheckResult, LinkState, Page, Report, Severity
+from linkvault.report import parse_report, report_key
 from linkvault.report.findings import check_report
 from linkvault.report.urls import invalid_reason, with_scheme
 from linkvault.sites import ADAPTERS, SiteText, adapter_for
@@ -135,27 +135,29 @@ class VaultLock:
         self._fh.close()
 
 
-def fetch_reports(paths: list[str], vault_dir: str, options: FetchOptions | None = None, *,
+def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptions | None = None, *,
                   refresh: bool = False, max_age: timedelta | None = None, input_format: str | None = None,
                   on_progress: Callable[..., None] | None = None) -> FetchResult:
-    """Archive every URL the reports cite into the vault at `vault_dir`."""
+    """Archive every URL the reports (files, or reports parsed already: stdin, URL arguments) cite into the vault."""
     from linkvault import __version__
 
     options = options or FetchOptions()
-    checks = [check_report(parse_report(p, input_format)) for p in paths]
+    checks = [check_report(p if isinstance(p, Report) else parse_report(p, input_format)) for p in paths]
+    # Each report as the vault, the WARC's warcinfo and the timestamped manifest name it, with its digest.
+    identities = {report_key(c.report.path): c.report.sha256 or sha256_file(c.report.path) for c in checks}
     lock = VaultLock(vault_dir)
     try:
         vault = Vault(vault_dir)
         result = FetchResult(vault=vault_dir, checks=checks, recovered=recover_open_files(vault.warc_dir))
-        for check, path in zip(checks, paths):
-            vault.add_report(path, sha256_file(path), check.report.format,
+        for check in checks:
+            vault.add_report(check.report.path, identities[report_key(check.report.path)], check.report.format,
                              [(n.label, n.number if isinstance(n.number, int) else None, n.line, url)
                               for n in check.report.footnotes for url in n.urls])
-        links = [LinkOutcome(report=p, label=n.label, number=n.number, line=n.line, url=url)
-                 for check, p in zip(checks, paths) for n in check.report.footnotes for url in n.urls]
+        links = [LinkOutcome(report=check.report.path, label=n.label, number=n.number, line=n.line, url=url)
+                 for check in checks for n in check.report.footnotes for url in n.urls]
         todo = _plan(vault, links, refresh, max_age)
         result.links = links
-        captures = _run(vault, todo, options, paths, __version__, on_progress, len(set(todo)), result)
+        captures = _run(vault, todo, options, identities, __version__, on_progress, len(set(todo)), result)
         for link in links:
             capture = captures.get(link.url)
             if capture is not None:
@@ -187,12 +189,12 @@ def _plan(vault: Vault, links: list[LinkOutcome], refresh: bool, max_age: timede
     return todo
 
 
-def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str], version: str,
+def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str, str], version: str,
          on_progress, total: int, result: FetchResult) -> dict[str, Capture]:
     if not urls:
         result.reused = sum(1 for link in result.links if link.reused)
         return {}
-    info = warcinfo([os.path.abspath(p) for p in paths], options.as_record(), f"linkvault/{version}")
+    info = warcinfo(list(reports), options.as_record(), f"linkvault/{version}")
     recorder = WarcRecorder(vault.warc_dir, info, vault.find_payload)
     watch = _NetworkWatch(urls)
     captures: dict[str, Capture] = {}
@@ -233,7 +235,7 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
     if options.screenshots and not watch.unreachable:
         _screenshots(vault, recorder, options, captures, result, on_progress)
     if options.tsa and not watch.unreachable:
-        result.stamps = _timestamp(vault, recorder, options, paths)
+        result.stamps = _timestamp(vault, recorder, options, reports)
     recorder.close()
     result.fetched = len(captures)
     result.reused = sum(1 for link in result.links if link.reused)
@@ -416,11 +418,13 @@ def _shoot(browser, url: str):
         return exc
 
 
-def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, paths: list[str]) -> list:
-    """Stamp the run's manifest with each authority; manifest and tokens go into the WARC."""
+def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, reports: dict[str, str]) -> list:
+    """Stamp the run's manifest with each authority; manifest and tokens go into the WARC.
+
+    `reports` maps each report's name in the vault to its SHA-256."""
     from linkvault.archive.timestamp import manifest_bytes, stamp
 
-    manifest = manifest_bytes(list(recorder.written), {os.path.abspath(p): sha256_file(p) for p in paths},
+    manifest = manifest_bytes(list(recorder.written), reports,
                               options.as_record())
     run = recorder.run_id
     manifest_id = recorder.write_resource(f"urn:evidence:manifest:{run}", "application/json", manifest).record_id

@@ -116,7 +116,9 @@ class Vault:
 
     def add_report(self, path: str, sha256: str, fmt: str, footnotes: list[tuple[str, int | None, int | None, str]]) -> int:
         """Record a report and its footnotes (label, number, line, url), replacing an older parse."""
-        path = os.path.abspath(path)
+        from linkvault.report import report_key
+
+        path = report_key(path)
         with self.db.conn:
             existing = list(self.db["reports"].rows_where("path = ?", [path]))
             if existing:
@@ -186,7 +188,9 @@ class Vault:
         return (rows[0]["url"], rows[0]["fetched_at"]) if rows else None
 
     def report_id(self, path: str) -> int | None:
-        rows = list(self.db["reports"].rows_where("path = ?", [os.path.abspath(path)]))
+        from linkvault.report import report_key
+
+        rows = list(self.db["reports"].rows_where("path = ?", [report_key(path)]))
         return rows[0]["id"] if rows else None
 
     def query(self, sql: str, params: list | dict | None = None) -> list[dict]:

@@ -9,7 +9,7 @@ from linkvault.archive.vault import Vault
 from linkvault.claims.dates import report_year
 from linkvault.claims.facts import claim_facts
 from linkvault.claims.match import VERDICTS, ClaimVerdict, Source, check_claim
-from linkvault.model import CheckResult, Finding, Severity
+from linkvault.model import CheckResult, Finding, Report, Severity
 
 WRONG_LINK_FACTS = 3  # an unsupported claim with this many checkable facts is a wrong link
 
@@ -58,7 +58,7 @@ class Verification:
         return any(f.severity.rank >= fail_on.rank for f in self.findings)
 
 
-def verify(vault_dir: str, report_path: str, input_format: str | None = None) -> Verification:
+def verify(vault_dir: str, report_path: str | Report, input_format: str | None = None) -> Verification:
     return judge_claims(build_review(vault_dir, report_path, input_format, with_claims=False), vault_dir)
 
 

@@ -5,13 +5,21 @@ This package loads no network code, so `linkvault check` stays offline and insta
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import sys
+from collections.abc import Sequence
 
 from linkvault.errors import InputError, NoFootnotes
 from linkvault.model import Report
+from linkvault.report.urllist import is_url_argument, looks_like_url_list, numbered_sources, parse_url_list
 
-FORMATS = ("txt", "md", "html", "docx")
+__all__ = ["FORMATS", "STDIN", "is_url_argument", "parse_report", "parse_text", "parse_urls", "report_key",
+           "sniff_format"]
+
+FORMATS = ("txt", "md", "html", "docx", "urls")
+STDIN = "-"
 _EXTENSIONS = {
     ".txt": "txt", ".text": "txt",
     ".md": "md", ".markdown": "md", ".mdown": "md",
@@ -19,25 +27,59 @@ _EXTENSIONS = {
     ".docx": "docx",
 }
 MAX_BYTES = 200 * 1024 * 1024
+_MARKDOWN_DEFINITION = re.compile(rb"(?m)^ {0,3}(?:> ?)*\[\^[^\]\[\s\\]{1,64}\]:")
 
 
 def parse_report(path: str | os.PathLike, input_format: str | None = None) -> Report:
-    """Read the report at `path`; `input_format` overrides the guess from extension and content."""
+    """Read the report at `path` (`-`: standard input); `input_format` overrides the guess from extension and content.
+
+    A report read from standard input is named `<stdin …>` after the SHA-256 of what was read, so
+    the same text piped in again is the same report in the vault.
+    """
     path = os.fspath(path)
-    data = _read(path)
-    fmt = input_format or sniff_format(path, data)
+    where = "<stdin>" if path == STDIN else path
+    data = _read_stdin() if path == STDIN else _read(path)
+    fmt = input_format or sniff_format("" if path == STDIN else path, data)
     if fmt not in FORMATS:
-        raise InputError(f"unknown input format '{fmt}' (choose from {', '.join(FORMATS)})", path=path)
-    citations, entries = _parse(data, fmt, path)
+        raise InputError(f"unknown input format '{fmt}' (choose from {', '.join(FORMATS)})", path=where)
+    citations, entries = _parse(data, fmt, where)
     if not citations and not entries:
-        raise NoFootnotes("no footnotes found: no citation markers such as [1] and no footnote list", path=path)
-    return Report(path=path, format=fmt, citations=citations, entries=entries)
+        raise NoFootnotes("no footnotes found: no citation markers such as [1] and no footnote list", path=where)
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"<stdin {digest[:12]}>" if path == STDIN else path
+    return Report(path=name, format=fmt, citations=citations, entries=entries, sha256=digest)
+
+
+def parse_urls(urls: Sequence[str]) -> Report:
+    """URLs given one by one (on the command line): a report of their own, each URL source 1, 2, 3 in order.
+
+    Named `<command-line URLs …>` after the SHA-256 of the list, so the same URLs given again are
+    the same report in the vault.
+    """
+    if not urls:
+        raise InputError("no URLs given")
+    digest = hashlib.sha256("".join(f"{url}\n" for url in urls).encode("utf-8")).hexdigest()
+    citations, entries = numbered_sources(list(enumerate(urls, start=1)))
+    return Report(path=f"<command-line URLs {digest[:12]}>", format="urls", citations=citations, entries=entries,
+                  sha256=digest)
+
+
+def report_key(path: str) -> str:
+    """The name a vault keeps a report under: a file's absolute path, or the `<…>` name of stdin or URL arguments."""
+    return path if path.startswith("<") and path.endswith(">") else os.path.abspath(path)
 
 
 def parse_text(text: str, fmt: str = "txt", path: str = "<text>") -> Report:
-    """Parse a report already in memory (no file needed); `fmt` is txt, md or html."""
+    """Parse a report already in memory (no file needed); `fmt` is txt, md, html or urls."""
     citations, entries = _parse_text(text.replace("\r\n", "\n").replace("\r", "\n"), fmt, path)
     return Report(path=path, format=fmt, citations=citations, entries=entries)
+
+
+def _read_stdin() -> bytes:
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise InputError(f"too large for a report (over {MAX_BYTES // (1024 * 1024)} MiB)", path="<stdin>")
+    return data
 
 
 def _read(path: str) -> bytes:
@@ -58,15 +100,24 @@ def _read(path: str) -> bytes:
 
 
 def sniff_format(path: str, data: bytes) -> str:
+    """The format by content first where content is unmistakable, else by extension.
+
+    A .docx is a zip; a file of nothing but URLs (and blank lines, `#` comments) is a URL list;
+    Markdown footnote definitions (`[^1]: …`) make a .txt Markdown.
+    """
     ext = os.path.splitext(path)[1].lower()
     if data[:4] == b"PK\x03\x04":
         return "docx"
-    if ext in _EXTENSIONS and ext != ".docx":
-        return _EXTENSIONS[ext]
-    head = data[:4096].lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").lower().replace(b"\x00", b"")
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or re.search(rb"<(body|p|div|sup)[\s>]", head):
+    if _EXTENSIONS.get(ext) == "html":
         return "html"
-    if re.search(rb"(?m)^\s{0,3}\[\^[^\]\s]+\]:", data[:1_000_000]):
+    if _EXTENSIONS.get(ext, "docx") == "docx":
+        head = data[:4096].lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").lower().replace(b"\x00", b"")
+        if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or re.search(rb"<(body|p|div|sup)[\s>]", head):
+            return "html"
+    sample = data[:1_000_000]
+    if looks_like_url_list(sample.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace").replace("\r", "")):
+        return "urls"
+    if _MARKDOWN_DEFINITION.search(sample):
         return "md"
     return _EXTENSIONS.get(ext, "txt")
 
@@ -83,6 +134,8 @@ def _parse(data: bytes, fmt: str, path: str):
 
 
 def _parse_text(text: str, fmt: str, path: str):
+    if fmt == "urls":
+        return parse_url_list(text, path)
     if fmt == "html":
         from linkvault.report.html import parse_html
 

@@ -133,7 +133,7 @@ def _read_notes(package: zipfile.ZipFile, part: str, kind: str, path: str) -> di
         text = " ".join(text.split())
         urls: list[str] = []
         for link in note.iter(_w("hyperlink")):
-            target = links.get(link.get(f"{{{R}}}id", ""))
+            target = _link_target(link, links)
             if target and target not in urls and not _deleted(link):
                 urls.append(target)
         for url in _field_links(note):
@@ -144,6 +144,16 @@ def _read_notes(package: zipfile.ZipFile, part: str, kind: str, path: str) -> di
                 urls.append(url)
         notes[note.get(_w("id"), "")] = (text, tuple(urls))
     return notes
+
+
+def _link_target(link: etree._Element, links: dict[str, str]) -> str | None:
+    """Where a w:hyperlink leads: its relationship's target with its `w:anchor` as the fragment, as
+    pandoc and mammoth read it. An anchor without a target is a bookmark in the document itself."""
+    target = links.get(link.get(f"{{{R}}}id", ""))
+    anchor = link.get(_w("anchor"))
+    if target and anchor:
+        return target.split("#", 1)[0] + "#" + anchor
+    return target
 
 
 def _bare(url: str) -> str:
@@ -170,7 +180,7 @@ def _paragraph_text(p: etree._Element, links: dict[str, str], show_targets: bool
         for child in el:
             if child.tag == _w("hyperlink"):
                 visible = _runs_text(child)
-                target = links.get(child.get(f"{{{R}}}id", ""))
+                target = _link_target(child, links)
                 if show_targets and target:
                     # The target stands for any address the visible text shows ("www.x.kz").
                     for start, end, _ in reversed(find_urls(visible)):

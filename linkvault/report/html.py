@@ -14,6 +14,7 @@ is dropped first, but never an element that still holds the report's paragraphs 
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from copy import deepcopy
 from urllib.parse import urljoin, urlsplit
@@ -39,12 +40,17 @@ _LABEL = re.compile(r"^\s*[\[(]?\s*(\d{1,6}|[ivxlc]{1,8}|\*{1,3}|[a-z])\s*[\])]?
 _NOTE_ID = re.compile(r"(?i)(?<![a-z])(?:sd)?(?:ftnt?|edn|fn|footnote|endnote|note|ref)(?:ref|anc|sym|back|backref)?(?![a-z])")
 # Ids of the marker a note links back to: _ftnref1, fnref:1, ftnt_ref1, cite_ref-5, sdfootnote1anc, <uuid>-link.
 _BACK_ID = re.compile(r"(?i)(?:ftnt?|edn|fn|cite)_?ref|\danc$|-link$")
+# Where a list without markers says it holds the notes, or says it cannot.
+_NOTES_HINT = re.compile(r"(?i)footnote|endnote|(?<![a-z])(?:notes?|sources?)(?![a-z])|reference|citation|bibliograph")
+_NOT_NOTES_HINT = re.compile(r"(?i)comment|(?<![a-z])(?:toc|steps?|menu|nav)(?![a-z])")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "dl", "blockquote",
            "section", "article", "aside", "header", "footer", "main", "pre", "tr", "table", "tbody", "thead",
            "tfoot", "caption", "ul", "ol", "body", "figure", "figcaption", "form", "fieldset", "center",
            "address", "details", "summary", "hgroup", "menu", "dir", "hr"}
 _SKIP_SCHEMES = ("mailto:", "tel:", "#")
+# The size bound instead of a depth bound: a report page is far smaller; a larger one is not a report.
+MAX_HTML_CHARS = 50_000_000
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # A note's own number written before its text: "[3]", "(3)", "3." — not the "12" of "12 April".
 _LEADING_LABEL = re.compile(r"^(?:[\[(]\s*(\w+|\*{1,3})\s*[\])]|(\w+|\*{1,3})\s*[.:)](?=\s|$))\s*")
@@ -54,12 +60,34 @@ def parse_html(text: str, path: str) -> tuple[list[Citation], list[Entry]]:
     root = _parse(text, path)
     if root is None:
         return [], []
+    # The readers below recurse once or twice per level of nesting, and legacy pages nest up to 2048 deep.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * _depth(root) + 1000))
+    try:
+        return _read(root)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _depth(root: etree._Element) -> int:
+    depth = {root: 0}
+    for el in root.iterdescendants():
+        depth[el] = depth[el.getparent()] + 1
+    return max(depth.values())
+
+
+def _read(root: etree._Element) -> tuple[list[Citation], list[Entry]]:
     _resolve_relative_links(root)
     _drop_chrome(root)
     linked = _linked_footnotes(root)
     if linked is not None:
         return linked
-    return parse_lines(_render_lines(root))
+    citations, entries = parse_lines(_render_lines(root))
+    if citations or not entries:
+        return citations, entries
+    # Nothing cites: only a list that looks like notes is the footnote list, not a comment thread or steps.
+    plain = [ol for ol in root.iter("ol") if not _plausible_notes(ol)]
+    return parse_lines(_render_lines(root, set(plain))) if plain else (citations, entries)
 
 
 def _parse(text: str, path: str) -> etree._Element | None:
@@ -69,12 +97,23 @@ def _parse(text: str, path: str) -> etree._Element | None:
     # still counts lines of the file.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", lambda m: "\n" * m.group(0).count("\n"), text)
     text = _NOT_XML.sub(" ", text)
+    if len(text) > MAX_HTML_CHARS:
+        raise InputError(f"too large for an HTML report ({len(text) // 1_000_000} million characters; "
+                         f"the limit is {MAX_HTML_CHARS // 1_000_000} million)", path=path)
     try:
-        return lxml.html.document_fromstring(text)
+        # Legacy pages nest deeper than libxml2's default limit of 255 (unclosed <font> tags); without
+        # huge_tree the rest of the page, footnotes and all, would be dropped without a word.
+        parser = lxml.html.HTMLParser(huge_tree=True)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except etree.ParserError:
         return None
     except ValueError as exc:
         raise InputError(f"not readable as HTML ({exc})", path=path) from exc
+    deep = next((e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"), None)
+    if deep is not None:  # even huge_tree stops at 2048 levels: refuse rather than read half a page
+        raise InputError(f"nested too deeply to be read whole (from line {deep.line}: {deep.message.split(',')[0]})",
+                         path=path)
+    return root
 
 
 def _resolve_relative_links(root: etree._Element) -> None:
@@ -144,14 +183,21 @@ def _anchors(root: etree._Element) -> dict[str, etree._Element]:
 
 
 def _looks_like_marker(link: etree._Element, target: etree._Element | None) -> bool:
-    """Numbered links are also tables of contents; a footnote marker shows it is one."""
-    if target is not None and next(target.iter(*_HEADINGS), None) is not None:
-        return False
+    """Numbered links are also tables of contents; a footnote marker shows it is one.
+
+    A link to a heading, or to a block holding one, is a table of contents unless the link itself
+    is dressed as a marker (a superscript, brackets, a note-reference id or role): a note may
+    hold a heading of its own.
+    """
     text = link.text_content().strip()
-    hints = " ".join(v for el in (link, link.getparent(), target) if el is not None
-                     for v in (el.get("id", ""), el.get("class", ""), el.get("name", "")))
     in_sup = any(el.tag == "sup" for el in _ancestors_and_self(link)[:3]) or link.find(".//sup") is not None
-    return text.startswith(("[", "(")) or in_sup or bool(_NOTE_ID.search(hints + " " + _href(link)))
+    own = " ".join(link.get(attr, "") for attr in ("id", "class", "name", "role"))
+    dressed = text.startswith(("[", "(")) or in_sup or bool(_NOTE_ID.search(own)) or "noteref" in own
+    if target is not None and next(target.iter(*_HEADINGS), None) is not None:
+        return dressed and target.tag not in _HEADINGS
+    hints = " ".join(v for el in (link.getparent(), target) if el is not None
+                     for v in (el.get("id", ""), el.get("class", ""), el.get("name", "")))
+    return dressed or bool(_NOTE_ID.search(hints + " " + _href(link)))
 
 
 def _linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]] | None:
@@ -282,15 +328,64 @@ def _note_entry(block: etree._Element, label: str) -> Entry:
 # -- rendering to lines ----------------------------------------------------------------------
 
 
-def _render_lines(root: etree._Element) -> list[Line]:
+def _plausible_notes(ol: etree._Element) -> bool:
+    """Whether a numbered list could be the notes of a document that has no markers.
+
+    It could when it says so (a notes class or id, a notes heading just before it) or when most
+    of its items are short and cite an address. A list nested in another, or a comment thread, is
+    never the notes.
+    """
+    chain = _ancestors_and_self(ol)
+    if any(el.tag == "li" for el in chain[1:]):
+        return False
+    # The page's own <body> classes ("comments-open") say nothing about one list.
+    hints = [" ".join((el.get("class", ""), el.get("id", ""), el.get("role", ""))) for el in chain
+             if el.tag not in ("body", "html")]
+    if any(_NOT_NOTES_HINT.search(h) for h in hints):
+        return False
+    if any(_NOTES_HINT.search(h) for h in hints) or _after_notes_heading(ol):
+        return True
+    items = ol.findall("li")
+    citing = [li for li in items if len(li.text_content()) < 600 and (
+        any(_scheme(_href(a)) in ("http", "https") for a in li.iter("a")) or find_urls(li.text_content()))]
+    return bool(items) and 2 * len(citing) >= len(items)
+
+
+def _after_notes_heading(el: etree._Element) -> bool:
+    """Whether the element just before `el` (or before the block that opens with it) names the notes."""
+    while el is not None and el.tag != "body":
+        previous = el.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):
+            previous = previous.getprevious()
+        if previous is not None:
+            return bool(NOTES_HEADING.match(" ".join(previous.text_content().split())))
+        el = el.getparent()
+    return False
+
+
+def _render_lines(root: etree._Element, plain: set[etree._Element] = frozenset()) -> list[Line]:
     """The document as (source line, text) pairs, one per block, for the plain-text reader."""
     body = root.find("body")
     lines: list[Line] = []
-    _render_block(body if body is not None else root, lines)
+    _render_block(body if body is not None else root, lines, plain=plain, holders=_holding_blocks(root))
     return lines
 
 
-def _render_block(block: etree._Element, lines: list[Line], number: str | None = None) -> None:
+def _holding_blocks(root: etree._Element) -> set[etree._Element]:
+    """Inline elements that hold blocks: a legacy page's unclosed <font> wraps the rest of the page."""
+    holders: set[etree._Element] = set()
+    for block in root.iter(*_BLOCKS):
+        for el in block.iterancestors():
+            if el in holders:
+                break
+            if el.tag not in _BLOCKS:
+                holders.add(el)
+    return holders
+
+
+def _render_block(block: etree._Element, lines: list[Line], number: str | None = None,
+                  plain: set[etree._Element] = frozenset(), holders: set[etree._Element] = frozenset()) -> None:
+    """Append `block`'s lines; items of a list in `plain` are written without their numbers."""
     buf: list[str] = [f"{number}. "] if number else []
     line = block.sourceline or 0
 
@@ -313,7 +408,7 @@ def _render_block(block: etree._Element, lines: list[Line], number: str | None =
         if child.tag in _BLOCKS:
             flush()
             item = None
-            if block.tag == "ol" and child.tag == "li":
+            if block.tag == "ol" and child.tag == "li" and block not in plain:
                 value = child.get("value")
                 counter = int(value) if value and value.isdigit() else counter
                 item = str(counter)
@@ -322,10 +417,13 @@ def _render_block(block: etree._Element, lines: list[Line], number: str | None =
             if child.tag == "tr":  # a table row is one line: "[3] | Source | https://…"
                 lines.append((line, " ".join(_inline_text(child).split())))
             else:
-                _render_block(child, lines, item)
+                _render_block(child, lines, item, plain, holders)
             lines.append((line, ""))
         elif child.tag == "br":
             flush()
+        elif child in holders:
+            flush()
+            _render_block(child, lines, None, plain, holders)
         else:
             buf.append(_inline_text(child))
         if child.tail:

@@ -1,71 +1,227 @@
-"""Markdown reports with footnotes: `[^label]` markers and `[^label]: …` definitions.
+"""Markdown reports with footnotes: `[^label]` markers, `[^label]: …` definitions and `^[…]` inline notes.
 
 Labels may be words. A definition goes on over indented lines (and, as in most Markdown
-dialects, over lines that directly follow it). Code spans and fenced blocks cite nothing. A
-Markdown file with no `[^…]` footnotes is read as plain text, in the seed's `[N]` style.
+dialects, over lines that directly follow it); a fenced block inside it ends with the fence or
+with the note. Code (spans, fenced and indented blocks) cites nothing, an image is not a source,
+and a `> ` quote is read like the text it quotes. Inline notes (pandoc, markdown-it) are notes
+without a label: a document that has them is numbered the way pandoc numbers its notes, in order
+of first reference across both kinds. A Markdown file with no footnotes is read as plain text, in
+the seed's `[N]` style.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from linkvault.model import Citation, Entry
 from linkvault.report.txt import Line, parse_lines
 from linkvault.report.urls import find_urls
 
-_MARKER = re.compile(r"\[\^([^\]\s]{1,64})\]")
-_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]{1,64})\]:[ \t]*(.*)$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
+# A label holds no white space and no bracket: `[^\[link\]^](#ref)` is a superscript link, not a marker.
+_MARKER = re.compile(r"\[\^([^\]\[\s\\]{1,64})\]")
+_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\[\s\\]{1,64})\]:[ \t]*(.*)$")
+_FENCE = re.compile(r"^(\s*)(`{3,}(?=[^`]*$)|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_QUOTE = re.compile(r"^ {0,3}(?:> ?)+")
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
+# `![alt](src)`: a picture shown in the text, not a cited source. Its alt text stays.
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?[^)\s>]*>?(?:\s+\"[^\"]*\")?\s*\)")
 _LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_INLINE = "\x00"  # labels of inline notes until they are numbered
 
 
 def has_footnotes(text: str) -> bool:
-    return bool(re.search(r"(?m)^ {0,3}\[\^[^\]\s]+\]:", text)) or bool(_MARKER.search(text))
+    return (bool(re.search(r"(?m)^ {0,3}(?:> ?)*\[\^[^\]\[\s\\]+\]:", text)) or bool(_MARKER.search(text))
+            or "^[" in text)
 
 
 def parse_markdown(text: str) -> tuple[list[Citation], list[Entry]]:
     lines = list(enumerate(text.split("\n"), start=1))
     if not has_footnotes(text):
-        return parse_lines(lines)
-    return _parse_footnotes(_without_code(lines))
+        return parse_lines([(lineno, _IMAGE.sub(r"\1", line)) for lineno, line in lines])
+    return _parse_footnotes(_Reader().read(lines))
 
 
-def _without_code(lines: list[Line]) -> list[Line]:
-    out: list[Line] = []
-    fenced = False
-    for lineno, text in lines:
-        if _FENCE.match(text):
-            fenced = not fenced
-            out.append((lineno, ""))
-            continue
-        out.append((lineno, "" if fenced else _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), text)))
-    return out
+@dataclass
+class _Definition:
+    label: str
+    line: int
+    parts: list[str]
 
 
-def _parse_footnotes(lines: list[Line]) -> tuple[list[Citation], list[Entry]]:
-    citations: list[Citation] = []
-    defs: list[tuple[str, int, list[str]]] = []
-    current: list[str] | None = None
-    after_blank = False
-    for lineno, text in lines:
+@dataclass
+class _Blocks:
+    """The document cut into body lines (code blanked) and footnote definitions."""
+
+    body: list[Line] = field(default_factory=list)
+    definitions: list[_Definition] = field(default_factory=list)
+
+
+def _indented(text: str) -> bool:
+    return text.startswith(("    ", "\t"))
+
+
+class _Reader:
+    """One pass over the lines that knows whether each is body, note or code."""
+
+    def __init__(self) -> None:
+        self.blocks = _Blocks()
+        self.note: _Definition | None = None
+        self.after_blank = False
+        self.fence: tuple[str, int, bool] | None = None  # (character, length, inside a note)
+        self.in_list = False
+        self.in_code = False
+
+    def read(self, lines: list[Line]) -> _Blocks:
+        for lineno, raw in lines:
+            self._line(lineno, _QUOTE.sub("", raw))
+        return self.blocks
+
+    def _line(self, lineno: int, text: str) -> None:
+        if self.fence is not None:
+            char, length, in_note = self.fence
+            if in_note and text.strip() and not _indented(text):
+                self.fence = None  # the note ends, and its unclosed block with it
+                self.note = None
+            else:
+                closing = text.strip()
+                if closing.startswith(char * length) and not closing.strip(char):
+                    self.fence = None
+                return
+        fence = _FENCE.match(text)
+        nested = _indented(text) and (self.note is not None or self.in_list)  # a fence inside a note or list item
+        if fence and (len(fence.group(1).expandtabs(4)) < 4 or nested):
+            in_note = self.note is not None and _indented(text)
+            if not in_note:
+                self.note = None
+            self.fence = (fence.group(2)[0], len(fence.group(2)), in_note)
+            self.after_blank = False
+            return
         m = _DEFINITION.match(text)
         if m:
-            current = [m.group(2)]
-            defs.append((m.group(1), lineno, current))
-            after_blank = False
-            continue
+            self.note = _Definition(m.group(1), lineno, [_visible(m.group(2))])
+            self.blocks.definitions.append(self.note)
+            self.after_blank = self.in_code = False
+            return
         if not text.strip():
-            after_blank = True
+            self.after_blank = True
+            return
+        if self.note is not None:
+            if text.expandtabs(4).startswith(" " * 8) and (self.after_blank or self.in_code):
+                self.in_code = True  # a code block inside the note
+                return
+            if _indented(text) or not self.after_blank:
+                self.note.parts.append(_visible(text.strip()))
+                self.after_blank = self.in_code = False
+                return
+        self.note = None
+        if _indented(text) and (self.after_blank or self.in_code) and not self.in_list:
+            self.in_code = True  # an indented code block cites nothing
+            self.after_blank = False
+            return
+        if _LIST_ITEM.match(text):
+            self.in_list = True
+        elif self.after_blank and not _indented(text):
+            self.in_list = False
+        self.after_blank = self.in_code = False
+        self.blocks.body.append((lineno, _visible(text)))
+
+
+def _visible(text: str) -> str:
+    """The line with code spans blanked (columns kept) and images reduced to their alt text."""
+    text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), text)
+    return _IMAGE.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), text)
+
+
+def _parse_footnotes(blocks: _Blocks) -> tuple[list[Citation], list[Entry]]:
+    body, inline = _take_inline_notes(blocks.body)
+    citations = [Citation(label, lineno) for lineno, text in body for label in _markers(text)]
+    entries = [_entry(d.label, d.line, d.parts) for d in blocks.definitions]
+    entries += [_entry(label, lineno, [text]) for label, lineno, text in inline]
+    if inline:
+        citations, entries = _number_like_pandoc(citations, entries)
+    entries.sort(key=lambda e: e.line)
+    return citations, entries
+
+
+def _take_inline_notes(body: list[Line]) -> tuple[list[Line], list[tuple[str, int, str]]]:
+    """Body lines with each `^[…]` note replaced by a marker of its own, and the notes (label, line, text).
+
+    A note may run over the lines of its paragraph, and brackets inside it nest; a `^[` that
+    does not close within its paragraph is text.
+    """
+    notes: list[tuple[str, int, str]] = []
+    out: list[Line] = []
+    for paragraph in _paragraphs(body):
+        text = "\n".join(t for _, t in paragraph)
+        first = paragraph[0][0]
+        pieces, i = [], 0
+        while (start := _inline_start(text, i)) >= 0:
+            end = _closing_bracket(text, start + 2)
+            if end < 0:
+                break
+            label = f"{_INLINE}{len(notes) + 1}"
+            note = text[start + 2:end]
+            notes.append((label, first + text.count("\n", 0, start), note.replace("\n", " ")))
+            pieces += [text[i:start], f"[^{label}]", "\n" * note.count("\n")]
+            i = end + 1
+        pieces.append(text[i:])
+        out += list(zip((n for n, _ in paragraph), "".join(pieces).split("\n")))
+    return out, notes
+
+
+def _paragraphs(body: list[Line]) -> list[list[Line]]:
+    """Runs of body lines that follow each other without a gap."""
+    runs: list[list[Line]] = []
+    for lineno, text in body:
+        if runs and runs[-1][-1][0] == lineno - 1:
+            runs[-1].append((lineno, text))
+        else:
+            runs.append([(lineno, text)])
+    return runs
+
+
+def _inline_start(text: str, i: int) -> int:
+    while (i := text.find("^[", i)) >= 0:
+        if i == 0 or text[i - 1] != "\\":
+            return i
+        i += 2
+    return -1
+
+
+def _closing_bracket(text: str, i: int) -> int:
+    """Index of the `]` that closes a bracket opened just before `i`, or -1."""
+    depth = 1
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
             continue
-        if current is not None and (text.startswith(("    ", "\t")) or not after_blank):
-            current.append(text.strip())
-            continue
-        # Markers inside a definition are not citations; only body text cites.
-        current = None
-        after_blank = False
-        citations.extend(Citation(label, lineno) for label in _markers(text))
-    return citations, [_entry(label, lineno, parts) for label, lineno, parts in defs]
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _number_like_pandoc(citations: list[Citation], entries: list[Entry]) -> tuple[list[Citation], list[Entry]]:
+    """Notes numbered 1, 2, 3 in the order they are first cited, inline or by label, as pandoc shows them.
+
+    A label cited but never defined, or defined but never cited, keeps its own name: pandoc
+    shows no number for either.
+    """
+    defined = {e.label for e in entries}
+    numbers: dict[str, str] = {}
+    for c in citations:
+        if c.label in defined and c.label not in numbers:
+            numbers[c.label] = str(len(numbers) + 1)
+    citations = [Citation(numbers.get(c.label, c.label), c.line, c.context, c.paragraph) for c in citations]
+    entries = [Entry(numbers.get(e.label, e.label), e.line, e.text, e.urls) for e in entries]
+    return citations, entries
 
 
 def _markers(text: str) -> list[str]:
