@@ -344,7 +344,7 @@ def _capture_row(capture: Capture) -> dict:
     record = capture.record
     return {
         "url": capture.url, "fetched_at": capture.fetched_at, "final_url": capture.final_url,
-        "redirects": [{"url": h.url, "status": h.status, "location": h.location} for h in capture.hops],
+        "redirects": [h.as_record() for h in capture.hops],
         "status": capture.status, "headers": capture.headers, "content_type": capture.header("content-type"),
         "elapsed": capture.elapsed, "error": capture.error, "error_detail": capture.error_detail, "ip": capture.ip,
         "warc_file": record.file if record else None, "warc_offset": record.offset if record else None,
