@@ -23,6 +23,7 @@ from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
 from linkvault.model import LinkState, Page
+from linkvault.report.urls import invalid_reason, refusal, with_scheme
 
 REQUEST_FAILURES = {
     "timeout", "dns-failure", "connection-error", "tls-error", "too-many-redirects", "blocked-address",
@@ -74,6 +75,19 @@ def classify(page: Page, probe: Page | None = None, adapter_state: LinkState | N
         if verdict is not None:
             return verdict
     return by_content(page, probe)
+
+
+def never_fetched(url: str, allow_private: bool = False) -> LinkState | None:
+    """The verdict on a cited URL that is never sent: not a web address, a non-web scheme, or a
+    private address in any notation. `fetch` records it and `report` derives it from this one rule,
+    so the two never disagree, whether or not a fetch ran."""
+    reason = invalid_reason(url)
+    if reason and urlsplit(with_scheme(url)).scheme.lower() in ("http", "https", ""):
+        return LinkState("unknown", f"not fetched: {reason}")
+    refused = refusal(with_scheme(url), allow_private)
+    if refused:
+        return LinkState(*refused)
+    return LinkState("unknown", f"not fetched: {reason}") if reason else None
 
 
 def _state(state: str, detail: str, page: Page) -> LinkState:

@@ -303,6 +303,8 @@ class Fetcher:
             capture.error, capture.error_detail = "timeout", f"gave up after {self.options.url_deadline:.0f} s"
         except FailedFetch as exc:
             capture.error, capture.error_detail, capture.connected = exc.state, exc.detail, exc.connected
+        except httpx.InvalidURL as exc:  # an address browsers read but httpx does not (0177.0.0.1): one URL's fate
+            capture.error, capture.error_detail = "invalid-url", f"not fetched: {exc}"
         capture.elapsed = round(time.monotonic() - started, 3)
         return capture
 
