@@ -76,10 +76,12 @@ def test_fetch_report_and_vault_agree_that_refused_links_are_refused(tmp_path, f
     assert sorted(rows) == sorted((url, "refused", state) for url, state in zip(REPORT_URLS, expected))
 
 
-def test_report_derives_refused_by_the_same_rule_before_any_fetch(tmp_path, runner):
+def test_report_derives_refused_by_the_same_rule_before_any_fetch(tmp_path, runner, monkeypatch):
     path = _report(tmp_path, REPORT_URLS + ["https://rus.azattyq.org/a/32887882.html"])
-    result = runner.invoke(cli, ["--vault", str(tmp_path / "no-vault-yet"), "report", str(path), "--format", "json"])
-    states = [(link["category"], link["state"]) for link in json.loads(result.output)["links"]]
+    monkeypatch.chdir(tmp_path)  # the default vault, not there yet
+    monkeypatch.delenv("LINKVAULT_VAULT", raising=False)
+    result = runner.invoke(cli, ["report", str(path), "--format", "json"])
+    states = [(link["category"], link["state"]) for link in json.loads(result.stdout)["links"]]
     assert states == [("refused", "unsupported-scheme")] + [("refused", "blocked-address")] * 5 + [("unknown", "unknown")]
 
 
