@@ -12,6 +12,7 @@ import shutil
 import sys
 
 import click
+from click.core import ParameterSource
 
 import linkvault
 from linkvault.errors import LinkvaultError
@@ -103,7 +104,22 @@ def _deliver(render, output: str | None) -> None:
 @click.pass_context
 def cli(ctx: click.Context, vault: str) -> None:
     """Archive the sources a report cites; check its footnotes before publishing."""
-    ctx.obj = {"vault": vault}
+    ctx.obj = {"vault": vault, "vault_named": ctx.get_parameter_source("vault") is not ParameterSource.DEFAULT}
+
+
+def _vault_to_read(ctx: click.Context) -> str:
+    """The vault `report` and `verify` read. One named by --vault or LINKVAULT_VAULT must exist (exit 2,
+    naming it); the default one may not yet: before the first fetch every source is "not fetched yet",
+    and that there is no vault is said once."""
+    from linkvault.archive.vault import Vault
+
+    vault = ctx.obj["vault"]
+    if ctx.obj.get("vault_named", True):
+        Vault.require(vault)
+    elif not Vault.exists(vault):
+        click.echo(f"linkvault: note: no vault found at {os.path.abspath(vault)}: nothing is fetched yet "
+                   "(run linkvault fetch, or pass --vault)", err=True)
+    return vault
 
 
 @cli.command()
@@ -337,7 +353,7 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     from linkvault.archive.review import review as build_review
     from linkvault.render.review import render_review
 
-    result = build_review(ctx.obj["vault"], _one_input(report, input_format), input_format)
+    result = build_review(_vault_to_read(ctx), _one_input(report, input_format), input_format)
     _deliver(lambda color, width: render_review(result, fmt, color=color, width=width), output)
     sys.exit(1 if result.fails(Severity(fail_on)) else 0)
 
@@ -358,7 +374,7 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     from linkvault.archive.verification import verify as run_verify
     from linkvault.render.claims import render_claims
 
-    result = run_verify(ctx.obj["vault"], _one_input(report, input_format), input_format)
+    result = run_verify(_vault_to_read(ctx), _one_input(report, input_format), input_format)
     _deliver(lambda color, width: render_claims(result, fmt, color=color, width=width), output)
     sys.exit(1 if result.fails(Severity(fail_on)) else 0)
 

@@ -8,8 +8,9 @@ the first that speaks wins. The order encodes the editor's priorities:
 3. walls before deaths: a login wall, bot challenge or paywall is `restricted`, never `dead`,
    whatever status code it came with;
 4. HTTP status (404, 410, 5xx);
-5. where redirects led (a deep link landing on the front page is dead in all but name);
-6. 2xx pages that are not what they claim: parked domains, not-found pages served with 200
+5. parked domains (whatever the path their lander sits on), then where redirects led (a deep link
+   landing on the front page is dead in all but name);
+6. 2xx pages that are not what they claim: not-found pages served with 200
    (by their own words in English, Russian or Kazakh, or by looking like the page the same site
    serves for a path that cannot exist: the probe), empty shells;
 7. otherwise `ok`.
@@ -22,6 +23,7 @@ from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
 from linkvault.model import LinkState, Page
+from linkvault.report.urls import invalid_reason, refusal, with_scheme
 
 REQUEST_FAILURES = {
     "timeout", "dns-failure", "connection-error", "tls-error", "too-many-redirects", "blocked-address",
@@ -68,11 +70,24 @@ SHORT_TEXT = 300
 
 
 def classify(page: Page, probe: Page | None = None, adapter_state: LinkState | None = None) -> LinkState:
-    for rule in (request_failure, lambda p: adapter_state, wall, by_status, by_redirect):
+    for rule in (request_failure, lambda p: adapter_state, wall, by_status, parked, by_redirect):
         verdict = rule(page)
         if verdict is not None:
             return verdict
     return by_content(page, probe)
+
+
+def never_fetched(url: str, allow_private: bool = False) -> LinkState | None:
+    """The verdict on a cited URL that is never sent: not a web address, a non-web scheme, or a
+    private address in any notation. `fetch` records it and `report` derives it from this one rule,
+    so the two never disagree, whether or not a fetch ran."""
+    reason = invalid_reason(url)
+    if reason and urlsplit(with_scheme(url)).scheme.lower() in ("http", "https", ""):
+        return LinkState("unknown", f"not fetched: {reason}")
+    refused = refusal(with_scheme(url), allow_private)
+    if refused:
+        return LinkState(*refused)
+    return LinkState("unknown", f"not fetched: {reason}") if reason else None
 
 
 def _state(state: str, detail: str, page: Page) -> LinkState:
@@ -161,11 +176,17 @@ def by_redirect(page: Page) -> LinkState | None:
     return None
 
 
+def parked(page: Page) -> LinkState | None:
+    """A parking or for-sale page, wherever the redirects (or a redirect stub's script) led: parking
+    services send a deep link to their short lander, which by its path alone would pass for a front page."""
+    if _PARKED.search(page.html[:300_000].lower()) and len(page.text) < 2000:
+        return _state("parked-domain", f"the domain shows a parking or for-sale page ({title_of(page) or 'no title'})", page)
+    return None
+
+
 def by_content(page: Page, probe: Page | None) -> LinkState:
     head = page.html[:300_000].lower()
     title = title_of(page)
-    if _PARKED.search(head) and len(page.text) < 2000:
-        return _state("parked-domain", f"the domain shows a parking or for-sale page ({title or 'no title'})", page)
     if page.html and (_NOT_FOUND_TITLE.search(title) or _NOT_FOUND_TEXT.search(page.text[:3000])) and (
             len(page.text) < 1500 or _NOT_FOUND_TEXT.search(page.text[:3000])):
         return _state("soft-404", f"the page answers 200 but says it is not found (\"{_short(title or page.text)}\")", page)

@@ -66,10 +66,12 @@ def test_report_writes_a_self_contained_html_file(tmp_path, fakeweb, runner):
     assert "Content-Security-Policy" in page
 
 
-def test_report_before_any_fetch_says_not_fetched_and_warns(tmp_path, runner):
+def test_report_before_any_fetch_says_not_fetched_and_warns(tmp_path, runner, monkeypatch):
     path = tmp_path / "report.txt"
     path.write_text("Claim[1].\n\n[1] https://rus.azattyq.org/a/1.html\n", encoding="utf-8")
-    args = ["--vault", str(tmp_path / "none"), "report", str(path)]
+    monkeypatch.chdir(tmp_path)  # the default vault, not made yet (a vault named with --vault must exist)
+    monkeypatch.delenv("LINKVAULT_VAULT", raising=False)
+    args = ["report", str(path)]
     assert runner.invoke(cli, args).exit_code == 0
     result = runner.invoke(cli, args + ["--fail-on", "warning", "--format", "csv"])
     assert result.exit_code == 1

@@ -3,9 +3,11 @@
 One `Fetcher` serves a run. Each URL is followed hop by hop (redirects are ours to follow, so
 the guard sees every hop and the WARC holds every exchange), each hop retried with tenacity on
 transient failures only: connect errors, resets, timeouts, 429 and 502/503/504 (honouring a capped
-`Retry-After`); never a 404. The outcome for a URL is a `Capture` whose `error` names a link state
-(timeout, dns-failure, connection-error, tls-error, too-many-redirects, blocked-address,
-unsupported-scheme); a batch never stops for one URL's failure.
+`Retry-After`); never a 404. A redirect stub (a 200 page that only sends the browser on, by meta
+refresh or script: see `redirect_stubs`) is one more hop, under the same guard and hop limit.
+The outcome for a URL is a `Capture` whose `error` names a link state (timeout, dns-failure,
+connection-error, tls-error, too-many-redirects, blocked-address, unsupported-scheme); a batch
+never stops for one URL's failure.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
+from linkvault.archive.redirect_stubs import redirect_stub
 from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, RecordLocation, WarcRecorder, http_date
 from linkvault.model import LinkState
 
@@ -73,6 +76,11 @@ class Hop:
     url: str
     status: int | None
     location: str | None = None
+    via: str | None = None  # how a 2xx page sent us on: "meta-refresh" or "script" (a redirect stub)
+
+    def as_record(self) -> dict:
+        record = {"url": self.url, "status": self.status, "location": self.location}
+        return {**record, "via": self.via} if self.via else record
 
 
 @dataclass
@@ -295,27 +303,47 @@ class Fetcher:
             capture.error, capture.error_detail = "timeout", f"gave up after {self.options.url_deadline:.0f} s"
         except FailedFetch as exc:
             capture.error, capture.error_detail, capture.connected = exc.state, exc.detail, exc.connected
+        except httpx.InvalidURL as exc:  # an address browsers read but httpx does not (0177.0.0.1): one URL's fate
+            capture.error, capture.error_detail = "invalid-url", f"not fetched: {exc}"
         capture.elapsed = round(time.monotonic() - started, 3)
         return capture
 
     async def _follow(self, url: str, capture: Capture) -> None:
         current = url
-        for _ in range(self.options.max_redirects + 1):
-            try:
-                self.guard.check(current)
-            except Refused as exc:
-                raise FailedFetch(exc.state, exc.detail) from exc
-            exchange = await self._with_retries(current)
-            capture.hops.append(Hop(current, exchange.status, exchange.location))
-            capture.final_url, capture.status, capture.headers = current, exchange.status, exchange.headers
-            capture.record, capture.ip, capture.connection = exchange.record, exchange.connection.ip, exchange.connection
-            self._record_provenance(current, exchange, capture)
-            capture.truncated, capture.size, capture.body_head = exchange.truncated, exchange.size, exchange.body_head
-            if exchange.status in REDIRECTS and exchange.location:
-                current = urljoin(current, exchange.location)
-                continue
-            return
-        raise FailedFetch("too-many-redirects", f"more than {self.options.max_redirects} redirects, the last to {current}")
+        at_stub: dict | None = None  # the capture as it stood at the first redirect stub
+        try:
+            for _ in range(self.options.max_redirects + 1):
+                try:
+                    self.guard.check(current)
+                except Refused as exc:
+                    raise FailedFetch(exc.state, exc.detail) from exc
+                exchange = await self._with_retries(current)
+                stub = None if exchange.status in REDIRECTS else redirect_stub(current, exchange.status,
+                                                                               exchange.headers, exchange.body_head)
+                capture.hops.append(Hop(current, exchange.status, stub.target if stub else exchange.location,
+                                        stub.via if stub else None))
+                capture.final_url, capture.status, capture.headers = current, exchange.status, exchange.headers
+                capture.record, capture.ip, capture.connection = exchange.record, exchange.connection.ip, exchange.connection
+                self._record_provenance(current, exchange, capture)
+                capture.truncated, capture.size, capture.body_head = exchange.truncated, exchange.size, exchange.body_head
+                if exchange.status in REDIRECTS and exchange.location:
+                    current = urljoin(current, exchange.location)
+                    continue
+                if stub is None:
+                    if at_stub is not None and exchange.status >= 400:
+                        vars(capture).update(at_stub)
+                    return
+                at_stub = at_stub or {**vars(capture), "hops": list(capture.hops)}
+                if any(hop.url == stub.target for hop in capture.hops):  # a browser would bounce for ever
+                    raise FailedFetch("too-many-redirects", f"a redirect loop: {current} sends back to {stub.target}")
+                current = stub.target
+            raise FailedFetch("too-many-redirects", f"more than {self.options.max_redirects} redirects, the last to {current}")
+        except FailedFetch as exc:
+            # Where a stub's target fails, a browser may have carried a cookie or run a script we do not: the
+            # stub is judged as it stands (the attempt stays in the WARC). A refusal by the guard stands.
+            if at_stub is None or exc.state in ("blocked-address", "unsupported-scheme"):
+                raise
+            vars(capture).update(at_stub)
 
     async def _with_retries(self, url: str) -> _Exchange:
         opts = self.options
@@ -347,7 +375,7 @@ class Fetcher:
         """A metadata record beside the response: who, with what, from where, over which TLS."""
         facts = provenance_record(
             url=url, captured_at=exchange.fetched_at, connection=exchange.connection, status=exchange.status,
-            hops=[{"url": h.url, "status": h.status, "location": h.location} for h in capture.hops],
+            hops=[h.as_record() for h in capture.hops],
             options=self.options.as_record(), collector=self.options.collector, about=self._software)
         capture.provenance_id = self.recorder.write_metadata(exchange.record.record_id, facts)
 

@@ -15,13 +15,10 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpcore
 
-from linkvault.report.urls import is_private_host
-
-WEB_SCHEMES = ("http", "https")
+from linkvault.report.urls import refusal
 
 
 class Refused(Exception):
@@ -49,15 +46,11 @@ class Guard:
     allow_private: bool = False
 
     def check(self, url: str) -> None:
-        """Raise Refused unless `url` may be fetched, as far as can be told without DNS."""
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in WEB_SCHEMES:
-            raise Refused("unsupported-scheme", f"'{parts.scheme}:' links are not fetched")
-        host = (parts.hostname or "").rstrip(".")
-        if not host:
-            raise Refused("unsupported-scheme", "the URL has no host")
-        if not self.allow_private and is_private_host(host):
-            raise Refused("blocked-address", f"{host} is a private, loopback or link-local address")
+        """Raise Refused unless `url` may be fetched, as far as can be told without DNS (any notation of
+        an address included: 2130706433 and 0x7f000001 are 127.0.0.1 to httpx and browsers alike)."""
+        refused = refusal(url, self.allow_private)
+        if refused:
+            raise Refused(*refused)
 
 
 def _literal_ip(host: str) -> bool:

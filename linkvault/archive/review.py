@@ -11,7 +11,7 @@ from linkvault.archive.vault import Vault
 from linkvault.model import CATEGORIES, CheckResult, Finding, Page, Report, Severity
 from linkvault.report import parse_report
 from linkvault.report.findings import check_report
-from linkvault.states import classify
+from linkvault.states import classify, never_fetched
 
 
 @dataclass
@@ -107,6 +107,9 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
 def _row(vault: Vault | None, note, url: str) -> ReviewRow:
     row = ReviewRow(note.number, note.label, note.line, url, urlsplit(url).hostname, "unknown", "unknown",
                     "not fetched yet (run linkvault fetch)")
+    refused = never_fetched(url)  # the same rule fetch applied; a capture made with --allow-private wins below
+    if refused:
+        row.state, row.category, row.detail = refused.state, refused.category, refused.detail
     if vault is None:
         return row
     captures = vault.query(

@@ -32,9 +32,8 @@ from linkvault.errors import InputError
 from linkvault.model import CheckResult, LinkState, Page, Report, Severity
 from linkvault.report import parse_report, report_key
 from linkvault.report.findings import check_report
-from linkvault.report.urls import invalid_reason, with_scheme
 from linkvault.sites import ADAPTERS, SiteText, adapter_for
-from linkvault.states import classify, is_deep
+from linkvault.states import classify, is_deep, never_fetched
 
 # States that say more about our own network than about the source.
 _LOCAL_TROUBLE = ("dns-failure", "connection-error", "timeout")
@@ -155,7 +154,7 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
                               for n in check.report.footnotes for url in n.urls])
         links = [LinkOutcome(report=check.report.path, label=n.label, number=n.number, line=n.line, url=url)
                  for check in checks for n in check.report.footnotes for url in n.urls]
-        todo = _plan(vault, links, refresh, max_age)
+        todo = _plan(vault, links, refresh, max_age, options.allow_private)
         result.links = links
         captures = _run(vault, todo, options, identities, __version__, on_progress, len(set(todo)), result)
         for link in links:
@@ -168,20 +167,26 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
         lock.release()
 
 
-def _plan(vault: Vault, links: list[LinkOutcome], refresh: bool, max_age: timedelta | None) -> list[str]:
+def _plan(vault: Vault, links: list[LinkOutcome], refresh: bool, max_age: timedelta | None,
+          allow_private: bool = False) -> list[str]:
     """URLs to fetch now; the rest are filled from their earlier capture."""
     todo: list[str] = []
     cutoff = (datetime.now(timezone.utc) - max_age).strftime("%Y-%m-%dT%H:%M:%S") if max_age else None
+    recorded: set[str] = set()
     for link in links:
-        reason = invalid_reason(link.url)
-        if reason:
-            web = urlsplit(with_scheme(link.url)).scheme.lower() in ("http", "https")
-            link.error, link.detail = ("invalid-url" if web else "unsupported-scheme"), f"not fetched: {reason}"
-            link.state = "unknown" if web else "unsupported-scheme"
-            link.category = "unknown" if web else "refused"
+        refused = never_fetched(link.url, allow_private)
+        # What an earlier run archived (with --allow-private) stands: a refusal now does not undo it.
+        earlier = None if refresh and not refused else vault.last_good_capture(link.url)
+        if refused and earlier is None:
+            link.error = "invalid-url" if refused.state == "unknown" else refused.state
+            link.state, link.category, link.detail = refused.state, refused.category, refused.detail
+            if link.url not in recorded:  # the vault says what fetch said
+                recorded.add(link.url)
+                capture = Capture(url=link.url, fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                                  error=link.error, error_detail=refused.detail, state=refused)
+                vault.add_capture({**_capture_row(capture), "role": "cited"}, None)
             continue
-        earlier = None if refresh else vault.last_good_capture(link.url)
-        if earlier and earlier["status"] < 400 and (cutoff is None or earlier["fetched_at"] >= cutoff):
+        if earlier and (refused or earlier["status"] < 400 and (cutoff is None or earlier["fetched_at"] >= cutoff)):
             _fill_from_row(vault, link, earlier)
             link.reused = True
         elif link.url not in todo:
@@ -346,7 +351,7 @@ def _capture_row(capture: Capture) -> dict:
     record = capture.record
     return {
         "url": capture.url, "fetched_at": capture.fetched_at, "final_url": capture.final_url,
-        "redirects": [{"url": h.url, "status": h.status, "location": h.location} for h in capture.hops],
+        "redirects": [h.as_record() for h in capture.hops],
         "status": capture.status, "headers": capture.headers, "content_type": capture.header("content-type"),
         "elapsed": capture.elapsed, "error": capture.error, "error_detail": capture.error_detail, "ip": capture.ip,
         "warc_file": record.file if record else None, "warc_offset": record.offset if record else None,

@@ -46,11 +46,21 @@ class Vault:
 
     @classmethod
     def open_existing(cls, directory: str) -> Vault:
+        cls.require(directory)
+        return cls(directory)
+
+    @staticmethod
+    def exists(directory: str) -> bool:
+        return os.path.exists(os.path.join(directory, "linkvault.db"))
+
+    @classmethod
+    def require(cls, directory: str) -> None:
+        """Raise the one-line error naming the directory when there is no vault there."""
         from linkvault.errors import InputError
 
-        if not os.path.exists(os.path.join(directory, "linkvault.db")):
-            raise InputError("no vault here (run `linkvault fetch` first, or pass --vault)", path=directory)
-        return cls(directory)
+        if not cls.exists(directory):
+            raise InputError("no vault here: no linkvault.db in this directory (run `linkvault fetch` first, or name "
+                             "another vault with --vault)", path=directory)
 
     def close(self) -> None:
         self.db.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 # Anything that looks like an attempt at a URL: a scheme with slashes, a scheme missing its
 # colon ("https//…"), or a bare www. host.
@@ -50,7 +50,6 @@ HOST_TRACKERS = {
 _DRAFT_QUERY = {"preview", "preview_id", "preview_nonce", "_thumbnail_id", "draft", "elementor-preview"}
 _DRAFT_PATH = re.compile(r"(?i)/(wp-admin|wp-login\.php|ghost/#/editor|drafts?|preview)(/|$|\?)")
 _LOCAL_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home.arpa", ".corp", ".intranet")
-_DOTTED = re.compile(r"[0-9.]+")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$", re.I)
 
 
@@ -112,8 +111,11 @@ def invalid_reason(url: str) -> str | None:
         return "its port is not a number from 1 to 65535"
     if port == 0:
         return "its port is not a number from 1 to 65535"
-    if _ip(host) is not None:
-        return None
+    try:
+        if host_address(host) is not None:
+            return None
+    except ValueError as exc:
+        return str(exc)
     try:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:
@@ -126,24 +128,113 @@ def invalid_reason(url: str) -> str | None:
     return None
 
 
-def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    if ":" not in host and not _DOTTED.fullmatch(host):
-        return None
+_NOTATION = {"decimal": "", "integer": "written as an integer", "hex": "written in hexadecimal",
+             "octal": "written in octal", "short": "written in short form", "mixed": "written in a mixed notation"}
+
+
+def _ipv4_number(part: str) -> tuple[int, str] | None:
+    """One dotted part as the URL standard reads it: 0x… hexadecimal, 0… octal, else decimal."""
+    if part[:2].lower() == "0x":
+        digits, base, kind = part[2:], 16, "hex"
+    elif len(part) > 1 and part[0] == "0":
+        digits, base, kind = part[1:], 8, "octal"
+    else:
+        digits, base, kind = part, 10, "decimal"
+    if digits == "":
+        return (0, kind) if base == 16 else None
     try:
-        return ipaddress.ip_address(host.strip("[]"))
+        return int(digits, base), kind
     except ValueError:
         return None
 
 
-def is_private_host(host: str) -> bool:
-    """Loopback, private, link-local and other addresses no public report should link to."""
+def _ipv4(host: str) -> tuple[ipaddress.IPv4Address, str] | None:
+    """`host` as an IPv4 address in any notation browsers and inet_aton accept (the WHATWG URL host
+    parser: 2130706433, 0x7f000001, 0177.0.0.1, 127.1 are all 127.0.0.1), with the notation used.
+    None for a name; ValueError for a host that ends in a number but is no address."""
+    parts = host.split(".")
+    if parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    last = parts[-1]
+    if not (last.isdigit() and last.isascii()) and _ipv4_number(last) is None:
+        return None  # a name, not a number: the standard reads it as a domain
+    numbers = [_ipv4_number(p) for p in parts]
+    if len(parts) > 4 or any(n is None for n in numbers):
+        raise ValueError(f"'{host}' is not a valid IPv4 address")
+    values = [n[0] for n in numbers]
+    if any(v > 255 for v in values[:-1]) or values[-1] >= 256 ** (5 - len(values)):
+        raise ValueError(f"'{host}' is not a valid IPv4 address (a part is out of range)")
+    address = values[-1] + sum(v << (8 * (3 - i)) for i, v in enumerate(values[:-1]))
+    odd = {n[1] for n in numbers} - {"decimal"}
+    if not odd:
+        notation = {1: "integer", 4: "decimal"}.get(len(parts), "short")
+    else:
+        notation = odd.pop() if len(odd) == 1 and len(parts) in (1, 4) else "mixed"
+    return ipaddress.IPv4Address(address), notation
+
+
+def host_address(host: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, str] | None:
+    """The IP address a URL's host names, and how it is written; None for a domain name.
+
+    Percent-encoding and full-width digits are undone first, as browsers do. Raises ValueError for
+    a host that can only be a malformed address (`1.2.3.4.5`, `256.1.1.1`)."""
+    host = unquote(host).strip("[]")
+    if ":" in host:
+        try:
+            return ipaddress.IPv6Address(host.split("%")[0]), "ipv6"
+        except ValueError:
+            return None
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return None
+    return _ipv4(host.lower()) if host else None
+
+
+def private_address(host: str) -> str | None:
+    """How `host` names a loopback, private, link-local or other non-public address
+    ("127.0.0.1 written as an integer", "localhost"), or None for a public one."""
     host = host.lower().rstrip(".")
     if host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
-        return True
-    ip = _ip(host)
-    if ip is None:
-        return False
-    return not ip.is_global or ip.is_multicast
+        return host
+    try:
+        found = host_address(host)
+    except ValueError:
+        return None
+    if found is None:
+        return None
+    ip, notation = found
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip, notation = ip.ipv4_mapped, "ipv4-mapped"
+    if ip.is_global and not ip.is_multicast:
+        return None
+    if notation == "ipv4-mapped":
+        return f"{ip} as an IPv4-mapped IPv6 address"
+    how = _NOTATION.get(notation, "")
+    return f"{ip} {how}" if how else str(ip)
+
+
+def is_private_host(host: str) -> bool:
+    """Loopback, private, link-local and other addresses no public report should link to."""
+    return private_address(host) is not None
+
+
+def refusal(url: str, allow_private: bool = False) -> tuple[str, str] | None:
+    """Why `url` is never fetched, judged without DNS, as (link state, detail); None when it may be.
+
+    The one rule behind the address guard's per-hop check, `fetch`'s plan and `report`'s verdict on
+    a link never fetched."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return "unsupported-scheme", f"'{parts.scheme}:' links are not fetched" if parts.scheme else "the URL has no scheme"
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        return "unsupported-scheme", "the URL has no host"
+    private = None if allow_private else private_address(host)
+    if private:
+        return "blocked-address", (f"{host} is a private, loopback or link-local address"
+                                   + (f" ({private})" if private != host else ""))
+    return None
 
 
 def draft_reason(url: str) -> str | None:
@@ -151,8 +242,9 @@ def draft_reason(url: str) -> str | None:
     url = with_scheme(url)
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if is_private_host(host):
-        return f"it points at a private or local address ({host})"
+    private = private_address(host)
+    if private:
+        return f"it points at a private or local address ({private})"
     keys = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
     preview = sorted(keys & _DRAFT_QUERY)
     if preview:
