@@ -179,3 +179,29 @@ def test_a_tsa_that_is_down_leaves_the_pack_whole_and_says_so(tmp_path, fakeweb,
     assert "not timestamped by http://127.0.0.1:9/tsr" in result.output and "timestamped by" not in result.output.split(
         "wrote")[1]
     assert runner.invoke(cli, ["audit", str(out)]).exit_code == 0
+
+
+def test_pack_reaches_its_timestamp_authority_through_the_proxy(tmp_path, fakeweb, runner, tsa):
+    from tsa import behind_a_name
+
+    fakeweb.route("tsa.evidence-example.org", "/tsr", behind_a_name(tsa))
+    vault, _ = _fetch(tmp_path, fakeweb, runner, "--no-timestamp")
+    fakeweb.reset_log()
+    _, result = _pack(tmp_path, runner, vault, "--tsa", "http://tsa.evidence-example.org/tsr",
+                      "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)
+    assert "timestamped by 1 authority" in result.output
+    assert fakeweb.proxied_hosts == ["tsa.evidence-example.org"]
+
+
+def test_fetch_and_pack_take_their_proxy_from_the_environment_for_timestamps(tmp_path, fakeweb_env, runner, tsa):
+    from tsa import behind_a_name
+
+    fakeweb_env.route("tsa.evidence-example.org", "/tsr", behind_a_name(tsa))
+    report = tmp_path / "r.txt"
+    report.write_text(f"Claim[1].\n\n[1] {URL}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    fetched = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--tsa", "http://tsa.evidence-example.org/tsr"])
+    assert fetched.exit_code == 0, fetched.output
+    _, packed = _pack(tmp_path, runner, vault, "--tsa", "http://tsa.evidence-example.org/tsr")
+    assert "timestamped by 1 authority" in packed.output
+    assert fakeweb_env.proxied_hosts.count("tsa.evidence-example.org") == 2  # fetch's manifest, then the pack

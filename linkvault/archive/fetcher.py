@@ -11,10 +11,9 @@ unsupported-scheme); a batch never stops for one URL's failure.
 from __future__ import annotations
 
 import asyncio
-import os
+import functools
 import ssl
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -23,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from linkvault.archive.egress_policy import EgressPolicy, resolve_egress
 from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
 from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, RecordLocation, WarcRecorder, http_date
@@ -54,13 +54,18 @@ class FetchOptions:
     screenshots: bool = False  # a full-page PNG of every captured HTML page, through headless Chromium
     tabs: int = 3  # browser tabs rendering at once
 
+    @functools.cached_property
+    def egress(self) -> EgressPolicy:
+        """The run's one proxy and CA resolution (flags, then the environment), shared by every client."""
+        return resolve_egress(self.proxy, self.ca_bundle)
+
     @property
     def url_deadline(self) -> float:
         return self.deadline or max(120.0, self.timeout * (self.retries + 2))
 
     def as_record(self) -> dict:
         """The options worth writing into warcinfo (no secrets: a proxy's credentials are cut)."""
-        proxy = self.proxy
+        proxy = self.egress.proxy
         if proxy and "@" in proxy:
             proxy = proxy.split("://", 1)[0] + "://***@" + proxy.rsplit("@", 1)[1]
         return {"concurrency": self.concurrency, "per_host": self.per_host, "timeout": self.timeout,
@@ -200,21 +205,8 @@ def retry_after_seconds(headers: list[tuple[str, str]], cap: float) -> float | N
     return None
 
 
-def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """Certificates as every HTTP tool takes them: --ca-bundle, else SSL_CERT_FILE/SSL_CERT_DIR, else certifi."""
-    if ca_bundle:
-        return ssl.create_default_context(cafile=ca_bundle)
-    cafile = os.environ.get("SSL_CERT_FILE")
-    capath = os.environ.get("SSL_CERT_DIR")
-    if cafile or capath:
-        return ssl.create_default_context(cafile=cafile, capath=capath)
-    import certifi
-
-    return ssl.create_default_context(cafile=certifi.where())
-
-
 class _Router(httpx.AsyncBaseTransport):
-    """Sends each request direct or through the proxy the options or the environment name.
+    """Sends each request direct or through the proxy the egress policy names for it.
 
     One small connection pool per host: httpcore's pool scans every connection it holds for each
     request it places, so one pool for a report's dozens of hosts spent more time scanning than
@@ -222,28 +214,18 @@ class _Router(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, options: FetchOptions):
-        self._context = ssl_context(options.ca_bundle)
+        self.egress = options.egress
+        self._context = self.egress.ssl_context
         self._allow_private = options.allow_private
         self._limits = httpx.Limits(max_connections=None, max_keepalive_connections=max(2, options.per_host),
                                     keepalive_expiry=30)
         self._pools: dict[tuple[str | None, str, int | None], httpx.AsyncHTTPTransport] = {}
-        self.proxy_for: dict[str, str] = {}
-        self.env_bypass = options.proxy is None
-        if options.proxy:
-            self.proxy_for = {"http": options.proxy, "https": options.proxy}
-        else:
-            env = urllib.request.getproxies_environment()
-            for scheme in ("http", "https"):
-                if env.get(scheme) or env.get("all"):
-                    self.proxy_for[scheme] = env.get(scheme) or env["all"]
 
     def proxied(self, url: httpx.URL) -> bool:
-        if url.scheme not in self.proxy_for:
-            return False
-        return not (self.env_bypass and urllib.request.proxy_bypass_environment(url.host))
+        return self.egress.proxy_for(str(url)) is not None
 
     def _pool(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
-        proxy = self.proxy_for[url.scheme] if self.proxied(url) else None
+        proxy = self.egress.proxy_for(str(url))
         key = (proxy, url.host, url.port)
         if key not in self._pools:
             transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=proxy, retries=0, limits=self._limits)

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 from linkvault.archive.extract import ExtractedText
-from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions, ssl_context
+from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions
 from linkvault.archive.pages import page_of
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.vault import Vault
@@ -142,6 +142,7 @@ def fetch_reports(paths: list[str], vault_dir: str, options: FetchOptions | None
     from linkvault import __version__
 
     options = options or FetchOptions()
+    options.egress  # noqa: B018 -- a proxy or CA that cannot work is a usage error before anything is written
     checks = [check_report(parse_report(p, input_format)) for p in paths]
     lock = VaultLock(vault_dir)
     try:
@@ -367,8 +368,7 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
     if not pages:
         return
     try:
-        browser = Browser(proxy=options.proxy, allow_private=options.allow_private,
-                          trust_any_certificate=bool(options.ca_bundle))
+        browser = Browser(egress=options.egress, allow_private=options.allow_private)
     except BrowserMissing as exc:
         hint = " (apt-get install chromium)" if "not installed" in str(exc) else ""
         result.notes.append(f"{exc}, so no screenshots were taken{hint}")
@@ -424,7 +424,7 @@ def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, path
                               options.as_record())
     run = recorder.run_id
     manifest_id = recorder.write_resource(f"urn:evidence:manifest:{run}", "application/json", manifest).record_id
-    stamps = stamp(manifest, list(options.tsa), verify=ssl_context(options.ca_bundle), proxy=options.proxy)
+    stamps = stamp(manifest, list(options.tsa), egress=options.egress)
     for n, s in enumerate(stamps, start=1):
         token_id = None
         if s.token:
