@@ -21,7 +21,7 @@ import re
 from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
-from linkvault.model import LinkState, Page
+from linkvault.model import OWN_SIDE_FAILURES, LinkState, Page
 
 REQUEST_FAILURES = {
     "timeout", "dns-failure", "connection-error", "tls-error", "too-many-redirects", "blocked-address",
@@ -84,6 +84,8 @@ def request_failure(page: Page) -> LinkState | None:
         return _state(page.error, page.error_detail or page.error, page)
     if page.error == "network-unreachable":
         return _state("unknown", "not checked: this machine's network was unreachable", page)
+    if page.error in OWN_SIDE_FAILURES:
+        return _state("unknown", f"not checked: {page.error_detail or page.error}", page)
     if page.error:
         return _state("unknown", page.error_detail or page.error, page)
     if page.status is None:

@@ -65,6 +65,13 @@ class EgressPolicy:
             raise UsageError(f"{self.ca_source} {where}: no CA certificates could be read from it ({exc})") from exc
 
 
+def shown(proxy: str) -> str:
+    """A proxy URL fit for messages and records: its credentials cut."""
+    if "@" in proxy:
+        return proxy.split("://", 1)[0] + "://***@" + proxy.rsplit("@", 1)[1]
+    return proxy
+
+
 def resolve_egress(proxy: str | None = None, ca_bundle: str | None = None,
                    environ: Mapping[str, str] | None = None) -> EgressPolicy:
     """The policy from the flags (`--proxy`, `--ca-bundle`), else the environment; checked before use."""

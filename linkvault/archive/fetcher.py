@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import socket
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from linkvault.archive.egress_policy import EgressPolicy, resolve_egress
+from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
 from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
 from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, RecordLocation, WarcRecorder, http_date
@@ -65,9 +66,7 @@ class FetchOptions:
 
     def as_record(self) -> dict:
         """The options worth writing into warcinfo (no secrets: a proxy's credentials are cut)."""
-        proxy = self.egress.proxy
-        if proxy and "@" in proxy:
-            proxy = proxy.split("://", 1)[0] + "://***@" + proxy.rsplit("@", 1)[1]
+        proxy = shown(self.egress.proxy) if self.egress.proxy else None
         return {"concurrency": self.concurrency, "per_host": self.per_host, "timeout": self.timeout,
                 "max_size": self.max_size, "max_redirects": self.max_redirects, "retries": self.retries,
                 "proxy": proxy, "allow_private": self.allow_private, "collector": self.collector}
@@ -100,6 +99,7 @@ class Capture:
     body_head: bytes = b""
     title: str | None = None  # filled once the text is extracted
     connected: bool = False  # a failure after the host had accepted our connection
+    unknown_issuer: bool = False  # TLS failed because no trusted root vouches for the chain: the site's fault or ours
     state: LinkState | None = None  # the verdict, once judged
     connection: Connection | None = None
     provenance_id: str | None = None  # the WARC metadata record describing the final exchange
@@ -135,18 +135,33 @@ class _Exchange:
 
 
 class FailedFetch(Exception):
-    """`connected` tells a host that never answered from one that dropped us mid-way."""
+    """`connected` tells a host that never answered from one that dropped us mid-way; `unknown_issuer` a
+    certificate no root we trust vouches for (a site's broken chain, or a TLS-intercepting proxy's CA we lack)."""
 
-    def __init__(self, state: str, detail: str, connected: bool = False):
+    def __init__(self, state: str, detail: str, connected: bool = False, unknown_issuer: bool = False):
         super().__init__(detail)
         self.state = state
         self.detail = detail
         self.connected = connected
+        self.unknown_issuer = unknown_issuer
 
 
-def classify_exception(exc: BaseException, url: str) -> FailedFetch:
-    """The link state and a one-sentence detail for a failed request."""
+# OpenSSL verify codes meaning "no trusted root for this chain": unable to get issuer certificate (locally),
+# self-signed certificate (in the chain), unable to verify the first certificate.
+UNKNOWN_ISSUER = (2, 18, 19, 20, 21)
+
+
+def classify_exception(exc: BaseException, url: str, proxy: str | None = None) -> FailedFetch:
+    """The link state and a one-sentence detail for a failed request (sent through `proxy`, if given)."""
     host = urlsplit(url).hostname or url
+    if proxy and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)) and not _tls_failure(exc):
+        # The proxy itself could not be reached: nothing was asked of the source.
+        causes = _causes(exc)
+        why = ("did not answer in time" if isinstance(exc, httpx.ConnectTimeout)
+               else "refused the connection" if any(isinstance(c, ConnectionRefusedError) for c in causes)
+               else "does not resolve" if any(isinstance(c, socket.gaierror) for c in causes)
+               else f"could not be reached ({exc})")
+        return FailedFetch("proxy-unreachable", f"the proxy {shown(proxy)} {why}")
     if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout)):
         return FailedFetch("timeout", f"{host} stopped answering", connected=True)
     if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
@@ -157,7 +172,8 @@ def classify_exception(exc: BaseException, url: str) -> FailedFetch:
             return FailedFetch(cause.state, cause.detail)
         if isinstance(cause, ssl.SSLError):
             why = getattr(cause, "verify_message", "") or cause.reason or cause
-            return FailedFetch("tls-error", f"TLS with {host} failed: {why}")
+            return FailedFetch("tls-error", f"TLS with {host} failed: {why}",
+                               unknown_issuer=getattr(cause, "verify_code", None) in UNKNOWN_ISSUER)
         cause = cause.__cause__ or cause.__context__
     text = str(exc)
     if isinstance(exc, httpx.ProxyError):
@@ -177,6 +193,20 @@ def classify_exception(exc: BaseException, url: str) -> FailedFetch:
     if isinstance(exc, httpx.HTTPError):
         return FailedFetch("connection-error", f"{host}: {exc.__class__.__name__}: {text}")
     raise exc
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and what it was raised from, innermost last (anyio keeps the OSError as a cause)."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return chain
+
+
+def _tls_failure(exc: BaseException) -> bool:
+    return any(isinstance(c, ssl.SSLError) for c in _causes(exc)) or "certificate" in str(exc).lower()
 
 
 def _transient(exc: BaseException) -> bool:
@@ -277,6 +307,7 @@ class Fetcher:
             capture.error, capture.error_detail = "timeout", f"gave up after {self.options.url_deadline:.0f} s"
         except FailedFetch as exc:
             capture.error, capture.error_detail, capture.connected = exc.state, exc.detail, exc.connected
+            capture.unknown_issuer = exc.unknown_issuer
         capture.elapsed = round(time.monotonic() - started, 3)
         return capture
 
@@ -322,7 +353,7 @@ class Fetcher:
         except _TransientStatus as exc:
             return exc.exchange
         except httpx.HTTPError as exc:
-            raise classify_exception(exc, url) from exc
+            raise classify_exception(exc, url, self._router.egress.proxy_for(url)) from exc
         raise AssertionError("unreachable")
 
     def _record_provenance(self, url: str, exchange: _Exchange, capture: Capture) -> None:
