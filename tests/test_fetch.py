@@ -447,3 +447,14 @@ def test_a_proxy_without_a_scheme_is_a_usage_error_that_suggests_http(tmp_path, 
     [line] = result.output.strip().splitlines()
     assert "http://127.0.0.1:8080" in line and ("--proxy" if where == "flag" else "HTTPS_PROXY") in line
     assert "internal error" not in line and "Traceback" not in line
+
+
+def test_two_runs_in_one_second_of_one_process_keep_both_warc_files(tmp_path, fakeweb):
+    """A script calling fetch twice in a row must not have the second run's WARC replace the first's."""
+    url = "https://rus.azattyq.org/a/32887882.html"
+    fetch(tmp_path, fakeweb, [url])
+    first = {p.name: p.read_bytes() for p in warcs(tmp_path)}
+    linkvault.fetch([tmp_path / "r.txt"], tmp_path / "vault", options(fakeweb), refresh=True)
+    after = {p.name: p.read_bytes() for p in warcs(tmp_path)}
+    assert all(after.get(name) == data for name, data in first.items())
+    assert len(after) > len(first)

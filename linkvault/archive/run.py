@@ -299,6 +299,9 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, paths: list[str],
         _screenshots(vault, recorder, options, captures, result, on_progress)
     if options.tsa and not gave_up:
         result.stamps = _timestamp(vault, recorder, options, paths)
+        if not any(s.token for s in result.stamps):
+            result.notes.append("the run's manifest has no trusted timestamp: every authority failed ("
+                                + "; ".join(f"{s.tsa}: {s.error}" for s in result.stamps) + ")")
     recorder.close()
     result.fetched = len(captures)
     result.reused = sum(1 for link in result.links if link.reused)
