@@ -15,9 +15,11 @@ import contextlib
 import select
 import socket
 import socketserver
+import ssl
 import threading
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from linkvault.archive.browser_tls import BrowserTLS
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.guard import Guard, Refused, is_blocked_ip
 
@@ -32,6 +34,11 @@ class Egress:
     def __init__(self, *, allow_private: bool = False, policy: EgressPolicy | None = None, timeout: float = 30.0):
         self.guard = Guard(allow_private=allow_private)
         self.policy = policy or EgressPolicy()  # the run's proxy and CA, as the fetcher has them
+        self.tls: BrowserTLS | None = None  # with the user's own CA: the browser's TLS is checked here
+        if self.policy.custom_ca:
+            trust = self.policy.new_ssl_context()
+            trust.set_alpn_protocols(["http/1.1"])
+            self.tls = BrowserTLS(trust)
         self.timeout = timeout
         self.refused: list[str] = []  # host:port and why, for every connection turned away
         self._server = _Server(("127.0.0.1", 0), _Handler)
@@ -46,6 +53,8 @@ class Egress:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        if self.tls:
+            self.tls.close()
 
     # -- one connection out -------------------------------------------------------------------
 
@@ -206,6 +215,13 @@ class _Handler(socketserver.BaseRequestHandler):
         with contextlib.closing(upstream):
             if method.upper() == "CONNECT":
                 client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                if egress.tls:
+                    bridged = egress.tls.bridge(client, upstream, host)
+                    if bridged is None:
+                        return
+                    with contextlib.closing(bridged[0]), contextlib.closing(bridged[1]):
+                        _relay(*bridged)
+                    return
             else:
                 # One request per connection: a proxy connection may be reused for another host, and
                 # that host must be judged too, so each plain request gets a fresh, closing upstream.
@@ -225,19 +241,42 @@ class _Handler(socketserver.BaseRequestHandler):
 
 
 def _relay(a: socket.socket, b: socket.socket) -> None:
+    """Copy both ways until either side ends. Non-blocking, so a TLS side reading a record that holds no
+    data (a session ticket) never stalls the other direction; bytes a TLS socket has already decrypted
+    (`pending`) are read before waiting on the network again."""
     peers = {a: b, b: a}
+    for sock in peers:
+        sock.setblocking(False)
     while True:
-        ready, _, _ = select.select(list(peers), [], [], IDLE)
+        ready = [sock for sock in peers if isinstance(sock, ssl.SSLSocket) and sock.pending()]
         if not ready:
-            return
+            ready, _, _ = select.select(list(peers), [], [], IDLE)
+            if not ready:
+                return
         for sock in ready:
             try:
                 data = sock.recv(65536)
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                continue
             except OSError:
                 return
             if not data:
                 return
             try:
-                peers[sock].sendall(data)
+                _send_all(peers[sock], data)
             except OSError:
                 return
+
+
+def _send_all(sock: socket.socket, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[sock.send(view):]
+            continue
+        except ssl.SSLWantReadError:
+            ready = select.select([sock], [], [], IDLE)[0]
+        except (ssl.SSLWantWriteError, BlockingIOError):
+            ready = select.select([], [sock], [], IDLE)[1]
+        if not ready:
+            raise OSError("the peer stopped reading")

@@ -53,7 +53,11 @@ class EgressPolicy:
 
     @functools.cached_property
     def ssl_context(self) -> ssl.SSLContext:
-        """The trust store every TLS connection out is checked against."""
+        """The trust store every TLS connection out is checked against (shared by the fetcher's pools)."""
+        return self.new_ssl_context()
+
+    def new_ssl_context(self) -> ssl.SSLContext:
+        """The same trust in a context of its own, for a client that sets its own options (ALPN) on it."""
         try:
             if self.custom_ca:
                 return ssl.create_default_context(cafile=self.ca_file, capath=self.ca_dir)

@@ -135,8 +135,8 @@ class Browser:
         flags = [*FLAGS, f"--user-data-dir={self._profile.name}", f"--proxy-server={self.egress.url}",
                  "--proxy-bypass-list=<-loopback>", "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
                  "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
-        if egress.custom_ca:  # the user's own roots (a TLS-intercepting proxy's CA): Chromium reads only its own
-            flags.append("--ignore-certificate-errors")
+        if self.egress.tls:  # the user's own roots (a TLS-intercepting proxy's CA) are checked in the egress,
+            flags.append(f"--ignore-certificate-errors-spki-list={self.egress.tls.spki}")  # which shows its own
         # Popen's close_fds runs after preexec_fn, so the pipe ends are mapped to 3 and 4 by the shell.
         try:
             self._proc = subprocess.Popen(["bash", "-c", f'exec "$0" "$@" 3<&{a} 4>&{b} {a}<&- {b}>&-', exe, *flags],
