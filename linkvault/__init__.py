@@ -65,12 +65,14 @@ def verify(report: str | os.PathLike, vault: str | os.PathLike = "linkvault-vaul
 
 
 def pack(report: str | os.PathLike, output: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault", *,
-         tsa: tuple[str, ...] = (), collector: str | None = None, input_format: str | None = None):
-    """One evidence pack (WACZ) for `report`; with `tsa`, timestamped as a whole (`linkvault pack`)."""
+         tsa: tuple[str, ...] = (), collector: str | None = None, input_format: str | None = None,
+         proxy: str | None = None, ca_bundle: str | None = None):
+    """One evidence pack (WACZ) for `report`; with `tsa`, timestamped as a whole (`linkvault pack`), reaching the
+    authorities through `proxy` with `ca_bundle` (else the environment's), as `fetch` does."""
     from linkvault.archive.pack import pack as make_pack
 
     return make_pack(os.fspath(vault), os.fspath(report), os.fspath(output), input_format, collector=collector,
-                     tsa=tuple(tsa))
+                     tsa=tuple(tsa), proxy=proxy, ca_bundle=ca_bundle)
 
 
 def audit(vault: str | os.PathLike = "linkvault-vault", *, wacz: str | os.PathLike | None = None,

@@ -54,6 +54,20 @@ def fail_on_option(func):
                         help="Exit 1 when a finding of this severity (or worse) is found.")(func)
 
 
+def egress_options(func):
+    """--proxy and --ca-bundle, the same for every command that connects (the egress policy reads them first)."""
+    for option in reversed([
+        click.option("--proxy", default=None, metavar="URL",
+                     help="http://, https:// or socks5:// proxy for every connection (default: HTTPS_PROXY, "
+                          "HTTP_PROXY, ALL_PROXY, NO_PROXY)."),
+        click.option("--ca-bundle", default=None, type=click.Path(exists=True, dir_okay=False),
+                     help="Trust these CA certificates, e.g. a TLS-intercepting proxy's (default: SSL_CERT_FILE, "
+                          "SSL_CERT_DIR, else certifi's)."),
+    ]):
+        func = option(func)
+    return func
+
+
 def editor_output_options(func):
     """REPORT plus the options `report` and `verify` share."""
     for option in reversed([
@@ -202,8 +216,7 @@ def _parse_age(value: str | None):
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per request.")
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Retries on transient failures.")
 @click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
-@click.option("--proxy", default=None, help="http://, https:// or socks5:// proxy (default: from HTTPS_PROXY etc.).")
-@click.option("--ca-bundle", default=None, type=click.Path(exists=True, dir_okay=False), help="Trust these CA certificates.")
+@egress_options
 @click.option("--allow-private", is_flag=True, help="Also fetch loopback, private and link-local addresses.")
 @click.option("--refresh", is_flag=True, help="Fetch again even what was archived before.")
 @click.option("--max-age", default=None, help="Fetch again what was archived longer ago than this (12h, 7d, 2w).")
@@ -413,8 +426,11 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
     stamps = f", {result.timestamps} timestamps" + (
         f" ({result.unchecked_signatures} signatures not verified: this machine's trusted roots do not cover their "
         "authority; pass --tsa-roots)" if result.unchecked_signatures else "")
+    untimed = (f"; {result.untimed} capture{'s have' if result.untimed != 1 else ' has'} no trusted timestamp "
+               "(its run was stamped by no authority: only this machine's clock says when)") if result.untimed else ""
+    stamps = stamps if result.timestamps else ""
     click.echo(f"{result.files} WARC files, {result.records} records, {result.events} custody events{stamps} checked: "
-               f"{verdict}")
+               f"{verdict}{untimed}")
     sys.exit(0 if result.holds else 1)
 
 
@@ -428,8 +444,9 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
 @click.option("--tsa", "tsas", multiple=True, metavar="URL",
               help="RFC 3161 time-stamp authority for the pack itself (repeatable; default as for fetch).")
 @click.option("--no-timestamp", is_flag=True, help="Do not timestamp the pack.")
+@egress_options
 @click.pass_context
-def pack(ctx, report, output, input_format, collector, tsas, no_timestamp) -> None:
+def pack(ctx, report, output, input_format, collector, tsas, no_timestamp, proxy, ca_bundle) -> None:
     """One evidence pack per report: a WACZ with every capture, provenance, timestamp, the report and a summary.
 
     The pack itself is timestamped too: RFC 3161 tokens over its datapackage.json, which holds the
@@ -442,7 +459,7 @@ def pack(ctx, report, output, input_format, collector, tsas, no_timestamp) -> No
     from linkvault.archive.pack import pack as make_pack
 
     result = make_pack(ctx.obj["vault"], report, output, input_format, collector=collector,
-                       tsa=() if no_timestamp else _tsas(tsas))
+                       tsa=() if no_timestamp else _tsas(tsas), proxy=proxy, ca_bundle=ca_bundle)
     for failure in result.timestamp_failures:
         click.echo(f"linkvault: note: the pack was not timestamped by {failure}", err=True)
     stamped = f", timestamped by {result.timestamps} authorit{'y' if result.timestamps == 1 else 'ies'}" \

@@ -181,6 +181,9 @@ CATEGORIES = {
     "refused": ("blocked-address", "unsupported-scheme"),
     "unknown": ("unknown",),
 }
+# Failures on this machine's side (no network, the proxy down, certificates our own trust store cannot place):
+# they say nothing of the link, so such a capture is never a verdict and never supersedes one.
+OWN_SIDE_FAILURES = ("network-unreachable", "proxy-unreachable", "untrusted-certificates")
 CATEGORY_OF = {state: category for category, states in CATEGORIES.items() for state in states}
 
 

@@ -22,7 +22,7 @@ import re
 from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
-from linkvault.model import LinkState, Page
+from linkvault.model import OWN_SIDE_FAILURES, LinkState, Page
 from linkvault.report.urls import invalid_reason, refusal, with_scheme
 
 REQUEST_FAILURES = {
@@ -99,6 +99,8 @@ def request_failure(page: Page) -> LinkState | None:
         return _state(page.error, page.error_detail or page.error, page)
     if page.error == "network-unreachable":
         return _state("unknown", "not checked: this machine's network was unreachable", page)
+    if page.error in OWN_SIDE_FAILURES:
+        return _state("unknown", f"not checked: {page.error_detail or page.error}", page)
     if page.error:
         return _state("unknown", page.error_detail or page.error, page)
     if page.status is None:

@@ -108,7 +108,8 @@ def test_audit_as_json_says_what_holds_and_names_what_does_not(vault, runner):
     assert holds.exit_code == 0
     assert json.loads(holds.output) | {"audited": None} == {
         "audited": None, "holds": True, "warc_files": 1, "records": json.loads(holds.output)["records"],
-        "custody_events": 2, "timestamps": 0, "unverified_signatures": 0, "problems": []}
+        "custody_events": 2, "timestamps": 0, "unverified_signatures": 0,
+        "untimed_captures": json.loads(holds.output)["untimed_captures"], "problems": []}
     db = sqlite3.connect(vault / "linkvault.db")
     db.execute("update custody set collector = 'Someone else' where id = 1")
     db.commit()

@@ -89,3 +89,64 @@ def test_a_plain_request_is_sent_on_in_origin_form_and_closed(listener):
     [head] = reached
     assert head.startswith(b"GET /news?id=1 HTTP/1.1\r\n")
     assert b"Connection: close" in head and b"Proxy-" not in head  # nothing meant for a proxy goes on to the site
+
+
+def _tls_through(egress: Egress, host: str) -> tuple[bytes | None, bytes]:
+    """CONNECT host:443 through the egress, then TLS and a GET as a browser would: (certificate shown, answer)."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # what the browser would see, unjudged
+    with socket.create_connection(("127.0.0.1", int(egress.url.rsplit(":", 1)[1])), timeout=10) as sock:
+        sock.sendall(f"CONNECT {host}:443 HTTP/1.1\r\nHost: {host}:443\r\n\r\n".encode())
+        assert sock.recv(200).startswith(b"HTTP/1.1 200")
+        try:
+            with context.wrap_socket(sock, server_hostname=host) as tls:
+                shown = tls.getpeercert(binary_form=True)
+                tls.sendall(f"GET /tls-check HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+                answer = b""
+                while chunk := tls.recv(65536):
+                    answer += chunk
+                return shown, answer
+        except (ssl.SSLError, OSError):
+            return None, b""
+
+
+def test_with_the_users_own_ca_the_browsers_tls_is_checked_against_it(fakeweb):
+    """Behind a TLS-intercepting proxy (the fake web's, with its own CA) the site is reached and checked with the
+    CA the user gave, and the browser is shown a certificate of the egress's own CA for that host."""
+    from cryptography import x509
+    from fakeweb.server import html
+
+    from linkvault.archive.egress_policy import EgressPolicy
+
+    fakeweb.route("www.hostile-example.kz", "/tls-check", html("<p>через прокси</p>"))
+    egress = Egress(policy=EgressPolicy({"https": fakeweb.proxy_url}, ca_file=fakeweb.ca_pem_path))
+    try:
+        shown, answer = _tls_through(egress, "www.hostile-example.kz")
+    finally:
+        egress.close()
+    assert answer.startswith(b"HTTP/1.1 200") and "через прокси".encode() in answer
+    certificate = x509.load_der_x509_certificate(shown)
+    assert "linkvault screenshot egress" in certificate.issuer.rfc4514_string()
+    assert certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+        x509.DNSName) == ["www.hostile-example.kz"]
+
+
+def test_a_site_the_users_ca_does_not_vouch_for_never_reaches_the_browser(fakeweb, tmp_path):
+    import trustme
+    from fakeweb.server import html
+
+    from linkvault.archive.egress_policy import EgressPolicy
+
+    fakeweb.route("www.hostile-example.kz", "/tls-check", html("<p>подмена</p>"))
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    egress = Egress(policy=EgressPolicy({"https": fakeweb.proxy_url}, ca_file=str(other)))
+    try:
+        _, answer = _tls_through(egress, "www.hostile-example.kz")
+    finally:
+        egress.close()
+    assert answer == b"" and fakeweb.hits("https://www.hostile-example.kz/tls-check") == 0
+    [refused] = egress.tls.untrusted
+    assert refused.startswith("www.hostile-example.kz: ") and "issuer" in refused

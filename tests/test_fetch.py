@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from conftest import EXAMPLE
 from fakeweb import Response
 from fakeweb.server import html, rate_limited_then, redirect
@@ -429,3 +430,31 @@ def test_without_chromium_fetch_says_so_once_and_archives_everything_else(tmp_pa
         with open(warc, "rb") as fh:
             uris += [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh)]
     assert not any((u or "").startswith("urn:fullPage:") for u in uris)
+
+
+@pytest.mark.parametrize("where", ["flag", "environment"])
+@pytest.mark.parametrize("command", ["fetch", "pack"])
+def test_a_proxy_without_a_scheme_is_a_usage_error_that_suggests_http(tmp_path, runner, monkeypatch, where, command):
+    path = report(tmp_path, ["https://rus.azattyq.org/a/32887882.html"])
+    args = ["--vault", str(tmp_path / "vault"), command, str(path)]
+    args += ["-o", str(tmp_path / "r.wacz"), "--tsa", "https://tsa.evidence-example.org/tsr"] if command == "pack" else []
+    if where == "flag":
+        args += ["--proxy", "127.0.0.1:8080"]
+    else:
+        monkeypatch.setenv("HTTPS_PROXY", "127.0.0.1:8080")
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert "http://127.0.0.1:8080" in line and ("--proxy" if where == "flag" else "HTTPS_PROXY") in line
+    assert "internal error" not in line and "Traceback" not in line
+
+
+def test_two_runs_in_one_second_of_one_process_keep_both_warc_files(tmp_path, fakeweb):
+    """A script calling fetch twice in a row must not have the second run's WARC replace the first's."""
+    url = "https://rus.azattyq.org/a/32887882.html"
+    fetch(tmp_path, fakeweb, [url])
+    first = {p.name: p.read_bytes() for p in warcs(tmp_path)}
+    linkvault.fetch([tmp_path / "r.txt"], tmp_path / "vault", options(fakeweb), refresh=True)
+    after = {p.name: p.read_bytes() for p in warcs(tmp_path)}
+    assert all(after.get(name) == data for name, data in first.items())
+    assert len(after) > len(first)

@@ -400,3 +400,21 @@ def test_verbose_fetch_reports_each_page_then_each_screenshot(tmp_path, fakeweb,
     shot = [line for line in lines if "screenshot" in line]
     assert len(fetched) == 2 and [line.split()[0] for line in shot] == ["[1/2]", "[2/2]"]
     assert lines.index(shot[0]) > lines.index(fetched[-1])  # screenshots come once fetching is done
+
+
+def test_screenshots_go_through_a_proxy_set_only_in_the_environment(tmp_path, fakeweb_env, runner, monkeypatch):
+    """HTTPS_PROXY and SSL_CERT_FILE alone (the fake web's proxy answers with certificates of its own CA, as a
+    TLS-intercepting proxy does): the browser leaves through that proxy, trusting that CA, like the fetcher."""
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    page = "https://www.hostile-example.kz/through-the-proxy"
+    fakeweb_env.route("www.hostile-example.kz", "/through-the-proxy", html(
+        "<html><head><title>Через прокси</title></head><body><h1>Статья</h1></body></html>"))
+    report = tmp_path / "r.txt"
+    report.write_text(f"Claim[1].\n\n[1] {page}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "no screenshot" not in result.output
+    assert page in _shot_events(vault)
+    assert fakeweb_env.hits(page) == 2  # the fetcher's request, then the browser's
+    assert fakeweb_env.proxied_hosts.count("www.hostile-example.kz") >= 2  # both through the proxy

@@ -179,3 +179,67 @@ def test_a_tsa_that_is_down_leaves_the_pack_whole_and_says_so(tmp_path, fakeweb,
     assert "not timestamped by http://127.0.0.1:9/tsr" in result.output and "timestamped by" not in result.output.split(
         "wrote")[1]
     assert runner.invoke(cli, ["audit", str(out)]).exit_code == 0
+
+
+def test_pack_reaches_its_timestamp_authority_through_the_proxy(tmp_path, fakeweb, runner, tsa):
+    from tsa import behind_a_name
+
+    fakeweb.route("tsa.evidence-example.org", "/tsr", behind_a_name(tsa))
+    vault, _ = _fetch(tmp_path, fakeweb, runner, "--no-timestamp")
+    fakeweb.reset_log()
+    _, result = _pack(tmp_path, runner, vault, "--tsa", "http://tsa.evidence-example.org/tsr",
+                      "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)
+    assert "timestamped by 1 authority" in result.output
+    assert fakeweb.proxied_hosts == ["tsa.evidence-example.org"]
+
+
+def test_fetch_and_pack_take_their_proxy_from_the_environment_for_timestamps(tmp_path, fakeweb_env, runner, tsa):
+    from tsa import behind_a_name
+
+    fakeweb_env.route("tsa.evidence-example.org", "/tsr", behind_a_name(tsa))
+    report = tmp_path / "r.txt"
+    report.write_text(f"Claim[1].\n\n[1] {URL}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    fetched = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--tsa", "http://tsa.evidence-example.org/tsr"])
+    assert fetched.exit_code == 0, fetched.output
+    _, packed = _pack(tmp_path, runner, vault, "--tsa", "http://tsa.evidence-example.org/tsr")
+    assert "timestamped by 1 authority" in packed.output
+    assert fakeweb_env.proxied_hosts.count("tsa.evidence-example.org") == 2  # fetch's manifest, then the pack
+
+
+def test_when_every_authority_fails_fetch_says_so_once_and_names_them(tmp_path, fakeweb, runner):
+    import socket
+
+    with socket.socket() as a, socket.socket() as b:
+        a.bind(("127.0.0.1", 0))
+        b.bind(("127.0.0.1", 0))
+        dead = [f"http://127.0.0.1:{s.getsockname()[1]}/tsr" for s in (a, b)]
+    vault, resources = _fetch(tmp_path, fakeweb, runner, "--tsa", dead[0], "--tsa", dead[1])
+    assert not [u for u in resources if u.startswith("urn:evidence:rfc3161:")]
+    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(tmp_path / "r.txt"), "--refresh", "--proxy",
+                                 fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path, "--tsa", dead[0], "--tsa", dead[1]])
+    [line] = [line for line in result.output.splitlines() if "no trusted timestamp" in line]
+    assert dead[0] in line and dead[1] in line and "ConnectError" in line
+
+
+def test_audit_says_plainly_which_captures_have_no_trusted_time(tmp_path, fakeweb, runner, tsa):
+    import re
+
+    def untimed(output: str) -> int:
+        found = re.search(r"(\d+) captures? ha(?:s|ve) no trusted timestamp", output)
+        return int(found.group(1)) if found else 0
+
+    vault, _ = _fetch(tmp_path, fakeweb, runner, "--no-timestamp")
+    audit = runner.invoke(cli, ["--vault", str(vault), "audit"])
+    assert audit.exit_code == 0 and "0 timestamps" not in audit.output
+    first = untimed(audit.output)
+    assert first >= 1  # the page (and the site's soft-404 probe)
+    assert json.loads(runner.invoke(cli, ["--vault", str(vault), "audit", "--format", "json"]).output)[
+        "untimed_captures"] == first
+    out, _ = _pack(tmp_path, runner, vault, "--no-timestamp")
+    packed = runner.invoke(cli, ["audit", str(out)])
+    assert untimed(packed.output) == first and "0 timestamps" not in packed.output, packed.output
+    runner.invoke(cli, ["--vault", str(vault), "fetch", str(tmp_path / "r.txt"), "--refresh", "--proxy",
+                        fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path, "--tsa", tsa.url])
+    again = runner.invoke(cli, ["--vault", str(vault), "audit", "--tsa-roots", str(tsa.directory / "root.pem")])
+    assert "1 timestamps checked: everything holds;" in again.output and untimed(again.output) == first  # the first run's

@@ -89,3 +89,18 @@ class LocalTSA:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def behind_a_name(tsa: LocalTSA):
+    """A fake-web route that hands an RFC 3161 query on to `tsa`: an authority with a public name, reached
+    only through the fake web's proxy, so a test sees whether timestamp requests take the proxy."""
+    import urllib.request
+
+    from fakeweb.server import RequestInfo, Response
+
+    def answer(request: RequestInfo) -> Response:
+        ask = urllib.request.Request(tsa.url, data=request.body, headers={"Content-Type": "application/timestamp-query"})
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(ask, timeout=10) as reply:
+            return Response(200, [("Content-Type", "application/timestamp-reply")], reply.read())
+
+    return answer

@@ -33,7 +33,9 @@ class AuditResult:
     events: int = 0
     timestamps: int = 0
     unchecked_signatures: int = 0
+    untimed: int = 0  # captured responses no timestamp token covers: their time rests on this machine's clock alone
     resources: dict[str, str] = field(default_factory=dict)
+    responses: set[str] = field(default_factory=set)  # response record ids, the captures of a pack
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -43,7 +45,7 @@ class AuditResult:
     def as_dict(self) -> dict:
         return {"audited": self.vault, "holds": self.holds, "warc_files": self.files, "records": self.records,
                 "custody_events": self.events, "timestamps": self.timestamps,
-                "unverified_signatures": self.unchecked_signatures,
+                "unverified_signatures": self.unchecked_signatures, "untimed_captures": self.untimed,
                 "problems": [{"where": p.where, "problem": p.problem} for p in self.problems]}
 
 
@@ -62,7 +64,8 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str 
     result = AuditResult(vault=vault_dir)
     try:
         seen, evidence, digests = _audit_warcs(vault.warc_dir, result)
-        _audit_timestamps(evidence, digests, result, _Tokens(tsa_roots))
+        stamped = _audit_timestamps(evidence, digests, result, _Tokens(tsa_roots))
+        result.untimed = len(result.responses - stamped)
         for row in vault.query("select id, url, warc_file, warc_offset, record_id from captures where warc_file is not null"):
             if seen.get((row["warc_file"], row["warc_offset"])) != row["record_id"]:
                 result.problems.append(Problem(f"captures row {row['id']} ({row['url']})",
@@ -135,7 +138,8 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
                     fh.write(data)
         tokens = _Tokens(tsa_roots)
         _, evidence, digests = _audit_warcs(work, result)
-        _audit_timestamps(evidence, digests, result, tokens)
+        stamped = _audit_timestamps(evidence, digests, result, tokens)
+        result.untimed = len(result.responses - stamped)
         _audit_pack_stamps(package, listing, tokens, result)
         for uri, chain in evidence.items():
             if uri.startswith("urn:evidence:custody:"):
@@ -201,6 +205,8 @@ def _audit_warcs(directory: str, result: AuditResult):
                         evidence[uri] = block
                     if record.rec_type == "resource":
                         resources[record_id] = hashlib.sha256(block).hexdigest()
+                    elif record.rec_type == "response":
+                        result.responses.add(record_id)
                     if declared and not _digest(declared, block):
                         result.problems.append(Problem(f"{name} record {record_id}", "its block no longer matches "
                                                        "its WARC-Block-Digest (altered)"))
@@ -233,10 +239,12 @@ def _trusted_roots(tsa_roots: str | None) -> list:
 
 
 def _audit_timestamps(evidence: dict[str, bytes], digests: dict[str, str | None], result: AuditResult,
-                      tokens: _Tokens) -> None:
-    """Each token stamps its manifest's bytes, and each manifest still lists the records as they are."""
+                      tokens: _Tokens) -> set[str]:
+    """Each token stamps its manifest's bytes, and each manifest still lists the records as they are.
+    Returns the ids of the records a token stamps (through their manifest)."""
     import json
 
+    stamped: set[str] = set()
     for uri, manifest in evidence.items():
         if not uri.startswith("urn:evidence:manifest:"):
             continue
@@ -246,8 +254,11 @@ def _audit_timestamps(evidence: dict[str, bytes], digests: dict[str, str | None]
                 result.problems.append(Problem(f"manifest {run}", f"lists record {entry['id']} with another digest"))
             elif entry["id"] not in digests:
                 result.problems.append(Problem(f"manifest {run}", f"lists record {entry['id']}, which is gone"))
-        for token_uri in sorted(u for u in evidence if u.startswith(f"urn:evidence:rfc3161:{run}:")):
-            tokens.check(evidence[token_uri], manifest, token_uri, "its manifest", result)
+        checks = [tokens.check(evidence[token_uri], manifest, token_uri, "its manifest", result)
+                  for token_uri in sorted(u for u in evidence if u.startswith(f"urn:evidence:rfc3161:{run}:"))]
+        if any(checks):
+            stamped.update(entry["id"] for entry in json.loads(manifest).get("records", []))
+    return stamped
 
 
 class _Tokens:
@@ -258,7 +269,8 @@ class _Tokens:
         # The machine's roots are read on the first token: most audits of a vault without timestamps need none.
         self.roots = _trusted_roots(tsa_roots) if self.explicit else None
 
-    def check(self, token: bytes, document: bytes, where: str, what: str, result: AuditResult) -> None:
+    def check(self, token: bytes, document: bytes, where: str, what: str, result: AuditResult) -> bool:
+        """Whether the token stamps `document` (problems found are added to `result`)."""
         from rfc3161_client import VerifierBuilder, decode_timestamp_response
 
         result.timestamps += 1
@@ -266,15 +278,15 @@ class _Tokens:
             response = decode_timestamp_response(token)
         except Exception as exc:
             result.problems.append(Problem(where, f"is not a timestamp token ({exc})"))
-            return
+            return False
         if response.tst_info.message_imprint.message != hashlib.sha256(document).digest():
             result.problems.append(Problem(where, f"stamps another document than {what} (foreign or altered)"))
-            return
+            return False
         if self.roots is None:
             self.roots = _trusted_roots(None)
         if not self.roots:
             result.unchecked_signatures += 1
-            return
+            return True
         try:  # validated at the token's own time, as long-term evidence needs
             builder = VerifierBuilder()
             for root in self.roots:
@@ -283,5 +295,6 @@ class _Tokens:
         except Exception as exc:
             if self.explicit:
                 result.problems.append(Problem(where, f"does not verify against --tsa-roots ({exc})"))
-            else:
-                result.unchecked_signatures += 1
+                return False
+            result.unchecked_signatures += 1
+        return True

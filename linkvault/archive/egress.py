@@ -17,8 +17,10 @@ import socket
 import socketserver
 import ssl
 import threading
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
+from linkvault.archive.browser_tls import BrowserTLS
+from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.guard import Guard, Refused, is_blocked_ip
 
 HEAD_LIMIT = 64 * 1024
@@ -29,11 +31,14 @@ HOP_HEADERS = (b"proxy-connection", b"proxy-authorization", b"connection", b"kee
 class Egress:
     """Start with `Egress(...)`, hand `url` to the browser, `close()` at the end."""
 
-    def __init__(self, *, allow_private: bool = False, upstream: str | None = None, timeout: float = 30.0):
+    def __init__(self, *, allow_private: bool = False, policy: EgressPolicy | None = None, timeout: float = 30.0):
         self.guard = Guard(allow_private=allow_private)
-        self.upstream = urlsplit(upstream) if upstream else None
-        if self.upstream and self.upstream.scheme not in ("http", "https", "socks5", "socks5h"):
-            raise ValueError(f"unsupported proxy scheme for the browser: {self.upstream.scheme}")
+        self.policy = policy or EgressPolicy()  # the run's proxy and CA, as the fetcher has them
+        self.tls: BrowserTLS | None = None  # with the user's own CA: the browser's TLS is checked here
+        if self.policy.custom_ca:
+            trust = self.policy.new_ssl_context()
+            trust.set_alpn_protocols(["http/1.1"])
+            self.tls = BrowserTLS(trust)
         self.timeout = timeout
         self.refused: list[str] = []  # host:port and why, for every connection turned away
         self._server = _Server(("127.0.0.1", 0), _Handler)
@@ -48,22 +53,25 @@ class Egress:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        if self.tls:
+            self.tls.close()
 
     # -- one connection out -------------------------------------------------------------------
 
-    @property
-    def http_upstream(self) -> bool:
-        """Plain-HTTP requests then go to the user's proxy as they are (absolute form), not tunnelled."""
-        return bool(self.upstream) and self.upstream.scheme in ("http", "https")
+    def upstream_for(self, host: str, port: int, *, plain: bool) -> SplitResult | None:
+        """The user's proxy for a connection to host:port (a tunnel counts as https), by the egress policy."""
+        bracketed = f"[{host}]" if ":" in host else host
+        proxy = self.policy.proxy_for(f"{'http' if plain else 'https'}://{bracketed}:{port}/")
+        return urlsplit(proxy) if proxy else None
 
-    def open(self, host: str, port: int, *, tunnel: bool = True) -> socket.socket:
+    def open(self, host: str, port: int, upstream: SplitResult | None, *, tunnel: bool = True) -> socket.socket:
         """A connection to host:port (or to the user's HTTP proxy for it, when not `tunnel`), if the guard
         allows it; raises Refused otherwise."""
         bracketed = f"[{host}]" if ":" in host else host
         try:
             self.guard.check(f"http://{bracketed}:{port}/")
-            if self.upstream:
-                return self._via_upstream(host, port, tunnel=tunnel)
+            if upstream:
+                return self._via_upstream(host, port, upstream, tunnel=tunnel)
             return self._direct(host, port)
         except Refused as refused:
             self.refused.append(f"{bracketed}:{port} ({refused.detail})")
@@ -90,13 +98,12 @@ class Egress:
                 last = exc
         raise last or OSError(f"cannot connect to {host}:{port}")
 
-    def _via_upstream(self, host: str, port: int, *, tunnel: bool) -> socket.socket:
-        up = self.upstream
+    def _via_upstream(self, host: str, port: int, up: SplitResult, *, tunnel: bool) -> socket.socket:
         default = 1080 if up.scheme.startswith("socks") else (443 if up.scheme == "https" else 80)
         sock = socket.create_connection((up.hostname, up.port or default), timeout=self.timeout)
         try:
             if up.scheme == "https":
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=up.hostname)
+                sock = self.policy.ssl_context.wrap_socket(sock, server_hostname=up.hostname)
             if up.scheme.startswith("socks"):
                 _socks5_connect(sock, host, port, up.username, up.password)
             elif tunnel:
@@ -195,8 +202,10 @@ class _Handler(socketserver.BaseRequestHandler):
                 return
             host, port = url.hostname, url.port or 80
         plain = method.upper() != "CONNECT"
+        proxy = egress.upstream_for(host, port, plain=plain)
+        forward = plain and proxy is not None and proxy.scheme in ("http", "https")  # absolute form to an HTTP proxy
         try:
-            upstream = egress.open(host, port, tunnel=not (plain and egress.http_upstream))
+            upstream = egress.open(host, port, proxy, tunnel=not forward)
         except Refused:
             client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             return
@@ -206,6 +215,13 @@ class _Handler(socketserver.BaseRequestHandler):
         with contextlib.closing(upstream):
             if method.upper() == "CONNECT":
                 client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                if egress.tls:
+                    bridged = egress.tls.bridge(client, upstream, host)
+                    if bridged is None:
+                        return
+                    with contextlib.closing(bridged[0]), contextlib.closing(bridged[1]):
+                        _relay(*bridged)
+                    return
             else:
                 # One request per connection: a proxy connection may be reused for another host, and
                 # that host must be judged too, so each plain request gets a fresh, closing upstream.
@@ -213,10 +229,10 @@ class _Handler(socketserver.BaseRequestHandler):
                 if url.query:
                     path += "?" + url.query
                 kept = [line for line in lines[1:] if line.split(b":", 1)[0].strip().lower() not in HOP_HEADERS]
-                if egress.http_upstream:
+                if forward:
                     path = target
-                    if egress.upstream.username is not None:
-                        kept.append(_basic(egress.upstream.username, egress.upstream.password).encode())
+                    if proxy.username is not None:
+                        kept.append(_basic(proxy.username, proxy.password).encode())
                 first = f"{method} {path} {version}".encode("latin-1")
                 upstream.sendall(b"\r\n".join([first, *kept, b"Connection: close"]) + b"\r\n\r\n")
             if rest:
@@ -225,19 +241,42 @@ class _Handler(socketserver.BaseRequestHandler):
 
 
 def _relay(a: socket.socket, b: socket.socket) -> None:
+    """Copy both ways until either side ends. Non-blocking, so a TLS side reading a record that holds no
+    data (a session ticket) never stalls the other direction; bytes a TLS socket has already decrypted
+    (`pending`) are read before waiting on the network again."""
     peers = {a: b, b: a}
+    for sock in peers:
+        sock.setblocking(False)
     while True:
-        ready, _, _ = select.select(list(peers), [], [], IDLE)
+        ready = [sock for sock in peers if isinstance(sock, ssl.SSLSocket) and sock.pending()]
         if not ready:
-            return
+            ready, _, _ = select.select(list(peers), [], [], IDLE)
+            if not ready:
+                return
         for sock in ready:
             try:
                 data = sock.recv(65536)
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                continue
             except OSError:
                 return
             if not data:
                 return
             try:
-                peers[sock].sendall(data)
+                _send_all(peers[sock], data)
             except OSError:
                 return
+
+
+def _send_all(sock: socket.socket, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[sock.send(view):]
+            continue
+        except ssl.SSLWantReadError:
+            ready = select.select([sock], [], [], IDLE)[0]
+        except (ssl.SSLWantWriteError, BlockingIOError):
+            ready = select.select([], [sock], [], IDLE)[1]
+        if not ready:
+            raise OSError("the peer stopped reading")

@@ -13,10 +13,10 @@ never stops for one URL's failure.
 from __future__ import annotations
 
 import asyncio
-import os
+import functools
+import socket
 import ssl
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
 from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
 from linkvault.archive.redirect_stubs import redirect_stub
@@ -57,15 +58,18 @@ class FetchOptions:
     screenshots: bool = False  # a full-page PNG of every captured HTML page, through headless Chromium
     tabs: int = 3  # browser tabs rendering at once
 
+    @functools.cached_property
+    def egress(self) -> EgressPolicy:
+        """The run's one proxy and CA resolution (flags, then the environment), shared by every client."""
+        return resolve_egress(self.proxy, self.ca_bundle)
+
     @property
     def url_deadline(self) -> float:
         return self.deadline or max(120.0, self.timeout * (self.retries + 2))
 
     def as_record(self) -> dict:
         """The options worth writing into warcinfo (no secrets: a proxy's credentials are cut)."""
-        proxy = self.proxy
-        if proxy and "@" in proxy:
-            proxy = proxy.split("://", 1)[0] + "://***@" + proxy.rsplit("@", 1)[1]
+        proxy = shown(self.egress.proxy) if self.egress.proxy else None
         return {"concurrency": self.concurrency, "per_host": self.per_host, "timeout": self.timeout,
                 "max_size": self.max_size, "max_redirects": self.max_redirects, "retries": self.retries,
                 "proxy": proxy, "allow_private": self.allow_private, "collector": self.collector}
@@ -103,6 +107,7 @@ class Capture:
     body_head: bytes = b""
     title: str | None = None  # filled once the text is extracted
     connected: bool = False  # a failure after the host had accepted our connection
+    unknown_issuer: bool = False  # TLS failed because no trusted root vouches for the chain: the site's fault or ours
     state: LinkState | None = None  # the verdict, once judged
     connection: Connection | None = None
     provenance_id: str | None = None  # the WARC metadata record describing the final exchange
@@ -138,18 +143,33 @@ class _Exchange:
 
 
 class FailedFetch(Exception):
-    """`connected` tells a host that never answered from one that dropped us mid-way."""
+    """`connected` tells a host that never answered from one that dropped us mid-way; `unknown_issuer` a
+    certificate no root we trust vouches for (a site's broken chain, or a TLS-intercepting proxy's CA we lack)."""
 
-    def __init__(self, state: str, detail: str, connected: bool = False):
+    def __init__(self, state: str, detail: str, connected: bool = False, unknown_issuer: bool = False):
         super().__init__(detail)
         self.state = state
         self.detail = detail
         self.connected = connected
+        self.unknown_issuer = unknown_issuer
 
 
-def classify_exception(exc: BaseException, url: str) -> FailedFetch:
-    """The link state and a one-sentence detail for a failed request."""
+# OpenSSL verify codes meaning "no trusted root for this chain": unable to get issuer certificate (locally),
+# self-signed certificate (in the chain), unable to verify the first certificate.
+UNKNOWN_ISSUER = (2, 18, 19, 20, 21)
+
+
+def classify_exception(exc: BaseException, url: str, proxy: str | None = None) -> FailedFetch:
+    """The link state and a one-sentence detail for a failed request (sent through `proxy`, if given)."""
     host = urlsplit(url).hostname or url
+    if proxy and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)) and not _tls_failure(exc):
+        # The proxy itself could not be reached: nothing was asked of the source.
+        causes = _causes(exc)
+        why = ("did not answer in time" if isinstance(exc, httpx.ConnectTimeout)
+               else "refused the connection" if any(isinstance(c, ConnectionRefusedError) for c in causes)
+               else "does not resolve" if any(isinstance(c, socket.gaierror) for c in causes)
+               else f"could not be reached ({exc})")
+        return FailedFetch("proxy-unreachable", f"the proxy {shown(proxy)} {why}")
     if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout)):
         return FailedFetch("timeout", f"{host} stopped answering", connected=True)
     if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
@@ -160,7 +180,8 @@ def classify_exception(exc: BaseException, url: str) -> FailedFetch:
             return FailedFetch(cause.state, cause.detail)
         if isinstance(cause, ssl.SSLError):
             why = getattr(cause, "verify_message", "") or cause.reason or cause
-            return FailedFetch("tls-error", f"TLS with {host} failed: {why}")
+            return FailedFetch("tls-error", f"TLS with {host} failed: {why}",
+                               unknown_issuer=getattr(cause, "verify_code", None) in UNKNOWN_ISSUER)
         cause = cause.__cause__ or cause.__context__
     text = str(exc)
     if isinstance(exc, httpx.ProxyError):
@@ -180,6 +201,20 @@ def classify_exception(exc: BaseException, url: str) -> FailedFetch:
     if isinstance(exc, httpx.HTTPError):
         return FailedFetch("connection-error", f"{host}: {exc.__class__.__name__}: {text}")
     raise exc
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and what it was raised from, innermost last (anyio keeps the OSError as a cause)."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return chain
+
+
+def _tls_failure(exc: BaseException) -> bool:
+    return any(isinstance(c, ssl.SSLError) for c in _causes(exc)) or "certificate" in str(exc).lower()
 
 
 def _transient(exc: BaseException) -> bool:
@@ -208,21 +243,8 @@ def retry_after_seconds(headers: list[tuple[str, str]], cap: float) -> float | N
     return None
 
 
-def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """Certificates as every HTTP tool takes them: --ca-bundle, else SSL_CERT_FILE/SSL_CERT_DIR, else certifi."""
-    if ca_bundle:
-        return ssl.create_default_context(cafile=ca_bundle)
-    cafile = os.environ.get("SSL_CERT_FILE")
-    capath = os.environ.get("SSL_CERT_DIR")
-    if cafile or capath:
-        return ssl.create_default_context(cafile=cafile, capath=capath)
-    import certifi
-
-    return ssl.create_default_context(cafile=certifi.where())
-
-
 class _Router(httpx.AsyncBaseTransport):
-    """Sends each request direct or through the proxy the options or the environment name.
+    """Sends each request direct or through the proxy the egress policy names for it.
 
     One small connection pool per host: httpcore's pool scans every connection it holds for each
     request it places, so one pool for a report's dozens of hosts spent more time scanning than
@@ -230,28 +252,18 @@ class _Router(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, options: FetchOptions):
-        self._context = ssl_context(options.ca_bundle)
+        self.egress = options.egress
+        self._context = self.egress.ssl_context
         self._allow_private = options.allow_private
         self._limits = httpx.Limits(max_connections=None, max_keepalive_connections=max(2, options.per_host),
                                     keepalive_expiry=30)
         self._pools: dict[tuple[str | None, str, int | None], httpx.AsyncHTTPTransport] = {}
-        self.proxy_for: dict[str, str] = {}
-        self.env_bypass = options.proxy is None
-        if options.proxy:
-            self.proxy_for = {"http": options.proxy, "https": options.proxy}
-        else:
-            env = urllib.request.getproxies_environment()
-            for scheme in ("http", "https"):
-                if env.get(scheme) or env.get("all"):
-                    self.proxy_for[scheme] = env.get(scheme) or env["all"]
 
     def proxied(self, url: httpx.URL) -> bool:
-        if url.scheme not in self.proxy_for:
-            return False
-        return not (self.env_bypass and urllib.request.proxy_bypass_environment(url.host))
+        return self.egress.proxy_for(str(url)) is not None
 
     def _pool(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
-        proxy = self.proxy_for[url.scheme] if self.proxied(url) else None
+        proxy = self.egress.proxy_for(str(url))
         key = (proxy, url.host, url.port)
         if key not in self._pools:
             transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=proxy, retries=0, limits=self._limits)
@@ -303,6 +315,7 @@ class Fetcher:
             capture.error, capture.error_detail = "timeout", f"gave up after {self.options.url_deadline:.0f} s"
         except FailedFetch as exc:
             capture.error, capture.error_detail, capture.connected = exc.state, exc.detail, exc.connected
+            capture.unknown_issuer = exc.unknown_issuer
         except httpx.InvalidURL as exc:  # an address browsers read but httpx does not (0177.0.0.1): one URL's fate
             capture.error, capture.error_detail = "invalid-url", f"not fetched: {exc}"
         capture.elapsed = round(time.monotonic() - started, 3)
@@ -368,7 +381,7 @@ class Fetcher:
         except _TransientStatus as exc:
             return exc.exchange
         except httpx.HTTPError as exc:
-            raise classify_exception(exc, url) from exc
+            raise classify_exception(exc, url, self._router.egress.proxy_for(url)) from exc
         raise AssertionError("unreachable")
 
     def _record_provenance(self, url: str, exchange: _Exchange, capture: Capture) -> None:

@@ -43,17 +43,23 @@ class PackResult:
 
 
 def pack(vault_dir: str, report_path: str, output: str, input_format: str | None = None, *,
-         collector: str | None = None, tsa: tuple[str, ...] = ()) -> PackResult:
+         collector: str | None = None, tsa: tuple[str, ...] = (), proxy: str | None = None,
+         ca_bundle: str | None = None) -> PackResult:
     """Write the pack; with `tsa`, also stamp its datapackage.json (which hashes every file in it), so the
-    pack as a whole has a trusted time, carried in datapackage-digest.json."""
+    pack as a whole has a trusted time, carried in datapackage-digest.json. The authorities are reached
+    by the same egress policy as `fetch`'s (`proxy`, `ca_bundle`, else the environment)."""
     from wacz.main import main as wacz_main
 
+    from linkvault.archive.egress_policy import resolve_egress
     from linkvault.archive.timestamp import stamp
     from linkvault.render.evidence import render_evidence
 
     if report_path == STDIN or is_url_argument(report_path):
         raise InputError("pack needs the report file itself, which goes into the pack (not - or URLs)",
                          path=report_path)
+
+    egress = resolve_egress(proxy, ca_bundle) if tsa else None
+
     reviewed = build_review(vault_dir, report_path, input_format, with_claims=False)
     vault = Vault.open_existing(vault_dir)
     try:
@@ -76,7 +82,7 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
             if status != 0:
                 raise InputError("the evidence pack could not be written", path=output)
             with zipfile.ZipFile(built) as z:
-                stamps = stamp(z.read("datapackage.json"), list(tsa)) if tsa else []
+                stamps = stamp(z.read("datapackage.json"), list(tsa), egress=egress) if tsa else []
             _seal(built, output, stamps)
         digest = sha256_file(output)
         vault.log_event("packed", os.path.abspath(output), collector=collector,

@@ -112,12 +112,9 @@ def _row(vault: Vault | None, note, url: str) -> ReviewRow:
         row.state, row.category, row.detail = refused.state, refused.category, refused.detail
     if vault is None:
         return row
-    captures = vault.query(
-        "select c.*, t.title from captures c left join texts t on t.capture_id = c.id "
-        "where c.url = ? and coalesce(c.role, 'cited') = 'cited' order by c.id desc limit 1", [url])
-    if not captures:
+    cap = vault.verdict_capture(url)
+    if cap is None:
         return row
-    cap = captures[0]
     row.capture_id = cap["id"]
     row.http_status, row.final_url, row.title = cap["status"], cap["final_url"], cap["title"]
     row.archived_at = cap["fetched_at"] if cap["warc_file"] else None

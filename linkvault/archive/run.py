@@ -23,13 +23,13 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 from linkvault.archive.extract import ExtractedText
-from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions, ssl_context
+from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions
 from linkvault.archive.pages import page_of
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.vault import Vault
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
 from linkvault.errors import InputError
-from linkvault.model import CheckResult, LinkState, Page, Report, Severity
+from linkvault.model import OWN_SIDE_FAILURES, CheckResult, LinkState, Page, Report, Severity
 from linkvault.report import parse_report, report_key
 from linkvault.report.findings import check_report
 from linkvault.sites import ADAPTERS, SiteText, adapter_for
@@ -75,6 +75,8 @@ class FetchResult:
     fetched: int = 0
     reused: int = 0
     network_unreachable: bool = False
+    proxy_down: str | None = None  # what the proxy did, when it could not be reached: no link was checked
+    untrusted_hosts: list[str] = field(default_factory=list)  # HTTPS hosts whose certificates our trust store lacks
     recovered: list[str] = field(default_factory=list)
     stamps: list = field(default_factory=list)  # RFC 3161 results for the run's manifest
     screenshots: int = 0
@@ -87,26 +89,39 @@ class FetchResult:
     @property
     def ok(self) -> bool:
         missing = any(c.fails(Severity.ERROR) for c in self.checks)
-        return not missing and not self.failed and not self.network_unreachable
+        return (not missing and not self.failed and not self.network_unreachable and not self.proxy_down
+                and not self.untrusted_hosts)
 
 
 class _NetworkWatch:
-    """Notices when every attempt so far failed to reach any host at all.
+    """Notices when the fault is ours, not the sources': no host at all can be reached, the proxy is
+    down, or every TLS handshake fails on our own trust store.
 
-    Only failures before a connection count (no DNS answer, refused, connect timeout), and only
-    across several hosts: one dead site is the site's problem. A run citing a single host never
-    blames the network.
+    For the network, only failures before a connection count (no DNS answer, refused, connect timeout),
+    and only across several hosts: one dead site is the site's problem. Likewise certificates no
+    trusted root vouches for count against us only on several hosts, while no HTTPS host has answered
+    (a TLS-intercepting proxy whose CA we were not given). A run citing a single host never blames us,
+    except for a proxy that cannot be reached, which is never the source's doing.
     """
 
     def __init__(self, urls: list[str]):
-        hosts = {urlsplit(u).hostname for u in urls}
-        self.needed_hosts = min(3, len(hosts)) if len(hosts) >= 2 else None
+        self.needed_hosts = _needed_hosts({urlsplit(u).hostname for u in urls})
+        self.needed_tls_hosts = _needed_hosts({urlsplit(u).hostname for u in urls if u.lower().startswith("https:")})
         self.needed_failures = min(UNREACHABLE_AFTER, len(urls))
         self.answered = False
+        self.tls_answered = False
         self.failures = 0
         self.failed_hosts: set[str | None] = set()
+        self.untrusted_hosts: list[str] = []
+        self.proxy_down: str | None = None  # what the proxy did, as the fetcher said it
 
     def see(self, capture: Capture) -> None:
+        if capture.error == "proxy-unreachable":
+            self.proxy_down = self.proxy_down or capture.error_detail
+        if any(hop.status is not None and hop.url.lower().startswith("https:") for hop in capture.hops):
+            self.tls_answered = True
+        if capture.unknown_issuer and (host := urlsplit(capture.url).hostname) not in self.untrusted_hosts:
+            self.untrusted_hosts.append(host)
         if capture.status is not None or capture.connected:
             self.answered = True
         elif capture.error in _LOCAL_TROUBLE:
@@ -117,6 +132,43 @@ class _NetworkWatch:
     def unreachable(self) -> bool:
         return (not self.answered and self.needed_hosts is not None and self.failures >= self.needed_failures
                 and len(self.failed_hosts) >= self.needed_hosts)
+
+    @property
+    def untrusted(self) -> bool:
+        return (not self.tls_answered and self.needed_tls_hosts is not None
+                and len(self.untrusted_hosts) >= self.needed_tls_hosts)
+
+    def skip(self, url: str) -> bool:
+        """Whether trying `url` now could only repeat our own failure."""
+        return bool(self.unreachable or self.proxy_down or (self.untrusted and url.lower().startswith("https:")))
+
+    def own_side(self, capture: Capture) -> tuple[str, str] | None:
+        """(error, detail) when this capture failed for our own reasons, once the run is over."""
+        if capture.error == "proxy-unreachable":
+            return capture.error, capture.error_detail or "the proxy could not be reached"
+        if self.unreachable and capture.error in _LOCAL_TROUBLE:
+            return "network-unreachable", "this machine's network was unreachable"
+        if self.untrusted and capture.unknown_issuer:
+            return "untrusted-certificates", ("its certificate comes from a CA this machine does not trust, as on "
+                                              "every HTTPS site this run (a TLS-intercepting proxy?)")
+        return None
+
+    def untried(self, url: str) -> tuple[str, str]:
+        """(error, detail) for a URL the run gave up on before trying it."""
+        if self.proxy_down:
+            return "proxy-unreachable", self.proxy_down
+        if self.unreachable:
+            return "network-unreachable", "this machine's network was unreachable"
+        return "untrusted-certificates", "every HTTPS site this run showed a certificate this machine does not trust"
+
+    def may_be_ours(self, capture: Capture) -> bool:
+        """A failure the run may yet find to be its own: stored only once the run knows."""
+        return capture.record is None and (capture.error in _LOCAL_TROUBLE or capture.unknown_issuer
+                                           or capture.error == "proxy-unreachable")
+
+
+def _needed_hosts(hosts: set) -> int | None:
+    return min(3, len(hosts)) if len(hosts) >= 2 else None
 
 
 class VaultLock:
@@ -141,6 +193,7 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
     from linkvault import __version__
 
     options = options or FetchOptions()
+    options.egress  # noqa: B018 -- a proxy or CA that cannot work is a usage error before anything is written
     checks = [check_report(p if isinstance(p, Report) else parse_report(p, input_format)) for p in paths]
     # Each report as the vault, the WARC's warcinfo and the timestamped manifest name it, with its digest.
     identities = {report_key(c.report.path): c.report.sha256 or sha256_file(c.report.path) for c in checks}
@@ -159,8 +212,15 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
         captures = _run(vault, todo, options, identities, __version__, on_progress, len(set(todo)), result)
         for link in links:
             capture = captures.get(link.url)
-            if capture is not None:
+            if capture is None:
+                continue
+            earlier = vault.verdict_capture(link.url) if capture.error in OWN_SIDE_FAILURES else None
+            if earlier and earlier["error"] not in OWN_SIDE_FAILURES:  # our failure judged nothing: the verdict stands
+                _fill_from_row(vault, link, earlier)
+                link.reused = True
+            else:
                 _fill(link, capture)
+        result.reused = sum(1 for link in links if link.reused)
         vault.close()
         return result
     finally:
@@ -203,6 +263,7 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str
     recorder = WarcRecorder(vault.warc_dir, info, vault.find_payload)
     watch = _NetworkWatch(urls)
     captures: dict[str, Capture] = {}
+    held: list[Capture] = []  # failures that may be ours: stored once the run knows whose they were
     done = 0
 
     async def main() -> None:
@@ -216,10 +277,12 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str
         async def job(url: str) -> None:
             nonlocal done
             async with in_flight:
-                if watch.unreachable:
+                if watch.skip(url):
                     return
-                capture = await _capture_and_judge(fetcher, vault, probes, url, workers)
+                capture = await _capture_and_judge(fetcher, vault, probes, url, workers, hold=watch.may_be_ours)
             captures[url] = capture
+            if watch.may_be_ours(capture):
+                held.append(capture)
             watch.see(capture)
             done += 1
             if on_progress:
@@ -236,25 +299,41 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str
         asyncio.run(main())
     except BaseException:
         recover_open_files(vault.warc_dir)
+        _store_held(vault, held, watch, options)
         raise
-    if options.screenshots and not watch.unreachable:
+    gave_up = bool(watch.unreachable or watch.proxy_down)
+    if options.screenshots and not gave_up:
         _screenshots(vault, recorder, options, captures, result, on_progress)
-    if options.tsa and not watch.unreachable:
+    if options.tsa and not gave_up:
         result.stamps = _timestamp(vault, recorder, options, reports)
+        if not any(s.token for s in result.stamps):
+            result.notes.append("the run's manifest has no trusted timestamp: every authority failed ("
+                                + "; ".join(f"{s.tsa}: {s.error}" for s in result.stamps) + ")")
     recorder.close()
     result.fetched = len(captures)
     result.reused = sum(1 for link in result.links if link.reused)
-    if watch.unreachable:
-        result.network_unreachable = True
-        for capture in captures.values():
-            if capture.error in _LOCAL_TROUBLE:
-                capture.error = "network-unreachable"
-                capture.state = LinkState("unknown", "not checked: this machine's network was unreachable")
-        for url in urls:
-            captures.setdefault(url, Capture(url=url, fetched_at="", error="network-unreachable",
-                                             error_detail="not tried: the network is unreachable",
-                                             state=LinkState("unknown", "not checked: this machine's network was unreachable")))
+    result.network_unreachable = watch.unreachable and not watch.proxy_down
+    result.proxy_down = watch.proxy_down
+    result.untrusted_hosts = watch.untrusted_hosts if watch.untrusted else []
+    _store_held(vault, held, watch, options)
+    for url in urls:
+        if url not in captures:
+            error, detail = watch.untried(url)
+            captures[url] = Capture(url=url, fetched_at="", error=error, error_detail=f"not tried: {detail}",
+                                    state=LinkState("unknown", f"not checked: {detail}"))
     return captures
+
+
+def _store_held(vault: Vault, held: list[Capture], watch: _NetworkWatch, options: FetchOptions) -> None:
+    """Store the failures held back during the run; those that were our own fault say so and judge nothing,
+    so they never stand over an earlier verdict (see `Vault.verdict_capture`)."""
+    for capture in held:
+        ours = watch.own_side(capture)
+        if ours:
+            capture.error, capture.error_detail = ours
+            capture.state = LinkState("unknown", f"not checked: {ours[1]}")
+        vault.add_capture({**_capture_row(capture), "role": "cited", "collector": options.collector}, None)
+    held.clear()
 
 
 class _Probes:
@@ -289,8 +368,10 @@ def probe_url(url: str) -> str:
 
 
 async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, url: str,
-                             workers: concurrent.futures.Executor | None) -> Capture:
-    """Fetch a cited URL with its site's companions, judge its state, store everything."""
+                             workers: concurrent.futures.Executor | None,
+                             hold: Callable[[Capture], bool] = lambda capture: False) -> Capture:
+    """Fetch a cited URL with its site's companions, judge its state, store everything (the cited capture
+    itself not when `hold` says the run must first learn whether its failure was our own)."""
     adapter = adapter_for(url)
     companion_urls = adapter.companions(url) if adapter else []
     capture, *companions = await asyncio.gather(fetcher.fetch(url), *(fetcher.fetch(c) for c in companion_urls))
@@ -307,6 +388,8 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
         vault.add_capture({**_capture_row(companion), "role": "companion"}, None)
     capture.title = stored["title"] if stored else None
     capture.body_head = b""
+    if hold(capture):
+        return capture
     vault.add_capture({**_capture_row(capture), "role": "cited", "collector": fetcher.options.collector}, stored)
     if capture.record:
         vault.log_event("captured", capture.record.record_id, collector=fetcher.options.collector, details={
@@ -374,8 +457,7 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
     if not pages:
         return
     try:
-        browser = Browser(proxy=options.proxy, allow_private=options.allow_private,
-                          trust_any_certificate=bool(options.ca_bundle))
+        browser = Browser(egress=options.egress, allow_private=options.allow_private)
     except BrowserMissing as exc:
         hint = " (apt-get install chromium)" if "not installed" in str(exc) else ""
         result.notes.append(f"{exc}, so no screenshots were taken{hint}")
@@ -433,7 +515,7 @@ def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, repo
                               options.as_record())
     run = recorder.run_id
     manifest_id = recorder.write_resource(f"urn:evidence:manifest:{run}", "application/json", manifest).record_id
-    stamps = stamp(manifest, list(options.tsa), verify=ssl_context(options.ca_bundle), proxy=options.proxy)
+    stamps = stamp(manifest, list(options.tsa), egress=options.egress)
     for n, s in enumerate(stamps, start=1):
         token_id = None
         if s.token:

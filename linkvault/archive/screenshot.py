@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault.archive.egress import Egress
+from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.guard import Guard, Refused, is_blocked_ip
 from linkvault.archive.vault import now_iso
 
@@ -114,12 +115,12 @@ def chromium() -> str | None:
 class Browser:
     """One headless Chromium for a run; `screenshot` may be called from several threads at once."""
 
-    def __init__(self, *, proxy: str | None = None, allow_private: bool = False, trust_any_certificate: bool = False):
+    def __init__(self, *, egress: EgressPolicy | None = None, allow_private: bool = False):
         exe = chromium()
         if exe is None:
             raise BrowserMissing("chromium is not installed")
         self.guard = Guard(allow_private=allow_private)
-        self.proxied = proxy is not None
+        egress = egress or EgressPolicy()
         self._profile = tempfile.TemporaryDirectory()
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
@@ -130,12 +131,12 @@ class Browser:
         # Every connection the browser opens (WebSockets and service workers too, which Fetch.enable
         # never sees) leaves through the guard; "<-loopback>" stops Chromium's default of going to
         # 127.0.0.1 and localhost directly.
-        self.egress = Egress(allow_private=allow_private, upstream=proxy)
+        self.egress = Egress(allow_private=allow_private, policy=egress)
         flags = [*FLAGS, f"--user-data-dir={self._profile.name}", f"--proxy-server={self.egress.url}",
                  "--proxy-bypass-list=<-loopback>", "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
                  "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
-        if trust_any_certificate:  # only when the caller trusts a private CA (--ca-bundle)
-            flags.append("--ignore-certificate-errors")
+        if self.egress.tls:  # the user's own roots (a TLS-intercepting proxy's CA) are checked in the egress,
+            flags.append(f"--ignore-certificate-errors-spki-list={self.egress.tls.spki}")  # which shows its own
         # Popen's close_fds runs after preexec_fn, so the pipe ends are mapped to 3 and 4 by the shell.
         try:
             self._proc = subprocess.Popen(["bash", "-c", f'exec "$0" "$@" 3<&{a} 4>&{b} {a}<&- {b}>&-', exe, *flags],
@@ -258,8 +259,8 @@ class Browser:
             self.guard.check(url)
         except Refused:
             return False
-        if self.guard.allow_private or self.proxied:
-            return True
+        if self.guard.allow_private or self.egress.policy.proxy_for(url):
+            return True  # names a proxy resolves are the proxy's to judge, as for the fetcher
         host = urlsplit(url).hostname or ""
         try:
             addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}

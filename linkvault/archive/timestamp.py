@@ -8,6 +8,7 @@ and the run goes on: a missing timestamp weakens evidence, it does not destroy i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 from rfc3161_client import HashAlgorithm, PKIStatus, TimestampRequestBuilder, decode_timestamp_response
 
+from linkvault.archive.egress_policy import EgressPolicy, resolve_egress
 from linkvault.report.urls import is_private_host
 
 DEFAULT_TSAS = ("http://timestamp.digicert.com", "https://freetsa.org/tsr", "http://timestamp.sectigo.com")
@@ -34,16 +36,21 @@ def manifest_bytes(records: list[tuple[str, str | None]], reports: dict[str, str
                        "reports": reports, "options": options}, ensure_ascii=False, sort_keys=True, indent=1).encode()
 
 
-def stamp(manifest: bytes, tsas: list[str], *, timeout: float = 15.0, verify: bool | str = True,
-          proxy: str | None = None) -> list[Stamp]:
+def stamp(manifest: bytes, tsas: list[str], *, timeout: float = 15.0, egress: EgressPolicy | None = None) -> list[Stamp]:
+    """Ask each authority, through the proxy and with the CA the egress policy names (the environment's by default)."""
+    egress = egress or resolve_egress()
     request = TimestampRequestBuilder().data(manifest).hash_algorithm(HashAlgorithm.SHA256).build()
     digest = hashlib.sha256(manifest).digest()
     stamps = []
-    # A TSA on this machine or its network is reached directly: no proxy can reach it for us.
-    with httpx.Client(timeout=timeout, verify=verify, proxy=proxy) as via_proxy, \
-            httpx.Client(timeout=timeout, verify=verify, trust_env=False) as direct:
+    with contextlib.ExitStack() as clients:
+        by_proxy: dict[str | None, httpx.Client] = {}
         for tsa in tsas:
-            client = direct if is_private_host(urlsplit(tsa).hostname or "") else via_proxy
+            # A TSA on this machine or its network is reached directly: no proxy can reach it for us.
+            proxy = None if is_private_host(urlsplit(tsa).hostname or "") else egress.proxy_for(tsa)
+            if proxy not in by_proxy:
+                by_proxy[proxy] = clients.enter_context(httpx.Client(
+                    timeout=timeout, verify=egress.ssl_context, proxy=proxy, trust_env=False))
+            client = by_proxy[proxy]
             try:
                 reply = client.post(tsa, content=request.as_bytes(),
                                     headers={"Content-Type": "application/timestamp-query"})

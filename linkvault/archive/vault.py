@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
+from linkvault.model import OWN_SIDE_FAILURES
+
 SCHEMA_VERSION = 5
 
 
@@ -189,6 +191,16 @@ class Vault:
             "select * from captures where url = ? and error is null and status is not null "
             "and coalesce(role, 'cited') = 'cited' "
             "order by fetched_at desc limit 1", [url]))
+        return rows[0] if rows else None
+
+    def verdict_capture(self, url: str) -> dict | None:
+        """The capture a cited URL is judged by: its newest, except that one failed on our own side (no
+        network, the proxy down, our trust store) never stands over one that reached the source."""
+        own_side = ", ".join("?" * len(OWN_SIDE_FAILURES))
+        rows = list(self.db.query(
+            "select c.*, t.title from captures c left join texts t on t.capture_id = c.id "
+            "where c.url = ? and coalesce(c.role, 'cited') = 'cited' "
+            f"order by coalesce(c.error in ({own_side}), 0), c.id desc limit 1", [url, *OWN_SIDE_FAILURES]))
         return rows[0] if rows else None
 
     def find_payload(self, digest: str) -> tuple[str, str] | None:

@@ -158,6 +158,10 @@ class WarcRecorder:
         if self._file is None:
             name = f"linkvault-{self._stamp}-{os.getpid()}-{self._count:05d}.warc.gz"
             self._count += 1
+            # Another run of this process in the same second wrote that name already: closing ours must not replace it.
+            while os.path.exists(os.path.join(self.directory, name)):
+                name = f"linkvault-{self._stamp}-{os.getpid()}-{self._count:05d}.warc.gz"
+                self._count += 1
             self._file = WarcFile(self.directory, name, {**self.info, "filename": name})
         return self._file
 

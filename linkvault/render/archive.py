@@ -35,10 +35,20 @@ def fetch_summary(result) -> str:
     if missing:
         line += f"; {missing} footnotes cited with no source"
     line += f". Vault: {result.vault}"
-    if result.network_unreachable:
-        line = ("The network is unreachable: no source could be resolved or reached from this machine, so "
-                "nothing was archived and no link is reported dead. Check the connection or --proxy and run again.\n"
+    if result.untrusted_hosts:
+        hosts = result.untrusted_hosts
+        named = ", ".join(hosts[:3]) + (f" and {len(hosts) - 3} more" if len(hosts) > 3 else "")
+        line = (f"Certificates from {named} were issued by a CA this machine does not trust, as behind a "
+                "TLS-intercepting proxy: those links were not checked, none is called dead, and earlier verdicts "
+                "stand. Give the proxy's CA with --ca-bundle FILE or SSL_CERT_FILE and run again.\n" + line)
+    if result.proxy_down:
+        line = (f"{result.proxy_down[0].upper()}{result.proxy_down[1:]}: no source was checked, no link is reported "
+                "dead and earlier verdicts stand. Start the proxy or fix --proxy / HTTPS_PROXY and run again.\n"
                 + line)
+    elif result.network_unreachable:
+        line = ("The network is unreachable: no source could be resolved or reached from this machine, so "
+                "nothing was archived, no link is reported dead and earlier verdicts stand. Check the connection "
+                "or --proxy and run again.\n" + line)
     return line
 
 
@@ -50,13 +60,14 @@ def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: in
             "reports": [as_json_object(c) for c in result.checks],
             "links": [asdict(link) for link in result.links],
             "summary": {"fetched": result.fetched, "reused": result.reused, "failed": len(result.failed),
-                        "network_unreachable": result.network_unreachable},
+                        "network_unreachable": result.network_unreachable, "proxy_down": result.proxy_down,
+                        "untrusted_hosts": result.untrusted_hosts},
         }, ensure_ascii=False, indent=2)
     from rich.markup import escape
 
     from linkvault.render.review import render_review
 
-    if result.network_unreachable:
+    if result.network_unreachable or result.proxy_down:
         parts = [render_check(c, "table", color=color, width=width) for c in result.checks]
     else:
         parts = [render_review(r, "table", color=color, width=width) for r in reviews]

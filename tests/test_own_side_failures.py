@@ -1,0 +1,113 @@
+"""A failure on our own side (no network, the proxy down, a CA we were not given) is said once and judges nothing:
+no link is called dead for it, and no verdict an earlier run reached is lost to it."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from fakeweb.server import html
+
+import linkvault
+from linkvault.cli import cli
+
+# Hosts under .invalid: the fake web's proxy serves them, and without it they can never resolve, so a run
+# without the proxy fails as a machine without network does, and never reaches the real web.
+SOURCES = {
+    "https://news-agency.invalid/2024/04/arrest": html(
+        "<html><head><title>Журналист задержан</title></head><body><article><h1>Журналист задержан</h1>"
+        "<p>Суд назначил арест на 10 суток за публикацию в сети.</p></article></body></html>"),
+    "https://court-portal.invalid/case/1187": html("<html><head><title>Not found</title></head>"
+                                                   "<body><h1>404: no such case</h1></body></html>", status=404),
+    "https://forum-kz.invalid/topic/42": html("<html><head><title>Forbidden</title></head>"
+                                              "<body><h1>403 Forbidden</h1></body></html>", status=403),
+    "https://ngo-reports.invalid/2023/report.pdf": html("<html><body><h1>Gone</h1></body></html>", status=410),
+    "https://regional-news.invalid/story/9": html("<html><body><h1>Service Unavailable</h1></body></html>",
+                                                  status=503),
+}
+
+
+@pytest.fixture
+def no_proxy_environment(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+
+
+@pytest.fixture
+def cited(tmp_path, fakeweb, no_proxy_environment):
+    for url, page in SOURCES.items():
+        fakeweb.route_url(url, page)
+    report = tmp_path / "chronicle.txt"
+    body = " ".join(f"Event {n}[{n}]." for n in range(1, len(SOURCES) + 1))
+    report.write_text(body + "\n\n" + "\n".join(f"[{n}] {u}" for n, u in enumerate(SOURCES, 1)) + "\n",
+                      encoding="utf-8")
+    return report
+
+
+def _fetch(runner, vault, report, *args):
+    return runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--retries", "0", "--timeout", "5", *args])
+
+
+def _verdicts(report, vault) -> dict:
+    return {row.url: (row.category, row.state, row.http_status) for row in linkvault.review(report, vault).rows}
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_run_whose_proxy_is_down_names_the_proxy_and_changes_no_verdict(tmp_path, fakeweb, runner, cited):
+    vault = tmp_path / "vault"
+    _fetch(runner, vault, cited, "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)
+    before = _verdicts(cited, vault)
+    assert before["https://court-portal.invalid/case/1187"][:2] == ("dead", "not-found")
+    assert before["https://forum-kz.invalid/topic/42"][0] == "restricted"
+
+    port = _closed_port()
+    again = _fetch(runner, vault, cited, "--refresh", "--proxy", f"http://127.0.0.1:{port}",
+                   "--ca-bundle", fakeweb.ca_pem_path)
+    assert _verdicts(cited, vault) == before
+    assert again.exit_code == 1
+    assert f"The proxy http://127.0.0.1:{port} refused the connection" in again.output
+    assert "earlier verdicts stand" in again.output and "network is unreachable" not in again.output
+    report = runner.invoke(cli, ["--vault", str(vault), "report", str(cited)])
+    assert "the proxy" not in report.output and "connection-error" not in report.output
+
+
+def test_a_run_without_network_changes_no_verdict(tmp_path, fakeweb, runner, cited):
+    vault = tmp_path / "vault"
+    _fetch(runner, vault, cited, "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)
+    before = _verdicts(cited, vault)
+    dead_before = sum(1 for category, _, _ in before.values() if category == "dead")
+
+    again = _fetch(runner, vault, cited, "--refresh")  # the proxy forgotten: nothing resolves from here
+    assert _verdicts(cited, vault) == before
+    assert "The network is unreachable" in again.output and "earlier verdicts stand" in again.output
+    report = runner.invoke(cli, ["--vault", str(vault), "report", str(cited)])
+    assert "dns-failure" not in report.output
+    assert report.output.count(" dead ") == dead_before
+
+
+def test_without_the_intercepting_proxys_ca_nothing_is_called_dead_and_the_fix_is_named(tmp_path, fakeweb, runner,
+                                                                                          cited):
+    """The fake web's proxy answers every HTTPS site with a certificate of its own CA, as a TLS-intercepting
+    proxy does; without that CA, every handshake fails on our trust store, not on the sites."""
+    vault = tmp_path / "vault"
+    first = _fetch(runner, vault, cited, "--proxy", fakeweb.proxy_url)
+    assert first.exit_code == 1
+    assert first.output.count("--ca-bundle FILE or SSL_CERT_FILE") == 1
+    assert "does not trust" in first.output
+    verdicts = _verdicts(cited, vault)
+    assert {category for category, _, _ in verdicts.values()} == {"unknown"}
+    assert "tls-error" not in runner.invoke(cli, ["--vault", str(vault), "report", str(cited)]).output
+
+    _fetch(runner, vault, cited, "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)
+    before = _verdicts(cited, vault)
+    _fetch(runner, vault, cited, "--refresh", "--proxy", fakeweb.proxy_url)
+    assert _verdicts(cited, vault) == before
+
