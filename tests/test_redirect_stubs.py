@@ -207,6 +207,8 @@ def test_stub_shapes_are_recognised(head, body, target):
     (b"", b"<script>if (location.href == '/x') {}</script>"),  # a comparison, not an assignment
     (b"", b"<script>window.location = 'javascript:void(0)'</script>"),
     (b"", b"<script>location.href = `/u/${id}`</script>"),  # computed: nothing literal to follow
+    # Facebook's page for visitors without scripts: a browser running them (Chromium) ignores it
+    (b"<noscript><meta http-equiv='refresh' content='0; URL=/visitaustria/?_fb_noscript=1' /></noscript>", b""),
 ])
 def test_pages_that_are_not_stubs_are_left_alone(head, body):
     assert redirect_stub("https://site.kz/old", 200, HTML, STUB % (head, body)) is None
@@ -239,3 +241,18 @@ def test_the_screenshot_is_of_the_page_the_stub_leads_to(tmp_path, fakeweb, runn
     assert shots == [f"urn:fullPage:{KAZTAG_ADILBEKOV}"]
     article_response = records[("response", KAZTAG_ADILBEKOV)].get_header("WARC-Record-ID")
     assert records[("resource", shots[0])].get_header("WARC-Concurrent-To") == article_response
+
+
+def test_a_real_t_co_short_link_stub_is_followed(tmp_path, fakeweb):
+    from conftest import REAL_PAGES
+
+    page = REAL_PAGES / "soft404_parked_youtube" / "tco_shortlink_meta_refresh_stub.html"
+    if not page.exists():
+        pytest.skip(f"the real-page corpus is not here ({REAL_PAGES})")
+    fakeweb.route("t.co", "/4dk3jc2btt", html(page.read_text(encoding="utf-8")))
+    fakeweb.route("buff.ly", "/2uSOHDs", redirect("https://vlast.kz/novosti/60112-sud-otkazal.html", 301))
+    fakeweb.route("vlast.kz", "/novosti/60112-sud-otkazal.html", html(
+        "<html><head><title>Суд отказал журналистке</title></head><body><p>" + "Текст статьи. " * 40 + "</p></body></html>"))
+    [link] = fetch(tmp_path, fakeweb, ["https://t.co/4dk3jc2btt"]).links
+    assert link.final_url == "https://vlast.kz/novosti/60112-sud-otkazal.html" and link.category == "alive"
+    assert [h["via"] for h in redirects(tmp_path / "vault")[:1]] == ["script"]

@@ -12,8 +12,9 @@ The rule, kept narrow so a real page is never traded for another:
   with essentially nothing else to read (under `STUB_TEXT` characters of visible text);
 - a short inline script (under `STUB_SCRIPT` characters) assigning `location` a literal address
   is followed only on a page with essentially nothing else to read;
-- a refresh to the page itself (fragments aside), a longer delay, or a target that is not http(s)
-  is never followed: a news page reloading itself every 300 s is archived as itself.
+- a refresh to the page itself (fragments aside), a longer delay, a refresh inside `<noscript>`
+  (browsers that run scripts ignore it), or a target that is not http(s) is never followed: a news
+  page reloading itself every 300 s is archived as itself.
 
 Where the page a stub leads to answers with an error, or leads back into a loop, the stub is what
 gets judged (the attempt stays in the WARC): a browser may have carried a cookie or run a script we
@@ -75,12 +76,11 @@ def redirect_stub(url: str, status: int | None, headers: list[tuple[str, str]], 
         return None
     page = _COMMENT.sub(" ", page)
     empty = len(visible_text(page)) < STUB_TEXT
-    # A meta refresh inside <noscript> only counts when no script redirects (browsers run scripts).
+    # A meta refresh inside <noscript> never counts: a browser running scripts (Chromium, for the
+    # screenshot) ignores it, as on Facebook's and YouTube's pages for visitors without scripts.
     hop = _meta_refresh(url, _NOSCRIPT.sub(" ", page), empty)
     if hop is None and empty:
         hop = _script_hop(url, page)
-    if hop is None:
-        hop = _meta_refresh(url, page, empty)
     return hop
 
 

@@ -4,6 +4,10 @@ Canonical form comes from w3lib (Scrapy's URL library: sorted query, normalised 
 no fragment). courlan, which trafilatura brings, was not used for the comparison key because its
 cleaner also strips `ref`, `source`, `uid`… — real parameters on some news sites. The tracking
 parameters we drop are listed here, per host where they are only noise on that host.
+
+Hosts are read as browsers and httpx's resolver read them (the WHATWG URL host parser, like
+inet_aton): `2130706433`, `0x7f000001`, `0177.0.0.1` and `127.1` are 127.0.0.1, so one rule
+(`refusal`) tells the guard, `fetch`, `report` and `check` alike which links point inward.
 """
 
 from __future__ import annotations
