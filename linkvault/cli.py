@@ -42,6 +42,24 @@ class LinkvaultGroup(click.Group):
             ctx.exit(2)
 
 
+VAULT_HELP = ("Vault directory: linkvault.db and warc/ (env LINKVAULT_VAULT; default ./linkvault-vault). "
+              "Accepted before or after the command; after it wins.")
+
+
+def global_options(func):
+    """The group's options, accepted after the subcommand too (`linkvault fetch r.txt --vault v`).
+
+    Given here, a value overrides the group's (flag or env var); not given, the group's stands.
+    """
+
+    def remember(ctx: click.Context, _param, value):
+        if value is not None:
+            ctx.ensure_object(dict)["vault"] = value
+
+    return click.option("--vault", default=None, expose_value=False, callback=remember,
+                        type=click.Path(file_okay=False), help=VAULT_HELP)(func)
+
+
 def output_options(func):
     return click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True,
                         help="Output format.")(func)
@@ -82,8 +100,8 @@ def _deliver(render, output: str | None) -> None:
 
 @click.group(cls=LinkvaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(linkvault.__version__, prog_name="linkvault")
-@click.option("--vault", envvar="LINKVAULT_VAULT", default="linkvault-vault", show_default=True,
-              type=click.Path(file_okay=False), help="Vault directory: linkvault.db and warc/ (env LINKVAULT_VAULT).")
+@click.option("--vault", envvar="LINKVAULT_VAULT", default="linkvault-vault", type=click.Path(file_okay=False),
+              help=VAULT_HELP)
 @click.pass_context
 def cli(ctx: click.Context, vault: str) -> None:
     """Archive the sources a report cites; check its footnotes before publishing."""
@@ -160,6 +178,7 @@ def _parse_age(value: str | None):
 
 
 @cli.command()
+@global_options
 @click.argument("reports", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256), help="Requests at once.")
@@ -244,6 +263,7 @@ class _progress:
 
 
 @cli.command()
+@global_options
 @click.argument("query")
 @click.option("--report", default=None, help="Only sources of this report.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
@@ -266,6 +286,7 @@ def search(ctx, query, report, limit, fmt) -> None:
 
 
 @cli.command()
+@global_options
 @click.argument("report")
 @click.argument("number")
 @click.option("--text", "with_text", is_flag=True, help="Print the extracted text too.")
@@ -295,6 +316,7 @@ def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
 
 
 @cli.command()
+@global_options
 @editor_output_options
 def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     """The editor's report: every footnote with the state of its archived source.
@@ -316,6 +338,7 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
 
 
 @cli.command()
+@global_options
 @editor_output_options
 def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     """Does each footnote's archived source support the sentence that cites it?
@@ -337,6 +360,7 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
 
 
 @cli.command()
+@global_options
 @click.argument("wacz", required=False)
 @click.option("--tsa-roots", type=click.Path(exists=True, dir_okay=False), default=None,
               help="PEM root certificates of the time-stamp authorities (default: this machine's trusted roots, "
@@ -376,6 +400,7 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
 
 
 @cli.command()
+@global_options
 @click.argument("report")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="The evidence pack to write (FILE.wacz).")

@@ -1,0 +1,61 @@
+"""The first hour on the command line: options where a newcomer types them, output that fits the
+terminal, progress that names what it waits for, and an exit 1 that says why."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE
+from fakeweb import Response
+from fakeweb.server import html
+
+from linkvault.cli import cli
+
+ARTICLE = "https://rus.azattyq.org/a/32887882.html"
+
+
+def report(tmp_path: Path, urls: list[str], name: str = "r.txt") -> Path:
+    body = " ".join(f"Claim {n}[{n}]." for n in range(1, len(urls) + 1))
+    notes = "\n".join(f"[{n}] {u}" for n, u in enumerate(urls, start=1))
+    path = tmp_path / name
+    path.write_text(f"{body}\n\n{notes}\n", encoding="utf-8")
+    return path
+
+
+# -- --vault after the subcommand ---------------------------------------------------------------
+
+
+def test_vault_is_accepted_after_the_subcommand_for_fetch_and_report(tmp_path, fakeweb_env, runner):
+    path = report(tmp_path, [ARTICLE])
+    vault = tmp_path / "v"
+    fetched = runner.invoke(cli, ["fetch", str(path), "--vault", str(vault)])
+    assert fetched.exit_code == 0, fetched.output
+    assert (vault / "linkvault.db").exists()
+    assert not (tmp_path / "linkvault-vault").exists()
+    reviewed = runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"])
+    assert reviewed.exit_code == 0, reviewed.output
+    assert json.loads(reviewed.output)["links"][0]["category"] == "alive"
+
+
+def test_the_subcommands_vault_wins_over_the_groups_and_the_environment(tmp_path, fakeweb_env, runner, monkeypatch):
+    path = report(tmp_path, [ARTICLE])
+    monkeypatch.setenv("LINKVAULT_VAULT", str(tmp_path / "from-env"))
+    assert runner.invoke(cli, ["--vault", str(tmp_path / "front"), "fetch", str(path),
+                               "--vault", str(tmp_path / "after")]).exit_code == 0
+    assert (tmp_path / "after" / "linkvault.db").exists()
+    assert not (tmp_path / "front").exists() and not (tmp_path / "from-env").exists()
+    # the group's flag and the environment keep working on their own
+    assert runner.invoke(cli, ["--vault", str(tmp_path / "front"), "fetch", str(path)]).exit_code == 0
+    assert (tmp_path / "front" / "linkvault.db").exists()
+    assert runner.invoke(cli, ["fetch", str(path)]).exit_code == 0
+    assert (tmp_path / "from-env" / "linkvault.db").exists()
+
+
+def test_every_command_that_reads_or_writes_a_vault_mentions_vault_in_its_help(runner):
+    for name in ("fetch", "report", "verify", "search", "show", "audit", "pack"):
+        result = runner.invoke(cli, [name, "--help"], terminal_width=100)
+        assert result.exit_code == 0
+        assert "--vault" in result.output and "LINKVAULT_VAULT" in result.output, name
