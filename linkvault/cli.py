@@ -14,7 +14,7 @@ import sys
 import click
 
 import linkvault
-from linkvault.errors import LinkvaultError
+from linkvault.errors import LinkvaultError, UsageError
 from linkvault.model import Severity
 from linkvault.render import FORMATS as OUTPUT_FORMATS
 from linkvault.report import FORMATS as INPUT_FORMATS
@@ -402,8 +402,9 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
 @cli.command()
 @global_options
 @click.argument("report")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="The evidence pack to write (FILE.wacz).")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, writable=True),
+              help="The evidence pack to write (default: REPORT's name with .wacz, in the current directory).")
+@click.option("--force", is_flag=True, help="Overwrite the pack if the file exists.")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format.")
 @click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
               help="Who packs, for the custody log (env LINKVAULT_COLLECTOR).")
@@ -411,7 +412,7 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
               help="RFC 3161 time-stamp authority for the pack itself (repeatable; default as for fetch).")
 @click.option("--no-timestamp", is_flag=True, help="Do not timestamp the pack.")
 @click.pass_context
-def pack(ctx, report, output, input_format, collector, tsas, no_timestamp) -> None:
+def pack(ctx, report, output, force, input_format, collector, tsas, no_timestamp) -> None:
     """One evidence pack per report: a WACZ with every capture, provenance, timestamp, the report and a summary.
 
     The pack itself is timestamped too: RFC 3161 tokens over its datapackage.json, which holds the
@@ -419,9 +420,14 @@ def pack(ctx, report, output, input_format, collector, tsas, no_timestamp) -> No
 
     \b
     Example:
-        linkvault pack report.txt -o report-evidence.wacz
+        linkvault pack report.txt                  # writes report.wacz here
+        linkvault pack report.txt -o report-evidence.wacz --force
     """
     from linkvault.archive.pack import pack as make_pack
+
+    output = output or os.path.splitext(os.path.basename(report))[0] + ".wacz"
+    if os.path.exists(output) and not force:
+        raise UsageError(f"{output} exists; pass --force to overwrite it")
 
     result = make_pack(ctx.obj["vault"], report, output, input_format, collector=collector,
                        tsa=() if no_timestamp else _tsas(tsas))

@@ -59,3 +59,35 @@ def test_every_command_that_reads_or_writes_a_vault_mentions_vault_in_its_help(r
         result = runner.invoke(cli, [name, "--help"], terminal_width=100)
         assert result.exit_code == 0
         assert "--vault" in result.output and "LINKVAULT_VAULT" in result.output, name
+
+
+# -- pack's default output, and no silent overwrite ---------------------------------------------
+
+
+def test_pack_writes_report_name_wacz_here_and_never_overwrites_without_force(tmp_path, fakeweb_env, runner,
+                                                                                monkeypatch):
+    path = report(tmp_path, [ARTICLE], name="chronicle.txt")
+    vault = tmp_path / "vault"
+    assert runner.invoke(cli, ["fetch", str(path), "--vault", str(vault)]).exit_code == 0
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    first = runner.invoke(cli, ["pack", str(path), "--vault", str(vault), "--no-timestamp"])
+    assert first.exit_code == 0, first.output
+    packed = work / "chronicle.wacz"
+    assert packed.exists() and "wrote chronicle.wacz" in first.output
+    before = packed.read_bytes()
+
+    again = runner.invoke(cli, ["pack", str(path), "--vault", str(vault), "--no-timestamp"])
+    assert again.exit_code == 2
+    assert again.output.strip().splitlines() == ["linkvault: error: chronicle.wacz exists; pass --force to overwrite it"]
+    assert packed.read_bytes() == before
+
+    other = tmp_path / "other.wacz"
+    other.write_bytes(b"not mine")
+    assert runner.invoke(cli, ["pack", str(path), "--vault", str(vault), "-o", str(other)]).exit_code == 2
+    assert other.read_bytes() == b"not mine"
+    forced = runner.invoke(cli, ["pack", str(path), "--vault", str(vault), "-o", str(other), "--force",
+                                 "--no-timestamp"])
+    assert forced.exit_code == 0, forced.output
+    assert other.read_bytes()[:2] == b"PK"
