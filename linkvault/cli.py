@@ -124,9 +124,19 @@ def check(report: str, fmt: str, fail_on: str, input_format: str | None) -> None
 
     Exit codes: 0 no finding at --fail-on level, 1 at least one, 2 bad input.
     """
+    from linkvault.render.exits import check_exit
+
     result = linkvault.check(report, input_format)
     click.echo(_render(result, fmt))
-    sys.exit(1 if result.fails(Severity(fail_on)) else 0)
+    _exit(result.fails(Severity(fail_on)), lambda: check_exit(result, Severity(fail_on)))
+
+
+def _exit(failed: bool, why) -> None:
+    """Exit 0, or exit 1 after one line on stderr saying why (`why()` renders it)."""
+    if failed:
+        click.echo(why(), err=True)
+        sys.exit(1)
+    sys.exit(0)
 
 
 def _terminal() -> tuple[bool, int]:
@@ -216,6 +226,7 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
     """
     from linkvault.archive import FetchOptions, fetch_reports
     from linkvault.render.archive import render_fetch
+    from linkvault.render.exits import fetch_exit
 
     options = FetchOptions(concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
                            max_size=_parse_size(max_size), proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private,
@@ -231,7 +242,7 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
     click.echo(render_fetch(result, fmt, reviews=reviews, color=color, width=width))
     for note in result.notes[:5]:
         click.echo(f"linkvault: note: {note}", err=True)
-    sys.exit(0 if result.ok else 1)
+    _exit(not result.ok, lambda: fetch_exit(result))
 
 
 class _progress:
@@ -330,11 +341,12 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     dead links; warnings add walled, refused and unknown links), 2 bad input.
     """
     from linkvault.archive.review import review as build_review
+    from linkvault.render.exits import review_exit
     from linkvault.render.review import render_review
 
     result = build_review(ctx.obj["vault"], report, input_format)
     _deliver(lambda color, width: render_review(result, fmt, color=color, width=width), output)
-    sys.exit(1 if result.fails(Severity(fail_on)) else 0)
+    _exit(result.fails(Severity(fail_on)), lambda: review_exit(result, Severity(fail_on)))
 
 
 @cli.command()
@@ -353,10 +365,11 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     """
     from linkvault.archive.verification import verify as run_verify
     from linkvault.render.claims import render_claims
+    from linkvault.render.exits import verify_exit
 
     result = run_verify(ctx.obj["vault"], report, input_format)
     _deliver(lambda color, width: render_claims(result, fmt, color=color, width=width), output)
-    sys.exit(1 if result.fails(Severity(fail_on)) else 0)
+    _exit(result.fails(Severity(fail_on)), lambda: verify_exit(result, Severity(fail_on)))
 
 
 @cli.command()
@@ -383,11 +396,12 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
     Exit codes: 0 everything holds, 1 something was altered (named), 2 no readable vault.
     """
     from linkvault.archive.audit import audit_vault, audit_wacz
+    from linkvault.render.exits import audit_exit
 
     result = audit_wacz(wacz, tsa_roots) if wacz else audit_vault(ctx.obj["vault"], tsa_roots, collector=collector)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-        sys.exit(0 if result.holds else 1)
+        _exit(not result.holds, lambda: audit_exit(result))
     for problem in result.problems:
         click.echo(f"ALTERED  {problem.where}: {problem.problem}")
     verdict = "everything holds" if result.holds else f"{len(result.problems)} problem(s) found"
@@ -396,7 +410,7 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
         "authority; pass --tsa-roots)" if result.unchecked_signatures else "")
     click.echo(f"{result.files} WARC files, {result.records} records, {result.events} custody events{stamps} checked: "
                f"{verdict}")
-    sys.exit(0 if result.holds else 1)
+    _exit(not result.holds, lambda: audit_exit(result))
 
 
 @cli.command()

@@ -91,3 +91,55 @@ def test_pack_writes_report_name_wacz_here_and_never_overwrites_without_force(tm
                                  "--no-timestamp"])
     assert forced.exit_code == 0, forced.output
     assert other.read_bytes()[:2] == b"PK"
+
+
+# -- every exit 1 says why -----------------------------------------------------------------------
+
+WRONG_PERIOD = "https://adilsoz.kz/weekly-monitoring/narusheniya-svobody-slova-v-kazahstane-s-7-po-14-marta-2024-g-.html"
+
+
+def last_stderr_line(result) -> str:
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_check_closes_an_exit_1_with_one_line_saying_why(runner):
+    result = runner.invoke(cli, ["check", str(EXAMPLE)])
+    assert result.exit_code == 1
+    assert last_stderr_line(result) == "exit 1: 15 missing footnotes, 1 wrong link (--fail-on error)"
+    assert "exit 1" not in result.stdout
+    warning = runner.invoke(cli, ["check", str(EXAMPLE), "--fail-on", "warning"])
+    assert last_stderr_line(warning) == ("exit 1: 15 missing footnotes, 1 wrong link, 1 draft or private URL "
+                                         "(--fail-on warning)")
+
+
+def test_fetch_report_and_verify_say_why_they_exit_1(tmp_path, fakeweb_env, runner):
+    fakeweb_env.route("orda.kz", "/removed", html("<html><body><h1>Not here</h1></body></html>", status=404))
+    path = tmp_path / "r.txt"
+    path.write_text("Fine[1]. Removed[2]. Nothing[3]. The review from March 28 to April 4, 2024[4].\n\n"
+                    f"[1] {ARTICLE}\n[2] https://orda.kz/removed\n[4] {WRONG_PERIOD}\n", encoding="utf-8")
+    vault = tmp_path / "v"
+    fetched = runner.invoke(cli, ["fetch", str(path), "--vault", str(vault), "--retries", "0"])
+    assert fetched.exit_code == 1
+    assert last_stderr_line(fetched) == "exit 1: 1 missing footnote, 1 wrong link, 1 link not archived (1 dead)"
+    reviewed = runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"])
+    assert reviewed.exit_code == 1
+    json.loads(reviewed.stdout)  # the line goes to stderr, never into the JSON
+    assert last_stderr_line(reviewed) == "exit 1: 1 missing footnote, 1 wrong link, 1 dead link (--fail-on error)"
+    verified = runner.invoke(cli, ["verify", str(path), "--vault", str(vault)])
+    assert verified.exit_code == 1
+    assert last_stderr_line(verified) == "exit 1: 1 missing footnote, 1 wrong link (--fail-on error)"
+
+
+def test_audit_says_why_it_exits_1(tmp_path, fakeweb_env, runner):
+    import sqlite3
+
+    path = report(tmp_path, [ARTICLE])
+    vault = tmp_path / "v"
+    assert runner.invoke(cli, ["fetch", str(path), "--vault", str(vault)]).exit_code == 0
+    db = sqlite3.connect(vault / "linkvault.db")
+    db.execute("update custody set collector = 'Someone else' where id = 1")
+    db.commit()
+    db.close()
+    result = runner.invoke(cli, ["audit", "--vault", str(vault)])
+    assert result.exit_code == 1
+    assert last_stderr_line(result) == "exit 1: 1 alteration found (named above)"
