@@ -143,3 +143,21 @@ def test_audit_says_why_it_exits_1(tmp_path, fakeweb_env, runner):
     result = runner.invoke(cli, ["audit", "--vault", str(vault)])
     assert result.exit_code == 1
     assert last_stderr_line(result) == "exit 1: 1 alteration found (named above)"
+
+
+# -- show gives the verdict ----------------------------------------------------------------------
+
+
+def test_show_gives_the_footnotes_verdict_as_report_does(tmp_path, fakeweb_env, runner):
+    fakeweb_env.route("orda.kz", "/removed", html("<html><body><h1>Not here</h1></body></html>", status=404))
+    path = report(tmp_path, [ARTICLE, "https://orda.kz/removed"])
+    vault = tmp_path / "v"
+    runner.invoke(cli, ["fetch", str(path), "--vault", str(vault), "--retries", "0"])
+    rows = {r["number"]: r for r in json.loads(runner.invoke(cli, ["report", str(path), "--vault", str(vault),
+                                                                   "--format", "json"]).stdout)["links"]}
+    for number in (1, 2):
+        shown = runner.invoke(cli, ["show", str(path), str(number), "--vault", str(vault)])
+        assert shown.exit_code == 0, shown.output
+        row = rows[number]
+        assert f"  verdict: {row['category']} / {row['state']}: {row['detail']}" in shown.stdout
+    assert rows[2]["category"] == "dead"

@@ -28,6 +28,7 @@ class FootnoteArchive:
     urls: list[str]
     captures: list[dict] = field(default_factory=list)
     text: dict | None = None
+    verdicts: dict[str, tuple[str | None, str | None, str]] = field(default_factory=dict)  # url → category, state, detail
 
     @property
     def screenshot(self) -> dict | None:
@@ -97,10 +98,20 @@ def show(vault_dir: str, report: str, label: str) -> FootnoteArchive:
         if with_text:
             found = vault.query("select * from texts where capture_id = ?", [with_text[-1]["id"]])
             text = found[0] if found else None
-        return FootnoteArchive(report=os.path.abspath(report), label=str(label), line=notes[0]["line"], urls=urls,
-                               captures=captures, text=text)
     finally:
         vault.close()
+    return FootnoteArchive(report=os.path.abspath(report), label=str(label), line=notes[0]["line"], urls=urls,
+                           captures=captures, text=text, verdicts=_verdicts(vault_dir, report, str(label)))
+
+
+def _verdicts(vault_dir: str, report: str, label: str) -> dict[str, tuple[str | None, str | None, str]]:
+    """The footnote's verdict as `report` gives it (the same rows), while the report file is still there."""
+    from linkvault.archive.review import review
+
+    if not os.path.exists(report):
+        return {}
+    return {row.url: (row.category, row.state, row.detail)
+            for row in review(vault_dir, report, with_claims=False).rows if row.label == label and row.url}
 
 
 def export_screenshot(vault_dir: str, archive: FootnoteArchive, path: str, *, collector: str | None = None) -> dict:

@@ -88,6 +88,9 @@ def render_show(archive, *, with_text: bool, color: bool = False, width: int = 1
     console.print(escape(f"{archive.report} [{archive.label}] (line {archive.line})"))
     for url in archive.urls:
         console.print(escape(f"  cited: {url}"), soft_wrap=True)
+        if url in archive.verdicts:
+            category, state, detail = archive.verdicts[url]
+            console.print(escape(f"  verdict: {category} / {state}: {detail}"))
     if not archive.captures:
         console.print("  not captured yet")
     for cap in archive.captures:
