@@ -161,3 +161,28 @@ def test_show_gives_the_footnotes_verdict_as_report_does(tmp_path, fakeweb_env, 
         row = rows[number]
         assert f"  verdict: {row['category']} / {row['state']}: {row['detail']}" in shown.stdout
     assert rows[2]["category"] == "dead"
+
+
+# -- search across scripts -----------------------------------------------------------------------
+
+
+def test_a_latin_name_finds_its_cyrillic_forms(tmp_path, fakeweb_env, runner):
+    from claims_site import AZATTYQ_KZ_KASYMOV, KAZTAG_ADILBEKOV, ORDA_WATER, VLAST_AKKENZHENOV, routes
+
+    fakeweb_env.add_routes(routes())
+    path = report(tmp_path, [KAZTAG_ADILBEKOV, VLAST_AKKENZHENOV, AZATTYQ_KZ_KASYMOV, ORDA_WATER])
+    vault = tmp_path / "v"
+    assert runner.invoke(cli, ["fetch", str(path), "--vault", str(vault)]).exit_code == 0
+
+    def found(query: str) -> set[str]:
+        result = runner.invoke(cli, ["search", query, "--vault", str(vault), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return {hit["url"] for hit in json.loads(result.stdout)}
+
+    # Адилбекова, Адилбекову (Russian), Қасымовқа, Қасымовтың (Kazakh): the claim check's key meets them all
+    assert found("Adilbekov") == {KAZTAG_ADILBEKOV, VLAST_AKKENZHENOV}
+    assert found("Kasymov") == {AZATTYQ_KZ_KASYMOV}
+    assert found("Adilbekov допросили") == {KAZTAG_ADILBEKOV, VLAST_AKKENZHENOV}
+    assert found("Adilbekov Kasymov") == set()  # every word is still required
+    table = runner.invoke(cli, ["search", "Adilbekov", "--vault", str(vault)]).stdout
+    assert "[Адилбекова]" in table  # the snippet marks the Cyrillic form it matched

@@ -37,18 +37,41 @@ class FootnoteArchive:
         return max(shots, key=lambda shot: shot["taken_at"]) if shots else None
 
 
-def fts_query(text: str) -> str:
-    """Words as prefix terms, all required: `журналист` also finds `журналиста` (Russian inflects)."""
+MAX_FORMS = 40  # forms in the other script added per query word
+
+
+def fts_query(text: str, terms: list[str] = ()) -> str:
+    """Words as prefix terms, all required: `журналист` also finds `журналиста` (Russian inflects).
+
+    Each word also matches its forms in the other script among the index's `terms`, by the claim
+    check's transliteration key: `Adilbekov` finds Адилбеков, Адилбекова; `Адилбеков` finds Adilbekov.
+    """
     words = re.findall(r"\w+", text)
     if not words:
         raise UsageError("the search query has no words in it")
-    return " ".join(f'"{w}"*' for w in words)
+    return " AND ".join(_any_form(w, terms) for w in words)
+
+
+def _any_form(word: str, terms) -> str:
+    from linkvault.claims.match import key, keys_match
+
+    want = key(word)
+    forms = [t for t in terms if t.isascii() != word.isascii() and keys_match(want, key(t))][:MAX_FORMS]
+    if not forms:
+        return f'"{word}"*'
+    return "(" + " OR ".join([f'"{word}"*', *(f'"{t}"' for t in forms)]) + ")"
+
+
+def _index_terms(vault: Vault) -> list[str]:
+    """Every word in the full-text index (its vocabulary, through SQLite's fts5vocab)."""
+    vault.db.execute("create virtual table if not exists temp.texts_terms using fts5vocab(main, texts_fts, row)")
+    return [row["term"] for row in vault.query("select term from temp.texts_terms")]
 
 
 def search(vault_dir: str, query: str, report: str | None = None, limit: int = 50) -> list[SearchHit]:
     vault = Vault.open_existing(vault_dir)
     try:
-        params: list = [fts_query(query)]
+        params: list = [fts_query(query, _index_terms(vault))]
         where = ""
         if report is not None:
             where = "and r.path = ?"
