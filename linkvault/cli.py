@@ -131,6 +131,9 @@ def check(report: str, fmt: str, fail_on: str, input_format: str | None) -> None
     _exit(result.fails(Severity(fail_on)), lambda: check_exit(result, Severity(fail_on)))
 
 
+MIN_WIDTH = 60  # narrower than this, tables would be all wrapping: render at 60 and let the terminal wrap
+
+
 def _exit(failed: bool, why) -> None:
     """Exit 0, or exit 1 after one line on stderr saying why (`why()` renders it)."""
     if failed:
@@ -140,10 +143,15 @@ def _exit(failed: bool, why) -> None:
 
 
 def _terminal() -> tuple[bool, int]:
+    """Colour on a terminal; the width COLUMNS says (on a terminal or not), else the terminal's, else 120."""
     tty = sys.stdout.isatty()
     color = tty and "NO_COLOR" not in os.environ
-    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
-    return color, max(width, 60)
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        width = int(columns)
+    else:
+        width = shutil.get_terminal_size((120, 24)).columns if tty else 120
+    return color, max(width, MIN_WIDTH)
 
 
 def _render(result, fmt: str) -> str:

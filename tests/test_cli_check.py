@@ -22,7 +22,7 @@ def test_table_groups_by_severity_with_line_numbers_and_a_summary(runner):
     out = result.stdout
     assert out.index("Errors (16)") < out.index("Warnings (1)") < out.index("Info (10)")
     assert "  22   [10]   missing-footnote" in out
-    assert out.rstrip().endswith("100 citations, 85 sources, 15 missing footnotes, 1 draft or private URL, "
+    assert " ".join(out.split()).endswith("100 citations, 85 sources, 15 missing footnotes, 1 draft or private URL, "
                                  "8 URLs with tracking parameters, 1 wrong link, 1 entry dated before its source's "
                                  "period ends, 1 source filed far from its event")
 

@@ -4,12 +4,10 @@ terminal, progress that names what it waits for, and an exit 1 that says why."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE
-from fakeweb import Response
 from fakeweb.server import html
 
 from linkvault.cli import cli
@@ -186,3 +184,78 @@ def test_a_latin_name_finds_its_cyrillic_forms(tmp_path, fakeweb_env, runner):
     assert found("Adilbekov Kasymov") == set()  # every word is still required
     table = runner.invoke(cli, ["search", "Adilbekov", "--vault", str(vault)]).stdout
     assert "[Адилбекова]" in table  # the snippet marks the Cyrillic form it matched
+
+
+# -- tables fit the terminal ---------------------------------------------------------------------
+
+LONG_URL = ("https://vlast.kz/novosti/59904-zhurnalistov-ne-pustili-na-zasedanie-suda.html?utm_source=facebook"
+            "&utm_medium=social&utm_campaign=press-freedom-weekly&fbclid=IwAR0xq8Jm3kLwZp")
+
+
+def columns(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max(cell_len(line) for line in text.splitlines())
+
+
+def whole_words(text: str) -> set[str]:
+    return set(text.split())
+
+
+def assert_words_whole(output: str, sentences) -> None:
+    """Every word of these sentences is in the output unbroken (a URL longer than a line may fold)."""
+    tokens = whole_words(output)
+    for sentence in sentences:
+        for word in sentence.split():
+            if "://" not in word and len(word) < 40:
+                assert word in tokens, f"{word!r} of {sentence!r} is split"
+
+
+@pytest.fixture
+def varied(tmp_path, fakeweb_env, runner):
+    """A small report whose links are alive, dead, walled, refused, missing, and one over-long URL."""
+    from fakeweb.server import redirect
+    from fakeweb.sites import FACEBOOK_POST
+
+    fakeweb_env.route("orda.kz", "/removed", html("<html><body><h1>Not here</h1></body></html>", status=404))
+    fakeweb_env.route("bureau.kz", "/novosti/novyj-vitok/", redirect("https://bureau.kz/", 301))
+    urls = [ARTICLE, "https://orda.kz/removed", "https://bureau.kz/novosti/novyj-vitok/", FACEBOOK_POST, LONG_URL,
+            "http://192.168.1.20/wp-admin/post.php?post=118&action=edit"]
+    path = tmp_path / "r.txt"
+    path.write_text(" ".join(f"Claim {n}[{n}]." for n in range(1, 8)) + "\n\n"
+                    + "\n".join(f"[{n}] {u}" for n, u in enumerate(urls, start=1)) + "\n", encoding="utf-8")
+    vault = tmp_path / "v"
+    fetched = runner.invoke(cli, ["fetch", str(path), "--vault", str(vault), "--retries", "0"], env={"COLUMNS": "80"})
+    return path, vault, fetched
+
+
+def test_report_and_check_at_80_columns_fit_and_split_no_word(varied, runner):
+    path, vault, fetched = varied
+    assert columns(fetched.stdout) <= 80
+    env = {"COLUMNS": "80"}  # not a terminal: COLUMNS alone sets the width
+    table = runner.invoke(cli, ["report", str(path), "--vault", str(vault)], env=env).stdout
+    rows = json.loads(runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"]).stdout)
+    assert columns(table) <= 80
+    assert {r["category"] for r in rows["links"]} >= {"alive", "dead", "restricted"}
+    assert_words_whole(table, [r["detail"] for r in rows["links"]]
+                       + [f["message"] for f in rows["findings"] if f["severity"] != "info"])
+    assert "host" not in table.splitlines()[1]  # the compact layout: note, category, state, detail
+
+    for report in (path, EXAMPLE):
+        checked = runner.invoke(cli, ["check", str(report)], env=env).stdout
+        findings = json.loads(runner.invoke(cli, ["check", str(report), "--format", "json"]).stdout)["findings"]
+        assert columns(checked) <= 80
+        assert_words_whole(checked, [f["message"] for f in findings])
+    wide = runner.invoke(cli, ["report", str(path), "--vault", str(vault)], env={"COLUMNS": "160"}).stdout
+    assert "host" in wide.splitlines()[1] and columns(wide) > 80
+
+
+def test_verify_show_and_search_fit_80_columns(varied, runner):
+    path, vault, _ = varied
+    env = {"COLUMNS": "80"}
+    for args in (["verify", str(path)], ["show", str(path), "5", "--text"], ["show", str(path), "1", "--text"],
+                 ["search", "журналист"]):
+        result = runner.invoke(cli, [*args, "--vault", str(vault)], env=env)
+        assert result.stdout.strip() and columns(result.stdout) <= 80, args
+    shown = runner.invoke(cli, ["show", str(path), "5", "--vault", str(vault)], env=env).stdout
+    assert "".join(line.strip() for line in shown.splitlines()).count(LONG_URL) == 1  # folded, not lost

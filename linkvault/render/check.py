@@ -23,6 +23,9 @@ _PHRASES = {
     "entry-date": ("entry dated before its source's period ends", "entries dated before their sources' periods end"),
     "source-date": ("source filed far from its event", "sources filed far from their events"),
 }
+# Under this many columns tables drop what an editor can look up elsewhere (line numbers, hosts, titles),
+# so the text left wraps between words instead of being cut mid-word into slivers.
+COMPACT_BELOW = 100
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
 
@@ -114,12 +117,15 @@ def _table(result: CheckResult, *, color: bool, width: int) -> str:
             continue
         table = Table(title=f"{_TITLE[severity]} ({len(group)})", title_justify="left", box=box.SIMPLE_HEAD,
                       title_style=_STYLE[severity] if color else "", show_edge=False, pad_edge=False)
-        table.add_column("line", justify="right", no_wrap=True)
+        compact = width < COMPACT_BELOW
+        if not compact:
+            table.add_column("line", justify="right", no_wrap=True)
         table.add_column("note", justify="right", no_wrap=True)
         table.add_column("kind", style=_STYLE[severity] if color else "", no_wrap=True)
-        table.add_column("message", overflow="fold")
+        table.add_column("message", overflow="fold")  # fold only what no line holds whole: a long URL
         for f in group:
-            table.add_row(str(f.line or ""), escape(f"[{f.number}]") if f.number is not None else "", f.kind, escape(f.message))
+            cells = [escape(f"[{f.number}]") if f.number is not None else "", f.kind, escape(f.message)]
+            table.add_row(*([] if compact else [str(f.line or "")]), *cells)
         console.print(table)
-    console.print(escape(f"{result.report.path}: {summary_line(result)}"), soft_wrap=True)
+    console.print(escape(f"{result.report.path}: {summary_line(result)}"))
     return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))

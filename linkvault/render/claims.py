@@ -88,7 +88,7 @@ def _table(verification, *, color: bool, width: int) -> str:
             verdict = f"[{_COLOR[c.result.verdict]}]{verdict}[/]"
         table.add_row(escape(f"[{c.number}]"), verdict, escape(facts_short(c)), escape(c.result.reason))
     console.print(table)
-    console.print(escape(summary_line(verification)), soft_wrap=True)
+    console.print(escape(summary_line(verification)))
     text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
     serious = [f for f in verification.findings if f.kind in ("wrong-link", "weak-support", "source-date", "entry-date")]
     if not serious:
