@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 
 import click
 
@@ -253,12 +254,30 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
     _exit(not result.ok, lambda: fetch_exit(result))
 
 
-class _progress:
-    """A progress bar on a terminal, per-URL lines with --verbose, silence otherwise."""
+def _seconds(value: str | None, default: float) -> float:
+    try:
+        return max(float(value), 0.05) if value else default
+    except ValueError:
+        return default
 
-    def __init__(self, verbose: bool):
+
+class _progress:
+    """What the fetch is doing, on stderr.
+
+    On a terminal, a bar whose label names n/N and the host being waited for or retried. Elsewhere
+    (a cron or CI log), that label as a line every `every` seconds (LINKVAULT_PROGRESS_EVERY, default 10),
+    so the log shows the run is alive. With --verbose, also one line per URL and per retry as they happen.
+    """
+
+    def __init__(self, verbose: bool, every: float | None = None):
+        from linkvault.render.progress import FetchProgress
+
         self.verbose = verbose
+        self.every = every if every is not None else _seconds(os.environ.get("LINKVAULT_PROGRESS_EVERY"), 10.0)
+        self.state = FetchProgress()
         self.bar = None
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
 
     def __enter__(self):
         if sys.stderr.isatty() and not self.verbose:
@@ -267,16 +286,34 @@ class _progress:
             self.bar = Progress(transient=True)
             self.bar.start()
             self.task = self.bar.add_task("fetching", total=None)
+        self._ticker = threading.Thread(target=self._tick, name="linkvault-progress", daemon=True)
+        self._ticker.start()
         return self
 
-    def __call__(self, capture, done: int, total: int, stage: str = "fetching") -> None:
+    def __call__(self, capture, done: int, total: int, stage: str = "fetching", **event) -> None:
+        from linkvault.render.progress import retry_line
+
+        self.state.update(capture, done, total, stage, **event)
         if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total, description=stage)
+            self.bar.update(self.task, completed=done, total=total, description=self.state.line())
+        elif self.verbose and event.get("retry"):
+            click.echo(retry_line(event["retry"]), err=True)
         elif self.verbose and capture is not None:
             state = "screenshot" if stage == "screenshots" else capture.error or f"HTTP {capture.status}"
             click.echo(f"[{done}/{total}] {state:>18}  {capture.final_url or capture.url}", err=True)
 
+    def _tick(self) -> None:
+        """Keeps the bar's label current while nothing else happens; off a terminal, the heartbeat line."""
+        while not self._stop.wait(1.0 if self.bar is not None else self.every):
+            if self.bar is not None:
+                self.bar.update(self.task, description=self.state.line())
+            elif self.state.total is not None:
+                click.echo(f"linkvault: {self.state.line()}", err=True)
+
     def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
         if self.bar is not None:
             self.bar.stop()
 

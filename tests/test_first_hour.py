@@ -4,11 +4,17 @@ terminal, progress that names what it waits for, and an exit 1 that says why."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE
-from fakeweb.server import html
+from fakeweb import Response
+from fakeweb.server import html, redirect, sequence
+from fakeweb.sites import FACEBOOK_POST
 
 from linkvault.cli import cli
 
@@ -214,9 +220,6 @@ def assert_words_whole(output: str, sentences) -> None:
 @pytest.fixture
 def varied(tmp_path, fakeweb_env, runner):
     """A small report whose links are alive, dead, walled, refused, missing, and one over-long URL."""
-    from fakeweb.server import redirect
-    from fakeweb.sites import FACEBOOK_POST
-
     fakeweb_env.route("orda.kz", "/removed", html("<html><body><h1>Not here</h1></body></html>", status=404))
     fakeweb_env.route("bureau.kz", "/novosti/novyj-vitok/", redirect("https://bureau.kz/", 301))
     urls = [ARTICLE, "https://orda.kz/removed", "https://bureau.kz/novosti/novyj-vitok/", FACEBOOK_POST, LONG_URL,
@@ -259,3 +262,52 @@ def test_verify_show_and_search_fit_80_columns(varied, runner):
         assert result.stdout.strip() and columns(result.stdout) <= 80, args
     shown = runner.invoke(cli, ["show", str(path), "5", "--vault", str(vault)], env=env).stdout
     assert "".join(line.strip() for line in shown.splitlines()).count(LONG_URL) == 1  # folded, not lost
+
+
+# -- progress that names what it waits for -------------------------------------------------------
+
+
+def busy_then_ok(times: int = 2) -> list[Response]:
+    busy = Response(503, [("Retry-After", "1"), ("Content-Type", "text/plain"), ("Content-Length", "5")], b"busy\n")
+    ok = html("<html><head><title>Суд продлил арест</title></head><body><article><h1>Суд продлил арест</h1>"
+              "<p>Суд Астаны продлил срок ареста журналиста ещё на два месяца.</p></article></body></html>")
+    return [busy] * times + [ok]
+
+
+def fetch_in_a_log(tmp_path, path, *args, every="0.2"):
+    """`fetch` as cron or CI runs it: stderr is a file, not a terminal."""
+    env = {**os.environ, "LINKVAULT_PROGRESS_EVERY": every}
+    return subprocess.run([sys.executable, "-m", "linkvault", "fetch", str(path), "--vault", str(tmp_path / "v"),
+                           *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_without_a_terminal_a_heartbeat_names_the_host_being_retried(tmp_path, fakeweb_env):
+    fakeweb_env.route("kaztag.kz", "/ru/news/busy", sequence(*busy_then_ok()))
+    path = report(tmp_path, ["https://kaztag.kz/ru/news/busy"])
+    run = fetch_in_a_log(tmp_path, path)
+    assert run.returncode == 0, run.stderr
+    beats = [line for line in run.stderr.splitlines() if line.startswith("linkvault: fetching ")]
+    assert "linkvault: fetching 0/1 · retrying kaztag.kz (attempt 2 of 4, 503)" in beats
+    assert "linkvault: fetching 0/1 · retrying kaztag.kz (attempt 3 of 4, 503)" in beats
+    assert not any(line.startswith("[1/1]") for line in run.stderr.splitlines())  # no line per URL without -v
+
+
+def test_without_a_terminal_a_heartbeat_names_the_slow_host(tmp_path, fakeweb_env):
+    page = busy_then_ok(0)[0]
+    fakeweb_env.route("orda.kz", "/slow", Response(page.status, page.headers, page.body, delay=1.5))
+    path = report(tmp_path, ["https://orda.kz/slow"])
+    run = fetch_in_a_log(tmp_path, path)
+    assert run.returncode == 0, run.stderr
+    assert any(re.fullmatch(r"linkvault: fetching 0/1 · waiting for orda\.kz( \(\d+ s\))?", line)
+               for line in run.stderr.splitlines()), run.stderr
+
+
+def test_verbose_names_each_retry_as_it_happens(tmp_path, fakeweb_env):
+    fakeweb_env.route("kaztag.kz", "/ru/news/busy", sequence(*busy_then_ok(1)))
+    path = report(tmp_path, ["https://kaztag.kz/ru/news/busy"])
+    run = fetch_in_a_log(tmp_path, path, "-v", every="600")
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert any(re.fullmatch(r"retrying kaztag\.kz in 1\.0 s \(attempt 2 of 4, 503\): https://kaztag\.kz/ru/news/busy",
+                            line) for line in lines), run.stderr
+    assert any(line.startswith("[1/1]") and "HTTP 200" in line for line in lines)
