@@ -222,10 +222,15 @@ def varied(tmp_path, fakeweb_env, runner):
     """A small report whose links are alive, dead, walled, refused, missing, and one over-long URL."""
     fakeweb_env.route("orda.kz", "/removed", html("<html><body><h1>Not here</h1></body></html>", status=404))
     fakeweb_env.route("bureau.kz", "/novosti/novyj-vitok/", redirect("https://bureau.kz/", 301))
+    title = "Суд назначил штраф за призыв к несанкционированному митингу в поддержку правозащитников"
+    fakeweb_env.route("tirek.info", "/sud-naznachil-shtraf/", html(
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        + "<p>Административный суд назначил активисту штраф в размере 100 МРП за публикацию в социальной сети.</p>" * 3
+        + "</article></body></html>"))
     urls = [ARTICLE, "https://orda.kz/removed", "https://bureau.kz/novosti/novyj-vitok/", FACEBOOK_POST, LONG_URL,
-            "http://192.168.1.20/wp-admin/post.php?post=118&action=edit"]
+            "http://192.168.1.20/wp-admin/post.php?post=118&action=edit", "https://tirek.info/sud-naznachil-shtraf/"]
     path = tmp_path / "r.txt"
-    path.write_text(" ".join(f"Claim {n}[{n}]." for n in range(1, 8)) + "\n\n"
+    path.write_text(" ".join(f"Claim {n}[{n}]." for n in range(1, 9)) + "\n\n"
                     + "\n".join(f"[{n}] {u}" for n, u in enumerate(urls, start=1)) + "\n", encoding="utf-8")
     vault = tmp_path / "v"
     fetched = runner.invoke(cli, ["fetch", str(path), "--vault", str(vault), "--retries", "0"], env={"COLUMNS": "80"})
@@ -251,6 +256,17 @@ def test_report_and_check_at_80_columns_fit_and_split_no_word(varied, runner):
         assert_words_whole(checked, [f["message"] for f in findings])
     wide = runner.invoke(cli, ["report", str(path), "--vault", str(vault)], env={"COLUMNS": "160"}).stdout
     assert "host" in wide.splitlines()[1] and columns(wide) > 80
+
+
+def test_the_full_table_splits_no_word_of_a_title_or_falls_back_to_compact(varied, runner, fakeweb_env):
+    path, vault, _ = varied
+    rows = json.loads(runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"]).stdout)
+    for width in ("100", "120", "140"):
+        table = runner.invoke(cli, ["report", str(path), "--vault", str(vault)], env={"COLUMNS": width}).stdout
+        assert columns(table) <= int(width)
+        shown = [r["detail"] for r in rows["links"]] + [r["title"] or "" for r in rows["links"]
+                                                        if "title" in table.splitlines()[1]]
+        assert_words_whole(table, shown)
 
 
 def test_verify_show_and_search_fit_80_columns(varied, runner):

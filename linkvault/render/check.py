@@ -103,6 +103,39 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+GAP = 3  # cells between two columns of our tables (padding, rule, padding)
+SHORT_URL = 24
+
+
+def word_safe_widths(columns: tuple[str, ...], rows: list[dict[str, str]], flexible: tuple[str, ...],
+                     width: int) -> dict[str, int] | None:
+    """Column widths within `width` at which no word is split, or None when there are none.
+
+    Fixed columns are as wide as their widest cell; each flexible one gets at least its longest word
+    (a URL may still fold) and the rest is shared by how much more each would use. Rich, left to
+    itself, squeezes every wrapping column alike and cuts words ("несанкционированно/му").
+    """
+    from rich.cells import cell_len
+
+    def longest(name: str, words: bool) -> int:
+        cells = [name, *(row[name] for row in rows)]
+        if not words:
+            return max(cell_len(c) for c in cells)
+        # a short URL stays whole too; a long one folds rather than widen its column past SHORT_URL
+        return max(min(cell_len(w), SHORT_URL) if "://" in w else cell_len(w) for c in cells for w in c.split() or [""])
+
+    widths = {name: longest(name, False) for name in columns if name not in flexible}
+    need = {name: longest(name, True) for name in flexible}
+    more = {name: max(longest(name, False) - need[name], 0) for name in flexible}
+    spare = width - sum(widths.values()) - GAP * (len(columns) - 1) - sum(need.values())
+    if spare < 0:
+        return None
+    wanted = sum(more.values())
+    for name in flexible:
+        widths[name] = need[name] + (min(more[name], spare * more[name] // wanted) if wanted else 0)
+    return widths
+
+
 def _table(result: CheckResult, *, color: bool, width: int) -> str:
     from rich import box
     from rich.console import Console
