@@ -276,6 +276,9 @@ def test_verify_show_and_search_fit_80_columns(varied, runner):
                  ["search", "журналист"]):
         result = runner.invoke(cli, [*args, "--vault", str(vault)], env=env)
         assert result.stdout.strip() and columns(result.stdout) <= 80, args
+    verified = runner.invoke(cli, ["verify", str(path), "--vault", str(vault)], env=env).stdout
+    claims = json.loads(runner.invoke(cli, ["verify", str(path), "--vault", str(vault), "--format", "json"]).stdout)
+    assert_words_whole(verified, [c["reason"] for c in claims["claims"]])
     shown = runner.invoke(cli, ["show", str(path), "5", "--vault", str(vault)], env=env).stdout
     assert "".join(line.strip() for line in shown.splitlines()).count(LONG_URL) == 1  # folded, not lost
 
