@@ -10,12 +10,13 @@ import json
 import os
 import shutil
 import sys
+import threading
 
 import click
 from click.core import ParameterSource
 
 import linkvault
-from linkvault.errors import LinkvaultError
+from linkvault.errors import LinkvaultError, UsageError
 from linkvault.model import Severity
 from linkvault.render import FORMATS as OUTPUT_FORMATS
 from linkvault.report import FORMATS as INPUT_FORMATS
@@ -42,6 +43,24 @@ class LinkvaultGroup(click.Group):
             click.echo(f"linkvault: internal error: {exc.__class__.__name__}: {exc} "
                        "(set LINKVAULT_DEBUG=1 for the traceback, and please report it)", err=True)
             ctx.exit(2)
+
+
+VAULT_HELP = ("Vault directory: linkvault.db and warc/ (env LINKVAULT_VAULT; default ./linkvault-vault). "
+              "Accepted before or after the command; after it wins.")
+
+
+def global_options(func):
+    """The group's options, accepted after the subcommand too (`linkvault fetch r.txt --vault v`).
+
+    Given here, a value overrides the group's (flag or env var); not given, the group's stands.
+    """
+
+    def remember(ctx: click.Context, _param, value):
+        if value is not None:
+            ctx.ensure_object(dict).update(vault=value, vault_named=True)
+
+    return click.option("--vault", default=None, expose_value=False, callback=remember,
+                        type=click.Path(file_okay=False), help=VAULT_HELP)(func)
 
 
 def output_options(func):
@@ -113,8 +132,8 @@ def _deliver(render, output: str | None) -> None:
 
 @click.group(cls=LinkvaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(linkvault.__version__, prog_name="linkvault")
-@click.option("--vault", envvar="LINKVAULT_VAULT", default="linkvault-vault", show_default=True,
-              type=click.Path(file_okay=False), help="Vault directory: linkvault.db and warc/ (env LINKVAULT_VAULT).")
+@click.option("--vault", envvar="LINKVAULT_VAULT", default="linkvault-vault", type=click.Path(file_okay=False),
+              help=VAULT_HELP)
 @click.pass_context
 def cli(ctx: click.Context, vault: str) -> None:
     """Archive the sources a report cites; check its footnotes before publishing."""
@@ -155,16 +174,34 @@ def check(report: tuple[str, ...], fmt: str, fail_on: str, input_format: str | N
 
     Exit codes: 0 no finding at --fail-on level, 1 at least one, 2 bad input.
     """
+    from linkvault.render.exits import check_exit
+
     result = linkvault.check(_one_input(report, input_format), input_format)
     click.echo(_render(result, fmt))
-    sys.exit(1 if result.fails(Severity(fail_on)) else 0)
+    _exit(result.fails(Severity(fail_on)), lambda: check_exit(result, Severity(fail_on)))
+
+
+MIN_WIDTH = 60  # narrower than this, tables would be all wrapping: render at 60 and let the terminal wrap
+
+
+def _exit(failed: bool, why) -> None:
+    """Exit 0, or exit 1 after one line on stderr saying why (`why()` renders it)."""
+    if failed:
+        click.echo(why(), err=True)
+        sys.exit(1)
+    sys.exit(0)
 
 
 def _terminal() -> tuple[bool, int]:
+    """Colour on a terminal; the width COLUMNS says (on a terminal or not), else the terminal's, else 120."""
     tty = sys.stdout.isatty()
     color = tty and "NO_COLOR" not in os.environ
-    width = shutil.get_terminal_size((120, 24)).columns if tty else 120
-    return color, max(width, 60)
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        width = int(columns)
+    else:
+        width = shutil.get_terminal_size((120, 24)).columns if tty else 120
+    return color, max(width, MIN_WIDTH)
 
 
 def _render(result, fmt: str) -> str:
@@ -209,6 +246,7 @@ def _parse_age(value: str | None):
 
 
 @cli.command()
+@global_options
 @click.argument("reports", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256), help="Requests at once.")
@@ -248,6 +286,7 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
     """
     from linkvault.archive import FetchOptions, fetch_reports
     from linkvault.render.archive import render_fetch
+    from linkvault.render.exits import fetch_exit
 
     options = FetchOptions(concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
                            max_size=_parse_size(max_size), proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private,
@@ -264,15 +303,33 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
     click.echo(render_fetch(result, fmt, reviews=reviews, color=color, width=width))
     for note in result.notes[:5]:
         click.echo(f"linkvault: note: {note}", err=True)
-    sys.exit(0 if result.ok else 1)
+    _exit(not result.ok, lambda: fetch_exit(result))
+
+
+def _seconds(value: str | None, default: float) -> float:
+    try:
+        return max(float(value), 0.05) if value else default
+    except ValueError:
+        return default
 
 
 class _progress:
-    """A progress bar on a terminal, per-URL lines with --verbose, silence otherwise."""
+    """What the fetch is doing, on stderr.
 
-    def __init__(self, verbose: bool):
+    On a terminal, a bar whose label names n/N and the host being waited for or retried. Elsewhere
+    (a cron or CI log), that label as a line every `every` seconds (LINKVAULT_PROGRESS_EVERY, default 10),
+    so the log shows the run is alive. With --verbose, also one line per URL and per retry as they happen.
+    """
+
+    def __init__(self, verbose: bool, every: float | None = None):
+        from linkvault.render.progress import FetchProgress
+
         self.verbose = verbose
+        self.every = every if every is not None else _seconds(os.environ.get("LINKVAULT_PROGRESS_EVERY"), 10.0)
+        self.state = FetchProgress()
         self.bar = None
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
 
     def __enter__(self):
         if sys.stderr.isatty() and not self.verbose:
@@ -281,21 +338,40 @@ class _progress:
             self.bar = Progress(transient=True)
             self.bar.start()
             self.task = self.bar.add_task("fetching", total=None)
+        self._ticker = threading.Thread(target=self._tick, name="linkvault-progress", daemon=True)
+        self._ticker.start()
         return self
 
-    def __call__(self, capture, done: int, total: int, stage: str = "fetching") -> None:
+    def __call__(self, capture, done: int, total: int, stage: str = "fetching", **event) -> None:
+        from linkvault.render.progress import retry_line
+
+        self.state.update(capture, done, total, stage, **event)
         if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total, description=stage)
+            self.bar.update(self.task, completed=done, total=total, description=self.state.line())
+        elif self.verbose and event.get("retry"):
+            click.echo(retry_line(event["retry"]), err=True)
         elif self.verbose and capture is not None:
             state = "screenshot" if stage == "screenshots" else capture.error or f"HTTP {capture.status}"
             click.echo(f"[{done}/{total}] {state:>18}  {capture.final_url or capture.url}", err=True)
 
+    def _tick(self) -> None:
+        """Keeps the bar's label current while nothing else happens; off a terminal, the heartbeat line."""
+        while not self._stop.wait(1.0 if self.bar is not None else self.every):
+            if self.bar is not None:
+                self.bar.update(self.task, description=self.state.line())
+            elif self.state.total is not None:
+                click.echo(f"linkvault: {self.state.line()}", err=True)
+
     def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
         if self.bar is not None:
             self.bar.stop()
 
 
 @cli.command()
+@global_options
 @click.argument("query")
 @click.option("--report", default=None, help="Only sources of this report.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
@@ -318,6 +394,7 @@ def search(ctx, query, report, limit, fmt) -> None:
 
 
 @cli.command()
+@global_options
 @click.argument("report", nargs=-1, required=True)
 @click.argument("number")
 @click.option("--text", "with_text", is_flag=True, help="Print the extracted text too.")
@@ -349,6 +426,7 @@ def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
 
 
 @cli.command()
+@global_options
 @editor_output_options
 def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     """The editor's report: every footnote with the state of its archived source.
@@ -364,14 +442,16 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     dead links; warnings add walled, refused and unknown links), 2 bad input.
     """
     from linkvault.archive.review import review as build_review
+    from linkvault.render.exits import review_exit
     from linkvault.render.review import render_review
 
     result = build_review(_vault_to_read(ctx), _one_input(report, input_format), input_format)
     _deliver(lambda color, width: render_review(result, fmt, color=color, width=width), output)
-    sys.exit(1 if result.fails(Severity(fail_on)) else 0)
+    _exit(result.fails(Severity(fail_on)), lambda: review_exit(result, Severity(fail_on)))
 
 
 @cli.command()
+@global_options
 @editor_output_options
 def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     """Does each footnote's archived source support the sentence that cites it?
@@ -386,13 +466,15 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     """
     from linkvault.archive.verification import verify as run_verify
     from linkvault.render.claims import render_claims
+    from linkvault.render.exits import verify_exit
 
     result = run_verify(_vault_to_read(ctx), _one_input(report, input_format), input_format)
     _deliver(lambda color, width: render_claims(result, fmt, color=color, width=width), output)
-    sys.exit(1 if result.fails(Severity(fail_on)) else 0)
+    _exit(result.fails(Severity(fail_on)), lambda: verify_exit(result, Severity(fail_on)))
 
 
 @cli.command()
+@global_options
 @click.argument("wacz", required=False)
 @click.option("--tsa-roots", type=click.Path(exists=True, dir_okay=False), default=None,
               help="PEM root certificates of the time-stamp authorities (default: this machine's trusted roots, "
@@ -415,11 +497,12 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
     Exit codes: 0 everything holds, 1 something was altered (named), 2 no readable vault.
     """
     from linkvault.archive.audit import audit_vault, audit_wacz
+    from linkvault.render.exits import audit_exit
 
     result = audit_wacz(wacz, tsa_roots) if wacz else audit_vault(ctx.obj["vault"], tsa_roots, collector=collector)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-        sys.exit(0 if result.holds else 1)
+        _exit(not result.holds, lambda: audit_exit(result))
     for problem in result.problems:
         click.echo(f"ALTERED  {problem.where}: {problem.problem}")
     verdict = "everything holds" if result.holds else f"{len(result.problems)} problem(s) found"
@@ -431,13 +514,15 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
     stamps = stamps if result.timestamps else ""
     click.echo(f"{result.files} WARC files, {result.records} records, {result.events} custody events{stamps} checked: "
                f"{verdict}{untimed}")
-    sys.exit(0 if result.holds else 1)
+    _exit(not result.holds, lambda: audit_exit(result))
 
 
 @cli.command()
+@global_options
 @click.argument("report")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="The evidence pack to write (FILE.wacz).")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, writable=True),
+              help="The evidence pack to write (default: REPORT's name with .wacz, in the current directory).")
+@click.option("--force", is_flag=True, help="Overwrite the pack if the file exists.")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format.")
 @click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
               help="Who packs, for the custody log (env LINKVAULT_COLLECTOR).")
@@ -446,7 +531,7 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
 @click.option("--no-timestamp", is_flag=True, help="Do not timestamp the pack.")
 @egress_options
 @click.pass_context
-def pack(ctx, report, output, input_format, collector, tsas, no_timestamp, proxy, ca_bundle) -> None:
+def pack(ctx, report, output, force, input_format, collector, tsas, no_timestamp, proxy, ca_bundle) -> None:
     """One evidence pack per report: a WACZ with every capture, provenance, timestamp, the report and a summary.
 
     The pack itself is timestamped too: RFC 3161 tokens over its datapackage.json, which holds the
@@ -454,9 +539,14 @@ def pack(ctx, report, output, input_format, collector, tsas, no_timestamp, proxy
 
     \b
     Example:
-        linkvault pack report.txt -o report-evidence.wacz
+        linkvault pack report.txt                  # writes report.wacz here
+        linkvault pack report.txt -o report-evidence.wacz --force
     """
     from linkvault.archive.pack import pack as make_pack
+
+    output = output or os.path.splitext(os.path.basename(report))[0] + ".wacz"
+    if os.path.exists(output) and not force:
+        raise UsageError(f"{output} exists; pass --force to overwrite it")
 
     result = make_pack(ctx.obj["vault"], report, output, input_format, collector=collector,
                        tsa=() if no_timestamp else _tsas(tsas), proxy=proxy, ca_bundle=ca_bundle)

@@ -106,14 +106,14 @@ def test_audit_as_json_says_what_holds_and_names_what_does_not(vault, runner):
 
     holds = runner.invoke(cli, ["--vault", str(vault), "audit", "--format", "json"])
     assert holds.exit_code == 0
-    assert json.loads(holds.output) | {"audited": None} == {
-        "audited": None, "holds": True, "warc_files": 1, "records": json.loads(holds.output)["records"],
+    assert json.loads(holds.stdout) | {"audited": None} == {
+        "audited": None, "holds": True, "warc_files": 1, "records": json.loads(holds.stdout)["records"],
         "custody_events": 2, "timestamps": 0, "unverified_signatures": 0,
-        "untimed_captures": json.loads(holds.output)["untimed_captures"], "problems": []}
+        "untimed_captures": json.loads(holds.stdout)["untimed_captures"], "problems": []}
     db = sqlite3.connect(vault / "linkvault.db")
     db.execute("update custody set collector = 'Someone else' where id = 1")
     db.commit()
     broken = runner.invoke(cli, ["--vault", str(vault), "audit", "--format", "json"])
-    found = json.loads(broken.output)
+    found = json.loads(broken.stdout)
     assert broken.exit_code == 1 and found["holds"] is False
     assert [p["where"] for p in found["problems"]] == ["custody event 1"] and "edited" in found["problems"][0]["problem"]

@@ -86,7 +86,7 @@ def test_cli_verify_json(fetched, runner):
     vault, report = fetched
     result = runner.invoke(cli, ["--vault", vault, "verify", report, "--format", "json"])
     assert result.exit_code == 1, result.output  # wrong links are errors
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["report"] == report
     assert sum(data["summary"]["by_verdict"].values()) == len(EXPECTED)
     assert {f["number"] for f in data["findings"] if f["kind"] == "wrong-link"} >= WRONG_LINKS - {20}

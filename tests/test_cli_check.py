@@ -19,17 +19,17 @@ GOOD = "Claim[1]. Another[2].\n\n[1] https://rus.azattyq.org/a/1.html\n"
 def test_table_groups_by_severity_with_line_numbers_and_a_summary(runner):
     result = runner.invoke(cli, ["check", str(EXAMPLE)])
     assert result.exit_code == 1
-    out = result.output
+    out = result.stdout
     assert out.index("Errors (16)") < out.index("Warnings (1)") < out.index("Info (10)")
     assert "  22   [10]   missing-footnote" in out
-    assert out.rstrip().endswith("100 citations, 85 sources, 15 missing footnotes, 1 draft or private URL, "
+    assert " ".join(out.split()).endswith("100 citations, 85 sources, 15 missing footnotes, 1 draft or private URL, "
                                  "8 URLs with tracking parameters, 1 wrong link, 1 entry dated before its source's "
                                  "period ends, 1 source filed far from its event")
 
 
 def test_json_is_exactly_one_object_with_the_documented_keys(runner, write):
     result = runner.invoke(cli, ["check", str(write("r.txt", GOOD)), "--format", "json"])
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert set(data) == {"report", "format", "footnotes", "findings", "summary"}
     assert data["footnotes"][1] == {"number": 2, "label": "2", "line": None, "urls": [], "text": "", "cited_at": [1]}
     assert data["findings"] == [{"kind": "missing-footnote", "severity": "error", "number": 2, "line": 1,
@@ -39,7 +39,7 @@ def test_json_is_exactly_one_object_with_the_documented_keys(runner, write):
 
 def test_csv_has_one_row_per_finding(runner):
     result = runner.invoke(cli, ["check", str(EXAMPLE), "--format", "csv"])
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 27
     assert rows[1] == {"severity": "error", "kind": "missing-footnote", "number": "10", "line": "22",
                        "message": "[10] is cited but the footnote list has no entry for it"}
@@ -59,7 +59,7 @@ def test_fail_on_warning_turns_warnings_into_exit_1(runner, write):
 
 def test_input_format_overrides_the_guess(runner, write):
     path = write("report.txt", "<p>Claim<sup>1</sup></p><ol><li>https://a.kz/1</li></ol>")
-    data = json.loads(runner.invoke(cli, ["check", str(path), "--format", "json", "--input-format", "html"]).output)
+    data = json.loads(runner.invoke(cli, ["check", str(path), "--format", "json", "--input-format", "html"]).stdout)
     assert data["format"] == "html"
 
 

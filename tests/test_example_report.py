@@ -33,7 +33,7 @@ def test_example_reports_exactly_the_15_missing_footnotes_and_nothing_uncited():
 def test_example_check_exits_1_and_lists_missing_in_json(runner):
     result = runner.invoke(cli, ["check", str(EXAMPLE), "--format", "json"])
     assert result.exit_code == 1, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["format"] == "txt"
     missing = [f["number"] for f in data["findings"] if f["kind"] == "missing-footnote"]
     assert sorted(missing) == MISSING

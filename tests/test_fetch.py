@@ -76,7 +76,7 @@ def test_example_report_is_archived_searchable_and_replayable(tmp_path, fakeweb,
             "--ca-bundle", fakeweb.ca_pem_path, "--format", "json"]
     result = runner.invoke(cli, args)
     assert result.exit_code == 1  # the 15 footnotes with no source
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     links = data["links"]
     assert len(links) == 85 and all(item["status"] == 200 and item["error"] is None for item in links)
     assert data["summary"]["network_unreachable"] is False
@@ -91,13 +91,13 @@ def test_example_report_is_archived_searchable_and_replayable(tmp_path, fakeweb,
     assert [h.number for h in hits] == [17]
     assert "[Сноска] [17]" in hits[0].snippet  # matched words are bracketed
     search = runner.invoke(cli, ["--vault", str(vault), "search", phrases[29], "--format", "json"])
-    assert [h["number"] for h in json.loads(search.output)] == [29]
+    assert [h["number"] for h in json.loads(search.stdout)] == [29]
 
     fakeweb.reset_log()
     again = runner.invoke(cli, args)
     assert again.exit_code == 1
     assert fakeweb.requests == []  # everything was archived already: nothing fetched again
-    assert all(item["reused"] for item in json.loads(again.output)["links"])
+    assert all(item["reused"] for item in json.loads(again.stdout)["links"])
 
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(EXAMPLE), "1", "--text"])
     assert shown.exit_code == 0
@@ -296,7 +296,7 @@ def test_proxy_and_ca_come_from_the_environment_like_every_http_tool(tmp_path, f
     path = report(tmp_path, ["https://rus.azattyq.org/a/32887882.html"])
     result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["links"][0]["status"] == 200
+    assert json.loads(result.stdout)["links"][0]["status"] == 200
     assert "rus.azattyq.org" in fakeweb_env.proxied_hosts
 
 

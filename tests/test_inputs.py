@@ -26,7 +26,7 @@ https://kaztag.kz/inputs/fined
 
 def check_json(runner, args, **kw) -> tuple[int, dict]:
     result = runner.invoke(cli, ["check", *args, "--format", "json"], **kw)
-    return result.exit_code, json.loads(result.output) if result.output.startswith("{") else result.output
+    return result.exit_code, json.loads(result.stdout) if result.stdout.startswith("{") else result.output
 
 
 def sources(data: dict) -> list[tuple[object, list[str], list[int]]]:
@@ -115,7 +115,7 @@ def test_fetch_of_urls_on_the_command_line_is_one_named_report_that_report_and_s
     fetched = runner.invoke(cli, fetch_args(vault, fakeweb, *URLS))
 
     assert fetched.exit_code == 0, fetched.output
-    data = json.loads(fetched.output)
+    data = json.loads(fetched.stdout)
     name = data["reports"][0]["report"]
     digest = hashlib.sha256("".join(f"{u}\n" for u in URLS).encode()).hexdigest()
     assert name == f"<command-line URLs {digest[:12]}>"
@@ -124,7 +124,7 @@ def test_fetch_of_urls_on_the_command_line_is_one_named_report_that_report_and_s
 
     again = runner.invoke(cli, ["--vault", str(vault), "report", *URLS, "--format", "json"])
     assert again.exit_code == 0, again.output
-    reviewed = json.loads(again.output)
+    reviewed = json.loads(again.stdout)
     assert reviewed["report"] == name
     assert [(row["number"], row["category"]) for row in reviewed["links"]] == [(1, "alive"), (2, "alive")]
 
@@ -144,12 +144,12 @@ def test_fetch_from_standard_input_is_known_by_the_digest_of_what_was_read(tmp_p
         fetched = runner.invoke(cli, fetch_args(vault, fakeweb, "-"), input=text)
         assert fetched.exit_code == 0, fetched.output
     assert report_rows(vault) == [(f"<stdin {digest[:12]}>", digest, "urls")]
-    assert json.loads(fetched.output)["links"][0]["report"] == f"<stdin {digest[:12]}>"
+    assert json.loads(fetched.stdout)["links"][0]["report"] == f"<stdin {digest[:12]}>"
 
     shown = runner.invoke(cli, ["--vault", str(vault), "show", "-", "1"], input=text)
     assert shown.exit_code == 0 and "https://vlast.kz/inputs/detained" in shown.output
     reviewed = runner.invoke(cli, ["--vault", str(vault), "report", "-", "--format", "json"], input=text)
-    assert [row["category"] for row in json.loads(reviewed.output)["links"]] == ["alive", "alive"]
+    assert [row["category"] for row in json.loads(reviewed.stdout)["links"]] == ["alive", "alive"]
 
 
 def test_pack_asks_for_the_report_file_itself(tmp_path, runner):

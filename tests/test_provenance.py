@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 from warcio.archiveiterator import ArchiveIterator
@@ -74,5 +75,6 @@ def test_show_says_where_from_over_what_and_by_whom(tmp_path, fakeweb, runner):
               if kind == "metadata" and h.get_header("WARC-Refers-To") == response.get_header("WARC-Record-ID")]
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(tmp_path / "r.txt"), "1"])
     assert shown.exit_code == 0, shown.output
-    line = next(line for line in shown.output.splitlines() if "collected by" in line)
-    assert "TLSv1" in line and "collected by A. Researcher" in line and meta.get_header("WARC-Record-ID") in line
+    text = " ".join(shown.stdout.split())  # one statement, wrapped between words at the width
+    assert re.search(r"TLSv1\.\d \S+, collected by A\. Researcher, provenance "
+                     + re.escape(meta.get_header("WARC-Record-ID")), text)

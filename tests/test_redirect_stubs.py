@@ -85,7 +85,7 @@ def redirects(vault, number=1) -> list[dict]:
 
 def report_json(runner, vault) -> dict:
     result = runner.invoke(cli, ["--vault", str(vault), "report", str(vault.parent / "r.txt"), "--format", "json"])
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_a_meta_refresh_stub_is_followed_to_the_article_which_is_archived_indexed_and_read(tmp_path, fakeweb, runner):

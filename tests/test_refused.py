@@ -38,7 +38,7 @@ def _report(tmp_path, urls):
 @pytest.mark.parametrize("url, how", NOTATIONS.items())
 def test_check_names_any_notation_of_a_private_address_as_a_draft_url_not_an_invalid_one(tmp_path, runner, url, how):
     path = _report(tmp_path, [url])
-    findings = json.loads(runner.invoke(cli, ["check", str(path), "--format", "json"]).output)["findings"]
+    findings = json.loads(runner.invoke(cli, ["check", str(path), "--format", "json"]).stdout)["findings"]
     assert [f["kind"] for f in findings] == ["draft-url"]
     assert f"private or local address ({how})" in findings[0]["message"]
 
@@ -60,10 +60,10 @@ def test_fetch_report_and_vault_agree_that_refused_links_are_refused(tmp_path, f
                                   "--ca-bundle", fakeweb.ca_pem_path, "--format", "json", "--no-timestamp"])
     assert fakeweb.requests == [] and fakeweb.proxied_hosts == []  # nothing reached the proxy, not even 127.1
     expected = ["unsupported-scheme"] + ["blocked-address"] * 5
-    assert [(link["category"], link["state"]) for link in json.loads(fetched.output)["links"]] == \
+    assert [(link["category"], link["state"]) for link in json.loads(fetched.stdout)["links"]] == \
         [("refused", state) for state in expected]
 
-    reported = json.loads(runner.invoke(cli, ["--vault", str(vault), "report", str(path), "--format", "json"]).output)
+    reported = json.loads(runner.invoke(cli, ["--vault", str(vault), "report", str(path), "--format", "json"]).stdout)
     assert [(link["category"], link["state"]) for link in reported["links"]] == [("refused", state) for state in expected]
     assert "127.0.0.1 written as an integer" in reported["links"][1]["detail"]
     table = runner.invoke(cli, ["--vault", str(vault), "report", str(path)]).output
@@ -93,6 +93,6 @@ def test_a_redirect_to_loopback_written_in_hex_is_refused_before_it_is_followed(
     path = _report(tmp_path, ["https://kaztag.kz/ru/news/evil"])
     fetched = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(path), "--proxy", fakeweb.proxy_url,
                                   "--ca-bundle", fakeweb.ca_pem_path, "--format", "json", "--no-timestamp"])
-    [link] = json.loads(fetched.output)["links"]
+    [link] = json.loads(fetched.stdout)["links"]
     assert (link["category"], link["state"]) == ("refused", "blocked-address")
     assert [r.path for r in fakeweb.requests] == ["/ru/news/evil"]

@@ -40,7 +40,7 @@ def test_report_gives_one_row_per_footnote_with_its_state(tmp_path, fakeweb, run
 
     result = runner.invoke(cli, ["--vault", vault, "report", str(path), "--format", "json"])
     assert result.exit_code == 1
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     states = {link["number"]: (link["category"], link["state"]) for link in data["links"]}
     assert states == {1: ("alive", "ok"), 2: ("dead", "not-found"), 3: ("restricted", "login-wall"),
                       4: ("dead", "redirected-to-homepage"), 5: (None, None)}

@@ -234,7 +234,7 @@ def test_audit_says_plainly_which_captures_have_no_trusted_time(tmp_path, fakewe
     assert audit.exit_code == 0 and "0 timestamps" not in audit.output
     first = untimed(audit.output)
     assert first >= 1  # the page (and the site's soft-404 probe)
-    assert json.loads(runner.invoke(cli, ["--vault", str(vault), "audit", "--format", "json"]).output)[
+    assert json.loads(runner.invoke(cli, ["--vault", str(vault), "audit", "--format", "json"]).stdout)[
         "untimed_captures"] == first
     out, _ = _pack(tmp_path, runner, vault, "--no-timestamp")
     packed = runner.invoke(cli, ["audit", str(out)])

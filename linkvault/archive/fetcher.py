@@ -17,6 +17,7 @@ import functools
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -121,6 +122,17 @@ class Capture:
             if key.lower() == name.lower():
                 return value
         return None
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A transient failure about to be retried, for a progress display to name while it waits."""
+
+    url: str
+    attempt: int  # the attempt coming next, from 2
+    attempts: int  # at most this many
+    reason: str  # the last failure: an HTTP status ("503") or a link state ("timeout")
+    wait: float  # seconds until the next attempt
 
 
 class _TransientStatus(Exception):
@@ -301,6 +313,7 @@ class Fetcher:
         self._global = asyncio.Semaphore(options.concurrency)
         self._software = software()
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self.on_retry: Callable[[Retry], None] | None = None  # told before each wait between attempts
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -372,7 +385,8 @@ class Fetcher:
 
         try:
             async for attempt in AsyncRetrying(stop=stop_after_attempt(opts.retries + 1), wait=wait,
-                                               retry=retry_if_exception(_transient), reraise=True):
+                                               retry=retry_if_exception(_transient), reraise=True,
+                                               before_sleep=lambda state: self._tell_retry(url, state)):
                 with attempt:
                     exchange = await self._exchange(url)
                     if exchange.status in TRANSIENT_STATUS:
@@ -383,6 +397,14 @@ class Fetcher:
         except httpx.HTTPError as exc:
             raise classify_exception(exc, url, self._router.egress.proxy_for(url)) from exc
         raise AssertionError("unreachable")
+
+    def _tell_retry(self, url: str, state) -> None:
+        if self.on_retry is None:
+            return
+        exc = state.outcome.exception()
+        reason = str(exc.exchange.status) if isinstance(exc, _TransientStatus) else classify_exception(exc, url).state
+        self.on_retry(Retry(url, state.attempt_number + 1, self.options.retries + 1, reason,
+                            state.next_action.sleep if state.next_action else 0.0))
 
     def _record_provenance(self, url: str, exchange: _Exchange, capture: Capture) -> None:
         """A metadata record beside the response: who, with what, from where, over which TLS."""

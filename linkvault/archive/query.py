@@ -30,6 +30,7 @@ class FootnoteArchive:
     urls: list[str]
     captures: list[dict] = field(default_factory=list)
     text: dict | None = None
+    verdicts: dict[str, tuple[str | None, str | None, str]] = field(default_factory=dict)  # url → category, state, detail
 
     @property
     def screenshot(self) -> dict | None:
@@ -38,18 +39,41 @@ class FootnoteArchive:
         return max(shots, key=lambda shot: shot["taken_at"]) if shots else None
 
 
-def fts_query(text: str) -> str:
-    """Words as prefix terms, all required: `журналист` also finds `журналиста` (Russian inflects)."""
+MAX_FORMS = 40  # forms in the other script added per query word
+
+
+def fts_query(text: str, terms: list[str] = ()) -> str:
+    """Words as prefix terms, all required: `журналист` also finds `журналиста` (Russian inflects).
+
+    Each word also matches its forms in the other script among the index's `terms`, by the claim
+    check's transliteration key: `Adilbekov` finds Адилбеков, Адилбекова; `Адилбеков` finds Adilbekov.
+    """
     words = re.findall(r"\w+", text)
     if not words:
         raise UsageError("the search query has no words in it")
-    return " ".join(f'"{w}"*' for w in words)
+    return " AND ".join(_any_form(w, terms) for w in words)
+
+
+def _any_form(word: str, terms) -> str:
+    from linkvault.claims.match import key, keys_match
+
+    want = key(word)
+    forms = [t for t in terms if t.isascii() != word.isascii() and keys_match(want, key(t))][:MAX_FORMS]
+    if not forms:
+        return f'"{word}"*'
+    return "(" + " OR ".join([f'"{word}"*', *(f'"{t}"' for t in forms)]) + ")"
+
+
+def _index_terms(vault: Vault) -> list[str]:
+    """Every word in the full-text index (its vocabulary, through SQLite's fts5vocab)."""
+    vault.db.execute("create virtual table if not exists temp.texts_terms using fts5vocab(main, texts_fts, row)")
+    return [row["term"] for row in vault.query("select term from temp.texts_terms")]
 
 
 def search(vault_dir: str, query: str, report: str | None = None, limit: int = 50) -> list[SearchHit]:
     vault = Vault.open_existing(vault_dir)
     try:
-        params: list = [fts_query(query)]
+        params: list = [fts_query(query, _index_terms(vault))]
         where = ""
         if report is not None:
             where = "and r.path = ?"
@@ -77,7 +101,7 @@ def search(vault_dir: str, query: str, report: str | None = None, limit: int = 5
 
 def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
     """What the vault holds for one footnote of `report`: a file, a parsed report (stdin, URL arguments) or its name."""
-    report = report.path if isinstance(report, Report) else report
+    given, report = report, (report.path if isinstance(report, Report) else report)
     vault = Vault.open_existing(vault_dir)
     try:
         report_id = vault.report_id(report)
@@ -101,10 +125,20 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
         if with_text:
             found = vault.query("select * from texts where capture_id = ?", [with_text[-1]["id"]])
             text = found[0] if found else None
-        return FootnoteArchive(report=report_key(report), label=str(label), line=notes[0]["line"], urls=urls,
-                               captures=captures, text=text)
     finally:
         vault.close()
+    return FootnoteArchive(report=report_key(report), label=str(label), line=notes[0]["line"], urls=urls,
+                           captures=captures, text=text, verdicts=_verdicts(vault_dir, given, str(label)))
+
+
+def _verdicts(vault_dir: str, report: str | Report, label: str) -> dict[str, tuple[str | None, str | None, str]]:
+    """The footnote's verdict as `report` gives it (the same rows), while the report itself is still at hand."""
+    from linkvault.archive.review import review
+
+    if not isinstance(report, Report) and not os.path.exists(report):
+        return {}
+    return {row.url: (row.category, row.state, row.detail)
+            for row in review(vault_dir, report, with_claims=False).rows if row.label == label and row.url}
 
 
 def export_screenshot(vault_dir: str, archive: FootnoteArchive, path: str, *, collector: str | None = None) -> dict:

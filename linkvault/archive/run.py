@@ -189,7 +189,11 @@ class VaultLock:
 def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptions | None = None, *,
                   refresh: bool = False, max_age: timedelta | None = None, input_format: str | None = None,
                   on_progress: Callable[..., None] | None = None) -> FetchResult:
-    """Archive every URL the reports (files, or reports parsed already: stdin, URL arguments) cite into the vault."""
+    """Archive every URL the reports (files, or reports parsed already: stdin, URL arguments) cite into the vault.
+
+    `on_progress(capture, done, total, stage=…)` hears each URL done, and also `started=url` as one
+    begins and `retry=Retry(…)` before a retry's wait (with `capture` None), so a display can name them.
+    """
     from linkvault import __version__
 
     options = options or FetchOptions()
@@ -274,11 +278,16 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str
         # Twice the fetch slots, so judging finished pages never starves the network of requests.
         in_flight = asyncio.Semaphore(options.concurrency * 2)
 
+        if on_progress:  # a retry's wait is named while it lasts, not after
+            fetcher.on_retry = lambda retry: on_progress(None, done, total, retry=retry)
+
         async def job(url: str) -> None:
             nonlocal done
             async with in_flight:
                 if watch.skip(url):
                     return
+                if on_progress:
+                    on_progress(None, done, total, started=url)
                 capture = await _capture_and_judge(fetcher, vault, probes, url, workers, hold=watch.may_be_ours)
             captures[url] = capture
             if watch.may_be_ours(capture):

@@ -73,6 +73,18 @@ def key(word: str) -> str:
     return s[1:] if s.startswith("ie") else s
 
 
+def keys_match(want: str, k: str) -> bool:
+    """Is a word with key `k` a form of the name with key `want`? Its stem starts it, or it is one slip off.
+
+    Inflection only adds endings, so a key that starts with the name's stem (all but its last two
+    letters) is a form of it: Адилбекова and Адилбекову both match "Adilbekov".
+    """
+    if len(want) < 4:
+        return False
+    stem = want[: max(4, len(want) - 2)]
+    return k.startswith(stem[:4]) and (k.startswith(stem) or fuzz.ratio(k[: len(want)], want) >= 88)
+
+
 class _Index:
     """Words of one source field with their keys and places, for quoting."""
 
@@ -82,11 +94,8 @@ class _Index:
 
     def find_name(self, surname: str) -> int | None:
         want = key(surname)
-        if len(want) < 4:
-            return None
-        stem = want[: max(4, len(want) - 2)]
         for start, _, k in self.words:
-            if k.startswith(stem[:4]) and (k.startswith(stem) or fuzz.ratio(k[: len(want)], want) >= 88):
+            if keys_match(want, k):
                 return start
         return None
 

@@ -63,8 +63,6 @@ def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: in
                         "network_unreachable": result.network_unreachable, "proxy_down": result.proxy_down,
                         "untrusted_hosts": result.untrusted_hosts},
         }, ensure_ascii=False, indent=2)
-    from rich.markup import escape
-
     from linkvault.render.review import render_review
 
     if result.network_unreachable or result.proxy_down:
@@ -72,7 +70,7 @@ def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: in
     else:
         parts = [render_review(r, "table", color=color, width=width) for r in reviews]
     out, console = _console(color, width)
-    console.print(escape(fetch_summary(result)), soft_wrap=True)
+    _say(console, fetch_summary(result))
     parts.append(_text(out))
     return "\n\n".join(parts)
 
@@ -83,54 +81,63 @@ def render_search(hits, fmt: str, *, color: bool = False, width: int = 120) -> s
     if not hits:
         return "no matches"
     out, console = _console(color, width)
-    from rich.markup import escape
-
     for hit in hits:
-        console.print(escape(f"{hit.report} [{hit.number}] {hit.title or ''}"), style="bold" if color else "")
-        console.print(escape(f"  {hit.url}"), soft_wrap=True)
-        console.print(escape(f"  {hit.snippet}"))
+        _say(console, f"{hit.report} [{hit.number}] {hit.title or ''}", style="bold" if color else "")
+        _say(console, hit.url, indent=2)
+        _say(console, hit.snippet, indent=2)
     return _text(out)
+
+
+def _say(console, text: str, indent: int = 0, style: str = "") -> None:
+    """One statement, wrapped between words at the console's width, its continuation lines indented.
+
+    Only a word longer than a whole line (a long URL) is folded; nothing runs past the width.
+    """
+    from rich.padding import Padding
+    from rich.text import Text
+
+    line = Text(text, style=style)
+    console.print(Padding(line, (0, 0, 0, indent)) if indent else line)
 
 
 def render_show(archive, *, with_text: bool, color: bool = False, width: int = 120) -> str:
     out, console = _console(color, width)
-    from rich.markup import escape
-
-    console.print(escape(f"{archive.report} [{archive.label}] (line {archive.line})"))
+    _say(console, f"{archive.report} [{archive.label}] (line {archive.line})")
     for url in archive.urls:
-        console.print(escape(f"  cited: {url}"), soft_wrap=True)
+        _say(console, f"cited: {url}", indent=2)
+        if url in archive.verdicts:
+            category, state, detail = archive.verdicts[url]
+            _say(console, f"verdict: {category} / {state}: {detail}", indent=2)
     if not archive.captures:
-        console.print("  not captured yet")
+        _say(console, "not captured yet", indent=2)
     for cap in archive.captures:
         state = cap["error"] or f"HTTP {cap['status']}"
-        console.print(escape(f"  captured {cap['fetched_at']}: {state}"
-                             + (f", final URL {cap['final_url']}" if cap["final_url"] not in (None, cap["url"]) else "")),
-                      soft_wrap=True)
+        _say(console, f"captured {cap['fetched_at']}: {state}"
+             + (f", final URL {cap['final_url']}" if cap["final_url"] not in (None, cap["url"]) else ""), indent=2)
         for hop in cap["redirects"][:-1]:
-            console.print(escape(f"    {hop['status']} {hop['url']} → {hop['location']}"), soft_wrap=True)
+            _say(console, f"{hop['status']} {hop['url']} → {hop['location']}", indent=4)
         if cap["warc_file"]:
-            console.print(escape(f"    WARC {cap['warc_file']} offset {cap['warc_offset']} length {cap['warc_length']}"
-                                 + (" (truncated)" if cap["truncated"] else "")
-                                 + (f" (same payload as {cap['revisit_of']})" if cap["revisit_of"] else "")))
+            _say(console, f"WARC {cap['warc_file']} offset {cap['warc_offset']} length {cap['warc_length']}"
+                 + (" (truncated)" if cap["truncated"] else "")
+                 + (f" (same payload as {cap['revisit_of']})" if cap["revisit_of"] else ""), indent=4)
         if cap["error_detail"]:
-            console.print(escape(f"    {cap['error_detail']}"))
+            _say(console, cap["error_detail"], indent=4)
         origin = ", ".join(part for part in (
             f"from {cap['ip']}:{cap['port']}" if cap.get("ip") else "",
             " ".join(filter(None, (cap.get("tls_version"), cap.get("tls_cipher")))),
             f"collected by {cap['collector']}" if cap.get("collector") else "",
             f"provenance {cap['provenance_id']}" if cap.get("provenance_id") else "") if part)
         if origin:
-            console.print(escape(f"    {origin}"), soft_wrap=True)
+            _say(console, origin, indent=4)
         for shot in cap.get("screenshots", []):
             size = f"{shot['width']}×{shot['height']} px" if shot["width"] else f"{shot['size']} bytes"
-            console.print(escape(f"    screenshot {shot['taken_at']}: {size} PNG, sha256 {shot['sha256']}, "
-                                 f"WARC {shot['warc_file']} offset {shot['warc_offset']} (urn:fullPage:{shot['url']})"),
-                          soft_wrap=True)
+            _say(console, f"screenshot {shot['taken_at']}: {size} PNG, sha256 {shot['sha256']}, "
+                 f"WARC {shot['warc_file']} offset {shot['warc_offset']} (urn:fullPage:{shot['url']})", indent=4)
     text = archive.text
     if text:
         meta = ", ".join(f"{k}: {text[k]}" for k in ("title", "author", "published", "language", "sitename") if text.get(k))
-        console.print(escape(f"  text: {meta}"), soft_wrap=True)
+        _say(console, f"text: {meta}", indent=2)
         if with_text:
             console.print()
-            console.print(escape(text["text"] or ""))
+            _say(console, text["text"] or "")
     return _text(out)

@@ -23,6 +23,9 @@ _PHRASES = {
     "entry-date": ("entry dated before its source's period ends", "entries dated before their sources' periods end"),
     "source-date": ("source filed far from its event", "sources filed far from their events"),
 }
+# Under this many columns tables drop what an editor can look up elsewhere (line numbers, hosts, titles),
+# so the text left wraps between words instead of being cut mid-word into slivers.
+COMPACT_BELOW = 100
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Info"}
 
@@ -100,6 +103,39 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+GAP = 3  # cells between two columns of our tables (padding, rule, padding)
+SHORT_URL = 24
+
+
+def word_safe_widths(columns: tuple[str, ...], rows: list[dict[str, str]], flexible: tuple[str, ...],
+                     width: int) -> dict[str, int] | None:
+    """Column widths within `width` at which no word is split, or None when there are none.
+
+    Fixed columns are as wide as their widest cell; each flexible one gets at least its longest word
+    (a URL may still fold) and the rest is shared by how much more each would use. Rich, left to
+    itself, squeezes every wrapping column alike and cuts words ("несанкционированно/му").
+    """
+    from rich.cells import cell_len
+
+    def longest(name: str, words: bool) -> int:
+        cells = [name, *(row[name] for row in rows)]
+        if not words:
+            return max(cell_len(c) for c in cells)
+        # a short URL stays whole too; a long one folds rather than widen its column past SHORT_URL
+        return max(min(cell_len(w), SHORT_URL) if "://" in w else cell_len(w) for c in cells for w in c.split() or [""])
+
+    widths = {name: longest(name, False) for name in columns if name not in flexible}
+    need = {name: longest(name, True) for name in flexible}
+    more = {name: max(longest(name, False) - need[name], 0) for name in flexible}
+    spare = width - sum(widths.values()) - GAP * (len(columns) - 1) - sum(need.values())
+    if spare < 0:
+        return None
+    wanted = sum(more.values())
+    for name in flexible:
+        widths[name] = need[name] + (min(more[name], spare * more[name] // wanted) if wanted else 0)
+    return widths
+
+
 def _table(result: CheckResult, *, color: bool, width: int) -> str:
     from rich import box
     from rich.console import Console
@@ -114,12 +150,15 @@ def _table(result: CheckResult, *, color: bool, width: int) -> str:
             continue
         table = Table(title=f"{_TITLE[severity]} ({len(group)})", title_justify="left", box=box.SIMPLE_HEAD,
                       title_style=_STYLE[severity] if color else "", show_edge=False, pad_edge=False)
-        table.add_column("line", justify="right", no_wrap=True)
+        compact = width < COMPACT_BELOW
+        if not compact:
+            table.add_column("line", justify="right", no_wrap=True)
         table.add_column("note", justify="right", no_wrap=True)
         table.add_column("kind", style=_STYLE[severity] if color else "", no_wrap=True)
-        table.add_column("message", overflow="fold")
+        table.add_column("message", overflow="fold")  # fold only what no line holds whole: a long URL
         for f in group:
-            table.add_row(str(f.line or ""), escape(f"[{f.number}]") if f.number is not None else "", f.kind, escape(f.message))
+            cells = [escape(f"[{f.number}]") if f.number is not None else "", f.kind, escape(f.message)]
+            table.add_row(*([] if compact else [str(f.line or "")]), *cells)
         console.print(table)
-    console.print(escape(f"{result.report.path}: {summary_line(result)}"), soft_wrap=True)
+    console.print(escape(f"{result.report.path}: {summary_line(result)}"))
     return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from linkvault.render.check import render_check
+from linkvault.render.check import render_check, word_safe_widths
 from linkvault.render.htmlsafe import esc, page_head
 
 _SIGN = {True: "+", False: "-"}
@@ -79,16 +79,20 @@ def _table(verification, *, color: bool, width: int) -> str:
     console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
     table = Table(title=escape(f"Claims of {verification.report}"), title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False)
-    for name in ("note", "verdict", "facts (+ found, - not found)", "reason"):
+    names = ("note", "verdict", "facts (+ found, - not found)", "reason")
+    plain = [dict(zip(names, (f"[{c.number}]", c.result.verdict, facts_short(c), c.result.reason)))
+             for c in verification.claims]
+    widths = word_safe_widths(names, plain, names[2:], width) or {}  # none: rich shares the width as it can
+    for name in names:
         table.add_column(name, overflow="fold", no_wrap=name in ("note", "verdict"),
-                         justify="right" if name == "note" else "left")
+                         justify="right" if name == "note" else "left", width=widths.get(name))
     for c in verification.claims:
         verdict = escape(c.result.verdict)
         if color:
             verdict = f"[{_COLOR[c.result.verdict]}]{verdict}[/]"
         table.add_row(escape(f"[{c.number}]"), verdict, escape(facts_short(c)), escape(c.result.reason))
     console.print(table)
-    console.print(escape(summary_line(verification)), soft_wrap=True)
+    console.print(escape(summary_line(verification)))
     text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
     serious = [f for f in verification.findings if f.kind in ("wrong-link", "weak-support", "source-date", "entry-date")]
     if not serious:

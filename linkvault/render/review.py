@@ -12,7 +12,7 @@ import io
 import json
 
 from linkvault.model import CATEGORIES, CheckResult, Severity
-from linkvault.render.check import render_check
+from linkvault.render.check import COMPACT_BELOW, render_check, word_safe_widths
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
@@ -124,17 +124,23 @@ def _table(review, *, color: bool, width: int) -> str:
     console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
     table = Table(title=escape(f"Review of {review.report}"), title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False)
-    for name, justify in (("note", "right"), ("host", "left"), ("category", "left"), ("state", "left"),
-                          ("detail", "left"), ("title", "left"), ("archived", "left")):
-        table.add_column(name, justify=justify, overflow="fold", no_wrap=name in ("note", "archived", "state", "category"))
-    for r in review.rows:
-        category = r.category or ("missing" if r.url is None else "")
-        style = _COLOR.get(category, "bold red" if r.url is None else "") if color else ""
-        table.add_row(escape(f"[{r.number}]"), escape(r.host or r.url or ""),
-                      f"[{style}]{escape(category)}[/]" if style else escape(category),
-                      escape(r.state or ""), escape(r.detail or ""), escape(r.title or ""), _date(r.archived_at))
+    plain = [{"note": f"[{r.number}]", "host": r.host or r.url or "",
+              "category": r.category or ("missing" if r.url is None else ""), "state": r.state or "",
+              "detail": r.detail or "", "title": r.title or "", "archived": _date(r.archived_at)} for r in review.rows]
+    full = ("note", "host", "category", "state", "detail", "title", "archived")
+    widths = word_safe_widths(full, plain, ("host", "detail", "title"), width) if width >= COMPACT_BELOW else None
+    # compact (narrow, or the full table would split words): `show` gives a footnote's host, title and date
+    columns = full if widths else ("note", "category", "state", "detail")
+    for name in columns:
+        table.add_column(name, justify="right" if name == "note" else "left", overflow="fold",
+                         no_wrap=name in ("note", "archived", "state", "category"), width=(widths or {}).get(name))
+    for cells in plain:
+        category = cells["category"]
+        style = _COLOR.get(category, "bold red" if category == "missing" else "") if color else ""
+        table.add_row(*(f"[{style}]{escape(category)}[/]" if name == "category" and style else escape(cells[name])
+                        for name in columns))
     console.print(table)
-    console.print(escape(summary_line(review)), soft_wrap=True)
+    console.print(escape(summary_line(review)))
     text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
     serious = _serious(review)
     return text + "\n\n" + render_check(serious, "table", color=color, width=width) if serious.findings else text

@@ -1,0 +1,72 @@
+"""The one closing line that says why a command exits 1, e.g.
+"exit 1: 15 missing footnotes, 3 dead links (--fail-on error)".
+
+A script sees only the code; a person reading a long table should not have to work out which row did it.
+"""
+
+from __future__ import annotations
+
+from linkvault.model import Severity
+from linkvault.render.check import _PHRASES, _count
+
+# How `report` weighs a link's category (the same as `Review.fails`).
+_LINK_SEVERITY = {"dead": Severity.ERROR, "restricted": Severity.WARNING, "refused": Severity.WARNING,
+                  "unknown": Severity.WARNING}
+
+
+def _line(parts: list[str], flag: str | None = None) -> str:
+    return "exit 1: " + ", ".join(parts) + (f" ({flag})" if flag else "")
+
+
+def _finding_parts(findings, fail_on: Severity) -> list[str]:
+    """Counts by kind, worst severity first, then in the order `check`'s summary uses."""
+    counts: dict[tuple, int] = {}
+    order = list(_PHRASES)
+    for f in findings:
+        if f.severity.rank >= fail_on.rank:
+            at = (-f.severity.rank, order.index(f.kind) if f.kind in order else len(order), f.kind)
+            counts[at] = counts.get(at, 0) + 1
+    return [_count(n, *_PHRASES.get(at[2], (at[2], at[2]))) for at, n in sorted(counts.items())]
+
+
+def _link_parts(categories: list[str], fail_on: Severity) -> list[str]:
+    counts: dict[str, int] = {}
+    for category in categories:
+        if category in _LINK_SEVERITY and _LINK_SEVERITY[category].rank >= fail_on.rank:
+            counts[category] = counts.get(category, 0) + 1
+    return [_count(counts[c], f"{c} link", f"{c} links") for c in _LINK_SEVERITY if c in counts]
+
+
+def check_exit(result, fail_on: Severity) -> str:
+    return _line(_finding_parts(result.findings, fail_on), f"--fail-on {fail_on.value}")
+
+
+def review_exit(review, fail_on: Severity) -> str:
+    links = [row.category or "unknown" for row in review.rows if row.url is not None]
+    return _line(_finding_parts(review.findings, fail_on) + _link_parts(links, fail_on), f"--fail-on {fail_on.value}")
+
+
+def verify_exit(verification, fail_on: Severity) -> str:
+    return _line(_finding_parts(verification.findings, fail_on), f"--fail-on {fail_on.value}")
+
+
+def fetch_exit(result) -> str:
+    """Why a fetch run is not a clean one: footnotes with no source, links not archived, no network."""
+    parts = _finding_parts([f for check in result.checks for f in check.findings], Severity.ERROR)
+    gave_up = result.proxy_down or ("the network is unreachable" if result.network_unreachable else None)
+    if gave_up:
+        parts.append(f"{gave_up} (nothing was judged)")
+    if result.untrusted_hosts:
+        parts.append("certificates this machine does not trust (pass --ca-bundle)")
+    failed = {link.url: link.category or "unknown" for link in result.failed}
+    if failed and not gave_up:
+        by: dict[str, int] = {}
+        for category in failed.values():
+            by[category] = by.get(category, 0) + 1
+        parts.append(_count(len(failed), "link not archived", "links not archived")
+                     + " (" + ", ".join(f"{n} {c}" for c, n in by.items()) + ")")
+    return _line(parts)
+
+
+def audit_exit(result) -> str:
+    return _line([_count(len(result.problems), "alteration found", "alterations found") + " (named above)"])

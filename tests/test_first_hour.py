@@ -1,0 +1,332 @@
+"""The first hour on the command line: options where a newcomer types them, output that fits the
+terminal, progress that names what it waits for, and an exit 1 that says why."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE
+from fakeweb import Response
+from fakeweb.server import html, redirect, sequence
+from fakeweb.sites import FACEBOOK_POST
+
+from linkvault.cli import cli
+
+ARTICLE = "https://rus.azattyq.org/a/32887882.html"
+
+
+def report(tmp_path: Path, urls: list[str], name: str = "r.txt") -> Path:
+    body = " ".join(f"Claim {n}[{n}]." for n in range(1, len(urls) + 1))
+    notes = "\n".join(f"[{n}] {u}" for n, u in enumerate(urls, start=1))
+    path = tmp_path / name
+    path.write_text(f"{body}\n\n{notes}\n", encoding="utf-8")
+    return path
+
+
+# -- --vault after the subcommand ---------------------------------------------------------------
+
+
+def test_vault_is_accepted_after_the_subcommand_for_fetch_and_report(tmp_path, fakeweb_env, runner):
+    path = report(tmp_path, [ARTICLE])
+    vault = tmp_path / "v"
+    fetched = runner.invoke(cli, ["fetch", str(path), "--vault", str(vault)])
+    assert fetched.exit_code == 0, fetched.output
+    assert (vault / "linkvault.db").exists()
+    assert not (tmp_path / "linkvault-vault").exists()
+    reviewed = runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"])
+    assert reviewed.exit_code == 0, reviewed.output
+    assert json.loads(reviewed.stdout)["links"][0]["category"] == "alive"
+
+
+def test_the_subcommands_vault_wins_over_the_groups_and_the_environment(tmp_path, fakeweb_env, runner, monkeypatch):
+    path = report(tmp_path, [ARTICLE])
+    monkeypatch.setenv("LINKVAULT_VAULT", str(tmp_path / "from-env"))
+    assert runner.invoke(cli, ["--vault", str(tmp_path / "front"), "fetch", str(path),
+                               "--vault", str(tmp_path / "after")]).exit_code == 0
+    assert (tmp_path / "after" / "linkvault.db").exists()
+    assert not (tmp_path / "front").exists() and not (tmp_path / "from-env").exists()
+    # the group's flag and the environment keep working on their own
+    assert runner.invoke(cli, ["--vault", str(tmp_path / "front"), "fetch", str(path)]).exit_code == 0
+    assert (tmp_path / "front" / "linkvault.db").exists()
+    assert runner.invoke(cli, ["fetch", str(path)]).exit_code == 0
+    assert (tmp_path / "from-env" / "linkvault.db").exists()
+
+
+def test_every_command_that_reads_or_writes_a_vault_mentions_vault_in_its_help(runner):
+    for name in ("fetch", "report", "verify", "search", "show", "audit", "pack"):
+        result = runner.invoke(cli, [name, "--help"], terminal_width=100)
+        assert result.exit_code == 0
+        assert "--vault" in result.output and "LINKVAULT_VAULT" in result.output, name
+
+
+# -- pack's default output, and no silent overwrite ---------------------------------------------
+
+
+def test_pack_writes_report_name_wacz_here_and_never_overwrites_without_force(tmp_path, fakeweb_env, runner,
+                                                                                monkeypatch):
+    path = report(tmp_path, [ARTICLE], name="chronicle.txt")
+    vault = tmp_path / "vault"
+    assert runner.invoke(cli, ["fetch", str(path), "--vault", str(vault)]).exit_code == 0
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    first = runner.invoke(cli, ["pack", str(path), "--vault", str(vault), "--no-timestamp"])
+    assert first.exit_code == 0, first.output
+    packed = work / "chronicle.wacz"
+    assert packed.exists() and "wrote chronicle.wacz" in first.output
+    before = packed.read_bytes()
+
+    again = runner.invoke(cli, ["pack", str(path), "--vault", str(vault), "--no-timestamp"])
+    assert again.exit_code == 2
+    assert again.output.strip().splitlines() == ["linkvault: error: chronicle.wacz exists; pass --force to overwrite it"]
+    assert packed.read_bytes() == before
+
+    other = tmp_path / "other.wacz"
+    other.write_bytes(b"not mine")
+    assert runner.invoke(cli, ["pack", str(path), "--vault", str(vault), "-o", str(other)]).exit_code == 2
+    assert other.read_bytes() == b"not mine"
+    forced = runner.invoke(cli, ["pack", str(path), "--vault", str(vault), "-o", str(other), "--force",
+                                 "--no-timestamp"])
+    assert forced.exit_code == 0, forced.output
+    assert other.read_bytes()[:2] == b"PK"
+
+
+# -- every exit 1 says why -----------------------------------------------------------------------
+
+WRONG_PERIOD = "https://adilsoz.kz/weekly-monitoring/narusheniya-svobody-slova-v-kazahstane-s-7-po-14-marta-2024-g-.html"
+
+
+def last_stderr_line(result) -> str:
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_check_closes_an_exit_1_with_one_line_saying_why(runner):
+    result = runner.invoke(cli, ["check", str(EXAMPLE)])
+    assert result.exit_code == 1
+    assert last_stderr_line(result) == "exit 1: 15 missing footnotes, 1 wrong link (--fail-on error)"
+    assert "exit 1" not in result.stdout
+    warning = runner.invoke(cli, ["check", str(EXAMPLE), "--fail-on", "warning"])
+    assert last_stderr_line(warning) == ("exit 1: 15 missing footnotes, 1 wrong link, 1 draft or private URL "
+                                         "(--fail-on warning)")
+
+
+def test_fetch_report_and_verify_say_why_they_exit_1(tmp_path, fakeweb_env, runner):
+    fakeweb_env.route("orda.kz", "/removed", html("<html><body><h1>Not here</h1></body></html>", status=404))
+    path = tmp_path / "r.txt"
+    path.write_text("Fine[1]. Removed[2]. Nothing[3]. The review from March 28 to April 4, 2024[4].\n\n"
+                    f"[1] {ARTICLE}\n[2] https://orda.kz/removed\n[4] {WRONG_PERIOD}\n", encoding="utf-8")
+    vault = tmp_path / "v"
+    fetched = runner.invoke(cli, ["fetch", str(path), "--vault", str(vault), "--retries", "0"])
+    assert fetched.exit_code == 1
+    assert last_stderr_line(fetched) == "exit 1: 1 missing footnote, 1 wrong link, 1 link not archived (1 dead)"
+    reviewed = runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"])
+    assert reviewed.exit_code == 1
+    json.loads(reviewed.stdout)  # the line goes to stderr, never into the JSON
+    assert last_stderr_line(reviewed) == "exit 1: 1 missing footnote, 1 wrong link, 1 dead link (--fail-on error)"
+    verified = runner.invoke(cli, ["verify", str(path), "--vault", str(vault)])
+    assert verified.exit_code == 1
+    assert last_stderr_line(verified) == "exit 1: 1 missing footnote, 1 wrong link (--fail-on error)"
+
+
+def test_audit_says_why_it_exits_1(tmp_path, fakeweb_env, runner):
+    import sqlite3
+
+    path = report(tmp_path, [ARTICLE])
+    vault = tmp_path / "v"
+    assert runner.invoke(cli, ["fetch", str(path), "--vault", str(vault)]).exit_code == 0
+    db = sqlite3.connect(vault / "linkvault.db")
+    db.execute("update custody set collector = 'Someone else' where id = 1")
+    db.commit()
+    db.close()
+    result = runner.invoke(cli, ["audit", "--vault", str(vault)])
+    assert result.exit_code == 1
+    assert last_stderr_line(result) == "exit 1: 1 alteration found (named above)"
+
+
+# -- show gives the verdict ----------------------------------------------------------------------
+
+
+def test_show_gives_the_footnotes_verdict_as_report_does(tmp_path, fakeweb_env, runner):
+    fakeweb_env.route("orda.kz", "/removed", html("<html><body><h1>Not here</h1></body></html>", status=404))
+    path = report(tmp_path, [ARTICLE, "https://orda.kz/removed"])
+    vault = tmp_path / "v"
+    runner.invoke(cli, ["fetch", str(path), "--vault", str(vault), "--retries", "0"])
+    rows = {r["number"]: r for r in json.loads(runner.invoke(cli, ["report", str(path), "--vault", str(vault),
+                                                                   "--format", "json"]).stdout)["links"]}
+    for number in (1, 2):
+        shown = runner.invoke(cli, ["show", str(path), str(number), "--vault", str(vault)])
+        assert shown.exit_code == 0, shown.output
+        row = rows[number]
+        assert f"  verdict: {row['category']} / {row['state']}: {row['detail']}" in shown.stdout
+    assert rows[2]["category"] == "dead"
+
+
+# -- search across scripts -----------------------------------------------------------------------
+
+
+def test_a_latin_name_finds_its_cyrillic_forms(tmp_path, fakeweb_env, runner):
+    from claims_site import AZATTYQ_KZ_KASYMOV, KAZTAG_ADILBEKOV, ORDA_WATER, VLAST_AKKENZHENOV, routes
+
+    fakeweb_env.add_routes(routes())
+    path = report(tmp_path, [KAZTAG_ADILBEKOV, VLAST_AKKENZHENOV, AZATTYQ_KZ_KASYMOV, ORDA_WATER])
+    vault = tmp_path / "v"
+    assert runner.invoke(cli, ["fetch", str(path), "--vault", str(vault)]).exit_code == 0
+
+    def found(query: str) -> set[str]:
+        result = runner.invoke(cli, ["search", query, "--vault", str(vault), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return {hit["url"] for hit in json.loads(result.stdout)}
+
+    # Адилбекова, Адилбекову (Russian), Қасымовқа, Қасымовтың (Kazakh): the claim check's key meets them all
+    assert found("Adilbekov") == {KAZTAG_ADILBEKOV, VLAST_AKKENZHENOV}
+    assert found("Kasymov") == {AZATTYQ_KZ_KASYMOV}
+    assert found("Adilbekov допросили") == {KAZTAG_ADILBEKOV, VLAST_AKKENZHENOV}
+    assert found("Adilbekov Kasymov") == set()  # every word is still required
+    table = runner.invoke(cli, ["search", "Adilbekov", "--vault", str(vault)]).stdout
+    assert "[Адилбекова]" in table  # the snippet marks the Cyrillic form it matched
+
+
+# -- tables fit the terminal ---------------------------------------------------------------------
+
+LONG_URL = ("https://vlast.kz/novosti/59904-zhurnalistov-ne-pustili-na-zasedanie-suda.html?utm_source=facebook"
+            "&utm_medium=social&utm_campaign=press-freedom-weekly&fbclid=IwAR0xq8Jm3kLwZp")
+
+
+def columns(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max(cell_len(line) for line in text.splitlines())
+
+
+def whole_words(text: str) -> set[str]:
+    return set(text.split())
+
+
+def assert_words_whole(output: str, sentences) -> None:
+    """Every word of these sentences is in the output unbroken (a URL longer than a line may fold)."""
+    tokens = whole_words(output)
+    for sentence in sentences:
+        for word in sentence.split():
+            if "://" not in word and len(word) < 40:
+                assert word in tokens, f"{word!r} of {sentence!r} is split"
+
+
+@pytest.fixture
+def varied(tmp_path, fakeweb_env, runner):
+    """A small report whose links are alive, dead, walled, refused, missing, and one over-long URL."""
+    fakeweb_env.route("orda.kz", "/removed", html("<html><body><h1>Not here</h1></body></html>", status=404))
+    fakeweb_env.route("bureau.kz", "/novosti/novyj-vitok/", redirect("https://bureau.kz/", 301))
+    title = "Суд назначил штраф за призыв к несанкционированному митингу в поддержку правозащитников"
+    fakeweb_env.route("tirek.info", "/sud-naznachil-shtraf/", html(
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        + "<p>Административный суд назначил активисту штраф в размере 100 МРП за публикацию в социальной сети.</p>" * 3
+        + "</article></body></html>"))
+    urls = [ARTICLE, "https://orda.kz/removed", "https://bureau.kz/novosti/novyj-vitok/", FACEBOOK_POST, LONG_URL,
+            "http://192.168.1.20/wp-admin/post.php?post=118&action=edit", "https://tirek.info/sud-naznachil-shtraf/"]
+    path = tmp_path / "r.txt"
+    path.write_text(" ".join(f"Claim {n}[{n}]." for n in range(1, 9)) + "\n\n"
+                    + "\n".join(f"[{n}] {u}" for n, u in enumerate(urls, start=1)) + "\n", encoding="utf-8")
+    vault = tmp_path / "v"
+    fetched = runner.invoke(cli, ["fetch", str(path), "--vault", str(vault), "--retries", "0"], env={"COLUMNS": "80"})
+    return path, vault, fetched
+
+
+def test_report_and_check_at_80_columns_fit_and_split_no_word(varied, runner):
+    path, vault, fetched = varied
+    assert columns(fetched.stdout) <= 80
+    env = {"COLUMNS": "80"}  # not a terminal: COLUMNS alone sets the width
+    table = runner.invoke(cli, ["report", str(path), "--vault", str(vault)], env=env).stdout
+    rows = json.loads(runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"]).stdout)
+    assert columns(table) <= 80
+    assert {r["category"] for r in rows["links"]} >= {"alive", "dead", "restricted"}
+    assert_words_whole(table, [r["detail"] for r in rows["links"]]
+                       + [f["message"] for f in rows["findings"] if f["severity"] != "info"])
+    assert "host" not in table.splitlines()[1]  # the compact layout: note, category, state, detail
+
+    for report in (path, EXAMPLE):
+        checked = runner.invoke(cli, ["check", str(report)], env=env).stdout
+        findings = json.loads(runner.invoke(cli, ["check", str(report), "--format", "json"]).stdout)["findings"]
+        assert columns(checked) <= 80
+        assert_words_whole(checked, [f["message"] for f in findings])
+    wide = runner.invoke(cli, ["report", str(path), "--vault", str(vault)], env={"COLUMNS": "160"}).stdout
+    assert "host" in wide.splitlines()[1] and columns(wide) > 80
+
+
+def test_the_full_table_splits_no_word_of_a_title_or_falls_back_to_compact(varied, runner, fakeweb_env):
+    path, vault, _ = varied
+    rows = json.loads(runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"]).stdout)
+    for width in ("100", "120", "140"):
+        table = runner.invoke(cli, ["report", str(path), "--vault", str(vault)], env={"COLUMNS": width}).stdout
+        assert columns(table) <= int(width)
+        shown = [r["detail"] for r in rows["links"]] + [r["title"] or "" for r in rows["links"]
+                                                        if "title" in table.splitlines()[1]]
+        assert_words_whole(table, shown)
+
+
+def test_verify_show_and_search_fit_80_columns(varied, runner):
+    path, vault, _ = varied
+    env = {"COLUMNS": "80"}
+    for args in (["verify", str(path)], ["show", str(path), "5", "--text"], ["show", str(path), "1", "--text"],
+                 ["search", "журналист"]):
+        result = runner.invoke(cli, [*args, "--vault", str(vault)], env=env)
+        assert result.stdout.strip() and columns(result.stdout) <= 80, args
+    verified = runner.invoke(cli, ["verify", str(path), "--vault", str(vault)], env=env).stdout
+    claims = json.loads(runner.invoke(cli, ["verify", str(path), "--vault", str(vault), "--format", "json"]).stdout)
+    assert_words_whole(verified, [c["reason"] for c in claims["claims"]])
+    shown = runner.invoke(cli, ["show", str(path), "5", "--vault", str(vault)], env=env).stdout
+    assert "".join(line.strip() for line in shown.splitlines()).count(LONG_URL) == 1  # folded, not lost
+
+
+# -- progress that names what it waits for -------------------------------------------------------
+
+
+def busy_then_ok(times: int = 2) -> list[Response]:
+    busy = Response(503, [("Retry-After", "1"), ("Content-Type", "text/plain"), ("Content-Length", "5")], b"busy\n")
+    ok = html("<html><head><title>Суд продлил арест</title></head><body><article><h1>Суд продлил арест</h1>"
+              "<p>Суд Астаны продлил срок ареста журналиста ещё на два месяца.</p></article></body></html>")
+    return [busy] * times + [ok]
+
+
+def fetch_in_a_log(tmp_path, path, *args, every="0.2"):
+    """`fetch` as cron or CI runs it: stderr is a file, not a terminal."""
+    env = {**os.environ, "LINKVAULT_PROGRESS_EVERY": every}
+    return subprocess.run([sys.executable, "-m", "linkvault", "fetch", str(path), "--vault", str(tmp_path / "v"),
+                           *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_without_a_terminal_a_heartbeat_names_the_host_being_retried(tmp_path, fakeweb_env):
+    fakeweb_env.route("kaztag.kz", "/ru/news/busy", sequence(*busy_then_ok()))
+    path = report(tmp_path, ["https://kaztag.kz/ru/news/busy"])
+    run = fetch_in_a_log(tmp_path, path)
+    assert run.returncode == 0, run.stderr
+    beats = [line for line in run.stderr.splitlines() if line.startswith("linkvault: fetching ")]
+    assert "linkvault: fetching 0/1 · retrying kaztag.kz (attempt 2 of 4, 503)" in beats
+    assert "linkvault: fetching 0/1 · retrying kaztag.kz (attempt 3 of 4, 503)" in beats
+    assert not any(line.startswith("[1/1]") for line in run.stderr.splitlines())  # no line per URL without -v
+
+
+def test_without_a_terminal_a_heartbeat_names_the_slow_host(tmp_path, fakeweb_env):
+    page = busy_then_ok(0)[0]
+    fakeweb_env.route("orda.kz", "/slow", Response(page.status, page.headers, page.body, delay=1.5))
+    path = report(tmp_path, ["https://orda.kz/slow"])
+    run = fetch_in_a_log(tmp_path, path)
+    assert run.returncode == 0, run.stderr
+    assert any(re.fullmatch(r"linkvault: fetching 0/1 · waiting for orda\.kz( \(\d+ s\))?", line)
+               for line in run.stderr.splitlines()), run.stderr
+
+
+def test_verbose_names_each_retry_as_it_happens(tmp_path, fakeweb_env):
+    fakeweb_env.route("kaztag.kz", "/ru/news/busy", sequence(*busy_then_ok(1)))
+    path = report(tmp_path, ["https://kaztag.kz/ru/news/busy"])
+    run = fetch_in_a_log(tmp_path, path, "-v", every="600")
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert any(re.fullmatch(r"retrying kaztag\.kz in 1\.0 s \(attempt 2 of 4, 503\): https://kaztag\.kz/ru/news/busy",
+                            line) for line in lines), run.stderr
+    assert any(line.startswith("[1/1]") and "HTTP 200" in line for line in lines)
