@@ -90,14 +90,15 @@ def test_cli_verify_json(fetched, runner):
     assert data["report"] == report
     assert sum(data["summary"]["by_verdict"].values()) == len(EXPECTED)
     assert {f["number"] for f in data["findings"] if f["kind"] == "wrong-link"} >= WRONG_LINKS - {20}
-    claims = {c["number"]: c for c in data["claims"]}
+    claims = {c["number"]: c["claim"] for c in data["footnotes"] if c["claim"]}
     assert set(claims) == set(EXPECTED)
     for claim in claims.values():
-        assert claim["claim"] and claim["verdict"]
-        assert all(set(f) >= {"kind", "text", "found", "where", "quote"} for f in claim["facts"])
+        assert claim["text"] and claim["verdict"] and claim["reason"]
+        assert all(set(f) >= {"kind", "text", "status", "found", "where", "quote"} for f in claim["facts"])
     amount = next(f for f in claims[5]["facts"] if f["kind"] == "amount")
-    assert amount["found"] and amount["where"] == "text" and "258440" in amount["quote"]
+    assert amount["found"] and amount["status"] == "found" and amount["where"] == "text" and "258440" in amount["quote"]
     assert claims[15]["verdict"] == "not-checked" and claims[8]["verdict"] == "contradicted"
+    assert {f["status"] for f in claims[15]["facts"]} == {"not-checked"}  # no text to look in: not "not found"
 
 
 def test_verify_html_escapes_the_report_and_the_pages_and_runs_nothing(tmp_path):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault.archive.vault import Vault
-from linkvault.model import CATEGORIES, CheckResult, Finding, Page, Severity
+from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Page, Severity
 from linkvault.report import parse_report
 from linkvault.report.findings import check_report
 from linkvault.states import classify
@@ -61,7 +61,7 @@ class Review:
         by_category = {c: 0 for c in CATEGORIES}
         by_state: dict[str, int] = {}
         for row in self.rows:
-            if row.state:
+            if row.url and row.state:
                 by_category[row.category or "unknown"] += 1
                 by_state[row.state] = by_state.get(row.state, 0) + 1
         return {
@@ -81,10 +81,9 @@ def review(vault_dir: str, report_path: str, input_format: str | None = None, wi
     try:
         for note in check.report.footnotes:
             if not note.urls:
-                detail = ("cited in the text but the footnote list has no entry for it" if not note.has_entry
-                          else f"the entry has no URL: {note.text[:80]}" if note.text else "the entry is empty")
+                state, detail = note.gap()
                 result.rows.append(ReviewRow(note.number, note.label, note.line or (note.cited_at or (None,))[0],
-                                             None, None, None, None, detail))
+                                             None, None, MISSING, state, detail))
                 continue
             for url in note.urls:
                 result.rows.append(_row(vault, note, url))

@@ -9,26 +9,32 @@ import json
 from linkvault.render.check import render_check
 from linkvault.render.htmlsafe import esc, page_head
 
-_SIGN = {True: "+", False: "-"}
+_SIGN = {"found": "+", "not-found": "-", "contradicted": "-", "not-checked": "?"}
 _COLOR = {"supported": "green", "partly-supported": "yellow", "unsupported": "red", "contradicted": "bold red",
           "not-checked": "dim"}
 
 
 def as_json_object(verification) -> dict:
-    return {
-        "report": verification.report,
-        "summary": verification.summary,
-        "findings": [f.as_dict() for f in verification.findings],
-        "claims": [
-            {"number": c.number, "url": c.url, "claim": c.claim, "facts": [f.as_dict() for f in c.result.facts],
-             "verdict": c.result.verdict, "reason": c.result.reason}
-            for c in verification.claims
-        ],
-    }
+    """The report object of the shared vocabulary: every footnote's link verdict, with its claim where judged."""
+    from linkvault.render.records import report_object
+    from linkvault.render.review import row_record
+
+    claims = {(c.label, c.url): c for c in verification.claims}
+    rows = verification.review.rows if verification.review is not None else []
+    records = [row_record(r, claim=_claim(claims.get((r.label, r.url)))) for r in rows]
+    obj = report_object(verification.check, verification.summary, verification.findings, records)
+    return {**obj, "report": verification.report}
+
+
+def _claim(c) -> dict | None:
+    if c is None:
+        return None
+    return {"verdict": c.result.verdict, "reason": c.result.reason, "text": c.claim,
+            "facts": [f.as_dict() for f in c.result.facts]}
 
 
 def facts_short(claim) -> str:
-    return "; ".join(f"{_SIGN[f.found]}{f.text}" + (" (disagrees)" if f.contradicts else "") for f in claim.result.facts)
+    return "; ".join(f"{_SIGN[f.status]}{f.text}" + (" (disagrees)" if f.contradicts else "") for f in claim.result.facts)
 
 
 def summary_line(verification) -> str:
@@ -52,7 +58,7 @@ def render_claims(verification, fmt: str, *, color: bool = False, width: int = 1
         return out.getvalue().rstrip("\n")
     if fmt == "markdown":
         rows = [f"# linkvault verify: {_md(verification.report)}", "", f"**Summary:** {summary_line(verification)}", "",
-                "| note | verdict | facts (+ found, - not found) | reason |", "|---:|---|---|---|"]
+                "| note | verdict | facts (+ found, - not found, ? not checked) | reason |", "|---:|---|---|---|"]
         rows += [f"| {c.number} | {c.result.verdict} | {_md(facts_short(c))} | {_md(c.result.reason)} |"
                  for c in verification.claims]
         return "\n".join(rows)
@@ -79,7 +85,7 @@ def _table(verification, *, color: bool, width: int) -> str:
     console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
     table = Table(title=escape(f"Claims of {verification.report}"), title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False)
-    for name in ("note", "verdict", "facts (+ found, - not found)", "reason"):
+    for name in ("note", "verdict", "facts (+ found, - not found, ? not checked)", "reason"):
         table.add_column(name, overflow="fold", no_wrap=name in ("note", "verdict"),
                          justify="right" if name == "note" else "left")
     for c in verification.claims:

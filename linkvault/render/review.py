@@ -51,17 +51,19 @@ def render_review(review, fmt: str, *, color: bool = False, width: int = 120) ->
 
 
 def as_json_object(review) -> dict:
-    return {
-        "report": review.report,
-        "summary": review.summary,
-        "findings": [f.as_dict() for f in review.findings],
-        "links": [
-            {"number": r.number, "url": r.url, "category": r.category, "state": r.state, "detail": r.detail,
-             "http_status": r.http_status, "final_url": r.final_url, "title": r.title, "archived_at": r.archived_at,
-             "warc": {"file": r.warc_file, "offset": r.warc_offset} if r.warc_file else None, "claim": r.claim}
-            for r in review.rows
-        ],
-    }
+    from linkvault.render.records import report_object
+
+    return report_object(review.check, review.summary, review.findings,
+                         [row_record(r, claim={"verdict": r.claim} if r.claim else None) for r in review.rows])
+
+
+def row_record(r, **extra) -> dict:
+    """A review row in the shared vocabulary (linkvault/render/records.py)."""
+    from linkvault.render.records import footnote_record
+
+    return footnote_record(number=r.number, label=r.label, line=r.line, url=r.url, category=r.category, state=r.state,
+                           detail=r.detail, http_status=r.http_status, final_url=r.final_url, title=r.title,
+                           archived_at=r.archived_at, warc_file=r.warc_file, warc_offset=r.warc_offset, **extra)
 
 
 def _serious(review) -> CheckResult:
