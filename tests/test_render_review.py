@@ -280,3 +280,30 @@ def test_html_csp_alone_stops_injected_scripts(tmp_path, monkeypatch):
     body = dict(next(attrs for tag, attrs in tags.tags if tag == "body"))
     assert body.get("data-ready") == "1" and "data-pwned" not in body
     assert "".join(tags.text["title"]).startswith("linkvault review: ")  # no injected script set it to PWNED
+
+
+def long_review() -> Review:
+    """Twelve footnotes with long URLs, details and titles: the table is squeezed, the number column first."""
+    long = "очень-длинный-заголовок-статьи-" * 6
+    rows = [ReviewRow(n, str(n), n, f"https://rus.azattyq.org/a/{long}{n}.html", "rus.azattyq.org", "dead",
+                      "redirected-to-homepage", f"redirected to https://rus.azattyq.org/ (site front page) {long}", 200,
+                      "https://rus.azattyq.org/", f"Азаттык: {long}", AT, WARC, n * 1000, n)
+            for n in range(1, 13)]
+    text = "".join(f"Claim {n}[{n}].\n" for n in range(1, 13)) + "\n" + "".join(f"[{r.number}] {r.url}\n" for r in rows)
+    return Review(REPORT, check_report(parse_text(text, path=REPORT)), rows)
+
+
+@chromium
+@pytest.mark.parametrize("width", [1280, 640])
+def test_html_footnote_numbers_never_wrap_in_chromium(tmp_path, width):
+    from chromium import measure_lines
+
+    page = tmp_path / "review.html"
+    page.write_text(render_review(long_review(), "html"), encoding="utf-8")
+    tags = _Tags()
+    tags.feed(measure_lines(page, "#links tbody td:first-child", tmp_path / "profile", size=(width, 900)))
+    cells = [dict(attrs) for tag, attrs in tags.tags if tag == "td" and "data-lines" in attrs]
+    assert len(cells) == 12
+    for number, cell in enumerate(cells, 1):
+        assert cell["data-lines"] == "1", (number, cell)
+        assert int(cell["data-height"]) <= 1.5 * int(cell["data-line-height"]), (number, cell)

@@ -152,7 +152,8 @@ _CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{fon
 th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}td{word-break:break-word}
 .small{color:#666;font-size:.85em}[hidden]{display:none!important}li.error{color:#a00}li.warning{color:#8a6400}
 .alive{background:#e3f6e3}.dead{background:#fbe0e0}.restricted{background:#fdf4d3}.refused{background:#f3e1f7}
-.unknown{background:#eee}.missing{background:#ffd7b5}"""
+.unknown{background:#eee}.missing{background:#ffd7b5}
+.num{white-space:nowrap;word-break:normal;text-align:right;width:1%}"""
 _JS = """(function(){var boxes=[].slice.call(document.querySelectorAll('input[data-cat]')),
 q=document.getElementById('q'),rows=[].slice.call(document.querySelectorAll('#links tbody tr'));
 var m=/^#category=([a-z,]+)$/.exec(location.hash);if(m){var want=m[1].split(',');
@@ -181,7 +182,7 @@ def _html_row(r) -> str:
     if r.warc_file:
         archived += f'<div class="small">{_e(r.warc_file)} @ {_e(r.warc_offset)}</div>'
     status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
-    return (f'<tr class="{kind}" data-cat="{kind}"><td>{_e(r.number)}</td><td>{source}</td>'
+    return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{_e(r.number)}</td><td>{source}</td>'
             f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}</td>'
             f'<td>{_e(r.title)}</td><td>{archived}</td></tr>')
 
@@ -202,7 +203,7 @@ def _html(review) -> str:
 <div class="badges">{badges}</div>
 <div class="filters">{boxes}<input type="search" id="q" placeholder="filter text…" aria-label="filter rows">
 <span id="shown" class="small"></span></div>
-<table id="links"><thead><tr><th>#</th><th>source</th><th>category</th><th>state</th><th>detail</th><th>title</th>
+<table id="links"><thead><tr><th class="num">#</th><th>source</th><th>category</th><th>state</th><th>detail</th><th>title</th>
 <th>archived</th></tr></thead>
 <tbody>
 {chr(10).join(_html_row(r) for r in review.rows)}
