@@ -55,14 +55,21 @@ c.setAttribute('data-height',Math.round(r.getBoundingClientRect().height));}})()
 
 
 def measure_lines(page: Path, selector: str, profile: Path, *, size: tuple[int, int]) -> str:
-    """The DOM of a copy of `page` (its CSP dropped so a measuring script may run) laid out at `size`, every
-    element matching `selector` marked with data-lines, data-height and data-line-height."""
+    """The DOM of `page` laid out at `size`, every element matching `selector` marked with data-lines,
+    data-height and data-line-height."""
     import json
+
+    return probe(page, _MEASURE % json.dumps(selector), profile, size=size)
+
+
+def probe(page: Path, script: str, profile: Path, *, size: tuple[int, int] = (1280, 900)) -> str:
+    """The DOM of a copy of `page` with a test's own `<script>` run after the page's: the copy drops the page's
+    Content-Security-Policy so that script may run (the page's own script still runs first)."""
     import re
 
     html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text(encoding="utf-8"))
-    copy = page.with_name("measured-" + page.name)
-    copy.write_text(html.replace("</body>", _MEASURE % json.dumps(selector) + "</body>"), encoding="utf-8")
+    copy = page.with_name("probed-" + page.name)
+    copy.write_text(html.replace("</body>", script + "</body>"), encoding="utf-8")
     return dump_dom(copy, profile, size=size)
 
 
