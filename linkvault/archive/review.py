@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -119,12 +118,12 @@ def _row(vault: Vault | None, note, url: str) -> ReviewRow:
     if cap.get("state"):
         row.state, row.category, row.detail = cap["state"], cap["category"], cap["state_detail"]
     else:  # captured before link states existed: judge what the row still tells
-        state = classify(_page_from_row(cap))
+        state = classify(_page_from_row(cap, vault.capture_details(cap["id"])["redirects"]))
         row.state, row.category, row.detail = state.state, state.category, state.detail + " (judged from the status alone)"
     return row
 
 
-def _page_from_row(cap: dict) -> Page:
-    hops = tuple((h["url"], h["status"]) for h in json.loads(cap["redirects"] or "[]"))
+def _page_from_row(cap: dict, redirects: list[dict]) -> Page:
+    hops = tuple((h["url"], h["status"]) for h in redirects)
     return Page(url=cap["url"], final_url=cap["final_url"], status=cap["status"], hops=hops,
                 text="x" * 100, error=cap["error"], error_detail=cap["error_detail"])
