@@ -17,7 +17,7 @@ SCHEMA = "output.schema.json"
 
 def schema_text() -> str:
     """The JSON Schema every JSON output follows, as shipped in the package."""
-    return files("linkvault").joinpath("schema", SCHEMA).read_text(encoding="utf-8")
+    return files("linkvault").joinpath("schema").joinpath(SCHEMA).read_text(encoding="utf-8")
 
 
 def footnote_record(*, number, label: str, line: int | None, url: str | None, category: str, state: str | None,
