@@ -173,3 +173,10 @@ def test_html_in_chromium_shows_an_unchecked_fact_unlike_a_fact_not_found(page, 
     assert rows["not-checked"]["data-bg"] not in (rows["unsupported"]["data-bg"], rows["contradicted"]["data-bg"]
                                                   if "contradicted" in rows else None)
     assert rows["not-checked"]["data-bg"] != rows["unsupported"]["data-bg"]
+
+
+def test_text_formats_mark_an_unchecked_fact_apart_from_one_not_found(tmp_path):
+    page = render_claims(make_verification(tmp_path), "markdown")
+    assert "| 2 | not-checked | ?Nurkenov; ?April 15; ?258,440 tenge; ?Almaty |" in page
+    assert "| 3 | unsupported | -Abdikov; -April 16; -Shymkent |" in page
+    assert "? not checked" in page
