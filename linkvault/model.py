@@ -59,6 +59,14 @@ class Footnote:
     def has_entry(self) -> bool:
         return self.line is not None
 
+    def gap(self) -> tuple[str, str]:
+        """For a footnote with no URL, the state naming the gap and a sentence for the editor."""
+        if not self.has_entry:
+            return "missing-footnote", "cited in the text but the footnote list has no entry for it"
+        if self.text:
+            return "no-url", f"the entry has no URL: {self.text[:80]}"
+        return "missing-footnote", "the entry is empty"
+
 
 @dataclass
 class Report:
@@ -184,6 +192,7 @@ CATEGORIES = {
 # Failures on this machine's side (no network, the proxy down, certificates our own trust store cannot place):
 # they say nothing of the link, so such a capture is never a verdict and never supersedes one.
 OWN_SIDE_FAILURES = ("network-unreachable", "proxy-unreachable", "untrusted-certificates")
+MISSING = "missing"  # the category of a footnote with no source: no entry, an empty one, or one without a URL
 CATEGORY_OF = {state: category for category, states in CATEGORIES.items() for state in states}
 
 

@@ -189,8 +189,8 @@ def test_bench_fetch_throughput_vs_wget(tmp_path, web):
            "--proxy", web.proxy_url, "--ca-bundle", web.ca_pem_path, "--format", "json"]
     lv = _run(cmd, tmp_path, "linkvault", env)
     assert lv.rc == 0, (tmp_path / "linkvault.err").read_text()[-3000:]
-    links = json.loads((tmp_path / "linkvault.out").read_text())["links"]
-    assert len(links) == N_URLS and all(item["status"] == 200 and item["error"] is None for item in links)
+    links = json.loads((tmp_path / "linkvault.out").read_text())["reports"][0]["footnotes"]
+    assert len(links) == N_URLS and all(item["http_status"] == 200 and item["warc"] for item in links)
     lv_requests, lv_tunnels, lv_in_flight = len(web.requests), _tunnels(web), _in_flight(web)
     warc_bytes = sum(p.stat().st_size for p in (vault / "warc").glob("*.warc.gz"))
 
@@ -252,8 +252,8 @@ def test_bench_fetch_memory_one_gib_response(tmp_path, web):
     try:
         lv = _run(cmd, tmp_path, "linkvault", env)
         assert lv.rc == 0, (tmp_path / "linkvault.err").read_text()[-3000:]
-        [item] = json.loads((tmp_path / "linkvault.out").read_text())["links"]
-        assert item["status"] == 200 and item["error"] is None
+        [item] = json.loads((tmp_path / "linkvault.out").read_text())["reports"][0]["footnotes"]
+        assert item["http_status"] == 200 and item["warc"]
         size, truncated = sqlite3.connect(vault / "linkvault.db").execute(
             "select size, truncated from captures where url = ?", [url]).fetchone()
         assert (size, truncated) == (BIG, 0)

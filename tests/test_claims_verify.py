@@ -90,14 +90,15 @@ def test_cli_verify_json(fetched, runner):
     assert data["report"] == report
     assert sum(data["summary"]["by_verdict"].values()) == len(EXPECTED)
     assert {f["number"] for f in data["findings"] if f["kind"] == "wrong-link"} >= WRONG_LINKS - {20}
-    claims = {c["number"]: c for c in data["claims"]}
+    claims = {c["number"]: c["claim"] for c in data["footnotes"] if c["claim"]}
     assert set(claims) == set(EXPECTED)
     for claim in claims.values():
-        assert claim["claim"] and claim["verdict"]
-        assert all(set(f) >= {"kind", "text", "found", "where", "quote"} for f in claim["facts"])
+        assert claim["text"] and claim["verdict"] and claim["reason"]
+        assert all(set(f) >= {"kind", "text", "status", "found", "where", "quote"} for f in claim["facts"])
     amount = next(f for f in claims[5]["facts"] if f["kind"] == "amount")
-    assert amount["found"] and amount["where"] == "text" and "258440" in amount["quote"]
+    assert amount["found"] and amount["status"] == "found" and amount["where"] == "text" and "258440" in amount["quote"]
     assert claims[15]["verdict"] == "not-checked" and claims[8]["verdict"] == "contradicted"
+    assert {f["status"] for f in claims[15]["facts"]} == {"not-checked"}  # no text to look in: not "not found"
 
 
 def test_verify_html_escapes_the_report_and_the_pages_and_runs_nothing(tmp_path):
@@ -116,8 +117,9 @@ def test_verify_html_escapes_the_report_and_the_pages_and_runs_nothing(tmp_path)
     verification = Verification(report=hostile, check=CheckResult(report, []),
                                 claims=[ClaimResult(1, "1", 3, f"Claim {hostile}", "https://example.kz/a", result)])
     page = render_claims(verification, "html")
-    assert "<script" not in page and "<img" not in page and "onerror=\"" not in page
-    assert page.count("&lt;script&gt;") == 6  # title, heading, claim, fact, quote, reason: all shown, none run
+    assert page.count("<script") == 1 and "<img" not in page and "onerror=\"" not in page  # only its own filter
+    # title, path, claim, fact, quote, reason, and the wrong-link finding quoting the reason: all shown, none run
+    assert page.count("&lt;script&gt;") == 7
     if CHROMIUM is None:
         pytest.skip("Debian's chromium is not installed (make test installs it)")
     out = tmp_path / "verify.html"

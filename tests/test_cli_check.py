@@ -31,7 +31,13 @@ def test_json_is_exactly_one_object_with_the_documented_keys(runner, write):
     result = runner.invoke(cli, ["check", str(write("r.txt", GOOD)), "--format", "json"])
     data = json.loads(result.stdout)
     assert set(data) == {"report", "format", "footnotes", "findings", "summary"}
-    assert data["footnotes"][1] == {"number": 2, "label": "2", "line": None, "urls": [], "text": "", "cited_at": [1]}
+    assert data["footnotes"][1] == {
+        "number": 2, "label": "2", "line": 1, "url": None, "host": None, "category": "missing",
+        "state": "missing-footnote", "detail": "cited in the text but the footnote list has no entry for it",
+        "http_status": None, "final_url": None, "title": None, "archived_at": None, "warc": None, "text": "",
+        "cited_at": [1]}
+    assert data["footnotes"][0]["url"] == "https://rus.azattyq.org/a/1.html"
+    assert (data["footnotes"][0]["category"], data["footnotes"][0]["state"]) == ("unknown", "unknown")
     assert data["findings"] == [{"kind": "missing-footnote", "severity": "error", "number": 2, "line": 1,
                                  "message": "[2] is cited but the footnote list has no entry for it"}]
     assert data["summary"]["by_kind"] == {"missing-footnote": 1}

@@ -39,7 +39,7 @@ def test_example_check_exits_1_and_lists_missing_in_json(runner):
     assert sorted(missing) == MISSING
     first = data["footnotes"][0]
     assert first["number"] == 1 and first["label"] == "1"
-    assert first["urls"] == ["https://kaztag.kz/ru/news/politsiya-podtverdila-arest-zhurnalista-daniyara-adilbekova-po-ugolovnomu-delu"]
+    assert first["url"] == "https://kaztag.kz/ru/news/politsiya-podtverdila-arest-zhurnalista-daniyara-adilbekova-po-ugolovnomu-delu"
     assert first["cited_at"] == [4]
     assert first["line"] == 202
 

@@ -77,8 +77,8 @@ def test_example_report_is_archived_searchable_and_replayable(tmp_path, fakeweb,
     result = runner.invoke(cli, args)
     assert result.exit_code == 1  # the 15 footnotes with no source
     data = json.loads(result.stdout)
-    links = data["links"]
-    assert len(links) == 85 and all(item["status"] == 200 and item["error"] is None for item in links)
+    links = [f for f in data["reports"][0]["footnotes"] if f["url"]]
+    assert len(links) == 85 and all(item["http_status"] == 200 and item["warc"] for item in links)
     assert data["summary"]["network_unreachable"] is False
     missing = [f["number"] for f in data["reports"][0]["findings"] if f["kind"] == "missing-footnote"]
     assert len(missing) == 15
@@ -97,7 +97,7 @@ def test_example_report_is_archived_searchable_and_replayable(tmp_path, fakeweb,
     again = runner.invoke(cli, args)
     assert again.exit_code == 1
     assert fakeweb.requests == []  # everything was archived already: nothing fetched again
-    assert all(item["reused"] for item in json.loads(again.stdout)["links"])
+    assert all(item["reused"] for item in json.loads(again.stdout)["reports"][0]["footnotes"] if item["url"])
 
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(EXAMPLE), "1", "--text"])
     assert shown.exit_code == 0
@@ -296,7 +296,7 @@ def test_proxy_and_ca_come_from_the_environment_like_every_http_tool(tmp_path, f
     path = report(tmp_path, ["https://rus.azattyq.org/a/32887882.html"])
     result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["links"][0]["status"] == 200
+    assert json.loads(result.stdout)["reports"][0]["footnotes"][0]["http_status"] == 200
     assert "rus.azattyq.org" in fakeweb_env.proxied_hosts
 
 
@@ -340,8 +340,8 @@ def test_a_killed_run_resumes_where_it_stopped_and_leaves_no_torn_warc(tmp_path,
 
     rerun = subprocess.run(cmd + ["--format", "json"], capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
-    links = json.loads(rerun.stdout)["links"]
-    assert all(item["status"] == 200 for item in links)
+    links = json.loads(rerun.stdout)["reports"][0]["footnotes"]
+    assert all(item["http_status"] == 200 for item in links)
     assert sum(1 for item in links if item["reused"]) >= done
     assert all(fakeweb.hits(u) == first_hits[u] for u in captured)  # what was archived is never fetched again
     assert all(fakeweb.hits(u) >= 1 for u in urls)

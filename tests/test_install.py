@@ -10,7 +10,6 @@ import subprocess
 import venv
 
 import pytest
-
 from conftest import ROOT
 
 OLD_PIP = "23.2.1"  # Python 3.11's bundled pip, and what Debian 12's python3-pip is close to

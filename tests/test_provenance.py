@@ -42,8 +42,9 @@ def test_each_response_has_a_metadata_record_with_tls_chain_and_collector(tmp_pa
     assert facts["ip"] is None  # through a proxy the address we saw is the proxy's, so none is claimed
 
     row = sqlite3.connect(vault / "linkvault.db").execute(
-        "select tls_version, cert_chain, collector, provenance_id from captures where url = ? and role = 'cited'", [URL]).fetchone()
-    assert row[0] == facts["tls"]["version"] and row[1].startswith("-----BEGIN CERTIFICATE-----")
+        "select tls_version, group_concat(pem, ''), collector, provenance_id from captures c "
+        "join certificates on capture_id = c.id where url = ? and role = 'cited' group by c.id", [URL]).fetchone()
+    assert row[0] == facts["tls"]["version"] and row[1] == "".join(facts["tls"]["chain_pem"])
     assert row[2] == "Kazakhstan Bureau for Human Rights, A. Researcher" and row[3] == header.get_header("WARC-Record-ID")
 
 

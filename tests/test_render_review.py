@@ -50,7 +50,8 @@ def _rows() -> list[ReviewRow]:
                   "soft-404", 'the page answers 200 but says it is not found ("Страница не найдена | Adilet")', 200,
                   "https://adilet.zan.kz/rus/news/2024-04-04?utm_source=telegram", "Страница не найдена | Adilet", AT,
                   WARC, 63020, 4),
-        ReviewRow(5, "5", 2, None, None, None, None, "cited in the text but the footnote list has no entry for it"),
+        ReviewRow(5, "5", 2, None, None, "missing", "missing-footnote",
+                  "cited in the text but the footnote list has no entry for it"),
     ]
 
 
@@ -66,7 +67,7 @@ def hostile_review() -> Review:
                   "<b>bold</b> claim: only http and https links are archived"),
         ReviewRow(7, "7", 9, HOSTILE_URL, "evil.example.kz", "alive", "ok", "HTTP 200\n| injected | cells |", 200,
                   "javascript:void(0)", HOSTILE_TITLE, AT, WARC + '"><b>', 90000, 7),
-        ReviewRow(8, "8", 10, None, None, None, None,
+        ReviewRow(8, "8", 10, None, None, "missing", "no-url",
                   "the entry has no URL: <img src=x onerror=document.title='PWNED'>"),
     ]
     return Review(HOSTILE_REPORT, check_report(parse_text(text, path=HOSTILE_REPORT)), rows)
@@ -79,24 +80,26 @@ def test_summary_line_counts_categories_and_missing_sources():
 def test_json_is_one_object_with_every_footnote():
     review = make_review()
     data = json.loads(render_review(review, "json"))
-    assert list(data) == ["report", "summary", "findings", "links"]
+    assert list(data) == ["report", "format", "summary", "findings", "footnotes"]
     assert data["report"] == REPORT
     assert data["summary"] == {"footnotes": 5, "links": 4, "missing": 1,
                                "by_category": {"alive": 1, "dead": 2, "restricted": 1, "refused": 0, "unknown": 0},
                                "by_state": {"deleted-post": 1, "login-wall": 1, "ok": 1, "soft-404": 1}}
     assert [(f["severity"], f["kind"], f["number"]) for f in data["findings"]] == [
         ("error", "missing-footnote", 5), ("info", "tracking-parameters", 4)]
-    assert data["links"][0] == {
-        "number": 1, "url": "https://rus.azattyq.org/a/32885631.html", "category": "alive", "state": "ok",
-        "detail": "HTTP 200", "http_status": 200, "final_url": "https://rus.azattyq.org/a/32885631.html",
-        "title": "В Астане задержан журналист Адильбеков", "archived_at": AT, "warc": {"file": WARC, "offset": 0}, "claim": None}
-    assert [(x["number"], x["category"], x["state"], x["warc"] and x["warc"]["offset"]) for x in data["links"]] == [
+    assert data["footnotes"][0] == {
+        "number": 1, "label": "1", "line": 4, "url": "https://rus.azattyq.org/a/32885631.html",
+        "host": "rus.azattyq.org", "category": "alive", "state": "ok", "detail": "HTTP 200", "http_status": 200,
+        "final_url": "https://rus.azattyq.org/a/32885631.html", "title": "В Астане задержан журналист Адильбеков",
+        "archived_at": AT, "warc": {"file": WARC, "offset": 0}, "claim": None}
+    assert [(x["number"], x["category"], x["state"], x["warc"] and x["warc"]["offset"]) for x in data["footnotes"]] == [
         (1, "alive", "ok", 0), (2, "restricted", "login-wall", 18734), (3, "dead", "deleted-post", 40211),
-        (4, "dead", "soft-404", 63020), (5, None, None, None)]
-    assert data["links"][4] == {"number": 5, "url": None, "category": None, "state": None,
-                                "detail": "cited in the text but the footnote list has no entry for it",
-                                "http_status": None, "final_url": None, "title": None, "archived_at": None,
-                                "warc": None, "claim": None}
+        (4, "dead", "soft-404", 63020), (5, "missing", "missing-footnote", None)]
+    assert data["footnotes"][4] == {"number": 5, "label": "5", "line": 2, "url": None, "host": None,
+                                    "category": "missing", "state": "missing-footnote",
+                                    "detail": "cited in the text but the footnote list has no entry for it",
+                                    "http_status": None, "final_url": None, "title": None, "archived_at": None,
+                                    "warc": None, "claim": None}
 
 
 def test_csv_has_a_row_per_footnote():
@@ -106,7 +109,7 @@ def test_csv_has_a_row_per_footnote():
     assert rows[3] == ["3", "https://t.me/orda_kz/12345", "t.me", "dead", "deleted-post",
                        "Telegram says post 12345 of @orda_kz was not found", "200", "https://t.me/orda_kz/12345",
                        "Telegram: Contact @orda_kz", AT, WARC, "40211"]
-    assert rows[5] == ["5", "", "", "", "", "cited in the text but the footnote list has no entry for it",
+    assert rows[5] == ["5", "", "", "missing", "missing-footnote", "cited in the text but the footnote list has no entry for it",
                        "", "", "", "", "", ""]
     assert len(rows) == 6
 
@@ -277,3 +280,30 @@ def test_html_csp_alone_stops_injected_scripts(tmp_path, monkeypatch):
     body = dict(next(attrs for tag, attrs in tags.tags if tag == "body"))
     assert body.get("data-ready") == "1" and "data-pwned" not in body
     assert "".join(tags.text["title"]).startswith("linkvault review: ")  # no injected script set it to PWNED
+
+
+def long_review() -> Review:
+    """Twelve footnotes with long URLs, details and titles: the table is squeezed, the number column first."""
+    long = "очень-длинный-заголовок-статьи-" * 6
+    rows = [ReviewRow(n, str(n), n, f"https://rus.azattyq.org/a/{long}{n}.html", "rus.azattyq.org", "dead",
+                      "redirected-to-homepage", f"redirected to https://rus.azattyq.org/ (site front page) {long}", 200,
+                      "https://rus.azattyq.org/", f"Азаттык: {long}", AT, WARC, n * 1000, n)
+            for n in range(1, 13)]
+    text = "".join(f"Claim {n}[{n}].\n" for n in range(1, 13)) + "\n" + "".join(f"[{r.number}] {r.url}\n" for r in rows)
+    return Review(REPORT, check_report(parse_text(text, path=REPORT)), rows)
+
+
+@chromium
+@pytest.mark.parametrize("width", [1280, 640])
+def test_html_footnote_numbers_never_wrap_in_chromium(tmp_path, width):
+    from chromium import measure_lines
+
+    page = tmp_path / "review.html"
+    page.write_text(render_review(long_review(), "html"), encoding="utf-8")
+    tags = _Tags()
+    tags.feed(measure_lines(page, "#links tbody td:first-child", tmp_path / "profile", size=(width, 900)))
+    cells = [dict(attrs) for tag, attrs in tags.tags if tag == "td" and "data-lines" in attrs]
+    assert len(cells) == 12
+    for number, cell in enumerate(cells, 1):
+        assert cell["data-lines"] == "1", (number, cell)
+        assert int(cell["data-height"]) <= 1.5 * int(cell["data-line-height"]), (number, cell)

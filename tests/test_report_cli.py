@@ -41,14 +41,14 @@ def test_report_gives_one_row_per_footnote_with_its_state(tmp_path, fakeweb, run
     result = runner.invoke(cli, ["--vault", vault, "report", str(path), "--format", "json"])
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    states = {link["number"]: (link["category"], link["state"]) for link in data["links"]}
+    states = {link["number"]: (link["category"], link["state"]) for link in data["footnotes"]}
     assert states == {1: ("alive", "ok"), 2: ("dead", "not-found"), 3: ("restricted", "login-wall"),
-                      4: ("dead", "redirected-to-homepage"), 5: (None, None)}
+                      4: ("dead", "redirected-to-homepage"), 5: ("missing", "missing-footnote")}
     assert data["summary"]["by_category"]["dead"] == 2 and data["summary"]["missing"] == 1
     assert [f["kind"] for f in data["findings"] if f["severity"] == "error"] == ["missing-footnote"]
-    ok = next(link for link in data["links"] if link["number"] == 1)
+    ok = next(link for link in data["footnotes"] if link["number"] == 1)
     assert ok["warc"]["file"].endswith(".warc.gz") and ok["title"]
-    claims = {link["number"]: link["claim"] for link in data["links"]}
+    claims = {link["number"]: link["claim"] and link["claim"]["verdict"] for link in data["footnotes"]}
     assert claims[2] == claims[3] == claims[4] == "not-checked"  # dead or walled: nothing to read
     assert claims[1] in ("supported", "partly-supported", "unsupported") and claims[5] is None
 

@@ -11,6 +11,7 @@ from listeners import listening
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.archive.screenshot import chromium
+from linkvault.archive.vault import SCHEMA_VERSION
 from linkvault.cli import cli
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")
@@ -216,7 +217,7 @@ def test_a_vault_from_before_screenshots_were_indexed_is_migrated_in_place(tmp_p
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "1"])
     assert shown.exit_code == 0, shown.output
     db = sqlite3.connect(vault / "linkvault.db")
-    assert db.execute("pragma user_version").fetchone()[0] == 5
+    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("select count(*) from screenshots").fetchone()[0] == 0
     assert db.execute("select count(*) from captures").fetchone()[0] == captures
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -115,8 +114,7 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
         marks = ",".join("?" * len(urls))
         captures = vault.query(f"select * from captures where url in ({marks}) order by fetched_at", urls)
         for capture in captures:
-            for key in ("redirects", "headers"):
-                capture[key] = json.loads(capture[key]) if capture[key] else []
+            capture.update(vault.capture_details(capture["id"]))
             capture["screenshots"] = vault.query(
                 "select * from screenshots where response_id = ? order by taken_at", [capture["record_id"]]
             ) if capture["record_id"] else []

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault.archive.vault import Vault
-from linkvault.model import CATEGORIES, CheckResult, Finding, Page, Report, Severity
+from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Page, Report, Severity
 from linkvault.report import parse_report
 from linkvault.report.findings import check_report
 from linkvault.states import classify, never_fetched
@@ -61,7 +60,7 @@ class Review:
         by_category = {c: 0 for c in CATEGORIES}
         by_state: dict[str, int] = {}
         for row in self.rows:
-            if row.state:
+            if row.url and row.state:
                 by_category[row.category or "unknown"] += 1
                 by_state[row.state] = by_state.get(row.state, 0) + 1
         return {
@@ -83,10 +82,9 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
     try:
         for note in check.report.footnotes:
             if not note.urls:
-                detail = ("cited in the text but the footnote list has no entry for it" if not note.has_entry
-                          else f"the entry has no URL: {note.text[:80]}" if note.text else "the entry is empty")
+                state, detail = note.gap()
                 result.rows.append(ReviewRow(note.number, note.label, note.line or (note.cited_at or (None,))[0],
-                                             None, None, None, None, detail))
+                                             None, None, MISSING, state, detail))
                 continue
             for url in note.urls:
                 result.rows.append(_row(vault, note, url))
@@ -122,12 +120,12 @@ def _row(vault: Vault | None, note, url: str) -> ReviewRow:
     if cap.get("state"):
         row.state, row.category, row.detail = cap["state"], cap["category"], cap["state_detail"]
     else:  # captured before link states existed: judge what the row still tells
-        state = classify(_page_from_row(cap))
+        state = classify(_page_from_row(cap, vault.capture_details(cap["id"])["redirects"]))
         row.state, row.category, row.detail = state.state, state.category, state.detail + " (judged from the status alone)"
     return row
 
 
-def _page_from_row(cap: dict) -> Page:
-    hops = tuple((h["url"], h["status"]) for h in json.loads(cap["redirects"] or "[]"))
+def _page_from_row(cap: dict, redirects: list[dict]) -> Page:
+    hops = tuple((h["url"], h["status"]) for h in redirects)
     return Page(url=cap["url"], final_url=cap["final_url"], status=cap["status"], hops=hops,
                 text="x" * 100, error=cap["error"], error_detail=cap["error_detail"])

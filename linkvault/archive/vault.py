@@ -5,13 +5,19 @@ Tables, made and migrated by `Vault.migrate()` (the schema version lives in `PRA
     reports    one row per report file fetched into this vault
     footnotes  (report, label) → line and the URL as cited
     urls       every URL fetched, as cited and normalised, with when it was first seen
-    captures   one row per fetch of a URL: final URL, redirect chain, status, headers, timing,
-               error, and where in which WARC the response record lies
+    captures   one row per fetch of a URL: final URL, status, timing, error, the verdict, and where in
+               which WARC the response record lies (one line each in Datasette: the bulky parts are below)
+    redirect_hops, response_headers, certificates
+               a capture's redirect chain, response headers and TLS certificate chain, one row per item
     texts      the extracted text of a capture, full-text indexed (FTS5) for `search`
     custody    the append-only, hash-chained log of what was done to the evidence, and by whom
     screenshots  full-page PNGs of captured pages: which response, where in which WARC, SHA-256, size
+    footnote_verdicts  (a view) every footnote's URL with its report's path, its number as an integer and
+               the verdict of the URL's latest capture
 
-Foreign keys and plain column names are chosen so Datasette shows useful links and facets.
+Foreign keys and plain column names are chosen so Datasette shows useful links and facets; the vault keeps
+`metadata.json` beside the database with every table's and column's description, for
+`datasette linkvault.db -m metadata.json`.
 """
 
 from __future__ import annotations
@@ -25,7 +31,9 @@ import sqlite_utils
 
 from linkvault.model import OWN_SIDE_FAILURES
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+METADATA = "metadata.json"
+_SIDE = ("redirects", "headers", "cert_chain")  # kept out of the captures table since version 6
 
 
 def now_iso() -> str:
@@ -84,7 +92,10 @@ class Vault:
                 "warc_length": int, "sha256": str, "width": int, "height": int, "size": int,
             }, pk="record_id", if_not_exists=True)
             self.db["screenshots"].create_index(["response_id"], if_not_exists=True)
+        if version < 6:
+            self._datasette_v6()
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._write_metadata()
 
     def _create_v1(self) -> None:
         db = self.db
@@ -124,6 +135,43 @@ class Vault:
             if column not in captures.columns_dict:
                 captures.add_column(column, kind)
 
+    def _datasette_v6(self) -> None:
+        """Datasette (issue 11): redirect chains, headers and certificates move out of `captures` into side
+        tables of one row per item, so a capture is one line; `footnote_verdicts` joins what an editor reads."""
+        db = self.db
+        with db.conn:
+            for table, columns, pk in (
+                    ("redirect_hops", {"capture_id": int, "hop": int, "url": str, "status": int, "location": str}, "hop"),
+                    ("response_headers", {"capture_id": int, "position": int, "name": str, "value": str}, "position"),
+                    ("certificates", {"capture_id": int, "position": int, "pem": str}, "position")):
+                db[table].create(columns, pk=("capture_id", pk), foreign_keys=[("capture_id", "captures", "id")],
+                                 if_not_exists=True)
+            present = [c for c in _SIDE if c in db["captures"].columns_dict]
+            if present:
+                rows = db.conn.execute(f"select id, {', '.join(present)} from captures").fetchall()
+                for capture_id, *values in rows:
+                    _insert_side(db.conn, capture_id, dict(zip(present, values)))
+                for column in present:
+                    db.conn.execute(f"alter table captures drop column [{column}]")
+            db.conn.execute("drop view if exists footnote_verdicts")
+            db.conn.execute(_FOOTNOTE_VERDICTS)
+
+    def _write_metadata(self) -> None:
+        """`metadata.json` for Datasette: every table and view described, rewritten only when it changed."""
+        names = [r[0] for r in self.db.conn.execute(
+            "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' order by name")]
+        text = json.dumps(datasette_metadata(names), ensure_ascii=False, indent=2) + "\n"
+        path = os.path.join(self.directory, METADATA)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                if fh.read() == text:
+                    return
+        except OSError:
+            pass
+        with open(path + ".tmp", "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(path + ".tmp", path)
+
     # -- writing ------------------------------------------------------------------------------
 
     def add_report(self, path: str, sha256: str, fmt: str, footnotes: list[tuple[str, int | None, int | None, str]]) -> int:
@@ -157,11 +205,10 @@ class Vault:
     def add_capture(self, row: dict, text: dict | None) -> int:
         """Plain SQL on the hot path: sqlite-utils' insert re-reads the table's schema every call."""
         row = dict(row)
-        for key in ("redirects", "headers"):
-            if not isinstance(row.get(key), (str, type(None))):
-                row[key] = json.dumps(row[key], ensure_ascii=False)
+        side = {key: row.pop(key, None) for key in _SIDE}
         with self.db.conn:
             capture_id = _insert(self.db.conn, "captures", row)
+            _insert_side(self.db.conn, capture_id, side)
             if text:
                 _insert(self.db.conn, "texts", {"capture_id": capture_id, **text})
         return capture_id
@@ -209,6 +256,18 @@ class Vault:
             "and warc_file is not null order by fetched_at limit 1", [digest]))
         return (rows[0]["url"], rows[0]["fetched_at"]) if rows else None
 
+    def capture_details(self, capture_id: int) -> dict:
+        """A capture's bulky parts from their side tables: `redirects` (hops as dicts), `headers` ([name, value]
+        pairs, as received) and `cert_chain` (the PEM certificates as sent, concatenated, or None)."""
+        conn = self.db.conn
+        hops = [{"url": u, "status": s, "location": loc} for u, s, loc in conn.execute(
+            "select url, status, location from redirect_hops where capture_id = ? order by hop", [capture_id])]
+        headers = [[n, v] for n, v in conn.execute(
+            "select name, value from response_headers where capture_id = ? order by position", [capture_id])]
+        pems = [p for (p,) in conn.execute("select pem from certificates where capture_id = ? order by position",
+                                           [capture_id])]
+        return {"redirects": hops, "headers": headers, "cert_chain": "".join(pems) or None}
+
     def report_id(self, path: str) -> int | None:
         from linkvault.report import report_key
 
@@ -222,6 +281,110 @@ class Vault:
             from linkvault.errors import UsageError
 
             raise UsageError(f"query failed: {exc}") from exc
+
+
+_FOOTNOTE_VERDICTS = """create view footnote_verdicts as
+select r.path as report, cast(f.number as integer) as number, f.label, f.url,
+       coalesce(c.category, 'unknown') as category, coalesce(c.state, 'unknown') as state,
+       coalesce(c.state_detail, case when c.id is null then 'not fetched yet (run linkvault fetch)'
+                                     else 'judged before link states existed (run linkvault report)' end) as detail,
+       case when c.warc_file is not null then c.fetched_at end as archived_at, c.id as capture_id
+from footnotes f
+join reports r on r.id = f.report_id
+left join captures c on c.id = (select max(c2.id) from captures c2
+                                where c2.url = f.url and coalesce(c2.role, 'cited') = 'cited')
+order by r.path, f.number is null, f.number, f.label"""
+
+_TABLES = {
+    "reports": ("One row per report file fetched into this vault.", {
+        "path": "The report's absolute path.", "sha256": "SHA-256 of the report file when last fetched.",
+        "format": "How it was read: txt, md, html or docx.", "added_at": "When it was first fetched (UTC)."}),
+    "footnotes": ("Each footnote URL of each report, as cited (footnote_verdicts adds the verdicts).", {
+        "report_id": "The report (see reports.path).", "label": "The footnote's label as written.",
+        "number": "The footnote's number (empty when its label is not a number).",
+        "line": "The line of its entry in the report.", "url": "The URL as cited."}),
+    "urls": ("Every URL cited, as cited and normalised for comparison.", {
+        "url": "The URL as cited.", "normalised": "Without tracking parameters and www./m. prefixes.",
+        "first_seen": "When a report first cited it (UTC)."}),
+    "captures": ("One row per fetch of a URL: what it answered, the verdict, and where its WARC record lies.", {
+        "url": "The URL fetched.", "fetched_at": "When (UTC).", "final_url": "Where its redirects ended.",
+        "status": "The final HTTP status.", "content_type": "The final response's Content-Type.",
+        "elapsed": "Seconds the fetch took.", "error": "Why no answer came (timeout, dns-failure, …).",
+        "error_detail": "The error in one sentence.", "ip": "The server's address (empty behind a proxy).",
+        "warc_file": "The WARC file holding the response record.", "warc_offset": "Byte offset of the record.",
+        "warc_length": "Length of the record in bytes.", "record_id": "The response record's WARC-Record-ID.",
+        "payload_digest": "SHA-1 payload digest (WARC-Payload-Digest).",
+        "revisit_of": "When the payload was archived before: that capture's URL and time.",
+        "truncated": "1 when the body was cut at --max-size.", "size": "Body size in bytes.",
+        "role": "cited (the report's URL), companion (a site adapter's extra fetch) or probe (a soft-404 check).",
+        "state": "The fine verdict: ok, not-found, login-wall … (README: report).",
+        "category": "alive, dead, restricted, refused or unknown.", "state_detail": "The verdict in one sentence.",
+        "port": "The server's port.", "tls_version": "TLS version.", "tls_cipher": "TLS cipher suite.",
+        "collector": "Who collected it (--collector).",
+        "provenance_id": "The WARC-Record-ID of its provenance metadata record."}),
+    "redirect_hops": ("Each capture's redirect chain, one hop per row.", {
+        "capture_id": "The capture.", "hop": "0 for the URL fetched, then each hop.", "url": "The URL of this hop.",
+        "status": "Its HTTP status.", "location": "Where it pointed next."}),
+    "response_headers": ("Each capture's final response headers, as received, one per row.", {
+        "capture_id": "The capture.", "position": "Order in the response.", "name": "Header name.",
+        "value": "Header value."}),
+    "certificates": ("Each capture's TLS certificate chain as the server sent it, one certificate per row.", {
+        "capture_id": "The capture.", "position": "0 for the server's own certificate.", "pem": "PEM text."}),
+    "texts": ("The main text extracted from each captured page, full-text searchable.", {
+        "capture_id": "The capture.", "title": "Page title.", "author": "Author, when the page says.",
+        "published": "Publication date, when the page says.", "language": "Detected language.",
+        "sitename": "Site name.", "text": "The extracted main text."}),
+    "custody": ("The append-only custody chain: what was done to the evidence, by whom, each event hashed "
+                "with the one before.", {
+        "at": "When (UTC).", "event": "captured, screenshotted, timestamped, packed, exported, re-checked …",
+        "subject": "The record, file or report it concerns.", "collector": "Who.", "tool": "linkvault's version.",
+        "details": "What, as JSON.", "prev_hash": "The hash of the event before.", "hash": "This event's hash."}),
+    "screenshots": ("Full-page screenshots of captured pages, stored in the WARC as resource records.", {
+        "record_id": "The screenshot's WARC-Record-ID.", "response_id": "The response record it shows.",
+        "url": "The page.", "taken_at": "When (UTC).", "warc_file": "The WARC file.",
+        "warc_offset": "Byte offset of the record.", "warc_length": "Length of the record.",
+        "sha256": "SHA-256 of the PNG.", "width": "Pixels.", "height": "Pixels.", "size": "Bytes."}),
+    "footnote_verdicts": ("Every footnote URL of every report with the verdict of its latest capture, "
+                          "footnotes in numeric order.", {
+        "report": "The report's path.", "number": "The footnote's number (an integer; empty for word labels).",
+        "label": "The footnote's label as written.", "url": "The URL as cited.",
+        "category": "alive, dead, restricted, refused or unknown.", "state": "The fine verdict.",
+        "detail": "The verdict in one sentence.", "archived_at": "When the capture in the WARC was made (UTC).",
+        "capture_id": "The capture judged."}),
+}
+
+
+def datasette_metadata(names: list[str]) -> dict:
+    """Datasette's metadata for the vault's tables and views `names` (full-text index internals hidden)."""
+    tables = {}
+    for name in names:
+        if name in _TABLES:
+            description, columns = _TABLES[name]
+            tables[name] = {"description": description, "columns": columns}
+        else:
+            tables[name] = {"description": "Internals of the full-text index of texts (used by `linkvault search`).",
+                            "hidden": True}
+    tables.get("reports", {})["label_column"] = "path"
+    tables.get("footnotes", {})["sort"] = "number"
+    tables.get("captures", {})["sort_desc"] = "id"
+    return {"title": "linkvault vault",
+            "description": "Cited sources archived by linkvault: reports, footnotes, captures (WARC), texts, custody.",
+            "databases": {"linkvault": {"tables": tables}}}
+
+
+def _insert_side(conn: sqlite3.Connection, capture_id: int, side: dict) -> None:
+    """A capture's redirect chain, headers and certificate chain into their side tables (JSON text accepted)."""
+    values = {k: json.loads(v) if k != "cert_chain" and isinstance(v, str) else v for k, v in side.items()}
+    for hop, h in enumerate(values.get("redirects") or []):
+        _insert(conn, "redirect_hops", {"capture_id": capture_id, "hop": hop, "url": h.get("url"),
+                                        "status": h.get("status"), "location": h.get("location")})
+    headers = values.get("headers") or []
+    for position, (name, value) in enumerate(headers.items() if isinstance(headers, dict) else headers):
+        _insert(conn, "response_headers", {"capture_id": capture_id, "position": position, "name": name, "value": value})
+    end = "-----END CERTIFICATE-----"
+    pems = [p.strip() + "\n" + end + "\n" for p in (values.get("cert_chain") or "").split(end) if p.strip()]
+    for position, pem in enumerate(pems):
+        _insert(conn, "certificates", {"capture_id": capture_id, "position": position, "pem": pem})
 
 
 def _insert(conn: sqlite3.Connection, table: str, row: dict) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from linkvault.archive.review import Review
 from linkvault.archive.review import review as build_review
 from linkvault.archive.vault import Vault
 from linkvault.claims.dates import report_year
@@ -29,6 +30,7 @@ class Verification:
     report: str
     check: CheckResult
     claims: list[ClaimResult] = field(default_factory=list)
+    review: Review | None = None  # every footnote's link verdict, the claims were judged from
 
     @property
     def findings(self) -> list[Finding]:
@@ -52,7 +54,8 @@ class Verification:
         by_verdict = {v: 0 for v in VERDICTS}
         for c in self.claims:
             by_verdict[c.result.verdict] += 1
-        return {"claims": len(self.claims), "by_verdict": by_verdict}
+        links = self.review.summary if self.review is not None else {}
+        return {**links, "claims": len(self.claims), "by_verdict": by_verdict}
 
     def fails(self, fail_on: Severity) -> bool:
         return any(f.severity.rank >= fail_on.rank for f in self.findings)
@@ -71,7 +74,7 @@ def judge_claims(reviewed, vault_dir: str) -> Verification:
     first_citation = {}
     for citation in report.citations:
         first_citation.setdefault(citation.label, citation)
-    result = Verification(report=report_path, check=reviewed.check)
+    result = Verification(report=report_path, check=reviewed.check, review=reviewed)
     for row in reviewed.rows:
         citation = first_citation.get(row.label)
         if row.url is None or citation is None:

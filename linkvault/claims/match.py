@@ -50,10 +50,18 @@ class FactCheck:
     where: str | None = None  # url | title | text | metadata
     quote: str | None = None
     contradicts: bool = False
+    checked: bool = True  # False when there was no archived text to look in
+
+    @property
+    def status(self) -> str:
+        """found, not-found (looked for, absent), contradicted (the source says otherwise) or not-checked."""
+        if not self.checked:
+            return "not-checked"
+        return "found" if self.found else "contradicted" if self.contradicts else "not-found"
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "text": self.text, "found": self.found, "where": self.where, "quote": self.quote,
-                **({"contradicts": True} if self.contradicts else {})}
+        return {"kind": self.kind, "text": self.text, "status": self.status, "found": self.found, "where": self.where,
+                "quote": self.quote, **({"contradicts": True} if self.contradicts else {})}
 
 
 @dataclass
@@ -106,7 +114,8 @@ class _Index:
 
 def check_claim(facts: list[Fact], source: Source, year: int) -> ClaimVerdict:
     if source.unavailable:
-        return ClaimVerdict("not-checked", source.unavailable, [FactCheck(f.kind, f.text, False) for f in facts])
+        return ClaimVerdict("not-checked", source.unavailable,
+                            [FactCheck(f.kind, f.text, False, checked=False) for f in facts])
     if not facts:
         return ClaimVerdict("not-checked", "the citing sentence has no checkable facts")
     fields = {"title": _Index(source.title or ""), "text": _Index(source.text or ""),
@@ -201,19 +210,28 @@ def _next(day: date) -> str:
 
 
 def _verdict(checks: list[FactCheck], has_text: bool) -> ClaimVerdict:
+    """The verdict, and a reason built from the same fact checks the output shows, so the two never disagree."""
     if any(c.contradicts for c in checks):
         bad = next(c for c in checks if c.contradicts)
-        return ClaimVerdict("contradicted", f"the source disagrees on {bad.kind} {bad.text!r} ({bad.quote})", checks)
+        return _judged("contradicted", f"the source disagrees on {bad.kind} {bad.text!r} ({bad.quote})", checks)
     key_checks = [c for c in checks if c.kind in KEY_KINDS] or checks
     found = [c for c in key_checks if c.found]
     people = [c for c in checks if c.kind == "person"]
     if not found and not any(c.found for c in checks):
-        return ClaimVerdict("unsupported", "none of the claim's facts appear in the source", checks)
+        return _judged("unsupported", "none of the claim's facts appear in the source", checks)
     if people and all(c.found for c in people) and len(found) == len(key_checks):
-        return ClaimVerdict("supported", "the people are named in the source and its facts agree", checks)
+        return _judged("supported", "the people and the key facts are in the source", checks)
     if not people and len(found) == len(key_checks):
-        return ClaimVerdict("supported", "the claim's facts appear in the source", checks)
+        return _judged("supported", "the claim's key facts are in the source", checks)
     if not found:
-        return ClaimVerdict("unsupported", "none of the claim's key facts (people, period, article, amount) appear", checks)
-    missing = ", ".join(c.text for c in key_checks if not c.found)
-    return ClaimVerdict("partly-supported", f"not found in the source: {missing}", checks)
+        return _judged("unsupported", "none of the claim's key facts (people, period, article, amount) appear", checks)
+    return _judged("partly-supported", "some of the claim's key facts are not in the source", checks)
+
+
+def _judged(verdict: str, lead: str, checks: list[FactCheck]) -> ClaimVerdict:
+    """`lead`, then what was found and what was not, read off the fact checks themselves."""
+    found = [c.text for c in checks if c.found]
+    absent = [c.text for c in checks if not c.found and not c.contradicts]
+    parts = [lead] + ([f"found: {', '.join(found)}"] if found else []) + (
+        [f"not found: {', '.join(absent)}"] if absent else [])
+    return ClaimVerdict(verdict, "; ".join(parts), checks)

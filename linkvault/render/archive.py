@@ -6,7 +6,7 @@ import io
 import json
 from dataclasses import asdict
 
-from linkvault.render.check import as_json_object, render_check
+from linkvault.render.check import render_check
 
 
 def _console(color: bool, width: int):
@@ -57,11 +57,10 @@ def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: in
     if fmt == "json":
         return json.dumps({
             "vault": result.vault,
-            "reports": [as_json_object(c) for c in result.checks],
-            "links": [asdict(link) for link in result.links],
             "summary": {"fetched": result.fetched, "reused": result.reused, "failed": len(result.failed),
                         "network_unreachable": result.network_unreachable, "proxy_down": result.proxy_down,
                         "untrusted_hosts": result.untrusted_hosts},
+            "reports": [_fetched_report(check, result.links) for check in result.checks],
         }, ensure_ascii=False, indent=2)
     from linkvault.render.review import render_review
 
@@ -73,6 +72,27 @@ def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: in
     _say(console, fetch_summary(result))
     parts.append(_text(out))
     return "\n\n".join(parts)
+
+
+def _fetched_report(check, links) -> dict:
+    """One report of the run in the shared vocabulary: each footnote with what this run found for its URL(s)."""
+    from linkvault.render.records import footnote_record, gap_record, report_object
+
+    mine = {(link.label, link.url): link for link in links if link.report == check.report.path}
+    records = []
+    for note in check.report.footnotes:
+        if not note.urls:
+            records.append(gap_record(note, reused=False))
+        for url in note.urls:
+            link = mine[(note.label, url)]
+            records.append(footnote_record(
+                number=link.number, label=link.label, line=link.line, url=link.url,
+                category=link.category or "unknown", state=link.state or "unknown",
+                detail=link.detail or "not fetched in this run",
+                http_status=link.status, final_url=link.final_url, title=link.title,
+                archived_at=link.fetched_at if link.warc_file else None, warc_file=link.warc_file,
+                warc_offset=link.warc_offset, reused=link.reused))
+    return report_object(check, check.summary, check.findings, records)
 
 
 def render_search(hits, fmt: str, *, color: bool = False, width: int = 120) -> str:

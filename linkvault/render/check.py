@@ -47,24 +47,18 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def as_json_object(result: CheckResult) -> dict:
-    report = result.report
-    return {
-        "report": report.path,
-        "format": report.format,
-        "footnotes": [
-            {
-                "number": note.number,
-                "label": note.label,
-                "line": note.line,
-                "urls": list(note.urls),
-                "text": note.text,
-                "cited_at": list(note.cited_at),
-            }
-            for note in report.footnotes
-        ],
-        "findings": [f.as_dict() for f in result.findings],
-        "summary": result.summary,
-    }
+    """The report object of the shared vocabulary; `check` fetches nothing, so every link's state is unknown."""
+    from linkvault.render.records import footnote_record, gap_record, report_object
+
+    records = []
+    for note in result.report.footnotes:
+        own = {"text": note.text, "cited_at": list(note.cited_at)}
+        if not note.urls:
+            records.append(gap_record(note, **own))
+        records += [footnote_record(number=note.number, label=note.label, line=note.line, url=url, category="unknown",
+                                    state="unknown", detail="not fetched: check works offline", **own)
+                    for url in note.urls]
+    return report_object(result, result.summary, result.findings, records)
 
 
 def render_check(result: CheckResult, fmt: str, *, color: bool = False, width: int = 100) -> str:

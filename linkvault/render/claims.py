@@ -7,28 +7,34 @@ import io
 import json
 
 from linkvault.render.check import render_check, word_safe_widths
-from linkvault.render.htmlsafe import esc, page_head
+from linkvault.render.htmlsafe import esc
 
-_SIGN = {True: "+", False: "-"}
+_SIGN = {"found": "+", "not-found": "-", "contradicted": "-", "not-checked": "?"}
 _COLOR = {"supported": "green", "partly-supported": "yellow", "unsupported": "red", "contradicted": "bold red",
           "not-checked": "dim"}
 
 
 def as_json_object(verification) -> dict:
-    return {
-        "report": verification.report,
-        "summary": verification.summary,
-        "findings": [f.as_dict() for f in verification.findings],
-        "claims": [
-            {"number": c.number, "url": c.url, "claim": c.claim, "facts": [f.as_dict() for f in c.result.facts],
-             "verdict": c.result.verdict, "reason": c.result.reason}
-            for c in verification.claims
-        ],
-    }
+    """The report object of the shared vocabulary: every footnote's link verdict, with its claim where judged."""
+    from linkvault.render.records import report_object
+    from linkvault.render.review import row_record
+
+    claims = {(c.label, c.url): c for c in verification.claims}
+    rows = verification.review.rows if verification.review is not None else []
+    records = [row_record(r, claim=_claim(claims.get((r.label, r.url)))) for r in rows]
+    obj = report_object(verification.check, verification.summary, verification.findings, records)
+    return {**obj, "report": verification.report}
+
+
+def _claim(c) -> dict | None:
+    if c is None:
+        return None
+    return {"verdict": c.result.verdict, "reason": c.result.reason, "text": c.claim,
+            "facts": [f.as_dict() for f in c.result.facts]}
 
 
 def facts_short(claim) -> str:
-    return "; ".join(f"{_SIGN[f.found]}{f.text}" + (" (disagrees)" if f.contradicts else "") for f in claim.result.facts)
+    return "; ".join(f"{_SIGN[f.status]}{f.text}" + (" (disagrees)" if f.contradicts else "") for f in claim.result.facts)
 
 
 def summary_line(verification) -> str:
@@ -52,7 +58,7 @@ def render_claims(verification, fmt: str, *, color: bool = False, width: int = 1
         return out.getvalue().rstrip("\n")
     if fmt == "markdown":
         rows = [f"# linkvault verify: {_md(verification.report)}", "", f"**Summary:** {summary_line(verification)}", "",
-                "| note | verdict | facts (+ found, - not found) | reason |", "|---:|---|---|---|"]
+                "| note | verdict | facts (+ found, - not found, ? not checked) | reason |", "|---:|---|---|---|"]
         rows += [f"| {c.number} | {c.result.verdict} | {_md(facts_short(c))} | {_md(c.result.reason)} |"
                  for c in verification.claims]
         return "\n".join(rows)
@@ -79,7 +85,7 @@ def _table(verification, *, color: bool, width: int) -> str:
     console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
     table = Table(title=escape(f"Claims of {verification.report}"), title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False)
-    names = ("note", "verdict", "facts (+ found, - not found)", "reason")
+    names = ("note", "verdict", "facts (+ found, - not found, ? not checked)", "reason")
     plain = [dict(zip(names, (f"[{c.number}]", c.result.verdict, facts_short(c), c.result.reason)))
              for c in verification.claims]
     widths = word_safe_widths(names, plain, names[2:], width) or {}  # none: rich shares the width as it can
@@ -102,21 +108,70 @@ def _table(verification, *, color: bool, width: int) -> str:
     return text + "\n\n" + render_check(CheckResult(verification.check.report, serious), "table", color=color, width=width)
 
 
-_CSS = ("body{font:14px/1.4 system-ui,sans-serif;margin:1.5em}td{vertical-align:top;border-bottom:1px solid #ddd;"
-        "padding:.3em}.supported{background:#e3f6e3}.contradicted{background:#f8c8c8}.unsupported{background:#fbe0e0}"
-        ".partly-supported{background:#fdf4d3}.not-checked{background:#eee}li.missing{color:#a00}")
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+# Each verdict and fact status has its own look: a fact nobody could check is grey and says so, never
+# painted like one that was looked for and not found.
+_CSS = """
+.supported{background:#e3f6e3}.partly-supported{background:#fdf4d3}.unsupported{background:#fbe0e0}
+.contradicted{background:#f8c8c8}.not-checked{background:#f4f4f4;color:#555}
+ul.facts{margin:0;padding-left:1.1em}li.fact .status{font-size:.8em;font-weight:600;text-transform:uppercase;
+margin-right:.4em}li.found .status{color:#1b6e1b}li.not-found .status{color:#b00000}
+li.contradicted .status{color:#fff;background:#b00000;padding:0 .3em;border-radius:.2em}
+li.not-checked{color:#666;font-style:italic}li.not-checked .status{color:#777}
+.verdict{font-weight:600;white-space:nowrap}q{color:#444}"""
+_FACT = {"found": "found", "not-found": "not found", "contradicted": "disagrees", "not-checked": "not checked"}
+_VERDICT = {"not-checked": "not checked", "partly-supported": "partly supported"}
+_KINDS = ("supported", "partly-supported", "unsupported", "contradicted", "not-checked", "missing")
+
+
+def _fact(f) -> str:
+    where = f" in {esc(f.where)}" if f.found and f.where else ""
+    quote = f" <q>{esc(f.quote)}</q>" if f.quote else ""
+    return (f'<li class="fact {esc(f.status)}"><span class="status">{esc(_FACT[f.status])}{where}</span>'
+            f"{esc(f.kind)}: {esc(f.text)}{quote}</li>")
+
+
+def _html_row(row, claim) -> str:
+    from linkvault.render.review import archived_cell, source_cell
+
+    if claim is None:
+        kind = "missing" if row.url is None else "not-checked"
+        verdict, sentence, facts = kind.replace("-", " "), "", ""
+        reason = row.detail if row.url is None else "no sentence in the report cites this footnote"
+    else:
+        kind = claim.result.verdict
+        verdict, sentence, reason = _VERDICT.get(kind, kind), claim.claim, claim.result.reason
+        facts = f'<ul class="facts">{"".join(_fact(f) for f in claim.result.facts)}</ul>'
+    link = (f"{esc(row.category)}<div class='small'>{esc(row.state)}</div><div class='small'>{esc(row.detail)}</div>"
+            if row.url else "")
+    return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{esc(row.number)}</td><td>{source_cell(row)}</td>'
+            f"<td>{link}</td><td>{esc(sentence)}</td><td class='verdict'>{esc(verdict)}</td><td>{facts}</td>"
+            f"<td>{esc(reason)}</td><td>{archived_cell(row)}</td></tr>")
+
+
+def _rows(verification) -> list[tuple]:
+    """(review row, claim or None) for every footnote; without a review, rows made from the claims alone."""
+    from urllib.parse import urlsplit
+
+    from linkvault.archive.review import ReviewRow
+
+    claims = {(c.label, c.url): c for c in verification.claims}
+    if verification.review is not None:
+        return [(r, claims.get((r.label, r.url))) for r in verification.review.rows]
+    return [(ReviewRow(c.number, c.label, c.line, c.url, urlsplit(c.url).hostname, None, None, ""), c)
+            for c in verification.claims]
 
 
 def _html(verification) -> str:
-    rows = []
-    for c in verification.claims:
-        facts = "".join(
-            f"<li class='{'found' if f.found else 'missing'}'>{esc(f.kind)}: {esc(f.text)}"
-            + (f" <q>{esc(f.quote)}</q>" if f.quote else "") + "</li>" for f in c.result.facts)
-        rows.append(f"<tr class='{esc(c.result.verdict)}'><td>[{esc(c.number)}]</td><td>{esc(c.result.verdict)}</td>"
-                    f"<td>{esc(c.claim)}</td><td><ul>{facts}</ul></td><td>{esc(c.result.reason)}</td></tr>")
-    return (page_head(f"linkvault verify: {verification.report}", csp=_CSP, css=_CSS)
-            + f"<body><h1>Claim check</h1><p>{esc(verification.report)}</p><p>{esc(summary_line(verification))}</p>"
-            "<table><thead><tr><th>note</th><th>verdict</th><th>claim</th><th>facts</th><th>reason</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table></body></html>\n")
+    from linkvault.render.review import filter_page
+    from linkvault.render.review import summary_line as links_line
+
+    rows = _rows(verification)
+    kinds = [claim.result.verdict if claim else ("missing" if row.url is None else "not-checked")
+             for row, claim in rows]
+    serious = [f for f in verification.findings if f.severity.value in ("error", "warning")]
+    summary = ([links_line(verification.review)] if verification.review is not None else []) + [
+        summary_line(verification)]
+    return filter_page(title=f"linkvault verify: {verification.report}", heading="Claim check",
+                       path=verification.report, summary=summary, counts={k: kinds.count(k) for k in _KINDS},
+                       columns=["#", "source", "link", "claim", "verdict", "facts", "reason", "archived"],
+                       rows=[_html_row(row, claim) for row, claim in rows], findings=serious, css=_CSS)

@@ -51,17 +51,19 @@ def render_review(review, fmt: str, *, color: bool = False, width: int = 120) ->
 
 
 def as_json_object(review) -> dict:
-    return {
-        "report": review.report,
-        "summary": review.summary,
-        "findings": [f.as_dict() for f in review.findings],
-        "links": [
-            {"number": r.number, "url": r.url, "category": r.category, "state": r.state, "detail": r.detail,
-             "http_status": r.http_status, "final_url": r.final_url, "title": r.title, "archived_at": r.archived_at,
-             "warc": {"file": r.warc_file, "offset": r.warc_offset} if r.warc_file else None, "claim": r.claim}
-            for r in review.rows
-        ],
-    }
+    from linkvault.render.records import report_object
+
+    return report_object(review.check, review.summary, review.findings,
+                         [row_record(r, claim={"verdict": r.claim} if r.claim else None) for r in review.rows])
+
+
+def row_record(r, **extra) -> dict:
+    """A review row in the shared vocabulary (linkvault/render/records.py)."""
+    from linkvault.render.records import footnote_record
+
+    return footnote_record(number=r.number, label=r.label, line=r.line, url=r.url, category=r.category, state=r.state,
+                           detail=r.detail, http_status=r.http_status, final_url=r.final_url, title=r.title,
+                           archived_at=r.archived_at, warc_file=r.warc_file, warc_offset=r.warc_offset, **extra)
 
 
 def _serious(review) -> CheckResult:
@@ -156,10 +158,11 @@ _CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{fon
 th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}td{word-break:break-word}
 .small{color:#666;font-size:.85em}[hidden]{display:none!important}li.error{color:#a00}li.warning{color:#8a6400}
 .alive{background:#e3f6e3}.dead{background:#fbe0e0}.restricted{background:#fdf4d3}.refused{background:#f3e1f7}
-.unknown{background:#eee}.missing{background:#ffd7b5}"""
+.unknown{background:#eee}.missing{background:#ffd7b5}
+.num{white-space:nowrap;word-break:normal;text-align:right;width:1%}"""
 _JS = """(function(){var boxes=[].slice.call(document.querySelectorAll('input[data-cat]')),
 q=document.getElementById('q'),rows=[].slice.call(document.querySelectorAll('#links tbody tr'));
-var m=/^#category=([a-z,]+)$/.exec(location.hash);if(m){var want=m[1].split(',');
+var m=/^#category=([a-z,-]+)$/.exec(location.hash);if(m){var want=m[1].split(',');
 boxes.forEach(function(b){b.checked=want.indexOf(b.getAttribute('data-cat'))>=0;});}
 function apply(){var on={},t=q.value.toLowerCase(),n=0;
 boxes.forEach(function(b){on[b.getAttribute('data-cat')]=b.checked;});
@@ -174,46 +177,67 @@ _CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inlin
         "base-uri 'none'; form-action 'none'")
 
 
-def _html_row(r) -> str:
-    kind = "missing" if r.url is None else (r.category if r.category in CATEGORIES else "unknown")
+def source_cell(r) -> str:
+    """A review row's links: the URL as cited, where it led, and its host."""
     source = _link(r.url) or "<em>no source</em>"
     if r.final_url and r.final_url != r.url:
         source += f'<div class="small">→ {_link(r.final_url)}</div>'
     if r.host:
         source += f'<div class="small">{_e(r.host)}</div>'
+    return source
+
+
+def archived_cell(r) -> str:
+    """When a review row's page was archived, and where its record lies in which WARC file."""
     archived = _e(_date(r.archived_at))
     if r.warc_file:
         archived += f'<div class="small">{_e(r.warc_file)} @ {_e(r.warc_offset)}</div>'
+    return archived
+
+
+def _html_row(r) -> str:
+    kind = "missing" if r.url is None else (r.category if r.category in CATEGORIES else "unknown")
     status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
-    return (f'<tr class="{kind}" data-cat="{kind}"><td>{_e(r.number)}</td><td>{source}</td>'
+    return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{_e(r.number)}</td><td>{source_cell(r)}</td>'
             f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}</td>'
-            f'<td>{_e(r.title)}</td><td>{archived}</td></tr>')
+            f'<td>{_e(r.title)}</td><td>{archived_cell(r)}</td></tr>')
 
 
-def _html(review) -> str:
-    s = review.summary
-    counts = {**s["by_category"], "missing": s["missing"]}
-    badges = "".join(f'<span class="badge {c}">{n} {c}</span>' for c, n in counts.items())
-    boxes = "".join(f'<label><input type="checkbox" data-cat="{c}" checked> {c} ({n})</label>'
+def filter_page(*, title: str, heading: str, path: str, summary: list[str], counts: dict[str, int],
+                columns: list[str], rows: list[str], findings, css: str = "") -> str:
+    """A self-contained page of rows the reader filters by kind (checkboxes, text, `#category=a,b`).
+
+    `rows` are `<tr data-cat=KIND>` strings the caller escaped; `counts` names every kind, in the order shown.
+    """
+    badges = "".join(f'<span class="badge {_e(c)}">{n} {_e(c)}</span>' for c, n in counts.items())
+    boxes = "".join(f'<label><input type="checkbox" data-cat="{_e(c)}" checked> {_e(c)} ({n})</label>'
                     for c, n in counts.items())
-    serious = _serious(review).findings
-    findings = "".join(f'<li class="{f.severity.value}"><b>{f.severity.value}</b> [{_e(f.number)}] line '
-                       f'{_e(f.line or "?")}: {_e(f.kind)}: {_e(f.message)}</li>' for f in serious)
-    return page_head(f"linkvault review: {review.report}", csp=_CSP, css=_CSS) + f"""<body>
-<h1>Link review</h1>
-<p class="path">{_e(review.report)}</p>
-<p class="summary">{_e(summary_line(review))}</p>
+    items = "".join(f'<li class="{f.severity.value}"><b>{f.severity.value}</b> [{_e(f.number)}] line '
+                    f'{_e(f.line or "?")}: {_e(f.kind)}: {_e(f.message)}</li>' for f in findings)
+    head = "".join(f'<th class="num">{_e(c)}</th>' if c == "#" else f"<th>{_e(c)}</th>" for c in columns)
+    lines = "".join(f'<p class="summary">{_e(line)}</p>' for line in summary)
+    return page_head(title, csp=_CSP, css=_CSS + css) + f"""<body>
+<h1>{_e(heading)}</h1>
+<p class="path">{_e(path)}</p>
+{lines}
 <div class="badges">{badges}</div>
 <div class="filters">{boxes}<input type="search" id="q" placeholder="filter text…" aria-label="filter rows">
 <span id="shown" class="small"></span></div>
-<table id="links"><thead><tr><th>#</th><th>source</th><th>category</th><th>state</th><th>detail</th><th>title</th>
-<th>archived</th></tr></thead>
+<table id="links"><thead><tr>{head}</tr></thead>
 <tbody>
-{chr(10).join(_html_row(r) for r in review.rows)}
+{chr(10).join(rows)}
 </tbody></table>
-<section id="findings"><h2>Check findings ({len(serious)})</h2>
-{f"<ul>{findings}</ul>" if serious else "<p>No errors or warnings.</p>"}
+<section id="findings"><h2>Check findings ({len(findings)})</h2>
+{f"<ul>{items}</ul>" if findings else "<p>No errors or warnings.</p>"}
 </section>
 <script>{_JS}</script>
 </body></html>
 """
+
+
+def _html(review) -> str:
+    s = review.summary
+    return filter_page(title=f"linkvault review: {review.report}", heading="Link review", path=review.report,
+                       summary=[summary_line(review)], counts={**s["by_category"], "missing": s["missing"]},
+                       columns=["#", "source", "category", "state", "detail", "title", "archived"],
+                       rows=[_html_row(r) for r in review.rows], findings=_serious(review).findings)

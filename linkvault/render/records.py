@@ -1,0 +1,59 @@
+"""The one JSON vocabulary of `check`, `fetch`, `report` and `verify` (linkvault/schema/output.schema.json).
+
+Every output is a report object (`report`, `format`, `summary`, `findings`, `footnotes`; `fetch` prints one per
+report under `reports`), and every item of `footnotes` is one footnote and one of its URLs, with the same
+field names whichever command wrote it. A footnote with no source is an item too, of category `missing`.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from urllib.parse import urlsplit
+
+from linkvault.model import MISSING, CheckResult, Footnote
+
+SCHEMA = "output.schema.json"
+
+
+def schema_text() -> str:
+    """The JSON Schema every JSON output follows, as shipped in the package."""
+    return files("linkvault").joinpath("schema").joinpath(SCHEMA).read_text(encoding="utf-8")
+
+
+def footnote_record(*, number, label: str, line: int | None, url: str | None, category: str, state: str | None,
+                    detail: str | None, http_status: int | None = None, final_url: str | None = None,
+                    title: str | None = None, archived_at: str | None = None, warc_file: str | None = None,
+                    warc_offset: int | None = None, **extra) -> dict:
+    """One footnote and URL, in the shared field order; `extra` adds the command's own fields after them."""
+    return {
+        "number": number, "label": label, "line": line, "url": url, "host": _host(url), "category": category,
+        "state": state, "detail": detail, "http_status": http_status, "final_url": final_url, "title": title,
+        "archived_at": archived_at, "warc": {"file": warc_file, "offset": warc_offset} if warc_file else None,
+        **extra,
+    }
+
+
+def gap_record(note: Footnote, **extra) -> dict:
+    """A footnote cited with no source: no entry, an empty entry, or an entry without a URL."""
+    state, detail = note.gap()
+    return footnote_record(number=note.number, label=note.label, line=note.line or (note.cited_at or (None,))[0],
+                           url=None, category=MISSING, state=state, detail=detail, **extra)
+
+
+def report_object(check: CheckResult, summary: dict, findings, footnotes: list[dict]) -> dict:
+    return {
+        "report": check.report.path,
+        "format": check.report.format,
+        "summary": summary,
+        "findings": [f.as_dict() for f in findings],
+        "footnotes": footnotes,
+    }
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
