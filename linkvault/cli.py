@@ -510,7 +510,7 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
         f" ({result.unchecked_signatures} signatures not verified: this machine's trusted roots do not cover their "
         "authority; pass --tsa-roots)" if result.unchecked_signatures else "")
     untimed = (f"; {result.untimed} capture{'s have' if result.untimed != 1 else ' has'} no trusted timestamp "
-               "(its run was stamped by no authority: only this machine's clock says when)") if result.untimed else ""
+               "(no authority stamped the run: only this machine's clock says when)") if result.untimed else ""
     stamps = stamps if result.timestamps else ""
     click.echo(f"{result.files} WARC files, {result.records} records, {result.events} custody events{stamps} checked: "
                f"{verdict}{untimed}")

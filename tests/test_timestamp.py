@@ -219,7 +219,19 @@ def test_when_every_authority_fails_fetch_says_so_once_and_names_them(tmp_path, 
     result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(tmp_path / "r.txt"), "--refresh", "--proxy",
                                  fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path, "--tsa", dead[0], "--tsa", dead[1]])
     [line] = [line for line in result.output.splitlines() if "no trusted timestamp" in line]
-    assert dead[0] in line and dead[1] in line and "ConnectError" in line
+    assert dead[0] in line and dead[1] in line and "could not connect to 127.0.0.1" in line
+
+
+def test_a_proxy_that_is_down_is_named_when_the_pack_cannot_be_timestamped(tmp_path, fakeweb, runner):
+    import socket
+
+    vault, _ = _fetch(tmp_path, fakeweb, runner, "--no-timestamp")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{s.getsockname()[1]}"
+    _, result = _pack(tmp_path, runner, vault, "--tsa", "http://tsa.evidence-example.org/tsr", "--proxy", proxy)
+    assert f"not timestamped by http://tsa.evidence-example.org/tsr: the proxy {proxy} refused the connection" \
+        in result.output
 
 
 def test_audit_says_plainly_which_captures_have_no_trusted_time(tmp_path, fakeweb, runner, tsa):

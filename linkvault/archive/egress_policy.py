@@ -109,7 +109,7 @@ def _variable(env: Mapping[str, str], name: str) -> tuple[str, str] | None:
 def _checked(url: str, source: str) -> str:
     url = url.strip()
     if "://" not in url:
-        raise UsageError(f"{source} {url} has no scheme: did you mean http://{url} ?")
+        raise UsageError(f"{source} {url} has no scheme; write it as http://{url} (or https://, socks5://)")
     parts = urlsplit(url)
     if parts.scheme.lower() not in PROXY_SCHEMES:
         raise UsageError(f"{source} {url}: a proxy must be http://, https:// or socks5://, not {parts.scheme}://")

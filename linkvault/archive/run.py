@@ -261,7 +261,6 @@ def _plan(vault: Vault, links: list[LinkOutcome], refresh: bool, max_age: timede
 def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str, str], version: str,
          on_progress, total: int, result: FetchResult) -> dict[str, Capture]:
     if not urls:
-        result.reused = sum(1 for link in result.links if link.reused)
         return {}
     info = warcinfo(list(reports), options.as_record(), f"linkvault/{version}")
     recorder = WarcRecorder(vault.warc_dir, info, vault.find_payload)
@@ -320,7 +319,6 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str
                                 + "; ".join(f"{s.tsa}: {s.error}" for s in result.stamps) + ")")
     recorder.close()
     result.fetched = len(captures)
-    result.reused = sum(1 for link in result.links if link.reused)
     result.network_unreachable = watch.unreachable and not watch.proxy_down
     result.proxy_down = watch.proxy_down
     result.untrusted_hosts = watch.untrusted_hosts if watch.untrusted else []
@@ -500,6 +498,10 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
     if browser.egress.refused:  # WebSockets, service workers: what no page's own record shows
         result.notes.append(f"the browser was kept from {len(browser.egress.refused)} connection(s) to private or "
                             f"local addresses, first {browser.egress.refused[0]}")
+    if browser.egress.tls and browser.egress.tls.untrusted:  # sites the fetcher's trust store would refuse too
+        untrusted = browser.egress.tls.untrusted
+        result.notes.append(f"the browser was kept from {len(untrusted)} site(s) whose certificate the CA "
+                            f"certificates given do not vouch for, first {untrusted[0]}")
     for why, urls in failed.items():  # a browser that died would otherwise fill the screen with one line a page
         which = urls[0] if len(urls) == 1 else f"{len(urls)} pages ({urls[0]}, …)"
         result.notes.append(f"no screenshot of {which}: {why}")

@@ -18,6 +18,7 @@ import httpx
 from rfc3161_client import HashAlgorithm, PKIStatus, TimestampRequestBuilder, decode_timestamp_response
 
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress
+from linkvault.archive.fetcher import classify_exception
 from linkvault.report.urls import is_private_host
 
 DEFAULT_TSAS = ("http://timestamp.digicert.com", "https://freetsa.org/tsr", "http://timestamp.sectigo.com")
@@ -65,6 +66,8 @@ def stamp(manifest: bytes, tsas: list[str], *, timeout: float = 15.0, egress: Eg
                 if response.tst_info.nonce != request.nonce:
                     raise ValueError("the token's nonce is not our request's")
                 stamps.append(Stamp(tsa, reply.content, response.tst_info.gen_time.isoformat(), None))
+            except httpx.HTTPError as exc:  # said as for a page: a proxy that is down is named as the proxy
+                stamps.append(Stamp(tsa, None, None, classify_exception(exc, tsa, proxy).detail))
             except Exception as exc:  # any authority's failure is recorded, never fatal
                 stamps.append(Stamp(tsa, None, None, f"{exc.__class__.__name__}: {exc}"))
     return stamps
