@@ -110,6 +110,7 @@ def cli(ctx: click.Context, vault: str) -> None:
 
 
 @cli.command()
+@global_options
 @click.argument("report")
 @output_options
 @fail_on_option

@@ -58,8 +58,9 @@ def test_the_subcommands_vault_wins_over_the_groups_and_the_environment(tmp_path
     assert (tmp_path / "from-env" / "linkvault.db").exists()
 
 
-def test_every_command_that_reads_or_writes_a_vault_mentions_vault_in_its_help(runner):
-    for name in ("fetch", "report", "verify", "search", "show", "audit", "pack"):
+def test_every_command_takes_vault_after_it_and_its_help_says_so(runner):
+    assert runner.invoke(cli, ["check", str(EXAMPLE), "--vault", "v", "--format", "json"]).exit_code == 1  # offline
+    for name in cli.commands:
         result = runner.invoke(cli, [name, "--help"], terminal_width=100)
         assert result.exit_code == 0
         assert "--vault" in result.output and "LINKVAULT_VAULT" in result.output, name
