@@ -156,6 +156,7 @@ def _vault_to_read(ctx: click.Context) -> str:
 
 
 @cli.command()
+@global_options
 @click.argument("report", nargs=-1, required=True)
 @output_options
 @fail_on_option

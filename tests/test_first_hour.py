@@ -58,8 +58,9 @@ def test_the_subcommands_vault_wins_over_the_groups_and_the_environment(tmp_path
     assert (tmp_path / "from-env" / "linkvault.db").exists()
 
 
-def test_every_command_that_reads_or_writes_a_vault_mentions_vault_in_its_help(runner):
-    for name in ("fetch", "report", "verify", "search", "show", "audit", "pack"):
+def test_every_command_takes_vault_after_it_and_its_help_says_so(runner):
+    assert runner.invoke(cli, ["check", str(EXAMPLE), "--vault", "v", "--format", "json"]).exit_code == 1  # offline
+    for name in cli.commands:
         result = runner.invoke(cli, [name, "--help"], terminal_width=100)
         assert result.exit_code == 0
         assert "--vault" in result.output and "LINKVAULT_VAULT" in result.output, name
@@ -330,3 +331,28 @@ def test_verbose_names_each_retry_as_it_happens(tmp_path, fakeweb_env):
     assert any(re.fullmatch(r"retrying kaztag\.kz in 1\.0 s \(attempt 2 of 4, 503\): https://kaztag\.kz/ru/news/busy",
                             line) for line in lines), run.stderr
     assert any(line.startswith("[1/1]") and "HTTP 200" in line for line in lines)
+
+
+def test_on_a_terminal_the_bar_names_the_host_being_retried(tmp_path, fakeweb_env):
+    import pty
+
+    fakeweb_env.route("kaztag.kz", "/ru/news/busy", sequence(*busy_then_ok()))
+    path = report(tmp_path, ["https://kaztag.kz/ru/news/busy"])
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "linkvault", "fetch", str(path), "--vault", str(tmp_path / "v")],
+                            stdin=subprocess.DEVNULL, stdout=follower, stderr=follower,
+                            env={**os.environ, "COLUMNS": "120", "TERM": "xterm"})
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal's other end closed: the run is over
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.decode("utf-8", "replace"))
+    assert "fetching 0/1 · retrying kaztag.kz (attempt 2 of 4, 503)" in screen
