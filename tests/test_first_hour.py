@@ -41,7 +41,7 @@ def test_vault_is_accepted_after_the_subcommand_for_fetch_and_report(tmp_path, f
     assert not (tmp_path / "linkvault-vault").exists()
     reviewed = runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"])
     assert reviewed.exit_code == 0, reviewed.output
-    assert json.loads(reviewed.stdout)["links"][0]["category"] == "alive"
+    assert json.loads(reviewed.stdout)["footnotes"][0]["category"] == "alive"
 
 
 def test_the_subcommands_vault_wins_over_the_groups_and_the_environment(tmp_path, fakeweb_env, runner, monkeypatch):
@@ -159,7 +159,7 @@ def test_show_gives_the_footnotes_verdict_as_report_does(tmp_path, fakeweb_env, 
     vault = tmp_path / "v"
     runner.invoke(cli, ["fetch", str(path), "--vault", str(vault), "--retries", "0"])
     rows = {r["number"]: r for r in json.loads(runner.invoke(cli, ["report", str(path), "--vault", str(vault),
-                                                                   "--format", "json"]).stdout)["links"]}
+                                                                   "--format", "json"]).stdout)["footnotes"]}
     for number in (1, 2):
         shown = runner.invoke(cli, ["show", str(path), str(number), "--vault", str(vault)])
         assert shown.exit_code == 0, shown.output
@@ -245,8 +245,8 @@ def test_report_and_check_at_80_columns_fit_and_split_no_word(varied, runner):
     table = runner.invoke(cli, ["report", str(path), "--vault", str(vault)], env=env).stdout
     rows = json.loads(runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"]).stdout)
     assert columns(table) <= 80
-    assert {r["category"] for r in rows["links"]} >= {"alive", "dead", "restricted"}
-    assert_words_whole(table, [r["detail"] for r in rows["links"]]
+    assert {r["category"] for r in rows["footnotes"]} >= {"alive", "dead", "restricted"}
+    assert_words_whole(table, [r["detail"] for r in rows["footnotes"]]
                        + [f["message"] for f in rows["findings"] if f["severity"] != "info"])
     assert "host" not in table.splitlines()[1]  # the compact layout: note, category, state, detail
 
@@ -265,7 +265,7 @@ def test_the_full_table_splits_no_word_of_a_title_or_falls_back_to_compact(varie
     for width in ("100", "120", "140"):
         table = runner.invoke(cli, ["report", str(path), "--vault", str(vault)], env={"COLUMNS": width}).stdout
         assert columns(table) <= int(width)
-        shown = [r["detail"] for r in rows["links"]] + [r["title"] or "" for r in rows["links"]
+        shown = [r["detail"] for r in rows["footnotes"]] + [r["title"] or "" for r in rows["footnotes"]
                                                         if "title" in table.splitlines()[1]]
         assert_words_whole(table, shown)
 
@@ -279,7 +279,7 @@ def test_verify_show_and_search_fit_80_columns(varied, runner):
         assert result.stdout.strip() and columns(result.stdout) <= 80, args
     verified = runner.invoke(cli, ["verify", str(path), "--vault", str(vault)], env=env).stdout
     claims = json.loads(runner.invoke(cli, ["verify", str(path), "--vault", str(vault), "--format", "json"]).stdout)
-    assert_words_whole(verified, [c["reason"] for c in claims["claims"]])
+    assert_words_whole(verified, [f["claim"]["reason"] for f in claims["footnotes"] if f["claim"]])
     shown = runner.invoke(cli, ["show", str(path), "5", "--vault", str(vault)], env=env).stdout
     assert "".join(line.strip() for line in shown.splitlines()).count(LONG_URL) == 1  # folded, not lost
 

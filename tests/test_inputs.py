@@ -29,17 +29,17 @@ def check_json(runner, args, **kw) -> tuple[int, dict]:
     return result.exit_code, json.loads(result.stdout) if result.stdout.startswith("{") else result.output
 
 
-def sources(data: dict) -> list[tuple[object, list[str], list[int]]]:
-    return [(n["number"], n["urls"], n["cited_at"]) for n in data["footnotes"]]
+def sources(data: dict) -> list[tuple[object, str, list[int]]]:
+    return [(n["number"], n["url"], n["cited_at"]) for n in data["footnotes"]]
 
 
 def test_file_of_urls_is_a_report_whose_every_url_is_its_own_numbered_source(runner, write):
     code, data = check_json(runner, [str(write("to-archive.txt", URL_LIST))])
 
     assert code == 0 and data["format"] == "urls" and data["findings"] == []
-    assert sources(data) == [(1, ["https://vlast.kz/inputs/detained"], [2]),
-                             (2, ["https://orda.kz/inputs/released"], [4]),
-                             (3, ["https://kaztag.kz/inputs/fined"], [6])]
+    assert sources(data) == [(1, "https://vlast.kz/inputs/detained", [2]),
+                             (2, "https://orda.kz/inputs/released", [4]),
+                             (3, "https://kaztag.kz/inputs/fined", [6])]
 
 
 def test_url_list_format_can_be_named_and_a_line_that_is_no_url_is_a_one_line_error(runner, write):
@@ -60,7 +60,7 @@ def test_urls_on_the_command_line_are_one_report_numbered_in_order(runner):
 
     assert code == 0 and data["format"] == "urls"
     assert data["report"].startswith("<command-line URLs ")
-    assert sources(data) == [(1, ["https://vlast.kz/inputs/detained"], [1]), (2, ["https://orda.kz/inputs/released"], [2])]
+    assert sources(data) == [(1, "https://vlast.kz/inputs/detained", [1]), (2, "https://orda.kz/inputs/released", [2])]
 
 
 def test_dash_reads_the_report_from_standard_input(runner):
@@ -68,13 +68,13 @@ def test_dash_reads_the_report_from_standard_input(runner):
     digest = hashlib.sha256(URL_LIST.encode()).hexdigest()
 
     assert code == 0 and data["report"] == f"<stdin {digest[:12]}>"
-    assert [n["urls"][0] for n in data["footnotes"]][-1] == "https://kaztag.kz/inputs/fined"
+    assert [n["url"] for n in data["footnotes"]][-1] == "https://kaztag.kz/inputs/fined"
 
 
 def test_markdown_report_on_standard_input_is_sniffed_by_content(runner):
     text = "Aid was blocked.[^1]\n\n[^1]: https://vlast.kz/inputs/aid\n"
     code, data = check_json(runner, ["-"], input=text)
-    assert code == 0 and data["format"] == "md" and sources(data) == [(1, ["https://vlast.kz/inputs/aid"], [1])]
+    assert code == 0 and data["format"] == "md" and sources(data) == [(1, "https://vlast.kz/inputs/aid", [1])]
 
 
 def test_empty_standard_input_is_a_one_line_error(runner):
@@ -119,14 +119,14 @@ def test_fetch_of_urls_on_the_command_line_is_one_named_report_that_report_and_s
     name = data["reports"][0]["report"]
     digest = hashlib.sha256("".join(f"{u}\n" for u in URLS).encode()).hexdigest()
     assert name == f"<command-line URLs {digest[:12]}>"
-    assert {(link["report"], link["number"], link["status"]) for link in data["links"]} == {(name, 1, 200), (name, 2, 200)}
+    assert {(link["number"], link["http_status"]) for link in data["reports"][0]["footnotes"]} == {(1, 200), (2, 200)}
     assert report_rows(vault) == [(name, digest, "urls")]
 
     again = runner.invoke(cli, ["--vault", str(vault), "report", *URLS, "--format", "json"])
     assert again.exit_code == 0, again.output
     reviewed = json.loads(again.stdout)
     assert reviewed["report"] == name
-    assert [(row["number"], row["category"]) for row in reviewed["links"]] == [(1, "alive"), (2, "alive")]
+    assert [(row["number"], row["category"]) for row in reviewed["footnotes"]] == [(1, "alive"), (2, "alive")]
 
     for given in (URLS, [name]):
         shown = runner.invoke(cli, ["--vault", str(vault), "show", *given, "2"])
@@ -144,12 +144,12 @@ def test_fetch_from_standard_input_is_known_by_the_digest_of_what_was_read(tmp_p
         fetched = runner.invoke(cli, fetch_args(vault, fakeweb, "-"), input=text)
         assert fetched.exit_code == 0, fetched.output
     assert report_rows(vault) == [(f"<stdin {digest[:12]}>", digest, "urls")]
-    assert json.loads(fetched.stdout)["links"][0]["report"] == f"<stdin {digest[:12]}>"
+    assert json.loads(fetched.stdout)["reports"][0]["report"] == f"<stdin {digest[:12]}>"
 
     shown = runner.invoke(cli, ["--vault", str(vault), "show", "-", "1"], input=text)
     assert shown.exit_code == 0 and "https://vlast.kz/inputs/detained" in shown.output
     reviewed = runner.invoke(cli, ["--vault", str(vault), "report", "-", "--format", "json"], input=text)
-    assert [row["category"] for row in json.loads(reviewed.stdout)["links"]] == ["alive", "alive"]
+    assert [row["category"] for row in json.loads(reviewed.stdout)["footnotes"]] == ["alive", "alive"]
 
 
 def test_pack_asks_for_the_report_file_itself(tmp_path, runner):

@@ -102,9 +102,9 @@ def test_a_meta_refresh_stub_is_followed_to_the_article_which_is_archived_indexe
     assert link.final_url == KAZTAG_ADILBEKOV and link.title.startswith("Журналиста Данияра Адилбекова")
     assert [h.number for h in linkvault.search("противодействию коррупции", vault=vault)] == [1]
 
-    [row] = report_json(runner, vault)["links"]
+    [row] = report_json(runner, vault)["footnotes"]
     assert (row["category"], row["state"]) == ("alive", "redirected")
-    assert row["claim"] == "supported"  # the claim check read the article, not the stub
+    assert row["claim"]["verdict"] == "supported"  # the claim check read the article, not the stub
 
 
 def test_a_script_stub_leading_to_a_parking_lander_is_a_parked_domain(tmp_path, fakeweb, runner):
@@ -114,7 +114,7 @@ def test_a_script_stub_leading_to_a_parking_lander_is_a_parked_domain(tmp_path, 
     result = fetch(tmp_path, fakeweb, [cited])
     assert [h["via"] for h in redirects(tmp_path / "vault")[:-1]] == ["script"]
     assert (result.links[0].category, result.links[0].state) == ("dead", "parked-domain")
-    [row] = report_json(runner, tmp_path / "vault")["links"]
+    [row] = report_json(runner, tmp_path / "vault")["footnotes"]
     assert row["state"] == "parked-domain" and row["final_url"] == "https://kazngo-pravo.kz/lander"
 
 

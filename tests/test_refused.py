@@ -60,12 +60,12 @@ def test_fetch_report_and_vault_agree_that_refused_links_are_refused(tmp_path, f
                                   "--ca-bundle", fakeweb.ca_pem_path, "--format", "json", "--no-timestamp"])
     assert fakeweb.requests == [] and fakeweb.proxied_hosts == []  # nothing reached the proxy, not even 127.1
     expected = ["unsupported-scheme"] + ["blocked-address"] * 5
-    assert [(link["category"], link["state"]) for link in json.loads(fetched.stdout)["links"]] == \
+    assert [(link["category"], link["state"]) for link in json.loads(fetched.stdout)["reports"][0]["footnotes"]] == \
         [("refused", state) for state in expected]
 
     reported = json.loads(runner.invoke(cli, ["--vault", str(vault), "report", str(path), "--format", "json"]).stdout)
-    assert [(link["category"], link["state"]) for link in reported["links"]] == [("refused", state) for state in expected]
-    assert "127.0.0.1 written as an integer" in reported["links"][1]["detail"]
+    assert [(link["category"], link["state"]) for link in reported["footnotes"]] == [("refused", state) for state in expected]
+    assert "127.0.0.1 written as an integer" in reported["footnotes"][1]["detail"]
     table = runner.invoke(cli, ["--vault", str(vault), "report", str(path)]).output
     assert "not fetched yet" not in table and table.count("refused") >= 6
     runner.invoke(cli, ["--vault", str(vault), "report", str(path), "--format", "html", "-o", str(tmp_path / "r.html")])
@@ -81,7 +81,7 @@ def test_report_derives_refused_by_the_same_rule_before_any_fetch(tmp_path, runn
     monkeypatch.chdir(tmp_path)  # the default vault, not there yet
     monkeypatch.delenv("LINKVAULT_VAULT", raising=False)
     result = runner.invoke(cli, ["report", str(path), "--format", "json"])
-    states = [(link["category"], link["state"]) for link in json.loads(result.stdout)["links"]]
+    states = [(link["category"], link["state"]) for link in json.loads(result.stdout)["footnotes"]]
     assert states == [("refused", "unsupported-scheme")] + [("refused", "blocked-address")] * 5 + [("unknown", "unknown")]
 
 
@@ -93,6 +93,6 @@ def test_a_redirect_to_loopback_written_in_hex_is_refused_before_it_is_followed(
     path = _report(tmp_path, ["https://kaztag.kz/ru/news/evil"])
     fetched = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(path), "--proxy", fakeweb.proxy_url,
                                   "--ca-bundle", fakeweb.ca_pem_path, "--format", "json", "--no-timestamp"])
-    [link] = json.loads(fetched.stdout)["links"]
+    [link] = json.loads(fetched.stdout)["reports"][0]["footnotes"]
     assert (link["category"], link["state"]) == ("refused", "blocked-address")
     assert [r.path for r in fakeweb.requests] == ["/ru/news/evil"]

@@ -141,7 +141,8 @@ class Vault:
         db = self.db
         with db.conn:
             for table, columns, pk in (
-                    ("redirect_hops", {"capture_id": int, "hop": int, "url": str, "status": int, "location": str}, "hop"),
+                    ("redirect_hops", {"capture_id": int, "hop": int, "url": str, "status": int, "location": str,
+                                      "via": str}, "hop"),
                     ("response_headers", {"capture_id": int, "position": int, "name": str, "value": str}, "position"),
                     ("certificates", {"capture_id": int, "position": int, "pem": str}, "position")):
                 db[table].create(columns, pk=("capture_id", pk), foreign_keys=[("capture_id", "captures", "id")],
@@ -260,8 +261,8 @@ class Vault:
         """A capture's bulky parts from their side tables: `redirects` (hops as dicts), `headers` ([name, value]
         pairs, as received) and `cert_chain` (the PEM certificates as sent, concatenated, or None)."""
         conn = self.db.conn
-        hops = [{"url": u, "status": s, "location": loc} for u, s, loc in conn.execute(
-            "select url, status, location from redirect_hops where capture_id = ? order by hop", [capture_id])]
+        hops = [{"url": u, "status": s, "location": loc, **({"via": via} if via else {})} for u, s, loc, via in conn.execute(
+            "select url, status, location, via from redirect_hops where capture_id = ? order by hop", [capture_id])]
         headers = [[n, v] for n, v in conn.execute(
             "select name, value from response_headers where capture_id = ? order by position", [capture_id])]
         pems = [p for (p,) in conn.execute("select pem from certificates where capture_id = ? order by position",
@@ -324,7 +325,8 @@ _TABLES = {
         "provenance_id": "The WARC-Record-ID of its provenance metadata record."}),
     "redirect_hops": ("Each capture's redirect chain, one hop per row.", {
         "capture_id": "The capture.", "hop": "0 for the URL fetched, then each hop.", "url": "The URL of this hop.",
-        "status": "Its HTTP status.", "location": "Where it pointed next."}),
+        "status": "Its HTTP status.", "location": "Where it pointed next.",
+        "via": "How a page with a 2xx answer sent us on: meta-refresh or script (a redirect stub); empty for HTTP."}),
     "response_headers": ("Each capture's final response headers, as received, one per row.", {
         "capture_id": "The capture.", "position": "Order in the response.", "name": "Header name.",
         "value": "Header value."}),
@@ -377,7 +379,8 @@ def _insert_side(conn: sqlite3.Connection, capture_id: int, side: dict) -> None:
     values = {k: json.loads(v) if k != "cert_chain" and isinstance(v, str) else v for k, v in side.items()}
     for hop, h in enumerate(values.get("redirects") or []):
         _insert(conn, "redirect_hops", {"capture_id": capture_id, "hop": hop, "url": h.get("url"),
-                                        "status": h.get("status"), "location": h.get("location")})
+                                        "status": h.get("status"), "location": h.get("location"),
+                                        "via": h.get("via")})
     headers = values.get("headers") or []
     for position, (name, value) in enumerate(headers.items() if isinstance(headers, dict) else headers):
         _insert(conn, "response_headers", {"capture_id": capture_id, "position": position, "name": name, "value": value})
