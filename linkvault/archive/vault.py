@@ -13,7 +13,7 @@ Tables, made and migrated by `Vault.migrate()` (the schema version lives in `PRA
     custody    the append-only, hash-chained log of what was done to the evidence, and by whom
     screenshots  full-page PNGs of captured pages: which response, where in which WARC, SHA-256, size
     footnote_verdicts  (a view) every footnote's URL with its report's path, its number as an integer and
-               the verdict of the URL's latest capture
+               the verdict `report` gives (see `Vault.verdict_capture`)
 
 Foreign keys and plain column names are chosen so Datasette shows useful links and facets; the vault keeps
 `metadata.json` beside the database with every table's and column's description, for
@@ -94,6 +94,7 @@ class Vault:
             self.db["screenshots"].create_index(["response_id"], if_not_exists=True)
         if version < 6:
             self._datasette_v6()
+        self._current_view()
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._write_metadata()
 
@@ -154,8 +155,16 @@ class Vault:
                     _insert_side(db.conn, capture_id, dict(zip(present, values)))
                 for column in present:
                     db.conn.execute(f"alter table captures drop column [{column}]")
-            db.conn.execute("drop view if exists footnote_verdicts")
-            db.conn.execute(_FOOTNOTE_VERDICTS)
+
+    def _current_view(self) -> None:
+        """The view is code, not data: a vault whose `footnote_verdicts` an older linkvault wrote gets this one's."""
+        row = self.db.conn.execute("select sql from sqlite_master where type = 'view' and name = 'footnote_verdicts'"
+                                   ).fetchone()
+        # SQLite keeps the statement as written but for upper-casing its leading CREATE VIEW
+        if row is None or row[0].lower() != _FOOTNOTE_VERDICTS.lower():
+            with self.db.conn:
+                self.db.conn.execute("drop view if exists footnote_verdicts")
+                self.db.conn.execute(_FOOTNOTE_VERDICTS)
 
     def _write_metadata(self) -> None:
         """`metadata.json` for Datasette: every table and view described, rewritten only when it changed."""
@@ -244,11 +253,10 @@ class Vault:
     def verdict_capture(self, url: str) -> dict | None:
         """The capture a cited URL is judged by: its newest, except that one failed on our own side (no
         network, the proxy down, our trust store) never stands over one that reached the source."""
-        own_side = ", ".join("?" * len(OWN_SIDE_FAILURES))
         rows = list(self.db.query(
             "select c.*, t.title from captures c left join texts t on t.capture_id = c.id "
-            "where c.url = ? and coalesce(c.role, 'cited') = 'cited' "
-            f"order by coalesce(c.error in ({own_side}), 0), c.id desc limit 1", [url, *OWN_SIDE_FAILURES]))
+            f"where c.url = ? and coalesce(c.role, 'cited') = 'cited' order by {_JUDGED_BY.format(c='c')} limit 1",
+            [url]))
         return rows[0] if rows else None
 
     def find_payload(self, digest: str) -> tuple[str, str] | None:
@@ -284,6 +292,10 @@ class Vault:
             raise UsageError(f"query failed: {exc}") from exc
 
 
+# Which capture a cited URL is judged by (`Vault.verdict_capture`, the `footnote_verdicts` view): the newest,
+# except that one failed on our own side never stands over one that reached the source. `{c}` is the alias.
+_JUDGED_BY = ("coalesce({c}.error in (" + ", ".join(f"'{e}'" for e in OWN_SIDE_FAILURES) + "), 0), {c}.id desc")
+
 _FOOTNOTE_VERDICTS = """create view footnote_verdicts as
 select r.path as report, cast(f.number as integer) as number, f.label, f.url,
        coalesce(c.category, 'unknown') as category, coalesce(c.state, 'unknown') as state,
@@ -292,9 +304,10 @@ select r.path as report, cast(f.number as integer) as number, f.label, f.url,
        case when c.warc_file is not null then c.fetched_at end as archived_at, c.id as capture_id
 from footnotes f
 join reports r on r.id = f.report_id
-left join captures c on c.id = (select max(c2.id) from captures c2
-                                where c2.url = f.url and coalesce(c2.role, 'cited') = 'cited')
-order by r.path, f.number is null, f.number, f.label"""
+left join captures c on c.id = (select c2.id from captures c2
+                                where c2.url = f.url and coalesce(c2.role, 'cited') = 'cited'
+                                order by {judged_by} limit 1)
+order by r.path, f.number is null, f.number, f.label""".replace("{judged_by}", _JUDGED_BY.format(c="c2"))
 
 _TABLES = {
     "reports": ("One row per report file fetched into this vault.", {
@@ -314,7 +327,7 @@ _TABLES = {
         "error_detail": "The error in one sentence.", "ip": "The server's address (empty behind a proxy).",
         "warc_file": "The WARC file holding the response record.", "warc_offset": "Byte offset of the record.",
         "warc_length": "Length of the record in bytes.", "record_id": "The response record's WARC-Record-ID.",
-        "payload_digest": "SHA-1 payload digest (WARC-Payload-Digest).",
+        "payload_digest": "SHA-256 payload digest (WARC-Payload-Digest).",
         "revisit_of": "When the payload was archived before: that capture's URL and time.",
         "truncated": "1 when the body was cut at --max-size.", "size": "Body size in bytes.",
         "role": "cited (the report's URL), companion (a site adapter's extra fetch) or probe (a soft-404 check).",
@@ -346,7 +359,8 @@ _TABLES = {
         "url": "The page.", "taken_at": "When (UTC).", "warc_file": "The WARC file.",
         "warc_offset": "Byte offset of the record.", "warc_length": "Length of the record.",
         "sha256": "SHA-256 of the PNG.", "width": "Pixels.", "height": "Pixels.", "size": "Bytes."}),
-    "footnote_verdicts": ("Every footnote URL of every report with the verdict of its latest capture, "
+    "footnote_verdicts": ("Every footnote URL of every report with its verdict, as `linkvault report` gives it "
+                          "(a capture failed on this machine's side never stands over one that reached the source), "
                           "footnotes in numeric order.", {
         "report": "The report's path.", "number": "The footnote's number (an integer; empty for word labels).",
         "label": "The footnote's label as written.", "url": "The URL as cited.",
