@@ -304,7 +304,7 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
     click.echo(render_fetch(result, fmt, reviews=reviews, color=color, width=width))
     for note in result.notes[:5]:
         click.echo(f"linkvault: note: {note}", err=True)
-    _exit(not result.ok, lambda: fetch_exit(result))
+    _exit(not result.ok, lambda: fetch_exit(result, reviews))
 
 
 def _seconds(value: str | None, default: float) -> float:

@@ -135,6 +135,28 @@ def test_fetch_report_and_verify_say_why_they_exit_1(tmp_path, fakeweb_env, runn
     assert last_stderr_line(verified) == "exit 1: 1 missing footnote, 1 wrong link (--fail-on error)"
 
 
+def _errors_shown(stdout: str) -> dict[str, int]:
+    """Rows of each kind in the tables of findings (after the first "Errors (N)" heading)."""
+    _, _, findings = stdout.partition("Errors (")
+    return {kind: len(re.findall(rf"\[\d+\] +{kind} ", findings))
+            for kind in ("missing-footnote", "wrong-link")}
+
+
+def test_fetch_and_verify_exit_lines_count_the_findings_their_tables_show(tmp_path, fakeweb_env, runner):
+    """The claim check adds wrong links to what fetch and verify show; their exit line names the same ones,
+    and verify shows the missing footnotes its exit line counts."""
+    path = tmp_path / "r.txt"
+    path.write_text("On 3 April 2024 a court in Kyzylorda fined Bekmaganbetov A. under Article 488[1]. "
+                    "Nothing[2].\n\n"
+                    f"[1] {ARTICLE}\n", encoding="utf-8")
+    vault = tmp_path / "v"
+    fetched = runner.invoke(cli, ["fetch", str(path), "--vault", str(vault), "--retries", "0"])
+    assert _errors_shown(fetched.stdout) == {"missing-footnote": 1, "wrong-link": 1}, fetched.stdout
+    assert last_stderr_line(fetched) == "exit 1: 1 missing footnote, 1 wrong link"
+    verified = runner.invoke(cli, ["verify", str(path), "--vault", str(vault)])
+    assert _errors_shown(verified.stdout) == {"missing-footnote": 1, "wrong-link": 1}, verified.stdout
+    assert last_stderr_line(verified) == "exit 1: 1 missing footnote, 1 wrong link (--fail-on error)"
+
 def test_audit_says_why_it_exits_1(tmp_path, fakeweb_env, runner):
     import sqlite3
 

@@ -52,6 +52,12 @@ def fetch_summary(result) -> str:
     return line
 
 
+def shows_checks(result, reviews) -> bool:
+    """Whether `fetch` shows each report's `check` (nothing was judged, or no review was made) or its review,
+    whose findings add the claim check's; its exit line counts the findings of the same tables."""
+    return bool(result.network_unreachable or result.proxy_down or not reviews)
+
+
 def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: int = 120) -> str:
     """JSON of the run, or the editor's report table of each report (as `report` prints it) and a summary."""
     if fmt == "json":
@@ -64,7 +70,7 @@ def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: in
         }, ensure_ascii=False, indent=2)
     from linkvault.render.review import render_review
 
-    if result.network_unreachable or result.proxy_down:
+    if shows_checks(result, reviews):
         parts = [render_check(c, "table", color=color, width=width) for c in result.checks]
     else:
         parts = [render_review(r, "table", color=color, width=width) for r in reviews]

@@ -100,7 +100,9 @@ def _table(verification, *, color: bool, width: int) -> str:
     console.print(table)
     console.print(escape(summary_line(verification)))
     text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
-    serious = [f for f in verification.findings if f.kind in ("wrong-link", "weak-support", "source-date", "entry-date")]
+    # every error and warning (an exit 1 names nothing the reader was not shown), and the claim check's dates
+    serious = [f for f in verification.findings
+               if f.severity.value in ("error", "warning") or f.kind in ("source-date", "entry-date")]
     if not serious:
         return text
     from linkvault.model import CheckResult

@@ -50,9 +50,14 @@ def verify_exit(verification, fail_on: Severity) -> str:
     return _line(_finding_parts(verification.findings, fail_on), f"--fail-on {fail_on.value}")
 
 
-def fetch_exit(result) -> str:
-    """Why a fetch run is not a clean one: footnotes with no source, links not archived, no network."""
-    parts = _finding_parts([f for check in result.checks for f in check.findings], Severity.ERROR)
+def fetch_exit(result, reviews=()) -> str:
+    """Why a fetch run is not a clean one: footnotes with no source, links not archived, no network.
+
+    The findings counted are those of the tables `fetch` showed (`reviews`, when it showed them)."""
+    from linkvault.render.archive import shows_checks
+
+    shown = result.checks if shows_checks(result, reviews) else reviews
+    parts = _finding_parts([f for report in shown for f in report.findings], Severity.ERROR)
     gave_up = result.proxy_down or ("the network is unreachable" if result.network_unreachable else None)
     if gave_up:
         parts.append(f"{gave_up} (nothing was judged)")
