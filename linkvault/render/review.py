@@ -155,7 +155,8 @@ _CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{fon
 .path{color:#555;margin:.2em 0 1em;word-break:break-all}.filters{margin:1em 0}.filters label{margin-right:1em}
 .badge{display:inline-block;padding:.15em .6em;border-radius:1em;margin:0 .3em .3em 0;font-weight:600}
 #q{padding:.2em .4em;width:18em}table{border-collapse:collapse;width:100%}th{background:#f3f3f3}
-th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}td{word-break:break-word}
+th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
+td{overflow-wrap:break-word}td a{overflow-wrap:anywhere}
 .small{color:#666;font-size:.85em}[hidden]{display:none!important}li.error{color:#a00}li.warning{color:#8a6400}
 .alive{background:#e3f6e3}.dead{background:#fbe0e0}.restricted{background:#fdf4d3}.refused{background:#f3e1f7}
 .unknown{background:#eee}.missing{background:#ffd7b5}
