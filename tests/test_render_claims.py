@@ -180,3 +180,17 @@ def test_text_formats_mark_an_unchecked_fact_apart_from_one_not_found(tmp_path):
     assert "| 2 | not-checked | ?Nurkenov; ?April 15; ?258,440 tenge; ?Almaty |" in page
     assert "| 3 | unsupported | -Abdikov; -April 16; -Shymkent |" in page
     assert "? not checked" in page
+
+
+def test_an_unsupported_reason_that_lists_a_found_fact_never_says_none_appear():
+    """The example's [2]: only the day it was filed matched (the page's date), none of the people, article or place.
+    "none of the key facts appear; found: April 1" read as a contradiction."""
+    sentence = ("April 1, Kyzylorda, activist Bekmaganbetov Y. said the officer Bedelbaev A. made a report against "
+                "him under Article 488")
+    source = Source("https://www.facebook.com/groups/x/posts/3777964042522851/", "Правозащитники потребовали",
+                    "Правозащитники потребовали освободить политического заключённого.", published="2024-04-01")
+    verdict = check_claim(claim_facts(sentence, sentence, 2024), source, 2024)
+    assert verdict.verdict == "unsupported"
+    assert [f.text for f in verdict.facts if f.status == "found"] == ["April 1"]
+    lead = verdict.reason.split("; found:")[0]
+    assert "none" not in lead and "only" in lead, verdict.reason

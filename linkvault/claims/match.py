@@ -224,7 +224,8 @@ def _verdict(checks: list[FactCheck], has_text: bool) -> ClaimVerdict:
     if not people and len(found) == len(key_checks):
         return _judged("supported", "the claim's key facts are in the source", checks)
     if not found:
-        return _judged("unsupported", "none of the claim's key facts (people, period, article, amount) appear", checks)
+        return _judged("unsupported", "only lesser facts are in the source, not the key ones (people, period, article, "
+                       "amount)", checks)
     return _judged("partly-supported", "some of the claim's key facts are not in the source", checks)
 
 
