@@ -506,15 +506,18 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
         _exit(not result.holds, lambda: audit_exit(result))
     for problem in result.problems:
         click.echo(f"ALTERED  {problem.where}: {problem.problem}")
-    verdict = "everything holds" if result.holds else f"{len(result.problems)} problem(s) found"
-    stamps = f", {result.timestamps} timestamps" + (
-        f" ({result.unchecked_signatures} signatures not verified: this machine's trusted roots do not cover their "
-        "authority; pass --tsa-roots)" if result.unchecked_signatures else "")
+    from linkvault.render.check import _count
+
+    verdict = "everything holds" if result.holds else _count(len(result.problems), "problem", "problems") + " found"
+    stamps = f", {_count(result.timestamps, 'timestamp', 'timestamps')}" if result.timestamps else ""
+    unchecked = result.unchecked_signatures
+    unverified = (f"; {_count(unchecked, 'signature', 'signatures')} not verified (this machine's trusted roots do not "
+                  f"cover {'its' if unchecked == 1 else 'their'} authority: pass --tsa-roots)") if unchecked else ""
     untimed = (f"; {result.untimed} capture{'s have' if result.untimed != 1 else ' has'} no trusted timestamp "
                "(no authority stamped the run: only this machine's clock says when)") if result.untimed else ""
-    stamps = stamps if result.timestamps else ""
-    click.echo(f"{result.files} WARC files, {result.records} records, {result.events} custody events{stamps} checked: "
-               f"{verdict}{untimed}")
+    click.echo(f"{_count(result.files, 'WARC file', 'WARC files')}, {_count(result.records, 'record', 'records')}, "
+               f"{_count(result.events, 'custody event', 'custody events')}{stamps} checked: "
+               f"{verdict}{unverified}{untimed}")
     _exit(not result.holds, lambda: audit_exit(result))
 
 
