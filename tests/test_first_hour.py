@@ -378,3 +378,15 @@ def test_on_a_terminal_the_bar_names_the_host_being_retried(tmp_path, fakeweb_en
     assert proc.wait(timeout=60) == 0
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.decode("utf-8", "replace"))
     assert "fetching 0/1 · retrying kaztag.kz (attempt 2 of 4, 503)" in screen
+
+
+def test_one_source_and_one_claim_are_counted_in_the_singular(tmp_path, fakeweb_env, runner):
+    """fetch said "1 sources: 1 alive …; 1 footnotes cited with no source" and verify "1 claims"."""
+    path = tmp_path / "r.txt"
+    path.write_text(f"Fine[1]. Nothing[2].\n\n[1] {ARTICLE}\n", encoding="utf-8")
+    vault = tmp_path / "v"
+    fetched = runner.invoke(cli, ["fetch", str(path), "--vault", str(vault)])
+    said = " ".join(fetched.stdout.split())
+    assert "1 source: 1 alive (1 captured in WARC); 1 footnote cited with no source." in said, said
+    verified = " ".join(runner.invoke(cli, ["verify", str(path), "--vault", str(vault)]).stdout.split())
+    assert "1 claim: " in verified and "1 claims" not in verified, verified

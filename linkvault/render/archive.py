@@ -6,7 +6,7 @@ import io
 import json
 from dataclasses import asdict
 
-from linkvault.render.check import render_check
+from linkvault.render.check import _count, render_check
 
 
 def _console(color: bool, width: int):
@@ -27,13 +27,13 @@ def fetch_summary(result) -> str:
     for link in by_url.values():
         counts[link.category or "unknown"] = counts.get(link.category or "unknown", 0) + 1
     order = ("alive", "dead", "restricted", "refused", "unknown")
-    line = f"{len(by_url)} sources: " + ", ".join(f"{counts[c]} {c}" for c in order if counts.get(c))
+    line = f"{_count(len(by_url), 'source', 'sources')}: " + ", ".join(f"{counts[c]} {c}" for c in order if counts.get(c))
     captured = sum(1 for link in by_url.values() if link.warc_file)
     reused = sum(1 for link in by_url.values() if link.reused)
     line += f" ({captured} captured in WARC" + (f", {reused} from earlier runs" if reused else "") + ")"
     missing = sum(1 for c in result.checks for f in c.findings if f.kind == "missing-footnote")
     if missing:
-        line += f"; {missing} footnotes cited with no source"
+        line += f"; {_count(missing, 'footnote', 'footnotes')} cited with no source"
     line += f". Vault: {result.vault}"
     if result.untrusted_hosts:
         hosts = result.untrusted_hosts

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from linkvault.render.check import render_check, word_safe_widths
+from linkvault.render.check import _count, render_check, word_safe_widths
 from linkvault.render.htmlsafe import esc
 
 _SIGN = {"found": "+", "not-found": "-", "contradicted": "-", "not-checked": "?"}
@@ -40,7 +40,7 @@ def facts_short(claim) -> str:
 def summary_line(verification) -> str:
     counts = verification.summary["by_verdict"]
     parts = [f"{n} {v}" for v, n in counts.items() if n]
-    line = f"{verification.summary['claims']} claims: " + (", ".join(parts) or "none checked")
+    line = f"{_count(verification.summary['claims'], 'claim', 'claims')}: " + (", ".join(parts) or "none checked")
     if verification.claims and counts["not-checked"] == len(verification.claims):
         line += " (no archived text to read: run `linkvault fetch` first; only the URL-based checks ran)"
     return line
