@@ -390,3 +390,26 @@ def test_one_source_and_one_claim_are_counted_in_the_singular(tmp_path, fakeweb_
     assert "1 source: 1 alive (1 captured in WARC); 1 footnote cited with no source." in said, said
     verified = " ".join(runner.invoke(cli, ["verify", str(path), "--vault", str(vault)]).stdout.split())
     assert "1 claim: " in verified and "1 claims" not in verified, verified
+
+
+def test_piped_into_a_pager_on_an_80_column_terminal_tables_take_the_terminals_width(tmp_path):
+    """`linkvault check r.txt | less` (stdout a pipe, stderr still the terminal, COLUMNS not exported, as in bash):
+    the table was 120 columns wide and the terminal cut every long row in two."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 80, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.run([sys.executable, "-m", "linkvault", "check", str(EXAMPLE)], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=follower, env=env, timeout=60)
+    os.close(follower)
+    os.close(leader)
+    out = proc.stdout.decode("utf-8")
+    assert proc.returncode == 1 and "\x1b[" not in out  # a pipe still gets no colour
+    assert columns(out) <= 80 and "kind" in out
+    redirected = subprocess.run([sys.executable, "-m", "linkvault", "check", str(EXAMPLE)], stdin=subprocess.DEVNULL,
+                                capture_output=True, env=env, timeout=60)
+    assert columns(redirected.stdout.decode("utf-8")) > 80  # no terminal anywhere (cron, CI): 120 as before
