@@ -92,7 +92,7 @@ def test_a_pack_carries_the_custody_chain_and_audit_walks_it(tmp_path, fakeweb, 
     out = tmp_path / "chronicle.wacz"
     runner.invoke(cli, ["--vault", str(vault), "pack", str(report), "-o", str(out)])
     result = runner.invoke(cli, ["audit", str(out)])
-    assert result.exit_code == 0 and "1 custody events" in result.output, result.output
+    assert result.exit_code == 0 and "1 custody event checked" in result.output, result.output
 
 
 def test_the_pack_summary_maps_each_footnote_to_its_capture_digests_and_timestamp(tmp_path, fakeweb, runner):
