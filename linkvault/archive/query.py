@@ -110,6 +110,8 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
         notes = vault.query("select * from footnotes where report_id = ? and label = ?", [report_id, str(label)])
         if not notes:
             raise InputError(f"footnote [{label}] has no URL in this report", path=report)
+        if notes[0]["url"] is None:  # a footnote with no source is stored with its gap, and has nothing archived
+            raise InputError(f"footnote [{label}] has no URL in this report: {notes[0]['gap_detail']}", path=report)
         urls = [n["url"] for n in notes]
         marks = ",".join("?" * len(urls))
         captures = vault.query(f"select * from captures where url in ({marks}) order by fetched_at", urls)

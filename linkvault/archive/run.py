@@ -207,8 +207,7 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
         result = FetchResult(vault=vault_dir, checks=checks, recovered=recover_open_files(vault.warc_dir))
         for check in checks:
             vault.add_report(check.report.path, identities[report_key(check.report.path)], check.report.format,
-                             [(n.label, n.number if isinstance(n.number, int) else None, n.line, url)
-                              for n in check.report.footnotes for url in n.urls])
+                             check.report.footnotes)
         links = [LinkOutcome(report=check.report.path, label=n.label, number=n.number, line=n.line, url=url)
                  for check in checks for n in check.report.footnotes for url in n.urls]
         todo = _plan(vault, links, refresh, max_age, options.allow_private)
