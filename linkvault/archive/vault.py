@@ -286,6 +286,16 @@ class Vault:
                                            [capture_id])]
         return {"redirects": hops, "headers": headers, "cert_chain": "".join(pems) or None}
 
+    def stored_report(self, path: str) -> tuple[dict, list[dict]] | None:
+        """A report's row and its footnotes' rows (label, number, line, url, gap, gap_detail) in number order."""
+        from linkvault.report import report_key
+
+        rows = list(self.db["reports"].rows_where("path = ?", [report_key(path)]))
+        if not rows:
+            return None
+        return rows[0], self.query("select label, number, line, url, gap, gap_detail from footnotes "
+                                   "where report_id = ? order by number is null, number, rowid", [rows[0]["id"]])
+
     def report_id(self, path: str) -> int | None:
         from linkvault.report import report_key
 
