@@ -132,6 +132,7 @@ def test_fetch_of_urls_on_the_command_line_is_one_named_report_that_report_and_s
         shown = runner.invoke(cli, ["--vault", str(vault), "show", *given, "2"])
         assert shown.exit_code == 0, shown.output
         assert shown.output.startswith(f"{name} [2]") and "https://vlast.kz/inputs/released" in shown.output
+        assert "verdict: alive / ok" in shown.output  # by the name too: the list is rebuilt from the vault
 
 
 def test_fetch_from_standard_input_is_known_by_the_digest_of_what_was_read(tmp_path, fakeweb, runner):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from linkvault.archive.vault import Vault
 from linkvault.errors import InputError, IntegrityError, UsageError
 from linkvault.model import Report
-from linkvault.report import report_key
+from linkvault.report import is_vault_name, report_key
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,12 @@ def _verdicts(vault_dir: str, report: str | Report, label: str) -> dict[str, tup
     from linkvault.archive.review import review
 
     if not isinstance(report, Report) and not os.path.exists(report):
-        return {}
+        if not is_vault_name(report):
+            return {}
+        try:  # a list of URLs fetch named can be rebuilt from the vault; a report with sentences cannot
+            report = stored_report(vault_dir, report)
+        except InputError:
+            return {}
     return {row.url: (row.category, row.state, row.detail)
             for row in review(vault_dir, report, with_claims=False).rows if row.label == label and row.url}
 
