@@ -4,6 +4,7 @@ no link is called dead for it, and no verdict an earlier run reached is lost to 
 from __future__ import annotations
 
 import socket
+import sqlite3
 
 import pytest
 from fakeweb.server import html
@@ -93,6 +94,29 @@ def test_a_run_without_network_changes_no_verdict(tmp_path, fakeweb, runner, cit
     report = runner.invoke(cli, ["--vault", str(vault), "report", str(cited)])
     assert "dns-failure" not in report.output
     assert report.stdout.count(" dead ") == dead_before
+
+
+def _view(vault) -> dict:
+    db = sqlite3.connect(vault / "linkvault.db")
+    try:
+        return {url: (category, state, archived_at) for url, category, state, archived_at in db.execute(
+            "select url, category, state, archived_at from footnote_verdicts")}
+    finally:
+        db.close()
+
+
+def test_after_a_run_without_network_the_datasette_view_still_shows_the_earlier_verdicts(tmp_path, fakeweb, runner,
+                                                                                          cited):
+    vault = tmp_path / "vault"
+    _fetch(runner, vault, cited, "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)
+    before = _view(vault)
+    assert before["https://court-portal.invalid/case/1187"][:2] == ("dead", "not-found")
+    assert {category for category, _, _ in before.values()} >= {"alive", "dead", "restricted"}
+
+    _fetch(runner, vault, cited, "--refresh")  # the proxy forgotten: nothing resolves from here
+    assert _view(vault) == before
+    assert {url: (row.category, row.state) for url, row in
+            ((row.url, row) for row in linkvault.review(cited, vault).rows)} == {u: v[:2] for u, v in before.items()}
 
 
 def test_without_the_intercepting_proxys_ca_nothing_is_called_dead_and_the_fix_is_named(tmp_path, fakeweb, runner,
