@@ -440,7 +440,8 @@ def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
 def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     """The editor's report: every footnote with the state of its archived source.
 
-    REPORT as given to fetch: a file, - for standard input, or URLs.
+    REPORT as given to fetch: a file, - for standard input, or URLs; for a list of URLs also the <…>
+    name fetch printed.
 
     \b
     Example:
@@ -464,6 +465,8 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
 @editor_output_options
 def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     """Does each footnote's archived source support the sentence that cites it?
+
+    REPORT as for report.
 
     \b
     Example:

@@ -16,6 +16,7 @@ from fakeweb import Response
 from fakeweb.server import html, redirect, sequence
 from fakeweb.sites import FACEBOOK_POST
 
+from linkvault.archive.screenshot import chromium
 from linkvault.cli import cli
 
 ARTICLE = "https://rus.azattyq.org/a/32887882.html"
@@ -342,6 +343,35 @@ def test_without_a_terminal_a_heartbeat_names_the_slow_host(tmp_path, fakeweb_en
     assert run.returncode == 0, run.stderr
     assert any(re.fullmatch(r"linkvault: fetching 0/1 · waiting for orda\.kz( \(\d+ s\))?", line)
                for line in run.stderr.splitlines()), run.stderr
+
+
+def test_without_a_terminal_the_heartbeat_names_the_timestamping_stage_and_the_authority_asked(tmp_path,
+                                                                                             fakeweb_env):
+    fakeweb_env.route("rus.azattyq.org", "/a/32887882.html", busy_then_ok(0)[0])
+    fakeweb_env.route("tsa.example.org", "/tsr", Response(503, [("Content-Type", "text/plain"),
+                                                                 ("Content-Length", "5")], b"busy\n", delay=1.5))
+    path = report(tmp_path, [ARTICLE])
+    run = fetch_in_a_log(tmp_path, path, "--tsa", "http://tsa.example.org/tsr")
+    beats = [line for line in run.stderr.splitlines() if re.match(r"linkvault: [a-z]+ \d", line)]
+    stamping = [n for n, line in enumerate(beats) if line.startswith("linkvault: timestamping 0/1")]
+    assert stamping, run.stderr
+    assert any(re.fullmatch(r"linkvault: timestamping 0/1 · waiting for tsa\.example\.org( \(\d+ s\))?", line)
+               for line in beats), run.stderr
+    assert not any(line.startswith("linkvault: fetching") for line in beats[stamping[0]:])
+
+
+@pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")
+def test_without_a_terminal_the_heartbeat_names_the_screenshot_stage(tmp_path, fakeweb_env, monkeypatch):
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    fakeweb_env.route("rus.azattyq.org", "/a/32887882.html", html(
+        "<html><head><title>Суд продлил арест</title></head><body><h1>Суд продлил арест</h1>"
+        "<img src='/slow-chart.png'></body></html>"))
+    fakeweb_env.route("rus.azattyq.org", "/slow-chart.png", Response(404, [("Content-Length", "0")], b"", delay=1.5))
+    run = fetch_in_a_log(tmp_path, report(tmp_path, [ARTICLE]))
+    assert run.returncode == 0, run.stderr
+    beats = [line for line in run.stderr.splitlines() if re.match(r"linkvault: [a-z]+ \d", line)]
+    assert "linkvault: screenshots 0/1" in beats, run.stderr
+    assert not any(line.startswith("linkvault: fetching") for line in beats[beats.index("linkvault: screenshots 0/1"):])
 
 
 def test_verbose_names_each_retry_as_it_happens(tmp_path, fakeweb_env):

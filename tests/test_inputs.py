@@ -132,6 +132,7 @@ def test_fetch_of_urls_on_the_command_line_is_one_named_report_that_report_and_s
         shown = runner.invoke(cli, ["--vault", str(vault), "show", *given, "2"])
         assert shown.exit_code == 0, shown.output
         assert shown.output.startswith(f"{name} [2]") and "https://vlast.kz/inputs/released" in shown.output
+        assert "verdict: alive / ok" in shown.output  # by the name too: the list is rebuilt from the vault
 
 
 def test_fetch_from_standard_input_is_known_by_the_digest_of_what_was_read(tmp_path, fakeweb, runner):
@@ -165,3 +166,47 @@ def test_library_reads_a_list_of_urls_as_a_report():
     assert report.format == "urls" and report.path.startswith("<command-line URLs ")
     assert [(n.label, n.urls) for n in report.footnotes] == [("1", (URLS[0],)), ("2", (URLS[1],))]
     assert linkvault.check(report).findings == []
+
+
+def test_report_and_verify_take_the_name_fetch_gave_a_list_of_urls_from_standard_input(tmp_path, fakeweb, runner):
+    serve_articles(fakeweb)
+    vault = tmp_path / "vault"
+    text = "# to archive\n" + "".join(f"{u}\n" for u in URLS)
+    name = json.loads(runner.invoke(cli, fetch_args(vault, fakeweb, "-"), input=text).stdout)["reports"][0]["report"]
+    piped = json.loads(runner.invoke(cli, ["--vault", str(vault), "report", "-", "--format", "json"],
+                                     input=text).stdout)
+
+    by_name = runner.invoke(cli, ["--vault", str(vault), "report", name, "--format", "json"])
+    assert by_name.exit_code == 0, by_name.output
+    assert json.loads(by_name.stdout) == piped  # the same footnotes, lines, verdicts and findings as the list itself
+    assert [(row["number"], row["line"], row["category"]) for row in piped["footnotes"]] == [(1, 2, "alive"),
+                                                                                             (2, 3, "alive")]
+    verified = runner.invoke(cli, ["--vault", str(vault), "verify", name, "--format", "json"])
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.stdout)["report"] == name
+
+
+def test_report_takes_the_name_fetch_gave_urls_on_the_command_line(tmp_path, fakeweb, runner):
+    serve_articles(fakeweb)
+    vault = tmp_path / "vault"
+    name = json.loads(runner.invoke(cli, fetch_args(vault, fakeweb, *URLS)).stdout)["reports"][0]["report"]
+
+    by_name = runner.invoke(cli, ["--vault", str(vault), "report", name, "--format", "json"])
+    assert by_name.exit_code == 0, by_name.output
+    assert [(row["url"], row["category"]) for row in json.loads(by_name.stdout)["footnotes"]] == [
+        (URLS[0], "alive"), (URLS[1], "alive")]
+
+
+def test_a_report_with_sentences_read_from_standard_input_cannot_be_rebuilt_by_its_name(tmp_path, fakeweb, runner):
+    """Its claims are not in the vault, only its footnotes: report and verify say so in one line."""
+    serve_articles(fakeweb)
+    vault = tmp_path / "vault"
+    text = f"Journalist detained in Almaty.[^1]\n\n[^1]: {URLS[0]}\n"
+    name = json.loads(runner.invoke(cli, fetch_args(vault, fakeweb, "-"), input=text).stdout)["reports"][0]["report"]
+
+    for command in ("report", "verify"):
+        result = runner.invoke(cli, ["--vault", str(vault), command, name])
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        assert result.output.startswith(f"linkvault: error: {name}: was read from standard input as md")
+    unknown = runner.invoke(cli, ["--vault", str(vault), "report", "<stdin 000000000000>"])
+    assert unknown.exit_code == 2 and "nor a report fetched into this vault" in unknown.output

@@ -4,6 +4,7 @@ no link is called dead for it, and no verdict an earlier run reached is lost to 
 from __future__ import annotations
 
 import socket
+import sqlite3
 
 import pytest
 from fakeweb.server import html
@@ -95,6 +96,29 @@ def test_a_run_without_network_changes_no_verdict(tmp_path, fakeweb, runner, cit
     assert report.stdout.count(" dead ") == dead_before
 
 
+def _view(vault) -> dict:
+    db = sqlite3.connect(vault / "linkvault.db")
+    try:
+        return {url: (category, state, archived_at) for url, category, state, archived_at in db.execute(
+            "select url, category, state, archived_at from footnote_verdicts")}
+    finally:
+        db.close()
+
+
+def test_after_a_run_without_network_the_datasette_view_still_shows_the_earlier_verdicts(tmp_path, fakeweb, runner,
+                                                                                          cited):
+    vault = tmp_path / "vault"
+    _fetch(runner, vault, cited, "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)
+    before = _view(vault)
+    assert before["https://court-portal.invalid/case/1187"][:2] == ("dead", "not-found")
+    assert {category for category, _, _ in before.values()} >= {"alive", "dead", "restricted"}
+
+    _fetch(runner, vault, cited, "--refresh")  # the proxy forgotten: nothing resolves from here
+    assert _view(vault) == before
+    assert {url: (row.category, row.state) for url, row in
+            ((row.url, row) for row in linkvault.review(cited, vault).rows)} == {u: v[:2] for u, v in before.items()}
+
+
 def test_without_the_intercepting_proxys_ca_nothing_is_called_dead_and_the_fix_is_named(tmp_path, fakeweb, runner,
                                                                                           cited):
     """The fake web's proxy answers every HTTPS site with a certificate of its own CA, as a TLS-intercepting
@@ -113,45 +137,3 @@ def test_without_the_intercepting_proxys_ca_nothing_is_called_dead_and_the_fix_i
     _fetch(runner, vault, cited, "--refresh", "--proxy", fakeweb.proxy_url)
     assert _verdicts(cited, vault) == before
 
-
-
-def _view_verdicts(vault) -> dict:
-    """What Datasette shows: the vault's footnote_verdicts view, per URL."""
-    import sqlite3
-
-    db = sqlite3.connect(vault / "linkvault.db")
-    try:
-        return {url: (category, state) for url, category, state in
-                db.execute("select url, category, state from footnote_verdicts")}
-    finally:
-        db.close()
-
-
-def test_the_datasette_view_keeps_the_verdicts_a_run_without_network_could_not_change(tmp_path, fakeweb, runner,
-                                                                                        cited):
-    vault = tmp_path / "vault"
-    _fetch(runner, vault, cited, "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)
-    before = _view_verdicts(vault)
-    assert before["https://court-portal.invalid/case/1187"] == ("dead", "not-found")
-
-    _fetch(runner, vault, cited, "--refresh")  # the proxy forgotten: every capture of this run fails on our side
-    assert _view_verdicts(vault) == before == {url: v[:2] for url, v in _verdicts(cited, vault).items()}
-
-
-def test_a_vault_whose_view_an_older_linkvault_wrote_gets_the_current_one_when_opened(tmp_path, fakeweb, runner,
-                                                                                       cited):
-    import sqlite3
-
-    vault = tmp_path / "vault"
-    _fetch(runner, vault, cited, "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)
-    _fetch(runner, vault, cited, "--refresh")
-    db = sqlite3.connect(vault / "linkvault.db")
-    with db:  # the view as 0.x wrote it: a footnote's newest capture, whatever it was
-        db.execute("drop view footnote_verdicts")
-        db.execute("create view footnote_verdicts as select f.url, c.category, c.state from footnotes f "
-                   "left join captures c on c.id = (select max(id) from captures where url = f.url)")
-    db.close()
-    assert set(_view_verdicts(vault).values()) == {("unknown", "unknown")}
-
-    assert runner.invoke(cli, ["--vault", str(vault), "report", str(cited)]).exit_code == 1
-    assert _view_verdicts(vault) == {url: v[:2] for url, v in _verdicts(cited, vault).items()}

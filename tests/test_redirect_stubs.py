@@ -107,6 +107,25 @@ def test_a_meta_refresh_stub_is_followed_to_the_article_which_is_archived_indexe
     assert row["claim"]["verdict"] == "supported"  # the claim check read the article, not the stub
 
 
+def shown(runner, vault) -> str:
+    result = runner.invoke(cli, ["--vault", str(vault), "show", str(vault.parent / "r.txt"), "1"],
+                           env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_show_names_how_a_stub_sent_us_on_unlike_an_http_redirect(tmp_path, fakeweb, runner):
+    fakeweb.route_url(OLD_ADDRESS, html(meta_stub("/ru/news/123456-moved")))
+    fakeweb.route("kaztag.kz", "/ru/news/123456-moved", redirect("https://kaztag.kz/ru/news/654321", 301))
+    fakeweb.route("kaztag.kz", "/ru/news/654321", LIVE_PAGE)
+    fetch(tmp_path, fakeweb, [OLD_ADDRESS])
+
+    lines = [line.strip() for line in shown(runner, tmp_path / "vault").splitlines()]
+    assert f"via meta refresh: {OLD_ADDRESS} → https://kaztag.kz/ru/news/123456-moved" in lines
+    assert "301 https://kaztag.kz/ru/news/123456-moved → https://kaztag.kz/ru/news/654321" in lines
+    assert not any(line.startswith("200 ") for line in lines)  # a stub's 200 is no redirect status
+
+
 def test_a_script_stub_leading_to_a_parking_lander_is_a_parked_domain(tmp_path, fakeweb, runner):
     cited = "https://kazngo-pravo.kz/2024/04/zayavlenie-ob-arestah-aktivistov"
     fakeweb.route_url(cited, html(godaddy_stub("/lander")))
@@ -116,6 +135,7 @@ def test_a_script_stub_leading_to_a_parking_lander_is_a_parked_domain(tmp_path, 
     assert (result.links[0].category, result.links[0].state) == ("dead", "parked-domain")
     [row] = report_json(runner, tmp_path / "vault")["footnotes"]
     assert row["state"] == "parked-domain" and row["final_url"] == "https://kazngo-pravo.kz/lander"
+    assert f"via script: {cited} → https://kazngo-pravo.kz/lander" in shown(runner, tmp_path / "vault")
 
 
 def test_a_news_page_reloading_itself_is_archived_as_itself(tmp_path, fakeweb):

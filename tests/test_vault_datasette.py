@@ -20,10 +20,11 @@ from linkvault.archive.vault import METADATA, SCHEMA_VERSION
 from linkvault.cli import cli
 
 ALIVE = "https://rus.azattyq.org/a/{n}.html"
-REPORT = "".join(f"April {n}, Astana, an event[{n}].\n" for n in range(1, 14)) + "\n" + "".join(
+REPORT = "".join(f"April {n}, Astana, an event[{n}].\n" for n in range(1, 15)) + "\n" + "".join(
     f"[{n}] {ALIVE.format(n=32887870 + n)}\n" for n in range(1, 10)) + """[10] https://kaztag.kz/ru/news/udalennaya-novost
 [11] https://www.facebook.com/groups/ActivistsNotExtremists/posts/1/
 [12] https://vlast.kz/novosti/12345-story.html
+[14] Interview with the district court's press officer, 12 April 2024.
 """
 SIDE_COLUMNS = {"redirects", "headers", "cert_chain"}
 
@@ -43,7 +44,7 @@ def _fetch(tmp_path, web, runner):
     vault = tmp_path / "vault"
     result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", web.proxy_url,
                                  "--ca-bundle", web.ca_pem_path, "--retries", "0"])
-    assert result.exit_code == 1, result.output  # a dead link and [13] cited with no source
+    assert result.exit_code == 1, result.output  # a dead link, [13] cited with no entry, [14] with no URL
     return report, vault
 
 
@@ -64,14 +65,33 @@ def _verdicts(vault) -> list[tuple]:
 def test_footnote_verdicts_lists_footnotes_in_numeric_order_with_report_path_and_verdict(fetched):
     report, vault = fetched
     rows = _verdicts(vault)
-    assert [r[1] for r in rows] == list(range(1, 13))  # 1, 2 … 10, 11, 12: not 1, 10, 11, 12, 2
+    assert [r[1] for r in rows] == list(range(1, 15))  # 1, 2 … 10, 11, 12: not 1, 10, 11, 12, 2
     assert {r[2] for r in rows} == {"integer"}
     assert {r[0] for r in rows} == {str(report.resolve())}
     verdicts = {r[1]: (r[5], r[6]) for r in rows}
     assert verdicts[1] == ("alive", "ok") and verdicts[10] == ("dead", "not-found")
     assert verdicts[11] == ("restricted", "login-wall") and verdicts[12] == ("dead", "redirected-to-homepage")
-    assert all(r[7] and r[8] for r in rows)  # every URL has a reason and an archived capture
+    assert all(r[7] and r[8] for r in rows if r[4])  # every URL has a reason and an archived capture
     assert rows[9][4] == "https://kaztag.kz/ru/news/udalennaya-novost" and rows[9][3] == "10"
+
+
+def test_footnote_verdicts_shows_footnotes_with_no_url_as_report_does(fetched, runner):
+    """[13] is cited with no entry, [14]'s entry has no URL: fetch stored nothing for them to fetch, but an
+    editor browsing the vault sees them, in the words `report --format json` uses."""
+    report, vault = fetched
+    rows = {r[1]: r for r in _verdicts(vault)}
+    judged = json.loads(runner.invoke(cli, ["--vault", str(vault), "report", str(report), "--format", "json"]).stdout)
+    for note in (f for f in judged["footnotes"] if f["url"] is None):
+        number, _, _, label, url, category, state, detail, archived_at = rows[note["number"]]
+        assert (label, url, category, state, detail) == (str(note["number"]), None, note["category"], note["state"],
+                                                         note["detail"])
+        assert archived_at is None
+    assert (rows[13][5], rows[13][6]) == ("missing", "missing-footnote")
+    assert (rows[14][5], rows[14][6]) == ("missing", "no-url") and "press officer" in rows[14][7]
+    shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "14"])
+    assert shown.exit_code == 2 and "footnote [14] has no URL in this report: the entry has no URL" in shown.output
+    found = runner.invoke(cli, ["--vault", str(vault), "search", "Суд оштрафовал", "--format", "json"])
+    assert found.exit_code == 0 and len(json.loads(found.stdout)) == 9
 
 
 def test_captures_are_one_line_and_their_bulky_parts_live_in_side_tables(fetched):
@@ -147,6 +167,9 @@ def test_a_vault_of_the_previous_schema_is_migrated_in_place(fetched, runner):
         details[c["id"]] = (json.dumps(hops), json.dumps(headers), chain)
     with db:
         db.execute("drop view footnote_verdicts")
+        db.execute("delete from footnotes where url is null")  # before version 7, footnotes with no URL were not kept
+        for column in ("gap", "gap_detail"):
+            db.execute(f"alter table footnotes drop column {column}")
         for table in ("redirect_hops", "response_headers", "certificates"):
             db.execute(f"drop table {table}")
         for column in ("redirects", "headers", "cert_chain"):
@@ -160,7 +183,7 @@ def test_a_vault_of_the_previous_schema_is_migrated_in_place(fetched, runner):
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "12"])
     assert shown.exit_code == 0, shown.output
     db = sqlite3.connect(vault / "linkvault.db")
-    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 7
     assert not {r[1] for r in db.execute("pragma table_info(captures)")} & SIDE_COLUMNS
     for capture_id, (hops, headers, chain) in details.items():
         assert json.loads(hops) == [dict(zip(("url", "status", "location"), r)) for r in db.execute(
@@ -170,7 +193,7 @@ def test_a_vault_of_the_previous_schema_is_migrated_in_place(fetched, runner):
         assert chain == ("".join(r[0] for r in db.execute(
             "select pem from certificates where capture_id = ? order by position", [capture_id])) or None)
     db.close()
-    assert _verdicts(vault) == before
+    assert _verdicts(vault) == [row for row in before if row[4] is not None]
     assert "footnote_verdicts" in json.loads((vault / METADATA).read_text())["databases"]["linkvault"]["tables"]
 
 
@@ -209,7 +232,7 @@ def test_datasette_serves_the_view_with_the_vaults_metadata(fetched, tmp_path):
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    assert [r["number"] for r in rows] == list(range(1, 13))
-    assert rows[9]["report"] == str(report.resolve()) and rows[9]["state"] == "not-found"
+    assert [r["number"] for r in rows] == list(range(1, 15))
+    assert rows[12]["category"] == "missing" and rows[9]["report"] == str(report.resolve()) and rows[9]["state"] == "not-found"
     assert "footnote_verdicts" in meta["databases"]["linkvault"]["tables"]
     assert str(report.resolve()) in footnotes_page  # the report shown by its path, not its id

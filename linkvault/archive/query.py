@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from linkvault.archive.vault import Vault
 from linkvault.errors import InputError, IntegrityError, UsageError
 from linkvault.model import Report
-from linkvault.report import report_key
+from linkvault.report import is_vault_name, report_key
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,29 @@ def search(vault_dir: str, query: str, report: str | None = None, limit: int = 5
             for row in rows]
 
 
+def stored_report(vault_dir: str, name: str) -> Report:
+    """The report fetch named `name` (`<stdin …>`, `<command-line URLs …>`), rebuilt from the vault's footnotes.
+
+    Sound only for a list of URLs, which is nothing but its footnotes; a report with sentences (txt,
+    md, html, docx read from standard input) cannot be rebuilt from them, and must be given again.
+    """
+    from linkvault.report.urllist import numbered_sources
+
+    vault = Vault.open_existing(vault_dir)
+    try:
+        stored = vault.stored_report(name)
+    finally:
+        vault.close()
+    if stored is None:
+        raise InputError("no such file, nor a report fetched into this vault under that name", path=name)
+    report, notes = stored
+    if report["format"] != "urls":
+        raise InputError(f"was read from standard input as {report['format']}: the vault keeps its footnotes, not its "
+                         "text, so give the report again (a file, or - for standard input)", path=name)
+    citations, entries = numbered_sources([(n["line"], n["url"]) for n in notes if n["url"] is not None])
+    return Report(path=name, format="urls", citations=citations, entries=entries, sha256=report["sha256"])
+
+
 def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
     """What the vault holds for one footnote of `report`: a file, a parsed report (stdin, URL arguments) or its name."""
     given, report = report, (report.path if isinstance(report, Report) else report)
@@ -110,6 +133,8 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
         notes = vault.query("select * from footnotes where report_id = ? and label = ?", [report_id, str(label)])
         if not notes:
             raise InputError(f"footnote [{label}] has no URL in this report", path=report)
+        if notes[0]["url"] is None:  # a footnote with no source is stored with its gap, and has nothing archived
+            raise InputError(f"footnote [{label}] has no URL in this report: {notes[0]['gap_detail']}", path=report)
         urls = [n["url"] for n in notes]
         marks = ",".join("?" * len(urls))
         captures = vault.query(f"select * from captures where url in ({marks}) order by fetched_at", urls)
@@ -134,7 +159,12 @@ def _verdicts(vault_dir: str, report: str | Report, label: str) -> dict[str, tup
     from linkvault.archive.review import review
 
     if not isinstance(report, Report) and not os.path.exists(report):
-        return {}
+        if not is_vault_name(report):
+            return {}
+        try:  # a list of URLs fetch named can be rebuilt from the vault; a report with sentences cannot
+            report = stored_report(vault_dir, report)
+        except InputError:
+            return {}
     return {row.url: (row.category, row.state, row.detail)
             for row in review(vault_dir, report, with_claims=False).rows if row.label == label and row.url}
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from linkvault.archive.vault import Vault
 from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Page, Report, Severity
-from linkvault.report import parse_report
+from linkvault.report import is_vault_name, parse_report
 from linkvault.report.findings import check_report
 from linkvault.states import classify, never_fetched
 
@@ -74,8 +74,16 @@ class Review:
 
 def review(vault_dir: str, report_path: str | Report, input_format: str | None = None,
            with_claims: bool = True) -> Review:
-    """Every footnote of the report (a file, or one parsed already) with the verdict on its archived link(s)."""
-    report = report_path if isinstance(report_path, Report) else parse_report(report_path, input_format)
+    """Every footnote of the report (a file, one parsed already, or the `<…>` name fetch gave a list of URLs from
+    standard input or the command line) with the verdict on its archived link(s)."""
+    if isinstance(report_path, Report):
+        report = report_path
+    elif is_vault_name(report_path) and not os.path.exists(report_path):
+        from linkvault.archive.query import stored_report
+
+        report = stored_report(vault_dir, report_path)
+    else:
+        report = parse_report(report_path, input_format)
     check = check_report(report)
     vault = Vault(vault_dir) if os.path.exists(os.path.join(vault_dir, "linkvault.db")) else None
     result = Review(report=report.path, check=check, fetched=vault is not None)

@@ -207,8 +207,7 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
         result = FetchResult(vault=vault_dir, checks=checks, recovered=recover_open_files(vault.warc_dir))
         for check in checks:
             vault.add_report(check.report.path, identities[report_key(check.report.path)], check.report.format,
-                             [(n.label, n.number if isinstance(n.number, int) else None, n.line, url)
-                              for n in check.report.footnotes for url in n.urls])
+                             check.report.footnotes)
         links = [LinkOutcome(report=check.report.path, label=n.label, number=n.number, line=n.line, url=url)
                  for check in checks for n in check.report.footnotes for url in n.urls]
         todo = _plan(vault, links, refresh, max_age, options.allow_private)
@@ -313,7 +312,7 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str
     if options.screenshots and not gave_up:
         _screenshots(vault, recorder, options, captures, result, on_progress)
     if options.tsa and not gave_up:
-        result.stamps = _timestamp(vault, recorder, options, reports)
+        result.stamps = _timestamp(vault, recorder, options, reports, on_progress)
         if not any(s.token for s in result.stamps):
             result.notes.append("the run's manifest has no trusted timestamp: every authority failed ("
                                 + "; ".join(f"{s.tsa}: {s.error}" for s in result.stamps) + ")")
@@ -463,6 +462,8 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
     pages = [c for c in captures.values() if c.record and c.status == 200 and "html" in (c.header("content-type") or "html")]
     if not pages:
         return
+    if on_progress:  # the display names this stage from its start (the browser's too), not from the first page shot
+        on_progress(None, 0, len(pages), stage="screenshots")
     try:
         browser = Browser(egress=options.egress, allow_private=options.allow_private)
     except BrowserMissing as exc:
@@ -516,17 +517,21 @@ def _shoot(browser, url: str):
         return exc
 
 
-def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, reports: dict[str, str]) -> list:
-    """Stamp the run's manifest with each authority; manifest and tokens go into the WARC.
-
-    `reports` maps each report's name in the vault to its SHA-256."""
+def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, reports: dict[str, str],
+               on_progress=None) -> list:
+    """Stamp the run's manifest with each authority in turn (`on_progress` hears which is being asked);
+    manifest and tokens go into the WARC. `reports` maps each report's name in the vault to its SHA-256."""
     from linkvault.archive.timestamp import manifest_bytes, stamp
 
     manifest = manifest_bytes(list(recorder.written), reports,
                               options.as_record())
     run = recorder.run_id
     manifest_id = recorder.write_resource(f"urn:evidence:manifest:{run}", "application/json", manifest).record_id
-    stamps = stamp(manifest, list(options.tsa), egress=options.egress)
+    stamps = []
+    for n, tsa in enumerate(options.tsa):
+        if on_progress:
+            on_progress(None, n, len(options.tsa), stage="timestamping", started=tsa)
+        stamps += stamp(manifest, [tsa], egress=options.egress)
     for n, s in enumerate(stamps, start=1):
         token_id = None
         if s.token:

@@ -3,7 +3,8 @@
 Tables, made and migrated by `Vault.migrate()` (the schema version lives in `PRAGMA user_version`):
 
     reports    one row per report file fetched into this vault
-    footnotes  (report, label) → line and the URL as cited
+    footnotes  (report, label) → line and the URL as cited; a footnote with no URL (no entry, or an entry
+               without one) is a row too, its URL empty and its gap named (missing-footnote, no-url)
     urls       every URL fetched, as cited and normalised, with when it was first seen
     captures   one row per fetch of a URL: final URL, status, timing, error, the verdict, and where in
                which WARC the response record lies (one line each in Datasette: the bulky parts are below)
@@ -12,8 +13,8 @@ Tables, made and migrated by `Vault.migrate()` (the schema version lives in `PRA
     texts      the extracted text of a capture, full-text indexed (FTS5) for `search`
     custody    the append-only, hash-chained log of what was done to the evidence, and by whom
     screenshots  full-page PNGs of captured pages: which response, where in which WARC, SHA-256, size
-    footnote_verdicts  (a view) every footnote's URL with its report's path, its number as an integer and
-               the verdict `report` gives (see `Vault.verdict_capture`)
+    footnote_verdicts  (a view) every footnote with its report's path, its number as an integer and the
+               verdict `report` gives it: its URL's verdict capture's, or category missing
 
 Foreign keys and plain column names are chosen so Datasette shows useful links and facets; the vault keeps
 `metadata.json` beside the database with every table's and column's description, for
@@ -29,9 +30,9 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from linkvault.model import OWN_SIDE_FAILURES
+from linkvault.model import MISSING, OWN_SIDE_FAILURES, Footnote
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 METADATA = "metadata.json"
 _SIDE = ("redirects", "headers", "cert_chain")  # kept out of the captures table since version 6
 
@@ -94,7 +95,11 @@ class Vault:
             self.db["screenshots"].create_index(["response_id"], if_not_exists=True)
         if version < 6:
             self._datasette_v6()
-        self._current_view()
+        if version < 7:
+            for column in ("gap", "gap_detail"):  # footnotes with no URL (issue 11's leftovers)
+                if column not in self.db["footnotes"].columns_dict:
+                    self.db["footnotes"].add_column(column, str)
+        self._create_view()
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._write_metadata()
 
@@ -156,12 +161,11 @@ class Vault:
                 for column in present:
                     db.conn.execute(f"alter table captures drop column [{column}]")
 
-    def _current_view(self) -> None:
-        """The view is code, not data: a vault whose `footnote_verdicts` an older linkvault wrote gets this one's."""
-        row = self.db.conn.execute("select sql from sqlite_master where type = 'view' and name = 'footnote_verdicts'"
-                                   ).fetchone()
-        # SQLite keeps the statement as written but for upper-casing its leading CREATE VIEW
-        if row is None or row[0].lower() != _FOOTNOTE_VERDICTS.lower():
+    def _create_view(self) -> None:
+        """`footnote_verdicts` as this version defines it (made again when an older one differs)."""
+        found = self.db.conn.execute("select sql from sqlite_master where type = 'view' and name = 'footnote_verdicts'"
+                                     ).fetchone()
+        if found is None or found[0] != _FOOTNOTE_VERDICTS:
             with self.db.conn:
                 self.db.conn.execute("drop view if exists footnote_verdicts")
                 self.db.conn.execute(_FOOTNOTE_VERDICTS)
@@ -184,8 +188,9 @@ class Vault:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def add_report(self, path: str, sha256: str, fmt: str, footnotes: list[tuple[str, int | None, int | None, str]]) -> int:
-        """Record a report and its footnotes (label, number, line, url), replacing an older parse."""
+    def add_report(self, path: str, sha256: str, fmt: str, notes: list[Footnote]) -> int:
+        """Record a report and its footnotes, replacing an older parse: a row per URL, and one with no URL
+        and its gap (missing-footnote, no-url) for a footnote without any, at its entry's or first citation's line."""
         from linkvault.report import report_key
 
         path = report_key(path)
@@ -198,10 +203,16 @@ class Vault:
             else:
                 report_id = self.db["reports"].insert({"path": path, "sha256": sha256, "format": fmt,
                                                        "added_at": now_iso()}).last_pk
-            for label, number, line, url in footnotes:
-                self.add_url(url)
-                self.db["footnotes"].insert({"report_id": report_id, "label": label, "number": number, "line": line,
-                                             "url": url}, ignore=True)
+            for note in notes:
+                row = {"report_id": report_id, "label": note.label,
+                       "number": note.number if isinstance(note.number, int) else None}
+                if not note.urls:
+                    gap, detail = note.gap()
+                    self.db["footnotes"].insert({**row, "line": note.line or (note.cited_at or (None,))[0], "url": None,
+                                                 "gap": gap, "gap_detail": detail})
+                for url in note.urls:
+                    self.add_url(url)
+                    self.db["footnotes"].insert({**row, "line": note.line, "url": url}, ignore=True)
         return report_id
 
     def add_url(self, url: str) -> None:
@@ -253,10 +264,8 @@ class Vault:
     def verdict_capture(self, url: str) -> dict | None:
         """The capture a cited URL is judged by: its newest, except that one failed on our own side (no
         network, the proxy down, our trust store) never stands over one that reached the source."""
-        rows = list(self.db.query(
-            "select c.*, t.title from captures c left join texts t on t.capture_id = c.id "
-            f"where c.url = ? and coalesce(c.role, 'cited') = 'cited' order by {_JUDGED_BY.format(c='c')} limit 1",
-            [url]))
+        rows = list(self.db.query("select c.*, t.title from captures c left join texts t on t.capture_id = c.id "
+                                  f"where c.id = {_verdict_capture_id('?')}", [url]))
         return rows[0] if rows else None
 
     def find_payload(self, digest: str) -> tuple[str, str] | None:
@@ -277,6 +286,16 @@ class Vault:
                                            [capture_id])]
         return {"redirects": hops, "headers": headers, "cert_chain": "".join(pems) or None}
 
+    def stored_report(self, path: str) -> tuple[dict, list[dict]] | None:
+        """A report's row and its footnotes' rows (label, number, line, url, gap, gap_detail) in number order."""
+        from linkvault.report import report_key
+
+        rows = list(self.db["reports"].rows_where("path = ?", [report_key(path)]))
+        if not rows:
+            return None
+        return rows[0], self.query("select label, number, line, url, gap, gap_detail from footnotes "
+                                   "where report_id = ? order by number is null, number, rowid", [rows[0]["id"]])
+
     def report_id(self, path: str) -> int | None:
         from linkvault.report import report_key
 
@@ -292,31 +311,42 @@ class Vault:
             raise UsageError(f"query failed: {exc}") from exc
 
 
-# Which capture a cited URL is judged by (`Vault.verdict_capture`, the `footnote_verdicts` view): the newest,
-# except that one failed on our own side never stands over one that reached the source. `{c}` is the alias.
-_JUDGED_BY = ("coalesce({c}.error in (" + ", ".join(f"'{e}'" for e in OWN_SIDE_FAILURES) + "), 0), {c}.id desc")
+def _verdict_capture_id(url: str) -> str:
+    """SQL for the id of the capture the cited URL `url` (an SQL expression) is judged by: the newest, except
+    that one failed on our own side never stands over one that reached the source. One rule for
+    `Vault.verdict_capture` (so `report`) and the `footnote_verdicts` view."""
+    own_side = ", ".join(f"'{error}'" for error in OWN_SIDE_FAILURES)
+    return (f"(select c2.id from captures c2 where c2.url = {url} and coalesce(c2.role, 'cited') = 'cited' "
+            f"order by coalesce(c2.error in ({own_side}), 0), c2.id desc limit 1)")
 
-_FOOTNOTE_VERDICTS = """create view footnote_verdicts as
+
+# Upper-case CREATE VIEW as SQLite keeps it in sqlite_master, so `_create_view` notices a changed definition.
+_FOOTNOTE_VERDICTS = f"""CREATE VIEW footnote_verdicts as
 select r.path as report, cast(f.number as integer) as number, f.label, f.url,
-       coalesce(c.category, 'unknown') as category, coalesce(c.state, 'unknown') as state,
-       coalesce(c.state_detail, case when c.id is null then 'not fetched yet (run linkvault fetch)'
-                                     else 'judged before link states existed (run linkvault report)' end) as detail,
+       case when f.url is null then '{MISSING}' else coalesce(c.category, 'unknown') end as category,
+       case when f.url is null then f.gap else coalesce(c.state, 'unknown') end as state,
+       case when f.url is null then f.gap_detail
+            else coalesce(c.state_detail, case when c.id is null then 'not fetched yet (run linkvault fetch)'
+                                          else 'judged before link states existed (run linkvault report)' end)
+       end as detail,
        case when c.warc_file is not null then c.fetched_at end as archived_at, c.id as capture_id
 from footnotes f
 join reports r on r.id = f.report_id
-left join captures c on c.id = (select c2.id from captures c2
-                                where c2.url = f.url and coalesce(c2.role, 'cited') = 'cited'
-                                order by {judged_by} limit 1)
-order by r.path, f.number is null, f.number, f.label""".replace("{judged_by}", _JUDGED_BY.format(c="c2"))
+left join captures c on c.id = {_verdict_capture_id('f.url')}
+order by r.path, f.number is null, f.number, f.label"""
 
 _TABLES = {
     "reports": ("One row per report file fetched into this vault.", {
         "path": "The report's absolute path.", "sha256": "SHA-256 of the report file when last fetched.",
         "format": "How it was read: txt, md, html or docx.", "added_at": "When it was first fetched (UTC)."}),
-    "footnotes": ("Each footnote URL of each report, as cited (footnote_verdicts adds the verdicts).", {
+    "footnotes": ("Each footnote URL of each report, as cited, and each footnote with no URL "
+                  "(footnote_verdicts adds the verdicts).", {
         "report_id": "The report (see reports.path).", "label": "The footnote's label as written.",
         "number": "The footnote's number (empty when its label is not a number).",
-        "line": "The line of its entry in the report.", "url": "The URL as cited."}),
+        "line": "The line of its entry in the report (with no entry, of its first citation).",
+        "url": "The URL as cited (empty when the footnote has none).",
+        "gap": "For a footnote with no URL: missing-footnote (no entry, or an empty one) or no-url.",
+        "gap_detail": "For a footnote with no URL: what is missing, in one sentence."}),
     "urls": ("Every URL cited, as cited and normalised for comparison.", {
         "url": "The URL as cited.", "normalised": "Without tracking parameters and www./m. prefixes.",
         "first_seen": "When a report first cited it (UTC)."}),
@@ -359,14 +389,15 @@ _TABLES = {
         "url": "The page.", "taken_at": "When (UTC).", "warc_file": "The WARC file.",
         "warc_offset": "Byte offset of the record.", "warc_length": "Length of the record.",
         "sha256": "SHA-256 of the PNG.", "width": "Pixels.", "height": "Pixels.", "size": "Bytes."}),
-    "footnote_verdicts": ("Every footnote URL of every report with its verdict, as `linkvault report` gives it "
-                          "(a capture failed on this machine's side never stands over one that reached the source), "
+    "footnote_verdicts": ("Every footnote of every report with the verdict `linkvault report` gives it, "
                           "footnotes in numeric order.", {
         "report": "The report's path.", "number": "The footnote's number (an integer; empty for word labels).",
-        "label": "The footnote's label as written.", "url": "The URL as cited.",
-        "category": "alive, dead, restricted, refused or unknown.", "state": "The fine verdict.",
+        "label": "The footnote's label as written.", "url": "The URL as cited (empty when the footnote has none).",
+        "category": "alive, dead, restricted, refused or unknown; missing for a footnote with no URL.",
+        "state": "The fine verdict (missing-footnote or no-url for category missing).",
         "detail": "The verdict in one sentence.", "archived_at": "When the capture in the WARC was made (UTC).",
-        "capture_id": "The capture judged."}),
+        "capture_id": "The capture judged: the newest, unless it failed on our own side (no network, "
+                      "the proxy down, our trust store) and an earlier one reached the source."}),
 }
 
 

@@ -140,8 +140,9 @@ def render_show(archive, *, with_text: bool, color: bool = False, width: int = 1
         state = cap["error"] or f"HTTP {cap['status']}"
         _say(console, f"captured {cap['fetched_at']}: {state}"
              + (f", final URL {cap['final_url']}" if cap["final_url"] not in (None, cap["url"]) else ""), indent=2)
-        for hop in cap["redirects"][:-1]:
-            _say(console, f"{hop['status']} {hop['url']} → {hop['location']}", indent=4)
+        for hop in cap["redirects"][:-1]:  # a redirect stub's hop (a 2xx page) named by how it sent us on
+            how = f"via {hop['via'].replace('-', ' ')}:" if hop.get("via") else hop["status"]
+            _say(console, f"{how} {hop['url']} → {hop['location']}", indent=4)
         if cap["warc_file"]:
             _say(console, f"WARC {cap['warc_file']} offset {cap['warc_offset']} length {cap['warc_length']}"
                  + (" (truncated)" if cap["truncated"] else "")

@@ -1,4 +1,4 @@
-"""What a fetch is doing right now, in one short line: "84/85 · retrying kaztag.kz (attempt 2 of 4, 503)".
+"""What a fetch is doing right now, in one short line: "fetching 84/85 · retrying kaztag.kz (attempt 2 of 4, 503)".
 
 `FetchProgress` is fed the run's progress events (a URL started, a retry about to wait, a URL done)
 from the fetching thread and read from a display thread, so it keeps its state under a lock.
@@ -28,6 +28,8 @@ class FetchProgress:
     def update(self, capture, done: int, total: int, stage: str = "fetching", started: str | None = None,
                retry=None) -> None:
         with self._lock:
+            if stage != "fetching":  # a later stage (screenshots, timestamping) waits on one thing at a time
+                self._started.clear()
             self.done, self.total, self.stage = done, total, stage
             if started is not None:
                 self._started.setdefault(started, self._clock())
@@ -37,13 +39,12 @@ class FetchProgress:
                 self._started.pop(capture.url, None)
                 if self._retry is not None and self._retry.url == capture.url:
                     self._retry = None
-            if stage != "fetching":
-                self._started.clear()
             if self._retry is not None and _host(self._retry.url) not in {_host(u) for u in self._started}:
                 self._retry = None
 
     def line(self) -> str:
-        """ "fetching 84/85 · waiting for slow.example (40 s)", or what the retry is."""
+        """ "fetching 84/85 · waiting for slow.example (40 s)", or what the retry is; after the fetching,
+        "screenshots 3/40" or "timestamping 0/2 · waiting for freetsa.org (12 s)"."""
         with self._lock:
             head = f"{self.stage} {self.done}/{self.total if self.total is not None else '?'}"
             if self._retry is not None:

@@ -15,8 +15,8 @@ from linkvault.errors import InputError, NoFootnotes
 from linkvault.model import Report
 from linkvault.report.urllist import is_url_argument, looks_like_url_list, numbered_sources, parse_url_list
 
-__all__ = ["FORMATS", "STDIN", "is_url_argument", "parse_report", "parse_text", "parse_urls", "report_key",
-           "sniff_format"]
+__all__ = ["FORMATS", "STDIN", "is_url_argument", "is_vault_name", "parse_report", "parse_text", "parse_urls",
+           "report_key", "sniff_format"]
 
 FORMATS = ("txt", "md", "html", "docx", "urls")
 STDIN = "-"
@@ -66,7 +66,12 @@ def parse_urls(urls: Sequence[str]) -> Report:
 
 def report_key(path: str) -> str:
     """The name a vault keeps a report under: a file's absolute path, or the `<…>` name of stdin or URL arguments."""
-    return path if path.startswith("<") and path.endswith(">") else os.path.abspath(path)
+    return path if is_vault_name(path) else os.path.abspath(path)
+
+
+def is_vault_name(path: str) -> bool:
+    """Whether `path` is a `<stdin …>` or `<command-line URLs …>` name, as fetch printed it, not a file's."""
+    return path.startswith("<") and path.endswith(">")
 
 
 def parse_text(text: str, fmt: str = "txt", path: str = "<text>") -> Report:
