@@ -137,3 +137,20 @@ def test_without_the_intercepting_proxys_ca_nothing_is_called_dead_and_the_fix_i
     _fetch(runner, vault, cited, "--refresh", "--proxy", fakeweb.proxy_url)
     assert _verdicts(cited, vault) == before
 
+
+
+def test_links_a_run_without_network_never_tried_are_reported_like_those_it_tried(tmp_path, runner,
+                                                                                no_proxy_environment):
+    """The run stops trying once it knows the network is gone; `report` gives the links it skipped the same
+    reason as those it tried, not "not fetched yet"."""
+    report = tmp_path / "chronicle.txt"
+    urls = [f"https://outlet-{n}.invalid/2024/04/story-{n}" for n in range(1, 21)]
+    report.write_text(" ".join(f"Event {n}[{n}]." for n in range(1, 21)) + "\n\n"
+                      + "\n".join(f"[{n}] {u}" for n, u in enumerate(urls, 1)) + "\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    fetched = _fetch(runner, vault, report, "--concurrency", "1")
+    assert "The network is unreachable" in " ".join(fetched.output.split())
+
+    rows = linkvault.review(report, vault).rows
+    assert {(row.category, row.detail) for row in rows} == {
+        ("unknown", "not checked: this machine's network was unreachable")}

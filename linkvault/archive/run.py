@@ -26,7 +26,7 @@ from linkvault.archive.extract import ExtractedText
 from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions
 from linkvault.archive.pages import page_of
 from linkvault.archive.provenance import sha256_file
-from linkvault.archive.vault import Vault
+from linkvault.archive.vault import Vault, now_iso
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
 from linkvault.errors import InputError
 from linkvault.model import OWN_SIDE_FAILURES, CheckResult, LinkState, Page, Report, Severity
@@ -245,7 +245,7 @@ def _plan(vault: Vault, links: list[LinkOutcome], refresh: bool, max_age: timede
             link.state, link.category, link.detail = refused.state, refused.category, refused.detail
             if link.url not in recorded:  # the vault says what fetch said
                 recorded.add(link.url)
-                capture = Capture(url=link.url, fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                capture = Capture(url=link.url, fetched_at=now_iso(),
                                   error=link.error, error_detail=refused.detail, state=refused)
                 vault.add_capture({**_capture_row(capture), "role": "cited"}, None)
             continue
@@ -322,11 +322,12 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str
     result.proxy_down = watch.proxy_down
     result.untrusted_hosts = watch.untrusted_hosts if watch.untrusted else []
     _store_held(vault, held, watch, options)
-    for url in urls:
+    for url in urls:  # given up before trying: recorded like the tried ones, so `report` says the same of both
         if url not in captures:
             error, detail = watch.untried(url)
-            captures[url] = Capture(url=url, fetched_at="", error=error, error_detail=f"not tried: {detail}",
+            captures[url] = Capture(url=url, fetched_at=now_iso(), error=error, error_detail=f"not tried: {detail}",
                                     state=LinkState("unknown", f"not checked: {detail}"))
+            vault.add_capture({**_capture_row(captures[url]), "role": "cited", "collector": options.collector}, None)
     return captures
 
 
