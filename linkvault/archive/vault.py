@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from linkvault.model import MISSING, OWN_SIDE_FAILURES, Footnote
+from linkvault.report import report_key
 
 SCHEMA_VERSION = 7
 METADATA = "metadata.json"
@@ -191,8 +192,6 @@ class Vault:
     def add_report(self, path: str, sha256: str, fmt: str, notes: list[Footnote]) -> int:
         """Record a report and its footnotes, replacing an older parse: a row per URL, and one with no URL
         and its gap (missing-footnote, no-url) for a footnote without any, at its entry's or first citation's line."""
-        from linkvault.report import report_key
-
         path = report_key(path)
         with self.db.conn:
             existing = list(self.db["reports"].rows_where("path = ?", [path]))
@@ -288,8 +287,6 @@ class Vault:
 
     def stored_report(self, path: str) -> tuple[dict, list[dict]] | None:
         """A report's row and its footnotes' rows (label, number, line, url, gap, gap_detail) in number order."""
-        from linkvault.report import report_key
-
         rows = list(self.db["reports"].rows_where("path = ?", [report_key(path)]))
         if not rows:
             return None
@@ -297,8 +294,6 @@ class Vault:
                                    "where report_id = ? order by number is null, number, rowid", [rows[0]["id"]])
 
     def report_id(self, path: str) -> int | None:
-        from linkvault.report import report_key
-
         rows = list(self.db["reports"].rows_where("path = ?", [report_key(path)]))
         return rows[0]["id"] if rows else None
 
