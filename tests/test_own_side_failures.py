@@ -80,6 +80,17 @@ def test_a_run_whose_proxy_is_down_names_the_proxy_and_changes_no_verdict(tmp_pa
     assert "the proxy" not in report.output and "connection-error" not in report.output
 
 
+def test_a_refused_proxy_stops_the_run_on_the_first_attempt_without_retries(tmp_path, runner, cited):
+    """A site's refused connection is worth retrying; the proxy's own is not: every source would wait through
+    the same retries only to learn what the first attempt said."""
+    port = _closed_port()
+    result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(cited), "-v", "--retries", "3",
+                                 "--proxy", f"http://127.0.0.1:{port}"])
+    assert result.exit_code == 1
+    assert f"The proxy http://127.0.0.1:{port} refused the connection" in " ".join(result.output.split())
+    assert "retrying" not in result.output
+
+
 def test_a_run_without_network_changes_no_verdict(tmp_path, fakeweb, runner, cited):
     vault = tmp_path / "vault"
     _fetch(runner, vault, cited, "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)

@@ -229,14 +229,15 @@ def _tls_failure(exc: BaseException) -> bool:
     return any(isinstance(c, ssl.SSLError) for c in _causes(exc)) or "certificate" in str(exc).lower()
 
 
-def _transient(exc: BaseException) -> bool:
+def _transient(exc: BaseException, proxy: str | None = None) -> bool:
+    """Worth another attempt: a site's passing trouble, never a proxy (sent through `proxy`) that is down."""
     if isinstance(exc, _TransientStatus):
         return True
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        state = classify_exception(exc, "", proxy).state
+        return state == "connection-error" or (state == "timeout" and isinstance(exc, httpx.ConnectTimeout))
     if isinstance(exc, (httpx.TimeoutException, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
         return True
-    if isinstance(exc, httpx.ConnectError):
-        state = classify_exception(exc, "").state
-        return state == "connection-error"
     return False
 
 
@@ -373,6 +374,7 @@ class Fetcher:
 
     async def _with_retries(self, url: str) -> _Exchange:
         opts = self.options
+        proxy = self._router.egress.proxy_for(url)
         backoff = wait_exponential_jitter(multiplier=opts.backoff, max=30 * opts.backoff, jitter=opts.backoff)
 
         def wait(state) -> float:
@@ -385,7 +387,8 @@ class Fetcher:
 
         try:
             async for attempt in AsyncRetrying(stop=stop_after_attempt(opts.retries + 1), wait=wait,
-                                               retry=retry_if_exception(_transient), reraise=True,
+                                               retry=retry_if_exception(lambda exc: _transient(exc, proxy)),
+                                               reraise=True,
                                                before_sleep=lambda state: self._tell_retry(url, state)):
                 with attempt:
                     exchange = await self._exchange(url)
@@ -395,7 +398,7 @@ class Fetcher:
         except _TransientStatus as exc:
             return exc.exchange
         except httpx.HTTPError as exc:
-            raise classify_exception(exc, url, self._router.egress.proxy_for(url)) from exc
+            raise classify_exception(exc, url, proxy) from exc
         raise AssertionError("unreachable")
 
     def _tell_retry(self, url: str, state) -> None:
