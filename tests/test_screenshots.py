@@ -241,7 +241,9 @@ def test_neither_a_websocket_nor_a_service_worker_reaches_a_local_port(tmp_path,
     assert page in _shot_events(vault)
     assert fakeweb.hits("https://www.hostile-example.kz/sw.js") == 1  # the worker was registered and ran
     assert reached == []
-    assert "the browser was kept from" in result.output and f"127.0.0.1:{port}" in result.output
+    # Which of the three tries the guard refuses first is the browser's timing; the note names one of them.
+    assert "the browser was kept from" in result.output
+    assert f"127.0.0.1:{port}" in result.output or f"localhost:{port}" in result.output
 
 
 def test_screenshots_go_through_a_socks5_proxy_too(tmp_path, fakeweb, runner, monkeypatch):
