@@ -41,3 +41,67 @@ def listening(kind: int = socket.SOCK_STREAM) -> Iterator[tuple[int, list]]:
         yield sock.getsockname()[1], reached
     finally:
         sock.close()
+
+
+@contextlib.contextmanager
+def refusing_proxy(answer: str, refuse=lambda host: True,
+                   onward: tuple[str, int] | None = None) -> Iterator[tuple[str, list[str]]]:
+    """Yield (url, asked): an HTTP proxy on 127.0.0.1 that is up but answers `answer` ("407 Proxy
+    Authentication Required") to every request for a host `refuse` picks, and passes the others on, head
+    and all, to the proxy at `onward`. `asked` lists the host of every request it was sent."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    asked: list[str] = []
+    served: list[socket.socket] = []
+
+    def pipe(a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for end in (a, b):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+    def serve(conn: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(4096)
+            if not chunk:
+                conn.close()
+                return
+            head += chunk
+        served.append(conn)
+        method, target = head.split(b" ", 2)[:2]
+        authority = target.split(b"://", 1)[-1].split(b"/", 1)[0] if method != b"CONNECT" else target
+        host = authority.decode("latin-1").rsplit(":", 1)[0] if b":" in authority else authority.decode("latin-1")
+        asked.append(host)
+        if refuse(host) or onward is None:
+            extra = b"Proxy-Authenticate: Basic realm=\"office\"\r\n" if answer.startswith("407") else b""
+            conn.sendall(f"HTTP/1.1 {answer}\r\n".encode() + extra + b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+            conn.close()
+            return
+        with conn, socket.create_connection(onward) as upstream:
+            upstream.sendall(head)
+            back = threading.Thread(target=pipe, args=(upstream, conn), daemon=True)
+            back.start()
+            pipe(conn, upstream)
+            back.join(10)
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}", asked
+    finally:
+        sock.close()
+        for conn in served:
+            conn.close()

@@ -64,6 +64,7 @@ class Tab:
         self.target = browser._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = browser._call("Target.attachToTarget", {"targetId": self.target, "flatten": True})["sessionId"]
         browser._call("Page.enable", {}, self.session)
+        browser.egress.expect(url)  # no Fetch gate here to let the viewer's origin out of the browser's egress
         browser._call("Page.navigate", {"url": url}, self.session)
 
     def __enter__(self) -> Tab:

@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 from fakeweb.server import html
+from listeners import refusing_proxy
 
 import linkvault
 from linkvault.cli import cli
@@ -79,6 +80,76 @@ def test_a_run_whose_proxy_is_down_names_the_proxy_and_changes_no_verdict(tmp_pa
     assert "earlier verdicts stand" in said and "network is unreachable" not in said
     report = runner.invoke(cli, ["--vault", str(vault), "report", str(cited)])
     assert "the proxy" not in report.output and "connection-error" not in report.output
+
+
+def test_a_refused_proxy_stops_the_run_on_the_first_attempt_without_retries(tmp_path, runner, cited):
+    """A site's refused connection is worth retrying; the proxy's own is not: every source would wait through
+    the same retries only to learn what the first attempt said."""
+    port = _closed_port()
+    result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(cited), "-v", "--retries", "3",
+                                 "--proxy", f"http://127.0.0.1:{port}"])
+    assert result.exit_code == 1
+    assert f"The proxy http://127.0.0.1:{port} refused the connection" in " ".join(result.output.split())
+    assert "retrying" not in result.output
+
+
+def test_a_proxy_that_wants_credentials_is_named_with_the_fix_and_changes_no_verdict(tmp_path, fakeweb, runner,
+                                                                                     cited):
+    vault = tmp_path / "vault"
+    _fetch(runner, vault, cited, "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)
+    before = _verdicts(cited, vault)
+    with refusing_proxy("407 Proxy Authentication Required") as (proxy, asked):
+        again = _fetch(runner, vault, cited, "--refresh", "--proxy", proxy, "--ca-bundle", fakeweb.ca_pem_path)
+    assert asked  # it was up, and asked
+    assert _verdicts(cited, vault) == before
+    assert again.exit_code == 1
+    said = " ".join(again.output.split())
+    assert (f"The proxy {proxy} answered 407 Proxy Authentication Required: give credentials as "
+            f"http://user:pass@{proxy.split('://')[1]}") in said
+    assert "earlier verdicts stand" in said and "network is unreachable" not in said
+    report = runner.invoke(cli, ["--vault", str(vault), "report", str(cited)])
+    assert "the proxy" not in report.output and "connection-error" not in report.output
+
+
+def test_a_proxy_that_wants_credentials_is_named_even_for_one_plain_http_link(tmp_path, runner, no_proxy_environment):
+    """407 is the proxy's answer whatever the site: one link is enough, and over plain HTTP (where the proxy
+    answers in the request's place) it is not taken for the page's."""
+    report = tmp_path / "one.txt"
+    report.write_text("Claim[1].\n\n[1] http://old-bulletin.invalid/1998/issue-4\n", encoding="utf-8")
+    with refusing_proxy("407 Proxy Authentication Required") as (proxy, asked):
+        result = _fetch(runner, tmp_path / "vault", report, "--proxy", proxy)
+    assert asked == ["old-bulletin.invalid"]
+    assert result.exit_code == 1
+    assert f"The proxy {proxy} answered 407 Proxy Authentication Required" in " ".join(result.output.split())
+    verdict = linkvault.review(report, tmp_path / "vault").rows[0]
+    assert verdict.category == "unknown" and "not checked" in verdict.detail
+
+
+def test_a_proxy_that_tunnels_to_no_site_is_named_and_changes_no_verdict(tmp_path, fakeweb, runner, cited):
+    vault = tmp_path / "vault"
+    _fetch(runner, vault, cited, "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path)
+    before = _verdicts(cited, vault)
+    with refusing_proxy("502 Bad Gateway") as (proxy, asked):
+        again = _fetch(runner, vault, cited, "--refresh", "--proxy", proxy, "--ca-bundle", fakeweb.ca_pem_path)
+    assert len(set(asked)) >= 3
+    assert _verdicts(cited, vault) == before
+    said = " ".join(again.output.split())
+    assert f"The proxy {proxy} answered 502 Bad Gateway for every site" in said
+    assert "earlier verdicts stand" in said and "network is unreachable" not in said
+    assert again.exit_code == 1
+
+
+def test_a_proxy_502_for_one_site_is_that_sites_failure_not_the_proxys(tmp_path, fakeweb, runner, cited):
+    """The proxy reaches the other sites: the one whose origin it could not reach is that site's problem."""
+    down = "https://regional-news.invalid/story/9"
+    with refusing_proxy("502 Bad Gateway", refuse=lambda host: host == "regional-news.invalid",
+                        onward=("127.0.0.1", fakeweb.proxy.port)) as (proxy, asked):
+        result = _fetch(runner, tmp_path / "vault", cited, "--proxy", proxy, "--ca-bundle", fakeweb.ca_pem_path)
+    verdicts = _verdicts(cited, tmp_path / "vault")
+    assert verdicts[down][1] == "connection-error"
+    assert verdicts["https://court-portal.invalid/case/1187"][:2] == ("dead", "not-found")
+    said = " ".join(result.output.split())
+    assert "for every site" not in said and "earlier verdicts stand" not in said
 
 
 def test_a_run_without_network_changes_no_verdict(tmp_path, fakeweb, runner, cited):

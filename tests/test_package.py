@@ -34,3 +34,34 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
     for name, command in cli.commands.items():
         assert command.help and "Example:" in command.help, name
         assert f"linkvault [--vault DIR] {name}" in readme or f"linkvault {name}" in readme, name
+
+
+def test_every_package_linkvault_imports_is_a_declared_dependency():
+    """A package imported directly must be asked for directly: one that arrives only through another
+    (cryptography through rfc3161-client) goes the day that one stops needing it."""
+    import ast
+    import configparser
+    import importlib.metadata
+    import re
+
+    from conftest import ROOT
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    declared = {re.split(r"[<>=!~\[; ]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")
+                for line in config["options"]["install_requires"].splitlines() if line.strip()}
+    imported = set()
+    for path in (ROOT / "linkvault").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    # What httpx[socks] brings as part of what it is (its transport, its default roots, its SOCKS extra), and
+    # brotli, which is optional: without it a br-encoded body is indexed as it came.
+    through = {"httpcore", "certifi", "socksio", "brotli"}
+    third_party = imported - set(sys.stdlib_module_names) - {"linkvault", "__future__"} - through
+    distributions = importlib.metadata.packages_distributions()
+    undeclared = {module: distributions.get(module) for module in third_party
+                  if not {d.lower().replace("_", "-") for d in distributions.get(module, [])} & declared}
+    assert undeclared == {}

@@ -6,6 +6,11 @@ with this proxy for everything, loopback included: every connection it opens, wh
 is judged here like the fetcher's own. Names are resolved here and the connection goes to the
 address that was checked (no DNS rebinding); through the user's proxy, names are the proxy's to
 resolve and only literal addresses and local names can be judged, as for the fetcher.
+
+Chromium also talks for itself (component and extension updates, network time, account checks),
+and flags do not silence all of it. With `only_asked`, a connection leaves only to a host and port
+some tab asked for (`expect`, called as the page's requests are let through), so a researcher's
+proxy sees the cited pages' traffic and nothing else.
 """
 
 from __future__ import annotations
@@ -28,11 +33,18 @@ IDLE = 120.0  # seconds a tunnel may sit silent before it is closed
 HOP_HEADERS = (b"proxy-connection", b"proxy-authorization", b"connection", b"keep-alive")
 
 
+class Unasked(Exception):
+    """A connection no tab asked for: Chromium's own traffic, kept in."""
+
+
 class Egress:
     """Start with `Egress(...)`, hand `url` to the browser, `close()` at the end."""
 
-    def __init__(self, *, allow_private: bool = False, policy: EgressPolicy | None = None, timeout: float = 30.0):
+    def __init__(self, *, allow_private: bool = False, policy: EgressPolicy | None = None, timeout: float = 30.0,
+                 only_asked: bool = False):
         self.guard = Guard(allow_private=allow_private)
+        self.asked: set[tuple[str, int]] | None = set() if only_asked else None  # host, port a tab asked for
+        self.unasked: list[str] = []  # host:port of connections no tab asked for, kept in
         self.policy = policy or EgressPolicy()  # the run's proxy and CA, as the fetcher has them
         self.tls: BrowserTLS | None = None  # with the user's own CA: the browser's TLS is checked here
         if self.policy.custom_ca:
@@ -56,6 +68,17 @@ class Egress:
         if self.tls:
             self.tls.close()
 
+    def expect(self, url: str) -> None:
+        """Let connections to `url`'s host and port out (a tab is about to ask for it)."""
+        if self.asked is not None:
+            parts = urlsplit(url)
+            port = parts.port or {"http": 80, "ws": 80, "https": 443, "wss": 443}.get(parts.scheme.lower())
+            if parts.hostname and port:
+                self.asked.add((parts.hostname.lower(), port))
+
+    def was_asked(self, host: str, port: int) -> bool:
+        return self.asked is None or (host.lower(), port) in self.asked
+
     # -- one connection out -------------------------------------------------------------------
 
     def upstream_for(self, host: str, port: int, *, plain: bool) -> SplitResult | None:
@@ -66,10 +89,13 @@ class Egress:
 
     def open(self, host: str, port: int, upstream: SplitResult | None, *, tunnel: bool = True) -> socket.socket:
         """A connection to host:port (or to the user's HTTP proxy for it, when not `tunnel`), if the guard
-        allows it; raises Refused otherwise."""
+        allows it and a tab asked for it; raises Refused or Unasked otherwise."""
         bracketed = f"[{host}]" if ":" in host else host
         try:
             self.guard.check(f"http://{bracketed}:{port}/")
+            if not self.was_asked(host, port):  # the browser's own business, not a page's
+                self.unasked.append(f"{bracketed}:{port}")
+                raise Unasked(f"no tab asked for {bracketed}:{port}")
             if upstream:
                 return self._via_upstream(host, port, upstream, tunnel=tunnel)
             return self._direct(host, port)
@@ -206,7 +232,7 @@ class _Handler(socketserver.BaseRequestHandler):
         forward = plain and proxy is not None and proxy.scheme in ("http", "https")  # absolute form to an HTTP proxy
         try:
             upstream = egress.open(host, port, proxy, tunnel=not forward)
-        except Refused:
+        except (Refused, Unasked):
             client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             return
         except OSError:

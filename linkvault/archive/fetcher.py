@@ -109,6 +109,7 @@ class Capture:
     title: str | None = None  # filled once the text is extracted
     connected: bool = False  # a failure after the host had accepted our connection
     unknown_issuer: bool = False  # TLS failed because no trusted root vouches for the chain: the site's fault or ours
+    proxy_answer: str | None = None  # the user's proxy would not tunnel to the host ("502 Bad Gateway"): whose fault?
     state: LinkState | None = None  # the verdict, once judged
     connection: Connection | None = None
     provenance_id: str | None = None  # the WARC metadata record describing the final exchange
@@ -158,12 +159,14 @@ class FailedFetch(Exception):
     """`connected` tells a host that never answered from one that dropped us mid-way; `unknown_issuer` a
     certificate no root we trust vouches for (a site's broken chain, or a TLS-intercepting proxy's CA we lack)."""
 
-    def __init__(self, state: str, detail: str, connected: bool = False, unknown_issuer: bool = False):
+    def __init__(self, state: str, detail: str, connected: bool = False, unknown_issuer: bool = False,
+                 proxy_answer: str | None = None):
         super().__init__(detail)
         self.state = state
         self.detail = detail
         self.connected = connected
         self.unknown_issuer = unknown_issuer
+        self.proxy_answer = proxy_answer
 
 
 # OpenSSL verify codes meaning "no trusted root for this chain": unable to get issuer certificate (locally),
@@ -196,6 +199,8 @@ def classify_exception(exc: BaseException, url: str, proxy: str | None = None) -
                                unknown_issuer=getattr(cause, "verify_code", None) in UNKNOWN_ISSUER)
         cause = cause.__cause__ or cause.__context__
     text = str(exc)
+    if isinstance(exc, httpx.ProxyError) and proxy:
+        return _proxy_refusal(text.strip() or "no answer", host, proxy)
     if isinstance(exc, httpx.ProxyError):
         return FailedFetch("connection-error", f"the proxy could not reach {host}: {text}")
     if isinstance(exc, httpx.ConnectError):
@@ -215,6 +220,19 @@ def classify_exception(exc: BaseException, url: str, proxy: str | None = None) -
     raise exc
 
 
+def _proxy_refusal(answer: str, host: str, proxy: str) -> FailedFetch:
+    """The user's proxy is up but would not take us to `host`. Wanting credentials is always the proxy's
+    doing; any other answer (502, 503, 403) may be the site's, which the run tells by how many sites get it."""
+    lowered = answer.lower()
+    if answer.startswith("407") or "authentication" in lowered or "username/password" in lowered:
+        parts = urlsplit(proxy)
+        fix = ("it did not accept the credentials given" if parts.username is not None
+               else f"give credentials as {parts.scheme}://user:pass@{parts.netloc}")
+        return FailedFetch("proxy-refused", f"the proxy {shown(proxy)} answered {answer}: {fix}")
+    return FailedFetch("connection-error", f"the proxy {shown(proxy)} answered {answer} for {host}",
+                       proxy_answer=answer)
+
+
 def _causes(exc: BaseException) -> list[BaseException]:
     """The exception and what it was raised from, innermost last (anyio keeps the OSError as a cause)."""
     chain: list[BaseException] = []
@@ -229,14 +247,15 @@ def _tls_failure(exc: BaseException) -> bool:
     return any(isinstance(c, ssl.SSLError) for c in _causes(exc)) or "certificate" in str(exc).lower()
 
 
-def _transient(exc: BaseException) -> bool:
+def _transient(exc: BaseException, proxy: str | None = None) -> bool:
+    """Worth another attempt: a site's passing trouble, never a proxy (sent through `proxy`) that is down."""
     if isinstance(exc, _TransientStatus):
         return True
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        state = classify_exception(exc, "", proxy).state
+        return state == "connection-error" or (state == "timeout" and isinstance(exc, httpx.ConnectTimeout))
     if isinstance(exc, (httpx.TimeoutException, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
         return True
-    if isinstance(exc, httpx.ConnectError):
-        state = classify_exception(exc, "").state
-        return state == "connection-error"
     return False
 
 
@@ -328,7 +347,7 @@ class Fetcher:
             capture.error, capture.error_detail = "timeout", f"gave up after {self.options.url_deadline:.0f} s"
         except FailedFetch as exc:
             capture.error, capture.error_detail, capture.connected = exc.state, exc.detail, exc.connected
-            capture.unknown_issuer = exc.unknown_issuer
+            capture.unknown_issuer, capture.proxy_answer = exc.unknown_issuer, exc.proxy_answer
         except httpx.InvalidURL as exc:  # an address browsers read but httpx does not (0177.0.0.1): one URL's fate
             capture.error, capture.error_detail = "invalid-url", f"not fetched: {exc}"
         capture.elapsed = round(time.monotonic() - started, 3)
@@ -373,6 +392,7 @@ class Fetcher:
 
     async def _with_retries(self, url: str) -> _Exchange:
         opts = self.options
+        proxy = self._router.egress.proxy_for(url)
         backoff = wait_exponential_jitter(multiplier=opts.backoff, max=30 * opts.backoff, jitter=opts.backoff)
 
         def wait(state) -> float:
@@ -385,7 +405,8 @@ class Fetcher:
 
         try:
             async for attempt in AsyncRetrying(stop=stop_after_attempt(opts.retries + 1), wait=wait,
-                                               retry=retry_if_exception(_transient), reraise=True,
+                                               retry=retry_if_exception(lambda exc: _transient(exc, proxy)),
+                                               reraise=True,
                                                before_sleep=lambda state: self._tell_retry(url, state)):
                 with attempt:
                     exchange = await self._exchange(url)
@@ -395,7 +416,7 @@ class Fetcher:
         except _TransientStatus as exc:
             return exc.exchange
         except httpx.HTTPError as exc:
-            raise classify_exception(exc, url, self._router.egress.proxy_for(url)) from exc
+            raise classify_exception(exc, url, proxy) from exc
         raise AssertionError("unreachable")
 
     def _tell_retry(self, url: str, state) -> None:
@@ -427,6 +448,10 @@ class Fetcher:
             request = self.client.build_request("GET", url)
             fetched_at = datetime.now(timezone.utc)
             response = await self.client.send(request, stream=True)
+            if response.status_code == 407 and self._router.proxied(request.url):
+                # A plain-HTTP request through a proxy gets the proxy's refusal as its answer: no page's.
+                await response.aclose()
+                raise httpx.ProxyError(f"407 {response.reason_phrase}", request=request)
             body = Body(self.options.max_size)
             try:
                 connection = connection_of(response.extensions.get("network_stream"), self._router.proxied(request.url))

@@ -42,9 +42,16 @@ QUIET = 0.4  # seconds without a new request that count as "the page has settled
 SETTLE_LIMIT = 3.0  # the longest we wait for it
 GONE = "chromium exited or crashed (its DevTools pipe closed)"
 TABS = 3  # on 2 cores, a third tab keeps the renderer busy while two wait on the network
+# Quiet the browser's own traffic (updates, pings, sync, crash reports, translation, media routing, hints);
+# what Debian's Chromium still sends (update.googleapis.com, accounts.google.com) the egress keeps in.
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-quic", "--no-first-run", "--hide-scrollbars", "--mute-audio",
+         "--disable-sync", "--disable-quic", "--no-first-run", "--hide-scrollbars", "--mute-audio", "--no-pings",
+         "--disable-domain-reliability", "--disable-client-side-phishing-detection", "--disable-default-apps",
+         "--disable-extensions", "--no-default-browser-check", "--disable-breakpad", "--allow-browser-signin=false",
+         "--disable-features=OptimizationHints,Translate,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,"
+         "CertificateTransparencyComponentUpdater,NetworkTimeServiceQuerying",
          "--remote-debugging-pipe")
+START = "about:blank"  # the first tab, instead of the home page (Debian's is start.duckduckgo.com)
 
 
 class BrowserMissing(Exception):
@@ -131,7 +138,7 @@ class Browser:
         # Every connection the browser opens (WebSockets and service workers too, which Fetch.enable
         # never sees) leaves through the guard; "<-loopback>" stops Chromium's default of going to
         # 127.0.0.1 and localhost directly.
-        self.egress = Egress(allow_private=allow_private, policy=egress)
+        self.egress = Egress(allow_private=allow_private, policy=egress, only_asked=True)
         flags = [*FLAGS, f"--user-data-dir={self._profile.name}", f"--proxy-server={self.egress.url}",
                  "--proxy-bypass-list=<-loopback>", "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
                  "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
@@ -139,7 +146,7 @@ class Browser:
             flags.append(f"--ignore-certificate-errors-spki-list={self.egress.tls.spki}")  # which shows its own
         # Popen's close_fds runs after preexec_fn, so the pipe ends are mapped to 3 and 4 by the shell.
         try:
-            self._proc = subprocess.Popen(["bash", "-c", f'exec "$0" "$@" 3<&{a} 4>&{b} {a}<&- {b}>&-', exe, *flags],
+            self._proc = subprocess.Popen(["bash", "-c", f'exec "$0" "$@" 3<&{a} 4>&{b} {a}<&- {b}>&-', exe, *flags, START],
                                           pass_fds=(a, b), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL, start_new_session=True)
         except OSError as exc:
@@ -243,6 +250,7 @@ class Browser:
         url = params["request"]["url"]
         try:
             if self.allowed(url):
+                self.egress.expect(url)  # before the request goes on, so its connection may leave
                 self._send("Fetch.continueRequest", {"requestId": params["requestId"]}, session)
             else:
                 self._blocked.setdefault(session or "", []).append(url)

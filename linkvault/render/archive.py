@@ -42,8 +42,8 @@ def fetch_summary(result) -> str:
                 "TLS-intercepting proxy: those links were not checked, none is called dead, and earlier verdicts "
                 "stand. Give the proxy's CA with --ca-bundle FILE or SSL_CERT_FILE and run again.\n" + line)
     if result.proxy_down:
-        line = (f"{result.proxy_down[0].upper()}{result.proxy_down[1:]}: no source was checked, no link is reported "
-                "dead and earlier verdicts stand. Start the proxy or fix --proxy / HTTPS_PROXY and run again.\n"
+        line = (f"{result.proxy_down[0].upper()}{result.proxy_down[1:]}. No source was checked through it, no link is "
+                "reported dead and earlier verdicts stand. Fix the proxy, or --proxy / HTTPS_PROXY, and run again.\n"
                 + line)
     elif result.network_unreachable:
         line = ("The network is unreachable: no source could be resolved or reached from this machine, so "
