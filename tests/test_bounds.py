@@ -6,6 +6,10 @@ a cap being hit) without exhausting the machine; `make bench` measures them at f
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import linkvault
 from linkvault.claims import urlcheck
 from linkvault.report.findings import check_report
@@ -48,3 +52,34 @@ def test_the_claim_date_pass_scans_text_linear_in_the_report(monkeypatch):
     assert result.summary["citations"] == 3000 and not result.summary["by_kind"].get("missing-footnote")
     assert len(scanned) >= 3000
     assert sum(scanned) < 20 * len(text)
+
+
+def _check(*args):
+    """check in a child process: a read that hangs or never ends is stopped by the timeout, not the suite."""
+    return subprocess.run([sys.executable, "-m", "linkvault", "check", *map(str, args)], capture_output=True,
+                          text=True, timeout=60)
+
+
+def _one_line_error(result, path, words):
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert str(path) in result.stderr and words in result.stderr
+
+
+def test_a_fifo_named_as_the_report_is_refused_at_once_not_waited_on(tmp_path):
+    fifo = tmp_path / "report.txt"
+    os.mkfifo(fifo)
+    _one_line_error(_check(fifo), fifo, "named pipe")
+
+
+def test_a_symlink_to_a_device_is_refused_instead_of_read_without_end(tmp_path):
+    link = tmp_path / "report.txt"
+    link.symlink_to("/dev/zero")
+    _one_line_error(_check(link), link, "is a device")
+
+
+def test_a_report_past_the_documented_cap_of_100_mib_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "big.txt"
+    with open(path, "wb") as fh:  # sparse: no disk is used, and the cap refuses it before a byte is read
+        fh.truncate(100 * 1024 * 1024 + 1)
+    _one_line_error(_check(path), path, "the limit is 100 MiB")

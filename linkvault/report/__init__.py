@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import sys
 from collections.abc import Sequence
 
@@ -26,7 +27,7 @@ _EXTENSIONS = {
     ".html": "html", ".htm": "html", ".xhtml": "html",
     ".docx": "docx",
 }
-MAX_BYTES = 200 * 1024 * 1024
+MAX_BYTES = 100 * 1024 * 1024  # any report, read from a file or stdin: more is refused, never read on
 _MARKDOWN_DEFINITION = re.compile(rb"(?m)^ {0,3}(?:> ?)*\[\^[^\]\[\s\\]{1,64}\]:")
 
 
@@ -83,25 +84,50 @@ def parse_text(text: str, fmt: str = "txt", path: str = "<text>") -> Report:
 def _read_stdin() -> bytes:
     data = sys.stdin.buffer.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise InputError(f"too large for a report (over {MAX_BYTES // (1024 * 1024)} MiB)", path="<stdin>")
+        raise InputError(f"too large for a report (over the limit of {MAX_BYTES // (1024 * 1024)} MiB)", path="<stdin>")
     return data
 
 
 def _read(path: str) -> bytes:
-    if not os.path.exists(path):
+    """A regular file's bytes, at most MAX_BYTES: a FIFO would hang the read and a device never end it."""
+    if not os.path.lexists(path):
         raise InputError("no such file", path=path)
     if os.path.isdir(path):
         raise InputError("is a directory, not a report file", path=path)
     try:
-        size = os.path.getsize(path)
-        if size > MAX_BYTES:
-            raise InputError(f"too large for a report ({size // (1024 * 1024)} MiB)", path=path)
-        with open(path, "rb") as fh:
-            return fh.read()
+        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of hanging; fstat then refuses it
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            info = os.fstat(fd)
+            kind = _not_regular(info.st_mode)
+            if kind:
+                raise InputError(f"is {kind}, not a report file", path=path)
+            if info.st_size > MAX_BYTES:
+                raise InputError(f"too large for a report ({info.st_size // (1024 * 1024)} MiB; the limit is "
+                                 f"{MAX_BYTES // (1024 * 1024)} MiB)", path=path)
+            data = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError as exc:  # a symlink to nowhere
+        raise InputError("no such file (a broken symbolic link)", path=path) from exc
     except PermissionError as exc:
         raise InputError("permission denied", path=path) from exc
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror or exc})", path=path) from exc
+    if len(data) > MAX_BYTES:
+        raise InputError(f"too large for a report (over the limit of {MAX_BYTES // (1024 * 1024)} MiB)", path=path)
+    return data
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "something other than a regular file"
 
 
 def sniff_format(path: str, data: bytes) -> str:
