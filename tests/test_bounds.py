@@ -83,3 +83,65 @@ def test_a_report_past_the_documented_cap_of_100_mib_is_refused_in_one_line(tmp_
     with open(path, "wb") as fh:  # sparse: no disk is used, and the cap refuses it before a byte is read
         fh.truncate(100 * 1024 * 1024 + 1)
     _one_line_error(_check(path), path, "the limit is 100 MiB")
+
+
+def _docx_with(path, document_xml_pad: int = 0, footnotes_xml_pad: int = 0, body: str = "") -> None:
+    """A real .docx (one cited footnote) whose document.xml and footnotes.xml carry extra bytes: white space
+    (cheap for any reader to hold) or `body`, raw paragraphs put before the first."""
+    import zipfile
+
+    from docx_builder import FootnoteRef, build_docx
+
+    plain = path.with_suffix(".plain.docx")
+    build_docx(plain, paragraphs=[["A journalist was fined.", FootnoteRef(1)]],
+               footnotes={1: ["Azattyq, https://rus.azattyq.org/a/1.html"]})
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:body>" + body.encode() + _white(document_xml_pad))
+            if info.filename == "word/footnotes.xml":
+                data = data.replace(b"<w:footnote ", _white(footnotes_xml_pad) + b"<w:footnote ", 1)
+            dst.writestr(info.filename, data)
+
+
+MIB = 1024 * 1024
+
+
+def _white(size: int) -> bytes:
+    """`size` bytes of white space between empty bookmark ends (one text node may not pass 10 MB)."""
+    return (b" " * (MIB - 20) + b'<w:bookmarkEnd w:id="0"/>') * (size // MIB)
+
+
+def test_a_docx_whose_parts_unpack_past_50_mib_in_all_is_refused_in_one_line(tmp_path):
+    """Each part under any per-part limit, together over the package's budget: the total is what is capped."""
+    path = tmp_path / "bomb.docx"
+    _docx_with(path, document_xml_pad=30 * MIB, footnotes_xml_pad=30 * MIB)
+    assert path.stat().st_size < 1 * MIB
+    _one_line_error(_check(path), path, "over 50 MiB, the limit; reached in word/footnotes.xml")
+
+
+def test_a_docx_under_the_budget_still_reads_its_notes(tmp_path):
+    path = tmp_path / "padded.docx"
+    _docx_with(path, document_xml_pad=10 * MIB, footnotes_xml_pad=10 * MIB)
+    notes = linkvault.parse_report(path).footnotes
+    assert [(n.label, n.urls) for n in notes] == [("1", ("https://rus.azattyq.org/a/1.html",))]
+
+
+def _peak_rss_mib(path) -> float:
+    code = ("import resource, linkvault, sys\n"
+            "try:\n    linkvault.parse_report(sys.argv[1])\nexcept Exception:\n    pass\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300, check=True)
+    return float(out.stdout)
+
+
+def test_a_docx_body_is_read_a_paragraph_at_a_time_not_held_whole(tmp_path):
+    """A body of many element-dense paragraphs (each XML byte some 20 in a tree) costs memory for one paragraph
+    at a time: parsed whole, a 609 KB docx took 4.2 GB."""
+    small, large = tmp_path / "small.docx", tmp_path / "large.docx"
+    _docx_with(small)
+    dense = "".join(f"<w:p><w:r><w:t>Entry {i}.</w:t></w:r>{'<w:proofErr/>' * 40}</w:p>" for i in range(25_000))  # 16 MB
+    _docx_with(large, body=dense)
+    grown = _peak_rss_mib(large) - _peak_rss_mib(small)
+    assert grown < 40, f"reading {len(dense) / 1e6:.0f} MB of dense body XML took {grown:.0f} MiB more than a one-page docx"

@@ -12,10 +12,13 @@ paragraph that cites it.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
+from copy import deepcopy
 from io import BytesIO
 
 from lxml import etree
@@ -25,8 +28,9 @@ from linkvault.model import Citation, Entry
 from linkvault.report.txt import Line, parse_lines
 from linkvault.report.urls import find_urls
 
-# Unpacked parts above this size are a zip bomb, not a report.
-MAX_PART_BYTES = 200 * 1024 * 1024
+# All the XML read from one package, unpacked: more is a zip bomb, not a report. Counted from the headers
+# before a part is opened and again while it is read, since headers can lie.
+MAX_XML_BYTES = 50 * 1024 * 1024
 # What a damaged package raises while being read: bad CRCs, broken deflate streams, odd methods.
 _UNREADABLE = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError, ValueError,
                etree.XMLSyntaxError)
@@ -43,30 +47,40 @@ def _w(name: str) -> str:
     return f"{{{W}}}{name}"
 
 
+# the tags read once per element of the body, named once
+_HYPERLINK, _RUN, _TEXT = _w("hyperlink"), _w("r"), _w("t")
+_RUN_TEXT = (_TEXT, _w("tab"), _w("br"))
+
+
 def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
     try:
         package = zipfile.ZipFile(BytesIO(data))
     except _UNREADABLE as exc:
         raise InputError(f"not a readable .docx file ({_why(exc)})", path=path) from exc
-    document = _read_xml(package, "word/document.xml", path)
-    if document is None:
+    budget = _Budget(path)
+    if "word/document.xml" not in package.NameToInfo:
         raise InputError("not a readable .docx file (no word/document.xml inside)", path=path)
-    links = _relationships(package, "word/document.xml", path)
-    paragraphs = [p for p in document.iter(_w("p"))]
+    links = _relationships(package, "word/document.xml", budget)
     citations: list[Citation] = []
     order: dict[str, list[tuple[str, int]]] = {"footnote": [], "endnote": []}
     lines: list[Line] = []
-    for lineno, p in enumerate(paragraphs, start=1):
-        lines.append((lineno, _paragraph_text(p, links)))
-        for ref in p.iter(_w("footnoteReference"), _w("endnoteReference")):
-            if _deleted(ref) or _in_text_box(ref, p):  # a tracked deletion, or a text box's paragraph (its own line)
-                continue
-            kind = "footnote" if ref.tag == _w("footnoteReference") else "endnote"
-            order[kind].append((ref.get(_w("id"), ""), lineno))
-    notes = {kind: _read_notes(package, part, kind, path) for kind, part in _NOTE_KINDS}
+    last_section = None
+    # The body is read one paragraph or table at a time and let go: a whole tree costs some 20 times its XML.
+    for block in _blocks(package, "word/document.xml", budget, depth=3):
+        for p in block.iter(_w("p")):
+            lineno = len(lines) + 1
+            lines.append((lineno, _paragraph_text(p, links)))
+            for ref in p.iter(_w("footnoteReference"), _w("endnoteReference")):
+                if _deleted(ref) or _in_text_box(ref, p):  # a tracked deletion, or a text box's paragraph (its own line)
+                    continue
+                kind = "footnote" if ref.tag == _w("footnoteReference") else "endnote"
+                order[kind].append((ref.get(_w("id"), ""), lineno))
+        for section in block.iter(_w("sectPr")):
+            last_section = deepcopy(section)
+    notes = {kind: _read_notes(package, part, kind, budget) for kind, part in _NOTE_KINDS}
     if not order["footnote"] and not order["endnote"]:
         return parse_lines(lines)
-    numbering = _numbering(package, document, path)
+    numbering = _numbering(package, last_section, budget)
     entries: list[Entry] = []
     for kind in ("footnote", "endnote"):
         fmt, start = numbering[kind]
@@ -81,36 +95,99 @@ def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
     return citations, entries
 
 
+class _Budget:
+    """What is left of MAX_XML_BYTES for one package's parts."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.left = MAX_XML_BYTES
+
+    def take(self, name: str, size: int) -> None:
+        if size > self.left:
+            raise InputError(f"too large for a .docx report (its XML unpacks to over {MAX_XML_BYTES // (1024 * 1024)} "
+                             f"MiB, the limit; reached in {name})", path=self.path)
+        self.left -= size
+
+
+class _Counted:
+    """A part being unpacked, counted against the budget as it is read: a header's size may lie."""
+
+    def __init__(self, raw, budget: _Budget, name: str):
+        self.raw, self.budget, self.name = raw, budget, name
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size if size is not None and size >= 0 else 1 << 20)
+        self.budget.take(self.name, len(data))
+        return data
+
+
+def _open_part(package: zipfile.ZipFile, name: str, budget: _Budget) -> _Counted:
+    info = package.getinfo(name)
+    if info.file_size > budget.left:
+        budget.take(name, info.file_size)
+    return _Counted(package.open(info), budget, name)
+
+
+def _blocks(package: zipfile.ZipFile, name: str, budget: _Budget, depth: int) -> Iterator[etree._Element]:
+    """The part's elements at `depth` (the root is 1: the body's paragraphs and tables are 3, notes 2), one at a
+    time, each freed
+    once the caller is done with it; Word's VML copies of text boxes (mc:Fallback) are dropped first."""
+    source = _open_part(package, name, budget)
+    level = 0
+    try:
+        for event, el in etree.iterparse(source, events=("start", "end"), resolve_entities=False, no_network=True,
+                                         huge_tree=False):
+            if event == "start":
+                level += 1
+                continue
+            level -= 1
+            if level != depth - 1:
+                continue
+            _drop_fallbacks(el)
+            yield el
+            el.clear()
+            parent = el.getparent()
+            while parent is not None and el.getprevious() is not None:
+                del parent[0]
+    except _UNREADABLE as exc:
+        raise InputError(f"not a readable .docx file ({name}: {_why(exc)})", path=budget.path) from exc
+    finally:
+        source.raw.close()
+
+
 def _why(exc: Exception) -> str:
     return " ".join(str(exc).split()) or exc.__class__.__name__
 
 
-def _read_xml(package: zipfile.ZipFile, name: str, path: str) -> etree._Element | None:
-    """The part parsed, None when the package has no such part; a damaged part is an InputError."""
-    try:
-        info = package.getinfo(name)
-    except KeyError:
+def _read_xml(package: zipfile.ZipFile, name: str, budget: _Budget) -> etree._Element | None:
+    """A small part (relationships, settings) parsed whole, None when the package has no such part."""
+    if name not in package.NameToInfo:
         return None
-    if info.file_size > MAX_PART_BYTES:
-        raise InputError(f"not a readable .docx file ({name} unpacks to {info.file_size // (1024 * 1024)} MiB)", path=path)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    source = _open_part(package, name, budget)
     try:
-        root = etree.fromstring(package.read(info), parser)
+        root = etree.parse(source, parser).getroot()
     except _UNREADABLE as exc:
-        raise InputError(f"not a readable .docx file ({name}: {_why(exc)})", path=path) from exc
+        raise InputError(f"not a readable .docx file ({name}: {_why(exc)})", path=budget.path) from exc
+    finally:
+        source.raw.close()
+    _drop_fallbacks(root)
+    return root
+
+
+def _drop_fallbacks(root: etree._Element) -> None:
     # Word writes a text box twice: the shape (mc:Choice) and a VML copy for old readers (mc:Fallback).
     for fallback in list(root.iter(f"{{{MC}}}Fallback")):
         fallback.getparent().remove(fallback)
-    return root
 
 
 def _deleted(el: etree._Element) -> bool:
     return any(a.tag in _DELETIONS for a in el.iterancestors())
 
 
-def _relationships(package: zipfile.ZipFile, part: str, path: str) -> dict[str, str]:
+def _relationships(package: zipfile.ZipFile, part: str, budget: _Budget) -> dict[str, str]:
     rels_name = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
-    rels = _read_xml(package, rels_name, path)
+    rels = _read_xml(package, rels_name, budget)
     if rels is None:
         return {}
     return {
@@ -120,28 +197,33 @@ def _relationships(package: zipfile.ZipFile, part: str, path: str) -> dict[str, 
     }
 
 
-def _read_notes(package: zipfile.ZipFile, part: str, kind: str, path: str) -> dict[str, tuple[str, tuple[str, ...]]]:
-    root = _read_xml(package, part, path)
-    if root is None:
+def _read_notes(package: zipfile.ZipFile, part: str, kind: str, budget: _Budget) -> dict[str, tuple[str, tuple[str, ...]]]:
+    if part not in package.NameToInfo:
         return {}
-    links = _relationships(package, part, path)
+    links = _relationships(package, part, budget)
     notes = {}
-    for note in root.iter(_w(kind)):
+    for note in _blocks(package, part, budget, depth=2):
+        if note.tag != _w(kind):
+            continue
         if note.get(_w("type")) in ("separator", "continuationSeparator", "continuationNotice"):
             continue
         text = " ".join(_paragraph_text(p, links, show_targets=False) for p in note.iter(_w("p")))
         text = " ".join(text.split())
-        urls: list[str] = []
+        urls: dict[str, None] = {}  # in order, each once
         for link in note.iter(_w("hyperlink")):
             target = _link_target(link, links)
-            if target and target not in urls and not _deleted(link):
-                urls.append(target)
+            if target and not _deleted(link):
+                urls.setdefault(target)
         for url in _field_links(note):
-            if url not in urls:
-                urls.append(url)
+            urls.setdefault(url)
+        linked = sorted(_bare(u) for u in urls)  # sorted, the links an address in the text abbreviates are found by bisection
+        typed: set[str] = set()
         for _, _, url in find_urls(text):
-            if not any(_bare(u).startswith(_bare(url)) for u in urls):
-                urls.append(url)
+            bare = _bare(url)
+            i = bisect.bisect_left(linked, bare)
+            if not (i < len(linked) and linked[i].startswith(bare)) and bare not in typed:
+                typed.add(bare)
+                urls.setdefault(url)
         notes[note.get(_w("id"), "")] = (text, tuple(urls))
     return notes
 
@@ -178,16 +260,18 @@ def _paragraph_text(p: etree._Element, links: dict[str, str], show_targets: bool
 
     def walk(el: etree._Element) -> None:
         for child in el:
-            if child.tag == _w("hyperlink"):
+            if child.tag == _HYPERLINK:
                 visible = _runs_text(child)
                 target = _link_target(child, links)
                 if show_targets and target:
                     # The target stands for any address the visible text shows ("www.x.kz").
-                    for start, end, _ in reversed(find_urls(visible)):
-                        visible = visible[:start] + visible[end:]
-                    visible = f"{visible} {target} "
+                    kept, done = [], 0
+                    for start, end, _ in find_urls(visible):
+                        kept.append(visible[done:start])
+                        done = end
+                    visible = f"{''.join(kept)}{visible[done:]} {target} "
                 parts.append(visible)
-            elif child.tag == _w("r"):
+            elif child.tag == _RUN:
                 parts.append(_runs_text(child))
             elif child.tag not in _DELETIONS:
                 walk(child)
@@ -195,16 +279,17 @@ def _paragraph_text(p: etree._Element, links: dict[str, str], show_targets: bool
     walk(p)
     text = "".join(parts)
     if show_targets:
-        for url in _field_links(p):
-            if url not in text:
-                text += f" {url}"
+        fields = _field_links(p)
+        if fields:
+            shown = {u for _, _, u in find_urls(text)} | set(text.split())  # a set: one scan, not one per field
+            text += "".join(f" {url}" for url in dict.fromkeys(fields) if url not in shown)
     return text
 
 
 def _runs_text(el: etree._Element) -> str:
     return "".join(
-        (t.text or "") if t.tag == _w("t") else " "
-        for t in el.iter(_w("t"), _w("tab"), _w("br"))
+        (t.text or "") if t.tag == _TEXT else " "
+        for t in el.iter(*_RUN_TEXT)
         if not _in_text_box(t, el)
     )
 
@@ -219,15 +304,14 @@ def _in_text_box(node: etree._Element, within: etree._Element) -> bool:
     return False
 
 
-def _numbering(package: zipfile.ZipFile, document: etree._Element, path: str) -> dict[str, tuple[str, int]]:
+def _numbering(package: zipfile.ZipFile, last_section: etree._Element | None, budget: _Budget) -> dict[str, tuple[str, int]]:
     """How Word numbers each kind of note: the document's settings, then its last section's own.
 
     Unset, footnotes count 1, 2, 3 and endnotes i, ii, iii (the defaults of Word and of the standard).
     """
     numbering = {"footnote": ("decimal", 1), "endnote": ("lowerRoman", 1)}
-    settings = _read_xml(package, "word/settings.xml", path)
-    sections = document.findall(f".//{_w('sectPr')}")
-    for scope in [settings, sections[-1] if sections else None]:
+    settings = _read_xml(package, "word/settings.xml", budget)
+    for scope in [settings, last_section]:
         if scope is None:
             continue
         for kind in numbering:
@@ -244,8 +328,17 @@ def _numbering(package: zipfile.ZipFile, document: etree._Element, path: str) ->
     return numbering
 
 
+# Letters and symbols repeat (aa, ‡‡) and Roman numerals lengthen with the count: past these a label is
+# written in digits, so a document with a million notes does not cost labels of a quarter million characters.
+_MAX_REPEAT = 10
+_MAX_ROMAN = 3999
+
+
 def _label(fmt: str, n: int) -> str:
-    """Note `n` as Word writes it in `fmt`; formats we do not draw fall back to digits."""
+    """Note `n` as Word writes it in `fmt`; formats we do not draw fall back to digits, as do absurd counts."""
+    if (fmt.endswith("Roman") and n > _MAX_ROMAN) or (fmt.endswith("Letter") and n > 26 * _MAX_REPEAT) \
+            or (fmt == "chicago" and n > 4 * _MAX_REPEAT):
+        return str(n)
     if fmt == "lowerRoman":
         return _roman(n)
     if fmt == "upperRoman":
