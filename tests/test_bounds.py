@@ -10,7 +10,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import linkvault
+from linkvault.errors import InputError
 from linkvault.claims import urlcheck
 from linkvault.report.findings import check_report
 
@@ -145,3 +148,24 @@ def test_a_docx_body_is_read_a_paragraph_at_a_time_not_held_whole(tmp_path):
     _docx_with(large, body=dense)
     grown = _peak_rss_mib(large) - _peak_rss_mib(small)
     assert grown < 40, f"reading {len(dense) / 1e6:.0f} MB of dense body XML took {grown:.0f} MiB more than a one-page docx"
+
+
+def test_an_html_report_past_the_tag_budget_is_refused_in_one_line_before_it_is_parsed(tmp_path, monkeypatch):
+    """Over ~10 million nodes libxml2's XPath gave up with an 'internal error'; the budget (2 million tags) is
+    proved here lowered to 1,000."""
+    from linkvault.report import html
+
+    assert html.MAX_HTML_TAGS == 2_000_000
+    monkeypatch.setattr(html, "MAX_HTML_TAGS", 1000)
+    page = tmp_path / "many.html"
+
+    def write_page(n: int) -> None:
+        body = "".join(f"<p>A claim {i}.<sup>{i}</sup></p>\n" for i in range(1, n + 1))
+        notes = "".join(f"<li>https://kaztag.kz/ru/news/{i}</li>" for i in range(1, n + 1))
+        page.write_text(f"<html><body>{body}<ol>{notes}</ol></body></html>", encoding="utf-8")
+
+    write_page(150)  # 906 tags
+    assert len(linkvault.parse_report(page).citations) == 150
+    write_page(200)  # 1,206 tags
+    with pytest.raises(InputError, match=r"^too many elements for an HTML report \(1,206 tags; the limit is 1,000\)$"):
+        linkvault.parse_report(page)

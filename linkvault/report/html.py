@@ -51,6 +51,9 @@ _BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt
 _SKIP_SCHEMES = ("mailto:", "tel:", "#")
 # The size bound instead of a depth bound: a report page is far smaller; a larger one is not a report.
 MAX_HTML_CHARS = 50_000_000
+# Tags, counted before parsing: a tree costs some 200 bytes a node, and libxml2's XPath fails outright on a
+# set of over 10 million nodes ("internal error"); 2 million tags keep every query and the memory well within.
+MAX_HTML_TAGS = 2_000_000
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # A note's own number written before its text: "[3]", "(3)", "3." — not the "12" of "12 April".
 _LEADING_LABEL = re.compile(r"^(?:[\[(]\s*(\w+|\*{1,3})\s*[\])]|(\w+|\*{1,3})\s*[.:)](?=\s|$))\s*")
@@ -100,6 +103,10 @@ def _parse(text: str, path: str) -> etree._Element | None:
     if len(text) > MAX_HTML_CHARS:
         raise InputError(f"too large for an HTML report ({len(text) // 1_000_000} million characters; "
                          f"the limit is {MAX_HTML_CHARS // 1_000_000} million)", path=path)
+    tags = text.count("<")
+    if tags > MAX_HTML_TAGS:
+        raise InputError(f"too many elements for an HTML report ({tags:,} tags; the limit is {MAX_HTML_TAGS:,})",
+                         path=path)
     try:
         # Legacy pages nest deeper than libxml2's default limit of 255 (unclosed <font> tags); without
         # huge_tree the rest of the page, footnotes and all, would be dropped without a word.
