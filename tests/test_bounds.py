@@ -6,6 +6,7 @@ a cap being hit) without exhausting the machine; `make bench` measures them at f
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -169,3 +170,19 @@ def test_an_html_report_past_the_tag_budget_is_refused_in_one_line_before_it_is_
     write_page(200)  # 1,206 tags
     with pytest.raises(InputError, match=r"^too many elements for an HTML report \(1,206 tags; the limit is 1,000\)$"):
         linkvault.parse_report(page)
+
+
+def test_a_table_shows_at_most_50_findings_of_a_kind_and_sums_up_the_rest_json_keeps_all(write):
+    """1 M missing footnotes took minutes to lay out as table rows; JSON and CSV still list every one."""
+    path = write("r.txt", "April 18, Almaty. " + " ".join(f"Claim {i}[{i}]." for i in range(1, 121)) +
+                 "\n\nNotes\n[1] https://kaztag.kz/ru/news/1\n")
+    table = _check(path)
+    assert table.returncode == 1
+    assert sum("is cited but the footnote list has no entry" in line for line in table.stdout.splitlines()) == 50
+    assert ("missing-footnote … and 69 more missing-footnote (--format json or csv lists every one)"
+            in " ".join(table.stdout.split()))
+    assert "Errors (119)" in table.stdout
+    markdown = _check(path, "--format", "markdown").stdout
+    assert markdown.count("| missing-footnote |") == 51 and "… and 69 more missing-footnote" in markdown
+    findings = json.loads(_check(path, "--format", "json").stdout)["findings"]
+    assert sum(f["kind"] == "missing-footnote" for f in findings) == 119

@@ -80,14 +80,36 @@ def _csv(findings: list[Finding]) -> str:
     return out.getvalue().rstrip("\n")
 
 
+# A table shows at most this many findings of one kind and sums up the rest in a row: a million missing
+# footnotes took minutes to lay out and no one reads them on a screen. JSON and CSV list every one.
+MAX_ROWS_PER_KIND = 50
+
+
+def capped(findings: list[Finding], limit: int = MAX_ROWS_PER_KIND) -> tuple[list[Finding], dict[str, int]]:
+    """The first `limit` findings of each kind, in order, and how many more of each kind are left out."""
+    shown: list[Finding] = []
+    seen: dict[str, int] = {}
+    for f in findings:
+        seen[f.kind] = seen.get(f.kind, 0) + 1
+        if seen[f.kind] <= limit:
+            shown.append(f)
+    return shown, {kind: n - limit for kind, n in seen.items() if n > limit}
+
+
+def _more(kind: str, n: int) -> str:
+    return f"… and {n:,} more {kind} (--format json or csv lists every one)"
+
+
 def _markdown(result: CheckResult) -> str:
     lines = [f"# linkvault check: {_md(result.report.path)}", ""]
     for severity in Severity:
         group = [f for f in result.findings if f.severity is severity]
         if not group:
             continue
+        shown, more = capped(group)
         lines += [f"## {_TITLE[severity]} ({len(group)})", "", "| line | footnote | kind | message |", "|---:|---:|---|---|"]
-        lines += [f"| {f.line or ''} | {f.number if f.number is not None else ''} | {f.kind} | {_md(f.message)} |" for f in group]
+        lines += [f"| {f.line or ''} | {f.number if f.number is not None else ''} | {f.kind} | {_md(f.message)} |" for f in shown]
+        lines += [f"| | | {kind} | {_md(_more(kind, n))} |" for kind, n in more.items()]
         lines.append("")
     lines.append(f"**Summary:** {summary_line(result)}")
     return "\n".join(lines)
@@ -150,9 +172,12 @@ def _table(result: CheckResult, *, color: bool, width: int) -> str:
         table.add_column("note", justify="right", no_wrap=True)
         table.add_column("kind", style=_STYLE[severity] if color else "", no_wrap=True)
         table.add_column("message", overflow="fold")  # fold only what no line holds whole: a long URL
-        for f in group:
+        shown, more = capped(group)
+        for f in shown:
             cells = [escape(f"[{f.number}]") if f.number is not None else "", f.kind, escape(f.message)]
             table.add_row(*([] if compact else [str(f.line or "")]), *cells)
+        for kind, n in more.items():
+            table.add_row(*([] if compact else [""]), "", kind, escape(_more(kind, n)))
         console.print(table)
     console.print(escape(f"{result.report.path}: {summary_line(result)}"))
     return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
