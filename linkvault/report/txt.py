@@ -35,8 +35,8 @@ _MAX_RANGE = 500
 # paragraph the opening (a chronicle entry's date) and the end. Kept whole, one paragraph with many markers
 # costs quadratic memory and time (40,000 markers: 2.4 GB); bounded, parsing and every check stay linear.
 CONTEXT_CHARS = 600
-OPENING_CHARS = 120
-PARAGRAPH_CHARS = 600
+OPENING_CHARS = 100
+PARAGRAPH_CHARS = 400
 MAX_URL_CHARS = 8192  # a URL broken over lines is healed up to this length, no further
 _URL_BREAK_END = tuple("-/_=&?.%#+~")
 
@@ -61,6 +61,8 @@ class _Draft:
 
 def expand_marker(inner: str) -> list[str]:
     """'3, 5–7' → ['3', '5', '6', '7']. Absurd ranges keep only their ends."""
+    if inner.isdigit():  # by far the most common: one number
+        return [str(int(inner))]
     labels: list[str] = []
     for part in re.split(r"\s*[,;]\s*", inner.strip()):
         bounds = re.split(r"\s*[–—-]\s*", part)
