@@ -18,6 +18,7 @@ import linkvault
 from linkvault.errors import LinkvaultError, UsageError
 from linkvault.model import Severity
 from linkvault.render import FORMATS as OUTPUT_FORMATS
+from linkvault.render.textsafe import terminal_safe
 from linkvault.report import FORMATS as INPUT_FORMATS
 from linkvault.report import STDIN, is_url_argument
 
@@ -29,7 +30,7 @@ class LinkvaultGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LinkvaultError as exc:
-            click.echo(f"linkvault: error: {exc.message}", err=True)
+            click.echo(f"linkvault: error: {terminal_safe(exc.message)}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -361,7 +362,7 @@ class _progress:
             click.echo(retry_line(event["retry"]), err=True)
         elif self.verbose and capture is not None:
             state = "screenshot" if stage == "screenshots" else capture.error or f"HTTP {capture.status}"
-            click.echo(f"[{done}/{total}] {state:>18}  {capture.final_url or capture.url}", err=True)
+            click.echo(f"[{done}/{total}] {state:>18}  {terminal_safe(capture.final_url or capture.url)}", err=True)
 
     def _tick(self) -> None:
         """Keeps the bar's label current while nothing else happens; off a terminal, the heartbeat line."""
@@ -516,7 +517,7 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         _exit(not result.holds, lambda: audit_exit(result))
     for problem in result.problems:
-        click.echo(f"ALTERED  {problem.where}: {problem.problem}")
+        click.echo(terminal_safe(f"ALTERED  {problem.where}: {problem.problem}"))
     from linkvault.render.check import _count
 
     verdict = "everything holds" if result.holds else _count(len(result.problems), "problem", "problems") + " found"
