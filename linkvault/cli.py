@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 
 import linkvault
-from linkvault.errors import LinkvaultError, UsageError
+from linkvault.errors import LinkvaultError, UsageError, environment_failure
 from linkvault.model import Severity
 from linkvault.render import FORMATS as OUTPUT_FORMATS
 from linkvault.render.textsafe import terminal_safe
@@ -37,7 +37,12 @@ class LinkvaultGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("linkvault: interrupted", err=True)
             ctx.exit(130)
-        except Exception as exc:  # a bug of ours: say so in one line unless asked for the traceback
+        except Exception as exc:  # a bug of ours, unless the machine failed: one line either way
+            vault = (ctx.obj or {}).get("vault")
+            failure = environment_failure(exc, database=os.path.join(vault, "linkvault.db") if vault else None)
+            if failure is not None and not os.environ.get("LINKVAULT_DEBUG"):
+                click.echo(f"linkvault: error: {terminal_safe(failure.message)}", err=True)
+                ctx.exit(failure.exit_code)
             if os.environ.get("LINKVAULT_DEBUG"):
                 raise
             click.echo(f"linkvault: internal error: {exc.__class__.__name__}: {exc} "
