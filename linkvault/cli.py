@@ -30,24 +30,27 @@ class LinkvaultGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LinkvaultError as exc:
-            click.echo(f"linkvault: error: {terminal_safe(exc.message)}", err=True)
-            ctx.exit(exc.exit_code)
+            _fail(ctx, exc)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
             click.echo("linkvault: interrupted", err=True)
             ctx.exit(130)
-        except Exception as exc:  # a bug of ours, unless the machine failed: one line either way
-            vault = (ctx.obj or {}).get("vault")
-            failure = environment_failure(exc, database=os.path.join(vault, "linkvault.db") if vault else None)
-            if failure is not None and not os.environ.get("LINKVAULT_DEBUG"):
-                click.echo(f"linkvault: error: {terminal_safe(failure.message)}", err=True)
-                ctx.exit(failure.exit_code)
+        except Exception as exc:  # a bug of ours, unless this machine failed: one line either way
             if os.environ.get("LINKVAULT_DEBUG"):
                 raise
-            click.echo(f"linkvault: internal error: {exc.__class__.__name__}: {exc} "
+            vault = (ctx.obj or {}).get("vault")
+            failure = environment_failure(exc, database=os.path.join(vault, "linkvault.db") if vault else None)
+            if failure is not None:
+                _fail(ctx, failure)
+            click.echo(f"linkvault: internal error: {exc.__class__.__name__}: {terminal_safe(exc)} "
                        "(set LINKVAULT_DEBUG=1 for the traceback, and please report it)", err=True)
             ctx.exit(2)
+
+
+def _fail(ctx: click.Context, error: LinkvaultError) -> None:
+    click.echo(f"linkvault: error: {terminal_safe(error.message)}", err=True)
+    ctx.exit(error.exit_code)
 
 
 VAULT_HELP = ("Vault directory: linkvault.db and warc/ (env LINKVAULT_VAULT; default ./linkvault-vault). "

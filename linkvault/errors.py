@@ -72,9 +72,9 @@ _OS_FAILURES = {
     errno.ENOSPC: "no space left on the device (the disk is full): free some and run again",
     errno.EDQUOT: "the disk quota is used up: free some space and run again",
     errno.EFBIG: "the file has grown past this system's file size limit (ulimit -f)",
-    errno.EROFS: "the file system is read-only: give a vault on a writable disk (--vault)",
-    errno.EACCES: "permission denied: give a vault this user may write (--vault), or fix its permissions",
-    errno.EPERM: "operation not permitted: give a vault this user may write (--vault), or fix its permissions",
+    errno.EROFS: "the file system is read-only: give a vault (--vault) or an output on a writable disk",
+    errno.EACCES: "permission denied: this user may not read or write it; fix its permissions or use another place",
+    errno.EPERM: "operation not permitted: this user may not change it; fix its permissions or use another place",
     errno.EIO: "input/output error: the disk may be failing",
 }
 # SQLite's result codes (sqlite_errorname, Python 3.11+) and, before 3.11, the words of its messages
