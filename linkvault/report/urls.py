@@ -182,6 +182,7 @@ def _ipv4(host: str) -> tuple[ipaddress.IPv4Address, str] | None:
     return ipaddress.IPv4Address(address), notation
 
 
+@lru_cache(maxsize=65536)
 def wire_host(host: str) -> str:
     """`host` as it goes out: percent-encoding undone, UTS-46 mapped as httpx's IDNA encoding and
     browsers map it (full-width letters and digits, ideographic full stops, case, ignored characters),
