@@ -15,9 +15,10 @@ import click
 from click.core import ParameterSource
 
 import linkvault
-from linkvault.errors import LinkvaultError, UsageError
+from linkvault.errors import LinkvaultError, UsageError, environment_failure
 from linkvault.model import Severity
 from linkvault.render import FORMATS as OUTPUT_FORMATS
+from linkvault.render.textsafe import terminal_safe
 from linkvault.report import FORMATS as INPUT_FORMATS
 from linkvault.report import STDIN, is_url_argument
 
@@ -29,19 +30,27 @@ class LinkvaultGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LinkvaultError as exc:
-            click.echo(f"linkvault: error: {exc.message}", err=True)
-            ctx.exit(exc.exit_code)
+            _fail(ctx, exc)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
             click.echo("linkvault: interrupted", err=True)
             ctx.exit(130)
-        except Exception as exc:  # a bug of ours: say so in one line unless asked for the traceback
+        except Exception as exc:  # a bug of ours, unless this machine failed: one line either way
             if os.environ.get("LINKVAULT_DEBUG"):
                 raise
-            click.echo(f"linkvault: internal error: {exc.__class__.__name__}: {exc} "
+            vault = (ctx.obj or {}).get("vault")
+            failure = environment_failure(exc, database=os.path.join(vault, "linkvault.db") if vault else None)
+            if failure is not None:
+                _fail(ctx, failure)
+            click.echo(f"linkvault: internal error: {exc.__class__.__name__}: {terminal_safe(exc)} "
                        "(set LINKVAULT_DEBUG=1 for the traceback, and please report it)", err=True)
             ctx.exit(2)
+
+
+def _fail(ctx: click.Context, error: LinkvaultError) -> None:
+    click.echo(f"linkvault: error: {terminal_safe(error.message)}", err=True)
+    ctx.exit(error.exit_code)
 
 
 VAULT_HELP = ("Vault directory: linkvault.db and warc/ (env LINKVAULT_VAULT; default ./linkvault-vault). "
@@ -361,7 +370,7 @@ class _progress:
             click.echo(retry_line(event["retry"]), err=True)
         elif self.verbose and capture is not None:
             state = "screenshot" if stage == "screenshots" else capture.error or f"HTTP {capture.status}"
-            click.echo(f"[{done}/{total}] {state:>18}  {capture.final_url or capture.url}", err=True)
+            click.echo(f"[{done}/{total}] {state:>18}  {terminal_safe(capture.final_url or capture.url)}", err=True)
 
     def _tick(self) -> None:
         """Keeps the bar's label current while nothing else happens; off a terminal, the heartbeat line."""
@@ -516,7 +525,7 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         _exit(not result.holds, lambda: audit_exit(result))
     for problem in result.problems:
-        click.echo(f"ALTERED  {problem.where}: {problem.problem}")
+        click.echo(terminal_safe(f"ALTERED  {problem.where}: {problem.problem}"))
     from linkvault.render.check import _count
 
     verdict = "everything holds" if result.holds else _count(len(result.problems), "problem", "problems") + " found"

@@ -6,6 +6,8 @@
     │   ├── BinaryInput         the file is not text in any encoding we know
     │   └── NoFootnotes         the report has neither citation markers nor a footnote list
     ├── UsageError              options that cannot work together
+    ├── EnvironmentFailure      this machine, not linkvault or its input: a full disk, a read-only or
+    │                           forbidden vault, a corrupt database, no memory left (`environment_failure`)
     └── IntegrityError          exit 1: archived evidence no longer matches its recorded digest
 
 Library code raises these and never prints or exits; `cli.py` shows `message` on one line and
@@ -13,6 +15,10 @@ exits with `exit_code`. An outcome for one URL (dead, walled…) is a state, nev
 """
 
 from __future__ import annotations
+
+import errno
+import os
+import sqlite3
 
 
 class LinkvaultError(Exception):
@@ -56,3 +62,70 @@ class IntegrityError(LinkvaultError):
     """Archived evidence no longer matches the digest recorded when it was taken; refuse to hand it on."""
 
     exit_code = 1
+
+
+class EnvironmentFailure(LinkvaultError):
+    """What was asked cannot be done on this machine as it stands; nothing to report as a bug."""
+
+
+_OS_FAILURES = {
+    errno.ENOSPC: "no space left on the device (the disk is full): free some and run again",
+    errno.EDQUOT: "the disk quota is used up: free some space and run again",
+    errno.EFBIG: "the file has grown past this system's file size limit (ulimit -f)",
+    errno.EROFS: "the file system is read-only: give a vault (--vault) or an output on a writable disk",
+    errno.EACCES: "permission denied: this user may not read or write it; fix its permissions or use another place",
+    errno.EPERM: "operation not permitted: this user may not change it; fix its permissions or use another place",
+    errno.EIO: "input/output error: the disk may be failing",
+}
+# SQLite's result codes (sqlite_errorname, Python 3.11+) and, before 3.11, the words of its messages
+_SQLITE_FAILURES = [
+    (("SQLITE_NOTADB", "SQLITE_CORRUPT", "file is not a database", "malformed"),
+     "not a linkvault database, or a damaged one ({reason}): restore it from a backup, or move it away to start afresh"),
+    (("SQLITE_FULL", "database or disk is full"), "no space left on the device (the disk is full): free some and run again"),
+    (("SQLITE_READONLY", "readonly database"),
+     "read-only ({reason}): give a vault on a writable disk (--vault), or fix its permissions"),
+    (("SQLITE_CANTOPEN", "unable to open database file"),
+     "could not be opened ({reason}): check that its directory exists and this user may read and write it"),
+    (("SQLITE_PERM", "SQLITE_AUTH"), "access denied ({reason}): fix its permissions"),
+    (("SQLITE_IOERR", "disk I/O error"), "input/output error ({reason}): the disk may be full or failing"),
+]
+
+
+def _causes(exc: BaseException):
+    """`exc` and what it was raised from or during, nearest first (a write failure inside a worker is
+    often re-raised as something else)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen and len(seen) < 8:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _disk_full(path: str) -> bool:
+    try:
+        stats = os.statvfs(os.path.dirname(path) or ".")
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 64 * 1024
+
+
+def environment_failure(exc: BaseException, *, database: str | None = None) -> EnvironmentFailure | None:
+    """The one-line failure of this machine or of the vault's files behind `exc`, or None when `exc` is
+    not one (then it is a bug of ours). `database` names the vault's database, which sqlite's own
+    exceptions do not."""
+    for cause in _causes(exc):
+        if isinstance(cause, MemoryError):
+            return EnvironmentFailure("out of memory: the input may be too large for this machine, or other "
+                                      "programs hold the memory; close them or try a smaller input")
+        if isinstance(cause, OSError) and cause.errno in _OS_FAILURES:
+            where = cause.filename2 or cause.filename
+            return EnvironmentFailure(_OS_FAILURES[cause.errno], path=None if where is None else str(where))
+        if isinstance(cause, sqlite3.DatabaseError):
+            reason = str(cause) or cause.__class__.__name__
+            name = getattr(cause, "sqlite_errorname", "") or ""
+            for marks, message in _SQLITE_FAILURES:
+                if any(mark in name if mark.startswith("SQLITE_") else mark in reason for mark in marks):
+                    if "SQLITE_IOERR" in marks and database and _disk_full(database):  # sqlite says only "disk I/O error"
+                        message = _OS_FAILURES[errno.ENOSPC] + " ({reason})"
+                    return EnvironmentFailure(message.format(reason=reason), path=database or "the vault's database")
+    return None

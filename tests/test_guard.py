@@ -36,7 +36,9 @@ def test_public_addresses_pass_and_allow_private_opts_in():
 
 
 @pytest.mark.parametrize("address,blocked", [("127.0.0.1", True), ("::1", True), ("169.254.169.254", True),
-                                             ("::ffff:10.0.0.1", True), ("8.8.8.8", False), ("2a00:1450::1", False)])
+                                             ("::ffff:10.0.0.1", True), ("8.8.8.8", False), ("2a00:1450::1", False),
+                                             ("64:ff9b::7f00:1", True), ("2002:a9fe:a9fe::1", True),
+                                             ("64:ff9b::808:808", False), ("2002:808:808::1", False)])
 def test_resolved_addresses_are_judged_like_literals(address, blocked):
     assert is_blocked_ip(address) is blocked
 

@@ -96,3 +96,59 @@ def test_a_redirect_to_loopback_written_in_hex_is_refused_before_it_is_followed(
     [link] = json.loads(fetched.stdout)["reports"][0]["footnotes"]
     assert (link["category"], link["state"]) == ("refused", "blocked-address")
     assert [r.path for r in fakeweb.requests] == ["/ru/news/evil"]
+
+
+# Spellings httpx, a proxy or a browser turn into an inward address after a naive check: UTS-46 mapping
+# (ideographic full stops, full-width letters), inet_aton's short and mixed forms, IPv6 carrying IPv4.
+AS_SENT = {
+    "http://127。0。0。1/": "127.0.0.1",
+    "http://ＬＯＣＡＬＨＯＳＴ/": "localhost",
+    "http://localhost。/admin": "localhost",
+    "http://127.1/": "127.0.0.1 written in short form",
+    "http://0x7f.0.0.1/": "127.0.0.1 written in hexadecimal",
+    "http://0177.1/": "127.0.0.1 written in a mixed notation",
+    "http://[64:ff9b::7f00:1]/": "127.0.0.1 through NAT64 (64:ff9b::/96)",
+    "http://[64:ff9b:1::a9fe:a9fe]/": "169.254.169.254 through local NAT64 (64:ff9b:1::/48)",
+    "http://[2002:7f00:1::]/": "127.0.0.1 through 6to4 (2002::/16)",
+    "http://[::127.0.0.1]/": "127.0.0.1 as an IPv4-compatible IPv6 address",
+    "http://[::ffff:a00:1]/": "10.0.0.1 as an IPv4-mapped IPv6 address",
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/": "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo
+}
+
+
+def test_no_spelling_of_an_inward_address_reaches_the_proxy_and_check_agrees(tmp_path, fakeweb, runner):
+    urls = list(AS_SENT)
+    path = _report(tmp_path, urls)
+    with fakeweb.isolated():
+        fetched = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(path), "--proxy",
+                                      fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path, "--format", "json",
+                                      "--no-timestamp"])
+        assert fakeweb.proxied_hosts == [] and fakeweb.requests == []
+    links = json.loads(fetched.stdout)["reports"][0]["footnotes"]
+    assert [(link["category"], link["state"]) for link in links] == [("refused", "blocked-address")] * len(urls)
+    for link, how in zip(links, AS_SENT.values()):
+        assert how in link["detail"]
+    findings = json.loads(runner.invoke(cli, ["check", str(path), "--format", "json"]).stdout)["findings"]
+    assert [f["kind"] for f in findings] == ["draft-url"] * len(urls)
+    assert [f"private or local address ({how})" in f["message"]
+            for f, how in zip(findings, AS_SENT.values())] == [True] * len(urls)
+
+
+def test_a_refresh_to_loopback_with_ideographic_full_stops_is_refused_through_the_proxy(tmp_path, fakeweb, runner):
+    """A later hop is judged as sent too: a page (UTF-8, so it can spell 127。0。0。1, which a Location header
+    cannot) whose meta refresh sends us to loopback through the proxy."""
+    from fakeweb.server import html
+
+    port = fakeweb.http_url.rsplit(":", 1)[1]
+    stub = ("<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'><title>Перенаправление…</title>"
+            f"<meta http-equiv='refresh' content='0; url=http://127。0。0。1:{port}/secret'></head>"
+            "<body><p>Материал переехал.</p></body></html>")
+    with fakeweb.isolated():
+        fakeweb.route("kaztag.kz", "/ru/news/moved", html(stub))
+        path = _report(tmp_path, ["https://kaztag.kz/ru/news/moved"])
+        fetched = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(path), "--proxy",
+                                      fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path, "--format", "json",
+                                      "--no-timestamp"])
+        [link] = json.loads(fetched.stdout)["reports"][0]["footnotes"]
+        assert (link["category"], link["state"]) == ("refused", "blocked-address")
+        assert "/secret" not in [r.path for r in fakeweb.requests] and set(fakeweb.proxied_hosts) == {"kaztag.kz"}

@@ -6,7 +6,8 @@ own network. Every hop is checked before anything is sent: its scheme, its host 
 IP literal or a local name, and every address the name resolves to. When we connect directly,
 `GuardedBackend` checks again at connect time and connects to the checked address itself, so
 a name that resolves differently the second time (DNS rebinding) gains nothing. Through a
-proxy the proxy resolves names, so only literal addresses and local names can be judged.
+proxy the proxy resolves names, so only literal addresses and local names can be judged: they are
+judged as they will be sent (UTS-46 mapped, any IPv4 notation, the IPv4 address inside an IPv6 one).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 import httpcore
 
-from linkvault.report.urls import refusal
+from linkvault.report.urls import blocked_ip, refusal
 
 
 class Refused(Exception):
@@ -62,10 +63,9 @@ def _literal_ip(host: str) -> bool:
 
 
 def is_blocked_ip(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+    """A resolved address judged by the rule literals are (`urls.blocked_ip`): an AAAA record in
+    64:ff9b::/96 or 2002::/16 is the IPv4 address it carries."""
+    return blocked_ip(ipaddress.ip_address(address.split("%")[0])) is not None
 
 
 async def resolve(host: str, port: int) -> list[str]:

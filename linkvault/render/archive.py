@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 
 from linkvault.render.check import _count, render_check
+from linkvault.render.textsafe import terminal_safe
 
 
 def _console(color: bool, width: int):
@@ -75,7 +76,8 @@ def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: in
     else:
         parts = [render_review(r, "table", color=color, width=width) for r in reviews]
     out, console = _console(color, width)
-    _say(console, fetch_summary(result))
+    for line in fetch_summary(result).split("\n"):
+        _say(console, line)
     parts.append(_text(out))
     return "\n\n".join(parts)
 
@@ -117,12 +119,13 @@ def render_search(hits, fmt: str, *, color: bool = False, width: int = 120) -> s
 def _say(console, text: str, indent: int = 0, style: str = "") -> None:
     """One statement, wrapped between words at the console's width, its continuation lines indented.
 
-    Only a word longer than a whole line (a long URL) is folded; nothing runs past the width.
+    Only a word longer than a whole line (a long URL) is folded; nothing runs past the width. Control
+    characters (a file name's or a page's) are shown, not obeyed: one statement is never two lines.
     """
     from rich.padding import Padding
     from rich.text import Text
 
-    line = Text(text, style=style)
+    line = Text(terminal_safe(text), style=style)
     console.print(Padding(line, (0, 0, 0, indent)) if indent else line)
 
 
@@ -166,5 +169,6 @@ def render_show(archive, *, with_text: bool, color: bool = False, width: int = 1
         _say(console, f"text: {meta}", indent=2)
         if with_text:
             console.print()
-            _say(console, text["text"] or "")
+            for paragraph in (text["text"] or "").split("\n"):
+                _say(console, paragraph)
     return _text(out)

@@ -7,6 +7,7 @@ import io
 import json
 
 from linkvault.model import CheckResult, Finding, Severity
+from linkvault.render.textsafe import markdown_safe, rich_safe
 
 _PHRASES = {
     "missing-footnote": ("missing footnote", "missing footnotes"),
@@ -101,22 +102,19 @@ def _more(kind: str, n: int) -> str:
 
 
 def _markdown(result: CheckResult) -> str:
-    lines = [f"# linkvault check: {_md(result.report.path)}", ""]
+    lines = [f"# linkvault check: {markdown_safe(result.report.path)}", ""]
     for severity in Severity:
         group = [f for f in result.findings if f.severity is severity]
         if not group:
             continue
         shown, more = capped(group)
         lines += [f"## {_TITLE[severity]} ({len(group)})", "", "| line | footnote | kind | message |", "|---:|---:|---|---|"]
-        lines += [f"| {f.line or ''} | {f.number if f.number is not None else ''} | {f.kind} | {_md(f.message)} |" for f in shown]
-        lines += [f"| | | {kind} | {_md(_more(kind, n))} |" for kind, n in more.items()]
+        lines += [f"| {f.line or ''} | {f.number if f.number is not None else ''} | {f.kind} | {markdown_safe(f.message)} |"
+                  for f in shown]
+        lines += [f"| | | {kind} | {markdown_safe(_more(kind, n))} |" for kind, n in more.items()]
         lines.append("")
     lines.append(f"**Summary:** {summary_line(result)}")
     return "\n".join(lines)
-
-
-def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 GAP = 3  # cells between two columns of our tables (padding, rule, padding)
@@ -155,7 +153,6 @@ def word_safe_widths(columns: tuple[str, ...], rows: list[dict[str, str]], flexi
 def _table(result: CheckResult, *, color: bool, width: int) -> str:
     from rich import box
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     out = io.StringIO()
@@ -174,10 +171,10 @@ def _table(result: CheckResult, *, color: bool, width: int) -> str:
         table.add_column("message", overflow="fold")  # fold only what no line holds whole: a long URL
         shown, more = capped(group)
         for f in shown:
-            cells = [escape(f"[{f.number}]") if f.number is not None else "", f.kind, escape(f.message)]
+            cells = [rich_safe(f"[{f.number}]") if f.number is not None else "", f.kind, rich_safe(f.message)]
             table.add_row(*([] if compact else [str(f.line or "")]), *cells)
         for kind, n in more.items():
-            table.add_row(*([] if compact else [""]), "", kind, escape(_more(kind, n)))
+            table.add_row(*([] if compact else [""]), "", kind, rich_safe(_more(kind, n)))
         console.print(table)
-    console.print(escape(f"{result.report.path}: {summary_line(result)}"))
+    console.print(rich_safe(f"{result.report.path}: {summary_line(result)}"))
     return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))

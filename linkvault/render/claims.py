@@ -8,6 +8,8 @@ import json
 
 from linkvault.render.check import _count, render_check, word_safe_widths
 from linkvault.render.htmlsafe import esc
+from linkvault.render.textsafe import markdown_safe as _md
+from linkvault.render.textsafe import rich_safe, terminal_safe
 
 _SIGN = {"found": "+", "not-found": "-", "contradicted": "-", "not-checked": "?"}
 _COLOR = {"supported": "green", "partly-supported": "yellow", "unsupported": "red", "contradicted": "bold red",
@@ -71,34 +73,29 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _md(text) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
-
-
 def _table(verification, *, color: bool, width: int) -> str:
     from rich import box
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     out = io.StringIO()
     console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
-    table = Table(title=escape(f"Claims of {verification.report}"), title_justify="left", box=box.SIMPLE_HEAD,
+    table = Table(title=rich_safe(f"Claims of {verification.report}"), title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False)
     names = ("note", "verdict", "facts (+ found, - not found, ? not checked)", "reason")
-    plain = [dict(zip(names, (f"[{c.number}]", c.result.verdict, facts_short(c), c.result.reason)))
-             for c in verification.claims]
+    plain = [dict(zip(names, (f"[{c.number}]", c.result.verdict, terminal_safe(facts_short(c)),
+                              terminal_safe(c.result.reason)))) for c in verification.claims]
     widths = word_safe_widths(names, plain, names[2:], width) or {}  # none: rich shares the width as it can
     for name in names:
         table.add_column(name, overflow="fold", no_wrap=name in ("note", "verdict"),
                          justify="right" if name == "note" else "left", width=widths.get(name))
     for c in verification.claims:
-        verdict = escape(c.result.verdict)
+        verdict = rich_safe(c.result.verdict)
         if color:
             verdict = f"[{_COLOR[c.result.verdict]}]{verdict}[/]"
-        table.add_row(escape(f"[{c.number}]"), verdict, escape(facts_short(c)), escape(c.result.reason))
+        table.add_row(rich_safe(f"[{c.number}]"), verdict, rich_safe(facts_short(c)), rich_safe(c.result.reason))
     console.print(table)
-    console.print(escape(summary_line(verification)))
+    console.print(rich_safe(summary_line(verification)))
     text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
     # every error and warning (an exit 1 names nothing the reader was not shown), and the claim check's dates
     serious = [f for f in verification.findings

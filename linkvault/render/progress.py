@@ -10,9 +10,11 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+from linkvault.render.textsafe import terminal_safe
+
 
 def _host(url: str) -> str:
-    return urlsplit(url).hostname or url
+    return terminal_safe(urlsplit(url).hostname or url)
 
 
 class FetchProgress:

@@ -16,6 +16,8 @@ from linkvault.render.check import COMPACT_BELOW, render_check, word_safe_widths
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
+from linkvault.render.textsafe import markdown_safe as _md
+from linkvault.render.textsafe import rich_safe, terminal_safe
 
 _COLOR = {"alive": "green", "dead": "red", "restricted": "yellow", "refused": "magenta", "unknown": "dim"}
 _SERIOUS = (Severity.ERROR, Severity.WARNING)
@@ -93,14 +95,6 @@ def _cell(value) -> str:
     return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _md(text) -> str:
-    """Table-safe Markdown text: no cell breaks, no raw HTML, no line breaks."""
-    text = "" if text is None else str(text)
-    for a, b in (("\\", "\\\\"), ("|", "\\|"), ("<", "\\<"), ("`", "\\`"), ("\r\n", " "), ("\r", " "), ("\n", " ")):
-        text = text.replace(a, b)
-    return text
-
-
 def _markdown(review) -> str:
     lines = [f"# linkvault review: {_md(review.report)}", "", f"**Summary:** {_md(summary_line(review))}", "",
              "| # | URL | category | state | detail | title | archived |", "|---:|---|---|---|---|---|---|"]
@@ -119,16 +113,16 @@ def _markdown(review) -> str:
 def _table(review, *, color: bool, width: int) -> str:
     from rich import box
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     out = io.StringIO()
     console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
-    table = Table(title=escape(f"Review of {review.report}"), title_justify="left", box=box.SIMPLE_HEAD,
+    table = Table(title=rich_safe(f"Review of {review.report}"), title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False)
-    plain = [{"note": f"[{r.number}]", "host": r.host or r.url or "",
+    plain = [{"note": f"[{r.number}]", "host": terminal_safe(r.host or r.url or ""),
               "category": r.category or ("missing" if r.url is None else ""), "state": r.state or "",
-              "detail": r.detail or "", "title": r.title or "", "archived": _date(r.archived_at)} for r in review.rows]
+              "detail": terminal_safe(r.detail), "title": terminal_safe(r.title), "archived": _date(r.archived_at)}
+             for r in review.rows]
     full = ("note", "host", "category", "state", "detail", "title", "archived")
     widths = word_safe_widths(full, plain, ("host", "detail", "title"), width) if width >= COMPACT_BELOW else None
     # compact (narrow, or the full table would split words): `show` gives a footnote's host, title and date
@@ -139,10 +133,10 @@ def _table(review, *, color: bool, width: int) -> str:
     for cells in plain:
         category = cells["category"]
         style = _COLOR.get(category, "bold red" if category == "missing" else "") if color else ""
-        table.add_row(*(f"[{style}]{escape(category)}[/]" if name == "category" and style else escape(cells[name])
+        table.add_row(*(f"[{style}]{rich_safe(category)}[/]" if name == "category" and style else rich_safe(cells[name])
                         for name in columns))
     console.print(table)
-    console.print(escape(summary_line(review)))
+    console.print(rich_safe(summary_line(review)))
     text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
     serious = _serious(review)
     return text + "\n\n" + render_check(serious, "table", color=color, width=width) if serious.findings else text

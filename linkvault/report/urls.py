@@ -7,7 +7,10 @@ parameters we drop are listed here, per host where they are only noise on that h
 
 Hosts are read as browsers and httpx's resolver read them (the WHATWG URL host parser, like
 inet_aton): `2130706433`, `0x7f000001`, `0177.0.0.1` and `127.1` are 127.0.0.1, so one rule
-(`refusal`) tells the guard, `fetch`, `report` and `check` alike which links point inward.
+(`refusal`) tells the guard, `fetch`, `report` and `check` alike which links point inward. The rule
+judges the host as it will be sent (`wire_host`: UTS-46 mapped, so `127。0。0。1` and `ＬＯＣＡＬＨＯＳＴ`
+are what httpx, a proxy or a browser make of them), and an IPv6 address by the IPv4 address it
+carries (NAT64, 6to4, IPv4-compatible, IPv4-mapped).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import ipaddress
 import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+
+import idna
 
 # Anything that looks like an attempt at a URL: a scheme with slashes, a scheme missing its
 # colon ("https//…"), or a bare www. host.
@@ -127,7 +132,7 @@ def invalid_reason(url: str) -> str | None:
     labels = ascii_host.rstrip(".").split(".")
     if not all(_HOST_LABEL.match(label) for label in labels):
         return f"'{host}' is not a valid host name"
-    if len(labels) < 2 and ascii_host != "localhost":
+    if len(labels) < 2 and labels != ["localhost"]:
         return f"'{host}' has no domain"
     return None
 
@@ -177,28 +182,73 @@ def _ipv4(host: str) -> tuple[ipaddress.IPv4Address, str] | None:
     return ipaddress.IPv4Address(address), notation
 
 
+@lru_cache(maxsize=65536)
+def wire_host(host: str) -> str:
+    """`host` as it goes out: percent-encoding undone, UTS-46 mapped as httpx's IDNA encoding and
+    browsers map it (full-width letters and digits, ideographic full stops, case, ignored characters),
+    without brackets or a trailing dot. Judging this, not the spelling, is what lets no spelling of an
+    address past the guard."""
+    host = unquote(host).strip("[]")
+    if ":" in host:
+        return host.lower()
+    try:
+        host = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    except (idna.IDNAError, ValueError):
+        host = host.lower()
+    return host[:-1] if host.endswith(".") and host != "." else host
+
+
 def host_address(host: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, str] | None:
     """The IP address a URL's host names, and how it is written; None for a domain name.
 
-    Percent-encoding and full-width digits are undone first, as browsers do. Raises ValueError for
-    a host that can only be a malformed address (`1.2.3.4.5`, `256.1.1.1`)."""
-    host = unquote(host).strip("[]")
+    The host is read as sent (`wire_host`). Raises ValueError for a host that can only be a malformed
+    address (`1.2.3.4.5`, `256.1.1.1`)."""
+    host = wire_host(host)
     if ":" in host:
         try:
             return ipaddress.IPv6Address(host.split("%")[0]), "ipv6"
         except ValueError:
             return None
-    try:
-        host = host.encode("idna").decode("ascii") if not host.isascii() else host
-    except UnicodeError:
+    return _ipv4(host) if host else None
+
+
+# IPv6 prefixes whose last 32 bits are an IPv4 address the packet ends up at (RFC 6052, RFC 8215)
+_NAT64 = {ipaddress.IPv6Network("64:ff9b::/96"): "NAT64", ipaddress.IPv6Network("64:ff9b:1::/48"): "local NAT64"}
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, str] | None:
+    """The IPv4 address an IPv6 address carries traffic to, and how: IPv4-mapped (::ffff:a.b.c.d),
+    IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d) or 6to4 (2002:aabb:ccdd::)."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped, "as an IPv4-mapped IPv6 address"
+    if int(ip) >> 32 == 0 and int(ip) > 1:  # :: and ::1 are IPv6's own
+        return ipaddress.IPv4Address(int(ip)), "as an IPv4-compatible IPv6 address"
+    for network, name in _NAT64.items():
+        if ip in network:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF), f"through {name} ({network})"
+    if ip.sixtofour:
+        return ip.sixtofour, "through 6to4 (2002::/16)"
+    return None
+
+
+def blocked_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """How `ip` reaches a loopback, private, link-local or other non-public address (an IPv6 address
+    by the IPv4 address it carries), or None for a public one. The guard's test for every resolved
+    address too, so names and literals are judged alike."""
+    how = ""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = embedded_ipv4(ip)
+        if embedded:
+            ip, how = embedded
+    if ip.is_global and not ip.is_multicast:
         return None
-    return _ipv4(host.lower()) if host else None
+    return f"{ip} {how}" if how else str(ip)
 
 
 def private_address(host: str) -> str | None:
-    """How `host` names a loopback, private, link-local or other non-public address
-    ("127.0.0.1 written as an integer", "localhost"), or None for a public one."""
-    host = host.lower().rstrip(".")
+    """How `host`, as it will be sent, names a loopback, private, link-local or other non-public
+    address ("127.0.0.1 written as an integer", "localhost"), or None for a public one."""
+    host = wire_host(host)
     if host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
         return host
     try:
@@ -208,12 +258,9 @@ def private_address(host: str) -> str | None:
     if found is None:
         return None
     ip, notation = found
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip, notation = ip.ipv4_mapped, "ipv4-mapped"
-    if ip.is_global and not ip.is_multicast:
-        return None
-    if notation == "ipv4-mapped":
-        return f"{ip} as an IPv4-mapped IPv6 address"
+    blocked = blocked_ip(ip)
+    if blocked is None or isinstance(ip, ipaddress.IPv6Address):
+        return blocked
     how = _NOTATION.get(notation, "")
     return f"{ip} {how}" if how else str(ip)
 
