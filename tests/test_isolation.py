@@ -1,0 +1,113 @@
+"""One bad source never stops a run: whatever one URL or page does (an address httpx cannot build, a
+redirect to a non-web scheme, a charset that is no text encoding, a decompression bomb, a page dripping
+a byte a second, a fault of ours in any stage), it becomes that URL's state with a detail and the run
+goes on. Real sockets throughout: the fake web behind its proxy, or a local server of the test's own."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from fakeweb import Response, redirect
+from fakeweb.server import html
+
+import linkvault
+from linkvault.archive import FetchOptions
+
+ARTICLE = ("<p>The district court in Almaty heard the appeal on 12 March 2024 and upheld the fine imposed on the "
+           "journalist for a post about the reservoir; her lawyer said they would go to the Supreme Court.</p>") * 6
+
+
+def page(title: str, text: str = ARTICLE) -> str:
+    return f"<!doctype html><html><head><title>{title}</title></head><body><article>{text}</article></body></html>"
+
+
+def options(web, **kw) -> FetchOptions:
+    defaults = dict(proxy=web.proxy_url, ca_bundle=web.ca_pem_path, backoff=0.01, timeout=5.0, retries=1)
+    return FetchOptions(**{**defaults, **kw})
+
+
+def url_list(tmp_path: Path, urls: list[str]) -> Path:
+    path = tmp_path / "sources.txt"
+    path.write_text("\n".join(urls) + "\n", encoding="utf-8")
+    return path
+
+
+def fetch(tmp_path, web, urls, **kw):
+    return linkvault.fetch([url_list(tmp_path, urls)], tmp_path / "vault", options(web, **kw), input_format="urls")
+
+
+def by_url(result) -> dict:
+    return {link.url: link for link in result.links}
+
+
+# -- 1. addresses httpx cannot build, redirects to non-web schemes ------------------------------------------
+
+
+def test_unbuildable_urls_and_redirects_to_other_schemes_are_each_links_state_and_the_run_goes_on(tmp_path, fakeweb):
+    fakeweb.route("news.example", "/good", html(page("Court upholds fine")))
+    fakeweb.route("news.example", "/to-js", redirect("javascript:alert(document.cookie)"))
+    fakeweb.route("news.example", "/to-data", redirect("data:text/html,<script>alert(1)</script>"))
+    fakeweb.route("news.example", "/to-mail", redirect("mailto:editor@news.example"))
+    fakeweb.route("news.example", "/to-control", redirect("https://other.example/a\x01b"))
+    unbuildable = ["http://999.1.1.1/x", "http://１２３.example/", "http://😀.example/news", "http://a\x01b.example/"]
+    urls = ["https://news.example/good", *unbuildable, "https://news.example/to-js", "https://news.example/to-data",
+            "https://news.example/to-mail", "https://news.example/to-control"]
+    for _ in range(2):  # and the next run does not trip on them either
+        links = by_url(fetch(tmp_path, fakeweb, urls))
+        assert links["https://news.example/good"].state == "ok"
+        for url in unbuildable:
+            assert (links[url].error, links[url].state) == ("invalid-url", "unknown"), url
+            assert links[url].detail.startswith("not fetched: "), links[url].detail
+        for url, scheme in [("/to-js", "javascript"), ("/to-data", "data"), ("/to-mail", "mailto")]:
+            link = links["https://news.example" + url]
+            assert (link.error, link.state) == ("unsupported-scheme", "unsupported-scheme"), url
+            assert f"'{scheme}:' links are not fetched" in link.detail
+        control = links["https://news.example/to-control"]  # the site answered: it was a redirect we cannot send
+        assert (control.error, control.state) == ("invalid-url", "unknown")
+        assert "non-printable" in control.detail
+    assert fakeweb.hits("https://other.example/a\x01b") == 0
+
+
+def test_a_run_with_an_unbuildable_url_prints_no_traceback(tmp_path, fakeweb):
+    fakeweb.route("news.example", "/good", html(page("Court upholds fine")))
+    fakeweb.route("news.example", "/to-js", redirect("javascript:alert(1)"))
+    sources = url_list(tmp_path, ["https://news.example/good", "http://999.1.1.1/x", "https://news.example/to-js"])
+    proc = subprocess.run([sys.executable, "-m", "linkvault", "--vault", str(tmp_path / "vault"), "fetch", str(sources),
+                           "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path, "--retries", "0"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr  # two links failed: the run itself did not
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert "999.1.1.1" in proc.stdout and "javascript" in proc.stdout
+
+
+# -- 2. charsets that are no text encoding --------------------------------------------------------------------
+
+ODD_CHARSETS = ["base64", "rot13", "zlib", "uu", "idna", "undefined", "hex", "bz2", "no-such-charset"]
+
+
+@pytest.mark.parametrize("where", ["header", "meta"])
+def test_a_charset_that_is_no_text_encoding_is_read_as_utf8(tmp_path, fakeweb, where):
+    urls = []
+    for name in ODD_CHARSETS:
+        title = f"Court upholds fine ({name})"
+        body = page(title, ARTICLE + "<p>Суд оставил штраф в силе.</p>")
+        if where == "meta":
+            body = body.replace("<head>", f'<head><meta charset="{name}">')
+        content_type = f"text/html; charset={name}" if where == "header" else "text/html"
+        fakeweb.route("news.example", f"/{name}", Response(headers=[("Content-Type", content_type)],
+                                                          body=body.encode("utf-8")))
+        urls.append(f"https://news.example/{name}")
+    for _ in range(2):
+        links = by_url(fetch(tmp_path, fakeweb, urls))
+        for name, url in zip(ODD_CHARSETS, urls):
+            assert (links[url].error, links[url].state) == (None, "ok"), (name, links[url].detail)
+            assert links[url].title == f"Court upholds fine ({name})"
+    assert linkvault.search("штраф", tmp_path / "vault")  # the Cyrillic read as the UTF-8 it is
