@@ -111,3 +111,61 @@ def test_a_charset_that_is_no_text_encoding_is_read_as_utf8(tmp_path, fakeweb, w
             assert (links[url].error, links[url].state) == (None, "ok"), (name, links[url].detail)
             assert links[url].title == f"Court upholds fine ({name})"
     assert linkvault.search("штраф", tmp_path / "vault")  # the Cyrillic read as the UTF-8 it is
+
+
+# -- 3. decompression bombs ------------------------------------------------------------------------------
+
+
+def gzip_bomb(prefix: bytes, zeros: int) -> bytes:
+    """A gzip body of `prefix` and then `zeros` NUL bytes, built a megabyte at a time (200 MB make ~200 KB)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [packer.compress(prefix)]
+    block = bytes(1 << 20)
+    for _ in range(zeros >> 20):
+        parts.append(packer.compress(block))
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+def test_a_gzip_bomb_is_inflated_once_to_the_cap_and_the_capture_says_it_was_cut(tmp_path, fakeweb):
+    import sqlite3
+    import tracemalloc
+
+    inflated, cap = 200 * 1024 * 1024, 2 * 1024 * 1024
+    bomb = gzip_bomb(page("Court upholds fine").replace("</body></html>", "").encode(), inflated)
+    assert len(bomb) < 1024 * 1024
+    fakeweb.route("news.example", "/bomb", Response(headers=[("Content-Type", "text/html; charset=utf-8"),
+                                                             ("Content-Encoding", "gzip")], body=bomb))
+    fakeweb.route("news.example", "/good", html(page("Minister resigns")))
+    tracemalloc.start()
+    try:
+        links = by_url(fetch(tmp_path, fakeweb, ["https://news.example/bomb", "https://news.example/good"],
+                             max_decoded=cap))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Inflated whole, once, the bomb alone is 200 MB; to the cap, the run's peak is a small multiple of 2 MB.
+    assert peak < inflated // 4, f"peak {peak >> 20} MB"
+    assert links["https://news.example/good"].state == "ok"
+    bombed = links["https://news.example/bomb"]
+    assert bombed.status == 200 and bombed.title == "Court upholds fine"  # the text is what was decoded
+    with sqlite3.connect(tmp_path / "vault" / "linkvault.db") as db:
+        [(truncated, size)] = db.execute("select truncated, size from captures where url = ?",
+                                         ["https://news.example/bomb"]).fetchall()
+    assert truncated == 1 and size == len(bomb)  # the WARC keeps the body as sent; the row says it was cut
+
+
+def test_inflating_stops_at_the_cap_for_gzip_deflate_and_brotli():
+    import brotli
+
+    from linkvault.archive.extract import DECODED_LIMIT, decode_content
+
+    zeros = bytes(8 * 1024 * 1024)
+    bodies = {"gzip": gzip_bomb(b"<html>", len(zeros)), "deflate": zlib.compress(zeros, 9),
+              "br": brotli.compress(zeros)}
+    for coding, body in bodies.items():
+        decoded = decode_content(body, coding, 1024 * 1024)
+        assert (len(decoded.body), decoded.truncated) == (1024 * 1024, True), coding
+        whole = decode_content(body, coding, 16 * 1024 * 1024)
+        assert not whole.truncated and len(whole.body) >= len(zeros), coding
+    assert DECODED_LIMIT == 16 * 1024 * 1024  # as README says

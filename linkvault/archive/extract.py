@@ -115,14 +115,13 @@ def charset_of(body: bytes, content_type: str | None) -> str | None:
     return None
 
 
-def _utf8(raw: bytes) -> str | None:
-    """UTF-8 when the bytes are valid UTF-8 (a page naming no charset, or none we can use, mostly is):
-    trafilatura's detector, left to guess, may read it as a Cyrillic code page."""
+def _utf8(raw: bytes) -> str | bytes:
+    """The page as UTF-8 when it is valid UTF-8 (a page naming no charset, or none we can use, mostly
+    is), else the bytes for trafilatura's detector, which may read UTF-8 as a Cyrillic code page."""
     try:
-        raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return None
-    return "utf-8"
+        return raw
 
 
 def is_html(content_type: str | None, body: bytes) -> bool:
@@ -142,8 +141,8 @@ def extract_decoded(raw: bytes, url: str, content_type: str | None) -> Extracted
     """Text and metadata of an HTML page whose Content-Encoding is undone already."""
     if not is_html(content_type, raw):
         return None
-    charset = charset_of(raw, content_type) or _utf8(raw)
-    document: str | bytes = decode_text(raw, charset) if charset else raw
+    charset = charset_of(raw, content_type)
+    document: str | bytes = decode_text(raw, charset) if charset else _utf8(raw)
     import trafilatura
 
     result = trafilatura.bare_extraction(document, url=url, with_metadata=True, include_comments=False,
