@@ -169,3 +169,63 @@ def test_inflating_stops_at_the_cap_for_gzip_deflate_and_brotli():
         whole = decode_content(body, coding, 16 * 1024 * 1024)
         assert not whole.truncated and len(whole.body) >= len(zeros), coding
     assert DECODED_LIMIT == 16 * 1024 * 1024  # as README says
+
+
+# -- 4. --timeout bounds the whole answer ---------------------------------------------------------------
+
+
+class DrippingServer:
+    """HTTP on 127.0.0.1 that answers headers at once, then its body a byte every half second."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.stopping = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                body = page("Slow news").encode()
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(body))
+                for byte in body:
+                    if self.stopping.wait(0.5):
+                        return
+                    conn.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.sock.close()
+
+
+def test_timeout_bounds_a_page_that_drips_a_byte_at_a_time(tmp_path, fakeweb):
+    import json
+
+    fakeweb.route("127.0.0.1", "/good", html(page("Minister resigns")))
+    server = DrippingServer()
+    try:
+        sources = url_list(tmp_path, [f"http://127.0.0.1:{server.port}/slow", f"{fakeweb.http_url}/good"])
+        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+        proc = subprocess.run([sys.executable, "-m", "linkvault", "--vault", str(tmp_path / "vault"), "fetch",
+                               str(sources), "--allow-private", "--timeout", "1", "--retries", "1",
+                               "--no-screenshots", "--format", "json"],
+                              capture_output=True, text=True, env=env, timeout=300)  # 300 s: a hung run, not a speed
+    finally:
+        server.close()
+    assert proc.returncode == 1, proc.stderr
+    notes = {n["url"]: n for n in json.loads(proc.stdout)["reports"][0]["footnotes"]}
+    slow = notes[f"http://127.0.0.1:{server.port}/slow"]
+    assert slow["state"] == "timeout"
+    assert "did not send the whole page within 1 s" in slow["detail"]
+    assert notes[f"{fakeweb.http_url}/good"]["state"] == "ok"
