@@ -229,3 +229,147 @@ def test_timeout_bounds_a_page_that_drips_a_byte_at_a_time(tmp_path, fakeweb):
     assert slow["state"] == "timeout"
     assert "did not send the whole page within 1 s" in slow["detail"]
     assert notes[f"{fakeweb.http_url}/good"]["state"] == "ok"
+
+
+# -- 5. a fault in any stage of one URL --------------------------------------------------------------------
+
+
+def test_a_failure_in_any_stage_of_one_url_is_that_urls_unknown_state_and_the_others_complete(tmp_path, fakeweb,
+                                                                                             monkeypatch):
+    import trafilatura
+    from fakeweb.sites import TELEGRAM_POST
+
+    from linkvault.archive import fetcher, pages, run
+    from linkvault.archive.vault import Vault
+    from linkvault.sites.telegram import Telegram
+
+    stages = ["fetch", "decode", "charset", "extract", "judge", "store"]
+    for stage in stages:
+        fakeweb.route("news.example", f"/fail-{stage}", html(page(f"Story {stage}", ARTICLE + f"<p>FAIL-{stage}</p>")))
+    for n in range(4):
+        fakeweb.route("news.example", f"/story-{n}", html(page(f"Story {n}")))
+
+    def injected(stage):
+        raise RuntimeError(f"injected into {stage}")
+
+    def fail_if(stage, hit, original):
+        def wrapper(*args, **kwargs):
+            if hit(*args, **kwargs):
+                injected(stage)
+            return original(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(fetcher, "redirect_stub", fail_if("fetch", lambda url, *a: url.endswith("/fail-fetch"),
+                                                          fetcher.redirect_stub))
+    monkeypatch.setattr(pages, "decode_content", fail_if("decode", lambda body, *a: b"FAIL-decode" in body,
+                                                         pages.decode_content))
+    monkeypatch.setattr(pages, "charset_of", fail_if("charset", lambda body, *a: b"FAIL-charset" in body,
+                                                     pages.charset_of))
+    monkeypatch.setattr(trafilatura, "bare_extraction",
+                        fail_if("extract", lambda doc, url=None, **kw: url.endswith("/fail-extract"),
+                                trafilatura.bare_extraction))
+    monkeypatch.setattr(run, "classify", fail_if("judge", lambda p, *a: p.url.endswith("/fail-judge"), run.classify))
+    monkeypatch.setattr(Telegram, "judge", lambda self, p, companions: injected("the site adapter"))
+    monkeypatch.setattr(Vault, "add_capture", fail_if("store", lambda self, row, text: bool(
+        text and row["url"].endswith("/fail-store")), Vault.add_capture))
+
+    urls = [f"https://news.example/fail-{s}" for s in stages] + [TELEGRAM_POST.replace("/s/", "/")] + [
+        f"https://news.example/story-{n}" for n in range(4)]
+    links = by_url(fetch(tmp_path, fakeweb, urls))
+    for n in range(4):
+        assert links[f"https://news.example/story-{n}"].state == "ok"
+    expected = {"fetch": "fetching it", "decode": "reading the page", "charset": "reading the page",
+                "extract": "reading the page", "judge": "judging it", "store": "storing its text"}
+    for stage, words in expected.items():
+        link = links[f"https://news.example/fail-{stage}"]
+        assert link.state == "unknown", (stage, link.state, link.detail)
+        assert f"linkvault failed {words}: RuntimeError: injected into {stage}" in link.detail, link.detail
+    telegram = links[TELEGRAM_POST.replace("/s/", "/")]
+    assert (telegram.state, telegram.detail) == (
+        "unknown", "linkvault failed judging it with the site's rules: RuntimeError: injected into the site adapter")
+    again = by_url(linkvault.fetch([url_list(tmp_path, urls)], tmp_path / "vault", options(fakeweb),
+                                   input_format="urls"))
+    for stage in expected:  # tried again, not taken for a verdict: and again the run goes on
+        link = again[f"https://news.example/fail-{stage}"]
+        assert (link.state, link.reused, link.error) == ("unknown", False, "internal-error"), stage
+    assert all(again[f"https://news.example/story-{n}"].reused for n in range(4))
+
+
+def test_a_fault_of_ours_on_a_later_run_leaves_the_earlier_verdict_standing(tmp_path, fakeweb, monkeypatch):
+    from linkvault.archive import run
+
+    fakeweb.route("news.example", "/story", html(page("Court upholds fine")))
+    first = by_url(fetch(tmp_path, fakeweb, ["https://news.example/story"]))["https://news.example/story"]
+    assert first.state == "ok"
+
+    def broken(*args):
+        raise MemoryError("injected")
+
+    monkeypatch.setattr(run, "classify", broken)
+    later = linkvault.fetch([url_list(tmp_path, ["https://news.example/story"])], tmp_path / "vault",
+                            options(fakeweb), input_format="urls", refresh=True)
+    assert [(link.state, link.reused) for link in later.links] == [("ok", True)]
+
+
+# -- 6. judging workers die with their run -----------------------------------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+                    reason="reads /proc; the worker pool needs two CPUs")
+def test_judging_workers_end_when_the_run_is_killed(tmp_path, fakeweb):
+    from linkvault.archive.run import PROCESS_POOL_FROM
+
+    urls = [f"https://news.example/slow-{n}" for n in range(PROCESS_POOL_FROM + 6)]
+    for url in urls:
+        response = html(page(f"Story {url[-2:]}"))
+        response.delay = 0.5
+        fakeweb.route_url(url, response)
+    sources = url_list(tmp_path, urls)
+    proc = subprocess.Popen([sys.executable, "-m", "linkvault", "--vault", str(tmp_path / "vault"), "fetch",
+                             str(sources), "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path,
+                             "--no-screenshots", "--no-timestamp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        for _ in range(600):  # the pool starts with the first page to judge
+            pool = [c for c in children(proc.pid) if b"forkserver" in Path(f"/proc/{c}/cmdline").read_bytes()]
+            workers = [w for server in pool for w in children(server)] + pool
+            if len(workers) > len(pool) > 0 or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None and len(workers) > 1, "the run ended before its workers started"
+        os.kill(proc.pid, 9)
+        proc.wait()
+        for _ in range(300):  # bounded: 30 s for what should take a second or two
+            if not any(running(w) for w in workers):
+                break
+            time.sleep(0.1)
+        assert not [w for w in workers if running(w)], "worker processes outlived the killed run"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in workers:  # on failure, leave nothing behind
+            if running(pid):
+                os.kill(pid, 9)

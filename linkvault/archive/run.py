@@ -426,10 +426,12 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
     executor = workers if capture.body_head else None  # nothing to extract: no process worth starting
     args = (_assess, capture, companions, probe, adapter.name if adapter else None, fetcher.options.max_decoded)
     try:
-        capture.state, stored, cut = await loop.run_in_executor(executor, *args)
+        capture.state, stored, cut, fault = await loop.run_in_executor(executor, *args)
     except concurrent.futures.process.BrokenProcessPool:  # a worker died (its page killed it?): judge here
-        capture.state, stored, cut = await loop.run_in_executor(None, *args)
+        capture.state, stored, cut, fault = await loop.run_in_executor(None, *args)
     capture.truncated = capture.truncated or cut
+    if fault:
+        capture.error, capture.error_detail = "internal-error", fault
     for companion in companions:
         vault.add_url(companion.url)
         vault.add_capture({**_capture_row(companion), "role": "companion"}, None)
@@ -445,8 +447,7 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
     except Exception as exc:  # the page's text would not go in: the capture is kept, saying so
         if stored is None:
             raise
-        capture.state = LinkState("unknown", f"linkvault failed storing its text: {named(exc)}",
-                                  capture.status, capture.final_url)
+        _failed(url, "storing its text", exc, capture)
         vault.add_capture({**_capture_row(capture), "role": "cited", "collector": fetcher.options.collector}, None)
     if capture.record:
         vault.log_event("captured", capture.record.record_id, collector=fetcher.options.collector, details={
@@ -457,8 +458,9 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
 
 
 def _assess(capture: Capture, companions: list[Capture], probe: Page | None, adapter_name: str | None,
-            limit: int) -> tuple[LinkState, dict | None, bool]:
-    """The verdict on a capture, the text row to index, and whether its body inflated past `limit`.
+            limit: int) -> tuple[LinkState, dict | None, bool, str | None]:
+    """The verdict on a capture, the text row to index, whether its body inflated past `limit`, and
+    what failed, if anything.
     Runs in a worker process or thread. A stage that fails on this page makes it `unknown`, naming
     the stage and the exception: never the run's end."""
     stage = "reading the page"
@@ -472,15 +474,18 @@ def _assess(capture: Capture, companions: list[Capture], probe: Page | None, ada
         state = classify(page, probe, adapter_state)
         stage = "reading its text with the site's rules"
         site_text = adapter.extract(page, companion_pages) if adapter else None
-        return state, _text_row(text, site_text), capture.truncated
+        return state, _text_row(text, site_text), capture.truncated, None
     except Exception as exc:
-        return _failed(capture.url, stage, exc, capture).state, None, capture.truncated
+        failed = _failed(capture.url, stage, exc, capture)
+        return failed.state, None, capture.truncated, failed.error_detail
 
 
 def _failed(url: str, stage: str, exc: BaseException, capture: Capture | None = None) -> Capture:
-    """The capture of a URL some stage of ours failed on: `unknown`, the stage and exception named."""
+    """The capture of a URL some stage of ours failed on: `unknown`, the stage and exception named. Like
+    a failure of our network, it judged nothing: an earlier verdict stands, and the next run tries again."""
     detail = f"linkvault failed {stage}: {named(exc)}"
-    capture = capture or Capture(url=url, fetched_at=now_iso(), error="internal-error", error_detail=detail)
+    capture = capture or Capture(url=url, fetched_at=now_iso())
+    capture.error, capture.error_detail = "internal-error", detail
     capture.state = LinkState("unknown", detail, capture.status, capture.final_url)
     return capture
 
