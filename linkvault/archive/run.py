@@ -427,7 +427,7 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
     args = (_assess, capture, companions, probe, adapter.name if adapter else None, fetcher.options.max_decoded)
     try:
         capture.state, stored, cut, fault = await loop.run_in_executor(executor, *args)
-    except concurrent.futures.process.BrokenProcessPool:  # a worker died (its page killed it?): judge here
+    except concurrent.futures.BrokenExecutor:  # a worker died (its page killed it?): judge here
         capture.state, stored, cut, fault = await loop.run_in_executor(None, *args)
     capture.truncated = capture.truncated or cut
     if fault:
