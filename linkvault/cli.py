@@ -269,7 +269,8 @@ def _parse_age(value: str | None):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256), help="Requests at once.")
 @click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 64), help="Requests at once per host.")
-@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per request.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds per request, its whole answer included.")
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Retries on transient failures.")
 @click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
 @egress_options

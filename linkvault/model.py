@@ -191,7 +191,9 @@ CATEGORIES = {
 }
 # Failures on this machine's side (no network, the proxy down, certificates our own trust store cannot place):
 # they say nothing of the link, so such a capture is never a verdict and never supersedes one.
-OWN_SIDE_FAILURES = ("network-unreachable", "proxy-unreachable", "proxy-refused", "untrusted-certificates")
+# Failures on our side (and linkvault's own faults, "internal-error"): they judge nothing about the source.
+OWN_SIDE_FAILURES = ("network-unreachable", "proxy-unreachable", "proxy-refused", "untrusted-certificates",
+                     "internal-error")
 MISSING = "missing"  # the category of a footnote with no source: no entry, an empty one, or one without a URL
 CATEGORY_OF = {state: category for category, states in CATEGORIES.items() for state in states}
 

@@ -4,6 +4,9 @@ The body arrives as recorded: still content-encoded, in whatever charset the sit
 decoded here from the Content-Encoding, then from the charset the `Content-Type` header names,
 else the one a `<meta>` names, else left to trafilatura's own detector (which guesses
 cp1251/koi8-r well but ignores `<meta>`): a page decoded wrongly cannot be repaired later.
+Both steps are the page's to break, never the run's: inflating stops at `DECODED_LIMIT` (a
+decompression bomb is cut there and says so), and only a text encoding is taken for a charset
+(a page naming base64, rot13 or idna is read as UTF-8).
 """
 
 from __future__ import annotations
@@ -28,35 +31,97 @@ class ExtractedText:
     text: str
 
 
-def decode_content(body: bytes, content_encoding: str | None) -> bytes:
-    """Undo gzip/deflate/br; a body we cannot decode is returned as it is."""
+DECODED_LIMIT = 16 * 1024 * 1024  # a body is inflated to at most this much: a 1 MB gzip bomb makes 4 GB
+_NOT_CHARSETS = ("idna", "punycode", "undefined")  # text codecs, yet no page's charset: they raise on bytes
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A body with its Content-Encoding undone, up to a cap."""
+
+    body: bytes
+    truncated: bool = False  # it inflated past the cap: the rest was never decoded
+
+
+def decode_content(body: bytes, content_encoding: str | None, limit: int = DECODED_LIMIT) -> Decoded:
+    """Undo gzip/deflate/br, inflating no more than `limit` bytes; a body we cannot decode is returned as it is."""
+    truncated = False
     for coding in reversed([c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]):
         try:
             if coding in ("gzip", "x-gzip"):
-                body = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body)
+                body, cut = _inflate(body, 16 + zlib.MAX_WBITS, limit)
             elif coding == "deflate":
                 try:
-                    body = zlib.decompress(body)
+                    body, cut = _inflate(body, zlib.MAX_WBITS, limit)
                 except zlib.error:
-                    body = zlib.decompress(body, -zlib.MAX_WBITS)
+                    body, cut = _inflate(body, -zlib.MAX_WBITS, limit)
             elif coding == "br":
-                import brotli
-
-                body = brotli.decompress(body)
+                body, cut = _unbrotli(body, limit)
+            else:
+                continue
         except Exception:
-            return body
-    return body
+            return Decoded(body, truncated)
+        truncated = truncated or cut
+    return Decoded(body, truncated)
+
+
+def _inflate(body: bytes, wbits: int, limit: int) -> tuple[bytes, bool]:
+    inflater = zlib.decompressobj(wbits)
+    out = inflater.decompress(body, limit)
+    return out, bool(inflater.unconsumed_tail)
+
+
+def _unbrotli(body: bytes, limit: int) -> tuple[bytes, bool]:
+    """brotlipy has no output cap: fed a little at a time, it stops once past the limit."""
+    import brotli
+
+    inflater = brotli.Decompressor()
+    parts, size = [], 0
+    for start in range(0, len(body), 256):
+        part = inflater.decompress(body[start:start + 256])
+        parts.append(part)
+        size += len(part)
+        if size > limit:
+            return b"".join(parts)[:limit], True
+    return b"".join(parts), False
+
+
+def text_encoding(name: str) -> str | None:
+    """The codec a page's charset names, if it is a text encoding bytes can be decoded with: a page
+    may name base64, rot13, zlib or idna, which `bytes.decode` refuses or fails on."""
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
+    return info.name
+
+
+def decode_text(raw: bytes, charset: str | None) -> str:
+    """The page as text in its charset, else UTF-8 (bad bytes replaced, never an error)."""
+    try:
+        return raw.decode(charset or "utf-8", errors="replace")
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        return raw.decode("utf-8", errors="replace")
 
 
 def charset_of(body: bytes, content_type: str | None) -> str | None:
     for found in (_HEADER_CHARSET.search(content_type or ""), _META_CHARSET.search(body[:4096])):
         if found:
             name = found.group(1) if isinstance(found.group(1), str) else found.group(1).decode("ascii", "ignore")
-            try:
-                return codecs.lookup(name).name
-            except LookupError:
-                continue
+            if encoding := text_encoding(name):
+                return encoding
     return None
+
+
+def _utf8(raw: bytes) -> str | bytes:
+    """The page as UTF-8 when it is valid UTF-8 (a page naming no charset, or none we can use, mostly
+    is), else the bytes for trafilatura's detector, which may read UTF-8 as a Cyrillic code page."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
 
 
 def is_html(content_type: str | None, body: bytes) -> bool:
@@ -66,15 +131,18 @@ def is_html(content_type: str | None, body: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
 
 
-def extract(body: bytes, url: str, content_type: str | None, content_encoding: str | None) -> ExtractedText | None:
-    """Text and metadata of an HTML page, or None when it is not HTML or holds no text."""
-    raw = decode_content(body[:MAX_EXTRACT_BYTES], content_encoding)
+def extract(body: bytes, url: str, content_type: str | None, content_encoding: str | None,
+            limit: int = DECODED_LIMIT) -> ExtractedText | None:
+    """Text and metadata of an HTML page as recorded, or None when it is not HTML or holds no text."""
+    return extract_decoded(decode_content(body[:MAX_EXTRACT_BYTES], content_encoding, limit).body, url, content_type)
+
+
+def extract_decoded(raw: bytes, url: str, content_type: str | None) -> ExtractedText | None:
+    """Text and metadata of an HTML page whose Content-Encoding is undone already."""
     if not is_html(content_type, raw):
         return None
     charset = charset_of(raw, content_type)
-    document: str | bytes = raw
-    if charset:
-        document = raw.decode(charset, errors="replace")
+    document: str | bytes = decode_text(raw, charset) if charset else _utf8(raw)
     import trafilatura
 
     result = trafilatura.bare_extraction(document, url=url, with_metadata=True, include_comments=False,

@@ -6,8 +6,10 @@ transient failures only: connect errors, resets, timeouts, 429 and 502/503/504 (
 `Retry-After`); never a 404. A redirect stub (a 200 page that only sends the browser on, by meta
 refresh or script: see `redirect_stubs`) is one more hop, under the same guard and hop limit.
 The outcome for a URL is a `Capture` whose `error` names a link state (timeout, dns-failure,
-connection-error, tls-error, too-many-redirects, blocked-address, unsupported-scheme); a batch
-never stops for one URL's failure.
+connection-error, tls-error, too-many-redirects, blocked-address, unsupported-scheme, invalid-url);
+a batch never stops for one URL's failure: an address httpx cannot build, a Location it cannot read,
+even a fault of our own on one page is that URL's outcome. `--timeout` bounds each attempt whole,
+its body included, so a page dripping a byte a second is a timeout too.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
 from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
@@ -46,6 +49,7 @@ class FetchOptions:
     timeout: float = 30.0
     deadline: float | None = None
     max_size: int = 50 * 1024 * 1024
+    max_decoded: int = DECODED_LIMIT  # a body's Content-Encoding is undone to at most this many bytes
     max_redirects: int = 10
     retries: int = 3
     backoff: float = 1.0
@@ -136,6 +140,10 @@ class Retry:
     wait: float  # seconds until the next attempt
 
 
+class _TooSlow(httpx.TimeoutException):
+    """An answer that kept coming, a byte at a time, past the timeout for the whole of it."""
+
+
 class _TransientStatus(Exception):
     def __init__(self, exchange: _Exchange):
         super().__init__(f"HTTP {exchange.status}")
@@ -185,6 +193,8 @@ def classify_exception(exc: BaseException, url: str, proxy: str | None = None) -
                else "does not resolve" if any(isinstance(c, socket.gaierror) for c in causes)
                else f"could not be reached ({exc})")
         return FailedFetch("proxy-unreachable", f"the proxy {shown(proxy)} {why}")
+    if isinstance(exc, _TooSlow):
+        return FailedFetch("timeout", f"{host} {exc}", connected=True)
     if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout)):
         return FailedFetch("timeout", f"{host} stopped answering", connected=True)
     if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
@@ -312,13 +322,25 @@ class _Router(httpx.AsyncBaseTransport):
             await transport.aclose()
 
 
+class _Client(httpx.AsyncClient):
+    """httpx's client, minus its reading of a redirect's Location: we follow redirects ourselves, hop by
+    hop under the guard, so a Location httpx cannot parse (`javascript:`, a control character) is judged
+    there as the URL it names, not raised from `send` as the site's protocol error."""
+
+    def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
+        try:
+            return super()._redirect_url(request, response)
+        except (httpx.InvalidURL, httpx.RemoteProtocolError):
+            return request.url  # never followed: only `next_request` would hold it
+
+
 class Fetcher:
     def __init__(self, options: FetchOptions, recorder: WarcRecorder, version: str):
         self.options = options
         self.recorder = recorder
         self.guard = Guard(allow_private=options.allow_private)
         self._router = _Router(options)
-        self.client = httpx.AsyncClient(
+        self.client = _Client(
             transport=self._router,
             timeout=httpx.Timeout(options.timeout),
             follow_redirects=False,
@@ -348,8 +370,10 @@ class Fetcher:
         except FailedFetch as exc:
             capture.error, capture.error_detail, capture.connected = exc.state, exc.detail, exc.connected
             capture.unknown_issuer, capture.proxy_answer = exc.unknown_issuer, exc.proxy_answer
-        except httpx.InvalidURL as exc:  # an address browsers read but httpx does not (0177.0.0.1): one URL's fate
+        except httpx.InvalidURL as exc:  # an address browsers read but httpx does not (999.1.1.1): one URL's fate
             capture.error, capture.error_detail = "invalid-url", f"not fetched: {exc}"
+        except Exception as exc:  # a fault of ours on this one URL: named, and the run goes on
+            capture.error, capture.error_detail = "internal-error", f"linkvault failed fetching it: {named(exc)}"
         capture.elapsed = round(time.monotonic() - started, 3)
         return capture
 
@@ -445,36 +469,49 @@ class Fetcher:
     async def _exchange(self, url: str) -> _Exchange:
         # The host's turn first: a request waiting on a busy host must not hold one of the global slots.
         async with self._host_slot(url), self._global:
-            request = self.client.build_request("GET", url)
-            fetched_at = datetime.now(timezone.utc)
-            response = await self.client.send(request, stream=True)
-            if response.status_code == 407 and self._router.proxied(request.url):
-                # A plain-HTTP request through a proxy gets the proxy's refusal as its answer: no page's.
-                await response.aclose()
-                raise httpx.ProxyError(f"407 {response.reason_phrase}", request=request)
-            body = Body(self.options.max_size)
-            try:
-                connection = connection_of(response.extensions.get("network_stream"), self._router.proxied(request.url))
-                ip = connection.ip
-                async for chunk in response.aiter_raw():
-                    if not body.write(chunk):
-                        break
-                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
-                record = self.recorder.write_exchange(
-                    HttpRequestHead("GET", str(request.url), request.url.raw_path.decode("ascii"),
-                                    response.http_version,
-                                    [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]),
-                    HttpResponseHead(response.status_code, response.reason_phrase, response.http_version, headers),
-                    body, fetched_at=fetched_at, ip=ip)
-                kind = (response.headers.get("content-type") or "html").lower()
-                head = body.read_head(EXTRACT_LIMIT) if any(t in kind for t in ("html", "xml", "json", "text/")) else b""
-                return _Exchange(status=response.status_code, headers=headers,
-                                 location=response.headers.get("location"), record=record, connection=connection,
-                                 fetched_at=http_date(fetched_at),
-                                 truncated=body.truncated, size=body.size, body_head=head)
-            finally:
-                body.close()
-                await response.aclose()
+            try:  # httpx bounds each read, not the answer: a byte a second would never time out
+                return await asyncio.wait_for(self._exchange_now(url), self.options.timeout)
+            except (asyncio.TimeoutError, TimeoutError) as exc:
+                raise _TooSlow(f"did not send the whole page within {self.options.timeout:g} s "
+                               "(--timeout)") from exc
+
+    async def _exchange_now(self, url: str) -> _Exchange:
+        request = self.client.build_request("GET", url)
+        fetched_at = datetime.now(timezone.utc)
+        response = await self.client.send(request, stream=True)
+        if response.status_code == 407 and self._router.proxied(request.url):
+            # A plain-HTTP request through a proxy gets the proxy's refusal as its answer: no page's.
+            await response.aclose()
+            raise httpx.ProxyError(f"407 {response.reason_phrase}", request=request)
+        body = Body(self.options.max_size)
+        try:
+            connection = connection_of(response.extensions.get("network_stream"), self._router.proxied(request.url))
+            ip = connection.ip
+            async for chunk in response.aiter_raw():
+                if not body.write(chunk):
+                    break
+            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
+            record = self.recorder.write_exchange(
+                HttpRequestHead("GET", str(request.url), request.url.raw_path.decode("ascii"),
+                                response.http_version,
+                                [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]),
+                HttpResponseHead(response.status_code, response.reason_phrase, response.http_version, headers),
+                body, fetched_at=fetched_at, ip=ip)
+            kind = (response.headers.get("content-type") or "html").lower()
+            head = body.read_head(EXTRACT_LIMIT) if any(t in kind for t in ("html", "xml", "json", "text/")) else b""
+            return _Exchange(status=response.status_code, headers=headers,
+                             location=response.headers.get("location"), record=record, connection=connection,
+                             fetched_at=http_date(fetched_at),
+                             truncated=body.truncated, size=body.size, body_head=head)
+        finally:
+            body.close()
+            await response.aclose()
+
+
+def named(exc: BaseException) -> str:
+    """An unexpected exception as one line: its type and message."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
 
 
 def _now() -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linkvault.archive.extract import ExtractedText, charset_of, decode_content, extract
+from linkvault.archive.extract import DECODED_LIMIT, ExtractedText, charset_of, decode_content, decode_text, extract_decoded
 from linkvault.archive.fetcher import Capture
 from linkvault.model import Page
 
@@ -10,17 +10,21 @@ HTML_KEEP = 2 * 1024 * 1024  # YouTube puts playabilityStatus ~1 MB into its wat
 _TEXTUAL = ("html", "xml", "json", "text/")
 
 
-def page_of(capture: Capture) -> tuple[Page, ExtractedText | None]:
-    """The Page to judge and, for a 2xx HTML page, its extracted text. Runs in a worker thread."""
+def page_of(capture: Capture, limit: int = DECODED_LIMIT) -> tuple[Page, ExtractedText | None]:
+    """The Page to judge and, for a 2xx HTML page, its extracted text. Runs in a worker thread.
+
+    The body is inflated once, to at most `limit` bytes; past that the capture is marked truncated
+    and the text is what the first `limit` bytes hold."""
     content_type = capture.header("content-type")
     html = ""
     text = None
     if capture.body_head and (content_type is None or any(t in content_type.lower() for t in _TEXTUAL)):
-        raw = decode_content(capture.body_head, capture.header("content-encoding"))
-        html = raw[:HTML_KEEP].decode(charset_of(raw, content_type) or "utf-8", errors="replace")
+        decoded = decode_content(capture.body_head, capture.header("content-encoding"), limit)
+        capture.truncated = capture.truncated or decoded.truncated
+        raw = decoded.body
+        html = decode_text(raw[:HTML_KEEP], charset_of(raw, content_type))
         if capture.status is not None and 200 <= capture.status < 300:
-            text = extract(capture.body_head, capture.final_url or capture.url, content_type,
-                           capture.header("content-encoding"))
+            text = extract_decoded(raw, capture.final_url or capture.url, content_type)
     page = Page(
         url=capture.url, final_url=capture.final_url, status=capture.status,
         hops=tuple((h.url, h.status) for h in capture.hops), headers=tuple(capture.headers), html=html,

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from linkvault.archive.extract import charset_of, decode_content
+from linkvault.archive.extract import charset_of, decode_content, decode_text
 
 LEAVE_AT_ONCE = 1.0  # seconds: a refresh this quick leaves before the page can be read, whatever it holds
 STUB_DELAY = 10.0  # seconds: the longest "you are being redirected" wait still followed on an empty page
@@ -67,10 +67,10 @@ def redirect_stub(url: str, status: int | None, headers: list[tuple[str, str]], 
         return None
     if len(body) > STUB_MAX_BYTES:
         return None
-    raw = decode_content(body, _header(headers, "content-encoding"))
+    raw = decode_content(body, _header(headers, "content-encoding"), STUB_MAX_BYTES + 1).body
     if len(raw) > STUB_MAX_BYTES:
         return None
-    page = raw.decode(charset_of(raw, content_type) or "utf-8", errors="replace")
+    page = decode_text(raw, charset_of(raw, content_type))
     lowered = page.lower()
     if "refresh" not in lowered and "location" not in lowered:
         return None

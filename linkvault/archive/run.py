@@ -17,6 +17,10 @@ import hashlib
 import multiprocessing
 import os
 import secrets
+import sqlite3
+import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -24,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from linkvault.archive.egress_policy import shown
 from linkvault.archive.extract import ExtractedText
-from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions
+from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions, named
 from linkvault.archive.pages import page_of
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.vault import Vault, now_iso
@@ -309,7 +313,13 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str
                     return
                 if on_progress:
                     on_progress(None, done, total, started=url)
-                capture = await _capture_and_judge(fetcher, vault, probes, url, workers, hold=watch.may_be_ours)
+                try:
+                    capture = await _capture_and_judge(fetcher, vault, probes, url, workers, hold=watch.may_be_ours)
+                except (asyncio.CancelledError, OSError, sqlite3.Error):
+                    raise  # the run's own trouble (interrupted, disk, vault): not one URL's
+                except Exception as exc:  # a fault of ours on this URL alone: it says so, the run goes on
+                    capture = _failed(url, "handling it", exc)
+                    vault.add_capture({**_capture_row(capture), "role": "cited", "collector": options.collector}, None)
             captures[url] = capture
             if watch.may_be_ours(capture):
                 held.append(capture)
@@ -380,9 +390,12 @@ class _Probes:
             self._tasks[host] = asyncio.ensure_future(self._probe(probe_url(url)))
         return self._tasks[host]
 
-    async def _probe(self, url: str) -> Page:
+    async def _probe(self, url: str) -> Page | None:
         capture = await self.fetcher.fetch(url)
-        page, _ = await asyncio.to_thread(page_of, capture)
+        try:
+            page, _ = await asyncio.to_thread(page_of, capture, self.fetcher.options.max_decoded)
+        except Exception:  # a probe that cannot be read only costs the soft-404 comparison
+            page = None
         self.vault.add_url(url)
         self.vault.add_capture({**_capture_row(capture), "role": "probe"}, None)
         return page
@@ -411,8 +424,14 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
     # Decoding, text extraction and the verdict are CPU work: one hop to a worker, off the event loop.
     loop = asyncio.get_running_loop()
     executor = workers if capture.body_head else None  # nothing to extract: no process worth starting
-    capture.state, stored = await loop.run_in_executor(executor, _assess, capture, companions, probe,
-                                                       adapter.name if adapter else None)
+    args = (_assess, capture, companions, probe, adapter.name if adapter else None, fetcher.options.max_decoded)
+    try:
+        capture.state, stored, cut, fault = await loop.run_in_executor(executor, *args)
+    except concurrent.futures.BrokenExecutor:  # a worker died (its page killed it?): judge here
+        capture.state, stored, cut, fault = await loop.run_in_executor(None, *args)
+    capture.truncated = capture.truncated or cut
+    if fault:
+        capture.error, capture.error_detail = "internal-error", fault
     for companion in companions:
         vault.add_url(companion.url)
         vault.add_capture({**_capture_row(companion), "role": "companion"}, None)
@@ -420,7 +439,16 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
     capture.body_head = b""
     if hold(capture):
         return capture
-    vault.add_capture({**_capture_row(capture), "role": "cited", "collector": fetcher.options.collector}, stored)
+    row = {**_capture_row(capture), "role": "cited", "collector": fetcher.options.collector}
+    try:
+        vault.add_capture(row, stored)
+    except (OSError, sqlite3.OperationalError):
+        raise  # the disk or the vault, not this page
+    except Exception as exc:  # the page's text would not go in: the capture is kept, saying so
+        if stored is None:
+            raise
+        _failed(url, "storing its text", exc, capture)
+        vault.add_capture({**_capture_row(capture), "role": "cited", "collector": fetcher.options.collector}, None)
     if capture.record:
         vault.log_event("captured", capture.record.record_id, collector=fetcher.options.collector, details={
             "url": url, "final_url": capture.final_url, "status": capture.status, "warc_file": capture.record.file,
@@ -429,16 +457,37 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
     return capture
 
 
-def _assess(capture: Capture, companions: list[Capture], probe: Page | None,
-            adapter_name: str | None) -> tuple[LinkState, dict | None]:
-    """The verdict on a capture and the text row to index. Runs in a worker process or thread."""
-    adapter = next((a for a in ADAPTERS if a.name == adapter_name), None)
-    page, text = page_of(capture)
-    companion_pages = {c.url: page_of(c)[0] for c in companions}
-    adapter_state = adapter.judge(page, companion_pages) if adapter else None
-    state = classify(page, probe, adapter_state)
-    site_text = adapter.extract(page, companion_pages) if adapter else None
-    return state, _text_row(text, site_text)
+def _assess(capture: Capture, companions: list[Capture], probe: Page | None, adapter_name: str | None,
+            limit: int) -> tuple[LinkState, dict | None, bool, str | None]:
+    """The verdict on a capture, the text row to index, whether its body inflated past `limit`, and
+    what failed, if anything.
+    Runs in a worker process or thread. A stage that fails on this page makes it `unknown`, naming
+    the stage and the exception: never the run's end."""
+    stage = "reading the page"
+    try:
+        adapter = next((a for a in ADAPTERS if a.name == adapter_name), None)
+        page, text = page_of(capture, limit)
+        companion_pages = {c.url: page_of(c, limit)[0] for c in companions}
+        stage = "judging it with the site's rules"
+        adapter_state = adapter.judge(page, companion_pages) if adapter else None
+        stage = "judging it"
+        state = classify(page, probe, adapter_state)
+        stage = "reading its text with the site's rules"
+        site_text = adapter.extract(page, companion_pages) if adapter else None
+        return state, _text_row(text, site_text), capture.truncated, None
+    except Exception as exc:
+        failed = _failed(capture.url, stage, exc, capture)
+        return failed.state, None, capture.truncated, failed.error_detail
+
+
+def _failed(url: str, stage: str, exc: BaseException, capture: Capture | None = None) -> Capture:
+    """The capture of a URL some stage of ours failed on: `unknown`, the stage and exception named. Like
+    a failure of our network, it judged nothing: an earlier verdict stands, and the next run tries again."""
+    detail = f"linkvault failed {stage}: {named(exc)}"
+    capture = capture or Capture(url=url, fetched_at=now_iso())
+    capture.error, capture.error_detail = "internal-error", detail
+    capture.state = LinkState("unknown", detail, capture.status, capture.final_url)
+    return capture
 
 
 def _workers(n_urls: int) -> concurrent.futures.Executor | None:
@@ -447,7 +496,39 @@ def _workers(n_urls: int) -> concurrent.futures.Executor | None:
     cpus = os.cpu_count() or 1
     if n_urls < PROCESS_POOL_FROM or cpus < 2:
         return None
-    return concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=multiprocessing.get_context("forkserver"))
+    return concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=multiprocessing.get_context("forkserver"),
+                                                  initializer=_die_with, initargs=(os.getpid(),))
+
+
+def _die_with(run_pid: int) -> None:
+    """A worker's first act: end when the run ends, however it ends. After kill -9 nothing tells a pool's
+    workers (they hold their own queue's pipe open), and each kept 130 MB for good."""
+    if sys.platform.startswith("linux"):
+        try:  # the kernel kills us when our parent (the forkserver, which ends with the run) dies
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+        except (OSError, AttributeError):
+            pass
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent or not _alive(run_pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="linkvault-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
