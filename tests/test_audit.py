@@ -109,7 +109,7 @@ def test_audit_as_json_says_what_holds_and_names_what_does_not(vault, runner):
     assert json.loads(holds.stdout) | {"audited": None} == {
         "audited": None, "holds": True, "warc_files": 1, "records": json.loads(holds.stdout)["records"],
         "custody_events": 2, "timestamps": 0, "unverified_signatures": 0,
-        "untimed_captures": json.loads(holds.stdout)["untimed_captures"], "problems": []}
+        "untimed_captures": json.loads(holds.stdout)["untimed_captures"], "uncovered_captures": 0, "problems": []}
     db = sqlite3.connect(vault / "linkvault.db")
     db.execute("update custody set collector = 'Someone else' where id = 1")
     db.commit()
@@ -117,3 +117,4 @@ def test_audit_as_json_says_what_holds_and_names_what_does_not(vault, runner):
     found = json.loads(broken.stdout)
     assert broken.exit_code == 1 and found["holds"] is False
     assert [p["where"] for p in found["problems"]] == ["custody event 1"] and "edited" in found["problems"][0]["problem"]
+    assert found["problems"][0]["kind"] == "altered"
