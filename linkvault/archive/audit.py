@@ -19,7 +19,6 @@ from linkvault.archive.vault import Vault
 from linkvault.archive.warc import OPEN_SUFFIX, recorded_headers
 from linkvault.errors import InputError
 
-
 ALTERED, MISSING, UNCOVERED = "altered", "missing", "uncovered"
 
 
@@ -74,7 +73,8 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str 
         stamped = _audit_timestamps(sealed.evidence, sealed.digests, result, _Tokens(tsa_roots))
         captures = vault.archived_captures()
         for row in captures:
-            if sealed.seen.get((row["warc_file"], row["warc_offset"])) != row["record_id"]:
+            if (sealed.seen.get((row["warc_file"], row["warc_offset"])) != row["record_id"]
+                    or row["record_id"] not in sealed.heads):
                 result.problems.append(Problem(f"captures row {row['id']} ({row['url']})",
                                                f"points at {row['warc_file']} offset {row['warc_offset']}, "
                                                "where its record is not"))
@@ -125,7 +125,7 @@ def _audit_capture_row(row: dict, sealed: _Sealed, result: AuditResult) -> None:
     if row["payload_digest"] != head.payload_digest:
         edited("payload digest", row["payload_digest"], head.payload_digest)
     content_type = next((v for k, v in head.headers if k.lower() == "content-type"), None)
-    if row["content_type"] != content_type:
+    if row["content_type"] != content_type and (row["content_type"] or "").isascii():  # warcio %-encodes the rest
         edited("Content-Type", row["content_type"], content_type)
     stored = recorded_headers([(k, v) for k, v in row["headers"]])
     if len(stored) != len(head.headers) or any(
@@ -179,7 +179,8 @@ def _audit_events(events: list[dict], captures: list[dict], screenshots: list[di
     if unlogged:
         first = unlogged[0]
         result.problems.append(Problem("custody", f"has no `captured` event for {_n(len(unlogged), 'capture')} (first: "
-                                                  f"captures row {first['id']}, {first['url']}): events were deleted",
+                                                  f"captures row {first['id']}, {first['url']}): events were deleted, or a "
+                                                  "run was killed between storing a capture and logging it",
                                        MISSING))
     unshot = [row for row in screenshots if row["record_id"] not in logged["screenshotted"]]
     if unshot:
@@ -282,7 +283,8 @@ def _audit_screenshots(events: list[dict], result: AuditResult, *, of: set[str] 
         logged = details.get("sha256")
         actual = result.resources.get(event["subject"])
         if actual is None:
-            result.problems.append(Problem(f"screenshot {event['subject']}", "is logged in custody but gone from the WARCs"))
+            result.problems.append(Problem(f"screenshot {event['subject']}", "is logged in custody but gone from the WARCs",
+                                           MISSING))
         elif logged and actual != logged:
             result.problems.append(Problem(f"screenshot {event['subject']}",
                                            f"is not the image custody event {event['id']} recorded (swapped)"))
@@ -494,7 +496,7 @@ def _audit_timestamps(evidence: dict[str, bytes], digests: dict[str, str | None]
             if entry["id"] in digests and digests[entry["id"]] != entry["block_digest"]:
                 result.problems.append(Problem(f"manifest {run}", f"lists record {entry['id']} with another digest"))
             elif entry["id"] not in digests:
-                result.problems.append(Problem(f"manifest {run}", f"lists record {entry['id']}, which is gone"))
+                result.problems.append(Problem(f"manifest {run}", f"lists record {entry['id']}, which is gone", MISSING))
         checks = [tokens.check(evidence[token_uri], manifest, token_uri, "its manifest", result)
                   for token_uri in sorted(u for u in evidence if u.startswith(f"urn:evidence:rfc3161:{run}:"))]
         if any(checks):
