@@ -516,7 +516,9 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
 
     A vault's audit is itself logged in its custody chain (`re-checked`, with what it found).
 
-    Exit codes: 0 everything holds, 1 something was altered (named), 2 no readable vault.
+    Exit codes: 0 everything holds (captures of a run with --no-timestamp, or whose every authority
+    failed, are counted, not failed), 1 something was altered or is missing, or captures are covered by
+    no timestamped manifest with nothing on record saying why (each named), 2 no readable vault.
     """
     from linkvault.archive.audit import audit_vault, audit_wacz
     from linkvault.render.exits import audit_exit
@@ -526,7 +528,7 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         _exit(not result.holds, lambda: audit_exit(result))
     for problem in result.problems:
-        click.echo(terminal_safe(f"ALTERED  {problem.where}: {problem.problem}"))
+        click.echo(terminal_safe(f"{problem.kind.upper():<9} {problem.where}: {problem.problem}"))
     from linkvault.render.check import _count
 
     verdict = "everything holds" if result.holds else _count(len(result.problems), "problem", "problems") + " found"
@@ -535,7 +537,8 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
     unverified = (f"; {_count(unchecked, 'signature', 'signatures')} not verified (this machine's trusted roots do not "
                   f"cover {'its' if unchecked == 1 else 'their'} authority: pass --tsa-roots)") if unchecked else ""
     untimed = (f"; {result.untimed} capture{'s have' if result.untimed != 1 else ' has'} no trusted timestamp "
-               "(no authority stamped the run: only this machine's clock says when)") if result.untimed else ""
+               "(the run was not timestamped, or every authority failed: only this machine's clock says when)"
+               ) if result.untimed else ""
     click.echo(f"{_count(result.files, 'WARC file', 'WARC files')}, {_count(result.records, 'record', 'records')}, "
                f"{_count(result.events, 'custody event', 'custody events')}{stamps} checked: "
                f"{verdict}{unverified}{untimed}")

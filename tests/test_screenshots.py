@@ -105,6 +105,18 @@ def test_a_swapped_screenshot_makes_audit_fail_naming_it(tmp_path, fakeweb, runn
     assert not handed.exists()
 
 
+def test_an_edited_screenshot_hash_in_the_vault_makes_audit_fail_naming_the_row(tmp_path, fakeweb, runner, monkeypatch):
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    _, vault = _fetch_short_page(tmp_path, fakeweb, runner)
+    db = sqlite3.connect(vault / "linkvault.db")
+    [(shot_id,)] = db.execute("select record_id from screenshots").fetchall()
+    db.execute("update screenshots set sha256 = ?", ["0" * 64])
+    db.commit()
+    result = runner.invoke(cli, ["--vault", str(vault), "audit"])
+    assert result.exit_code == 1, result.output
+    assert f"screenshots row {shot_id} (https://www.hostile-example.kz/short): says SHA-256 {'0' * 64}" in result.output
+
+
 def _shot_events(vault) -> dict[str, dict]:
     import json
 

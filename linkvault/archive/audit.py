@@ -7,22 +7,26 @@ names what was altered: the WARC file and record, the vault row, the custody eve
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from base64 import b32encode
 from dataclasses import dataclass, field
 
 from warcio.archiveiterator import ArchiveIterator
 
-from linkvault.archive.custody import check_chain
+from linkvault.archive.custody import TEXT_FIELDS, check_chain, text_digest
 from linkvault.archive.vault import Vault
-from linkvault.archive.warc import OPEN_SUFFIX
+from linkvault.archive.warc import OPEN_SUFFIX, recorded_headers
 from linkvault.errors import InputError
+
+ALTERED, MISSING, UNCOVERED = "altered", "missing", "uncovered"
 
 
 @dataclass(frozen=True)
 class Problem:
     where: str
     problem: str
+    kind: str = ALTERED  # altered (not what was sealed), missing (deleted evidence), uncovered (no timestamp, unexplained)
 
 
 @dataclass
@@ -34,6 +38,7 @@ class AuditResult:
     timestamps: int = 0
     unchecked_signatures: int = 0
     untimed: int = 0  # captured responses no timestamp token covers: their time rests on this machine's clock alone
+    uncovered: int = 0  # of those, the ones whose run meant to be timestamped and nothing on record says why not
     resources: dict[str, str] = field(default_factory=dict)
     responses: set[str] = field(default_factory=set)  # response record ids, the captures of a pack
     problems: list[Problem] = field(default_factory=list)
@@ -46,7 +51,8 @@ class AuditResult:
         return {"audited": self.vault, "holds": self.holds, "warc_files": self.files, "records": self.records,
                 "custody_events": self.events, "timestamps": self.timestamps,
                 "unverified_signatures": self.unchecked_signatures, "untimed_captures": self.untimed,
-                "problems": [{"where": p.where, "problem": p.problem} for p in self.problems]}
+                "uncovered_captures": self.uncovered,
+                "problems": [{"where": p.where, "problem": p.problem, "kind": p.kind} for p in self.problems]}
 
 
 def _digest(algorithm_and_value: str, block: bytes) -> bool:
@@ -63,25 +69,201 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str 
     vault = Vault.open_existing(vault_dir)
     result = AuditResult(vault=vault_dir)
     try:
-        seen, evidence, digests = _audit_warcs(vault.warc_dir, result)
-        stamped = _audit_timestamps(evidence, digests, result, _Tokens(tsa_roots))
-        result.untimed = len(result.responses - stamped)
-        for row in vault.query("select id, url, warc_file, warc_offset, record_id from captures where warc_file is not null"):
-            if seen.get((row["warc_file"], row["warc_offset"])) != row["record_id"]:
+        sealed = _audit_warcs(vault.warc_dir, result)
+        stamped = _audit_timestamps(sealed.evidence, sealed.digests, result, _Tokens(tsa_roots))
+        captures = vault.archived_captures()
+        for row in captures:
+            if (sealed.seen.get((row["warc_file"], row["warc_offset"])) != row["record_id"]
+                    or row["record_id"] not in sealed.heads):
                 result.problems.append(Problem(f"captures row {row['id']} ({row['url']})",
                                                f"points at {row['warc_file']} offset {row['warc_offset']}, "
                                                "where its record is not"))
-        events = vault.query("select * from custody order by id")
-        result.events = len(events)
-        for brk in check_chain(events):
+            else:
+                _audit_capture_row(row, sealed, result)
+        events = vault.custody_events()
+        if events is None:
+            result.problems.append(Problem("custody", "the table is gone: the vault's chain of custody was deleted",
+                                           MISSING))
+        elif not events and captures:
+            result.problems.append(Problem("custody", f"is empty, yet the vault holds {_n(len(captures), 'capture')} "
+                                                      "in its WARCs: its events were deleted", MISSING))
+        result.events = len(events or [])
+        for brk in check_chain(events or []):
             result.problems.append(Problem(f"custody event {brk.event_id}", brk.problem))
-        _audit_screenshots(events, result)
-        vault.log_event("re-checked", os.path.abspath(vault_dir), collector=collector, details={
-            "holds": result.holds, "records": result.records, "timestamps": result.timestamps,
-            "problems": [f"{p.where}: {p.problem}" for p in result.problems[:20]]})
+        _audit_anchors(sealed.evidence, events or [], result)
+        if events:
+            _audit_events(events, captures, vault.screenshot_rows(), sealed, result)
+        _audit_screenshots(events or [], result)
+        _audit_screenshot_rows(vault.screenshot_rows(), sealed, result)
+        _audit_coverage(sealed, stamped, events or [], result)
+        if events is not None:
+            vault.log_event("re-checked", os.path.abspath(vault_dir), collector=collector, details={
+                "holds": result.holds, "records": result.records, "timestamps": result.timestamps,
+                "problems": [f"{p.where}: {p.problem}" for p in result.problems[:20]]})
     finally:
         vault.close()
     return result
+
+
+def _n(count: int, thing: str) -> str:
+    return f"{count} {thing}" + ("" if count == 1 else "s")
+
+
+def _audit_capture_row(row: dict, sealed: _Sealed, result: AuditResult) -> None:
+    """The facts a capture row carries are the ones its WARC record sealed: status, final URL, headers, digest."""
+    head = sealed.heads[row["record_id"]]
+    where = f"captures row {row['id']} ({row['url']})"
+
+    def edited(fact: str, says, sealed_as) -> None:
+        result.problems.append(Problem(where, f"says {fact} {says}, but its WARC record has {sealed_as} (edited)"))
+
+    if row["status"] != head.status:
+        edited("status", row["status"], head.status)
+    fetched_from = sealed.fetched_from.get(row["record_id"])
+    if fetched_from is not None and row["final_url"] != fetched_from:
+        edited("final URL", row["final_url"], fetched_from)
+    if row["payload_digest"] != head.payload_digest:
+        edited("payload digest", row["payload_digest"], head.payload_digest)
+    content_type = next((v for k, v in head.headers if k.lower() == "content-type"), None)
+    if row["content_type"] != content_type and (row["content_type"] or "").isascii():  # warcio %-encodes the rest
+        edited("Content-Type", row["content_type"], content_type)
+    stored = recorded_headers([(k, v) for k, v in row["headers"]])
+    if len(stored) != len(head.headers) or any(
+            k != k2 or (v != v2 and v.isascii()) for (k, v), (k2, v2) in zip(stored, head.headers)):
+        result.problems.append(Problem(where, "its response headers are not the ones in its WARC record (edited)"))
+
+
+def _audit_anchors(evidence: dict[str, bytes], events: list[dict], result: AuditResult) -> None:
+    """Each timestamped manifest names the custody chain's head when it was made: that event is still there, as it was."""
+    by_id = {event["id"]: event for event in events}
+    for uri, manifest in evidence.items():
+        if not uri.startswith("urn:evidence:manifest:"):
+            continue
+        head = _json(manifest).get("custody")
+        if not isinstance(head, dict):
+            continue  # made before manifests anchored the chain, or when it was empty
+        run = uri.rsplit(":", 1)[-1]
+        event = by_id.get(head.get("id"))
+        if event is None:
+            result.problems.append(Problem(f"manifest {run}", f"anchors the custody chain at event {head.get('id')}, "
+                                                              "which is gone: custody events were deleted", MISSING))
+        elif event["hash"] != head.get("hash"):
+            result.problems.append(Problem(f"custody event {event['id']}", f"is not the event manifest {run} anchored "
+                                                                          "(the custody chain was rewritten)"))
+
+
+def _audit_events(events: list[dict], captures: list[dict], screenshots: list[dict], sealed: _Sealed,
+                  result: AuditResult) -> None:
+    """Every event's record is in the WARCs as it recorded it, and every record and row it should log has its event."""
+    rows = {row["record_id"]: row for row in captures}
+    logged: dict[str, set[str]] = {"captured": set(), "screenshotted": set(), "timestamped": set()}
+    for event in events:
+        kind, subject, details = event["event"], event["subject"], _json(event["details"])
+        where = f"custody event {event['id']}"
+        if kind == "captured":
+            logged[kind].add(subject)
+            _audit_captured(where, subject, details, rows.get(subject), sealed, result)
+        elif kind == "screenshotted":
+            logged[kind].add(subject)
+        elif kind in ("timestamped", "timestamp-failed"):
+            if subject not in sealed.evidence_ids:
+                result.problems.append(Problem(where, f"records a timestamp of manifest {subject}, which is gone from "
+                                                      "the WARCs", MISSING))
+            token = details.get("token_record")
+            if kind == "timestamped" and token:
+                logged[kind].add(token)
+                if token not in sealed.evidence_ids:
+                    result.problems.append(Problem(where, f"records a timestamp token from {details.get('tsa')} "
+                                                          f"(record {token}), which is gone from the WARCs", MISSING))
+    unlogged = [row for row in captures if (row["role"] or "cited") == "cited" and row["record_id"] not in logged["captured"]]
+    if unlogged:
+        first = unlogged[0]
+        result.problems.append(Problem("custody", f"has no `captured` event for {_n(len(unlogged), 'capture')} (first: "
+                                                  f"captures row {first['id']}, {first['url']}): events were deleted, or a "
+                                                  "run was killed between storing a capture and logging it",
+                                       MISSING))
+    unshot = [row for row in screenshots if row["record_id"] not in logged["screenshotted"]]
+    if unshot:
+        result.problems.append(Problem("custody", f"has no `screenshotted` event for {_n(len(unshot), 'screenshot')} "
+                                                  f"(first: {unshot[0]['url']}): events were deleted", MISSING))
+    for record_id, uri in sealed.evidence_ids.items():
+        if uri.startswith("urn:evidence:rfc3161:") and record_id not in logged["timestamped"]:
+            result.problems.append(Problem(uri, "has no `timestamped` custody event: events were deleted", MISSING))
+
+
+def _audit_captured(where: str, record_id: str, details: dict, row: dict | None, sealed: _Sealed,
+                    result: AuditResult) -> None:
+    """A `captured` event against its record (where it lay, its payload digest) and its row (facts, text)."""
+    url = details.get("url")
+    head = sealed.heads.get(record_id)
+    if head is None:
+        result.problems.append(Problem(where, f"records the capture of {url} (record {record_id}), which is gone "
+                                              "from the WARCs", MISSING))
+    elif details.get("payload_digest") != head.payload_digest:
+        result.problems.append(Problem(f"{head.file} record {record_id}", f"is not the response {where} recorded "
+                                                                          "(rewritten: another payload digest)"))
+    if row is None:
+        result.problems.append(Problem(where, f"records the capture of {url} (record {record_id}), whose captures "
+                                              "row is gone", MISSING))
+        return
+    at = f"captures row {row['id']} ({row['url']})"
+    for fact, key in (("URL", "url"), ("final URL", "final_url"), ("status", "status")):
+        if key in details and details[key] != row[key]:
+            result.problems.append(Problem(at, f"says {fact} {row[key]}, but {where} recorded {details[key]} (edited)"))
+    if "text_sha256" in details:
+        text = {f: row[f] for f in TEXT_FIELDS} if row["text_id"] is not None else None
+        if text_digest(text) != details["text_sha256"]:
+            what = ("is gone" if text is None else "was added after the capture" if details["text_sha256"] is None
+                    else f"is not the one {where} recorded (edited)")
+            result.problems.append(Problem(f"texts row of capture {row['id']} ({row['url']})",
+                                           f"its extracted text {what}", MISSING if text is None else ALTERED))
+
+
+def _audit_screenshot_rows(rows: list[dict], sealed: _Sealed, result: AuditResult) -> None:
+    """A screenshots row names the image its record holds."""
+    for row in rows:
+        where = f"screenshots row {row['record_id']} ({row['url']})"
+        actual = sealed.resources.get(row["record_id"])
+        if actual is None:
+            result.problems.append(Problem(where, "points at a record gone from the WARCs", MISSING))
+        elif actual != row["sha256"]:
+            result.problems.append(Problem(where, f"says SHA-256 {row['sha256']}, but its record in the WARC has "
+                                                  f"{actual} (edited)"))
+        elif sealed.seen.get((row["warc_file"], row["warc_offset"])) != row["record_id"]:
+            result.problems.append(Problem(where, f"points at {row['warc_file']} offset {row['warc_offset']}, "
+                                                  "where its record is not"))
+
+
+def _audit_coverage(sealed: _Sealed, stamped: set[str], events: list[dict], result: AuditResult) -> None:
+    """Captures no timestamp covers: a known state when their run was not to be timestamped (--no-timestamp)
+    or every authority failed (logged); a finding when their run meant to be and nothing says why not."""
+    failed_manifests = {e["subject"] for e in events if e["event"] == "timestamp-failed"}
+    listed: dict[str, str] = {}  # record id → the manifest record listing it
+    for record_id, uri in sealed.evidence_ids.items():
+        if uri.startswith("urn:evidence:manifest:"):
+            for entry in _json(sealed.evidence[uri]).get("records", []):
+                listed[entry.get("id")] = record_id
+    unexplained = [r for r in sorted(result.responses - stamped)
+                   if sealed.wanted_stamps.get(sealed.heads[r].file) and listed.get(r) not in failed_manifests]
+    result.uncovered = len(unexplained)
+    result.untimed = len(result.responses - stamped) - result.uncovered
+    if unexplained:
+        first = sealed.heads[unexplained[0]]
+        result.problems.append(Problem(
+            "timestamps", f"{_n(len(unexplained), 'capture')} {'is' if len(unexplained) == 1 else 'are'} covered by no "
+                          f"timestamped manifest, though {'its' if len(unexplained) == 1 else 'their'} run was to be "
+                          "timestamped and no authority's failure is on record: a manifest or token was removed, or "
+                          f"the run stopped before timestamping (first: {first.uri} in {first.file})", UNCOVERED))
+
+
+def _json(text) -> dict:
+    import json
+
+    try:
+        found = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _audit_screenshots(events: list[dict], result: AuditResult, *, of: set[str] | None = None) -> None:
@@ -101,7 +283,8 @@ def _audit_screenshots(events: list[dict], result: AuditResult, *, of: set[str] 
         logged = details.get("sha256")
         actual = result.resources.get(event["subject"])
         if actual is None:
-            result.problems.append(Problem(f"screenshot {event['subject']}", "is logged in custody but gone from the WARCs"))
+            result.problems.append(Problem(f"screenshot {event['subject']}", "is logged in custody but gone from the WARCs",
+                                           MISSING))
         elif logged and actual != logged:
             result.problems.append(Problem(f"screenshot {event['subject']}",
                                            f"is not the image custody event {event['id']} recorded (swapped)"))
@@ -137,7 +320,8 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
                 with open(os.path.join(work, os.path.basename(name)), "wb") as fh:
                     fh.write(data)
         tokens = _Tokens(tsa_roots)
-        _, evidence, digests = _audit_warcs(work, result)
+        sealed = _audit_warcs(work, result)
+        evidence, digests = sealed.evidence, sealed.digests
         stamped = _audit_timestamps(evidence, digests, result, tokens)
         result.untimed = len(result.responses - stamped)
         _audit_pack_stamps(package, listing, tokens, result)
@@ -147,6 +331,7 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
                 result.events += len(events)
                 for brk in check_chain(events):
                     result.problems.append(Problem(f"custody event {brk.event_id} (in the pack)", brk.problem))
+                _audit_anchors(evidence, events, result)
                 _audit_screenshots(events, result, of=set(digests))
     return result
 
@@ -174,13 +359,44 @@ def _audit_pack_stamps(package, listing: bytes, tokens: _Tokens, result: AuditRe
         tokens.check(token, listing, f"pack timestamp {n} ({entry.get('tsa', '?')})", "this datapackage.json", result)
 
 
-def _audit_warcs(directory: str, result: AuditResult):
-    """Recompute every block digest; collect record places, evidence resources and digests."""
-    seen: dict[tuple[str, int], str] = {}
-    evidence: dict[str, bytes] = {}  # urn:evidence:… → payload
-    digests: dict[str, str | None] = {}
-    resources: dict[str, str] = {}  # resource record id → SHA-256 of its block
-    result.resources = resources
+@dataclass(frozen=True)
+class _Head:
+    """A response or revisit record as sealed: where it lies, its URI, HTTP status and headers, payload digest."""
+    file: str
+    offset: int
+    uri: str
+    status: int | None
+    headers: list[tuple[str, str]]
+    payload_digest: str | None
+
+
+@dataclass
+class _Sealed:
+    """What the WARCs hold, as read."""
+    seen: dict[tuple[str, int], str] = field(default_factory=dict)  # (file, offset) → record id
+    evidence: dict[str, bytes] = field(default_factory=dict)  # urn:evidence:… → payload
+    evidence_ids: dict[str, str] = field(default_factory=dict)  # record id → its urn:evidence:… URI
+    digests: dict[str, str | None] = field(default_factory=dict)  # record id → WARC-Block-Digest
+    heads: dict[str, _Head] = field(default_factory=dict)  # response and revisit records
+    fetched_from: dict[str, str] = field(default_factory=dict)  # response id → the URL its provenance record names
+    wanted_stamps: dict[str, bool | None] = field(default_factory=dict)  # file → its run meant to be timestamped
+    resources: dict[str, str] = field(default_factory=dict)  # resource record id → SHA-256 of its block
+
+
+def _http_head(block: bytes) -> tuple[int | None, list[tuple[str, str]]]:
+    from warcio.statusandheaders import StatusAndHeadersParser
+
+    try:
+        parsed = StatusAndHeadersParser([], verify=False).parse(io.BytesIO(block))
+        return int(parsed.get_statuscode()), list(parsed.headers)
+    except (ValueError, TypeError, AttributeError):
+        return None, []
+
+
+def _audit_warcs(directory: str, result: AuditResult) -> _Sealed:
+    """Recompute every block digest; collect record places, evidence resources, digests and HTTP heads."""
+    sealed = _Sealed()
+    result.resources = sealed.resources
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
         if name.endswith(OPEN_SUFFIX):
@@ -196,23 +412,50 @@ def _audit_warcs(directory: str, result: AuditResult):
                     record_id = record.rec_headers.get_header("WARC-Record-ID")
                     block = record.raw_stream.read()
                     records.read_to_end()
-                    seen[(name, records.get_record_offset())] = record_id
+                    offset = records.get_record_offset()
+                    sealed.seen[(name, offset)] = record_id
                     result.records += 1
                     declared = record.rec_headers.get_header("WARC-Block-Digest")
-                    digests[record_id] = declared
+                    sealed.digests[record_id] = declared
                     uri = record.rec_headers.get_header("WARC-Target-URI") or ""
                     if record.rec_type == "resource" and uri.startswith("urn:evidence:"):
-                        evidence[uri] = block
+                        sealed.evidence[uri] = block
+                        sealed.evidence_ids[record_id] = uri
                     if record.rec_type == "resource":
-                        resources[record_id] = hashlib.sha256(block).hexdigest()
-                    elif record.rec_type == "response":
-                        result.responses.add(record_id)
+                        sealed.resources[record_id] = hashlib.sha256(block).hexdigest()
+                    elif record.rec_type in ("response", "revisit"):
+                        if record.rec_type == "response":
+                            result.responses.add(record_id)
+                        status, headers = _http_head(block)
+                        sealed.heads[record_id] = _Head(name, offset, uri, status, headers,
+                                                        record.rec_headers.get_header("WARC-Payload-Digest"))
+                    elif record.rec_type == "metadata":
+                        about = _json(block).get("url")
+                        if isinstance(about, str) and record.rec_headers.get_header("WARC-Refers-To"):
+                            sealed.fetched_from[record.rec_headers.get_header("WARC-Refers-To")] = about
+                    elif record.rec_type == "warcinfo":
+                        sealed.wanted_stamps[name] = _wants_stamps(block)
                     if declared and not _digest(declared, block):
                         result.problems.append(Problem(f"{name} record {record_id}", "its block no longer matches "
                                                        "its WARC-Block-Digest (altered)"))
         except Exception as exc:  # a torn or rewritten gzip member: say where reading stopped
             result.problems.append(Problem(name, f"cannot be read to the end ({exc.__class__.__name__}: {exc})"))
-    return seen, evidence, digests
+    return sealed
+
+
+def _wants_stamps(warcinfo: bytes) -> bool | None:
+    """Whether the run that wrote a WARC named timestamp authorities (None: its warcinfo does not say)."""
+    import json
+
+    for line in warcinfo.decode("utf-8", "replace").splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "operator-options":
+            try:
+                authorities = json.loads(value).get("timestamp_authorities")
+            except (ValueError, AttributeError):
+                return None
+            return None if authorities is None else bool(authorities)
+    return None
 
 
 def _trusted_roots(tsa_roots: str | None) -> list:
@@ -253,7 +496,7 @@ def _audit_timestamps(evidence: dict[str, bytes], digests: dict[str, str | None]
             if entry["id"] in digests and digests[entry["id"]] != entry["block_digest"]:
                 result.problems.append(Problem(f"manifest {run}", f"lists record {entry['id']} with another digest"))
             elif entry["id"] not in digests:
-                result.problems.append(Problem(f"manifest {run}", f"lists record {entry['id']}, which is gone"))
+                result.problems.append(Problem(f"manifest {run}", f"lists record {entry['id']}, which is gone", MISSING))
         checks = [tokens.check(evidence[token_uri], manifest, token_uri, "its manifest", result)
                   for token_uri in sorted(u for u in evidence if u.startswith(f"urn:evidence:rfc3161:{run}:"))]
         if any(checks):

@@ -13,10 +13,20 @@ from dataclasses import dataclass
 
 GENESIS = "0" * 64
 FIELDS = ("id", "at", "event", "subject", "collector", "tool", "details", "prev_hash")
+TEXT_FIELDS = ("title", "author", "published", "language", "sitename", "text")  # a `texts` row, as stored
 
 
 def event_hash(row: dict) -> str:
     canonical = json.dumps([row[f] for f in FIELDS], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def text_digest(text: dict | None) -> str | None:
+    """SHA-256 of a capture's extracted text as stored: sealed in its `captured` event, so an edited
+    `texts` row shows (the text is derived from the record, not in it)."""
+    if not text:
+        return None
+    canonical = json.dumps([text.get(f) for f in TEXT_FIELDS], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

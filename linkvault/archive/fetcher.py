@@ -77,7 +77,9 @@ class FetchOptions:
         proxy = shown(self.egress.proxy) if self.egress.proxy else None
         return {"concurrency": self.concurrency, "per_host": self.per_host, "timeout": self.timeout,
                 "max_size": self.max_size, "max_redirects": self.max_redirects, "retries": self.retries,
-                "proxy": proxy, "allow_private": self.allow_private, "collector": self.collector}
+                "proxy": proxy, "allow_private": self.allow_private, "collector": self.collector,
+                # whether the run meant to be timestamped: audit tells --no-timestamp from a manifest removed
+                "timestamp_authorities": [shown(tsa) for tsa in self.tsa]}
 
 
 @dataclass

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
+from linkvault.archive.custody import text_digest
 from linkvault.archive.egress_policy import shown
 from linkvault.archive.extract import ExtractedText
 from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions, named
@@ -453,7 +454,7 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
         vault.log_event("captured", capture.record.record_id, collector=fetcher.options.collector, details={
             "url": url, "final_url": capture.final_url, "status": capture.status, "warc_file": capture.record.file,
             "offset": capture.record.offset, "payload_digest": capture.record.payload_digest,
-            "provenance": capture.provenance_id})
+            "provenance": capture.provenance_id, "text_sha256": text_digest(stored)})
     return capture
 
 
@@ -629,7 +630,7 @@ def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, repo
     from linkvault.archive.timestamp import manifest_bytes, stamp
 
     manifest = manifest_bytes(list(recorder.written), reports,
-                              options.as_record())
+                              options.as_record(), custody=vault.custody_head())
     run = recorder.run_id
     manifest_id = recorder.write_resource(f"urn:evidence:manifest:{run}", "application/json", manifest).record_id
     stamps = []

@@ -32,9 +32,15 @@ class Stamp:
     error: str | None
 
 
-def manifest_bytes(records: list[tuple[str, str | None]], reports: dict[str, str], options: dict) -> bytes:
-    return json.dumps({"records": [{"id": rid, "block_digest": digest} for rid, digest in records],
-                       "reports": reports, "options": options}, ensure_ascii=False, sort_keys=True, indent=1).encode()
+def manifest_bytes(records: list[tuple[str, str | None]], reports: dict[str, str], options: dict,
+                   custody: dict | None = None) -> bytes:
+    """`custody`: the custody chain's head (id and hash of its newest event) as the manifest is made, so
+    the timestamp anchors the chain too: events it covers cannot be deleted or rewritten unnoticed."""
+    document = {"records": [{"id": rid, "block_digest": digest} for rid, digest in records],
+                "reports": reports, "options": options}
+    if custody is not None:
+        document["custody"] = custody
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1).encode()
 
 
 def stamp(manifest: bytes, tsas: list[str], *, timeout: float = 15.0, egress: EgressPolicy | None = None) -> list[Stamp]:

@@ -253,6 +253,35 @@ class Vault:
 
     # -- reading ------------------------------------------------------------------------------
 
+    def custody_events(self) -> list[dict] | None:
+        """The whole custody chain in id order; None when the table itself is gone (dropped)."""
+        if "custody" not in self.db.table_names():
+            return None
+        return self.query("select * from custody order by id")
+
+    def custody_head(self) -> dict | None:
+        """The newest custody event's id and hash, which a run's timestamped manifest anchors."""
+        row = self.db.conn.execute("select id, hash from custody order by id desc limit 1").fetchone()
+        return {"id": row[0], "hash": row[1]} if row else None
+
+    def archived_captures(self) -> list[dict]:
+        """Every capture with a WARC record, with its text row (or none) and its headers as stored: what audit
+        holds against the records and the custody log."""
+        rows = self.query("select c.id, c.url, c.final_url, c.status, c.content_type, c.warc_file, c.warc_offset, "
+                          "c.record_id, c.payload_digest, c.role, t.capture_id as text_id, t.title, t.author, "
+                          "t.published, t.language, t.sitename, t.text from captures c "
+                          "left join texts t on t.capture_id = c.id where c.warc_file is not null order by c.id")
+        headers: dict[int, list[list[str]]] = {}
+        for capture_id, name, value in self.db.conn.execute(
+                "select capture_id, name, value from response_headers order by capture_id, position"):
+            headers.setdefault(capture_id, []).append([name, value])
+        for row in rows:
+            row["headers"] = headers.get(row["id"], [])
+        return rows
+
+    def screenshot_rows(self) -> list[dict]:
+        return self.query("select * from screenshots order by rowid")
+
     def last_good_capture(self, url: str) -> dict | None:
         rows = list(self.db.query(
             "select * from captures where url = ? and error is null and status is not null "

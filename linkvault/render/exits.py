@@ -74,4 +74,10 @@ def fetch_exit(result, reviews=()) -> str:
 
 
 def audit_exit(result) -> str:
-    return _line([_count(len(result.problems), "alteration found", "alterations found") + " (named above)"])
+    kinds = [p.kind for p in result.problems]
+    parts = [_count(kinds.count(kind), *words) for kind, words in (
+        ("altered", ("alteration found", "alterations found")),
+        ("missing", ("piece of evidence missing", "pieces of evidence missing"))) if kind in kinds]
+    if result.uncovered:
+        parts.append(_count(result.uncovered, "capture", "captures") + " covered by no timestamped manifest")
+    return _line(parts) + " (named above)"
