@@ -267,6 +267,26 @@ class Vault:
                                   f"where c.id = {_verdict_capture_id('?')}", [url]))
         return rows[0] if rows else None
 
+    def recorded_captures(self) -> list[dict]:
+        """Every capture and screenshot with a record in the WARCs (record_id, warc_file, warc_offset)."""
+        return self.query("select record_id, warc_file, warc_offset from captures "
+                          "where record_id is not null and warc_file is not null "
+                          "union all select record_id, warc_file, warc_offset from screenshots "
+                          "order by warc_file, warc_offset")
+
+    def unshot_pages(self, urls: list[str]) -> list[dict]:
+        """The captures of `urls` that a run would have screenshotted (each URL's newest capture that reached
+        the source, an HTML page answered 200) and that have no screenshot: a run killed before its
+        screenshots left them so."""
+        if not urls:
+            return []
+        marks = ",".join("?" * len(urls))
+        return self.query(
+            f"select c.url, c.final_url, c.record_id from captures c where c.url in ({marks}) "
+            f"and c.id = {_verdict_capture_id('c.url')} and c.status = 200 and c.record_id is not null "
+            "and coalesce(c.content_type, 'html') like '%html%' "
+            "and not exists (select 1 from screenshots s where s.response_id = c.record_id) order by c.id", list(urls))
+
     def find_payload(self, digest: str) -> tuple[str, str] | None:
         rows = list(self.db.query(
             "select url, fetched_at from captures where payload_digest = ? and revisit_of is null "
