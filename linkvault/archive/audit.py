@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.archive.custody import check_chain
-from linkvault.archive.vault import Vault
+from linkvault.archive.vault import Vault, VaultLock, lock_wait
 from linkvault.archive.warc import OPEN_SUFFIX
 from linkvault.errors import InputError
 
@@ -37,6 +37,7 @@ class AuditResult:
     resources: dict[str, str] = field(default_factory=dict)
     responses: set[str] = field(default_factory=set)  # response record ids, the captures of a pack
     problems: list[Problem] = field(default_factory=list)
+    not_logged: str | None = None  # why the audit could not be logged in the custody chain (a read-only vault)
 
     @property
     def holds(self) -> bool:
@@ -59,8 +60,13 @@ def _digest(algorithm_and_value: str, block: bytes) -> bool:
 
 
 def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str | None = None) -> AuditResult:
-    """Check the vault, then log the check itself as a `re-checked` custody event (after, so it is not judged)."""
-    vault = Vault.open_existing(vault_dir)
+    """Check the vault, then log the check itself as a `re-checked` custody event (after, so it is not judged).
+
+    It holds the vault's lock throughout (waiting a while for a run), so a run's half-written files are never
+    judged altered; a vault nobody may write is checked read-only, and the result says it could not be logged."""
+    Vault.require(vault_dir)
+    lock = VaultLock(vault_dir, wait=lock_wait(), create=False)
+    vault = Vault.open_existing(vault_dir, read_only=not lock.held)
     result = AuditResult(vault=vault_dir)
     try:
         seen, evidence, digests = _audit_warcs(vault.warc_dir, result)
@@ -76,11 +82,15 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str 
         for brk in check_chain(events):
             result.problems.append(Problem(f"custody event {brk.event_id}", brk.problem))
         _audit_screenshots(events, result)
-        vault.log_event("re-checked", os.path.abspath(vault_dir), collector=collector, details={
-            "holds": result.holds, "records": result.records, "timestamps": result.timestamps,
-            "problems": [f"{p.where}: {p.problem}" for p in result.problems[:20]]})
+        if vault.read_only:
+            result.not_logged = "the vault is read-only"
+        else:
+            vault.log_event("re-checked", os.path.abspath(vault_dir), collector=collector, details={
+                "holds": result.holds, "records": result.records, "timestamps": result.timestamps,
+                "problems": [f"{p.where}: {p.problem}" for p in result.problems[:20]]})
     finally:
         vault.close()
+        lock.release()
     return result
 
 

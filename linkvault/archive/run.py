@@ -27,7 +27,7 @@ from linkvault.archive.extract import ExtractedText
 from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions
 from linkvault.archive.pages import page_of
 from linkvault.archive.provenance import sha256_file
-from linkvault.archive.vault import Vault, now_iso
+from linkvault.archive.vault import Vault, VaultLock, now_iso
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
 from linkvault.errors import InputError
 from linkvault.model import OWN_SIDE_FAILURES, CheckResult, LinkState, Page, Report, Severity
@@ -195,21 +195,6 @@ class _NetworkWatch:
 
 def _needed_hosts(hosts: set) -> int | None:
     return min(3, len(hosts)) if len(hosts) >= 2 else None
-
-
-class VaultLock:
-    def __init__(self, directory: str):
-        os.makedirs(directory, exist_ok=True)
-        self._fh = open(os.path.join(directory, ".lock"), "w")
-        try:
-            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            self._fh.close()
-            raise InputError("another linkvault run is using this vault", path=directory) from exc
-
-    def release(self) -> None:
-        fcntl.flock(self._fh, fcntl.LOCK_UN)
-        self._fh.close()
 
 
 def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptions | None = None, *,
