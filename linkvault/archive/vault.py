@@ -174,8 +174,8 @@ class Vault:
         if version < SCHEMA_VERSION:
             self.db.close()
             raise InputError(f"this vault is of an older linkvault (schema {version}; this one reads {SCHEMA_VERSION}) "
-                             "and cannot be upgraded here (read-only): run this on a writable copy of it, which is "
-                             "upgraded in place", path=self.directory)
+                             "and cannot be upgraded now (read-only, or a run is using it): run this on a writable "
+                             "copy of it, which is upgraded in place", path=self.directory)
 
     @staticmethod
     def exists(directory: str) -> bool:
