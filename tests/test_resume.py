@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import time
 
 import pytest
 from fakeweb import Response
+from interrupt import kill_after_captures
 from rfc3161_client import decode_timestamp_response
 from tsa import LocalTSA
 from warcio.archiveiterator import ArchiveIterator
@@ -45,18 +45,7 @@ def _killed_then_resumed(tmp_path, fakeweb, tsa, monkeypatch, *, screenshots: bo
     cmd = [sys.executable, "-m", "linkvault", "--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
            "--ca-bundle", fakeweb.ca_pem_path, "--concurrency", "2", "--tsa", tsa.url]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
-    db = vault / "linkvault.db"
-    deadline = time.monotonic() + 30
-    done = 0
-    while time.monotonic() < deadline and done < 4:
-        time.sleep(0.1)
-        if db.exists():
-            try:
-                done = sqlite3.connect(db).execute("select count(*) from captures where role = 'cited'").fetchone()[0]
-            except sqlite3.OperationalError:
-                pass
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    done = kill_after_captures(proc, vault / "linkvault.db", 4)
     assert 4 <= done < len(urls)
     time.sleep(0.5)  # the server finishes answering the killed run's last requests
     rerun = subprocess.run(cmd + ["--format", "json"], capture_output=True, text=True, timeout=180, env=dict(os.environ))

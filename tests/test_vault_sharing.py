@@ -157,7 +157,7 @@ def _write_protected_copy(tmp_path, fakeweb, runner, *, schema: int | None = Non
     if schema is not None:
         with sqlite3.connect(os.path.join(copy, "linkvault.db")) as conn:
             conn.execute(f"PRAGMA user_version = {schema}")
-    for root, dirs, files in os.walk(copy):
+    for root, _, files in os.walk(copy):
         for name in files:
             os.chmod(os.path.join(root, name), 0o444)
         os.chmod(root, 0o555)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import fcntl
 import hashlib
 import multiprocessing
 import os
@@ -29,7 +28,6 @@ from linkvault.archive.pages import page_of
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.vault import Vault, VaultLock, now_iso
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
-from linkvault.errors import InputError
 from linkvault.model import OWN_SIDE_FAILURES, CheckResult, LinkState, Page, Report, Severity
 from linkvault.report import parse_report, report_key
 from linkvault.report.findings import check_report
