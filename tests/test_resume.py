@@ -15,6 +15,7 @@ import pytest
 from fakeweb import Response
 from interrupt import kill_after_captures
 from rfc3161_client import decode_timestamp_response
+from test_output_schema import errors
 from tsa import LocalTSA
 from warcio.archiveiterator import ArchiveIterator
 
@@ -78,6 +79,7 @@ def test_a_killed_run_s_captures_are_timestamped_by_the_next_run(tmp_path, fakew
         "select record_id from captures where record_id is not null")}
     assert len(records) >= 10
     assert records <= _stamped_records(vault)
+    assert errors(out, "fetch") == []
     stamp = out["summary"]["timestamp"]
     assert stamp["stamped"] and stamp["earlier_records"] >= 4 and stamp["records"] > stamp["earlier_records"]
     assert [a["tsa"] for a in stamp["authorities"] if a["stamped"]] == [tsa.url]
