@@ -514,7 +514,9 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
         linkvault --vault ~/evidence audit
         linkvault audit report-evidence.wacz --tsa-roots tsa-roots.pem
 
-    A vault's audit is itself logged in its custody chain (`re-checked`, with what it found).
+    A vault's audit is itself logged in its custody chain (`re-checked`, with what it found), except on
+    a read-only vault, which is checked all the same. It waits for a fetch using the vault (up to
+    LINKVAULT_LOCK_WAIT seconds, default 10) rather than judge its half-written files.
 
     Exit codes: 0 everything holds (captures of a run with --no-timestamp, or whose every authority
     failed, are counted, not failed), 1 something was altered or is missing, or captures are covered by
@@ -524,6 +526,9 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
     from linkvault.render.exits import audit_exit
 
     result = audit_wacz(wacz, tsa_roots) if wacz else audit_vault(ctx.obj["vault"], tsa_roots, collector=collector)
+    if result.not_logged:
+        click.echo(f"linkvault: note: {result.vault}: {result.not_logged}, so this audit is not logged in its custody "
+                   "chain", err=True)
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         _exit(not result.holds, lambda: audit_exit(result))

@@ -14,8 +14,8 @@ import sys
 import pytest
 
 import linkvault
-from linkvault.errors import InputError
 from linkvault.claims import urlcheck
+from linkvault.errors import InputError
 from linkvault.report.findings import check_report
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -17,6 +16,7 @@ from conftest import EXAMPLE
 from fakeweb import Response
 from fakeweb.server import html, rate_limited_then, redirect
 from fakeweb.sites import KAZTAG_ARTICLE, example_report_phrases
+from interrupt import kill_after_captures
 from replay import pywb
 from warcio.archiveiterator import ArchiveIterator
 
@@ -322,17 +322,7 @@ def test_a_killed_run_resumes_where_it_stopped_and_leaves_no_torn_warc(tmp_path,
            "--ca-bundle", fakeweb.ca_pem_path, "--concurrency", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     db = vault / "linkvault.db"
-    deadline = time.monotonic() + 30
-    done = 0
-    while time.monotonic() < deadline and done < 4:
-        time.sleep(0.1)
-        if db.exists():
-            try:
-                done = sqlite3.connect(db).execute("select count(*) from captures where role = 'cited'").fetchone()[0]
-            except sqlite3.OperationalError:
-                pass
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    done = kill_after_captures(proc, db, 4)
     assert 4 <= done < len(urls)
     time.sleep(0.5)  # let the server finish answering the killed run's last requests
     captured = {row[0] for row in sqlite3.connect(db).execute("select url from captures where role = 'cited'")}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.archive.custody import TEXT_FIELDS, check_chain, text_digest
-from linkvault.archive.vault import Vault
+from linkvault.archive.vault import Vault, VaultLock, lock_wait
 from linkvault.archive.warc import OPEN_SUFFIX, recorded_headers
 from linkvault.errors import InputError
 
@@ -42,6 +42,7 @@ class AuditResult:
     resources: dict[str, str] = field(default_factory=dict)
     responses: set[str] = field(default_factory=set)  # response record ids, the captures of a pack
     problems: list[Problem] = field(default_factory=list)
+    not_logged: str | None = None  # why the audit could not be logged in the custody chain (a read-only vault)
 
     @property
     def holds(self) -> bool:
@@ -65,8 +66,17 @@ def _digest(algorithm_and_value: str, block: bytes) -> bool:
 
 
 def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str | None = None) -> AuditResult:
-    """Check the vault, then log the check itself as a `re-checked` custody event (after, so it is not judged)."""
-    vault = Vault.open_existing(vault_dir)
+    """Check the vault, then log the check itself as a `re-checked` custody event (after, so it is not judged).
+
+    It holds the vault's lock throughout (waiting a while for a run), so a run's half-written files are never
+    judged altered; a vault nobody may write is checked read-only, and the result says it could not be logged."""
+    Vault.require(vault_dir)
+    lock = VaultLock(vault_dir, wait=lock_wait(), create=False)
+    try:
+        vault = Vault.open_existing(vault_dir, read_only=not lock.held)
+    except BaseException:
+        lock.release()
+        raise
     result = AuditResult(vault=vault_dir)
     try:
         sealed = _audit_warcs(vault.warc_dir, result)
@@ -96,12 +106,15 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str 
         _audit_screenshots(events or [], result)
         _audit_screenshot_rows(vault.screenshot_rows(), sealed, result)
         _audit_coverage(sealed, stamped, events or [], result)
-        if events is not None:
+        if vault.read_only:
+            result.not_logged = "the vault is read-only"
+        elif events is not None:
             vault.log_event("re-checked", os.path.abspath(vault_dir), collector=collector, details={
                 "holds": result.holds, "records": result.records, "timestamps": result.timestamps,
                 "problems": [f"{p.where}: {p.problem}" for p in result.problems[:20]]})
     finally:
         vault.close()
+        lock.release()
     return result
 
 

@@ -28,8 +28,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
+from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
 from linkvault.archive.redirect_stubs import redirect_stub

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from linkvault.archive.evidence import evidence_summary
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.review import review as build_review
-from linkvault.archive.vault import Vault
+from linkvault.archive.vault import Vault, custody_lock
 from linkvault.archive.warc import _Sha256WARCWriter
 from linkvault.errors import InputError
 from linkvault.report import STDIN, is_url_argument
@@ -60,39 +60,40 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
 
     egress = resolve_egress(proxy, ca_bundle) if tsa else None
 
-    reviewed = build_review(vault_dir, report_path, input_format, with_claims=False)
-    vault = Vault.open_existing(vault_dir)
-    try:
-        files = sorted({r.warc_file for r in reviewed.rows if r.warc_file})
-        if not files:
-            raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
-        texts = {r["capture_id"]: r for r in vault.query("select capture_id, title, text from texts")}
-        with tempfile.TemporaryDirectory() as work:
-            extra = os.path.join(work, "linkvault-report.warc.gz")
-            custody = vault.query("select * from custody order by id")
-            summary = render_evidence(evidence_summary(vault, reviewed, files))
-            _write_report_warc(extra, report_path, summary, custody)
-            pages = os.path.join(work, "pages.jsonl")
-            n_pages = _write_pages(pages, reviewed, texts)
-            built = os.path.join(work, "pack.wacz")
-            args = ["create", "-o", built, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
-                    *[os.path.join(vault.warc_dir, f) for f in files], extra]
-            with contextlib.redirect_stdout(io.StringIO()):  # py-wacz narrates its steps on stdout
-                status = wacz_main(args)
-            if status != 0:
-                raise InputError("the evidence pack could not be written", path=output)
-            with zipfile.ZipFile(built) as z:
-                stamps = stamp(z.read("datapackage.json"), list(tsa), egress=egress) if tsa else []
-            _seal(built, output, stamps)
-        digest = sha256_file(output)
-        vault.log_event("packed", os.path.abspath(output), collector=collector,
-                        details={"report": os.path.abspath(report_path), "sha256": digest, "warc_files": files,
-                                 "timestamps": [{"tsa": s.tsa, "gen_time": s.gen_time, "error": s.error}
-                                                for s in stamps]})
-        return PackResult(output, digest, len(files) + 1, n_pages, sum(1 for s in stamps if s.token),
-                          [f"{s.tsa}: {s.error}" for s in stamps if not s.token])
-    finally:
-        vault.close()
+    with custody_lock(vault_dir, "making a pack"):  # a run half-written is not packed, nor its custody interleaved
+        reviewed = build_review(vault_dir, report_path, input_format, with_claims=False)
+        vault = Vault.open_existing(vault_dir)
+        try:
+            files = sorted({r.warc_file for r in reviewed.rows if r.warc_file})
+            if not files:
+                raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
+            texts = {r["capture_id"]: r for r in vault.query("select capture_id, title, text from texts")}
+            with tempfile.TemporaryDirectory() as work:
+                extra = os.path.join(work, "linkvault-report.warc.gz")
+                custody = vault.query("select * from custody order by id")
+                summary = render_evidence(evidence_summary(vault, reviewed, files))
+                _write_report_warc(extra, report_path, summary, custody)
+                pages = os.path.join(work, "pages.jsonl")
+                n_pages = _write_pages(pages, reviewed, texts)
+                built = os.path.join(work, "pack.wacz")
+                args = ["create", "-o", built, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
+                        *[os.path.join(vault.warc_dir, f) for f in files], extra]
+                with contextlib.redirect_stdout(io.StringIO()):  # py-wacz narrates its steps on stdout
+                    status = wacz_main(args)
+                if status != 0:
+                    raise InputError("the evidence pack could not be written", path=output)
+                with zipfile.ZipFile(built) as z:
+                    stamps = stamp(z.read("datapackage.json"), list(tsa), egress=egress) if tsa else []
+                _seal(built, output, stamps)
+            digest = sha256_file(output)
+            vault.log_event("packed", os.path.abspath(output), collector=collector,
+                            details={"report": os.path.abspath(report_path), "sha256": digest, "warc_files": files,
+                                     "timestamps": [{"tsa": s.tsa, "gen_time": s.gen_time, "error": s.error}
+                                                    for s in stamps]})
+            return PackResult(output, digest, len(files) + 1, n_pages, sum(1 for s in stamps if s.token),
+                              [f"{s.tsa}: {s.error}" for s in stamps if not s.token])
+        finally:
+            vault.close()
 
 
 def _seal(built: str, output: str, stamps: list) -> None:

@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from linkvault.archive.vault import Vault
+from linkvault.archive.vault import Vault, custody_lock
 from linkvault.errors import InputError, IntegrityError, UsageError
 from linkvault.model import Report
 from linkvault.report import is_vault_name, report_key
@@ -70,7 +70,7 @@ def _index_terms(vault: Vault) -> list[str]:
 
 
 def search(vault_dir: str, query: str, report: str | None = None, limit: int = 50) -> list[SearchHit]:
-    vault = Vault.open_existing(vault_dir)
+    vault = Vault.open_existing(vault_dir, read_only=True)
     try:
         params: list = [fts_query(query, _index_terms(vault))]
         where = ""
@@ -106,7 +106,7 @@ def stored_report(vault_dir: str, name: str) -> Report:
     """
     from linkvault.report.urllist import numbered_sources
 
-    vault = Vault.open_existing(vault_dir)
+    vault = Vault.open_existing(vault_dir, read_only=True)
     try:
         stored = vault.stored_report(name)
     finally:
@@ -124,7 +124,7 @@ def stored_report(vault_dir: str, name: str) -> Report:
 def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
     """What the vault holds for one footnote of `report`: a file, a parsed report (stdin, URL arguments) or its name."""
     given, report = report, (report.path if isinstance(report, Report) else report)
-    vault = Vault.open_existing(vault_dir)
+    vault = Vault.open_existing(vault_dir, read_only=True)
     try:
         report_id = vault.report_id(report)
         if report_id is None:
@@ -182,22 +182,23 @@ def export_screenshot(vault_dir: str, archive: FootnoteArchive, path: str, *, co
     if shot is None:
         raise InputError(f"footnote [{archive.label}] has no screenshot (fetched with --no-screenshots, or not an "
                          "HTML page)", path=archive.report)
-    vault = Vault.open_existing(vault_dir)
-    try:
+    with custody_lock(vault_dir, "handing on a screenshot"):
+        vault = Vault.open_existing(vault_dir)
         try:
-            png = read_payload(os.path.join(vault.warc_dir, shot["warc_file"]), shot["warc_offset"])
-        except Exception as exc:  # a missing file, a damaged gzip member, no record there: all one answer
-            raise IntegrityError(f"screenshot {shot['record_id']} cannot be read from {shot['warc_file']} ({exc}); "
-                                 "run `linkvault audit`") from exc
-        if hashlib.sha256(png).hexdigest() != shot["sha256"]:
-            raise IntegrityError(f"screenshot {shot['record_id']} in {shot['warc_file']} no longer matches the SHA-256 "
-                                 "recorded when it was taken (run `linkvault audit`)")
-        tmp = f"{path}.part"
-        with open(tmp, "wb") as fh:
-            fh.write(png)
-        os.replace(tmp, path)
-        vault.log_event("exported", shot["record_id"], collector=collector,
-                        details={"to": os.path.abspath(path), "sha256": shot["sha256"], "url": shot["url"]})
-    finally:
-        vault.close()
+            try:
+                png = read_payload(os.path.join(vault.warc_dir, shot["warc_file"]), shot["warc_offset"])
+            except Exception as exc:  # a missing file, a damaged gzip member, no record there: all one answer
+                raise IntegrityError(f"screenshot {shot['record_id']} cannot be read from {shot['warc_file']} ({exc}); "
+                                     "run `linkvault audit`") from exc
+            if hashlib.sha256(png).hexdigest() != shot["sha256"]:
+                raise IntegrityError(f"screenshot {shot['record_id']} in {shot['warc_file']} no longer matches the "
+                                     "SHA-256 recorded when it was taken (run `linkvault audit`)")
+            tmp = f"{path}.part"
+            with open(tmp, "wb") as fh:
+                fh.write(png)
+            os.replace(tmp, path)
+            vault.log_event("exported", shot["record_id"], collector=collector,
+                            details={"to": os.path.abspath(path), "sha256": shot["sha256"], "url": shot["url"]})
+        finally:
+            vault.close()
     return shot

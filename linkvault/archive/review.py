@@ -85,7 +85,7 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
     else:
         report = parse_report(report_path, input_format)
     check = check_report(report)
-    vault = Vault(vault_dir) if os.path.exists(os.path.join(vault_dir, "linkvault.db")) else None
+    vault = Vault.open_existing(vault_dir, read_only=True) if Vault.exists(vault_dir) else None
     result = Review(report=report.path, check=check, fetched=vault is not None)
     try:
         for note in check.report.footnotes:

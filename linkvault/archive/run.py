@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import fcntl
 import hashlib
 import multiprocessing
 import os
@@ -32,9 +31,8 @@ from linkvault.archive.extract import ExtractedText
 from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions, named
 from linkvault.archive.pages import page_of
 from linkvault.archive.provenance import sha256_file
-from linkvault.archive.vault import Vault, now_iso
+from linkvault.archive.vault import Vault, VaultLock, now_iso
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
-from linkvault.errors import InputError
 from linkvault.model import OWN_SIDE_FAILURES, CheckResult, LinkState, Page, Report, Severity
 from linkvault.report import parse_report, report_key
 from linkvault.report.findings import check_report
@@ -86,7 +84,10 @@ class FetchResult:
     untrusted_hosts: list[str] = field(default_factory=list)  # HTTPS hosts whose certificates our trust store lacks
     recovered: list[str] = field(default_factory=list)
     stamps: list = field(default_factory=list)  # RFC 3161 results for the run's manifest
+    sealed: int = 0  # records the run's manifest lists
+    sealed_earlier: int = 0  # of those, records earlier runs left unsealed (killed, or every authority failed)
     screenshots: int = 0
+    screenshots_earlier: int = 0  # of those, of pages an earlier run captured but never screenshotted
     notes: list[str] = field(default_factory=list)  # things the user should hear once (no Chromium …)
 
     @property
@@ -199,21 +200,6 @@ def _needed_hosts(hosts: set) -> int | None:
     return min(3, len(hosts)) if len(hosts) >= 2 else None
 
 
-class VaultLock:
-    def __init__(self, directory: str):
-        os.makedirs(directory, exist_ok=True)
-        self._fh = open(os.path.join(directory, ".lock"), "w")
-        try:
-            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            self._fh.close()
-            raise InputError("another linkvault run is using this vault", path=directory) from exc
-
-    def release(self) -> None:
-        fcntl.flock(self._fh, fcntl.LOCK_UN)
-        self._fh.close()
-
-
 def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptions | None = None, *,
                   refresh: bool = False, max_age: timedelta | None = None, input_format: str | None = None,
                   on_progress: Callable[..., None] | None = None) -> FetchResult:
@@ -240,7 +226,11 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
                  for check in checks for n in check.report.footnotes for url in n.urls]
         todo = _plan(vault, links, refresh, max_age, options.allow_private)
         result.links = links
-        captures = _run(vault, todo, options, identities, __version__, on_progress, len(set(todo)), result)
+        unfinished = _Unfinished(
+            records=_unsealed(vault) if options.tsa else [],
+            pages=[_earlier_page(row) for row in vault.unshot_pages(sorted({link.url for link in links if link.reused}))]
+            if options.screenshots else [])
+        captures = _run(vault, todo, options, identities, __version__, on_progress, len(set(todo)), result, unfinished)
         for link in links:
             capture = captures.get(link.url)
             if capture is None:
@@ -285,9 +275,43 @@ def _plan(vault: Vault, links: list[LinkOutcome], refresh: bool, max_age: timede
     return todo
 
 
+@dataclass
+class _Unfinished:
+    """Evidence earlier runs left unfinished, which this run completes: records no stamped manifest lists
+    ((record id, block digest)) and pages captured but never screenshotted."""
+
+    records: list[tuple[str, str | None]] = field(default_factory=list)
+    pages: list[Capture] = field(default_factory=list)
+
+
+def _unsealed(vault: Vault) -> list[tuple[str, str | None]]:
+    """The vault's captures and screenshots that no manifest with a stored token lists: a run killed before
+    its timestamps, or one every authority failed, left them so."""
+    from linkvault.archive.warc import block_digest, stamped_records
+
+    stamped = stamped_records(vault.warc_dir)
+    unsealed = []
+    for row in vault.recorded_captures():
+        if row["record_id"] in stamped:
+            continue
+        found = block_digest(os.path.join(vault.warc_dir, row["warc_file"]), row["warc_offset"])
+        if found and found[0] == row["record_id"]:  # a record gone from its place is audit's finding, not ours to seal
+            unsealed.append(found)
+    return unsealed
+
+
+def _earlier_page(row: dict) -> Capture:
+    """An earlier run's capture of an HTML page, as the screenshot stage needs it."""
+    from linkvault.archive.warc import RecordLocation
+
+    return Capture(url=row["url"], fetched_at="", final_url=row["final_url"], status=200,
+                   record=RecordLocation(file="", offset=0, length=0, record_id=row["record_id"], payload_digest=None))
+
+
 def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str, str], version: str,
-         on_progress, total: int, result: FetchResult) -> dict[str, Capture]:
-    if not urls:
+         on_progress, total: int, result: FetchResult, unfinished: _Unfinished | None = None) -> dict[str, Capture]:
+    unfinished = unfinished or _Unfinished()
+    if not urls and not unfinished.records and not unfinished.pages:
         return {}
     info = warcinfo(list(reports), options.as_record(), f"linkvault/{version}")
     recorder = WarcRecorder(vault.warc_dir, info, vault.find_payload)
@@ -337,16 +361,22 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str
                 workers.shutdown(cancel_futures=True)
 
     try:
-        asyncio.run(main())
+        if urls:
+            asyncio.run(main())
     except BaseException:
         recover_open_files(vault.warc_dir)
         _store_held(vault, held, watch, options)
         raise
     gave_up = bool(watch.unreachable or watch.proxy_down)
     if options.screenshots and not gave_up:
-        _screenshots(vault, recorder, options, captures, result, on_progress)
+        pages = [c for c in captures.values()
+                 if c.record and c.status == 200 and "html" in (c.header("content-type") or "html")]
+        shot = _screenshots(vault, recorder, options, pages + unfinished.pages, result, on_progress)
+        result.screenshots_earlier = sum(1 for c in unfinished.pages if c.record.record_id in shot)
     if options.tsa and not gave_up:
-        result.stamps = _timestamp(vault, recorder, options, reports, on_progress)
+        result.stamps, result.sealed = _timestamp(vault, recorder, options, reports, on_progress,
+                                                  earlier=unfinished.records)
+        result.sealed_earlier = len(unfinished.records)
         if not any(s.token for s in result.stamps):
             result.notes.append("the run's manifest has no trusted timestamp: every authority failed ("
                                 + "; ".join(f"{s.tsa}: {s.error}" for s in result.stamps) + ")")
@@ -560,14 +590,15 @@ def _capture_row(capture: Capture) -> dict:
     }
 
 
-def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, captures: dict[str, Capture],
-                 result: FetchResult, on_progress=None) -> None:
-    """A dated full-page PNG of every captured HTML page, as `urn:fullPage:` resource records."""
+def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, pages: list[Capture],
+                 result: FetchResult, on_progress=None) -> set[str]:
+    """A dated full-page PNG of each captured HTML page in `pages`, as `urn:fullPage:` resource records.
+    Returns the response record ids shot."""
     from linkvault.archive.screenshot import Browser, BrowserMissing, png_size
 
-    pages = [c for c in captures.values() if c.record and c.status == 200 and "html" in (c.header("content-type") or "html")]
+    shot_ids: set[str] = set()
     if not pages:
-        return
+        return shot_ids
     if on_progress:  # the display names this stage from its start (the browser's too), not from the first page shot
         on_progress(None, 0, len(pages), stage="screenshots")
     try:
@@ -575,7 +606,7 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
     except BrowserMissing as exc:
         hint = " (apt-get install chromium)" if "not installed" in str(exc) else ""
         result.notes.append(f"{exc}, so no screenshots were taken{hint}")
-        return
+        return shot_ids
     failed: dict[str, list[str]] = {}  # why → pages
     try:
         with concurrent.futures.ThreadPoolExecutor(options.tabs) as tabs:
@@ -600,6 +631,7 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
                                          "blocked": shot.blocked[-20:],
                                          "dialogs": [text[:200] for text in shot.dialogs[:5]]})
                 result.screenshots += 1
+                shot_ids.add(capture.record.record_id)
     finally:
         browser.close()
     if browser.egress.refused:  # WebSockets, service workers: what no page's own record shows
@@ -612,6 +644,7 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, ca
     for why, urls in failed.items():  # a browser that died would otherwise fill the screen with one line a page
         which = urls[0] if len(urls) == 1 else f"{len(urls)} pages ({urls[0]}, …)"
         result.notes.append(f"no screenshot of {which}: {why}")
+    return shot_ids
 
 
 def _shoot(browser, url: str):
@@ -624,13 +657,15 @@ def _shoot(browser, url: str):
 
 
 def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, reports: dict[str, str],
-               on_progress=None) -> list:
+               on_progress=None, *, earlier: list[tuple[str, str | None]] = ()) -> tuple[list, int]:
     """Stamp the run's manifest with each authority in turn (`on_progress` hears which is being asked);
-    manifest and tokens go into the WARC. `reports` maps each report's name in the vault to its SHA-256."""
+    manifest and tokens go into the WARC. `reports` maps each report's name in the vault to its SHA-256;
+    `earlier` lists records earlier runs left unsealed, which this manifest lists too.
+    Returns the stamps and how many records the manifest lists."""
     from linkvault.archive.timestamp import manifest_bytes, stamp
 
-    manifest = manifest_bytes(list(recorder.written), reports,
-                              options.as_record(), custody=vault.custody_head())
+    records = list(earlier) + list(recorder.written)
+    manifest = manifest_bytes(records, reports, options.as_record(), custody=vault.custody_head())
     run = recorder.run_id
     manifest_id = recorder.write_resource(f"urn:evidence:manifest:{run}", "application/json", manifest).record_id
     stamps = []
@@ -645,7 +680,7 @@ def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, repo
                                                s.token).record_id
         vault.log_event("timestamped" if s.token else "timestamp-failed", manifest_id, collector=options.collector,
                         details={"tsa": s.tsa, "token_record": token_id, "gen_time": s.gen_time, "error": s.error})
-    return stamps
+    return stamps, len(records)
 
 
 def _provenance_columns(capture: Capture) -> dict:

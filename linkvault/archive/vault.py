@@ -23,10 +23,13 @@ Foreign keys and plain column names are chosen so Datasette shows useful links a
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
+import time
 from datetime import datetime, timezone
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -42,13 +45,93 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def lock_wait() -> float:
+    """Seconds audit, pack and show --screenshot wait for a run holding the vault (LINKVAULT_LOCK_WAIT, default 10)."""
+    try:
+        return max(float(os.environ.get("LINKVAULT_LOCK_WAIT") or 10.0), 0.0)
+    except ValueError:
+        return 10.0
+
+
+class VaultLock:
+    """The vault's one writer at a time (flock on DIR/.lock). A fetch holds it throughout; audit, pack and show
+    --screenshot hold it while they read and log custody, so they never judge a run's half-written files nor
+    interleave their events with its. `wait` seconds are waited for a holder before refusing in one line.
+
+    On a vault nobody may write (a write-protected evidence copy) there is nothing to lock against: `held`
+    is then False, and the caller must not write."""
+
+    def __init__(self, directory: str, *, wait: float = 0.0, create: bool = True):
+        from linkvault.errors import InputError
+
+        if create:
+            os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, ".lock")
+        try:
+            self._fh = open(path, "a")
+        except OSError:  # read-only: an existing lock file can still be locked (a run may hold it), else none
+            self._fh = open(path) if not create and os.path.exists(path) else None
+            if self._fh is None and create:
+                raise
+        db = os.path.join(directory, "linkvault.db")
+        self.held = (self._fh is not None and os.access(path, os.W_OK) and os.access(directory, os.W_OK)
+                     and (not os.path.exists(db) or os.access(db, os.W_OK)))
+        deadline = time.monotonic() + wait
+        while self._fh is not None:
+            try:
+                fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    self._fh.close()
+                    waited = f" (waited {wait:g} s for it to finish; run this again when it has)" if wait else ""
+                    raise InputError(f"another linkvault run is using this vault{waited}", path=directory) from exc
+                time.sleep(0.05)
+
+    def release(self) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> VaultLock:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def custody_lock(directory: str, doing: str) -> VaultLock:
+    """The lock a verb that logs custody (pack, show --screenshot) holds, waiting `lock_wait()` for a run; on a
+    vault that cannot be written it refuses in one line, naming what it would have logged."""
+    from linkvault.errors import InputError
+
+    Vault.require(directory)
+    lock = VaultLock(directory, wait=lock_wait(), create=False)
+    if not lock.held:
+        lock.release()
+        raise InputError(f"this vault is read-only, and {doing} is logged in its custody chain: run this on a "
+                         "writable copy", path=directory)
+    return lock
+
+
 class Vault:
-    def __init__(self, directory: str):
+    """The database of a vault. `read_only` opens it as the read verbs do: SQLite's `mode=ro` (and
+    `immutable=1` where not even its WAL index can be made, on a write-protected copy), never migrated nor
+    written, so reading evidence changes nothing about it."""
+
+    def __init__(self, directory: str, *, read_only: bool = False):
         self.directory = directory
         self.warc_dir = os.path.join(directory, "warc")
-        os.makedirs(self.warc_dir, exist_ok=True)
         self.db_path = os.path.join(directory, "linkvault.db")
+        self.read_only = read_only
+        if read_only:
+            self.db = sqlite_utils.Database(_read_only_connection(self.db_path))
+            self._require_schema()
+            return
+        os.makedirs(self.warc_dir, exist_ok=True)
         self.db = sqlite_utils.Database(self.db_path)
+        self.db.execute("PRAGMA busy_timeout = 30000")  # custody events of audit or pack wait for a run's commit
         self.db.execute("PRAGMA journal_mode=WAL")
         # In WAL mode NORMAL cannot corrupt the database; a power cut may lose the last captures, which
         # the next run fetches again (their WARC records are fsynced before the row is written).
@@ -57,9 +140,42 @@ class Vault:
         self.migrate()
 
     @classmethod
-    def open_existing(cls, directory: str) -> Vault:
+    def open_existing(cls, directory: str, *, read_only: bool = False) -> Vault:
         cls.require(directory)
-        return cls(directory)
+        if read_only:
+            cls.upgrade(directory)
+        return cls(directory, read_only=read_only)
+
+    @classmethod
+    def upgrade(cls, directory: str) -> None:
+        """Migrate a vault of an older schema once, under its lock, before a read verb opens it read-only; a vault
+        that cannot be written (or is busy) is left as it is, and opening it says so."""
+        try:
+            with _read_only_connection(os.path.join(directory, "linkvault.db")) as conn:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.close()
+        except sqlite3.Error:
+            return  # opening it read-only names the problem
+        if version >= SCHEMA_VERSION or not os.access(directory, os.W_OK):
+            return
+        from linkvault.errors import LinkvaultError
+
+        try:
+            with VaultLock(directory, create=False) as lock:
+                if lock.held:
+                    cls(directory).close()
+        except (OSError, sqlite3.Error, LinkvaultError):
+            return
+
+    def _require_schema(self) -> None:
+        from linkvault.errors import InputError
+
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version < SCHEMA_VERSION:
+            self.db.close()
+            raise InputError(f"this vault is of an older linkvault (schema {version}; this one reads {SCHEMA_VERSION}) "
+                             "and cannot be upgraded now (read-only, or a run is using it): run this on a writable "
+                             "copy of it, which is upgraded in place", path=self.directory)
 
     @staticmethod
     def exists(directory: str) -> bool:
@@ -238,11 +354,13 @@ class Vault:
             _insert(self.db.conn, "screenshots", row)
 
     def log_event(self, event: str, subject: str, *, collector: str | None, details: dict | None = None) -> None:
-        """Append one custody event, chained to the last one by its hash."""
+        """Append one custody event, chained to the last one by its hash. The last event is read inside the
+        same write transaction (BEGIN IMMEDIATE), so two writers never take one id nor chain to one event."""
         from linkvault import __version__
         from linkvault.archive.custody import GENESIS, event_hash
 
         with self.db.conn:
+            self.db.conn.execute("BEGIN IMMEDIATE")
             last = self.db.conn.execute("select id, hash from custody order by id desc limit 1").fetchone()
             row = {"id": (last[0] + 1) if last else 1, "at": now_iso(), "event": event, "subject": subject,
                    "collector": collector, "tool": f"linkvault/{__version__}",
@@ -296,6 +414,26 @@ class Vault:
                                   f"where c.id = {_verdict_capture_id('?')}", [url]))
         return rows[0] if rows else None
 
+    def recorded_captures(self) -> list[dict]:
+        """Every capture and screenshot with a record in the WARCs (record_id, warc_file, warc_offset)."""
+        return self.query("select record_id, warc_file, warc_offset from captures "
+                          "where record_id is not null and warc_file is not null "
+                          "union all select record_id, warc_file, warc_offset from screenshots "
+                          "order by warc_file, warc_offset")
+
+    def unshot_pages(self, urls: list[str]) -> list[dict]:
+        """The captures of `urls` that a run would have screenshotted (each URL's newest capture that reached
+        the source, an HTML page answered 200) and that have no screenshot: a run killed before its
+        screenshots left them so."""
+        if not urls:
+            return []
+        marks = ",".join("?" * len(urls))
+        return self.query(
+            f"select c.url, c.final_url, c.record_id from captures c where c.url in ({marks}) "
+            f"and c.id = {_verdict_capture_id('c.url')} and c.status = 200 and c.record_id is not null "
+            "and coalesce(c.content_type, 'html') like '%html%' "
+            "and not exists (select 1 from screenshots s where s.response_id = c.record_id) order by c.id", list(urls))
+
     def find_payload(self, digest: str) -> tuple[str, str] | None:
         rows = list(self.db.query(
             "select url, fetched_at from captures where payload_digest = ? and revisit_of is null "
@@ -333,6 +471,19 @@ class Vault:
             from linkvault.errors import UsageError
 
             raise UsageError(f"query failed: {exc}") from exc
+
+
+def _read_only_connection(path: str) -> sqlite3.Connection:
+    """`mode=ro`; on a copy where SQLite cannot even make its WAL index (a write-protected directory),
+    `immutable=1`, which is sound there: nobody can be writing it."""
+    uri = f"file:{quote(os.path.abspath(path))}"
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn.execute("select count(*) from sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
 
 
 def _verdict_capture_id(url: str) -> str:

@@ -90,7 +90,7 @@ def _texts(vault_dir: str, capture_ids: list[int]) -> dict[int, dict]:
     if not capture_ids:
         return {}
     try:
-        vault = Vault.open_existing(vault_dir)
+        vault = Vault.open_existing(vault_dir, read_only=True)
     except Exception:
         return {}
     try:

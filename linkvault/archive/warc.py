@@ -247,6 +247,50 @@ def read_payload(path: str, offset: int) -> bytes:
         return record.content_stream().read()
 
 
+def block_digest(path: str, offset: int) -> tuple[str, str | None] | None:
+    """(WARC-Record-ID, WARC-Block-Digest) of the record that starts at `offset`, or None when none is there."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            record = next(iter(ArchiveIterator(fh, no_record_parse=True)), None)
+    except (OSError, ValueError, EOFError):
+        return None
+    if record is None:
+        return None
+    return record.rec_headers.get_header("WARC-Record-ID"), record.rec_headers.get_header("WARC-Block-Digest")
+
+
+def stamped_records(directory: str) -> set[str]:
+    """Ids of the records listed in a run manifest whose RFC 3161 token is stored too (`urn:evidence:…`
+    resources): what an interrupted or unstamped run left unsealed is everything else. Reads every
+    closed WARC once (records' blocks are skipped, only manifests are read)."""
+    manifests: dict[str, bytes] = {}
+    tokened: set[str] = set()
+    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
+        if not name.endswith((".warc.gz", ".warc")):
+            continue
+        try:
+            with open(os.path.join(directory, name), "rb") as fh:
+                for record in ArchiveIterator(fh, no_record_parse=True):
+                    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    if record.rec_type != "resource" or not uri.startswith("urn:evidence:"):
+                        continue
+                    if uri.startswith("urn:evidence:manifest:"):
+                        manifests[uri.rsplit(":", 1)[-1]] = record.raw_stream.read()
+                    elif uri.startswith("urn:evidence:rfc3161:"):
+                        tokened.add(uri.split(":")[3])
+        except Exception:  # a torn file: what it sealed before the tear still counts, audit names the tear
+            continue
+    stamped: set[str] = set()
+    for run, manifest in manifests.items():
+        if run in tokened:
+            try:
+                stamped.update(entry["id"] for entry in json.loads(manifest).get("records", []))
+            except (ValueError, AttributeError, KeyError, TypeError):
+                continue
+    return stamped
+
+
 def recorded_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [("X-Linkvault-Orig-Transfer-Encoding" if k.lower() == "transfer-encoding" else k, v) for k, v in headers]
 

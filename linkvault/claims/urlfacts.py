@@ -23,7 +23,10 @@ _PATH_DATE = re.compile(r"(?:^|/)(20\d\d)[/-](\d\d)[/-](\d\d)(?:/|-|$)")
 
 def url_dates(url: str, year: int) -> tuple[DateSpan | None, DateSpan | None]:
     """(period named in the slug, date the path is filed under), each None when absent."""
-    path = unquote(urlsplit(url).path).lower()
+    try:
+        path = unquote(urlsplit(url).path).lower()
+    except ValueError:  # "A0://[": no address, so no dates in it (check reports it as an invalid URL)
+        return None, None
     period = None
     m = _SLUG_PERIOD.search(path)
     if m:

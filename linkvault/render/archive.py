@@ -36,6 +36,7 @@ def fetch_summary(result) -> str:
     if missing:
         line += f"; {_count(missing, 'footnote', 'footnotes')} cited with no source"
     line += f". Vault: {result.vault}"
+    line += _evidence_sentence(result)
     if result.untrusted_hosts:
         hosts = result.untrusted_hosts
         named = ", ".join(hosts[:3]) + (f" and {len(hosts) - 3} more" if len(hosts) > 3 else "")
@@ -53,6 +54,34 @@ def fetch_summary(result) -> str:
     return line
 
 
+def _evidence_sentence(result) -> str:
+    """What the run sealed and screenshotted, naming what it finished for an earlier run, and plainly when every
+    timestamp authority failed (the captures then rest on this machine's clock until a later run stamps them)."""
+    parts = []
+    if result.stamps:
+        good = [s.tsa for s in result.stamps if s.token]
+        earlier = f", {result.sealed_earlier} of them left unstamped by an earlier run" if result.sealed_earlier else ""
+        if good:
+            parts.append(f"Timestamped by {', '.join(good)}: {_count(result.sealed, 'record', 'records')}{earlier}.")
+        else:
+            parts.append(f"NOT TIMESTAMPED: every timestamp authority failed (named below), so "
+                         f"{_count(result.sealed, 'record has', 'records have')} only this machine's clock for their "
+                         "time; the next fetch tries again.")
+    if result.screenshots_earlier:
+        parts.append(f"{_count(result.screenshots_earlier, 'screenshot', 'screenshots')} taken of pages an earlier "
+                     "run captured without one.")
+    return "".join(f"\n{part}" for part in parts)
+
+
+def _timestamp_json(result) -> dict | None:
+    if not result.stamps:
+        return None
+    return {"stamped": any(s.token for s in result.stamps), "records": result.sealed,
+            "earlier_records": result.sealed_earlier,
+            "authorities": [{"tsa": s.tsa, "stamped": s.token is not None, "gen_time": s.gen_time, "error": s.error}
+                            for s in result.stamps]}
+
+
 def shows_checks(result, reviews) -> bool:
     """Whether `fetch` shows each report's `check` (nothing was judged, or no review was made) or its review,
     whose findings add the claim check's; its exit line counts the findings of the same tables."""
@@ -66,7 +95,8 @@ def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: in
             "vault": result.vault,
             "summary": {"fetched": result.fetched, "reused": result.reused, "failed": len(result.failed),
                         "network_unreachable": result.network_unreachable, "proxy_down": result.proxy_down,
-                        "untrusted_hosts": result.untrusted_hosts},
+                        "untrusted_hosts": result.untrusted_hosts, "timestamp": _timestamp_json(result),
+                        "screenshots": result.screenshots, "earlier_screenshots": result.screenshots_earlier},
             "reports": [_fetched_report(check, result.links) for check in result.checks],
         }, ensure_ascii=False, indent=2)
     from linkvault.render.review import render_review

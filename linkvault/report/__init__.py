@@ -81,8 +81,20 @@ def parse_text(text: str, fmt: str = "txt", path: str = "<text>") -> Report:
     return Report(path=path, format=fmt, citations=citations, entries=entries)
 
 
+def _read_capped(fh) -> bytes:
+    """At most MAX_BYTES + 1 bytes, a megabyte at a time: one read of that size would allocate all of it."""
+    chunks, size = [], 0
+    while size <= MAX_BYTES:
+        chunk = fh.read(min(1 << 20, MAX_BYTES + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def _read_stdin() -> bytes:
-    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    data = _read_capped(sys.stdin.buffer)
     if len(data) > MAX_BYTES:
         raise InputError(f"too large for a report (over the limit of {MAX_BYTES // (1024 * 1024)} MiB)", path="<stdin>")
     return data
@@ -105,7 +117,7 @@ def _read(path: str) -> bytes:
             if info.st_size > MAX_BYTES:
                 raise InputError(f"too large for a report ({info.st_size // (1024 * 1024)} MiB; the limit is "
                                  f"{MAX_BYTES // (1024 * 1024)} MiB)", path=path)
-            data = fh.read(MAX_BYTES + 1)
+            data = _read_capped(fh)
     except FileNotFoundError as exc:  # a symlink to nowhere
         raise InputError("no such file (a broken symbolic link)", path=path) from exc
     except PermissionError as exc:

@@ -1,0 +1,122 @@
+"""A run killed with kill -9 is finished as evidence by the next one: its captures get a timestamped manifest
+and its pages their screenshots, and fetch says what it sealed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from fakeweb import Response
+from interrupt import kill_after_captures
+from rfc3161_client import decode_timestamp_response
+from test_output_schema import errors
+from tsa import LocalTSA
+from warcio.archiveiterator import ArchiveIterator
+
+from linkvault.archive.screenshot import chromium
+
+
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory):
+    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
+    yield authority
+    authority.close()
+
+
+def _killed_then_resumed(tmp_path, fakeweb, tsa, monkeypatch, *, screenshots: bool):
+    """Fetch ten slow pages, kill -9 the run once four are stored, then fetch again; returns (vault, rerun's JSON)."""
+    urls = [f"https://kursiv.media/2024/04/{n:02d}/vybory/" for n in range(10)]
+    for n, url in enumerate(urls):
+        fakeweb.route_url(url, Response(200, [("Content-Type", "text/html; charset=utf-8")],
+                                        f"<html><head><title>Выборы {n}</title></head><body><h1>Выборы {n}</h1>"
+                                        f"<p>Избирком объявил итоги по округу {n}.</p></body></html>".encode(),
+                                        delay=0.3))
+    report = tmp_path / "r.txt"
+    report.write_text("Итоги" + "".join(f"[{n}]" for n in range(1, 11)) + ".\n\n"
+                      + "".join(f"[{n}] {u}\n" for n, u in enumerate(urls, 1)), encoding="utf-8")
+    vault = tmp_path / "vault"
+    if screenshots:
+        monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
+    cmd = [sys.executable, "-m", "linkvault", "--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+           "--ca-bundle", fakeweb.ca_pem_path, "--concurrency", "2", "--tsa", tsa.url]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+    done = kill_after_captures(proc, vault / "linkvault.db", 4)
+    assert 4 <= done < len(urls)
+    time.sleep(0.5)  # the server finishes answering the killed run's last requests
+    rerun = subprocess.run(cmd + ["--format", "json"], capture_output=True, text=True, timeout=180, env=dict(os.environ))
+    assert rerun.returncode == 0, rerun.stderr
+    return vault, json.loads(rerun.stdout)
+
+
+def _stamped_records(vault) -> set[str]:
+    """Record ids listed by a manifest whose stored RFC 3161 token stamps exactly that manifest's bytes."""
+    manifests, tokens = {}, {}
+    for warc in sorted((vault / "warc").glob("*.warc.gz")):
+        with open(warc, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                if uri.startswith("urn:evidence:manifest:"):
+                    manifests[uri.rsplit(":", 1)[1]] = record.content_stream().read()
+                elif uri.startswith("urn:evidence:rfc3161:"):
+                    tokens.setdefault(uri.split(":")[3], []).append(record.content_stream().read())
+    stamped = set()
+    for run, manifest in manifests.items():
+        digest = hashlib.sha256(manifest).digest()
+        if any(decode_timestamp_response(t).tst_info.message_imprint.message == digest for t in tokens.get(run, [])):
+            stamped.update(entry["id"] for entry in json.loads(manifest)["records"])
+    return stamped
+
+
+def test_a_killed_run_s_captures_are_timestamped_by_the_next_run(tmp_path, fakeweb, tsa, monkeypatch):
+    vault, out = _killed_then_resumed(tmp_path, fakeweb, tsa, monkeypatch, screenshots=False)
+    records = {r for (r,) in sqlite3.connect(vault / "linkvault.db").execute(
+        "select record_id from captures where record_id is not null")}
+    assert len(records) >= 10
+    assert records <= _stamped_records(vault)
+    assert errors(out, "fetch") == []
+    stamp = out["summary"]["timestamp"]
+    assert stamp["stamped"] and stamp["earlier_records"] >= 4 and stamp["records"] > stamp["earlier_records"]
+    assert [a["tsa"] for a in stamp["authorities"] if a["stamped"]] == [tsa.url]
+
+
+@pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")
+def test_a_killed_run_s_pages_are_screenshotted_by_the_next_run(tmp_path, fakeweb, tsa, monkeypatch):
+    vault, out = _killed_then_resumed(tmp_path, fakeweb, tsa, monkeypatch, screenshots=True)
+    db = sqlite3.connect(vault / "linkvault.db")
+    pages = {r for (r,) in db.execute("select record_id from captures where role = 'cited' and status = 200")}
+    shot = {r for (r,) in db.execute("select response_id from screenshots")}
+    assert len(pages) == 10 and pages <= shot
+    assert out["summary"]["earlier_screenshots"] >= 4 and out["summary"]["screenshots"] == 10
+    assert {r for (r,) in db.execute("select record_id from screenshots")} <= _stamped_records(vault)
+
+
+def test_when_every_authority_fails_fetch_says_so_and_the_next_run_stamps_what_was_left(tmp_path, fakeweb, tsa, runner):
+    from linkvault.cli import cli
+
+    url = "https://kursiv.media/2024/04/itogi/"
+    fakeweb.route_url(url, Response(200, [("Content-Type", "text/html; charset=utf-8")],
+                                    "<html><head><title>Итоги</title></head><body><p>Итоги выборов.</p></body></html>"
+                                    .encode()))
+    report = tmp_path / "r.txt"
+    report.write_text(f"Итоги[1].\n\n[1] {url}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    base = ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path]
+    dead = "http://127.0.0.1:9/tsr"
+    first = runner.invoke(cli, [*base, "--tsa", dead])
+    assert first.exit_code == 0, first.output
+    assert "NOT TIMESTAMPED: every timestamp authority failed" in first.stdout
+    assert "every authority failed (http://127.0.0.1:9/tsr: " in first.stderr
+    second = runner.invoke(cli, [*base, "--tsa", tsa.url, "--format", "json"])
+    stamp = json.loads(second.stdout)["summary"]["timestamp"]
+    assert stamp["stamped"] and stamp["earlier_records"] >= 1
+    records = {r for (r,) in sqlite3.connect(vault / "linkvault.db").execute(
+        "select record_id from captures where record_id is not null")}
+    assert records and records <= _stamped_records(vault)
+    third = runner.invoke(cli, [*base, "--tsa", tsa.url, "--format", "json"])
+    assert json.loads(third.stdout)["summary"]["timestamp"] is None  # nothing left to seal: no new manifest
