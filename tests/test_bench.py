@@ -184,16 +184,17 @@ def test_bench_bounds_report_size_and_type(tmp_path):
 
 
 def test_bench_bounds_docx(tmp_path):
-    """document.xml of dense paragraphs (40 empty runs each) at growing sizes, then a bomb past the 50 MiB budget.
+    """document.xml of dense paragraphs (43 elements each) at growing sizes up to past the 2 million elements, then
+    a bomb past the 50 MiB budget.
     Before issue 12: a 609 KB docx took 61 s and 4.2 GB."""
-    from test_bounds import MIB, _docx_with
+    from test_bounds import MIB, _docx_with, dense_paragraphs
 
     print("\n.docx (the size shown is the zip's; the XML unpacks to the size named)")
-    for paragraphs in (3_000, 30_000, 150_000):
+    for paragraphs in (3_000, 30_000, 45_000, 150_000):
         path = tmp_path / f"dense-{paragraphs}.docx"
-        dense = "".join(f"<w:p><w:r><w:t>Entry {i}.</w:t></w:r>{'<w:r/>' * 40}</w:p>" for i in range(paragraphs))
+        dense = dense_paragraphs(paragraphs)
         _docx_with(path, body=dense)
-        _measure(f"{len(dense) / 1e6:.0f} MB of body XML", path)
+        _measure(f"{len(dense) / 1e6:.0f} MB of body XML, {43 * paragraphs:,} elements", path)
     bomb = tmp_path / "bomb.docx"
     _docx_with(bomb, document_xml_pad=40 * MIB, footnotes_xml_pad=40 * MIB)
     _measure("80 MB of XML in all (refused)", bomb)
