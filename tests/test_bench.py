@@ -117,3 +117,95 @@ def test_bench_example_report_with_and_without_screenshots(tmp_path):
         print(f"  with screenshots, {label} at once: {times[label]:.1f} s ({added[label] / 85:.2f} s per page added)")
     print(f"  baseline, `chromium --screenshot` once per URL (first screen only): {baseline:.1f} s for {len(urls)} "
           f"URLs; / linkvault's added time with 3 tabs: {baseline / added['3 tabs']:.1f}x")
+
+
+# Bounded work for hostile reports: each case in a child process of its own, so its peak RSS is its own.
+_MEASURE = """
+import sys, time
+import linkvault
+from linkvault.render import render_check
+start = time.perf_counter()
+try:
+    result = linkvault.check(sys.argv[1])
+    checked = time.perf_counter()
+    render_check(result, "table")
+    outcome = (f"{len(result.report.citations):,} citations, {len(result.findings):,} findings; "
+               f"table {time.perf_counter() - checked:.1f} s")
+except linkvault.InputError as exc:
+    outcome = f"refused: {exc}"
+elapsed = time.perf_counter() - start
+# VmHWM, not ru_maxrss: a forked child inherits its parent's maxrss, the high-water mark starts afresh at exec
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(f"{elapsed:.2f}\\t{peak / 1024:.0f}\\t{outcome}")
+"""
+
+
+def _measure(label: str, path) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, timeout=1800)
+    assert out.returncode == 0, out.stderr
+    seconds, rss, outcome = out.stdout.strip().split("\t")
+    size = path.stat().st_size if path.is_file() else 0
+    print(f"  {label:<34} {size / 1e6:>8.1f} MB  {float(seconds):>7.2f} s  {int(rss):>6} MiB peak RSS   {outcome}")
+
+
+def test_bench_bounds_markers_in_one_paragraph(tmp_path):
+    """One paragraph of N markers and no footnote list: N missing footnotes, the table capped at 50 a kind.
+    Before issue 12: 40,000 markers took 74 s and 2.4 GB; 1,000,000 ran out of memory."""
+    print("\nmarkers in one paragraph (parse + check + table); time and peak RSS of the whole process")
+    for n in (10_000, 100_000, 1_000_000):
+        path = tmp_path / f"markers-{n}.txt"
+        path.write_text("April 18, Almaty, a claim " + " ".join(f"x[{i}]" for i in range(1, n + 1)) +
+                        "\n\nNotes\n[1] https://kaztag.kz/ru/news/1\n", encoding="utf-8")
+        _measure(f"{n:,} markers", path)
+
+
+def test_bench_bounds_report_size_and_type(tmp_path):
+    """Regular reports of growing size, then what is refused before it is read: over 100 MiB, a device, a FIFO."""
+    import os
+
+    print("\nreport size and type")
+    for n in (5_000, 50_000):
+        path = tmp_path / f"report-{n}.txt"
+        path.write_text(_big_report(n), encoding="utf-8")
+        _measure(f"{n:,} footnotes", path)
+    sparse = tmp_path / "over-cap.txt"
+    with open(sparse, "wb") as fh:
+        fh.truncate(100 * 1024 * 1024 + 1)
+    _measure("100 MiB + 1 byte (sparse)", sparse)
+    zero = tmp_path / "zero.txt"
+    zero.symlink_to("/dev/zero")
+    _measure("symlink to /dev/zero", zero)
+    fifo = tmp_path / "fifo.txt"
+    os.mkfifo(fifo)
+    _measure("FIFO", fifo)
+
+
+def test_bench_bounds_docx(tmp_path):
+    """document.xml of dense paragraphs (43 elements each) at growing sizes up to past the 2 million elements, then
+    a bomb past the 50 MiB budget.
+    Before issue 12: a 609 KB docx took 61 s and 4.2 GB."""
+    from test_bounds import MIB, _docx_with, dense_paragraphs
+
+    print("\n.docx (the size shown is the zip's; the XML unpacks to the size named)")
+    for paragraphs in (3_000, 30_000, 45_000, 150_000):
+        path = tmp_path / f"dense-{paragraphs}.docx"
+        dense = dense_paragraphs(paragraphs)
+        _docx_with(path, body=dense)
+        _measure(f"{len(dense) / 1e6:.0f} MB of body XML, {43 * paragraphs:,} elements", path)
+    bomb = tmp_path / "bomb.docx"
+    _docx_with(bomb, document_xml_pad=40 * MIB, footnotes_xml_pad=40 * MIB)
+    _measure("80 MB of XML in all (refused)", bomb)
+
+
+def test_bench_bounds_html(tmp_path):
+    """HTML reports of N cited paragraphs (6 tags counting closing ones), then past the 2 million tags."""
+    print("\nHTML reports")
+    for n in (10_000, 100_000, 600_000):
+        path = tmp_path / f"page-{n}.html"
+        body = "".join(f"<p>A claim {i}.<sup>{i}</sup></p>\n" for i in range(1, n + 1))
+        notes = "".join(f"<li>https://kaztag.kz/ru/news/{i}</li>\n" for i in range(1, n + 1))
+        path.write_text(f"<html><body>{body}<ol>{notes}</ol></body></html>", encoding="utf-8")
+        _measure(f"{n:,} notes ({6 * n + 4:,} tags)", path)

@@ -112,6 +112,11 @@ def _docx_with(path, document_xml_pad: int = 0, footnotes_xml_pad: int = 0, body
 MIB = 1024 * 1024
 
 
+def dense_paragraphs(n: int, empty: str = "<w:r/>") -> str:
+    """`n` body paragraphs of 43 elements each (a run of text, then 40 empty `empty` elements): element-dense XML."""
+    return "".join(f"<w:p><w:r><w:t>Entry {i}.</w:t></w:r>{empty * 40}</w:p>" for i in range(n))
+
+
 def _white(size: int) -> bytes:
     """`size` bytes of white space between empty bookmark ends (one text node may not pass 10 MB)."""
     return (b" " * (MIB - 20) + b'<w:bookmarkEnd w:id="0"/>') * (size // MIB)
@@ -145,7 +150,7 @@ def test_a_docx_body_is_read_a_paragraph_at_a_time_not_held_whole(tmp_path):
     at a time: parsed whole, a 609 KB docx took 4.2 GB."""
     small, large = tmp_path / "small.docx", tmp_path / "large.docx"
     _docx_with(small)
-    dense = "".join(f"<w:p><w:r><w:t>Entry {i}.</w:t></w:r>{'<w:proofErr/>' * 40}</w:p>" for i in range(25_000))  # 16 MB
+    dense = dense_paragraphs(25_000, "<w:proofErr/>")  # 16 MB, 1 million elements
     _docx_with(large, body=dense)
     grown = _peak_rss_mib(large) - _peak_rss_mib(small)
     assert grown < 40, f"reading {len(dense) / 1e6:.0f} MB of dense body XML took {grown:.0f} MiB more than a one-page docx"
@@ -186,3 +191,19 @@ def test_a_table_shows_at_most_50_findings_of_a_kind_and_sums_up_the_rest_json_k
     assert markdown.count("| missing-footnote |") == 51 and "… and 69 more missing-footnote" in markdown
     findings = json.loads(_check(path, "--format", "json").stdout)["findings"]
     assert sum(f["kind"] == "missing-footnote" for f in findings) == 119
+
+
+def test_a_docx_of_more_elements_than_the_budget_is_refused_in_one_line(tmp_path, monkeypatch):
+    """Dense XML packs 6 million elements into 43 MB (under the byte budget, a minute and a half of reading):
+    the element budget (2 million) is proved here lowered to 5,000."""
+    from linkvault.report import docx
+
+    assert docx.MAX_XML_ELEMENTS == 2_000_000
+    monkeypatch.setattr(docx, "MAX_XML_ELEMENTS", 5_000)
+    path = tmp_path / "dense.docx"
+    _docx_with(path, body=dense_paragraphs(200))
+    with pytest.raises(InputError, match=r"too many elements for a \.docx report \(over 5,000, the limit; "
+                                         r"reached in word/document\.xml\)$"):
+        linkvault.parse_report(path)
+    _docx_with(path, body=dense_paragraphs(100))
+    assert len(linkvault.parse_report(path).citations) == 1

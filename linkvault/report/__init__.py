@@ -115,7 +115,7 @@ def _read(path: str) -> bytes:
             if kind:
                 raise InputError(f"is {kind}, not a report file", path=path)
             if info.st_size > MAX_BYTES:
-                raise InputError(f"too large for a report ({info.st_size // (1024 * 1024)} MiB; the limit is "
+                raise InputError(f"too large for a report ({info.st_size:,} bytes; the limit is "
                                  f"{MAX_BYTES // (1024 * 1024)} MiB)", path=path)
             data = _read_capped(fh)
     except FileNotFoundError as exc:  # a symlink to nowhere
