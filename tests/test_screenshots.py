@@ -108,6 +108,8 @@ def test_a_swapped_screenshot_makes_audit_fail_naming_it(tmp_path, fakeweb, runn
 def test_an_edited_screenshot_hash_in_the_vault_makes_audit_fail_naming_the_row(tmp_path, fakeweb, runner, monkeypatch):
     monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")
     _, vault = _fetch_short_page(tmp_path, fakeweb, runner)
+    untouched = runner.invoke(cli, ["--vault", str(vault), "audit"])
+    assert untouched.exit_code == 0 and "everything holds" in untouched.output, untouched.output
     db = sqlite3.connect(vault / "linkvault.db")
     [(shot_id,)] = db.execute("select record_id from screenshots").fetchall()
     db.execute("update screenshots set sha256 = ?", ["0" * 64])
