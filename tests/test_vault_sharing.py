@@ -194,6 +194,10 @@ def test_the_read_verbs_read_a_write_protected_vault_and_change_nothing(tmp_path
         assert audit.stderr == (f"linkvault: note: {copy}: the vault is read-only, so this audit is not logged in its "
                                 "custody chain\n")
         assert "Traceback" not in report.stderr + show.stderr + search.stderr
+        pack = _as_nobody("--vault", copy, "pack", "r.txt", "--no-timestamp", cwd=place)
+        assert pack.returncode == 2 and pack.stderr == (f"linkvault: error: {copy}: this vault is read-only, and making "
+                                                        "a pack is logged in its custody chain: run this on a writable "
+                                                        "copy\n")
         assert {name: os.stat(os.path.join(copy, name)).st_mtime_ns for name in os.listdir(copy)} == before
     finally:
         _make_removable(place)
