@@ -135,9 +135,10 @@ def _as_nobody(*args: str, cwd) -> subprocess.CompletedProcess:
                           cwd=cwd, env={**os.environ, "HOME": str(cwd)})
 
 
-def _write_protected_copy(tmp_path, fakeweb, runner, *, schema: int | None = None):
+def _write_protected_copy(tmp_path, fakeweb, runner, *, schema: int | None = None, unsaved_wal: bool = False):
     """A fetched vault copied to a directory only root may write (dirs 0555, files 0444), with its report;
-    `schema` rewinds the copy's schema version, as a vault from an older linkvault would be."""
+    `schema` rewinds the copy's schema version, as a vault from an older linkvault would be; `unsaved_wal`
+    copies it as a run killed mid-write leaves it, its last writes only in linkvault.db-wal."""
     urls = ["https://vlast.kz/politika/zakon-o-vyborah.html", "https://vlast.kz/politika/zasedanie-mazhilisa.html"]
     for k, url in enumerate(urls):
         fakeweb.route_url(url, Response(200, [("Content-Type", "text/html; charset=utf-8")],
@@ -157,6 +158,18 @@ def _write_protected_copy(tmp_path, fakeweb, runner, *, schema: int | None = Non
     if schema is not None:
         with sqlite3.connect(os.path.join(copy, "linkvault.db")) as conn:
             conn.execute(f"PRAGMA user_version = {schema}")
+    if unsaved_wal:  # a writer still open when the copy was made: its commit is in the WAL, not yet in the database
+        writer = sqlite3.connect(os.path.join(copy, "linkvault.db"))
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        with writer:
+            writer.execute("update captures set state_detail = state_detail || ' (re-judged)'")
+        for name in ("linkvault.db", "linkvault.db-wal"):
+            shutil.copy(os.path.join(copy, name), os.path.join(place, name))
+        writer.close()
+        for name in ("linkvault.db", "linkvault.db-wal"):
+            shutil.move(os.path.join(place, name), os.path.join(copy, name))
+        if os.path.exists(shm := os.path.join(copy, "linkvault.db-shm")):
+            os.remove(shm)
     for root, _, files in os.walk(copy):
         for name in files:
             os.chmod(os.path.join(root, name), 0o444)
@@ -181,6 +194,10 @@ def test_the_read_verbs_read_a_write_protected_vault_and_change_nothing(tmp_path
         assert audit.stderr == (f"linkvault: note: {copy}: the vault is read-only, so this audit is not logged in its "
                                 "custody chain\n")
         assert "Traceback" not in report.stderr + show.stderr + search.stderr
+        pack = _as_nobody("--vault", copy, "pack", "r.txt", "--no-timestamp", cwd=place)
+        assert pack.returncode == 2 and pack.stderr == (f"linkvault: error: {copy}: this vault is read-only, and making "
+                                                        "a pack is logged in its custody chain: run this on a writable "
+                                                        "copy\n")
         assert {name: os.stat(os.path.join(copy, name)).st_mtime_ns for name in os.listdir(copy)} == before
     finally:
         _make_removable(place)
@@ -195,6 +212,19 @@ def test_a_write_protected_vault_of_an_older_schema_is_named_in_one_line(tmp_pat
         assert report.stderr == (f"linkvault: error: {copy}: this vault is of an older linkvault (schema 6; this one "
                                  f"reads {SCHEMA_VERSION}) and cannot be upgraded now (read-only, or a run is using it): "
                                  "run this on a writable copy of it, which is upgraded in place\n")
+    finally:
+        _make_removable(place)
+
+
+@pytest_read_only
+def test_a_write_protected_vault_whose_last_writes_are_in_its_wal_is_named_not_read_stale(tmp_path, fakeweb, runner):
+    place, copy = _write_protected_copy(tmp_path, fakeweb, runner, unsaved_wal=True)
+    try:
+        report = _as_nobody("--vault", copy, "report", "r.txt", cwd=place)
+        assert report.returncode == 2
+        assert report.stderr == (f"linkvault: error: {copy}: its newest writes are still in linkvault.db-wal, which "
+                                 "SQLite cannot read where nothing may be written: copy the vault somewhere writable "
+                                 "to read it\n")
     finally:
         _make_removable(place)
 

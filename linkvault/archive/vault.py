@@ -476,6 +476,8 @@ class Vault:
 def _read_only_connection(path: str) -> sqlite3.Connection:
     """`mode=ro`; on a copy where SQLite cannot even make its WAL index (a write-protected directory),
     `immutable=1`, which is sound there: nobody can be writing it."""
+    from linkvault.errors import InputError
+
     uri = f"file:{quote(os.path.abspath(path))}"
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
     try:
@@ -483,6 +485,10 @@ def _read_only_connection(path: str) -> sqlite3.Connection:
         return conn
     except sqlite3.OperationalError:
         conn.close()
+    wal = f"{path}-wal"
+    if os.path.exists(wal) and os.path.getsize(wal):  # immutable would read the database without its last writes
+        raise InputError("its newest writes are still in linkvault.db-wal, which SQLite cannot read where nothing may be "
+                         "written: copy the vault somewhere writable to read it", path=os.path.dirname(path) or ".")
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
 
 
