@@ -148,7 +148,7 @@ def _measure(label: str, path) -> None:
     assert out.returncode == 0, out.stderr
     seconds, rss, outcome = out.stdout.strip().split("\t")
     size = path.stat().st_size if path.is_file() else 0
-    print(f"  {label:<34} {size / 1e6:>8.1f} MB  {float(seconds):>7.2f} s  {int(rss):>6} MiB peak RSS   {outcome}")
+    print(f"  {label:<42} {size / 1e6:>8.1f} MB  {float(seconds):>7.2f} s  {int(rss):>6} MiB peak RSS   {outcome}")
 
 
 def test_bench_bounds_markers_in_one_paragraph(tmp_path):
