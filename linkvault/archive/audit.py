@@ -341,7 +341,7 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
                 try:
                     entry.drain()
                 except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-                    result.problems.append(Problem(name, f"cannot be unpacked ({exc.__class__.__name__}: {exc})"))
+                    result.problems.append(Problem(name, f"cannot be unpacked ({_brief(exc)})"))
                     continue
             if value and entry.hexdigest() != value:
                 result.problems.append(Problem(name, "no longer matches its hash in datapackage.json (altered)"))
@@ -352,7 +352,11 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
         _audit_pack_stamps(budget, listing, tokens, result)
         for uri, chain in evidence.items():
             if uri.startswith("urn:evidence:custody:"):
-                events = [json.loads(line) for line in chain.decode("utf-8").splitlines() if line.strip()]
+                try:
+                    events = [json.loads(line) for line in chain.decode("utf-8").splitlines() if line.strip()]
+                except ValueError as exc:  # UnicodeDecodeError too
+                    result.problems.append(Problem(uri, f"is not the custody log's JSON lines ({_brief(exc)})"))
+                    continue
                 result.events += len(events)
                 for brk in check_chain(events):
                     result.problems.append(Problem(f"custody event {brk.event_id} (in the pack)", brk.problem))
@@ -513,12 +517,12 @@ def _audit_warc(name: str, fh, sealed: _Sealed, result: AuditResult) -> None:
             uri = record.rec_headers.get_header("WARC-Target-URI") or ""
             held = record.rec_type in ("warcinfo", "metadata") or (record.rec_type == "resource"
                                                                    and uri.startswith("urn:evidence:"))
-            block, hashes = _read_block(record.raw_stream, HELD_RECORD_CAP + 1 if held else HEAD_CAP,
-                                        declared, record.rec_type == "resource")
-            if held and len(block) > HELD_RECORD_CAP:
+            if held and (record.length or 0) > HELD_RECORD_CAP:  # warcio reads no further than Content-Length
                 raise InputError(f"{name} record {record_id} is over {HELD_RECORD_CAP // 1024 ** 2} MiB, more than "
                                  "linkvault writes for a record it must read whole: refused, not audited",
                                  path=result.vault)
+            block, hashes = _read_block(record.raw_stream, HELD_RECORD_CAP if held else HEAD_CAP,
+                                        declared, record.rec_type == "resource")
             records.read_to_end()
             offset = records.get_record_offset()
             sealed.seen[(name, offset)] = record_id
@@ -547,7 +551,13 @@ def _audit_warc(name: str, fh, sealed: _Sealed, result: AuditResult) -> None:
     except InputError:
         raise
     except Exception as exc:  # a torn or rewritten gzip member: say where reading stopped
-        result.problems.append(Problem(name, f"cannot be read to the end ({exc.__class__.__name__}: {exc})"))
+        result.problems.append(Problem(name, f"cannot be read to the end ({_brief(exc)})"))
+
+
+def _brief(exc: Exception) -> str:
+    """An exception as a finding names it: warcio quotes the line it could not parse, which may be 64 KiB."""
+    text = f"{exc.__class__.__name__}: {exc}"
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 @dataclass
