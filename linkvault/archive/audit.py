@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from linkvault.archive.custody import TEXT_FIELDS, check_chain, text_digest
 from linkvault.archive.vault import Vault, VaultLock, lock_wait
-from linkvault.archive.warc import OPEN_SUFFIX, read_records, recorded_headers
+from linkvault.archive.warc import HELD_RECORD_CAP, OPEN_SUFFIX, read_records, recorded_headers
 from linkvault.errors import InputError
 
 ALTERED, MISSING, UNCOVERED = "altered", "missing", "uncovered"
@@ -295,7 +295,6 @@ def _audit_screenshots(events: list[dict], result: AuditResult, *, of: set[str] 
 PACK_UNPACKED_CAP = 8 * 1024 ** 3  # bytes all of a pack's entries may unpack to, all together
 PACK_ENTRIES_CAP = 10_000  # entries a pack's zip directory may list
 LISTING_CAP = 16 * 1024 ** 2  # bytes of datapackage.json or datapackage-digest.json
-HELD_RECORD_CAP = 64 * 1024 ** 2  # bytes of one WARC record audit must hold to read (a manifest, the custody log)
 HEAD_CAP = 256 * 1024  # bytes of a response's HTTP head audit reads (the rest is only hashed)
 _CHUNK = 1 << 20
 

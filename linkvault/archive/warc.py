@@ -238,6 +238,7 @@ class WarcRecorder:
 
 
 HEADER_LINE_CAP = 64 * 1024  # bytes of one WARC or HTTP header line read at a time
+HELD_RECORD_CAP = 64 * 1024 ** 2  # bytes of a record read whole to be understood (a manifest, the custody log)
 
 
 def read_records(fh: BinaryIO, **options) -> ArchiveIterator:
