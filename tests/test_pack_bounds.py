@@ -194,3 +194,21 @@ def test_a_custody_record_of_something_else_than_json_lines_is_named_not_an_inte
     assert out.returncode == 1, out.stdout + out.stderr
     assert "urn:evidence:custody:r.txt: is not the custody log's JSON lines" in out.stdout, out.stdout
     _one_verdict(out)
+
+
+def test_a_listing_without_paths_is_refused_in_one_line_and_an_unknown_hash_is_named(tmp_path):
+    """datapackage.json is untrusted too: a resource without a path, or listed by a hash no one knows."""
+    broken = tmp_path / "no-path.wacz"
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("pages/pages.jsonl", "{}\n")
+        z.writestr("datapackage.json", json.dumps({"resources": [{"name": "pages.jsonl"}]}))
+    out, _, err = _audit(broken)
+    assert out.returncode == 2 and len(err) == 1 and "not a readable WACZ" in err[0] and str(broken) in err[0], err
+
+    odd = tmp_path / "odd-hash.wacz"
+    with zipfile.ZipFile(odd, "w") as z:
+        z.writestr("pages/pages.jsonl", "{}\n")
+        z.writestr("datapackage.json", json.dumps({"resources": [{"path": "pages/pages.jsonl", "hash": "rot13:abc"}]}))
+    out, _, _ = _audit(odd)
+    assert out.returncode == 1 and "pages/pages.jsonl: no longer matches its hash" in out.stdout, out.stdout + out.stderr
+    _one_verdict(out)

@@ -307,7 +307,9 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
     PACK_UNPACKED_CAP is refused as unreadable input, not judged altered: nothing linkvault packs comes near."""
     import json
     import zipfile
+    import zlib
 
+    unpacking = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
     result = AuditResult(vault=path)
     try:
         package = zipfile.ZipFile(path)
@@ -318,28 +320,25 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
         try:
             listing = budget.read_whole("datapackage.json", LISTING_CAP)
             manifest = json.loads(listing)
-        except (KeyError, ValueError, zipfile.BadZipFile) as exc:
-            raise InputError(f"not a readable WACZ ({exc})", path=path) from exc
+            resources = manifest.get("resources", [])
+            entries = [(os.path.basename(r["path"]), r["path"], str(r.get("hash", ""))) for r in resources]
+        except (KeyError, TypeError, AttributeError, *unpacking) as exc:
+            raise InputError(f"not a readable WACZ ({_brief(exc)})", path=path) from exc
         sealed = _Sealed()
         result.resources = sealed.resources
-        warcs = []
-        entries = []
-        for resource in manifest.get("resources", []):
-            name, declared = resource["path"], resource.get("hash", "")
+        for basename, name, declared in sorted(entries):
             try:
                 package.getinfo(name)
             except KeyError:
                 result.problems.append(Problem(name, "is listed in datapackage.json but missing"))
                 continue
-            entries.append((os.path.basename(name), name, declared))
-        for basename, name, declared in sorted(entries):
             algorithm, _, value = declared.partition(":")
             with budget.open(name, algorithm if value else None) as entry:
                 if name.startswith("archive/") and basename.endswith((".warc.gz", ".warc")):
                     _audit_warc(basename, entry, sealed, result)
                 try:
                     entry.drain()
-                except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+                except unpacking as exc:
                     result.problems.append(Problem(name, f"cannot be unpacked ({_brief(exc)})"))
                     continue
             if value and entry.hexdigest() != value:
@@ -384,7 +383,12 @@ class _UnpackBudget:
                           "refused, not audited", path=self.path)
 
     def open(self, name: str, algorithm: str | None = None) -> _Entry:
-        return _Entry(self.package.open(name), name, self, hashlib.new(algorithm) if algorithm else None)
+        """`algorithm` names the hash datapackage.json lists it with (one we do not know matches nothing)."""
+        try:
+            hasher = hashlib.new(algorithm) if algorithm else None
+        except ValueError:
+            hasher = hashlib.new("sha256")
+        return _Entry(self.package.open(name), name, self, hasher)
 
     def read_whole(self, name: str, cap: int) -> bytes:
         """A small entry linkvault needs whole (its JSON), at most `cap` bytes."""
