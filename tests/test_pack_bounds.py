@@ -14,6 +14,7 @@ import re
 import struct
 import subprocess
 import sys
+import warnings
 import zipfile
 
 from warcio.warcwriter import WARCWriter
@@ -212,3 +213,18 @@ def test_a_listing_without_paths_is_refused_in_one_line_and_an_unknown_hash_is_n
     out, _, _ = _audit(odd)
     assert out.returncode == 1 and "pages/pages.jsonl: no longer matches its hash" in out.stdout, out.stdout + out.stderr
     _one_verdict(out)
+
+
+def test_a_listing_naming_one_file_many_times_is_refused_in_one_line_not_read_again_and_again(tmp_path):
+    """Each listing of a path would unpack it once more: one 256 MiB entry listed 40 times is 10 GiB of work
+    that no declared size shows."""
+    path = tmp_path / "repeated.wacz"
+    _pack(path, {"pages/pages.jsonl": BOMB})
+    with zipfile.ZipFile(path) as z:
+        listing = json.loads(z.read("datapackage.json"))
+    listing["resources"] *= 40
+    with zipfile.ZipFile(path, "a") as z, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a second entry of that name: the later one is the one read
+        z.writestr("datapackage.json", json.dumps(listing))
+    out, _, err = _audit(path)
+    assert out.returncode == 2 and len(err) == 1 and "lists a file more than once" in err[0], out.stdout + out.stderr

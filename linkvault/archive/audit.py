@@ -324,6 +324,8 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
             entries = [(os.path.basename(r["path"]), r["path"], str(r.get("hash", ""))) for r in resources]
         except (KeyError, TypeError, AttributeError, *unpacking) as exc:
             raise InputError(f"not a readable WACZ ({_brief(exc)})", path=path) from exc
+        if len({name for _, name, _ in entries}) < len(entries):  # each listing would be read again, past any budget
+            raise InputError("datapackage.json lists a file more than once: refused, not audited", path=path)
         sealed = _Sealed()
         result.resources = sealed.resources
         for basename, name, declared in sorted(entries):
@@ -376,10 +378,10 @@ class _UnpackBudget:
                              path=path)
         declared = sum(info.file_size for info in infos)
         if declared > PACK_UNPACKED_CAP:
-            raise self.refusal(f"its entries declare {declared:,} bytes unpacked")
+            raise self.refusal(f"its entries declare {declared:,} bytes unpacked,")
 
     def refusal(self, why: str) -> InputError:
-        return InputError(f"{why}, more than the {PACK_UNPACKED_CAP // 1024 ** 3} GiB a pack may unpack to: "
+        return InputError(f"{why} more than the {PACK_UNPACKED_CAP // 1024 ** 3} GiB a pack may unpack to: "
                           "refused, not audited", path=self.path)
 
     def open(self, name: str, algorithm: str | None = None) -> _Entry:
@@ -403,7 +405,7 @@ class _UnpackBudget:
     def spend(self, n: int) -> None:
         self.left -= n
         if self.left < 0:
-            raise self.refusal("its entries unpack to more than they declare")
+            raise self.refusal("its entries, as read, unpack to")
 
 
 class _Entry:
