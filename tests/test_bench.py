@@ -209,3 +209,33 @@ def test_bench_bounds_html(tmp_path):
         notes = "".join(f"<li>https://kaztag.kz/ru/news/{i}</li>\n" for i in range(1, n + 1))
         path.write_text(f"<html><body>{body}<ol>{notes}</ol></body></html>", encoding="utf-8")
         _measure(f"{n:,} notes ({6 * n + 4:,} tags)", path)
+
+
+def test_bench_bounds_audit_of_a_pack(tmp_path):
+    """`audit FILE.wacz` on packs whose one WARC record (or pages entry) unpacks to growing sizes of zeros, then
+    a pack whose directory declares past the 8 GiB cap. Time and peak RSS of the whole `linkvault audit` process.
+    Before issue 12: a 2 MB hostile pack took 4.25 GB and gave no verdict after 120 s."""
+    from test_pack_bounds import MIB, _audit, _lie_about_size, _pack, _warc_with_block
+
+    print("\naudit FILE.wacz (the size shown is the pack's; the entry unpacks to the size named)")
+    cases = []
+    for size in (16, 256, 2048):
+        record = tmp_path / f"record-{size}.wacz"
+        _pack(record, {"archive/big.warc": _warc_with_block("urn:screenshot:big", size * MIB)})
+        cases.append((f"a WARC record of {size:,} MiB", record))
+    for size in (16, 256, 2048):
+        pages = tmp_path / f"pages-{size}.wacz"
+        _pack(pages, {"pages/pages.jsonl": size * MIB})
+        cases.append((f"pages.jsonl of {size:,} MiB", pages))
+    lying = tmp_path / "declares-12-gib.wacz"
+    _pack(lying, {f"pages/p{i}.jsonl": MIB for i in range(3)})
+    for i in range(3):
+        _lie_about_size(lying, f"pages/p{i}.jsonl", 0xFFFFFFFE)
+    cases.append(("entries declaring 12 GiB (refused)", lying))
+    for label, path in cases:
+        start = time.perf_counter()
+        out, peak, err = _audit(path)
+        seconds = time.perf_counter() - start
+        outcome = (out.stdout.strip().splitlines() or err or [""])[-1].rpartition(": ")[2][:60]
+        print(f"  {label:<42} {path.stat().st_size / 1e6:>8.2f} MB  {seconds:>7.2f} s  {peak:>6.0f} MiB peak RSS   "
+              f"exit {out.returncode}, {outcome}")

@@ -12,11 +12,9 @@ import os
 from base64 import b32encode
 from dataclasses import dataclass, field
 
-from warcio.archiveiterator import ArchiveIterator
-
 from linkvault.archive.custody import TEXT_FIELDS, check_chain, text_digest
 from linkvault.archive.vault import Vault, VaultLock, lock_wait
-from linkvault.archive.warc import OPEN_SUFFIX, recorded_headers
+from linkvault.archive.warc import HELD_RECORD_CAP, OPEN_SUFFIX, read_records, recorded_headers
 from linkvault.errors import InputError
 
 ALTERED, MISSING, UNCOVERED = "altered", "missing", "uncovered"
@@ -54,15 +52,6 @@ class AuditResult:
                 "unverified_signatures": self.unchecked_signatures, "untimed_captures": self.untimed,
                 "uncovered_captures": self.uncovered,
                 "problems": [{"where": p.where, "problem": p.problem, "kind": p.kind} for p in self.problems]}
-
-
-def _digest(algorithm_and_value: str, block: bytes) -> bool:
-    algorithm, _, expected = algorithm_and_value.partition(":")
-    try:
-        digest = hashlib.new(algorithm.replace("-", "").lower(), block).digest()
-    except ValueError:
-        return True  # an algorithm we do not know is not evidence of tampering
-    return b32encode(digest).decode("ascii").rstrip("=") == expected.rstrip("=").upper()
 
 
 def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str | None = None) -> AuditResult:
@@ -303,44 +292,71 @@ def _audit_screenshots(events: list[dict], result: AuditResult, *, of: set[str] 
                                            f"is not the image custody event {event['id']} recorded (swapped)"))
 
 
+PACK_UNPACKED_CAP = 8 * 1024 ** 3  # bytes all of a pack's entries may unpack to, all together
+PACK_ENTRIES_CAP = 10_000  # entries a pack's zip directory may list
+LISTING_CAP = 16 * 1024 ** 2  # bytes of datapackage.json or datapackage-digest.json
+HEAD_CAP = 256 * 1024  # bytes of a response's HTTP head audit reads (the rest is only hashed)
+_CHUNK = 1 << 20
+
+
 def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
-    """The same checks on an evidence pack, plus the pack's own datapackage.json digests."""
+    """The same checks on an evidence pack, plus the pack's own datapackage.json digests.
+
+    A pack is untrusted input: every entry is read as a stream (hashed and read for WARC records as it
+    unpacks, never held whole), and a pack whose entries list or unpack past PACK_ENTRIES_CAP or
+    PACK_UNPACKED_CAP is refused as unreadable input, not judged altered: nothing linkvault packs comes near."""
     import json
-    import tempfile
     import zipfile
+    import zlib
 
-    from linkvault.errors import InputError
-
+    unpacking = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
     result = AuditResult(vault=path)
     try:
         package = zipfile.ZipFile(path)
-        listing = package.read("datapackage.json")
-        manifest = json.loads(listing)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
         raise InputError(f"not a readable WACZ ({exc})", path=path) from exc
-    with package, tempfile.TemporaryDirectory() as work:
-        for resource in manifest.get("resources", []):
-            name, declared = resource["path"], resource.get("hash", "")
+    with package:
+        budget = _UnpackBudget(package, path)
+        try:
+            listing = budget.read_whole("datapackage.json", LISTING_CAP)
+            manifest = json.loads(listing)
+            resources = manifest.get("resources", [])
+            entries = [(os.path.basename(r["path"]), r["path"], str(r.get("hash", ""))) for r in resources]
+        except (KeyError, TypeError, AttributeError, *unpacking) as exc:
+            raise InputError(f"not a readable WACZ ({_brief(exc)})", path=path) from exc
+        if len({name for _, name, _ in entries}) < len(entries):  # each listing would be read again, past any budget
+            raise InputError("datapackage.json lists a file more than once: refused, not audited", path=path)
+        sealed = _Sealed()
+        result.resources = sealed.resources
+        for basename, name, declared in sorted(entries):
             try:
-                data = package.read(name)
+                package.getinfo(name)
             except KeyError:
                 result.problems.append(Problem(name, "is listed in datapackage.json but missing"))
                 continue
             algorithm, _, value = declared.partition(":")
-            if value and hashlib.new(algorithm, data).hexdigest() != value:
+            with budget.open(name, algorithm if value else None) as entry:
+                if name.startswith("archive/") and basename.endswith((".warc.gz", ".warc")):
+                    _audit_warc(basename, entry, sealed, result)
+                try:
+                    entry.drain()
+                except unpacking as exc:
+                    result.problems.append(Problem(name, f"cannot be unpacked ({_brief(exc)})"))
+                    continue
+            if value and entry.hexdigest() != value:
                 result.problems.append(Problem(name, "no longer matches its hash in datapackage.json (altered)"))
-            if name.startswith("archive/"):
-                with open(os.path.join(work, os.path.basename(name)), "wb") as fh:
-                    fh.write(data)
         tokens = _Tokens(tsa_roots)
-        sealed = _audit_warcs(work, result)
         evidence, digests = sealed.evidence, sealed.digests
         stamped = _audit_timestamps(evidence, digests, result, tokens)
         result.untimed = len(result.responses - stamped)
-        _audit_pack_stamps(package, listing, tokens, result)
+        _audit_pack_stamps(budget, listing, tokens, result)
         for uri, chain in evidence.items():
             if uri.startswith("urn:evidence:custody:"):
-                events = [json.loads(line) for line in chain.decode("utf-8").splitlines() if line.strip()]
+                try:
+                    events = [json.loads(line) for line in chain.decode("utf-8").splitlines() if line.strip()]
+                except ValueError as exc:  # UnicodeDecodeError too
+                    result.problems.append(Problem(uri, f"is not the custody log's JSON lines ({_brief(exc)})"))
+                    continue
                 result.events += len(events)
                 for brk in check_chain(events):
                     result.problems.append(Problem(f"custody event {brk.event_id} (in the pack)", brk.problem))
@@ -349,7 +365,81 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
     return result
 
 
-def _audit_pack_stamps(package, listing: bytes, tokens: _Tokens, result: AuditResult) -> None:
+class _UnpackBudget:
+    """A pack's entries, opened as streams under one budget of unpacked bytes. The sizes the zip directory
+    declares are summed first (a refusal before any work); the bytes are counted again as they unpack, since
+    a directory can lie (Python's zipfile stops at the declared size, and this bound holds whatever it does)."""
+
+    def __init__(self, package, path: str):
+        self.package, self.path, self.left = package, path, PACK_UNPACKED_CAP
+        infos = package.infolist()
+        if len(infos) > PACK_ENTRIES_CAP:
+            raise InputError(f"a pack of {len(infos):,} entries is refused (at most {PACK_ENTRIES_CAP:,} are read)",
+                             path=path)
+        declared = sum(info.file_size for info in infos)
+        if declared > PACK_UNPACKED_CAP:
+            raise self.refusal(f"its entries declare {declared:,} bytes unpacked,")
+
+    def refusal(self, why: str) -> InputError:
+        return InputError(f"{why} more than the {PACK_UNPACKED_CAP // 1024 ** 3} GiB a pack may unpack to: "
+                          "refused, not audited", path=self.path)
+
+    def open(self, name: str, algorithm: str | None = None) -> _Entry:
+        """`algorithm` names the hash datapackage.json lists it with (one we do not know matches nothing)."""
+        try:
+            hasher = hashlib.new(algorithm) if algorithm else None
+        except ValueError:
+            hasher = hashlib.new("sha256")
+        return _Entry(self.package.open(name), name, self, hasher)
+
+    def read_whole(self, name: str, cap: int) -> bytes:
+        """A small entry linkvault needs whole (its JSON), at most `cap` bytes."""
+        data = bytearray()
+        with self.open(name) as entry:
+            while len(data) <= cap and (chunk := entry.read(_CHUNK)):
+                data += chunk
+        if len(data) > cap:
+            raise InputError(f"{name} is over {cap // 1024 ** 2} MiB: refused, not audited", path=self.path)
+        return bytes(data)
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise self.refusal("its entries, as read, unpack to")
+
+
+class _Entry:
+    """One zip entry as a read-only stream that hashes and counts what it hands out."""
+
+    def __init__(self, stream, name: str, budget: _UnpackBudget, hasher):
+        self.stream, self.name, self.budget, self.hasher = stream, name, budget, hasher
+
+    def read(self, n: int) -> bytes:
+        """At most `n` bytes (warcio asks a block at a time); never the whole entry at once."""
+        data = self.stream.read(min(n, _CHUNK) if n is not None and n >= 0 else _CHUNK)
+        self.budget.spend(len(data))
+        if self.hasher is not None:
+            self.hasher.update(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(_CHUNK):
+            pass
+
+    def tell(self) -> int:
+        return self.stream.tell()  # warcio places records by it: the offset within the unpacked WARC
+
+    def hexdigest(self) -> str | None:
+        return self.hasher.hexdigest() if self.hasher is not None else None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stream.close()
+
+
+def _audit_pack_stamps(budget: _UnpackBudget, listing: bytes, tokens: _Tokens, result: AuditResult) -> None:
     """The pack's own tokens (in datapackage-digest.json) stamp its datapackage.json (`listing`) as it is now."""
     import base64
     import json
@@ -357,7 +447,7 @@ def _audit_pack_stamps(package, listing: bytes, tokens: _Tokens, result: AuditRe
     from linkvault.archive.pack import TOKENS_KEY
 
     try:
-        digest = json.loads(package.read("datapackage-digest.json"))
+        digest = json.loads(budget.read_whole("datapackage-digest.json", LISTING_CAP))
     except (KeyError, ValueError):
         return  # a pack without the digest file has no pack-level stamps; its files were checked above
     if digest.get("hash", "").partition(":")[2] not in ("", hashlib.sha256(listing).hexdigest()):
@@ -411,49 +501,101 @@ def _audit_warcs(directory: str, result: AuditResult) -> _Sealed:
     sealed = _Sealed()
     result.resources = sealed.resources
     for name in sorted(os.listdir(directory)):
-        path = os.path.join(directory, name)
         if name.endswith(OPEN_SUFFIX):
             result.problems.append(Problem(name, "was never closed (an interrupted run; the next fetch repairs it)"))
-            continue
-        if not name.endswith((".warc.gz", ".warc")):
-            continue
-        result.files += 1
-        try:
-            with open(path, "rb") as fh:
-                records = ArchiveIterator(fh, no_record_parse=True)
-                for record in records:
-                    record_id = record.rec_headers.get_header("WARC-Record-ID")
-                    block = record.raw_stream.read()
-                    records.read_to_end()
-                    offset = records.get_record_offset()
-                    sealed.seen[(name, offset)] = record_id
-                    result.records += 1
-                    declared = record.rec_headers.get_header("WARC-Block-Digest")
-                    sealed.digests[record_id] = declared
-                    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-                    if record.rec_type == "resource" and uri.startswith("urn:evidence:"):
-                        sealed.evidence[uri] = block
-                        sealed.evidence_ids[record_id] = uri
-                    if record.rec_type == "resource":
-                        sealed.resources[record_id] = hashlib.sha256(block).hexdigest()
-                    elif record.rec_type in ("response", "revisit"):
-                        if record.rec_type == "response":
-                            result.responses.add(record_id)
-                        status, headers = _http_head(block)
-                        sealed.heads[record_id] = _Head(name, offset, uri, status, headers,
-                                                        record.rec_headers.get_header("WARC-Payload-Digest"))
-                    elif record.rec_type == "metadata":
-                        about = _json(block).get("url")
-                        if isinstance(about, str) and record.rec_headers.get_header("WARC-Refers-To"):
-                            sealed.fetched_from[record.rec_headers.get_header("WARC-Refers-To")] = about
-                    elif record.rec_type == "warcinfo":
-                        sealed.wanted_stamps[name] = _wants_stamps(block)
-                    if declared and not _digest(declared, block):
-                        result.problems.append(Problem(f"{name} record {record_id}", "its block no longer matches "
-                                                       "its WARC-Block-Digest (altered)"))
-        except Exception as exc:  # a torn or rewritten gzip member: say where reading stopped
-            result.problems.append(Problem(name, f"cannot be read to the end ({exc.__class__.__name__}: {exc})"))
+        elif name.endswith((".warc.gz", ".warc")):
+            with open(os.path.join(directory, name), "rb") as fh:
+                _audit_warc(name, fh, sealed, result)
     return sealed
+
+
+def _audit_warc(name: str, fh, sealed: _Sealed, result: AuditResult) -> None:
+    """One WARC file, read record by record as a stream: a block is hashed a chunk at a time and held only
+    where audit must read it (an evidence resource, provenance, warcinfo: up to HELD_RECORD_CAP; a response's
+    HTTP head: its first HEAD_CAP bytes)."""
+    result.files += 1
+    try:
+        records = read_records(fh, no_record_parse=True)
+        for record in records:
+            record_id = record.rec_headers.get_header("WARC-Record-ID")
+            declared = record.rec_headers.get_header("WARC-Block-Digest")
+            uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+            held = record.rec_type in ("warcinfo", "metadata") or (record.rec_type == "resource"
+                                                                   and uri.startswith("urn:evidence:"))
+            if held and (record.length or 0) > HELD_RECORD_CAP:  # warcio reads no further than Content-Length
+                raise InputError(f"{name} record {record_id} is over {HELD_RECORD_CAP // 1024 ** 2} MiB, more than "
+                                 "linkvault writes for a record it must read whole: refused, not audited",
+                                 path=result.vault)
+            block, hashes = _read_block(record.raw_stream, HELD_RECORD_CAP if held else HEAD_CAP,
+                                        declared, record.rec_type == "resource")
+            records.read_to_end()
+            offset = records.get_record_offset()
+            sealed.seen[(name, offset)] = record_id
+            result.records += 1
+            sealed.digests[record_id] = declared
+            if record.rec_type == "resource" and uri.startswith("urn:evidence:"):
+                sealed.evidence[uri] = block
+                sealed.evidence_ids[record_id] = uri
+            if record.rec_type == "resource":
+                sealed.resources[record_id] = hashes.sha256.hexdigest()
+            elif record.rec_type in ("response", "revisit"):
+                if record.rec_type == "response":
+                    result.responses.add(record_id)
+                status, headers = _http_head(block)
+                sealed.heads[record_id] = _Head(name, offset, uri, status, headers,
+                                                record.rec_headers.get_header("WARC-Payload-Digest"))
+            elif record.rec_type == "metadata":
+                about = _json(block).get("url")
+                if isinstance(about, str) and record.rec_headers.get_header("WARC-Refers-To"):
+                    sealed.fetched_from[record.rec_headers.get_header("WARC-Refers-To")] = about
+            elif record.rec_type == "warcinfo":
+                sealed.wanted_stamps[name] = _wants_stamps(block)
+            if declared and not hashes.matches():
+                result.problems.append(Problem(f"{name} record {record_id}", "its block no longer matches "
+                                               "its WARC-Block-Digest (altered)"))
+    except InputError:
+        raise
+    except Exception as exc:  # a torn or rewritten gzip member: say where reading stopped
+        result.problems.append(Problem(name, f"cannot be read to the end ({_brief(exc)})"))
+
+
+def _brief(exc: Exception) -> str:
+    """An exception as a finding names it: warcio quotes the line it could not parse, which may be 64 KiB."""
+    text = f"{exc.__class__.__name__}: {exc}"
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+@dataclass
+class _BlockHashes:
+    """A block's digests, taken as it streams by: the one its WARC-Block-Digest names, and SHA-256."""
+    declared: str | None
+    block: object | None
+    sha256: object
+
+    def matches(self) -> bool:
+        if self.block is None:
+            return True  # an algorithm we do not know is not evidence of tampering
+        return b32encode(self.block.digest()).decode("ascii").rstrip("=") == \
+            self.declared.partition(":")[2].rstrip("=").upper()
+
+
+def _read_block(stream, keep: int, declared: str | None, want_sha256: bool) -> tuple[bytes, _BlockHashes]:
+    """Read a record's block to its end a chunk at a time, hashing it; return its first `keep` bytes."""
+    algorithm = (declared or "").partition(":")[0].replace("-", "").lower()
+    try:
+        block_hash = hashlib.new(algorithm) if declared else None
+    except ValueError:
+        block_hash = None
+    hashes = _BlockHashes(declared, block_hash, hashlib.sha256())
+    kept = bytearray()
+    while chunk := stream.read(_CHUNK):
+        if len(kept) < keep:
+            kept += chunk[:keep - len(kept)]
+        if block_hash is not None:
+            block_hash.update(chunk)
+        if want_sha256:
+            hashes.sha256.update(chunk)
+    return bytes(kept), hashes
 
 
 def _wants_stamps(warcinfo: bytes) -> bool | None:

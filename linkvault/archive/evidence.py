@@ -11,10 +11,9 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from warcio.archiveiterator import ArchiveIterator
-
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.vault import Vault, now_iso
+from linkvault.archive.warc import HELD_RECORD_CAP, read_records
 
 MANIFEST_URI = "urn:evidence:manifest:"
 SCREENSHOT_URI = "urn:fullPage:"
@@ -111,7 +110,7 @@ def _read_sealed(vault: Vault, warc_files: list[str]) -> _Sealed:
     sealed = _Sealed()
     for name in warc_files:
         with open(os.path.join(vault.warc_dir, name), "rb") as fh:
-            for record in ArchiveIterator(fh):
+            for record in read_records(fh):
                 headers = record.rec_headers
                 rid = headers.get_header("WARC-Record-ID")
                 sealed.block_digests[rid] = headers.get_header("WARC-Block-Digest")
@@ -119,11 +118,15 @@ def _read_sealed(vault: Vault, warc_files: list[str]) -> _Sealed:
                 if record.rec_type != "resource":
                     continue
                 if uri.startswith(SCREENSHOT_URI) and headers.get_header("WARC-Concurrent-To"):
-                    png = record.content_stream().read()
-                    sealed.screenshots[headers.get_header("WARC-Concurrent-To")] = (rid, hashlib.sha256(png).hexdigest())
+                    png, stream = hashlib.sha256(), record.content_stream()
+                    while chunk := stream.read(1 << 20):  # hashed as it streams: a full-page PNG can be large
+                        png.update(chunk)
+                    sealed.screenshots[headers.get_header("WARC-Concurrent-To")] = (rid, png.hexdigest())
                 elif uri.startswith(MANIFEST_URI):
                     try:
-                        listed = json.loads(record.content_stream().read())["records"]
+                        if (record.length or 0) > HELD_RECORD_CAP:
+                            continue  # larger than linkvault writes; audit refuses it
+                        listed = json.loads(record.content_stream().read(HELD_RECORD_CAP))["records"]
                     except (ValueError, KeyError, TypeError):
                         continue  # audit names a damaged manifest; the summary just cannot lean on it
                     sealed.manifests.append(ManifestFact(rid, uri, name, {i["id"]: i.get("block_digest") for i in listed}))

@@ -237,6 +237,20 @@ class WarcRecorder:
             self._file = None
 
 
+HEADER_LINE_CAP = 64 * 1024  # bytes of one WARC or HTTP header line read at a time
+HELD_RECORD_CAP = 64 * 1024 ** 2  # bytes of a record read whole to be understood (a manifest, the custody log)
+
+
+def read_records(fh: BinaryIO, **options) -> ArchiveIterator:
+    """warcio's ArchiveIterator, its header lines read at most HEADER_LINE_CAP bytes at a time: warcio's readline
+    has no bound, so a WARC of one endless line (gigabytes of zeros) would be gathered whole before it fails to
+    parse. A longer line is cut and then fails to parse as a header, as it should."""
+    records = ArchiveIterator(fh, **options)
+    unbounded = records.reader.readline
+    records.reader.readline = lambda length=None: unbounded(min(length or HEADER_LINE_CAP, HEADER_LINE_CAP))
+    return records
+
+
 def read_payload(path: str, offset: int) -> bytes:
     """The payload of the one record that starts at `offset` (a screenshot, a manifest)."""
     with open(path, "rb") as fh:
