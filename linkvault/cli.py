@@ -520,7 +520,8 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
 
     Exit codes: 0 everything holds (captures of a run with --no-timestamp, or whose every authority
     failed, are counted, not failed), 1 something was altered or is missing, or captures are covered by
-    no timestamped manifest with nothing on record saying why (each named), 2 no readable vault.
+    no timestamped manifest with nothing on record saying why (each named), 2 no readable vault, or a
+    pack past the limits audit reads (not one linkvault made).
     """
     from linkvault.archive.audit import audit_vault, audit_wacz
     from linkvault.render.exits import audit_exit
