@@ -145,3 +145,20 @@ def test_review_build_makes_the_same_number_of_vault_queries_for_6_or_600_links(
     assert counts[6] == counts[600]
     db = sqlite3.connect(tmp_path / "vault-600" / "linkvault.db")
     assert db.execute("select count(*) from redirect_hops").fetchone()[0] == 200
+
+
+def test_fetch_closing_table_is_the_capped_review(tmp_path, fakeweb_env, runner):
+    from linkvault.cli import cli
+
+    notes = "".join(f"[{i}] http://10.0.{i // 250}.{i % 250 + 1}/post\n" for i in range(1, 261))
+    path = tmp_path / "r.txt"
+    path.write_text(_markers(261 + 80, notes + "[261] https://rus.azattyq.org/a/32887882.html\n"), encoding="utf-8")
+    result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(path), "--no-screenshots",
+                                 "--no-timestamp"])
+    assert result.exit_code == 1, result.output
+    review_table = result.stdout.split("\n\n")[0]
+    assert review_table.startswith("Review of ")
+    assert sum(" blocked-address " in line for line in review_table.splitlines()) == 200
+    flat = " ".join(review_table.split())
+    assert "refused … and 60 more refused links (--format json or csv lists every one)" in flat
+    assert "missing … and 30 more missing footnotes" in flat and " alive " in review_table
