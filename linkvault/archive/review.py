@@ -13,7 +13,7 @@ from linkvault.report.findings import check_report
 from linkvault.states import classify, never_fetched
 
 
-@dataclass
+@dataclass(slots=True)  # a report may have a million rows: no dict each
 class ReviewRow:
     number: int | str
     label: str
