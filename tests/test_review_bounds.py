@@ -138,7 +138,8 @@ def test_review_build_makes_the_same_number_of_vault_queries_for_6_or_600_links(
         report = tmp_path / f"r-{n}.txt"
         report.write_text(_markers(n + 50, notes), encoding="utf-8")
         built = {}
-        counts[n] = _statements(monkeypatch, lambda: built.update(r=review(vault, str(report), with_claims=with_claims)))
+        counts[n] = _statements(monkeypatch, lambda built=built, vault=vault, report=report: built.update(
+            r=review(vault, str(report), with_claims=with_claims)))
         rows = [r for r in built["r"].rows if r.url]
         assert len(rows) == n and all(r.capture_id for r in rows)
         assert sum("judged from the status alone" in r.detail for r in rows) == (n + 2) // 3

@@ -215,7 +215,7 @@ def archived_cell(r) -> str:
 
 
 def _html_row(r) -> str:
-    kind = "missing" if r.url is None else (r.category if r.category in CATEGORIES else "unknown")
+    kind = row_kind(r)
     status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
     return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{_e(r.number)}</td><td>{source_cell(r)}</td>'
             f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}</td>'
