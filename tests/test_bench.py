@@ -140,11 +140,13 @@ print(f"{elapsed:.2f}\\t{peak / 1024:.0f}\\t{outcome}")
 """
 
 
-def _measure(label: str, path) -> None:
+def _measure(label: str, path, *, script: str = _MEASURE, args=()) -> None:
+    """Run `script` (printing seconds, MiB and an outcome, tab-separated) on `path` in a child process."""
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, timeout=1800)
+    out = subprocess.run([sys.executable, "-c", script, str(path), *args], capture_output=True, text=True,
+                         timeout=1800)
     assert out.returncode == 0, out.stderr
     seconds, rss, outcome = out.stdout.strip().split("\t")
     size = path.stat().st_size if path.is_file() else 0

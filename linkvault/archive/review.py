@@ -13,7 +13,7 @@ from linkvault.report.findings import check_report
 from linkvault.states import classify, never_fetched
 
 
-@dataclass
+@dataclass(slots=True)  # a report may have a million rows: no dict each
 class ReviewRow:
     number: int | str
     label: str
@@ -88,14 +88,25 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
     vault = Vault.open_existing(vault_dir, read_only=True) if Vault.exists(vault_dir) else None
     result = Review(report=report.path, check=check, fetched=vault is not None)
     try:
-        for note in check.report.footnotes:
+        notes, unjudged = check.report.footnotes, []
+        captures = vault.verdict_captures([url for note in notes for url in note.urls]) if vault is not None else {}
+        for note in notes:
             if not note.urls:
                 state, detail = note.gap()
                 result.rows.append(ReviewRow(note.number, note.label, note.line or (note.cited_at or (None,))[0],
                                              None, None, MISSING, state, detail))
                 continue
             for url in note.urls:
-                result.rows.append(_row(vault, note, url))
+                cap = captures.get(url)
+                result.rows.append(_row(cap, note, url))
+                if cap is not None and not cap.get("state"):
+                    unjudged.append((result.rows[-1], cap))
+        if unjudged:  # captured before link states existed: judge what the row still tells
+            redirects = vault.redirects_of([cap["id"] for _, cap in unjudged])
+            for row, cap in unjudged:
+                state = classify(_page_from_row(cap, redirects[cap["id"]]))
+                row.state, row.category = state.state, state.category
+                row.detail = state.detail + " (judged from the status alone)"
     finally:
         if vault is not None:
             vault.close()
@@ -106,19 +117,19 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
         verdicts = {(c.label, c.url): c.result.verdict for c in verification.claims}
         for row in result.rows:
             row.claim = verdicts.get((row.label, row.url))
-        result.claim_findings = [f for f in verification.findings if f not in result.check.findings]
+        known = set(result.check.findings)  # a set: `in` a list of a million findings was quadratic
+        result.claim_findings = [f for f in verification.findings if f not in known]
     return result
 
 
-def _row(vault: Vault | None, note, url: str) -> ReviewRow:
+def _row(cap: dict | None, note, url: str) -> ReviewRow:
+    """A cited URL's row from its verdict capture (None: not fetched); one made before link states existed
+    is judged in `review`, whose one query reads the redirects of them all."""
     row = ReviewRow(note.number, note.label, note.line, url, urlsplit(url).hostname, "unknown", "unknown",
                     "not fetched yet (run linkvault fetch)")
     refused = never_fetched(url)  # the same rule fetch applied; a capture made with --allow-private wins below
     if refused:
         row.state, row.category, row.detail = refused.state, refused.category, refused.detail
-    if vault is None:
-        return row
-    cap = vault.verdict_capture(url)
     if cap is None:
         return row
     row.capture_id = cap["id"]
@@ -127,9 +138,6 @@ def _row(vault: Vault | None, note, url: str) -> ReviewRow:
     row.warc_file, row.warc_offset = cap["warc_file"], cap["warc_offset"]
     if cap.get("state"):
         row.state, row.category, row.detail = cap["state"], cap["category"], cap["state_detail"]
-    else:  # captured before link states existed: judge what the row still tells
-        state = classify(_page_from_row(cap, vault.capture_details(cap["id"])["redirects"]))
-        row.state, row.category, row.detail = state.state, state.category, state.detail + " (judged from the status alone)"
     return row
 
 

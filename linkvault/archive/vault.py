@@ -410,9 +410,32 @@ class Vault:
     def verdict_capture(self, url: str) -> dict | None:
         """The capture a cited URL is judged by: its newest, except that one failed on our own side (no
         network, the proxy down, our trust store) never stands over one that reached the source."""
-        rows = list(self.db.query("select c.*, t.title from captures c left join texts t on t.capture_id = c.id "
-                                  f"where c.id = {_verdict_capture_id('?')}", [url]))
-        return rows[0] if rows else None
+        return self.verdict_captures([url]).get(url)
+
+    def verdict_captures(self, urls: list[str]) -> dict[str, dict]:
+        """`verdict_capture` of many URLs in one query (the URLs passed as one JSON array, so no limit on
+        how many): a report of a million links is one pass over the vault, not a million queries."""
+        if not urls:
+            return {}
+        return {row["url"]: row for row in self.db.query(
+            "select c.*, t.title from (select distinct value as cited from json_each(?)) u "
+            f"join captures c on c.id = {_verdict_capture_id('u.cited')} "
+            "left join texts t on t.capture_id = c.id", [json.dumps(list(urls))])}
+
+    def redirects_of(self, capture_ids: list[int]) -> dict[int, list[dict]]:
+        """The redirect hops (as in `capture_details`) of many captures in one query."""
+        hops: dict[int, list[dict]] = {i: [] for i in capture_ids}
+        for cid, u, s, loc, via in self.db.conn.execute(
+                "select capture_id, url, status, location, via from redirect_hops "
+                "where capture_id in (select value from json_each(?)) order by capture_id, hop",
+                [json.dumps(list(capture_ids))]):
+            hops[cid].append({"url": u, "status": s, "location": loc, **({"via": via} if via else {})})
+        return hops
+
+    def texts_of(self, capture_ids: list[int]) -> dict[int, dict]:
+        """The `texts` rows of many captures in one query, by capture id."""
+        return {r["capture_id"]: r for r in self.db.query(
+            "select * from texts where capture_id in (select value from json_each(?))", [json.dumps(list(capture_ids))])}
 
     def recorded_captures(self) -> list[dict]:
         """Every capture and screenshot with a record in the WARCs (record_id, warc_file, warc_offset)."""
@@ -444,8 +467,7 @@ class Vault:
         """A capture's bulky parts from their side tables: `redirects` (hops as dicts), `headers` ([name, value]
         pairs, as received) and `cert_chain` (the PEM certificates as sent, concatenated, or None)."""
         conn = self.db.conn
-        hops = [{"url": u, "status": s, "location": loc, **({"via": via} if via else {})} for u, s, loc, via in conn.execute(
-            "select url, status, location, via from redirect_hops where capture_id = ? order by hop", [capture_id])]
+        hops = self.redirects_of([capture_id])[capture_id]
         headers = [[n, v] for n, v in conn.execute(
             "select name, value from response_headers where capture_id = ? order by position", [capture_id])]
         pems = [p for (p,) in conn.execute("select pem from certificates where capture_id = ? order by position",

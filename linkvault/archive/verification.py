@@ -94,8 +94,7 @@ def _texts(vault_dir: str, capture_ids: list[int]) -> dict[int, dict]:
     except Exception:
         return {}
     try:
-        marks = ",".join("?" * len(capture_ids))
-        return {r["capture_id"]: r for r in vault.query(f"select * from texts where capture_id in ({marks})", capture_ids)}
+        return vault.texts_of(capture_ids)  # one query however many: an `in (?, …)` list stops at 32,766
     finally:
         vault.close()
 

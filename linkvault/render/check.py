@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Iterable
+from operator import attrgetter
+from typing import TypeVar
 
 from linkvault.model import CheckResult, Finding, Severity
 from linkvault.render.textsafe import markdown_safe, rich_safe
@@ -84,17 +87,22 @@ def _csv(findings: list[Finding]) -> str:
 # A table shows at most this many findings of one kind and sums up the rest in a row: a million missing
 # footnotes took minutes to lay out and no one reads them on a screen. JSON and CSV list every one.
 MAX_ROWS_PER_KIND = 50
+T = TypeVar("T")
 
 
-def capped(findings: list[Finding], limit: int = MAX_ROWS_PER_KIND) -> tuple[list[Finding], dict[str, int]]:
-    """The first `limit` findings of each kind, in order, and how many more of each kind are left out."""
-    shown: list[Finding] = []
+def capped(items: Iterable[T], limit: int = MAX_ROWS_PER_KIND, *, kind: Callable[[T], str] = attrgetter("kind"),
+           limits: dict[str, int] | None = None) -> tuple[list[T], dict[str, int]]:
+    """The first `limit` items of each kind (a finding's kind unless `kind` says; `limits` gives some kinds
+    their own cap), in order, and how many more of each kind are left out."""
+    shown: list[T] = []
     seen: dict[str, int] = {}
-    for f in findings:
-        seen[f.kind] = seen.get(f.kind, 0) + 1
-        if seen[f.kind] <= limit:
-            shown.append(f)
-    return shown, {kind: n - limit for kind, n in seen.items() if n > limit}
+    cap = limits or {}
+    for item in items:
+        k = kind(item)
+        seen[k] = seen.get(k, 0) + 1
+        if seen[k] <= cap.get(k, limit):
+            shown.append(item)
+    return shown, {k: n - cap.get(k, limit) for k, n in seen.items() if n > cap.get(k, limit)}
 
 
 def _more(kind: str, n: int) -> str:

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from linkvault.render.check import _count, render_check, word_safe_widths
+from linkvault.render.check import _count, _more, capped, render_check, word_safe_widths
 from linkvault.render.htmlsafe import esc
 from linkvault.render.textsafe import markdown_safe as _md
 from linkvault.render.textsafe import rich_safe, terminal_safe
@@ -61,12 +61,22 @@ def render_claims(verification, fmt: str, *, color: bool = False, width: int = 1
     if fmt == "markdown":
         rows = [f"# linkvault verify: {_md(verification.report)}", "", f"**Summary:** {summary_line(verification)}", "",
                 "| note | verdict | facts (+ found, - not found, ? not checked) | reason |", "|---:|---|---|---|"]
+        shown, more = _capped_claims(verification.claims)
         rows += [f"| {c.number} | {c.result.verdict} | {_md(facts_short(c))} | {_md(c.result.reason)} |"
-                 for c in verification.claims]
+                 for c in shown]
+        rows += [f"| | {verdict} | | {_md(line)} |" for verdict, line in more.items()]
         return "\n".join(rows)
     if fmt == "html":
         return _html(verification)
     return _table(verification, color=color, width=width)
+
+
+def _capped_claims(claims) -> tuple[list, dict[str, str]]:
+    """At most MAX_LINK_ROWS claims of a verdict for people to read, and a line for each verdict cut short."""
+    from linkvault.render.review import MAX_LINK_ROWS
+
+    shown, more = capped(claims, MAX_LINK_ROWS, kind=lambda c: c.result.verdict)
+    return shown, {verdict: _more(f"{verdict} claims", n) for verdict, n in more.items()}
 
 
 def _safe(text: str) -> str:
@@ -83,17 +93,21 @@ def _table(verification, *, color: bool, width: int) -> str:
     table = Table(title=rich_safe(f"Claims of {verification.report}"), title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False)
     names = ("note", "verdict", "facts (+ found, - not found, ? not checked)", "reason")
+    shown, more = _capped_claims(verification.claims)
     plain = [dict(zip(names, (f"[{c.number}]", c.result.verdict, terminal_safe(facts_short(c)),
-                              terminal_safe(c.result.reason)))) for c in verification.claims]
+                              terminal_safe(c.result.reason)))) for c in shown]
+    plain += [dict(zip(names, ("", verdict, "", line))) for verdict, line in more.items()]
     widths = word_safe_widths(names, plain, names[2:], width) or {}  # none: rich shares the width as it can
     for name in names:
         table.add_column(name, overflow="fold", no_wrap=name in ("note", "verdict"),
                          justify="right" if name == "note" else "left", width=widths.get(name))
-    for c in verification.claims:
+    for c in shown:
         verdict = rich_safe(c.result.verdict)
         if color:
             verdict = f"[{_COLOR[c.result.verdict]}]{verdict}[/]"
         table.add_row(rich_safe(f"[{c.number}]"), verdict, rich_safe(facts_short(c)), rich_safe(c.result.reason))
+    for verdict, line in more.items():
+        table.add_row("", rich_safe(verdict), "", rich_safe(line))
     console.print(table)
     console.print(rich_safe(summary_line(verification)))
     text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
@@ -161,16 +175,22 @@ def _rows(verification) -> list[tuple]:
 
 
 def _html(verification) -> str:
-    from linkvault.render.review import filter_page
+    from linkvault.render.review import filter_page, html_rows
     from linkvault.render.review import summary_line as links_line
 
     rows = _rows(verification)
-    kinds = [claim.result.verdict if claim else ("missing" if row.url is None else "not-checked")
-             for row, claim in rows]
+
+    def kind(pair) -> str:
+        row, claim = pair
+        return claim.result.verdict if claim else ("missing" if row.url is None else "not-checked")
+
+    kinds = [kind(pair) for pair in rows]
     serious = [f for f in verification.findings if f.severity.value in ("error", "warning")]
     summary = ([links_line(verification.review)] if verification.review is not None else []) + [
         summary_line(verification)]
+    columns = ["#", "source", "link", "claim", "verdict", "facts", "reason", "archived"]
+    cells, note = html_rows(rows, lambda pair: _html_row(*pair), len(columns), kind=kind)
     return filter_page(title=f"linkvault verify: {verification.report}", heading="Claim check",
-                       path=verification.report, summary=summary, counts={k: kinds.count(k) for k in _KINDS},
-                       columns=["#", "source", "link", "claim", "verdict", "facts", "reason", "archived"],
-                       rows=[_html_row(row, claim) for row, claim in rows], findings=serious, css=_CSS)
+                       path=verification.report, summary=summary + note,
+                       counts={k: kinds.count(k) for k in _KINDS}, columns=columns, rows=cells, findings=serious,
+                       css=_CSS)

@@ -11,8 +11,8 @@ import hashlib
 import io
 import json
 
-from linkvault.model import CATEGORIES, CheckResult, Severity
-from linkvault.render.check import COMPACT_BELOW, render_check, word_safe_widths
+from linkvault.model import CATEGORIES, MISSING, CheckResult, Severity
+from linkvault.render.check import COMPACT_BELOW, MAX_ROWS_PER_KIND, _more, capped, render_check, word_safe_widths
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
@@ -23,6 +23,25 @@ _COLOR = {"alive": "green", "dead": "red", "restricted": "yellow", "refused": "m
 _SERIOUS = (Severity.ERROR, Severity.WARNING)
 _CSV_HEADER = ["number", "url", "host", "category", "state", "detail", "http_status", "final_url", "title",
                "archived_at", "warc_file", "warc_offset"]
+
+# Tables and Markdown show at most this many links of a category (alive, dead, …): each is a verdict an editor
+# may act on, so more are listed than of footnotes with no source, which `check`'s findings already list (50).
+# Past that no one reads a screen: a million rows took minutes to lay out. JSON and CSV list every row.
+MAX_LINK_ROWS = 200
+# The HTML page filters its rows in the browser, which stays usable to a few thousand rows.
+MAX_HTML_ROWS = 1000
+
+
+def row_kind(r) -> str:
+    """A review row's category, `missing` for a footnote with no source."""
+    return MISSING if r.url is None else (r.category if r.category in CATEGORIES else "unknown")
+
+
+def capped_rows(rows, limit: int = MAX_LINK_ROWS, *, missing: int = MAX_ROWS_PER_KIND, kind=row_kind):
+    """The rows a person is shown (the first `limit` of each category, `missing` of footnotes with no source)
+    and a line for each category left short ("… and 999,950 more missing footnotes …")."""
+    shown, more = capped(rows, limit, kind=kind, limits={MISSING: missing})
+    return shown, {k: _more("missing footnotes" if k == MISSING else f"{k} links", n) for k, n in more.items()}
 
 
 def summary_line(review) -> str:
@@ -98,10 +117,12 @@ def _cell(value) -> str:
 def _markdown(review) -> str:
     lines = [f"# linkvault review: {_md(review.report)}", "", f"**Summary:** {_md(summary_line(review))}", "",
              "| # | URL | category | state | detail | title | archived |", "|---:|---|---|---|---|---|---|"]
-    for r in review.rows:
+    shown, more = capped_rows(review.rows)
+    for r in shown:
         category = r.category or ("missing" if r.url is None else "")
         lines.append(f"| {_md(r.number)} | {_md(r.url)} | {_md(category)} | {_md(r.state)} | {_md(r.detail)} "
                      f"| {_md(r.title)} | {_md(_date(r.archived_at))} |")
+    lines += [f"| | | {_md(kind)} | | {_md(line)} | | |" for kind, line in more.items()]
     serious = _serious(review).findings
     if serious:
         lines += ["", f"## Check findings ({len(serious)})", ""]
@@ -119,10 +140,13 @@ def _table(review, *, color: bool, width: int) -> str:
     console = Console(file=out, force_terminal=color, no_color=not color, width=width, highlight=False)
     table = Table(title=rich_safe(f"Review of {review.report}"), title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False)
+    shown, more = capped_rows(review.rows)
     plain = [{"note": f"[{r.number}]", "host": terminal_safe(r.host or r.url or ""),
               "category": r.category or ("missing" if r.url is None else ""), "state": r.state or "",
               "detail": terminal_safe(r.detail), "title": terminal_safe(r.title), "archived": _date(r.archived_at)}
-             for r in review.rows]
+             for r in shown]
+    plain += [{"note": "", "host": "", "category": kind, "state": "", "detail": line, "title": "", "archived": ""}
+              for kind, line in more.items()]
     full = ("note", "host", "category", "state", "detail", "title", "archived")
     widths = word_safe_widths(full, plain, ("host", "detail", "title"), width) if width >= COMPACT_BELOW else None
     # compact (narrow, or the full table would split words): `show` gives a footnote's host, title and date
@@ -191,7 +215,7 @@ def archived_cell(r) -> str:
 
 
 def _html_row(r) -> str:
-    kind = "missing" if r.url is None else (r.category if r.category in CATEGORIES else "unknown")
+    kind = row_kind(r)
     status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
     return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{_e(r.number)}</td><td>{source_cell(r)}</td>'
             f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}</td>'
@@ -230,9 +254,21 @@ def filter_page(*, title: str, heading: str, path: str, summary: list[str], coun
 """
 
 
+def html_rows(rows, row_html, columns: int, kind=row_kind) -> tuple[list[str], list[str]]:
+    """The HTML page's rows, at most MAX_HTML_ROWS of a kind, each kind cut short ending in a row that says
+    how many more there are, and a summary line saying the page is cut (none when it is not)."""
+    shown, more = capped_rows(rows, MAX_HTML_ROWS, missing=MAX_HTML_ROWS, kind=kind)
+    cells = [row_html(r) for r in shown]
+    cells += [f'<tr class="more {_e(k)}" data-cat="{_e(k)}"><td colspan="{columns}">{_e(line)}</td></tr>'
+              for k, line in more.items()]
+    note = [f"This page lists at most {MAX_HTML_ROWS:,} rows of a kind; --format json or csv lists every one."]
+    return cells, note if more else []
+
+
 def _html(review) -> str:
     s = review.summary
+    columns = ["#", "source", "category", "state", "detail", "title", "archived"]
+    rows, note = html_rows(review.rows, _html_row, len(columns))
     return filter_page(title=f"linkvault review: {review.report}", heading="Link review", path=review.report,
-                       summary=[summary_line(review)], counts={**s["by_category"], "missing": s["missing"]},
-                       columns=["#", "source", "category", "state", "detail", "title", "archived"],
-                       rows=[_html_row(r) for r in review.rows], findings=_serious(review).findings)
+                       summary=[summary_line(review), *note], counts={**s["by_category"], "missing": s["missing"]},
+                       columns=columns, rows=rows, findings=_serious(review).findings)
