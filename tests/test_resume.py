@@ -120,3 +120,18 @@ def test_when_every_authority_fails_fetch_says_so_and_the_next_run_stamps_what_w
     assert records and records <= _stamped_records(vault)
     third = runner.invoke(cli, [*base, "--tsa", tsa.url, "--format", "json"])
     assert json.loads(third.stdout)["summary"]["timestamp"] is None  # nothing left to seal: no new manifest
+
+
+def test_looking_for_unshot_pages_takes_any_number_of_urls(tmp_path):
+    """A resumed fetch of a very long report asks about every URL in one query, past SQLite's limit on variables
+    (32,766 by default; this machine's build allows 250,000, so the test lowers it rather than build a huge list)."""
+    import sqlite3
+
+    from linkvault.archive.vault import Vault
+
+    vault = Vault(str(tmp_path / "vault"))
+    try:
+        vault.db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 1000)
+        assert vault.unshot_pages([f"https://news.example/{n}" for n in range(5_000)]) == []
+    finally:
+        vault.close()
