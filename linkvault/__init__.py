@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import os
 
+from linkvault._version import __version__
 from linkvault.errors import InputError, LinkvaultError, NoFootnotes, UsageError
 from linkvault.model import CheckResult, Citation, Entry, Finding, Footnote, Report, Severity
 from linkvault.report import parse_report, parse_text, parse_urls
-
-__version__ = "0.1.0"
 
 
 def check(path: str | os.PathLike | Report, input_format: str | None = None) -> CheckResult:

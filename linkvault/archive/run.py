@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
+from linkvault._version import __version__
 from linkvault.archive.custody import text_digest
 from linkvault.archive.egress_policy import shown
 from linkvault.archive.extract import ExtractedText
@@ -208,8 +209,6 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
     `on_progress(capture, done, total, stage=…)` hears each URL done, and also `started=url` as one
     begins and `retry=Retry(…)` before a retry's wait (with `capture` None), so a display can name them.
     """
-    from linkvault import __version__
-
     options = options or FetchOptions()
     options.egress  # noqa: B018 -- a proxy or CA that cannot work is a usage error before anything is written
     checks = [check_report(p if isinstance(p, Report) else parse_report(p, input_format)) for p in paths]

@@ -30,6 +30,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from linkvault._version import __version__
 from linkvault.archive.egress import Egress
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.guard import Guard, Refused, is_blocked_ip
@@ -78,7 +79,7 @@ def label_png(png: bytes, url: str, taken_at: str) -> bytes:
     if not _is_png(png):
         return png
     chunks = b"".join(_itxt(key, text) for key, text in (
-        ("Title", url), ("Creation Time", taken_at), ("Software", f"linkvault {_version()} via headless Chromium")))
+        ("Title", url), ("Creation Time", taken_at), ("Software", f"linkvault {__version__} via headless Chromium")))
     end_of_ihdr = 8 + 12 + struct.unpack(">I", png[8:12])[0]
     return png[:end_of_ihdr] + chunks + png[end_of_ihdr:]
 
@@ -100,12 +101,6 @@ def png_text(png: bytes) -> dict[str, str]:
             break
         at += 12 + length
     return found
-
-
-def _version() -> str:
-    from linkvault import __version__
-
-    return __version__
 
 
 def png_size(png: bytes) -> tuple[int | None, int | None]:

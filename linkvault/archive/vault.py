@@ -33,6 +33,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
+from linkvault._version import __version__
 from linkvault.model import MISSING, OWN_SIDE_FAILURES, Footnote
 from linkvault.report import report_key
 
@@ -356,7 +357,6 @@ class Vault:
     def log_event(self, event: str, subject: str, *, collector: str | None, details: dict | None = None) -> None:
         """Append one custody event, chained to the last one by its hash. The last event is read inside the
         same write transaction (BEGIN IMMEDIATE), so two writers never take one id nor chain to one event."""
-        from linkvault import __version__
         from linkvault.archive.custody import GENESIS, event_hash
 
         with self.db.conn:
