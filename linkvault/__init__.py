@@ -58,7 +58,7 @@ def show(report: str | os.PathLike, number: int | str, vault: str | os.PathLike 
 
 def verify(report: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault", input_format: str | None = None):
     """Does each archived source say what its footnote claims? Verdicts per footnote (`linkvault verify`)."""
-    from linkvault.archive.verification import verify as verify_claims
+    from linkvault.archive.review import verify as verify_claims
 
     return verify_claims(os.fspath(vault), os.fspath(report), input_format)
 

@@ -486,7 +486,7 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     Reads what `fetch` archived; footnotes not fetched yet are `not-checked`. Exit codes: 0 nothing
     at --fail-on level, 1 a wrong link (or, with --fail-on warning, weak support), 2 bad input.
     """
-    from linkvault.archive.verification import verify as run_verify
+    from linkvault.archive.review import verify as run_verify
     from linkvault.render.claims import render_claims
     from linkvault.render.exits import verify_exit
 

@@ -9,9 +9,8 @@ import pytest
 from chromium import CHROMIUM, SKIP_REASON, dump_dom, probe
 from test_render_review import AT, WARC, _Tags
 
-from linkvault.archive.review import Review, ReviewRow
+from linkvault.archive.review import Review, ReviewRow, judge_claims
 from linkvault.archive.vault import Vault
-from linkvault.archive.verification import judge_claims
 from linkvault.claims.facts import claim_facts
 from linkvault.claims.match import Source, check_claim
 from linkvault.render.claims import render_claims

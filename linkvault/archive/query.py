@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from linkvault.archive.review import review, stored_report
 from linkvault.archive.vault import Vault, custody_lock
 from linkvault.errors import InputError, IntegrityError, UsageError
 from linkvault.model import Report
@@ -98,29 +99,6 @@ def search(vault_dir: str, query: str, report: str | None = None, limit: int = 5
             for row in rows]
 
 
-def stored_report(vault_dir: str, name: str) -> Report:
-    """The report fetch named `name` (`<stdin …>`, `<command-line URLs …>`), rebuilt from the vault's footnotes.
-
-    Sound only for a list of URLs, which is nothing but its footnotes; a report with sentences (txt,
-    md, html, docx read from standard input) cannot be rebuilt from them, and must be given again.
-    """
-    from linkvault.report.urllist import numbered_sources
-
-    vault = Vault.open_existing(vault_dir, read_only=True)
-    try:
-        stored = vault.stored_report(name)
-    finally:
-        vault.close()
-    if stored is None:
-        raise InputError("no such file, nor a report fetched into this vault under that name", path=name)
-    report, notes = stored
-    if report["format"] != "urls":
-        raise InputError(f"was read from standard input as {report['format']}: the vault keeps its footnotes, not its "
-                         "text, so give the report again (a file, or - for standard input)", path=name)
-    citations, entries = numbered_sources([(n["line"], n["url"]) for n in notes if n["url"] is not None])
-    return Report(path=name, format="urls", citations=citations, entries=entries, sha256=report["sha256"])
-
-
 def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
     """What the vault holds for one footnote of `report`: a file, a parsed report (stdin, URL arguments) or its name."""
     given, report = report, (report.path if isinstance(report, Report) else report)
@@ -156,8 +134,6 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
 
 def _verdicts(vault_dir: str, report: str | Report, label: str) -> dict[str, tuple[str | None, str | None, str]]:
     """The footnote's verdict as `report` gives it (the same rows), while the report itself is still at hand."""
-    from linkvault.archive.review import review
-
     if not isinstance(report, Report) and not os.path.exists(report):
         if not is_vault_name(report):
             return {}

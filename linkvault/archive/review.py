@@ -1,4 +1,6 @@
-"""The editor's report: one row per footnote, the `check` findings merged in, every link's verdict."""
+"""The editor's report: one row per footnote, the `check` findings merged in, every link's verdict; and `verify`,
+every footnote's claim against the text archived for its source (one module: the review shows the claim verdicts,
+and the claims are judged from the review's rows)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,14 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault.archive.vault import Vault
+from linkvault.claims.dates import report_year
+from linkvault.claims.facts import claim_facts
+from linkvault.claims.match import VERDICTS, ClaimVerdict, Source, check_claim
+from linkvault.errors import InputError
 from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Page, Report, Severity
 from linkvault.report import is_vault_name, parse_report
 from linkvault.report.findings import check_report
+from linkvault.report.urllist import numbered_sources
 from linkvault.states import classify, never_fetched
 
 
@@ -79,8 +86,6 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
     if isinstance(report_path, Report):
         report = report_path
     elif is_vault_name(report_path) and not os.path.exists(report_path):
-        from linkvault.archive.query import stored_report
-
         report = stored_report(vault_dir, report_path)
     else:
         report = parse_report(report_path, input_format)
@@ -111,8 +116,6 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
         if vault is not None:
             vault.close()
     if with_claims and vault is not None:
-        from linkvault.archive.verification import judge_claims
-
         verification = judge_claims(result, vault_dir)
         verdicts = {(c.label, c.url): c.result.verdict for c in verification.claims}
         for row in result.rows:
@@ -145,3 +148,123 @@ def _page_from_row(cap: dict, redirects: list[dict]) -> Page:
     hops = tuple((h["url"], h["status"]) for h in redirects)
     return Page(url=cap["url"], final_url=cap["final_url"], status=cap["status"], hops=hops,
                 text="x" * 100, error=cap["error"], error_detail=cap["error_detail"])
+
+
+def stored_report(vault_dir: str, name: str) -> Report:
+    """The report fetch named `name` (`<stdin …>`, `<command-line URLs …>`), rebuilt from the vault's footnotes.
+
+    Sound only for a list of URLs, which is nothing but its footnotes; a report with sentences (txt,
+    md, html, docx read from standard input) cannot be rebuilt from them, and must be given again.
+    """
+    vault = Vault.open_existing(vault_dir, read_only=True)
+    try:
+        stored = vault.stored_report(name)
+    finally:
+        vault.close()
+    if stored is None:
+        raise InputError("no such file, nor a report fetched into this vault under that name", path=name)
+    report, notes = stored
+    if report["format"] != "urls":
+        raise InputError(f"was read from standard input as {report['format']}: the vault keeps its footnotes, not its "
+                         "text, so give the report again (a file, or - for standard input)", path=name)
+    citations, entries = numbered_sources([(n["line"], n["url"]) for n in notes if n["url"] is not None])
+    return Report(path=name, format="urls", citations=citations, entries=entries, sha256=report["sha256"])
+
+
+WRONG_LINK_FACTS = 3  # an unsupported claim with this many checkable facts is a wrong link
+
+
+@dataclass
+class ClaimResult:
+    number: int | str
+    label: str
+    line: int | None
+    claim: str
+    url: str
+    result: ClaimVerdict
+
+
+@dataclass
+class Verification:
+    report: str
+    check: CheckResult
+    claims: list[ClaimResult] = field(default_factory=list)
+    review: Review | None = None  # every footnote's link verdict, the claims were judged from
+
+    @property
+    def findings(self) -> list[Finding]:
+        found = list(self.check.findings)
+        flagged = {f.number for f in found if f.kind == "wrong-link"}
+        for c in self.claims:
+            v, n = c.result.verdict, len(c.result.facts)
+            missing = ", ".join(f.text for f in c.result.facts if not f.found)
+            if v == "contradicted" or (v == "unsupported" and n >= WRONG_LINK_FACTS):
+                if c.number not in flagged:
+                    why = c.result.reason if v == "contradicted" else f"the linked page mentions none of: {missing}"
+                    found.append(Finding("wrong-link", Severity.ERROR, c.number, c.line, f"[{c.label}] {why}"))
+            elif v in ("partly-supported", "unsupported"):
+                found.append(Finding("weak-support", Severity.WARNING, c.number, c.line,
+                                     f"[{c.label}] the linked page does not mention: {missing}"))
+        found.sort(key=lambda f: (-f.severity.rank, f.line or 0))
+        return found
+
+    @property
+    def summary(self) -> dict:
+        by_verdict = {v: 0 for v in VERDICTS}
+        for c in self.claims:
+            by_verdict[c.result.verdict] += 1
+        links = self.review.summary if self.review is not None else {}
+        return {**links, "claims": len(self.claims), "by_verdict": by_verdict}
+
+    def fails(self, fail_on: Severity) -> bool:
+        return any(f.severity.rank >= fail_on.rank for f in self.findings)
+
+
+def verify(vault_dir: str, report_path: str | Report, input_format: str | None = None) -> Verification:
+    return judge_claims(review(vault_dir, report_path, input_format, with_claims=False), vault_dir)
+
+
+def judge_claims(reviewed: Review, vault_dir: str) -> Verification:
+    """Every footnote's claim against the archived text of its link, for a built review."""
+    report_path = reviewed.report
+    report = reviewed.check.report
+    year = report_year([c.paragraph for c in report.citations] + [e.text for e in report.entries])
+    texts = _texts(vault_dir, [r.capture_id for r in reviewed.rows if r.capture_id])
+    first_citation = {}
+    for citation in report.citations:
+        first_citation.setdefault(citation.label, citation)
+    result = Verification(report=report_path, check=reviewed.check, review=reviewed)
+    for row in reviewed.rows:
+        citation = first_citation.get(row.label)
+        if row.url is None or citation is None:
+            continue
+        facts = claim_facts(citation.context, citation.paragraph, year)
+        verdict = check_claim(facts, _source(row, texts.get(row.capture_id)), year)
+        result.claims.append(ClaimResult(row.number, row.label, citation.line, citation.context or citation.paragraph,
+                                         row.url, verdict))
+    return result
+
+
+def _texts(vault_dir: str, capture_ids: list[int]) -> dict[int, dict]:
+    if not capture_ids:
+        return {}
+    try:
+        vault = Vault.open_existing(vault_dir, read_only=True)
+    except Exception:
+        return {}
+    try:
+        return vault.texts_of(capture_ids)  # one query however many: an `in (?, …)` list stops at 32,766
+    finally:
+        vault.close()
+
+
+def _source(row, text: dict | None) -> Source:
+    if row.state in (None, "unknown") and not text:
+        return Source(row.url, unavailable=f"not checked: {row.detail}")
+    if row.category in ("dead", "restricted", "refused"):
+        return Source(row.url, unavailable=f"not checked: the link is {row.state} ({row.detail})")
+    if row.host and ("youtube.com" in row.host or row.host == "youtu.be"):
+        return Source(row.url, unavailable="not checked: a video (only its title and channel are archived)")
+    if not text or not (text.get("text") or "").strip():
+        return Source(row.url, unavailable="not checked: no text was extracted from the archived page")
+    return Source(row.url, title=text.get("title") or "", text=text.get("text") or "", published=text.get("published"))
