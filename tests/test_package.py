@@ -65,3 +65,60 @@ def test_every_package_linkvault_imports_is_a_declared_dependency():
     undeclared = {module: distributions.get(module) for module in third_party
                   if not {d.lower().replace("_", "-") for d in distributions.get(module, [])} & declared}
     assert undeclared == {}
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module → the package's modules it imports, lazy (function-level) imports included. Importing
+    `a.b.c` also runs `a` and `a.b`, so those count as arrows too (a module's own parents excepted)."""
+    import ast
+
+    from conftest import ROOT
+
+    files = {}
+    for path in (ROOT / "linkvault").rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def known(name: str) -> str:
+        while name not in files:
+            name = name.rpartition(".")[0]
+        return name
+
+    graph = {}
+    for module, path in files.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        named = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                named |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join(up + [base] if base else up)
+                named |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+        targets = {known(n) for n in named if n == "linkvault" or n.startswith("linkvault.")}
+        parents = {".".join(t.split(".")[:i]) for t in targets for i in range(1, t.count(".") + 1)}
+        graph[module] = {t for t in targets | parents if t in files and t != module
+                         and not module.startswith(t + ".")}
+    return graph
+
+
+def test_the_package_import_graph_has_no_cycle_lazy_imports_included():
+    """Arrows point one way: a cycle (once 11 modules through the package root, `__version__` and review ⇄
+    verification) is a stage that cannot be read, tested or moved without the others. Issue 13."""
+    graph = _import_graph()
+    assert "linkvault.archive.vault" in graph["linkvault.archive.run"]  # a top-level import is seen
+    assert "linkvault.archive.review" in graph["linkvault"]  # and so is a lazy one, inside a verb
+    assert "linkvault.archive" in graph["linkvault.cli"]  # and the package a module's import runs first
+    reaches = {module: set() for module in graph}
+    for module in graph:
+        todo = list(graph[module])
+        while todo:
+            target = todo.pop()
+            if target not in reaches[module]:
+                reaches[module].add(target)
+                todo.extend(graph[target])
+    cycles = sorted({tuple(sorted(m for m in graph if m in reaches[module] and module in reaches[m]))
+                     for module in graph if module in reaches[module]})
+    assert cycles == []
