@@ -34,8 +34,11 @@ from urllib.parse import quote
 import sqlite_utils
 
 from linkvault._version import __version__
+from linkvault.archive.custody import GENESIS, event_hash
+from linkvault.errors import InputError, LinkvaultError, UsageError
 from linkvault.model import MISSING, OWN_SIDE_FAILURES, Footnote
 from linkvault.report import report_key
+from linkvault.report.urls import comparison_key, invalid_reason
 
 SCHEMA_VERSION = 7
 METADATA = "metadata.json"
@@ -63,8 +66,6 @@ class VaultLock:
     is then False, and the caller must not write."""
 
     def __init__(self, directory: str, *, wait: float = 0.0, create: bool = True):
-        from linkvault.errors import InputError
-
         if create:
             os.makedirs(directory, exist_ok=True)
         path = os.path.join(directory, ".lock")
@@ -105,8 +106,6 @@ class VaultLock:
 def custody_lock(directory: str, doing: str) -> VaultLock:
     """The lock a verb that logs custody (pack, show --screenshot) holds, waiting `lock_wait()` for a run; on a
     vault that cannot be written it refuses in one line, naming what it would have logged."""
-    from linkvault.errors import InputError
-
     Vault.require(directory)
     lock = VaultLock(directory, wait=lock_wait(), create=False)
     if not lock.held:
@@ -159,8 +158,6 @@ class Vault:
             return  # opening it read-only names the problem
         if version >= SCHEMA_VERSION or not os.access(directory, os.W_OK):
             return
-        from linkvault.errors import LinkvaultError
-
         try:
             with VaultLock(directory, create=False) as lock:
                 if lock.held:
@@ -169,8 +166,6 @@ class Vault:
             return
 
     def _require_schema(self) -> None:
-        from linkvault.errors import InputError
-
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version < SCHEMA_VERSION:
             self.db.close()
@@ -185,8 +180,6 @@ class Vault:
     @classmethod
     def require(cls, directory: str) -> None:
         """Raise the one-line error naming the directory when there is no vault there."""
-        from linkvault.errors import InputError
-
         if not cls.exists(directory):
             raise InputError("no vault here: no linkvault.db in this directory (run `linkvault fetch` first, or name "
                              "another vault with --vault)", path=directory)
@@ -332,8 +325,6 @@ class Vault:
         return report_id
 
     def add_url(self, url: str) -> None:
-        from linkvault.report.urls import comparison_key, invalid_reason
-
         normalised = url if invalid_reason(url) else comparison_key(url)
         with self.db.conn:
             self.db.conn.execute("insert or ignore into urls (url, normalised, first_seen) values (?, ?, ?)",
@@ -357,8 +348,6 @@ class Vault:
     def log_event(self, event: str, subject: str, *, collector: str | None, details: dict | None = None) -> None:
         """Append one custody event, chained to the last one by its hash. The last event is read inside the
         same write transaction (BEGIN IMMEDIATE), so two writers never take one id nor chain to one event."""
-        from linkvault.archive.custody import GENESIS, event_hash
-
         with self.db.conn:
             self.db.conn.execute("BEGIN IMMEDIATE")
             last = self.db.conn.execute("select id, hash from custody order by id desc limit 1").fetchone()
@@ -490,16 +479,12 @@ class Vault:
         try:
             return list(self.db.query(sql, params or []))
         except sqlite3.OperationalError as exc:
-            from linkvault.errors import UsageError
-
             raise UsageError(f"query failed: {exc}") from exc
 
 
 def _read_only_connection(path: str) -> sqlite3.Connection:
     """`mode=ro`; on a copy where SQLite cannot even make its WAL index (a write-protected directory),
     `immutable=1`, which is sound there: nobody can be writing it."""
-    from linkvault.errors import InputError
-
     uri = f"file:{quote(os.path.abspath(path))}"
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
     try:
