@@ -535,18 +535,18 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
         _exit(not result.holds, lambda: audit_exit(result))
     for problem in result.problems:
         click.echo(terminal_safe(f"{problem.kind.upper():<9} {problem.where}: {problem.problem}"))
-    from linkvault.render.check import _count
+    from linkvault.render.check import counted
 
-    verdict = "everything holds" if result.holds else _count(len(result.problems), "problem", "problems") + " found"
-    stamps = f", {_count(result.timestamps, 'timestamp', 'timestamps')}" if result.timestamps else ""
+    verdict = "everything holds" if result.holds else counted(len(result.problems), "problem", "problems") + " found"
+    stamps = f", {counted(result.timestamps, 'timestamp', 'timestamps')}" if result.timestamps else ""
     unchecked = result.unchecked_signatures
-    unverified = (f"; {_count(unchecked, 'signature', 'signatures')} not verified (this machine's trusted roots do not "
+    unverified = (f"; {counted(unchecked, 'signature', 'signatures')} not verified (this machine's trusted roots do not "
                   f"cover {'its' if unchecked == 1 else 'their'} authority: pass --tsa-roots)") if unchecked else ""
     untimed = (f"; {result.untimed} capture{'s have' if result.untimed != 1 else ' has'} no trusted timestamp "
                "(the run was not timestamped, or every authority failed: only this machine's clock says when)"
                ) if result.untimed else ""
-    click.echo(f"{_count(result.files, 'WARC file', 'WARC files')}, {_count(result.records, 'record', 'records')}, "
-               f"{_count(result.events, 'custody event', 'custody events')}{stamps} checked: "
+    click.echo(f"{counted(result.files, 'WARC file', 'WARC files')}, {counted(result.records, 'record', 'records')}, "
+               f"{counted(result.events, 'custody event', 'custody events')}{stamps} checked: "
                f"{verdict}{unverified}{untimed}")
     _exit(not result.holds, lambda: audit_exit(result))
 

@@ -6,7 +6,7 @@ import io
 import json
 from dataclasses import asdict
 
-from linkvault.render.check import _count, render_check
+from linkvault.render.check import counted, render_check
 from linkvault.render.textsafe import terminal_safe
 
 
@@ -28,13 +28,13 @@ def fetch_summary(result) -> str:
     for link in by_url.values():
         counts[link.category or "unknown"] = counts.get(link.category or "unknown", 0) + 1
     order = ("alive", "dead", "restricted", "refused", "unknown")
-    line = f"{_count(len(by_url), 'source', 'sources')}: " + ", ".join(f"{counts[c]} {c}" for c in order if counts.get(c))
+    line = f"{counted(len(by_url), 'source', 'sources')}: " + ", ".join(f"{counts[c]} {c}" for c in order if counts.get(c))
     captured = sum(1 for link in by_url.values() if link.warc_file)
     reused = sum(1 for link in by_url.values() if link.reused)
     line += f" ({captured} captured in WARC" + (f", {reused} from earlier runs" if reused else "") + ")"
     missing = sum(1 for c in result.checks for f in c.findings if f.kind == "missing-footnote")
     if missing:
-        line += f"; {_count(missing, 'footnote', 'footnotes')} cited with no source"
+        line += f"; {counted(missing, 'footnote', 'footnotes')} cited with no source"
     line += f". Vault: {result.vault}"
     line += _evidence_sentence(result)
     if result.untrusted_hosts:
@@ -62,13 +62,13 @@ def _evidence_sentence(result) -> str:
         good = [s.tsa for s in result.stamps if s.token]
         earlier = f", {result.sealed_earlier} of them left unstamped by an earlier run" if result.sealed_earlier else ""
         if good:
-            parts.append(f"Timestamped by {', '.join(good)}: {_count(result.sealed, 'record', 'records')}{earlier}.")
+            parts.append(f"Timestamped by {', '.join(good)}: {counted(result.sealed, 'record', 'records')}{earlier}.")
         else:
             parts.append(f"NOT TIMESTAMPED: every timestamp authority failed (named below), so "
-                         f"{_count(result.sealed, 'record has', 'records have')} only this machine's clock for their "
+                         f"{counted(result.sealed, 'record has', 'records have')} only this machine's clock for their "
                          "time; the next fetch tries again.")
     if result.screenshots_earlier:
-        parts.append(f"{_count(result.screenshots_earlier, 'screenshot', 'screenshots')} taken of pages an earlier "
+        parts.append(f"{counted(result.screenshots_earlier, 'screenshot', 'screenshots')} taken of pages an earlier "
                      "run captured without one.")
     return "".join(f"\n{part}" for part in parts)
 

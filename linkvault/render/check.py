@@ -12,7 +12,7 @@ from typing import TypeVar
 from linkvault.model import CheckResult, Finding, Severity
 from linkvault.render.textsafe import markdown_safe, rich_safe
 
-_PHRASES = {
+FINDING_PHRASES = {
     "missing-footnote": ("missing footnote", "missing footnotes"),
     "duplicate-footnote": ("duplicate footnote", "duplicate footnotes"),
     "invalid-url": ("invalid URL", "invalid URLs"),
@@ -36,17 +36,18 @@ _TITLE = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO:
 
 def summary_line(result: CheckResult) -> str:
     s = result.summary
-    parts = [_count(s["citations"], "citation", "citations"), _count(s["sources"], "source", "sources")]
-    for kind, (one, many) in _PHRASES.items():
+    parts = [counted(s["citations"], "citation", "citations"), counted(s["sources"], "source", "sources")]
+    for kind, (one, many) in FINDING_PHRASES.items():
         n = s["by_kind"].get(kind, 0)
         if n:
-            parts.append(_count(n, one, many))
+            parts.append(counted(n, one, many))
     if not result.findings:
         parts.append("no problems found")
     return ", ".join(parts)
 
 
-def _count(n: int, one: str, many: str) -> str:
+def counted(n: int, one: str, many: str) -> str:
+    """"1 source", "3 sources": every summary and exit line counts this way."""
     return f"{n} {one if n == 1 else many}"
 
 
@@ -105,7 +106,8 @@ def capped(items: Iterable[T], limit: int = MAX_ROWS_PER_KIND, *, kind: Callable
     return shown, {k: n - cap.get(k, limit) for k, n in seen.items() if n > cap.get(k, limit)}
 
 
-def _more(kind: str, n: int) -> str:
+def more_row(kind: str, n: int) -> str:
+    """The row that stands for what a capped table leaves out."""
     return f"… and {n:,} more {kind} (--format json or csv lists every one)"
 
 
@@ -119,7 +121,7 @@ def _markdown(result: CheckResult) -> str:
         lines += [f"## {_TITLE[severity]} ({len(group)})", "", "| line | footnote | kind | message |", "|---:|---:|---|---|"]
         lines += [f"| {f.line or ''} | {f.number if f.number is not None else ''} | {f.kind} | {markdown_safe(f.message)} |"
                   for f in shown]
-        lines += [f"| | | {kind} | {markdown_safe(_more(kind, n))} |" for kind, n in more.items()]
+        lines += [f"| | | {kind} | {markdown_safe(more_row(kind, n))} |" for kind, n in more.items()]
         lines.append("")
     lines.append(f"**Summary:** {summary_line(result)}")
     return "\n".join(lines)
@@ -182,7 +184,7 @@ def _table(result: CheckResult, *, color: bool, width: int) -> str:
             cells = [rich_safe(f"[{f.number}]") if f.number is not None else "", f.kind, rich_safe(f.message)]
             table.add_row(*([] if compact else [str(f.line or "")]), *cells)
         for kind, n in more.items():
-            table.add_row(*([] if compact else [""]), "", kind, rich_safe(_more(kind, n)))
+            table.add_row(*([] if compact else [""]), "", kind, rich_safe(more_row(kind, n)))
         console.print(table)
     console.print(rich_safe(f"{result.report.path}: {summary_line(result)}"))
     return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from linkvault.render.check import _count, _more, capped, render_check, word_safe_widths
+from linkvault.render.check import capped, counted, more_row, render_check, word_safe_widths
 from linkvault.render.htmlsafe import esc
 from linkvault.render.textsafe import markdown_safe as _md
 from linkvault.render.textsafe import rich_safe, terminal_safe
@@ -42,7 +42,7 @@ def facts_short(claim) -> str:
 def summary_line(verification) -> str:
     counts = verification.summary["by_verdict"]
     parts = [f"{n} {v}" for v, n in counts.items() if n]
-    line = f"{_count(verification.summary['claims'], 'claim', 'claims')}: " + (", ".join(parts) or "none checked")
+    line = f"{counted(verification.summary['claims'], 'claim', 'claims')}: " + (", ".join(parts) or "none checked")
     if verification.claims and counts["not-checked"] == len(verification.claims):
         line += " (no archived text to read: run `linkvault fetch` first; only the URL-based checks ran)"
     return line
@@ -76,7 +76,7 @@ def _capped_claims(claims) -> tuple[list, dict[str, str]]:
     from linkvault.render.review import MAX_LINK_ROWS
 
     shown, more = capped(claims, MAX_LINK_ROWS, kind=lambda c: c.result.verdict)
-    return shown, {verdict: _more(f"{verdict} claims", n) for verdict, n in more.items()}
+    return shown, {verdict: more_row(f"{verdict} claims", n) for verdict, n in more.items()}
 
 
 def _safe(text: str) -> str:

@@ -7,7 +7,7 @@ A script sees only the code; a person reading a long table should not have to wo
 from __future__ import annotations
 
 from linkvault.model import Severity
-from linkvault.render.check import _PHRASES, _count
+from linkvault.render.check import FINDING_PHRASES, counted
 
 # How `report` weighs a link's category (the same as `Review.fails`).
 _LINK_SEVERITY = {"dead": Severity.ERROR, "restricted": Severity.WARNING, "refused": Severity.WARNING,
@@ -21,12 +21,12 @@ def _line(parts: list[str], flag: str | None = None) -> str:
 def _finding_parts(findings, fail_on: Severity) -> list[str]:
     """Counts by kind, worst severity first, then in the order `check`'s summary uses."""
     counts: dict[tuple, int] = {}
-    order = list(_PHRASES)
+    order = list(FINDING_PHRASES)
     for f in findings:
         if f.severity.rank >= fail_on.rank:
             at = (-f.severity.rank, order.index(f.kind) if f.kind in order else len(order), f.kind)
             counts[at] = counts.get(at, 0) + 1
-    return [_count(n, *_PHRASES.get(at[2], (at[2], at[2]))) for at, n in sorted(counts.items())]
+    return [counted(n, *FINDING_PHRASES.get(at[2], (at[2], at[2]))) for at, n in sorted(counts.items())]
 
 
 def _link_parts(categories: list[str], fail_on: Severity) -> list[str]:
@@ -34,7 +34,7 @@ def _link_parts(categories: list[str], fail_on: Severity) -> list[str]:
     for category in categories:
         if category in _LINK_SEVERITY and _LINK_SEVERITY[category].rank >= fail_on.rank:
             counts[category] = counts.get(category, 0) + 1
-    return [_count(counts[c], f"{c} link", f"{c} links") for c in _LINK_SEVERITY if c in counts]
+    return [counted(counts[c], f"{c} link", f"{c} links") for c in _LINK_SEVERITY if c in counts]
 
 
 def check_exit(result, fail_on: Severity) -> str:
@@ -68,16 +68,16 @@ def fetch_exit(result, reviews=()) -> str:
         by: dict[str, int] = {}
         for category in failed.values():
             by[category] = by.get(category, 0) + 1
-        parts.append(_count(len(failed), "link not archived", "links not archived")
+        parts.append(counted(len(failed), "link not archived", "links not archived")
                      + " (" + ", ".join(f"{n} {c}" for c, n in by.items()) + ")")
     return _line(parts)
 
 
 def audit_exit(result) -> str:
     kinds = [p.kind for p in result.problems]
-    parts = [_count(kinds.count(kind), *words) for kind, words in (
+    parts = [counted(kinds.count(kind), *words) for kind, words in (
         ("altered", ("alteration found", "alterations found")),
         ("missing", ("piece of evidence missing", "pieces of evidence missing"))) if kind in kinds]
     if result.uncovered:
-        parts.append(_count(result.uncovered, "capture", "captures") + " covered by no timestamped manifest")
+        parts.append(counted(result.uncovered, "capture", "captures") + " covered by no timestamped manifest")
     return _line(parts) + " (named above)"

@@ -12,7 +12,7 @@ import io
 import json
 
 from linkvault.model import CATEGORIES, MISSING, CheckResult, Severity
-from linkvault.render.check import COMPACT_BELOW, MAX_ROWS_PER_KIND, _more, capped, render_check, word_safe_widths
+from linkvault.render.check import COMPACT_BELOW, MAX_ROWS_PER_KIND, capped, more_row, render_check, word_safe_widths
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
@@ -41,7 +41,7 @@ def capped_rows(rows, limit: int = MAX_LINK_ROWS, *, missing: int = MAX_ROWS_PER
     """The rows a person is shown (the first `limit` of each category, `missing` of footnotes with no source)
     and a line for each category left short ("… and 999,950 more missing footnotes …")."""
     shown, more = capped(rows, limit, kind=kind, limits={MISSING: missing})
-    return shown, {k: _more("missing footnotes" if k == MISSING else f"{k} links", n) for k, n in more.items()}
+    return shown, {k: more_row("missing footnotes" if k == MISSING else f"{k} links", n) for k, n in more.items()}
 
 
 def summary_line(review) -> str:
