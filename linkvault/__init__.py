@@ -15,12 +15,12 @@ import os
 from linkvault._version import __version__
 from linkvault.errors import InputError, LinkvaultError, NoFootnotes, UsageError
 from linkvault.model import CheckResult, Citation, Entry, Finding, Footnote, Report, Severity
-from linkvault.report import parse_report, parse_text, parse_urls
+from linkvault.parsing import parse_report, parse_text, parse_urls
 
 
 def check(path: str | os.PathLike | Report, input_format: str | None = None) -> CheckResult:
     """Parse the report at `path` (or take one parsed already) and return every finding about its footnotes. Offline."""
-    from linkvault.report.findings import check_report
+    from linkvault.findings import check_report
 
     return check_report(path if isinstance(path, Report) else parse_report(path, input_format))
 
@@ -36,7 +36,7 @@ def fetch(reports: list[str | os.PathLike | Report], vault: str | os.PathLike = 
 
 def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str | None = None, limit: int = 50):
     """Full-text search over the texts archived in `vault`."""
-    from linkvault.archive import search as search_vault
+    from linkvault.lookup import search as search_vault
 
     return search_vault(os.fspath(vault), query, report=report, limit=limit)
 
@@ -44,21 +44,21 @@ def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str
 def review(report: str | os.PathLike | Report, vault: str | os.PathLike = "linkvault-vault",
            input_format: str | None = None):
     """The editor's report: every footnote of `report` with the verdict on its archived source."""
-    from linkvault.archive.review import review as review_report
+    from linkvault.reviewing import review as review_report
 
     return review_report(os.fspath(vault), report if isinstance(report, Report) else os.fspath(report), input_format)
 
 
 def show(report: str | os.PathLike, number: int | str, vault: str | os.PathLike = "linkvault-vault"):
     """Everything archived for footnote `number` of `report`."""
-    from linkvault.archive import show as show_footnote
+    from linkvault.lookup import show as show_footnote
 
     return show_footnote(os.fspath(vault), os.fspath(report), str(number))
 
 
 def verify(report: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault", input_format: str | None = None):
     """Does each archived source say what its footnote claims? Verdicts per footnote (`linkvault verify`)."""
-    from linkvault.archive.review import verify as verify_claims
+    from linkvault.reviewing import verify as verify_claims
 
     return verify_claims(os.fspath(vault), os.fspath(report), input_format)
 
@@ -68,16 +68,17 @@ def pack(report: str | os.PathLike, output: str | os.PathLike, vault: str | os.P
          proxy: str | None = None, ca_bundle: str | None = None):
     """One evidence pack (WACZ) for `report`; with `tsa`, timestamped as a whole (`linkvault pack`), reaching the
     authorities through `proxy` with `ca_bundle` (else the environment's), as `fetch` does."""
-    from linkvault.archive.pack import pack as make_pack
+    from linkvault.evidence.pack import pack as make_pack
+    from linkvault.render.evidence import render_evidence
 
     return make_pack(os.fspath(vault), os.fspath(report), os.fspath(output), input_format, collector=collector,
-                     tsa=tuple(tsa), proxy=proxy, ca_bundle=ca_bundle)
+                     tsa=tuple(tsa), proxy=proxy, ca_bundle=ca_bundle, summarize=render_evidence)
 
 
 def audit(vault: str | os.PathLike = "linkvault-vault", *, wacz: str | os.PathLike | None = None,
           tsa_roots: str | os.PathLike | None = None, collector: str | None = None):
     """Recompute every digest and check every token and the custody chain, of a vault or of a pack (`linkvault audit`)."""
-    from linkvault.archive.audit import audit_vault, audit_wacz
+    from linkvault.evidence.audit import audit_vault, audit_wacz
 
     roots = os.fspath(tsa_roots) if tsa_roots is not None else None
     if wacz is not None:

@@ -19,8 +19,8 @@ from linkvault.errors import LinkvaultError, UsageError, environment_failure
 from linkvault.model import Severity
 from linkvault.render import FORMATS as OUTPUT_FORMATS
 from linkvault.render.textsafe import terminal_safe
-from linkvault.report import FORMATS as INPUT_FORMATS
-from linkvault.report import STDIN, is_url_argument
+from linkvault.parsing import FORMATS as INPUT_FORMATS
+from linkvault.parsing import STDIN, is_url_argument
 
 
 class LinkvaultGroup(click.Group):
@@ -152,7 +152,7 @@ def _vault_to_read(ctx: click.Context) -> str:
     """The vault `report` and `verify` read. One named by --vault or LINKVAULT_VAULT must exist (exit 2,
     naming it); the default one may not yet: before the first fetch every source is "not fetched yet",
     and that there is no vault is said once."""
-    from linkvault.archive.vault import Vault
+    from linkvault.vault import Vault
 
     vault = ctx.obj["vault"]
     if ctx.obj.get("vault_named", True):
@@ -315,7 +315,7 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
     with _progress(verbose) as progress:
         result = fetch_reports(inputs, ctx.obj["vault"], options, refresh=refresh, max_age=_parse_age(max_age),
                                input_format=input_format, on_progress=progress)
-    from linkvault.archive.review import review as build_review
+    from linkvault.reviewing import review as build_review
 
     reviews = [] if fmt == "json" else [build_review(ctx.obj["vault"], r, input_format) for r in inputs]
     color, width = _terminal()
@@ -404,7 +404,7 @@ def search(ctx, query, report, limit, fmt) -> None:
         linkvault search "Адилбеков арест"
         linkvault search журналист --report report.txt --format json
     """
-    from linkvault.archive.query import search as run_search
+    from linkvault.lookup import search as run_search
     from linkvault.render.archive import render_search
 
     hits = run_search(ctx.obj["vault"], query, report=report, limit=limit)
@@ -431,8 +431,8 @@ def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
         linkvault show report.txt 17 --text
         linkvault show report.txt 17 --screenshot source-17.png
     """
-    from linkvault.archive.query import export_screenshot
-    from linkvault.archive.query import show as run_show
+    from linkvault.lookup import export_screenshot
+    from linkvault.lookup import show as run_show
     from linkvault.render.archive import render_show
 
     archive = run_show(ctx.obj["vault"], _one_input(report, None), number)
@@ -461,7 +461,7 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     Exit codes: 0 nothing at --fail-on level, 1 something (errors: missing footnotes, invalid URLs,
     dead links; warnings add walled, refused and unknown links), 2 bad input.
     """
-    from linkvault.archive.review import review as build_review
+    from linkvault.reviewing import review as build_review
     from linkvault.render.exits import review_exit
     from linkvault.render.review import render_review
 
@@ -486,7 +486,7 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     Reads what `fetch` archived; footnotes not fetched yet are `not-checked`. Exit codes: 0 nothing
     at --fail-on level, 1 a wrong link (or, with --fail-on warning, weak support), 2 bad input.
     """
-    from linkvault.archive.review import verify as run_verify
+    from linkvault.reviewing import verify as run_verify
     from linkvault.render.claims import render_claims
     from linkvault.render.exits import verify_exit
 
@@ -523,7 +523,7 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
     no timestamped manifest with nothing on record saying why (each named), 2 no readable vault, or a
     pack past the limits audit reads (not one linkvault made).
     """
-    from linkvault.archive.audit import audit_vault, audit_wacz
+    from linkvault.evidence.audit import audit_vault, audit_wacz
     from linkvault.render.exits import audit_exit
 
     result = audit_wacz(wacz, tsa_roots) if wacz else audit_vault(ctx.obj["vault"], tsa_roots, collector=collector)
@@ -576,14 +576,16 @@ def pack(ctx, report, output, force, input_format, collector, tsas, no_timestamp
         linkvault pack report.txt                  # writes report.wacz here
         linkvault pack report.txt -o report-evidence.wacz --force
     """
-    from linkvault.archive.pack import pack as make_pack
+    from linkvault.evidence.pack import pack as make_pack
+    from linkvault.render.evidence import render_evidence
 
     output = output or os.path.splitext(os.path.basename(report))[0] + ".wacz"
     if os.path.exists(output) and not force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
 
     result = make_pack(ctx.obj["vault"], report, output, input_format, collector=collector,
-                       tsa=() if no_timestamp else _tsas(tsas), proxy=proxy, ca_bundle=ca_bundle)
+                       tsa=() if no_timestamp else _tsas(tsas), proxy=proxy, ca_bundle=ca_bundle,
+                       summarize=render_evidence)
     for failure in result.timestamp_failures:
         click.echo(f"linkvault: note: the pack was not timestamped by {failure}", err=True)
     stamped = f", timestamped by {result.timestamps} authorit{'y' if result.timestamps == 1 else 'ies'}" \

@@ -23,7 +23,7 @@ from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
 from linkvault.model import OWN_SIDE_FAILURES, LinkState, Page
-from linkvault.report.urls import invalid_reason, refusal, with_scheme
+from linkvault.parsing.urls import invalid_reason, refusal, with_scheme
 
 REQUEST_FAILURES = {
     "timeout", "dns-failure", "connection-error", "tls-error", "too-many-redirects", "blocked-address",

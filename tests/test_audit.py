@@ -198,7 +198,7 @@ def test_deleting_the_newest_custody_events_is_caught_by_the_manifest_anchor(sta
 def test_a_custody_chain_rewritten_with_fresh_hashes_is_caught_by_the_manifest_anchor(stamped_vault, runner):
     import json
 
-    from linkvault.archive.custody import FIELDS, GENESIS, event_hash
+    from linkvault.vault.custody import FIELDS, GENESIS, event_hash
 
     db = sqlite3.connect(stamped_vault / "linkvault.db")
     db.row_factory = sqlite3.Row

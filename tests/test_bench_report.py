@@ -10,7 +10,7 @@ pytestmark = pytest.mark.bench
 # The review as `linkvault report` builds it against a vault (so the claim check runs too) and its table.
 _REPORT = """
 import sys, time
-from linkvault.archive.review import review
+from linkvault.reviewing import review
 from linkvault.render.review import render_review
 start = time.perf_counter()
 result = review(sys.argv[2], sys.argv[1])
@@ -25,7 +25,7 @@ print(f"{time.perf_counter() - start:.2f}\\t{peak / 1024:.0f}\\t{outcome}")
 def test_bench_report_missing_footnotes(tmp_path):
     """One paragraph of N markers, one footnote entry: N-1 missing footnotes, the table capped at 50 of them.
     Before issue 12: 20,000 took 39 s (a list scan per claim finding, a table row per footnote)."""
-    from linkvault.archive.vault import Vault
+    from linkvault.vault import Vault
 
     vault = tmp_path / "vault"
     Vault(str(vault)).close()

@@ -16,7 +16,7 @@ import pytest
 import linkvault
 from linkvault.claims import urlcheck
 from linkvault.errors import InputError
-from linkvault.report.findings import check_report
+from linkvault.findings import check_report
 
 
 def _one_paragraph(markers: int, with_entries: bool = True) -> str:
@@ -159,7 +159,7 @@ def test_a_docx_body_is_read_a_paragraph_at_a_time_not_held_whole(tmp_path):
 def test_an_html_report_past_the_tag_budget_is_refused_in_one_line_before_it_is_parsed(tmp_path, monkeypatch):
     """Over ~10 million nodes libxml2's XPath gave up with an 'internal error'; the budget (2 million tags) is
     proved here lowered to 1,000."""
-    from linkvault.report import html
+    from linkvault.parsing import html
 
     assert html.MAX_HTML_TAGS == 2_000_000
     monkeypatch.setattr(html, "MAX_HTML_TAGS", 1000)
@@ -196,7 +196,7 @@ def test_a_table_shows_at_most_50_findings_of_a_kind_and_sums_up_the_rest_json_k
 def test_a_docx_of_more_elements_than_the_budget_is_refused_in_one_line(tmp_path, monkeypatch):
     """Dense XML packs 6 million elements into 43 MB (under the byte budget, a minute and a half of reading):
     the element budget (2 million) is proved here lowered to 5,000."""
-    from linkvault.report import docx
+    from linkvault.parsing import docx
 
     assert docx.MAX_XML_ELEMENTS == 2_000_000
     monkeypatch.setattr(docx, "MAX_XML_ELEMENTS", 5_000)

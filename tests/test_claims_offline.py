@@ -101,7 +101,7 @@ def test_a_claim_against_its_own_period_is_never_contradicted(start, length):
     slug = f"s-{start.day}-{months[start.month - 1]}-po-{end.day}-{months[end.month - 1]}-{end.year}"
     claim = f"{end:%B} {end.day}, overview from {start:%B} {start.day}, {start.year} to {end:%B} {end.day}, {end.year}[1]"
     report = linkvault.parse_text(f"{claim}\n\n[1] https://adilsoz.kz/weekly-monitoring/{slug}\n")
-    from linkvault.report.findings import check_report
+    from linkvault.findings import check_report
 
     assert not [f for f in check_report(report).findings if f.kind == "wrong-link"]
 

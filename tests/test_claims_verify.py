@@ -9,7 +9,7 @@ from claims_site import CLAIM_ERRORS, EXPECTED, REPORT, WRONG_LINKS, routes
 
 import linkvault
 from linkvault.archive import FetchOptions
-from linkvault.archive.review import verify
+from linkvault.reviewing import verify
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def test_verify_html_escapes_the_report_and_the_pages_and_runs_nothing(tmp_path)
     """Claims come from the report and quotes from fetched pages: both hostile, both shown as text."""
     from chromium import CHROMIUM, dump_dom
 
-    from linkvault.archive.review import ClaimResult, Verification
+    from linkvault.reviewing import ClaimResult, Verification
     from linkvault.claims.match import ClaimVerdict, FactCheck
     from linkvault.model import CheckResult, Report
     from linkvault.render.claims import render_claims

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from linkvault.cli import cli
-from linkvault.report.urls import invalid_reason, private_address
+from linkvault.parsing.urls import invalid_reason, private_address
 
 # 127.0.0.1 as the URL standard (and inet_aton, hence httpx's resolver and every browser) reads it
 NOTATIONS = {

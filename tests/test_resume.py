@@ -127,7 +127,7 @@ def test_looking_for_unshot_pages_takes_any_number_of_urls(tmp_path):
     (32,766 by default; this machine's build allows 250,000, so the test lowers it rather than build a huge list)."""
     import sqlite3
 
-    from linkvault.archive.vault import Vault
+    from linkvault.vault import Vault
 
     vault = Vault(str(tmp_path / "vault"))
     try:

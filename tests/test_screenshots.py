@@ -11,7 +11,7 @@ from listeners import listening
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.archive.screenshot import chromium
-from linkvault.archive.vault import SCHEMA_VERSION
+from linkvault.vault import SCHEMA_VERSION
 from linkvault.cli import cli
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")

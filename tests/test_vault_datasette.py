@@ -16,7 +16,7 @@ import pytest
 from fakeweb.server import html, redirect
 from fakeweb.sites import facebook_login_wall
 
-from linkvault.archive.vault import METADATA, SCHEMA_VERSION
+from linkvault.vault import METADATA, SCHEMA_VERSION
 from linkvault.cli import cli
 
 ALIVE = "https://rus.azattyq.org/a/{n}.html"

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from fakeweb import Response
 
-from linkvault.archive.custody import check_chain
-from linkvault.archive.vault import SCHEMA_VERSION, Vault, VaultLock
+from linkvault.vault.custody import check_chain
+from linkvault.vault import SCHEMA_VERSION, Vault, VaultLock
 from linkvault.cli import cli
 
 
@@ -85,7 +85,7 @@ def test_two_writers_logging_custody_at_once_never_collide(tmp_path):
     Vault(str(vault)).close()
     writer = textwrap.dedent(f"""
         import sys, time
-        from linkvault.archive.vault import Vault
+        from linkvault.vault import Vault
         vault = Vault({str(vault)!r})
         while time.time() < float(sys.argv[1]):
             pass

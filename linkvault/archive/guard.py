@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import httpcore
 
-from linkvault.report.urls import blocked_ip, refusal
+from linkvault.parsing.urls import blocked_ip, refusal
 
 
 class Refused(Exception):

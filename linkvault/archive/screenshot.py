@@ -34,7 +34,7 @@ from linkvault._version import __version__
 from linkvault.archive.egress import Egress
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.guard import Guard, Refused, is_blocked_ip
-from linkvault.archive.vault import now_iso
+from linkvault.vault import now_iso
 
 MAX_HEIGHT = 30_000
 WIDTH = 1280

@@ -19,7 +19,7 @@ from rfc3161_client import HashAlgorithm, PKIStatus, TimestampRequestBuilder, de
 
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress
 from linkvault.archive.fetcher import classify_exception
-from linkvault.report.urls import is_private_host
+from linkvault.parsing.urls import is_private_host
 
 DEFAULT_TSAS = ("http://timestamp.digicert.com", "https://freetsa.org/tsr", "http://timestamp.sectigo.com")
 

@@ -165,7 +165,7 @@ def _rows(verification) -> list[tuple]:
     """(review row, claim or None) for every footnote; without a review, rows made from the claims alone."""
     from urllib.parse import urlsplit
 
-    from linkvault.archive.review import ReviewRow
+    from linkvault.reviewing import ReviewRow
 
     claims = {(c.label, c.url): c for c in verification.claims}
     if verification.review is not None:

@@ -18,16 +18,17 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from linkvault.archive.evidence import evidence_summary
+from linkvault.evidence.summary import EvidenceSummary, evidence_summary
 from linkvault.archive.provenance import sha256_file
-from linkvault.archive.review import review as build_review
-from linkvault.archive.vault import Vault, custody_lock
+from linkvault.reviewing import review as build_review
+from linkvault.vault import Vault, custody_lock
 from linkvault.archive.warc import _Sha256WARCWriter
 from linkvault.errors import InputError
-from linkvault.report import STDIN, is_url_argument
+from linkvault.parsing import STDIN, is_url_argument
 
 TOKENS_KEY = "rfc3161"  # in datapackage-digest.json: the tokens over datapackage.json, base64 DER
 
@@ -44,15 +45,15 @@ class PackResult:
 
 def pack(vault_dir: str, report_path: str, output: str, input_format: str | None = None, *,
          collector: str | None = None, tsa: tuple[str, ...] = (), proxy: str | None = None,
-         ca_bundle: str | None = None) -> PackResult:
+         ca_bundle: str | None = None, summarize: Callable[[EvidenceSummary], str]) -> PackResult:
     """Write the pack; with `tsa`, also stamp its datapackage.json (which hashes every file in it), so the
     pack as a whole has a trusted time, carried in datapackage-digest.json. The authorities are reached
-    by the same egress policy as `fetch`'s (`proxy`, `ca_bundle`, else the environment)."""
+    by the same egress policy as `fetch`'s (`proxy`, `ca_bundle`, else the environment). `summarize` turns the
+    evidence summary into the HTML page the pack carries: presentation is render's, handed in by the verb."""
     from wacz.main import main as wacz_main
 
     from linkvault.archive.egress_policy import resolve_egress
     from linkvault.archive.timestamp import stamp
-    from linkvault.render.evidence import render_evidence
 
     if report_path == STDIN or is_url_argument(report_path):
         raise InputError("pack needs the report file itself, which goes into the pack (not - or URLs)",
@@ -71,7 +72,7 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
             with tempfile.TemporaryDirectory() as work:
                 extra = os.path.join(work, "linkvault-report.warc.gz")
                 custody = vault.query("select * from custody order by id")
-                summary = render_evidence(evidence_summary(vault, reviewed, files))
+                summary = summarize(evidence_summary(vault, reviewed, files))
                 _write_report_warc(extra, report_path, summary, custody)
                 pages = os.path.join(work, "pages.jsonl")
                 n_pages = _write_pages(pages, reviewed, texts)

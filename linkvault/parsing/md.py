@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from linkvault.model import Citation, Entry
-from linkvault.report.txt import Line, parse_lines
-from linkvault.report.urls import find_urls
+from linkvault.parsing.txt import Line, parse_lines
+from linkvault.parsing.urls import find_urls
 
 # A label holds no white space and no bracket: `[^\[link\]^](#ref)` is a superscript link, not a marker.
 _MARKER = re.compile(r"\[\^([^\]\[\s\\]{1,64})\]")

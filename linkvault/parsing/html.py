@@ -24,8 +24,8 @@ from lxml import etree
 
 from linkvault.errors import InputError
 from linkvault.model import Citation, Entry
-from linkvault.report.txt import NOTES_HEADING, Line, parse_lines
-from linkvault.report.urls import find_urls
+from linkvault.parsing.txt import NOTES_HEADING, Line, parse_lines
+from linkvault.parsing.urls import find_urls
 
 _CHROME_TAGS = ("script", "style", "noscript", "template", "nav", "button", "svg", "iframe", "select")
 _CHROME_CLASS = re.compile(

@@ -12,8 +12,8 @@ import os
 from base64 import b32encode
 from dataclasses import dataclass, field
 
-from linkvault.archive.custody import TEXT_FIELDS, check_chain, text_digest
-from linkvault.archive.vault import Vault, VaultLock, lock_wait
+from linkvault.vault.custody import TEXT_FIELDS, check_chain, text_digest
+from linkvault.vault import Vault, VaultLock, lock_wait
 from linkvault.archive.warc import HELD_RECORD_CAP, OPEN_SUFFIX, read_records, recorded_headers
 from linkvault.errors import InputError
 
@@ -444,7 +444,7 @@ def _audit_pack_stamps(budget: _UnpackBudget, listing: bytes, tokens: _Tokens, r
     import base64
     import json
 
-    from linkvault.archive.pack import TOKENS_KEY
+    from linkvault.evidence.pack import TOKENS_KEY
 
     try:
         digest = json.loads(budget.read_whole("datapackage-digest.json", LISTING_CAP))

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 
 from linkvault.archive.provenance import sha256_file
-from linkvault.archive.vault import Vault, now_iso
+from linkvault.vault import Vault, now_iso
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
 
 MANIFEST_URI = "urn:evidence:manifest:"

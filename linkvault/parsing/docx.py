@@ -25,8 +25,8 @@ from lxml import etree
 
 from linkvault.errors import InputError
 from linkvault.model import Citation, Entry
-from linkvault.report.txt import Line, parse_lines
-from linkvault.report.urls import find_urls
+from linkvault.parsing.txt import Line, parse_lines
+from linkvault.parsing.urls import find_urls
 
 # All the XML read from one package, unpacked: more is a zip bomb, not a report. Counted from the headers
 # before a part is opened and again while it is read, since headers can lie.

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from linkvault.model import Citation, Entry
-from linkvault.report.urls import find_urls
+from linkvault.parsing.urls import find_urls
 
 Line = tuple[int, str]
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from linkvault.errors import InputError, NoFootnotes
 from linkvault.model import Report
-from linkvault.report.urllist import is_url_argument, looks_like_url_list, numbered_sources, parse_url_list
+from linkvault.parsing.urllist import is_url_argument, looks_like_url_list, numbered_sources, parse_url_list
 
 __all__ = ["FORMATS", "STDIN", "is_url_argument", "is_vault_name", "parse_report", "parse_text", "parse_urls",
            "report_key", "sniff_format"]
@@ -167,10 +167,10 @@ def sniff_format(path: str, data: bytes) -> str:
 
 def _parse(data: bytes, fmt: str, path: str):
     if fmt == "docx":
-        from linkvault.report.docx import parse_docx
+        from linkvault.parsing.docx import parse_docx
 
         return parse_docx(data, path)
-    from linkvault.report.decode import decode_bytes
+    from linkvault.parsing.decode import decode_bytes
 
     text, _ = decode_bytes(data, path)
     return _parse_text(text, fmt, path)
@@ -180,13 +180,13 @@ def _parse_text(text: str, fmt: str, path: str):
     if fmt == "urls":
         return parse_url_list(text, path)
     if fmt == "html":
-        from linkvault.report.html import parse_html
+        from linkvault.parsing.html import parse_html
 
         return parse_html(text, path)
     if fmt == "md":
-        from linkvault.report.md import parse_markdown
+        from linkvault.parsing.md import parse_markdown
 
         return parse_markdown(text)
-    from linkvault.report.txt import parse_text as parse_plain
+    from linkvault.parsing.txt import parse_text as parse_plain
 
     return parse_plain(text)

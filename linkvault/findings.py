@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Callable, Iterator
 
 from linkvault.model import CheckResult, Finding, Report, Severity, label_number
-from linkvault.report.urls import comparison_key, draft_reason, invalid_reason, tracking_parameters
+from linkvault.parsing.urls import comparison_key, draft_reason, invalid_reason, tracking_parameters
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
