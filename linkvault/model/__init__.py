@@ -1,0 +1,27 @@
+"""The records passed between stages, and the result types the verbs return: one place to look up a shape.
+
+`records` holds a report's shapes (footnotes, findings) and a link's verdict vocabulary; later stages add theirs
+beside it, each re-exported here so `from linkvault.model import X` is the one way in.
+"""
+
+from __future__ import annotations
+
+from linkvault.model.records import (
+    CATEGORIES,
+    CATEGORY_OF,
+    MISSING,
+    OWN_SIDE_FAILURES,
+    CheckResult,
+    Citation,
+    Entry,
+    Finding,
+    Footnote,
+    LinkState,
+    Page,
+    Report,
+    Severity,
+    label_number,
+)
+
+__all__ = ["CATEGORIES", "CATEGORY_OF", "MISSING", "OWN_SIDE_FAILURES", "CheckResult", "Citation", "Entry", "Finding",
+           "Footnote", "LinkState", "Page", "Report", "Severity", "label_number"]
