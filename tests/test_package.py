@@ -166,3 +166,17 @@ def test_the_shell_reaches_the_package_only_through_its_verbs_renderers_errors_a
     around = sorted(t for t in graph["linkvault.cli"] if not any(t == a or t.startswith(a + ".") for a in allowed[1:])
                     and t != "linkvault")
     assert around == []
+
+
+def test_the_readme_layout_names_every_room_of_the_package_and_nothing_else():
+    """The README's layout map is what a newcomer reads first: it must match the tree, both ways."""
+    import re
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("    linkvault/\n", 1)[1].split("\n    tests/", 1)[0]
+    named = set(re.findall(r"\b([a-z_]+(?:/|\.py))", section))
+    rooms = {p.name + ("/" if p.is_dir() else "") for p in (ROOT / "linkvault").iterdir()
+             if p.name not in {"__pycache__", "__main__.py", "_version.py"} and (p.is_dir() or p.suffix == ".py")}
+    assert named == rooms
