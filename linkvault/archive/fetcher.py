@@ -33,7 +33,8 @@ from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
 from linkvault.archive.redirect_stubs import redirect_stub
-from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, RecordLocation, WarcRecorder, http_date
+from linkvault.archive.warc import (Body, HttpRequestHead, HttpResponseHead, IdsAndClock, RecordLocation, WarcRecorder,
+                                    http_date)
 from linkvault.model import LinkState
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -62,6 +63,7 @@ class FetchOptions:
     tsa: tuple[str, ...] = ()  # RFC 3161 time-stamp authorities for the run's manifest (none: no timestamp)
     screenshots: bool = False  # a full-page PNG of every captured HTML page, through headless Chromium
     tabs: int = 3  # browser tabs rendering at once
+    ids_and_clock: IdsAndClock = field(default_factory=IdsAndClock)  # the WARC records' ids and dates
 
     @functools.cached_property
     def egress(self) -> EgressPolicy:
@@ -364,7 +366,7 @@ class Fetcher:
     async def fetch(self, url: str) -> Capture:
         """Follow `url` to its end within the per-URL deadline; never raises for the URL's sake."""
         started = time.monotonic()
-        capture = Capture(url=url, fetched_at=_now())
+        capture = Capture(url=url, fetched_at=http_date(self.recorder.ids_and_clock.now()))
         try:
             await asyncio.wait_for(self._follow(url, capture), timeout=self.options.url_deadline)
         except (asyncio.TimeoutError, TimeoutError):
@@ -479,7 +481,7 @@ class Fetcher:
 
     async def _exchange_now(self, url: str) -> _Exchange:
         request = self.client.build_request("GET", url)
-        fetched_at = datetime.now(timezone.utc)
+        fetched_at = self.recorder.ids_and_clock.now()
         response = await self.client.send(request, stream=True)
         if response.status_code == 407 and self._router.proxied(request.url):
             # A plain-HTTP request through a proxy gets the proxy's refusal as its answer: no page's.
@@ -514,7 +516,3 @@ def named(exc: BaseException) -> str:
     """An unexpected exception as one line: its type and message."""
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
