@@ -69,7 +69,7 @@ class _RecordingWriter(_Sha256WARCWriter):
         super().__init__(fh, gzip=True, warc_version="1.1")
         self._ids_and_clock = ids_and_clock
 
-    def _make_warc_id(self) -> str:  # type: ignore[override]
+    def _make_warc_id(self) -> str:
         return self._ids_and_clock.new_id()
 
     def curr_warc_date(self) -> str:
