@@ -17,11 +17,13 @@ from __future__ import annotations
 import gzip
 import itertools
 import os
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from fakeweb import Response
+from tsa import LocalTSA
 from warcio.archiveiterator import ArchiveIterator
 
 import linkvault
@@ -37,6 +39,13 @@ PAGE = ("<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Ð
         "</article></body></html>\n").encode("utf-8")
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "max-age=300"),
            ("Set-Cookie", "region=kz; Path=/"), ("set-cookie", "lang=ru; Path=/"), ("X-Frame-Options", "SAMEORIGIN")]
+
+
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory):
+    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
+    yield authority
+    authority.close()
 
 
 def fixed_ids_and_clock() -> IdsAndClock:
@@ -75,22 +84,28 @@ def assert_matches_golden(name: str, actual: bytes) -> None:
     assert actual == expected
 
 
-def test_a_fetch_over_a_real_socket_writes_the_golden_response_and_request_records(tmp_path, fakeweb):
-    """The run hands its ids and clock to every record it makes, so a real fetch (through the fake web's proxy,
-    whose server adds no Date or Server header) writes the same exchange every time."""
+def test_a_fetch_over_a_real_socket_writes_the_golden_response_and_request_records(tmp_path, fakeweb, tsa):
+    """The run hands its ids and clock to every record it makes (the timestamped manifest and its token too), so
+    a real fetch (through the fake web's proxy, whose server adds no Date or Server header) writes the same
+    exchange every time."""
     url = "https://news.example/2024/04/court-upholds-fine"
     fakeweb.route_url(url, Response(200, list(HEADERS), PAGE))
     report = tmp_path / "sources.txt"
     report.write_text(url + "\n", encoding="utf-8")
     options = FetchOptions(proxy=fakeweb.proxy_url, ca_bundle=fakeweb.ca_pem_path, timeout=5.0, retries=0,
                            user_agent="linkvault-golden/1 (+https://github.com/linkvault/linkvault)",
-                           ids_and_clock=fixed_ids_and_clock())
+                           tsa=(tsa.url,), ids_and_clock=fixed_ids_and_clock())
     result = linkvault.fetch([report], tmp_path / "vault", options, input_format="urls")
-    assert [link.state for link in result.links] == ["ok"]
+    assert [link.state for link in result.links] == ["ok"] and [bool(s.token) for s in result.stamps] == [True]
     [warc] = sorted((tmp_path / "vault" / "warc").glob("*.warc.gz"))
     assert warc.name == "linkvault-20240412093000-4242-00000.warc.gz"  # the run's name comes from the clock too
     records = uncompressed_records(warc)
     assert [kind for kind, _ in records[:4]] == ["warcinfo", "response", "request", "metadata"]
+    assert [kind for kind, _ in records[-2:]] == ["resource", "resource"]  # the manifest and its token
+    for _, record in records:  # every record's id and date, whoever made it, from the run's ids and clock
+        head = record.split(b"\r\n\r\n", 1)[0].decode("utf-8").replace("\r\n", "\n")
+        assert re.search(r"^WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-\d{12}>$", head, re.M), head
+        assert re.search(r"^WARC-Date: 2024-04-12T09:30:\d\d(\.\d{6})?Z$", head, re.M), head
     assert_matches_golden("fetch-exchange.warc", records[1][1] + records[2][1])
 
 
