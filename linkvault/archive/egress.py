@@ -214,19 +214,11 @@ class _Handler(socketserver.BaseRequestHandler):
         except OSError:
             return
         lines = head.split(b"\r\n")
-        try:
-            method, target, version = lines[0].decode("latin-1").split(" ", 2)
-        except ValueError:
+        asked = _request_line(lines[0])
+        if asked is None:
             client.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
             return
-        if method.upper() == "CONNECT":
-            host, port = _split_authority(target, 443)
-        else:
-            url = urlsplit(target)
-            if url.scheme != "http" or not url.hostname:
-                client.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-                return
-            host, port = url.hostname, url.port or 80
+        method, target, version, host, port = asked
         plain = method.upper() != "CONNECT"
         proxy = egress.upstream_for(host, port, plain=plain)
         forward = plain and proxy is not None and proxy.scheme in ("http", "https")  # absolute form to an HTTP proxy
@@ -239,7 +231,7 @@ class _Handler(socketserver.BaseRequestHandler):
             client.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             return
         with contextlib.closing(upstream):
-            if method.upper() == "CONNECT":
+            if not plain:
                 client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 if egress.tls:
                     bridged = egress.tls.bridge(client, upstream, host)
@@ -249,21 +241,42 @@ class _Handler(socketserver.BaseRequestHandler):
                         _relay(*bridged)
                     return
             else:
-                # One request per connection: a proxy connection may be reused for another host, and
-                # that host must be judged too, so each plain request gets a fresh, closing upstream.
-                path = url.path or "/"
-                if url.query:
-                    path += "?" + url.query
-                kept = [line for line in lines[1:] if line.split(b":", 1)[0].strip().lower() not in HOP_HEADERS]
-                if forward:
-                    path = target
-                    if proxy.username is not None:
-                        kept.append(_basic(proxy.username, proxy.password).encode())
-                first = f"{method} {path} {version}".encode("latin-1")
-                upstream.sendall(b"\r\n".join([first, *kept, b"Connection: close"]) + b"\r\n\r\n")
+                _send_plain_head(upstream, method, target, version, lines[1:], proxy if forward else None)
             if rest:
                 upstream.sendall(rest)
             _relay(client, upstream)
+
+
+def _request_line(line: bytes) -> tuple[str, str, str, str, int] | None:
+    """(method, target, version, host, port) of a CONNECT or an absolute-form http request; None for any other."""
+    try:
+        method, target, version = line.decode("latin-1").split(" ", 2)
+    except ValueError:
+        return None
+    if method.upper() == "CONNECT":
+        return (method, target, version, *_split_authority(target, 443))
+    url = urlsplit(target)
+    if url.scheme != "http" or not url.hostname:
+        return None
+    return method, target, version, url.hostname, url.port or 80
+
+
+def _send_plain_head(upstream: socket.socket, method: str, target: str, version: str, header_lines: list[bytes],
+                     forward_to: SplitResult | None) -> None:
+    """A plain request's head, sent on: origin-form to the host itself, absolute form (with the proxy's credentials)
+    to an HTTP proxy. One request per connection: a proxy connection may be reused for another host, and
+    that host must be judged too, so each plain request gets a fresh, closing upstream."""
+    url = urlsplit(target)
+    path = url.path or "/"
+    if url.query:
+        path += "?" + url.query
+    kept = [line for line in header_lines if line.split(b":", 1)[0].strip().lower() not in HOP_HEADERS]
+    if forward_to is not None:
+        path = target
+        if forward_to.username is not None:
+            kept.append(_basic(forward_to.username, forward_to.password).encode())
+    first = f"{method} {path} {version}".encode("latin-1")
+    upstream.sendall(b"\r\n".join([first, *kept, b"Connection: close"]) + b"\r\n\r\n")
 
 
 def _relay(a: socket.socket, b: socket.socket) -> None:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import socket
-import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,10 +28,12 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
 from linkvault.archive.extract import DECODED_LIMIT
-from linkvault.archive.guard import BlockedConnect, Guard, GuardedBackend, Refused
+from linkvault.archive.failures import FailedFetch, TooSlow, classify_exception, named
+from linkvault.archive.guard import Guard, Refused
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
 from linkvault.archive.redirect_stubs import redirect_stub
-from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, RecordLocation, WarcRecorder, http_date
+from linkvault.archive.transport import Client, Router
+from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, IdsAndClock, RecordLocation, WarcRecorder, http_date
 from linkvault.model import LinkState
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -62,6 +62,7 @@ class FetchOptions:
     tsa: tuple[str, ...] = ()  # RFC 3161 time-stamp authorities for the run's manifest (none: no timestamp)
     screenshots: bool = False  # a full-page PNG of every captured HTML page, through headless Chromium
     tabs: int = 3  # browser tabs rendering at once
+    ids_and_clock: IdsAndClock = field(default_factory=IdsAndClock)  # the WARC records' ids and dates
 
     @functools.cached_property
     def egress(self) -> EgressPolicy:
@@ -142,10 +143,6 @@ class Retry:
     wait: float  # seconds until the next attempt
 
 
-class _TooSlow(httpx.TimeoutException):
-    """An answer that kept coming, a byte at a time, past the timeout for the whole of it."""
-
-
 class _TransientStatus(Exception):
     def __init__(self, exchange: _Exchange):
         super().__init__(f"HTTP {exchange.status}")
@@ -163,100 +160,6 @@ class _Exchange:
     truncated: bool
     size: int
     body_head: bytes
-
-
-class FailedFetch(Exception):
-    """`connected` tells a host that never answered from one that dropped us mid-way; `unknown_issuer` a
-    certificate no root we trust vouches for (a site's broken chain, or a TLS-intercepting proxy's CA we lack)."""
-
-    def __init__(self, state: str, detail: str, connected: bool = False, unknown_issuer: bool = False,
-                 proxy_answer: str | None = None):
-        super().__init__(detail)
-        self.state = state
-        self.detail = detail
-        self.connected = connected
-        self.unknown_issuer = unknown_issuer
-        self.proxy_answer = proxy_answer
-
-
-# OpenSSL verify codes meaning "no trusted root for this chain": unable to get issuer certificate (locally),
-# self-signed certificate (in the chain), unable to verify the first certificate.
-UNKNOWN_ISSUER = (2, 18, 19, 20, 21)
-
-
-def classify_exception(exc: BaseException, url: str, proxy: str | None = None) -> FailedFetch:
-    """The link state and a one-sentence detail for a failed request (sent through `proxy`, if given)."""
-    host = urlsplit(url).hostname or url
-    if proxy and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)) and not _tls_failure(exc):
-        # The proxy itself could not be reached: nothing was asked of the source.
-        causes = _causes(exc)
-        why = ("did not answer in time" if isinstance(exc, httpx.ConnectTimeout)
-               else "refused the connection" if any(isinstance(c, ConnectionRefusedError) for c in causes)
-               else "does not resolve" if any(isinstance(c, socket.gaierror) for c in causes)
-               else f"could not be reached ({exc})")
-        return FailedFetch("proxy-unreachable", f"the proxy {shown(proxy)} {why}")
-    if isinstance(exc, _TooSlow):
-        return FailedFetch("timeout", f"{host} {exc}", connected=True)
-    if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout)):
-        return FailedFetch("timeout", f"{host} stopped answering", connected=True)
-    if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
-        return FailedFetch("timeout", f"{host} did not answer in time")
-    cause = exc
-    while cause is not None:
-        if isinstance(cause, (BlockedConnect, Refused)):
-            return FailedFetch(cause.state, cause.detail)
-        if isinstance(cause, ssl.SSLError):
-            why = getattr(cause, "verify_message", "") or cause.reason or cause
-            return FailedFetch("tls-error", f"TLS with {host} failed: {why}",
-                               unknown_issuer=getattr(cause, "verify_code", None) in UNKNOWN_ISSUER)
-        cause = cause.__cause__ or cause.__context__
-    text = str(exc)
-    if isinstance(exc, httpx.ProxyError) and proxy:
-        return _proxy_refusal(text.strip() or "no answer", host, proxy)
-    if isinstance(exc, httpx.ProxyError):
-        return FailedFetch("connection-error", f"the proxy could not reach {host}: {text}")
-    if isinstance(exc, httpx.ConnectError):
-        lowered = text.lower()
-        if "name or service not known" in lowered or "nodename nor servname" in lowered or "name resolution" in lowered:
-            return FailedFetch("dns-failure", f"{host} does not resolve")
-        if "ssl" in lowered or "certificate" in lowered:
-            return FailedFetch("tls-error", f"TLS with {host} failed: {text}")
-        return FailedFetch("connection-error", f"could not connect to {host}: {text or 'connection refused'}")
-    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
-        return FailedFetch("connection-error", f"{host} dropped the connection: {text or exc.__class__.__name__}",
-                           connected=True)
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return FailedFetch("unsupported-scheme", text)
-    if isinstance(exc, httpx.HTTPError):
-        return FailedFetch("connection-error", f"{host}: {exc.__class__.__name__}: {text}")
-    raise exc
-
-
-def _proxy_refusal(answer: str, host: str, proxy: str) -> FailedFetch:
-    """The user's proxy is up but would not take us to `host`. Wanting credentials is always the proxy's
-    doing; any other answer (502, 503, 403) may be the site's, which the run tells by how many sites get it."""
-    lowered = answer.lower()
-    if answer.startswith("407") or "authentication" in lowered or "username/password" in lowered:
-        parts = urlsplit(proxy)
-        fix = ("it did not accept the credentials given" if parts.username is not None
-               else f"give credentials as {parts.scheme}://user:pass@{parts.netloc}")
-        return FailedFetch("proxy-refused", f"the proxy {shown(proxy)} answered {answer}: {fix}")
-    return FailedFetch("connection-error", f"the proxy {shown(proxy)} answered {answer} for {host}",
-                       proxy_answer=answer)
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """The exception and what it was raised from, innermost last (anyio keeps the OSError as a cause)."""
-    chain: list[BaseException] = []
-    cause: BaseException | None = exc
-    while cause is not None and cause not in chain:
-        chain.append(cause)
-        cause = cause.__cause__ or cause.__context__
-    return chain
-
-
-def _tls_failure(exc: BaseException) -> bool:
-    return any(isinstance(c, ssl.SSLError) for c in _causes(exc)) or "certificate" in str(exc).lower()
 
 
 def _transient(exc: BaseException, proxy: str | None = None) -> bool:
@@ -286,63 +189,13 @@ def retry_after_seconds(headers: list[tuple[str, str]], cap: float) -> float | N
     return None
 
 
-class _Router(httpx.AsyncBaseTransport):
-    """Sends each request direct or through the proxy the egress policy names for it.
-
-    One small connection pool per host: httpcore's pool scans every connection it holds for each
-    request it places, so one pool for a report's dozens of hosts spent more time scanning than
-    fetching (measured in `make bench`).
-    """
-
-    def __init__(self, options: FetchOptions):
-        self.egress = options.egress
-        self._context = self.egress.ssl_context
-        self._allow_private = options.allow_private
-        self._limits = httpx.Limits(max_connections=None, max_keepalive_connections=max(2, options.per_host),
-                                    keepalive_expiry=30)
-        self._pools: dict[tuple[str | None, str, int | None], httpx.AsyncHTTPTransport] = {}
-
-    def proxied(self, url: httpx.URL) -> bool:
-        return self.egress.proxy_for(str(url)) is not None
-
-    def _pool(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
-        proxy = self.egress.proxy_for(str(url))
-        key = (proxy, url.host, url.port)
-        if key not in self._pools:
-            transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=proxy, retries=0, limits=self._limits)
-            if proxy is None:
-                # httpx offers no public hook for the network backend; the guard must see every connect.
-                transport._pool._network_backend = GuardedBackend(transport._pool._network_backend, self._allow_private)
-            self._pools[key] = transport
-        return self._pools[key]
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._pool(request.url).handle_async_request(request)
-
-    async def aclose(self) -> None:
-        for transport in self._pools.values():
-            await transport.aclose()
-
-
-class _Client(httpx.AsyncClient):
-    """httpx's client, minus its reading of a redirect's Location: we follow redirects ourselves, hop by
-    hop under the guard, so a Location httpx cannot parse (`javascript:`, a control character) is judged
-    there as the URL it names, not raised from `send` as the site's protocol error."""
-
-    def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
-        try:
-            return super()._redirect_url(request, response)
-        except (httpx.InvalidURL, httpx.RemoteProtocolError):
-            return request.url  # never followed: only `next_request` would hold it
-
-
 class Fetcher:
     def __init__(self, options: FetchOptions, recorder: WarcRecorder, version: str):
         self.options = options
         self.recorder = recorder
         self.guard = Guard(allow_private=options.allow_private)
-        self._router = _Router(options)
-        self.client = _Client(
+        self._router = Router(options.egress, allow_private=options.allow_private, per_host=options.per_host)
+        self.client = Client(
             transport=self._router,
             timeout=httpx.Timeout(options.timeout),
             follow_redirects=False,
@@ -364,7 +217,7 @@ class Fetcher:
     async def fetch(self, url: str) -> Capture:
         """Follow `url` to its end within the per-URL deadline; never raises for the URL's sake."""
         started = time.monotonic()
-        capture = Capture(url=url, fetched_at=_now())
+        capture = Capture(url=url, fetched_at=http_date(self.recorder.ids_and_clock.now()))
         try:
             await asyncio.wait_for(self._follow(url, capture), timeout=self.options.url_deadline)
         except (asyncio.TimeoutError, TimeoutError):
@@ -474,12 +327,12 @@ class Fetcher:
             try:  # httpx bounds each read, not the answer: a byte a second would never time out
                 return await asyncio.wait_for(self._exchange_now(url), self.options.timeout)
             except (asyncio.TimeoutError, TimeoutError) as exc:
-                raise _TooSlow(f"did not send the whole page within {self.options.timeout:g} s "
+                raise TooSlow(f"did not send the whole page within {self.options.timeout:g} s "
                                "(--timeout)") from exc
 
     async def _exchange_now(self, url: str) -> _Exchange:
         request = self.client.build_request("GET", url)
-        fetched_at = datetime.now(timezone.utc)
+        fetched_at = self.recorder.ids_and_clock.now()
         response = await self.client.send(request, stream=True)
         if response.status_code == 407 and self._router.proxied(request.url):
             # A plain-HTTP request through a proxy gets the proxy's refusal as its answer: no page's.
@@ -508,13 +361,3 @@ class Fetcher:
         finally:
             body.close()
             await response.aclose()
-
-
-def named(exc: BaseException) -> str:
-    """An unexpected exception as one line: its type and message."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -313,7 +313,7 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str
     if not urls and not unfinished.records and not unfinished.pages:
         return {}
     info = warcinfo(list(reports), options.as_record(), f"linkvault/{version}")
-    recorder = WarcRecorder(vault.warc_dir, info, vault.find_payload)
+    recorder = WarcRecorder(vault.warc_dir, info, vault.find_payload, options.ids_and_clock)
     watch = _NetworkWatch(urls, options.egress.proxy)
     captures: dict[str, Capture] = {}
     held: list[Capture] = []  # failures that may be ours: stored once the run knows whose they were

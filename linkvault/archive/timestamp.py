@@ -18,7 +18,7 @@ import httpx
 from rfc3161_client import HashAlgorithm, PKIStatus, TimestampRequestBuilder, decode_timestamp_response
 
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress
-from linkvault.archive.fetcher import classify_exception
+from linkvault.archive.failures import classify_exception
 from linkvault.parsing.urls import is_private_host
 
 DEFAULT_TSAS = ("http://timestamp.digicert.com", "https://freetsa.org/tsr", "http://timestamp.sectigo.com")

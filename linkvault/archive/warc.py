@@ -24,13 +24,15 @@ import io
 import json
 import os
 import tempfile
+import uuid
 from base64 import b32encode
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import BinaryIO, Callable
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
@@ -38,8 +40,41 @@ OPEN_SUFFIX = ".open"
 MAX_FILE_SIZE = 1024**3
 
 
+def _uuid_urn() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class IdsAndClock:
+    """Where every record's WARC-Record-ID and WARC-Date come from, and the process a WARC's file name
+    carries: fresh uuid4 URNs and the real UTC clock, unless a test fixes them to compare whole records."""
+
+    new_id: Callable[[], str] = _uuid_urn
+    now: Callable[[], datetime] = _utc_now
+    pid: int = field(default_factory=os.getpid)
+
+
 class _Sha256WARCWriter(WARCWriter):
     _create_digester = staticmethod(lambda: Digester("sha256"))
+
+
+class _RecordingWriter(_Sha256WARCWriter):
+    """Gzipped WARC/1.1 with SHA-256 digests, its ids and dates from `ids_and_clock`, not warcio's own."""
+
+    def __init__(self, fh: BinaryIO, ids_and_clock: IdsAndClock):
+        super().__init__(fh, gzip=True, warc_version="1.1")
+        self._ids_and_clock = ids_and_clock
+
+    def _make_warc_id(self) -> str:
+        return self._ids_and_clock.new_id()
+
+    def curr_warc_date(self) -> str:
+        moment = self._ids_and_clock.now().astimezone(timezone.utc).replace(tzinfo=None)
+        return datetime_to_iso_date(moment, use_micros=True)
 
 
 @dataclass(frozen=True)
@@ -111,12 +146,12 @@ def http_date(moment: datetime) -> str:
 class WarcFile:
     """One WARC being written; rotated by `WarcRecorder` when it grows past MAX_FILE_SIZE."""
 
-    def __init__(self, directory: str, name: str, info: dict):
+    def __init__(self, directory: str, name: str, info: dict, ids_and_clock: IdsAndClock):
         self.name = name
         self.path = os.path.join(directory, name)
         self._fh = open(self.path + OPEN_SUFFIX, "xb")
         self.written: list[tuple[str, str | None]] = []  # (record id, block digest), for the run's manifest
-        self._writer = _Sha256WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        self._writer = _RecordingWriter(self._fh, ids_and_clock)
         self._write(self._writer.create_warcinfo_record(name, info))
 
     def size(self) -> int:
@@ -138,8 +173,10 @@ class WarcFile:
 class WarcRecorder:
     """Writes request/response (or revisit) pairs into rotating WARC files in `directory`."""
 
-    def __init__(self, directory: str, info: dict, find_payload: Callable[[str], tuple[str, str] | None]):
+    def __init__(self, directory: str, info: dict, find_payload: Callable[[str], tuple[str, str] | None],
+                 ids_and_clock: IdsAndClock | None = None):
         os.makedirs(directory, exist_ok=True)
+        self.ids_and_clock = ids_and_clock or IdsAndClock()
         self.directory = directory
         self.info = info
         self._find_payload = find_payload
@@ -147,8 +184,8 @@ class WarcRecorder:
         self._file: WarcFile | None = None
         self._written: list[tuple[str, str | None]] = []
         self._count = 0
-        self._stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
-        self.run_id = f"{self._stamp}-{os.getpid()}"
+        self._stamp = self.ids_and_clock.now().astimezone(timezone.utc).strftime("%Y%m%d%H%M%S")
+        self.run_id = f"{self._stamp}-{self.ids_and_clock.pid}"
 
     def _current(self) -> WarcFile:
         if self._file is not None and self._file.size() > MAX_FILE_SIZE:
@@ -156,13 +193,13 @@ class WarcRecorder:
             self._file.close()
             self._file = None
         if self._file is None:
-            name = f"linkvault-{self._stamp}-{os.getpid()}-{self._count:05d}.warc.gz"
+            name = f"linkvault-{self.run_id}-{self._count:05d}.warc.gz"
             self._count += 1
             # Another run of this process in the same second wrote that name already: closing ours must not replace it.
             while os.path.exists(os.path.join(self.directory, name)):
-                name = f"linkvault-{self._stamp}-{os.getpid()}-{self._count:05d}.warc.gz"
+                name = f"linkvault-{self.run_id}-{self._count:05d}.warc.gz"
                 self._count += 1
-            self._file = WarcFile(self.directory, name, {**self.info, "filename": name})
+            self._file = WarcFile(self.directory, name, {**self.info, "filename": name}, self.ids_and_clock)
         return self._file
 
     def write_exchange(self, request: HttpRequestHead, response: HttpResponseHead, body: Body,
@@ -210,7 +247,7 @@ class WarcRecorder:
                        concurrent_to: str | None = None) -> RecordLocation:
         """A `resource` record (a manifest, a token, a screenshot), and where it lies."""
         warc = self._current()
-        headers = {"WARC-Date": http_date(datetime.now(timezone.utc))}
+        headers = {"WARC-Date": http_date(self.ids_and_clock.now())}
         if concurrent_to:  # WARC 1.1 forbids WARC-Refers-To on resource records
             headers["WARC-Concurrent-To"] = concurrent_to
         record = warc._writer.create_warc_record(
@@ -227,7 +264,7 @@ class WarcRecorder:
         payload = json.dumps(facts, ensure_ascii=False, indent=1).encode("utf-8")
         record = warc._writer.create_warc_record(
             "", "metadata", payload=io.BytesIO(payload), length=len(payload), warc_content_type="application/json",
-            warc_headers_dict={"WARC-Refers-To": refers_to, "WARC-Date": http_date(datetime.now(timezone.utc))})
+            warc_headers_dict={"WARC-Refers-To": refers_to, "WARC-Date": http_date(self.ids_and_clock.now())})
         warc._write(record)
         return record.rec_headers.get_header("WARC-Record-ID")
 

@@ -1,7 +1,7 @@
 """HTML reports: Word's "Save as Web Page", WordPress and Markdown renderers, or hand-typed lists.
 
-First the linked footnotes that every exporter writes: a marker `<a href="#_ftn1">` pointing into
-a note, often with a back-link from the note to the marker (Word `_ftn`/`_edn`, WordPress
+First the linked footnotes that every exporter writes (read in `html_notes`): a marker `<a href="#_ftn1">`
+pointing into a note, often with a back-link from the note to the marker (Word `_ftn`/`_edn`, WordPress
 `wp-block-footnotes`, python-markdown and pandoc `fn:1`/`fn1`). A note's URLs are its links'
 targets, whatever their visible text. A marker whose note is gone still cites it, and a note
 beside the cited ones that nothing links to is still an entry, so `check` reports both; a numbered
@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import Counter
-from copy import deepcopy
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -24,6 +22,7 @@ from lxml import etree
 
 from linkvault.errors import InputError
 from linkvault.model import Citation, Entry
+from linkvault.parsing.html_notes import BLOCKS, SKIP_SCHEMES, ancestors_and_self, link_target, linked_footnotes
 from linkvault.parsing.txt import NOTES_HEADING, Line, parse_lines
 from linkvault.parsing.urls import find_urls
 
@@ -34,29 +33,15 @@ _CHROME_CLASS = re.compile(
 # A "share"/"menu" class or a header/footer/form tag on an element holding prose or a list marks a
 # wrapper of the whole page (WordPress "sharing-enabled", ASP.NET's <form>), not chrome.
 _HOLDS_CONTENT = "boolean(.//ol) or count(.//p) > 1"
-_LABEL = re.compile(r"^\s*[\[(]?\s*(\d{1,6}|[ivxlc]{1,8}|\*{1,3}|[a-z])\s*[\])]?\s*$", re.I)
-# Note ids as exporters write them (_ftn1, _edn1, fn:1, fnref1, sdfootnote1sym, cite_note-5, ftnt1),
-# but not words that merely contain them (#refugees, #keynote).
-_NOTE_ID = re.compile(r"(?i)(?<![a-z])(?:sd)?(?:ftnt?|edn|fn|footnote|endnote|note|ref)(?:ref|anc|sym|back|backref)?(?![a-z])")
-# Ids of the marker a note links back to: _ftnref1, fnref:1, ftnt_ref1, cite_ref-5, sdfootnote1anc, <uuid>-link.
-_BACK_ID = re.compile(r"(?i)(?:ftnt?|edn|fn|cite)_?ref|\danc$|-link$")
 # Where a list without markers says it holds the notes, or says it cannot.
 _NOTES_HINT = re.compile(r"(?i)footnote|endnote|(?<![a-z])(?:notes?|sources?)(?![a-z])|reference|citation|bibliograph")
 _NOT_NOTES_HINT = re.compile(r"(?i)comment|(?<![a-z])(?:toc|steps?|menu|nav)(?![a-z])")
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-_BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "dl", "blockquote",
-           "section", "article", "aside", "header", "footer", "main", "pre", "tr", "table", "tbody", "thead",
-           "tfoot", "caption", "ul", "ol", "body", "figure", "figcaption", "form", "fieldset", "center",
-           "address", "details", "summary", "hgroup", "menu", "dir", "hr"}
-_SKIP_SCHEMES = ("mailto:", "tel:", "#")
 # The size bound instead of a depth bound: a report page is far smaller; a larger one is not a report.
 MAX_HTML_CHARS = 50_000_000
 # Tags, counted before parsing: a tree costs some 200 bytes a node, and libxml2's XPath fails outright on a
 # set of over 10 million nodes ("internal error"); 2 million tags keep every query and the memory well within.
 MAX_HTML_TAGS = 2_000_000
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# A note's own number written before its text: "[3]", "(3)", "3." — not the "12" of "12 April".
-_LEADING_LABEL = re.compile(r"^(?:[\[(]\s*(\w+|\*{1,3})\s*[\])]|(\w+|\*{1,3})\s*[.:)](?=\s|$))\s*")
 
 
 def parse_html(text: str, path: str) -> tuple[list[Citation], list[Entry]]:
@@ -82,7 +67,7 @@ def _depth(root: etree._Element) -> int:
 def _read(root: etree._Element) -> tuple[list[Citation], list[Entry]]:
     _resolve_relative_links(root)
     _drop_chrome(root)
-    linked = _linked_footnotes(root)
+    linked = linked_footnotes(root)
     if linked is not None:
         return linked
     citations, entries = parse_lines(_render_lines(root))
@@ -132,8 +117,8 @@ def _resolve_relative_links(root: etree._Element) -> None:
     bases = [b.get("href").strip() for b in root.xpath("//base[@href]")]
     base = next((b for b in bases if _scheme(b) in ("http", "https")), None)
     for link in root.xpath("//a[@href]"):
-        href = _href(link)
-        if not href or href.lower().startswith(_SKIP_SCHEMES) or _scheme(href) != "":
+        href = link_target(link)
+        if not href or href.lower().startswith(SKIP_SCHEMES) or _scheme(href) != "":
             continue
         if base:
             link.set("href", urljoin(base, href))
@@ -171,167 +156,6 @@ def _is_chrome(el: etree._Element) -> bool:
     return bool(_CHROME_CLASS.search(hints)) and not el.xpath(_HOLDS_CONTENT)
 
 
-def _href(link: etree._Element) -> str:
-    """The link's target as a browser reads it: exporters wrap long attributes over lines."""
-    return re.sub(r"[\t\n\r]", "", link.get("href") or "").strip()
-
-
-# -- linked footnotes ------------------------------------------------------------------------
-
-
-def _anchors(root: etree._Element) -> dict[str, etree._Element]:
-    index: dict[str, etree._Element] = {}
-    for el in root.iter(etree.Element):
-        for attr in ("id", "name"):
-            value = el.get(attr)
-            if value and value not in index:
-                index[value] = el
-    return index
-
-
-def _looks_like_marker(link: etree._Element, target: etree._Element | None) -> bool:
-    """Numbered links are also tables of contents; a footnote marker shows it is one.
-
-    A link to a heading, or to a block holding one, is a table of contents unless the link itself
-    is dressed as a marker (a superscript, brackets, a note-reference id or role): a note may
-    hold a heading of its own.
-    """
-    text = link.text_content().strip()
-    in_sup = any(el.tag == "sup" for el in _ancestors_and_self(link)[:3]) or link.find(".//sup") is not None
-    own = " ".join(link.get(attr, "") for attr in ("id", "class", "name", "role"))
-    dressed = text.startswith(("[", "(")) or in_sup or bool(_NOTE_ID.search(own)) or "noteref" in own
-    if target is not None and next(target.iter(*_HEADINGS), None) is not None:
-        return dressed and target.tag not in _HEADINGS
-    hints = " ".join(v for el in (link.getparent(), target) if el is not None
-                     for v in (el.get("id", ""), el.get("class", ""), el.get("name", "")))
-    return dressed or bool(_NOTE_ID.search(hints + " " + _href(link)))
-
-
-def _linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]] | None:
-    index = _anchors(root)
-    position = {el: i for i, el in enumerate(root.iter("a"))}
-    candidates, dangling = [], []
-    for link in position:
-        href = _href(link)
-        label = _LABEL.match(link.text_content() or "")
-        if not href.startswith("#") or len(href) < 2 or not label:
-            continue
-        target = index.get(href[1:])
-        if target is None:
-            # A marker whose note is gone is still a citation (of a missing footnote).
-            if _NOTE_ID.search(href) and not _BACK_ID.search(href) and _looks_like_marker(link, None):
-                dangling.append((link, label.group(1)))
-        elif _looks_like_marker(link, target):
-            candidates.append((link, target, label.group(1)))
-    holds = Counter(el for target in {t for _, t, _ in candidates} for el in _ancestors_and_self(target))
-    candidates = [(link, _note_block(target, holds), label) for link, target, label in candidates]
-    # A link that sits inside the note another link points to is that note's way back.
-    pointed: dict[etree._Element, etree._Element] = {}
-    for link, block, _ in candidates:
-        pointed.setdefault(block, link)
-    back_links = set()
-    for link, _, _ in candidates:
-        for el in _ancestors_and_self(link)[1:]:
-            if el in pointed and position[pointed[el]] < position[link]:
-                back_links.add(link)
-                break
-    notes: dict[etree._Element, str] = {}
-    cited = []
-    for link, block, label in candidates:
-        if link not in back_links:
-            cited.append((link, label))
-            notes.setdefault(block, label)
-    if not notes:
-        return None
-    notes.update(_uncited_notes(notes, {link for link, _ in cited}))
-    cited += [(link, label) for link, label in dangling if not any(el in notes for el in _ancestors_and_self(link))]
-    cited.sort(key=lambda pair: position[pair[0]])
-    for link in back_links:
-        link.set("data-linkvault-backlink", "1")
-    entries = [_note_entry(block, label) for block, label in notes.items()]
-    entries.sort(key=lambda e: e.line)
-    return [Citation(label, link.sourceline or 0) for link, label in cited], entries
-
-
-def _ancestors_and_self(el: etree._Element) -> list[etree._Element]:
-    out = []
-    while el is not None:
-        out.append(el)
-        el = el.getparent()
-    return out
-
-
-def _note_block(target: etree._Element, holds: Counter) -> etree._Element:
-    """The element that holds the whole note the anchor belongs to, and no other note.
-
-    `holds` counts, for each element, the anchors of notes inside it.
-    """
-    chain = _ancestors_and_self(target)
-    for el in chain:
-        if el.tag == "li":
-            return el
-    for el in chain:
-        if el.tag in ("div", "aside", "section") and _NOTE_ID.search(el.get("id", "") + " " + el.get("class", "")):
-            if holds[el] == 1:
-                return el
-    for el in chain:
-        if el.tag in _BLOCKS:
-            return el
-    return target
-
-
-def _uncited_notes(notes: dict[etree._Element, str], cited: set[etree._Element]) -> dict[etree._Element, str]:
-    """Notes nothing links to: siblings shaped like the cited notes, in the same list."""
-    found: dict[etree._Element, str] = {}
-    for parent, tag in {(b.getparent(), b.tag) for b in notes if b.getparent() is not None}:
-        number = int(parent.get("start")) if (parent.get("start") or "").isdigit() else 1
-        for sibling in parent.iterchildren(tag):
-            label = None
-            if tag == "li":
-                value = sibling.get("value")
-                number = int(value) if value and value.isdigit() else number
-                label = str(number) if parent.tag == "ol" else None
-                number += 1
-            if sibling not in notes:
-                label = label or _leading_label(sibling, cited)
-                if label:
-                    found.setdefault(sibling, label)
-    return found
-
-
-def _leading_label(block: etree._Element, cited: set[etree._Element]) -> str | None:
-    """The label of a note that opens with its own numbered link, as Word's `[3]` back-link."""
-    first = next(block.iter("a"), None)
-    if first is None or first in cited or not _href(first).startswith("#"):
-        return None
-    label = _LABEL.match(first.text_content() or "")
-    if not label or not block.text_content().strip().startswith(first.text_content().strip()):
-        return None
-    return label.group(1)
-
-
-def _note_entry(block: etree._Element, label: str) -> Entry:
-    copy = deepcopy(block)
-    for back in copy.xpath(".//*[@data-linkvault-backlink]"):
-        back.drop_tree()
-    urls: list[str] = []
-    for a in copy.iter("a"):
-        href = _href(a)
-        if href and not href.lower().startswith(_SKIP_SCHEMES) and href not in urls:
-            urls.append(href)
-    text = " ".join(copy.text_content().split())
-    lead = _LEADING_LABEL.match(text)
-    if lead and label in lead.groups():
-        text = text[lead.end():]
-    text = text.replace("\u21a9\ufe0e", "").replace("\u21a9", "").strip()
-    # An address written in the text counts too, unless it is a link's visible text (its href counts).
-    loose = " ".join(copy.xpath(".//text()[not(ancestor::a[@href])]"))
-    for _, _, url in find_urls(loose):
-        if url not in urls:
-            urls.append(url)
-    return Entry(label=label, line=block.sourceline or 0, text=text, urls=tuple(urls))
-
-
 # -- rendering to lines ----------------------------------------------------------------------
 
 
@@ -342,7 +166,7 @@ def _plausible_notes(ol: etree._Element) -> bool:
     of its items are short and cite an address. A list nested in another, or a comment thread, is
     never the notes.
     """
-    chain = _ancestors_and_self(ol)
+    chain = ancestors_and_self(ol)
     if any(el.tag == "li" for el in chain[1:]):
         return False
     # The page's own <body> classes ("comments-open") say nothing about one list.
@@ -354,7 +178,7 @@ def _plausible_notes(ol: etree._Element) -> bool:
         return True
     items = ol.findall("li")
     citing = [li for li in items if len(li.text_content()) < 600 and (
-        any(_scheme(_href(a)) in ("http", "https") for a in li.iter("a")) or find_urls(li.text_content()))]
+        any(_scheme(link_target(a)) in ("http", "https") for a in li.iter("a")) or find_urls(li.text_content()))]
     return bool(items) and 2 * len(citing) >= len(items)
 
 
@@ -381,11 +205,11 @@ def _render_lines(root: etree._Element, plain: set[etree._Element] = frozenset()
 def _holding_blocks(root: etree._Element) -> set[etree._Element]:
     """Inline elements that hold blocks: a legacy page's unclosed <font> wraps the rest of the page."""
     holders: set[etree._Element] = set()
-    for block in root.iter(*_BLOCKS):
+    for block in root.iter(*BLOCKS):
         for el in block.iterancestors():
             if el in holders:
                 break
-            if el.tag not in _BLOCKS:
+            if el.tag not in BLOCKS:
                 holders.add(el)
     return holders
 
@@ -412,7 +236,7 @@ def _render_block(block: etree._Element, lines: list[Line], number: str | None =
             if child.tail:
                 buf.append(child.tail)
             continue
-        if child.tag in _BLOCKS:
+        if child.tag in BLOCKS:
             flush()
             item = None
             if block.tag == "ol" and child.tag == "li" and block not in plain:
@@ -445,8 +269,8 @@ def _inline_text(el: etree._Element) -> str:
             return f"[{inner}]"
     if el.tag == "a":
         text = el.text_content()
-        href = _href(el)
-        if not href or href.lower().startswith(_SKIP_SCHEMES):
+        href = link_target(el)
+        if not href or href.lower().startswith(SKIP_SCHEMES):
             return text
         # The target stands for any address the visible text shows ("www.x.kz" → "http://www.x.kz").
         for start, end, _ in reversed(find_urls(text)):
@@ -455,7 +279,7 @@ def _inline_text(el: etree._Element) -> str:
     parts = [el.text or ""]
     for child in el:
         if isinstance(child.tag, str):
-            parts.append(_inline_text(child) if child.tag not in _BLOCKS else " " + _inline_text(child) + " ")
+            parts.append(_inline_text(child) if child.tag not in BLOCKS else " " + _inline_text(child) + " ")
         if child.tail:
             parts.append(child.tail)
     return "".join(parts)
