@@ -588,6 +588,9 @@ def pack(ctx, report, output, force, input_format, collector, tsas, no_timestamp
                        summarize=render_evidence)
     for failure in result.timestamp_failures:
         click.echo(f"linkvault: note: the pack was not timestamped by {failure}", err=True)
+    if result.not_logged:
+        click.echo(f"linkvault: note: {ctx.obj['vault']}: {result.not_logged}, so this pack is not logged in its custody "
+                   "chain", err=True)
     stamped = f", timestamped by {result.timestamps} authorit{'y' if result.timestamps == 1 else 'ies'}" \
         if result.timestamps else ""
     click.echo(f"wrote {result.path}: {result.warc_files} WARC files, {result.pages} pages{stamped}, "

@@ -6,11 +6,11 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from linkvault.reviewing import review, stored_report
-from linkvault.vault import Vault, custody_lock
 from linkvault.errors import InputError, IntegrityError, UsageError
 from linkvault.model import Report
 from linkvault.parsing import is_vault_name, report_key
+from linkvault.reviewing import review, stored_report
+from linkvault.vault import Vault, custody_lock
 
 
 @dataclass(frozen=True)
@@ -64,36 +64,9 @@ def _any_form(word: str, terms) -> str:
     return "(" + " OR ".join([f'"{word}"*', *(f'"{t}"' for t in forms)]) + ")"
 
 
-def _index_terms(vault: Vault) -> list[str]:
-    """Every word in the full-text index (its vocabulary, through SQLite's fts5vocab)."""
-    vault.db.execute("create virtual table if not exists temp.texts_terms using fts5vocab(main, texts_fts, row)")
-    return [row["term"] for row in vault.query("select term from temp.texts_terms")]
-
-
 def search(vault_dir: str, query: str, report: str | None = None, limit: int = 50) -> list[SearchHit]:
-    vault = Vault.open_existing(vault_dir, read_only=True)
-    try:
-        params: list = [fts_query(query, _index_terms(vault))]
-        where = ""
-        if report is not None:
-            where = "and r.path = ?"
-            params.append(report_key(report))
-        params.append(limit)
-        rows = vault.query(f"""
-            select r.path as report, f.label, f.number, f.url, t.title,
-                   snippet(texts_fts, 1, '[', ']', '…', 16) as snippet
-            from texts_fts
-            join texts t on t.rowid = texts_fts.rowid
-            join captures c on c.id = t.capture_id
-            join footnotes f on f.url = c.url
-            join reports r on r.id = f.report_id
-            where texts_fts match ?
-              and c.id = (select max(c2.id) from captures c2 join texts t2 on t2.capture_id = c2.id where c2.url = c.url)
-              {where}
-            order by rank, r.path, f.number
-            limit ?""", params)
-    finally:
-        vault.close()
+    with Vault.open_existing(vault_dir, read_only=True) as vault:
+        rows = vault.text_hits(fts_query(query, vault.index_terms()), report, limit)
     return [SearchHit(report=row["report"], number=row["number"] if row["number"] is not None else row["label"],
                       url=row["url"], title=row["title"], snippet=" ".join((row["snippet"] or "").split()))
             for row in rows]
@@ -102,32 +75,23 @@ def search(vault_dir: str, query: str, report: str | None = None, limit: int = 5
 def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
     """What the vault holds for one footnote of `report`: a file, a parsed report (stdin, URL arguments) or its name."""
     given, report = report, (report.path if isinstance(report, Report) else report)
-    vault = Vault.open_existing(vault_dir, read_only=True)
-    try:
+    with Vault.open_existing(vault_dir, read_only=True) as vault:
         report_id = vault.report_id(report)
         if report_id is None:
             raise InputError("this report has not been fetched into the vault (run `linkvault fetch` first)",
                              path=report)
-        notes = vault.query("select * from footnotes where report_id = ? and label = ?", [report_id, str(label)])
+        notes = vault.footnote_rows(report_id, str(label))
         if not notes:
             raise InputError(f"footnote [{label}] has no URL in this report", path=report)
         if notes[0]["url"] is None:  # a footnote with no source is stored with its gap, and has nothing archived
             raise InputError(f"footnote [{label}] has no URL in this report: {notes[0]['gap_detail']}", path=report)
         urls = [n["url"] for n in notes]
-        marks = ",".join("?" * len(urls))
-        captures = vault.query(f"select * from captures where url in ({marks}) order by fetched_at", urls)
+        captures = vault.captures_of(urls)
         for capture in captures:
             capture.update(vault.capture_details(capture["id"]))
-            capture["screenshots"] = vault.query(
-                "select * from screenshots where response_id = ? order by taken_at", [capture["record_id"]]
-            ) if capture["record_id"] else []
-        text = None
+            capture["screenshots"] = vault.screenshots_of(capture["record_id"]) if capture["record_id"] else []
         with_text = [c for c in captures if c["status"] is not None]
-        if with_text:
-            found = vault.query("select * from texts where capture_id = ?", [with_text[-1]["id"]])
-            text = found[0] if found else None
-    finally:
-        vault.close()
+        text = vault.texts_of([with_text[-1]["id"]]).get(with_text[-1]["id"]) if with_text else None
     return FootnoteArchive(report=report_key(report), label=str(label), line=notes[0]["line"], urls=urls,
                            captures=captures, text=text, verdicts=_verdicts(vault_dir, given, str(label)))
 
@@ -158,23 +122,19 @@ def export_screenshot(vault_dir: str, archive: FootnoteArchive, path: str, *, co
     if shot is None:
         raise InputError(f"footnote [{archive.label}] has no screenshot (fetched with --no-screenshots, or not an "
                          "HTML page)", path=archive.report)
-    with custody_lock(vault_dir, "handing on a screenshot"):
-        vault = Vault.open_existing(vault_dir)
+    with custody_lock(vault_dir, "handing on a screenshot"), Vault.open_existing(vault_dir) as vault:
         try:
-            try:
-                png = read_payload(os.path.join(vault.warc_dir, shot["warc_file"]), shot["warc_offset"])
-            except Exception as exc:  # a missing file, a damaged gzip member, no record there: all one answer
-                raise IntegrityError(f"screenshot {shot['record_id']} cannot be read from {shot['warc_file']} ({exc}); "
-                                     "run `linkvault audit`") from exc
-            if hashlib.sha256(png).hexdigest() != shot["sha256"]:
-                raise IntegrityError(f"screenshot {shot['record_id']} in {shot['warc_file']} no longer matches the "
-                                     "SHA-256 recorded when it was taken (run `linkvault audit`)")
-            tmp = f"{path}.part"
-            with open(tmp, "wb") as fh:
-                fh.write(png)
-            os.replace(tmp, path)
-            vault.log_event("exported", shot["record_id"], collector=collector,
-                            details={"to": os.path.abspath(path), "sha256": shot["sha256"], "url": shot["url"]})
-        finally:
-            vault.close()
+            png = read_payload(os.path.join(vault.warc_dir, shot["warc_file"]), shot["warc_offset"])
+        except Exception as exc:  # a missing file, a damaged gzip member, no record there: all one answer
+            raise IntegrityError(f"screenshot {shot['record_id']} cannot be read from {shot['warc_file']} ({exc}); "
+                                 "run `linkvault audit`") from exc
+        if hashlib.sha256(png).hexdigest() != shot["sha256"]:
+            raise IntegrityError(f"screenshot {shot['record_id']} in {shot['warc_file']} no longer matches the "
+                                 "SHA-256 recorded when it was taken (run `linkvault audit`)")
+        tmp = f"{path}.part"
+        with open(tmp, "wb") as fh:
+            fh.write(png)
+        os.replace(tmp, path)
+        vault.log_event("exported", shot["record_id"], collector=collector,
+                        details={"to": os.path.abspath(path), "sha256": shot["sha256"], "url": shot["url"]})
     return shot

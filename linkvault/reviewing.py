@@ -4,20 +4,21 @@ and the claims are judged from the review's rows)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from linkvault.vault import Vault
 from linkvault.claims.dates import report_year
 from linkvault.claims.facts import claim_facts
 from linkvault.claims.match import VERDICTS, ClaimVerdict, Source, check_claim
 from linkvault.errors import InputError
+from linkvault.findings import check_report
 from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Page, Report, Severity
 from linkvault.parsing import is_vault_name, parse_report
-from linkvault.findings import check_report
 from linkvault.parsing.urllist import numbered_sources
 from linkvault.states import classify, never_fetched
+from linkvault.vault import Vault
 
 
 @dataclass(slots=True)  # a report may have a million rows: no dict each
@@ -90,9 +91,9 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
     else:
         report = parse_report(report_path, input_format)
     check = check_report(report)
-    vault = Vault.open_existing(vault_dir, read_only=True) if Vault.exists(vault_dir) else None
-    result = Review(report=report.path, check=check, fetched=vault is not None)
-    try:
+    fetched = Vault.exists(vault_dir)
+    result = Review(report=report.path, check=check, fetched=fetched)
+    with Vault.open_existing(vault_dir, read_only=True) if fetched else contextlib.nullcontext() as vault:
         notes, unjudged = check.report.footnotes, []
         captures = vault.verdict_captures([url for note in notes for url in note.urls]) if vault is not None else {}
         for note in notes:
@@ -112,10 +113,7 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
                 state = classify(_page_from_row(cap, redirects[cap["id"]]))
                 row.state, row.category = state.state, state.category
                 row.detail = state.detail + " (judged from the status alone)"
-    finally:
-        if vault is not None:
-            vault.close()
-    if with_claims and vault is not None:
+    if with_claims and fetched:
         verification = judge_claims(result, vault_dir)
         verdicts = {(c.label, c.url): c.result.verdict for c in verification.claims}
         for row in result.rows:
@@ -156,11 +154,8 @@ def stored_report(vault_dir: str, name: str) -> Report:
     Sound only for a list of URLs, which is nothing but its footnotes; a report with sentences (txt,
     md, html, docx read from standard input) cannot be rebuilt from them, and must be given again.
     """
-    vault = Vault.open_existing(vault_dir, read_only=True)
-    try:
+    with Vault.open_existing(vault_dir, read_only=True) as vault:
         stored = vault.stored_report(name)
-    finally:
-        vault.close()
     if stored is None:
         raise InputError("no such file, nor a report fetched into this vault under that name", path=name)
     report, notes = stored
@@ -252,10 +247,8 @@ def _texts(vault_dir: str, capture_ids: list[int]) -> dict[int, dict]:
         vault = Vault.open_existing(vault_dir, read_only=True)
     except Exception:
         return {}
-    try:
+    with vault:
         return vault.texts_of(capture_ids)  # one query however many: an `in (?, …)` list stops at 32,766
-    finally:
-        vault.close()
 
 
 def _source(row, text: dict | None) -> Source:

@@ -156,3 +156,28 @@ def test_the_evidence_verbs_are_there_for_a_script_too(tmp_path, fakeweb):
     assert packed.pages == 1 and Path(packed.path).is_file()
     assert linkvault.audit(vault).holds and linkvault.audit(wacz=packed.path).holds
     assert [c.number for c in linkvault.verify(report, vault).claims] == [1]
+
+
+def test_pack_reads_only_its_own_reports_texts_so_another_reports_damaged_text_does_not_stop_it(tmp_path, fakeweb,
+                                                                                                 runner):
+    """Issue 13: pack loaded every text in the vault to pack one report. Another report's text that cannot be
+    read (bytes that are no UTF-8, as a damaged row has) is none of this pack's business, and is not read."""
+    vault = tmp_path / "vault"
+    reports = []
+    for name, url in zip(("chronicle.txt", "other.txt"), URLS):
+        report = tmp_path / name
+        report.write_text(f"A[1].\n\n[1] {url}\n", encoding="utf-8")
+        assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                                   "--ca-bundle", fakeweb.ca_pem_path]).exit_code == 0
+        reports.append(report)
+    with sqlite3.connect(vault / "linkvault.db") as db:
+        damaged = db.execute("update texts set text = cast(x'd0ffd0fe20c0' as text) where capture_id = "
+                             "(select id from captures where url = ? and role = 'cited')", [URLS[1]]).rowcount
+    db.close()
+    assert damaged == 1
+    out = tmp_path / "chronicle.wacz"
+    result = runner.invoke(cli, ["--vault", str(vault), "pack", str(reports[0]), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as z:
+        pages = [json.loads(line) for line in z.read("pages/pages.jsonl").decode().splitlines()[1:]]
+    assert [p["url"] for p in pages] == [URLS[0]] and "закупке" in pages[0]["text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -184,13 +185,25 @@ def test_the_readme_layout_names_every_room_of_the_package_and_nothing_else():
 
 # reshaped on other issue-13 branches; the merger empties this
 PENDING = {"linkvault/archive/run.py", "linkvault/cli.py", "linkvault/evidence/audit.py",
-           "linkvault/evidence/pack.py:pack", "linkvault/vault/store.py"}
+           "linkvault/evidence/pack.py:pack"}
 MODULE_LINES, FUNCTION_LINES = 400, 50
 
 
 def test_no_module_is_over_400_lines_and_no_function_over_50():
     """A module a newcomer reads in one sitting, a function on one screen: past that, a module holds two jobs
     (fetcher.py was fetching and naming failures) and a function two steps. Issue 13."""
+
+
+SQL_STATEMENT = re.compile(r"\b(select\s[\s\S]*?\bfrom\b|insert\s+(or\s+\w+\s+)?into\b|update\s+\[?\w+\]?\s+set\b"
+                           r"|delete\s+from\b|create\s+(temp\w*\s+|virtual\s+|unique\s+)*(table|view|index|trigger)\b"
+                           r"|pragma\s+\w+|alter\s+table\b|drop\s+(table|view|index)\b)", re.IGNORECASE)
+SQL_CALLS = {"execute", "executemany", "executescript", "query"}
+SQL_OUTSIDE_THE_VAULT_FOR_NOW = {
+    "linkvault/archive/run.py",  # its query moves with the fetch-run branch
+}
+
+
+def _sql_outside_the_vault() -> list[str]:
     import ast
 
     from conftest import ROOT
@@ -208,3 +221,35 @@ def test_no_module_is_over_400_lines_and_no_function_over_50():
                     too_long.append(f"{module}:{node.name}: {lines} lines")
     assert too_long == []
     assert all((ROOT / name.split(":")[0]).exists() for name in PENDING)  # no stale entry hides a typo
+
+
+    found = []
+    for path in sorted((ROOT / "linkvault").rglob("*.py")):
+        name = path.relative_to(ROOT).as_posix()
+        if name.startswith("linkvault/vault/") or name in SQL_OUTSIDE_THE_VAULT_FOR_NOW:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+                if called in SQL_CALLS:
+                    found.append(f"{name}:{node.lineno}: {called}(")
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL_STATEMENT.search(node.value):
+                found.append(f"{name}:{node.lineno}: {SQL_STATEMENT.search(node.value).group(0)[:40]!r}")
+    return found
+
+
+def test_sql_lives_in_the_vault_package():
+    """Every question asked of the database is a named Vault method, so the schema can change in one room and a
+    read can be told from a write by its name. Issue 13: `execute(`, `.query(` and SQL text appear nowhere else."""
+    assert _sql_outside_the_vault() == []
+
+
+def test_the_sql_wall_sees_a_query_a_call_and_an_f_string():
+    import ast
+
+    assert SQL_STATEMENT.search("select r.path as report, f.label\n from footnotes f")
+    assert SQL_STATEMENT.search("INSERT OR IGNORE INTO urls (url) values (?)")
+    assert SQL_STATEMENT.search("create virtual table if not exists temp.t using fts5vocab(main, x, row)")
+    assert not SQL_STATEMENT.search("select the report's footnotes, then update the table")
+    call = ast.parse("vault.db.execute('x')").body[0].value
+    assert call.func.attr in SQL_CALLS

@@ -220,7 +220,8 @@ def test_a_page_without_a_screenshot_says_so_when_asked_for_one(tmp_path, fakewe
     assert not (tmp_path / "x.png").exists()
 
 
-def test_a_vault_from_before_screenshots_were_indexed_is_migrated_in_place(tmp_path, fakeweb, runner):
+def test_a_vault_from_before_screenshots_were_indexed_is_migrated_in_place_by_the_next_fetch(tmp_path, fakeweb, runner):
+    """Reading it names its schema and changes nothing (issue 13: reading never writes); the next fetch upgrades it."""
     report, vault = _fetch_short_page(tmp_path, fakeweb, runner)
     db = sqlite3.connect(vault / "linkvault.db")
     with db:
@@ -228,6 +229,10 @@ def test_a_vault_from_before_screenshots_were_indexed_is_migrated_in_place(tmp_p
         db.execute("pragma user_version = 4")
     captures = db.execute("select count(*) from captures").fetchone()[0]
     db.close()
+    shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "1"])
+    assert shown.exit_code == 2 and "(schema 4; this one reads" in shown.output, shown.output
+    assert sqlite3.connect(vault / "linkvault.db").execute("pragma user_version").fetchone()[0] == 4
+    _fetch_short_page(tmp_path, fakeweb, runner)  # its one page archived already: nothing is fetched again
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "1"])
     assert shown.exit_code == 0, shown.output
     db = sqlite3.connect(vault / "linkvault.db")

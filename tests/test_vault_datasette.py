@@ -151,7 +151,8 @@ def test_the_metadata_file_describes_every_table_and_column(fetched):
 
 
 def test_a_vault_of_the_previous_schema_is_migrated_in_place(fetched, runner):
-    """Put the vault back as version 5 wrote it (bulky columns inline, no view, no metadata), then read it."""
+    """Put the vault back as version 5 wrote it (bulky columns inline, no view, no metadata): reading it names its
+    schema and changes nothing (issue 13: reading never writes); audit, which logs custody, upgrades it first."""
     report, vault = fetched
     before = _verdicts(vault)
     db = sqlite3.connect(vault / "linkvault.db")
@@ -180,6 +181,12 @@ def test_a_vault_of_the_previous_schema_is_migrated_in_place(fetched, runner):
     db.close()
     (vault / METADATA).unlink()
 
+    shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "12"])
+    assert shown.exit_code == 2 and "(schema 5; this one reads 7)" in shown.output, shown.output
+    assert sqlite3.connect(vault / "linkvault.db").execute("pragma user_version").fetchone()[0] == 5
+    assert not (vault / METADATA).exists()
+    audited = runner.invoke(cli, ["--vault", str(vault), "audit"])
+    assert audited.exit_code == 0 and "everything holds" in audited.output, audited.output
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "12"])
     assert shown.exit_code == 0, shown.output
     db = sqlite3.connect(vault / "linkvault.db")

@@ -13,7 +13,7 @@ from base64 import b32encode
 from dataclasses import dataclass, field
 
 from linkvault.vault.custody import TEXT_FIELDS, check_chain, text_digest
-from linkvault.vault import Vault, VaultLock, lock_wait
+from linkvault.vault import Vault
 from linkvault.archive.warc import HELD_RECORD_CAP, OPEN_SUFFIX, read_records, recorded_headers
 from linkvault.errors import InputError
 
@@ -59,15 +59,8 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str 
 
     It holds the vault's lock throughout (waiting a while for a run), so a run's half-written files are never
     judged altered; a vault nobody may write is checked read-only, and the result says it could not be logged."""
-    Vault.require(vault_dir)
-    lock = VaultLock(vault_dir, wait=lock_wait(), create=False)
-    try:
-        vault = Vault.open_existing(vault_dir, read_only=not lock.held)
-    except BaseException:
-        lock.release()
-        raise
     result = AuditResult(vault=vault_dir)
-    try:
+    with Vault.open_to_log(vault_dir) as vault:
         sealed = _audit_warcs(vault.warc_dir, result)
         stamped = _audit_timestamps(sealed.evidence, sealed.digests, result, _Tokens(tsa_roots))
         captures = vault.archived_captures()
@@ -101,9 +94,6 @@ def audit_vault(vault_dir: str, tsa_roots: str | None = None, *, collector: str 
             vault.log_event("re-checked", os.path.abspath(vault_dir), collector=collector, details={
                 "holds": result.holds, "records": result.records, "timestamps": result.timestamps,
                 "problems": [f"{p.where}: {p.problem}" for p in result.problems[:20]]})
-    finally:
-        vault.close()
-        lock.release()
     return result
 
 

@@ -22,13 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from linkvault.evidence.summary import EvidenceSummary, evidence_summary
 from linkvault.archive.provenance import sha256_file
-from linkvault.reviewing import review as build_review
-from linkvault.vault import Vault, custody_lock
 from linkvault.archive.warc import _Sha256WARCWriter
 from linkvault.errors import InputError
+from linkvault.evidence.summary import EvidenceSummary, evidence_summary
 from linkvault.parsing import STDIN, is_url_argument
+from linkvault.reviewing import review as build_review
+from linkvault.vault import Vault
 
 TOKENS_KEY = "rfc3161"  # in datapackage-digest.json: the tokens over datapackage.json, base64 DER
 
@@ -41,6 +41,7 @@ class PackResult:
     pages: int
     timestamps: int = 0
     timestamp_failures: list[str] = field(default_factory=list)
+    not_logged: str | None = None  # why the pack could not be logged in the custody chain (a read-only vault)
 
 
 def pack(vault_dir: str, report_path: str, output: str, input_format: str | None = None, *,
@@ -50,8 +51,6 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
     pack as a whole has a trusted time, carried in datapackage-digest.json. The authorities are reached
     by the same egress policy as `fetch`'s (`proxy`, `ca_bundle`, else the environment). `summarize` turns the
     evidence summary into the HTML page the pack carries: presentation is render's, handed in by the verb."""
-    from wacz.main import main as wacz_main
-
     from linkvault.archive.egress_policy import resolve_egress
     from linkvault.archive.timestamp import stamp
 
@@ -61,40 +60,49 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
 
     egress = resolve_egress(proxy, ca_bundle) if tsa else None
 
-    with custody_lock(vault_dir, "making a pack"):  # a run half-written is not packed, nor its custody interleaved
+    with Vault.open_to_log(vault_dir) as vault:  # a run half-written is not packed, nor its custody interleaved
         reviewed = build_review(vault_dir, report_path, input_format, with_claims=False)
-        vault = Vault.open_existing(vault_dir)
-        try:
-            files = sorted({r.warc_file for r in reviewed.rows if r.warc_file})
-            if not files:
-                raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
-            texts = {r["capture_id"]: r for r in vault.query("select capture_id, title, text from texts")}
-            with tempfile.TemporaryDirectory() as work:
-                extra = os.path.join(work, "linkvault-report.warc.gz")
-                custody = vault.query("select * from custody order by id")
-                summary = summarize(evidence_summary(vault, reviewed, files))
-                _write_report_warc(extra, report_path, summary, custody)
-                pages = os.path.join(work, "pages.jsonl")
-                n_pages = _write_pages(pages, reviewed, texts)
-                built = os.path.join(work, "pack.wacz")
-                args = ["create", "-o", built, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
-                        *[os.path.join(vault.warc_dir, f) for f in files], extra]
-                with contextlib.redirect_stdout(io.StringIO()):  # py-wacz narrates its steps on stdout
-                    status = wacz_main(args)
-                if status != 0:
-                    raise InputError("the evidence pack could not be written", path=output)
-                with zipfile.ZipFile(built) as z:
-                    stamps = stamp(z.read("datapackage.json"), list(tsa), egress=egress) if tsa else []
-                _seal(built, output, stamps)
-            digest = sha256_file(output)
+        files = sorted({r.warc_file for r in reviewed.rows if r.warc_file})
+        if not files:
+            raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
+        n_pages, stamps = _write_pack(vault, reviewed, report_path, files, output, summarize=summarize,
+                                      stamp_with=(lambda data: stamp(data, list(tsa), egress=egress)) if tsa else None)
+        digest = sha256_file(output)
+        if not vault.read_only:
             vault.log_event("packed", os.path.abspath(output), collector=collector,
                             details={"report": os.path.abspath(report_path), "sha256": digest, "warc_files": files,
                                      "timestamps": [{"tsa": s.tsa, "gen_time": s.gen_time, "error": s.error}
                                                     for s in stamps]})
-            return PackResult(output, digest, len(files) + 1, n_pages, sum(1 for s in stamps if s.token),
-                              [f"{s.tsa}: {s.error}" for s in stamps if not s.token])
-        finally:
-            vault.close()
+        return PackResult(output, digest, len(files) + 1, n_pages, sum(1 for s in stamps if s.token),
+                          [f"{s.tsa}: {s.error}" for s in stamps if not s.token],
+                          not_logged="the vault is read-only" if vault.read_only else None)
+
+
+def _write_pack(vault: Vault, reviewed, report_path: str, files: list[str], output: str, *,
+                summarize: Callable[[EvidenceSummary], str], stamp_with: Callable[[bytes], list] | None
+                ) -> tuple[int, list]:
+    """Build the WACZ of `files` plus the report's own WARC (report, summary, custody) and its pages, stamp its
+    datapackage.json with `stamp_with`, and seal it to `output`; returns the number of pages and the stamps."""
+    from wacz.main import main as wacz_main
+
+    texts = vault.texts_of([r.capture_id for r in reviewed.rows if r.capture_id])  # this report's own, not the vault's
+    with tempfile.TemporaryDirectory() as work:
+        extra = os.path.join(work, "linkvault-report.warc.gz")
+        summary = summarize(evidence_summary(vault, reviewed, files))
+        _write_report_warc(extra, report_path, summary, vault.custody_chain())
+        pages = os.path.join(work, "pages.jsonl")
+        n_pages = _write_pages(pages, reviewed, texts)
+        built = os.path.join(work, "pack.wacz")
+        args = ["create", "-o", built, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
+                *[os.path.join(vault.warc_dir, f) for f in files], extra]
+        with contextlib.redirect_stdout(io.StringIO()):  # py-wacz narrates its steps on stdout
+            status = wacz_main(args)
+        if status != 0:
+            raise InputError("the evidence pack could not be written", path=output)
+        with zipfile.ZipFile(built) as z:
+            stamps = stamp_with(z.read("datapackage.json")) if stamp_with else []
+        _seal(built, output, stamps)
+    return n_pages, stamps
 
 
 def _seal(built: str, output: str, stamps: list) -> None:

@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass, field
 
 from linkvault.archive.provenance import sha256_file
-from linkvault.vault import Vault, now_iso
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
+from linkvault.vault import Vault, now_iso
 
 MANIFEST_URI = "urn:evidence:manifest:"
 SCREENSHOT_URI = "urn:fullPage:"
@@ -81,7 +81,7 @@ def evidence_summary(vault: Vault, reviewed, warc_files: list[str]) -> EvidenceS
         row = EvidenceRow(label=r.label, url=r.url, category=r.category, state=r.state, detail=r.detail,
                           archived_at=r.archived_at, final_url=r.final_url, http_status=r.http_status,
                           warc_file=r.warc_file, warc_offset=r.warc_offset)
-        [capture] = (vault.query("select * from captures where id = ?", [r.capture_id]) if r.capture_id else []) or [None]
+        capture = vault.capture(r.capture_id) if r.capture_id else None
         if capture and capture["record_id"]:
             rid = capture["record_id"]
             row.ip, row.port, row.tls_version = capture["ip"], capture["port"], capture["tls_version"]
@@ -92,10 +92,10 @@ def evidence_summary(vault: Vault, reviewed, warc_files: list[str]) -> EvidenceS
             if rid in covering:
                 row.stamps = covering[rid].stamps
         rows.append(row)
-    head = vault.query("select count(*) as n, (select hash from custody order by id desc limit 1) as head from custody")[0]
+    events, head = vault.custody_count_and_head()
     return EvidenceSummary(report=os.path.abspath(reviewed.report), report_sha256=sha256_file(reviewed.report),
-                           made_at=now_iso(), rows=rows, manifests=sealed.manifests, custody_events=head["n"],
-                           custody_head=head["head"])
+                           made_at=now_iso(), rows=rows, manifests=sealed.manifests, custody_events=events,
+                           custody_head=head)
 
 
 @dataclass
@@ -131,9 +131,7 @@ def _read_sealed(vault: Vault, warc_files: list[str]) -> _Sealed:
                         continue  # audit names a damaged manifest; the summary just cannot lean on it
                     sealed.manifests.append(ManifestFact(rid, uri, name, {i["id"]: i.get("block_digest") for i in listed}))
     for manifest in sealed.manifests:
-        for event in vault.query("select details from custody where subject = ? and event in "
-                                 "('timestamped', 'timestamp-failed') order by id", [manifest.record_id]):
-            d = json.loads(event["details"] or "{}")
+        for d in vault.timestamp_events(manifest.record_id):
             manifest.stamps.append(TimestampFact(d.get("tsa", ""), d.get("gen_time"), d.get("token_record"),
                                                  d.get("error")))
     return sealed
