@@ -6,11 +6,11 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from linkvault.reviewing import review, stored_report
-from linkvault.vault import Vault, custody_lock
 from linkvault.errors import InputError, IntegrityError, UsageError
 from linkvault.model import Report
 from linkvault.parsing import is_vault_name, report_key
+from linkvault.reviewing import review, stored_report
+from linkvault.vault import Vault, custody_lock
 
 
 @dataclass(frozen=True)

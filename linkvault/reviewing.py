@@ -8,16 +8,16 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from linkvault.vault import Vault
 from linkvault.claims.dates import report_year
 from linkvault.claims.facts import claim_facts
 from linkvault.claims.match import VERDICTS, ClaimVerdict, Source, check_claim
 from linkvault.errors import InputError
+from linkvault.findings import check_report
 from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Page, Report, Severity
 from linkvault.parsing import is_vault_name, parse_report
-from linkvault.findings import check_report
 from linkvault.parsing.urllist import numbered_sources
 from linkvault.states import classify, never_fetched
+from linkvault.vault import Vault
 
 
 @dataclass(slots=True)  # a report may have a million rows: no dict each

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from fakeweb import Response
 
-from linkvault.vault.custody import check_chain
-from linkvault.vault import SCHEMA_VERSION, Vault, VaultLock
 from linkvault.cli import cli
+from linkvault.vault import SCHEMA_VERSION, Vault, VaultLock
+from linkvault.vault.custody import check_chain
 
 
 def _slow_fetch(tmp_path, fakeweb, n: int = 6):

@@ -26,19 +26,19 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 from linkvault._version import __version__
-from linkvault.vault.custody import text_digest
 from linkvault.archive.egress_policy import shown
 from linkvault.archive.extract import ExtractedText
 from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions, named
 from linkvault.archive.pages import page_of
 from linkvault.archive.provenance import sha256_file
-from linkvault.vault import Vault, VaultLock, now_iso
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
+from linkvault.findings import check_report
 from linkvault.model import OWN_SIDE_FAILURES, CheckResult, LinkState, Page, Report, Severity
 from linkvault.parsing import parse_report, report_key
-from linkvault.findings import check_report
 from linkvault.sites import ADAPTERS, SiteText, adapter_for
 from linkvault.states import classify, is_deep, never_fetched
+from linkvault.vault import Vault, VaultLock, now_iso
+from linkvault.vault.custody import text_digest
 
 # States that say more about our own network than about the source.
 _LOCAL_TROUBLE = ("dns-failure", "connection-error", "timeout")

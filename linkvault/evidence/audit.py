@@ -12,10 +12,10 @@ import os
 from base64 import b32encode
 from dataclasses import dataclass, field
 
-from linkvault.vault.custody import TEXT_FIELDS, check_chain, text_digest
-from linkvault.vault import Vault, VaultLock, lock_wait
 from linkvault.archive.warc import HELD_RECORD_CAP, OPEN_SUFFIX, read_records, recorded_headers
 from linkvault.errors import InputError
+from linkvault.vault import Vault, VaultLock, lock_wait
+from linkvault.vault.custody import TEXT_FIELDS, check_chain, text_digest
 
 ALTERED, MISSING, UNCOVERED = "altered", "missing", "uncovered"
 

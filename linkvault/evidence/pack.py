@@ -22,13 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from linkvault.evidence.summary import EvidenceSummary, evidence_summary
 from linkvault.archive.provenance import sha256_file
-from linkvault.reviewing import review as build_review
-from linkvault.vault import Vault, custody_lock
 from linkvault.archive.warc import _Sha256WARCWriter
 from linkvault.errors import InputError
+from linkvault.evidence.summary import EvidenceSummary, evidence_summary
 from linkvault.parsing import STDIN, is_url_argument
+from linkvault.reviewing import review as build_review
+from linkvault.vault import Vault, custody_lock
 
 TOKENS_KEY = "rfc3161"  # in datapackage-digest.json: the tokens over datapackage.json, base64 DER
 

@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass, field
 
 from linkvault.archive.provenance import sha256_file
-from linkvault.vault import Vault, now_iso
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
+from linkvault.vault import Vault, now_iso
 
 MANIFEST_URI = "urn:evidence:manifest:"
 SCREENSHOT_URI = "urn:fullPage:"

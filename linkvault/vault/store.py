@@ -34,11 +34,11 @@ from urllib.parse import quote
 import sqlite_utils
 
 from linkvault._version import __version__
-from linkvault.vault.custody import GENESIS, event_hash
 from linkvault.errors import InputError, LinkvaultError, UsageError
 from linkvault.model import MISSING, OWN_SIDE_FAILURES, Footnote
 from linkvault.parsing import report_key
 from linkvault.parsing.urls import comparison_key, invalid_reason
+from linkvault.vault.custody import GENESIS, event_hash
 
 SCHEMA_VERSION = 7
 METADATA = "metadata.json"
