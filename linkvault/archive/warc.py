@@ -322,7 +322,7 @@ def warcinfo(report_paths: list[str], options: dict, software: str) -> dict:
 
 def recover_open_files(directory: str) -> list[str]:
     """Cut each interrupted `.open` WARC back to its last whole record and close it."""
-    recovered = []
+    recovered: list[str] = []
     if not os.path.isdir(directory):
         return recovered
     for name in sorted(os.listdir(directory)):
