@@ -10,10 +10,14 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
 from linkvault.vault import Vault, now_iso
+
+if TYPE_CHECKING:
+    from linkvault.reviewing import Review
 
 MANIFEST_URI = "urn:evidence:manifest:"
 SCREENSHOT_URI = "urn:fullPage:"
@@ -72,7 +76,7 @@ class EvidenceSummary:
     custody_head: str | None
 
 
-def evidence_summary(vault: Vault, reviewed, warc_files: list[str]) -> EvidenceSummary:
+def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str]) -> EvidenceSummary:
     """`reviewed` is the report's Review; `warc_files` the vault's WARC files that hold its captures."""
     sealed = _read_sealed(vault, warc_files)
     covering = {rid: m for m in sealed.manifests for rid in m.records}
@@ -81,7 +85,8 @@ def evidence_summary(vault: Vault, reviewed, warc_files: list[str]) -> EvidenceS
         row = EvidenceRow(label=r.label, url=r.url, category=r.category, state=r.state, detail=r.detail,
                           archived_at=r.archived_at, final_url=r.final_url, http_status=r.http_status,
                           warc_file=r.warc_file, warc_offset=r.warc_offset)
-        [capture] = (vault.query("select * from captures where id = ?", [r.capture_id]) if r.capture_id else []) or [None]
+        found = vault.query("select * from captures where id = ?", [r.capture_id]) if r.capture_id else []
+        capture = found[0] if found else None
         if capture and capture["record_id"]:
             rid = capture["record_id"]
             row.ip, row.port, row.tls_version = capture["ip"], capture["port"], capture["tls_version"]
