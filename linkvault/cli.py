@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
@@ -21,6 +22,9 @@ from linkvault.parsing import FORMATS as INPUT_FORMATS
 from linkvault.parsing import STDIN, is_url_argument
 from linkvault.render import FORMATS as OUTPUT_FORMATS
 from linkvault.render.textsafe import terminal_safe
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 class LinkvaultGroup(click.Group):
@@ -346,7 +350,7 @@ class _progress:
         self.verbose = verbose
         self.every = every if every is not None else _seconds(os.environ.get("LINKVAULT_PROGRESS_EVERY"), 10.0)
         self.state = FetchProgress()
-        self.bar = None
+        self.bar: Progress | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
 

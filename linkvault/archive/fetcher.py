@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
 from linkvault.archive.extract import DECODED_LIMIT
@@ -201,13 +201,13 @@ def classify_exception(exc: BaseException, url: str, proxy: str | None = None) -
         return FailedFetch("timeout", f"{host} stopped answering", connected=True)
     if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
         return FailedFetch("timeout", f"{host} did not answer in time")
-    cause = exc
+    cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, (BlockedConnect, Refused)):
             return FailedFetch(cause.state, cause.detail)
         if isinstance(cause, ssl.SSLError):
-            why = getattr(cause, "verify_message", "") or cause.reason or cause
-            return FailedFetch("tls-error", f"TLS with {host} failed: {why}",
+            failure = getattr(cause, "verify_message", "") or cause.reason or cause
+            return FailedFetch("tls-error", f"TLS with {host} failed: {failure}",
                                unknown_issuer=getattr(cause, "verify_code", None) in UNKNOWN_ISSUER)
         cause = cause.__cause__ or cause.__context__
     text = str(exc)
@@ -421,8 +421,8 @@ class Fetcher:
         proxy = self._router.egress.proxy_for(url)
         backoff = wait_exponential_jitter(multiplier=opts.backoff, max=30 * opts.backoff, jitter=opts.backoff)
 
-        def wait(state) -> float:
-            exc = state.outcome.exception()
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome is not None else None  # set: an attempt failed
             if isinstance(exc, _TransientStatus):
                 after = retry_after_seconds(exc.exchange.headers, opts.retry_after_cap)
                 if after is not None:
