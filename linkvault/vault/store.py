@@ -29,6 +29,7 @@ import os
 import sqlite3
 import time
 from datetime import datetime, timezone
+from typing import TextIO
 from urllib.parse import quote
 
 import sqlite_utils
@@ -70,7 +71,7 @@ class VaultLock:
             os.makedirs(directory, exist_ok=True)
         path = os.path.join(directory, ".lock")
         try:
-            self._fh = open(path, "a")
+            self._fh: TextIO | None = open(path, "a")
         except OSError:  # read-only: an existing lock file can still be locked (a run may hold it), else none
             self._fh = open(path) if not create and os.path.exists(path) else None
             if self._fh is None and create:
@@ -196,57 +197,57 @@ class Vault:
         if version < 3:
             self._add_provenance_v3()
         if version < 4:
-            self.db["custody"].create({"id": int, "at": str, "event": str, "subject": str, "collector": str, "tool": str,
-                                       "details": str, "prev_hash": str, "hash": str}, pk="id", if_not_exists=True)
+            self.db.table("custody").create({"id": int, "at": str, "event": str, "subject": str, "collector": str, "tool": str,
+                                             "details": str, "prev_hash": str, "hash": str}, pk="id", if_not_exists=True)
         if version < 5:
-            self.db["screenshots"].create({
+            self.db.table("screenshots").create({
                 "record_id": str, "response_id": str, "url": str, "taken_at": str, "warc_file": str, "warc_offset": int,
                 "warc_length": int, "sha256": str, "width": int, "height": int, "size": int,
             }, pk="record_id", if_not_exists=True)
-            self.db["screenshots"].create_index(["response_id"], if_not_exists=True)
+            self.db.table("screenshots").create_index(["response_id"], if_not_exists=True)
         if version < 6:
             self._datasette_v6()
         if version < 7:
             for column in ("gap", "gap_detail"):  # footnotes with no URL (issue 11's leftovers)
                 if column not in self.db["footnotes"].columns_dict:
-                    self.db["footnotes"].add_column(column, str)
+                    self.db.table("footnotes").add_column(column, str)
         self._create_view()
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._write_metadata()
 
     def _create_v1(self) -> None:
         db = self.db
-        db["reports"].create({"id": int, "path": str, "sha256": str, "format": str, "added_at": str},
-                             pk="id", if_not_exists=True)
-        db["reports"].create_index(["path"], unique=True, if_not_exists=True)
-        db["urls"].create({"url": str, "normalised": str, "first_seen": str}, pk="url", if_not_exists=True)
-        db["footnotes"].create({"report_id": int, "label": str, "number": int, "line": int, "url": str},
-                               pk=("report_id", "label", "url"), foreign_keys=[("report_id", "reports", "id")],
-                               if_not_exists=True)
-        db["captures"].create({
+        db.table("reports").create({"id": int, "path": str, "sha256": str, "format": str, "added_at": str},
+                                   pk="id", if_not_exists=True)
+        db.table("reports").create_index(["path"], unique=True, if_not_exists=True)
+        db.table("urls").create({"url": str, "normalised": str, "first_seen": str}, pk="url", if_not_exists=True)
+        db.table("footnotes").create({"report_id": int, "label": str, "number": int, "line": int, "url": str},
+                                     pk=("report_id", "label", "url"), foreign_keys=[("report_id", "reports", "id")],
+                                     if_not_exists=True)
+        db.table("captures").create({
             "id": int, "url": str, "fetched_at": str, "final_url": str, "redirects": str, "status": int,
             "headers": str, "content_type": str, "elapsed": float, "error": str, "error_detail": str,
             "ip": str, "warc_file": str, "warc_offset": int, "warc_length": int, "record_id": str,
             "payload_digest": str, "revisit_of": str, "truncated": int, "size": int,
         }, pk="id", foreign_keys=[("url", "urls", "url")], if_not_exists=True)
-        db["captures"].create_index(["url", "fetched_at"], if_not_exists=True)
-        db["captures"].create_index(["payload_digest"], if_not_exists=True)
-        db["texts"].create({"capture_id": int, "title": str, "author": str, "published": str, "language": str,
-                            "sitename": str, "text": str},
-                           pk="capture_id", foreign_keys=[("capture_id", "captures", "id")], if_not_exists=True)
+        db.table("captures").create_index(["url", "fetched_at"], if_not_exists=True)
+        db.table("captures").create_index(["payload_digest"], if_not_exists=True)
+        db.table("texts").create({"capture_id": int, "title": str, "author": str, "published": str, "language": str,
+                                  "sitename": str, "text": str},
+                                 pk="capture_id", foreign_keys=[("capture_id", "captures", "id")], if_not_exists=True)
         if "texts_fts" not in db.table_names():
-            db["texts"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+            db.table("texts").enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
 
     def _add_states_v2(self) -> None:
         """Link states (issue 4): what role a capture played, and the verdict on a cited link."""
-        captures = self.db["captures"]
+        captures = self.db.table("captures")
         for column, kind in (("role", str), ("state", str), ("category", str), ("state_detail", str)):
             if column not in captures.columns_dict:
                 captures.add_column(column, kind)
 
     def _add_provenance_v3(self) -> None:
         """Provenance (issue 7): the connection and collector of each capture, as in its metadata record."""
-        captures = self.db["captures"]
+        captures = self.db.table("captures")
         for column, kind in (("port", int), ("tls_version", str), ("tls_cipher", str), ("cert_chain", str),
                              ("collector", str), ("provenance_id", str)):
             if column not in captures.columns_dict:
@@ -262,8 +263,8 @@ class Vault:
                                       "via": str}, "hop"),
                     ("response_headers", {"capture_id": int, "position": int, "name": str, "value": str}, "position"),
                     ("certificates", {"capture_id": int, "position": int, "pem": str}, "position")):
-                db[table].create(columns, pk=("capture_id", pk), foreign_keys=[("capture_id", "captures", "id")],
-                                 if_not_exists=True)
+                db.table(table).create(columns, pk=("capture_id", pk), foreign_keys=[("capture_id", "captures", "id")],
+                                       if_not_exists=True)
             present = [c for c in _SIDE if c in db["captures"].columns_dict]
             if present:
                 rows = db.conn.execute(f"select id, {', '.join(present)} from captures").fetchall()
@@ -307,21 +308,21 @@ class Vault:
             existing = list(self.db["reports"].rows_where("path = ?", [path]))
             if existing:
                 report_id = existing[0]["id"]
-                self.db["reports"].update(report_id, {"sha256": sha256, "format": fmt})
-                self.db["footnotes"].delete_where("report_id = ?", [report_id])
+                self.db.table("reports").update(report_id, {"sha256": sha256, "format": fmt})
+                self.db.table("footnotes").delete_where("report_id = ?", [report_id])
             else:
-                report_id = self.db["reports"].insert({"path": path, "sha256": sha256, "format": fmt,
-                                                       "added_at": now_iso()}).last_pk
+                report_id = self.db.table("reports").insert({"path": path, "sha256": sha256, "format": fmt,
+                                                             "added_at": now_iso()}).last_pk
             for note in notes:
                 row = {"report_id": report_id, "label": note.label,
                        "number": note.number if isinstance(note.number, int) else None}
                 if not note.urls:
                     gap, detail = note.gap()
-                    self.db["footnotes"].insert({**row, "line": note.line or (note.cited_at or (None,))[0], "url": None,
-                                                 "gap": gap, "gap_detail": detail})
+                    self.db.table("footnotes").insert({**row, "line": note.line or (note.cited_at or (None,))[0], "url": None,
+                                                       "gap": gap, "gap_detail": detail})
                 for url in note.urls:
                     self.add_url(url)
-                    self.db["footnotes"].insert({**row, "line": note.line, "url": url}, ignore=True)
+                    self.db.table("footnotes").insert({**row, "line": note.line, "url": url}, ignore=True)
         return report_id
 
     def add_url(self, url: str) -> None:
@@ -591,7 +592,7 @@ _TABLES = {
 
 def datasette_metadata(names: list[str]) -> dict:
     """Datasette's metadata for the vault's tables and views `names` (full-text index internals hidden)."""
-    tables = {}
+    tables: dict[str, dict] = {}
     for name in names:
         if name in _TABLES:
             description, columns = _TABLES[name]
@@ -626,4 +627,6 @@ def _insert_side(conn: sqlite3.Connection, capture_id: int, side: dict) -> None:
 def _insert(conn: sqlite3.Connection, table: str, row: dict) -> int:
     columns = ", ".join(f"[{c}]" for c in row)
     marks = ", ".join("?" for _ in row)
-    return conn.execute(f"insert into [{table}] ({columns}) values ({marks})", list(row.values())).lastrowid
+    inserted = conn.execute(f"insert into [{table}] ({columns}) values ({marks})", list(row.values())).lastrowid
+    assert inserted is not None  # None only when nothing was inserted, and a failed insert raises
+    return inserted
