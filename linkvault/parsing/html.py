@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from copy import deepcopy
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
+from lxml.html import HtmlElement
 
 from linkvault.errors import InputError
 from linkvault.model import Citation, Entry
@@ -72,14 +74,14 @@ def parse_html(text: str, path: str) -> tuple[list[Citation], list[Entry]]:
         sys.setrecursionlimit(limit)
 
 
-def _depth(root: etree._Element) -> int:
-    depth = {root: 0}
+def _depth(root: HtmlElement) -> int:
+    depth: dict[HtmlElement | None, int] = {root: 0}
     for el in root.iterdescendants():
         depth[el] = depth[el.getparent()] + 1
     return max(depth.values())
 
 
-def _read(root: etree._Element) -> tuple[list[Citation], list[Entry]]:
+def _read(root: HtmlElement) -> tuple[list[Citation], list[Entry]]:
     _resolve_relative_links(root)
     _drop_chrome(root)
     linked = _linked_footnotes(root)
@@ -93,7 +95,7 @@ def _read(root: etree._Element) -> tuple[list[Citation], list[Entry]]:
     return parse_lines(_render_lines(root, set(plain))) if plain else (citations, entries)
 
 
-def _parse(text: str, path: str) -> etree._Element | None:
+def _parse(text: str, path: str) -> HtmlElement | None:
     """The document tree, or None when it holds nothing but white space and comments."""
     # lxml refuses str input with an XML declaration, and text with control characters (Word's
     # vertical tab) once the tree is edited; drop both but keep every line break, so sourceline
@@ -123,7 +125,7 @@ def _parse(text: str, path: str) -> etree._Element | None:
     return root
 
 
-def _resolve_relative_links(root: etree._Element) -> None:
+def _resolve_relative_links(root: HtmlElement) -> None:
     """Links as a browser would follow them: against the page's `<base href>`, and `//host/…` over https.
 
     A page saved from a site keeps its relative links; without a `<base>` there is no site to
@@ -149,7 +151,7 @@ def _scheme(url: str) -> str | None:
         return None
 
 
-def _drop_chrome(root: etree._Element) -> None:
+def _drop_chrome(root: HtmlElement) -> None:
     doomed = [el for el in root.iter(etree.Element) if not isinstance(el.tag, str) or _is_chrome(el)]
     for el in doomed:
         if el.getparent() is not None:
@@ -159,7 +161,7 @@ def _drop_chrome(root: etree._Element) -> None:
             comment.drop_tree()
 
 
-def _is_chrome(el: etree._Element) -> bool:
+def _is_chrome(el: HtmlElement) -> bool:
     """Navigation, scripts, share and cookie widgets; never a wrapper that holds the report itself."""
     if el.tag in _CHROME_TAGS:
         return True
@@ -171,7 +173,7 @@ def _is_chrome(el: etree._Element) -> bool:
     return bool(_CHROME_CLASS.search(hints)) and not el.xpath(_HOLDS_CONTENT)
 
 
-def _href(link: etree._Element) -> str:
+def _href(link: HtmlElement) -> str:
     """The link's target as a browser reads it: exporters wrap long attributes over lines."""
     return re.sub(r"[\t\n\r]", "", link.get("href") or "").strip()
 
@@ -179,8 +181,8 @@ def _href(link: etree._Element) -> str:
 # -- linked footnotes ------------------------------------------------------------------------
 
 
-def _anchors(root: etree._Element) -> dict[str, etree._Element]:
-    index: dict[str, etree._Element] = {}
+def _anchors(root: HtmlElement) -> dict[str, HtmlElement]:
+    index: dict[str, HtmlElement] = {}
     for el in root.iter(etree.Element):
         for attr in ("id", "name"):
             value = el.get(attr)
@@ -189,7 +191,7 @@ def _anchors(root: etree._Element) -> dict[str, etree._Element]:
     return index
 
 
-def _looks_like_marker(link: etree._Element, target: etree._Element | None) -> bool:
+def _looks_like_marker(link: HtmlElement, target: HtmlElement | None) -> bool:
     """Numbered links are also tables of contents; a footnote marker shows it is one.
 
     A link to a heading, or to a block holding one, is a table of contents unless the link itself
@@ -207,26 +209,26 @@ def _looks_like_marker(link: etree._Element, target: etree._Element | None) -> b
     return dressed or bool(_NOTE_ID.search(hints + " " + _href(link)))
 
 
-def _linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]] | None:
+def _linked_footnotes(root: HtmlElement) -> tuple[list[Citation], list[Entry]] | None:
     index = _anchors(root)
     position = {el: i for i, el in enumerate(root.iter("a"))}
     candidates, dangling = [], []
     for link in position:
         href = _href(link)
-        label = _LABEL.match(link.text_content() or "")
-        if not href.startswith("#") or len(href) < 2 or not label:
+        marker = _LABEL.match(link.text_content() or "")
+        if not href.startswith("#") or len(href) < 2 or not marker:
             continue
         target = index.get(href[1:])
         if target is None:
             # A marker whose note is gone is still a citation (of a missing footnote).
             if _NOTE_ID.search(href) and not _BACK_ID.search(href) and _looks_like_marker(link, None):
-                dangling.append((link, label.group(1)))
+                dangling.append((link, marker.group(1)))
         elif _looks_like_marker(link, target):
-            candidates.append((link, target, label.group(1)))
+            candidates.append((link, target, marker.group(1)))
     holds = Counter(el for target in {t for _, t, _ in candidates} for el in _ancestors_and_self(target))
     candidates = [(link, _note_block(target, holds), label) for link, target, label in candidates]
     # A link that sits inside the note another link points to is that note's way back.
-    pointed: dict[etree._Element, etree._Element] = {}
+    pointed: dict[HtmlElement, HtmlElement] = {}
     for link, block, _ in candidates:
         pointed.setdefault(block, link)
     back_links = set()
@@ -235,7 +237,7 @@ def _linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]
             if el in pointed and position[pointed[el]] < position[link]:
                 back_links.add(link)
                 break
-    notes: dict[etree._Element, str] = {}
+    notes: dict[HtmlElement, str] = {}
     cited = []
     for link, block, label in candidates:
         if link not in back_links:
@@ -253,7 +255,7 @@ def _linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]
     return [Citation(label, link.sourceline or 0) for link, label in cited], entries
 
 
-def _ancestors_and_self(el: etree._Element) -> list[etree._Element]:
+def _ancestors_and_self(el: HtmlElement | None) -> list[HtmlElement]:
     out = []
     while el is not None:
         out.append(el)
@@ -261,7 +263,7 @@ def _ancestors_and_self(el: etree._Element) -> list[etree._Element]:
     return out
 
 
-def _note_block(target: etree._Element, holds: Counter) -> etree._Element:
+def _note_block(target: HtmlElement, holds: Counter) -> HtmlElement:
     """The element that holds the whole note the anchor belongs to, and no other note.
 
     `holds` counts, for each element, the anchors of notes inside it.
@@ -280,11 +282,12 @@ def _note_block(target: etree._Element, holds: Counter) -> etree._Element:
     return target
 
 
-def _uncited_notes(notes: dict[etree._Element, str], cited: set[etree._Element]) -> dict[etree._Element, str]:
+def _uncited_notes(notes: dict[HtmlElement, str], cited: set[HtmlElement]) -> dict[HtmlElement, str]:
     """Notes nothing links to: siblings shaped like the cited notes, in the same list."""
-    found: dict[etree._Element, str] = {}
-    for parent, tag in {(b.getparent(), b.tag) for b in notes if b.getparent() is not None}:
-        number = int(parent.get("start")) if (parent.get("start") or "").isdigit() else 1
+    found: dict[HtmlElement, str] = {}
+    for parent, tag in {(parent, str(b.tag)) for b in notes if (parent := b.getparent()) is not None}:
+        start = parent.get("start") or ""
+        number = int(start) if start.isdigit() else 1
         for sibling in parent.iterchildren(tag):
             label = None
             if tag == "li":
@@ -299,7 +302,7 @@ def _uncited_notes(notes: dict[etree._Element, str], cited: set[etree._Element])
     return found
 
 
-def _leading_label(block: etree._Element, cited: set[etree._Element]) -> str | None:
+def _leading_label(block: HtmlElement, cited: set[HtmlElement]) -> str | None:
     """The label of a note that opens with its own numbered link, as Word's `[3]` back-link."""
     first = next(block.iter("a"), None)
     if first is None or first in cited or not _href(first).startswith("#"):
@@ -310,7 +313,7 @@ def _leading_label(block: etree._Element, cited: set[etree._Element]) -> str | N
     return label.group(1)
 
 
-def _note_entry(block: etree._Element, label: str) -> Entry:
+def _note_entry(block: HtmlElement, label: str) -> Entry:
     copy = deepcopy(block)
     for back in copy.xpath(".//*[@data-linkvault-backlink]"):
         back.drop_tree()
@@ -335,7 +338,7 @@ def _note_entry(block: etree._Element, label: str) -> Entry:
 # -- rendering to lines ----------------------------------------------------------------------
 
 
-def _plausible_notes(ol: etree._Element) -> bool:
+def _plausible_notes(ol: HtmlElement) -> bool:
     """Whether a numbered list could be the notes of a document that has no markers.
 
     It could when it says so (a notes class or id, a notes heading just before it) or when most
@@ -358,7 +361,7 @@ def _plausible_notes(ol: etree._Element) -> bool:
     return bool(items) and 2 * len(citing) >= len(items)
 
 
-def _after_notes_heading(el: etree._Element) -> bool:
+def _after_notes_heading(el: HtmlElement | None) -> bool:
     """Whether the element just before `el` (or before the block that opens with it) names the notes."""
     while el is not None and el.tag != "body":
         previous = el.getprevious()
@@ -370,7 +373,7 @@ def _after_notes_heading(el: etree._Element) -> bool:
     return False
 
 
-def _render_lines(root: etree._Element, plain: set[etree._Element] = frozenset()) -> list[Line]:
+def _render_lines(root: HtmlElement, plain: AbstractSet[HtmlElement] = frozenset()) -> list[Line]:
     """The document as (source line, text) pairs, one per block, for the plain-text reader."""
     body = root.find("body")
     lines: list[Line] = []
@@ -378,9 +381,9 @@ def _render_lines(root: etree._Element, plain: set[etree._Element] = frozenset()
     return lines
 
 
-def _holding_blocks(root: etree._Element) -> set[etree._Element]:
+def _holding_blocks(root: HtmlElement) -> set[HtmlElement]:
     """Inline elements that hold blocks: a legacy page's unclosed <font> wraps the rest of the page."""
-    holders: set[etree._Element] = set()
+    holders: set[HtmlElement] = set()
     for block in root.iter(*_BLOCKS):
         for el in block.iterancestors():
             if el in holders:
@@ -390,8 +393,8 @@ def _holding_blocks(root: etree._Element) -> set[etree._Element]:
     return holders
 
 
-def _render_block(block: etree._Element, lines: list[Line], number: str | None = None,
-                  plain: set[etree._Element] = frozenset(), holders: set[etree._Element] = frozenset()) -> None:
+def _render_block(block: HtmlElement, lines: list[Line], number: str | None = None,
+                  plain: AbstractSet[HtmlElement] = frozenset(), holders: AbstractSet[HtmlElement] = frozenset()) -> None:
     """Append `block`'s lines; items of a list in `plain` are written without their numbers."""
     buf: list[str] = [f"{number}. "] if number else []
     line = block.sourceline or 0
@@ -438,7 +441,7 @@ def _render_block(block: etree._Element, lines: list[Line], number: str | None =
     flush()
 
 
-def _inline_text(el: etree._Element) -> str:
+def _inline_text(el: HtmlElement) -> str:
     if el.tag == "sup":
         inner = el.text_content().strip()
         if re.fullmatch(r"\d{1,6}(\s*[,–—-]\s*\d{1,6})*", inner):
