@@ -193,7 +193,7 @@ def _check(fact: Fact, fields: dict[str, _Index], source: Source, source_period:
 
 
 def _check_date(fact: Fact, fields: dict[str, _Index], source: Source, year: int) -> FactCheck:
-    day: date = fact.value.start  # type: ignore[attr-defined]
+    day = cast(DateSpan, fact.value).start  # a date fact's value is its span
     if source.published and source.published[:10] in (day.isoformat(), _next(day)):
         return FactCheck(fact.kind, fact.text, True, "metadata", f"published {source.published[:10]}")
     for where in ("title", "text"):

@@ -100,7 +100,7 @@ class VaultLock:
     def __enter__(self) -> VaultLock:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
 
