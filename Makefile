@@ -67,6 +67,7 @@ bench: install
 lint: install
 	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check .
+	$(BIN)/mypy linkvault
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .hypothesis

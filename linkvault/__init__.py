@@ -11,11 +11,24 @@ The same verbs as the command line::
 from __future__ import annotations
 
 import os
+import typing
 
 from linkvault._version import __version__
 from linkvault.errors import InputError, LinkvaultError, NoFootnotes, UsageError
 from linkvault.model import CheckResult, Citation, Entry, Finding, Footnote, Report, Severity
 from linkvault.parsing import parse_report, parse_text, parse_urls
+
+# Names for the verbs' signatures only (no public name of the package): each verb loads its stage when called,
+# so `check` loads no network code.
+if typing.TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import timedelta
+
+    from linkvault.archive import FetchOptions, FetchResult
+    from linkvault.evidence.audit import AuditResult
+    from linkvault.evidence.pack import PackResult
+    from linkvault.lookup import FootnoteArchive, SearchHit
+    from linkvault.reviewing import Review, Verification
 
 
 def check(path: str | os.PathLike | Report, input_format: str | None = None) -> CheckResult:
@@ -25,16 +38,18 @@ def check(path: str | os.PathLike | Report, input_format: str | None = None) -> 
     return check_report(path if isinstance(path, Report) else parse_report(path, input_format))
 
 
-def fetch(reports: list[str | os.PathLike | Report], vault: str | os.PathLike = "linkvault-vault", options=None,
-          **kwargs):
+def fetch(reports: list[str | os.PathLike | Report], vault: str | os.PathLike = "linkvault-vault",
+          options: FetchOptions | None = None, *, refresh: bool = False, max_age: timedelta | None = None,
+          input_format: str | None = None, on_progress: Callable[..., None] | None = None) -> FetchResult:
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`."""
     from linkvault.archive import fetch_reports
 
     return fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
-                         **kwargs)
+                         refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress)
 
 
-def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str | None = None, limit: int = 50):
+def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str | None = None,
+           limit: int = 50) -> list[SearchHit]:
     """Full-text search over the texts archived in `vault`."""
     from linkvault.lookup import search as search_vault
 
@@ -42,21 +57,22 @@ def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str
 
 
 def review(report: str | os.PathLike | Report, vault: str | os.PathLike = "linkvault-vault",
-           input_format: str | None = None):
+           input_format: str | None = None) -> Review:
     """The editor's report: every footnote of `report` with the verdict on its archived source."""
     from linkvault.reviewing import review as review_report
 
     return review_report(os.fspath(vault), report if isinstance(report, Report) else os.fspath(report), input_format)
 
 
-def show(report: str | os.PathLike, number: int | str, vault: str | os.PathLike = "linkvault-vault"):
+def show(report: str | os.PathLike, number: int | str, vault: str | os.PathLike = "linkvault-vault") -> FootnoteArchive:
     """Everything archived for footnote `number` of `report`."""
     from linkvault.lookup import show as show_footnote
 
     return show_footnote(os.fspath(vault), os.fspath(report), str(number))
 
 
-def verify(report: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault", input_format: str | None = None):
+def verify(report: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault",
+           input_format: str | None = None) -> Verification:
     """Does each archived source say what its footnote claims? Verdicts per footnote (`linkvault verify`)."""
     from linkvault.reviewing import verify as verify_claims
 
@@ -65,7 +81,7 @@ def verify(report: str | os.PathLike, vault: str | os.PathLike = "linkvault-vaul
 
 def pack(report: str | os.PathLike, output: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault", *,
          tsa: tuple[str, ...] = (), collector: str | None = None, input_format: str | None = None,
-         proxy: str | None = None, ca_bundle: str | None = None):
+         proxy: str | None = None, ca_bundle: str | None = None) -> PackResult:
     """One evidence pack (WACZ) for `report`; with `tsa`, timestamped as a whole (`linkvault pack`), reaching the
     authorities through `proxy` with `ca_bundle` (else the environment's), as `fetch` does."""
     from linkvault.evidence.pack import pack as make_pack
@@ -76,7 +92,7 @@ def pack(report: str | os.PathLike, output: str | os.PathLike, vault: str | os.P
 
 
 def audit(vault: str | os.PathLike = "linkvault-vault", *, wacz: str | os.PathLike | None = None,
-          tsa_roots: str | os.PathLike | None = None, collector: str | None = None):
+          tsa_roots: str | os.PathLike | None = None, collector: str | None = None) -> AuditResult:
     """Recompute every digest and check every token and the custody chain, of a vault or of a pack (`linkvault audit`)."""
     from linkvault.evidence.audit import audit_vault, audit_wacz
 

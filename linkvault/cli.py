@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
@@ -17,10 +18,13 @@ from click.core import ParameterSource
 import linkvault
 from linkvault.errors import LinkvaultError, UsageError, environment_failure
 from linkvault.model import Severity
-from linkvault.render import FORMATS as OUTPUT_FORMATS
-from linkvault.render.textsafe import terminal_safe
 from linkvault.parsing import FORMATS as INPUT_FORMATS
 from linkvault.parsing import STDIN, is_url_argument
+from linkvault.render import FORMATS as OUTPUT_FORMATS
+from linkvault.render.textsafe import terminal_safe
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 class LinkvaultGroup(click.Group):
@@ -346,7 +350,7 @@ class _progress:
         self.verbose = verbose
         self.every = every if every is not None else _seconds(os.environ.get("LINKVAULT_PROGRESS_EVERY"), 10.0)
         self.state = FetchProgress()
-        self.bar = None
+        self.bar: Progress | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
 
@@ -461,9 +465,9 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     Exit codes: 0 nothing at --fail-on level, 1 something (errors: missing footnotes, invalid URLs,
     dead links; warnings add walled, refused and unknown links), 2 bad input.
     """
-    from linkvault.reviewing import review as build_review
     from linkvault.render.exits import review_exit
     from linkvault.render.review import render_review
+    from linkvault.reviewing import review as build_review
 
     result = build_review(_vault_to_read(ctx), _one_input(report, input_format), input_format)
     _deliver(lambda color, width: render_review(result, fmt, color=color, width=width), output)
@@ -486,9 +490,9 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     Reads what `fetch` archived; footnotes not fetched yet are `not-checked`. Exit codes: 0 nothing
     at --fail-on level, 1 a wrong link (or, with --fail-on warning, weak support), 2 bad input.
     """
-    from linkvault.reviewing import verify as run_verify
     from linkvault.render.claims import render_claims
     from linkvault.render.exits import verify_exit
+    from linkvault.reviewing import verify as run_verify
 
     result = run_verify(_vault_to_read(ctx), _one_input(report, input_format), input_format)
     _deliver(lambda color, width: render_claims(result, fmt, color=color, width=width), output)

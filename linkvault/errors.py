@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+from collections.abc import Iterator
 
 
 class LinkvaultError(Exception):
@@ -91,14 +92,15 @@ _SQLITE_FAILURES = [
 ]
 
 
-def _causes(exc: BaseException):
+def _causes(exc: BaseException) -> Iterator[BaseException]:
     """`exc` and what it was raised from or during, nearest first (a write failure inside a worker is
     often re-raised as something else)."""
     seen: set[int] = set()
-    while exc is not None and id(exc) not in seen and len(seen) < 8:
-        seen.add(id(exc))
-        yield exc
-        exc = exc.__cause__ or exc.__context__
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen and len(seen) < 8:
+        seen.add(id(cause))
+        yield cause
+        cause = cause.__cause__ or cause.__context__
 
 
 def _disk_full(path: str) -> bool:

@@ -87,16 +87,16 @@ def out_of_order(report: Report) -> Iterator[Finding]:
 
 
 def _runs(numbers: list[int]) -> Iterator[tuple[int, int]]:
-    start = prev = None
-    for n in numbers:
-        if prev is not None and n == prev + 1:
+    if not numbers:
+        return
+    start = prev = numbers[0]
+    for n in numbers[1:]:
+        if n == prev + 1:
             prev = n
             continue
-        if start is not None:
-            yield start, prev
-        start = prev = n
-    if start is not None:
         yield start, prev
+        start = prev = n
+    yield start, prev
 
 
 def no_urls(report: Report) -> Iterator[Finding]:

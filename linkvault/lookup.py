@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from linkvault.errors import InputError, IntegrityError, UsageError
@@ -42,7 +43,7 @@ class FootnoteArchive:
 MAX_FORMS = 40  # forms in the other script added per query word
 
 
-def fts_query(text: str, terms: list[str] = ()) -> str:
+def fts_query(text: str, terms: Sequence[str] = ()) -> str:
     """Words as prefix terms, all required: `журналист` also finds `журналиста` (Russian inflects).
 
     Each word also matches its forms in the other script among the index's `terms`, by the claim
@@ -54,7 +55,7 @@ def fts_query(text: str, terms: list[str] = ()) -> str:
     return " AND ".join(_any_form(w, terms) for w in words)
 
 
-def _any_form(word: str, terms) -> str:
+def _any_form(word: str, terms: Sequence[str]) -> str:
     from linkvault.claims.match import key, keys_match
 
     want = key(word)

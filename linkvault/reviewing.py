@@ -14,7 +14,7 @@ from linkvault.claims.facts import claim_facts
 from linkvault.claims.match import VERDICTS, ClaimVerdict, Source, check_claim
 from linkvault.errors import InputError
 from linkvault.findings import check_report
-from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Page, Report, Severity
+from linkvault.model import CATEGORIES, MISSING, CheckResult, Citation, Finding, Footnote, Page, Report, Severity
 from linkvault.parsing import is_vault_name, parse_report
 from linkvault.parsing.urllist import numbered_sources
 from linkvault.states import classify, never_fetched
@@ -107,15 +107,15 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
                 result.rows.append(_row(cap, note, url))
                 if cap is not None and not cap.get("state"):
                     unjudged.append((result.rows[-1], cap))
-        if unjudged:  # captured before link states existed: judge what the row still tells
+        if unjudged and vault is not None:  # captured before link states existed: judge what the row still tells
             redirects = vault.redirects_of([cap["id"] for _, cap in unjudged])
             for row, cap in unjudged:
-                state = classify(_page_from_row(cap, redirects[cap["id"]]))
-                row.state, row.category = state.state, state.category
-                row.detail = state.detail + " (judged from the status alone)"
+                judged = classify(_page_from_row(cap, redirects[cap["id"]]))
+                row.state, row.category = judged.state, judged.category
+                row.detail = judged.detail + " (judged from the status alone)"
     if with_claims and fetched:
         verification = judge_claims(result, vault_dir)
-        verdicts = {(c.label, c.url): c.result.verdict for c in verification.claims}
+        verdicts: dict[tuple[str, str | None], str] = {(c.label, c.url): c.result.verdict for c in verification.claims}
         for row in result.rows:
             row.claim = verdicts.get((row.label, row.url))
         known = set(result.check.findings)  # a set: `in` a list of a million findings was quadratic
@@ -123,7 +123,7 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
     return result
 
 
-def _row(cap: dict | None, note, url: str) -> ReviewRow:
+def _row(cap: dict | None, note: Footnote, url: str) -> ReviewRow:
     """A cited URL's row from its verdict capture (None: not fetched); one made before link states existed
     is judged in `review`, whose one query reads the redirects of them all."""
     row = ReviewRow(note.number, note.label, note.line, url, urlsplit(url).hostname, "unknown", "unknown",
@@ -225,16 +225,17 @@ def judge_claims(reviewed: Review, vault_dir: str) -> Verification:
     report = reviewed.check.report
     year = report_year([c.paragraph for c in report.citations] + [e.text for e in report.entries])
     texts = _texts(vault_dir, [r.capture_id for r in reviewed.rows if r.capture_id])
-    first_citation = {}
-    for citation in report.citations:
-        first_citation.setdefault(citation.label, citation)
+    first_citation: dict[str, Citation] = {}
+    for cited in report.citations:
+        first_citation.setdefault(cited.label, cited)
     result = Verification(report=report_path, check=reviewed.check, review=reviewed)
     for row in reviewed.rows:
         citation = first_citation.get(row.label)
         if row.url is None or citation is None:
             continue
         facts = claim_facts(citation.context, citation.paragraph, year)
-        verdict = check_claim(facts, _source(row, texts.get(row.capture_id)), year)
+        text = texts.get(row.capture_id) if row.capture_id is not None else None
+        verdict = check_claim(facts, _source(row, row.url, text), year)
         result.claims.append(ClaimResult(row.number, row.label, citation.line, citation.context or citation.paragraph,
                                          row.url, verdict))
     return result
@@ -251,13 +252,13 @@ def _texts(vault_dir: str, capture_ids: list[int]) -> dict[int, dict]:
         return vault.texts_of(capture_ids)  # one query however many: an `in (?, …)` list stops at 32,766
 
 
-def _source(row, text: dict | None) -> Source:
+def _source(row: ReviewRow, url: str, text: dict | None) -> Source:
     if row.state in (None, "unknown") and not text:
-        return Source(row.url, unavailable=f"not checked: {row.detail}")
+        return Source(url, unavailable=f"not checked: {row.detail}")
     if row.category in ("dead", "restricted", "refused"):
-        return Source(row.url, unavailable=f"not checked: the link is {row.state} ({row.detail})")
+        return Source(url, unavailable=f"not checked: the link is {row.state} ({row.detail})")
     if row.host and ("youtube.com" in row.host or row.host == "youtu.be"):
-        return Source(row.url, unavailable="not checked: a video (only its title and channel are archived)")
+        return Source(url, unavailable="not checked: a video (only its title and channel are archived)")
     if not text or not (text.get("text") or "").strip():
-        return Source(row.url, unavailable="not checked: no text was extracted from the archived page")
-    return Source(row.url, title=text.get("title") or "", text=text.get("text") or "", published=text.get("published"))
+        return Source(url, unavailable="not checked: no text was extracted from the archived page")
+    return Source(url, title=text.get("title") or "", text=text.get("text") or "", published=text.get("published"))

@@ -105,10 +105,10 @@ def test_verify_html_escapes_the_report_and_the_pages_and_runs_nothing(tmp_path)
     """Claims come from the report and quotes from fetched pages: both hostile, both shown as text."""
     from chromium import CHROMIUM, dump_dom
 
-    from linkvault.reviewing import ClaimResult, Verification
     from linkvault.claims.match import ClaimVerdict, FactCheck
     from linkvault.model import CheckResult, Report
     from linkvault.render.claims import render_claims
+    from linkvault.reviewing import ClaimResult, Verification
 
     hostile = "</title><script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
     result = ClaimVerdict("contradicted", f"the page says {hostile}",

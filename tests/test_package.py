@@ -253,3 +253,55 @@ def test_the_sql_wall_sees_a_query_a_call_and_an_f_string():
     assert not SQL_STATEMENT.search("select the report's footnotes, then update the table")
     call = ast.parse("vault.db.execute('x')").body[0].value
     assert call.func.attr in SQL_CALLS
+
+
+def _untyped_public_functions(paths: list) -> list[str]:
+    """Public functions and methods (of public classes) in `paths` missing a return type or a parameter's type
+    (`self`/`cls` and `__init__`'s return excepted)."""
+    import ast
+
+    from conftest import ROOT
+
+    untyped = []
+
+    def visit(body: list, where: str, in_class: bool) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                visit(node.body, f"{where}{node.name}.", True)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                    not node.name.startswith("_") or node.name == "__init__" and in_class):
+                args = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                if in_class and args and args[0].arg in ("self", "cls") and not any(
+                        isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list):
+                    args = args[1:]
+                args += [a for a in (node.args.vararg, node.args.kwarg) if a is not None]
+                missing = [a.arg for a in args if a.annotation is None]
+                if node.returns is None and node.name != "__init__":
+                    missing.append("return")
+                if missing:
+                    untyped.append(f"{where}{node.name}: {', '.join(missing)}")
+
+    for path in paths:
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        visit(ast.parse(path.read_text(encoding="utf-8")).body, f"{module}.", False)
+    return untyped
+
+
+def test_every_public_verb_and_renderer_has_a_return_type_and_typed_parameters():
+    """A researcher calling `linkvault.review(...)` and a renderer taking a `Review` can both see what they get
+    and what they give: 7 of 8 verbs and 13 renderers once had no return type. Issue 13."""
+    from conftest import ROOT
+
+    verbs_and_renderers = [ROOT / "linkvault" / "__init__.py", *sorted((ROOT / "linkvault" / "render").glob("*.py"))]
+    assert _untyped_public_functions(verbs_and_renderers) == []
+
+
+def test_mypy_finds_no_error_in_the_package(tmp_path):
+    """The types are checked, not only written: `make lint` runs the same (setup.cfg's [mypy] settings).
+    A cold run takes seconds; skipped where the test extras (which bring mypy) are not installed."""
+    pytest.importorskip("mypy", reason="mypy comes with the test extras: pip install -e '.[test]'")
+    from conftest import ROOT
+
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy-cache"), "linkvault"],
+                          capture_output=True, text=True, cwd=str(ROOT))
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkvault.parsing import parse_text
 from linkvault.findings import check_report
+from linkvault.parsing import parse_text
 
 # Text made of the pieces reports are made of, so the parser's branches are really exercised.
 pieces = st.sampled_from([

@@ -9,13 +9,13 @@ import pytest
 from chromium import CHROMIUM, SKIP_REASON, dump_dom, probe
 from test_render_review import AT, WARC, _Tags
 
-from linkvault.reviewing import Review, ReviewRow, judge_claims
-from linkvault.vault import Vault
 from linkvault.claims.facts import claim_facts
 from linkvault.claims.match import Source, check_claim
-from linkvault.render.claims import render_claims
-from linkvault.parsing import parse_text
 from linkvault.findings import check_report
+from linkvault.parsing import parse_text
+from linkvault.render.claims import render_claims
+from linkvault.reviewing import Review, ReviewRow, judge_claims
+from linkvault.vault import Vault
 
 HOSTILE = "</title><script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
 HOSTILE_REPORT = 'reports/"><script>document.title="PWNED"</script>.txt'

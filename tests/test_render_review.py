@@ -12,10 +12,10 @@ from html.parser import HTMLParser
 import pytest
 from chromium import CHROMIUM, SKIP_REASON, dump_dom, screenshot
 
-from linkvault.reviewing import Review, ReviewRow
-from linkvault.render.review import render_review, summary_line
-from linkvault.parsing import parse_text
 from linkvault.findings import check_report
+from linkvault.parsing import parse_text
+from linkvault.render.review import render_review, summary_line
+from linkvault.reviewing import Review, ReviewRow
 
 REPORT = "reports/kz-chronicle-2024-04.txt"
 TEXT = """Police confirmed the arrest[1]. The activist posted on Facebook[2]. The channel reported it[3].

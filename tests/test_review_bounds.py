@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from linkvault.vault import store as vault_module
 from linkvault.reviewing import review
 from linkvault.vault import Vault
+from linkvault.vault import store as vault_module
 
 AT = "2024-04-20T09:15:02.123456Z"
 WARC = "linkvault-20240420091500-4242-00000.warc.gz"

@@ -11,8 +11,8 @@ from listeners import listening
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.archive.screenshot import chromium
-from linkvault.vault import SCHEMA_VERSION
 from linkvault.cli import cli
+from linkvault.vault import SCHEMA_VERSION
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")
 

@@ -16,8 +16,8 @@ import pytest
 from fakeweb.server import html, redirect
 from fakeweb.sites import facebook_login_wall
 
-from linkvault.vault import METADATA, SCHEMA_VERSION
 from linkvault.cli import cli
+from linkvault.vault import METADATA, SCHEMA_VERSION
 
 ALIVE = "https://rus.azattyq.org/a/{n}.html"
 REPORT = "".join(f"April {n}, Astana, an event[{n}].\n" for n in range(1, 15)) + "\n" + "".join(

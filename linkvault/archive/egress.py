@@ -109,7 +109,7 @@ class Egress:
         except (OSError, UnicodeError) as exc:
             raise OSError(f"cannot resolve {host}: {exc}") from exc
         if not self.guard.allow_private:
-            blocked = sorted({info[4][0] for info in infos if is_blocked_ip(info[4][0])})
+            blocked = sorted({str(info[4][0]) for info in infos if is_blocked_ip(str(info[4][0]))})
             if blocked:
                 raise Refused("blocked-address", f"{host} resolves to {', '.join(blocked)}, a private or local address")
         last: OSError | None = None
@@ -165,16 +165,19 @@ def _socks5_connect(sock: socket.socket, host: str, port: int, user: str | None,
     conn.send(socks5.SOCKS5AuthMethodsRequest([method]))
     sock.sendall(conn.data_to_send())
     reply = conn.receive_data(sock.recv(1024))
-    if reply.method != method:
+    if not isinstance(reply, socks5.SOCKS5AuthReply) or reply.method != method:
         raise OSError("the SOCKS proxy refused our authentication method")
     if user:
         conn.send(socks5.SOCKS5UsernamePasswordRequest(unquote(user).encode(), unquote(password or "").encode()))
         sock.sendall(conn.data_to_send())
-        if not conn.receive_data(sock.recv(1024)).success:
+        reply = conn.receive_data(sock.recv(1024))
+        if not isinstance(reply, socks5.SOCKS5UsernamePasswordReply) or not reply.success:
             raise OSError("the SOCKS proxy refused our credentials")
     conn.send(socks5.SOCKS5CommandRequest.from_address(socks5.SOCKS5Command.CONNECT, (host, port)))
     sock.sendall(conn.data_to_send())
     reply = conn.receive_data(sock.recv(1024))
+    if not isinstance(reply, socks5.SOCKS5Reply):
+        raise OSError(f"the SOCKS proxy did not answer our CONNECT to {host}:{port}")
     if reply.reply_code != socks5.SOCKS5ReplyCode.SUCCEEDED:
         raise OSError(f"the SOCKS proxy could not connect to {host}:{port}: {reply.reply_code.name}")
 
@@ -205,6 +208,8 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 class _Handler(socketserver.BaseRequestHandler):
+    server: _Server
+
     def handle(self) -> None:
         client: socket.socket = self.request
         client.settimeout(IDLE)
@@ -287,7 +292,7 @@ def _relay(a: socket.socket, b: socket.socket) -> None:
     for sock in peers:
         sock.setblocking(False)
     while True:
-        ready = [sock for sock in peers if isinstance(sock, ssl.SSLSocket) and sock.pending()]
+        ready: list[socket.socket] = [sock for sock in peers if isinstance(sock, ssl.SSLSocket) and sock.pending()]
         if not ready:
             ready, _, _ = select.select(list(peers), [], [], IDLE)
             if not ready:

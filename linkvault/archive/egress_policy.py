@@ -36,8 +36,10 @@ class EgressPolicy:
         """The proxy a request to `url` goes through, or None for a direct connection."""
         parts = urlsplit(str(url))
         proxy = self.proxies.get(parts.scheme)
-        if proxy and self.no_proxy and urllib.request.proxy_bypass_environment(parts.hostname or "",
-                                                                               {"no": self.no_proxy}):
+        # typeshed leaves out proxy_bypass_environment (undocumented, but the only NO_PROXY matcher that reads
+        # a given value rather than this process's environment or the macOS settings)
+        bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+        if proxy and self.no_proxy and bypass(parts.hostname or "", {"no": self.no_proxy}):
             return None
         return proxy
 
@@ -85,8 +87,9 @@ def resolve_egress(proxy: str | None = None, ca_bundle: str | None = None,
     else:
         proxies = {}
         for scheme in ("http", "https"):
-            name, value = _variable(env, f"{scheme}_proxy") or _variable(env, "all_proxy") or (None, None)
-            if value:
+            found = _variable(env, f"{scheme}_proxy") or _variable(env, "all_proxy")
+            if found:
+                name, value = found
                 proxies[scheme] = _checked(value, name)
         no_proxy = (_variable(env, "no_proxy") or (None, None))[1]
     if ca_bundle:

@@ -107,11 +107,10 @@ def decode_text(raw: bytes, charset: str | None) -> str:
 
 
 def charset_of(body: bytes, content_type: str | None) -> str | None:
-    for found in (_HEADER_CHARSET.search(content_type or ""), _META_CHARSET.search(body[:4096])):
-        if found:
-            name = found.group(1) if isinstance(found.group(1), str) else found.group(1).decode("ascii", "ignore")
-            if encoding := text_encoding(name):
-                return encoding
+    header, meta = _HEADER_CHARSET.search(content_type or ""), _META_CHARSET.search(body[:4096])
+    for name in (header.group(1) if header else None, meta.group(1).decode("ascii", "ignore") if meta else None):
+        if name is not None and (encoding := text_encoding(name)):
+            return encoding
     return None
 
 

@@ -60,13 +60,13 @@ def classify_exception(exc: BaseException, url: str, proxy: str | None = None) -
         return FailedFetch("timeout", f"{host} stopped answering", connected=True)
     if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)):
         return FailedFetch("timeout", f"{host} did not answer in time")
-    cause = exc
+    cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, (BlockedConnect, Refused)):
             return FailedFetch(cause.state, cause.detail)
         if isinstance(cause, ssl.SSLError):
-            why = getattr(cause, "verify_message", "") or cause.reason or cause
-            return FailedFetch("tls-error", f"TLS with {host} failed: {why}",
+            failure = getattr(cause, "verify_message", "") or cause.reason or cause
+            return FailedFetch("tls-error", f"TLS with {host} failed: {failure}",
                                unknown_issuer=getattr(cause, "verify_code", None) in UNKNOWN_ISSUER)
         cause = cause.__cause__ or cause.__context__
     text = str(exc)

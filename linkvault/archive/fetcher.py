@@ -24,7 +24,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
 from linkvault.archive.extract import DECODED_LIMIT
@@ -274,8 +274,8 @@ class Fetcher:
         proxy = self._router.egress.proxy_for(url)
         backoff = wait_exponential_jitter(multiplier=opts.backoff, max=30 * opts.backoff, jitter=opts.backoff)
 
-        def wait(state) -> float:
-            exc = state.outcome.exception()
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome is not None else None  # set: an attempt failed
             if isinstance(exc, _TransientStatus):
                 after = retry_after_seconds(exc.exchange.headers, opts.retry_after_cap)
                 if after is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import httpcore
@@ -74,7 +75,7 @@ async def resolve(host: str, port: int) -> list[str]:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise BlockedConnect("dns-failure", f"{host} does not resolve ({exc})") from exc
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -85,7 +86,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self._allow_private = allow_private
         self._unresolved: dict[str, BlockedConnect] = {}  # a run asks once per name that does not resolve
 
-    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.AsyncNetworkStream:
         if host in self._unresolved:
             raise self._unresolved[host]
         try:
@@ -109,7 +111,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         assert last is not None
         raise last
 
-    async def connect_unix_socket(self, path, timeout=None, socket_options=None):
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+                                  ) -> httpcore.AsyncNetworkStream:
         raise BlockedConnect("unsupported-scheme", "unix sockets are not fetched")
 
     async def sleep(self, seconds: float) -> None:

@@ -7,10 +7,15 @@ in the vault too: the facts the Berkeley Protocol asks to be recorded at the mom
 
 from __future__ import annotations
 
+import _ssl
 import platform
 import ssl
 from dataclasses import dataclass, field
 from importlib import metadata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpcore
 
 LIBRARIES = ("httpx", "httpcore", "warcio", "trafilatura", "sqlite-utils")
 
@@ -26,7 +31,7 @@ class Connection:
     chain_pem: tuple[str, ...] = field(default_factory=tuple)  # as the server sent it, leaf first
 
 
-def connection_of(stream, proxied: bool) -> Connection:
+def connection_of(stream: httpcore.AsyncNetworkStream | None, proxied: bool) -> Connection:
     """Read address and TLS facts from httpcore's network stream (None-safe)."""
     if stream is None:
         return Connection()
@@ -39,7 +44,7 @@ def connection_of(stream, proxied: bool) -> Connection:
     getter = getattr(raw, "get_unverified_chain", None)
     if getter is not None:
         try:
-            chain = tuple(ssl.DER_cert_to_PEM_cert(cert.public_bytes(ssl._ssl.ENCODING_DER)) for cert in getter() or [])
+            chain = tuple(ssl.DER_cert_to_PEM_cert(cert.public_bytes(_ssl.ENCODING_DER)) for cert in getter() or [])
         except (AttributeError, ValueError, ssl.SSLError):
             chain = ()
     if not chain and tls.getpeercert(True):
@@ -50,7 +55,7 @@ def connection_of(stream, proxied: bool) -> Connection:
 
 
 def software() -> dict:
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in ("linkvault", *LIBRARIES):
         try:
             versions[name] = metadata.version(name)

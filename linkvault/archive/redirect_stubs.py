@@ -109,7 +109,7 @@ def parse_refresh(content: str) -> tuple[float, str] | None:
     """(delay, address) of a refresh's `content`, read as the HTML standard reads it; an empty
     address means the page itself. None when the content does not start with a delay."""
     m = re.match(r"[ \t\n\f\r]*(\d*)([\d.]*)", content)
-    if not m.group(1) and not m.group(2).startswith("."):
+    if m is None or (not m.group(1) and not m.group(2).startswith(".")):
         return None
     delay = float(m.group(1) or 0)
     rest = content[m.end():]

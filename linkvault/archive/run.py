@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -20,25 +21,25 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 from linkvault._version import __version__
-from linkvault.vault.custody import text_digest
 from linkvault.archive.egress_policy import shown
 from linkvault.archive.extract import ExtractedText
 from linkvault.archive.fetcher import Capture, Fetcher, FetchOptions, named
 from linkvault.archive.pages import page_of
 from linkvault.archive.provenance import sha256_file
-from linkvault.vault import Vault, VaultLock, now_iso
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
+from linkvault.findings import check_report
 from linkvault.model import OWN_SIDE_FAILURES, CheckResult, LinkState, Page, Report, Severity
 from linkvault.parsing import parse_report, report_key
-from linkvault.findings import check_report
 from linkvault.sites import ADAPTERS, SiteText, adapter_for
 from linkvault.states import classify, is_deep, never_fetched
+from linkvault.vault import Vault, VaultLock, now_iso
+from linkvault.vault.custody import text_digest
 
 # States that say more about our own network than about the source.
 _LOCAL_TROUBLE = ("dns-failure", "connection-error", "timeout")
@@ -134,7 +135,7 @@ class _NetworkWatch:
             self.proxy_down, self.proxy_error = capture.error_detail, capture.error
         if any(hop.status is not None and hop.url.lower().startswith("https:") for hop in capture.hops):
             self.tls_answered = True
-        if capture.unknown_issuer and (host := urlsplit(capture.url).hostname) not in self.untrusted_hosts:
+        if capture.unknown_issuer and (host := urlsplit(capture.url).hostname) and host not in self.untrusted_hosts:
             self.untrusted_hosts.append(host)
         if capture.status is not None or capture.connected:
             self.answered = True
@@ -371,7 +372,7 @@ def _run(vault: Vault, urls: list[str], options: FetchOptions, reports: dict[str
         pages = [c for c in captures.values()
                  if c.record and c.status == 200 and "html" in (c.header("content-type") or "html")]
         shot = _screenshots(vault, recorder, options, pages + unfinished.pages, result, on_progress)
-        result.screenshots_earlier = sum(1 for c in unfinished.pages if c.record.record_id in shot)
+        result.screenshots_earlier = sum(1 for c in unfinished.pages if c.record and c.record.record_id in shot)
     if options.tsa and not gave_up:
         result.stamps, result.sealed = _timestamp(vault, recorder, options, reports, on_progress,
                                                   earlier=unfinished.records)
@@ -454,11 +455,12 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
     # Decoding, text extraction and the verdict are CPU work: one hop to a worker, off the event loop.
     loop = asyncio.get_running_loop()
     executor = workers if capture.body_head else None  # nothing to extract: no process worth starting
-    args = (_assess, capture, companions, probe, adapter.name if adapter else None, fetcher.options.max_decoded)
+    assess = functools.partial(_assess, capture, companions, probe, adapter.name if adapter else None,
+                               fetcher.options.max_decoded)
     try:
-        capture.state, stored, cut, fault = await loop.run_in_executor(executor, *args)
+        capture.state, stored, cut, fault = await loop.run_in_executor(executor, assess)
     except concurrent.futures.BrokenExecutor:  # a worker died (its page killed it?): judge here
-        capture.state, stored, cut, fault = await loop.run_in_executor(None, *args)
+        capture.state, stored, cut, fault = await loop.run_in_executor(None, assess)
     capture.truncated = capture.truncated or cut
     if fault:
         capture.error, capture.error_detail = "internal-error", fault
@@ -488,7 +490,7 @@ async def _capture_and_judge(fetcher: Fetcher, vault: Vault, probes: _Probes, ur
 
 
 def _assess(capture: Capture, companions: list[Capture], probe: Page | None, adapter_name: str | None,
-            limit: int) -> tuple[LinkState, dict | None, bool, str | None]:
+            limit: int) -> tuple[LinkState | None, dict | None, bool, str | None]:
     """The verdict on a capture, the text row to index, whether its body inflated past `limit`, and
     what failed, if anything.
     Runs in a worker process or thread. A stage that fails on this page makes it `unknown`, naming
@@ -565,7 +567,7 @@ def _text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
     """The text to index: the adapter's (a Telegram message, a video's title) over the generic one."""
     if site is None:
         return dict(text.__dict__) if text else None
-    row = dict(text.__dict__) if text else {"language": None, "sitename": None}
+    row: dict = dict(text.__dict__) if text else {"language": None, "sitename": None}
     row.update({"title": site.title or row.get("title"), "author": site.author or row.get("author"),
                 "published": site.published or row.get("published"), "text": site.text})
     return row
@@ -617,6 +619,7 @@ def _screenshots(vault: Vault, recorder: WarcRecorder, options: FetchOptions, pa
                 if isinstance(shot, Exception):  # one page's failure costs its screenshot, not the run
                     failed.setdefault(str(shot), []).append(capture.final_url or capture.url)
                     continue
+                assert capture.record is not None  # pages are captures that were recorded
                 where = recorder.write_resource(f"urn:fullPage:{shot.url}", "image/png", shot.png,
                                                 concurrent_to=capture.record.record_id)
                 sha256 = hashlib.sha256(shot.png).hexdigest()
@@ -656,7 +659,7 @@ def _shoot(browser, url: str):
 
 
 def _timestamp(vault: Vault, recorder: WarcRecorder, options: FetchOptions, reports: dict[str, str],
-               on_progress=None, *, earlier: list[tuple[str, str | None]] = ()) -> tuple[list, int]:
+               on_progress=None, *, earlier: Sequence[tuple[str, str | None]] = ()) -> tuple[list, int]:
     """Stamp the run's manifest with each authority in turn (`on_progress` hears which is being asked);
     manifest and tokens go into the WARC. `reports` maps each report's name in the vault to its SHA-256;
     `earlier` lists records earlier runs left unsealed, which this manifest lists too.

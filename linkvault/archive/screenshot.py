@@ -266,7 +266,7 @@ class Browser:
             return True  # names a proxy resolves are the proxy's to judge, as for the fetcher
         host = urlsplit(url).hostname or ""
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+            addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
         except (OSError, UnicodeError):
             return True  # it will fail to load by itself; nothing private is reached
         return not any(is_blocked_ip(a) for a in addresses)

@@ -28,7 +28,7 @@ import uuid
 from base64 import b32encode
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import BinaryIO, Callable
+from typing import IO, BinaryIO, Callable
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -110,7 +110,7 @@ class Body:
     SPOOL = 1024 * 1024
 
     def __init__(self, max_size: int):
-        self.file: BinaryIO = tempfile.SpooledTemporaryFile(max_size=self.SPOOL)  # type: ignore[assignment]
+        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=self.SPOOL)
         self._sha = hashlib.sha256()
         self.size = 0
         self.max_size = max_size
@@ -278,7 +278,7 @@ HEADER_LINE_CAP = 64 * 1024  # bytes of one WARC or HTTP header line read at a t
 HELD_RECORD_CAP = 64 * 1024 ** 2  # bytes of a record read whole to be understood (a manifest, the custody log)
 
 
-def read_records(fh: BinaryIO, **options) -> ArchiveIterator:
+def read_records(fh: BinaryIO, **options: object) -> ArchiveIterator:
     """warcio's ArchiveIterator, its header lines read at most HEADER_LINE_CAP bytes at a time: warcio's readline
     has no bound, so a WARC of one endless line (gigabytes of zeros) would be gathered whole before it fails to
     parse. A longer line is cut and then fails to parse as a header, as it should."""
@@ -359,7 +359,7 @@ def warcinfo(report_paths: list[str], options: dict, software: str) -> dict:
 
 def recover_open_files(directory: str) -> list[str]:
     """Cut each interrupted `.open` WARC back to its last whole record and close it."""
-    recovered = []
+    recovered: list[str] = []
     if not os.path.isdir(directory):
         return recovered
     for name in sorted(os.listdir(directory)):

@@ -150,7 +150,7 @@ def lead_date(paragraph: str, year: int) -> DateSpan | None:
 # report_year reads this much of the texts it is given at most: a year's majority shows long before, and the
 # citing texts of a report with a million markers would take half a minute more to scan.
 YEAR_SAMPLE_CHARS = 5_000_000
-_YEAR = re.compile(r"\b(20[0-4]\d)\b")
+_YEAR_WRITTEN = re.compile(r"\b(20[0-4]\d)\b")
 
 
 def report_year(texts: list[str]) -> int:
@@ -161,5 +161,5 @@ def report_year(texts: list[str]) -> int:
         if left <= 0:
             break
         left -= len(t)
-        years.update(int(y) for y in _YEAR.findall(t))
+        years.update(int(y) for y in _YEAR_WRITTEN.findall(t))
     return years.most_common(1)[0][0] if years else date.today().year

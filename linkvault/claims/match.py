@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
 from rapidfuzz import fuzz
@@ -150,8 +151,8 @@ def _source_period(source: Source, year: int) -> tuple[DateSpan, str] | None:
     return None
 
 
-def _check(fact: Fact, fields: dict[str, _Index], source: Source, source_period, source_articles: set[str],
-           year: int) -> FactCheck:
+def _check(fact: Fact, fields: dict[str, _Index], source: Source, source_period: tuple[DateSpan, str] | None,
+           source_articles: set[str], year: int) -> FactCheck:
     check = FactCheck(fact.kind, fact.text, False)
     if fact.kind == "person":
         for where in ("title", "text", "url"):
@@ -160,7 +161,7 @@ def _check(fact: Fact, fields: dict[str, _Index], source: Source, source_period,
                 return FactCheck(fact.kind, fact.text, True, where, fields[where].quote(at))
     elif fact.kind == "period" and source_period:
         period, where = source_period
-        if period.same_period(fact.value):  # type: ignore[arg-type]
+        if period.same_period(cast(DateSpan, fact.value)):  # a period fact's value is its span
             return FactCheck(fact.kind, fact.text, True, where, period.text)
         return FactCheck(fact.kind, fact.text, False, where, period.text, contradicts=True)
     elif fact.kind == "date":
@@ -192,7 +193,7 @@ def _check(fact: Fact, fields: dict[str, _Index], source: Source, source_period,
 
 
 def _check_date(fact: Fact, fields: dict[str, _Index], source: Source, year: int) -> FactCheck:
-    day: date = fact.value.start  # type: ignore[attr-defined]
+    day = cast(DateSpan, fact.value).start  # a date fact's value is its span
     if source.published and source.published[:10] in (day.isoformat(), _next(day)):
         return FactCheck(fact.kind, fact.text, True, "metadata", f"published {source.published[:10]}")
     for where in ("title", "text"):

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from linkvault.claims.dates import DateSpan, lead_date, period_in_text, report_year
 from linkvault.claims.urlfacts import url_dates
@@ -17,7 +18,7 @@ from linkvault.model import Finding, Report, Severity, label_number
 SOURCE_DATE_DAYS = 14
 
 
-def _day(d) -> str:
+def _day(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
@@ -43,7 +44,7 @@ def url_claim_findings(report: Report, source_date_days: int = SOURCE_DATE_DAYS)
                         yield finding
 
 
-def _judge(num, label: str, line: int, claim: DateSpan | None, lead: DateSpan | None, slug: DateSpan | None,
+def _judge(num: int | str, label: str, line: int, claim: DateSpan | None, lead: DateSpan | None, slug: DateSpan | None,
            filed: DateSpan | None, days: int) -> Iterator[tuple[str, Finding]]:
     if claim and slug and not claim.same_period(slug):
         yield "wrong-link", Finding(

@@ -12,10 +12,10 @@ import os
 from base64 import b32encode
 from dataclasses import dataclass, field
 
-from linkvault.vault.custody import TEXT_FIELDS, check_chain, text_digest
-from linkvault.vault import Vault
 from linkvault.archive.warc import HELD_RECORD_CAP, OPEN_SUFFIX, read_records, recorded_headers
 from linkvault.errors import InputError
+from linkvault.vault import Vault
+from linkvault.vault.custody import TEXT_FIELDS, check_chain, text_digest
 
 ALTERED, MISSING, UNCOVERED = "altered", "missing", "uncovered"
 
@@ -559,11 +559,11 @@ def _brief(exc: Exception) -> str:
 class _BlockHashes:
     """A block's digests, taken as it streams by: the one its WARC-Block-Digest names, and SHA-256."""
     declared: str | None
-    block: object | None
-    sha256: object
+    block: hashlib._Hash | None  # None when the record declares no digest, or one of an unknown algorithm
+    sha256: hashlib._Hash
 
     def matches(self) -> bool:
-        if self.block is None:
+        if self.block is None or self.declared is None:
             return True  # an algorithm we do not know is not evidence of tampering
         return b32encode(self.block.digest()).decode("ascii").rstrip("=") == \
             self.declared.partition(":")[2].rstrip("=").upper()

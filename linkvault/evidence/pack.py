@@ -27,6 +27,7 @@ from linkvault.archive.warc import _Sha256WARCWriter
 from linkvault.errors import InputError
 from linkvault.evidence.summary import EvidenceSummary, evidence_summary
 from linkvault.parsing import STDIN, is_url_argument
+from linkvault.reviewing import Review
 from linkvault.reviewing import review as build_review
 from linkvault.vault import Vault
 
@@ -143,7 +144,7 @@ def _write_report_warc(path: str, report_path: str, summary_html: str, custody: 
                                                           length=len(payload), warc_content_type=kind))
 
 
-def _write_pages(path: str, reviewed, texts: dict) -> int:
+def _write_pages(path: str, reviewed: Review, texts: dict) -> int:
     count = 0
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": os.path.basename(reviewed.report)}) + "\n")

@@ -10,10 +10,14 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
 from linkvault.vault import Vault, now_iso
+
+if TYPE_CHECKING:
+    from linkvault.reviewing import Review
 
 MANIFEST_URI = "urn:evidence:manifest:"
 SCREENSHOT_URI = "urn:fullPage:"
@@ -72,7 +76,7 @@ class EvidenceSummary:
     custody_head: str | None
 
 
-def evidence_summary(vault: Vault, reviewed, warc_files: list[str]) -> EvidenceSummary:
+def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str]) -> EvidenceSummary:
     """`reviewed` is the report's Review; `warc_files` the vault's WARC files that hold its captures."""
     sealed = _read_sealed(vault, warc_files)
     covering = {rid: m for m in sealed.manifests for rid in m.records}

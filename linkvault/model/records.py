@@ -6,6 +6,7 @@ Nothing here imports the rest of the package, so every stage can depend on it.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -108,7 +109,7 @@ class Report:
         return notes
 
 
-def _label_sort_key(order: list[str]):
+def _label_sort_key(order: list[str]) -> Callable[[str], tuple[int, int]]:
     position = {label: i for i, label in enumerate(order)}
 
     def key(label: str) -> tuple[int, int]:

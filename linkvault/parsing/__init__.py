@@ -11,9 +11,10 @@ import re
 import stat
 import sys
 from collections.abc import Sequence
+from typing import BinaryIO
 
 from linkvault.errors import InputError, NoFootnotes
-from linkvault.model import Report
+from linkvault.model import Citation, Entry, Report
 from linkvault.parsing.urllist import is_url_argument, looks_like_url_list, numbered_sources, parse_url_list
 
 __all__ = ["FORMATS", "STDIN", "is_url_argument", "is_vault_name", "parse_report", "parse_text", "parse_urls",
@@ -81,7 +82,7 @@ def parse_text(text: str, fmt: str = "txt", path: str = "<text>") -> Report:
     return Report(path=path, format=fmt, citations=citations, entries=entries)
 
 
-def _read_capped(fh) -> bytes:
+def _read_capped(fh: BinaryIO) -> bytes:
     """At most MAX_BYTES + 1 bytes, a megabyte at a time: one read of that size would allocate all of it."""
     chunks, size = [], 0
     while size <= MAX_BYTES:
@@ -165,7 +166,7 @@ def sniff_format(path: str, data: bytes) -> str:
     return _EXTENSIONS.get(ext, "txt")
 
 
-def _parse(data: bytes, fmt: str, path: str):
+def _parse(data: bytes, fmt: str, path: str) -> tuple[list[Citation], list[Entry]]:
     if fmt == "docx":
         from linkvault.parsing.docx import parse_docx
 
@@ -176,7 +177,7 @@ def _parse(data: bytes, fmt: str, path: str):
     return _parse_text(text, fmt, path)
 
 
-def _parse_text(text: str, fmt: str, path: str):
+def _parse_text(text: str, fmt: str, path: str) -> tuple[list[Citation], list[Entry]]:
     if fmt == "urls":
         return parse_url_list(text, path)
     if fmt == "html":

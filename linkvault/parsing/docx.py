@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Iterator
 from copy import deepcopy
 from io import BytesIO
+from typing import IO
 
 from lxml import etree
 
@@ -122,7 +123,7 @@ class _Budget:
 class _Counted:
     """A part being unpacked, counted against the budget as it is read: a header's size may lie."""
 
-    def __init__(self, raw, budget: _Budget, name: str):
+    def __init__(self, raw: IO[bytes], budget: _Budget, name: str):
         self.raw, self.budget, self.name = raw, budget, name
 
     def read(self, size: int = -1) -> bytes:
@@ -189,7 +190,9 @@ def _read_xml(package: zipfile.ZipFile, name: str, budget: _Budget) -> etree._El
 def _drop_fallbacks(root: etree._Element) -> None:
     # Word writes a text box twice: the shape (mc:Choice) and a VML copy for old readers (mc:Fallback).
     for fallback in list(root.iter(f"{{{MC}}}Fallback")):
-        fallback.getparent().remove(fallback)
+        parent = fallback.getparent()
+        if parent is not None:
+            parent.remove(fallback)
 
 
 def _deleted(el: etree._Element) -> bool:
@@ -331,10 +334,12 @@ def _numbering(package: zipfile.ZipFile, last_section: etree._Element | None, bu
                 continue
             fmt, start = numbering[kind]
             fmt_el, start_el = props.find(_w("numFmt")), props.find(_w("numStart"))
-            if fmt_el is not None and fmt_el.get(_w("val")):
-                fmt = fmt_el.get(_w("val"))
-            if start_el is not None and (start_el.get(_w("val")) or "").isdigit():
-                start = max(1, int(start_el.get(_w("val"))))
+            fmt_val = fmt_el.get(_w("val")) if fmt_el is not None else None
+            start_val = (start_el.get(_w("val")) if start_el is not None else None) or ""
+            if fmt_val:
+                fmt = fmt_val
+            if start_val.isdigit():
+                start = max(1, int(start_val))
             numbering[kind] = (fmt, start)
     return numbering
 

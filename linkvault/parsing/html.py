@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Set as AbstractSet
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
+from lxml.html import HtmlElement
 
 from linkvault.errors import InputError
 from linkvault.model import Citation, Entry
@@ -57,14 +59,14 @@ def parse_html(text: str, path: str) -> tuple[list[Citation], list[Entry]]:
         sys.setrecursionlimit(limit)
 
 
-def _depth(root: etree._Element) -> int:
-    depth = {root: 0}
+def _depth(root: HtmlElement) -> int:
+    depth: dict[HtmlElement | None, int] = {root: 0}
     for el in root.iterdescendants():
         depth[el] = depth[el.getparent()] + 1
     return max(depth.values())
 
 
-def _read(root: etree._Element) -> tuple[list[Citation], list[Entry]]:
+def _read(root: HtmlElement) -> tuple[list[Citation], list[Entry]]:
     _resolve_relative_links(root)
     _drop_chrome(root)
     linked = linked_footnotes(root)
@@ -78,7 +80,7 @@ def _read(root: etree._Element) -> tuple[list[Citation], list[Entry]]:
     return parse_lines(_render_lines(root, set(plain))) if plain else (citations, entries)
 
 
-def _parse(text: str, path: str) -> etree._Element | None:
+def _parse(text: str, path: str) -> HtmlElement | None:
     """The document tree, or None when it holds nothing but white space and comments."""
     # lxml refuses str input with an XML declaration, and text with control characters (Word's
     # vertical tab) once the tree is edited; drop both but keep every line break, so sourceline
@@ -108,7 +110,7 @@ def _parse(text: str, path: str) -> etree._Element | None:
     return root
 
 
-def _resolve_relative_links(root: etree._Element) -> None:
+def _resolve_relative_links(root: HtmlElement) -> None:
     """Links as a browser would follow them: against the page's `<base href>`, and `//host/…` over https.
 
     A page saved from a site keeps its relative links; without a `<base>` there is no site to
@@ -134,7 +136,7 @@ def _scheme(url: str) -> str | None:
         return None
 
 
-def _drop_chrome(root: etree._Element) -> None:
+def _drop_chrome(root: HtmlElement) -> None:
     doomed = [el for el in root.iter(etree.Element) if not isinstance(el.tag, str) or _is_chrome(el)]
     for el in doomed:
         if el.getparent() is not None:
@@ -144,7 +146,7 @@ def _drop_chrome(root: etree._Element) -> None:
             comment.drop_tree()
 
 
-def _is_chrome(el: etree._Element) -> bool:
+def _is_chrome(el: HtmlElement) -> bool:
     """Navigation, scripts, share and cookie widgets; never a wrapper that holds the report itself."""
     if el.tag in _CHROME_TAGS:
         return True
@@ -159,7 +161,7 @@ def _is_chrome(el: etree._Element) -> bool:
 # -- rendering to lines ----------------------------------------------------------------------
 
 
-def _plausible_notes(ol: etree._Element) -> bool:
+def _plausible_notes(ol: HtmlElement) -> bool:
     """Whether a numbered list could be the notes of a document that has no markers.
 
     It could when it says so (a notes class or id, a notes heading just before it) or when most
@@ -182,7 +184,7 @@ def _plausible_notes(ol: etree._Element) -> bool:
     return bool(items) and 2 * len(citing) >= len(items)
 
 
-def _after_notes_heading(el: etree._Element) -> bool:
+def _after_notes_heading(el: HtmlElement | None) -> bool:
     """Whether the element just before `el` (or before the block that opens with it) names the notes."""
     while el is not None and el.tag != "body":
         previous = el.getprevious()
@@ -194,7 +196,7 @@ def _after_notes_heading(el: etree._Element) -> bool:
     return False
 
 
-def _render_lines(root: etree._Element, plain: set[etree._Element] = frozenset()) -> list[Line]:
+def _render_lines(root: HtmlElement, plain: AbstractSet[HtmlElement] = frozenset()) -> list[Line]:
     """The document as (source line, text) pairs, one per block, for the plain-text reader."""
     body = root.find("body")
     lines: list[Line] = []
@@ -202,9 +204,9 @@ def _render_lines(root: etree._Element, plain: set[etree._Element] = frozenset()
     return lines
 
 
-def _holding_blocks(root: etree._Element) -> set[etree._Element]:
+def _holding_blocks(root: HtmlElement) -> set[HtmlElement]:
     """Inline elements that hold blocks: a legacy page's unclosed <font> wraps the rest of the page."""
-    holders: set[etree._Element] = set()
+    holders: set[HtmlElement] = set()
     for block in root.iter(*BLOCKS):
         for el in block.iterancestors():
             if el in holders:
@@ -214,8 +216,8 @@ def _holding_blocks(root: etree._Element) -> set[etree._Element]:
     return holders
 
 
-def _render_block(block: etree._Element, lines: list[Line], number: str | None = None,
-                  plain: set[etree._Element] = frozenset(), holders: set[etree._Element] = frozenset()) -> None:
+def _render_block(block: HtmlElement, lines: list[Line], number: str | None = None,
+                  plain: AbstractSet[HtmlElement] = frozenset(), holders: AbstractSet[HtmlElement] = frozenset()) -> None:
     """Append `block`'s lines; items of a list in `plain` are written without their numbers."""
     buf: list[str] = [f"{number}. "] if number else []
     line = block.sourceline or 0
@@ -262,7 +264,7 @@ def _render_block(block: etree._Element, lines: list[Line], number: str | None =
     flush()
 
 
-def _inline_text(el: etree._Element) -> str:
+def _inline_text(el: HtmlElement) -> str:
     if el.tag == "sup":
         inner = el.text_content().strip()
         if re.fullmatch(r"\d{1,6}(\s*[,–—-]\s*\d{1,6})*", inner):

@@ -12,6 +12,7 @@ from collections import Counter
 from copy import deepcopy
 
 from lxml import etree
+from lxml.html import HtmlElement
 
 from linkvault.model import Citation, Entry
 from linkvault.parsing.urls import find_urls
@@ -32,12 +33,12 @@ SKIP_SCHEMES = ("mailto:", "tel:", "#")
 _LEADING_LABEL = re.compile(r"^(?:[\[(]\s*(\w+|\*{1,3})\s*[\])]|(\w+|\*{1,3})\s*[.:)](?=\s|$))\s*")
 
 
-def link_target(link: etree._Element) -> str:
+def link_target(link: HtmlElement) -> str:
     """The link's target as a browser reads it: exporters wrap long attributes over lines."""
     return re.sub(r"[\t\n\r]", "", link.get("href") or "").strip()
 
 
-def ancestors_and_self(el: etree._Element) -> list[etree._Element]:
+def ancestors_and_self(el: HtmlElement | None) -> list[HtmlElement]:
     out = []
     while el is not None:
         out.append(el)
@@ -45,8 +46,8 @@ def ancestors_and_self(el: etree._Element) -> list[etree._Element]:
     return out
 
 
-def _anchors(root: etree._Element) -> dict[str, etree._Element]:
-    index: dict[str, etree._Element] = {}
+def _anchors(root: HtmlElement) -> dict[str, HtmlElement]:
+    index: dict[str, HtmlElement] = {}
     for el in root.iter(etree.Element):
         for attr in ("id", "name"):
             value = el.get(attr)
@@ -55,7 +56,7 @@ def _anchors(root: etree._Element) -> dict[str, etree._Element]:
     return index
 
 
-def _looks_like_marker(link: etree._Element, target: etree._Element | None) -> bool:
+def _looks_like_marker(link: HtmlElement, target: HtmlElement | None) -> bool:
     """Numbered links are also tables of contents; a footnote marker shows it is one.
 
     A link to a heading, or to a block holding one, is a table of contents unless the link itself
@@ -73,26 +74,26 @@ def _looks_like_marker(link: etree._Element, target: etree._Element | None) -> b
     return dressed or bool(_NOTE_ID.search(hints + " " + link_target(link)))
 
 
-def linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]] | None:
+def linked_footnotes(root: HtmlElement) -> tuple[list[Citation], list[Entry]] | None:
     index = _anchors(root)
     position = {el: i for i, el in enumerate(root.iter("a"))}
     candidates, dangling = [], []
     for link in position:
         href = link_target(link)
-        label = _LABEL.match(link.text_content() or "")
-        if not href.startswith("#") or len(href) < 2 or not label:
+        marker = _LABEL.match(link.text_content() or "")
+        if not href.startswith("#") or len(href) < 2 or not marker:
             continue
         target = index.get(href[1:])
         if target is None:
             # A marker whose note is gone is still a citation (of a missing footnote).
             if _NOTE_ID.search(href) and not _BACK_ID.search(href) and _looks_like_marker(link, None):
-                dangling.append((link, label.group(1)))
+                dangling.append((link, marker.group(1)))
         elif _looks_like_marker(link, target):
-            candidates.append((link, target, label.group(1)))
+            candidates.append((link, target, marker.group(1)))
     holds = Counter(el for target in {t for _, t, _ in candidates} for el in ancestors_and_self(target))
     candidates = [(link, _note_block(target, holds), label) for link, target, label in candidates]
     # A link that sits inside the note another link points to is that note's way back.
-    pointed: dict[etree._Element, etree._Element] = {}
+    pointed: dict[HtmlElement, HtmlElement] = {}
     for link, block, _ in candidates:
         pointed.setdefault(block, link)
     back_links = set()
@@ -101,7 +102,7 @@ def linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]]
             if el in pointed and position[pointed[el]] < position[link]:
                 back_links.add(link)
                 break
-    notes: dict[etree._Element, str] = {}
+    notes: dict[HtmlElement, str] = {}
     cited = []
     for link, block, label in candidates:
         if link not in back_links:
@@ -119,7 +120,7 @@ def linked_footnotes(root: etree._Element) -> tuple[list[Citation], list[Entry]]
     return [Citation(label, link.sourceline or 0) for link, label in cited], entries
 
 
-def _note_block(target: etree._Element, holds: Counter) -> etree._Element:
+def _note_block(target: HtmlElement, holds: Counter) -> HtmlElement:
     """The element that holds the whole note the anchor belongs to, and no other note.
 
     `holds` counts, for each element, the anchors of notes inside it.
@@ -138,11 +139,12 @@ def _note_block(target: etree._Element, holds: Counter) -> etree._Element:
     return target
 
 
-def _uncited_notes(notes: dict[etree._Element, str], cited: set[etree._Element]) -> dict[etree._Element, str]:
+def _uncited_notes(notes: dict[HtmlElement, str], cited: set[HtmlElement]) -> dict[HtmlElement, str]:
     """Notes nothing links to: siblings shaped like the cited notes, in the same list."""
-    found: dict[etree._Element, str] = {}
-    for parent, tag in {(b.getparent(), b.tag) for b in notes if b.getparent() is not None}:
-        number = int(parent.get("start")) if (parent.get("start") or "").isdigit() else 1
+    found: dict[HtmlElement, str] = {}
+    for parent, tag in {(parent, str(b.tag)) for b in notes if (parent := b.getparent()) is not None}:
+        start = parent.get("start") or ""
+        number = int(start) if start.isdigit() else 1
         for sibling in parent.iterchildren(tag):
             label = None
             if tag == "li":
@@ -157,7 +159,7 @@ def _uncited_notes(notes: dict[etree._Element, str], cited: set[etree._Element])
     return found
 
 
-def _leading_label(block: etree._Element, cited: set[etree._Element]) -> str | None:
+def _leading_label(block: HtmlElement, cited: set[HtmlElement]) -> str | None:
     """The label of a note that opens with its own numbered link, as Word's `[3]` back-link."""
     first = next(block.iter("a"), None)
     if first is None or first in cited or not link_target(first).startswith("#"):
@@ -168,7 +170,7 @@ def _leading_label(block: etree._Element, cited: set[etree._Element]) -> str | N
     return label.group(1)
 
 
-def _note_entry(block: etree._Element, label: str) -> Entry:
+def _note_entry(block: HtmlElement, label: str) -> Entry:
     copy = deepcopy(block)
     for back in copy.xpath(".//*[@data-linkvault-backlink]"):
         back.drop_tree()

@@ -186,8 +186,8 @@ def _ipv4(host: str) -> tuple[ipaddress.IPv4Address, str] | None:
     last = parts[-1]
     if not (last.isdigit() and last.isascii()) and _ipv4_number(last) is None:
         return None  # a name, not a number: the standard reads it as a domain
-    numbers = [_ipv4_number(p) for p in parts]
-    if len(parts) > 4 or any(n is None for n in numbers):
+    numbers = [n for p in parts if (n := _ipv4_number(p)) is not None]
+    if len(parts) > 4 or len(numbers) < len(parts):
         raise ValueError(f"'{host}' is not a valid IPv4 address")
     values = [n[0] for n in numbers]
     if any(v > 255 for v in values[:-1]) or values[-1] >= 256 ** (5 - len(values)):

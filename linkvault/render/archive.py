@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
+from linkvault.model import CheckResult
 from linkvault.render.check import counted, render_check
 from linkvault.render.textsafe import terminal_safe
 
+if TYPE_CHECKING:
+    from rich.console import Console
 
-def _console(color: bool, width: int):
+    from linkvault.archive import FetchResult, LinkOutcome
+    from linkvault.lookup import FootnoteArchive, SearchHit
+    from linkvault.reviewing import Review
+
+
+def _console(color: bool, width: int) -> tuple[io.StringIO, Console]:
     from rich.console import Console
 
     out = io.StringIO()
@@ -21,7 +31,7 @@ def _text(out: io.StringIO) -> str:
     return "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
 
 
-def fetch_summary(result) -> str:
+def fetch_summary(result: FetchResult) -> str:
     links = result.links
     by_url = {link.url: link for link in links}
     counts: dict[str, int] = {}
@@ -54,7 +64,7 @@ def fetch_summary(result) -> str:
     return line
 
 
-def _evidence_sentence(result) -> str:
+def _evidence_sentence(result: FetchResult) -> str:
     """What the run sealed and screenshotted, naming what it finished for an earlier run, and plainly when every
     timestamp authority failed (the captures then rest on this machine's clock until a later run stamps them)."""
     parts = []
@@ -73,7 +83,7 @@ def _evidence_sentence(result) -> str:
     return "".join(f"\n{part}" for part in parts)
 
 
-def _timestamp_json(result) -> dict | None:
+def _timestamp_json(result: FetchResult) -> dict | None:
     if not result.stamps:
         return None
     return {"stamped": any(s.token for s in result.stamps), "records": result.sealed,
@@ -82,13 +92,14 @@ def _timestamp_json(result) -> dict | None:
                             for s in result.stamps]}
 
 
-def shows_checks(result, reviews) -> bool:
+def shows_checks(result: FetchResult, reviews: Sequence[Review]) -> bool:
     """Whether `fetch` shows each report's `check` (nothing was judged, or no review was made) or its review,
     whose findings add the claim check's; its exit line counts the findings of the same tables."""
     return bool(result.network_unreachable or result.proxy_down or not reviews)
 
 
-def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: int = 120) -> str:
+def render_fetch(result: FetchResult, fmt: str, *, reviews: Sequence[Review] = (), color: bool = False,
+                 width: int = 120) -> str:
     """JSON of the run, or the editor's report table of each report (as `report` prints it) and a summary."""
     if fmt == "json":
         return json.dumps({
@@ -112,7 +123,7 @@ def render_fetch(result, fmt: str, *, reviews=(), color: bool = False, width: in
     return "\n\n".join(parts)
 
 
-def _fetched_report(check, links) -> dict:
+def _fetched_report(check: CheckResult, links: list[LinkOutcome]) -> dict:
     """One report of the run in the shared vocabulary: each footnote with what this run found for its URL(s)."""
     from linkvault.render.records import footnote_record, gap_record, report_object
 
@@ -133,7 +144,7 @@ def _fetched_report(check, links) -> dict:
     return report_object(check, check.summary, check.findings, records)
 
 
-def render_search(hits, fmt: str, *, color: bool = False, width: int = 120) -> str:
+def render_search(hits: list[SearchHit], fmt: str, *, color: bool = False, width: int = 120) -> str:
     if fmt == "json":
         return json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2)
     if not hits:
@@ -146,7 +157,7 @@ def render_search(hits, fmt: str, *, color: bool = False, width: int = 120) -> s
     return _text(out)
 
 
-def _say(console, text: str, indent: int = 0, style: str = "") -> None:
+def _say(console: Console, text: str, indent: int = 0, style: str = "") -> None:
     """One statement, wrapped between words at the console's width, its continuation lines indented.
 
     Only a word longer than a whole line (a long URL) is folded; nothing runs past the width. Control
@@ -159,7 +170,7 @@ def _say(console, text: str, indent: int = 0, style: str = "") -> None:
     console.print(Padding(line, (0, 0, 0, indent)) if indent else line)
 
 
-def render_show(archive, *, with_text: bool, color: bool = False, width: int = 120) -> str:
+def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = False, width: int = 120) -> str:
     out, console = _console(color, width)
     _say(console, f"{archive.report} [{archive.label}] (line {archive.line})")
     for url in archive.urls:

@@ -57,11 +57,12 @@ def as_json_object(result: CheckResult) -> dict:
 
     records = []
     for note in result.report.footnotes:
-        own = {"text": note.text, "cited_at": list(note.cited_at)}
+        text, cited_at = note.text, list(note.cited_at)
         if not note.urls:
-            records.append(gap_record(note, **own))
+            records.append(gap_record(note, text=text, cited_at=cited_at))
         records += [footnote_record(number=note.number, label=note.label, line=note.line, url=url, category="unknown",
-                                    state="unknown", detail="not fetched: check works offline", **own)
+                                    state="unknown", detail="not fetched: check works offline", text=text,
+                                    cited_at=cited_at)
                     for url in note.urls]
     return report_object(result, result.summary, result.findings, records)
 

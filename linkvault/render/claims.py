@@ -5,41 +5,46 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import TYPE_CHECKING
 
 from linkvault.render.check import capped, counted, more_row, render_check, word_safe_widths
 from linkvault.render.htmlsafe import esc
 from linkvault.render.textsafe import markdown_safe as _md
 from linkvault.render.textsafe import rich_safe, terminal_safe
 
+if TYPE_CHECKING:
+    from linkvault.claims.match import FactCheck
+    from linkvault.reviewing import ClaimResult, ReviewRow, Verification
+
 _SIGN = {"found": "+", "not-found": "-", "contradicted": "-", "not-checked": "?"}
 _COLOR = {"supported": "green", "partly-supported": "yellow", "unsupported": "red", "contradicted": "bold red",
           "not-checked": "dim"}
 
 
-def as_json_object(verification) -> dict:
+def as_json_object(verification: Verification) -> dict:
     """The report object of the shared vocabulary: every footnote's link verdict, with its claim where judged."""
     from linkvault.render.records import report_object
     from linkvault.render.review import row_record
 
-    claims = {(c.label, c.url): c for c in verification.claims}
+    claims: dict[tuple[str, str | None], ClaimResult] = {(c.label, c.url): c for c in verification.claims}
     rows = verification.review.rows if verification.review is not None else []
     records = [row_record(r, claim=_claim(claims.get((r.label, r.url)))) for r in rows]
     obj = report_object(verification.check, verification.summary, verification.findings, records)
     return {**obj, "report": verification.report}
 
 
-def _claim(c) -> dict | None:
+def _claim(c: ClaimResult | None) -> dict | None:
     if c is None:
         return None
     return {"verdict": c.result.verdict, "reason": c.result.reason, "text": c.claim,
             "facts": [f.as_dict() for f in c.result.facts]}
 
 
-def facts_short(claim) -> str:
+def facts_short(claim: ClaimResult) -> str:
     return "; ".join(f"{_SIGN[f.status]}{f.text}" + (" (disagrees)" if f.contradicts else "") for f in claim.result.facts)
 
 
-def summary_line(verification) -> str:
+def summary_line(verification: Verification) -> str:
     counts = verification.summary["by_verdict"]
     parts = [f"{n} {v}" for v, n in counts.items() if n]
     line = f"{counted(verification.summary['claims'], 'claim', 'claims')}: " + (", ".join(parts) or "none checked")
@@ -48,7 +53,7 @@ def summary_line(verification) -> str:
     return line
 
 
-def render_claims(verification, fmt: str, *, color: bool = False, width: int = 120) -> str:
+def render_claims(verification: Verification, fmt: str, *, color: bool = False, width: int = 120) -> str:
     if fmt == "json":
         return json.dumps(as_json_object(verification), ensure_ascii=False, indent=2)
     if fmt == "csv":
@@ -71,7 +76,7 @@ def render_claims(verification, fmt: str, *, color: bool = False, width: int = 1
     return _table(verification, color=color, width=width)
 
 
-def _capped_claims(claims) -> tuple[list, dict[str, str]]:
+def _capped_claims(claims: list[ClaimResult]) -> tuple[list[ClaimResult], dict[str, str]]:
     """At most MAX_LINK_ROWS claims of a verdict for people to read, and a line for each verdict cut short."""
     from linkvault.render.review import MAX_LINK_ROWS
 
@@ -83,7 +88,7 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _table(verification, *, color: bool, width: int) -> str:
+def _table(verification: Verification, *, color: bool, width: int) -> str:
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -136,14 +141,14 @@ _VERDICT = {"not-checked": "not checked", "partly-supported": "partly supported"
 _KINDS = ("supported", "partly-supported", "unsupported", "contradicted", "not-checked", "missing")
 
 
-def _fact(f) -> str:
+def _fact(f: FactCheck) -> str:
     where = f" in {esc(f.where)}" if f.found and f.where else ""
     quote = f" <q>{esc(f.quote)}</q>" if f.quote else ""
     return (f'<li class="fact {esc(f.status)}"><span class="status">{esc(_FACT[f.status])}{where}</span>'
             f"{esc(f.kind)}: {esc(f.text)}{quote}</li>")
 
 
-def _html_row(row, claim) -> str:
+def _html_row(row: ReviewRow, claim: ClaimResult | None) -> str:
     from linkvault.render.review import archived_cell, source_cell
 
     if claim is None:
@@ -161,26 +166,26 @@ def _html_row(row, claim) -> str:
             f"<td>{esc(reason)}</td><td>{archived_cell(row)}</td></tr>")
 
 
-def _rows(verification) -> list[tuple]:
+def _rows(verification: Verification) -> list[tuple[ReviewRow, ClaimResult | None]]:
     """(review row, claim or None) for every footnote; without a review, rows made from the claims alone."""
     from urllib.parse import urlsplit
 
     from linkvault.reviewing import ReviewRow
 
-    claims = {(c.label, c.url): c for c in verification.claims}
+    claims: dict[tuple[str, str | None], ClaimResult] = {(c.label, c.url): c for c in verification.claims}
     if verification.review is not None:
         return [(r, claims.get((r.label, r.url))) for r in verification.review.rows]
     return [(ReviewRow(c.number, c.label, c.line, c.url, urlsplit(c.url).hostname, None, None, ""), c)
             for c in verification.claims]
 
 
-def _html(verification) -> str:
+def _html(verification: Verification) -> str:
     from linkvault.render.review import filter_page, html_rows
     from linkvault.render.review import summary_line as links_line
 
     rows = _rows(verification)
 
-    def kind(pair) -> str:
+    def kind(pair: tuple[ReviewRow, ClaimResult | None]) -> str:
         row, claim = pair
         return claim.result.verdict if claim else ("missing" if row.url is None else "not-checked")
 

@@ -6,7 +6,13 @@ details come from the report and from fetched pages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from linkvault.render.htmlsafe import esc, page_head, web_link
+
+if TYPE_CHECKING:
+    from linkvault.evidence.summary import EvidenceRow, EvidenceSummary, ManifestFact, TimestampFact
 
 _CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em;margin:0}
 table{border-collapse:collapse;width:100%}th{background:#f3f3f3;text-align:left}
@@ -16,14 +22,14 @@ code{font-size:.85em;word-break:break-all}.small{color:#666;font-size:.85em}.mis
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
-def _stamps(stamps) -> str:
+def _stamps(stamps: Sequence[TimestampFact]) -> str:
     good = [s for s in stamps if s.token_record]
     if not good:
         return '<span class="small">not timestamped</span>'
     return "".join(f"<div>{esc(s.gen_time)}<div class=\"small\">{esc(s.tsa)}</div></div>" for s in good)
 
 
-def _row(r) -> str:
+def _row(r: EvidenceRow) -> str:
     kind = "missing" if r.url is None else (r.category or "unknown")
     if r.url is None:
         return (f'<tr class="missing"><td>{esc(r.label)}</td><td colspan="5"><em>cited with no source</em>'
@@ -51,7 +57,7 @@ def _row(r) -> str:
             f"<td>{record}</td><td>{_stamps(r.stamps)}</td></tr>")
 
 
-def _manifest(m) -> str:
+def _manifest(m: ManifestFact) -> str:
     stamps = "".join(
         f"<li>{esc(s.tsa)}: " + (f"token <code>{esc(s.token_record)}</code>, time {esc(s.gen_time)}" if s.token_record
                                  else f"failed ({esc(s.error)})") + "</li>" for s in m.stamps) or "<li>none</li>"
@@ -59,7 +65,7 @@ def _manifest(m) -> str:
             f"<code>{esc(m.record_id)}</code><ul>{stamps}</ul></li>")
 
 
-def render_evidence(summary) -> str:
+def render_evidence(summary: EvidenceSummary) -> str:
     captured = sum(1 for r in summary.rows if r.response_id)
     stamped = sum(1 for r in summary.rows if any(s.token_record for s in r.stamps))
     missing = sum(1 for r in summary.rows if r.url is None)

@@ -6,8 +6,16 @@ A script sees only the code; a person reading a long table should not have to wo
 
 from __future__ import annotations
 
-from linkvault.model import Severity
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from linkvault.model import CheckResult, Finding, Severity
 from linkvault.render.check import FINDING_PHRASES, counted
+
+if TYPE_CHECKING:
+    from linkvault.archive import FetchResult
+    from linkvault.evidence.audit import AuditResult
+    from linkvault.reviewing import Review, Verification
 
 # How `report` weighs a link's category (the same as `Review.fails`).
 _LINK_SEVERITY = {"dead": Severity.ERROR, "restricted": Severity.WARNING, "refused": Severity.WARNING,
@@ -18,9 +26,9 @@ def _line(parts: list[str], flag: str | None = None) -> str:
     return "exit 1: " + ", ".join(parts) + (f" ({flag})" if flag else "")
 
 
-def _finding_parts(findings, fail_on: Severity) -> list[str]:
+def _finding_parts(findings: Iterable[Finding], fail_on: Severity) -> list[str]:
     """Counts by kind, worst severity first, then in the order `check`'s summary uses."""
-    counts: dict[tuple, int] = {}
+    counts: dict[tuple[int, int, str], int] = {}
     order = list(FINDING_PHRASES)
     for f in findings:
         if f.severity.rank >= fail_on.rank:
@@ -37,20 +45,20 @@ def _link_parts(categories: list[str], fail_on: Severity) -> list[str]:
     return [counted(counts[c], f"{c} link", f"{c} links") for c in _LINK_SEVERITY if c in counts]
 
 
-def check_exit(result, fail_on: Severity) -> str:
+def check_exit(result: CheckResult, fail_on: Severity) -> str:
     return _line(_finding_parts(result.findings, fail_on), f"--fail-on {fail_on.value}")
 
 
-def review_exit(review, fail_on: Severity) -> str:
+def review_exit(review: Review, fail_on: Severity) -> str:
     links = [row.category or "unknown" for row in review.rows if row.url is not None]
     return _line(_finding_parts(review.findings, fail_on) + _link_parts(links, fail_on), f"--fail-on {fail_on.value}")
 
 
-def verify_exit(verification, fail_on: Severity) -> str:
+def verify_exit(verification: Verification, fail_on: Severity) -> str:
     return _line(_finding_parts(verification.findings, fail_on), f"--fail-on {fail_on.value}")
 
 
-def fetch_exit(result, reviews=()) -> str:
+def fetch_exit(result: FetchResult, reviews: Sequence[Review] = ()) -> str:
     """Why a fetch run is not a clean one: footnotes with no source, links not archived, no network.
 
     The findings counted are those of the tables `fetch` showed (`reviews`, when it showed them)."""
@@ -73,7 +81,7 @@ def fetch_exit(result, reviews=()) -> str:
     return _line(parts)
 
 
-def audit_exit(result) -> str:
+def audit_exit(result: AuditResult) -> str:
     kinds = [p.kind for p in result.problems]
     parts = [counted(kinds.count(kind), *words) for kind, words in (
         ("altered", ("alteration found", "alterations found")),

@@ -6,7 +6,7 @@ from html import escape as _escape
 from urllib.parse import urlsplit
 
 
-def esc(value) -> str:
+def esc(value: object) -> str:
     return _escape("" if value is None else str(value), quote=True)
 
 

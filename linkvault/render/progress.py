@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from linkvault.render.textsafe import terminal_safe
+
+if TYPE_CHECKING:
+    from linkvault.archive.fetcher import Capture, Retry
 
 
 def _host(url: str) -> str:
@@ -18,17 +23,17 @@ def _host(url: str) -> str:
 
 
 class FetchProgress:
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
         self._clock = clock
         self._lock = threading.Lock()
         self.done = 0
         self.total: int | None = None
         self.stage = "fetching"
         self._started: dict[str, float] = {}  # URLs in flight → when they started
-        self._retry = None  # the latest Retry whose host is still in flight
+        self._retry: Retry | None = None  # the latest Retry whose host is still in flight
 
-    def update(self, capture, done: int, total: int, stage: str = "fetching", started: str | None = None,
-               retry=None) -> None:
+    def update(self, capture: Capture | None, done: int, total: int, stage: str = "fetching",
+               started: str | None = None, retry: Retry | None = None) -> None:
         with self._lock:
             if stage != "fetching":  # a later stage (screenshots, timestamping) waits on one thing at a time
                 self._started.clear()
@@ -59,7 +64,7 @@ class FetchProgress:
             return head
 
 
-def retry_line(retry) -> str:
+def retry_line(retry: Retry) -> str:
     """One line per retry for -v: which host, which attempt, why, and how long until it."""
     return (f"retrying {_host(retry.url)} in {retry.wait:.1f} s (attempt {retry.attempt} of {retry.attempts}, "
             f"{retry.reason}): {retry.url}")

@@ -7,10 +7,12 @@ field names whichever command wrote it. A footnote with no source is an item too
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib.resources import files
+from typing import Any
 from urllib.parse import urlsplit
 
-from linkvault.model import MISSING, CheckResult, Footnote
+from linkvault.model import MISSING, CheckResult, Finding, Footnote
 
 SCHEMA = "output.schema.json"
 
@@ -20,10 +22,10 @@ def schema_text() -> str:
     return files("linkvault").joinpath("schema").joinpath(SCHEMA).read_text(encoding="utf-8")
 
 
-def footnote_record(*, number, label: str, line: int | None, url: str | None, category: str, state: str | None,
-                    detail: str | None, http_status: int | None = None, final_url: str | None = None,
+def footnote_record(*, number: int | str, label: str, line: int | None, url: str | None, category: str | None,
+                    state: str | None, detail: str | None, http_status: int | None = None, final_url: str | None = None,
                     title: str | None = None, archived_at: str | None = None, warc_file: str | None = None,
-                    warc_offset: int | None = None, **extra) -> dict:
+                    warc_offset: int | None = None, **extra: Any) -> dict:
     """One footnote and URL, in the shared field order; `extra` adds the command's own fields after them."""
     return {
         "number": number, "label": label, "line": line, "url": url, "host": _host(url), "category": category,
@@ -33,14 +35,14 @@ def footnote_record(*, number, label: str, line: int | None, url: str | None, ca
     }
 
 
-def gap_record(note: Footnote, **extra) -> dict:
+def gap_record(note: Footnote, **extra: Any) -> dict:
     """A footnote cited with no source: no entry, an empty entry, or an entry without a URL."""
     state, detail = note.gap()
     return footnote_record(number=note.number, label=note.label, line=note.line or (note.cited_at or (None,))[0],
                            url=None, category=MISSING, state=state, detail=detail, **extra)
 
 
-def report_object(check: CheckResult, summary: dict, findings, footnotes: list[dict]) -> dict:
+def report_object(check: CheckResult, summary: dict, findings: Iterable[Finding], footnotes: list[dict]) -> dict:
     return {
         "report": check.report.path,
         "format": check.report.format,

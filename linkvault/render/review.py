@@ -10,14 +10,21 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from linkvault.model import CATEGORIES, MISSING, CheckResult, Severity
+from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Severity
 from linkvault.render.check import COMPACT_BELOW, MAX_ROWS_PER_KIND, capped, more_row, render_check, word_safe_widths
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
 from linkvault.render.textsafe import markdown_safe as _md
 from linkvault.render.textsafe import rich_safe, terminal_safe
+
+if TYPE_CHECKING:
+    from linkvault.reviewing import Review, ReviewRow
+
+T = TypeVar("T")
 
 _COLOR = {"alive": "green", "dead": "red", "restricted": "yellow", "refused": "magenta", "unknown": "dim"}
 _SERIOUS = (Severity.ERROR, Severity.WARNING)
@@ -32,19 +39,20 @@ MAX_LINK_ROWS = 200
 MAX_HTML_ROWS = 1000
 
 
-def row_kind(r) -> str:
+def row_kind(r: ReviewRow) -> str:
     """A review row's category, `missing` for a footnote with no source."""
     return MISSING if r.url is None else (r.category if r.category in CATEGORIES else "unknown")
 
 
-def capped_rows(rows, limit: int = MAX_LINK_ROWS, *, missing: int = MAX_ROWS_PER_KIND, kind=row_kind):
+def capped_rows(rows: Iterable[T], limit: int = MAX_LINK_ROWS, *, missing: int = MAX_ROWS_PER_KIND,
+                kind: Callable[[Any], str] = row_kind) -> tuple[list[T], dict[str, str]]:
     """The rows a person is shown (the first `limit` of each category, `missing` of footnotes with no source)
     and a line for each category left short ("… and 999,950 more missing footnotes …")."""
     shown, more = capped(rows, limit, kind=kind, limits={MISSING: missing})
     return shown, {k: more_row("missing footnotes" if k == MISSING else f"{k} links", n) for k, n in more.items()}
 
 
-def summary_line(review) -> str:
+def summary_line(review: Review) -> str:
     """One sentence of counts, e.g. "100 footnotes: 62 alive, 8 dead; 15 cited with no source"."""
     s = review.summary
     counts = [f"{n} {c}" for c, n in s["by_category"].items() if n]
@@ -59,7 +67,7 @@ def summary_line(review) -> str:
     return line
 
 
-def render_review(review, fmt: str, *, color: bool = False, width: int = 120) -> str:
+def render_review(review: Review, fmt: str, *, color: bool = False, width: int = 120) -> str:
     if fmt == "json":
         return json.dumps(as_json_object(review), ensure_ascii=False, indent=2)
     if fmt == "csv":
@@ -71,14 +79,14 @@ def render_review(review, fmt: str, *, color: bool = False, width: int = 120) ->
     return _table(review, color=color, width=width)
 
 
-def as_json_object(review) -> dict:
+def as_json_object(review: Review) -> dict:
     from linkvault.render.records import report_object
 
     return report_object(review.check, review.summary, review.findings,
                          [row_record(r, claim={"verdict": r.claim} if r.claim else None) for r in review.rows])
 
 
-def row_record(r, **extra) -> dict:
+def row_record(r: ReviewRow, **extra: Any) -> dict:
     """A review row in the shared vocabulary (linkvault/render/records.py)."""
     from linkvault.render.records import footnote_record
 
@@ -87,7 +95,7 @@ def row_record(r, **extra) -> dict:
                            archived_at=r.archived_at, warc_file=r.warc_file, warc_offset=r.warc_offset, **extra)
 
 
-def _serious(review) -> CheckResult:
+def _serious(review: Review) -> CheckResult:
     """The check result cut down to what an editor must act on (errors and warnings)."""
     return CheckResult(review.check.report, [f for f in review.findings if f.severity in _SERIOUS])
 
@@ -96,7 +104,7 @@ def _date(stamp: str | None) -> str:
     return (stamp or "")[:10]
 
 
-def _csv(review) -> str:
+def _csv(review: Review) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(_CSV_HEADER)
@@ -106,7 +114,7 @@ def _csv(review) -> str:
     return out.getvalue().rstrip("\n")
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     """Text a spreadsheet would run as a formula (a page title "=HYPERLINK(…)") gets a leading quote."""
     if value is None:
         return ""
@@ -114,7 +122,7 @@ def _cell(value) -> str:
     return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _markdown(review) -> str:
+def _markdown(review: Review) -> str:
     lines = [f"# linkvault review: {_md(review.report)}", "", f"**Summary:** {_md(summary_line(review))}", "",
              "| # | URL | category | state | detail | title | archived |", "|---:|---|---|---|---|---|---|"]
     shown, more = capped_rows(review.rows)
@@ -131,7 +139,7 @@ def _markdown(review) -> str:
     return "\n".join(lines)
 
 
-def _table(review, *, color: bool, width: int) -> str:
+def _table(review: Review, *, color: bool, width: int) -> str:
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -196,7 +204,7 @@ _CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inlin
         "base-uri 'none'; form-action 'none'")
 
 
-def source_cell(r) -> str:
+def source_cell(r: ReviewRow) -> str:
     """A review row's links: the URL as cited, where it led, and its host."""
     source = _link(r.url) or "<em>no source</em>"
     if r.final_url and r.final_url != r.url:
@@ -206,7 +214,7 @@ def source_cell(r) -> str:
     return source
 
 
-def archived_cell(r) -> str:
+def archived_cell(r: ReviewRow) -> str:
     """When a review row's page was archived, and where its record lies in which WARC file."""
     archived = _e(_date(r.archived_at))
     if r.warc_file:
@@ -214,7 +222,7 @@ def archived_cell(r) -> str:
     return archived
 
 
-def _html_row(r) -> str:
+def _html_row(r: ReviewRow) -> str:
     kind = row_kind(r)
     status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
     return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{_e(r.number)}</td><td>{source_cell(r)}</td>'
@@ -223,7 +231,7 @@ def _html_row(r) -> str:
 
 
 def filter_page(*, title: str, heading: str, path: str, summary: list[str], counts: dict[str, int],
-                columns: list[str], rows: list[str], findings, css: str = "") -> str:
+                columns: list[str], rows: list[str], findings: Sequence[Finding], css: str = "") -> str:
     """A self-contained page of rows the reader filters by kind (checkboxes, text, `#category=a,b`).
 
     `rows` are `<tr data-cat=KIND>` strings the caller escaped; `counts` names every kind, in the order shown.
@@ -254,7 +262,8 @@ def filter_page(*, title: str, heading: str, path: str, summary: list[str], coun
 """
 
 
-def html_rows(rows, row_html, columns: int, kind=row_kind) -> tuple[list[str], list[str]]:
+def html_rows(rows: Iterable[T], row_html: Callable[[T], str], columns: int,
+              kind: Callable[[Any], str] = row_kind) -> tuple[list[str], list[str]]:
     """The HTML page's rows, at most MAX_HTML_ROWS of a kind, each kind cut short ending in a row that says
     how many more there are, and a summary line saying the page is cut (none when it is not)."""
     shown, more = capped_rows(rows, MAX_HTML_ROWS, missing=MAX_HTML_ROWS, kind=kind)
@@ -265,7 +274,7 @@ def html_rows(rows, row_html, columns: int, kind=row_kind) -> tuple[list[str], l
     return cells, note if more else []
 
 
-def _html(review) -> str:
+def _html(review: Review) -> str:
     s = review.summary
     columns = ["#", "source", "category", "state", "detail", "title", "archived"]
     rows, note = html_rows(review.rows, _html_row, len(columns))

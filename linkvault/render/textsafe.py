@@ -18,26 +18,26 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\e"}
 _MARKDOWN = re.compile(r"([\\`*_\[\]()!<|~&])")
 
 
-def _visible(match: re.Match) -> str:
+def _visible(match: re.Match[str]) -> str:
     char = match.group(0)
     return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
-def terminal_safe(text) -> str:
+def terminal_safe(text: object) -> str:
     """`text` with every control character shown as an escape (`\\e[2J`, `\\n`) instead of acting on the
     terminal; a tab becomes a space. Plain text is returned as it is."""
     text = "" if text is None else str(text)
     return _CONTROL.sub(_visible, text.replace("\t", " "))
 
 
-def rich_safe(text) -> str:
+def rich_safe(text: object) -> str:
     """`terminal_safe` text that rich prints as written: its markup (`[bold]`) escaped too."""
     from rich.markup import escape
 
     return escape(terminal_safe(text))
 
 
-def markdown_safe(text) -> str:
+def markdown_safe(text: object) -> str:
     """Markdown inline text that renders as the text itself: syntax backslash-escaped (no image, link,
     raw HTML or table cell break can be made of it), line breaks as spaces, controls made visible."""
     text = "" if text is None else str(text)

@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 import lxml.html
+from lxml.html import HtmlElement
 
 from linkvault.model import LinkState, Page
 from linkvault.sites.base import SiteText, verdict
@@ -34,12 +35,19 @@ class Telegram:
     def matches(self, url: str) -> bool:
         return self.post(url) is not None
 
+    def _post(self, url: str) -> tuple[str, str]:
+        """(channel, post id) of a URL this adapter `matches`: the only URLs it is given."""
+        post = self.post(url)
+        if post is None:
+            raise ValueError(f"not a Telegram post: {url}")
+        return post
+
     def companions(self, url: str) -> list[str]:
-        channel, post_id = self.post(url)  # type: ignore[misc]
+        channel, post_id = self._post(url)
         return [f"https://t.me/{channel}/{post_id}?embed=1", f"https://t.me/s/{channel}/{post_id}"]
 
     def judge(self, page: Page, companions: dict[str, Page]) -> LinkState | None:
-        channel, post_id = self.post(page.url)  # type: ignore[misc]
+        channel, post_id = self._post(page.url)
         if page.status is None or page.status >= 400:
             return None
         if self._message(page, companions) is not None:
@@ -58,8 +66,8 @@ class Telegram:
             return verdict("deleted-post", f"t.me shows only @{channel}'s channel card, not post {post_id}", page)
         return None
 
-    def _message(self, page: Page, companions: dict[str, Page]):
-        channel, post_id = self.post(page.url)  # type: ignore[misc]
+    def _message(self, page: Page, companions: dict[str, Page]) -> HtmlElement | None:
+        channel, post_id = self._post(page.url)
         wanted = f"{channel}/{post_id}".lower()
         for candidate in [*companions.values(), page]:
             if "tgme_widget_message" not in candidate.html:
@@ -78,7 +86,7 @@ class Telegram:
         return None
 
     def embed(self, url: str) -> str:
-        channel, post_id = self.post(url)  # type: ignore[misc]
+        channel, post_id = self._post(url)
         return f"https://t.me/{channel}/{post_id}?embed=1"
 
     def extract(self, page: Page, companions: dict[str, Page]) -> SiteText | None:

@@ -31,7 +31,8 @@ class YouTube:
         if host != "youtube.com":
             return None
         if parts.path == "/watch":
-            return (parse_qs(parts.query).get("v") or [None])[0]
+            ids = parse_qs(parts.query).get("v")
+            return ids[0] if ids else None
         m = re.match(r"^/(shorts|live|embed)/([\w-]{6,})", parts.path)
         return m.group(2) if m else None
 

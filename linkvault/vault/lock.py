@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from typing import TextIO
 
 from linkvault.errors import InputError
 
@@ -43,7 +44,7 @@ class VaultLock:
             os.makedirs(directory, exist_ok=True)
         path = os.path.join(directory, ".lock")
         try:
-            self._fh = open(path, "a")
+            self._fh: TextIO | None = open(path, "a")
         except OSError:  # read-only: an existing lock file can still be locked (a run may hold it), else none
             self._fh = open(path) if not create and os.path.exists(path) else None
             if self._fh is None and create:

@@ -51,51 +51,51 @@ def migrate(db: sqlite_utils.Database, directory: str) -> None:
     if version < 3:
         _add_provenance_v3(db)
     if version < 4:
-        db["custody"].create({"id": int, "at": str, "event": str, "subject": str, "collector": str, "tool": str,
+        db.table("custody").create({"id": int, "at": str, "event": str, "subject": str, "collector": str, "tool": str,
                               "details": str, "prev_hash": str, "hash": str}, pk="id", if_not_exists=True)
     if version < 5:
-        db["screenshots"].create({
+        db.table("screenshots").create({
             "record_id": str, "response_id": str, "url": str, "taken_at": str, "warc_file": str, "warc_offset": int,
             "warc_length": int, "sha256": str, "width": int, "height": int, "size": int,
         }, pk="record_id", if_not_exists=True)
-        db["screenshots"].create_index(["response_id"], if_not_exists=True)
+        db.table("screenshots").create_index(["response_id"], if_not_exists=True)
     if version < 6:
         _datasette_v6(db)
     if version < 7:
         for column in ("gap", "gap_detail"):  # footnotes with no URL (issue 11's leftovers)
             if column not in db["footnotes"].columns_dict:
-                db["footnotes"].add_column(column, str)
+                db.table("footnotes").add_column(column, str)
     _create_view(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     _write_metadata(db, directory)
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:
-    db["reports"].create({"id": int, "path": str, "sha256": str, "format": str, "added_at": str},
+    db.table("reports").create({"id": int, "path": str, "sha256": str, "format": str, "added_at": str},
                          pk="id", if_not_exists=True)
-    db["reports"].create_index(["path"], unique=True, if_not_exists=True)
-    db["urls"].create({"url": str, "normalised": str, "first_seen": str}, pk="url", if_not_exists=True)
-    db["footnotes"].create({"report_id": int, "label": str, "number": int, "line": int, "url": str},
+    db.table("reports").create_index(["path"], unique=True, if_not_exists=True)
+    db.table("urls").create({"url": str, "normalised": str, "first_seen": str}, pk="url", if_not_exists=True)
+    db.table("footnotes").create({"report_id": int, "label": str, "number": int, "line": int, "url": str},
                            pk=("report_id", "label", "url"), foreign_keys=[("report_id", "reports", "id")],
                            if_not_exists=True)
-    db["captures"].create({
+    db.table("captures").create({
         "id": int, "url": str, "fetched_at": str, "final_url": str, "redirects": str, "status": int,
         "headers": str, "content_type": str, "elapsed": float, "error": str, "error_detail": str,
         "ip": str, "warc_file": str, "warc_offset": int, "warc_length": int, "record_id": str,
         "payload_digest": str, "revisit_of": str, "truncated": int, "size": int,
     }, pk="id", foreign_keys=[("url", "urls", "url")], if_not_exists=True)
-    db["captures"].create_index(["url", "fetched_at"], if_not_exists=True)
-    db["captures"].create_index(["payload_digest"], if_not_exists=True)
-    db["texts"].create({"capture_id": int, "title": str, "author": str, "published": str, "language": str,
+    db.table("captures").create_index(["url", "fetched_at"], if_not_exists=True)
+    db.table("captures").create_index(["payload_digest"], if_not_exists=True)
+    db.table("texts").create({"capture_id": int, "title": str, "author": str, "published": str, "language": str,
                         "sitename": str, "text": str},
                        pk="capture_id", foreign_keys=[("capture_id", "captures", "id")], if_not_exists=True)
     if "texts_fts" not in db.table_names():
-        db["texts"].enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+        db.table("texts").enable_fts(["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
 
 
 def _add_states_v2(db: sqlite_utils.Database) -> None:
     """Link states (issue 4): what role a capture played, and the verdict on a cited link."""
-    captures = db["captures"]
+    captures = db.table("captures")
     for column, kind in (("role", str), ("state", str), ("category", str), ("state_detail", str)):
         if column not in captures.columns_dict:
             captures.add_column(column, kind)
@@ -103,7 +103,7 @@ def _add_states_v2(db: sqlite_utils.Database) -> None:
 
 def _add_provenance_v3(db: sqlite_utils.Database) -> None:
     """Provenance (issue 7): the connection and collector of each capture, as in its metadata record."""
-    captures = db["captures"]
+    captures = db.table("captures")
     for column, kind in (("port", int), ("tls_version", str), ("tls_cipher", str), ("cert_chain", str),
                          ("collector", str), ("provenance_id", str)):
         if column not in captures.columns_dict:
@@ -119,7 +119,7 @@ def _datasette_v6(db: sqlite_utils.Database) -> None:
                                   "via": str}, "hop"),
                 ("response_headers", {"capture_id": int, "position": int, "name": str, "value": str}, "position"),
                 ("certificates", {"capture_id": int, "position": int, "pem": str}, "position")):
-            db[table].create(columns, pk=("capture_id", pk), foreign_keys=[("capture_id", "captures", "id")],
+            db.table(table).create(columns, pk=("capture_id", pk), foreign_keys=[("capture_id", "captures", "id")],
                              if_not_exists=True)
         present = [c for c in SIDE if c in db["captures"].columns_dict]
         if present:
@@ -249,7 +249,7 @@ _TABLES = {
 
 def datasette_metadata(names: list[str]) -> dict:
     """Datasette's metadata for the vault's tables and views `names` (full-text index internals hidden)."""
-    tables = {}
+    tables: dict[str, dict] = {}
     for name in names:
         if name in _TABLES:
             description, columns = _TABLES[name]
@@ -284,4 +284,6 @@ def insert_side(conn: sqlite3.Connection, capture_id: int, side: dict) -> None:
 def insert_row(conn: sqlite3.Connection, table: str, row: dict) -> int:
     columns = ", ".join(f"[{c}]" for c in row)
     marks = ", ".join("?" for _ in row)
-    return conn.execute(f"insert into [{table}] ({columns}) values ({marks})", list(row.values())).lastrowid
+    inserted = conn.execute(f"insert into [{table}] ({columns}) values ({marks})", list(row.values())).lastrowid
+    assert inserted is not None  # None only when nothing was inserted, and a failed insert raises
+    return inserted

@@ -104,21 +104,21 @@ class Vault:
             existing = list(self.db["reports"].rows_where("path = ?", [path]))
             if existing:
                 report_id = existing[0]["id"]
-                self.db["reports"].update(report_id, {"sha256": sha256, "format": fmt})
-                self.db["footnotes"].delete_where("report_id = ?", [report_id])
+                self.db.table("reports").update(report_id, {"sha256": sha256, "format": fmt})
+                self.db.table("footnotes").delete_where("report_id = ?", [report_id])
             else:
-                report_id = self.db["reports"].insert({"path": path, "sha256": sha256, "format": fmt,
-                                                       "added_at": now_iso()}).last_pk
+                report_id = self.db.table("reports").insert({"path": path, "sha256": sha256, "format": fmt,
+                                                             "added_at": now_iso()}).last_pk
             for note in notes:
                 row = {"report_id": report_id, "label": note.label,
                        "number": note.number if isinstance(note.number, int) else None}
                 if not note.urls:
                     gap, detail = note.gap()
-                    self.db["footnotes"].insert({**row, "line": note.line or (note.cited_at or (None,))[0], "url": None,
-                                                 "gap": gap, "gap_detail": detail})
+                    self.db.table("footnotes").insert({**row, "line": note.line or (note.cited_at or (None,))[0], "url": None,
+                                                       "gap": gap, "gap_detail": detail})
                 for url in note.urls:
                     self.add_url(url)
-                    self.db["footnotes"].insert({**row, "line": note.line, "url": url}, ignore=True)
+                    self.db.table("footnotes").insert({**row, "line": note.line, "url": url}, ignore=True)
         return report_id
 
     def add_url(self, url: str) -> None:
