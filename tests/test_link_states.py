@@ -69,7 +69,7 @@ def test_a_not_found_page_served_with_200_is_a_soft_404(tmp_path, fakeweb, title
 def test_a_page_like_the_sites_answer_to_a_nonsense_path_is_a_soft_404(tmp_path, fakeweb, monkeypatch):
     # This site answers every missing article with its news listing and status 200, as some CMSs do.
     listing = article(title="Новости Казахстана", text="Главные новости дня: политика, экономика, общество.")
-    monkeypatch.setattr("linkvault.archive.run.secrets.token_hex", lambda n: "0" * (2 * n))
+    monkeypatch.setattr("linkvault.archive.probes.secrets.token_hex", lambda n: "0" * (2 * n))
     fakeweb.route("respublika.kz.media", "/archives/122208", listing)
     fakeweb.route("respublika.kz.media", "/archives/linkvault-0000000000000000", listing)
     link = judge(tmp_path, fakeweb, "https://respublika.kz.media/archives/122208")
@@ -78,7 +78,7 @@ def test_a_page_like_the_sites_answer_to_a_nonsense_path_is_a_soft_404(tmp_path,
 
 
 def test_a_real_article_differs_from_the_probe_and_stays_ok(tmp_path, fakeweb, monkeypatch):
-    monkeypatch.setattr("linkvault.archive.run.secrets.token_hex", lambda n: "1" * (2 * n))
+    monkeypatch.setattr("linkvault.archive.probes.secrets.token_hex", lambda n: "1" * (2 * n))
     fakeweb.route("respublika.kz.media", "/archives/122209", article())
     fakeweb.route("respublika.kz.media", "/archives/linkvault-1111111111111111",
                   article(title="Новости Казахстана", text="Главные новости дня."))

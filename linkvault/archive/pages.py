@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from linkvault.archive.extract import DECODED_LIMIT, ExtractedText, charset_of, decode_content, decode_text, extract_decoded
-from linkvault.archive.fetcher import Capture
-from linkvault.model import Page
+from linkvault.model import Capture, Page
 
 HTML_KEEP = 2 * 1024 * 1024  # YouTube puts playabilityStatus ~1 MB into its watch page
 _TEXTUAL = ("html", "xml", "json", "text/")

@@ -34,22 +34,14 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
+from linkvault.model import RecordLocation
+
 OPEN_SUFFIX = ".open"
 MAX_FILE_SIZE = 1024**3
 
 
 class _Sha256WARCWriter(WARCWriter):
     _create_digester = staticmethod(lambda: Digester("sha256"))
-
-
-@dataclass(frozen=True)
-class RecordLocation:
-    file: str
-    offset: int
-    length: int
-    record_id: str
-    payload_digest: str | None
-    revisit_of: str | None = None
 
 
 @dataclass(frozen=True)

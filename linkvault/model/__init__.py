@@ -6,6 +6,7 @@ beside it, each re-exported here so `from linkvault.model import X` is the one w
 
 from __future__ import annotations
 
+from linkvault.model.links import Capture, Connection, Hop, Link, RecordLocation
 from linkvault.model.records import (
     CATEGORIES,
     CATEGORY_OF,
@@ -23,5 +24,6 @@ from linkvault.model.records import (
     label_number,
 )
 
-__all__ = ["CATEGORIES", "CATEGORY_OF", "MISSING", "OWN_SIDE_FAILURES", "CheckResult", "Citation", "Entry", "Finding",
-           "Footnote", "LinkState", "Page", "Report", "Severity", "label_number"]
+__all__ = ["CATEGORIES", "CATEGORY_OF", "MISSING", "OWN_SIDE_FAILURES", "Capture", "CheckResult", "Citation", "Connection",
+           "Entry", "Finding", "Footnote", "Hop", "Link", "LinkState", "Page", "RecordLocation", "Report", "Severity",
+           "label_number"]
