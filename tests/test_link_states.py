@@ -9,7 +9,7 @@ from fakeweb.sites import facebook_login_wall, telegram_channel_page, telegram_m
 
 import linkvault
 from linkvault.archive import FetchOptions
-from linkvault.model import CATEGORIES, LinkState, Page
+from linkvault.model import CATEGORIES, Capture, Hop, LinkState, Page
 from linkvault.states import classify, is_front_page
 
 ARTICLE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
@@ -254,9 +254,10 @@ def test_front_pages_are_told_from_deep_links(path, front):
 
 def test_a_wall_is_never_dead_whatever_the_status():
     for status in (200, 403, 404, 503):
-        page = Page(url="https://www.facebook.com/x", final_url="https://www.facebook.com/login/?next=x", status=status,
-                    hops=(("https://www.facebook.com/x", 302), ("https://www.facebook.com/login/?next=x", status)),
-                    html="<form id='login_form'><input type='password' name='pass'></form>")
+        capture = Capture(url="https://www.facebook.com/x", fetched_at="", final_url="https://www.facebook.com/login/?next=x",
+                          status=status, hops=[Hop("https://www.facebook.com/x", 302),
+                                               Hop("https://www.facebook.com/login/?next=x", status)])
+        page = Page(capture, html="<form id='login_form'><input type='password' name='pass'></form>")
         assert classify(page).category == "restricted"
 
 

@@ -24,10 +24,4 @@ def page_of(capture: Capture, limit: int = DECODED_LIMIT) -> tuple[Page, Extract
         html = decode_text(raw[:HTML_KEEP], charset_of(raw, content_type))
         if capture.status is not None and 200 <= capture.status < 300:
             text = extract_decoded(raw, capture.final_url or capture.url, content_type)
-    page = Page(
-        url=capture.url, final_url=capture.final_url, status=capture.status,
-        hops=tuple((h.url, h.status) for h in capture.hops), headers=tuple(capture.headers), html=html,
-        text=text.text if text else "", title=text.title if text else None,
-        error=capture.error, error_detail=capture.error_detail,
-    )
-    return page, text
+    return Page(capture, html=html, text=text.text if text else "", title=text.title if text else None), text

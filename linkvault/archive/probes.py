@@ -33,6 +33,7 @@ class Probes:
             page, _ = await asyncio.to_thread(page_of, capture, self.fetcher.options.max_decoded)
         except Exception:  # a probe that cannot be read only costs the soft-404 comparison
             page = None
+        capture.body_head = b""  # read: the page holds what judging needs
         self.vault.add_url(url)
         self.vault.store_capture(capture, role="probe")
         return page

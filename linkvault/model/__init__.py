@@ -6,7 +6,7 @@ beside it, each re-exported here so `from linkvault.model import X` is the one w
 
 from __future__ import annotations
 
-from linkvault.model.links import Capture, Connection, Hop, Link, RecordLocation
+from linkvault.model.links import Capture, Connection, Hop, Link, Page, RecordLocation
 from linkvault.model.records import (
     CATEGORIES,
     CATEGORY_OF,
@@ -18,7 +18,6 @@ from linkvault.model.records import (
     Finding,
     Footnote,
     LinkState,
-    Page,
     Report,
     Severity,
     label_number,

@@ -1,5 +1,6 @@
-"""One link on its way from the report to render: what fetching a URL gave (`Capture`), and one footnote's URL
-with its verdict (`Link`), which each stage extends rather than copies.
+"""One link on its way from the report to render: what fetching a URL gave (`Capture`), that capture as the judges
+read it (`Page`), and one footnote's URL with its verdict (`Link`): each stage extends the record before rather
+than copying it.
 
 `fetch` makes a `Capture` per URL and a `Link` per footnote URL holding it; the vault stores a capture as a row
 and gives it back as a `Capture` (linkvault/vault/capture_rows.py, the one place that spells its columns);
@@ -88,6 +89,44 @@ class Capture:
             if key.lower() == name.lower():
                 return value
         return None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A capture as the judges read it: its decoded HTML, extracted text and title beside what fetching it
+    showed. Built from a capture's body (archive/pages.py), or with none: a stored capture judged from its row."""
+
+    capture: Capture
+    html: str = ""
+    text: str = ""
+    title: str | None = None
+
+    @property
+    def url(self) -> str:
+        return self.capture.url
+
+    @property
+    def final_url(self) -> str | None:
+        return self.capture.final_url
+
+    @property
+    def status(self) -> int | None:
+        return self.capture.status
+
+    @property
+    def hops(self) -> list[Hop]:
+        return self.capture.hops
+
+    @property
+    def error(self) -> str | None:
+        return self.capture.error
+
+    @property
+    def error_detail(self) -> str | None:
+        return self.capture.error_detail
+
+    def header(self, name: str) -> str | None:
+        return self.capture.header(name)
 
 
 @dataclass(slots=True)  # a report may have a million links: no dict each

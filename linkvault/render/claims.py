@@ -163,15 +163,12 @@ def _html_row(row, claim) -> str:
 
 def _rows(verification) -> list[tuple]:
     """(review row, claim or None) for every footnote; without a review, rows made from the claims alone."""
-    from urllib.parse import urlsplit
-
-    from linkvault.reviewing import ReviewRow
+    from linkvault.model import Link
 
     claims = {(c.label, c.url): c for c in verification.claims}
     if verification.review is not None:
         return [(r, claims.get((r.label, r.url))) for r in verification.review.rows]
-    return [(ReviewRow(c.number, c.label, c.line, c.url, urlsplit(c.url).hostname, None, None, ""), c)
-            for c in verification.claims]
+    return [(Link(c.number, c.label, c.line, c.url, None, None, ""), c) for c in verification.claims]
 
 
 def _html(verification) -> str:

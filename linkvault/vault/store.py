@@ -503,7 +503,8 @@ class Vault:
         """The capture each URL is judged by (`verdict_captures`), with its title; one judged before link states
         existed also with its redirect hops, for judging it now."""
         rows = self.verdict_captures(urls)
-        hops = self.redirects_of([row["id"] for row in rows.values() if not row.get("state")])
+        unjudged = [row["id"] for row in rows.values() if not row.get("state")]
+        hops = self.redirects_of(unjudged) if unjudged else {}
         return {url: capture_of(row, hops.get(row["id"])) for url, row in rows.items()}
 
     def unshot_captures(self, urls: list[str]) -> list[Capture]:
