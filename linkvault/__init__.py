@@ -25,13 +25,20 @@ def check(path: str | os.PathLike | Report, input_format: str | None = None) -> 
     return check_report(path if isinstance(path, Report) else parse_report(path, input_format))
 
 
-def fetch(reports: list[str | os.PathLike | Report], vault: str | os.PathLike = "linkvault-vault", options=None,
-          **kwargs):
-    """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`."""
+def fetch(reports: list[str | os.PathLike | Report], vault: str | os.PathLike = "linkvault-vault", options=None, *,
+          reviews: bool = False, **kwargs):
+    """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
+    With `reviews`, the result's `reviews` are each report's editor's report (as `review` gives it), built from
+    the run's own results: each report read once, the vault opened once."""
     from linkvault.archive import fetch_reports
 
-    return fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
-                         **kwargs)
+    result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
+                           verdicts=reviews, **kwargs)
+    if reviews:
+        from linkvault.reviewing import review_of_run
+
+        result.reviews = [review_of_run(check, result.verdicts, result.texts) for check in result.checks]
+    return result
 
 
 def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str | None = None, limit: int = 50):

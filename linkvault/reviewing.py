@@ -80,6 +80,13 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
         vault.close()
 
 
+def review_of_run(check: CheckResult, captures: dict[str, Capture], texts: dict[int, dict]) -> Review:
+    """The review of a report a fetch run just archived, from what the run read: its check, each URL's verdict
+    capture (`captures`) and their texts. Nothing is parsed again nor read from the vault."""
+    reviewed = Review(report=check.report.path, check=check, rows=links_of(check.report, captures))
+    return with_claim_verdicts(reviewed, texts)
+
+
 def links_of(report: Report, captures: dict[str, Capture]) -> list[Link]:
     """Every footnote of `report` as links: each URL judged by its verdict capture in `captures` (none: not fetched
     yet, or refused by the rule fetch applies), each footnote with no URL named by its gap."""

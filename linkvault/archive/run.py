@@ -50,6 +50,11 @@ class FetchResult:
     screenshots: int = 0
     screenshots_earlier: int = 0  # of those, of pages an earlier run captured but never screenshotted
     notes: list[str] = field(default_factory=list)  # things the user should hear once (no Chromium …)
+    # Asked for with `verdicts=True`: each cited URL's verdict capture as the vault holds it at the run's end, and
+    # their archived texts by capture id, read in the run's one open of the vault (what its closing table needs).
+    verdicts: dict[str, Capture] = field(default_factory=dict)
+    texts: dict[int, dict] = field(default_factory=dict)
+    reviews: list = field(default_factory=list)  # each report's review, when the verb built them (`linkvault.fetch`)
 
     @property
     def failed(self) -> list[Link]:
@@ -64,11 +69,12 @@ class FetchResult:
 
 def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptions | None = None, *,
                   refresh: bool = False, max_age: timedelta | None = None, input_format: str | None = None,
-                  on_progress: Callable[..., None] | None = None) -> FetchResult:
+                  on_progress: Callable[..., None] | None = None, verdicts: bool = False) -> FetchResult:
     """Archive every URL the reports (files, or reports parsed already: stdin, URL arguments) cite into the vault.
 
     `on_progress(capture, done, total, stage=…)` hears each URL done, and also `started=url` as one
     begins and `retry=Retry(…)` before a retry's wait (with `capture` None), so a display can name them.
+    With `verdicts`, the result also holds each URL's verdict capture and its text, for the reports' reviews.
     """
     options = options or FetchOptions()
     options.egress  # noqa: B018 -- a proxy or CA that cannot work is a usage error before anything is written
@@ -76,7 +82,8 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
     with VaultLock(vault_dir):
         vault = Vault(vault_dir)
         try:
-            return FetchRun(vault, options, checks, on_progress=on_progress).run(refresh=refresh, max_age=max_age)
+            run = FetchRun(vault, options, checks, on_progress=on_progress)
+            return run.run(refresh=refresh, max_age=max_age, verdicts=verdicts)
         finally:
             vault.close()
 
@@ -97,7 +104,7 @@ class FetchRun:
         self.watch = NetworkWatch([])
         self.done = self.total = 0
 
-    def run(self, *, refresh: bool = False, max_age: timedelta | None = None) -> FetchResult:
+    def run(self, *, refresh: bool = False, max_age: timedelta | None = None, verdicts: bool = False) -> FetchResult:
         for check in self.result.checks:
             self.vault.add_report(check.report.path, self.reports[report_key(check.report.path)], check.report.format,
                                   check.report.footnotes)
@@ -118,6 +125,9 @@ class FetchRun:
             else:
                 link.judged_by(capture)
         self.result.reused = sum(1 for link in links if link.reused)
+        if verdicts:
+            self.result.verdicts = self.vault.verdicts(list(dict.fromkeys(link.url for link in links)))
+            self.result.texts = self.vault.texts_of([c.id for c in self.result.verdicts.values() if c.id is not None])
         return self.result
 
     def _plan(self, links: list[Link], refresh: bool, max_age: timedelta | None) -> list[str]:
