@@ -7,7 +7,7 @@ Nothing in `linkvault.parsing` imports this package, so `check` loads no network
 from __future__ import annotations
 
 from linkvault.archive.fetcher import FetchOptions
-from linkvault.archive.run import FetchResult, FetchRun, LinkOutcome, fetch_reports
-from linkvault.model import Capture
+from linkvault.archive.run import FetchRun, LinkOutcome, fetch_reports
+from linkvault.model import Capture, FetchResult
 
 __all__ = ["Capture", "FetchOptions", "FetchResult", "FetchRun", "LinkOutcome", "fetch_reports"]

@@ -22,7 +22,8 @@ from linkvault.model.records import (
     Severity,
     label_number,
 )
+from linkvault.model.runs import FetchResult
 
 __all__ = ["CATEGORIES", "CATEGORY_OF", "MISSING", "OWN_SIDE_FAILURES", "Capture", "CheckResult", "Citation", "Connection",
-           "Entry", "Finding", "Footnote", "Hop", "Link", "LinkState", "Page", "RecordLocation", "Report", "Severity",
-           "label_number"]
+           "Entry", "FetchResult", "Finding", "Footnote", "Hop", "Link", "LinkState", "Page", "RecordLocation", "Report",
+           "Severity", "label_number"]
