@@ -240,8 +240,8 @@ def test_a_failure_in_any_stage_of_one_url_is_that_urls_unknown_state_and_the_ot
     from fakeweb.sites import TELEGRAM_POST
 
     from linkvault.archive import fetcher, judging, pages
-    from linkvault.vault import Vault
     from linkvault.sites.telegram import Telegram
+    from linkvault.vault import Vault
 
     stages = ["fetch", "decode", "charset", "extract", "judge", "store"]
     for stage in stages:
