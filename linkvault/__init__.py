@@ -40,12 +40,21 @@ def check(path: str | os.PathLike | Report, input_format: str | None = None) -> 
 
 def fetch(reports: list[str | os.PathLike | Report], vault: str | os.PathLike = "linkvault-vault",
           options: FetchOptions | None = None, *, refresh: bool = False, max_age: timedelta | None = None,
-          input_format: str | None = None, on_progress: Callable[..., None] | None = None) -> FetchResult:
-    """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`."""
+          input_format: str | None = None, on_progress: Callable[..., None] | None = None,
+          reviews: bool = False) -> FetchResult:
+    """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
+    With `reviews`, the result's `reviews` are each report's editor's report (as `review` gives it), built from
+    the run's own results: each report read once, the vault opened once."""
     from linkvault.archive import fetch_reports
 
-    return fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
-                         refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress)
+    result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
+                           refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress,
+                           verdicts=reviews)
+    if reviews:
+        from linkvault.reviewing import review_of_run
+
+        result.reviews = [review_of_run(check, result.verdicts, result.texts) for check in result.checks]
+    return result
 
 
 def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str | None = None,

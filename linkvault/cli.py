@@ -307,7 +307,7 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
 
     Exit codes: 0 everything archived, 1 a footnote missing or a link not archived, 2 bad input.
     """
-    from linkvault.archive import FetchOptions, fetch_reports
+    from linkvault.archive import FetchOptions
     from linkvault.render.archive import render_fetch
     from linkvault.render.exits import fetch_exit
 
@@ -317,11 +317,9 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
                            screenshots=not no_screenshots, tabs=tabs)
     inputs = _inputs(reports, input_format)
     with _progress(verbose) as progress:
-        result = fetch_reports(inputs, ctx.obj["vault"], options, refresh=refresh, max_age=_parse_age(max_age),
-                               input_format=input_format, on_progress=progress)
-    from linkvault.reviewing import review as build_review
-
-    reviews = [] if fmt == "json" else [build_review(ctx.obj["vault"], r, input_format) for r in inputs]
+        result = linkvault.fetch(inputs, ctx.obj["vault"], options, reviews=fmt != "json", refresh=refresh,
+                                 max_age=_parse_age(max_age), input_format=input_format, on_progress=progress)
+    reviews = result.reviews
     color, width = _terminal()
     click.echo(render_fetch(result, fmt, reviews=reviews, color=color, width=width))
     for note in result.notes[:5]:

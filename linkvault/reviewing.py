@@ -4,48 +4,38 @@ and the claims are judged from the review's rows)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from linkvault.claims.dates import report_year
 from linkvault.claims.facts import claim_facts
 from linkvault.claims.match import VERDICTS, ClaimVerdict, Source, check_claim
 from linkvault.errors import InputError
 from linkvault.findings import check_report
-from linkvault.model import CATEGORIES, MISSING, CheckResult, Citation, Finding, Footnote, Page, Report, Severity
+from linkvault.model import (
+    CATEGORIES,
+    MISSING,
+    Capture,
+    CheckResult,
+    Citation,
+    Finding,
+    Link,
+    LinkState,
+    Page,
+    Report,
+    Severity,
+)
 from linkvault.parsing import is_vault_name, parse_report
 from linkvault.parsing.urllist import numbered_sources
 from linkvault.states import classify, never_fetched
 from linkvault.vault import Vault
 
 
-@dataclass(slots=True)  # a report may have a million rows: no dict each
-class ReviewRow:
-    number: int | str
-    label: str
-    line: int | None
-    url: str | None
-    host: str | None
-    category: str | None
-    state: str | None
-    detail: str
-    http_status: int | None = None
-    final_url: str | None = None
-    title: str | None = None
-    archived_at: str | None = None
-    warc_file: str | None = None
-    warc_offset: int | None = None
-    capture_id: int | None = None
-    claim: str | None = None  # the claim check's verdict, once judged
-
-
 @dataclass
 class Review:
     report: str
     check: CheckResult
-    rows: list[ReviewRow] = field(default_factory=list)
+    rows: list[Link] = field(default_factory=list)
     fetched: bool = True
     claim_findings: list[Finding] = field(default_factory=list)
 
@@ -83,7 +73,7 @@ class Review:
 def review(vault_dir: str, report_path: str | Report, input_format: str | None = None,
            with_claims: bool = True) -> Review:
     """Every footnote of the report (a file, one parsed already, or the `<…>` name fetch gave a list of URLs from
-    standard input or the command line) with the verdict on its archived link(s)."""
+    standard input or the command line) with the verdict on its archived link(s); the vault is opened once."""
     if isinstance(report_path, Report):
         report = report_path
     elif is_vault_name(report_path) and not os.path.exists(report_path):
@@ -91,61 +81,48 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
     else:
         report = parse_report(report_path, input_format)
     check = check_report(report)
-    fetched = Vault.exists(vault_dir)
-    result = Review(report=report.path, check=check, fetched=fetched)
-    with Vault.open_existing(vault_dir, read_only=True) if fetched else contextlib.nullcontext() as vault:
-        notes, unjudged = check.report.footnotes, []
-        captures = vault.verdict_captures([url for note in notes for url in note.urls]) if vault is not None else {}
-        for note in notes:
-            if not note.urls:
-                state, detail = note.gap()
-                result.rows.append(ReviewRow(note.number, note.label, note.line or (note.cited_at or (None,))[0],
-                                             None, None, MISSING, state, detail))
-                continue
-            for url in note.urls:
-                cap = captures.get(url)
-                result.rows.append(_row(cap, note, url))
-                if cap is not None and not cap.get("state"):
-                    unjudged.append((result.rows[-1], cap))
-        if unjudged and vault is not None:  # captured before link states existed: judge what the row still tells
-            redirects = vault.redirects_of([cap["id"] for _, cap in unjudged])
-            for row, cap in unjudged:
-                judged = classify(_page_from_row(cap, redirects[cap["id"]]))
-                row.state, row.category = judged.state, judged.category
-                row.detail = judged.detail + " (judged from the status alone)"
-    if with_claims and fetched:
-        verification = judge_claims(result, vault_dir)
-        verdicts: dict[tuple[str, str | None], str] = {(c.label, c.url): c.result.verdict for c in verification.claims}
-        for row in result.rows:
-            row.claim = verdicts.get((row.label, row.url))
-        known = set(result.check.findings)  # a set: `in` a list of a million findings was quadratic
-        result.claim_findings = [f for f in verification.findings if f not in known]
-    return result
+    if not Vault.exists(vault_dir):
+        return Review(report=report.path, check=check, rows=links_of(report, {}), fetched=False)
+    with Vault.open_existing(vault_dir, read_only=True) as vault:
+        result = Review(report=report.path, check=check,
+                        rows=links_of(report, vault.verdicts([url for note in report.footnotes for url in note.urls])))
+        return with_claim_verdicts(result, vault) if with_claims else result
 
 
-def _row(cap: dict | None, note: Footnote, url: str) -> ReviewRow:
-    """A cited URL's row from its verdict capture (None: not fetched); one made before link states existed
-    is judged in `review`, whose one query reads the redirects of them all."""
-    row = ReviewRow(note.number, note.label, note.line, url, urlsplit(url).hostname, "unknown", "unknown",
-                    "not fetched yet (run linkvault fetch)")
-    refused = never_fetched(url)  # the same rule fetch applied; a capture made with --allow-private wins below
-    if refused:
-        row.state, row.category, row.detail = refused.state, refused.category, refused.detail
-    if cap is None:
-        return row
-    row.capture_id = cap["id"]
-    row.http_status, row.final_url, row.title = cap["status"], cap["final_url"], cap["title"]
-    row.archived_at = cap["fetched_at"] if cap["warc_file"] else None
-    row.warc_file, row.warc_offset = cap["warc_file"], cap["warc_offset"]
-    if cap.get("state"):
-        row.state, row.category, row.detail = cap["state"], cap["category"], cap["state_detail"]
-    return row
+def review_of_run(check: CheckResult, captures: dict[str, Capture], texts: dict[int, dict]) -> Review:
+    """The review of a report a fetch run just archived, from what the run read: its check, each URL's verdict
+    capture (`captures`) and their texts. Nothing is parsed again nor read from the vault."""
+    reviewed = Review(report=check.report.path, check=check, rows=links_of(check.report, captures))
+    return with_claim_verdicts(reviewed, texts)
 
 
-def _page_from_row(cap: dict, redirects: list[dict]) -> Page:
-    hops = tuple((h["url"], h["status"]) for h in redirects)
-    return Page(url=cap["url"], final_url=cap["final_url"], status=cap["status"], hops=hops,
-                text="x" * 100, error=cap["error"], error_detail=cap["error_detail"])
+def links_of(report: Report, captures: dict[str, Capture]) -> list[Link]:
+    """Every footnote of `report` as links: each URL judged by its verdict capture in `captures` (none: not fetched
+    yet, or refused by the rule fetch applies), each footnote with no URL named by its gap."""
+    links = []
+    for note in report.footnotes:
+        if not note.urls:
+            state, detail = note.gap()
+            links.append(Link(note.number, note.label, note.line or (note.cited_at or (None,))[0], None, MISSING, state,
+                              detail, report=report.path))
+        for url in note.urls:
+            links.append(judged(Link(note.number, note.label, note.line, url, report=report.path), captures.get(url)))
+    return links
+
+
+def judged(link: Link, capture: Capture | None) -> Link:
+    """`link` with the verdict of its capture (None: not fetched); one captured before link states existed is judged
+    now from what its row still tells (status, redirects, error), no page body being kept for it."""
+    refused = never_fetched(link.url)  # the same rule fetch applied; a capture made with --allow-private wins below
+    verdict = refused or LinkState("unknown", "not fetched yet (run linkvault fetch)")
+    link.state, link.category, link.detail = verdict.state, verdict.category, verdict.detail
+    if capture is None:
+        return link
+    link.judged_by(capture, reused=link.reused)
+    if capture.state is None:
+        state = classify(Page(capture))
+        link.state, link.category, link.detail = state.state, state.category, state.detail + " (judged from the status alone)"
+    return link
 
 
 def stored_report(vault_dir: str, name: str) -> Report:
@@ -221,14 +198,31 @@ def verify(vault_dir: str, report_path: str | Report, input_format: str | None =
 
 def judge_claims(reviewed: Review, vault_dir: str) -> Verification:
     """Every footnote's claim against the archived text of its link, for a built review."""
-    report_path = reviewed.report
+    return claims_of(reviewed, _texts(vault_dir, [r.capture_id for r in reviewed.rows if r.capture_id]))
+
+
+def with_claim_verdicts(reviewed: Review, texts: Vault | dict[int, dict]) -> Review:
+    """`reviewed` with each row's claim verdict and the claim check's findings, judged against `texts` (the texts
+    archived for its captures, by capture id, or the open vault holding them)."""
+    if isinstance(texts, Vault):
+        texts = texts.texts_of([r.capture_id for r in reviewed.rows if r.capture_id])
+    verification = claims_of(reviewed, texts)
+    verdicts = {(c.label, c.url): c.result.verdict for c in verification.claims}
+    for row in reviewed.rows:
+        row.claim = verdicts.get((row.label, row.url))
+    known = set(reviewed.check.findings)  # a set: `in` a list of a million findings was quadratic
+    reviewed.claim_findings = [f for f in verification.findings if f not in known]
+    return reviewed
+
+
+def claims_of(reviewed: Review, texts: dict[int, dict]) -> Verification:
+    """Every footnote's claim judged against `texts`, the archived texts of the review's captures by capture id."""
     report = reviewed.check.report
     year = report_year([c.paragraph for c in report.citations] + [e.text for e in report.entries])
-    texts = _texts(vault_dir, [r.capture_id for r in reviewed.rows if r.capture_id])
     first_citation: dict[str, Citation] = {}
-    for cited in report.citations:
-        first_citation.setdefault(cited.label, cited)
-    result = Verification(report=report_path, check=reviewed.check, review=reviewed)
+    for citation in report.citations:
+        first_citation.setdefault(citation.label, citation)
+    result = Verification(report=reviewed.report, check=reviewed.check, review=reviewed)
     for row in reviewed.rows:
         citation = first_citation.get(row.label)
         if row.url is None or citation is None:
@@ -252,7 +246,7 @@ def _texts(vault_dir: str, capture_ids: list[int]) -> dict[int, dict]:
         return vault.texts_of(capture_ids)  # one query however many: an `in (?, …)` list stops at 32,766
 
 
-def _source(row: ReviewRow, url: str, text: dict | None) -> Source:
+def _source(row: Link, url: str, text: dict | None) -> Source:
     if row.state in (None, "unknown") and not text:
         return Source(url, unavailable=f"not checked: {row.detail}")
     if row.category in ("dead", "restricted", "refused"):

@@ -9,7 +9,7 @@ from fakeweb.sites import facebook_login_wall, telegram_channel_page, telegram_m
 
 import linkvault
 from linkvault.archive import FetchOptions
-from linkvault.model import CATEGORIES, LinkState, Page
+from linkvault.model import CATEGORIES, Capture, Hop, LinkState, Page
 from linkvault.states import classify, is_front_page
 
 ARTICLE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
@@ -69,7 +69,7 @@ def test_a_not_found_page_served_with_200_is_a_soft_404(tmp_path, fakeweb, title
 def test_a_page_like_the_sites_answer_to_a_nonsense_path_is_a_soft_404(tmp_path, fakeweb, monkeypatch):
     # This site answers every missing article with its news listing and status 200, as some CMSs do.
     listing = article(title="Новости Казахстана", text="Главные новости дня: политика, экономика, общество.")
-    monkeypatch.setattr("linkvault.archive.run.secrets.token_hex", lambda n: "0" * (2 * n))
+    monkeypatch.setattr("linkvault.archive.probes.secrets.token_hex", lambda n: "0" * (2 * n))
     fakeweb.route("respublika.kz.media", "/archives/122208", listing)
     fakeweb.route("respublika.kz.media", "/archives/linkvault-0000000000000000", listing)
     link = judge(tmp_path, fakeweb, "https://respublika.kz.media/archives/122208")
@@ -78,7 +78,7 @@ def test_a_page_like_the_sites_answer_to_a_nonsense_path_is_a_soft_404(tmp_path,
 
 
 def test_a_real_article_differs_from_the_probe_and_stays_ok(tmp_path, fakeweb, monkeypatch):
-    monkeypatch.setattr("linkvault.archive.run.secrets.token_hex", lambda n: "1" * (2 * n))
+    monkeypatch.setattr("linkvault.archive.probes.secrets.token_hex", lambda n: "1" * (2 * n))
     fakeweb.route("respublika.kz.media", "/archives/122209", article())
     fakeweb.route("respublika.kz.media", "/archives/linkvault-1111111111111111",
                   article(title="Новости Казахстана", text="Главные новости дня."))
@@ -254,9 +254,10 @@ def test_front_pages_are_told_from_deep_links(path, front):
 
 def test_a_wall_is_never_dead_whatever_the_status():
     for status in (200, 403, 404, 503):
-        page = Page(url="https://www.facebook.com/x", final_url="https://www.facebook.com/login/?next=x", status=status,
-                    hops=(("https://www.facebook.com/x", 302), ("https://www.facebook.com/login/?next=x", status)),
-                    html="<form id='login_form'><input type='password' name='pass'></form>")
+        capture = Capture(url="https://www.facebook.com/x", fetched_at="", final_url="https://www.facebook.com/login/?next=x",
+                          status=status, hops=[Hop("https://www.facebook.com/x", 302),
+                                               Hop("https://www.facebook.com/login/?next=x", status)])
+        page = Page(capture, html="<form id='login_form'><input type='password' name='pass'></form>")
         assert classify(page).category == "restricted"
 
 

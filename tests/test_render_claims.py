@@ -7,14 +7,16 @@ import re
 
 import pytest
 from chromium import CHROMIUM, SKIP_REASON, dump_dom, probe
+from review_rows import review_row
 from test_render_review import AT, WARC, _Tags
 
 from linkvault.claims.facts import claim_facts
 from linkvault.claims.match import Source, check_claim
 from linkvault.findings import check_report
+from linkvault.model import Link
 from linkvault.parsing import parse_text
 from linkvault.render.claims import render_claims
-from linkvault.reviewing import Review, ReviewRow, judge_claims
+from linkvault.reviewing import Review, judge_claims
 from linkvault.vault import Vault
 
 HOSTILE = "</title><script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
@@ -41,14 +43,14 @@ SOURCES = {
 }
 
 
-def _row(n: int, url: str | None) -> ReviewRow:
+def _row(n: int, url: str | None) -> Link:
     if url is None:
-        return ReviewRow(n, str(n), 4, None, None, "missing", "missing-footnote",
+        return review_row(n, str(n), 4, None, None, "missing", "missing-footnote",
                          "cited in the text but the footnote list has no entry for it")
     if url == DEAD:
-        return ReviewRow(n, str(n), 6 + n, url, "kaztag.kz", "dead", "not-found", "the page does not exist (HTTP 404)",
+        return review_row(n, str(n), 6 + n, url, "kaztag.kz", "dead", "not-found", "the page does not exist (HTTP 404)",
                          404, url, None, AT, WARC, 900 * n)
-    return ReviewRow(n, str(n), 6 + n, url, url.split("/")[2], "alive", "ok", "archived", 200, url, SOURCES[url][0],
+    return review_row(n, str(n), 6 + n, url, url.split("/")[2], "alive", "ok", "archived", 200, url, SOURCES[url][0],
                      AT, WARC, 900 * n)
 
 
@@ -60,7 +62,7 @@ def make_verification(tmp_path, path: str = "reports/chronicle.txt"):
     for row in rows[:4]:
         vault.add_url(row.url)
         title, text = SOURCES.get(row.url, (None, None))
-        row.capture_id = vault.add_capture(
+        row.capture.id = vault.add_capture(
             {"url": row.url, "fetched_at": AT, "final_url": row.url, "status": row.http_status, "role": "cited",
              "state": row.state, "category": row.category, "state_detail": row.detail, "warc_file": WARC,
              "warc_offset": row.warc_offset},

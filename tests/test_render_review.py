@@ -11,11 +11,12 @@ from html.parser import HTMLParser
 
 import pytest
 from chromium import CHROMIUM, SKIP_REASON, dump_dom, screenshot
+from review_rows import review_row
 
 from linkvault.findings import check_report
 from linkvault.parsing import parse_text
 from linkvault.render.review import render_review, summary_line
-from linkvault.reviewing import Review, ReviewRow
+from linkvault.reviewing import Review
 
 REPORT = "reports/kz-chronicle-2024-04.txt"
 TEXT = """Police confirmed the arrest[1]. The activist posted on Facebook[2]. The channel reported it[3].
@@ -34,23 +35,23 @@ HOSTILE_REPORT = 'reports/"><script>document.title="PWNED"</script>.txt'
 HOSTILE_URL = """https://evil.example.kz/x?a=1&b="><svg onload=document.body.setAttribute('data-pwned','3')>"""
 
 
-def _rows() -> list[ReviewRow]:
+def _rows() -> list:
     return [
-        ReviewRow(1, "1", 4, "https://rus.azattyq.org/a/32885631.html", "rus.azattyq.org", "alive", "ok", "HTTP 200",
+        review_row(1, "1", 4, "https://rus.azattyq.org/a/32885631.html", "rus.azattyq.org", "alive", "ok", "HTTP 200",
                   200, "https://rus.azattyq.org/a/32885631.html", "В Астане задержан журналист Адильбеков", AT,
                   WARC, 0, 1),
-        ReviewRow(2, "2", 5, "https://www.facebook.com/permalink.php?story_fbid=pfbid02abc&id=100064",
+        review_row(2, "2", 5, "https://www.facebook.com/permalink.php?story_fbid=pfbid02abc&id=100064",
                   "www.facebook.com", "restricted", "login-wall",
                   "redirected to a login page (https://www.facebook.com/login/)", 200,
                   "https://www.facebook.com/login/", "Log in to Facebook", AT, WARC, 18734, 2),
-        ReviewRow(3, "3", 6, "https://t.me/orda_kz/12345", "t.me", "dead", "deleted-post",
+        review_row(3, "3", 6, "https://t.me/orda_kz/12345", "t.me", "dead", "deleted-post",
                   "Telegram says post 12345 of @orda_kz was not found", 200, "https://t.me/orda_kz/12345",
                   "Telegram: Contact @orda_kz", AT, WARC, 40211, 3),
-        ReviewRow(4, "4", 7, "https://adilet.zan.kz/rus/news/2024-04-04?utm_source=telegram", "adilet.zan.kz", "dead",
+        review_row(4, "4", 7, "https://adilet.zan.kz/rus/news/2024-04-04?utm_source=telegram", "adilet.zan.kz", "dead",
                   "soft-404", 'the page answers 200 but says it is not found ("Страница не найдена | Adilet")', 200,
                   "https://adilet.zan.kz/rus/news/2024-04-04?utm_source=telegram", "Страница не найдена | Adilet", AT,
                   WARC, 63020, 4),
-        ReviewRow(5, "5", 2, None, None, "missing", "missing-footnote",
+        review_row(5, "5", 2, None, None, "missing", "missing-footnote",
                   "cited in the text but the footnote list has no entry for it"),
     ]
 
@@ -63,11 +64,11 @@ def hostile_review() -> Review:
     text = TEXT.replace("[5].", "[5] [6] [7] [8].") + (
         "[6] javascript:alert(1)\n[7] https://evil.example.kz/x\n[8] <img src=x onerror=document.title='PWNED'>\n")
     rows = _rows() + [
-        ReviewRow(6, "6", 8, "javascript:alert(1)", None, "refused", "unsupported-scheme",
+        review_row(6, "6", 8, "javascript:alert(1)", None, "refused", "unsupported-scheme",
                   "<b>bold</b> claim: only http and https links are archived"),
-        ReviewRow(7, "7", 9, HOSTILE_URL, "evil.example.kz", "alive", "ok", "HTTP 200\n| injected | cells |", 200,
+        review_row(7, "7", 9, HOSTILE_URL, "evil.example.kz", "alive", "ok", "HTTP 200\n| injected | cells |", 200,
                   "javascript:void(0)", HOSTILE_TITLE, AT, WARC + '"><b>', 90000, 7),
-        ReviewRow(8, "8", 10, None, None, "missing", "no-url",
+        review_row(8, "8", 10, None, None, "missing", "no-url",
                   "the entry has no URL: <img src=x onerror=document.title='PWNED'>"),
     ]
     return Review(HOSTILE_REPORT, check_report(parse_text(text, path=HOSTILE_REPORT)), rows)
@@ -116,7 +117,7 @@ def test_csv_has_a_row_per_footnote():
 
 def test_csv_defuses_spreadsheet_formulas_from_page_titles():
     review = make_review()
-    review.rows[0].title = '=HYPERLINK("http://evil.example.kz","click")'
+    review.rows[0].capture.title = '=HYPERLINK("http://evil.example.kz","click")'
     rows = list(csv.reader(io.StringIO(render_review(review, "csv"))))
     assert rows[1][8] == "'" + review.rows[0].title
 
@@ -285,7 +286,7 @@ def test_html_csp_alone_stops_injected_scripts(tmp_path, monkeypatch):
 def long_review() -> Review:
     """Twelve footnotes with long URLs, details and titles: the table is squeezed, the number column first."""
     long = "очень-длинный-заголовок-статьи-" * 6
-    rows = [ReviewRow(n, str(n), n, f"https://rus.azattyq.org/a/{long}{n}.html", "rus.azattyq.org", "dead",
+    rows = [review_row(n, str(n), n, f"https://rus.azattyq.org/a/{long}{n}.html", "rus.azattyq.org", "dead",
                       "redirected-to-homepage", f"redirected to https://rus.azattyq.org/ (site front page) {long}", 200,
                       "https://rus.azattyq.org/", f"Азаттык: {long}", AT, WARC, n * 1000, n)
             for n in range(1, 13)]
@@ -324,20 +325,20 @@ def editors_review() -> Review:
     titles = ("Суд назначил штраф за призыв к несанкционированному митингу", "Правозащитники потребовали освободить "
               "политического заключённого", "Депутаты предложили поправки в закон «О масс-медиа»")
     slug = "politsiya-podtverdila-arest-zhurnalista-daniyara-adilbekova-po-ugolovnomu-delu"
-    rows = [ReviewRow(n, str(n), 200 + n, f"https://kaztag.kz/ru/news/{slug}-{n}", "kaztag.kz", "alive",
+    rows = [review_row(n, str(n), 200 + n, f"https://kaztag.kz/ru/news/{slug}-{n}", "kaztag.kz", "alive",
                       "ok", "archived", 200, None, f"{titles[n % 3]} ({n})", AT, WARC, n * 1000, n)
             for n in range(1, 10)]
-    rows.append(ReviewRow(11, "11", 211, "https://vlast.kz/novosti/59686-ugolovnuu-otvetstvennost-za-propagandu-lgbt-"
+    rows.append(review_row(11, "11", 211, "https://vlast.kz/novosti/59686-ugolovnuu-otvetstvennost-za-propagandu-lgbt-"
                           "predlagaut-vvesti-deputaty-ot-pravasej-partii.html", "vlast.kz", "alive", "ok", "archived",
                           200, None, "На пресс-конференции представили законопроект о национальном превентивном "
                           "механизме (11)", AT, WARC, 274216, 11))
-    rows.append(ReviewRow(10, "10", None, None, None, None, "missing-footnote",
+    rows.append(review_row(10, "10", None, None, None, None, "missing-footnote",
                           "cited in the text but the footnote list has no entry for it", None, None, None, None, None,
                           None, None))
-    rows.append(ReviewRow(16, "16", 216, "https://t.me/protenge_kz/2717", "t.me", "alive", "ok",
+    rows.append(review_row(16, "16", 216, "https://t.me/protenge_kz/2717", "t.me", "alive", "ok",
                           "Telegram post protenge_kz/2717 archived with its text", 200, None, "protenge_kz", AT, WARC,
                           271838, 16))
-    rows.append(ReviewRow(8, "8", 208, "https://bureau.kz/novosti/novyj-vitok/", "bureau.kz", "dead",
+    rows.append(review_row(8, "8", 208, "https://bureau.kz/novosti/novyj-vitok/", "bureau.kz", "dead",
                           "redirected-to-homepage", "redirected to https://bureau.kz/ (site front page)", 200,
                           "https://bureau.kz/", "Казахстанское бюро по правам человека", AT, WARC, 277277, 8))
     text = "".join(f"Claim {r.number}[{r.number}].\n" for r in rows) + "\n" + "".join(

@@ -6,7 +6,8 @@ Nothing in `linkvault.parsing` imports this package, so `check` loads no network
 
 from __future__ import annotations
 
-from linkvault.archive.fetcher import Capture, FetchOptions
-from linkvault.archive.run import FetchResult, LinkOutcome, fetch_reports
+from linkvault.archive.fetcher import FetchOptions
+from linkvault.archive.run import FetchRun, LinkOutcome, fetch_reports
+from linkvault.model import Capture, FetchResult
 
-__all__ = ["Capture", "FetchOptions", "FetchResult", "LinkOutcome", "fetch_reports"]
+__all__ = ["Capture", "FetchOptions", "FetchResult", "FetchRun", "LinkOutcome", "fetch_reports"]

@@ -34,7 +34,7 @@ from linkvault.archive.provenance import Connection, connection_of, provenance_r
 from linkvault.archive.redirect_stubs import redirect_stub
 from linkvault.archive.transport import Client, Router
 from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, IdsAndClock, RecordLocation, WarcRecorder, http_date
-from linkvault.model import LinkState
+from linkvault.model import Capture, Hop
 
 REDIRECTS = (301, 302, 303, 307, 308)
 TRANSIENT_STATUS = (429, 502, 503, 504)
@@ -81,55 +81,6 @@ class FetchOptions:
                 "proxy": proxy, "allow_private": self.allow_private, "collector": self.collector,
                 # whether the run meant to be timestamped: audit tells --no-timestamp from a manifest removed
                 "timestamp_authorities": [shown(tsa) for tsa in self.tsa]}
-
-
-@dataclass
-class Hop:
-    url: str
-    status: int | None
-    location: str | None = None
-    via: str | None = None  # how a 2xx page sent us on: "meta-refresh" or "script" (a redirect stub)
-
-    def as_record(self) -> dict:
-        record = {"url": self.url, "status": self.status, "location": self.location}
-        return {**record, "via": self.via} if self.via else record
-
-
-@dataclass
-class Capture:
-    """What one URL gave us, success or not."""
-
-    url: str
-    fetched_at: str
-    final_url: str | None = None
-    status: int | None = None
-    hops: list[Hop] = field(default_factory=list)
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    elapsed: float = 0.0
-    error: str | None = None
-    error_detail: str | None = None
-    ip: str | None = None
-    record: RecordLocation | None = None
-    truncated: bool = False
-    size: int = 0
-    body_head: bytes = b""
-    title: str | None = None  # filled once the text is extracted
-    connected: bool = False  # a failure after the host had accepted our connection
-    unknown_issuer: bool = False  # TLS failed because no trusted root vouches for the chain: the site's fault or ours
-    proxy_answer: str | None = None  # the user's proxy would not tunnel to the host ("502 Bad Gateway"): whose fault?
-    state: LinkState | None = None  # the verdict, once judged
-    connection: Connection | None = None
-    provenance_id: str | None = None  # the WARC metadata record describing the final exchange
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.status is not None and self.status < 400
-
-    def header(self, name: str) -> str | None:
-        for key, value in self.headers:
-            if key.lower() == name.lower():
-                return value
-        return None
 
 
 @dataclass(frozen=True)

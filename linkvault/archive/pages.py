@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from linkvault.archive.extract import DECODED_LIMIT, ExtractedText, charset_of, decode_content, decode_text, extract_decoded
-from linkvault.archive.fetcher import Capture
-from linkvault.model import Page
+from linkvault.model import Capture, Page
 
 HTML_KEEP = 2 * 1024 * 1024  # YouTube puts playabilityStatus ~1 MB into its watch page
 _TEXTUAL = ("html", "xml", "json", "text/")
@@ -25,10 +24,4 @@ def page_of(capture: Capture, limit: int = DECODED_LIMIT) -> tuple[Page, Extract
         html = decode_text(raw[:HTML_KEEP], charset_of(raw, content_type))
         if capture.status is not None and 200 <= capture.status < 300:
             text = extract_decoded(raw, capture.final_url or capture.url, content_type)
-    page = Page(
-        url=capture.url, final_url=capture.final_url, status=capture.status,
-        hops=tuple((h.url, h.status) for h in capture.hops), headers=tuple(capture.headers), html=html,
-        text=text.text if text else "", title=text.title if text else None,
-        error=capture.error, error_detail=capture.error_detail,
-    )
-    return page, text
+    return Page(capture, html=html, text=text.text if text else "", title=text.title if text else None), text

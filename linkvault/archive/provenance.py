@@ -10,25 +10,15 @@ from __future__ import annotations
 import _ssl
 import platform
 import ssl
-from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import httpcore
 
+from linkvault.model import Connection
+
 LIBRARIES = ("httpx", "httpcore", "warcio", "trafilatura", "sqlite-utils")
-
-
-@dataclass(frozen=True)
-class Connection:
-    """What the socket showed while the response was read."""
-
-    ip: str | None = None
-    port: int | None = None
-    tls_version: str | None = None
-    tls_cipher: str | None = None
-    chain_pem: tuple[str, ...] = field(default_factory=tuple)  # as the server sent it, leaf first
 
 
 def connection_of(stream: httpcore.AsyncNetworkStream | None, proxied: bool) -> Connection:

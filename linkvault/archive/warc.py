@@ -36,6 +36,8 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
+from linkvault.model import RecordLocation
+
 OPEN_SUFFIX = ".open"
 MAX_FILE_SIZE = 1024**3
 
@@ -75,16 +77,6 @@ class _RecordingWriter(_Sha256WARCWriter):
     def curr_warc_date(self) -> str:
         moment = self._ids_and_clock.now().astimezone(timezone.utc).replace(tzinfo=None)
         return datetime_to_iso_date(moment, use_micros=True)
-
-
-@dataclass(frozen=True)
-class RecordLocation:
-    file: str
-    offset: int
-    length: int
-    record_id: str
-    payload_digest: str | None
-    revisit_of: str | None = None
 
 
 @dataclass(frozen=True)

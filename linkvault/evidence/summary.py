@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
+from linkvault.model import Capture, Link
 from linkvault.vault import Vault, now_iso
 
 if TYPE_CHECKING:
@@ -42,27 +43,58 @@ class ManifestFact:
 
 @dataclass
 class EvidenceRow:
-    label: str
-    url: str | None
-    category: str | None
-    state: str | None
-    detail: str
-    archived_at: str | None = None
-    final_url: str | None = None
-    http_status: int | None = None
-    ip: str | None = None
-    port: int | None = None
-    tls_version: str | None = None
-    collector: str | None = None
-    warc_file: str | None = None
-    warc_offset: int | None = None
-    response_id: str | None = None
+    """A review's link and what the WARC files seal for its capture: the response record's block digest, its
+    screenshot, and the timestamps of the manifests listing it. The capture's own facts are read from the link."""
+
+    link: Link
     block_digest: str | None = None
-    payload_digest: str | None = None
-    provenance_id: str | None = None
     screenshot_id: str | None = None
     screenshot_sha256: str | None = None
     stamps: list[TimestampFact] = field(default_factory=list)
+
+    def __getattr__(self, name: str):
+        """The link's own fields (label, url, category, state, detail, archived_at, final_url, http_status, WARC)."""
+        if name in _LINK_FIELDS:
+            return getattr(self.link, name)
+        raise AttributeError(name)
+
+    @property
+    def _recorded(self) -> Capture | None:
+        """The link's capture, when it has a response record in the WARC (the rest is not evidence)."""
+        capture = self.link.capture
+        return capture if capture and capture.record and capture.record.record_id else None
+
+    @property
+    def response_id(self) -> str | None:
+        return self._recorded.record.record_id if self._recorded else None
+
+    @property
+    def ip(self) -> str | None:
+        return self._recorded.ip if self._recorded else None
+
+    @property
+    def port(self) -> int | None:
+        return self._recorded.connection.port if self._recorded and self._recorded.connection else None
+
+    @property
+    def tls_version(self) -> str | None:
+        return self._recorded.connection.tls_version if self._recorded and self._recorded.connection else None
+
+    @property
+    def collector(self) -> str | None:
+        return self._recorded.collector if self._recorded else None
+
+    @property
+    def payload_digest(self) -> str | None:
+        return self._recorded.record.payload_digest if self._recorded else None
+
+    @property
+    def provenance_id(self) -> str | None:
+        return self._recorded.provenance_id if self._recorded else None
+
+
+_LINK_FIELDS = ("label", "url", "category", "state", "detail", "archived_at", "final_url", "http_status", "warc_file",
+                "warc_offset")
 
 
 @dataclass
@@ -81,16 +113,10 @@ def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str]) -> E
     sealed = _read_sealed(vault, warc_files)
     covering = {rid: m for m in sealed.manifests for rid in m.records}
     rows = []
-    for r in reviewed.rows:
-        row = EvidenceRow(label=r.label, url=r.url, category=r.category, state=r.state, detail=r.detail,
-                          archived_at=r.archived_at, final_url=r.final_url, http_status=r.http_status,
-                          warc_file=r.warc_file, warc_offset=r.warc_offset)
-        capture = vault.capture(r.capture_id) if r.capture_id else None
-        if capture and capture["record_id"]:
-            rid = capture["record_id"]
-            row.ip, row.port, row.tls_version = capture["ip"], capture["port"], capture["tls_version"]
-            row.collector, row.response_id = capture["collector"], rid
-            row.payload_digest, row.provenance_id = capture["payload_digest"], capture["provenance_id"]
+    for link in reviewed.rows:
+        row = EvidenceRow(link)
+        rid = row.response_id
+        if rid:
             row.block_digest = sealed.block_digests.get(rid)
             row.screenshot_id, row.screenshot_sha256 = sealed.screenshots.get(rid, (None, None))
             if rid in covering:

@@ -6,6 +6,7 @@ beside it, each re-exported here so `from linkvault.model import X` is the one w
 
 from __future__ import annotations
 
+from linkvault.model.links import Capture, Connection, Hop, Link, Page, RecordLocation
 from linkvault.model.records import (
     CATEGORIES,
     CATEGORY_OF,
@@ -17,11 +18,12 @@ from linkvault.model.records import (
     Finding,
     Footnote,
     LinkState,
-    Page,
     Report,
     Severity,
     label_number,
 )
+from linkvault.model.runs import FetchResult
 
-__all__ = ["CATEGORIES", "CATEGORY_OF", "MISSING", "OWN_SIDE_FAILURES", "CheckResult", "Citation", "Entry", "Finding",
-           "Footnote", "LinkState", "Page", "Report", "Severity", "label_number"]
+__all__ = ["CATEGORIES", "CATEGORY_OF", "MISSING", "OWN_SIDE_FAILURES", "Capture", "CheckResult", "Citation", "Connection",
+           "Entry", "FetchResult", "Finding", "Footnote", "Hop", "Link", "LinkState", "Page", "RecordLocation", "Report",
+           "Severity", "label_number"]

@@ -200,28 +200,6 @@ CATEGORY_OF = {state: category for category, states in CATEGORIES.items() for st
 
 
 @dataclass(frozen=True)
-class Page:
-    """What fetching one URL showed: enough to judge it, nothing of WARC or SQLite."""
-
-    url: str
-    final_url: str | None = None
-    status: int | None = None
-    hops: tuple[tuple[str, int | None], ...] = ()
-    headers: tuple[tuple[str, str], ...] = ()
-    html: str = ""
-    text: str = ""
-    title: str | None = None
-    error: str | None = None
-    error_detail: str | None = None
-
-    def header(self, name: str) -> str | None:
-        for key, value in self.headers:
-            if key.lower() == name.lower():
-                return value
-        return None
-
-
-@dataclass(frozen=True)
 class LinkState:
     """The verdict on one link: a fine state, its coarse category, and one sentence for the editor."""
 

@@ -14,7 +14,8 @@ from linkvault.render.textsafe import rich_safe, terminal_safe
 
 if TYPE_CHECKING:
     from linkvault.claims.match import FactCheck
-    from linkvault.reviewing import ClaimResult, ReviewRow, Verification
+    from linkvault.model import Link
+    from linkvault.reviewing import ClaimResult, Verification
 
 _SIGN = {"found": "+", "not-found": "-", "contradicted": "-", "not-checked": "?"}
 _COLOR = {"supported": "green", "partly-supported": "yellow", "unsupported": "red", "contradicted": "bold red",
@@ -148,7 +149,7 @@ def _fact(f: FactCheck) -> str:
             f"{esc(f.kind)}: {esc(f.text)}{quote}</li>")
 
 
-def _html_row(row: ReviewRow, claim: ClaimResult | None) -> str:
+def _html_row(row: Link, claim: ClaimResult | None) -> str:
     from linkvault.render.review import archived_cell, source_cell
 
     if claim is None:
@@ -166,17 +167,14 @@ def _html_row(row: ReviewRow, claim: ClaimResult | None) -> str:
             f"<td>{esc(reason)}</td><td>{archived_cell(row)}</td></tr>")
 
 
-def _rows(verification: Verification) -> list[tuple[ReviewRow, ClaimResult | None]]:
+def _rows(verification: Verification) -> list[tuple[Link, ClaimResult | None]]:
     """(review row, claim or None) for every footnote; without a review, rows made from the claims alone."""
-    from urllib.parse import urlsplit
-
-    from linkvault.reviewing import ReviewRow
+    from linkvault.model import Link
 
     claims: dict[tuple[str, str | None], ClaimResult] = {(c.label, c.url): c for c in verification.claims}
     if verification.review is not None:
         return [(r, claims.get((r.label, r.url))) for r in verification.review.rows]
-    return [(ReviewRow(c.number, c.label, c.line, c.url, urlsplit(c.url).hostname, None, None, ""), c)
-            for c in verification.claims]
+    return [(Link(c.number, c.label, c.line, c.url, None, None, ""), c) for c in verification.claims]
 
 
 def _html(verification: Verification) -> str:
@@ -185,7 +183,7 @@ def _html(verification: Verification) -> str:
 
     rows = _rows(verification)
 
-    def kind(pair: tuple[ReviewRow, ClaimResult | None]) -> str:
+    def kind(pair: tuple[Link, ClaimResult | None]) -> str:
         row, claim = pair
         return claim.result.verdict if claim else ("missing" if row.url is None else "not-checked")
 

@@ -22,7 +22,8 @@ from linkvault.render.textsafe import markdown_safe as _md
 from linkvault.render.textsafe import rich_safe, terminal_safe
 
 if TYPE_CHECKING:
-    from linkvault.reviewing import Review, ReviewRow
+    from linkvault.model import Link
+    from linkvault.reviewing import Review
 
 T = TypeVar("T")
 
@@ -39,7 +40,7 @@ MAX_LINK_ROWS = 200
 MAX_HTML_ROWS = 1000
 
 
-def row_kind(r: ReviewRow) -> str:
+def row_kind(r: Link) -> str:
     """A review row's category, `missing` for a footnote with no source."""
     return MISSING if r.url is None else (r.category if r.category in CATEGORIES else "unknown")
 
@@ -86,7 +87,7 @@ def as_json_object(review: Review) -> dict:
                          [row_record(r, claim={"verdict": r.claim} if r.claim else None) for r in review.rows])
 
 
-def row_record(r: ReviewRow, **extra: Any) -> dict:
+def row_record(r: Link, **extra: Any) -> dict:
     """A review row in the shared vocabulary (linkvault/render/records.py)."""
     from linkvault.render.records import footnote_record
 
@@ -204,7 +205,7 @@ _CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inlin
         "base-uri 'none'; form-action 'none'")
 
 
-def source_cell(r: ReviewRow) -> str:
+def source_cell(r: Link) -> str:
     """A review row's links: the URL as cited, where it led, and its host."""
     source = _link(r.url) or "<em>no source</em>"
     if r.final_url and r.final_url != r.url:
@@ -214,7 +215,7 @@ def source_cell(r: ReviewRow) -> str:
     return source
 
 
-def archived_cell(r: ReviewRow) -> str:
+def archived_cell(r: Link) -> str:
     """When a review row's page was archived, and where its record lies in which WARC file."""
     archived = _e(_date(r.archived_at))
     if r.warc_file:
@@ -222,7 +223,7 @@ def archived_cell(r: ReviewRow) -> str:
     return archived
 
 
-def _html_row(r: ReviewRow) -> str:
+def _html_row(r: Link) -> str:
     kind = row_kind(r)
     status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
     return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{_e(r.number)}</td><td>{source_cell(r)}</td>'

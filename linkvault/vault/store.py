@@ -20,9 +20,10 @@ import sqlite_utils
 
 from linkvault._version import __version__
 from linkvault.errors import InputError, UsageError
-from linkvault.model import Footnote
+from linkvault.model import Capture, Footnote
 from linkvault.parsing import report_key
 from linkvault.parsing.urls import comparison_key, invalid_reason
+from linkvault.vault.capture_rows import capture_of, row_of
 from linkvault.vault.custody import GENESIS, event_hash
 from linkvault.vault.lock import VaultLock, lock_wait, require_vault, vault_exists
 from linkvault.vault.schema import SCHEMA_VERSION, SIDE, insert_row, insert_side, migrate, schema_version, verdict_capture_id
@@ -339,6 +340,35 @@ class Vault:
             return list(self.db.query(sql, params or []))
         except sqlite3.OperationalError as exc:
             raise UsageError(f"query failed: {exc}") from exc
+
+    # -- captures as `Capture`s (their rows are mapped in capture_rows.py) ------------------------
+
+    def store_capture(self, capture: Capture, *, role: str, text: dict | None = None) -> int:
+        """Store `capture`, fetched in `role` (with its text row, if any); it learns its id."""
+        capture.id = self.add_capture(row_of(capture, role), text)
+        return capture.id
+
+    def title_of(self, capture_id: int) -> str | None:
+        """The title of a capture's extracted text (None: no text was stored)."""
+        row = self.db.conn.execute("select title from texts where capture_id = ?", [capture_id]).fetchone()
+        return row[0] if row else None
+
+    def last_good(self, url: str) -> Capture | None:
+        """The newest capture of a cited URL that got an answer (`last_good_capture`), with its title."""
+        row = self.last_good_capture(url)
+        return capture_of({**row, "title": self.title_of(row["id"])}) if row else None
+
+    def verdicts(self, urls: list[str]) -> dict[str, Capture]:
+        """The capture each URL is judged by (`verdict_captures`), with its title; one judged before link states
+        existed also with its redirect hops, for judging it now."""
+        rows = self.verdict_captures(urls)
+        unjudged = [row["id"] for row in rows.values() if not row.get("state")]
+        hops = self.redirects_of(unjudged) if unjudged else {}
+        return {url: capture_of(row, hops.get(row["id"])) for url, row in rows.items()}
+
+    def unshot_captures(self, urls: list[str]) -> list[Capture]:
+        """`unshot_pages` as captures (URL, final URL and response record id)."""
+        return [capture_of(row) for row in self.unshot_pages(urls)]
 
 
 

@@ -1,0 +1,166 @@
+"""One cited URL from fetch to verdict: fetched with its site's companions, compared with its host's soft-404
+probe, read and judged in a worker (CPU work, off the event loop), and stored.
+
+A stage that fails on one page makes it `unknown`, naming the stage and the exception: never the run's end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import multiprocessing
+import os
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+from linkvault.archive.extract import ExtractedText
+from linkvault.archive.fetcher import Fetcher, named
+from linkvault.archive.pages import page_of
+from linkvault.archive.probes import Probes
+from linkvault.model import Capture, LinkState, Page
+from linkvault.sites import ADAPTERS, SiteText, adapter_for
+from linkvault.states import classify, is_deep
+from linkvault.vault import Vault, now_iso
+from linkvault.vault.custody import text_digest
+
+PROCESS_POOL_FROM = 64  # URLs in a run before judging moves to worker processes
+
+
+async def capture_and_judge(fetcher: Fetcher, vault: Vault, probes: Probes, url: str,
+                            workers: concurrent.futures.Executor | None,
+                            hold: Callable[[Capture], bool] = lambda capture: False) -> Capture:
+    """Fetch a cited URL with its site's companions, judge its state, store everything (the cited capture
+    itself not when `hold` says the run must first learn whether its failure was our own)."""
+    adapter = adapter_for(url)
+    companion_urls = adapter.companions(url) if adapter else []
+    capture, *companions = await asyncio.gather(fetcher.fetch(url), *(fetcher.fetch(c) for c in companion_urls))
+    probe = None
+    if adapter is None and capture.status is not None and 200 <= capture.status < 300 and is_deep(url):
+        probe = await probes.get(url)
+    # Decoding, text extraction and the verdict are CPU work: one hop to a worker, off the event loop.
+    loop = asyncio.get_running_loop()
+    executor = workers if capture.body_head else None  # nothing to extract: no process worth starting
+    args = (assess, capture, companions, probe, adapter.name if adapter else None, fetcher.options.max_decoded)
+    try:
+        capture.state, stored, cut, fault = await loop.run_in_executor(executor, *args)
+    except concurrent.futures.BrokenExecutor:  # a worker died (its page killed it?): judge here
+        capture.state, stored, cut, fault = await loop.run_in_executor(None, *args)
+    capture.truncated = capture.truncated or cut
+    if fault:
+        capture.error, capture.error_detail = "internal-error", fault
+    for companion in companions:
+        vault.add_url(companion.url)
+        vault.store_capture(companion, role="companion")
+    capture.title = stored["title"] if stored else None
+    capture.body_head = b""
+    capture.collector = fetcher.options.collector
+    if hold(capture):
+        return capture
+    _store(vault, capture, stored)
+    return capture
+
+
+def _store(vault: Vault, capture: Capture, stored: dict | None) -> None:
+    """The cited capture, its text and its custody event; a text that will not go in costs the text, not the capture."""
+    try:
+        vault.store_capture(capture, role="cited", text=stored)
+    except (OSError, sqlite3.OperationalError):
+        raise  # the disk or the vault, not this page
+    except Exception as exc:  # the page's text would not go in: the capture is kept, saying so
+        if stored is None:
+            raise
+        failed(capture.url, "storing its text", exc, capture)
+        vault.store_capture(capture, role="cited")
+    if capture.record:
+        vault.log_event("captured", capture.record.record_id, collector=capture.collector, details={
+            "url": capture.url, "final_url": capture.final_url, "status": capture.status,
+            "warc_file": capture.record.file, "offset": capture.record.offset,
+            "payload_digest": capture.record.payload_digest, "provenance": capture.provenance_id,
+            "text_sha256": text_digest(stored)})
+
+
+def assess(capture: Capture, companions: list[Capture], probe: Page | None, adapter_name: str | None,
+           limit: int) -> tuple[LinkState, dict | None, bool, str | None]:
+    """The verdict on a capture, the text row to index, whether its body inflated past `limit`, and
+    what failed, if anything.
+    Runs in a worker process or thread. A stage that fails on this page makes it `unknown`, naming
+    the stage and the exception: never the run's end."""
+    stage = "reading the page"
+    try:
+        adapter = next((a for a in ADAPTERS if a.name == adapter_name), None)
+        page, text = page_of(capture, limit)
+        companion_pages = {c.url: page_of(c, limit)[0] for c in companions}
+        stage = "judging it with the site's rules"
+        adapter_state = adapter.judge(page, companion_pages) if adapter else None
+        stage = "judging it"
+        state = classify(page, probe, adapter_state)
+        stage = "reading its text with the site's rules"
+        site_text = adapter.extract(page, companion_pages) if adapter else None
+        return state, text_row(text, site_text), capture.truncated, None
+    except Exception as exc:
+        fault = failed(capture.url, stage, exc, capture)
+        return fault.state, None, capture.truncated, fault.error_detail
+
+
+def failed(url: str, stage: str, exc: BaseException, capture: Capture | None = None) -> Capture:
+    """The capture of a URL some stage of ours failed on: `unknown`, the stage and exception named. Like
+    a failure of our network, it judged nothing: an earlier verdict stands, and the next run tries again."""
+    detail = f"linkvault failed {stage}: {named(exc)}"
+    capture = capture or Capture(url=url, fetched_at=now_iso())
+    capture.error, capture.error_detail = "internal-error", detail
+    capture.state = LinkState("unknown", detail, capture.status, capture.final_url)
+    return capture
+
+
+def text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
+    """The text to index: the adapter's (a Telegram message, a video's title) over the generic one."""
+    if site is None:
+        return dict(text.__dict__) if text else None
+    row = dict(text.__dict__) if text else {"language": None, "sitename": None}
+    row.update({"title": site.title or row.get("title"), "author": site.author or row.get("author"),
+                "published": site.published or row.get("published"), "text": site.text})
+    return row
+
+
+def workers(n_urls: int) -> concurrent.futures.Executor | None:
+    """Processes for big runs, so trafilatura does not fight the event loop for the GIL; the
+    default thread pool for small ones, where starting processes would cost more than it saves."""
+    cpus = os.cpu_count() or 1
+    if n_urls < PROCESS_POOL_FROM or cpus < 2:
+        return None
+    return concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=multiprocessing.get_context("forkserver"),
+                                                  initializer=_die_with, initargs=(os.getpid(),))
+
+
+def _die_with(run_pid: int) -> None:
+    """A worker's first act: end when the run ends, however it ends. After kill -9 nothing tells a pool's
+    workers (they hold their own queue's pipe open), and each kept 130 MB for good."""
+    if sys.platform.startswith("linux"):
+        try:  # the kernel kills us when our parent (the forkserver, which ends with the run) dies
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+        except (OSError, AttributeError):
+            pass
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent or not _alive(run_pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="linkvault-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

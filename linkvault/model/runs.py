@@ -1,0 +1,43 @@
+"""What a fetch run found: every footnote URL as a `Link`, what the run did (fetched, reused, sealed,
+screenshotted), and why it could not judge (no network, the proxy down, a trust store lacking a CA)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from linkvault.model.links import Capture, Link
+from linkvault.model.records import CheckResult, Severity
+
+
+@dataclass
+class FetchResult:
+    vault: str
+    checks: list[CheckResult]
+    links: list[Link] = field(default_factory=list)
+    fetched: int = 0
+    reused: int = 0
+    network_unreachable: bool = False
+    proxy_down: str | None = None  # what the proxy did, when it could not be reached: no link was checked
+    untrusted_hosts: list[str] = field(default_factory=list)  # HTTPS hosts whose certificates our trust store lacks
+    recovered: list[str] = field(default_factory=list)
+    stamps: list = field(default_factory=list)  # RFC 3161 results for the run's manifest
+    sealed: int = 0  # records the run's manifest lists
+    sealed_earlier: int = 0  # of those, records earlier runs left unsealed (killed, or every authority failed)
+    screenshots: int = 0
+    screenshots_earlier: int = 0  # of those, of pages an earlier run captured but never screenshotted
+    notes: list[str] = field(default_factory=list)  # things the user should hear once (no Chromium …)
+    # Asked for with `verdicts=True`: each cited URL's verdict capture as the vault holds it at the run's end, and
+    # their archived texts by capture id, read in the run's one open of the vault (what its closing table needs).
+    verdicts: dict[str, Capture] = field(default_factory=dict)
+    texts: dict[int, dict] = field(default_factory=dict)
+    reviews: list = field(default_factory=list)  # each report's review, when the verb built them (`linkvault.fetch`)
+
+    @property
+    def failed(self) -> list[Link]:
+        return [link for link in self.links if not link.archived]
+
+    @property
+    def ok(self) -> bool:
+        missing = any(c.fails(Severity.ERROR) for c in self.checks)
+        return (not missing and not self.failed and not self.network_unreachable and not self.proxy_down
+                and not self.untrusted_hosts)
