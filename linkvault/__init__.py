@@ -78,7 +78,8 @@ def pack(report: str | os.PathLike, output: str | os.PathLike, vault: str | os.P
 def audit(vault: str | os.PathLike = "linkvault-vault", *, wacz: str | os.PathLike | None = None,
           tsa_roots: str | os.PathLike | None = None, collector: str | None = None):
     """Recompute every digest and check every token and the custody chain, of a vault or of a pack (`linkvault audit`)."""
-    from linkvault.evidence.audit import audit_vault, audit_wacz
+    from linkvault.evidence.audit import audit_vault
+    from linkvault.evidence.audit_pack import audit_wacz
 
     roots = os.fspath(tsa_roots) if tsa_roots is not None else None
     if wacz is not None:

@@ -523,7 +523,8 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
     no timestamped manifest with nothing on record saying why (each named), 2 no readable vault, or a
     pack past the limits audit reads (not one linkvault made).
     """
-    from linkvault.evidence.audit import audit_vault, audit_wacz
+    from linkvault.evidence.audit import audit_vault
+    from linkvault.evidence.audit_pack import audit_wacz
     from linkvault.render.exits import audit_exit
 
     result = audit_wacz(wacz, tsa_roots) if wacz else audit_vault(ctx.obj["vault"], tsa_roots, collector=collector)

@@ -19,28 +19,18 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from linkvault.evidence.summary import EvidenceSummary, evidence_summary
 from linkvault.archive.provenance import sha256_file
-from linkvault.reviewing import review as build_review
-from linkvault.vault import Vault, custody_lock
 from linkvault.archive.warc import _Sha256WARCWriter
 from linkvault.errors import InputError
+from linkvault.evidence.summary import EvidenceSummary, evidence_summary
+from linkvault.model import PackResult
 from linkvault.parsing import STDIN, is_url_argument
+from linkvault.reviewing import review as build_review
+from linkvault.vault import Vault, custody_lock
 
 TOKENS_KEY = "rfc3161"  # in datapackage-digest.json: the tokens over datapackage.json, base64 DER
-
-
-@dataclass(frozen=True)
-class PackResult:
-    path: str
-    sha256: str
-    warc_files: int
-    pages: int
-    timestamps: int = 0
-    timestamp_failures: list[str] = field(default_factory=list)
 
 
 def pack(vault_dir: str, report_path: str, output: str, input_format: str | None = None, *,
@@ -50,8 +40,6 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
     pack as a whole has a trusted time, carried in datapackage-digest.json. The authorities are reached
     by the same egress policy as `fetch`'s (`proxy`, `ca_bundle`, else the environment). `summarize` turns the
     evidence summary into the HTML page the pack carries: presentation is render's, handed in by the verb."""
-    from wacz.main import main as wacz_main
-
     from linkvault.archive.egress_policy import resolve_egress
     from linkvault.archive.timestamp import stamp
 
@@ -69,20 +57,11 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
             if not files:
                 raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
             texts = {r["capture_id"]: r for r in vault.query("select capture_id, title, text from texts")}
+            custody = vault.query("select * from custody order by id")
+            summary = summarize(evidence_summary(vault, reviewed, files))
             with tempfile.TemporaryDirectory() as work:
-                extra = os.path.join(work, "linkvault-report.warc.gz")
-                custody = vault.query("select * from custody order by id")
-                summary = summarize(evidence_summary(vault, reviewed, files))
-                _write_report_warc(extra, report_path, summary, custody)
-                pages = os.path.join(work, "pages.jsonl")
-                n_pages = _write_pages(pages, reviewed, texts)
-                built = os.path.join(work, "pack.wacz")
-                args = ["create", "-o", built, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
-                        *[os.path.join(vault.warc_dir, f) for f in files], extra]
-                with contextlib.redirect_stdout(io.StringIO()):  # py-wacz narrates its steps on stdout
-                    status = wacz_main(args)
-                if status != 0:
-                    raise InputError("the evidence pack could not be written", path=output)
+                warcs = [os.path.join(vault.warc_dir, f) for f in files]
+                built, n_pages = _build(work, report_path, output, reviewed, texts, summary, custody, warcs)
                 with zipfile.ZipFile(built) as z:
                     stamps = stamp(z.read("datapackage.json"), list(tsa), egress=egress) if tsa else []
                 _seal(built, output, stamps)
@@ -95,6 +74,26 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
                               [f"{s.tsa}: {s.error}" for s in stamps if not s.token])
         finally:
             vault.close()
+
+
+def _build(work: str, report_path: str, output: str, reviewed, texts: dict, summary: str, custody: list[dict],
+           warcs: list[str]) -> tuple[str, int]:
+    """py-wacz packs the report's WARCs, one more with the report, its summary and the custody chain, and the
+    pages list, in `work`; returns the built pack and its number of pages."""
+    from wacz.main import main as wacz_main
+
+    extra = os.path.join(work, "linkvault-report.warc.gz")
+    _write_report_warc(extra, report_path, summary, custody)
+    pages = os.path.join(work, "pages.jsonl")
+    n_pages = _write_pages(pages, reviewed, texts)
+    built = os.path.join(work, "pack.wacz")
+    args = ["create", "-o", built, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
+            *warcs, extra]
+    with contextlib.redirect_stdout(io.StringIO()):  # py-wacz narrates its steps on stdout
+        status = wacz_main(args)
+    if status != 0:
+        raise InputError("the evidence pack could not be written", path=output)
+    return built, n_pages
 
 
 def _seal(built: str, output: str, stamps: list) -> None:

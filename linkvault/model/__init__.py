@@ -22,6 +22,22 @@ from linkvault.model.records import (
     Severity,
     label_number,
 )
+from linkvault.model.results import (
+    LINK_SEVERITY,
+    VERDICTS,
+    AuditResult,
+    ClaimResult,
+    ClaimVerdict,
+    FactCheck,
+    FootnoteArchive,
+    PackResult,
+    Problem,
+    Review,
+    SearchHit,
+    Verification,
+)
 
-__all__ = ["CATEGORIES", "CATEGORY_OF", "MISSING", "OWN_SIDE_FAILURES", "CheckResult", "Citation", "Entry", "Finding",
-           "Footnote", "LinkState", "Page", "Report", "Severity", "label_number"]
+__all__ = ["CATEGORIES", "CATEGORY_OF", "LINK_SEVERITY", "MISSING", "OWN_SIDE_FAILURES", "VERDICTS", "AuditResult",
+           "CheckResult", "Citation", "ClaimResult", "ClaimVerdict", "Entry", "FactCheck", "Finding", "Footnote",
+           "FootnoteArchive", "LinkState", "PackResult", "Page", "Problem", "Report", "Review", "SearchHit", "Severity",
+           "Verification", "label_number"]
