@@ -6,6 +6,7 @@ import io
 import json
 from dataclasses import asdict
 
+from linkvault.model import FootnoteArchive
 from linkvault.render.check import counted, render_check
 from linkvault.render.textsafe import terminal_safe
 
@@ -202,3 +203,9 @@ def render_show(archive, *, with_text: bool, color: bool = False, width: int = 1
             for paragraph in (text["text"] or "").split("\n"):
                 _say(console, paragraph)
     return _text(out)
+
+
+def render_exported(archive: FootnoteArchive, path: str) -> str:
+    """What `show --screenshot` wrote: whose screenshot, taken when, and its SHA-256 to compare."""
+    shot = archive.screenshot or {}
+    return f"wrote {path}: the screenshot of {shot.get('url')} taken {shot.get('taken_at')}, sha256 {shot.get('sha256')}"
