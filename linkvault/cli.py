@@ -15,6 +15,7 @@ import linkvault
 from linkvault.errors import LinkvaultError, UsageError, environment_failure
 from linkvault.model import Severity
 from linkvault.render import FORMATS as OUTPUT_FORMATS
+from linkvault.render.terminal import terminal_look
 from linkvault.render.textsafe import terminal_safe
 
 
@@ -154,9 +155,15 @@ def _one_input(args: tuple[str, ...], input_format: str | None) -> str | linkvau
     return inputs[0]
 
 
+def _echo(render, *args, **kwargs) -> None:
+    """`render(*args, **kwargs)` for this terminal (its colour and width), on standard output."""
+    color, width = terminal_look()
+    click.echo(render(*args, **kwargs, color=color, width=width))
+
+
 def _deliver(render, output: str | None) -> None:
     """Rendered for the terminal on standard output, or plain into `output`."""
-    color, width = _terminal() if output is None else (False, 120)
+    color, width = terminal_look() if output is None else (False, 120)
     text = render(color, width)
     if output is None:
         click.echo(text)
@@ -172,30 +179,6 @@ def _exit(failed: bool, why) -> None:
         click.echo(why(), err=True)
         sys.exit(1)
     sys.exit(0)
-
-
-MIN_WIDTH = 60  # narrower than this, tables would be all wrapping: render at 60 and let the terminal wrap
-
-
-def _terminal() -> tuple[bool, int]:
-    """Colour on a terminal; the width COLUMNS says (on a terminal or not), else the terminal's, else 120.
-
-    Piped into a pager (`linkvault report r.txt | less`), stdout is no terminal but stderr still is: its width
-    is the one the reader sees (bash does not export COLUMNS)."""
-    tty = sys.stdout.isatty()
-    color = tty and "NO_COLOR" not in os.environ
-    columns = os.environ.get("COLUMNS", "")
-    width = 120
-    if columns.isdigit() and int(columns) > 0:
-        width = int(columns)
-    else:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                width = os.get_terminal_size(stream.fileno()).columns or width
-                break
-            except (AttributeError, OSError, ValueError):  # not a terminal, or no file descriptor (CliRunner)
-                continue
-    return color, max(width, MIN_WIDTH)
 
 
 def _parse_size(value: str) -> int:
@@ -269,8 +252,7 @@ def check(report: tuple[str, ...], fmt: str, fail_on: str, input_format: str | N
     from linkvault.render.exits import check_exit
 
     result = linkvault.check(_one_input(report, input_format), input_format)
-    color, width = _terminal()
-    click.echo(render_check(result, fmt, color=color, width=width))
+    _echo(render_check, result, fmt)
     _exit(result.fails(Severity(fail_on)), lambda: check_exit(result, Severity(fail_on)))
 
 
@@ -318,8 +300,7 @@ def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, ve
                                  max_size=_parse_size(max_size), max_age=_parse_age(max_age),
                                  screenshots=not no_screenshots, **settings)
     reviews = [] if fmt == "json" else [linkvault.review(r, _vault(ctx), input_format) for r in inputs]
-    color, width = _terminal()
-    click.echo(render_fetch(result, fmt, reviews=reviews, color=color, width=width))
+    _echo(render_fetch, result, fmt, reviews=reviews)
     for note in result.notes[:5]:
         _note(note)
     _exit(not result.ok, lambda: fetch_exit(result, reviews))
@@ -343,8 +324,7 @@ def search(ctx, query, report, limit, fmt) -> None:
     from linkvault.render.archive import render_search
 
     hits = linkvault.search(query, _vault(ctx), report=report, limit=limit)
-    color, width = _terminal()
-    click.echo(render_search(hits, fmt, color=color, width=width))
+    _echo(render_search, hits, fmt)
 
 
 @cli.command()
@@ -370,8 +350,7 @@ def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
 
     archive = linkvault.show(_one_input(report, None), number, _vault(ctx), screenshot_to=screenshot_to,
                              collector=collector)
-    color, width = _terminal()
-    click.echo(render_show(archive, with_text=with_text, color=color, width=width))
+    _echo(render_show, archive, with_text=with_text)
     if screenshot_to:
         click.echo(render_exported(archive, screenshot_to))
 
