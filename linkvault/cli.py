@@ -294,11 +294,10 @@ def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, ve
     from linkvault.render.archive import render_fetch
     from linkvault.render.exits import fetch_exit
 
-    inputs = linkvault.parse_arguments(reports, input_format)
+    size, inputs = _parse_size(max_size), linkvault.parse_arguments(reports, input_format)
     with _progress(verbose) as progress:
-        result = linkvault.fetch(inputs, _vault(ctx), input_format=input_format, on_progress=progress,
-                                 max_size=_parse_size(max_size), max_age=_parse_age(max_age),
-                                 screenshots=not no_screenshots, **settings)
+        result = linkvault.fetch(inputs, _vault(ctx), input_format=input_format, on_progress=progress, max_size=size,
+                                 max_age=_parse_age(max_age), screenshots=not no_screenshots, **settings)
     reviews = [] if fmt == "json" else [linkvault.review(r, _vault(ctx), input_format) for r in inputs]
     _echo(render_fetch, result, fmt, reviews=reviews)
     for note in result.notes[:5]:

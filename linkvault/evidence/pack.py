@@ -57,9 +57,9 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
             if not files:
                 raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
             texts = {r["capture_id"]: r for r in vault.query("select capture_id, title, text from texts")}
-            custody = vault.query("select * from custody order by id")
-            summary = summarize(evidence_summary(vault, reviewed, files))
             with tempfile.TemporaryDirectory() as work:
+                custody = vault.query("select * from custody order by id")
+                summary = summarize(evidence_summary(vault, reviewed, files))
                 warcs = [os.path.join(vault.warc_dir, f) for f in files]
                 built, n_pages = _build(work, report_path, output, reviewed, texts, summary, custody, warcs)
                 with zipfile.ZipFile(built) as z:
