@@ -68,7 +68,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
              "max_size": max_size, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
              "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
              "tabs": tabs}
-    settings = {name: value for name, value in given.items() if value is not None}
+    settings: dict[str, typing.Any] = {name: value for name, value in given.items() if value is not None}
     options = replace(options or FetchOptions(), **settings) if settings else options
     return fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
                          refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress)

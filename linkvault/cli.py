@@ -361,7 +361,8 @@ def _editor(ctx, verb, render, why, report, fmt, output, fail_on, input_format) 
 
     result = verb(_one_input(report, input_format), _vault(ctx), input_format,
                   vault_must_exist=ctx.obj.get("vault_named", True))
-    if not (result.review if isinstance(result, linkvault.Verification) else result).fetched:
+    review = result.review if isinstance(result, linkvault.Verification) else result
+    if review is not None and not review.fetched:
         _note(no_vault_note(_vault(ctx)))
     _deliver(lambda color, width: render(result, fmt, color=color, width=width), output)
     _exit(result.fails(Severity(fail_on)), lambda: why(result, Severity(fail_on)))

@@ -10,9 +10,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from linkvault.render.textsafe import terminal_safe
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def _host(url: str) -> str:
@@ -88,7 +92,7 @@ class ProgressDisplay:
     def __init__(self, write: Callable[[str], None], *, bar: bool, verbose: bool, every: float = 10.0):
         self.write, self.verbose, self.every = write, verbose, every
         self.state = FetchProgress()
-        self.bar = None
+        self.bar: Progress | None = None
         self.want_bar = bar and not verbose
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
