@@ -15,8 +15,31 @@ import typing
 
 from linkvault._version import __version__
 from linkvault.errors import InputError, LinkvaultError, NoFootnotes, UsageError
-from linkvault.model import CheckResult, Citation, Entry, Finding, Footnote, Report, Severity
-from linkvault.parsing import parse_report, parse_text, parse_urls
+from linkvault.model import (
+    AuditResult,
+    CheckResult,
+    Citation,
+    Entry,
+    Finding,
+    Footnote,
+    FootnoteArchive,
+    PackResult,
+    Report,
+    Review,
+    SearchHit,
+    Severity,
+    Verification,
+)
+from linkvault.parsing import FORMATS as INPUT_FORMATS
+from linkvault.parsing import parse_arguments, parse_report, parse_text, parse_urls
+
+if typing.TYPE_CHECKING:  # capture is loaded by `fetch` alone: `check` runs with no network code
+    from collections.abc import Callable, Sequence
+    from datetime import timedelta
+
+    from linkvault.archive import FetchOptions, FetchResult
+
+_Path = str | os.PathLike
 
 # Names for the verbs' signatures only (no public name of the package): each verb loads its stage when called,
 # so `check` loads no network code.
@@ -31,22 +54,35 @@ if typing.TYPE_CHECKING:
     from linkvault.reviewing import Review, Verification
 
 
-def check(path: str | os.PathLike | Report, input_format: str | None = None) -> CheckResult:
+def check(path: _Path | Report, input_format: str | None = None) -> CheckResult:
     """Parse the report at `path` (or take one parsed already) and return every finding about its footnotes. Offline."""
     from linkvault.findings import check_report
 
     return check_report(path if isinstance(path, Report) else parse_report(path, input_format))
 
 
-def fetch(reports: list[str | os.PathLike | Report], vault: str | os.PathLike = "linkvault-vault",
-          options: FetchOptions | None = None, *, refresh: bool = False, max_age: timedelta | None = None,
-          input_format: str | None = None, on_progress: Callable[..., None] | None = None,
-          reviews: bool = False) -> FetchResult:
+def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", options: FetchOptions | None = None, *,
+          refresh: bool = False, max_age: timedelta | None = None, input_format: str | None = None,
+          on_progress: Callable[..., None] | None = None, concurrency: int | None = None, per_host: int | None = None,
+          timeout: float | None = None, retries: int | None = None, max_size: int | None = None,
+          proxy: str | None = None, ca_bundle: str | None = None, allow_private: bool | None = None,
+          collector: str | None = None, tsa: Sequence[str] | None = None, screenshots: bool | None = None,
+          tabs: int | None = None, reviews: bool = False) -> FetchResult:
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
-    With `reviews`, the result's `reviews` are each report's editor's report (as `review` gives it), built from
-    the run's own results: each report read once, the vault opened once."""
-    from linkvault.archive import fetch_reports
 
+    The settings after `on_progress` are `FetchOptions` fields one by one: each given (not None) replaces the
+    one in `options` (else the default). With `reviews`, the result's `reviews` are each report's editor's report
+    (as `review` gives it), built from the run's own results: each report read once, the vault opened once."""
+    from dataclasses import replace
+
+    from linkvault.archive import FetchOptions, fetch_reports
+
+    given = {"concurrency": concurrency, "per_host": per_host, "timeout": timeout, "retries": retries,
+             "max_size": max_size, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
+             "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
+             "tabs": tabs}
+    settings: dict[str, typing.Any] = {name: value for name, value in given.items() if value is not None}
+    options = replace(options or FetchOptions(), **settings) if settings else options
     result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
                            refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress,
                            verdicts=reviews)
@@ -57,40 +93,69 @@ def fetch(reports: list[str | os.PathLike | Report], vault: str | os.PathLike = 
     return result
 
 
-def search(query: str, vault: str | os.PathLike = "linkvault-vault", report: str | None = None,
-           limit: int = 50) -> list[SearchHit]:
+def timestamp_authorities(given: Sequence[str] = ()) -> tuple[str, ...]:
+    """The authorities `fetch` and `pack` stamp with when none are named in code: `given`, else LINKVAULT_TSA
+    (space-separated; empty for none), else a list of public free ones."""
+    from linkvault.archive.timestamp import DEFAULT_TSAS
+
+    if given:
+        return tuple(given)
+    if "LINKVAULT_TSA" in os.environ:
+        return tuple(os.environ["LINKVAULT_TSA"].split())
+    return DEFAULT_TSAS
+
+
+def search(query: str, vault: _Path = "linkvault-vault", report: str | None = None, limit: int = 50) -> list[SearchHit]:
     """Full-text search over the texts archived in `vault`."""
     from linkvault.lookup import search as search_vault
 
     return search_vault(os.fspath(vault), query, report=report, limit=limit)
 
 
-def review(report: str | os.PathLike | Report, vault: str | os.PathLike = "linkvault-vault",
-           input_format: str | None = None) -> Review:
+def _vault_to_read(vault: _Path, must_exist: bool) -> str:
+    """A vault `review` and `verify` read. One that does not exist is an error with `must_exist`; else every
+    source in it is "not fetched yet" (`Review.fetched` says so)."""
+    from linkvault.vault import Vault
+
+    if must_exist:
+        Vault.require(os.fspath(vault))
+    return os.fspath(vault)
+
+
+def review(report: _Path | Report, vault: _Path = "linkvault-vault", input_format: str | None = None, *,
+           vault_must_exist: bool = False) -> Review:
     """The editor's report: every footnote of `report` with the verdict on its archived source."""
     from linkvault.reviewing import review as review_report
 
-    return review_report(os.fspath(vault), report if isinstance(report, Report) else os.fspath(report), input_format)
+    vault_dir = _vault_to_read(vault, vault_must_exist)
+    return review_report(vault_dir, report if isinstance(report, Report) else os.fspath(report), input_format)
 
 
-def show(report: str | os.PathLike, number: int | str, vault: str | os.PathLike = "linkvault-vault") -> FootnoteArchive:
-    """Everything archived for footnote `number` of `report`."""
+def show(report: _Path | Report, number: int | str, vault: _Path = "linkvault-vault", *,
+         screenshot_to: _Path | None = None, collector: str | None = None) -> FootnoteArchive:
+    """Everything archived for footnote `number` of `report`; with `screenshot_to`, its newest screenshot written
+    there (checked against its recorded SHA-256, and logged in custody as exported by `collector`)."""
+    from linkvault.lookup import export_screenshot
     from linkvault.lookup import show as show_footnote
 
-    return show_footnote(os.fspath(vault), os.fspath(report), str(number))
+    archive = show_footnote(os.fspath(vault), report if isinstance(report, Report) else os.fspath(report), str(number))
+    if screenshot_to is not None:
+        export_screenshot(os.fspath(vault), archive, os.fspath(screenshot_to), collector=collector)
+    return archive
 
 
-def verify(report: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault",
-           input_format: str | None = None) -> Verification:
+def verify(report: _Path | Report, vault: _Path = "linkvault-vault", input_format: str | None = None, *,
+           vault_must_exist: bool = False) -> Verification:
     """Does each archived source say what its footnote claims? Verdicts per footnote (`linkvault verify`)."""
     from linkvault.reviewing import verify as verify_claims
 
-    return verify_claims(os.fspath(vault), os.fspath(report), input_format)
+    vault_dir = _vault_to_read(vault, vault_must_exist)
+    return verify_claims(vault_dir, report if isinstance(report, Report) else os.fspath(report), input_format)
 
 
-def pack(report: str | os.PathLike, output: str | os.PathLike, vault: str | os.PathLike = "linkvault-vault", *,
-         tsa: tuple[str, ...] = (), collector: str | None = None, input_format: str | None = None,
-         proxy: str | None = None, ca_bundle: str | None = None) -> PackResult:
+def pack(report: _Path, output: _Path, vault: _Path = "linkvault-vault", *, tsa: Sequence[str] = (),
+         collector: str | None = None, input_format: str | None = None, proxy: str | None = None,
+         ca_bundle: str | None = None) -> PackResult:
     """One evidence pack (WACZ) for `report`; with `tsa`, timestamped as a whole (`linkvault pack`), reaching the
     authorities through `proxy` with `ca_bundle` (else the environment's), as `fetch` does."""
     from linkvault.evidence.pack import pack as make_pack
@@ -100,10 +165,11 @@ def pack(report: str | os.PathLike, output: str | os.PathLike, vault: str | os.P
                      tsa=tuple(tsa), proxy=proxy, ca_bundle=ca_bundle, summarize=render_evidence)
 
 
-def audit(vault: str | os.PathLike = "linkvault-vault", *, wacz: str | os.PathLike | None = None,
-          tsa_roots: str | os.PathLike | None = None, collector: str | None = None) -> AuditResult:
+def audit(vault: _Path = "linkvault-vault", *, wacz: _Path | None = None, tsa_roots: _Path | None = None,
+          collector: str | None = None) -> AuditResult:
     """Recompute every digest and check every token and the custody chain, of a vault or of a pack (`linkvault audit`)."""
-    from linkvault.evidence.audit import audit_vault, audit_wacz
+    from linkvault.evidence.audit import audit_vault
+    from linkvault.evidence.audit_pack import audit_wacz
 
     roots = os.fspath(tsa_roots) if tsa_roots is not None else None
     if wacz is not None:
@@ -112,27 +178,36 @@ def audit(vault: str | os.PathLike = "linkvault-vault", *, wacz: str | os.PathLi
 
 
 __all__ = [
+    "AuditResult",
     "CheckResult",
     "Citation",
     "Entry",
     "Finding",
     "Footnote",
+    "FootnoteArchive",
+    "INPUT_FORMATS",
     "InputError",
     "LinkvaultError",
     "NoFootnotes",
+    "PackResult",
     "Report",
+    "Review",
+    "SearchHit",
     "Severity",
     "UsageError",
+    "Verification",
     "__version__",
     "audit",
     "check",
     "fetch",
     "pack",
+    "parse_arguments",
     "parse_report",
     "parse_text",
     "parse_urls",
     "review",
     "search",
     "show",
+    "timestamp_authorities",
     "verify",
 ]

@@ -1,16 +1,12 @@
-"""The `linkvault` command: a thin click shell over the library.
-
-Each command parses its options, calls one library function and renders the result. Errors
-become output and exit codes in one place, `LinkvaultGroup.invoke`.
-"""
+"""The `linkvault` command: a thin click shell over the library's verbs. Each command is options → one verb
+(`linkvault.fetch`, …) → one renderer (`linkvault.render`); options several commands share are declared once.
+Errors become output and exit codes in one place, `LinkvaultGroup.invoke`."""
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 import sys
-import threading
-from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
@@ -18,13 +14,9 @@ from click.core import ParameterSource
 import linkvault
 from linkvault.errors import LinkvaultError, UsageError, environment_failure
 from linkvault.model import Severity
-from linkvault.parsing import FORMATS as INPUT_FORMATS
-from linkvault.parsing import STDIN, is_url_argument
 from linkvault.render import FORMATS as OUTPUT_FORMATS
+from linkvault.render.terminal import terminal_look
 from linkvault.render.textsafe import terminal_safe
-
-if TYPE_CHECKING:
-    from rich.progress import Progress
 
 
 class LinkvaultGroup(click.Group):
@@ -57,15 +49,18 @@ def _fail(ctx: click.Context, error: LinkvaultError) -> None:
     ctx.exit(error.exit_code)
 
 
+def _note(text: str) -> None:
+    click.echo(f"linkvault: note: {text}", err=True)
+
+
+# -- options several commands share, each declared once ---------------------------------------------
+
 VAULT_HELP = ("Vault directory: linkvault.db and warc/ (env LINKVAULT_VAULT; default ./linkvault-vault). "
               "Accepted before or after the command; after it wins.")
 
 
 def global_options(func):
-    """The group's options, accepted after the subcommand too (`linkvault fetch r.txt --vault v`).
-
-    Given here, a value overrides the group's (flag or env var); not given, the group's stands.
-    """
+    """The group's --vault, accepted after the subcommand too (`linkvault fetch r.txt --vault v`), where it wins."""
 
     def remember(ctx: click.Context, _param, value):
         if value is not None:
@@ -75,9 +70,17 @@ def global_options(func):
                         type=click.Path(file_okay=False), help=VAULT_HELP)(func)
 
 
-def output_options(func):
-    return click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True,
-                        help="Output format.")(func)
+def _options(func, options: list):
+    """Apply click decorators in the order they are listed (top first, as if stacked over `func`)."""
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def format_option(*choices: str):
+    """--format, among the outputs a command renders (the first is the default)."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
+                        help="Output format.")
 
 
 def fail_on_option(func):
@@ -85,54 +88,82 @@ def fail_on_option(func):
                         help="Exit 1 when a finding of this severity (or worse) is found.")(func)
 
 
+def input_format_option(what: str = "REPORT"):
+    return click.option("--input-format", type=click.Choice(linkvault.INPUT_FORMATS), default=None,
+                        help=f"Read {what} as this format instead of guessing from its name and content.")
+
+
+def collector_option(role: str):
+    """--collector: who does what the command does, for the custody log."""
+    return click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
+                        help=f"{role} (env LINKVAULT_COLLECTOR).")
+
+
+def timestamp_options(what: str):
+    """--tsa and --no-timestamp, handed to the command as one `tsa`: the authorities to stamp `what` with."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def command(*args, tsas: tuple[str, ...], no_timestamp: bool, **kwargs):
+            return func(*args, tsa=() if no_timestamp else linkvault.timestamp_authorities(tsas), **kwargs)
+
+        return _options(command, [
+            click.option("--tsa", "tsas", multiple=True, metavar="URL",
+                         help=f"RFC 3161 time-stamp authority for {what} (repeatable; default: env LINKVAULT_TSA, "
+                              "else a list of public free ones)."),
+            click.option("--no-timestamp", is_flag=True, help=f"Do not timestamp {what}."),
+        ])
+
+    return decorate
+
+
 def egress_options(func):
     """--proxy and --ca-bundle, the same for every command that connects (the egress policy reads them first)."""
-    for option in reversed([
+    return _options(func, [
         click.option("--proxy", default=None, metavar="URL",
                      help="http://, https:// or socks5:// proxy for every connection (default: HTTPS_PROXY, "
                           "HTTP_PROXY, ALL_PROXY, NO_PROXY)."),
         click.option("--ca-bundle", default=None, type=click.Path(exists=True, dir_okay=False),
                      help="Trust these CA certificates, e.g. a TLS-intercepting proxy's (default: SSL_CERT_FILE, "
                           "SSL_CERT_DIR, else certifi's)."),
-    ]):
-        func = option(func)
-    return func
+    ])
 
 
 def editor_output_options(func):
     """REPORT plus the options `report` and `verify` share."""
-    for option in reversed([
+    return _options(func, [
         click.argument("report", nargs=-1, required=True),
-        click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "html"]),
-                     default="table", show_default=True),
+        format_option("table", "json", "csv", "markdown", "html"),
         click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
                      help="Write to this file instead of standard output."),
         fail_on_option,
-        click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format."),
+        input_format_option(),
         click.pass_context,
-    ]):
-        func = option(func)
-    return func
+    ])
 
 
-def _inputs(args: tuple[str, ...], input_format: str | None) -> list:
-    """Reports as the library takes them: file names as given, `-` read from standard input, and
-    the arguments that are URLs as one report of their own."""
-    urls = [a for a in args if is_url_argument(a) and not os.path.exists(a)]
-    inputs = [linkvault.parse_report(a, input_format) if a == STDIN else a for a in args if a not in urls]
-    return inputs + ([linkvault.parse_urls(urls)] if urls else [])
+# -- from the command line to the verbs and back ----------------------------------------------------
+
+def _vault(ctx: click.Context) -> str:
+    return ctx.obj["vault"]
 
 
-def _one_input(args: tuple[str, ...], input_format: str | None):
-    inputs = _inputs(args, input_format)
+def _one_input(args: tuple[str, ...], input_format: str | None) -> str | linkvault.Report:
+    inputs = linkvault.parse_arguments(args, input_format)
     if len(inputs) != 1:
         raise click.UsageError("give one report: a file, - for standard input, or URLs")
     return inputs[0]
 
 
+def _echo(render, *args, **kwargs) -> None:
+    """`render(*args, **kwargs)` for this terminal (its colour and width), on standard output."""
+    color, width = terminal_look()
+    click.echo(render(*args, **kwargs, color=color, width=width))
+
+
 def _deliver(render, output: str | None) -> None:
     """Rendered for the terminal on standard output, or plain into `output`."""
-    color, width = _terminal() if output is None else (False, 120)
+    color, width = terminal_look() if output is None else (False, 120)
     text = render(color, width)
     if output is None:
         click.echo(text)
@@ -142,106 +173,12 @@ def _deliver(render, output: str | None) -> None:
     click.echo(f"wrote {output}", err=True)
 
 
-@click.group(cls=LinkvaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(linkvault.__version__, prog_name="linkvault")
-@click.option("--vault", envvar="LINKVAULT_VAULT", default="linkvault-vault", type=click.Path(file_okay=False),
-              help=VAULT_HELP)
-@click.pass_context
-def cli(ctx: click.Context, vault: str) -> None:
-    """Archive the sources a report cites; check its footnotes before publishing."""
-    ctx.obj = {"vault": vault, "vault_named": ctx.get_parameter_source("vault") is not ParameterSource.DEFAULT}
-
-
-def _vault_to_read(ctx: click.Context) -> str:
-    """The vault `report` and `verify` read. One named by --vault or LINKVAULT_VAULT must exist (exit 2,
-    naming it); the default one may not yet: before the first fetch every source is "not fetched yet",
-    and that there is no vault is said once."""
-    from linkvault.vault import Vault
-
-    vault = ctx.obj["vault"]
-    if ctx.obj.get("vault_named", True):
-        Vault.require(vault)
-    elif not Vault.exists(vault):
-        click.echo(f"linkvault: note: no vault found at {os.path.abspath(vault)}: nothing is fetched yet "
-                   "(run linkvault fetch, or pass --vault)", err=True)
-    return vault
-
-
-@cli.command()
-@global_options
-@click.argument("report", nargs=-1, required=True)
-@output_options
-@fail_on_option
-@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None,
-              help="Read REPORT as this format instead of guessing from its name and content.")
-def check(report: tuple[str, ...], fmt: str, fail_on: str, input_format: str | None) -> None:
-    """Check a report's footnotes offline: missing, uncited, duplicate, broken or draft links.
-
-    REPORT is a file, - for standard input, or URLs (each its own numbered source).
-
-    \b
-    Example:
-        linkvault check report.txt
-        linkvault check report.docx --format json --fail-on warning
-        cat urls.txt | linkvault check -
-
-    Exit codes: 0 no finding at --fail-on level, 1 at least one, 2 bad input.
-    """
-    from linkvault.render.exits import check_exit
-
-    result = linkvault.check(_one_input(report, input_format), input_format)
-    click.echo(_render(result, fmt))
-    _exit(result.fails(Severity(fail_on)), lambda: check_exit(result, Severity(fail_on)))
-
-
-MIN_WIDTH = 60  # narrower than this, tables would be all wrapping: render at 60 and let the terminal wrap
-
-
 def _exit(failed: bool, why) -> None:
     """Exit 0, or exit 1 after one line on stderr saying why (`why()` renders it)."""
     if failed:
         click.echo(why(), err=True)
         sys.exit(1)
     sys.exit(0)
-
-
-def _terminal() -> tuple[bool, int]:
-    """Colour on a terminal; the width COLUMNS says (on a terminal or not), else the terminal's, else 120.
-
-    Piped into a pager (`linkvault report r.txt | less`), stdout is no terminal but stderr still is: its width
-    is the one the reader sees (bash does not export COLUMNS)."""
-    tty = sys.stdout.isatty()
-    color = tty and "NO_COLOR" not in os.environ
-    columns = os.environ.get("COLUMNS", "")
-    width = 120
-    if columns.isdigit() and int(columns) > 0:
-        width = int(columns)
-    else:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                width = os.get_terminal_size(stream.fileno()).columns or width
-                break
-            except (AttributeError, OSError, ValueError):  # not a terminal, or no file descriptor (CliRunner)
-                continue
-    return color, max(width, MIN_WIDTH)
-
-
-def _render(result, fmt: str) -> str:
-    from linkvault.render import render_check
-
-    color, width = _terminal()
-    return render_check(result, fmt, color=color, width=width)
-
-
-def _tsas(given: tuple[str, ...]) -> tuple[str, ...]:
-    """--tsa, else LINKVAULT_TSA (space-separated; empty for none), else the public defaults."""
-    from linkvault.archive.timestamp import DEFAULT_TSAS
-
-    if given:
-        return given
-    if "LINKVAULT_TSA" in os.environ:
-        return tuple(os.environ["LINKVAULT_TSA"].split())
-    return DEFAULT_TSAS
 
 
 def _parse_size(value: str) -> int:
@@ -267,10 +204,62 @@ def _parse_age(value: str | None):
         raise click.BadParameter(f"'{value}' is not an age such as 12h, 7d or 2w") from None
 
 
+def _progress(verbose: bool):
+    """What the fetch is doing, on stderr: a bar on a terminal, else a line every LINKVAULT_PROGRESS_EVERY seconds
+    (default 10) so a cron or CI log shows the run is alive; with --verbose, a line per URL and per retry."""
+    from linkvault.render.progress import ProgressDisplay
+
+    try:
+        every = max(float(os.environ.get("LINKVAULT_PROGRESS_EVERY") or 10.0), 0.05)
+    except ValueError:
+        every = 10.0
+    return ProgressDisplay(lambda line: click.echo(line, err=True), bar=sys.stderr.isatty(), verbose=verbose,
+                           every=every)
+
+
+# -- the commands ------------------------------------------------------------------------------------
+
+@click.group(cls=LinkvaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(linkvault.__version__, prog_name="linkvault")
+@click.option("--vault", envvar="LINKVAULT_VAULT", default="linkvault-vault", type=click.Path(file_okay=False),
+              help=VAULT_HELP)
+@click.pass_context
+def cli(ctx: click.Context, vault: str) -> None:
+    """Archive the sources a report cites; check its footnotes before publishing."""
+    ctx.obj = {"vault": vault, "vault_named": ctx.get_parameter_source("vault") is not ParameterSource.DEFAULT}
+
+
+@cli.command()
+@global_options
+@click.argument("report", nargs=-1, required=True)
+@format_option(*OUTPUT_FORMATS)
+@fail_on_option
+@input_format_option()
+def check(report: tuple[str, ...], fmt: str, fail_on: str, input_format: str | None) -> None:
+    """Check a report's footnotes offline: missing, uncited, duplicate, broken or draft links.
+
+    REPORT is a file, - for standard input, or URLs (each its own numbered source).
+
+    \b
+    Example:
+        linkvault check report.txt
+        linkvault check report.docx --format json --fail-on warning
+        cat urls.txt | linkvault check -
+
+    Exit codes: 0 no finding at --fail-on level, 1 at least one, 2 bad input.
+    """
+    from linkvault.render import render_check
+    from linkvault.render.exits import check_exit
+
+    result = linkvault.check(_one_input(report, input_format), input_format)
+    _echo(render_check, result, fmt)
+    _exit(result.fails(Severity(fail_on)), lambda: check_exit(result, Severity(fail_on)))
+
+
 @cli.command()
 @global_options
 @click.argument("reports", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option("table", "json")
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256), help="Requests at once.")
 @click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 64), help="Requests at once per host.")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
@@ -281,20 +270,15 @@ def _parse_age(value: str | None):
 @click.option("--allow-private", is_flag=True, help="Also fetch loopback, private and link-local addresses.")
 @click.option("--refresh", is_flag=True, help="Fetch again even what was archived before.")
 @click.option("--max-age", default=None, help="Fetch again what was archived longer ago than this (12h, 7d, 2w).")
-@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORTS as this format.")
-@click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
-              help="Who collects, recorded in every capture's provenance (env LINKVAULT_COLLECTOR).")
-@click.option("--tsa", "tsas", multiple=True, metavar="URL",
-              help="RFC 3161 time-stamp authority for the run's manifest (repeatable; default: env LINKVAULT_TSA, "
-                   "else a list of public free ones).")
-@click.option("--no-timestamp", is_flag=True, help="Do not timestamp the run's manifest.")
+@input_format_option("REPORTS")
+@collector_option("Who collects, recorded in every capture's provenance")
+@timestamp_options("the run's manifest")
 @click.option("--no-screenshots", is_flag=True, envvar="LINKVAULT_NO_SCREENSHOTS",
               help="Take no full-page screenshots (env LINKVAULT_NO_SCREENSHOTS=1).")
 @click.option("--tabs", default=3, show_default=True, type=click.IntRange(1, 16), help="Browser tabs taking screenshots at once.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
 @click.pass_context
-def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, proxy, ca_bundle, allow_private,
-          refresh, max_age, input_format, collector, tsas, no_timestamp, no_screenshots, tabs, verbose) -> None:
+def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, verbose, **settings) -> None:
     """Archive every source the reports cite: WARC files plus searchable text in the vault.
 
     REPORTS are files, - for standard input, or URLs (together one report, each URL its own source).
@@ -307,88 +291,18 @@ def fetch(ctx, reports, fmt, concurrency, per_host, timeout, retries, max_size, 
 
     Exit codes: 0 everything archived, 1 a footnote missing or a link not archived, 2 bad input.
     """
-    from linkvault.archive import FetchOptions
     from linkvault.render.archive import render_fetch
     from linkvault.render.exits import fetch_exit
 
-    options = FetchOptions(concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
-                           max_size=_parse_size(max_size), proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private,
-                           collector=collector, tsa=() if no_timestamp else _tsas(tsas),
-                           screenshots=not no_screenshots, tabs=tabs)
-    inputs = _inputs(reports, input_format)
+    size, inputs = _parse_size(max_size), linkvault.parse_arguments(reports, input_format)
     with _progress(verbose) as progress:
-        result = linkvault.fetch(inputs, ctx.obj["vault"], options, reviews=fmt != "json", refresh=refresh,
-                                 max_age=_parse_age(max_age), input_format=input_format, on_progress=progress)
-    reviews = result.reviews
-    color, width = _terminal()
-    click.echo(render_fetch(result, fmt, reviews=reviews, color=color, width=width))
+        result = linkvault.fetch(inputs, _vault(ctx), input_format=input_format, on_progress=progress, max_size=size,
+                                 max_age=_parse_age(max_age), screenshots=not no_screenshots, reviews=fmt != "json",
+                                 **settings)
+    _echo(render_fetch, result, fmt, reviews=result.reviews)
     for note in result.notes[:5]:
-        click.echo(f"linkvault: note: {note}", err=True)
-    _exit(not result.ok, lambda: fetch_exit(result, reviews))
-
-
-def _seconds(value: str | None, default: float) -> float:
-    try:
-        return max(float(value), 0.05) if value else default
-    except ValueError:
-        return default
-
-
-class _progress:
-    """What the fetch is doing, on stderr.
-
-    On a terminal, a bar whose label names n/N and the host being waited for or retried. Elsewhere
-    (a cron or CI log), that label as a line every `every` seconds (LINKVAULT_PROGRESS_EVERY, default 10),
-    so the log shows the run is alive. With --verbose, also one line per URL and per retry as they happen.
-    """
-
-    def __init__(self, verbose: bool, every: float | None = None):
-        from linkvault.render.progress import FetchProgress
-
-        self.verbose = verbose
-        self.every = every if every is not None else _seconds(os.environ.get("LINKVAULT_PROGRESS_EVERY"), 10.0)
-        self.state = FetchProgress()
-        self.bar: Progress | None = None
-        self._stop = threading.Event()
-        self._ticker: threading.Thread | None = None
-
-    def __enter__(self):
-        if sys.stderr.isatty() and not self.verbose:
-            from rich.progress import Progress
-
-            self.bar = Progress(transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("fetching", total=None)
-        self._ticker = threading.Thread(target=self._tick, name="linkvault-progress", daemon=True)
-        self._ticker.start()
-        return self
-
-    def __call__(self, capture, done: int, total: int, stage: str = "fetching", **event) -> None:
-        from linkvault.render.progress import retry_line
-
-        self.state.update(capture, done, total, stage, **event)
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total, description=self.state.line())
-        elif self.verbose and event.get("retry"):
-            click.echo(retry_line(event["retry"]), err=True)
-        elif self.verbose and capture is not None:
-            state = "screenshot" if stage == "screenshots" else capture.error or f"HTTP {capture.status}"
-            click.echo(f"[{done}/{total}] {state:>18}  {terminal_safe(capture.final_url or capture.url)}", err=True)
-
-    def _tick(self) -> None:
-        """Keeps the bar's label current while nothing else happens; off a terminal, the heartbeat line."""
-        while not self._stop.wait(1.0 if self.bar is not None else self.every):
-            if self.bar is not None:
-                self.bar.update(self.task, description=self.state.line())
-            elif self.state.total is not None:
-                click.echo(f"linkvault: {self.state.line()}", err=True)
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        if self._ticker is not None:
-            self._ticker.join()
-        if self.bar is not None:
-            self.bar.stop()
+        _note(note)
+    _exit(not result.ok, lambda: fetch_exit(result, result.reviews))
 
 
 @cli.command()
@@ -396,7 +310,7 @@ class _progress:
 @click.argument("query")
 @click.option("--report", default=None, help="Only sources of this report.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option("table", "json")
 @click.pass_context
 def search(ctx, query, report, limit, fmt) -> None:
     """Full-text search over the archived texts (words match their inflected forms by prefix).
@@ -406,12 +320,10 @@ def search(ctx, query, report, limit, fmt) -> None:
         linkvault search "Адилбеков арест"
         linkvault search журналист --report report.txt --format json
     """
-    from linkvault.lookup import search as run_search
     from linkvault.render.archive import render_search
 
-    hits = run_search(ctx.obj["vault"], query, report=report, limit=limit)
-    color, width = _terminal()
-    click.echo(render_search(hits, fmt, color=color, width=width))
+    hits = linkvault.search(query, _vault(ctx), report=report, limit=limit)
+    _echo(render_search, hits, fmt)
 
 
 @cli.command()
@@ -421,7 +333,7 @@ def search(ctx, query, report, limit, fmt) -> None:
 @click.option("--text", "with_text", is_flag=True, help="Print the extracted text too.")
 @click.option("--screenshot", "screenshot_to", type=click.Path(dir_okay=False, writable=True), default=None,
               metavar="FILE.png", help="Write the newest full-page screenshot to FILE.png (logged in custody).")
-@click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None, help="Who exports, for the custody log.")
+@collector_option("Who exports, for the custody log")
 @click.pass_context
 def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
     """What is archived for one footnote: captures, status, WARC location, screenshot, extracted text.
@@ -433,17 +345,27 @@ def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
         linkvault show report.txt 17 --text
         linkvault show report.txt 17 --screenshot source-17.png
     """
-    from linkvault.lookup import export_screenshot
-    from linkvault.lookup import show as run_show
-    from linkvault.render.archive import render_show
+    from linkvault.render.archive import render_exported, render_show
 
-    archive = run_show(ctx.obj["vault"], _one_input(report, None), number)
-    color, width = _terminal()
-    click.echo(render_show(archive, with_text=with_text, color=color, width=width))
+    archive = linkvault.show(_one_input(report, None), number, _vault(ctx), screenshot_to=screenshot_to,
+                             collector=collector)
+    _echo(render_show, archive, with_text=with_text)
     if screenshot_to:
-        shot = export_screenshot(ctx.obj["vault"], archive, screenshot_to, collector=collector)
-        click.echo(f"wrote {screenshot_to}: the screenshot of {shot['url']} taken {shot['taken_at']}, "
-                   f"sha256 {shot['sha256']}")
+        click.echo(render_exported(archive, screenshot_to))
+
+
+def _editor(ctx, verb, render, why, report, fmt, output, fail_on, input_format) -> None:
+    """`report` and `verify`. A vault named by --vault or LINKVAULT_VAULT must exist (exit 2, naming it); the
+    default one may not yet: before the first fetch every source is "not fetched yet", and that is said once."""
+    from linkvault.render.review import no_vault_note
+
+    result = verb(_one_input(report, input_format), _vault(ctx), input_format,
+                  vault_must_exist=ctx.obj.get("vault_named", True))
+    review = result.review if isinstance(result, linkvault.Verification) else result
+    if review is not None and not review.fetched:
+        _note(no_vault_note(_vault(ctx)))
+    _deliver(lambda color, width: render(result, fmt, color=color, width=width), output)
+    _exit(result.fails(Severity(fail_on)), lambda: why(result, Severity(fail_on)))
 
 
 @cli.command()
@@ -465,11 +387,8 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     """
     from linkvault.render.exits import review_exit
     from linkvault.render.review import render_review
-    from linkvault.reviewing import review as build_review
 
-    result = build_review(_vault_to_read(ctx), _one_input(report, input_format), input_format)
-    _deliver(lambda color, width: render_review(result, fmt, color=color, width=width), output)
-    _exit(result.fails(Severity(fail_on)), lambda: review_exit(result, Severity(fail_on)))
+    _editor(ctx, linkvault.review, render_review, review_exit, report, fmt, output, fail_on, input_format)
 
 
 @cli.command()
@@ -490,11 +409,8 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     """
     from linkvault.render.claims import render_claims
     from linkvault.render.exits import verify_exit
-    from linkvault.reviewing import verify as run_verify
 
-    result = run_verify(_vault_to_read(ctx), _one_input(report, input_format), input_format)
-    _deliver(lambda color, width: render_claims(result, fmt, color=color, width=width), output)
-    _exit(result.fails(Severity(fail_on)), lambda: verify_exit(result, Severity(fail_on)))
+    _editor(ctx, linkvault.verify, render_claims, verify_exit, report, fmt, output, fail_on, input_format)
 
 
 @cli.command()
@@ -503,9 +419,8 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
 @click.option("--tsa-roots", type=click.Path(exists=True, dir_okay=False), default=None,
               help="PEM root certificates of the time-stamp authorities (default: this machine's trusted roots, "
                    "SSL_CERT_FILE or certifi's).")
-@click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
-              help="Who checks, for the vault's custody log (env LINKVAULT_COLLECTOR).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@collector_option("Who checks, for the vault's custody log")
+@format_option("text", "json")
 @click.pass_context
 def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
     """Check that nothing was altered: WARC digests, timestamps, capture rows and the custody chain
@@ -525,31 +440,13 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
     no timestamped manifest with nothing on record saying why (each named), 2 no readable vault, or a
     pack past the limits audit reads (not one linkvault made).
     """
-    from linkvault.evidence.audit import audit_vault, audit_wacz
+    from linkvault.render.audit import audit_notes, render_audit
     from linkvault.render.exits import audit_exit
 
-    result = audit_wacz(wacz, tsa_roots) if wacz else audit_vault(ctx.obj["vault"], tsa_roots, collector=collector)
-    if result.not_logged:
-        click.echo(f"linkvault: note: {result.vault}: {result.not_logged}, so this audit is not logged in its custody "
-                   "chain", err=True)
-    if fmt == "json":
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-        _exit(not result.holds, lambda: audit_exit(result))
-    for problem in result.problems:
-        click.echo(terminal_safe(f"{problem.kind.upper():<9} {problem.where}: {problem.problem}"))
-    from linkvault.render.check import counted
-
-    verdict = "everything holds" if result.holds else counted(len(result.problems), "problem", "problems") + " found"
-    stamps = f", {counted(result.timestamps, 'timestamp', 'timestamps')}" if result.timestamps else ""
-    unchecked = result.unchecked_signatures
-    unverified = (f"; {counted(unchecked, 'signature', 'signatures')} not verified (this machine's trusted roots do not "
-                  f"cover {'its' if unchecked == 1 else 'their'} authority: pass --tsa-roots)") if unchecked else ""
-    untimed = (f"; {result.untimed} capture{'s have' if result.untimed != 1 else ' has'} no trusted timestamp "
-               "(the run was not timestamped, or every authority failed: only this machine's clock says when)"
-               ) if result.untimed else ""
-    click.echo(f"{counted(result.files, 'WARC file', 'WARC files')}, {counted(result.records, 'record', 'records')}, "
-               f"{counted(result.events, 'custody event', 'custody events')}{stamps} checked: "
-               f"{verdict}{unverified}{untimed}")
+    result = linkvault.audit(_vault(ctx), wacz=wacz or None, tsa_roots=tsa_roots, collector=collector)
+    for note in audit_notes(result):
+        _note(note)
+    click.echo(render_audit(result, fmt))
     _exit(not result.holds, lambda: audit_exit(result))
 
 
@@ -559,15 +456,12 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, writable=True),
               help="The evidence pack to write (default: REPORT's name with .wacz, in the current directory).")
 @click.option("--force", is_flag=True, help="Overwrite the pack if the file exists.")
-@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default=None, help="Read REPORT as this format.")
-@click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
-              help="Who packs, for the custody log (env LINKVAULT_COLLECTOR).")
-@click.option("--tsa", "tsas", multiple=True, metavar="URL",
-              help="RFC 3161 time-stamp authority for the pack itself (repeatable; default as for fetch).")
-@click.option("--no-timestamp", is_flag=True, help="Do not timestamp the pack.")
+@input_format_option()
+@collector_option("Who packs, for the custody log")
+@timestamp_options("the pack itself")
 @egress_options
 @click.pass_context
-def pack(ctx, report, output, force, input_format, collector, tsas, no_timestamp, proxy, ca_bundle) -> None:
+def pack(ctx, report, output, force, **settings) -> None:
     """One evidence pack per report: a WACZ with every capture, provenance, timestamp, the report and a summary.
 
     The pack itself is timestamped too: RFC 3161 tokens over its datapackage.json, which holds the
@@ -578,25 +472,15 @@ def pack(ctx, report, output, force, input_format, collector, tsas, no_timestamp
         linkvault pack report.txt                  # writes report.wacz here
         linkvault pack report.txt -o report-evidence.wacz --force
     """
-    from linkvault.evidence.pack import pack as make_pack
-    from linkvault.render.evidence import render_evidence
+    from linkvault.render.evidence import pack_notes, render_packed
 
     output = output or os.path.splitext(os.path.basename(report))[0] + ".wacz"
     if os.path.exists(output) and not force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
-
-    result = make_pack(ctx.obj["vault"], report, output, input_format, collector=collector,
-                       tsa=() if no_timestamp else _tsas(tsas), proxy=proxy, ca_bundle=ca_bundle,
-                       summarize=render_evidence)
-    for failure in result.timestamp_failures:
-        click.echo(f"linkvault: note: the pack was not timestamped by {failure}", err=True)
-    if result.not_logged:
-        click.echo(f"linkvault: note: {ctx.obj['vault']}: {result.not_logged}, so this pack is not logged in its custody "
-                   "chain", err=True)
-    stamped = f", timestamped by {result.timestamps} authorit{'y' if result.timestamps == 1 else 'ies'}" \
-        if result.timestamps else ""
-    click.echo(f"wrote {result.path}: {result.warc_files} WARC files, {result.pages} pages{stamped}, "
-               f"sha256 {result.sha256}")
+    result = linkvault.pack(report, output, _vault(ctx), **settings)
+    for note in pack_notes(result):
+        _note(note)
+    click.echo(render_packed(result))
 
 
 def main() -> None:

@@ -5,40 +5,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from linkvault.errors import InputError, IntegrityError, UsageError
-from linkvault.model import Report
+from linkvault.model import FootnoteArchive, Report, SearchHit
 from linkvault.parsing import is_vault_name, report_key
 from linkvault.reviewing import review, stored_report
 from linkvault.vault import Vault, custody_lock
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    report: str
-    number: int | str
-    url: str
-    title: str | None
-    snippet: str
-
-
-@dataclass
-class FootnoteArchive:
-    report: str
-    label: str
-    line: int | None
-    urls: list[str]
-    captures: list[dict] = field(default_factory=list)
-    text: dict | None = None
-    verdicts: dict[str, tuple[str | None, str | None, str]] = field(default_factory=dict)  # url → category, state, detail
-
-    @property
-    def screenshot(self) -> dict | None:
-        """The newest full-page screenshot of this footnote's source."""
-        shots = [shot for capture in self.captures for shot in capture.get("screenshots", [])]
-        return max(shots, key=lambda shot: shot["taken_at"]) if shots else None
-
 
 MAX_FORMS = 40  # forms in the other script added per query word
 

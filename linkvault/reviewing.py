@@ -5,69 +5,29 @@ and the claims are judged from the review's rows)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from linkvault.claims.dates import report_year
 from linkvault.claims.facts import claim_facts
-from linkvault.claims.match import VERDICTS, ClaimVerdict, Source, check_claim
+from linkvault.claims.match import Source, check_claim
 from linkvault.errors import InputError
 from linkvault.findings import check_report
 from linkvault.model import (
-    CATEGORIES,
     MISSING,
     Capture,
     CheckResult,
     Citation,
-    Finding,
+    ClaimResult,
     Link,
     LinkState,
     Page,
     Report,
-    Severity,
+    Review,
+    Verification,
 )
 from linkvault.parsing import is_vault_name, parse_report
 from linkvault.parsing.urllist import numbered_sources
 from linkvault.states import classify, never_fetched
 from linkvault.vault import Vault
-
-
-@dataclass
-class Review:
-    report: str
-    check: CheckResult
-    rows: list[Link] = field(default_factory=list)
-    fetched: bool = True
-    claim_findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def findings(self) -> list[Finding]:
-        """The check's findings with the claim check's (wrong-link, weak-support) merged in."""
-        merged = list(self.check.findings) + self.claim_findings
-        return sorted(merged, key=lambda f: (-f.severity.rank, f.line or 0))
-
-    def fails(self, fail_on: Severity) -> bool:
-        """Dead links count as errors; walled, refused and unknown ones as warnings."""
-        if any(f.severity.rank >= fail_on.rank for f in self.findings):
-            return True
-        worst = {"dead": Severity.ERROR, "restricted": Severity.WARNING, "refused": Severity.WARNING,
-                 "unknown": Severity.WARNING}
-        return any(row.category in worst and worst[row.category].rank >= fail_on.rank for row in self.rows)
-
-    @property
-    def summary(self) -> dict:
-        by_category = {c: 0 for c in CATEGORIES}
-        by_state: dict[str, int] = {}
-        for row in self.rows:
-            if row.url and row.state:
-                by_category[row.category or "unknown"] += 1
-                by_state[row.state] = by_state.get(row.state, 0) + 1
-        return {
-            "footnotes": len({r.label for r in self.rows}),
-            "links": sum(1 for r in self.rows if r.url),
-            "missing": sum(1 for r in self.rows if r.url is None),
-            "by_category": by_category,
-            "by_state": dict(sorted(by_state.items())),
-        }
 
 
 def review(vault_dir: str, report_path: str | Report, input_format: str | None = None,
@@ -141,55 +101,6 @@ def stored_report(vault_dir: str, name: str) -> Report:
                          "text, so give the report again (a file, or - for standard input)", path=name)
     citations, entries = numbered_sources([(n["line"], n["url"]) for n in notes if n["url"] is not None])
     return Report(path=name, format="urls", citations=citations, entries=entries, sha256=report["sha256"])
-
-
-WRONG_LINK_FACTS = 3  # an unsupported claim with this many checkable facts is a wrong link
-
-
-@dataclass
-class ClaimResult:
-    number: int | str
-    label: str
-    line: int | None
-    claim: str
-    url: str
-    result: ClaimVerdict
-
-
-@dataclass
-class Verification:
-    report: str
-    check: CheckResult
-    claims: list[ClaimResult] = field(default_factory=list)
-    review: Review | None = None  # every footnote's link verdict, the claims were judged from
-
-    @property
-    def findings(self) -> list[Finding]:
-        found = list(self.check.findings)
-        flagged = {f.number for f in found if f.kind == "wrong-link"}
-        for c in self.claims:
-            v, n = c.result.verdict, len(c.result.facts)
-            missing = ", ".join(f.text for f in c.result.facts if not f.found)
-            if v == "contradicted" or (v == "unsupported" and n >= WRONG_LINK_FACTS):
-                if c.number not in flagged:
-                    why = c.result.reason if v == "contradicted" else f"the linked page mentions none of: {missing}"
-                    found.append(Finding("wrong-link", Severity.ERROR, c.number, c.line, f"[{c.label}] {why}"))
-            elif v in ("partly-supported", "unsupported"):
-                found.append(Finding("weak-support", Severity.WARNING, c.number, c.line,
-                                     f"[{c.label}] the linked page does not mention: {missing}"))
-        found.sort(key=lambda f: (-f.severity.rank, f.line or 0))
-        return found
-
-    @property
-    def summary(self) -> dict:
-        by_verdict = {v: 0 for v in VERDICTS}
-        for c in self.claims:
-            by_verdict[c.result.verdict] += 1
-        links = self.review.summary if self.review is not None else {}
-        return {**links, "claims": len(self.claims), "by_verdict": by_verdict}
-
-    def fails(self, fail_on: Severity) -> bool:
-        return any(f.severity.rank >= fail_on.rank for f in self.findings)
 
 
 def verify(vault_dir: str, report_path: str | Report, input_format: str | None = None) -> Verification:

@@ -159,7 +159,6 @@ def test_every_import_arrow_points_to_the_same_or_an_earlier_stage_of_the_pipeli
     assert against == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: cli.py still opens vaults and drives capture itself")
 def test_the_shell_reaches_the_package_only_through_its_verbs_renderers_errors_and_records():
     """cli.py is options → one verb → one renderer: it never opens a vault or drives capture itself."""
     allowed = ("linkvault", "linkvault.errors", "linkvault.model", "linkvault.render", "linkvault._version")

@@ -9,7 +9,7 @@ the same way for both, and a surname matches a source word that starts with its 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import cast
 from urllib.parse import unquote, urlsplit
@@ -20,8 +20,8 @@ from unidecode import unidecode
 from linkvault.claims.dates import DateSpan, dates_in_text, period_in_text
 from linkvault.claims.facts import Fact
 from linkvault.claims.urlfacts import url_dates
+from linkvault.model import ClaimVerdict, FactCheck
 
-VERDICTS = ("supported", "partly-supported", "unsupported", "contradicted", "not-checked")
 KEY_KINDS = ("person", "period", "article", "amount")
 QUOTE = 200
 _WORD = re.compile(r"[\w'-]+")
@@ -41,35 +41,6 @@ class Source:
     text: str = ""
     published: str | None = None
     unavailable: str | None = None  # why there is no text to check (dead, walled, not fetched…)
-
-
-@dataclass
-class FactCheck:
-    kind: str
-    text: str
-    found: bool
-    where: str | None = None  # url | title | text | metadata
-    quote: str | None = None
-    contradicts: bool = False
-    checked: bool = True  # False when there was no archived text to look in
-
-    @property
-    def status(self) -> str:
-        """found, not-found (looked for, absent), contradicted (the source says otherwise) or not-checked."""
-        if not self.checked:
-            return "not-checked"
-        return "found" if self.found else "contradicted" if self.contradicts else "not-found"
-
-    def as_dict(self) -> dict:
-        return {"kind": self.kind, "text": self.text, "status": self.status, "found": self.found, "where": self.where,
-                "quote": self.quote, **({"contradicts": True} if self.contradicts else {})}
-
-
-@dataclass
-class ClaimVerdict:
-    verdict: str
-    reason: str
-    facts: list[FactCheck] = field(default_factory=list)
 
 
 def key(word: str) -> str:

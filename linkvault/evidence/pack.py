@@ -19,30 +19,19 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import _Sha256WARCWriter
 from linkvault.errors import InputError
 from linkvault.evidence.summary import EvidenceSummary, evidence_summary
+from linkvault.model import PackResult
 from linkvault.parsing import STDIN, is_url_argument
 from linkvault.reviewing import Review
 from linkvault.reviewing import review as build_review
 from linkvault.vault import Vault
 
 TOKENS_KEY = "rfc3161"  # in datapackage-digest.json: the tokens over datapackage.json, base64 DER
-
-
-@dataclass(frozen=True)
-class PackResult:
-    path: str
-    sha256: str
-    warc_files: int
-    pages: int
-    timestamps: int = 0
-    timestamp_failures: list[str] = field(default_factory=list)
-    not_logged: str | None = None  # why the pack could not be logged in the custody chain (a read-only vault)
 
 
 def pack(vault_dir: str, report_path: str, output: str, input_format: str | None = None, *,
@@ -76,7 +65,7 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
                                                     for s in stamps]})
         return PackResult(output, digest, len(files) + 1, n_pages, sum(1 for s in stamps if s.token),
                           [f"{s.tsa}: {s.error}" for s in stamps if not s.token],
-                          not_logged="the vault is read-only" if vault.read_only else None)
+                          not_logged="the vault is read-only" if vault.read_only else None, vault=vault_dir)
 
 
 def _write_pack(vault: Vault, reviewed, report_path: str, files: list[str], output: str, *,
@@ -104,6 +93,26 @@ def _write_pack(vault: Vault, reviewed, report_path: str, files: list[str], outp
             stamps = stamp_with(z.read("datapackage.json")) if stamp_with else []
         _seal(built, output, stamps)
     return n_pages, stamps
+
+
+def _build(work: str, report_path: str, output: str, reviewed, texts: dict, summary: str, custody: list[dict],
+           warcs: list[str]) -> tuple[str, int]:
+    """py-wacz packs the report's WARCs, one more with the report, its summary and the custody chain, and the
+    pages list, in `work`; returns the built pack and its number of pages."""
+    from wacz.main import main as wacz_main
+
+    extra = os.path.join(work, "linkvault-report.warc.gz")
+    _write_report_warc(extra, report_path, summary, custody)
+    pages = os.path.join(work, "pages.jsonl")
+    n_pages = _write_pages(pages, reviewed, texts)
+    built = os.path.join(work, "pack.wacz")
+    args = ["create", "-o", built, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
+            *warcs, extra]
+    with contextlib.redirect_stdout(io.StringIO()):  # py-wacz narrates its steps on stdout
+        status = wacz_main(args)
+    if status != 0:
+        raise InputError("the evidence pack could not be written", path=output)
+    return built, n_pages
 
 
 def _seal(built: str, output: str, stamps: list) -> None:

@@ -22,8 +22,25 @@ from linkvault.model.records import (
     Severity,
     label_number,
 )
+from linkvault.model.results import (
+    LINK_SEVERITY,
+    VERDICTS,
+    AuditResult,
+    ClaimResult,
+    ClaimVerdict,
+    FactCheck,
+    FootnoteArchive,
+    PackResult,
+    Problem,
+    Review,
+    SearchHit,
+    Verification,
+)
 from linkvault.model.runs import FetchResult
 
-__all__ = ["CATEGORIES", "CATEGORY_OF", "MISSING", "OWN_SIDE_FAILURES", "Capture", "CheckResult", "Citation", "Connection",
-           "Entry", "FetchResult", "Finding", "Footnote", "Hop", "Link", "LinkState", "Page", "RecordLocation", "Report",
-           "Severity", "label_number"]
+__all__ = [
+    "AuditResult", "CATEGORIES", "CATEGORY_OF", "Capture", "CheckResult", "Citation", "ClaimResult", "ClaimVerdict",
+    "Connection", "Entry", "FactCheck", "FetchResult", "Finding", "Footnote", "FootnoteArchive", "Hop",
+    "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES", "PackResult", "Page", "Problem",
+    "RecordLocation", "Report", "Review", "SearchHit", "Severity", "VERDICTS", "Verification", "label_number",
+]

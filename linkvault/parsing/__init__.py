@@ -17,8 +17,8 @@ from linkvault.errors import InputError, NoFootnotes
 from linkvault.model import Citation, Entry, Report
 from linkvault.parsing.urllist import is_url_argument, looks_like_url_list, numbered_sources, parse_url_list
 
-__all__ = ["FORMATS", "STDIN", "is_url_argument", "is_vault_name", "parse_report", "parse_text", "parse_urls",
-           "report_key", "sniff_format"]
+__all__ = ["FORMATS", "STDIN", "is_url_argument", "is_vault_name", "parse_arguments", "parse_report", "parse_text",
+           "parse_urls", "report_key", "sniff_format"]
 
 FORMATS = ("txt", "md", "html", "docx", "urls")
 STDIN = "-"
@@ -64,6 +64,14 @@ def parse_urls(urls: Sequence[str]) -> Report:
     citations, entries = numbered_sources(list(enumerate(urls, start=1)))
     return Report(path=f"<command-line URLs {digest[:12]}>", format="urls", citations=citations, entries=entries,
                   sha256=digest)
+
+
+def parse_arguments(args: Sequence[str], input_format: str | None = None) -> list[str | Report]:
+    """Command-line arguments as the verbs take reports: file names as given, `-` read from standard input now,
+    and the arguments that are URLs (and no file's name) together as one report of their own."""
+    urls = [a for a in args if is_url_argument(a) and not os.path.exists(a)]
+    inputs: list[str | Report] = [parse_report(a, input_format) if a == STDIN else a for a in args if a not in urls]
+    return inputs + ([parse_urls(urls)] if urls else [])
 
 
 def report_key(path: str) -> str:

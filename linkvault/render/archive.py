@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from linkvault.model import CheckResult
+from linkvault.model import CheckResult, FootnoteArchive
 from linkvault.render.check import counted, render_check
 from linkvault.render.textsafe import terminal_safe
 
@@ -213,3 +213,9 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
             for paragraph in (text["text"] or "").split("\n"):
                 _say(console, paragraph)
     return _text(out)
+
+
+def render_exported(archive: FootnoteArchive, path: str) -> str:
+    """What `show --screenshot` wrote: whose screenshot, taken when, and its SHA-256 to compare."""
+    shot = archive.screenshot or {}
+    return f"wrote {path}: the screenshot of {shot.get('url')} taken {shot.get('taken_at')}, sha256 {shot.get('sha256')}"

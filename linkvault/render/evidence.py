@@ -1,4 +1,5 @@
-"""The pack's human summary: one HTML page mapping each footnote to its capture, digests and timestamps.
+"""The pack's human summary: one HTML page mapping each footnote to its capture, digests and timestamps; and
+what `pack` says when it is written.
 
 A static page (no script at all, a CSP that loads nothing), every value escaped: URLs, titles and
 details come from the report and from fetched pages.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from linkvault.model import PackResult
 from linkvault.render.htmlsafe import esc, page_head, web_link
 
 if TYPE_CHECKING:
@@ -87,3 +89,19 @@ every record the run wrote (<code>openssl ts -verify</code>).</p>
 <ul>{"".join(_manifest(m) for m in summary.manifests) or "<li>none: fetched with --no-timestamp</li>"}</ul>
 </body></html>
 """
+
+
+def render_packed(result: PackResult) -> str:
+    """ "wrote r.wacz: 3 WARC files, 12 pages, timestamped by 2 authorities, sha256 …"."""
+    stamped = f", timestamped by {result.timestamps} authorit{'y' if result.timestamps == 1 else 'ies'}" \
+        if result.timestamps else ""
+    return f"wrote {result.path}: {result.warc_files} WARC files, {result.pages} pages{stamped}, sha256 {result.sha256}"
+
+
+def pack_notes(result: PackResult) -> list[str]:
+    """Said on stderr: each authority that did not stamp the pack, and why; why it is not in the vault's custody
+    chain, if it is not."""
+    notes = [f"the pack was not timestamped by {failure}" for failure in result.timestamp_failures]
+    if result.not_logged:
+        notes.append(f"{result.vault}: {result.not_logged}, so this pack is not logged in its custody chain")
+    return notes

@@ -7,19 +7,9 @@ A script sees only the code; a person reading a long table should not have to wo
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
-from linkvault.model import CheckResult, Finding, Severity
+from linkvault.model import LINK_SEVERITY, AuditResult, CheckResult, FetchResult, Finding, Review, Severity, Verification
 from linkvault.render.check import FINDING_PHRASES, counted
-
-if TYPE_CHECKING:
-    from linkvault.archive import FetchResult
-    from linkvault.evidence.audit import AuditResult
-    from linkvault.reviewing import Review, Verification
-
-# How `report` weighs a link's category (the same as `Review.fails`).
-_LINK_SEVERITY = {"dead": Severity.ERROR, "restricted": Severity.WARNING, "refused": Severity.WARNING,
-                  "unknown": Severity.WARNING}
 
 
 def _line(parts: list[str], flag: str | None = None) -> str:
@@ -40,9 +30,9 @@ def _finding_parts(findings: Iterable[Finding], fail_on: Severity) -> list[str]:
 def _link_parts(categories: list[str], fail_on: Severity) -> list[str]:
     counts: dict[str, int] = {}
     for category in categories:
-        if category in _LINK_SEVERITY and _LINK_SEVERITY[category].rank >= fail_on.rank:
+        if category in LINK_SEVERITY and LINK_SEVERITY[category].rank >= fail_on.rank:
             counts[category] = counts.get(category, 0) + 1
-    return [counted(counts[c], f"{c} link", f"{c} links") for c in _LINK_SEVERITY if c in counts]
+    return [counted(counts[c], f"{c} link", f"{c} links") for c in LINK_SEVERITY if c in counts]
 
 
 def check_exit(result: CheckResult, fail_on: Severity) -> str:

@@ -1,7 +1,8 @@
 """What a fetch is doing right now, in one short line: "fetching 84/85 · retrying kaztag.kz (attempt 2 of 4, 503)".
 
 `FetchProgress` is fed the run's progress events (a URL started, a retry about to wait, a URL done)
-from the fetching thread and read from a display thread, so it keeps its state under a lock.
+from the fetching thread and read from a display thread, so it keeps its state under a lock; `ProgressDisplay`
+shows it (the shell gives it the terminal's stderr).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from urllib.parse import urlsplit
 from linkvault.render.textsafe import terminal_safe
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from linkvault.archive.fetcher import Capture, Retry
 
 
@@ -68,3 +71,65 @@ def retry_line(retry: Retry) -> str:
     """One line per retry for -v: which host, which attempt, why, and how long until it."""
     return (f"retrying {_host(retry.url)} in {retry.wait:.1f} s (attempt {retry.attempt} of {retry.attempts}, "
             f"{retry.reason}): {retry.url}")
+
+
+def done_line(capture, done: int, total: int, stage: str) -> str:
+    """One line per URL done for -v: "[3/40]           HTTP 200  https://…", or its error, or its screenshot."""
+    state = "screenshot" if stage == "screenshots" else capture.error or f"HTTP {capture.status}"
+    return f"[{done}/{total}] {state:>18}  {terminal_safe(capture.final_url or capture.url)}"
+
+
+def heartbeat_line(progress: FetchProgress) -> str:
+    """Off a terminal (cron, CI), the line every few seconds that shows the run is alive."""
+    return f"linkvault: {progress.line()}"
+
+
+class ProgressDisplay:
+    """Shows a fetch's progress while it runs: on a terminal, a bar whose label `FetchProgress.line()` keeps
+    current; elsewhere (a cron or CI log), that label as a line every `every` seconds, so the log shows the run is
+    alive; with `verbose`, also one line per URL and per retry as they happen. `write` puts a line on stderr.
+
+    Used as a context manager around the run, and handed to it as its `on_progress`."""
+
+    def __init__(self, write: Callable[[str], None], *, bar: bool, verbose: bool, every: float = 10.0):
+        self.write, self.verbose, self.every = write, verbose, every
+        self.state = FetchProgress()
+        self.bar: Progress | None = None
+        self.want_bar = bar and not verbose
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    def __enter__(self) -> ProgressDisplay:
+        if self.want_bar:
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("fetching", total=None)
+        self._ticker = threading.Thread(target=self._tick, name="linkvault-progress", daemon=True)
+        self._ticker.start()
+        return self
+
+    def __call__(self, capture, done: int, total: int, stage: str = "fetching", **event) -> None:
+        self.state.update(capture, done, total, stage, **event)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total, description=self.state.line())
+        elif self.verbose and event.get("retry"):
+            self.write(retry_line(event["retry"]))
+        elif self.verbose and capture is not None:
+            self.write(done_line(capture, done, total, stage))
+
+    def _tick(self) -> None:
+        """Keeps the bar's label current while nothing else happens; off a terminal, the heartbeat line."""
+        while not self._stop.wait(1.0 if self.bar is not None else self.every):
+            if self.bar is not None:
+                self.bar.update(self.task, description=self.state.line())
+            elif self.state.total is not None:
+                self.write(heartbeat_line(self.state))
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+        if self.bar is not None:
+            self.bar.stop()

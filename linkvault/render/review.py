@@ -282,3 +282,10 @@ def _html(review: Review) -> str:
     return filter_page(title=f"linkvault review: {review.report}", heading="Link review", path=review.report,
                        summary=[summary_line(review), *note], counts={**s["by_category"], "missing": s["missing"]},
                        columns=columns, rows=rows, findings=_serious(review).findings)
+
+
+def no_vault_note(vault: str) -> str:
+    """Said once by `report` and `verify` before the first fetch: the default vault is not there yet."""
+    import os
+
+    return f"no vault found at {os.path.abspath(vault)}: nothing is fetched yet (run linkvault fetch, or pass --vault)"

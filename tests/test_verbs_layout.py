@@ -1,0 +1,82 @@
+"""The verbs' side of the house (issue 13): what they return is a record of `linkvault.model`, the shell and
+the evidence stage are read in modules and functions a newcomer can hold in mind."""
+
+from __future__ import annotations
+
+import ast
+
+from conftest import ROOT
+
+import linkvault.model
+
+
+def test_the_results_the_verbs_return_are_records_of_the_model_so_render_can_name_them():
+    """The lowest stage holds them: a renderer (or a script) names what it renders without importing the stage
+    that made it, and a moved record's methods reach nothing later than the model."""
+    for name in ("SearchHit", "FootnoteArchive", "Review", "ClaimResult", "Verification", "ClaimVerdict", "FactCheck",
+                 "PackResult", "AuditResult", "Problem"):
+        record = getattr(linkvault.model, name)
+        assert record.__module__ == "linkvault.model.results", name
+
+
+def _sizes(path) -> tuple[int, dict[str, int]]:
+    """A module's lines, and the lines of each function or method in it (decorators and docstring included)."""
+    text = path.read_text(encoding="utf-8")
+    functions = {}
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            functions[f"{path.name}:{node.name}"] = node.end_lineno - start + 1
+    return len(text.splitlines()), functions
+
+
+def test_the_shell_and_the_evidence_stage_have_no_function_over_50_lines_and_no_module_over_400():
+    """cli.py is allowed 500: its eight commands carry their --help (summary, example, exit codes) in their
+    docstrings, and only it may import click, so the options several commands share are declared there too."""
+    limits = {ROOT / "linkvault" / "cli.py": 500, **{p: 400 for p in (ROOT / "linkvault" / "evidence").glob("*.py")}}
+    long_modules, long_functions = {}, {}
+    for path, limit in sorted(limits.items()):
+        lines, functions = _sizes(path)
+        if lines > limit:
+            long_modules[path.name] = lines
+        long_functions.update({name: n for name, n in functions.items() if n > 50})
+    assert long_modules == {} and long_functions == {}
+
+
+def test_every_public_verb_annotates_each_parameter_and_its_return():
+    import inspect
+
+    import linkvault
+
+    verbs = [getattr(linkvault, name) for name in linkvault.__all__ if inspect.isfunction(getattr(linkvault, name))]
+    assert {"audit", "check", "fetch", "pack", "review", "search", "show", "verify"} <= {v.__name__ for v in verbs}
+    bare = [f"{verb.__name__}({name})" for verb in verbs for name, parameter in inspect.signature(verb).parameters.items()
+            if parameter.annotation is inspect.Parameter.empty]
+    assert bare == [] and [v.__name__ for v in verbs if inspect.signature(v).return_annotation is inspect.Signature.empty] == []
+
+
+def test_an_option_several_commands_take_is_declared_once_in_the_shell():
+    """One declaration each (a decorator), so --collector or --tsa cannot drift apart between fetch and pack.
+    (--vault is the group's and, once more, every command's; `pack -o` names a pack, `report -o` a page.)"""
+    tree = ast.parse((ROOT / "linkvault" / "cli.py").read_text(encoding="utf-8"))
+    spelled = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+               and node.value.startswith("--") and node.value not in ("--vault", "--output")]
+    assert sorted({option for option in spelled if spelled.count(option) > 1}) == []
+    from linkvault.cli import cli
+
+    for option in ("--collector", "--input-format", "--tsa", "--no-timestamp", "--format", "--proxy"):
+        assert sum(1 for command in cli.commands.values() for p in command.params if option in p.opts) >= 2, option
+
+
+def test_audits_text_is_rendered_a_problem_a_line_then_what_was_checked():
+    from linkvault.model import AuditResult, Problem
+    from linkvault.render.audit import render_audit
+
+    result = AuditResult(vault="v", files=2, records=9, events=4, timestamps=1, untimed=1,
+                         problems=[Problem("a.warc.gz record <urn:uuid:1>", "its block no longer matches its digest"),
+                                   Problem("custody", "is empty\x1b[2J", "missing")])
+    assert render_audit(result).splitlines() == [
+        "ALTERED   a.warc.gz record <urn:uuid:1>: its block no longer matches its digest",
+        "MISSING   custody: is empty\\e[2J",
+        "2 WARC files, 9 records, 4 custody events, 1 timestamp checked: 2 problems found; 1 capture has no trusted "
+        "timestamp (the run was not timestamped, or every authority failed: only this machine's clock says when)"]
