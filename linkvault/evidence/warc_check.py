@@ -120,11 +120,11 @@ def audit_warc(name: str, fh, sealed: Sealed, result: AuditResult) -> None:
 class _BlockHashes:
     """A block's digests, taken as it streams by: the one its WARC-Block-Digest names, and SHA-256."""
     declared: str | None
-    block: object | None
-    sha256: object
+    block: hashlib._Hash | None  # None when the record declares no digest, or one of an unknown algorithm
+    sha256: hashlib._Hash
 
     def matches(self) -> bool:
-        if self.block is None:
+        if self.block is None or self.declared is None:
             return True  # an algorithm we do not know is not evidence of tampering
         return b32encode(self.block.digest()).decode("ascii").rstrip("=") == \
             self.declared.partition(":")[2].rstrip("=").upper()
