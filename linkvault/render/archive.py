@@ -15,9 +15,7 @@ from linkvault.render.textsafe import terminal_safe
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from linkvault.archive import FetchResult, LinkOutcome
-    from linkvault.lookup import FootnoteArchive, SearchHit
-    from linkvault.reviewing import Review
+    from linkvault.model import FetchResult, Link, Review, SearchHit
 
 
 def _console(color: bool, width: int) -> tuple[io.StringIO, Console]:
@@ -123,7 +121,7 @@ def render_fetch(result: FetchResult, fmt: str, *, reviews: Sequence[Review] = (
     return "\n\n".join(parts)
 
 
-def _fetched_report(check: CheckResult, links: list[LinkOutcome]) -> dict:
+def _fetched_report(check: CheckResult, links: list[Link]) -> dict:
     """One report of the run in the shared vocabulary: each footnote with what this run found for its URL(s)."""
     from linkvault.render.records import footnote_record, gap_record, report_object
 

@@ -13,9 +13,7 @@ from linkvault.render.textsafe import markdown_safe as _md
 from linkvault.render.textsafe import rich_safe, terminal_safe
 
 if TYPE_CHECKING:
-    from linkvault.claims.match import FactCheck
-    from linkvault.model import Link
-    from linkvault.reviewing import ClaimResult, Verification
+    from linkvault.model import ClaimResult, FactCheck, Link, Verification
 
 _SIGN = {"found": "+", "not-found": "-", "contradicted": "-", "not-checked": "?"}
 _COLOR = {"supported": "green", "partly-supported": "yellow", "unsupported": "red", "contradicted": "bold red",

@@ -18,7 +18,8 @@ from linkvault.render.textsafe import terminal_safe
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from linkvault.archive.fetcher import Capture, Retry
+    from linkvault.archive.fetcher import Retry
+    from linkvault.model import Capture
 
 
 def _host(url: str) -> str:

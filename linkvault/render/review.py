@@ -22,8 +22,7 @@ from linkvault.render.textsafe import markdown_safe as _md
 from linkvault.render.textsafe import rich_safe, terminal_safe
 
 if TYPE_CHECKING:
-    from linkvault.model import Link
-    from linkvault.reviewing import Review
+    from linkvault.model import Link, Review
 
 T = TypeVar("T")
 
