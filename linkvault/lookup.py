@@ -78,7 +78,7 @@ def _verdicts(vault_dir: str, report: str | Report, label: str) -> dict[str, tup
             report = stored_report(vault_dir, report)
         except InputError:
             return {}
-    return {row.url: (row.category, row.state, row.detail)
+    return {row.url: (row.category, row.state, row.detail or "")  # a reviewed URL always has its verdict's detail
             for row in review(vault_dir, report, with_claims=False).rows if row.label == label and row.url}
 
 

@@ -66,14 +66,14 @@ def links_of(report: Report, captures: dict[str, Capture]) -> list[Link]:
             links.append(Link(note.number, note.label, note.line or (note.cited_at or (None,))[0], None, MISSING, state,
                               detail, report=report.path))
         for url in note.urls:
-            links.append(judged(Link(note.number, note.label, note.line, url, report=report.path), captures.get(url)))
+            links.append(judged(url, Link(note.number, note.label, note.line, url, report=report.path), captures.get(url)))
     return links
 
 
-def judged(link: Link, capture: Capture | None) -> Link:
-    """`link` with the verdict of its capture (None: not fetched); one captured before link states existed is judged
-    now from what its row still tells (status, redirects, error), no page body being kept for it."""
-    refused = never_fetched(link.url)  # the same rule fetch applied; a capture made with --allow-private wins below
+def judged(url: str, link: Link, capture: Capture | None) -> Link:
+    """`link` (of footnote URL `url`) with the verdict of its capture (None: not fetched); one captured before link
+    states existed is judged now from what its row still tells (status, redirects, error), no page body being kept for it."""
+    refused = never_fetched(url)  # the same rule fetch applied; a capture made with --allow-private wins below
     verdict = refused or LinkState("unknown", "not fetched yet (run linkvault fetch)")
     link.state, link.category, link.detail = verdict.state, verdict.category, verdict.detail
     if capture is None:
@@ -118,7 +118,7 @@ def with_claim_verdicts(reviewed: Review, texts: Vault | dict[int, dict]) -> Rev
     if isinstance(texts, Vault):
         texts = texts.texts_of([r.capture_id for r in reviewed.rows if r.capture_id])
     verification = claims_of(reviewed, texts)
-    verdicts = {(c.label, c.url): c.result.verdict for c in verification.claims}
+    verdicts: dict[tuple[str, str | None], str] = {(c.label, c.url): c.result.verdict for c in verification.claims}
     for row in reviewed.rows:
         row.claim = verdicts.get((row.label, row.url))
     known = set(reviewed.check.findings)  # a set: `in` a list of a million findings was quadratic
@@ -131,8 +131,8 @@ def claims_of(reviewed: Review, texts: dict[int, dict]) -> Verification:
     report = reviewed.check.report
     year = report_year([c.paragraph for c in report.citations] + [e.text for e in report.entries])
     first_citation: dict[str, Citation] = {}
-    for citation in report.citations:
-        first_citation.setdefault(citation.label, citation)
+    for cited in report.citations:
+        first_citation.setdefault(cited.label, cited)
     result = Verification(report=reviewed.report, check=reviewed.check, review=reviewed)
     for row in reviewed.rows:
         citation = first_citation.get(row.label)

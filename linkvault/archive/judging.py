@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import multiprocessing
 import os
 import sqlite3
@@ -43,11 +44,12 @@ async def capture_and_judge(fetcher: Fetcher, vault: Vault, probes: Probes, url:
     # Decoding, text extraction and the verdict are CPU work: one hop to a worker, off the event loop.
     loop = asyncio.get_running_loop()
     executor = workers if capture.body_head else None  # nothing to extract: no process worth starting
-    args = (assess, capture, companions, probe, adapter.name if adapter else None, fetcher.options.max_decoded)
+    judge = functools.partial(assess, capture, companions, probe, adapter.name if adapter else None,
+                              fetcher.options.max_decoded)
     try:
-        capture.state, stored, cut, fault = await loop.run_in_executor(executor, *args)
+        capture.state, stored, cut, fault = await loop.run_in_executor(executor, judge)
     except concurrent.futures.BrokenExecutor:  # a worker died (its page killed it?): judge here
-        capture.state, stored, cut, fault = await loop.run_in_executor(None, *args)
+        capture.state, stored, cut, fault = await loop.run_in_executor(None, judge)
     capture.truncated = capture.truncated or cut
     if fault:
         capture.error, capture.error_detail = "internal-error", fault
@@ -101,25 +103,31 @@ def assess(capture: Capture, companions: list[Capture], probe: Page | None, adap
         site_text = adapter.extract(page, companion_pages) if adapter else None
         return state, text_row(text, site_text), capture.truncated, None
     except Exception as exc:
-        fault = failed(capture.url, stage, exc, capture)
-        return fault.state, None, capture.truncated, fault.error_detail
+        fault = _fault(capture, stage, exc)
+        return fault, None, capture.truncated, fault.detail
 
 
 def failed(url: str, stage: str, exc: BaseException, capture: Capture | None = None) -> Capture:
     """The capture of a URL some stage of ours failed on: `unknown`, the stage and exception named. Like
     a failure of our network, it judged nothing: an earlier verdict stands, and the next run tries again."""
-    detail = f"linkvault failed {stage}: {named(exc)}"
     capture = capture or Capture(url=url, fetched_at=now_iso())
+    _fault(capture, stage, exc)
+    return capture
+
+
+def _fault(capture: Capture, stage: str, exc: BaseException) -> LinkState:
+    """Mark `capture` as failed by our `stage` (see `failed`), and give its verdict."""
+    detail = f"linkvault failed {stage}: {named(exc)}"
     capture.error, capture.error_detail = "internal-error", detail
     capture.state = LinkState("unknown", detail, capture.status, capture.final_url)
-    return capture
+    return capture.state
 
 
 def text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
     """The text to index: the adapter's (a Telegram message, a video's title) over the generic one."""
     if site is None:
         return dict(text.__dict__) if text else None
-    row = dict(text.__dict__) if text else {"language": None, "sitename": None}
+    row: dict = dict(text.__dict__) if text else {"language": None, "sitename": None}
     row.update({"title": site.title or row.get("title"), "author": site.author or row.get("author"),
                 "published": site.published or row.get("published"), "text": site.text})
     return row

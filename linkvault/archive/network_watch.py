@@ -46,7 +46,7 @@ class NetworkWatch:
             self.proxy_down, self.proxy_error = capture.error_detail, capture.error
         if any(hop.status is not None and hop.url.lower().startswith("https:") for hop in capture.hops):
             self.tls_answered = True
-        if capture.unknown_issuer and (host := urlsplit(capture.url).hostname) not in self.untrusted_hosts:
+        if capture.unknown_issuer and (host := urlsplit(capture.url).hostname) and host not in self.untrusted_hosts:
             self.untrusted_hosts.append(host)
         if capture.status is not None or capture.connected:
             self.answered = True

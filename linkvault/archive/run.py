@@ -73,47 +73,48 @@ class FetchRun:
         for check in self.result.checks:
             self.vault.add_report(check.report.path, self.reports[report_key(check.report.path)], check.report.format,
                                   check.report.footnotes)
-        links = [Link(n.number, n.label, n.line, url, report=check.report.path)
+        # Each footnote URL beside its link: a link of the run always has a URL (only a review's may have none).
+        cited = [(url, Link(n.number, n.label, n.line, url, report=check.report.path))
                  for check in self.result.checks for n in check.report.footnotes for url in n.urls]
-        self.result.links = links
-        todo = self._plan(links, refresh, max_age)
-        unfinished = Unfinished.of(self.vault, self.options, sorted({link.url for link in links if link.reused}))
+        self.result.links = links = [link for _, link in cited]
+        todo = self._plan(cited, refresh, max_age)
+        unfinished = Unfinished.of(self.vault, self.options, sorted({url for url, link in cited if link.reused}))
         if todo or unfinished.records or unfinished.pages:
             self._capture(todo, unfinished)
-        for link in links:
-            capture = self.captures.get(link.url)
+        for url, link in cited:
+            capture = self.captures.get(url)
             if capture is None:
                 continue
-            earlier = self.vault.verdicts([link.url]).get(link.url) if capture.error in OWN_SIDE_FAILURES else None
+            earlier = self.vault.verdicts([url]).get(url) if capture.error in OWN_SIDE_FAILURES else None
             if earlier and earlier.error not in OWN_SIDE_FAILURES:  # our failure judged nothing: the verdict stands
                 link.judged_by(earlier, reused=True)
             else:
                 link.judged_by(capture)
         self.result.reused = sum(1 for link in links if link.reused)
         if verdicts:
-            self.result.verdicts = self.vault.verdicts(list(dict.fromkeys(link.url for link in links)))
+            self.result.verdicts = self.vault.verdicts(list(dict.fromkeys(url for url, _ in cited)))
             self.result.texts = self.vault.texts_of([c.id for c in self.result.verdicts.values() if c.id is not None])
         return self.result
 
-    def _plan(self, links: list[Link], refresh: bool, max_age: timedelta | None) -> list[str]:
+    def _plan(self, cited: list[tuple[str, Link]], refresh: bool, max_age: timedelta | None) -> list[str]:
         """URLs to fetch now; the rest are filled from their earlier capture."""
         todo: list[str] = []
         cutoff = (datetime.now(timezone.utc) - max_age).strftime("%Y-%m-%dT%H:%M:%S") if max_age else None
         refusals: dict[str, Capture] = {}
-        for link in links:
-            refused = never_fetched(link.url, self.options.allow_private)
+        for url, link in cited:
+            refused = never_fetched(url, self.options.allow_private)
             # What an earlier run archived (with --allow-private) stands: a refusal now does not undo it.
-            earlier = None if refresh and not refused else self.vault.last_good(link.url)
+            earlier = None if refresh and not refused else self.vault.last_good(url)
             if refused and earlier is None:
-                if link.url not in refusals:  # the vault says what fetch said
-                    refusals[link.url] = Capture(url=link.url, fetched_at=now_iso(), state=refused, error_detail=refused.detail,
-                                                 error="invalid-url" if refused.state == "unknown" else refused.state)
-                    self.vault.store_capture(refusals[link.url], role="cited")
-                link.judged_by(refusals[link.url])
-            elif earlier and (refused or earlier.status < 400 and (cutoff is None or earlier.fetched_at >= cutoff)):
+                if url not in refusals:  # the vault says what fetch said
+                    refusals[url] = Capture(url=url, fetched_at=now_iso(), state=refused, error_detail=refused.detail,
+                                            error="invalid-url" if refused.state == "unknown" else refused.state)
+                    self.vault.store_capture(refusals[url], role="cited")
+                link.judged_by(refusals[url])
+            elif earlier and (refused or earlier.ok and (cutoff is None or earlier.fetched_at >= cutoff)):
                 link.judged_by(earlier, reused=True)
-            elif link.url not in todo:
-                todo.append(link.url)
+            elif url not in todo:
+                todo.append(url)
         return todo
 
     def _capture(self, urls: list[str], unfinished: Unfinished) -> None:
@@ -135,8 +136,8 @@ class FetchRun:
             pages = [c for c in self.captures.values()
                      if c.record and c.status == 200 and "html" in (c.header("content-type") or "html")]
             shot = sealer.shoot(pages + unfinished.pages)
-            result.screenshots, result.screenshots_earlier = (
-                sealer.screenshots, sum(1 for c in unfinished.pages if c.record.record_id in shot))
+            result.screenshots = sealer.screenshots
+            result.screenshots_earlier = sum(1 for c in unfinished.pages if c.record and c.record.record_id in shot)
         if options.tsa and not gave_up:
             result.stamps, result.sealed = sealer.timestamp(self.reports, earlier=unfinished.records)
             result.sealed_earlier = len(unfinished.records)
@@ -155,8 +156,8 @@ class FetchRun:
         probes = Probes(fetcher, self.vault)
         # Twice the fetch slots, so judging finished pages never starves the network of requests.
         in_flight = asyncio.Semaphore(self.options.concurrency * 2)
-        if self.on_progress:  # a retry's wait is named while it lasts, not after
-            fetcher.on_retry = lambda retry: self.on_progress(None, self.done, self.total, retry=retry)
+        if on_progress := self.on_progress:  # a retry's wait is named while it lasts, not after
+            fetcher.on_retry = lambda retry: on_progress(None, self.done, self.total, retry=retry)
         try:
             await asyncio.gather(*(self._job(url, fetcher, probes, pool, in_flight) for url in urls))
         finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from linkvault.archive.fetcher import FetchOptions
@@ -89,15 +89,15 @@ class Sealer:
                 if isinstance(shot, Exception):  # one page's failure costs its screenshot, not the run
                     failed.setdefault(str(shot), []).append(capture.final_url or capture.url)
                     continue
-                self._keep(capture, shot)
+                assert capture.record, "only a page captured into the WARC is shot"
+                self._keep(capture.record.record_id, shot)
                 shot_ids.add(capture.record.record_id)
         return shot_ids
 
-    def _keep(self, capture: Capture, shot) -> None:
-        """One screenshot into the WARC, the vault and the custody log."""
+    def _keep(self, response: str, shot) -> None:
+        """One screenshot, of the page in response record `response`, into the WARC, the vault and the custody log."""
         from linkvault.archive.screenshot import png_size
 
-        response = capture.record.record_id
         where = self.recorder.write_resource(f"urn:fullPage:{shot.url}", "image/png", shot.png, concurrent_to=response)
         sha256 = hashlib.sha256(shot.png).hexdigest()
         width, height = png_size(shot.png)
@@ -122,7 +122,7 @@ class Sealer:
             which = urls[0] if len(urls) == 1 else f"{len(urls)} pages ({urls[0]}, …)"
             self.notes.append(f"no screenshot of {which}: {why}")
 
-    def timestamp(self, reports: dict[str, str], earlier: list[tuple[str, str | None]] = ()) -> tuple[list, int]:
+    def timestamp(self, reports: dict[str, str], earlier: Sequence[tuple[str, str | None]] = ()) -> tuple[list, int]:
         """Stamp the run's manifest with each authority in turn (`on_progress` hears which is being asked);
         manifest and tokens go into the WARC. `reports` maps each report's name in the vault to its SHA-256;
         `earlier` lists records earlier runs left unsealed, which this manifest lists too.

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
-from linkvault.model import Capture, Link
+from linkvault.model import Capture, Link, RecordLocation
 from linkvault.vault import Vault, now_iso
 
 if TYPE_CHECKING:
@@ -59,14 +59,19 @@ class EvidenceRow:
         raise AttributeError(name)
 
     @property
+    def _record(self) -> RecordLocation | None:
+        """The link's response record in the WARC, if it has one (the rest is not evidence)."""
+        record = self.link.capture.record if self.link.capture else None
+        return record if record and record.record_id else None
+
+    @property
     def _recorded(self) -> Capture | None:
-        """The link's capture, when it has a response record in the WARC (the rest is not evidence)."""
-        capture = self.link.capture
-        return capture if capture and capture.record and capture.record.record_id else None
+        """The link's capture, when it has a response record in the WARC."""
+        return self.link.capture if self._record else None
 
     @property
     def response_id(self) -> str | None:
-        return self._recorded.record.record_id if self._recorded else None
+        return self._record.record_id if self._record else None
 
     @property
     def ip(self) -> str | None:
@@ -86,7 +91,7 @@ class EvidenceRow:
 
     @property
     def payload_digest(self) -> str | None:
-        return self._recorded.record.payload_digest if self._recorded else None
+        return self._record.payload_digest if self._record else None
 
     @property
     def provenance_id(self) -> str | None:

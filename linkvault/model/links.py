@@ -194,7 +194,7 @@ class Link:
     @property
     def archived_at(self) -> str | None:
         """When the capture in the WARC was made (None: nothing is in the WARC)."""
-        return self.capture.fetched_at if self.warc_file else None
+        return self.capture.fetched_at if self.capture and self.warc_file else None
 
     @property
     def capture_id(self) -> int | None:

@@ -38,7 +38,7 @@ def capture_of(row: dict, hops: list[dict] | None = None) -> Capture:
     record = None
     if row.get("warc_file") or row.get("record_id"):
         record = RecordLocation(file=row.get("warc_file") or "", offset=row.get("warc_offset") or 0,
-                                length=row.get("warc_length") or 0, record_id=row.get("record_id"),
+                                length=row.get("warc_length") or 0, record_id=row.get("record_id") or "",
                                 payload_digest=row.get("payload_digest"), revisit_of=row.get("revisit_of"))
     state = None
     if row.get("state"):
