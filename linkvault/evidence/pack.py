@@ -73,22 +73,11 @@ def _write_pack(vault: Vault, reviewed, report_path: str, files: list[str], outp
                 ) -> tuple[int, list]:
     """Build the WACZ of `files` plus the report's own WARC (report, summary, custody) and its pages, stamp its
     datapackage.json with `stamp_with`, and seal it to `output`; returns the number of pages and the stamps."""
-    from wacz.main import main as wacz_main
-
     texts = vault.texts_of([r.capture_id for r in reviewed.rows if r.capture_id])  # this report's own, not the vault's
     with tempfile.TemporaryDirectory() as work:
-        extra = os.path.join(work, "linkvault-report.warc.gz")
         summary = summarize(evidence_summary(vault, reviewed, files))
-        _write_report_warc(extra, report_path, summary, vault.custody_chain())
-        pages = os.path.join(work, "pages.jsonl")
-        n_pages = _write_pages(pages, reviewed, texts)
-        built = os.path.join(work, "pack.wacz")
-        args = ["create", "-o", built, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
-                *[os.path.join(vault.warc_dir, f) for f in files], extra]
-        with contextlib.redirect_stdout(io.StringIO()):  # py-wacz narrates its steps on stdout
-            status = wacz_main(args)
-        if status != 0:
-            raise InputError("the evidence pack could not be written", path=output)
+        warcs = [os.path.join(vault.warc_dir, f) for f in files]
+        built, n_pages = _build(work, report_path, output, reviewed, texts, summary, vault.custody_chain(), warcs)
         with zipfile.ZipFile(built) as z:
             stamps = stamp_with(z.read("datapackage.json")) if stamp_with else []
         _seal(built, output, stamps)
