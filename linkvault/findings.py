@@ -10,7 +10,7 @@ import bisect
 import itertools
 from collections.abc import Callable, Iterator
 
-from linkvault.model import CheckResult, Finding, Report, Severity, label_number
+from linkvault.model import CheckResult, Entry, Finding, Report, Severity, label_number
 from linkvault.parsing.urls import comparison_key, draft_reason, invalid_reason, tracking_parameters
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -106,39 +106,38 @@ def no_urls(report: Report) -> Iterator[Finding]:
                           f"[{entry.label}] has no URL: \"{_short(entry.text)}\"")
 
 
-def draft_urls(report: Report) -> Iterator[Finding]:
+def _valid_urls(report: Report) -> Iterator[tuple[Entry, str]]:
+    """Each entry's URLs that are URLs at all: the rules below judge those (invalid ones have their own finding)."""
     for entry in report.entries:
         for url in entry.urls:
-            if invalid_reason(url):
-                continue
-            reason = draft_reason(url)
-            if reason:
-                yield Finding("draft-url", WARNING, _num(entry.label), entry.line,
-                              f"[{entry.label}] {url} looks unpublished: {reason}")
+            if not invalid_reason(url):
+                yield entry, url
+
+
+def draft_urls(report: Report) -> Iterator[Finding]:
+    for entry, url in _valid_urls(report):
+        reason = draft_reason(url)
+        if reason:
+            yield Finding("draft-url", WARNING, _num(entry.label), entry.line,
+                          f"[{entry.label}] {url} looks unpublished: {reason}")
 
 
 def duplicate_urls(report: Report) -> Iterator[Finding]:
     first: dict[str, str] = {}
-    for entry in report.entries:
-        for url in entry.urls:
-            if invalid_reason(url):
-                continue
-            key = comparison_key(url)
-            if key in first and first[key] != entry.label:
-                yield Finding("duplicate-url", WARNING, _num(entry.label), entry.line,
-                              f"[{entry.label}] cites the same source as [{first[key]}]: {url}")
-            first.setdefault(key, entry.label)
+    for entry, url in _valid_urls(report):
+        key = comparison_key(url)
+        if key in first and first[key] != entry.label:
+            yield Finding("duplicate-url", WARNING, _num(entry.label), entry.line,
+                          f"[{entry.label}] cites the same source as [{first[key]}]: {url}")
+        first.setdefault(key, entry.label)
 
 
 def tracking(report: Report) -> Iterator[Finding]:
-    for entry in report.entries:
-        for url in entry.urls:
-            if invalid_reason(url):
-                continue
-            names = tracking_parameters(url)
-            if names:
-                yield Finding("tracking-parameters", INFO, _num(entry.label), entry.line,
-                              f"[{entry.label}] carries tracking parameters ({', '.join(names)}); kept as cited")
+    for entry, url in _valid_urls(report):
+        names = tracking_parameters(url)
+        if names:
+            yield Finding("tracking-parameters", INFO, _num(entry.label), entry.line,
+                          f"[{entry.label}] carries tracking parameters ({', '.join(names)}); kept as cited")
 
 
 def claim_dates(report: Report) -> Iterator[Finding]:
