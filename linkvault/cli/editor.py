@@ -6,8 +6,15 @@ from __future__ import annotations
 import click
 
 import linkvault
-from linkvault.cli.options import (editor_output_options, fail_on_option, format_option, global_options,
-                                   input_format_option, one_input, vault_of)
+from linkvault.cli.options import (
+    editor_output_options,
+    fail_on_option,
+    format_option,
+    global_options,
+    input_format_option,
+    one_input,
+    vault_of,
+)
 from linkvault.cli.output import deliver, echo_rendered, exit_with, note
 from linkvault.model import Severity
 from linkvault.render import FORMATS as OUTPUT_FORMATS

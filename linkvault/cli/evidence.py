@@ -8,8 +8,15 @@ import os
 import click
 
 import linkvault
-from linkvault.cli.options import (collector_option, egress_options, format_option, global_options,
-                                   input_format_option, timestamp_options, vault_of)
+from linkvault.cli.options import (
+    collector_option,
+    egress_options,
+    format_option,
+    global_options,
+    input_format_option,
+    timestamp_options,
+    vault_of,
+)
 from linkvault.cli.output import exit_with, note
 from linkvault.errors import UsageError
 

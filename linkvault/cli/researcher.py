@@ -5,9 +5,18 @@ from __future__ import annotations
 import click
 
 import linkvault
-from linkvault.cli.options import (collector_option, egress_options, format_option, global_options,
-                                   input_format_option, one_input, parse_age, parse_size, timestamp_options,
-                                   vault_of)
+from linkvault.cli.options import (
+    collector_option,
+    egress_options,
+    format_option,
+    global_options,
+    input_format_option,
+    one_input,
+    parse_age,
+    parse_size,
+    timestamp_options,
+    vault_of,
+)
 from linkvault.cli.output import echo_rendered, exit_with, note, progress
 
 
