@@ -73,7 +73,7 @@ def retry_line(retry: Retry) -> str:
             f"{retry.reason}): {retry.url}")
 
 
-def done_line(capture, done: int, total: int, stage: str) -> str:
+def done_line(capture: Capture, done: int, total: int, stage: str) -> str:
     """One line per URL done for -v: "[3/40]           HTTP 200  https://…", or its error, or its screenshot."""
     state = "screenshot" if stage == "screenshots" else capture.error or f"HTTP {capture.status}"
     return f"[{done}/{total}] {state:>18}  {terminal_safe(capture.final_url or capture.url)}"
