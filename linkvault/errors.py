@@ -10,7 +10,7 @@
     │                           forbidden vault, a corrupt database, no memory left (`environment_failure`)
     └── IntegrityError          exit 1: archived evidence no longer matches its recorded digest
 
-Library code raises these and never prints or exits; `cli.py` shows `message` on one line and
+Library code raises these and never prints or exits; the shell (`linkvault.cli`) shows `message` on one line and
 exits with `exit_code`. An outcome for one URL (dead, walled…) is a state, never an exception.
 """
 

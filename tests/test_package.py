@@ -160,12 +160,30 @@ def test_every_import_arrow_points_to_the_same_or_an_earlier_stage_of_the_pipeli
 
 
 def test_the_shell_reaches_the_package_only_through_its_verbs_renderers_errors_and_records():
-    """cli.py is options → one verb → one renderer: it never opens a vault or drives capture itself."""
-    allowed = ("linkvault", "linkvault.errors", "linkvault.model", "linkvault.render", "linkvault._version")
+    """linkvault/cli/ is options → one verb → one renderer: it never opens a vault or drives capture itself."""
+    allowed = ("linkvault.cli", "linkvault.errors", "linkvault.model", "linkvault.render", "linkvault._version")
     graph = _import_graph()
-    around = sorted(t for t in graph["linkvault.cli"] if not any(t == a or t.startswith(a + ".") for a in allowed[1:])
-                    and t != "linkvault")
+    shell = sorted(m for m in graph if m == "linkvault.cli" or m.startswith("linkvault.cli."))
+    assert "linkvault.cli.options" in shell
+    around = sorted(f"{m} → {t}" for m in shell for t in graph[m]
+                    if not any(t == a or t.startswith(a + ".") for a in allowed) and t != "linkvault")
     assert around == []
+
+
+def test_only_the_shell_imports_click():
+    """The library is usable without a command line: click is the shell's (linkvault/cli/), and only its."""
+    import ast
+
+    from conftest import ROOT
+
+    importers = set()
+    for path in (ROOT / "linkvault").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n == "click" or n.startswith("click.") for n in names):
+                importers.add(path.relative_to(ROOT).as_posix())
+    assert importers and all(p.startswith("linkvault/cli/") for p in importers), sorted(importers)
 
 
 def test_the_readme_layout_names_every_room_of_the_package_and_nothing_else():
@@ -183,26 +201,13 @@ def test_the_readme_layout_names_every_room_of_the_package_and_nothing_else():
 
 
 # reshaped on other issue-13 branches; the merger empties this
-PENDING = {"linkvault/archive/run.py", "linkvault/cli.py", "linkvault/evidence/audit.py",
-           "linkvault/evidence/pack.py:pack"}
+PENDING = {"linkvault/archive/run.py", "linkvault/evidence/audit.py", "linkvault/evidence/pack.py:pack"}
 MODULE_LINES, FUNCTION_LINES = 400, 50
 
 
 def test_no_module_is_over_400_lines_and_no_function_over_50():
     """A module a newcomer reads in one sitting, a function on one screen: past that, a module holds two jobs
     (fetcher.py was fetching and naming failures) and a function two steps. Issue 13."""
-
-
-SQL_STATEMENT = re.compile(r"\b(select\s[\s\S]*?\bfrom\b|insert\s+(or\s+\w+\s+)?into\b|update\s+\[?\w+\]?\s+set\b"
-                           r"|delete\s+from\b|create\s+(temp\w*\s+|virtual\s+|unique\s+)*(table|view|index|trigger)\b"
-                           r"|pragma\s+\w+|alter\s+table\b|drop\s+(table|view|index)\b)", re.IGNORECASE)
-SQL_CALLS = {"execute", "executemany", "executescript", "query"}
-SQL_OUTSIDE_THE_VAULT_FOR_NOW = {
-    "linkvault/archive/run.py",  # its query moves with the fetch-run branch
-}
-
-
-def _sql_outside_the_vault() -> list[str]:
     import ast
 
     from conftest import ROOT
@@ -221,6 +226,20 @@ def _sql_outside_the_vault() -> list[str]:
     assert too_long == []
     assert all((ROOT / name.split(":")[0]).exists() for name in PENDING)  # no stale entry hides a typo
 
+
+SQL_STATEMENT = re.compile(r"\b(select\s[\s\S]*?\bfrom\b|insert\s+(or\s+\w+\s+)?into\b|update\s+\[?\w+\]?\s+set\b"
+                           r"|delete\s+from\b|create\s+(temp\w*\s+|virtual\s+|unique\s+)*(table|view|index|trigger)\b"
+                           r"|pragma\s+\w+|alter\s+table\b|drop\s+(table|view|index)\b)", re.IGNORECASE)
+SQL_CALLS = {"execute", "executemany", "executescript", "query"}
+SQL_OUTSIDE_THE_VAULT_FOR_NOW = {
+    "linkvault/archive/run.py",  # its query moves with the fetch-run branch
+}
+
+
+def _sql_outside_the_vault() -> list[str]:
+    import ast
+
+    from conftest import ROOT
 
     found = []
     for path in sorted((ROOT / "linkvault").rglob("*.py")):

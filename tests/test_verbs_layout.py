@@ -31,9 +31,11 @@ def _sizes(path) -> tuple[int, dict[str, int]]:
 
 
 def test_the_shell_and_the_evidence_stage_have_no_function_over_50_lines_and_no_module_over_400():
-    """cli.py is allowed 500: its eight commands carry their --help (summary, example, exit codes) in their
-    docstrings, and only it may import click, so the options several commands share are declared there too."""
-    limits = {ROOT / "linkvault" / "cli.py": 500, **{p: 400 for p in (ROOT / "linkvault" / "evidence").glob("*.py")}}
+    """The shell is a package like any other room (cli.py was 491 lines, allowed 500): its eight commands, which
+    carry their --help (summary, example, exit codes) in their docstrings, grouped by who uses them, beside the
+    options several commands share (only linkvault/cli/ may import click, so they are declared there)."""
+    limits = {p: 400 for room in ("cli", "evidence") for p in (ROOT / "linkvault" / room).glob("*.py")}
+    assert ROOT / "linkvault" / "cli" / "__init__.py" in limits
     long_modules, long_functions = {}, {}
     for path, limit in sorted(limits.items()):
         lines, functions = _sizes(path)
@@ -58,9 +60,9 @@ def test_every_public_verb_annotates_each_parameter_and_its_return():
 def test_an_option_several_commands_take_is_declared_once_in_the_shell():
     """One declaration each (a decorator), so --collector or --tsa cannot drift apart between fetch and pack.
     (--vault is the group's and, once more, every command's; `pack -o` names a pack, `report -o` a page.)"""
-    tree = ast.parse((ROOT / "linkvault" / "cli.py").read_text(encoding="utf-8"))
-    spelled = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
-               and node.value.startswith("--") and node.value not in ("--vault", "--output")]
+    trees = [ast.parse(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "linkvault" / "cli").glob("*.py"))]
+    spelled = [node.value for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Constant)
+               and isinstance(node.value, str) and node.value.startswith("--") and node.value not in ("--vault", "--output")]
     assert sorted({option for option in spelled if spelled.count(option) > 1}) == []
     from linkvault.cli import cli
 

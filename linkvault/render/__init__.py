@@ -1,6 +1,6 @@
 """Turning results into what people and programs read: table, JSON, CSV, Markdown.
 
-Renderers return strings; only `cli.py` writes them out.
+Renderers return strings; only the shell, `linkvault/cli/`, writes them out.
 """
 
 from __future__ import annotations

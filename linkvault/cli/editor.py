@@ -1,0 +1,107 @@
+"""The editor's commands: `check` before publishing (offline), `report` (a verdict for every footnote) and
+`verify` (does the source say what the footnote claims?)."""
+
+from __future__ import annotations
+
+import click
+
+import linkvault
+from linkvault.cli.options import (
+    editor_output_options,
+    fail_on_option,
+    format_option,
+    global_options,
+    input_format_option,
+    one_input,
+    vault_of,
+)
+from linkvault.cli.output import deliver, echo_rendered, exit_with, note
+from linkvault.model import Severity
+from linkvault.render import FORMATS as OUTPUT_FORMATS
+
+
+@click.command()
+@global_options
+@click.argument("report", nargs=-1, required=True)
+@format_option(*OUTPUT_FORMATS)
+@fail_on_option
+@input_format_option()
+def check(report: tuple[str, ...], fmt: str, fail_on: str, input_format: str | None) -> None:
+    """Check a report's footnotes offline: missing, uncited, duplicate, broken or draft links.
+
+    REPORT is a file, - for standard input, or URLs (each its own numbered source).
+
+    \b
+    Example:
+        linkvault check report.txt
+        linkvault check report.docx --format json --fail-on warning
+        cat urls.txt | linkvault check -
+
+    Exit codes: 0 no finding at --fail-on level, 1 at least one, 2 bad input.
+    """
+    from linkvault.render import render_check
+    from linkvault.render.exits import check_exit
+
+    result = linkvault.check(one_input(report, input_format), input_format)
+    echo_rendered(render_check, result, fmt)
+    exit_with(result.fails(Severity(fail_on)), lambda: check_exit(result, Severity(fail_on)))
+
+
+def _editor(ctx, verb, render, why, report, fmt, output, fail_on, input_format) -> None:
+    """`report` and `verify`. A vault named by --vault or LINKVAULT_VAULT must exist (exit 2, naming it); the
+    default one may not yet: before the first fetch every source is "not fetched yet", and that is said once."""
+    from linkvault.render.review import no_vault_note
+
+    result = verb(one_input(report, input_format), vault_of(ctx), input_format,
+                  vault_must_exist=ctx.obj.get("vault_named", True))
+    review = result.review if isinstance(result, linkvault.Verification) else result
+    if review is not None and not review.fetched:
+        note(no_vault_note(vault_of(ctx)))
+    deliver(lambda color, width: render(result, fmt, color=color, width=width), output)
+    exit_with(result.fails(Severity(fail_on)), lambda: why(result, Severity(fail_on)))
+
+
+@click.command()
+@global_options
+@editor_output_options
+def report(ctx, report, fmt, output, fail_on, input_format) -> None:
+    """The editor's report: every footnote with the state of its archived source.
+
+    REPORT as given to fetch: a file, - for standard input, or URLs; for a list of URLs also the <…>
+    name fetch printed.
+
+    \b
+    Example:
+        linkvault report report.txt
+        linkvault report report.docx --format html -o report.html
+
+    Exit codes: 0 nothing at --fail-on level, 1 something (errors: missing footnotes, invalid URLs,
+    dead links; warnings add walled, refused and unknown links), 2 bad input.
+    """
+    from linkvault.render.exits import review_exit
+    from linkvault.render.review import render_review
+
+    _editor(ctx, linkvault.review, render_review, review_exit, report, fmt, output, fail_on, input_format)
+
+
+@click.command()
+@global_options
+@editor_output_options
+def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
+    """Does each footnote's archived source support the sentence that cites it?
+
+    REPORT as for report.
+
+    \b
+    Example:
+        linkvault verify report.txt
+        linkvault verify report.txt --format json
+
+    Reads what `fetch` archived; footnotes not fetched yet are `not-checked`. Exit codes: 0 nothing
+    at --fail-on level, 1 a wrong link (or, with --fail-on warning, weak support), 2 bad input.
+    """
+    from linkvault.render.claims import render_claims
+    from linkvault.render.exits import verify_exit
+
+    _editor(ctx, linkvault.verify, render_claims, verify_exit, report, fmt, output, fail_on, input_format)
+

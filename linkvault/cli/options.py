@@ -1,0 +1,132 @@
+"""What the command line says: the options several commands share, each declared once (so --collector or --tsa
+cannot drift apart between fetch and pack), and the reading of what they hold (sizes, ages, the vault, a report)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+
+import click
+
+import linkvault
+
+VAULT_HELP = ("Vault directory: linkvault.db and warc/ (env LINKVAULT_VAULT; default ./linkvault-vault). "
+              "Accepted before or after the command; after it wins.")
+
+
+def global_options(func):
+    """The group's --vault, accepted after the subcommand too (`linkvault fetch r.txt --vault v`), where it wins."""
+
+    def remember(ctx: click.Context, _param, value):
+        if value is not None:
+            ctx.ensure_object(dict).update(vault=value, vault_named=True)
+
+    return click.option("--vault", default=None, expose_value=False, callback=remember,
+                        type=click.Path(file_okay=False), help=VAULT_HELP)(func)
+
+
+def _options(func, options: list):
+    """Apply click decorators in the order they are listed (top first, as if stacked over `func`)."""
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def format_option(*choices: str):
+    """--format, among the outputs a command renders (the first is the default)."""
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
+                        help="Output format.")
+
+
+def fail_on_option(func):
+    return click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
+                        help="Exit 1 when a finding of this severity (or worse) is found.")(func)
+
+
+def input_format_option(what: str = "REPORT"):
+    return click.option("--input-format", type=click.Choice(linkvault.INPUT_FORMATS), default=None,
+                        help=f"Read {what} as this format instead of guessing from its name and content.")
+
+
+def collector_option(role: str):
+    """--collector: who does what the command does, for the custody log."""
+    return click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,
+                        help=f"{role} (env LINKVAULT_COLLECTOR).")
+
+
+def timestamp_options(what: str):
+    """--tsa and --no-timestamp, handed to the command as one `tsa`: the authorities to stamp `what` with."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def command(*args, tsas: tuple[str, ...], no_timestamp: bool, **kwargs):
+            return func(*args, tsa=() if no_timestamp else linkvault.timestamp_authorities(tsas), **kwargs)
+
+        return _options(command, [
+            click.option("--tsa", "tsas", multiple=True, metavar="URL",
+                         help=f"RFC 3161 time-stamp authority for {what} (repeatable; default: env LINKVAULT_TSA, "
+                              "else a list of public free ones)."),
+            click.option("--no-timestamp", is_flag=True, help=f"Do not timestamp {what}."),
+        ])
+
+    return decorate
+
+
+def egress_options(func):
+    """--proxy and --ca-bundle, the same for every command that connects (the egress policy reads them first)."""
+    return _options(func, [
+        click.option("--proxy", default=None, metavar="URL",
+                     help="http://, https:// or socks5:// proxy for every connection (default: HTTPS_PROXY, "
+                          "HTTP_PROXY, ALL_PROXY, NO_PROXY)."),
+        click.option("--ca-bundle", default=None, type=click.Path(exists=True, dir_okay=False),
+                     help="Trust these CA certificates, e.g. a TLS-intercepting proxy's (default: SSL_CERT_FILE, "
+                          "SSL_CERT_DIR, else certifi's)."),
+    ])
+
+
+def editor_output_options(func):
+    """REPORT plus the options `report` and `verify` share."""
+    return _options(func, [
+        click.argument("report", nargs=-1, required=True),
+        format_option("table", "json", "csv", "markdown", "html"),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+                     help="Write to this file instead of standard output."),
+        fail_on_option,
+        input_format_option(),
+        click.pass_context,
+    ])
+
+
+# -- what the options hold ---------------------------------------------------------------------------
+
+def vault_of(ctx: click.Context) -> str:
+    """The vault directory: the group's --vault, or the one given after the command."""
+    return ctx.obj["vault"]
+
+
+def one_input(args: tuple[str, ...], input_format: str | None) -> str | linkvault.Report:
+    inputs = linkvault.parse_arguments(args, input_format)
+    if len(inputs) != 1:
+        raise click.UsageError("give one report: a file, - for standard input, or URLs")
+    return inputs[0]
+
+
+def parse_size(value: str) -> int:
+    units = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+    text = value.strip().lower().removesuffix("ib").removesuffix("b")
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in "kmg" else (text, "")
+    try:
+        return int(float(number) * units[unit])
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a size such as 50M or 1G") from None
+
+
+def parse_age(value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    text = value.strip().lower()
+    try:
+        return timedelta(seconds=float(text[:-1]) * units[text[-1]]) if text[-1] in units else timedelta(days=float(text))
+    except (ValueError, IndexError):
+        raise click.BadParameter(f"'{value}' is not an age such as 12h, 7d or 2w") from None

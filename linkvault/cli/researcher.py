@@ -1,0 +1,119 @@
+"""The researcher's commands: `fetch` archives every source a report cites, `search` and `show` read the archive."""
+
+from __future__ import annotations
+
+import click
+
+import linkvault
+from linkvault.cli.options import (
+    collector_option,
+    egress_options,
+    format_option,
+    global_options,
+    input_format_option,
+    one_input,
+    parse_age,
+    parse_size,
+    timestamp_options,
+    vault_of,
+)
+from linkvault.cli.output import echo_rendered, exit_with, note, progress
+
+
+@click.command()
+@global_options
+@click.argument("reports", nargs=-1, required=True)
+@format_option("table", "json")
+@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256), help="Requests at once.")
+@click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 64), help="Requests at once per host.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds per request, its whole answer included.")
+@click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Retries on transient failures.")
+@click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
+@egress_options
+@click.option("--allow-private", is_flag=True, help="Also fetch loopback, private and link-local addresses.")
+@click.option("--refresh", is_flag=True, help="Fetch again even what was archived before.")
+@click.option("--max-age", default=None, help="Fetch again what was archived longer ago than this (12h, 7d, 2w).")
+@input_format_option("REPORTS")
+@collector_option("Who collects, recorded in every capture's provenance")
+@timestamp_options("the run's manifest")
+@click.option("--no-screenshots", is_flag=True, envvar="LINKVAULT_NO_SCREENSHOTS",
+              help="Take no full-page screenshots (env LINKVAULT_NO_SCREENSHOTS=1).")
+@click.option("--tabs", default=3, show_default=True, type=click.IntRange(1, 16), help="Browser tabs taking screenshots at once.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
+@click.pass_context
+def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, verbose, **settings) -> None:
+    """Archive every source the reports cite: WARC files plus searchable text in the vault.
+
+    REPORTS are files, - for standard input, or URLs (together one report, each URL its own source).
+
+    \b
+    Example:
+        linkvault fetch report.txt
+        linkvault --vault ~/evidence fetch april.docx may.docx --proxy socks5://127.0.0.1:9050
+        linkvault fetch https://example.org/a https://example.org/b
+
+    Exit codes: 0 everything archived, 1 a footnote missing or a link not archived, 2 bad input.
+    """
+    from linkvault.render.archive import render_fetch
+    from linkvault.render.exits import fetch_exit
+
+    size, inputs = parse_size(max_size), linkvault.parse_arguments(reports, input_format)
+    with progress(verbose) as display:
+        result = linkvault.fetch(inputs, vault_of(ctx), input_format=input_format, on_progress=display, max_size=size,
+                                 max_age=parse_age(max_age), screenshots=not no_screenshots, reviews=fmt != "json",
+                                 **settings)
+    echo_rendered(render_fetch, result, fmt, reviews=result.reviews)
+    for text in result.notes[:5]:
+        note(text)
+    exit_with(not result.ok, lambda: fetch_exit(result, result.reviews))
+
+
+@click.command()
+@global_options
+@click.argument("query")
+@click.option("--report", default=None, help="Only sources of this report.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@format_option("table", "json")
+@click.pass_context
+def search(ctx, query, report, limit, fmt) -> None:
+    """Full-text search over the archived texts (words match their inflected forms by prefix).
+
+    \b
+    Example:
+        linkvault search "Адилбеков арест"
+        linkvault search журналист --report report.txt --format json
+    """
+    from linkvault.render.archive import render_search
+
+    hits = linkvault.search(query, vault_of(ctx), report=report, limit=limit)
+    echo_rendered(render_search, hits, fmt)
+
+
+@click.command()
+@global_options
+@click.argument("report", nargs=-1, required=True)
+@click.argument("number")
+@click.option("--text", "with_text", is_flag=True, help="Print the extracted text too.")
+@click.option("--screenshot", "screenshot_to", type=click.Path(dir_okay=False, writable=True), default=None,
+              metavar="FILE.png", help="Write the newest full-page screenshot to FILE.png (logged in custody).")
+@collector_option("Who exports, for the custody log")
+@click.pass_context
+def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
+    """What is archived for one footnote: captures, status, WARC location, screenshot, extracted text.
+
+    REPORT as given to fetch (a file, -, URLs), or the <…> name fetch printed for standard input or URLs.
+
+    \b
+    Example:
+        linkvault show report.txt 17 --text
+        linkvault show report.txt 17 --screenshot source-17.png
+    """
+    from linkvault.render.archive import render_exported, render_show
+
+    archive = linkvault.show(one_input(report, None), number, vault_of(ctx), screenshot_to=screenshot_to,
+                             collector=collector)
+    echo_rendered(render_show, archive, with_text=with_text)
+    if screenshot_to:
+        click.echo(render_exported(archive, screenshot_to))
+
