@@ -34,7 +34,7 @@ from linkvault.archive.provenance import Connection, connection_of, provenance_r
 from linkvault.archive.redirect_stubs import redirect_stub
 from linkvault.archive.transport import Client, Router
 from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, IdsAndClock, RecordLocation, WarcRecorder, http_date
-from linkvault.model import Capture, Hop
+from linkvault.model import Capture, Hop, Retry
 
 REDIRECTS = (301, 302, 303, 307, 308)
 TRANSIENT_STATUS = (429, 502, 503, 504)
@@ -81,17 +81,6 @@ class FetchOptions:
                 "proxy": proxy, "allow_private": self.allow_private, "collector": self.collector,
                 # whether the run meant to be timestamped: audit tells --no-timestamp from a manifest removed
                 "timestamp_authorities": [shown(tsa) for tsa in self.tsa]}
-
-
-@dataclass(frozen=True)
-class Retry:
-    """A transient failure about to be retried, for a progress display to name while it waits."""
-
-    url: str
-    attempt: int  # the attempt coming next, from 2
-    attempts: int  # at most this many
-    reason: str  # the last failure: an HTTP status ("503") or a link state ("timeout")
-    wait: float  # seconds until the next attempt
 
 
 class _TransientStatus(Exception):

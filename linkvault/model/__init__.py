@@ -6,7 +6,7 @@ beside it, each re-exported here so `from linkvault.model import X` is the one w
 
 from __future__ import annotations
 
-from linkvault.model.links import Capture, Connection, Hop, Link, Page, RecordLocation
+from linkvault.model.links import Capture, Connection, Hop, Link, Page, RecordLocation, Retry
 from linkvault.model.records import (
     CATEGORIES,
     CATEGORY_OF,
@@ -42,5 +42,5 @@ __all__ = [
     "AuditResult", "CATEGORIES", "CATEGORY_OF", "Capture", "CheckResult", "Citation", "ClaimResult", "ClaimVerdict",
     "Connection", "Entry", "FactCheck", "FetchResult", "Finding", "Footnote", "FootnoteArchive", "Hop",
     "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES", "PackResult", "Page", "Problem",
-    "RecordLocation", "Report", "Review", "SearchHit", "Severity", "VERDICTS", "Verification", "label_number",
+    "RecordLocation", "Report", "Retry", "Review", "SearchHit", "Severity", "VERDICTS", "Verification", "label_number",
 ]

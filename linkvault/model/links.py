@@ -203,3 +203,14 @@ class Link:
     @property
     def archived(self) -> bool:
         return self.capture is not None and self.capture.ok
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A transient failure about to be retried, for a progress display to name while it waits."""
+
+    url: str
+    attempt: int  # the attempt coming next, from 2
+    attempts: int  # at most this many
+    reason: str  # the last failure: an HTTP status ("503") or a link state ("timeout")
+    wait: float  # seconds until the next attempt

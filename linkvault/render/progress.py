@@ -18,8 +18,7 @@ from linkvault.render.textsafe import terminal_safe
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from linkvault.archive.fetcher import Retry
-    from linkvault.model import Capture
+    from linkvault.model import Capture, Retry
 
 
 def _host(url: str) -> str:
