@@ -6,6 +6,16 @@ beside it, each re-exported here so `from linkvault.model import X` is the one w
 
 from __future__ import annotations
 
+from linkvault.model.copies import (
+    Candidate,
+    CopySearch,
+    CopyVerdict,
+    ReferenceDate,
+    ServiceOutcome,
+    SpnJob,
+    VersionLink,
+    Witness,
+)
 from linkvault.model.links import Capture, Connection, Hop, Link, Page, RecordLocation, Retry
 from linkvault.model.records import (
     CATEGORIES,
@@ -39,8 +49,9 @@ from linkvault.model.results import (
 from linkvault.model.runs import FetchResult
 
 __all__ = [
-    "AuditResult", "CATEGORIES", "CATEGORY_OF", "Capture", "CheckResult", "Citation", "ClaimResult", "ClaimVerdict",
-    "Connection", "Entry", "FactCheck", "FetchResult", "Finding", "Footnote", "FootnoteArchive", "Hop",
-    "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES", "PackResult", "Page", "Problem",
-    "RecordLocation", "Report", "Retry", "Review", "SearchHit", "Severity", "VERDICTS", "Verification", "label_number",
+    "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "CheckResult", "Citation", "ClaimResult",
+    "ClaimVerdict", "Connection", "CopySearch", "CopyVerdict", "Entry", "FactCheck", "FetchResult", "Finding",
+    "Footnote", "FootnoteArchive", "Hop", "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES",
+    "PackResult", "Page", "Problem", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review", "SearchHit",
+    "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink", "Witness", "label_number",
 ]
