@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from linkvault.archive.webarchives.mementos import raw_memento
 from linkvault.model import Candidate
 
 MAX_ROWS = 20_000  # rows of one listing read; more is a listing no lookup of a footnote needs
@@ -167,18 +168,3 @@ def _rfc1123(text: str) -> str | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# archive.today keeps rendered snapshots only: its URI-Ms look like Wayback's but have no raw mode.
-NO_RAW_MODE = {"archive.today", "archive.ph", "archive.is", "archive.li", "archive.vn", "archive.fo", "archive.md"}
-_WAYBACK_MEMENTO = re.compile(r"^(?P<prefix>https?://[^?#]+?/)(?P<ts>\d{14})(?P<mode>[a-z]{2}_)?/(?P<original>.+)$")
-
-
-def raw_memento(uri_m: str) -> str | None:
-    """The raw (`id_`) form of a Wayback-family URI-M, which returns the archived bytes as received; None for a
-    URI-M of another shape (archive.today keeps only rendered snapshots)."""
-    found = _WAYBACK_MEMENTO.match(uri_m)
-    host = (urlsplit(uri_m).hostname or "").removeprefix("www.")
-    if not found or host in NO_RAW_MODE or not found.group("original").lower().startswith(("http:/", "https:/")):
-        return None
-    return f"{found.group('prefix')}{found.group('ts')}id_/{found.group('original')}"
