@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from virtual_clock import VirtualClock
 
 from linkvault.archive.webarchives.gate import (
     DEFAULT_RATES,
@@ -18,20 +19,6 @@ from linkvault.archive.webarchives.gate import (
     rate_for,
 )
 from linkvault.errors import UsageError
-
-
-class VirtualClock:
-    """Time that passes only when someone sleeps, and at once."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 async def _ask(gate: ServiceGate, clock: VirtualClock, times: list[float]) -> None:
