@@ -22,6 +22,7 @@ ARTICLE = ("<html><head><title>Суд над активистом</title></head>
            + "Суд в Алматы оштрафовал активиста за пост о митинге. " * 40 + "</p></article></body></html>").encode()
 PLAIN = "https://kaztag.kz/ru/news/sud-nad-aktivistom"
 GZIPPED = "https://vlast.kz/novosti/60123-sud.html"
+MIRROR = "https://kaztag.kz/kz/news/sud-nad-aktivistom"  # the same bytes again: a revisit record
 
 
 def cdx(data: bytes) -> str:
@@ -33,17 +34,19 @@ def cdx(data: bytes) -> str:
 def fetched(tmp_path, fakeweb, runner):
     """A vault holding one page served plainly and one served gzip-encoded and chunked, over real sockets."""
     fakeweb.route_url(PLAIN, Response(200, [("Content-Type", "text/html; charset=utf-8")], ARTICLE))
+    fakeweb.route_url(MIRROR, Response(200, [("Content-Type", "text/html; charset=utf-8")], ARTICLE))
     fakeweb.route_url(GZIPPED, Response(200, [("Content-Type", "text/html; charset=utf-8")], ARTICLE, gzip=True,
                                         chunked=True))
     report = tmp_path / "r.txt"
-    report.write_text(f"Суд оштрафовал активиста[1], сообщает Власть[2].\n\n[1] {PLAIN}\n[2] {GZIPPED}\n", encoding="utf-8")
+    report.write_text(f"Суд оштрафовал активиста[1], сообщает Власть[2], и снова[3].\n\n[1] {PLAIN}\n[2] {GZIPPED}\n"
+                      f"[3] {MIRROR}\n", encoding="utf-8")
     vault = tmp_path / "vault"
     result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url,
                                  "--ca-bundle", fakeweb.ca_pem_path])
     assert result.exit_code == 0, result.output
     db = sqlite3.connect(vault / "linkvault.db")
-    rows = {r[0]: r[1:] for r in db.execute("select url, payload_sha1, payload_sha1_decoded, warc_file, record_id "
-                                            "from captures where role = 'cited'")}
+    rows = {r[0]: r[1:] for r in db.execute("select url, payload_sha1, payload_sha1_decoded, warc_file, record_id, "
+                                            "revisit_of from captures where role = 'cited'")}
     db.close()
     return vault, rows
 
@@ -59,14 +62,16 @@ def _recorded(vault: Path, warc: str, record_id: str, *, decoded: bool = False) 
 
 def test_the_payload_sha1_of_a_page_is_the_cdx_digest_of_its_body(fetched):
     vault, rows = fetched
-    sha1, decoded, warc, record_id = rows[PLAIN]
+    first, again = sorted((rows[PLAIN], rows[MIRROR]), key=lambda row: row[-1] is not None)
+    sha1, decoded, warc, record_id, _ = first
     assert sha1 == cdx(ARTICLE) and decoded is None  # no Content-Encoding: nothing to decode
     assert _recorded(vault, warc, record_id) == ARTICLE
+    assert again[-1] is not None and again[:2] == (sha1, None)  # a revisit record holds no body; it was the same
 
 
 def test_a_gzip_encoded_page_gets_the_digest_of_its_bytes_as_sent_and_of_its_body_decoded(fetched):
     vault, rows = fetched
-    sha1, decoded, warc, record_id = rows[GZIPPED]
+    sha1, decoded, warc, record_id, _ = rows[GZIPPED]
     sent = gzip.compress(ARTICLE, mtime=0)  # what the server sent, chunked on the wire: the chunking is not payload
     assert sha1 == cdx(sent) and decoded == cdx(ARTICLE) and sha1 != decoded
     assert _recorded(vault, warc, record_id) == sent  # the digests are of what the record holds
