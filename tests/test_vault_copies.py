@@ -263,3 +263,19 @@ def test_reading_the_copies_of_a_vault_opened_read_only_writes_nothing(tmp_path)
             reader.store_answer(ServiceAnswer("ia-cdx", "GET y", ANSWERED, 200, None, "[]"))
     assert _files(directory) == before
     assert {name: os.stat(directory / name).st_mtime_ns for name in before} == stamps
+
+
+def test_a_memento_capture_names_the_page_it_copies_and_never_judges_the_cited_url(vault):
+    candidate = OFFERED_COPY.candidate
+    vault.add_url(DEAD)
+    vault.add_url(candidate.raw_uri)
+    dead = vault.store_capture(Capture(url=DEAD, fetched_at="2026-11-30T01:00:00Z", status=404), role="cited")
+    memento = vault.store_capture(Capture(url=candidate.raw_uri, fetched_at="2026-11-30T01:01:00Z", status=200),
+                                  role="memento", memento=candidate)
+    row = vault.capture(memento)
+    assert (row["role"], row["memento_of"], row["memento_at"], row["archive"]) == (
+        "memento", DEAD, "2024-04-01T09:12:33Z", "web.archive.org")
+    assert vault.verdict_capture(DEAD)["id"] == dead
+    fetched = CopyVerdict(**{**vars(OFFERED_COPY), "capture_id": memento})
+    vault.store_copy_search(CopySearch(DEAD, APRIL_4, [ServiceOutcome("ia-cdx", FOUND, 1)], [fetched]))
+    assert vault.copy_search(DEAD, APRIL_4).offered.capture_id == memento
