@@ -278,7 +278,7 @@ class Fetcher:
             # A plain-HTTP request through a proxy gets the proxy's refusal as its answer: no page's.
             await response.aclose()
             raise httpx.ProxyError(f"407 {response.reason_phrase}", request=request)
-        body = Body(self.options.max_size)
+        body = Body(self.options.max_size, self.options.max_decoded)
         try:
             connection = connection_of(response.extensions.get("network_stream"), self._router.proxied(request.url))
             ip = connection.ip

@@ -36,6 +36,8 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
+from linkvault.archive.extract import DECODED_LIMIT
+from linkvault.archive.payload_sha1 import base32_sha1, decoded_sha1
 from linkvault.model import RecordLocation
 
 OPEN_SUFFIX = ".open"
@@ -97,13 +99,15 @@ class HttpResponseHead:
 
 
 class Body:
-    """A response body spooled to disk as it arrives, hashed on the way; memory stays flat."""
+    """A response body spooled to disk as it arrives, hashed on the way (SHA-256, and SHA-1 for the CDX); memory stays flat."""
 
     SPOOL = 1024 * 1024
 
-    def __init__(self, max_size: int):
+    def __init__(self, max_size: int, max_decoded: int = DECODED_LIMIT):
         self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=self.SPOOL)
         self._sha = hashlib.sha256()
+        self._sha1 = hashlib.sha1()
+        self.max_decoded = max_decoded
         self.size = 0
         self.max_size = max_size
         self.truncated = False
@@ -116,12 +120,19 @@ class Body:
             self.truncated = True
         self.file.write(chunk)
         self._sha.update(chunk)
+        self._sha1.update(chunk)
         self.size += len(chunk)
         return not self.truncated
 
     @property
     def digest(self) -> str:
         return "sha256:" + b32encode(self._sha.digest()).decode("ascii")
+
+    def sha1s(self, content_encoding: str | None) -> tuple[str, str | None]:
+        """The CDX digest of the payload as recorded, and of it decoded where a Content-Encoding applies."""
+        self.file.seek(0)
+        chunks = iter(lambda: self.file.read(self.SPOOL), b"")
+        return base32_sha1(self._sha1), None if self.truncated else decoded_sha1(chunks, content_encoding, self.max_decoded)
 
     def read_head(self, limit: int) -> bytes:
         self.file.seek(0)
@@ -227,8 +238,10 @@ class WarcRecorder:
         warc._write(req_record)
         if digest and not earlier and body.size:
             self._seen[digest] = (request.url, date)
-        return RecordLocation(file=warc.name, offset=offset, length=length, record_id=record_id,
-                              payload_digest=digest, revisit_of=earlier[0] if earlier else None)
+        coding = next((v for k, v in response.headers if k.lower() == "content-encoding"), None)
+        sha1, decoded = body.sha1s(coding) if digest else (None, None)
+        return RecordLocation(file=warc.name, offset=offset, length=length, record_id=record_id, payload_digest=digest,
+                              revisit_of=earlier[0] if earlier else None, payload_sha1=sha1, payload_sha1_decoded=decoded)
 
     @property
     def written(self) -> list[tuple[str, str | None]]:

@@ -24,8 +24,26 @@ OFFERED, PASSED_OVER, NOT_FETCHED = "offered", "passed-over", "not-fetched"
 # "no copy exists": it never replaces an earlier `found` or `none`.
 FOUND, NONE, UNREACHED, SKIPPED = "found", "none", "unreached", "skipped"
 
+# What a request to an outside service came to: an answer (any the service gave, a 404 "none" included, is
+# cached and asked no more), or none (unreached: never cached over an answer).
+ANSWERED = "answered"
+
 # A witness's verdict on an archive's capture against ours.
 SAME, SAME_DECODED, DIFFERS, PENDING = "same", "same-decoded", "differs", "pending"
+
+
+@dataclass(frozen=True)
+class ServiceAnswer:
+    """One answer an outside service gave (or why none came), as the vault caches it: a re-run asks nothing again."""
+
+    service: str  # "ia-cdx", "archive:arquivo.pt" …
+    request: str  # canonical: method, URL with its query sorted, the form body sorted; never credentials
+    outcome: str = ANSWERED  # ANSWERED or UNREACHED
+    http_status: int | None = None
+    content_type: str | None = None
+    body: str = ""
+    detail: str | None = None  # for UNREACHED: why, in one sentence
+    asked_at: str | None = None  # ISO 8601 UTC; the vault stamps it when not given
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,7 @@ class CopyVerdict:
     category: str | None = None
     detail: str | None = None
     claim: str | None = None  # the claim check's verdict on the copy's text, where it ran
+    claim_reason: str | None = None  # why the claim check said so ("Adilbekov not found")
     rank: int = 0  # order in which the copies are listed: the offered one first
 
 
@@ -130,6 +149,7 @@ class Witness:
     our_sha1: str | None  # base32 SHA-1 of our recorded payload
     verdict: str  # SAME, SAME_DECODED, DIFFERS or PENDING
     sentence: str  # what show, report and the pack print
+    our_sha1_decoded: str | None = None  # the same of our payload decoded, where a Content-Encoding applies
 
 
 @dataclass(frozen=True)

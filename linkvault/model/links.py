@@ -38,6 +38,8 @@ class RecordLocation:
     record_id: str
     payload_digest: str | None
     revisit_of: str | None = None
+    payload_sha1: str | None = None  # base32 SHA-1 of the payload as recorded: the Wayback CDX's digest
+    payload_sha1_decoded: str | None = None  # the same of the payload decoded, where a Content-Encoding applies
 
 
 @dataclass(frozen=True)

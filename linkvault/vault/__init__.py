@@ -1,5 +1,6 @@
 """Store: the vault (SQLite beside the WARC files): its schema and migrations (`schema`), who may use it and when
-(`lock`), every query (`store`), and the custody log (`custody`).
+(`lock`), every query (`store`; `copies` for the web archives' tables of version 8, `copies_schema`), and the
+custody log (`custody`).
 
 Opening a vault to read it never migrates or writes; only a verb that writes opens it for writing, under its lock.
 """

@@ -1,19 +1,22 @@
 """A capture as a row of the `captures` table and back: the one place its columns are spelled in Python.
 
 `row_of` gives what `Vault.add_capture` inserts (the redirect chain, headers and certificates go on to their
-side tables); `capture_of` rebuilds a `Capture` from a row read back (with `title` when the query joined its
+side tables; a memento, fetched from an archive, also names the page it is a copy of);
+`capture_of` rebuilds a `Capture` from a row read back (with `title` when the query joined its
 text), as `fetch` reuses it and `report`, `verify` and `pack` judge and seal it.
 """
 
 from __future__ import annotations
 
-from linkvault.model import Capture, Connection, Hop, LinkState, RecordLocation
+from linkvault.model import Candidate, Capture, Connection, Hop, LinkState, RecordLocation
 
-ROLES = ("cited", "companion", "probe")  # a report's URL, a site adapter's extra fetch, a soft-404 check
+# A report's URL, a site adapter's extra fetch, a soft-404 check, an archive's copy of a cited page.
+ROLES = ("cited", "companion", "probe", "memento")
 
 
-def row_of(capture: Capture, role: str) -> dict:
-    """The `captures` row of `capture`, fetched in `role`, with its side-table parts (redirects, headers, cert_chain)."""
+def row_of(capture: Capture, role: str, memento: Candidate | None = None) -> dict:
+    """The `captures` row of `capture`, fetched in `role`, with its side-table parts (redirects, headers, cert_chain);
+    for a `memento`, the candidate it was fetched as (the page it copies, when, in which archive)."""
     record, c, state = capture.record, capture.connection, capture.state
     return {
         "url": capture.url, "fetched_at": capture.fetched_at, "final_url": capture.final_url,
@@ -23,6 +26,10 @@ def row_of(capture: Capture, role: str) -> dict:
         "warc_file": record.file if record else None, "warc_offset": record.offset if record else None,
         "warc_length": record.length if record else None, "record_id": record.record_id if record else None,
         "payload_digest": record.payload_digest if record else None,
+        "payload_sha1": record.payload_sha1 if record else None,
+        "payload_sha1_decoded": record.payload_sha1_decoded if record else None,
+        "memento_of": memento.url if memento else None, "memento_at": memento.memento_at if memento else None,
+        "archive": memento.archive if memento else None,
         "revisit_of": record.revisit_of if record else None, "truncated": int(capture.truncated), "size": capture.size,
         "port": c.port if c else None, "tls_version": c.tls_version if c else None,
         "tls_cipher": c.tls_cipher if c else None, "cert_chain": "".join(c.chain_pem) if c and c.chain_pem else None,
@@ -39,7 +46,8 @@ def capture_of(row: dict, hops: list[dict] | None = None) -> Capture:
     if row.get("warc_file") or row.get("record_id"):
         record = RecordLocation(file=row.get("warc_file") or "", offset=row.get("warc_offset") or 0,
                                 length=row.get("warc_length") or 0, record_id=row.get("record_id") or "",
-                                payload_digest=row.get("payload_digest"), revisit_of=row.get("revisit_of"))
+                                payload_digest=row.get("payload_digest"), revisit_of=row.get("revisit_of"),
+                                payload_sha1=row.get("payload_sha1"), payload_sha1_decoded=row.get("payload_sha1_decoded"))
     state = None
     if row.get("state"):
         state = LinkState(row["state"], row.get("state_detail") or "", row.get("status"), row.get("final_url"))

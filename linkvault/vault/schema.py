@@ -15,6 +15,9 @@ Tables, made and migrated by `migrate()` (the schema version lives in `PRAGMA us
     screenshots  full-page PNGs of captured pages: which response, where in which WARC, SHA-256, size
     footnote_verdicts  (a view) every footnote with its report's path, its number as an integer and the
                verdict `report` gives it: its URL's verdict capture's, or category missing
+    archive_answers, copy_searches, archived_copies, spn_jobs, witnesses, footnote_copies
+               the world's web archives: their answers, the copies they hold and our verdict on each (version 8,
+               in `copies_schema`)
 
 Foreign keys and plain column names are chosen so Datasette shows useful links and facets; the vault keeps
 `metadata.json` beside the database with every table's and column's description, for
@@ -30,8 +33,15 @@ import sqlite3
 import sqlite_utils
 
 from linkvault.model import MISSING, OWN_SIDE_FAILURES
+from linkvault.vault.copies_schema import (
+    CAPTURE_DESCRIPTIONS,
+    FOOTNOTE_COPIES,
+    FOOTNOTE_DESCRIPTIONS,
+    TABLES,
+    add_webarchives_v8,
+)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 METADATA = "metadata.json"
 SIDE = ("redirects", "headers", "cert_chain")  # kept out of the captures table since version 6
 
@@ -65,7 +75,9 @@ def migrate(db: sqlite_utils.Database, directory: str) -> None:
         for column in ("gap", "gap_detail"):  # footnotes with no URL (issue 11's leftovers)
             if column not in db["footnotes"].columns_dict:
                 db.table("footnotes").add_column(column, str)
-    _create_view(db)
+    if version < 8:
+        add_webarchives_v8(db)
+    _create_views(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     _write_metadata(db, directory)
 
@@ -130,14 +142,14 @@ def _datasette_v6(db: sqlite_utils.Database) -> None:
                 db.conn.execute(f"alter table captures drop column [{column}]")
 
 
-def _create_view(db: sqlite_utils.Database) -> None:
-    """`footnote_verdicts` as this version defines it (made again when an older one differs)."""
-    found = db.conn.execute("select sql from sqlite_master where type = 'view' and name = 'footnote_verdicts'"
-                            ).fetchone()
-    if found is None or found[0] != _FOOTNOTE_VERDICTS:
-        with db.conn:
-            db.conn.execute("drop view if exists footnote_verdicts")
-            db.conn.execute(_FOOTNOTE_VERDICTS)
+def _create_views(db: sqlite_utils.Database) -> None:
+    """`footnote_verdicts` and `footnote_copies` as this version defines them (made again when an older one differs)."""
+    for name, sql in (("footnote_verdicts", _FOOTNOTE_VERDICTS), ("footnote_copies", FOOTNOTE_COPIES)):
+        found = db.conn.execute("select sql from sqlite_master where type = 'view' and name = ?", [name]).fetchone()
+        if found is None or found[0] != sql:
+            with db.conn:
+                db.conn.execute(f"drop view if exists {name}")
+                db.conn.execute(sql)
 
 
 def _write_metadata(db: sqlite_utils.Database, directory: str) -> None:
@@ -206,7 +218,8 @@ _TABLES = {
         "payload_digest": "SHA-256 payload digest (WARC-Payload-Digest).",
         "revisit_of": "When the payload was archived before: that capture's URL and time.",
         "truncated": "1 when the body was cut at --max-size.", "size": "Body size in bytes.",
-        "role": "cited (the report's URL), companion (a site adapter's extra fetch) or probe (a soft-404 check).",
+        "role": "cited (the report's URL), companion (a site adapter's extra fetch), probe (a soft-404 check) or "
+                "memento (an archive's copy of a cited page).",
         "state": "The fine verdict: ok, not-found, login-wall … (README: report).",
         "category": "alive, dead, restricted, refused or unknown.", "state_detail": "The verdict in one sentence.",
         "port": "The server's port.", "tls_version": "TLS version.", "tls_cipher": "TLS cipher suite.",
@@ -244,7 +257,10 @@ _TABLES = {
         "detail": "The verdict in one sentence.", "archived_at": "When the capture in the WARC was made (UTC).",
         "capture_id": "The capture judged: the newest, unless it failed on our own side (no network, "
                       "the proxy down, our trust store) and an earlier one reached the source."}),
+    **TABLES,
 }
+_TABLES["captures"][1].update(CAPTURE_DESCRIPTIONS)
+_TABLES["footnotes"][1].update(FOOTNOTE_DESCRIPTIONS)
 
 
 def datasette_metadata(names: list[str]) -> dict:
@@ -261,7 +277,8 @@ def datasette_metadata(names: list[str]) -> dict:
     tables.get("footnotes", {})["sort"] = "number"
     tables.get("captures", {})["sort_desc"] = "id"
     return {"title": "linkvault vault",
-            "description": "Cited sources archived by linkvault: reports, footnotes, captures (WARC), texts, custody.",
+            "description": "Cited sources archived by linkvault: reports, footnotes, captures (WARC), texts, custody, "
+                           "and their copies in the world's web archives.",
             "databases": {"linkvault": {"tables": tables}}}
 
 

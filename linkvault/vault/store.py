@@ -20,10 +20,11 @@ import sqlite_utils
 
 from linkvault._version import __version__
 from linkvault.errors import InputError, UsageError
-from linkvault.model import Capture, Footnote
+from linkvault.model import Candidate, Capture, Footnote
 from linkvault.parsing import report_key
 from linkvault.parsing.urls import comparison_key, invalid_reason
 from linkvault.vault.capture_rows import capture_of, row_of
+from linkvault.vault.copies import CopiesQueries
 from linkvault.vault.custody import GENESIS, event_hash
 from linkvault.vault.lock import VaultLock, lock_wait, require_vault, vault_exists
 from linkvault.vault.schema import SCHEMA_VERSION, SIDE, insert_row, insert_side, migrate, schema_version, verdict_capture_id
@@ -33,7 +34,7 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class Vault:
+class Vault(CopiesQueries):
     """The database of a vault, closed when a `with` block ends. `read_only` opens it as the read verbs do:
     SQLite's `mode=ro` (and `immutable=1` where not even its WAL index can be made, on a write-protected copy),
     never migrated nor written, so reading evidence changes nothing about it; a vault of an older schema is
@@ -99,10 +100,12 @@ class Vault:
 
     def add_report(self, path: str, sha256: str, fmt: str, notes: list[Footnote]) -> int:
         """Record a report and its footnotes, replacing an older parse: a row per URL, and one with no URL
-        and its gap (missing-footnote, no-url) for a footnote without any, at its entry's or first citation's line."""
+        and its gap (missing-footnote, no-url) for a footnote without any, at its entry's or first citation's line.
+        The same report read again keeps its footnotes' reference dates."""
         path = report_key(path)
         with self.db.conn:
             existing = list(self.db["reports"].rows_where("path = ?", [path]))
+            dates = self.reference_dates(path) if existing and existing[0]["sha256"] == sha256 else {}
             if existing:
                 report_id = existing[0]["id"]
                 self.db.table("reports").update(report_id, {"sha256": sha256, "format": fmt})
@@ -120,6 +123,7 @@ class Vault:
                 for url in note.urls:
                     self.add_url(url)
                     self.db.table("footnotes").insert({**row, "line": note.line, "url": url}, ignore=True)
+        self.set_reference_dates(path, dates)
         return report_id
 
     def add_url(self, url: str) -> None:
@@ -343,9 +347,10 @@ class Vault:
 
     # -- captures as `Capture`s (their rows are mapped in capture_rows.py) ------------------------
 
-    def store_capture(self, capture: Capture, *, role: str, text: dict | None = None) -> int:
-        """Store `capture`, fetched in `role` (with its text row, if any); it learns its id."""
-        capture.id = self.add_capture(row_of(capture, role), text)
+    def store_capture(self, capture: Capture, *, role: str, text: dict | None = None,
+                      memento: Candidate | None = None) -> int:
+        """Store `capture`, fetched in `role` (with its text row, if any; a `memento` as the candidate it copies)."""
+        capture.id = self.add_capture(row_of(capture, role, memento), text)
         return capture.id
 
     def title_of(self, capture_id: int) -> str | None:
