@@ -7,7 +7,6 @@ carry them; the gates run on a virtual clock, so waits are asserted as asked for
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 
 import pytest
@@ -15,26 +14,13 @@ from virtual_clock import VirtualClock
 
 from linkvault.archive.egress_policy import resolve_egress
 from linkvault.archive.guard import Refused
-from linkvault.archive.webarchives.gateway import Answer, Gateway, Unreached
+from linkvault.archive.webarchives.gateway import Gateway, Unreached
+from linkvault.vault import Vault
 
 CDX = "https://web.archive.org/cdx/search/cdx"
 NAMES = {"ia-cdx": "the Internet Archive", "memgator": "MemGator"}
 ROWS = json.dumps([["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
                    ["kz,kaztag)/x", "20240401091233", "https://kaztag.kz/x", "text/html", "200", "K3ZU", "5"]])
-
-
-class KeptAnswers:
-    """The answer cache as the vault keeps it: by service and request, given back marked as kept."""
-
-    def __init__(self) -> None:
-        self.answers: dict[tuple[str, str], Answer] = {}
-
-    def cached_answer(self, service: str, request: str) -> Answer | None:
-        kept = self.answers.get((service, request))
-        return dataclasses.replace(kept, cached=True) if kept else None
-
-    def keep_answer(self, service: str, request: str, answer: Answer) -> None:
-        self.answers[(service, request)] = answer
 
 
 def _ask(web, calls, *, proxy=None, cache=None, clock=None, **kw):
@@ -54,9 +40,9 @@ def _json(body: str, status: int = 200, headers=()):
     return Response(status, [("Content-Type", "application/json"), *headers], body.encode())
 
 
-def test_an_answer_is_kept_so_the_same_question_in_another_order_asks_nothing(fakeweb):
+def test_an_answer_is_kept_in_the_vault_so_the_same_question_in_another_order_asks_nothing(fakeweb, tmp_path):
     fakeweb.route_url(CDX, _json(ROWS))
-    cache = KeptAnswers()
+    cache = Vault(str(tmp_path / "vault"))
     first = _ask(fakeweb, lambda g: g.get("ia-cdx", CDX, [("url", "kaztag.kz/x"), ("output", "json")]), cache=cache)
     second = _ask(fakeweb, lambda g: g.get("ia-cdx", CDX, [("output", "json"), ("url", "kaztag.kz/x")]), cache=cache)
     assert (first.status, first.body, first.cached) == (200, ROWS, False)
@@ -83,15 +69,18 @@ def test_an_archived_429_is_a_memento_answered_not_a_rate_limit(fakeweb):
     assert answer.status == 429 and clock.slept == [] and len(fakeweb.log.snapshot()) == 1
 
 
-def test_a_service_answering_503_three_times_is_unreached_and_nothing_is_kept(fakeweb):
+def test_a_service_answering_503_three_times_is_unreached_and_a_later_run_asks_again(fakeweb, tmp_path):
     from fakeweb import Response
 
     fakeweb.route_url(CDX, Response(503, [("Content-Type", "text/plain")], b"busy\n"))
-    cache = KeptAnswers()
+    cache = Vault(str(tmp_path / "vault"))
     with pytest.raises(Unreached) as raised:
         _ask(fakeweb, lambda g: g.get("ia-cdx", CDX, [("url", "kaztag.kz/x")]), cache=cache)
     assert raised.value.sentence == "the Internet Archive could not be reached (it answered HTTP 503)"
-    assert len(fakeweb.log.snapshot()) == 3 and cache.answers == {}
+    assert len(fakeweb.log.snapshot()) == 3
+    fakeweb.route_url(CDX, _json(ROWS))  # the service is back: the unreached was no answer, so it is asked again
+    answer = _ask(fakeweb, lambda g: g.get("ia-cdx", CDX, [("url", "kaztag.kz/x")]), cache=cache)
+    assert (answer.body, answer.cached, len(fakeweb.log.snapshot())) == (ROWS, False, 4)
 
 
 def test_a_proxy_refusing_connections_makes_the_service_unreached_at_once_naming_the_proxy(fakeweb):

@@ -23,7 +23,9 @@ from linkvault.archive.fetcher import retry_after_seconds
 from linkvault.archive.guard import Guard
 from linkvault.archive.transport import Client, Router
 from linkvault.archive.webarchives.gate import Clock, RealClock, ServiceGate, Unreached, rate_for
+from linkvault.model.copies import UNREACHED, ServiceAnswer
 from linkvault.parsing.urls import is_private_host
+from linkvault.vault.copies import request_key
 
 TRANSIENT = (502, 503, 504)
 TRIES = 3  # a transient failure is tried again twice, after 2 then 4 seconds
@@ -41,17 +43,11 @@ class Answer:
 
 
 class AnswerCache(Protocol):
-    """Where answers are kept between runs (the vault's archive_answers table)."""
+    """Where answers are kept between runs: the vault (its archive_answers table)."""
 
-    def cached_answer(self, service: str, request: str) -> Answer | None: ...
+    def cached_answer(self, service: str, request: str) -> ServiceAnswer | None: ...
 
-    def keep_answer(self, service: str, request: str, answer: Answer) -> None: ...
-
-
-def request_key(method: str, url: str, params: Sequence[tuple[str, str]] = (), data: str = "") -> str:
-    """A request as the cache knows it: the method, the URL with its parameters sorted, the body."""
-    query = urlencode(sorted(params))
-    return f"{method} {url}{'?' + query if query else ''}{' ' + data if data else ''}"
+    def store_answer(self, answer: ServiceAnswer) -> None: ...
 
 
 class Gateway:
@@ -99,14 +95,21 @@ class Gateway:
 
     async def _ask(self, service: str, method: str, url: str, params: Sequence[tuple[str, str]], data: str,
                    headers: dict[str, str]) -> Answer:
-        key = request_key(method, url, params, data)
+        query = urlencode(list(params))
+        key = request_key(method, url + ("?" + query if query else ""), data or None)
         if self.cache is not None and not self.refresh:
             kept = self.cache.cached_answer(service, key)
             if kept is not None:
-                return kept
-        answer = await self._send(service, method, url, params, data, headers)
+                return Answer(kept.http_status or 0, kept.content_type, kept.body, cached=True)
+        try:
+            answer = await self._send(service, method, url, params, data, headers)
+        except Unreached as exc:
+            if self.cache is not None:  # kept as the record of why; never stands over an answer
+                self.cache.store_answer(ServiceAnswer(service, key, UNREACHED, detail=exc.sentence))
+            raise
         if self.cache is not None:
-            self.cache.keep_answer(service, key, answer)
+            self.cache.store_answer(ServiceAnswer(service, key, http_status=answer.status,
+                                                  content_type=answer.content_type, body=answer.body))
         return answer
 
     async def _send(self, service: str, method: str, url: str, params: Sequence[tuple[str, str]], data: str,
@@ -161,4 +164,4 @@ class Gateway:
         return self._client
 
 
-__all__ = ["Answer", "AnswerCache", "Gateway", "Unreached", "request_key"]
+__all__ = ["Answer", "AnswerCache", "Gateway", "Unreached"]
