@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -19,8 +20,9 @@ WARC = "linkvault-20240420091500-4242-00000.warc.gz"
 
 
 def _linkvault(*args):
+    """The CLI in an empty directory of its own: a ./linkvault-vault left by `make run` is never read."""
     return subprocess.run([sys.executable, "-m", "linkvault", *map(str, args)], capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, cwd=tempfile.mkdtemp(prefix="linkvault-cwd-"))
 
 
 def _markers(n: int, notes: str = "[1] https://kaztag.kz/ru/news/1\n") -> str:
