@@ -31,7 +31,7 @@ def group_at(text: str, start: int) -> tuple[int, list[str]] | None:
 
     Its first item is dated; each URI is an http(s) address, trimmed of what closes the group as any address
     written in text is (an unbalanced `)`, a `;`)."""
-    i, uris = start + 1, []
+    i, uris = start + 1, list[str]()
     while True:
         item = _ITEM.match(text, i)
         if not item or (not uris and not item.group(2)):
