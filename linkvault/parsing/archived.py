@@ -23,7 +23,7 @@ _RUN = re.compile(r"\S+")
 # The Markdown element robustify writes: an <a> carrying data-originalurl.
 OURS = re.compile(r"<a\s(?=[^<>]*\bdata-originalurl=)([^<>]*)>(.*?)</a>", re.I | re.S)
 _A_TAG = re.compile(r"<a\s([^<>]*)>", re.I)
-_ATTR = re.compile(r"""([A-Za-z_:][-\w:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
+ATTRIBUTE = re.compile(r"""([A-Za-z_:][-\w:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
 
 
 def group_at(text: str, start: int) -> tuple[int, list[str]] | None:
@@ -66,7 +66,7 @@ def strip_groups(text: str) -> tuple[str, list[str]]:
 def attributes(tag_inside: str) -> dict[str, str]:
     """A start tag's attributes (the text between `<a ` and `>`), names lower-cased, values unescaped."""
     found: dict[str, str] = {}
-    for m in _ATTR.finditer(tag_inside):
+    for m in ATTRIBUTE.finditer(tag_inside):
         value = next((v for v in m.groups()[1:] if v is not None), "")
         found.setdefault(m.group(1).lower(), html.unescape(value))
     return found
