@@ -45,14 +45,18 @@ def safe_uri(uri: str) -> str:
     return m.group(1).lower() + quote(host, safe=_SAFE + "[]") + rest
 
 
-def plain_group(versions: Sequence[VersionLink]) -> str:
-    """`(archived 2024-04-05: URI-M; Save Page Now 2026-11-30: URI; evidence pack: URL)`, as plain text reads it."""
+def group_items(versions: Sequence[VersionLink]) -> list[tuple[str, str]]:
+    """Each version's words and URI: ("archived 2024-04-05", URI-M), ("evidence pack", URL) …"""
     items = []
     for i, version in enumerate(versions):
         dated = i == 0 or version.label != UNDATED
-        words = f"{version.label} {version.day.isoformat()}" if dated else version.label
-        items.append(f"{words}: {safe_uri(version.uri)}")
-    return f"({'; '.join(items)})"
+        items.append((f"{version.label} {version.day.isoformat()}" if dated else version.label, safe_uri(version.uri)))
+    return items
+
+
+def plain_group(versions: Sequence[VersionLink]) -> str:
+    """`(archived 2024-04-05: URI-M; Save Page Now 2026-11-30: URI; evidence pack: URL)`, as plain text reads it."""
+    return "(" + "; ".join(f"{words}: {uri}" for words, uri in group_items(versions)) + ")"
 
 
 def robust_attributes(url: str, versions: Sequence[VersionLink]) -> list[tuple[str, str]]:
