@@ -18,7 +18,7 @@ from linkvault.render.robust.source import Source
 from linkvault.render.robust.txt import insert_groups, rewrite_notes, robustify_text
 from linkvault.render.robust.versions import Versions, checked, plain_group, robust_attributes
 
-_MD_LINK = re.compile(r"\[([^\[\]<>]*)\]\(([^()\s<>]+)\)")
+_MD_LINK = re.compile(r"(?<!!)\[([^\[\]<>]*)\]\(([^()\s<>]+)\)")
 
 
 def robustify_markdown(data: bytes, versions: Versions, plain: bool = False) -> bytes:
