@@ -92,15 +92,17 @@ def _notes_part(parts: dict[str, bytes], kind: str, name: str, versions: Version
     for note in root.iterchildren(_w(kind)):
         if note.get(_w("type")) in _SEPARATORS:
             continue
+        cited = [url for url in _note_urls(note, rels.targets()) if url in versions]
+        if not cited:
+            continue  # a note we do not write into keeps what it holds
         removed: set[str] = set()
         for p in note.iter(_w("p")):
             removed |= _remove_groups(p)
         rels.drop(removed)
-        cited = [url for url in _note_urls(note, rels.targets()) if url in versions]
         paragraphs = list(note.iter(_w("p")))
         for url in cited:
             _add_group(paragraphs[-1], group_items(versions[url]), rels, hyperlink_style)
-        touched = touched or bool(removed) or bool(cited)
+        touched = True
     if not touched:
         return {}
     out = {name: _serialise(root)}
