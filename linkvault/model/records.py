@@ -33,12 +33,16 @@ class Citation:
 
 @dataclass(frozen=True)
 class Entry:
-    """One item of the footnote list, as written in the report."""
+    """One item of the footnote list, as written in the report.
+
+    `archived` are copies of its sources the report itself names (robustify's group, a memento URI of one of
+    `urls`): never sources of their own, so they are no finding of `check`."""
 
     label: str
     line: int
     text: str
     urls: tuple[str, ...] = ()
+    archived: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

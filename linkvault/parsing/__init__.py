@@ -18,7 +18,7 @@ from linkvault.model import Citation, Entry, Report
 from linkvault.parsing.urllist import is_url_argument, looks_like_url_list, numbered_sources, parse_url_list
 
 __all__ = ["FORMATS", "STDIN", "is_url_argument", "is_vault_name", "parse_arguments", "parse_report", "parse_text",
-           "parse_urls", "report_key", "sniff_format"]
+           "parse_urls", "read_report_file", "report_key", "sniff_format"]
 
 FORMATS = ("txt", "md", "html", "docx", "urls")
 STDIN = "-"
@@ -40,7 +40,7 @@ def parse_report(path: str | os.PathLike, input_format: str | None = None) -> Re
     """
     path = os.fspath(path)
     where = "<stdin>" if path == STDIN else path
-    data = _read_stdin() if path == STDIN else _read(path)
+    data = _read_stdin() if path == STDIN else read_report_file(path)
     fmt = input_format or sniff_format("" if path == STDIN else path, data)
     if fmt not in FORMATS:
         raise InputError(f"unknown input format '{fmt}' (choose from {', '.join(FORMATS)})", path=where)
@@ -109,7 +109,7 @@ def _read_stdin() -> bytes:
     return data
 
 
-def _read(path: str) -> bytes:
+def read_report_file(path: str) -> bytes:
     """A regular file's bytes, at most MAX_BYTES: a FIFO would hang the read and a device never end it."""
     if not os.path.lexists(path):
         raise InputError("no such file", path=path)

@@ -19,6 +19,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from copy import deepcopy
+from dataclasses import replace
 from io import BytesIO
 from typing import IO
 
@@ -26,6 +27,7 @@ from lxml import etree
 
 from linkvault.errors import InputError
 from linkvault.model import Citation, Entry
+from linkvault.parsing.archived import archived_entry, strip_groups
 from linkvault.parsing.txt import Line, parse_lines
 from linkvault.parsing.urls import find_urls
 
@@ -93,8 +95,7 @@ def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
             if note_id not in labels:
                 labels[note_id] = _label(fmt, start + len(labels))
                 if note_id in notes[kind]:
-                    text, urls = notes[kind][note_id]
-                    entries.append(Entry(label=labels[note_id], line=lineno, text=text, urls=urls))
+                    entries.append(replace(notes[kind][note_id], label=labels[note_id], line=lineno))
             citations.append(Citation(labels[note_id], lineno))
     return citations, entries
 
@@ -211,7 +212,7 @@ def _relationships(package: zipfile.ZipFile, part: str, budget: _Budget) -> dict
     }
 
 
-def _read_notes(package: zipfile.ZipFile, part: str, kind: str, budget: _Budget) -> dict[str, tuple[str, tuple[str, ...]]]:
+def _read_notes(package: zipfile.ZipFile, part: str, kind: str, budget: _Budget) -> dict[str, Entry]:
     if part not in package.NameToInfo:
         return {}
     links = _relationships(package, part, budget)
@@ -222,11 +223,11 @@ def _read_notes(package: zipfile.ZipFile, part: str, kind: str, budget: _Budget)
         if note.get(_w("type")) in ("separator", "continuationSeparator", "continuationNotice"):
             continue
         text = " ".join(_paragraph_text(p, links, show_targets=False) for p in note.iter(_w("p")))
-        text = " ".join(text.split())
+        text, copies = strip_groups(" ".join(text.split()))  # robustify's group: its links are copies
         urls: dict[str, None] = {}  # in order, each once
         for link in note.iter(_w("hyperlink")):
             target = _link_target(link, links)
-            if target and not _deleted(link):
+            if target and not _deleted(link) and target not in copies:
                 urls.setdefault(target)
         for url in _field_links(note):
             urls.setdefault(url)
@@ -238,7 +239,7 @@ def _read_notes(package: zipfile.ZipFile, part: str, kind: str, budget: _Budget)
             if not (i < len(linked) and linked[i].startswith(bare)) and bare not in typed:
                 typed.add(bare)
                 urls.setdefault(url)
-        notes[note.get(_w("id"), "")] = (text, tuple(urls))
+        notes[note.get(_w("id"), "")] = archived_entry("", 0, text, list(urls), copies)
     return notes
 
 

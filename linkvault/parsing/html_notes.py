@@ -15,6 +15,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from linkvault.model import Citation, Entry
+from linkvault.parsing.archived import archived_entry, version_uris
 from linkvault.parsing.urls import find_urls
 
 _LABEL = re.compile(r"^\s*[\[(]?\s*(\d{1,6}|[ivxlc]{1,8}|\*{1,3}|[a-z])\s*[\])]?\s*$", re.I)
@@ -175,10 +176,12 @@ def _note_entry(block: HtmlElement, label: str) -> Entry:
     for back in copy.xpath(".//*[@data-linkvault-backlink]"):
         back.drop_tree()
     urls: list[str] = []
+    versions: list[str] = []  # a Robust Link's data-versionurl: copies of its href, never sources
     for a in copy.iter("a"):
         href = link_target(a)
         if href and not href.lower().startswith(SKIP_SCHEMES) and href not in urls:
             urls.append(href)
+        versions += version_uris(a.get("data-versionurl") or "")
     text = " ".join(copy.text_content().split())
     lead = _LEADING_LABEL.match(text)
     if lead and label in lead.groups():
@@ -189,4 +192,4 @@ def _note_entry(block: HtmlElement, label: str) -> Entry:
     for _, _, url in find_urls(loose):
         if url not in urls:
             urls.append(url)
-    return Entry(label=label, line=block.sourceline or 0, text=text, urls=tuple(urls))
+    return archived_entry(label, block.sourceline or 0, text, urls, [v for v in versions if v not in urls])

@@ -12,9 +12,10 @@ the seed's `[N]` style.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from linkvault.model import Citation, Entry
+from linkvault.parsing.archived import archived_entry, html_hrefs, strip_groups, unwrap_ours
 from linkvault.parsing.txt import Line, parse_lines
 from linkvault.parsing.urls import find_urls
 
@@ -220,7 +221,7 @@ def _number_like_pandoc(citations: list[Citation], entries: list[Entry]) -> tupl
         if c.label in defined and c.label not in numbers:
             numbers[c.label] = str(len(numbers) + 1)
     citations = [Citation(numbers.get(c.label, c.label), c.line, c.context, c.paragraph) for c in citations]
-    entries = [Entry(numbers.get(e.label, e.label), e.line, e.text, e.urls) for e in entries]
+    entries = [replace(e, label=numbers.get(e.label, e.label)) for e in entries]
     return citations, entries
 
 
@@ -235,12 +236,15 @@ def _markers(text: str) -> list[str]:
 
 
 def _entry(label: str, lineno: int, parts: list[str]) -> Entry:
-    text = " ".join(" ".join(parts).split())
-    urls: list[str] = []
-    for target in _LINK_TARGET.findall(text):
+    """A note's entry. An inline <a> element counts by its href alone; robustify's own element and group are read
+    back as the text they were written into, their versions as archived copies (parsing.archived)."""
+    text, versions = unwrap_ours(" ".join(" ".join(parts).split()))
+    text, grouped = strip_groups(text)
+    scan, urls = html_hrefs(text)
+    for target in _LINK_TARGET.findall(scan):
         if target not in urls and not target.startswith("#"):
             urls.append(target)
-    for _, _, url in find_urls(text):
+    for _, _, url in find_urls(scan):
         if url not in urls and not any(u.startswith(url) or url.startswith(u) for u in urls):
             urls.append(url)
-    return Entry(label=label, line=lineno, text=text, urls=tuple(urls))
+    return archived_entry(label, lineno, text, urls, versions + grouped)

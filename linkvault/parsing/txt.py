@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from linkvault.model import Citation, Entry
+from linkvault.parsing.archived import archived_entry, strip_groups
 from linkvault.parsing.urls import find_urls
 
 Line = tuple[int, str]
@@ -187,12 +188,12 @@ def _continue(draft: _Draft, more: str) -> None:
 
 
 def _finish(draft: _Draft) -> Entry:
-    text = " ".join(draft.text.split())
+    text, copies = strip_groups(" ".join(draft.text.split()))
     urls: list[str] = []
     for _, _, url in find_urls(text):
         if url not in urls:
             urls.append(url)
-    return Entry(label=draft.label, line=draft.line, text=text, urls=tuple(urls))
+    return archived_entry(draft.label, draft.line, text, urls, copies)
 
 
 def parse_text(text: str) -> tuple[list[Citation], list[Entry]]:

@@ -156,6 +156,21 @@ def invalid_reason(url: str) -> str | None:
     return None
 
 
+# A memento's URI: the Wayback family's `…/<14 digits>[id_]/<original>` (web.archive.org/web/…, arquivo.pt/wayback/…)
+# and archive.today's `archive.ph/<14 digits>/<original>` (or `/2024.04.01-091233/`).
+_MEMENTO = re.compile(r"(?i)^https?://([^/?#]+)/(?:[^?#]*?/)?(\d{14}|\d{4}\.\d\d\.\d\d-\d{6})([a-z]{2}_)?/(.+)$")
+
+
+def memento_parts(url: str) -> tuple[str, str, str, str] | None:
+    """(archive host, 14-digit timestamp, mode (`id_`, `im_` or ""), original URL) when `url` is an archive's memento
+    of a web page; None otherwise. Wayback folds the original's `//` to `/`; it is given back."""
+    m = _MEMENTO.match(url)
+    original = re.sub(r"(?i)^(https?):/+", r"\1://", m.group(4)) if m else ""
+    if not m or invalid_reason(original):
+        return None
+    return m.group(1).lower(), re.sub(r"\D", "", m.group(2)), (m.group(3) or "").lower(), original
+
+
 _NOTATION = {"decimal": "", "integer": "written as an integer", "hex": "written in hexadecimal",
              "octal": "written in octal", "short": "written in short form", "mixed": "written in a mixed notation"}
 
