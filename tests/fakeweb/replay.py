@@ -87,9 +87,10 @@ class Replay:
     def serve(self, capture: ArchivedCapture, mode: str) -> Response:
         """The memento of `capture` in `mode` ('id_' raw, anything else replay)."""
         headers = self._archived_headers(capture, mode)
-        headers += [("Memento-Datetime", capture.http_date), ("Link", self.link_header(capture)),
-                    ("X-Archive-Src", f"fake-{capture.timestamp[:8]}.warc.gz")]
-        if not self.style.prefixed_headers:
+        headers += [("Memento-Datetime", capture.http_date), ("Link", self.link_header(capture))]
+        if self.style.prefixed_headers:  # the Wayback Machine names the WARC it replays from
+            headers.append(("X-Archive-Src", f"fake-{capture.timestamp[:8]}.warc.gz"))
+        else:
             headers.append(("Content-Location", self.style.uri_m(capture.timestamp, capture.url, mode)))
         if mode == "id_":
             return Response(capture.status, headers, capture.body)

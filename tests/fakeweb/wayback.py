@@ -68,6 +68,23 @@ def blocked_site() -> Response:
                     b"org.archive.wayback.exception.AdministrativeAccessControlException: Blocked Site Error\n")
 
 
+class FaultQueue:
+    """Scripted answers per endpoint, consumed in order before the endpoint answers normally again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: dict[str, list[Fault]] = {}
+
+    def script(self, endpoint: str, *faults: Fault) -> None:
+        with self._lock:
+            self._faults.setdefault(endpoint, []).extend(faults)
+
+    def next(self, endpoint: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults.get(endpoint)
+            return queue.pop(0) if queue else None
+
+
 # --- the archive -------------------------------------------------------------------------------------------------
 
 class FakeWayback:
@@ -77,8 +94,7 @@ class FakeWayback:
         self.store = store if store is not None else CaptureStore(captures)
         self.replay = Replay(self.store, WAYBACK_STYLE)
         self.failing_items: set[str] = set()  # v2 batch items answered without archived_snapshots (IABot re-asks)
-        self._lock = threading.Lock()
-        self._faults: dict[str, list[Fault]] = {}
+        self.faults = FaultQueue()
         self._mounts: list[tuple[str, str, Handler]] = []
 
     def install(self, web) -> FakeWayback:
@@ -96,8 +112,7 @@ class FakeWayback:
     def script(self, endpoint: str, *faults: Fault) -> None:
         """Answer the next requests to `endpoint` ('cdx', 'available', 'memento', 'timemap' or a mounted name) with
         `faults` in order (a Response, or EMPTY), then normally again."""
-        with self._lock:
-            self._faults.setdefault(endpoint, []).extend(faults)
+        self.faults.script(endpoint, *faults)
 
     def mount(self, prefix: str, endpoint: str, handler: Handler) -> None:
         """Let another fake service answer paths of web.archive.org under `prefix` (Save Page Now's /save)."""
@@ -105,7 +120,7 @@ class FakeWayback:
 
     def __call__(self, request: RequestInfo) -> Response:
         endpoint, handler = self._endpoint(request)
-        fault = self._next_fault(endpoint)
+        fault = self.faults.next(endpoint)
         if fault is None:
             return handler(request)
         if fault == EMPTY:
@@ -128,11 +143,6 @@ class FakeWayback:
                 if path == prefix or path.startswith(prefix + "/"):
                     return endpoint, handler
         return "other", lambda r: self.replay.not_archived(r.host + r.path)
-
-    def _next_fault(self, endpoint: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults.get(endpoint)
-            return queue.pop(0) if queue else None
 
     def _empty(self, endpoint: str, request: RequestInfo) -> Response:
         if endpoint == "cdx":
