@@ -207,3 +207,26 @@ def timemap_links(original: str, self_uri: str, timegate: str, mementos: Sequenc
     for index, (uri, ts) in enumerate(mementos):
         links.append((uri, [("rel", memento_rels(len(mementos), index)), ("datetime", http_date(ts)), *extra]))
     return links
+
+
+# --- the issue's "Done" case (design §7 scenario 1) --------------------------------------------------------------
+
+DEAD_ARTICLE = "https://kaztag.kz/ru/news/x"
+DEAD_ARTICLE_TEXT = ("Астана. 1 апреля. КазТАГ – Суд Астаны арестовал журналиста Марата Есенова на два месяца.\n"
+                     "Защита намерена обжаловать меру пресечения.")
+
+
+def dead_article_captures(url: str = DEAD_ARTICLE) -> list[ArchivedCapture]:
+    """A dead article's captures, closest-before a 2024-04-04 reference first: 04-03 a 200 that is the site's
+    not-found page, 04-02 a 301 to the front page, 04-01 the article; plus a revisit row and a 404 row (which the
+    usual CDX filters drop) and the front page the redirect leads to."""
+    article = html_capture(url, "20240401091233", "Суд Астаны арестовал журналиста", DEAD_ARTICLE_TEXT)
+    front = "https://kaztag.kz/"
+    return [
+        article,
+        redirect_capture(url, "20240402101500", front),
+        html_capture(front, "20240402101502", "КазТАГ", "Новости Казахстана"),
+        html_capture(url, "20240403081000", "Страница не найдена", "Страница не найдена. Вернуться на главную."),
+        html_capture(url, "20240403200000", "404 Not Found", "Not Found", status=404),
+        ArchivedCapture(url, "20240404090000", body=article.body, revisit=True, headers=article.headers),
+    ]
