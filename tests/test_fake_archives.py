@@ -13,7 +13,6 @@ from base64 import b32encode
 
 import httpx
 import pytest
-
 from fakeweb.archive_data import (
     DEAD_ARTICLE,
     ArchivedCapture,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from fakeweb.archive_data import DEAD_ARTICLE, html_capture, redirect_capture
 from fakeweb.timemaps import FakeMemGator, FakeTimemapArchive, parse_link_mementos
 from fakeweb.wayback import EMPTY, too_many_requests
