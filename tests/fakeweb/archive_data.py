@@ -137,28 +137,31 @@ def urlkey(url: str) -> str:
 
 
 class CaptureStore:
-    """One archive's holdings, thread-safe: the fake services read it while Save Page Now adds to it."""
+    """One archive's holdings, thread-safe: the fake services read it while Save Page Now adds to it. Indexed by
+    urlkey, so a benchmark's thousands of captures stay cheap to look up."""
 
     def __init__(self, captures: Iterable[ArchivedCapture] = ()):
         self._lock = threading.Lock()
-        self._captures: list[ArchivedCapture] = []
+        self._by_key: dict[str, list[ArchivedCapture]] = {}
         for capture in captures:
             self.add(capture)
 
     def add(self, capture: ArchivedCapture) -> ArchivedCapture:
         with self._lock:
-            self._captures.append(capture)
-            self._captures.sort(key=lambda c: (urlkey(c.url), c.timestamp))
+            same = self._by_key.setdefault(urlkey(capture.url), [])
+            same.append(capture)
+            same.sort(key=lambda c: c.timestamp)
         return capture
 
     def all(self) -> list[ArchivedCapture]:
+        """Every capture, in CDX order (urlkey, then timestamp)."""
         with self._lock:
-            return list(self._captures)
+            return [c for key in sorted(self._by_key) for c in self._by_key[key]]
 
     def of(self, url: str) -> list[ArchivedCapture]:
         """Every capture of the resource `url` names, oldest first."""
-        key = urlkey(url)
-        return [c for c in self.all() if urlkey(c.url) == key]
+        with self._lock:
+            return list(self._by_key.get(urlkey(url), []))
 
     def exact(self, url: str, timestamp: str) -> ArchivedCapture | None:
         return next((c for c in self.of(url) if c.timestamp == timestamp), None)

@@ -159,7 +159,7 @@ class FakeSavePageNow:
         answer = self.poll(job_id)
         return json_response(answer, status=404 if answer.get("message") == "Job not found" else 200)
 
-    def poll(self, job_id: str) -> dict:
+    def poll(self, job_id: str) -> dict[str, object]:
         """A job's status, one poll later. An unknown id: the docs do not show the answer; the fake says 404."""
         with self._lock:
             job = self.jobs.get(job_id)
@@ -213,7 +213,7 @@ def _as_capture(response: httpx.Response, timestamp: str, body: bytes) -> Archiv
                            body=body, headers=headers, location=location)
 
 
-def job_status(job: Job) -> dict:
+def job_status(job: Job) -> dict[str, object]:
     """A job as /save/status answers it (the docs' three shapes)."""
     if job.status == "pending":
         return {"status": "pending", "job_id": job.id, "resources": [job.url]}
@@ -221,8 +221,9 @@ def job_status(job: Job) -> dict:
         status_ext, message = job.error
         return {"status": "error", "exception": message, "status_ext": status_ext, "job_id": job.id,
                 "message": message, "resources": []}
-    answer = {"status": "success", "job_id": job.id, "original_url": job.original_url, "timestamp": job.timestamp,
-              "duration_sec": 6.203, "resources": [job.url], "outlinks": {}}
+    answer: dict[str, object] = {"status": "success", "job_id": job.id, "original_url": job.original_url,
+                                 "timestamp": job.timestamp, "duration_sec": 6.203, "resources": [job.url],
+                                 "outlinks": {}}
     if job.message:
         answer["message"] = job.message
     return answer

@@ -157,7 +157,11 @@ class FakeWayback:
 
     def cdx(self, request: RequestInfo) -> Response:
         params = parse_qsl(urlsplit(request.path).query, keep_blank_values=True)
-        return cdx_answer(self.store.all(), params, request.header("accept-encoding") or "")
+        named = dict(params)
+        url = named.get("url", "")
+        exact = named.get("matchType", "exact") == "exact" and url and not url.endswith("*")
+        captures = self.store.of(url) if exact else self.store.all()  # the index answers an exact URL
+        return cdx_answer(captures, params, request.header("accept-encoding") or "")
 
     # --- availability ------------------------------------------------------------------------------------------
 
