@@ -8,6 +8,7 @@ MemGator in test_fake_timemaps.py, Save Page Now in test_fake_spn.py.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from base64 import b32encode
 
@@ -24,6 +25,7 @@ from fakeweb.archive_data import (
 from fakeweb.wayback import (
     EMPTY,
     FakeWayback,
+    blocked_by_robots,
     blocked_site,
     connection_reset,
     retry_after_date,
@@ -238,8 +240,9 @@ def test_retry_after_as_an_http_date_an_empty_availability_answer_and_a_blocked_
     assert limited.status_code == 429 and limited.headers["retry-after"].endswith(" GMT")
     assert limited.headers["content-type"] == "text/html"
     assert client.get(AVAILABLE, params={"url": DEAD_ARTICLE}).json() == {}
-    wayback.script("cdx", blocked_site())
+    wayback.script("cdx", blocked_site(), blocked_by_robots())
     assert "AdministrativeAccessControlException" in client.get(CDX, params={"url": DEAD_ARTICLE}).text
+    assert "RobotAccessControlException" in client.get(CDX, params={"url": DEAD_ARTICLE}).text
 
 
 def test_a_scripted_reset_drops_the_connection(wayback, client):
@@ -247,6 +250,20 @@ def test_a_scripted_reset_drops_the_connection(wayback, client):
     with pytest.raises(httpx.TransportError):
         client.get(f"https://web.archive.org/web/20240401091233id_/{DEAD_ARTICLE}")
     assert client.get(f"https://web.archive.org/web/20240401091233id_/{DEAD_ARTICLE}").status_code == 200
+
+
+def test_a_gzipped_original_replays_its_gzip_bytes_with_the_coding_only_in_an_archived_header(fake_wayback, client):
+    """The Internet Archive's mislabel (EDGI's client patches urllib3 for it: web-monitoring-processing#309): the
+    payload is the gzip stream as received, and no Content-Encoding says so."""
+    zipped = gzip.compress(b"<html><body>archived</body></html>", mtime=0)
+    fake_wayback.add(ArchivedCapture(DEAD_ARTICLE, "20240401000000", body=zipped,
+                                     headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip")]))
+    answer = client.get(f"https://web.archive.org/web/20240401000000id_/{DEAD_ARTICLE}")
+    assert answer.content == zipped and answer.content[:2] == b"\x1f\x8b"
+    assert "content-encoding" not in answer.headers
+    assert answer.headers["x-archive-orig-content-encoding"] == "gzip"
+    row = cdx_json(client)[1]
+    assert row[5] == b32encode(hashlib.sha1(zipped).digest()).decode()  # the digest keeps the content coding
 
 
 def test_captures_added_later_are_served_at_once(wayback, client):

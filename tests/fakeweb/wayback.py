@@ -85,6 +85,12 @@ class FaultQueue:
             return queue.pop(0) if queue else None
 
 
+def blocked_by_robots() -> Response:
+    """What CDX answers when robots.txt excludes the URL."""
+    return Response(403, [("Content-Type", "text/plain")],
+                    b"org.archive.wayback.exception.RobotAccessControlException: Blocked By Robots\n")
+
+
 # --- the archive -------------------------------------------------------------------------------------------------
 
 class FakeWayback:
