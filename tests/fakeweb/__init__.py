@@ -18,6 +18,7 @@ from typing import Any
 
 from .proxy import FakeProxy, ProxyRecord
 from .server import (
+    HOST_WIDE,
     FakeHTTPServer,
     RequestInfo,
     RequestLog,
@@ -73,6 +74,10 @@ class FakeWeb:
     def route(self, host: str, path: str, response: Route) -> None:
         """Serve `response` at host+path (path may carry a query; without one, any query matches)."""
         self.router.add(host, path, response)
+
+    def route_host(self, host: str, response: Route) -> None:
+        """Serve `response` at every path of `host` that no other route claims (a fake archive's whole site)."""
+        self.router.add(host, HOST_WIDE, response)
 
     def route_url(self, url: str, response: Route) -> None:
         """Serve `response` at a URL's host and path, whatever its scheme and query."""

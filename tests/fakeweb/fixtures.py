@@ -3,6 +3,7 @@
 - `fakeweb_session`: one FakeWeb for the whole run, serving `all_sites()` (starting it costs ~50 ms,
   but sharing keeps thread and socket counts flat).
 - `fakeweb`: the same object per test, with empty logs and routes added by the test dropped after it.
+- `fake_wayback`: an empty FakeWayback on `fakeweb` (add captures with `.add`; see wayback.py).
 - `fakeweb_env`: `fakeweb`, plus proxy and CA environment variables so code that builds its own
   `httpx.Client()` (the CLI) reaches the fake web without being told.
 """
@@ -15,6 +16,7 @@ import pytest
 
 from . import FakeWeb
 from .sites import all_sites
+from .wayback import FakeWayback
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +29,12 @@ def fakeweb_session() -> Iterator[FakeWeb]:
 def fakeweb(fakeweb_session: FakeWeb) -> Iterator[FakeWeb]:
     with fakeweb_session.isolated() as web:
         yield web
+
+
+@pytest.fixture
+def fake_wayback(fakeweb: FakeWeb) -> FakeWayback:
+    """The Internet Archive on this test's fake web, holding nothing yet."""
+    return FakeWayback().install(fakeweb)
 
 
 @pytest.fixture

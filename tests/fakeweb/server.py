@@ -124,8 +124,12 @@ def not_found(host: str, path: str) -> Response:
     return html(page, status=404)
 
 
+HOST_WIDE = "*"  # the path of a route answering every path of its host not routed otherwise (an archive's replay)
+
+
 class Router:
-    """Thread-safe route table: exact (host, path+query) first, then (host, path) without query."""
+    """Thread-safe route table: exact (host, path+query) first, then (host, path) without query, then the host's
+    HOST_WIDE route."""
 
     def __init__(self, routes: Mapping[RouteKey, Route] | None = None):
         self._lock = threading.Lock()
@@ -153,6 +157,8 @@ class Router:
             route = self._routes.get((host, path))
             if route is None:
                 route = self._routes.get((host, path.split("?", 1)[0]))
+            if route is None:
+                route = self._routes.get((host, HOST_WIDE))
             return route
 
     def respond(self, request: RequestInfo) -> Response:
