@@ -14,9 +14,9 @@ import re
 from urllib.parse import urlsplit
 
 from linkvault.model import Capture, Hop, LinkState, Page
+from linkvault.parsing.urls import memento_parts
 from linkvault.states import classify
 
-_MEMENTO_URI = re.compile(r"^https?://[^?#]+?/(?P<ts>\d{14})(?:[a-z]{2}_)?/(?P<original>(?:https?:)?/{1,2}.+)$", re.I)
 ARCHIVE_HEADER = "x-archive-orig-"
 # Headers an archive adds to a replayed capture: about the archive, not the archived response.
 _ARCHIVE_OWN = {"memento-datetime", "link", "content-location", "x-archive-src", "x-archive-guessed-content-type",
@@ -25,16 +25,10 @@ _ARCHIVE_OWN = {"memento-datetime", "link", "content-location", "x-archive-src",
 
 
 def original_of(uri: str | None) -> str | None:
-    """The archived URL inside a Wayback-family URI-M (None when `uri` is not one); `http:/a.example` as
-    archives sometimes collapse it becomes `http://a.example`."""
-    found = _MEMENTO_URI.match(uri or "")
-    if not found:
-        return None
-    original = found.group("original")
-    scheme, sep, rest = original.partition(":")
-    if not sep:  # "//a.example/x": scheme-relative
-        return "http:" + original if original.startswith("//") else None
-    return f"{scheme.lower()}://{rest.lstrip('/')}"
+    """The archived URL inside a memento's URI (None when `uri` is not one); `http:/a.example`, as Wayback folds
+    it, becomes `http://a.example`."""
+    parts = memento_parts(uri or "")
+    return parts[3] if parts else None
 
 
 # archive.today keeps rendered snapshots only: its URI-Ms look like Wayback's but have no raw mode.
@@ -53,8 +47,8 @@ def raw_memento(uri_m: str) -> str | None:
 
 
 def memento_timestamp(uri: str | None) -> str | None:
-    found = _MEMENTO_URI.match(uri or "")
-    return found.group("ts") if found else None
+    parts = memento_parts(uri or "")
+    return parts[1] if parts else None
 
 
 def is_memento(capture: Capture) -> bool:
