@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from linkvault.claims.dates import report_year
+from linkvault.parsing.dates import report_year
 from linkvault.claims.facts import claim_facts
 from linkvault.claims.match import Source, check_claim
 from linkvault.errors import InputError
