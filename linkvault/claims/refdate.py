@@ -15,7 +15,6 @@ from linkvault.model import Report
 from linkvault.model.copies import AS_OF, ENTRY_DATE, REPORT_DATE, ReferenceDate
 from linkvault.parsing.dates import DateSpan, lead_date, written_year
 
-
 # "Astana, April 22, …": a place before the date, a few words without digits
 _PLACE_FIRST = re.compile(r"^\s*([^\W\d][^\d,;:.!?]{0,40}),\s+")
 _PLACE_WORDS = 4

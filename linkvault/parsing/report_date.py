@@ -78,10 +78,12 @@ def docx_report_date(data: bytes, path: str) -> ReportDate:
     was read and judged already)."""
     from linkvault.parsing.docx import _UNREADABLE, _Budget
 
-    try:
-        said = _docx_said(zipfile.ZipFile(BytesIO(data)), _Budget(path))
-    except (InputError, *_UNREADABLE):
-        said = _Said()
+    package, said = zipfile.ZipFile(BytesIO(data)), _Said()
+    for read in (_docx_core, _docx_opening):
+        try:
+            read(package, _Budget(path), said)
+        except (InputError, *_UNREADABLE):
+            continue
     return _resolve(said, path)
 
 
@@ -217,10 +219,10 @@ def _html_lines(root: HtmlElement) -> list[str]:
     return str(body.text_content()).splitlines()
 
 
-def _docx_said(package: zipfile.ZipFile, budget: _Budget) -> _Said:
+def _docx_core(package: zipfile.ZipFile, budget: _Budget, said: _Said) -> None:
+    """The core properties' stamps and title, from the part the package's relationships name."""
     from linkvault.parsing.docx import PR, _read_xml
 
-    said = _Said()
     rels = _read_xml(package, "_rels/.rels", budget)
     core = next((r.get("Target", "").lstrip("/") for r in (rels if rels is not None else ())
                  if r.tag == f"{{{PR}}}Relationship" and r.get("Type") == _CORE_PROPERTIES), "docProps/core.xml")
@@ -229,8 +231,10 @@ def _docx_said(package: zipfile.ZipFile, budget: _Budget) -> _Said:
         said.stamps = [(f"{core} dcterms:{name}", el.text or "") for name in ("modified", "created")
                        for el in props.iter(f"{{{_DCTERMS}}}{name}")]
         said.titles = [("title", el.text or "") for el in props.iter(f"{{{_DC}}}title")][:1]
+
+
+def _docx_opening(package: zipfile.ZipFile, budget: _Budget, said: _Said) -> None:
     said.lines = _opening(_docx_paragraphs(package, budget))
-    return said
 
 
 def _docx_paragraphs(package: zipfile.ZipFile, budget: _Budget) -> list[str]:
