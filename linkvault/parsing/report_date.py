@@ -18,10 +18,10 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from io import BytesIO
+from io import BytesIO, StringIO
 from typing import TYPE_CHECKING
 
 from linkvault.errors import InputError
@@ -38,6 +38,7 @@ OPENING_LINES = 5  # non-empty lines a dated line is looked for in
 _LINE_CHARS = 100  # a longer line is a paragraph of the report, not its dateline
 _MARKER = re.compile(r"\[\^?\w{1,12}\]")  # a line citing a footnote is the report's body: its dates are events
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_FRONT_MATTER_CHARS = 100_000
 _FRONT_KEY = re.compile(r"(?m)^(date|title)[ \t]*:[ \t]*(.*?)[ \t]*$")
 _ISO = re.compile(r"^\s*(\d{4})-?(\d{2})-?(\d{2})(?![\d])")
 _FILE_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.](0[1-9]|1[0-2])(?:[-_.](0[1-9]|[12]\d|3[01]))?(?!\d)")
@@ -69,7 +70,7 @@ def text_report_date(text: str, fmt: str, path: str) -> ReportDate:
     elif fmt == "md":
         said = _markdown_said(text)
     else:
-        said = _Said(lines=_opening(text.splitlines()))
+        said = _Said(lines=_opening(StringIO(text)))
     return _resolve(said, path)
 
 
@@ -128,18 +129,15 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def _opening(lines: Iterable[str]) -> list[str]:
-    """The first OPENING_LINES non-empty lines that could be a dateline or a title: short, citing nothing."""
+    """Of the first OPENING_LINES non-empty lines, those that could be a dateline or a title: short, citing
+    nothing. A line citing a footnote ends the opening: the body has begun, and its dates are events."""
     found: list[str] = []
-    for line in lines:
-        line = " ".join(line.split())
-        if not line:
-            continue
-        if len(line) <= _LINE_CHARS and not _MARKER.search(line):
-            found.append(line)
-        if len(found) == OPENING_LINES:
+    for seen, line in enumerate(line for line in map(str.split, lines) if line):
+        text = " ".join(line)
+        if seen == OPENING_LINES or _MARKER.search(text):
             break
-        if _MARKER.search(line):  # the body has begun
-            break
+        if len(text) <= _LINE_CHARS:
+            found.append(text)
     return found
 
 
@@ -163,7 +161,7 @@ def _file_name_date(path: str) -> DateSpan | None:
 
 def _markdown_said(text: str) -> _Said:
     said = _Said()
-    m = _FRONT_MATTER.match(text)
+    m = _FRONT_MATTER.match(text[:_FRONT_MATTER_CHARS])
     if m:
         for key, value in _FRONT_KEY.findall(m.group(1)):
             value = value.strip("'\"")
@@ -175,7 +173,7 @@ def _markdown_said(text: str) -> _Said:
             said.titles.append(("title block", block[0][1:].strip()))
             said.stated.append(("title block date", block[2][1:].strip()))
             text = text.split("\n", 3)[3] if text.count("\n") >= 3 else ""
-    said.lines = _opening(line.lstrip("#> ").rstrip("#") for line in text.splitlines())
+    said.lines = _opening(line.lstrip("#> ").rstrip("#\n") for line in StringIO(text))
     return said
 
 
@@ -237,16 +235,11 @@ def _docx_opening(package: zipfile.ZipFile, budget: _Budget, said: _Said) -> Non
     said.lines = _opening(_docx_paragraphs(package, budget))
 
 
-def _docx_paragraphs(package: zipfile.ZipFile, budget: _Budget) -> list[str]:
-    """The body's opening paragraphs; one citing a note reads as a line with a marker (the body has begun)."""
+def _docx_paragraphs(package: zipfile.ZipFile, budget: _Budget) -> Iterator[str]:
+    """The body's paragraphs, read as far as asked; one citing a note reads as a line with a marker."""
     from linkvault.parsing.docx import _blocks, _runs_text, _w
 
-    lines: list[str] = []
-    # Left early, the reader's generator is closed (and its part with it) as it goes out of scope.
     for block in _blocks(package, "word/document.xml", budget, depth=3):
         for p in block.iter(_w("p")):
             cites = next(p.iter(_w("footnoteReference"), _w("endnoteReference")), None) is not None
-            lines.append(_runs_text(p) + (" [note]" if cites else ""))
-        if len(_opening(lines)) == OPENING_LINES or any(_MARKER.search(line) for line in lines):
-            break
-    return lines
+            yield _runs_text(p) + (" [note]" if cites else "")
