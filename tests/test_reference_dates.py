@@ -168,6 +168,13 @@ def test_a_date_inside_the_reports_body_is_an_event_not_the_reports_date(tmp_pat
     assert parse_report(_write(tmp_path, "report.txt", text)).date is None
 
 
+def test_a_dated_sentence_citing_a_note_in_html_is_an_event_not_the_reports_date(tmp_path):
+    body = "<h1>Chronicle</h1><p>On 2 May 2024 police detained two activists<sup><a href='#fn1'>1</a></sup>.</p>"
+    assert parse_report(_write(tmp_path, "chronicle.html", _html("", body))).date is None
+    bracketed = "<h1>[Draft] Chronicle</h1><p>as of 5 May 2024</p>"  # a bracketed word is no marker
+    assert parse_report(_write(tmp_path, "draft.html", _html("", bracketed))).date == date(2024, 5, 5)
+
+
 @pytest.mark.parametrize("name, day", [
     ("kz-chronicle-2024-04.txt", date(2024, 4, 30)),
     ("review_2024-04-05.txt", date(2024, 4, 5)),

@@ -36,9 +36,12 @@ ReportDate = tuple[date | None, str | None]  # the day, and where it was read
 
 OPENING_LINES = 5  # non-empty lines a dated line is looked for in
 _LINE_CHARS = 100  # a longer line is a paragraph of the report, not its dateline
-_MARKER = re.compile(r"\[\^?\w{1,12}\]")  # a line citing a footnote is the report's body: its dates are events
+# A line citing a footnote is the report's body, and its dates are events: `[3]`, `[^3]` (HTML and Word mark
+# their linked markers so).
+_MARKER = re.compile(r"\[(?:\d{1,4}|\^[^\]\s]{1,64})\]")
+_CITES = " [^note]"
+_OPENING_CHARS = 100_000  # the opening is read in the text's first characters: a line is cut there, at worst
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_FRONT_MATTER_CHARS = 100_000
 _FRONT_KEY = re.compile(r"(?m)^(date|title)[ \t]*:[ \t]*(.*?)[ \t]*$")
 _ISO = re.compile(r"^\s*(\d{4})-?(\d{2})-?(\d{2})(?![\d])")
 _FILE_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.](0[1-9]|1[0-2])(?:[-_.](0[1-9]|[12]\d|3[01]))?(?!\d)")
@@ -70,7 +73,7 @@ def text_report_date(text: str, fmt: str, path: str) -> ReportDate:
     elif fmt == "md":
         said = _markdown_said(text)
     else:
-        said = _Said(lines=_opening(StringIO(text)))
+        said = _Said(lines=_opening(StringIO(text[:_OPENING_CHARS])))
     return _resolve(said, path)
 
 
@@ -79,10 +82,10 @@ def docx_report_date(data: bytes, path: str) -> ReportDate:
     was read and judged already)."""
     from linkvault.parsing.docx import _UNREADABLE, _Budget
 
-    package, said = zipfile.ZipFile(BytesIO(data)), _Said()
+    said = _Said()
     for read in (_docx_core, _docx_opening):
         try:
-            read(package, _Budget(path), said)
+            read(zipfile.ZipFile(BytesIO(data)), _Budget(path), said)
         except (InputError, *_UNREADABLE):
             continue
     return _resolve(said, path)
@@ -161,7 +164,8 @@ def _file_name_date(path: str) -> DateSpan | None:
 
 def _markdown_said(text: str) -> _Said:
     said = _Said()
-    m = _FRONT_MATTER.match(text[:_FRONT_MATTER_CHARS])
+    text = text[:_OPENING_CHARS]
+    m = _FRONT_MATTER.match(text)
     if m:
         for key, value in _FRONT_KEY.findall(m.group(1)):
             value = value.strip("'\"")
@@ -210,6 +214,9 @@ def _html_lines(root: HtmlElement) -> list[str]:
     body = root if body is None else body
     for el in list(body.iter(*_CHROME)):
         el.drop_tree()
+    for el in body.iter("sup", "a"):  # a marker: superscript, or a link into the page (Word's #_ftn1, #fn1)
+        if el.tag == "sup" or (el.get("href") or "").startswith("#"):
+            el.tail = _CITES + (el.tail or "")
     for el in body.iter(*BLOCKS, "br"):
         el.tail = "\n" + (el.tail or "")
         if el.tag != "br":
@@ -242,4 +249,4 @@ def _docx_paragraphs(package: zipfile.ZipFile, budget: _Budget) -> Iterator[str]
     for block in _blocks(package, "word/document.xml", budget, depth=3):
         for p in block.iter(_w("p")):
             cites = next(p.iter(_w("footnoteReference"), _w("endnoteReference")), None) is not None
-            yield _runs_text(p) + (" [note]" if cites else "")
+            yield _runs_text(p) + (_CITES if cites else "")
