@@ -143,6 +143,12 @@ def test_a_docx_with_a_broken_core_part_is_read_as_before_and_dated_by_what_else
     assert (dateline.date, dateline.date_detail) == (date(2024, 5, 5), 'opening line "5 May 2024"')
 
 
+def test_a_docx_core_part_of_megabytes_is_not_read_for_a_date(tmp_path):
+    padded = {"dc:description": "x" * (2 << 20), "dcterms:modified": "2024-05-03T17:40:00Z"}
+    report = parse_report(_docx(tmp_path, core=padded))
+    assert report.date is None and len(report.entries) == 1
+
+
 @pytest.mark.skipif(not WORD_FILES.is_dir(), reason=f"real Word files not present ({WORD_FILES})")
 def test_real_word_files_are_dated_by_their_core_properties():
     report = parse_report(WORD_FILES / "mammoth_footnotes.docx")

@@ -52,6 +52,7 @@ _HTML_PREFIX = 1_000_000  # the head, the header and the opening lines are in th
 _WORD_STAMPS = (("o:LastSaved", "Word's o:LastSaved"), ("o:Created", "Word's o:Created"))
 _CHROME = ("script", "style", "noscript", "template", "nav", "button", "svg", "iframe", "select")
 _CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+_CORE_BYTES = 1 << 20
 _DCTERMS = "http://purl.org/dc/terms/"
 _DC = "http://purl.org/dc/elements/1.1/"
 
@@ -228,6 +229,7 @@ def _docx_core(package: zipfile.ZipFile, budget: _Budget, said: _Said) -> None:
     """The core properties' stamps and title, from the part the package's relationships name."""
     from linkvault.parsing.docx import PR, _read_xml
 
+    budget.left = _CORE_BYTES  # a few hundred bytes in any real package; more is not metadata
     rels = _read_xml(package, "_rels/.rels", budget)
     core = next((r.get("Target", "").lstrip("/") for r in (rels if rels is not None else ())
                  if r.tag == f"{{{PR}}}Relationship" and r.get("Type") == _CORE_PROPERTIES), "docProps/core.xml")
