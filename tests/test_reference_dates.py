@@ -218,6 +218,9 @@ def test_russian_entries_are_dated_with_the_year_the_report_writes():
     with_year = reference_dates(parse_text(ENTRIES_RU.replace("kaztag.kz/ru/news/syroezhkin",
                                                               "kaztag.kz/ru/news/2024/syroezhkin-2024")))
     assert with_year["1"].day == date(2024, 4, 4)
+    kazakh = reference_dates(parse_text("4 сәуір, Алматы, белсенділер әкімдік алдына жиналды[1].\n\n"
+                                        "[1] https://kaztag.kz/kz/news/2024/akimat\n"))
+    assert kazakh == {"1": ReferenceDate(date(2024, 4, 4), ENTRY_DATE, 'entry: "4 сәуір"')}
 
 
 def test_the_example_reports_footnotes_are_read_at_their_entries_dates():
