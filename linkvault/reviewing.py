@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 
-from linkvault.claims.dates import report_year
 from linkvault.claims.facts import claim_facts
 from linkvault.claims.match import Source, check_claim
 from linkvault.errors import InputError
@@ -25,6 +24,7 @@ from linkvault.model import (
     Verification,
 )
 from linkvault.parsing import is_vault_name, parse_report
+from linkvault.parsing.dates import report_year
 from linkvault.parsing.urllist import numbered_sources
 from linkvault.states import classify, never_fetched
 from linkvault.vault import Vault

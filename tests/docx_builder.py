@@ -155,13 +155,16 @@ def _notes_xml(part: _Part, kind: str, notes: dict) -> str:
 
 
 def build_docx(path, paragraphs=(), footnotes: dict | None = None, endnotes: dict | None = None,
-               compression: int = zipfile.ZIP_DEFLATED, settings: str | None = None, section: str = "") -> Path:
+               compression: int = zipfile.ZIP_DEFLATED, settings: str | None = None, section: str = "",
+               core: dict | None = None) -> Path:
     """Write a .docx at `path` (see the module docstring) and return its Path.
 
     `compression=zipfile.ZIP_STORED` keeps each part's bytes readable in the file, for tests
     that damage one part on purpose. `settings` is the inside of word/settings.xml (such as
     `<w:endnotePr><w:numFmt w:val="decimal"/></w:endnotePr>`), `section` extra XML for the body's
-    last w:sectPr, where Word writes a section's own note numbering.
+    last w:sectPr, where Word writes a section's own note numbering. `core` maps docProps/core.xml's
+    elements to their text (`{"dcterms:modified": "2024-05-03T09:12:00Z", "dc:title": "…"}`), as Word
+    writes the part and points to it from _rels/.rels; a str is written as the part's whole text.
     """
     path = Path(path)
     parts: dict[str, str] = {}
@@ -187,15 +190,31 @@ def build_docx(path, paragraphs=(), footnotes: dict | None = None, endnotes: dic
         overrides.append(("/word/settings.xml", f"{WML}.settings+xml"))
         internal.append(("rIdSettings", "settings", "settings.xml"))
     parts["word/_rels/document.xml.rels"] = body.rels_xml(internal)
-    parts["_rels/.rels"] = _xml(
-        f'<Relationships xmlns="{PKG_RELS_NS}"><Relationship Id="rId1" '
-        f'Type="{REL_TYPE}/officeDocument" Target="word/document.xml"/></Relationships>'
-    )
+    package_rels = f'<Relationship Id="rId1" Type="{REL_TYPE}/officeDocument" Target="word/document.xml"/>'
+    if core is not None:
+        parts["docProps/core.xml"] = core if isinstance(core, str) else _core_xml(core)
+        overrides.append(("/docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml"))
+        package_rels += (f'<Relationship Id="rId2" Type="{PKG_RELS_NS}/metadata/core-properties" '
+                         'Target="docProps/core.xml"/>')
+    parts["_rels/.rels"] = _xml(f'<Relationships xmlns="{PKG_RELS_NS}">{package_rels}</Relationships>')
     parts["[Content_Types].xml"] = _content_types(overrides)
     with zipfile.ZipFile(path, "w", compression) as package:
-        for name in ["[Content_Types].xml", "_rels/.rels"] + sorted(n for n in parts if n.startswith("word/")):
+        for name in ["[Content_Types].xml", "_rels/.rels"] + sorted(n for n in parts if n.startswith(("word/", "docProps/"))):
             package.writestr(name, parts[name])
     return path
+
+
+def _core_xml(properties: dict) -> str:
+    """docProps/core.xml as Word writes it: W3CDTF dates typed xsi:type="dcterms:W3CDTF"."""
+    typed = ' xsi:type="dcterms:W3CDTF"'
+    items = "".join(f'<{name}{typed if name.startswith("dcterms:") else ""}>{escape(value)}</{name}>'
+                    for name, value in properties.items())
+    return _xml(
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"{items}</cp:coreProperties>"
+    )
 
 
 def _content_types(overrides: list[tuple[str, str]]) -> str:

@@ -6,7 +6,7 @@ URL's path or transliterated slug), so a link to the wrong weekly review is caug
 
 from __future__ import annotations
 
-from linkvault.claims.dates import DateSpan, dates_in_text, lead_date, period_in_text, report_year
 from linkvault.claims.urlfacts import url_dates
+from linkvault.parsing.dates import DateSpan, dates_in_text, lead_date, period_in_text, report_year
 
 __all__ = ["DateSpan", "dates_in_text", "lead_date", "period_in_text", "report_year", "url_dates"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from linkvault.claims.dates import DateSpan, dates_in_text, lead_date, period_in_text
+from linkvault.parsing.dates import DateSpan, dates_in_text, lead_date, period_in_text
 
 # Words that look like names in a chronicle but are not people.
 _NOT_NAMES = {

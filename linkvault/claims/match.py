@@ -17,10 +17,10 @@ from urllib.parse import unquote, urlsplit
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
-from linkvault.claims.dates import DateSpan, dates_in_text, period_in_text
 from linkvault.claims.facts import Fact
 from linkvault.claims.urlfacts import url_dates
 from linkvault.model import ClaimVerdict, FactCheck
+from linkvault.parsing.dates import DateSpan, dates_in_text, period_in_text
 
 KEY_KINDS = ("person", "period", "article", "amount")
 QUOTE = 200

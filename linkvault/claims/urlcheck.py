@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from linkvault.claims.dates import DateSpan, lead_date, period_in_text, report_year
 from linkvault.claims.urlfacts import url_dates
 from linkvault.model import Finding, Report, Severity, label_number
+from linkvault.parsing.dates import DateSpan, lead_date, period_in_text, report_year
 
 SOURCE_DATE_DAYS = 14
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from linkvault.claims.dates import DateSpan, _day, _span
+from linkvault.parsing.dates import DateSpan, _day, _span
 
 TRANSLIT_MONTHS = {
     "yanvarya": 1, "fevralya": 2, "marta": 3, "aprelya": 4, "maya": 5, "iyunya": 6, "iyulya": 7,

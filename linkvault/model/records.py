@@ -5,6 +5,7 @@ Nothing here imports the rest of the package, so every stage can depend on it.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,7 +79,9 @@ class Report:
     """A parsed report: every citation marker and every footnote-list entry, in document order.
 
     `path` is the file as given, or a `<…>` name for standard input and URL arguments; `sha256`
-    is the digest of the bytes read (empty for text parsed in memory).
+    is the digest of the bytes read (empty for text parsed in memory). `date` is the day the report
+    says it was written (its metadata, its opening lines, a month its title or file name names),
+    never today's; `date_detail` says where it was read ("docProps/core.xml dcterms:modified").
     """
 
     path: str
@@ -86,6 +89,8 @@ class Report:
     citations: list[Citation] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     sha256: str = ""
+    date: dt.date | None = None
+    date_detail: str | None = None
 
     @cached_property
     def footnotes(self) -> list[Footnote]:

@@ -11,11 +11,14 @@ import re
 import stat
 import sys
 from collections.abc import Sequence
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from linkvault.errors import InputError, NoFootnotes
 from linkvault.model import Citation, Entry, Report
 from linkvault.parsing.urllist import is_url_argument, looks_like_url_list, numbered_sources, parse_url_list
+
+if TYPE_CHECKING:
+    from linkvault.parsing.report_date import ReportDate
 
 __all__ = ["FORMATS", "STDIN", "is_url_argument", "is_vault_name", "parse_arguments", "parse_report", "parse_text",
            "parse_urls", "read_report_file", "report_key", "sniff_format"]
@@ -44,12 +47,13 @@ def parse_report(path: str | os.PathLike, input_format: str | None = None) -> Re
     fmt = input_format or sniff_format("" if path == STDIN else path, data)
     if fmt not in FORMATS:
         raise InputError(f"unknown input format '{fmt}' (choose from {', '.join(FORMATS)})", path=where)
-    citations, entries = _parse(data, fmt, where)
+    citations, entries, (day, detail) = _parse(data, fmt, where)
     if not citations and not entries:
         raise NoFootnotes("no footnotes found: no citation markers such as [1] and no footnote list", path=where)
     digest = hashlib.sha256(data).hexdigest()
     name = f"<stdin {digest[:12]}>" if path == STDIN else path
-    return Report(path=name, format=fmt, citations=citations, entries=entries, sha256=digest)
+    return Report(path=name, format=fmt, citations=citations, entries=entries, sha256=digest, date=day,
+                  date_detail=detail)
 
 
 def parse_urls(urls: Sequence[str]) -> Report:
@@ -86,8 +90,12 @@ def is_vault_name(path: str) -> bool:
 
 def parse_text(text: str, fmt: str = "txt", path: str = "<text>") -> Report:
     """Parse a report already in memory (no file needed); `fmt` is txt, md, html or urls."""
-    citations, entries = _parse_text(text.replace("\r\n", "\n").replace("\r", "\n"), fmt, path)
-    return Report(path=path, format=fmt, citations=citations, entries=entries)
+    from linkvault.parsing.report_date import text_report_date
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    citations, entries = _parse_text(text, fmt, path)
+    day, detail = text_report_date(text, fmt, path)
+    return Report(path=path, format=fmt, citations=citations, entries=entries, date=day, date_detail=detail)
 
 
 def _read_capped(fh: BinaryIO) -> bytes:
@@ -174,15 +182,18 @@ def sniff_format(path: str, data: bytes) -> str:
     return _EXTENSIONS.get(ext, "txt")
 
 
-def _parse(data: bytes, fmt: str, path: str) -> tuple[list[Citation], list[Entry]]:
+def _parse(data: bytes, fmt: str, path: str) -> tuple[list[Citation], list[Entry], ReportDate]:
+    """The report's citations and entries, and its own date (see report_date)."""
+    from linkvault.parsing.report_date import docx_report_date, text_report_date
+
     if fmt == "docx":
         from linkvault.parsing.docx import parse_docx
 
-        return parse_docx(data, path)
+        return *parse_docx(data, path), docx_report_date(data, path)
     from linkvault.parsing.decode import decode_bytes
 
     text, _ = decode_bytes(data, path)
-    return _parse_text(text, fmt, path)
+    return *_parse_text(text, fmt, path), text_report_date(text, fmt, path)
 
 
 def _parse_text(text: str, fmt: str, path: str) -> tuple[list[Citation], list[Entry]]:

@@ -1,7 +1,8 @@
-"""Dates and periods as reports write them, in English and Russian, resolved to calendar days.
+"""Dates and periods as reports write them, in English, Russian and Kazakh, resolved to calendar days.
 
 Chronicles drop the year ("April 4") and often the month ("from 7 to 14 March"): the year comes
-from the report's context, the month from the other end of the period.
+from the report's context, the month from the other end of the period. Reading a report, its
+own date and the claim check all read dates this way, so it lives in the parse stage.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
@@ -154,7 +155,13 @@ _YEAR_WRITTEN = re.compile(r"\b(20[0-4]\d)\b")
 
 
 def report_year(texts: list[str]) -> int:
-    """The year a report is about: the most common plausible year written in it (in its first texts)."""
+    """The year a report is about: the most common plausible year written in it (in its first texts), else this
+    year — a guess the claim check may make, never a date anything is recorded at (see `written_year`)."""
+    return written_year(texts) or date.today().year
+
+
+def written_year(texts: list[str]) -> int | None:
+    """The most common plausible year written in `texts` (in their first YEAR_SAMPLE_CHARS), None when none is."""
     years: Counter[int] = Counter()
     left = YEAR_SAMPLE_CHARS
     for t in texts:
@@ -162,4 +169,49 @@ def report_year(texts: list[str]) -> int:
             break
         left -= len(t)
         years.update(int(y) for y in _YEAR_WRITTEN.findall(t))
-    return years.most_common(1)[0][0] if years else date.today().year
+    return years.most_common(1)[0][0] if years else None
+
+
+# Year 1 stands for "no year written": no report is dated then, so a span in it lacks a year of its own.
+_NO_YEAR = 1
+_ISO_DAY = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# Kazakh writes the year first: "2024 жылғы 5 мамыр", "2024 ж. сәуір"
+_KZ_YEAR = r"(\d{4})\s*(?:жылғы|жылы|ж\.)\s*"
+_KZ_DAY = re.compile(rf"(?i){_KZ_YEAR}{_DAY}\s+{_MONTH}")
+_MONTH_YEAR = re.compile(rf"(?i)(?<![\w.])(?:{_MONTH}\s+(\d{{4}})|{_KZ_YEAR}{_MONTH})(?!\d)")
+
+
+def dated(text: str) -> DateSpan | None:
+    """The first day written in `text` with its year ("5 May 2024", "05.05.2024", "2024-05-05", "2024 жылғы
+    5 мамыр"); a day without a year ("April 4") is no date of its own here."""
+    written = [(m.start(), _day(int(m.group(1)), int(m.group(2)), int(m.group(3))), m.group(0))
+               for m in _ISO_DAY.finditer(text)]
+    written += [(m.start(), _day(int(m.group(1)), _month(m.group(3)), int(m.group(2))), m.group(0))
+                for m in _KZ_DAY.finditer(text)]
+    found = [(at, DateSpan(d, d, words)) for at, d, words in written if d]
+    found += [(text.find(span.text), span) for span in dates_in_text(text, _NO_YEAR) if span.start.year != _NO_YEAR]
+    return min(found, key=lambda item: item[0])[1] if found else None
+
+
+def written_period(text: str) -> DateSpan | None:
+    """The first period written in `text` with its year ("28 March – 4 April 2024")."""
+    period = period_in_text(text, _NO_YEAR)
+    return period if period and period.start.year != _NO_YEAR else None
+
+
+def written_month(text: str) -> DateSpan | None:
+    """The first month written with its year ("April 2024", "апрель 2024 года", "2024 жылғы сәуір") as the period
+    of its days; the month of a day ("5 May 2024") is that day's, not a month named."""
+    for m in _MONTH_YEAR.finditer(text):
+        if re.search(r"\d(?:st|nd|rd|th)?\s*$", text[:m.start()]):
+            continue
+        year, month = (int(m.group(2)), _month(m.group(1))) if m.group(1) else (int(m.group(3)), _month(m.group(4)))
+        if 1900 <= year <= 2999:
+            return month_span(year, month, m.group(0))
+    return None
+
+
+def month_span(year: int, month: int, text: str) -> DateSpan:
+    """The period of a month's days."""
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return DateSpan(date(year, month, 1), last, text)
