@@ -93,6 +93,8 @@ def test_jobs_pending_twice_then_captured_are_witnessed_the_same_and_the_secret_
     witnessed = [d for e, d in custody(vault) if e == "witnessed"]
     assert {d["verdict"] for d in witnessed} == {"same"} and all(d["uri_m"].startswith("https://web.archive.org/web/")
                                                                  for d in witnessed)
+    ids = [i for (i,) in rows(vault, "select id from custody where event = 'witnessed'")]
+    assert sorted(c for (c,) in rows(vault, "select custody_id from witnesses")) == ids
     assert all(r.header("authorization") == f"LOW AKIA-tester:{SECRET}" for r in requests(fakeweb, "/save"))
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "1"])
     assert "witness: the Internet Archive's capture at" in shown.output
@@ -161,6 +163,11 @@ def test_malformed_keys_are_a_one_line_usage_error_before_anything_runs(runner, 
     assert len(result.output.strip().splitlines()) == 1 and str(bad) in result.output
     assert not vault.exists() and fakeweb.log.snapshot() == []
     assert "secret" not in result.output.replace("ACCESS:SECRET", "").replace("[s3] access and secret", "")
+
+
+def test_spn_options_without_save_page_now_are_a_usage_error(runner, fakeweb, report, keys, tmp_path):
+    result = fetch(runner, fakeweb, tmp_path / "vault", report, "--spn-keys", str(keys))
+    assert result.exit_code == 2 and "--save-page-now" in result.output and fakeweb.log.snapshot() == []
 
 
 def test_no_keys_at_all_is_a_usage_error(runner, fakeweb, report, tmp_path):

@@ -84,6 +84,8 @@ def save_page_now_options(func):
 
     @functools.wraps(func)
     def command(*args, save_page_now: bool, spn_keys: str | None, spn_within: str, rates: tuple[str, ...], **kwargs):
+        if not save_page_now and (spn_keys or rates or spn_within != "1d"):
+            raise click.UsageError("--spn-keys, --spn-within and --rate go with --save-page-now")
         spn = linkvault.save_page_now_options(spn_keys, spn_within, rates) if save_page_now else None
         return func(*args, save_page_now=spn, **kwargs)
 
