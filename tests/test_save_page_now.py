@@ -116,6 +116,8 @@ def test_a_different_payload_is_witnessed_as_differing_in_custody_and_in_show(
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "1"])
     assert shown.exit_code == 0, shown.output
     assert "holds a payload that differs from ours" in shown.output
+    audited = runner.invoke(cli, ["--vault", str(vault), "audit"])  # the new custody events keep the chain whole
+    assert audited.exit_code == 0 and "everything holds" in audited.output, audited.output
 
 
 def test_a_session_limit_is_submitted_again_later(runner, fakeweb, wayback, report, keys, tmp_path):
