@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from linkvault.model.copies import (
     Candidate,
+    CopiesResult,
+    CopiesRow,
     CopySearch,
     CopyVerdict,
     ReferenceDate,
@@ -49,7 +51,7 @@ from linkvault.model.results import (
 from linkvault.model.runs import FetchResult
 
 __all__ = [
-    "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "CheckResult", "Citation", "ClaimResult",
+    "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "CheckResult", "CopiesResult", "CopiesRow", "Citation", "ClaimResult",
     "ClaimVerdict", "Connection", "CopySearch", "CopyVerdict", "Entry", "FactCheck", "FetchResult", "Finding",
     "Footnote", "FootnoteArchive", "Hop", "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES",
     "PackResult", "Page", "Problem", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review", "SearchHit",
