@@ -24,9 +24,7 @@ from linkvault.model import (
     Finding,
     Footnote,
     FootnoteArchive,
-    Link,
     PackResult,
-    ReferenceDate,
     Report,
     Review,
     SearchHit,
@@ -113,7 +111,7 @@ def find_copies(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vau
     from linkvault.archive.webarchives.gate import parse_rate
     from linkvault.archive.webarchives.lookups import DEFAULT_ARCHIVES, ArchiveSource
     from linkvault.archive.webarchives.lookups import memgator as aggregator
-    from linkvault.model import CopiesRow
+    from linkvault.model import CopiesRow, Link, ReferenceDate
     from linkvault.reviewing import copies_wanted, first_citations
 
     vault_dir = _vault_to_read(vault, must_exist=True)

@@ -11,8 +11,10 @@ import pytest
 from fakeweb.archive_data import DEAD_ARTICLE, dead_article_captures, html_capture
 from fakeweb.timemaps import FakeTimemapArchive
 from fakeweb.wayback import FakeWayback, connection_reset
+from jsonschema import Draft202012Validator
 
 from linkvault.cli import cli
+from linkvault.render.records import schema_text
 from linkvault.vault import Vault
 
 REPORT = ("Chronicle of April 2024\n\n"
@@ -53,6 +55,7 @@ def test_the_third_copy_the_article_is_offered_and_the_soft_404_and_front_page_r
     report, vault = fetched
     result, out = _copies(runner, fakeweb, report, vault)
     assert result.exit_code == 0, result.output
+    assert list(Draft202012Validator(json.loads(schema_text())).iter_errors(out)) == []  # the shipped schema
     [link] = out["links"]
     assert link["reference"] == {"date": "2024-04-04", "basis": "entry date", "detail": 'entry: "April 4"'}
     offered, *passed = link["copies"]

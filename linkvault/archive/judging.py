@@ -79,10 +79,11 @@ def store_judged(vault: Vault, capture: Capture, stored: dict | None, *, memento
         failed(capture.url, "storing its text", exc, capture)
         vault.store_capture(capture, role=role, memento=memento)
     if capture.record:
-        details = {"url": capture.url, "final_url": capture.final_url, "status": capture.status,
-                   "warc_file": capture.record.file, "offset": capture.record.offset,
-                   "payload_digest": capture.record.payload_digest, "provenance": capture.provenance_id,
-                   "text_sha256": text_digest(stored)}
+        details: dict[str, object] = {
+            "url": capture.url, "final_url": capture.final_url, "status": capture.status,
+            "warc_file": capture.record.file, "offset": capture.record.offset,
+            "payload_digest": capture.record.payload_digest, "provenance": capture.provenance_id,
+            "text_sha256": text_digest(stored)}
         if memento:
             details["memento"] = {"uri_m": memento.uri_m, "uri_r": memento.url, "datetime": memento.memento_at,
                                   "archive": memento.archive, "found_by": memento.found_by}

@@ -84,6 +84,12 @@ def egress_options(func):
     ])
 
 
+def allow_private_option(what: str = ""):
+    """--allow-private: reach loopback, private and link-local addresses too (the guard refuses them otherwise)."""
+    return click.option("--allow-private", is_flag=True,
+                        help=f"Also fetch {what + ' on ' if what else ''}loopback, private and link-local addresses.")
+
+
 def editor_output_options(func):
     """REPORT plus the options `report` and `verify` share."""
     return _options(func, [

@@ -7,6 +7,7 @@ import click
 
 import linkvault
 from linkvault.cli.options import (
+    allow_private_option,
     collector_option,
     egress_options,
     format_option,
@@ -32,7 +33,7 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Retries on transient failures.")
 @click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
 @egress_options
-@click.option("--allow-private", is_flag=True, help="Also fetch loopback, private and link-local addresses.")
+@allow_private_option()
 @click.option("--refresh", is_flag=True, help="Fetch again even what was archived before.")
 @click.option("--max-age", default=None, help="Fetch again what was archived longer ago than this (12h, 7d, 2w).")
 @input_format_option("REPORTS")
@@ -95,7 +96,7 @@ def _archive_pair(_ctx, _param, values: tuple[str, ...]) -> list[tuple[str, str]
               help="Requests per minute to a service (ia-cdx, ia-memento, memgator, archive:NAME). Repeatable.")
 @click.option("--refresh-copies", "refresh", is_flag=True, help="Ask the archives again, not the vault's answers.")
 @egress_options
-@click.option("--allow-private", is_flag=True, help="Also fetch mementos on loopback, private and link-local addresses.")
+@allow_private_option("mementos")
 @input_format_option("REPORTS")
 @collector_option("Who collects, recorded in every memento's provenance")
 @format_option("table", "json")

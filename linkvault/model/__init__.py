@@ -51,8 +51,9 @@ from linkvault.model.results import (
 from linkvault.model.runs import FetchResult
 
 __all__ = [
-    "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "CheckResult", "CopiesResult", "CopiesRow", "Citation", "ClaimResult",
-    "ClaimVerdict", "Connection", "CopySearch", "CopyVerdict", "Entry", "FactCheck", "FetchResult", "Finding",
+    "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "CheckResult", "Citation", "ClaimResult",
+    "ClaimVerdict", "Connection", "CopiesResult", "CopiesRow", "CopySearch", "CopyVerdict", "Entry", "FactCheck",
+    "FetchResult", "Finding",
     "Footnote", "FootnoteArchive", "Hop", "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES",
     "PackResult", "Page", "Problem", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review", "SearchHit",
     "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink", "Witness", "label_number",

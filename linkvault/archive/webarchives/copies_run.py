@@ -146,9 +146,8 @@ class CopiesRun:
             await self._prove_in_order(want, in_order(candidates, want.reference), verdicts, before_only=False)
         search = CopySearch(want.url, want.reference, outcomes, choose(verdicts))
         if search.offered is None:  # a copy we could not fetch is not "no copy": the archive was out of reach
-            search.services += [ServiceOutcome(service, UNREACHED, detail=why) for service, why in
-                                dict(self.failed.get(v.candidate.uri_m) for v in verdicts
-                                     if v.candidate.uri_m in self.failed).items()]
+            failed = dict(self.failed[v.candidate.uri_m] for v in verdicts if v.candidate.uri_m in self.failed)
+            search.services += [ServiceOutcome(service, UNREACHED, detail=why) for service, why in failed.items()]
         return search
 
     async def _prove_in_order(self, want: Wanted, ordered: list[Candidate], verdicts: list[CopyVerdict], *,
