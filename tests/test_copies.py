@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fakeweb.archive_data import DEAD_ARTICLE, dead_article_captures, html_capture
+from fakeweb.archive_data import DEAD_ARTICLE, dead_article_captures
 from fakeweb.timemaps import FakeTimemapArchive
 from fakeweb.wayback import FakeWayback, connection_reset
 from jsonschema import Draft202012Validator
@@ -115,10 +115,25 @@ def test_a_timemap_archive_finds_a_copy_the_internet_archive_does_not_have(fetch
     assert services["ia-cdx"] == "none" and services["archive:arquivo.pt"] == "found"
 
 
+def test_an_archived_redirect_replayed_as_the_site_sent_it_is_followed_inside_the_archive_never_live(
+        fetched, fakeweb, runner):
+    """pywb in raw mode replays an archived Location unrewritten: following it would ask the live (dead) site."""
+    FakeWayback([]).install(fakeweb)
+    captures = [c for c in dead_article_captures() if c.timestamp.startswith("20240402")]  # redirect + front page
+    arquivo = FakeTimemapArchive("arquivo.pt", style="pywb", captures=captures).install(fakeweb)
+    report, vault = fetched
+    fakeweb.log.clear()
+    result, out = _copies(runner, fakeweb, report, vault, "--archive", f"arquivo.pt={arquivo.timemap_prefix}")
+    assert result.exit_code == 1
+    [copy] = out["links"][0]["copies"]
+    assert (copy["choice"], copy["state"]) == ("passed-over", "redirected-to-homepage")
+    assert [r.path for r in fakeweb.log.snapshot() if r.host == "kaztag.kz"] == []
+    assert any(r.host == "arquivo.pt" and "id_/https://kaztag.kz/" in r.path for r in fakeweb.log.snapshot())
+
+
 def test_a_memento_on_a_private_address_in_a_timemap_is_refused_and_never_requested(fetched, fakeweb, runner):
     FakeWayback([]).install(fakeweb)
     archive = FakeTimemapArchive("archive.example", style="pywb").install(fakeweb)
-    inner = html_capture(DEAD_ARTICLE, "20240401091233", "Суд", "Суд Астаны арестовал журналиста Марата Есенова.")
     private = f"http://10.1.2.3/wayback/20240401091233/{DEAD_ARTICLE}"
     timemap = (f'<{DEAD_ARTICLE}>; rel="original",\n'
                f'<{private}>; rel="memento"; datetime="Mon, 01 Apr 2024 09:12:33 GMT"')
@@ -132,4 +147,18 @@ def test_a_memento_on_a_private_address_in_a_timemap_is_refused_and_never_reques
     [copy] = out["links"][0]["copies"]
     assert copy["choice"] == "not-fetched" and "private" in copy["reason"]
     assert not [r for r in fakeweb.log.snapshot() if r.host == "10.1.2.3"]
-    assert inner.url == DEAD_ARTICLE
+
+
+@pytest.mark.parametrize("bad", [["--archive", "arquivo.pt"], ["--rate", "ia-cdx=fast"], ["--as-of", "April"]])
+def test_bad_options_are_one_line_errors_with_exit_2(fetched, fakeweb, runner, bad):
+    report, vault = fetched
+    result = runner.invoke(cli, ["--vault", str(vault), "copies", str(report), *bad])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert _archive_requests(fakeweb) == []
+
+
+def test_a_vault_that_was_never_fetched_into_is_an_error_not_an_empty_search(tmp_path, runner):
+    report = tmp_path / "r.txt"
+    report.write_text(REPORT, encoding="utf-8")
+    result = runner.invoke(cli, ["--vault", str(tmp_path / "none"), "copies", str(report)])
+    assert result.exit_code == 2 and "vault" in result.output and "Traceback" not in result.output

@@ -150,6 +150,9 @@ class Fetcher:
         self._software = software()
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self.on_retry: Callable[[Retry], None] | None = None  # told before each wait between attempts
+        # Where a redirect from `current` to `target` is followed (None: not at all, the capture ends there). An
+        # archive's memento must never lead to the live site: `copies` keeps each hop inside the archive.
+        self.steer: Callable[[str, str], str | None] = lambda current, target: target
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -191,7 +194,10 @@ class Fetcher:
                 self._record_provenance(current, exchange, capture)
                 capture.truncated, capture.size, capture.body_head = exchange.truncated, exchange.size, exchange.body_head
                 if exchange.status in REDIRECTS and exchange.location:
-                    current = urljoin(current, exchange.location)
+                    steered = self.steer(current, urljoin(current, exchange.location))
+                    if steered is None:
+                        return
+                    current = steered
                     continue
                 if stub is None:
                     if at_stub is not None and exchange.status >= 400:
@@ -200,7 +206,10 @@ class Fetcher:
                 at_stub = at_stub or {**vars(capture), "hops": list(capture.hops)}
                 if any(hop.url == stub.target for hop in capture.hops):  # a browser would bounce for ever
                     raise FailedFetch("too-many-redirects", f"a redirect loop: {current} sends back to {stub.target}")
-                current = stub.target
+                steered = self.steer(current, stub.target)
+                if steered is None:
+                    return
+                current = steered
             raise FailedFetch("too-many-redirects", f"more than {self.options.max_redirects} redirects, the last to {current}")
         except FailedFetch as exc:
             # Where a stub's target fails, a browser may have carried a cookie or run a script we do not: the

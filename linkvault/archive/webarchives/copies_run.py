@@ -29,7 +29,7 @@ from linkvault.archive.webarchives.lookups import (
     ask_cdx,
     find_candidates,
 )
-from linkvault.archive.webarchives.mementos import judge_memento, raw_memento
+from linkvault.archive.webarchives.mementos import judge_memento, raw_memento, within_archive
 from linkvault.claims.match import Source, claim_against
 from linkvault.model import Candidate, Citation, CopySearch, CopyVerdict, ReferenceDate, ServiceOutcome
 from linkvault.model.copies import FOUND, UNREACHED
@@ -118,6 +118,7 @@ class CopiesRun:
                           ) -> dict[tuple[str, ReferenceDate], CopySearch]:
         settings = self.settings
         self.fetcher = Fetcher(self.options, recorder, __version__)
+        self.fetcher.steer = within_archive
         gateway = Gateway(self.options.egress, names=service_names(settings.archives), rates=settings.rates,
                           cache=self.vault, allow_private=self.options.allow_private,
                           operator_hosts=settings.operator_hosts, refresh=settings.refresh)
