@@ -12,6 +12,7 @@ from fakeweb.archive_data import DEAD_ARTICLE, dead_article_captures
 from fakeweb.timemaps import FakeTimemapArchive
 from fakeweb.wayback import FakeWayback, connection_reset
 from jsonschema import Draft202012Validator
+from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.cli import cli
 from linkvault.render.records import schema_text
@@ -44,6 +45,15 @@ def _copies(runner, web, report, vault, *extra: str):
     return result, json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
 
 
+def _metadata(vault) -> list[dict]:
+    """Every provenance record of the vault's WARC files."""
+    found = []
+    for path in sorted((vault / "warc").glob("*.warc.gz")):
+        with open(path, "rb") as fh:
+            found += [json.loads(r.content_stream().read()) for r in ArchiveIterator(fh) if r.rec_type == "metadata"]
+    return found
+
+
 def _archive_requests(web) -> list[str]:
     return [f"{r.host}{r.path}" for r in web.log.snapshot()
             if r.host in ("web.archive.org", "archive.org") or "timemap" in r.path]
@@ -69,6 +79,11 @@ def test_the_third_copy_the_article_is_offered_and_the_soft_404_and_front_page_r
         rows = v.db.conn.execute("select url, memento_of from captures where role = 'memento'").fetchall()
     assert {memento_of for _, memento_of in rows} == {DEAD_ARTICLE}
     assert all("id_/" in url for url, _ in rows)
+    provenance = [facts["memento"] for facts in _metadata(vault) if "memento" in facts]
+    assert {(m["archive"], m["datetime"], m["raw"]) for m in provenance} == {
+        ("web.archive.org", at, True) for at in ("2024-04-01T09:12:33Z", "2024-04-02T10:15:00Z", "2024-04-03T08:10:00Z")}
+    with Vault.open_existing(str(vault), read_only=True) as v:  # the footnote's reference date, as report shows it
+        assert v.reference_dates(str(report))["1"].day.isoformat() == "2024-04-04"
     table = runner.invoke(cli, ["--vault", str(vault), "copies", str(report), *_egress(fakeweb), *FAST])
     assert "offered" in table.output and "passed over" in table.output and "soft-404" in table.output
 

@@ -153,6 +153,7 @@ class Fetcher:
         # Where a redirect from `current` to `target` is followed (None: not at all, the capture ends there). An
         # archive's memento must never lead to the live site: `copies` keeps each hop inside the archive.
         self.steer: Callable[[str, str], str | None] = lambda current, target: target
+        self.mementos: dict[str, dict] = {}  # URL fetched → the archived copy it is (archive, URI-M, date)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -260,7 +261,8 @@ class Fetcher:
         facts = provenance_record(
             url=url, captured_at=exchange.fetched_at, connection=exchange.connection, status=exchange.status,
             hops=[h.as_record() for h in capture.hops],
-            options=self.options.as_record(), collector=self.options.collector, about=self._software)
+            options=self.options.as_record(), collector=self.options.collector, about=self._software,
+            memento=self.mementos.get(capture.url))
         capture.provenance_id = self.recorder.write_metadata(exchange.record.record_id, facts)
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:

@@ -180,6 +180,9 @@ class CopiesRun:
         except Unreached as exc:
             self.failed[candidate.uri_m] = (service, exc.sentence)
             return CopyVerdict(candidate, reason=f"not fetched: {exc.sentence}")
+        self.fetcher.mementos[uri] = {"uri_m": candidate.uri_m, "uri_r": candidate.url, "datetime": candidate.memento_at,
+                                      "archive": candidate.archive, "found_by": candidate.found_by,
+                                      "raw": uri != candidate.uri_m}
         capture = await self.fetcher.fetch(uri)
         if capture.error:
             why = f"{self.gateway.names.get(service, candidate.archive)} could not be reached ({capture.error_detail})"
