@@ -177,3 +177,18 @@ def test_a_vault_that_was_never_fetched_into_is_an_error_not_an_empty_search(tmp
     report.write_text(REPORT, encoding="utf-8")
     result = runner.invoke(cli, ["--vault", str(tmp_path / "none"), "copies", str(report)])
     assert result.exit_code == 2 and "vault" in result.output and "Traceback" not in result.output
+
+
+def test_with_no_valid_copy_before_the_reference_date_the_closest_after_is_offered(fetched, fakeweb, runner):
+    by_time = {c.timestamp: c for c in dead_article_captures()}
+    soft_404, article = by_time["20240403081000"], by_time["20240401091233"]
+    article.timestamp = "20240406120000"  # published two days after the entry: only the after phase finds it
+    FakeWayback([soft_404, article]).install(fakeweb)
+    report, vault = fetched
+    result, out = _copies(runner, fakeweb, report, vault)
+    assert result.exit_code == 0, result.output
+    offered, passed = out["links"][0]["copies"]
+    assert (offered["choice"], offered["memento_at"]) == ("offered", "2024-04-06T12:00:00Z")
+    assert (passed["choice"], passed["state"]) == ("passed-over", "soft-404")
+    asked = [r.path for r in fakeweb.log.snapshot() if r.path.startswith("/cdx/search/cdx")]
+    assert any("to=20240404235959" in p for p in asked) and any("from=20240405000000" in p for p in asked)

@@ -139,11 +139,12 @@ class CopiesRun:
         outcomes, candidates = await find_candidates(self.gateway, want.url, want.reference, self.settings.archives)
         verdicts: list[CopyVerdict] = []
         await self._prove_in_order(want, in_order(candidates, want.reference), verdicts, before_only=True)
-        ia = next((o for o in outcomes if o.service == "ia-cdx"), None)
-        if want.reference.day and not any(offerable(v) for v in verdicts) and ia and ia.outcome != UNREACHED:
-            after, found = await ask_cdx(self.gateway, want.url, want.reference, after=True)
-            _merge(ia, after)
-            candidates += found
+        if want.reference.day and not any(offerable(v) for v in verdicts):  # then the closest after
+            ia = next((o for o in outcomes if o.service == "ia-cdx"), None)
+            if ia and ia.outcome != UNREACHED:
+                after, found = await ask_cdx(self.gateway, want.url, want.reference, after=True)
+                _merge(ia, after)
+                candidates += found
             await self._prove_in_order(want, in_order(candidates, want.reference), verdicts, before_only=False)
         search = CopySearch(want.url, want.reference, outcomes, choose(verdicts))
         if search.offered is None:  # a copy we could not fetch is not "no copy": the archive was out of reach
@@ -189,6 +190,7 @@ class CopiesRun:
             self.gateway.gate(service).failed(capture.error_detail or capture.error)
             self.failed[candidate.uri_m] = (service, why)
             return CopyVerdict(candidate, reason=f"not fetched: {why}")
+        self.gateway.gate(service).succeeded()
         page, text = page_of(capture, self.options.max_decoded)
         capture.state = state = judge_memento(page, want.url)
         capture.body_head, capture.collector = b"", self.options.collector
