@@ -192,3 +192,20 @@ def test_with_no_valid_copy_before_the_reference_date_the_closest_after_is_offer
     assert (passed["choice"], passed["state"]) == ("passed-over", "soft-404")
     asked = [r.path for r in fakeweb.log.snapshot() if r.path.startswith("/cdx/search/cdx")]
     assert any("to=20240404235959" in p for p in asked) and any("from=20240405000000" in p for p in asked)
+
+
+def test_an_alive_link_is_not_looked_up_unless_all_is_given(tmp_path, fakeweb, runner):
+    from fakeweb.sites import AZATTYQ_ARTICLE
+
+    FakeWayback([]).install(fakeweb)
+    report = tmp_path / "alive.txt"
+    report.write_text(f"April 4, 2024, Astana, a court hearing[1].\n\n[1] {AZATTYQ_ARTICLE}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), *_egress(fakeweb)]).exit_code == 0
+    fakeweb.log.clear()
+    result = runner.invoke(cli, ["--vault", str(vault), "copies", str(report), *_egress(fakeweb), *FAST])
+    assert result.exit_code == 0 and "no link to look up" in result.output
+    assert _archive_requests(fakeweb) == []
+    every, out = _copies(runner, fakeweb, report, vault, "--all")
+    assert every.exit_code == 1 and out["links"][0]["url"] == AZATTYQ_ARTICLE  # the fake archive holds no copy
+    assert _archive_requests(fakeweb)

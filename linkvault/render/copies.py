@@ -18,7 +18,8 @@ def render_copies(result: CopiesResult, fmt: str, *, color: bool = False, width:
     if fmt == "json":
         return json.dumps(copies_json(result), ensure_ascii=False, indent=2)
     if not result.rows:
-        return "no link to look up: every link is alive (--all looks up every one)"
+        return ("no link to look up: none was found dead, restricted or refused (fetch judges them first; --all looks "
+                "up every one)")
     out, console = _console(color, width)
     for row in result.rows:
         _say(console, f"{row.report} [{row.number}] {row.url} ({row.state or 'not judged'}; "
