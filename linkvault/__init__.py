@@ -19,6 +19,7 @@ from linkvault.model import (
     AuditResult,
     CheckResult,
     Citation,
+    CopiesResult,
     Entry,
     Finding,
     Footnote,
@@ -34,8 +35,8 @@ from linkvault.parsing import FORMATS as INPUT_FORMATS
 from linkvault.parsing import parse_arguments, parse_report, parse_text, parse_urls
 
 if typing.TYPE_CHECKING:  # capture is loaded by `fetch` alone: `check` runs with no network code
-    from collections.abc import Callable, Sequence
-    from datetime import timedelta
+    from collections.abc import Callable, Mapping, Sequence
+    from datetime import date, timedelta
 
     from linkvault.archive import FetchOptions, FetchResult
 
@@ -102,6 +103,51 @@ def save_page_now_options(keys_file: _Path | None = None, within: str = "1d", ra
     from linkvault.archive.webarchives.savepagenow import spn_options
 
     return spn_options(None if keys_file is None else os.fspath(keys_file), within, rates, environ)
+def find_copies(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", *, all: bool = False,
+                as_of: date | None = None, archives: Sequence[tuple[str, str]] = (), memgator: str | None = None,
+                candidates: int = 3, rates: Mapping[str, float] | Sequence[str] = (), proxy: str | None = None,
+                ca_bundle: str | None = None, allow_private: bool = False, refresh: bool = False,
+                input_format: str | None = None, collector: str | None = None) -> CopiesResult:
+    """Find each dead, restricted or refused footnote source's copy in the world's web archives (every one's with
+    `all`), prove it by linkvault's own rules and the claim check, and keep the search in `vault` (`linkvault
+    copies`). `archives`: (name, TimeMap prefix) pairs added to the default list, or replacing one of it;
+    `memgator`: one self-hosted aggregator asked instead of them all; `rates`: requests per minute by service, or
+    `--rate` texts ("ia-cdx=24/min")."""
+    from urllib.parse import urlsplit
+
+    from linkvault.archive import FetchOptions
+    from linkvault.archive.webarchives.copies_run import CopiesSettings, Wanted, find_copies_in
+    from linkvault.archive.webarchives.gate import parse_rate
+    from linkvault.archive.webarchives.lookups import DEFAULT_ARCHIVES, ArchiveSource
+    from linkvault.archive.webarchives.lookups import memgator as aggregator
+    from linkvault.model import CopiesRow, Link, ReferenceDate
+    from linkvault.reviewing import copies_wanted, first_citations
+
+    vault_dir = _vault_to_read(vault, must_exist=True)
+    sources = {a.key: a for a in DEFAULT_ARCHIVES} | {a.key: a for a in (ArchiveSource.named(*n) for n in archives)}
+    chosen = (aggregator(memgator),) if memgator else tuple(sources.values())
+    named = [memgator] if memgator else [url for _, url in archives]
+    per_minute = dict(rates) if isinstance(rates, typing.Mapping) else dict(parse_rate(r) for r in rates)
+    settings = CopiesSettings(chosen, candidates, per_minute, refresh,
+                              tuple(urlsplit(u).hostname or "" for u in named))
+    wanted: list[Wanted] = []
+    rows: list[tuple[Review, Link]] = []
+    dates, skipped = {}, 0
+    for path in reports:
+        reviewed, refs = copies_wanted(vault_dir, path if isinstance(path, Report) else os.fspath(path), input_format,
+                                       every_link=all, as_of=as_of)
+        citations, year = first_citations(reviewed.check.report)
+        dates[reviewed.report] = refs
+        skipped += sum(1 for note in reviewed.check.report.footnotes for _ in note.urls) - len(reviewed.rows)
+        for row in reviewed.rows:
+            assert row.url is not None
+            reference = refs.get(row.label) or ReferenceDate(None)
+            wanted.append(Wanted(row.url, reference, citations.get(row.label), year))
+            rows.append((reviewed, row))
+    options = FetchOptions(proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private, collector=collector)
+    searches = find_copies_in(vault_dir, wanted, options, settings, dates)
+    return CopiesResult(vault_dir, [CopiesRow(r.report, row.number, row.label, row.url or "", row.state, search)
+                                    for (r, row), search in zip(rows, searches)], skipped)
 
 
 def timestamp_authorities(given: Sequence[str] = ()) -> tuple[str, ...]:
@@ -192,6 +238,7 @@ __all__ = [
     "AuditResult",
     "CheckResult",
     "Citation",
+    "CopiesResult",
     "Entry",
     "Finding",
     "Footnote",
@@ -211,6 +258,7 @@ __all__ = [
     "audit",
     "check",
     "fetch",
+    "find_copies",
     "pack",
     "parse_arguments",
     "parse_report",

@@ -5,9 +5,10 @@ and the claims are judged from the review's rows)."""
 from __future__ import annotations
 
 import os
+from datetime import date
 
-from linkvault.claims.facts import claim_facts
-from linkvault.claims.match import Source, check_claim
+from linkvault.claims.match import Source, claim_against
+from linkvault.claims.refdate import reference_dates
 from linkvault.errors import InputError
 from linkvault.findings import check_report
 from linkvault.model import (
@@ -19,6 +20,7 @@ from linkvault.model import (
     Link,
     LinkState,
     Page,
+    ReferenceDate,
     Report,
     Review,
     Verification,
@@ -103,6 +105,30 @@ def stored_report(vault_dir: str, name: str) -> Report:
     return Report(path=name, format="urls", citations=citations, entries=entries, sha256=report["sha256"])
 
 
+# The links `copies` looks up unless told --all: their source cannot be read live (or must not be).
+NEEDS_A_COPY = ("dead", "restricted", "refused")
+
+
+def copies_wanted(vault_dir: str, report_path: str | Report, input_format: str | None = None, *,
+                  every_link: bool = False, as_of: date | None = None) -> tuple[Review, dict[str, ReferenceDate]]:
+    """The review of a report (links with their verdicts) keeping the links `copies` looks up — dead, restricted
+    or refused ones, or all with `every_link` — and each footnote's reference date."""
+    reviewed = review(vault_dir, report_path, input_format, with_claims=False)
+    reviewed.rows = [row for row in reviewed.rows if row.url is not None
+                     and (every_link or row.category in NEEDS_A_COPY)]
+    return reviewed, reference_dates(reviewed.check.report, as_of)
+
+
+def first_citations(report: Report) -> tuple[dict[str, Citation], int]:
+    """The first sentence citing each footnote (by label), and the year the report's dates are read in: what a
+    footnote's claim is checked by."""
+    year = report_year([c.paragraph for c in report.citations] + [e.text for e in report.entries])
+    first_citation: dict[str, Citation] = {}
+    for cited in report.citations:
+        first_citation.setdefault(cited.label, cited)
+    return first_citation, year
+
+
 def verify(vault_dir: str, report_path: str | Report, input_format: str | None = None) -> Verification:
     return judge_claims(review(vault_dir, report_path, input_format, with_claims=False), vault_dir)
 
@@ -128,19 +154,14 @@ def with_claim_verdicts(reviewed: Review, texts: Vault | dict[int, dict]) -> Rev
 
 def claims_of(reviewed: Review, texts: dict[int, dict]) -> Verification:
     """Every footnote's claim judged against `texts`, the archived texts of the review's captures by capture id."""
-    report = reviewed.check.report
-    year = report_year([c.paragraph for c in report.citations] + [e.text for e in report.entries])
-    first_citation: dict[str, Citation] = {}
-    for cited in report.citations:
-        first_citation.setdefault(cited.label, cited)
+    first_citation, year = first_citations(reviewed.check.report)
     result = Verification(report=reviewed.report, check=reviewed.check, review=reviewed)
     for row in reviewed.rows:
         citation = first_citation.get(row.label)
         if row.url is None or citation is None:
             continue
-        facts = claim_facts(citation.context, citation.paragraph, year)
         text = texts.get(row.capture_id) if row.capture_id is not None else None
-        verdict = check_claim(facts, _source(row, row.url, text), year)
+        verdict = claim_against(citation, _source(row, row.url, text), year)
         result.claims.append(ClaimResult(row.number, row.label, citation.line, citation.context or citation.paragraph,
                                          row.url, verdict))
     return result

@@ -150,6 +150,10 @@ class Fetcher:
         self._software = software()
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self.on_retry: Callable[[Retry], None] | None = None  # told before each wait between attempts
+        # Where a redirect from `current` to `target` is followed (None: not at all, the capture ends there). An
+        # archive's memento must never lead to the live site: `copies` keeps each hop inside the archive.
+        self.steer: Callable[[str, str], str | None] = lambda current, target: target
+        self.mementos: dict[str, dict] = {}  # URL fetched → the archived copy it is (archive, URI-M, date)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -191,7 +195,10 @@ class Fetcher:
                 self._record_provenance(current, exchange, capture)
                 capture.truncated, capture.size, capture.body_head = exchange.truncated, exchange.size, exchange.body_head
                 if exchange.status in REDIRECTS and exchange.location:
-                    current = urljoin(current, exchange.location)
+                    steered = self.steer(current, urljoin(current, exchange.location))
+                    if steered is None:
+                        return
+                    current = steered
                     continue
                 if stub is None:
                     if at_stub is not None and exchange.status >= 400:
@@ -200,7 +207,10 @@ class Fetcher:
                 at_stub = at_stub or {**vars(capture), "hops": list(capture.hops)}
                 if any(hop.url == stub.target for hop in capture.hops):  # a browser would bounce for ever
                     raise FailedFetch("too-many-redirects", f"a redirect loop: {current} sends back to {stub.target}")
-                current = stub.target
+                steered = self.steer(current, stub.target)
+                if steered is None:
+                    return
+                current = steered
             raise FailedFetch("too-many-redirects", f"more than {self.options.max_redirects} redirects, the last to {current}")
         except FailedFetch as exc:
             # Where a stub's target fails, a browser may have carried a cookie or run a script we do not: the
@@ -251,7 +261,8 @@ class Fetcher:
         facts = provenance_record(
             url=url, captured_at=exchange.fetched_at, connection=exchange.connection, status=exchange.status,
             hops=[h.as_record() for h in capture.hops],
-            options=self.options.as_record(), collector=self.options.collector, about=self._software)
+            options=self.options.as_record(), collector=self.options.collector, about=self._software,
+            memento=self.mementos.get(capture.url))
         capture.provenance_id = self.recorder.write_metadata(exchange.record.record_id, facts)
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:

@@ -21,7 +21,7 @@ from linkvault.archive.extract import ExtractedText
 from linkvault.archive.fetcher import Fetcher, named
 from linkvault.archive.pages import page_of
 from linkvault.archive.probes import Probes
-from linkvault.model import Capture, LinkState, Page
+from linkvault.model import Candidate, Capture, LinkState, Page
 from linkvault.sites import ADAPTERS, SiteText, adapter_for
 from linkvault.states import classify, is_deep
 from linkvault.vault import Vault, now_iso
@@ -61,27 +61,33 @@ async def capture_and_judge(fetcher: Fetcher, vault: Vault, probes: Probes, url:
     capture.collector = fetcher.options.collector
     if hold(capture):
         return capture
-    _store(vault, capture, stored)
+    store_judged(vault, capture, stored)
     return capture
 
 
-def _store(vault: Vault, capture: Capture, stored: dict | None) -> None:
-    """The cited capture, its text and its custody event; a text that will not go in costs the text, not the capture."""
+def store_judged(vault: Vault, capture: Capture, stored: dict | None, *, memento: Candidate | None = None) -> None:
+    """A judged capture (cited, or an archive's `memento` of a cited URL), its text and its custody event; a text
+    that will not go in costs the text, not the capture."""
+    role = "memento" if memento else "cited"
     try:
-        vault.store_capture(capture, role="cited", text=stored)
+        vault.store_capture(capture, role=role, text=stored, memento=memento)
     except (OSError, sqlite3.OperationalError):
         raise  # the disk or the vault, not this page
     except Exception as exc:  # the page's text would not go in: the capture is kept, saying so
         if stored is None:
             raise
         failed(capture.url, "storing its text", exc, capture)
-        vault.store_capture(capture, role="cited")
+        vault.store_capture(capture, role=role, memento=memento)
     if capture.record:
-        vault.log_event("captured", capture.record.record_id, collector=capture.collector, details={
+        details: dict[str, object] = {
             "url": capture.url, "final_url": capture.final_url, "status": capture.status,
             "warc_file": capture.record.file, "offset": capture.record.offset,
             "payload_digest": capture.record.payload_digest, "provenance": capture.provenance_id,
-            "text_sha256": text_digest(stored)})
+            "text_sha256": text_digest(stored)}
+        if memento:
+            details["memento"] = {"uri_m": memento.uri_m, "uri_r": memento.url, "datetime": memento.memento_at,
+                                  "archive": memento.archive, "found_by": memento.found_by}
+        vault.log_event("captured", capture.record.record_id, collector=capture.collector, details=details)
 
 
 def assess(capture: Capture, companions: list[Capture], probe: Page | None, adapter_name: str | None,

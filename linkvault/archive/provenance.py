@@ -56,8 +56,11 @@ def software() -> dict:
 
 
 def provenance_record(*, url: str, captured_at: str, connection: Connection, status: int,
-                      hops: list[dict], options: dict, collector: str | None, about: dict) -> dict:
-    return {
+                      hops: list[dict], options: dict, collector: str | None, about: dict,
+                      memento: dict | None = None) -> dict:
+    """The provenance facts of one response; `memento`: the archive, URI-M and date of an archived copy fetched
+    (written only for those, so every other record stays as it was)."""
+    facts = {
         "url": url,
         "captured_at": captured_at,
         "collector": collector,
@@ -70,6 +73,7 @@ def provenance_record(*, url: str, captured_at: str, connection: Connection, sta
         "options": options,
         "software": about,
     }
+    return facts | {"memento": memento} if memento else facts
 
 
 def sha256_file(path: str) -> str:

@@ -17,9 +17,9 @@ from urllib.parse import unquote, urlsplit
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
-from linkvault.claims.facts import Fact
+from linkvault.claims.facts import Fact, claim_facts
 from linkvault.claims.urlfacts import url_dates
-from linkvault.model import ClaimVerdict, FactCheck
+from linkvault.model import Citation, ClaimVerdict, FactCheck
 from linkvault.parsing.dates import DateSpan, dates_in_text, period_in_text
 
 KEY_KINDS = ("person", "period", "article", "amount")
@@ -82,6 +82,12 @@ class _Index:
     def quote(self, at: int) -> str:
         start = max(0, at - QUOTE // 2)
         return " ".join(self.text[start: start + QUOTE].split())
+
+
+def claim_against(citation: Citation, source: Source, year: int) -> ClaimVerdict:
+    """The claim of the sentence citing a footnote against one source: the one check `verify` runs on a link's
+    archived text and `copies` on an archive's copy, so the two never judge a claim differently."""
+    return check_claim(claim_facts(citation.context, citation.paragraph, year), source, year)
 
 
 def check_claim(facts: list[Fact], source: Source, year: int) -> ClaimVerdict:

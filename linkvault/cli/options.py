@@ -75,7 +75,8 @@ def timestamp_options(what: str):
 def rate_option(func):
     """--rate SERVICE=N/min, repeatable: how fast linkvault may ask an outside service (Save Page Now, the CDX)."""
     return click.option("--rate", "rates", multiple=True, metavar="SERVICE=N/min",
-                        help="Ask this service no faster (repeatable): ia-spn, ia-spn-status, ia-cdx.")(func)
+                        help="Requests per minute to a service, no faster (repeatable): ia-cdx, ia-memento, ia-spn, "
+                             "ia-spn-status, memgator, archive:NAME.")(func)
 
 
 def save_page_now_options(func):
@@ -111,6 +112,12 @@ def egress_options(func):
                      help="Trust these CA certificates, e.g. a TLS-intercepting proxy's (default: SSL_CERT_FILE, "
                           "SSL_CERT_DIR, else certifi's)."),
     ])
+
+
+def allow_private_option(what: str = ""):
+    """--allow-private: reach loopback, private and link-local addresses too (the guard refuses them otherwise)."""
+    return click.option("--allow-private", is_flag=True,
+                        help=f"Also fetch {what + ' on ' if what else ''}loopback, private and link-local addresses.")
 
 
 def editor_output_options(func):

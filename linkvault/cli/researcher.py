@@ -1,4 +1,5 @@
-"""The researcher's commands: `fetch` archives every source a report cites, `search` and `show` read the archive."""
+"""The researcher's commands: `fetch` archives every source a report cites, `copies` finds a dead one's copy in the
+world's web archives, `search` and `show` read the archive."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import click
 
 import linkvault
 from linkvault.cli.options import (
+    allow_private_option,
     collector_option,
     egress_options,
     format_option,
@@ -14,6 +16,7 @@ from linkvault.cli.options import (
     one_input,
     parse_age,
     parse_size,
+    rate_option,
     save_page_now_options,
     timestamp_options,
     vault_of,
@@ -33,7 +36,7 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
 @egress_options
 @save_page_now_options
-@click.option("--allow-private", is_flag=True, help="Also fetch loopback, private and link-local addresses.")
+@allow_private_option()
 @click.option("--refresh", is_flag=True, help="Fetch again even what was archived before.")
 @click.option("--max-age", default=None, help="Fetch again what was archived longer ago than this (12h, 7d, 2w).")
 @input_format_option("REPORTS")
@@ -70,6 +73,61 @@ def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, ve
     for text in result.notes[:5]:
         note(text)
     exit_with(not result.ok, lambda: fetch_exit(result, result.reviews))
+
+
+def _archive_pair(_ctx, _param, values: tuple[str, ...]) -> list[tuple[str, str]]:
+    pairs = [value.partition("=") for value in values]
+    for value, (name, eq, url) in zip(values, pairs):
+        if not (name.strip() and eq and url.strip().startswith(("http://", "https://"))):
+            raise click.BadParameter(f"{value!r}: give it as NAME=TIMEMAP-URL, e.g. "
+                                     "arquivo.pt=https://arquivo.pt/wayback/timemap/link/")
+    return [(name.strip(), url.strip()) for name, _, url in pairs]
+
+
+@click.command()
+@global_options
+@click.argument("reports", nargs=-1, required=True)
+@click.option("--all", "every_link", is_flag=True, help="Look up every link, not only dead, restricted or refused ones.")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Reference date (YYYY-MM-DD) for footnotes with no entry date and a report with no date of its own.")
+@click.option("--archive", "archives", multiple=True, callback=_archive_pair, metavar="NAME=TIMEMAP-URL",
+              help="Ask this archive's TimeMap too (the URL is appended to TIMEMAP-URL); replaces a default one of "
+                   "the same name. Repeatable.")
+@click.option("--memgator", default=None, metavar="URL", help="Ask this MemGator instead of every archive's TimeMap.")
+@click.option("--candidates", default=3, show_default=True, type=click.IntRange(1, 20),
+              help="Copies fetched and judged at most per link.")
+@rate_option
+@click.option("--refresh-copies", "refresh", is_flag=True, help="Ask the archives again, not the vault's answers.")
+@egress_options
+@allow_private_option("mementos")
+@input_format_option("REPORTS")
+@collector_option("Who collects, recorded in every memento's provenance")
+@format_option("table", "json")
+@click.pass_context
+def copies(ctx, reports, every_link, as_of, fmt, **settings) -> None:
+    """Find an archived copy of each dead, restricted or refused source, and prove it is the page cited.
+
+    Asks the Internet Archive and other web archives for captures closest before each footnote's reference date
+    (its chronicle entry's date, else the report's, else --as-of), fetches the best into the vault's WARC files,
+    judges each as a live page is judged (an archived soft-404 or redirect to the front page is passed over) and
+    checks the footnote's claim on its text. Run fetch first: a link's verdict comes from it.
+
+    \b
+    Example:
+        linkvault copies report.txt
+        linkvault copies report.docx --as-of 2024-04-30 --archive arquivo.pt=https://arquivo.pt/wayback/timemap/link/
+        linkvault copies report.txt --all --memgator http://127.0.0.1:1208 --format json
+
+    Exit codes: 0 every looked-up link has a validated copy, 1 one has none or an archive could not be reached,
+    2 bad input.
+    """
+    from linkvault.render.copies import copies_exit, render_copies
+
+    inputs = linkvault.parse_arguments(reports, settings.get("input_format"))
+    result = linkvault.find_copies(inputs, vault_of(ctx), all=every_link,
+                                   as_of=as_of.date() if as_of else None, **settings)
+    echo_rendered(render_copies, result, fmt)
+    exit_with(not result.ok, lambda: copies_exit(result))
 
 
 @click.command()

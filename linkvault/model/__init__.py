@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from linkvault.model.copies import (
     Candidate,
+    CopiesResult,
+    CopiesRow,
     CopySearch,
     CopyVerdict,
     ReferenceDate,
@@ -51,7 +53,8 @@ from linkvault.model.runs import FetchResult
 
 __all__ = [
     "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "CheckResult", "Citation", "ClaimResult",
-    "ClaimVerdict", "Connection", "CopySearch", "CopyVerdict", "Entry", "FactCheck", "FetchResult", "Finding",
+    "ClaimVerdict", "Connection", "CopiesResult", "CopiesRow", "CopySearch", "CopyVerdict", "Entry", "FactCheck",
+    "FetchResult", "Finding",
     "Footnote", "FootnoteArchive", "Hop", "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES",
     "PackResult", "Page", "Problem", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review", "SearchHit",
     "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink", "Witness", "WitnessRun",

@@ -175,3 +175,33 @@ class VersionLink:
     uri: str  # the version URL: an archive's memento, the Save Page Now capture, or the evidence pack's page
     day: date  # the version's date (data-versiondate, YYYY-MM-DD)
     label: str = "archived"  # the words before the date in plain text: "archived", "Save Page Now", "evidence pack"
+
+
+@dataclass
+class CopiesRow:
+    """One footnote URL `copies` looked up: its footnote, the verdict on the link itself, and the search."""
+
+    report: str
+    number: int | str
+    label: str
+    url: str
+    state: str | None  # the link's own verdict (dead, soft-404 …), as `report` gives it
+    search: CopySearch
+
+    @property
+    def ok(self) -> bool:
+        """A validated copy is offered, and every service was asked."""
+        return self.search.offered is not None and not self.search.unreached
+
+
+@dataclass
+class CopiesResult:
+    """What `copies` found for each looked-up link of its reports."""
+
+    vault: str
+    rows: list[CopiesRow] = field(default_factory=list)
+    not_looked_up: int = 0  # links whose verdict called for no search (alive, or never fetched), without --all
+
+    @property
+    def ok(self) -> bool:
+        return all(row.ok for row in self.rows)

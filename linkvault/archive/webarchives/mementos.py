@@ -46,6 +46,19 @@ def raw_memento(uri_m: str) -> str | None:
     return f"{found.group('prefix')}{found.group('ts')}id_/{found.group('original')}"
 
 
+def within_archive(current: str, target: str) -> str | None:
+    """Where a memento's redirect is followed: inside the archive only. pywb in raw mode replays an archived
+    Location as the site sent it (`http://a.example/`), which would be the live site, so it becomes the same
+    archive's raw memento of that address at the same time (the archive steers to its nearest capture). None:
+    it cannot be kept inside (no raw mode), and the redirect is judged as it stands."""
+    if (urlsplit(target).hostname or "").lower() == (urlsplit(current).hostname or "").lower():
+        return target
+    found = _PREFIXED.match(current)
+    if not found or raw_memento(current) is None:
+        return None
+    return f"{found.group('prefix')}{found.group('ts')}id_/{target}"
+
+
 def memento_timestamp(uri: str | None) -> str | None:
     parts = memento_parts(uri or "")
     return parts[1] if parts else None

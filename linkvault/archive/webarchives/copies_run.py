@@ -1,0 +1,219 @@
+"""A `copies` run: for each looked-up footnote URL, ask the archives which captures they hold around its reference
+date, fetch the closest ones through linkvault's own fetcher (each memento a WARC record with its provenance, like
+any capture), judge each by the rules a live page gets, check the footnote's claim against its text, and keep the
+search — what each service said, the copy offered, and why every other one was passed over.
+
+A search that was complete (every service answered) is kept and not made again: a second run asks nothing. One
+that met an unreached service is made again, its answered lookups coming from the vault's cache, so a later run
+with the network back fills in what the first could not see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from linkvault._version import __version__
+from linkvault.archive.fetcher import Fetcher, FetchOptions
+from linkvault.archive.judging import store_judged, text_row
+from linkvault.archive.pages import page_of
+from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
+from linkvault.archive.webarchives.choice import choose, in_order, offerable
+from linkvault.archive.webarchives.gateway import Gateway, Unreached
+from linkvault.archive.webarchives.lookups import (
+    DEFAULT_ARCHIVES,
+    IA_NAME,
+    ArchiveSource,
+    ask_cdx,
+    find_candidates,
+)
+from linkvault.archive.webarchives.mementos import judge_memento, raw_memento, within_archive
+from linkvault.claims.match import Source, claim_against
+from linkvault.model import Candidate, Citation, CopySearch, CopyVerdict, ReferenceDate, ServiceOutcome
+from linkvault.model.copies import FOUND, UNREACHED
+from linkvault.states import never_fetched
+from linkvault.vault import Vault, VaultLock
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One footnote URL to find copies of: at its reference date, with the sentence citing it (None: nothing to
+    check a claim by) and the year its dates are read in."""
+
+    url: str
+    reference: ReferenceDate
+    citation: Citation | None = None
+    year: int = 0
+
+
+@dataclass
+class CopiesSettings:
+    """How a run looks: which archives (TimeMaps) beside the Internet Archive's CDX, how many candidates per link
+    it fetches at most, each service's rate, whether to ask again what the vault already holds."""
+
+    archives: tuple[ArchiveSource, ...] = DEFAULT_ARCHIVES
+    candidates: int = 3
+    rates: Mapping[str, float] = field(default_factory=dict)
+    refresh: bool = False
+    operator_hosts: tuple[str, ...] = ()  # hosts the user named (--memgator, --archive): reached even if private
+
+
+def find_copies_in(vault_dir: str, wanted: list[Wanted], options: FetchOptions, settings: CopiesSettings,
+                   reference_dates: Mapping[str, Mapping[str, ReferenceDate]] | None = None) -> list[CopySearch]:
+    """The copy search of each wanted URL (in order), holding the vault's lock as a fetch does; the footnotes'
+    reference dates (report path → label → date) are recorded too."""
+    options.egress  # noqa: B018 -- a proxy or CA that cannot work is a usage error before anything is written
+    with VaultLock(vault_dir):
+        vault = Vault(vault_dir)
+        try:
+            for path, dates in (reference_dates or {}).items():
+                vault.set_reference_dates(path, dates)
+            return CopiesRun(vault, options, settings).run(wanted)
+        finally:
+            vault.close()
+
+
+def service_names(archives: tuple[ArchiveSource, ...]) -> dict[str, str]:
+    """How a sentence names each service ("the Internet Archive could not be reached (…)")."""
+    return {"ia-cdx": IA_NAME, "ia-memento": IA_NAME, "ia-availability": IA_NAME,
+            **{a.key: a.name for a in archives}}
+
+
+def memento_service(candidate: Candidate, archives: tuple[ArchiveSource, ...]) -> str:
+    """The gate a memento is fetched through: the Internet Archive's replay, or the archive that listed it."""
+    host = candidate.archive.removeprefix("www.")
+    if host.endswith("archive.org"):
+        return "ia-memento"
+    return next((a.key for a in archives if a.key == f"archive:{host}"), f"archive:{host}")
+
+
+class CopiesRun:
+    """One run into one open vault: the gateway to the archives and the fetcher of their mementos."""
+
+    def __init__(self, vault: Vault, options: FetchOptions, settings: CopiesSettings):
+        self.vault, self.options, self.settings = vault, options, settings
+        self.gateway: Gateway | None = None
+        self.fetcher: Fetcher | None = None
+        self.failed: dict[str, tuple[str, str]] = {}  # URI-M → (service, why) for mementos the archive did not give
+
+    def run(self, wanted: list[Wanted]) -> list[CopySearch]:
+        earlier = self.vault.copy_searches([(w.url, w.reference) for w in wanted])
+        todo = {(w.url, w.reference): w for w, kept in zip(wanted, earlier) if self.settings.refresh or not _complete(kept)}
+        done: dict[tuple[str, ReferenceDate], CopySearch] = {}
+        if todo:
+            info = warcinfo([], self.options.as_record(), f"linkvault/{__version__}")
+            recorder = WarcRecorder(self.vault.warc_dir, info, self.vault.find_payload, self.options.ids_and_clock)
+            try:
+                done = asyncio.run(self._search_all(list(todo.values()), recorder))
+            except BaseException:
+                recover_open_files(self.vault.warc_dir)
+                raise
+            recorder.close()
+        return [done.get((w.url, w.reference)) or kept or CopySearch(w.url, w.reference)
+                for w, kept in zip(wanted, earlier)]
+
+    async def _search_all(self, wanted: list[Wanted], recorder: WarcRecorder
+                          ) -> dict[tuple[str, ReferenceDate], CopySearch]:
+        settings = self.settings
+        self.fetcher = Fetcher(self.options, recorder, __version__)
+        self.fetcher.steer = within_archive
+        gateway = Gateway(self.options.egress, names=service_names(settings.archives), rates=settings.rates,
+                          cache=self.vault, allow_private=self.options.allow_private,
+                          operator_hosts=settings.operator_hosts, refresh=settings.refresh)
+        try:
+            async with gateway:
+                self.gateway = gateway
+                searches = await asyncio.gather(*(self.search(w) for w in wanted))
+        finally:
+            await self.fetcher.aclose()
+        for search in searches:
+            self.vault.store_copy_search(search)
+        return {(s.url, s.reference): s for s in searches}
+
+    async def search(self, want: Wanted) -> CopySearch:
+        """One URL's search: every archive before the reference date; the CDX after it only when no copy before
+        is valid."""
+        assert self.gateway is not None
+        outcomes, candidates = await find_candidates(self.gateway, want.url, want.reference, self.settings.archives)
+        verdicts: list[CopyVerdict] = []
+        await self._prove_in_order(want, in_order(candidates, want.reference), verdicts, before_only=True)
+        if want.reference.day and not any(offerable(v) for v in verdicts):  # then the closest after
+            ia = next((o for o in outcomes if o.service == "ia-cdx"), None)
+            if ia and ia.outcome != UNREACHED:
+                after, found = await ask_cdx(self.gateway, want.url, want.reference, after=True)
+                _merge(ia, after)
+                candidates += found
+            await self._prove_in_order(want, in_order(candidates, want.reference), verdicts, before_only=False)
+        search = CopySearch(want.url, want.reference, outcomes, choose(verdicts))
+        if search.offered is None:  # a copy we could not fetch is not "no copy": the archive was out of reach
+            failed = dict(self.failed[v.candidate.uri_m] for v in verdicts if v.candidate.uri_m in self.failed)
+            search.services += [ServiceOutcome(service, UNREACHED, detail=why) for service, why in failed.items()]
+        return search
+
+    async def _prove_in_order(self, want: Wanted, ordered: list[Candidate], verdicts: list[CopyVerdict], *,
+                              before_only: bool) -> None:
+        """Judge `ordered` candidates not judged yet, adding to `verdicts`, until one can be offered or the run's
+        number of fetches per link is spent; those left are listed as not fetched."""
+        seen = {v.candidate.uri_m for v in verdicts}
+        cut = want.reference.day.isoformat() + "T23:59:59Z" if want.reference.day else None
+        for candidate in ordered:
+            if candidate.uri_m in seen or (before_only and cut and candidate.memento_at > cut):
+                continue
+            seen.add(candidate.uri_m)
+            spent = sum(1 for v in verdicts if v.state is not None)
+            if any(offerable(v) for v in verdicts) or spent >= self.settings.candidates:
+                verdicts.append(CopyVerdict(candidate))
+            else:
+                verdicts.append(await self.prove(want, candidate))
+
+    async def prove(self, want: Wanted, candidate: Candidate) -> CopyVerdict:
+        """Fetch one candidate in raw mode where the archive has one, judge it, check the claim on its text."""
+        assert self.gateway is not None and self.fetcher is not None
+        uri = candidate.raw_uri or raw_memento(candidate.uri_m) or candidate.uri_m
+        refused = never_fetched(uri, self.options.allow_private)
+        if refused:  # an archive's answer named an address we never ask
+            return CopyVerdict(candidate, reason=f"not fetched: {refused.detail}")
+        service = memento_service(candidate, self.settings.archives)
+        try:
+            await self.gateway.gate(service).turn()
+        except Unreached as exc:
+            self.failed[candidate.uri_m] = (service, exc.sentence)
+            return CopyVerdict(candidate, reason=f"not fetched: {exc.sentence}")
+        self.fetcher.mementos[uri] = {"uri_m": candidate.uri_m, "uri_r": candidate.url, "datetime": candidate.memento_at,
+                                      "archive": candidate.archive, "found_by": candidate.found_by,
+                                      "raw": uri != candidate.uri_m}
+        capture = await self.fetcher.fetch(uri)
+        if capture.error:
+            why = f"{self.gateway.names.get(service, candidate.archive)} could not be reached ({capture.error_detail})"
+            self.gateway.gate(service).failed(capture.error_detail or capture.error)
+            self.failed[candidate.uri_m] = (service, why)
+            return CopyVerdict(candidate, reason=f"not fetched: {why}")
+        self.gateway.gate(service).succeeded()
+        page, text = page_of(capture, self.options.max_decoded)
+        capture.state = state = judge_memento(page, want.url)
+        capture.body_head, capture.collector = b"", self.options.collector
+        self.vault.add_url(capture.url)
+        store_judged(self.vault, capture, text_row(text, None), memento=candidate)
+        verdict = CopyVerdict(candidate, capture_id=capture.id, state=state.state, category=state.category,
+                              detail=state.detail)
+        if want.citation is not None and state.category == "alive":
+            source = (Source(want.url, title=text.title or "", text=text.text, published=text.published)
+                      if text and text.text.strip()
+                      else Source(want.url, unavailable="not checked: no text was extracted from the archived copy"))
+            claim = claim_against(want.citation, source, want.year)
+            verdict = dataclasses.replace(verdict, claim=claim.verdict, claim_reason=claim.reason)
+        return verdict
+
+
+def _complete(search: CopySearch | None) -> bool:
+    """A search worth keeping as it is: made, and no service it needed was out of reach."""
+    return search is not None and not search.unreached
+
+
+def _merge(outcome: ServiceOutcome, after: ServiceOutcome) -> None:
+    """The CDX's outcome over both phases: found if either found, unreached if the second could not be asked."""
+    outcome.candidates += after.candidates
+    if after.outcome == FOUND or after.outcome == UNREACHED:
+        outcome.outcome, outcome.detail = after.outcome, after.detail

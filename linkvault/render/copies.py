@@ -1,0 +1,107 @@
+"""What `copies` prints: per looked-up link, the archived copy offered (archive, date, URI-M, its own state and
+the claim check's verdict) and every copy passed over with its reason — or that none was found, or which archive
+could not be reached, which is never the same as "no copy exists"."""
+
+from __future__ import annotations
+
+import json
+
+from linkvault.model import CopiesResult, CopiesRow, CopySearch, CopyVerdict, ReferenceDate
+from linkvault.model.copies import NOT_FETCHED, OFFERED, UNREACHED
+from linkvault.render.archive import _console, _say, _text
+from linkvault.render.check import counted
+
+CHOICE_WORDS = {OFFERED: "offered", "passed-over": "passed over", NOT_FETCHED: "not fetched"}
+
+
+def render_copies(result: CopiesResult, fmt: str, *, color: bool = False, width: int = 120) -> str:
+    if fmt == "json":
+        return json.dumps(copies_json(result), ensure_ascii=False, indent=2)
+    if not result.rows:
+        return ("no link to look up: none was found dead, restricted or refused (fetch judges them first; --all looks "
+                "up every one)")
+    out, console = _console(color, width)
+    for row in result.rows:
+        _say(console, f"{row.report} [{row.number}] {row.url} ({row.state or 'not judged'}; "
+                      f"{reference_words(row.search.reference)})", style="bold" if color else "")
+        for line, indent in link_lines(row.search):
+            _say(console, line, indent=indent)
+    _say(console, copies_summary(result))
+    return _text(out)
+
+
+def reference_words(reference: ReferenceDate) -> str:
+    if reference.day is None:
+        return "no reference date: the newest valid copy"
+    return f"reference {reference.day.isoformat()} ({reference.basis})"
+
+
+def link_lines(search: CopySearch) -> list[tuple[str, int]]:
+    """The lines of one link: its copies in rank order, then the services that could not be asked."""
+    lines: list[tuple[str, int]] = []
+    for copy in search.copies:
+        lines.append((copy_line(copy), 2))
+        lines.append((copy.candidate.uri_m, 4))
+        if copy.choice != OFFERED and copy.reason:
+            lines.append((f"why: {copy.reason}", 4))
+        elif copy.claim_reason:
+            lines.append((f"claim: {copy.claim_reason}", 4))
+    if search.offered is None and not search.unreached:
+        lines.append(("none found: no archive asked holds a valid copy", 2))
+    for service in search.unreached:
+        lines.append((service.detail or f"{service.service} could not be reached", 2))
+    return lines
+
+
+def copy_line(copy: CopyVerdict) -> str:
+    parts = [CHOICE_WORDS.get(copy.choice, copy.choice), copy.candidate.archive, copy.candidate.memento_at]
+    if copy.state:
+        parts.append(copy.state)
+    if copy.claim:
+        parts.append(f"claim {copy.claim}")
+    return "  ".join(parts)
+
+
+def copies_summary(result: CopiesResult) -> str:
+    offered = sum(1 for r in result.rows if r.search.offered is not None)
+    unreached = sum(1 for r in result.rows if r.search.unreached)
+    parts = [f"{counted(len(result.rows), 'link', 'links')} looked up", f"{offered} with a validated copy"]
+    if unreached:
+        parts.append(f"{unreached} with an archive not reached")
+    if result.not_looked_up:
+        parts.append(f"{result.not_looked_up} alive or not judged, not looked up")
+    return ", ".join(parts)
+
+
+def copies_exit(result: CopiesResult) -> str:
+    none = sum(1 for r in result.rows if r.search.offered is None)
+    unreached = sum(1 for r in result.rows if r.search.unreached)
+    parts = ([counted(none, "link without a validated copy", "links without a validated copy")] if none else []) \
+        + ([counted(unreached, "link with an archive not reached", "links with an archive not reached")] if unreached else [])
+    return "exit 1: " + ", ".join(parts)
+
+
+def copies_json(result: CopiesResult) -> dict:
+    return {"vault": result.vault, "ok": result.ok, "not_looked_up": result.not_looked_up,
+            "links": [_row_json(row) for row in result.rows]}
+
+
+def _row_json(row: CopiesRow) -> dict:
+    search, reference = row.search, row.search.reference
+    return {
+        "report": row.report, "number": row.number, "label": row.label, "url": row.url, "state": row.state,
+        "reference": {"date": reference.day.isoformat() if reference.day else None, "basis": reference.basis,
+                      "detail": reference.detail},
+        "copies": [_copy_json(c) for c in search.copies],
+        "services": [{"service": s.service, "outcome": s.outcome, "candidates": s.candidates, "detail": s.detail}
+                     for s in search.services],
+        "unreached": [s.detail for s in search.services if s.outcome == UNREACHED],
+    }
+
+
+def _copy_json(copy: CopyVerdict) -> dict:
+    c = copy.candidate
+    return {"choice": copy.choice, "archive": c.archive, "uri_m": c.uri_m, "memento_at": c.memento_at,
+            "found_by": c.found_by, "state": copy.state, "category": copy.category, "detail": copy.detail,
+            "claim": copy.claim, "claim_reason": copy.claim_reason, "reason": copy.reason or None,
+            "capture_id": copy.capture_id}
