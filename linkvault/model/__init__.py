@@ -43,6 +43,8 @@ from linkvault.model.results import (
     PackResult,
     Problem,
     Review,
+    RobustifyResult,
+    RobustNote,
     SearchHit,
     Verification,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "CheckResult", "Citation", "ClaimResult",
     "ClaimVerdict", "Connection", "CopySearch", "CopyVerdict", "Entry", "FactCheck", "FetchResult", "Finding",
     "Footnote", "FootnoteArchive", "Hop", "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES",
-    "PackResult", "Page", "Problem", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review", "SearchHit",
+    "PackResult", "Page", "Problem", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review", "RobustNote",
+    "RobustifyResult", "SearchHit",
     "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink", "Witness", "label_number",
 ]
