@@ -23,8 +23,18 @@ from fakeweb.sites import AZATTYQ_ARTICLE, VLAST_ARTICLE
 
 import linkvault
 from linkvault.cli import cli
-from linkvault.model import Candidate, CopySearch, CopyVerdict, ReferenceDate, ServiceOutcome, SpnJob
-from linkvault.model.copies import ENTRY_DATE, FOUND, NONE, NOT_FETCHED, OFFERED, PASSED_OVER, UNREACHED
+from linkvault.model import Candidate, CopySearch, CopyVerdict, ReferenceDate, ServiceOutcome, SpnJob, Witness
+from linkvault.model.copies import (
+    DIFFERS,
+    ENTRY_DATE,
+    FOUND,
+    NONE,
+    NOT_FETCHED,
+    OFFERED,
+    PASSED_OVER,
+    SAME_DECODED,
+    UNREACHED,
+)
 from linkvault.vault import Vault
 
 UNREACHED_URL = "https://kaztag.kz/ru/news/y"  # dead; the Internet Archive could not be asked about it
@@ -199,7 +209,7 @@ def test_it_says_which_footnotes_got_no_version_and_why(fetched, tmp_path, runne
         f"[4] {NEVER_SEARCHED}: dead (not-found); not looked up in the web archives yet (run linkvault copies)",
         f"[5] {VLAST_ARTICLE}: alive (ok); not looked up in the web archives (linkvault copies --all looks up living "
         "sources too)",
-        f"wrote {tmp_path / 'robust.txt'}: 2 of 5 footnotes given archived versions (1 archived, 1 Save Page Now); "
+        f"wrote {tmp_path / 'robust.txt'}: 2 of 5 footnotes given archived versions (1 archived copy, 1 Save Page Now capture); "
         "3 left as they were"]
 
 
@@ -217,8 +227,8 @@ def test_with_pack_url_each_living_source_links_its_page_in_the_pack_opened_in_r
     assert lines[1].endswith(f"(archived 2024-04-01: {OFFERED_M})")  # our capture of a dead page is no version
     assert "evidence pack" not in lines[3] + lines[4]
     assert _check(runner, out) == _check(runner, reports["txt"])
-    assert result.stdout.splitlines()[-1].endswith("3 of 5 footnotes given archived versions (1 archived, "
-                                                   "1 Save Page Now, 2 evidence pack); 2 left as they were")
+    assert result.stdout.splitlines()[-1].endswith("3 of 5 footnotes given archived versions (1 archived copy, "
+                                                   "1 Save Page Now capture, 2 evidence pack pages); 2 left as they were")
 
 
 def test_the_verb_returns_what_it_wrote(fetched, tmp_path):
@@ -231,6 +241,33 @@ def test_the_verb_returns_what_it_wrote(fetched, tmp_path):
     assert [(v.uri, v.day, v.label) for v in first.versions] == [(OFFERED_M, date(2024, 4, 1), "archived")]
     assert first.search is not None and [c.choice for c in first.search.copies] == [OFFERED, PASSED_OVER, PASSED_OVER]
     assert NOT_FETCHED not in [c.choice for c in first.search.copies]
+
+
+def test_no_valid_copy_is_said_with_why_and_a_witnessed_capture_stands_in_for_save_page_now(tmp_path, fakeweb, runner):
+    """Every copy passed over: no version, the reasons said. A Save Page Now job still pending has no capture to
+    link; an archive's capture a witness found to hold our payload does (one that differs does not)."""
+    report = tmp_path / "two.txt"
+    report.write_text(f"Removed [1]. Reported [2].\n\n[1] {DEAD_ARTICLE}\n[2] {AZATTYQ_ARTICLE}\n", encoding="utf-8")
+    _fetch(runner, fakeweb, tmp_path / "vault", {"txt": report})
+    same = f"https://web.archive.org/web/20261130020000/{AZATTYQ_ARTICLE}"
+    with Vault(str(tmp_path / "vault")) as vault:
+        vault.set_reference_dates(str(report), {"1": REFERENCE})
+        vault.store_copy_search(CopySearch(DEAD_ARTICLE, REFERENCE, [ServiceOutcome("ia-cdx", FOUND, 2)], [
+            CopyVerdict(_candidate(SOFT_404_M, "20240403081000"), PASSED_OVER, "soft-404", rank=1),
+            CopyVerdict(_candidate(REDIRECT_M, "20240402101500", 301), PASSED_OVER, "a redirect to the front page",
+                        rank=2)]))
+        ours = vault.verdict_capture(AZATTYQ_ARTICLE)["id"]
+        vault.store_spn_job(SpnJob("job-1", AZATTYQ_ARTICLE, ours, "2026-11-30T02:00:00Z"))  # pending
+        for uri_m, verdict in ((same, SAME_DECODED), (SPN_M, DIFFERS)):
+            vault.add_witness(Witness(ours, "web.archive.org", uri_m, "2026-11-30T02:00:00Z", "X" * 32, "Y" * 32,
+                                      verdict, "the Internet Archive's capture …"))
+    out = tmp_path / "robust.txt"
+    result = _robustify(runner, tmp_path / "vault", report, out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"[1] {DEAD_ARTICLE}: dead (not-found); no valid copy among 2 archived (soft-404; a redirect to the front page)",
+        f"wrote {out}: 1 of 2 footnotes given archived versions (1 witnessed capture); 1 left as they were"]
+    assert out.read_text(encoding="utf-8").endswith(f"[2] {AZATTYQ_ARTICLE} (witnessed 2026-11-30: {same})\n")
 
 
 # -- refusals ---------------------------------------------------------------------------------------
@@ -263,8 +300,12 @@ def test_the_report_itself_is_replaced_only_when_forced(tmp_path, fakeweb, runne
     assert reports["txt"].read_bytes() == original
     forced = _robustify(runner, tmp_path / "vault", reports["txt"], reports["txt"], "--force")
     assert forced.exit_code == 0, forced.output
-    assert OFFERED_M in reports["txt"].read_text(encoding="utf-8")
+    once = reports["txt"].read_bytes()
+    assert OFFERED_M.encode() in once
     assert _check(runner, reports["txt"]) == _check(runner, tmp_path / "original.txt")
+    again = _robustify(runner, tmp_path / "vault", reports["txt"], reports["txt"], "--force")
+    assert again.exit_code == 0, again.output
+    assert reports["txt"].read_bytes() == once  # our versions replaced, not written twice
 
 
 @pytest.mark.parametrize("case", ["no vault", "not fetched", "plain html", "pack url", "stdin"])

@@ -7,6 +7,12 @@ from linkvault.model import RobustifyResult, RobustNote
 from linkvault.model.copies import PASSED_OVER
 from linkvault.render.textsafe import terminal_safe
 
+# What each kind of version is called in the summary, one and many.
+_NOUNS = {"archived": ("archived copy", "archived copies"),
+          "Save Page Now": ("Save Page Now capture", "Save Page Now captures"),
+          "witnessed": ("witnessed capture", "witnessed captures"),
+          "evidence pack": ("evidence pack page", "evidence pack pages")}
+
 
 def render_robustified(result: RobustifyResult) -> str:
     """`[4] URL: why no version` per URL without one, then `wrote OUT: 3 of 5 footnotes given archived versions …`."""
@@ -16,7 +22,7 @@ def render_robustified(result: RobustifyResult) -> str:
     for note in result.notes:
         for version in note.versions:
             counts[version.label] = counts.get(version.label, 0) + 1
-    kinds = ", ".join(f"{n} {label}" for label, n in counts.items())
+    kinds = ", ".join(f"{n} {_NOUNS.get(label, (label, label))[n != 1]}" for label, n in counts.items())
     left = len({n.label for n in result.without} - {n.label for n in result.notes if n.versions})
     lines.append(f"wrote {terminal_safe(result.output)}: {result.robust} of {result.footnotes} footnotes given archived "
                  f"versions{f' ({kinds})' if kinds else ''}; {left} left as they were")
