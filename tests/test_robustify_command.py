@@ -6,7 +6,6 @@ output as it read the input, and the vault is only read. Issue 14."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import zipfile
@@ -20,6 +19,7 @@ from click.testing import CliRunner
 from docx_builder import FootnoteRef, Link, build_docx
 from fakeweb.archive_data import DEAD_ARTICLE
 from fakeweb.sites import AZATTYQ_ARTICLE, VLAST_ARTICLE
+from test_robustify import _check  # check --format json, less the report's name
 
 import linkvault
 from linkvault.cli import cli
@@ -139,14 +139,6 @@ def _vault_bytes(vault_dir: Path) -> dict[str, str]:
 
 def _robustify(runner, vault_dir, report, out, *more):
     return runner.invoke(cli, ["--vault", str(vault_dir), "robustify", str(report), "-o", str(out), *more])
-
-
-def _check(runner, path) -> dict:
-    result = runner.invoke(cli, ["check", str(path), "--format", "json"])
-    assert result.exit_code in (0, 1), result.output
-    data = json.loads(result.stdout)
-    data.pop("report")
-    return data
 
 
 def _pack_page(vault_dir: Path, url: str) -> str:
