@@ -173,15 +173,12 @@ def robustify(report: _Path, output: _Path, vault: _Path = "linkvault-vault", *,
     pack's page (`linkvault robustify`). A source without versions is left as it is; the vault is only read.
     `output` is never overwritten, nor the report replaced, without `force`."""
     from linkvault.lookup import robust_notes
-    from linkvault.render.robust import robustify_bytes, safe_uri
+    from linkvault.render.robust import robustify_bytes
 
     source, target = os.fspath(report), os.fspath(output)
     _may_write(source, target, force)
-    if pack_url is not None:
-        try:
-            safe_uri(pack_url)
-        except ValueError:
-            raise UsageError(f"--pack-url {pack_url!r} is not an absolute http(s) address") from None
+    if pack_url is not None and not _writable(pack_url):
+        raise UsageError(f"--pack-url {pack_url!r} is not an absolute http(s) address")
     parsed = parse_report(source, input_format)
     if plain and parsed.format in ("html", "docx"):
         raise UsageError(f"plain versions are written into Markdown (a text report is plain already), not {parsed.format}")
@@ -213,7 +210,7 @@ def _may_write(source: str, target: str, force: bool) -> None:
 
 
 def _writable(uri: str) -> bool:
-    """Whether an archive's URI can be written as one address (one that cannot is left out, never written)."""
+    """Whether a URI can be written as one address (an archive's that cannot is left out, never written)."""
     from linkvault.render.robust import safe_uri
 
     try:
