@@ -49,6 +49,7 @@ if typing.TYPE_CHECKING:
     from datetime import timedelta
 
     from linkvault.archive import FetchOptions, FetchResult
+    from linkvault.archive.webarchives.savepagenow import SpnOptions
     from linkvault.evidence.audit import AuditResult
     from linkvault.evidence.pack import PackResult
     from linkvault.lookup import FootnoteArchive, SearchHit
@@ -68,12 +69,13 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
           timeout: float | None = None, retries: int | None = None, max_size: int | None = None,
           proxy: str | None = None, ca_bundle: str | None = None, allow_private: bool | None = None,
           collector: str | None = None, tsa: Sequence[str] | None = None, screenshots: bool | None = None,
-          tabs: int | None = None, reviews: bool = False) -> FetchResult:
+          tabs: int | None = None, reviews: bool = False, save_page_now: SpnOptions | None = None) -> FetchResult:
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
 
     The settings after `on_progress` are `FetchOptions` fields one by one: each given (not None) replaces the
     one in `options` (else the default). With `reviews`, the result's `reviews` are each report's editor's report
-    (as `review` gives it), built from the run's own results: each report read once, the vault opened once."""
+    (as `review` gives it), built from the run's own results: each report read once, the vault opened once.
+    With `save_page_now` (see `save_page_now_options`), the Internet Archive witnesses each live source."""
     from dataclasses import replace
 
     from linkvault.archive import FetchOptions, fetch_reports
@@ -86,12 +88,21 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     options = replace(options or FetchOptions(), **settings) if settings else options
     result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
                            refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress,
-                           verdicts=reviews)
+                           verdicts=reviews, save_page_now=save_page_now)
     if reviews:
         from linkvault.reviewing import review_of_run
 
         result.reviews = [review_of_run(check, result.verdicts, result.texts) for check in result.checks]
     return result
+
+
+def save_page_now_options(keys_file: _Path | None = None, within: str = "1d", rates: Sequence[str] = (),
+                          environ: typing.Mapping[str, str] | None = None) -> SpnOptions:
+    """What `fetch(save_page_now=…)` needs: the account's keys (`keys_file`, else env LINKVAULT_SPN_KEYS),
+    `if_not_archived_within` and the gates' rates (SERVICE=N/min), read and checked before anything runs."""
+    from linkvault.archive.webarchives.savepagenow import spn_options
+
+    return spn_options(None if keys_file is None else os.fspath(keys_file), within, rates, environ)
 
 
 def timestamp_authorities(given: Sequence[str] = ()) -> tuple[str, ...]:
@@ -276,6 +287,7 @@ __all__ = [
     "parse_urls",
     "review",
     "robustify",
+    "save_page_now_options",
     "search",
     "show",
     "timestamp_authorities",

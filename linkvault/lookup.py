@@ -68,6 +68,10 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
         for capture in captures:
             capture.update(vault.capture_details(capture["id"]))
             capture["screenshots"] = vault.screenshots_of(capture["record_id"]) if capture["record_id"] else []
+        witnessed = vault.witnesses_of([c["id"] for c in captures])  # Save Page Now's captures compared with ours
+        for capture in captures:
+            capture["witnesses"] = [{"sentence": w.sentence, "uri_m": w.uri_m, "verdict": w.verdict}
+                                    for w in witnessed.get(capture["id"], [])]
         with_text = [c for c in captures if c["status"] is not None]
         text = vault.texts_of([with_text[-1]["id"]]).get(with_text[-1]["id"]) if with_text else None
     return FootnoteArchive(report=report_key(report), label=str(label), line=notes[0]["line"], urls=urls,

@@ -19,6 +19,8 @@ from click.testing import CliRunner
 from docx_builder import FootnoteRef, Link, build_docx
 from fakeweb.archive_data import DEAD_ARTICLE
 from fakeweb.sites import AZATTYQ_ARTICLE, VLAST_ARTICLE
+from fakeweb.spn import FakeSavePageNow
+from fakeweb.wayback import FakeWayback
 from test_robustify import _check  # check --format json, less the report's name
 
 import linkvault
@@ -260,6 +262,35 @@ def test_no_valid_copy_is_said_with_why_and_a_witnessed_capture_stands_in_for_sa
         f"[1] {DEAD_ARTICLE}: dead (not-found); no valid copy among 2 archived (soft-404; a redirect to the front page)",
         f"wrote {out}: 1 of 2 footnotes given archived versions (1 witnessed capture); 1 left as they were"]
     assert out.read_text(encoding="utf-8").endswith(f"[2] {AZATTYQ_ARTICLE} (witnessed 2026-11-30: {same})\n")
+
+
+def test_a_save_page_now_run_s_captures_are_written_beside_the_living_sources(tmp_path, fakeweb, runner):
+    """`fetch --save-page-now` against the fake Save Page Now 2, then robustify: each live source gets the
+    Internet Archive's capture the job made, dated by it."""
+    wayback = FakeWayback().install(fakeweb)
+    FakeSavePageNow(wayback, fakeweb, keys=("AKIA-tester", "s3cret"), polls_before_success=0)
+    report = tmp_path / "r.txt"
+    report.write_text(f"The court arrested him[1]. Journalists were kept out[2].\n\n[1] {AZATTYQ_ARTICLE}\n"
+                      f"[2] {VLAST_ARTICLE}\n", encoding="utf-8")
+    fetched = runner.invoke(cli, [
+        "--vault", str(tmp_path / "vault"), "fetch", str(report), "--proxy", fakeweb.proxy_url, "--ca-bundle",
+        fakeweb.ca_pem_path, "--no-timestamp", "--save-page-now", *[a for r in ("ia-spn", "ia-spn-status", "ia-cdx")
+                                                                    for a in ("--rate", f"{r}=6000/min")]],
+        env={"LINKVAULT_SPN_KEYS": "AKIA-tester:s3cret"})
+    assert fetched.exit_code == 0, fetched.output
+    with Vault(str(tmp_path / "vault"), read_only=True) as vault:
+        jobs = {job.url: job for jobs in vault.spn_jobs_of([vault.verdict_capture(u)["id"] for u in
+                                                            (AZATTYQ_ARTICLE, VLAST_ARTICLE)]).values() for job in jobs}
+    out = tmp_path / "robust.txt"
+    result = _robustify(runner, tmp_path / "vault", report, out)
+    assert result.exit_code == 0, result.output
+    lines = _note_lines(out.read_text(encoding="utf-8"))
+    for n, url in ((1, AZATTYQ_ARTICLE), (2, VLAST_ARTICLE)):
+        job = jobs[url]
+        day = f"{job.archive_timestamp[:4]}-{job.archive_timestamp[4:6]}-{job.archive_timestamp[6:8]}"
+        assert job.uri_m and lines[n] == f"[{n}] {url} (Save Page Now {day}: {job.uri_m})"
+    assert result.stdout.strip().endswith("2 of 2 footnotes given archived versions (2 Save Page Now captures); "
+                                          "0 left as they were")
 
 
 # -- refusals ---------------------------------------------------------------------------------------

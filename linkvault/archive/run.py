@@ -14,6 +14,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from linkvault._version import __version__
 from linkvault.archive.fetcher import Fetcher, FetchOptions
@@ -29,17 +30,23 @@ from linkvault.parsing import parse_report, report_key
 from linkvault.states import never_fetched
 from linkvault.vault import Vault, VaultLock, now_iso
 
+if TYPE_CHECKING:
+    from linkvault.archive.webarchives.savepagenow import SpnOptions
+
 LinkOutcome = Link  # one footnote URL after the run: the name fetch's results have always had
 
 
 def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptions | None = None, *,
                   refresh: bool = False, max_age: timedelta | None = None, input_format: str | None = None,
-                  on_progress: Callable[..., None] | None = None, verdicts: bool = False) -> FetchResult:
+                  on_progress: Callable[..., None] | None = None, verdicts: bool = False,
+                  save_page_now: SpnOptions | None = None) -> FetchResult:
     """Archive every URL the reports (files, or reports parsed already: stdin, URL arguments) cite into the vault.
 
     `on_progress(capture, done, total, stage=…)` hears each URL done, and also `started=url` as one
     begins and `retry=Retry(…)` before a retry's wait (with `capture` None), so a display can name them.
     With `verdicts`, the result also holds each URL's verdict capture and its text, for the reports' reviews.
+    With `save_page_now`, the Internet Archive is asked to capture each live source too, and its capture is
+    compared with ours (`linkvault.archive.webarchives.witness`).
     """
     options = options or FetchOptions()
     options.egress  # noqa: B018 -- a proxy or CA that cannot work is a usage error before anything is written
@@ -47,7 +54,7 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
     with VaultLock(vault_dir):
         vault = Vault(vault_dir)
         try:
-            run = FetchRun(vault, options, checks, on_progress=on_progress)
+            run = FetchRun(vault, options, checks, on_progress=on_progress, save_page_now=save_page_now)
             return run.run(refresh=refresh, max_age=max_age, verdicts=verdicts)
         finally:
             vault.close()
@@ -59,8 +66,9 @@ class FetchRun:
     screenshots and timestamps → each link's verdict."""
 
     def __init__(self, vault: Vault, options: FetchOptions, checks: list[CheckResult], *,
-                 on_progress: Callable[..., None] | None = None):
+                 on_progress: Callable[..., None] | None = None, save_page_now: SpnOptions | None = None):
         self.vault, self.options, self.on_progress = vault, options, on_progress
+        self.save_page_now = save_page_now
         # Each report as the vault, the WARC's warcinfo and the timestamped manifest name it, with its digest.
         self.reports = {report_key(c.report.path): c.report.sha256 or sha256_file(c.report.path) for c in checks}
         self.result = FetchResult(vault=vault.directory, checks=checks, recovered=recover_open_files(vault.warc_dir))
@@ -91,10 +99,19 @@ class FetchRun:
             else:
                 link.judged_by(capture)
         self.result.reused = sum(1 for link in links if link.reused)
+        if self.save_page_now is not None and not (self.result.network_unreachable or self.result.proxy_down):
+            self._witness(self.save_page_now)
         if verdicts:
             self.result.verdicts = self.vault.verdicts(list(dict.fromkeys(url for url, _ in cited)))
             self.result.texts = self.vault.texts_of([c.id for c in self.result.verdicts.values() if c.id is not None])
         return self.result
+
+    def _witness(self, spn: SpnOptions) -> None:
+        """The independent witness: Save Page Now captures the live sources, compared with ours."""
+        from linkvault.archive.webarchives.witness import witness
+
+        self.result.save_page_now = witness(self.vault, self.options.egress, spn, self.result.links,
+                                            allow_private=self.options.allow_private, collector=self.options.collector)
 
     def _plan(self, cited: list[tuple[str, Link]], refresh: bool, max_age: timedelta | None) -> list[str]:
         """URLs to fetch now; the rest are filled from their earlier capture."""

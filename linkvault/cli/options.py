@@ -77,6 +77,35 @@ def timestamp_options(what: str):
     return decorate
 
 
+def rate_option(func):
+    """--rate SERVICE=N/min, repeatable: how fast linkvault may ask an outside service (Save Page Now, the CDX)."""
+    return click.option("--rate", "rates", multiple=True, metavar="SERVICE=N/min",
+                        help="Ask this service no faster (repeatable): ia-spn, ia-spn-status, ia-cdx.")(func)
+
+
+def save_page_now_options(func):
+    """--save-page-now with its keys and window, handed to the command as one `save_page_now`: the options read
+    and checked (keys missing or malformed are a usage error before anything runs), or None."""
+
+    @functools.wraps(func)
+    def command(*args, save_page_now: bool, spn_keys: str | None, spn_within: str, rates: tuple[str, ...], **kwargs):
+        if not save_page_now and (spn_keys or rates or spn_within != "1d"):
+            raise click.UsageError("--spn-keys, --spn-within and --rate go with --save-page-now")
+        spn = linkvault.save_page_now_options(spn_keys, spn_within, rates) if save_page_now else None
+        return func(*args, save_page_now=spn, **kwargs)
+
+    return _options(command, [
+        click.option("--save-page-now", is_flag=True,
+                     help="Also have the Internet Archive capture each live source, and compare its capture with ours."),
+        click.option("--spn-keys", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+                     help="The archive.org account's S3 keys: ACCESS:SECRET on one line, or an ia.ini "
+                          "(default: env LINKVAULT_SPN_KEYS=ACCESS:SECRET)."),
+        click.option("--spn-within", default="1d", show_default=True, metavar="AGE",
+                     help="Take the archive's capture newer than this instead of a new one (e.g. 12h, 3d 5h)."),
+        rate_option,
+    ])
+
+
 def egress_options(func):
     """--proxy and --ca-bundle, the same for every command that connects (the egress policy reads them first)."""
     return _options(func, [

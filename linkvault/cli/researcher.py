@@ -14,6 +14,7 @@ from linkvault.cli.options import (
     one_input,
     parse_age,
     parse_size,
+    save_page_now_options,
     timestamp_options,
     vault_of,
 )
@@ -31,6 +32,7 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Retries on transient failures.")
 @click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
 @egress_options
+@save_page_now_options
 @click.option("--allow-private", is_flag=True, help="Also fetch loopback, private and link-local addresses.")
 @click.option("--refresh", is_flag=True, help="Fetch again even what was archived before.")
 @click.option("--max-age", default=None, help="Fetch again what was archived longer ago than this (12h, 7d, 2w).")
@@ -52,6 +54,7 @@ def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, ve
         linkvault fetch report.txt
         linkvault --vault ~/evidence fetch april.docx may.docx --proxy socks5://127.0.0.1:9050
         linkvault fetch https://example.org/a https://example.org/b
+        linkvault fetch report.txt --save-page-now --spn-keys ~/.config/ia.ini
 
     Exit codes: 0 everything archived, 1 a footnote missing or a link not archived, 2 bad input.
     """

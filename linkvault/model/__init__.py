@@ -15,6 +15,7 @@ from linkvault.model.copies import (
     SpnJob,
     VersionLink,
     Witness,
+    WitnessRun,
 )
 from linkvault.model.links import Capture, Connection, Hop, Link, Page, RecordLocation, Retry
 from linkvault.model.records import (
@@ -55,6 +56,6 @@ __all__ = [
     "ClaimVerdict", "Connection", "CopySearch", "CopyVerdict", "Entry", "FactCheck", "FetchResult", "Finding",
     "Footnote", "FootnoteArchive", "Hop", "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES",
     "PackResult", "Page", "Problem", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review", "RobustNote",
-    "RobustifyResult", "SearchHit",
-    "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink", "Witness", "label_number",
+    "RobustifyResult", "SearchHit", "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink",
+    "Witness", "WitnessRun", "label_number",
 ]

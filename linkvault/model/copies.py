@@ -152,6 +152,21 @@ class Witness:
     our_sha1_decoded: str | None = None  # the same of our payload decoded, where a Content-Encoding applies
 
 
+@dataclass
+class WitnessRun:
+    """What `fetch --save-page-now` did: jobs submitted, captures compared with ours, what is left for the next
+    run, and what the user should hear (the account's quota ran out, the keys were refused …)."""
+
+    submitted: int = 0
+    same: int = 0  # the archive's capture holds our payload (as received, or once decoded)
+    differs: int = 0
+    pending: int = 0  # jobs (or index rows) still awaited: the next run finishes them
+    failed: int = 0  # the archive could not capture the page (its observation, never our verdict)
+    not_submitted: int = 0
+    witnesses: list[Witness] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class VersionLink:
     """One archived version of a footnote's source, as robustify writes it beside the original (Robust Links:

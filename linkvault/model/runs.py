@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from linkvault.model.copies import WitnessRun
 from linkvault.model.links import Capture, Link
 from linkvault.model.records import CheckResult, Severity
 
@@ -31,6 +32,7 @@ class FetchResult:
     verdicts: dict[str, Capture] = field(default_factory=dict)
     texts: dict[int, dict] = field(default_factory=dict)
     reviews: list = field(default_factory=list)  # each report's review, when the verb built them (`linkvault.fetch`)
+    save_page_now: WitnessRun | None = None  # what `--save-page-now` submitted and witnessed, when asked
 
     @property
     def failed(self) -> list[Link]:

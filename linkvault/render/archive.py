@@ -15,7 +15,7 @@ from linkvault.render.textsafe import terminal_safe
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from linkvault.model import FetchResult, Link, Review, SearchHit
+    from linkvault.model import FetchResult, Link, Review, SearchHit, WitnessRun
 
 
 def _console(color: bool, width: int) -> tuple[io.StringIO, Console]:
@@ -45,6 +45,8 @@ def fetch_summary(result: FetchResult) -> str:
         line += f"; {counted(missing, 'footnote', 'footnotes')} cited with no source"
     line += f". Vault: {result.vault}"
     line += _evidence_sentence(result)
+    if result.save_page_now is not None:
+        line += "\n" + witness_sentence(result.save_page_now)
     if result.untrusted_hosts:
         hosts = result.untrusted_hosts
         named = ", ".join(hosts[:3]) + (f" and {len(hosts) - 3} more" if len(hosts) > 3 else "")
@@ -81,6 +83,32 @@ def _evidence_sentence(result: FetchResult) -> str:
     return "".join(f"\n{part}" for part in parts)
 
 
+def witness_sentence(run: WitnessRun) -> str:
+    """What Save Page Now did for the run, then each comparison's sentence and each thing to hear once."""
+    parts = [f"{run.submitted} submitted"]
+    if run.same or run.differs:
+        parts.append("witnessed: " + ", ".join(f"{n} {label}" for label, n in (("same", run.same),
+                                                                              ("differs", run.differs)) if n))
+    parts += [f"{label} {n}" for label, n in (("pending", run.pending), ("failed", run.failed),
+                                              ("not submitted", run.not_submitted)) if n]
+    lines = ["Save Page Now: " + ", ".join(parts) + "."]
+    lines += [f"  {w.sentence} ({w.uri_m})" for w in run.witnesses]
+    lines += [f"  {note[0].upper()}{note[1:]}." for note in run.notes]
+    if run.pending:
+        lines.append("  The next fetch --save-page-now finishes the pending ones.")
+    return "\n".join(lines)
+
+
+def _witness_json(run: WitnessRun | None) -> dict | None:
+    if run is None:
+        return None
+    return {"submitted": run.submitted, "same": run.same, "differs": run.differs, "pending": run.pending,
+            "failed": run.failed, "not_submitted": run.not_submitted, "notes": run.notes,
+            "witnesses": [{"capture_id": w.capture_id, "archive": w.archive, "uri_m": w.uri_m,
+                           "archive_at": w.archive_at, "verdict": w.verdict, "sentence": w.sentence}
+                          for w in run.witnesses]}
+
+
 def _timestamp_json(result: FetchResult) -> dict | None:
     if not result.stamps:
         return None
@@ -105,7 +133,8 @@ def render_fetch(result: FetchResult, fmt: str, *, reviews: Sequence[Review] = (
             "summary": {"fetched": result.fetched, "reused": result.reused, "failed": len(result.failed),
                         "network_unreachable": result.network_unreachable, "proxy_down": result.proxy_down,
                         "untrusted_hosts": result.untrusted_hosts, "timestamp": _timestamp_json(result),
-                        "screenshots": result.screenshots, "earlier_screenshots": result.screenshots_earlier},
+                        "screenshots": result.screenshots, "earlier_screenshots": result.screenshots_earlier,
+                        "save_page_now": _witness_json(result.save_page_now)},
             "reports": [_fetched_report(check, result.links) for check in result.checks],
         }, ensure_ascii=False, indent=2)
     from linkvault.render.review import render_review
@@ -198,6 +227,8 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
             f"provenance {cap['provenance_id']}" if cap.get("provenance_id") else "") if part)
         if origin:
             _say(console, origin, indent=4)
+        for seen in cap.get("witnesses", []):
+            _say(console, f"witness: {seen['sentence']} ({seen['uri_m']})", indent=4)
         for shot in cap.get("screenshots", []):
             size = f"{shot['width']}×{shot['height']} px" if shot["width"] else f"{shot['size']} bytes"
             _say(console, f"screenshot {shot['taken_at']}: {size} PNG, sha256 {shot['sha256']}, "

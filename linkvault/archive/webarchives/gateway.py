@@ -87,8 +87,9 @@ class Gateway:
     def unreached(self, service: str) -> str | None:
         return self.gates[service].unreached if service in self.gates else None
 
-    async def get(self, service: str, url: str, params: Sequence[tuple[str, str]] = ()) -> Answer:
-        return await self._ask(service, "GET", url, params, "", {})
+    async def get(self, service: str, url: str, params: Sequence[tuple[str, str]] = (),
+                  headers: Mapping[str, str] | None = None) -> Answer:
+        return await self._ask(service, "GET", url, params, "", dict(headers or {}))
 
     async def post(self, service: str, url: str, data: str, headers: Mapping[str, str] | None = None) -> Answer:
         return await self._ask(service, "POST", url, (), data, dict(headers or {}))

@@ -1,0 +1,265 @@
+"""An independent witness (`fetch --save-page-now`, design §5.4): the Internet Archive captures each live source
+near the time we did, and its capture's payload digest (from its CDX index) is set against ours.
+
+The run reads the account's quota first and submits no more than is left today, never more jobs at once than
+the account has free sessions; it polls every job in one request through the status gate until each is done or
+the run's cap passes. A job left unfinished stays `pending` in `spn_jobs` and the next run finishes it; so does
+one whose capture the index does not list yet (pending, with its timestamp). What the archive could not capture
+is its own observation of the live page: it never changes our verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from linkvault.archive.egress_policy import EgressPolicy
+from linkvault.archive.webarchives.gate import Clock
+from linkvault.archive.webarchives.gateway import Gateway, Unreached
+from linkvault.archive.webarchives.listings import cdx_candidates, iso_of_timestamp, wayback_uris
+from linkvault.archive.webarchives.lookups import IA_CDX, IA_NAME
+from linkvault.archive.webarchives.savepagenow import (
+    RETRY_LATER,
+    SESSION_LIMIT,
+    STOP_SUBMITTING,
+    KeysRefused,
+    SpnOptions,
+    poll,
+    submit,
+    user_quota,
+)
+from linkvault.model import Link, SpnJob, Witness, WitnessRun
+from linkvault.model.copies import DIFFERS, SAME, SAME_DECODED
+from linkvault.vault import Vault, now_iso
+
+ARCHIVE = "web.archive.org"
+NAMES = {"ia-spn": "Save Page Now", "ia-spn-status": "Save Page Now", "ia-cdx": "the Internet Archive's CDX server"}
+RESUBMITS = 2  # times a URL is submitted again after the archive's passing trouble
+
+
+@dataclass(frozen=True)
+class Ours:
+    """Our capture a job witnesses: its record and payload digests."""
+
+    capture_id: int
+    record_id: str
+    sha1: str | None
+    sha1_decoded: str | None
+
+
+def sentence_for(verdict: str, archive_at: str) -> str:
+    said = {SAME: "holds the same payload as ours",
+            SAME_DECODED: "holds the same payload as ours once its content coding is undone",
+            DIFFERS: "holds a payload that differs from ours (the page may have changed between the captures)"}
+    return f"the Internet Archive's capture at {archive_at} {said[verdict]}"
+
+
+def verdict_of(digest: str | None, ours: Ours) -> str:
+    if digest and digest == ours.sha1:
+        return SAME
+    if digest and digest == ours.sha1_decoded:
+        return SAME_DECODED
+    return DIFFERS
+
+
+def live_sources(vault: Vault, links: Sequence[Link]) -> list[tuple[str, Ours]]:
+    """Each live source of the run once, with the capture its verdict rests on; one already witnessed, or with
+    a job still pending, is not submitted again."""
+    found: dict[str, Ours] = {}
+    for link in links:
+        capture = link.capture
+        if link.category != "alive" or link.url is None or capture is None or capture.id is None \
+                or capture.record is None or link.url in found:
+            continue
+        found[link.url] = Ours(capture.id, capture.record.record_id, capture.record.payload_sha1,
+                               capture.record.payload_sha1_decoded)
+    ids = [ours.capture_id for ours in found.values()]
+    witnessed, jobs = vault.witnesses_of(ids), vault.spn_jobs_of(ids)
+    return [(url, ours) for url, ours in found.items() if not witnessed.get(ours.capture_id)
+            and not any(job.status == "pending" for job in jobs.get(ours.capture_id, []))]
+
+
+def witness(vault: Vault, egress: EgressPolicy, options: SpnOptions, links: Sequence[Link], *,
+            allow_private: bool = False, collector: str | None = None, clock: Clock | None = None) -> WitnessRun:
+    """Submit the run's live sources to Save Page Now and compare what it captured with ours."""
+    witnessing = Witnessing(vault, options, collector)
+
+    async def go() -> None:
+        async with Gateway(egress, names=NAMES, rates=options.rates, allow_private=allow_private,
+                           clock=clock) as gateway:  # no answer cache: every status is asked afresh
+            await witnessing.run(gateway, live_sources(vault, links))
+
+    asyncio.run(go())
+    return witnessing.result
+
+
+class Witnessing:
+    """One run's jobs: those it submits and those earlier runs left pending, polled together."""
+
+    def __init__(self, vault: Vault, options: SpnOptions, collector: str | None):
+        self.vault, self.options, self.collector = vault, options, collector
+        self.result = WitnessRun()
+        self.pending: dict[str, SpnJob] = {}
+        self.ours: dict[int, Ours] = {}
+        self.todo: list[tuple[str, Ours]] = []
+        self.tries: dict[str, int] = {}
+        self.slots = 0
+
+    async def run(self, gateway: Gateway, sources: list[tuple[str, Ours]]) -> None:
+        try:
+            await self._run(gateway, sources)
+        except (Unreached, KeysRefused) as exc:
+            self.result.notes.append(f"{exc}: {len(self.todo)} live sources were not submitted" if self.todo
+                                     else str(exc))
+            self.result.not_submitted += len(self.todo)
+            self.todo.clear()
+        self.result.pending = len(self.pending)
+        if self.todo:
+            self.result.not_submitted += len(self.todo)
+            self.result.notes.append(f"Save Page Now had no free session within the run's wait: {len(self.todo)} "
+                                     "live sources were not submitted")
+
+    async def _run(self, gateway: Gateway, sources: list[tuple[str, Ours]]) -> None:
+        self.ours.update((ours.capture_id, ours) for _, ours in sources)
+        self.pending = {job.job_id: job for job in self.vault.pending_spn_jobs()}
+        self.todo = list(sources)  # until the quota is read: all of them, were it to fail
+        quota = await user_quota(gateway, self.options.keys)
+        left = len(sources) if quota.left_today is None else quota.left_today
+        self.todo, self.slots = sources[:left], quota.available
+        if len(sources) > left:
+            self.result.not_submitted = len(sources) - left
+            self.result.notes.append(f"the account's daily captures ran out: {len(sources) - left} live sources "
+                                     "were not submitted")
+        for job in [j for j in self.pending.values() if j.archive_timestamp]:  # captured: the index may list it now
+            await self._compare(gateway, job)
+        start = gateway.clock.monotonic()
+        while (self.todo or self.in_flight) and gateway.clock.monotonic() - start < self.options.poll_cap:
+            await self._submit_some(gateway)
+            if self.in_flight:
+                await self._poll(gateway)
+            elif self.todo and self.slots <= 0:  # refused for sessions with none of ours running: ask again
+                self.slots = (await user_quota(gateway, self.options.keys)).available
+
+    @property
+    def in_flight(self) -> int:
+        return sum(1 for job in self.pending.values() if not job.archive_timestamp)
+
+    async def _submit_some(self, gateway: Gateway) -> None:
+        while self.todo and self.in_flight < self.slots:
+            url, ours = self.todo[0]
+            answer = await submit(gateway, self.options.keys, url, self.options.within)
+            if answer.status_ext == SESSION_LIMIT:
+                self.slots = self.in_flight  # wait for one of ours to finish (or the account's sessions to free)
+                return
+            self.todo.pop(0)
+            if answer.status_ext in STOP_SUBMITTING:
+                self._failed(url, ours, None, answer.status_ext, answer.message)
+                self.result.notes.append(f"Save Page Now stopped taking captures ({answer.message or answer.status_ext}"
+                                         f"): {len(self.todo)} live sources were not submitted")
+                self.result.not_submitted += len(self.todo)
+                self.todo.clear()
+            elif answer.job_id is None:
+                self._failed(url, ours, None, answer.status_ext, answer.message)
+            else:
+                self._submitted(url, ours, answer.job_id)
+
+    def _submitted(self, url: str, ours: Ours, job_id: str) -> None:
+        job = SpnJob(job_id, url, ours.capture_id, now_iso())
+        self.pending[job_id] = job
+        self.vault.store_spn_job(job)
+        self.result.submitted += 1
+        self.vault.log_event("spn-submitted", ours.record_id, collector=self.collector,
+                             details={"url": url, "job_id": job_id})
+
+    async def _poll(self, gateway: Gateway) -> None:
+        waiting = [job_id for job_id, job in self.pending.items() if not job.archive_timestamp]
+        if not waiting:
+            return
+        statuses = await poll(gateway, self.options.keys, waiting)
+        for job_id in waiting:
+            status = statuses.get(job_id)
+            if status is None or status.get("status") == "pending":
+                continue
+            job = self.pending.pop(job_id)
+            if status.get("status") == "success":
+                await self._captured(gateway, job, status)
+            else:
+                self._job_failed(job, status)
+
+    async def _captured(self, gateway: Gateway, job: SpnJob, status: dict) -> None:
+        timestamp, original = str(status.get("timestamp") or ""), str(status.get("original_url") or job.url)
+        uri_m = wayback_uris("https://web.archive.org/web", timestamp, original)[0]
+        job = replace(job, archive_timestamp=timestamp, original_url=original, uri_m=uri_m)
+        self.vault.log_event("spn-captured", self._record_of(job), collector=self.collector, details={
+            "url": job.url, "job_id": job.job_id, "uri_m": uri_m, "timestamp": timestamp, "original_url": original})
+        await self._compare(gateway, job)
+
+    async def _compare(self, gateway: Gateway, job: SpnJob) -> None:
+        """The capture's digest from the CDX index, against ours; a capture the index does not list yet stays
+        pending (with its timestamp) for the next run."""
+        self.pending.pop(job.job_id, None)
+        timestamp, original = job.archive_timestamp or "", job.original_url or job.url
+        answer = await gateway.get("ia-cdx", IA_CDX, [
+            ("url", original), ("from", timestamp), ("to", timestamp), ("output", "json"),
+            ("fl", "timestamp,original,statuscode,digest,mimetype,length")])
+        at = iso_of_timestamp(timestamp) or timestamp
+        rows = [c for c in cdx_candidates(answer.body, original) if c.memento_at == at and c.listed_digest] \
+            if answer.status == 200 else []
+        ours = self._ours_of(job)
+        if not rows or ours is None:
+            self.pending[job.job_id] = replace(job, status="pending")
+            self.vault.store_spn_job(self.pending[job.job_id], polled_at=now_iso())
+            return
+        row = next((c for c in rows if c.listed_status == 200), rows[0])
+        verdict = verdict_of(row.listed_digest, ours)
+        found = Witness(ours.capture_id, ARCHIVE, job.uri_m or row.uri_m, at, row.listed_digest, ours.sha1,
+                        verdict, sentence_for(verdict, at), ours.sha1_decoded)
+        self.vault.store_spn_job(replace(job, status="success"), polled_at=now_iso())
+        self.vault.log_event("witnessed", ours.record_id, collector=self.collector, details={
+            "record": ours.record_id, "archive": ARCHIVE, "uri_m": found.uri_m, "archive_at": at,
+            "archive_digest": found.archive_digest, "our_sha1": ours.sha1, "verdict": verdict,
+            "sentence": found.sentence, "url": job.url})
+        self.vault.add_witness(found, custody_id=self.vault.custody_count_and_head()[0])
+        self.result.witnesses.append(found)
+        if verdict == DIFFERS:
+            self.result.differs += 1
+        else:
+            self.result.same += 1
+
+    def _job_failed(self, job: SpnJob, status: dict) -> None:
+        status_ext = str(status.get("status_ext") or "error:unknown")
+        message = str(status.get("message") or status.get("exception") or "")
+        ours = self._ours_of(job)
+        tries = self.tries.get(job.url, 0)
+        again = status_ext in RETRY_LATER and ours is not None and tries < RESUBMITS  # the archive's passing trouble
+        if again and ours is not None:
+            self.tries[job.url] = tries + 1
+            self.todo.append((job.url, ours))
+        self.vault.store_spn_job(replace(job, status="error", status_ext=status_ext, message=message),
+                                 polled_at=now_iso())
+        self._failed(job.url, ours, job.job_id, status_ext, message, final=not again)
+
+    def _failed(self, url: str, ours: Ours | None, job_id: str | None, status_ext: str | None,
+                message: str | None, *, final: bool = True) -> None:
+        self.result.failed += final
+        self.vault.log_event("spn-failed", ours.record_id if ours else url, collector=self.collector, details={
+            "url": url, "job_id": job_id, "status_ext": status_ext, "message": message})
+
+    def _ours_of(self, job: SpnJob) -> Ours | None:
+        if job.capture_id is None:
+            return None
+        if job.capture_id not in self.ours:  # a job an earlier run submitted: its capture from the vault
+            row = next((r for r in self.vault.captures_of([job.url]) if r["id"] == job.capture_id), None)
+            if row is None or not row.get("record_id"):
+                return None
+            self.ours[job.capture_id] = Ours(row["id"], row["record_id"], row.get("payload_sha1"),
+                                             row.get("payload_sha1_decoded"))
+        return self.ours[job.capture_id]
+
+    def _record_of(self, job: SpnJob) -> str:
+        ours = self._ours_of(job)
+        return ours.record_id if ours else job.url
+
+
+__all__ = ["IA_NAME", "Ours", "WitnessRun", "Witnessing", "live_sources", "sentence_for", "verdict_of", "witness"]
