@@ -1,15 +1,20 @@
-"""Reading the vault back: full-text search over archived texts, and what is kept for a footnote."""
+"""Reading the vault back: full-text search over archived texts, what is kept for a footnote, and the archived
+versions of each footnote's source that robustify writes into the report."""
 
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Sequence
+from datetime import date
+from urllib.parse import quote
 
 from linkvault.errors import InputError, IntegrityError, UsageError
-from linkvault.model import FootnoteArchive, Report, SearchHit
+from linkvault.model import CopySearch, FootnoteArchive, Link, Report, RobustNote, SearchHit, VersionLink
+from linkvault.model.copies import SAME, SAME_DECODED
 from linkvault.parsing import is_vault_name, report_key
-from linkvault.reviewing import review, stored_report
+from linkvault.parsing.urls import memento_parts
+from linkvault.reviewing import links_of, review, stored_report
 from linkvault.vault import Vault, custody_lock
 
 MAX_FORMS = 40  # forms in the other script added per query word
@@ -115,3 +120,76 @@ def export_screenshot(vault_dir: str, archive: FootnoteArchive, path: str, *, co
         vault.log_event("exported", shot["record_id"], collector=collector,
                         details={"to": os.path.abspath(path), "sha256": shot["sha256"], "url": shot["url"]})
     return shot
+
+
+# -- robustify: the versions of each source ---------------------------------------------------------
+
+VIEWER = "https://replayweb.page/"  # ReplayWeb.page, which opens a published WACZ: ?source=<pack>#view=replay&url=&ts=
+
+
+def robust_notes(vault_dir: str, report: Report, pack_url: str | None = None) -> list[RobustNote]:
+    """Each URL `report`'s footnotes cite, with its versions, best first: the copy the last `copies` search offered
+    (its memento), the Save Page Now capture of our own capture (else an archive's capture a witness found to hold
+    our payload), and, with `pack_url` (where the evidence pack is published), the pack's page of our capture of a
+    living source in ReplayWeb.page. The vault is only read."""
+    with Vault.open_existing(vault_dir, read_only=True) as vault:
+        if vault.report_id(report.path) is None:
+            raise InputError("this report has not been fetched into the vault (run `linkvault fetch`, then "
+                             "`linkvault copies`)", path=report.path)
+        urls = [url for note in report.footnotes for url in note.urls]
+        links = [link for link in links_of(report, vault.verdicts(urls)) if link.url]
+        searches = vault.report_copy_searches(report.path)
+        independent = _independent_captures(vault, urls)
+    return [_robust_note(link, searches.get((link.label, link.url or "")), independent.get(link.url or ""), pack_url)
+            for link in links]
+
+
+def _robust_note(link: Link, search: CopySearch | None, independent: VersionLink | None,
+                 pack_url: str | None) -> RobustNote:
+    url = link.url or ""
+    versions = []
+    offered = search.offered if search else None
+    if offered is not None:
+        versions.append(VersionLink(offered.candidate.uri_m, date.fromisoformat(offered.candidate.memento_at[:10])))
+    if independent is not None:
+        versions.append(independent)
+    if pack_url and link.category == "alive" and link.archived_at:
+        stamp = "".join(c for c in link.archived_at[:19] if c.isdigit())
+        page = f"{VIEWER}?source={quote(pack_url, safe='')}#view=replay&url={quote(url, safe='')}&ts={stamp}"
+        versions.append(VersionLink(page, date.fromisoformat(link.archived_at[:10]), "evidence pack"))
+    unique = list({v.uri: v for v in reversed(versions)}.values())[::-1]  # the first of a URI listed twice stays
+    return RobustNote(link.number, link.label, link.line, url, unique, link.category, link.state, search)
+
+
+def _independent_captures(vault: Vault, urls: list[str]) -> dict[str, VersionLink]:
+    """Per cited URL, the newest Save Page Now capture of any of our captures of it; where none, the newest
+    archive's capture a witness found to hold the same payload as ours."""
+    captures = {c["id"]: c["url"] for c in vault.captures_of(urls) if (c.get("role") or "cited") == "cited"}
+    found: dict[str, tuple[str, VersionLink]] = {}
+    for capture_id, jobs in vault.spn_jobs_of(list(captures)).items():
+        for job in jobs:
+            day = _day_of(job.archive_timestamp, job.uri_m)
+            if job.status == "success" and job.uri_m and day:
+                _keep_newest(found, captures[capture_id], "1" + (job.archive_timestamp or day.isoformat()),
+                             VersionLink(job.uri_m, day, "Save Page Now"))
+    for capture_id, witnesses in vault.witnesses_of(list(captures)).items():
+        for witness in witnesses:
+            if witness.verdict in (SAME, SAME_DECODED) and witness.uri_m:
+                _keep_newest(found, captures[capture_id], "0" + witness.archive_at,
+                             VersionLink(witness.uri_m, date.fromisoformat(witness.archive_at[:10]), "witnessed"))
+    return {url: version for url, (_, version) in found.items()}
+
+
+def _keep_newest(found: dict[str, tuple[str, VersionLink]], url: str, rank: str, version: VersionLink) -> None:
+    if url not in found or rank > found[url][0]:
+        found[url] = (rank, version)
+
+
+def _day_of(stamp: str | None, uri_m: str | None) -> date | None:
+    """A Save Page Now capture's day: its 14-digit timestamp, else the one in its URI-M."""
+    parts = memento_parts(uri_m) if uri_m and not stamp else None
+    digits = stamp or (parts[1] if parts else "")
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None

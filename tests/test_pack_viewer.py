@@ -61,3 +61,29 @@ def test_replayweb_page_replays_a_cited_page_from_the_pack(viewer, tmp_path):
     replayed = [url for url, text in frames.items() if AZATTYQ_PHRASE in text]
     seen = "; ".join(f"{url[:100]} shows {text[:100]!r}" for url, text in frames.items())
     assert replayed and all("/replay/w/" in url and AZATTYQ_ARTICLE in url for url in replayed), seen
+
+
+def test_the_evidence_pack_link_robustify_writes_opens_the_cited_page_in_replayweb_page(viewer, tmp_path):
+    """`robustify --pack-url` links each living source to the pack's page in ReplayWeb.page (`?source=<pack>
+    #view=replay&url=<source>&ts=<our capture>`): followed (on this viewer rather than replayweb.page's own
+    host), it replays the source from the pack."""
+    import re
+    from urllib.parse import quote
+
+    pack, browser = viewer
+    with serve(pack, tmp_path, url=AZATTYQ_ARTICLE) as base:
+        out = tmp_path / "robust.txt"
+        written = CliRunner().invoke(cli, ["--vault", str(pack.parent / "vault"), "robustify", str(EXAMPLE), "-o",
+                                           str(out), "--pack-url", f"{base}/{pack.name}"])
+        assert written.exit_code == 0, written.output
+        link = next(u for u in re.findall(r"evidence pack(?: \S+)?: (\S+?)\)", out.read_text(encoding="utf-8"))
+                    if f"url={quote(AZATTYQ_ARTICLE, safe='')}&" in u)
+        assert link.startswith(f"https://replayweb.page/?source={quote(f'{base}/{pack.name}', safe='')}#view=replay&")
+        with Tab(browser, link.replace("https://replayweb.page/", f"{base}/index.html", 1)) as tab:
+            shows_article = lambda f: any(AZATTYQ_PHRASE in text for text in f.values())  # noqa: E731
+            frames = wait_for(tab.frame_texts, shows_article, timeout=40)
+            if not shows_article(frames):  # the first-visit service-worker race the tests above describe
+                tab.reload()
+                frames = wait_for(tab.frame_texts, shows_article, timeout=60)
+    seen = "; ".join(f"{url[:100]} shows {text[:100]!r}" for url, text in frames.items())
+    assert shows_article(frames), seen

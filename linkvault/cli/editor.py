@@ -1,5 +1,5 @@
-"""The editor's commands: `check` before publishing (offline), `report` (a verdict for every footnote) and
-`verify` (does the source say what the footnote claims?)."""
+"""The editor's commands: `check` before publishing (offline), `report` (a verdict for every footnote), `verify`
+(does the source say what the footnote claims?) and `robustify` (the report written back with archived copies)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import linkvault
 from linkvault.cli.options import (
     editor_output_options,
     fail_on_option,
+    force_option,
     format_option,
     global_options,
     input_format_option,
@@ -105,3 +106,40 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
 
     _editor(ctx, linkvault.verify, render_claims, verify_exit, report, fmt, output, fail_on, input_format)
 
+
+
+@click.command()
+@global_options
+@click.argument("report")
+@click.option("-o", "--output", required=True, metavar="OUT", type=click.Path(dir_okay=False),
+              help="The robustified report to write, in REPORT's format.")
+@click.option("--plain", is_flag=True,
+              help="Markdown: write `URL (archived DATE: URI-M)` instead of the Robust Links <a> element.")
+@click.option("--pack-url", default=None, metavar="URL",
+              help="Where the evidence pack (WACZ) is published: each living source's capture is linked as the "
+                   "pack's page in ReplayWeb.page.")
+@input_format_option()
+@force_option("OUT (or the report itself, when OUT is REPORT)")
+@click.pass_context
+def robustify(ctx, report, output, plain, pack_url, input_format, force) -> None:
+    """Write REPORT to OUT with each footnote's archived versions beside its source.
+
+    The versions are the copy `linkvault copies` validated, the Save Page Now capture (fetch
+    --save-page-now) and, with --pack-url, the evidence pack's page of our own capture. HTML and
+    Markdown get Robust Links attributes (data-originalurl, data-versiondate, data-versionurl); text
+    and Word get `(archived DATE: URI-M)` after the URL, in Word as real links. Every other byte is
+    kept; `linkvault check` reads OUT as it read REPORT. The vault is only read.
+
+    \b
+    Example:
+        linkvault robustify report.docx -o report-robust.docx
+        linkvault robustify report.md -o report-robust.md --plain --pack-url https://example.org/report.wacz
+
+    Prints a line for each footnote left without a version, and why. Exit codes: 0 written, 2 bad
+    input, no vault, or OUT exists (without --force).
+    """
+    from linkvault.render.robust.summary import render_robustified
+
+    result = linkvault.robustify(report, output, vault_of(ctx), plain=plain, pack_url=pack_url,
+                                 input_format=input_format, force=force)
+    click.echo(render_robustified(result))

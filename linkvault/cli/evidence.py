@@ -11,6 +11,7 @@ import linkvault
 from linkvault.cli.options import (
     collector_option,
     egress_options,
+    force_option,
     format_option,
     global_options,
     input_format_option,
@@ -63,7 +64,7 @@ def audit(ctx, wacz, tsa_roots, collector, fmt) -> None:
 @click.argument("report")
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, writable=True),
               help="The evidence pack to write (default: REPORT's name with .wacz, in the current directory).")
-@click.option("--force", is_flag=True, help="Overwrite the pack if the file exists.")
+@force_option("the pack")
 @input_format_option()
 @collector_option("Who packs, for the custody log")
 @timestamp_options("the pack itself")

@@ -48,6 +48,11 @@ def input_format_option(what: str = "REPORT"):
                         help=f"Read {what} as this format instead of guessing from its name and content.")
 
 
+def force_option(what: str):
+    """--force: replace `what` when the file exists."""
+    return click.option("--force", is_flag=True, help=f"Overwrite {what} if the file exists.")
+
+
 def collector_option(role: str):
     """--collector: who does what the command does, for the custody log."""
     return click.option("--collector", envvar="LINKVAULT_COLLECTOR", default=None,

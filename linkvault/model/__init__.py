@@ -46,6 +46,8 @@ from linkvault.model.results import (
     PackResult,
     Problem,
     Review,
+    RobustifyResult,
+    RobustNote,
     SearchHit,
     Verification,
 )
@@ -56,7 +58,7 @@ __all__ = [
     "ClaimVerdict", "Connection", "CopiesResult", "CopiesRow", "CopySearch", "CopyVerdict", "Entry", "FactCheck",
     "FetchResult", "Finding",
     "Footnote", "FootnoteArchive", "Hop", "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES",
-    "PackResult", "Page", "Problem", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review", "SearchHit",
-    "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink", "Witness", "WitnessRun",
-    "label_number",
+    "PackResult", "Page", "Problem", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review", "RobustNote",
+    "RobustifyResult", "SearchHit", "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink",
+    "Witness", "WitnessRun", "label_number",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from linkvault.model.copies import CopySearch, VersionLink
 from linkvault.model.records import CATEGORIES, CheckResult, Finding, Severity
 
 # -- search and show (lookup.py) ----------------------------------------------------------------
@@ -40,6 +41,49 @@ class FootnoteArchive:
         """The newest full-page screenshot of this footnote's source."""
         shots = [shot for capture in self.captures for shot in capture.get("screenshots", [])]
         return max(shots, key=lambda shot: shot["taken_at"]) if shots else None
+
+
+# -- robustify (lookup.versions_of finds the versions, render/robust writes them) ---------------------
+
+
+@dataclass
+class RobustNote:
+    """One URL a footnote cites, and the archived versions robustify wrote beside it; none: `category` (our verdict
+    on the source) and `search` (the last `copies` search for it, None if never looked up) say why."""
+
+    number: int | str
+    label: str
+    line: int | None
+    url: str
+    versions: list[VersionLink] = field(default_factory=list)
+    category: str | None = None  # None: never fetched
+    state: str | None = None
+    search: CopySearch | None = None
+
+
+@dataclass
+class RobustifyResult:
+    """What `robustify` wrote: the report written back to `output` with each footnote's archived versions."""
+
+    report: str
+    output: str
+    format: str
+    notes: list[RobustNote] = field(default_factory=list)  # one per cited URL, in the report's order
+
+    @property
+    def footnotes(self) -> int:
+        """Footnotes citing a URL (one with no source has nothing to write beside)."""
+        return len({n.label for n in self.notes})
+
+    @property
+    def robust(self) -> int:
+        """Footnotes given at least one version."""
+        return len({n.label for n in self.notes if n.versions})
+
+    @property
+    def without(self) -> list[RobustNote]:
+        """The cited URLs left as they were: no version was found for them."""
+        return [n for n in self.notes if not n.versions]
 
 
 # -- the claim check's verdicts (claims/match.py judges them) ---------------------------------------

@@ -1,0 +1,48 @@
+"""What robustify tells the editor: a line for each cited URL left as it was, saying why no version was written
+beside it, then what was written."""
+
+from __future__ import annotations
+
+from linkvault.model import RobustifyResult, RobustNote
+from linkvault.model.copies import PASSED_OVER
+from linkvault.render.textsafe import terminal_safe
+
+# What each kind of version is called in the summary, one and many.
+_NOUNS = {"archived": ("archived copy", "archived copies"),
+          "Save Page Now": ("Save Page Now capture", "Save Page Now captures"),
+          "witnessed": ("witnessed capture", "witnessed captures"),
+          "evidence pack": ("evidence pack page", "evidence pack pages")}
+
+
+def render_robustified(result: RobustifyResult) -> str:
+    """`[4] URL: why no version` per URL without one, then `wrote OUT: 3 of 5 footnotes given archived versions …`."""
+    lines = [f"[{terminal_safe(n.label)}] {terminal_safe(n.url)}: {terminal_safe(why_no_version(n))}"
+             for n in result.without]
+    counts: dict[str, int] = {}
+    for note in result.notes:
+        for version in note.versions:
+            counts[version.label] = counts.get(version.label, 0) + 1
+    kinds = ", ".join(f"{n} {_NOUNS.get(label, (label, label))[n != 1]}" for label, n in counts.items())
+    left = len({n.label for n in result.without} - {n.label for n in result.notes if n.versions})
+    lines.append(f"wrote {terminal_safe(result.output)}: {result.robust} of {result.footnotes} footnotes given archived "
+                 f"versions{f' ({kinds})' if kinds else ''}; {left} left as they were")
+    return "\n".join(lines)
+
+
+def why_no_version(note: RobustNote) -> str:
+    """Why a cited URL got no version: what the last `copies` search came to, or that none was made."""
+    search, verdict = note.search, f"{note.category} ({note.state})" if note.category else "not fetched yet"
+    if search is None:
+        if note.category is None:
+            return "not fetched yet (run linkvault fetch, then linkvault copies)"
+        if note.category == "alive":
+            return f"{verdict}; not looked up in the web archives (linkvault copies --all looks up living sources too)"
+        return f"{verdict}; not looked up in the web archives yet (run linkvault copies)"
+    if search.unreached:
+        return f"{verdict}; no copy offered: " + "; ".join(s.detail or f"{s.service} could not be reached"
+                                                         for s in search.unreached)
+    passed = [c for c in search.copies if c.choice == PASSED_OVER]
+    if passed:
+        reasons = "; ".join(dict.fromkeys(c.reason for c in passed if c.reason))
+        return f"{verdict}; no valid copy among {len(passed)} archived{f' ({reasons})' if reasons else ''}"
+    return f"{verdict}; no archived copy found"
