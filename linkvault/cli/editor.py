@@ -133,7 +133,8 @@ def robustify(ctx, report, output, plain, pack_url, input_format, force) -> None
     \b
     Example:
         linkvault robustify report.docx -o report-robust.docx
-        linkvault robustify report.md -o report-robust.md --plain --pack-url https://example.org/report.wacz
+        linkvault robustify report.md -o report-robust.md --plain \\
+            --pack-url https://example.org/report.wacz
 
     Prints a line for each footnote left without a version, and why. Exit codes: 0 written, 2 bad
     input, no vault, or OUT exists (without --force).

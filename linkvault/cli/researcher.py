@@ -55,7 +55,8 @@ def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, ve
     \b
     Example:
         linkvault fetch report.txt
-        linkvault --vault ~/evidence fetch april.docx may.docx --proxy socks5://127.0.0.1:9050
+        linkvault --vault ~/evidence fetch april.docx may.docx \\
+            --proxy socks5://127.0.0.1:9050
         linkvault fetch https://example.org/a https://example.org/b
         linkvault fetch report.txt --save-page-now --spn-keys ~/.config/ia.ini
 
@@ -115,8 +116,10 @@ def copies(ctx, reports, every_link, as_of, fmt, **settings) -> None:
     \b
     Example:
         linkvault copies report.txt
-        linkvault copies report.docx --as-of 2024-04-30 --archive arquivo.pt=https://arquivo.pt/wayback/timemap/link/
-        linkvault copies report.txt --all --memgator http://127.0.0.1:1208 --format json
+        linkvault copies report.docx --as-of 2024-04-30 \\
+            --archive arquivo.pt=https://arquivo.pt/wayback/timemap/link/
+        linkvault copies report.txt --all --format json \\
+            --memgator http://127.0.0.1:1208
 
     Exit codes: 0 every looked-up link has a validated copy, 1 one has none or an archive could not be reached,
     2 bad input.
