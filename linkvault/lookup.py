@@ -74,8 +74,10 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
                                     for w in witnessed.get(capture["id"], [])]
         with_text = [c for c in captures if c["status"] is not None]
         text = vault.texts_of([with_text[-1]["id"]]).get(with_text[-1]["id"]) if with_text else None
+        copies = {url: search for (note, url), search in vault.report_copy_searches(report).items()
+                  if note == str(label)}
     return FootnoteArchive(report=report_key(report), label=str(label), line=notes[0]["line"], urls=urls,
-                           captures=captures, text=text, verdicts=_verdicts(vault_dir, given, str(label)))
+                           captures=captures, text=text, verdicts=_verdicts(vault_dir, given, str(label)), copies=copies)
 
 
 def _verdicts(vault_dir: str, report: str | Report, label: str) -> dict[str, tuple[str | None, str | None, str]]:

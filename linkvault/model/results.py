@@ -35,6 +35,7 @@ class FootnoteArchive:
     captures: list[dict] = field(default_factory=list)
     text: dict | None = None
     verdicts: dict[str, tuple[str | None, str | None, str]] = field(default_factory=dict)  # url → category, state, detail
+    copies: dict[str, CopySearch] = field(default_factory=dict)  # url → the last `copies` search (never searched: absent)
 
     @property
     def screenshot(self) -> dict | None:

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 
 from linkvault.model import CheckResult, FootnoteArchive
 from linkvault.render.check import counted, render_check
+from linkvault.render.copy_lines import link_lines, reference_words
 from linkvault.render.textsafe import terminal_safe
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from linkvault.model import FetchResult, Link, Review, SearchHit, WitnessRun
+    from linkvault.model import CopySearch, FetchResult, Link, Review, SearchHit, WitnessRun
 
 
 def _console(color: bool, width: int) -> tuple[io.StringIO, Console]:
@@ -205,6 +206,8 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
         if url in archive.verdicts:
             category, state, detail = archive.verdicts[url]
             _say(console, f"verdict: {category} / {state}: {detail}", indent=2)
+        if url in archive.copies:
+            _say_copies(console, archive.copies[url])
     if not archive.captures:
         _say(console, "not captured yet", indent=2)
     for cap in archive.captures:
@@ -242,6 +245,14 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
             for paragraph in (text["text"] or "").split("\n"):
                 _say(console, paragraph)
     return _text(out)
+
+
+def _say_copies(console: Console, search: CopySearch) -> None:
+    """The copies the last `copies` search found for one cited URL, as `copies` lists them: the one offered, each
+    passed over with its reason, or that none was found, and any archive that could not be asked."""
+    _say(console, f"archived copies ({reference_words(search.reference)}):", indent=2)
+    for line, indent in link_lines(search):
+        _say(console, line, indent=indent + 2)
 
 
 def render_exported(archive: FootnoteArchive, path: str) -> str:

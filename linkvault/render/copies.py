@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 
-from linkvault.model import CopiesResult, CopiesRow, CopySearch, CopyVerdict, ReferenceDate
-from linkvault.model.copies import NOT_FETCHED, OFFERED, UNREACHED
+from linkvault.model import CopiesResult, CopiesRow, CopyVerdict
+from linkvault.model.copies import UNREACHED
 from linkvault.render.archive import _console, _say, _text
 from linkvault.render.check import counted
-
-CHOICE_WORDS = {OFFERED: "offered", "passed-over": "passed over", NOT_FETCHED: "not fetched"}
+from linkvault.render.copy_lines import link_lines, reference_words
 
 
 def render_copies(result: CopiesResult, fmt: str, *, color: bool = False, width: int = 120) -> str:
@@ -28,38 +27,6 @@ def render_copies(result: CopiesResult, fmt: str, *, color: bool = False, width:
             _say(console, line, indent=indent)
     _say(console, copies_summary(result))
     return _text(out)
-
-
-def reference_words(reference: ReferenceDate) -> str:
-    if reference.day is None:
-        return "no reference date: the newest valid copy"
-    return f"reference {reference.day.isoformat()} ({reference.basis})"
-
-
-def link_lines(search: CopySearch) -> list[tuple[str, int]]:
-    """The lines of one link: its copies in rank order, then the services that could not be asked."""
-    lines: list[tuple[str, int]] = []
-    for copy in search.copies:
-        lines.append((copy_line(copy), 2))
-        lines.append((copy.candidate.uri_m, 4))
-        if copy.choice != OFFERED and copy.reason:
-            lines.append((f"why: {copy.reason}", 4))
-        elif copy.claim_reason:
-            lines.append((f"claim: {copy.claim_reason}", 4))
-    if search.offered is None and not search.unreached:
-        lines.append(("none found: no archive asked holds a valid copy", 2))
-    for service in search.unreached:
-        lines.append((service.detail or f"{service.service} could not be reached", 2))
-    return lines
-
-
-def copy_line(copy: CopyVerdict) -> str:
-    parts = [CHOICE_WORDS.get(copy.choice, copy.choice), copy.candidate.archive, copy.candidate.memento_at]
-    if copy.state:
-        parts.append(copy.state)
-    if copy.claim:
-        parts.append(f"claim {copy.claim}")
-    return "  ".join(parts)
 
 
 def copies_summary(result: CopiesResult) -> str:
