@@ -48,6 +48,9 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
     with Vault.open_existing(vault_dir, read_only=True) as vault:
         result = Review(report=report.path, check=check,
                         rows=links_of(report, vault.verdicts([url for note in report.footnotes for url in note.urls])))
+        searches = vault.report_copy_searches(report.path)  # every URL's at once, in the same read-only open
+        for row in result.rows:
+            row.copy_search = searches.get((row.label, row.url or ""))
         return with_claim_verdicts(result, vault) if with_claims else result
 
 

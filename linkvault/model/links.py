@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from linkvault.model.copies import CopySearch
 from linkvault.model.records import LinkState
 
 
@@ -150,6 +151,7 @@ class Link:
     reused: bool = False  # the capture is an earlier run's
     claim: str | None = None  # the claim check's verdict, once judged
     report: str = ""  # the report citing it, as the run names it
+    copy_search: CopySearch | None = None  # the last `copies` search for it (`report` attaches it; None: never searched)
 
     def judged_by(self, capture: Capture, *, reused: bool = False) -> Link:
         """This link with `capture` as its evidence, and the capture's verdict as its own."""

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 
-from linkvault.model import CopiesResult, CopiesRow, CopyVerdict
+from linkvault.model import CopiesResult, CopiesRow
 from linkvault.model.copies import UNREACHED
 from linkvault.render.archive import _console, _say, _text
 from linkvault.render.check import counted
-from linkvault.render.copy_lines import link_lines, reference_words
+from linkvault.render.copy_lines import copy_json, link_lines, reference_words
 
 
 def render_copies(result: CopiesResult, fmt: str, *, color: bool = False, width: int = 120) -> str:
@@ -59,16 +59,8 @@ def _row_json(row: CopiesRow) -> dict:
         "report": row.report, "number": row.number, "label": row.label, "url": row.url, "state": row.state,
         "reference": {"date": reference.day.isoformat() if reference.day else None, "basis": reference.basis,
                       "detail": reference.detail},
-        "copies": [_copy_json(c) for c in search.copies],
+        "copies": [copy_json(c) for c in search.copies],
         "services": [{"service": s.service, "outcome": s.outcome, "candidates": s.candidates, "detail": s.detail}
                      for s in search.services],
         "unreached": [s.detail for s in search.services if s.outcome == UNREACHED],
     }
-
-
-def _copy_json(copy: CopyVerdict) -> dict:
-    c = copy.candidate
-    return {"choice": copy.choice, "archive": c.archive, "uri_m": c.uri_m, "memento_at": c.memento_at,
-            "found_by": c.found_by, "state": copy.state, "category": copy.category, "detail": copy.detail,
-            "claim": copy.claim, "claim_reason": copy.claim_reason, "reason": copy.reason or None,
-            "capture_id": copy.capture_id}

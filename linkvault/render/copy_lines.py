@@ -5,7 +5,8 @@ and which archive could not be asked (never the same as "no copy exists")."""
 from __future__ import annotations
 
 from linkvault.model import CopySearch, CopyVerdict, ReferenceDate
-from linkvault.model.copies import NOT_FETCHED, OFFERED
+from linkvault.model.copies import NOT_FETCHED, OFFERED, PASSED_OVER
+from linkvault.render.check import counted
 
 CHOICE_WORDS = {OFFERED: "offered", "passed-over": "passed over", NOT_FETCHED: "not fetched"}
 
@@ -40,3 +41,49 @@ def copy_line(copy: CopyVerdict) -> str:
     if copy.claim:
         parts.append(f"claim {copy.claim}")
     return "  ".join(parts)
+
+
+def copy_json(copy: CopyVerdict) -> dict:
+    """One copy in the JSON vocabulary (the schema's `copy`)."""
+    c = copy.candidate
+    return {"choice": copy.choice, "archive": c.archive, "uri_m": c.uri_m, "memento_at": c.memento_at,
+            "found_by": c.found_by, "state": copy.state, "category": copy.category, "detail": copy.detail,
+            "claim": copy.claim, "claim_reason": copy.claim_reason, "reason": copy.reason or None,
+            "capture_id": copy.capture_id}
+
+
+def passed_over(search: CopySearch) -> list[CopyVerdict]:
+    return [c for c in search.copies if c.choice == PASSED_OVER]
+
+
+def copy_fields(search: CopySearch | None) -> dict:
+    """What `report` adds to a link's JSON once `copies` looked it up: the copy offered (null: none) and each copy
+    passed over with its reason; nothing for a link never looked up, whose record stays as it was."""
+    if search is None:
+        return {}
+    offered = search.offered
+    return {"copy": copy_json(offered) if offered else None,
+            "copies_passed_over": [copy_json(c) for c in passed_over(search)]}
+
+
+def copy_short(search: CopySearch) -> str:
+    """A link's copy in a few words, for a table's or a Markdown row's second line: "copy: web.archive.org
+    2024-04-01 (ok, claim supported)", or why there is none."""
+    offered, skipped = search.offered, len(passed_over(search))
+    if offered is not None:
+        return f"copy: {copy_name(offered)}{copy_judged(offered)}"
+    if search.unreached:
+        return f"copy: none found, {counted(len(search.unreached), 'archive', 'archives')} not reached" + (
+            f", {skipped} passed over" if skipped else "")
+    return f"copy: none valid ({skipped} passed over)" if skipped else "copy: none found"
+
+
+def copy_name(copy: CopyVerdict) -> str:
+    """The archive and the memento's day: "web.archive.org 2024-04-01"."""
+    return f"{copy.candidate.archive} {copy.candidate.memento_at[:10]}"
+
+
+def copy_judged(copy: CopyVerdict) -> str:
+    """The copy's own state and the claim check's verdict on it: " (ok, claim supported)", or nothing."""
+    judged = ", ".join(filter(None, (copy.state, f"claim {copy.claim}" if copy.claim else None)))
+    return f" ({judged})" if judged else ""

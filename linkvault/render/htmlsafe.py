@@ -10,8 +10,9 @@ def esc(value: object) -> str:
     return _escape("" if value is None else str(value), quote=True)
 
 
-def web_link(url: str | None) -> str:
-    """A link only for http(s) URLs; anything else (javascript:, file:, data:) stays plain text."""
+def web_link(url: str | None, text: str | None = None) -> str:
+    """A link only for http(s) URLs, reading `text` (else the URL); anything else (javascript:, file:, data:)
+    stays plain text."""
     if not url:
         return ""
     try:
@@ -20,7 +21,7 @@ def web_link(url: str | None) -> str:
         web = False
     if not web:
         return f'<span class="small">{esc(url)}</span>'
-    return f'<a href="{esc(url)}" rel="noopener noreferrer" target="_blank">{esc(url)}</a>'
+    return f'<a href="{esc(url)}" rel="noopener noreferrer" target="_blank">{esc(url if text is None else text)}</a>'
 
 
 def page_head(title: str, *, csp: str, css: str) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Severity
 from linkvault.render.check import COMPACT_BELOW, MAX_ROWS_PER_KIND, capped, more_row, render_check, word_safe_widths
+from linkvault.render.copy_lines import copy_fields, copy_judged, copy_name, copy_short, passed_over
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
@@ -30,6 +31,8 @@ _COLOR = {"alive": "green", "dead": "red", "restricted": "yellow", "refused": "m
 _SERIOUS = (Severity.ERROR, Severity.WARNING)
 _CSV_HEADER = ["number", "url", "host", "category", "state", "detail", "http_status", "final_url", "title",
                "archived_at", "warc_file", "warc_offset"]
+# Added only where a link of the report was looked up by `copies`: a report never looked up keeps its columns.
+_CSV_COPY = ["copy_archive", "copy_memento_at", "copy_uri_m", "copy_state", "copy_claim", "copies_passed_over"]
 
 # Tables and Markdown show at most this many links of a category (alive, dead, …): each is a verdict an editor
 # may act on, so more are listed than of footnotes with no source, which `check`'s findings already list (50).
@@ -83,7 +86,8 @@ def as_json_object(review: Review) -> dict:
     from linkvault.render.records import report_object
 
     return report_object(review.check, review.summary, review.findings,
-                         [row_record(r, claim={"verdict": r.claim} if r.claim else None) for r in review.rows])
+                         [row_record(r, claim={"verdict": r.claim} if r.claim else None, **copy_fields(r.copy_search))
+                          for r in review.rows])
 
 
 def row_record(r: Link, **extra: Any) -> dict:
@@ -107,11 +111,40 @@ def _date(stamp: str | None) -> str:
 def _csv(review: Review) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_CSV_HEADER)
+    with_copies = any(r.copy_search for r in review.rows)
+    writer.writerow(_CSV_HEADER + (_CSV_COPY if with_copies else []))
     for r in review.rows:
-        writer.writerow([_cell(v) for v in (r.number, r.url, r.host, r.category, r.state, r.detail, r.http_status,
-                                             r.final_url, r.title, r.archived_at, r.warc_file, r.warc_offset)])
+        values = [r.number, r.url, r.host, r.category, r.state, r.detail, r.http_status, r.final_url, r.title,
+                  r.archived_at, r.warc_file, r.warc_offset] + (_copy_values(r) if with_copies else [])
+        writer.writerow([_cell(v) for v in values])
     return out.getvalue().rstrip("\n")
+
+
+def _copy_values(r: Link) -> list:
+    """A row's copy columns: the copy offered, and each copy passed over as "URI-M: reason", one per line."""
+    search = r.copy_search
+    offered = search.offered if search else None
+    c = offered.candidate if offered else None
+    skipped = "\n".join(f"{p.candidate.uri_m}: {p.reason}" for p in passed_over(search)) if search else ""
+    return [c and c.archive, c and c.memento_at, c and c.uri_m, offered and offered.state, offered and offered.claim,
+            skipped]
+
+
+def _detail_text(r: Link) -> str | None:
+    """A Markdown row's detail, then its archived copy in a few words and the copy's URI-M."""
+    if r.copy_search is None:
+        return r.detail
+    offered = r.copy_search.offered
+    return f"{r.detail or ''} — {copy_short(r.copy_search)}" + (f" {offered.candidate.uri_m}" if offered else "")
+
+
+def _table_cell(name: str, cells: dict[str, str], style: str) -> str:
+    """A table cell's markup: the category in its colour, the detail with the link's archived copy on a second line."""
+    if name == "category" and style:
+        return f"[{style}]{rich_safe(cells[name])}[/]"
+    if name == "detail" and cells.get("copy"):
+        return f"{rich_safe(cells[name])}\n{rich_safe(cells['copy'])}"
+    return rich_safe(cells[name])
 
 
 def _cell(value: object) -> str:
@@ -128,7 +161,8 @@ def _markdown(review: Review) -> str:
     shown, more = capped_rows(review.rows)
     for r in shown:
         category = r.category or ("missing" if r.url is None else "")
-        lines.append(f"| {_md(r.number)} | {_md(r.url)} | {_md(category)} | {_md(r.state)} | {_md(r.detail)} "
+        detail = _detail_text(r)
+        lines.append(f"| {_md(r.number)} | {_md(r.url)} | {_md(category)} | {_md(r.state)} | {_md(detail)} "
                      f"| {_md(r.title)} | {_md(_date(r.archived_at))} |")
     lines += [f"| | | {_md(kind)} | | {_md(line)} | | |" for kind, line in more.items()]
     serious = _serious(review).findings
@@ -151,7 +185,8 @@ def _table(review: Review, *, color: bool, width: int) -> str:
     shown, more = capped_rows(review.rows)
     plain = [{"note": f"[{r.number}]", "host": terminal_safe(r.host or r.url or ""),
               "category": r.category or ("missing" if r.url is None else ""), "state": r.state or "",
-              "detail": terminal_safe(r.detail), "title": terminal_safe(r.title), "archived": _date(r.archived_at)}
+              "detail": terminal_safe(r.detail), "title": terminal_safe(r.title), "archived": _date(r.archived_at),
+              "copy": copy_short(r.copy_search) if r.copy_search else ""}
              for r in shown]
     plain += [{"note": "", "host": "", "category": kind, "state": "", "detail": line, "title": "", "archived": ""}
               for kind, line in more.items()]
@@ -165,8 +200,7 @@ def _table(review: Review, *, color: bool, width: int) -> str:
     for cells in plain:
         category = cells["category"]
         style = _COLOR.get(category, "bold red" if category == "missing" else "") if color else ""
-        table.add_row(*(f"[{style}]{rich_safe(category)}[/]" if name == "category" and style else rich_safe(cells[name])
-                        for name in columns))
+        table.add_row(*(_table_cell(name, cells, style) for name in columns))
     console.print(table)
     console.print(rich_safe(summary_line(review)))
     text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
@@ -226,8 +260,21 @@ def _html_row(r: Link) -> str:
     kind = row_kind(r)
     status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
     return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{_e(r.number)}</td><td>{source_cell(r)}</td>'
-            f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}</td>'
+            f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}{_copy_html(r)}</td>'
             f'<td>{_e(r.title)}</td><td>{archived_cell(r)}</td></tr>')
+
+
+def _copy_html(r: Link) -> str:
+    """The row's archived copy, linked (its URI-M comes from an archive: escaped, and a link only if http(s)), and
+    each copy passed over with its reason."""
+    search = r.copy_search
+    if search is None:
+        return ""
+    offered = search.offered
+    html = (f'<div class="small copy">copy: {_link(offered.candidate.uri_m, copy_name(offered))}'
+            f'{_e(copy_judged(offered))}</div>' if offered else f'<div class="small copy">{_e(copy_short(search))}</div>')
+    return html + "".join(f'<div class="small passed-over">passed over: {_link(p.candidate.uri_m, copy_name(p))}: '
+                          f"{_e(p.reason)}</div>" for p in passed_over(search))
 
 
 def filter_page(*, title: str, heading: str, path: str, summary: list[str], counts: dict[str, int],
