@@ -101,6 +101,7 @@ class ServiceGate:
         self.clock = clock or RealClock()
         self.wait_cap, self.give_up_after = wait_cap, give_up_after
         self._state = _State(next_at=self.clock.monotonic())
+        self._lock = asyncio.Lock()
 
     @property
     def unreached(self) -> str | None:
@@ -108,15 +109,16 @@ class ServiceGate:
         return self._state.unreached
 
     async def turn(self) -> None:
-        """Wait until this request may leave. The slot is taken before waiting, so requests waiting together
-        leave one interval apart, in the order they asked."""
+        """Wait until this request may leave. Requests waiting together leave one at a time, in the order they
+        asked (the lock is first come, first served), each at least an interval after the one before it actually
+        left: a request that leaves late (the event loop busy judging a page) pushes the next one back, so late
+        requests never catch up in a burst and no 60-second window holds more than the rate (make bench)."""
         self._raise_if_unreached()
-        now = self.clock.monotonic()
-        leave = max(now, self._state.next_at)
-        self._state.next_at = leave + self.interval
-        if leave > now:
-            await self.clock.sleep(leave - now)
-        self._raise_if_unreached()  # it may have given up while we waited
+        async with self._lock:
+            while (wait := self._state.next_at - self.clock.monotonic()) > 0:
+                await self.clock.sleep(wait)  # again if a 429 paused the service meanwhile
+            self._raise_if_unreached()  # it may have given up while we waited
+            self._state.next_at = self.clock.monotonic() + self.interval
 
     def pause(self, retry_after: float | None) -> None:
         """The service answered 429: no request leaves before `retry_after` seconds (UNANNOUNCED_PAUSE when it
