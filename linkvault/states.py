@@ -51,8 +51,11 @@ _PARKED = re.compile(
     r"sedoparking|parkingcrew|bodis\.com|dan\.com/buy-domain|afternic|hugedomains|"
     r"домен продается|купить домен|этот домен продаётся|домен припаркован)"
 )
+# A title naming the error 404: alone or at either end ("404", "404 | KazTAG", "KazTAG — 404"), or beside an
+# error word. A 404 inside a title ("Дело №404 о клевете", "Article 404 of the Code") is a number, not the error.
 _NOT_FOUND_TITLE = re.compile(
-    r"(?i)(\b404\b|not found|page not found|no longer available|doesn.t exist|does not exist|"
+    r"(?i)(^\W*404\b|\b404\W*$|\b(error|err|ошибка|қате|code|код|http|page|страница)\W{0,3}404\b|\b404\W{0,3}(error|ошибка)|"
+    r"not found|page not found|no longer available|doesn.t exist|does not exist|"
     r"страница не найдена|не найдена|ничего не найдено|ошибка 404|страница удалена|материал удален|"
     r"бет табылмады|парақ табылмады|табылмады|uh oh)"
 )
