@@ -59,11 +59,6 @@ def within_archive(current: str, target: str) -> str | None:
     return f"{found.group('prefix')}{found.group('ts')}id_/{target}"
 
 
-def memento_timestamp(uri: str | None) -> str | None:
-    parts = memento_parts(uri or "")
-    return parts[1] if parts else None
-
-
 def is_memento(capture: Capture) -> bool:
     """Only a response carrying Memento-Datetime is an archived one: an archive's own 404 or 302 (steering an
     inexact time to the nearest capture) is not, and an archived 429 is a memento, not a rate limit."""

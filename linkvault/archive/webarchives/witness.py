@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.webarchives.gate import Clock
 from linkvault.archive.webarchives.gateway import Gateway, Unreached
-from linkvault.archive.webarchives.listings import cdx_candidates, iso_of_timestamp, wayback_uris
+from linkvault.archive.webarchives.listings import IA_WEB, cdx_candidates, iso_of_timestamp, wayback_uris
 from linkvault.archive.webarchives.lookups import IA_CDX, IA_NAME
 from linkvault.archive.webarchives.savepagenow import (
     RETRY_LATER,
@@ -189,7 +189,7 @@ class Witnessing:
 
     async def _captured(self, gateway: Gateway, job: SpnJob, status: dict) -> None:
         timestamp, original = str(status.get("timestamp") or ""), str(status.get("original_url") or job.url)
-        uri_m = wayback_uris("https://web.archive.org/web", timestamp, original)[0]
+        uri_m = wayback_uris(IA_WEB, timestamp, original)[0]
         job = replace(job, archive_timestamp=timestamp, original_url=original, uri_m=uri_m)
         self.vault.log_event("spn-captured", self._record_of(job), collector=self.collector, details={
             "url": job.url, "job_id": job.job_id, "uri_m": uri_m, "timestamp": timestamp, "original_url": original})
