@@ -112,8 +112,12 @@ def request_failure(page: Page) -> LinkState | None:
 
 
 def title_of(page: Page) -> str:
-    if page.title:
-        return page.title
+    return page.title or raw_title(page)
+
+
+def raw_title(page: Page) -> str:
+    """The `<title>` as the site wrote it: the extractor drops a part it takes for the site's name, and
+    "KazTAG - 404" is then read as just "KazTAG"."""
     m = _TITLE.search(page.html[:200_000])
     return " ".join(m.group(1).split()) if m else ""
 
@@ -192,7 +196,8 @@ def parked(page: Page) -> LinkState | None:
 def by_content(page: Page, probe: Page | None) -> LinkState:
     head = page.html[:300_000].lower()
     title = title_of(page)
-    if page.html and (_NOT_FOUND_TITLE.search(title) or _NOT_FOUND_TEXT.search(page.text[:3000])) and (
+    says_not_found = _NOT_FOUND_TITLE.search(title) or _NOT_FOUND_TITLE.search(raw_title(page))
+    if page.html and (says_not_found or _NOT_FOUND_TEXT.search(page.text[:3000])) and (
             len(page.text) < 1500 or _NOT_FOUND_TEXT.search(page.text[:3000])):
         return _state("soft-404", f"the page answers 200 but says it is not found (\"{_short(title or page.text)}\")", page)
     if probe is not None and looks_like(page, probe):
