@@ -97,10 +97,14 @@ class CopiesRun:
         self.gateway: Gateway | None = None
         self.fetcher: Fetcher | None = None
         self.failed: dict[str, tuple[str, str]] = {}  # URI-M → (service, why) for mementos the archive did not give
+        self.judged: dict[tuple[str, ReferenceDate, str], CopyVerdict] = {}  # (URL, reference, URI-M) judged before
 
     def run(self, wanted: list[Wanted]) -> list[CopySearch]:
         earlier = self.vault.copy_searches([(w.url, w.reference) for w in wanted])
         todo = {(w.url, w.reference): w for w, kept in zip(wanted, earlier) if self.settings.refresh or not _complete(kept)}
+        if not self.settings.refresh:  # a search made again keeps the copies it fetched and judged: no second fetch
+            self.judged = {(kept.url, kept.reference, v.candidate.uri_m): v for kept in earlier if kept is not None
+                           for v in kept.copies if v.state is not None and v.capture_id is not None}
         done: dict[tuple[str, ReferenceDate], CopySearch] = {}
         if todo:
             info = warcinfo([], self.options.as_record(), f"linkvault/{__version__}")
@@ -171,6 +175,10 @@ class CopiesRun:
     async def prove(self, want: Wanted, candidate: Candidate) -> CopyVerdict:
         """Fetch one candidate in raw mode where the archive has one, judge it, check the claim on its text."""
         assert self.gateway is not None and self.fetcher is not None
+        earlier = self.judged.get((want.url, want.reference, candidate.uri_m))
+        if earlier is not None:
+            return CopyVerdict(candidate, capture_id=earlier.capture_id, state=earlier.state, category=earlier.category,
+                               detail=earlier.detail, claim=earlier.claim, claim_reason=earlier.claim_reason)
         uri = candidate.raw_uri or raw_memento(candidate.uri_m) or candidate.uri_m
         refused = never_fetched(uri, self.options.allow_private)
         if refused:  # an archive's answer named an address we never ask
@@ -199,7 +207,9 @@ class CopiesRun:
         verdict = CopyVerdict(candidate, capture_id=capture.id, state=state.state, category=state.category,
                               detail=state.detail)
         if want.citation is not None and state.category == "alive":
-            source = (Source(want.url, title=text.title or "", text=text.text, published=text.published)
+            # the copy's own words only: the cited URL is every candidate's, so a name or date in its slug would
+            # let a copy telling another story pass as supporting the claim
+            source = (Source("", title=text.title or "", text=text.text, published=text.published)
                       if text and text.text.strip()
                       else Source(want.url, unavailable="not checked: no text was extracted from the archived copy"))
             claim = claim_against(want.citation, source, want.year)
