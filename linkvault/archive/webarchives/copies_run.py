@@ -19,7 +19,7 @@ from linkvault._version import __version__
 from linkvault.archive.fetcher import Fetcher, FetchOptions
 from linkvault.archive.judging import store_judged, text_row
 from linkvault.archive.pages import page_of
-from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
+from linkvault.archive.warc import WarcRecorder, warcinfo
 from linkvault.archive.webarchives.choice import choose, in_order, offerable
 from linkvault.archive.webarchives.gateway import Gateway, Unreached
 from linkvault.archive.webarchives.lookups import (
@@ -108,13 +108,8 @@ class CopiesRun:
         done: dict[tuple[str, ReferenceDate], CopySearch] = {}
         if todo:
             info = warcinfo([], self.options.as_record(), f"linkvault/{__version__}")
-            recorder = WarcRecorder(self.vault.warc_dir, info, self.vault.find_payload, self.options.ids_and_clock)
-            try:
+            with WarcRecorder(self.vault.warc_dir, info, self.vault.find_payload, self.options.ids_and_clock) as recorder:
                 done = asyncio.run(self._search_all(list(todo.values()), recorder))
-            except BaseException:
-                recover_open_files(self.vault.warc_dir)
-                raise
-            recorder.close()
         return [done.get((w.url, w.reference)) or kept or CopySearch(w.url, w.reference)
                 for w, kept in zip(wanted, earlier)]
 
