@@ -125,7 +125,7 @@ def copies_wanted(vault_dir: str, report_path: str | Report, input_format: str |
 def first_citations(report: Report) -> tuple[dict[str, Citation], int]:
     """The first sentence citing each footnote (by label), and the year the report's dates are read in: what a
     footnote's claim is checked by."""
-    year = report_year([c.paragraph for c in report.citations] + [e.text for e in report.entries])
+    year = report_year(report.year_sample(), report.date)
     first_citation: dict[str, Citation] = {}
     for cited in report.citations:
         first_citation.setdefault(cited.label, cited)

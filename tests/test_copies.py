@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fakeweb.archive_data import DEAD_ARTICLE, dead_article_captures
+from fakeweb.archive_data import DEAD_ARTICLE, dead_article_captures, html_capture
 from fakeweb.timemaps import FakeTimemapArchive
 from fakeweb.wayback import FakeWayback, connection_reset
 from jsonschema import Draft202012Validator
@@ -209,3 +209,39 @@ def test_an_alive_link_is_not_looked_up_unless_all_is_given(tmp_path, fakeweb, r
     every, out = _copies(runner, fakeweb, report, vault, "--all")
     assert every.exit_code == 1 and out["links"][0]["url"] == AZATTYQ_ARTICLE  # the fake archive holds no copy
     assert _archive_requests(fakeweb)
+
+
+def test_a_search_made_again_for_an_unreached_archive_does_not_fetch_the_copies_it_judged_again(
+        fetched, fakeweb, runner):
+    FakeWayback(dead_article_captures()).install(fakeweb)
+    fakeweb.route_host("arquivo.pt", connection_reset())  # out of reach in both runs
+    report, vault = fetched
+    first, out = _copies(runner, fakeweb, report, vault)
+    assert first.exit_code == 1 and out["links"][0]["copies"][0]["choice"] == "offered"
+    assert out["links"][0]["unreached"][0].startswith("arquivo.pt could not be reached")
+    with Vault.open_existing(str(vault), read_only=True) as v:
+        mementos = v.db.conn.execute("select count(*) from captures where role = 'memento'").fetchone()[0]
+    fakeweb.log.clear()
+    again, out_again = _copies(runner, fakeweb, report, vault)
+    assert again.exit_code == 1
+    asked = _archive_requests(fakeweb) + [f"{r.host}{r.path}" for r in fakeweb.log.snapshot() if r.host == "arquivo.pt"]
+    assert asked and all(a.startswith("arquivo.pt/") for a in asked)  # only the archive out of reach, asked again
+    assert out_again["links"][0]["copies"] == out["links"][0]["copies"]
+    with Vault.open_existing(str(vault), read_only=True) as v:
+        assert v.db.conn.execute("select count(*) from captures where role = 'memento'").fetchone()[0] == mementos
+
+
+def test_a_copy_is_judged_by_its_own_words_not_by_a_name_in_the_cited_url(tmp_path, fakeweb, runner):
+    """The URL is every candidate's: a name in its slug is no sign that this copy tells the story cited."""
+    url = "https://kaztag.kz/ru/news/administrativnoe-delo-v-otnoshenii-askhata-niyazova"
+    FakeWayback([html_capture(url, "20240409100000", "Погода", "Синоптики обещают дожди по всей стране.")]
+                ).install(fakeweb)
+    report = tmp_path / "r.txt"
+    report.write_text("Chronicle of April 2024\n\nApril 11, Astana, the ministry commented on the administrative case "
+                      f"against journalist Niyazov A.[1]\n\n[1] {url}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), *_egress(fakeweb)]).exit_code == 1
+    result, out = _copies(runner, fakeweb, report, vault)
+    assert result.exit_code == 1, result.output
+    [copy] = out["links"][0]["copies"]
+    assert (copy["choice"], copy["state"], copy["claim"]) == ("passed-over", "ok", "unsupported")

@@ -270,12 +270,73 @@ def test_an_entry_dated_after_the_report_is_a_typo_and_passed_over(tmp_path):
     assert dates["2"] == ReferenceDate(date(2024, 4, 4), ENTRY_DATE, 'entry: "April 4"')
 
 
-def test_html_and_docx_footnotes_are_read_at_the_reports_own_date(tmp_path):
-    """Linked HTML notes and Word's footnotes keep no citing paragraph (check's date rules do not read them
-    either), so their sources are read at the date the document states."""
+def test_html_and_docx_footnotes_are_read_at_their_entrys_date_like_plain_text(tmp_path):
+    """Linked HTML notes and Word's footnotes record their citing paragraph as plain text does (they once kept
+    none and were read at the report's own date): an entry's date stands before the document's."""
     html = parse_report(_write(tmp_path, "chronicle.html", _html(
         "<meta property='article:published_time' content='2024-05-03T08:00:00Z'>", "")))
     docx = parse_report(_docx(tmp_path, core={"dcterms:modified": "2024-05-03T17:40:00Z"}))
-    assert reference_dates(html) == {"1": ReferenceDate(date(2024, 5, 3), REPORT_DATE, "meta article:published_time")}
-    assert reference_dates(docx) == {"1": ReferenceDate(date(2024, 5, 3), REPORT_DATE,
-                                                        "docProps/core.xml dcterms:modified")}
+    assert reference_dates(html) == reference_dates(docx) == {
+        "1": ReferenceDate(date(2024, 4, 4), ENTRY_DATE, 'entry: "April 4"')}  # its year: the report's date's
+    undated = parse_report(_write(tmp_path, "undated.html", _html(
+        "<meta property='article:published_time' content='2024-05-03T08:00:00Z'>", "").replace("April 4, ", "")))
+    assert reference_dates(undated) == {"1": ReferenceDate(date(2024, 5, 3), REPORT_DATE, "meta article:published_time")}
+
+
+# The same chronicle in three formats: dated entries, the year written only in the sources' addresses (which a
+# Word note keeps out of its text), a weekly review cited by an earlier entry, a page filed a month after the
+# event, a review of the wrong week.
+CHRONICLE_TITLE = "Chronicle of violations of freedom of speech"
+CHRONICLE = [
+    ("April 1, Almaty, the weekly monitoring reported new detentions of journalists", [1]),
+    ("On April 13, the police detained two activists near the akimat of Uralsk", [2, 3]),
+    ("Astana, April 22, the review of Adil Soz for 4–11 April counted twelve violations", [4]),
+    ("The court upheld the fine imposed on Alina Smakova", [5]),
+]
+CHRONICLE_URLS = {
+    1: "https://adilsoz.kz/weekly-monitoring/narusheniya-svobody-slova-v-kazahstane-s-4-po-11-aprelya-2024-g-.html",
+    2: "https://www.azattyq.org/a/uralsk-2024-04-13/32900001.html",
+    3: "https://mediazona.ca/news/2024/05/14/uralsk",
+    4: "https://adilsoz.kz/weekly-monitoring/narusheniya-svobody-slova-v-kazahstane-s-11-po-18-aprelya-2024-g-.html",
+    5: "https://rus.azattyq.org/a/smakova-2024/32900002.html",
+}
+
+
+def _chronicle(tmp_path: Path) -> dict[str, Path]:
+    def body(mark) -> list[str]:
+        return [text + "".join(mark(n) for n in notes) + "." for text, notes in CHRONICLE]
+
+    txt = "\n\n".join([CHRONICLE_TITLE, *body(lambda n: f"[{n}]"), "Notes"]) + "\n" + "".join(
+        f"[{n}] {u}\n" for n, u in CHRONICLE_URLS.items())
+    md = "\n\n".join([f"# {CHRONICLE_TITLE}", *body(lambda n: f"[^{n}]")]) + "\n\n" + "".join(
+        f"[^{n}]: {u}\n" for n, u in CHRONICLE_URLS.items())
+    docx = build_docx(tmp_path / "chronicle-2024-04.docx",
+                      paragraphs=[CHRONICLE_TITLE, *([text, *(FootnoteRef(n) for n in notes), "."]
+                                                     for text, notes in CHRONICLE)],
+                      footnotes={n: ["Source: ", Link("the page", u)] for n, u in CHRONICLE_URLS.items()})
+    return {"txt": _write(tmp_path, "chronicle-2024-04.txt", txt), "md": _write(tmp_path, "chronicle-2024-04.md", md),
+            "docx": docx}
+
+
+def test_a_markdown_and_a_word_chronicle_get_the_reference_dates_and_date_findings_of_the_same_text(tmp_path):
+    import linkvault
+
+    reports = _chronicle(tmp_path)
+    dates = {fmt: reference_dates(parse_report(path)) for fmt, path in reports.items()}
+    assert dates["txt"] == {
+        "1": ReferenceDate(date(2024, 4, 1), ENTRY_DATE, 'entry: "April 1"'),
+        "2": ReferenceDate(date(2024, 4, 13), ENTRY_DATE, 'entry: "On April 13"'),
+        "3": ReferenceDate(date(2024, 4, 13), ENTRY_DATE, 'entry: "On April 13"'),
+        "4": ReferenceDate(date(2024, 4, 22), ENTRY_DATE, 'entry: "April 22"'),
+        "5": ReferenceDate(date(2024, 4, 30), REPORT_DATE, 'file name "chronicle-2024-04.txt"')}
+    days = {fmt: {label: (d.day, d.basis) for label, d in of.items()} for fmt, of in dates.items()}
+    assert days["md"] == days["docx"] == days["txt"]  # the details differ only in the file name read
+    findings = {fmt: sorted((f.kind, f.number, f.message) for f in linkvault.check(path).findings
+                            if f.kind in ("wrong-link", "entry-date", "source-date"))
+                for fmt, path in reports.items()}
+    assert findings["txt"] == [
+        ("entry-date", 1, "[1] is an entry of 1 April 2024 but cites a period ending 11 April 2024"),
+        ("source-date", 3, "[3] reports an event of 13 April 2024 from a page filed 14 May 2024, 31 days after it"),
+        ("wrong-link", 4, "[4] cites 4–11 April 2024; the linked page covers 11–18 April 2024 (its address reads "
+                          "'s-11-po-18-aprelya-2024')")]
+    assert findings["md"] == findings["docx"] == findings["txt"]

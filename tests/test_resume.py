@@ -3,6 +3,7 @@ and its pages their screenshots, and fetch says what it sealed."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -135,3 +136,82 @@ def test_looking_for_unshot_pages_takes_any_number_of_urls(tmp_path):
         assert vault.unshot_pages([f"https://news.example/{n}" for n in range(5_000)]) == []
     finally:
         vault.close()
+
+
+def _fail_writing(monkeypatch, nth: int, failure: BaseException) -> None:
+    """The `nth` WARC record is torn: half a gzip member reaches the file, then `failure` is raised (a full disk,
+    or Ctrl-C at that moment). A monkeypatched failure point: a real full disk cannot be made without root."""
+    import gzip
+
+    from linkvault.archive import warc
+
+    real, calls = warc._RecordingWriter.write_record, [0]
+
+    def write_record(self, record, *args, **kwargs):
+        calls[0] += 1
+        if calls[0] < nth:
+            return real(self, record, *args, **kwargs)
+        self.out.write(gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: 9999\r\n\r\npartial")[:40])
+        raise failure
+
+    monkeypatch.setattr(warc._RecordingWriter, "write_record", write_record)
+
+
+def _assert_whole(vault) -> None:
+    """No open WARC is left; each closed one passes warcio check; every record the vault points at is there whole."""
+    assert list((vault / "warc").glob("*.open")) == []
+    files = sorted((vault / "warc").glob("*.warc.gz"))
+    for path in files:
+        check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+    db = sqlite3.connect(vault / "linkvault.db")
+    assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    pointed = db.execute("select warc_file, warc_offset, record_id from captures where warc_file is not null").fetchall()
+    assert pointed
+    for name, offset, record_id in pointed:
+        with open(vault / "warc" / name, "rb") as fh:
+            fh.seek(offset)
+            record = next(iter(ArchiveIterator(fh)))
+            assert record.rec_headers.get_header("WARC-Record-ID") == record_id
+            record.content_stream().read()
+
+
+@pytest.mark.parametrize("failure,exit_code,says", [
+    (OSError(errno.ENOSPC, "No space left on device"), 2, "no space left on the device"),
+    (KeyboardInterrupt(), 130, "interrupted")], ids=["disk-full", "ctrl-c"])
+def test_a_run_failing_mid_record_leaves_whole_warcs_an_intact_vault_and_no_open_file(
+        tmp_path, fakeweb, runner, monkeypatch, failure, exit_code, says):
+    """The run stops with one line; its WARC is closed at its last whole record (no file left open: run with
+    -W error::ResourceWarning, and any ResourceWarning is caught here too); a next run finishes the fetch."""
+    import gc
+    import warnings
+
+    from linkvault.cli import cli
+
+    urls = [f"https://kursiv.media/2024/04/{n:02d}/sud/" for n in range(6)]
+    for n, url in enumerate(urls):
+        fakeweb.route_url(url, Response(200, [("Content-Type", "text/html; charset=utf-8")],
+                                        f"<html><head><title>Суд {n}</title></head><body><h1>Суд {n}</h1>"
+                                        f"<p>Суд рассмотрел дело номер {n}.</p></body></html>".encode()))
+    report = tmp_path / "r.txt"
+    report.write_text("Суд" + "".join(f"[{n}]" for n in range(1, 7)) + ".\n\n"
+                      + "".join(f"[{n}] {u}\n" for n, u in enumerate(urls, 1)), encoding="utf-8")
+    vault = tmp_path / "vault"
+    args = ["--vault", str(vault), "fetch", str(report), "--proxy", fakeweb.proxy_url, "--ca-bundle",
+            fakeweb.ca_pem_path, "--concurrency", "1", "--no-timestamp"]
+    _fail_writing(monkeypatch, 16, failure)  # some pages in: each is a response, a request and a metadata record
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        failed = runner.invoke(cli, args)
+        code, output, stderr = failed.exit_code, failed.output, failed.stderr
+        del failed  # its traceback holds the run's frames: freed now, an open file would warn now
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert code == exit_code and "Traceback" not in output
+    assert says in stderr and len(stderr.strip().splitlines()) == 1
+    _assert_whole(vault)
+    monkeypatch.undo()
+    again = runner.invoke(cli, [*args, "--format", "json"])
+    assert again.exit_code == 0, again.output
+    assert all(f["http_status"] == 200 for f in json.loads(again.stdout)["reports"][0]["footnotes"])
+    _assert_whole(vault)

@@ -12,7 +12,8 @@ import httpx
 from replay import pywb
 from warcio.archiveiterator import ArchiveIterator
 
-from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, WarcRecorder, recover_open_files
+from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, WarcRecorder
+from linkvault.archive.warc_recovery import recover_open_files
 
 PAGE = "<html><head><title>Арест журналиста</title></head><body><p>Журналист арестован в Астане.</p></body></html>".encode()
 
@@ -138,6 +139,43 @@ def test_interrupted_file_is_cut_back_to_its_last_whole_record(tmp_path):
     assert [r[0] for r in _records(warc)] == ["warcinfo", "response", "request", "response", "request"]
     proc = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(warc)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_recorder_left_by_an_exception_closes_its_file_cut_back_to_its_last_whole_record(tmp_path):
+    """The recorder as a context manager: Ctrl-C (or a full disk) while a record is half written leaves a closed
+    WARC of whole records, and no open file behind (which would warn when collected)."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        try:
+            with _recorder(tmp_path) as recorder:
+                _exchange(recorder, "https://kaztag.kz/a", PAGE)
+                _exchange(recorder, "https://kaztag.kz/b", PAGE + b"second page")
+                [open_file] = list((tmp_path / "warc").glob("*.open"))
+                whole = open_file.stat().st_size
+                recorder._file._fh.write(gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\n\r\npartial")[:40])
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+        del recorder
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert list((tmp_path / "warc").glob("*.open")) == []
+    [warc] = _warc_files(tmp_path)
+    assert warc.stat().st_size == whole
+    assert [r[0] for r in _records(warc)] == ["warcinfo", "response", "request", "response", "request"]
+    proc = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(warc)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_recorder_whose_block_ends_well_closes_its_file(tmp_path):
+    with _recorder(tmp_path) as recorder:
+        _exchange(recorder, "https://kaztag.kz/a", PAGE)
+    assert list((tmp_path / "warc").glob("*.open")) == []
+    [warc] = _warc_files(tmp_path)
+    assert [r[0] for r in _records(warc)] == ["warcinfo", "response", "request"]
 
 
 def test_written_warcs_pass_warcio_check_and_index(tmp_path):

@@ -33,7 +33,16 @@ from linkvault.archive.guard import Guard, Refused
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
 from linkvault.archive.redirect_stubs import redirect_stub
 from linkvault.archive.transport import Client, Router
-from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, IdsAndClock, RecordLocation, WarcRecorder, http_date
+from linkvault.archive.warc import (
+    Body,
+    HttpRequestHead,
+    HttpResponseHead,
+    IdsAndClock,
+    RecordLocation,
+    WarcRecorder,
+    http_date,
+)
+from linkvault.archive.warc_recovery import RecordingFailed
 from linkvault.model import Capture, Hop, Retry
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -171,6 +180,8 @@ class Fetcher:
             capture.unknown_issuer, capture.proxy_answer = exc.unknown_issuer, exc.proxy_answer
         except httpx.InvalidURL as exc:  # an address browsers read but httpx does not (999.1.1.1): one URL's fate
             capture.error, capture.error_detail = "invalid-url", f"not fetched: {exc}"
+        except RecordingFailed:
+            raise  # the WARC cannot be written: the run stops, no URL is judged for it
         except Exception as exc:  # a fault of ours on this one URL: named, and the run goes on
             capture.error, capture.error_detail = "internal-error", f"linkvault failed fetching it: {named(exc)}"
         capture.elapsed = round(time.monotonic() - started, 3)

@@ -23,7 +23,8 @@ from linkvault.archive.network_watch import NetworkWatch
 from linkvault.archive.probes import Probes
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.seal import Sealer, Unfinished
-from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
+from linkvault.archive.warc import WarcRecorder, warcinfo
+from linkvault.archive.warc_recovery import recover_open_files
 from linkvault.findings import check_report
 from linkvault.model import OWN_SIDE_FAILURES, Capture, CheckResult, FetchResult, Link, LinkState, Report
 from linkvault.parsing import parse_report, report_key
@@ -138,28 +139,26 @@ class FetchRun:
         """Fetch and judge `urls`, then screenshot and timestamp what the run (and earlier ones) left unsealed."""
         options, vault, result = self.options, self.vault, self.result
         info = warcinfo(list(self.reports), options.as_record(), f"linkvault/{__version__}")
-        recorder = WarcRecorder(vault.warc_dir, info, vault.find_payload, options.ids_and_clock)
         self.watch, self.total = NetworkWatch(urls, options.egress.proxy), len(set(urls))
-        try:
-            if urls:
-                asyncio.run(self._fetch_all(urls, recorder))
-        except BaseException:
-            recover_open_files(vault.warc_dir)
-            self._store_held()
-            raise
-        gave_up = bool(self.watch.unreachable or self.watch.proxy_down)
-        sealer = Sealer(vault, recorder, options, self.on_progress)
-        if options.screenshots and not gave_up:
-            pages = [c for c in self.captures.values()
-                     if c.record and c.status == 200 and "html" in (c.header("content-type") or "html")]
-            shot = sealer.shoot(pages + unfinished.pages)
-            result.screenshots = sealer.screenshots
-            result.screenshots_earlier = sum(1 for c in unfinished.pages if c.record and c.record.record_id in shot)
-        if options.tsa and not gave_up:
-            result.stamps, result.sealed = sealer.timestamp(self.reports, earlier=unfinished.records)
-            result.sealed_earlier = len(unfinished.records)
-        result.notes += sealer.notes
-        recorder.close()
+        with WarcRecorder(vault.warc_dir, info, vault.find_payload, options.ids_and_clock) as recorder:
+            try:
+                if urls:
+                    asyncio.run(self._fetch_all(urls, recorder))
+            except BaseException:
+                self._store_held()
+                raise
+            gave_up = bool(self.watch.unreachable or self.watch.proxy_down)
+            sealer = Sealer(vault, recorder, options, self.on_progress)
+            if options.screenshots and not gave_up:
+                pages = [c for c in self.captures.values()
+                         if c.record and c.status == 200 and "html" in (c.header("content-type") or "html")]
+                shot = sealer.shoot(pages + unfinished.pages)
+                result.screenshots = sealer.screenshots
+                result.screenshots_earlier = sum(1 for c in unfinished.pages if c.record and c.record.record_id in shot)
+            if options.tsa and not gave_up:
+                result.stamps, result.sealed = sealer.timestamp(self.reports, earlier=unfinished.records)
+                result.sealed_earlier = len(unfinished.records)
+            result.notes += sealer.notes
         result.fetched = len(self.captures)
         result.network_unreachable = self.watch.unreachable and not self.watch.proxy_down
         result.proxy_down = self.watch.proxy_down

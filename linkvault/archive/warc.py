@@ -13,12 +13,14 @@ What a response record holds, and why:
   identical-payload-digest profile instead of a second copy.
 
 Crash safety: a file is written as `NAME.warc.gz.open` and renamed when closed (after an fsync).
-Every record is flushed to the OS before the vault points at it; `recover_open_files` cuts an interrupted file back to its
-last whole record and renames it, so no WARC is ever left with a half-written record.
+Every record is flushed to the OS before the vault points at it. A run that fails leaves its recorder (a context
+manager) to close its file, cut it back to its last whole record and rename it; `recover_open_files` does the same
+for a file a killed process left, so no WARC is ever left with a half-written record.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -38,9 +40,9 @@ from warcio.warcwriter import WARCWriter
 
 from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.payload_sha1 import base32_sha1, decoded_sha1
+from linkvault.archive.warc_recovery import OPEN_SUFFIX, RecordingFailed, recover_file
 from linkvault.model import RecordLocation
 
-OPEN_SUFFIX = ".open"
 MAX_FILE_SIZE = 1024**3
 
 
@@ -153,6 +155,7 @@ class WarcFile:
         self.name = name
         self.path = os.path.join(directory, name)
         self._fh = open(self.path + OPEN_SUFFIX, "xb")
+        self.failed: OSError | None = None  # the write that failed: no record goes after a torn one
         self.written: list[tuple[str, str | None]] = []  # (record id, block digest), for the run's manifest
         self._writer = _RecordingWriter(self._fh, ids_and_clock)
         self._write(self._writer.create_warcinfo_record(name, info))
@@ -161,9 +164,15 @@ class WarcFile:
         return self._fh.tell()
 
     def _write(self, record) -> tuple[int, int]:
+        if self.failed is not None:
+            raise RecordingFailed(self.failed.errno, self.failed.strerror, self.failed.filename)
         offset = self._fh.tell()
-        self._writer.write_record(record)
-        self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
+        try:
+            self._writer.write_record(record)
+            self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
+        except OSError as exc:
+            self.failed = exc
+            raise RecordingFailed(exc.errno, exc.strerror, exc.filename) from exc
         self.written.append((record.rec_headers.get_header("WARC-Record-ID"), record.rec_headers.get_header("WARC-Block-Digest")))
         return offset, self._fh.tell() - offset
 
@@ -172,9 +181,20 @@ class WarcFile:
         self._fh.close()
         os.replace(self.path + OPEN_SUFFIX, self.path)
 
+    def abandon(self) -> str | None:
+        """After a failure: close the file (what is in it stays), cut it back to its last whole record and rename
+        it; the closed file's path, or None when no whole record was in it."""
+        with contextlib.suppress(OSError):  # flushing a torn record failed (a full disk): the cut below drops it
+            self._fh.close()
+        return recover_file(self.path + OPEN_SUFFIX)
+
 
 class WarcRecorder:
-    """Writes request/response (or revisit) pairs into rotating WARC files in `directory`."""
+    """Writes request/response (or revisit) pairs into rotating WARC files in `directory`.
+
+    Used as a context manager: closed when the block ends, and when it ends by an exception (a full disk, an
+    interrupt) its open file is closed, cut back to its last whole record and renamed, so no run leaves a torn
+    record or an open file behind."""
 
     def __init__(self, directory: str, info: dict, find_payload: Callable[[str], tuple[str, str] | None],
                  ids_and_clock: IdsAndClock | None = None):
@@ -278,6 +298,21 @@ class WarcRecorder:
             self._file.close()
             self._file = None
 
+    def abandon(self) -> None:
+        """What a failed run does instead of `close`: keep every whole record, drop a torn one."""
+        if self._file is not None:
+            warc, self._file = self._file, None
+            warc.abandon()
+
+    def __enter__(self) -> WarcRecorder:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abandon()
+
 
 HEADER_LINE_CAP = 64 * 1024  # bytes of one WARC or HTTP header line read at a time
 HELD_RECORD_CAP = 64 * 1024 ** 2  # bytes of a record read whole to be understood (a manifest, the custody log)
@@ -360,41 +395,3 @@ def warcinfo(report_paths: list[str], options: dict, software: str) -> dict:
         "operator-options": json.dumps(options, sort_keys=True),
         "json-metadata": json.dumps({"type": "recording", "pages": []}),
     }
-
-
-def recover_open_files(directory: str) -> list[str]:
-    """Cut each interrupted `.open` WARC back to its last whole record and close it."""
-    recovered: list[str] = []
-    if not os.path.isdir(directory):
-        return recovered
-    for name in sorted(os.listdir(directory)):
-        if not name.endswith(OPEN_SUFFIX):
-            continue
-        path = os.path.join(directory, name)
-        good_end = _last_whole_record_end(path)
-        if good_end == 0:
-            os.remove(path)
-            continue
-        with open(path, "r+b") as fh:
-            fh.truncate(good_end)
-        os.replace(path, path[: -len(OPEN_SUFFIX)])
-        recovered.append(path[: -len(OPEN_SUFFIX)])
-    return recovered
-
-
-def _last_whole_record_end(path: str) -> int:
-    """Offset just past the last record whose whole block (Content-Length bytes) is present."""
-    end = 0
-    try:
-        with open(path, "rb") as fh:
-            records = ArchiveIterator(fh, no_record_parse=True)
-            for record in records:
-                expected = int(record.rec_headers.get_header("Content-Length") or -1)
-                got = len(record.raw_stream.read())
-                records.read_to_end()
-                if got != expected:
-                    break
-                end = records.get_record_offset() + records.get_record_length()
-    except Exception:  # a torn gzip member or header: everything before it is whole
-        pass
-    return end

@@ -43,7 +43,7 @@ def reference_dates(report: Report, as_of: date | None = None) -> dict[str, Refe
 
 def _entry_dates(report: Report) -> dict[str, DateSpan]:
     """Each label's entry date: the opening of the first citing paragraph that opens with a date."""
-    year = written_year([c.paragraph for c in report.citations] + [e.text for e in report.entries])
+    year = written_year(report.year_sample())
     from_report = year is None
     if year is None:
         if report.date is None:

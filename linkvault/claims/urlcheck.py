@@ -23,7 +23,7 @@ def _day(d: date) -> str:
 
 
 def url_claim_findings(report: Report, source_date_days: int = SOURCE_DATE_DAYS) -> Iterator[Finding]:
-    year = report_year([c.paragraph for c in report.citations] + [e.text for e in report.entries])
+    year = report_year(report.year_sample(), report.date)
     seen: set[tuple[str, str]] = set()
     citing: dict[str, list] = {}  # label → its citations, once: a scan per note is quadratic in a long report
     for citation in report.citations:

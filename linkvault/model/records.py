@@ -92,6 +92,12 @@ class Report:
     date: dt.date | None = None
     date_detail: str | None = None
 
+    def year_sample(self) -> list[str]:
+        """The texts the report's year is read from: its citing paragraphs, then its notes with their addresses
+        (a Word or HTML note keeps its links' targets out of its text; a plain-text one writes them)."""
+        return [c.paragraph for c in self.citations] + [
+            e.text + "".join(f" {u}" for u in e.urls if u not in e.text) for e in self.entries]
+
     @cached_property
     def footnotes(self) -> list[Footnote]:
         """One footnote per label, in numeric order (word labels after numbers, by first appearance)."""

@@ -154,10 +154,11 @@ YEAR_SAMPLE_CHARS = 5_000_000
 _YEAR_WRITTEN = re.compile(r"\b(20[0-4]\d)\b")
 
 
-def report_year(texts: list[str]) -> int:
-    """The year a report is about: the most common plausible year written in it (in its first texts), else this
-    year — a guess the claim check may make, never a date anything is recorded at (see `written_year`)."""
-    return written_year(texts) or date.today().year
+def report_year(texts: list[str], dated: date | None = None) -> int:
+    """The year a report is about: the most common plausible year written in it (in its first texts), else the
+    year of its own date, else this year — a guess the claim check may make, never a date anything is recorded at
+    (see `written_year`)."""
+    return written_year(texts) or (dated.year if dated else date.today().year)
 
 
 def written_year(texts: list[str]) -> int | None:

@@ -28,7 +28,7 @@ from lxml import etree
 from linkvault.errors import InputError
 from linkvault.model import Citation, Entry
 from linkvault.parsing.archived import archived_entry, strip_groups
-from linkvault.parsing.txt import Line, parse_lines
+from linkvault.parsing.txt import REF_MARK, Line, parse_lines, ref_mark_spans
 from linkvault.parsing.urls import find_urls
 
 # All the XML read from one package, unpacked: more is a zip bomb, not a report. Counted from the headers
@@ -56,6 +56,7 @@ def _w(name: str) -> str:
 # the tags read once per element of the body, named once
 _HYPERLINK, _RUN, _TEXT = _w("hyperlink"), _w("r"), _w("t")
 _RUN_TEXT = (_TEXT, _w("tab"), _w("br"))
+_REFERENCES = (_w("footnoteReference"), _w("endnoteReference"))
 
 
 def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
@@ -68,19 +69,20 @@ def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
         raise InputError("not a readable .docx file (no word/document.xml inside)", path=path)
     links = _relationships(package, "word/document.xml", budget)
     citations: list[Citation] = []
-    order: dict[str, list[tuple[str, int]]] = {"footnote": [], "endnote": []}
+    order: dict[str, list[tuple[str, int, str, str]]] = {"footnote": [], "endnote": []}
     lines: list[Line] = []
     last_section = None
     # The body is read one paragraph or table at a time and let go: a whole tree costs some 20 times its XML.
     for block in _blocks(package, "word/document.xml", budget, depth=3):
         for p in block.iter(_w("p")):
             lineno = len(lines) + 1
-            lines.append((lineno, _paragraph_text(p, links)))
-            for ref in p.iter(_w("footnoteReference"), _w("endnoteReference")):
-                if _deleted(ref) or _in_text_box(ref, p):  # a tracked deletion, or a text box's paragraph (its own line)
-                    continue
+            text = _paragraph_text(p, links, marks=True)
+            lines.append((lineno, text.replace(REF_MARK, "")))
+            refs = [ref for ref in p.iter(*_REFERENCES)  # not a tracked deletion, nor a text box's (its own line)
+                    if not (_deleted(ref) or _in_text_box(ref, p))]
+            for ref, (context, paragraph) in zip(refs, ref_mark_spans(text)):
                 kind = "footnote" if ref.tag == _w("footnoteReference") else "endnote"
-                order[kind].append((ref.get(_w("id"), ""), lineno))
+                order[kind].append((ref.get(_w("id"), ""), lineno, context, paragraph))
         for section in block.iter(_w("sectPr")):
             last_section = deepcopy(section)
     notes = {kind: _read_notes(package, part, kind, budget) for kind, part in _NOTE_KINDS}
@@ -91,12 +93,12 @@ def parse_docx(data: bytes, path: str) -> tuple[list[Citation], list[Entry]]:
     for kind in ("footnote", "endnote"):
         fmt, start = numbering[kind]
         labels: dict[str, str] = {}
-        for note_id, lineno in order[kind]:
+        for note_id, lineno, context, paragraph in order[kind]:
             if note_id not in labels:
                 labels[note_id] = _label(fmt, start + len(labels))
                 if note_id in notes[kind]:
                     entries.append(replace(notes[kind][note_id], label=labels[note_id], line=lineno))
-            citations.append(Citation(labels[note_id], lineno))
+            citations.append(Citation(labels[note_id], lineno, context, paragraph))
     return citations, entries
 
 
@@ -269,14 +271,15 @@ def _field_links(el: etree._Element) -> list[str]:
     return [m.group(2).strip() for code in codes for m in _FIELD_LINK.finditer(code) if not m.group(1) and m.group(2).strip()]
 
 
-def _paragraph_text(p: etree._Element, links: dict[str, str], show_targets: bool = True) -> str:
-    """The paragraph's visible text; with `show_targets`, each link's target written after its text."""
+def _paragraph_text(p: etree._Element, links: dict[str, str], show_targets: bool = True, marks: bool = False) -> str:
+    """The paragraph's visible text; with `show_targets`, each link's target written after its text; with `marks`,
+    REF_MARK where each note reference stands."""
     parts: list[str] = []
 
     def walk(el: etree._Element) -> None:
         for child in el:
             if child.tag == _HYPERLINK:
-                visible = _runs_text(child)
+                visible = _runs_text(child, marks)
                 target = _link_target(child, links)
                 if show_targets and target:
                     # The target stands for any address the visible text shows ("www.x.kz").
@@ -287,7 +290,7 @@ def _paragraph_text(p: etree._Element, links: dict[str, str], show_targets: bool
                     visible = f"{''.join(kept)}{visible[done:]} {target} "
                 parts.append(visible)
             elif child.tag == _RUN:
-                parts.append(_runs_text(child))
+                parts.append(_runs_text(child, marks))
             elif child.tag not in _DELETIONS:
                 walk(child)
 
@@ -301,10 +304,10 @@ def _paragraph_text(p: etree._Element, links: dict[str, str], show_targets: bool
     return text
 
 
-def _runs_text(el: etree._Element) -> str:
+def _runs_text(el: etree._Element, marks: bool = False) -> str:
     return "".join(
-        (t.text or "") if t.tag == _TEXT else " "
-        for t in el.iter(*_RUN_TEXT)
+        (t.text or "") if t.tag == _TEXT else REF_MARK if t.tag in _REFERENCES else " "
+        for t in el.iter(*_RUN_TEXT, *(_REFERENCES if marks else ()))
         if not _in_text_box(t, el)
     )
 

@@ -16,6 +16,7 @@ from lxml.html import HtmlElement
 
 from linkvault.model import Citation, Entry
 from linkvault.parsing.archived import archived_entry, version_uris
+from linkvault.parsing.txt import REF_MARK, ref_mark_spans
 from linkvault.parsing.urls import find_urls
 
 _LABEL = re.compile(r"^\s*[\[(]?\s*(\d{1,6}|[ivxlc]{1,8}|\*{1,3}|[a-z])\s*[\])]?\s*$", re.I)
@@ -118,7 +119,38 @@ def linked_footnotes(root: HtmlElement) -> tuple[list[Citation], list[Entry]] | 
         link.set("data-linkvault-backlink", "1")
     entries = [_note_entry(block, label) for block, label in notes.items()]
     entries.sort(key=lambda e: e.line)
-    return [Citation(label, link.sourceline or 0) for link, label in cited], entries
+    citing = _citing_texts([link for link, _ in cited])
+    return [Citation(label, link.sourceline or 0, *citing.get(link, ("", ""))) for link, label in cited], entries
+
+
+def _citing_texts(links: list[HtmlElement]) -> dict[HtmlElement, tuple[str, str]]:
+    """(context, paragraph so far) of each marker link, read in the block that holds it as plain text records a
+    `[N]` marker's: an entry's opening date dates the notes it cites."""
+    markers, done = set(links), set()
+    found: dict[HtmlElement, tuple[str, str]] = {}
+    for link in links:
+        block = next((el for el in ancestors_and_self(link)[1:] if el.tag in BLOCKS), None)
+        if block is None or block in done:
+            continue
+        done.add(block)
+        parts: list[str] = []
+        order: list[HtmlElement] = []
+        _marked_text(block, markers, parts, order)
+        found.update(zip(order, ref_mark_spans(re.sub(r"\s+", " ", "".join(parts)))))
+    return found
+
+
+def _marked_text(el: HtmlElement, markers: set[HtmlElement], parts: list[str], order: list[HtmlElement]) -> None:
+    """`el`'s text with REF_MARK for each marker link (its number left out), markers listed in `order`."""
+    if el in markers:
+        parts.append(REF_MARK)
+        order.append(el)
+        return
+    parts.append(el.text or "")
+    for child in el:
+        if isinstance(child.tag, str):
+            _marked_text(child, markers, parts, order)
+        parts.append(child.tail or "")
 
 
 def _note_block(target: HtmlElement, holds: Counter) -> HtmlElement:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from linkvault.model import Citation, Entry
 from linkvault.parsing.archived import archived_entry, html_hrefs, strip_groups, unwrap_ours
-from linkvault.parsing.txt import Line, parse_lines
+from linkvault.parsing.txt import Line, marker_spans, parse_lines
 from linkvault.parsing.urls import find_urls
 
 # A label holds no white space and no bracket: `[^\[link\]^](#ref)` is a superscript link, not a marker.
@@ -26,6 +26,9 @@ _FENCE = re.compile(r"^(\s*)(`{3,}(?=[^`]*$)|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _QUOTE = re.compile(r"^ {0,3}(?:> ?)+")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
+# What opens a body line before its words: a quote's `>`, a list item's mark, a heading's `#`s
+_OPENING_MARKS = re.compile(r"^ {0,3}(?:> ?)*(?:(?:[-*+]|\d{1,9}[.)])\s+|#{1,6}\s+)?")
 # `![alt](src)`: a picture shown in the text, not a cited source. Its alt text stays.
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?[^)\s>]*>?(?:\s+\"[^\"]*\")?\s*\)")
 _LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -137,7 +140,7 @@ def _visible(text: str) -> str:
 
 def _parse_footnotes(blocks: _Blocks) -> tuple[list[Citation], list[Entry]]:
     body, inline = _take_inline_notes(blocks.body)
-    citations = [Citation(label, lineno) for lineno, text in body for label in _markers(text)]
+    citations = [c for paragraph in _paragraphs(body, blocks=True) for c in _citations(paragraph)]
     entries = [_entry(d.label, d.line, d.parts) for d in blocks.definitions]
     entries += [_entry(label, lineno, [text]) for label, lineno, text in inline]
     if inline:
@@ -172,15 +175,29 @@ def _take_inline_notes(body: list[Line]) -> tuple[list[Line], list[tuple[str, in
     return out, notes
 
 
-def _paragraphs(body: list[Line]) -> list[list[Line]]:
-    """Runs of body lines that follow each other without a gap."""
+def _paragraphs(body: list[Line], blocks: bool = False) -> list[list[Line]]:
+    """Runs of body lines that follow each other without a gap; with `blocks`, a heading or a list item is a
+    run of its own too (a chronicle written as a list has an entry per item)."""
     runs: list[list[Line]] = []
     for lineno, text in body:
-        if runs and runs[-1][-1][0] == lineno - 1:
+        starts = blocks and bool(_LIST_ITEM.match(text) or _HEADING.match(text)
+                                 or (runs and _HEADING.match(runs[-1][-1][1])))
+        if runs and runs[-1][-1][0] == lineno - 1 and not starts:
             runs[-1].append((lineno, text))
         else:
             runs.append([(lineno, text)])
     return runs
+
+
+def _citations(paragraph: list[Line]) -> list[Citation]:
+    """The paragraph's markers, each with the text citing it and the paragraph so far (as plain text records
+    them: an entry's date opens it), without the quote, list or heading marks before its first word."""
+    first = paragraph[0][0]
+    text = "\n".join(_OPENING_MARKS.sub(lambda m: " " * len(m.group(0)), t, count=1) for _, t in paragraph)
+    marks = _marker_matches(text)
+    spans = marker_spans(text.replace("\n", " "), [(m.start(), m.end()) for m in marks])
+    return [Citation(m.group(1), first + text.count("\n", 0, m.start()), context, para)
+            for m, (context, para) in zip(marks, spans)]
 
 
 def _inline_start(text: str, i: int) -> int:
@@ -225,14 +242,9 @@ def _number_like_pandoc(citations: list[Citation], entries: list[Entry]) -> tupl
     return citations, entries
 
 
-def _markers(text: str) -> list[str]:
+def _marker_matches(text: str) -> list[re.Match[str]]:
     spans = find_urls(text)
-    labels = []
-    for m in _MARKER.finditer(text):
-        if any(start <= m.start() < end for start, end, _ in spans):
-            continue
-        labels.append(m.group(1))
-    return labels
+    return [m for m in _MARKER.finditer(text) if not any(start <= m.start() < end for start, end, _ in spans)]
 
 
 def _entry(label: str, lineno: int, parts: list[str]) -> Entry:

@@ -107,17 +107,36 @@ def cite_spans(text: str) -> list[tuple[str, str, str]]:
     Both are bounded (CONTEXT_CHARS, OPENING_CHARS + PARAGRAPH_CHARS), and adjacent markers [79][80]
     share one context and one paragraph-so-far, so what is kept grows with the markers, not their product.
     """
-    found: list[tuple[str, str, str]] = []
     if "[" not in text:
-        return found
-    start = 0
-    previous_end = -1
-    for m in MARKER.finditer(_outside_urls(text)):
-        if m.start() != previous_end:
-            context = _tail(text, start, m.start(), CONTEXT_CHARS)
-            paragraph = _paragraph_so_far(text, m.start())
-        start = previous_end = m.end()
-        found.extend((label, context, paragraph) for label in expand_marker(m.group(1)))
+        return []
+    matches = list(MARKER.finditer(_outside_urls(text)))
+    spans = marker_spans(text, [(m.start(), m.end()) for m in matches])
+    return [(label, context, paragraph) for m, (context, paragraph) in zip(matches, spans)
+            for label in expand_marker(m.group(1))]
+
+
+REF_MARK = "\x00"  # where a reader marked a note reference in a paragraph's text (no document's text holds a NUL)
+
+
+def ref_mark_spans(text: str) -> list[tuple[str, str]]:
+    """(context, paragraph so far) of each REF_MARK in a paragraph's text, the marks themselves left out: how
+    Word's and HTML's note references get what a plain-text `[N]` gets."""
+    marks = [(m.start(), m.end()) for m in re.finditer(REF_MARK, text)]
+    return [(context.replace(REF_MARK, ""), paragraph.replace(REF_MARK, ""))
+            for context, paragraph in marker_spans(text, marks)]
+
+
+def marker_spans(text: str, marks: list[tuple[int, int]]) -> list[tuple[str, str]]:
+    """(context, paragraph-so-far) of each marker at (start, end) in one paragraph's `text`, kept as `cite_spans`
+    keeps them: every format's reader records the same, so a report reads alike in each."""
+    found: list[tuple[str, str]] = []
+    start, previous_end, context, paragraph = 0, -1, "", ""
+    for mark_start, mark_end in marks:
+        if mark_start != previous_end:
+            context = _tail(text, start, mark_start, CONTEXT_CHARS)
+            paragraph = _paragraph_so_far(text, mark_start)
+        start = previous_end = mark_end
+        found.append((context, paragraph))
     return found
 
 

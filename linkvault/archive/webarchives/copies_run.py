@@ -19,7 +19,7 @@ from linkvault._version import __version__
 from linkvault.archive.fetcher import Fetcher, FetchOptions
 from linkvault.archive.judging import store_judged, text_row
 from linkvault.archive.pages import page_of
-from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
+from linkvault.archive.warc import WarcRecorder, warcinfo
 from linkvault.archive.webarchives.choice import choose, in_order, offerable
 from linkvault.archive.webarchives.gateway import Gateway, Unreached
 from linkvault.archive.webarchives.lookups import (
@@ -97,20 +97,19 @@ class CopiesRun:
         self.gateway: Gateway | None = None
         self.fetcher: Fetcher | None = None
         self.failed: dict[str, tuple[str, str]] = {}  # URI-M → (service, why) for mementos the archive did not give
+        self.judged: dict[tuple[str, ReferenceDate, str], CopyVerdict] = {}  # (URL, reference, URI-M) judged before
 
     def run(self, wanted: list[Wanted]) -> list[CopySearch]:
         earlier = self.vault.copy_searches([(w.url, w.reference) for w in wanted])
         todo = {(w.url, w.reference): w for w, kept in zip(wanted, earlier) if self.settings.refresh or not _complete(kept)}
+        if not self.settings.refresh:  # a search made again keeps the copies it fetched and judged: no second fetch
+            self.judged = {(kept.url, kept.reference, v.candidate.uri_m): v for kept in earlier if kept is not None
+                           for v in kept.copies if v.state is not None and v.capture_id is not None}
         done: dict[tuple[str, ReferenceDate], CopySearch] = {}
         if todo:
             info = warcinfo([], self.options.as_record(), f"linkvault/{__version__}")
-            recorder = WarcRecorder(self.vault.warc_dir, info, self.vault.find_payload, self.options.ids_and_clock)
-            try:
+            with WarcRecorder(self.vault.warc_dir, info, self.vault.find_payload, self.options.ids_and_clock) as recorder:
                 done = asyncio.run(self._search_all(list(todo.values()), recorder))
-            except BaseException:
-                recover_open_files(self.vault.warc_dir)
-                raise
-            recorder.close()
         return [done.get((w.url, w.reference)) or kept or CopySearch(w.url, w.reference)
                 for w, kept in zip(wanted, earlier)]
 
@@ -171,6 +170,10 @@ class CopiesRun:
     async def prove(self, want: Wanted, candidate: Candidate) -> CopyVerdict:
         """Fetch one candidate in raw mode where the archive has one, judge it, check the claim on its text."""
         assert self.gateway is not None and self.fetcher is not None
+        earlier = self.judged.get((want.url, want.reference, candidate.uri_m))
+        if earlier is not None:
+            return CopyVerdict(candidate, capture_id=earlier.capture_id, state=earlier.state, category=earlier.category,
+                               detail=earlier.detail, claim=earlier.claim, claim_reason=earlier.claim_reason)
         uri = candidate.raw_uri or raw_memento(candidate.uri_m) or candidate.uri_m
         refused = never_fetched(uri, self.options.allow_private)
         if refused:  # an archive's answer named an address we never ask
@@ -199,7 +202,9 @@ class CopiesRun:
         verdict = CopyVerdict(candidate, capture_id=capture.id, state=state.state, category=state.category,
                               detail=state.detail)
         if want.citation is not None and state.category == "alive":
-            source = (Source(want.url, title=text.title or "", text=text.text, published=text.published)
+            # the copy's own words only: the cited URL is every candidate's, so a name or date in its slug would
+            # let a copy telling another story pass as supporting the claim
+            source = (Source("", title=text.title or "", text=text.text, published=text.published)
                       if text and text.text.strip()
                       else Source(want.url, unavailable="not checked: no text was extracted from the archived copy"))
             claim = claim_against(want.citation, source, want.year)
