@@ -32,6 +32,7 @@ from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.failures import FailedFetch, TooSlow, classify_exception, named
 from linkvault.archive.guard import Guard, Refused
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
+from linkvault.archive.redaction import redaction_record, request_redacted, response_redacted
 from linkvault.archive.redirect_stubs import redirect_stub
 from linkvault.archive.transport import Client, Router
 from linkvault.archive.warc import Body, HttpRequestHead, HttpResponseHead, IdsAndClock, RecordLocation, WarcRecorder, http_date
@@ -105,6 +106,7 @@ class _Exchange:
     size: int
     body_head: bytes
     cookie_names: tuple[str, ...] = ()  # the session's cookies sent with the request
+    redacted: dict | None = None  # what the exchange's records withhold (archive/redaction.py)
 
 
 def _transient(exc: BaseException, proxy: str | None = None) -> bool:
@@ -288,6 +290,8 @@ class Fetcher:
             hops=[h.as_record() for h in capture.hops],
             options=self.options.as_record(), collector=self.options.collector, about=self._software,
             memento=self.mementos.get(capture.url), account=account if exchange.cookie_names else None)
+        if exchange.redacted:
+            facts["redacted"] = exchange.redacted
         capture.provenance_id = self.recorder.write_metadata(exchange.record.record_id, facts)
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
@@ -322,11 +326,13 @@ class Fetcher:
             async for chunk in response.aiter_raw():
                 if not body.write(chunk):
                     break
-            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
+            headers, kept_back = response_redacted([(k.decode("latin-1"), v.decode("latin-1"))
+                                                    for k, v in response.headers.raw], self.options.redact_set_cookie)
+            sent_headers, withheld = request_redacted([(k.decode("latin-1"), v.decode("latin-1"))
+                                                       for k, v in request.headers.raw])
             record = self.recorder.write_exchange(
                 HttpRequestHead("GET", str(request.url), request.url.raw_path.decode("ascii"),
-                                response.http_version,
-                                [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]),
+                                response.http_version, sent_headers),
                 HttpResponseHead(response.status_code, response.reason_phrase, response.http_version, headers),
                 body, fetched_at=fetched_at, ip=ip)
             kind = (response.headers.get("content-type") or "html").lower()
@@ -334,7 +340,8 @@ class Fetcher:
             return _Exchange(status=response.status_code, headers=headers,
                              location=response.headers.get("location"), record=record, connection=connection,
                              fetched_at=http_date(fetched_at),
-                             truncated=body.truncated, size=body.size, body_head=head, cookie_names=sent)
+                             truncated=body.truncated, size=body.size, body_head=head, cookie_names=sent,
+                             redacted=redaction_record(withheld, kept_back) if withheld or kept_back else None)
         finally:
             body.close()
             await response.aclose()

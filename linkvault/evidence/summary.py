@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
-from linkvault.model import Capture, Link, RecordLocation
+from linkvault.model import Account, Capture, Link, RecordLocation
 from linkvault.vault import Vault, now_iso
 
 if TYPE_CHECKING:
@@ -88,6 +88,11 @@ class EvidenceRow:
     @property
     def collector(self) -> str | None:
         return self._recorded.collector if self._recorded else None
+
+    @property
+    def account(self) -> Account | None:
+        """The logged-in account the capture was made as (None: anonymously)."""
+        return self._recorded.account if self._recorded else None
 
     @property
     def payload_digest(self) -> str | None:

@@ -216,6 +216,11 @@ class Link:
         return self.capture.id if self.capture else None
 
     @property
+    def account(self) -> Account | None:
+        """The logged-in account its capture was made as (None: anonymously, or not captured)."""
+        return self.capture.account if self.capture else None
+
+    @property
     def archived(self) -> bool:
         return self.capture is not None and self.capture.ok
 
