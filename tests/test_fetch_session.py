@@ -124,3 +124,16 @@ def test_the_site_adapters_companions_carry_the_session_too(runner, tmp_path, fa
     hosts = {r.host for r in fakeweb.requests if f"xs={SECRET}" in (r.header("Cookie") or "")}
     assert hosts == {"www.facebook.com", "m.facebook.com"}  # the post and its mobile companion, nothing else
     assert all(r.header("Cookie") is None for r in fakeweb.requests if r.host == "rus.azattyq.org")
+
+
+def test_a_page_captured_anonymously_before_is_fetched_again_with_the_session_and_then_reused(runner, tmp_path, fakeweb):
+    fakeweb.route_url(MEMBERS, members_page)
+    assert fetch(runner, tmp_path, fakeweb).exit_code == 0  # yesterday: the login form, anonymously
+    cookies = cookies_txt(tmp_path)
+    fakeweb.reset_log()
+    result = fetch(runner, tmp_path, fakeweb, "--cookies", cookies, "--as", "KIBHR research account")
+    members_item, open_item = json.loads(result.stdout)["reports"][0]["footnotes"]
+    assert members_item["title"] == "Материалы суда" and not members_item["reused"]
+    assert open_item["reused"]  # no cookie of the file reaches it: the earlier capture stands
+    again = fetch(runner, tmp_path, fakeweb, "--cookies", cookies, "--as", "KIBHR research account")
+    assert all(item["reused"] for item in json.loads(again.stdout)["reports"][0]["footnotes"])

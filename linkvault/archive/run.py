@@ -128,11 +128,20 @@ class FetchRun:
                                             error="invalid-url" if refused.state == "unknown" else refused.state)
                     self.vault.store_capture(refusals[url], role="cited")
                 link.judged_by(refusals[url])
-            elif earlier and (refused or earlier.ok and (cutoff is None or earlier.fetched_at >= cutoff)):
+            elif earlier and (refused or earlier.ok and (cutoff is None or earlier.fetched_at >= cutoff)
+                              and self._seen_as_the_session(url, earlier)):
                 link.judged_by(earlier, reused=True)
             elif url not in todo:
                 todo.append(url)
         return todo
+
+    def _seen_as_the_session(self, url: str, earlier: Capture) -> bool:
+        """Whether an earlier capture stands for this run's session: a page its cookies reach is fetched again
+        when it was captured before without the account (a login wall, say); any other stands as it was."""
+        session = self.options.session
+        if session is None or not session.cookies_for(url):
+            return True
+        return earlier.account is not None and earlier.account.label == session.label
 
     def _capture(self, urls: list[str], unfinished: Unfinished) -> None:
         """Fetch and judge `urls`, then screenshot and timestamp what the run (and earlier ones) left unsealed."""
