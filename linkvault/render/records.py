@@ -46,6 +46,11 @@ def account_words(account: Account) -> str:
     return f"captured logged in as {account.label}{cookies}: it shows what that account could see"
 
 
+def account_short(account: Account) -> str:
+    """The account in a few words, for a table's narrow cell."""
+    return f"logged in as {account.label}"
+
+
 def gap_record(note: Footnote, **extra: Any) -> dict:
     """A footnote cited with no source: no entry, an empty entry, or an entry without a URL."""
     state, detail = note.gap()

@@ -19,7 +19,7 @@ from linkvault.render.copy_lines import copy_fields, copy_judged, copy_name, cop
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
-from linkvault.render.records import account_words
+from linkvault.render.records import account_short, account_words
 from linkvault.render.textsafe import markdown_safe as _md
 from linkvault.render.textsafe import rich_safe, terminal_safe
 
@@ -148,8 +148,8 @@ def _table_cell(name: str, cells: dict[str, str], style: str) -> str:
     """A table cell's markup: the category in its colour, the detail with the link's archived copy on a second line."""
     if name == "category" and style:
         return f"[{style}]{rich_safe(cells[name])}[/]"
-    if name == "detail" and (cells.get("copy") or cells.get("account")):
-        return "\n".join(rich_safe(cells[key]) for key in ("detail", "account", "copy") if cells.get(key))
+    if name == "detail" and cells.get("copy"):
+        return f"{rich_safe(cells[name])}\n{rich_safe(cells['copy'])}"
     return rich_safe(cells[name])
 
 
@@ -191,9 +191,9 @@ def _table(review: Review, *, color: bool, width: int) -> str:
     shown, more = capped_rows(review.rows)
     plain = [{"note": f"[{r.number}]", "host": terminal_safe(r.host or r.url or ""),
               "category": r.category or ("missing" if r.url is None else ""), "state": r.state or "",
-              "detail": terminal_safe(r.detail), "title": terminal_safe(r.title), "archived": _date(r.archived_at),
-              "copy": copy_short(r.copy_search) if r.copy_search else "",
-              "account": terminal_safe(account_words(r.account)) if r.account else ""}
+              "detail": terminal_safe(f"{r.detail} ({account_short(r.account)})" if r.account else r.detail),
+              "title": terminal_safe(r.title), "archived": _date(r.archived_at),
+              "copy": copy_short(r.copy_search) if r.copy_search else ""}
              for r in shown]
     plain += [{"note": "", "host": "", "category": kind, "state": "", "detail": line, "title": "", "archived": ""}
               for kind, line in more.items()]
