@@ -4,38 +4,12 @@ real sockets through the fake web's proxy; the captures say which account made t
 from __future__ import annotations
 
 import json
-import os
 import time
 
-from fakeweb import RequestInfo, Response, html
+from fakeweb.members import ARTICLE_TITLE, MEMBERS, OPEN_PAGE, SECRET, cookies_txt, members_page
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.cli import cli
-
-SECRET = "xs-9f8e7d6c5b4a-do-not-leak"
-MEMBERS = "https://members.vlast.kz/investigations/2024/04/court-files"
-OPEN_PAGE = "https://rus.azattyq.org/a/32887882.html"
-WALL = "<html><head><title>Log in</title></head><body><form action='/login'><input name='pass'></form></body></html>"
-ARTICLE = ("<html><head><title>Материалы суда по делу журналиста</title></head><body><article><h1>Материалы суда</h1>"
-           + "<p>Судья отклонил ходатайство защиты о переносе заседания на другую дату.</p>" * 8 + "</article></body></html>")
-
-
-def members_page(request: RequestInfo) -> Response:
-    """A subscribers' page: the article with the session cookie, the login form without."""
-    cookie = request.header("Cookie") or ""
-    if f"xs={SECRET}" in [part.strip() for part in cookie.split(";")]:
-        return html(ARTICLE)
-    return html(WALL)
-
-
-def cookies_txt(tmp_path, *, mode: int = 0o600) -> str:
-    future = int(time.time()) + 86400 * 30
-    path = tmp_path / "research-account.txt"
-    path.write_text("# Netscape HTTP Cookie File\n"
-                    f".vlast.kz\tTRUE\t/\tTRUE\t{future}\tc_user\t100077\n"
-                    f"#HttpOnly_.vlast.kz\tTRUE\t/\tTRUE\t{future}\txs\t{SECRET}\n", encoding="utf-8")
-    os.chmod(path, mode)
-    return str(path)
 
 
 def fetch(runner, tmp_path, fakeweb, *extra: str):
@@ -63,7 +37,7 @@ def test_the_session_cookie_reaches_the_site_it_names_and_no_other_host(runner, 
     others = [r for r in fakeweb.requests if r.host != "members.vlast.kz"]
     assert others and all(SECRET not in repr(r.headers) and r.header("Cookie") is None for r in others)
     [members_item, open_item] = json.loads(result.stdout)["reports"][0]["footnotes"]
-    assert members_item["title"] == "Материалы суда"  # the article, not the login form
+    assert members_item["title"] == ARTICLE_TITLE  # the article, not the login form
 
 
 def test_without_cookies_the_same_page_is_captured_as_anonymous_visitors_see_it(runner, tmp_path, fakeweb):
@@ -72,7 +46,7 @@ def test_without_cookies_the_same_page_is_captured_as_anonymous_visitors_see_it(
     assert result.exit_code == 0, result.output
     assert all(r.header("Cookie") is None for r in fakeweb.requests)
     members_item = json.loads(result.stdout)["reports"][0]["footnotes"][0]
-    assert members_item["title"] != "Материалы суда"
+    assert members_item["title"] != ARTICLE_TITLE
 
 
 def test_the_provenance_names_the_account_and_its_cookie_names_never_their_values(runner, tmp_path, fakeweb):
@@ -133,7 +107,7 @@ def test_a_page_captured_anonymously_before_is_fetched_again_with_the_session_an
     fakeweb.reset_log()
     result = fetch(runner, tmp_path, fakeweb, "--cookies", cookies, "--as", "KIBHR research account")
     members_item, open_item = json.loads(result.stdout)["reports"][0]["footnotes"]
-    assert members_item["title"] == "Материалы суда" and not members_item["reused"]
+    assert members_item["title"] == ARTICLE_TITLE and not members_item["reused"]
     assert open_item["reused"]  # no cookie of the file reaches it: the earlier capture stands
     again = fetch(runner, tmp_path, fakeweb, "--cookies", cookies, "--as", "KIBHR research account")
     assert all(item["reused"] for item in json.loads(again.stdout)["reports"][0]["footnotes"])

@@ -7,51 +7,32 @@ import base64
 import gzip
 import io
 import json
-import os
 import sqlite3
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
-from fakeweb import RequestInfo, Response, html
+from fakeweb.members import MEMBERS, OPEN_PAGE, SECRET, SERVER_SET, cookies_txt, members_page
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.archive.redaction import REDACTED
 from linkvault.cli import cli
 
-SECRET = "xs-5ecret-0f-the-research-account"
 PROXY_PASSWORD = "proxy-pa55word-not-for-evidence"
 LABEL = "KIBHR research account"
-MEMBERS = "https://members.vlast.kz/investigations/2024/04/court-files"
-OPEN_PAGE = "https://rus.azattyq.org/a/32887882.html"
-SERVER_SET = "sb=server-said-this-1234; Domain=.vlast.kz; Path=/; Secure"
-ARTICLE = ("<html><head><title>Материалы суда</title></head><body><article><h1>Материалы суда</h1>"
-           + "<p>Судья отклонил ходатайство защиты о переносе заседания на другую дату.</p>" * 8 + "</article></body></html>")
-
-
-def members_page(request: RequestInfo) -> Response:
-    """The article to the logged-in reader (and a cookie of the server's own), a login form to anyone else."""
-    if f"xs={SECRET}" in (request.header("Cookie") or ""):
-        return html(ARTICLE, headers=[("Set-Cookie", SERVER_SET)])
-    return html("<html><head><title>Log in</title></head><body><form><input name='pass'></form></body></html>")
 
 
 def fetch_logged_in(runner, tmp_path: Path, fakeweb, *extra: str) -> tuple[Path, Path]:
     fakeweb.route_url(MEMBERS, members_page)
-    future = int(time.time()) + 86400 * 30
-    cookies = tmp_path / "research-account.txt"
-    cookies.write_text(f".vlast.kz\tTRUE\t/\tTRUE\t{future}\tc_user\t100077\n"
-                       f"#HttpOnly_.vlast.kz\tTRUE\t/\tTRUE\t{future}\txs\t{SECRET}\n", encoding="utf-8")
-    os.chmod(cookies, 0o600)
+    cookies = cookies_txt(tmp_path)
     report = tmp_path / "chronicle.txt"
     report.write_text(f"Суд отклонил ходатайство[1], министерство прокомментировало[2].\n\n[1] {MEMBERS}\n[2] {OPEN_PAGE}\n",
                       encoding="utf-8")
     vault = tmp_path / "vault"
     proxy = fakeweb.proxy_url.replace("http://", f"http://researcher:{PROXY_PASSWORD}@")
     result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), "--proxy", proxy, "--ca-bundle",
-                                 fakeweb.ca_pem_path, "--cookies", str(cookies), "--as", LABEL, *extra])
+                                 fakeweb.ca_pem_path, "--cookies", cookies, "--as", LABEL, *extra])
     assert result.exit_code == 0, result.output
     assert any(f"xs={SECRET}" in (r.header("Cookie") or "") for r in fakeweb.requests)  # it was sent: there is a secret
     return vault, report
