@@ -14,10 +14,12 @@ import zipfile
 from pathlib import Path
 
 from fakeweb.members import MEMBERS, OPEN_PAGE, SECRET, SERVER_SET, cookies_txt, members_page
+from jsonschema import Draft202012Validator
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.archive.redaction import REDACTED
 from linkvault.cli import cli
+from linkvault.render.records import schema_text
 
 PROXY_PASSWORD = "proxy-pa55word-not-for-evidence"
 LABEL = "KIBHR research account"
@@ -129,8 +131,11 @@ def test_the_account_is_in_the_vault_custody_report_show_and_the_packs_summary(r
         assert result.exit_code == 0, result.output
         return result.stdout
 
-    members, anonymous = json.loads(report_as("json"))["footnotes"]
+    reported = json.loads(report_as("json"))
+    members, anonymous = reported["footnotes"]
     assert members["account"] == {"label": LABEL, "cookie_names": ["c_user", "xs"]} and "account" not in anonymous
+    schema = json.loads(schema_text())
+    assert list(Draft202012Validator(schema).iter_errors(reported)) == []  # the schema knows the field
     csv_lines = report_as("csv").splitlines()
     assert csv_lines[0].endswith(",account") and csv_lines[1].endswith(f",{LABEL}") and csv_lines[2].endswith(",")
     for fmt in ("markdown", "html"):
