@@ -17,7 +17,7 @@ def fetch(runner, tmp_path, fakeweb, *extra: str):
     report.write_text(f"Суд отклонил ходатайство[1], министерство прокомментировало[2].\n\n[1] {MEMBERS}\n[2] {OPEN_PAGE}\n",
                       encoding="utf-8")
     return runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(report), "--proxy", fakeweb.proxy_url,
-                               "--ca-bundle", fakeweb.ca_pem_path, "--no-timestamp", "--format", "json", *extra])
+                               "--ca-bundle", fakeweb.ca_pem_path, "--format", "json", *extra])
 
 
 def records(vault) -> list:
@@ -111,3 +111,22 @@ def test_a_page_captured_anonymously_before_is_fetched_again_with_the_session_an
     assert open_item["reused"]  # no cookie of the file reaches it: the earlier capture stands
     again = fetch(runner, tmp_path, fakeweb, "--cookies", cookies, "--as", "KIBHR research account")
     assert all(item["reused"] for item in json.loads(again.stdout)["reports"][0]["footnotes"])
+
+
+def test_the_timestamp_authority_never_gets_the_cookies_even_where_the_file_names_its_site(runner, tmp_path, fakeweb):
+    from tsa import LocalTSA, behind_a_name
+
+    fakeweb.route_url(MEMBERS, members_page)
+    cookies = cookies_txt(tmp_path)
+    with open(cookies, "a", encoding="utf-8") as fh:  # a whole browser's export names every site it knows
+        fh.write(f"evidence-example.org\tTRUE\t/\tFALSE\t0\tsid\t{SECRET}\n")
+    authority = LocalTSA(tmp_path / "tsa")
+    try:
+        fakeweb.route("tsa.evidence-example.org", "/tsr", behind_a_name(authority))
+        result = fetch(runner, tmp_path, fakeweb, "--cookies", cookies, "--tsa", "http://tsa.evidence-example.org/tsr")
+    finally:
+        authority.close()
+    assert result.exit_code == 0, result.output
+    asked = [r for r in fakeweb.requests if r.host == "tsa.evidence-example.org"]
+    assert asked and all(r.header("Cookie") is None for r in asked)
+    assert any(SECRET in (r.header("Cookie") or "") for r in fakeweb.requests if r.host == "members.vlast.kz")
