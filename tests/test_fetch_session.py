@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+from fakeweb import RequestInfo, Response
 from fakeweb.members import ARTICLE_TITLE, MEMBERS, OPEN_PAGE, SECRET, cookies_txt, members_page
 from warcio.archiveiterator import ArchiveIterator
 
@@ -130,3 +131,19 @@ def test_the_timestamp_authority_never_gets_the_cookies_even_where_the_file_name
     asked = [r for r in fakeweb.requests if r.host == "tsa.evidence-example.org"]
     assert asked and all(r.header("Cookie") is None for r in asked)
     assert any(SECRET in (r.header("Cookie") or "") for r in fakeweb.requests if r.host == "members.vlast.kz")
+
+
+def test_a_site_setting_the_sessions_own_cookie_again_is_said_once_with_the_remedy(runner, tmp_path, fakeweb):
+    def refreshing(request: RequestInfo) -> Response:
+        answer = members_page(request)
+        return Response(answer.status, [*answer.headers, ("Set-Cookie", "xs=refreshed-value; Path=/; Secure")], answer.body)
+
+    fakeweb.route_url(MEMBERS, refreshing)
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "withheld").mkdir()
+    kept = fetch(runner, tmp_path / "kept", fakeweb, "--cookies", cookies_txt(tmp_path))
+    assert kept.exit_code == 0, kept.output
+    assert kept.stderr.count("sites set the session's own cookies again (xs (members.vlast.kz))") == 1
+    assert "--redact-set-cookie to withhold them" in kept.stderr
+    withheld = fetch(runner, tmp_path / "withheld", fakeweb, "--cookies", cookies_txt(tmp_path), "--redact-set-cookie")
+    assert withheld.exit_code == 0 and "own cookies again" not in withheld.stderr

@@ -161,6 +161,7 @@ class Fetcher:
         # archive's memento must never lead to the live site: `copies` keeps each hop inside the archive.
         self.steer: Callable[[str, str], str | None] = lambda current, target: target
         self.mementos: dict[str, dict] = {}  # URL fetched → the archived copy it is (archive, URI-M, date)
+        self.echoed: set[tuple[str, str]] = set()  # (host, name): a session cookie the site set again, kept as received
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -282,6 +283,13 @@ class Fetcher:
         request.headers["Cookie"] = "; ".join([cookie_header(cookies), *theirs])
         return tuple(c.name for c in cookies)
 
+    def _note_echoes(self, host: str, headers: list[tuple[str, str]], sent: tuple[str, ...]) -> None:
+        """Remember a site setting one of the session's own cookies again (a refreshed value lands in the WARC)."""
+        for key, value in headers:
+            name = value.split("=", 1)[0].strip()
+            if key.lower() == "set-cookie" and name in sent:
+                self.echoed.add((host, name))
+
     def _record_provenance(self, url: str, exchange: _Exchange, capture: Capture) -> None:
         """A metadata record beside the response: who, with what, from where, over which TLS, as which account."""
         account = self.options.session.account(exchange.cookie_names) if self.options.session else None
@@ -328,6 +336,8 @@ class Fetcher:
                     break
             headers, kept_back = response_redacted([(k.decode("latin-1"), v.decode("latin-1"))
                                                     for k, v in response.headers.raw], self.options.redact_set_cookie)
+            if sent and not kept_back:
+                self._note_echoes(request.url.host, headers, sent)
             sent_headers, withheld = request_redacted([(k.decode("latin-1"), v.decode("latin-1"))
                                                        for k, v in request.headers.raw])
             record = self.recorder.write_exchange(

@@ -193,6 +193,10 @@ class FetchRun:
             await asyncio.gather(*(self._job(url, fetcher, probes, pool, in_flight) for url in urls))
         finally:
             await fetcher.aclose()
+            if fetcher.echoed:  # what the server said is kept, but the researcher should know it holds a secret
+                cookies = ", ".join(sorted(f"{name} ({host})" for host, name in fetcher.echoed))
+                self.result.notes.append(f"sites set the session's own cookies again ({cookies}): their new values "
+                                         "are in the WARC as received; fetch with --redact-set-cookie to withhold them")
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
 
