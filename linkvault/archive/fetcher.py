@@ -156,12 +156,12 @@ class Fetcher:
         self._global = asyncio.Semaphore(options.concurrency)
         self._software = software()
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self.echoed: set[tuple[str, str]] = set()  # (host, name): a session cookie the site set again, kept as received
         self.on_retry: Callable[[Retry], None] | None = None  # told before each wait between attempts
         # Where a redirect from `current` to `target` is followed (None: not at all, the capture ends there). An
         # archive's memento must never lead to the live site: `copies` keeps each hop inside the archive.
         self.steer: Callable[[str, str], str | None] = lambda current, target: target
         self.mementos: dict[str, dict] = {}  # URL fetched → the archived copy it is (archive, URI-M, date)
-        self.echoed: set[tuple[str, str]] = set()  # (host, name): a session cookie the site set again, kept as received
 
     async def aclose(self) -> None:
         await self.client.aclose()
