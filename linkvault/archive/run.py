@@ -146,14 +146,14 @@ class FetchRun:
     def _capture(self, urls: list[str], unfinished: Unfinished) -> None:
         """Fetch and judge `urls`, then screenshot and timestamp what the run (and earlier ones) left unsealed."""
         options, vault, result = self.options, self.vault, self.result
-        info = warcinfo(list(self.reports), options.as_record(), f"linkvault/{__version__}")
-        recorder = WarcRecorder(vault.warc_dir, info, vault.find_payload, options.ids_and_clock)
-        self.watch, self.total = NetworkWatch(urls, options.egress.proxy), len(set(urls))
         if options.session and urls:  # the run's account in custody: its label, the sites and cookie names, no value
             session = options.session
             vault.log_event("session", session.label, collector=options.collector, details={
                 "label": session.label, "domains": list(session.domains),
                 "cookie_names": sorted({c.name for c in session.cookies})})
+        info = warcinfo(list(self.reports), options.as_record(), f"linkvault/{__version__}")
+        recorder = WarcRecorder(vault.warc_dir, info, vault.find_payload, options.ids_and_clock)
+        self.watch, self.total = NetworkWatch(urls, options.egress.proxy), len(set(urls))
         try:
             if urls:
                 asyncio.run(self._fetch_all(urls, recorder))
