@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
-from linkvault.model import Account, Capture, Link, RecordLocation
+from linkvault.model import Capture, Link, RecordLocation
 from linkvault.vault import Vault, now_iso
 
 if TYPE_CHECKING:
+    from linkvault.model import Account
     from linkvault.reviewing import Review
 
 MANIFEST_URI = "urn:evidence:manifest:"
