@@ -50,6 +50,7 @@ if typing.TYPE_CHECKING:
     from datetime import timedelta
 
     from linkvault.archive import FetchOptions, FetchResult
+    from linkvault.archive.cookies import Session
     from linkvault.archive.webarchives.savepagenow import SpnOptions
     from linkvault.evidence.audit import AuditResult
     from linkvault.evidence.pack import PackResult
@@ -70,13 +71,15 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
           timeout: float | None = None, retries: int | None = None, max_size: int | None = None,
           proxy: str | None = None, ca_bundle: str | None = None, allow_private: bool | None = None,
           collector: str | None = None, tsa: Sequence[str] | None = None, screenshots: bool | None = None,
-          tabs: int | None = None, reviews: bool = False, save_page_now: SpnOptions | None = None) -> FetchResult:
+          tabs: int | None = None, reviews: bool = False, save_page_now: SpnOptions | None = None,
+          session: Session | None = None, redact_set_cookie: bool | None = None) -> FetchResult:
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
 
     The settings after `on_progress` are `FetchOptions` fields one by one: each given (not None) replaces the
     one in `options` (else the default). With `reviews`, the result's `reviews` are each report's editor's report
     (as `review` gives it), built from the run's own results: each report read once, the vault opened once.
-    With `save_page_now` (see `save_page_now_options`), the Internet Archive witnesses each live source."""
+    With `save_page_now` (see `save_page_now_options`), the Internet Archive witnesses each live source.
+    With `session` (see `load_session`), its cookies go to the hosts they match, and the captures say which account."""
     from dataclasses import replace
 
     from linkvault.archive import FetchOptions, fetch_reports
@@ -84,7 +87,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     given = {"concurrency": concurrency, "per_host": per_host, "timeout": timeout, "retries": retries,
              "max_size": max_size, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
              "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
-             "tabs": tabs}
+             "tabs": tabs, "session": session, "redact_set_cookie": redact_set_cookie}
     settings: dict[str, typing.Any] = {name: value for name, value in given.items() if value is not None}
     options = replace(options or FetchOptions(), **settings) if settings else options
     result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
@@ -95,6 +98,14 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
 
         result.reviews = [review_of_run(check, result.verdicts, result.texts) for check in result.checks]
     return result
+
+
+def load_session(cookies_file: _Path, label: str | None = None) -> Session:
+    """A logged-in account for `fetch(session=…)`: a Netscape cookies.txt read once (never copied into the vault),
+    labelled `label` (default "authenticated session from FILE"). A malformed line is an InputError naming it."""
+    from linkvault.archive.cookies import load_session as read
+
+    return read(os.fspath(cookies_file), label)
 
 
 def save_page_now_options(keys_file: _Path | None = None, within: str = "1d", rates: Sequence[str] = (),
@@ -328,6 +339,7 @@ __all__ = [
     "check",
     "fetch",
     "find_copies",
+    "load_session",
     "pack",
     "parse_arguments",
     "parse_report",

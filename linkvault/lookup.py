@@ -16,6 +16,7 @@ from linkvault.parsing import is_vault_name, report_key
 from linkvault.parsing.urls import memento_parts
 from linkvault.reviewing import links_of, review, stored_report
 from linkvault.vault import Vault, custody_lock
+from linkvault.vault.capture_rows import capture_of
 
 MAX_FORMS = 40  # forms in the other script added per query word
 
@@ -68,6 +69,7 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
         for capture in captures:
             capture.update(vault.capture_details(capture["id"]))
             capture["screenshots"] = vault.screenshots_of(capture["record_id"]) if capture["record_id"] else []
+            capture["account"] = capture_of(capture).account  # the logged-in account, or None
         witnessed = vault.witnesses_of([c["id"] for c in captures])  # Save Page Now's captures compared with ours
         for capture in captures:
             capture["witnesses"] = [{"sentence": w.sentence, "uri_m": w.uri_m, "verdict": w.verdict}

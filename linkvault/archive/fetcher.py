@@ -26,11 +26,13 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from linkvault.archive.cookies import Session, cookie_header
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
 from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.failures import FailedFetch, TooSlow, classify_exception, named
 from linkvault.archive.guard import Guard, Refused
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
+from linkvault.archive.redaction import redaction_record, request_redacted, response_redacted
 from linkvault.archive.redirect_stubs import redirect_stub
 from linkvault.archive.transport import Client, Router
 from linkvault.archive.warc import (
@@ -43,7 +45,7 @@ from linkvault.archive.warc import (
     http_date,
 )
 from linkvault.archive.warc_recovery import RecordingFailed
-from linkvault.model import Capture, Hop, Retry
+from linkvault.model import Account, Capture, Hop, Retry
 
 REDIRECTS = (301, 302, 303, 307, 308)
 TRANSIENT_STATUS = (429, 502, 503, 504)
@@ -72,6 +74,8 @@ class FetchOptions:
     screenshots: bool = False  # a full-page PNG of every captured HTML page, through headless Chromium
     tabs: int = 3  # browser tabs rendering at once
     ids_and_clock: IdsAndClock = field(default_factory=IdsAndClock)  # the WARC records' ids and dates
+    session: Session | None = None  # a logged-in account's cookies (--cookies, --as), sent only where they match
+    redact_set_cookie: bool = False  # the responses' Set-Cookie values too are kept out of the WARC and the vault
 
     @functools.cached_property
     def egress(self) -> EgressPolicy:
@@ -85,7 +89,8 @@ class FetchOptions:
     def as_record(self) -> dict:
         """The options worth writing into warcinfo (no secrets: a proxy's credentials are cut)."""
         proxy = shown(self.egress.proxy) if self.egress.proxy else None
-        return {"concurrency": self.concurrency, "per_host": self.per_host, "timeout": self.timeout,
+        account = {"account": self.session.label} if self.session else {}  # a label: the cookies never
+        return account | {"concurrency": self.concurrency, "per_host": self.per_host, "timeout": self.timeout,
                 "max_size": self.max_size, "max_redirects": self.max_redirects, "retries": self.retries,
                 "proxy": proxy, "allow_private": self.allow_private, "collector": self.collector,
                 # whether the run meant to be timestamped: audit tells --no-timestamp from a manifest removed
@@ -109,6 +114,8 @@ class _Exchange:
     truncated: bool
     size: int
     body_head: bytes
+    cookie_names: tuple[str, ...] = ()  # the session's cookies sent with the request
+    redacted: dict | None = None  # what the exchange's records withhold (archive/redaction.py)
 
 
 def _transient(exc: BaseException, proxy: str | None = None) -> bool:
@@ -158,6 +165,7 @@ class Fetcher:
         self._global = asyncio.Semaphore(options.concurrency)
         self._software = software()
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self.echoed: set[tuple[str, str]] = set()  # (host, name): a session cookie the site set again, kept as received
         self.on_retry: Callable[[Retry], None] | None = None  # told before each wait between attempts
         # Where a redirect from `current` to `target` is followed (None: not at all, the capture ends there). An
         # archive's memento must never lead to the live site: `copies` keeps each hop inside the archive.
@@ -205,6 +213,7 @@ class Fetcher:
                 capture.record, capture.ip, capture.connection = exchange.record, exchange.connection.ip, exchange.connection
                 self._record_provenance(current, exchange, capture)
                 capture.truncated, capture.size, capture.body_head = exchange.truncated, exchange.size, exchange.body_head
+                capture.account = self._account(capture.account, exchange.cookie_names)
                 if exchange.status in REDIRECTS and exchange.location:
                     steered = self.steer(current, urljoin(current, exchange.location))
                     if steered is None:
@@ -267,13 +276,41 @@ class Fetcher:
         self.on_retry(Retry(url, state.attempt_number + 1, self.options.retries + 1, reason,
                             state.next_action.sleep if state.next_action else 0.0))
 
+    def _account(self, account: Account | None, sent: tuple[str, ...]) -> Account | None:
+        """The capture's account once this hop sent the session's cookies `sent` (the names of every hop's)."""
+        if not sent or self.options.session is None:
+            return account
+        return self.options.session.account(tuple(dict.fromkeys((account.cookie_names if account else ()) + sent)))
+
+    def _with_session(self, request: httpx.Request) -> tuple[str, ...]:
+        """Put the session's cookies for this URL on `request`, before any a site set during the run (the file's
+        win over theirs of the same name); their names. No cookie of the file goes where it does not match."""
+        cookies = self.options.session.cookies_for(str(request.url)) if self.options.session else []
+        if not cookies:
+            return ()
+        names = {c.name for c in cookies}
+        theirs = [part.strip() for part in request.headers.get("Cookie", "").split(";")
+                  if part.strip() and part.split("=", 1)[0].strip() not in names]
+        request.headers["Cookie"] = "; ".join([cookie_header(cookies), *theirs])
+        return tuple(c.name for c in cookies)
+
+    def _note_echoes(self, host: str, headers: list[tuple[str, str]], sent: tuple[str, ...]) -> None:
+        """Remember a site setting one of the session's own cookies again (a refreshed value lands in the WARC)."""
+        for key, value in headers:
+            name = value.split("=", 1)[0].strip()
+            if key.lower() == "set-cookie" and name in sent:
+                self.echoed.add((host, name))
+
     def _record_provenance(self, url: str, exchange: _Exchange, capture: Capture) -> None:
-        """A metadata record beside the response: who, with what, from where, over which TLS."""
+        """A metadata record beside the response: who, with what, from where, over which TLS, as which account."""
+        account = self.options.session.account(exchange.cookie_names) if self.options.session else None
         facts = provenance_record(
             url=url, captured_at=exchange.fetched_at, connection=exchange.connection, status=exchange.status,
             hops=[h.as_record() for h in capture.hops],
             options=self.options.as_record(), collector=self.options.collector, about=self._software,
-            memento=self.mementos.get(capture.url))
+            memento=self.mementos.get(capture.url), account=account if exchange.cookie_names else None)
+        if exchange.redacted:
+            facts["redacted"] = exchange.redacted
         capture.provenance_id = self.recorder.write_metadata(exchange.record.record_id, facts)
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
@@ -294,6 +331,7 @@ class Fetcher:
 
     async def _exchange_now(self, url: str) -> _Exchange:
         request = self.client.build_request("GET", url)
+        sent = self._with_session(request)
         fetched_at = self.recorder.ids_and_clock.now()
         response = await self.client.send(request, stream=True)
         if response.status_code == 407 and self._router.proxied(request.url):
@@ -307,11 +345,15 @@ class Fetcher:
             async for chunk in response.aiter_raw():
                 if not body.write(chunk):
                     break
-            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw]
+            headers, kept_back = response_redacted([(k.decode("latin-1"), v.decode("latin-1"))
+                                                    for k, v in response.headers.raw], self.options.redact_set_cookie)
+            if sent and not kept_back:
+                self._note_echoes(request.url.host, headers, sent)
+            sent_headers, withheld = request_redacted([(k.decode("latin-1"), v.decode("latin-1"))
+                                                       for k, v in request.headers.raw])
             record = self.recorder.write_exchange(
                 HttpRequestHead("GET", str(request.url), request.url.raw_path.decode("ascii"),
-                                response.http_version,
-                                [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]),
+                                response.http_version, sent_headers),
                 HttpResponseHead(response.status_code, response.reason_phrase, response.http_version, headers),
                 body, fetched_at=fetched_at, ip=ip)
             kind = (response.headers.get("content-type") or "html").lower()
@@ -319,7 +361,8 @@ class Fetcher:
             return _Exchange(status=response.status_code, headers=headers,
                              location=response.headers.get("location"), record=record, connection=connection,
                              fetched_at=http_date(fetched_at),
-                             truncated=body.truncated, size=body.size, body_head=head)
+                             truncated=body.truncated, size=body.size, body_head=head, cookie_names=sent,
+                             redacted=redaction_record(withheld, kept_back) if withheld or kept_back else None)
         finally:
             body.close()
             await response.aclose()

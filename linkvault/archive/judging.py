@@ -84,6 +84,8 @@ def store_judged(vault: Vault, capture: Capture, stored: dict | None, *, memento
             "warc_file": capture.record.file, "offset": capture.record.offset,
             "payload_digest": capture.record.payload_digest, "provenance": capture.provenance_id,
             "text_sha256": text_digest(stored)}
+        if capture.account:  # who was logged in: the label and cookie names, never a value
+            details["account"] = {"label": capture.account.label, "cookie_names": list(capture.account.cookie_names)}
         if memento:
             details["memento"] = {"uri_m": memento.uri_m, "uri_r": memento.url, "datetime": memento.memento_at,
                                   "archive": memento.archive, "found_by": memento.found_by}

@@ -24,4 +24,6 @@ def page_of(capture: Capture, limit: int = DECODED_LIMIT) -> tuple[Page, Extract
         html = decode_text(raw[:HTML_KEEP], charset_of(raw, content_type))
         if capture.status is not None and 200 <= capture.status < 300:
             text = extract_decoded(raw, capture.final_url or capture.url, content_type)
-    return Page(capture, html=html, text=text.text if text else "", title=text.title if text else None), text
+    account = capture.account.label if capture.account else None  # what a logged-in account saw
+    return Page(capture, html=html, text=text.text if text else "", title=text.title if text else None,
+                account=account), text

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import httpcore
 
-from linkvault.model import Connection
+from linkvault.model import Account, Connection
 
 LIBRARIES = ("httpx", "httpcore", "warcio", "trafilatura", "sqlite-utils")
 
@@ -57,9 +57,10 @@ def software() -> dict:
 
 def provenance_record(*, url: str, captured_at: str, connection: Connection, status: int,
                       hops: list[dict], options: dict, collector: str | None, about: dict,
-                      memento: dict | None = None) -> dict:
-    """The provenance facts of one response; `memento`: the archive, URI-M and date of an archived copy fetched
-    (written only for those, so every other record stays as it was)."""
+                      memento: dict | None = None, account: Account | None = None) -> dict:
+    """The provenance facts of one response; `memento`: the archive, URI-M and date of an archived copy fetched;
+    `account`: the logged-in account whose cookies went with the request (each written only where it applies, so
+    every other record stays as it was)."""
     facts = {
         "url": url,
         "captured_at": captured_at,
@@ -73,7 +74,16 @@ def provenance_record(*, url: str, captured_at: str, connection: Connection, sta
         "options": options,
         "software": about,
     }
+    if account:
+        facts["account"] = account_record(account)
     return facts | {"memento": memento} if memento else facts
+
+
+def account_record(account: Account) -> dict:
+    """The account as provenance states it: label and cookie names (never values), and what that means."""
+    return {"label": account.label, "cookie_names": list(account.cookie_names),
+            "statement": f"captured logged in as {account.label}: it reflects what that account could see, "
+                         "which another reader may not"}
 
 
 def sha256_file(path: str) -> str:

@@ -129,15 +129,29 @@ class FetchRun:
                                             error="invalid-url" if refused.state == "unknown" else refused.state)
                     self.vault.store_capture(refusals[url], role="cited")
                 link.judged_by(refusals[url])
-            elif earlier and (refused or earlier.ok and (cutoff is None or earlier.fetched_at >= cutoff)):
+            elif earlier and (refused or earlier.ok and (cutoff is None or earlier.fetched_at >= cutoff)
+                              and self._seen_as_the_session(url, earlier)):
                 link.judged_by(earlier, reused=True)
             elif url not in todo:
                 todo.append(url)
         return todo
 
+    def _seen_as_the_session(self, url: str, earlier: Capture) -> bool:
+        """Whether an earlier capture stands for this run's session: a page its cookies reach is fetched again
+        when it was captured before without the account (a login wall, say); any other stands as it was."""
+        session = self.options.session
+        if session is None or not session.cookies_for(url):
+            return True
+        return earlier.account is not None and earlier.account.label == session.label
+
     def _capture(self, urls: list[str], unfinished: Unfinished) -> None:
         """Fetch and judge `urls`, then screenshot and timestamp what the run (and earlier ones) left unsealed."""
         options, vault, result = self.options, self.vault, self.result
+        if options.session and urls:  # the run's account in custody: its label, the sites and cookie names, no value
+            session = options.session
+            vault.log_event("session", session.label, collector=options.collector, details={
+                "label": session.label, "domains": list(session.domains),
+                "cookie_names": sorted({c.name for c in session.cookies})})
         info = warcinfo(list(self.reports), options.as_record(), f"linkvault/{__version__}")
         self.watch, self.total = NetworkWatch(urls, options.egress.proxy), len(set(urls))
         with WarcRecorder(vault.warc_dir, info, vault.find_payload, options.ids_and_clock) as recorder:
@@ -178,6 +192,10 @@ class FetchRun:
             await asyncio.gather(*(self._job(url, fetcher, probes, pool, in_flight) for url in urls))
         finally:
             await fetcher.aclose()
+            if fetcher.echoed:  # what the server said is kept, but the researcher should know it holds a secret
+                cookies = ", ".join(sorted(f"{name} ({host})" for host, name in fetcher.echoed))
+                self.result.notes.append(f"sites set the session's own cookies again ({cookies}): their new values "
+                                         "are in the WARC as received; fetch with --redact-set-cookie to withhold them")
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
 

@@ -8,9 +8,8 @@ What a response record holds, and why:
   `X-Linkvault-Orig-Transfer-Encoding`: storing de-chunked bytes under `Transfer-Encoding: chunked`
   makes replay tools try to de-chunk them again and fail (pywb issue 584, warcio issue 74). The
   rename keeps the fact on record without lying about the bytes.
-- A body over the size cap is cut and marked `WARC-Truncated: length`.
-- A payload already in the vault (same SHA-256) becomes a `revisit` record with the
-  identical-payload-digest profile instead of a second copy.
+- A body over the size cap is cut (`WARC-Truncated: length`); a secret is withheld (`WARC-Redacted-Headers`, redaction.py).
+- A payload already in the vault (same SHA-256) becomes a `revisit` record with the identical-payload-digest profile.
 
 Crash safety: a file is written as `NAME.warc.gz.open` and renamed when closed (after an fsync).
 Every record is flushed to the OS before the vault points at it. A run that fails leaves its recorder (a context
@@ -40,6 +39,7 @@ from warcio.warcwriter import WARCWriter
 
 from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.payload_sha1 import base32_sha1, decoded_sha1
+from linkvault.archive.redaction import redaction_note
 from linkvault.archive.warc_recovery import OPEN_SUFFIX, RecordingFailed, recover_file
 from linkvault.model import RecordLocation
 
@@ -239,9 +239,9 @@ class WarcRecorder:
         earlier = (self._seen.get(digest) or self._find_payload(digest)) if digest and body.size else None
         if earlier:
             record = writer.create_revisit_record(request.url, digest, earlier[0], earlier[1], http_headers=http,
-                                                  warc_headers_dict=dict(common))
+                                                  warc_headers_dict={**common, **redaction_note(response.headers)})
         else:
-            headers = dict(common)
+            headers = {**common, **redaction_note(response.headers)}
             if body.truncated:
                 headers["WARC-Truncated"] = "length"
             if digest:
@@ -253,8 +253,8 @@ class WarcRecorder:
         offset, length = warc._write(record)
         req_http = StatusAndHeaders(f"{request.method} {request.target} {request.http_version}", request.headers,
                                     is_http_request=True)
-        req_record = writer.create_warc_record(request.url, "request", http_headers=req_http,
-                                               warc_headers_dict={**common, "WARC-Concurrent-To": record_id})
+        req_record = writer.create_warc_record(request.url, "request", http_headers=req_http, warc_headers_dict={
+            **common, "WARC-Concurrent-To": record_id, **redaction_note(request.headers)})
         warc._write(req_record)
         if digest and not earlier and body.size:
             self._seen[digest] = (request.url, date)

@@ -107,6 +107,31 @@ def save_page_now_options(func):
     ])
 
 
+def session_options(func):
+    """--cookies FILE with --as NAME, handed to the command as one `session`: the file read once and checked (a
+    malformed line is a usage error naming it, before anything runs; a file others can read is warned about)."""
+    from linkvault.cli.output import note
+
+    @functools.wraps(func)
+    def command(*args, cookies: str | None, account: str | None, **kwargs):
+        if account is not None and cookies is None:
+            raise click.UsageError("--as names the account of --cookies FILE: give the file too")
+        session = linkvault.load_session(cookies, account) if cookies else None
+        for warning in session.warnings if session else ():
+            note(warning)
+        return func(*args, session=session, **kwargs)
+
+    return _options(command, [
+        click.option("--cookies", default=None, type=click.Path(dir_okay=False), metavar="FILE",
+                     help="A Netscape cookies.txt of a logged-in (research) account: its cookies go only to the "
+                          "sites it names; read once, never copied into the vault."),
+        click.option("--as", "account", default=None, metavar="NAME",
+                     help="The account's label in the provenance and report (default: authenticated session from FILE)."),
+        click.option("--redact-set-cookie", is_flag=True,
+                     help="Also keep the cookies sites set (Set-Cookie) out of the WARC and the vault."),
+    ])
+
+
 def egress_options(func):
     """--proxy and --ca-bundle, the same for every command that connects (the egress policy reads them first)."""
     return _options(func, [

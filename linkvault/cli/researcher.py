@@ -18,6 +18,7 @@ from linkvault.cli.options import (
     parse_size,
     rate_option,
     save_page_now_options,
+    session_options,
     timestamp_options,
     vault_of,
 )
@@ -35,6 +36,7 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Retries on transient failures.")
 @click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
 @egress_options
+@session_options
 @save_page_now_options
 @allow_private_option()
 @click.option("--refresh", is_flag=True, help="Fetch again even what was archived before.")
@@ -59,6 +61,8 @@ def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, ve
             --proxy socks5://127.0.0.1:9050
         linkvault fetch https://example.org/a https://example.org/b
         linkvault fetch report.txt --save-page-now --spn-keys ~/.config/ia.ini
+        linkvault fetch report.txt --cookies research-account.txt \\
+            --as "KIBHR research account"
 
     Exit codes: 0 everything archived, 1 a footnote missing or a link not archived, 2 bad input.
     """

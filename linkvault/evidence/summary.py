@@ -18,6 +18,7 @@ from linkvault.model import Capture, Link, RecordLocation
 from linkvault.vault import Vault, now_iso
 
 if TYPE_CHECKING:
+    from linkvault.model import Account
     from linkvault.reviewing import Review
 
 MANIFEST_URI = "urn:evidence:manifest:"
@@ -88,6 +89,11 @@ class EvidenceRow:
     @property
     def collector(self) -> str | None:
         return self._recorded.collector if self._recorded else None
+
+    @property
+    def account(self) -> Account | None:
+        """The logged-in account the capture was made as (None: anonymously)."""
+        return self._recorded.account if self._recorded else None
 
     @property
     def payload_digest(self) -> str | None:

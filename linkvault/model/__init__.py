@@ -19,7 +19,7 @@ from linkvault.model.copies import (
     Witness,
     WitnessRun,
 )
-from linkvault.model.links import Capture, Connection, Hop, Link, Page, RecordLocation, Retry
+from linkvault.model.links import Account, Capture, Connection, Hop, Link, Page, RecordLocation, Retry
 from linkvault.model.records import (
     CATEGORIES,
     CATEGORY_OF,
@@ -54,7 +54,7 @@ from linkvault.model.results import (
 from linkvault.model.runs import FetchResult
 
 __all__ = [
-    "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "CheckResult", "Citation", "ClaimResult",
+    "Account", "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "CheckResult", "Citation", "ClaimResult",
     "ClaimVerdict", "Connection", "CopiesResult", "CopiesRow", "CopySearch", "CopyVerdict", "Entry", "FactCheck",
     "FetchResult", "Finding",
     "Footnote", "FootnoteArchive", "Hop", "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES",

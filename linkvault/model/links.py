@@ -54,6 +54,15 @@ class Connection:
     chain_pem: tuple[str, ...] = field(default_factory=tuple)  # as the server sent it, leaf first
 
 
+@dataclass(frozen=True)
+class Account:
+    """The logged-in account a capture was made as (`fetch --cookies FILE --as NAME`): its label and the names of
+    the cookies sent, never their values. What the capture shows is what that account could see."""
+
+    label: str  # --as NAME, else "authenticated session from FILE"
+    cookie_names: tuple[str, ...]  # names of the cookies sent, never their values
+
+
 @dataclass
 class Capture:
     """What one URL gave us, success or not; once judged, its verdict (`state`) and title; once stored, its id
@@ -82,6 +91,7 @@ class Capture:
     provenance_id: str | None = None  # the WARC metadata record describing the final exchange
     collector: str | None = None  # who collected it (--collector), as the vault records it for a cited URL
     id: int | None = None  # its row in the vault, once stored
+    account: Account | None = None  # the logged-in account it was fetched as (None: anonymously)
 
     @property
     def ok(self) -> bool:
@@ -103,6 +113,7 @@ class Page:
     html: str = ""
     text: str = ""
     title: str | None = None
+    account: str | None = None
 
     @property
     def url(self) -> str:
@@ -203,6 +214,11 @@ class Link:
     @property
     def capture_id(self) -> int | None:
         return self.capture.id if self.capture else None
+
+    @property
+    def account(self) -> Account | None:
+        """The logged-in account its capture was made as (None: anonymously, or not captured)."""
+        return self.capture.account if self.capture else None
 
     @property
     def archived(self) -> bool:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from linkvault.model import CheckResult, FootnoteArchive
 from linkvault.render.check import counted, render_check
 from linkvault.render.copy_lines import link_lines, reference_words
+from linkvault.render.records import account_words
 from linkvault.render.textsafe import terminal_safe
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ def render_fetch(result: FetchResult, fmt: str, *, reviews: Sequence[Review] = (
 
 def _fetched_report(check: CheckResult, links: list[Link]) -> dict:
     """One report of the run in the shared vocabulary: each footnote with what this run found for its URL(s)."""
-    from linkvault.render.records import footnote_record, gap_record, report_object
+    from linkvault.render.records import account_field, footnote_record, gap_record, report_object
 
     mine = {(link.label, link.url): link for link in links if link.report == check.report.path}
     records = []
@@ -168,7 +169,7 @@ def _fetched_report(check: CheckResult, links: list[Link]) -> dict:
                 detail=link.detail or "not fetched in this run",
                 http_status=link.status, final_url=link.final_url, title=link.title,
                 archived_at=link.fetched_at if link.warc_file else None, warc_file=link.warc_file,
-                warc_offset=link.warc_offset, reused=link.reused))
+                warc_offset=link.warc_offset, reused=link.reused, **account_field(link.account)))
     return report_object(check, check.summary, check.findings, records)
 
 
@@ -230,6 +231,8 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
             f"provenance {cap['provenance_id']}" if cap.get("provenance_id") else "") if part)
         if origin:
             _say(console, origin, indent=4)
+        if cap.get("account"):  # an Account (lookup.show reads the row's columns into one)
+            _say(console, account_words(cap["account"]), indent=4)
         for seen in cap.get("witnesses", []):
             _say(console, f"witness: {seen['sentence']} ({seen['uri_m']})", indent=4)
         for shot in cap.get("screenshots", []):

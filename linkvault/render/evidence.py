@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from linkvault.model import PackResult
 from linkvault.render.htmlsafe import esc, page_head, web_link
+from linkvault.render.records import account_words
 
 if TYPE_CHECKING:
     from linkvault.evidence.summary import EvidenceRow, EvidenceSummary, ManifestFact, TimestampFact
@@ -46,7 +47,8 @@ def _row(r: EvidenceRow) -> str:
     where = ":".join(str(p) for p in (r.ip, r.port) if p is not None)
     captured = (f"{esc(r.archived_at)}<div class=\"small\">HTTP {esc(r.http_status)}"
                 + (f", {esc(where)}" if where else "") + (f", {esc(r.tls_version)}" if r.tls_version else "")
-                + (f"<br>collector: {esc(r.collector)}" if r.collector else "") + "</div>")
+                + (f"<br>collector: {esc(r.collector)}" if r.collector else "")
+                + (f"<br>{esc(account_words(r.account))}" if r.account else "") + "</div>")
     record = (f"<div>{esc(r.warc_file)} @ {esc(r.warc_offset)}</div><code>{esc(r.response_id)}</code>"
               f"<div class=\"small\">block <code>{esc(r.block_digest)}</code></div>"
               f"<div class=\"small\">payload <code>{esc(r.payload_digest)}</code></div>")

@@ -12,7 +12,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
 
-from linkvault.model import MISSING, CheckResult, Finding, Footnote
+from linkvault.model import MISSING, Account, CheckResult, Finding, Footnote
 
 SCHEMA = "output.schema.json"
 
@@ -33,6 +33,22 @@ def footnote_record(*, number: int | str, label: str, line: int | None, url: str
         "archived_at": archived_at, "warc": {"file": warc_file, "offset": warc_offset} if warc_file else None,
         **extra,
     }
+
+
+def account_field(account: Account | None) -> dict:
+    """The `account` field of a footnote item captured logged in (none for an anonymous capture: the item is as it was)."""
+    return {"account": {"label": account.label, "cookie_names": list(account.cookie_names)}} if account else {}
+
+
+def account_words(account: Account) -> str:
+    """The account in one sentence a person reads beside the capture: names, never values."""
+    cookies = f" (cookies {', '.join(account.cookie_names)})" if account.cookie_names else ""
+    return f"captured logged in as {account.label}{cookies}: it shows what that account could see"
+
+
+def account_short(account: Account) -> str:
+    """The account in a few words, for a table's narrow cell."""
+    return f"logged in as {account.label}"
 
 
 def gap_record(note: Footnote, **extra: Any) -> dict:

@@ -19,6 +19,7 @@ from linkvault.render.copy_lines import copy_fields, copy_judged, copy_name, cop
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
+from linkvault.render.records import account_short, account_words
 from linkvault.render.textsafe import markdown_safe as _md
 from linkvault.render.textsafe import rich_safe, terminal_safe
 
@@ -92,11 +93,12 @@ def as_json_object(review: Review) -> dict:
 
 def row_record(r: Link, **extra: Any) -> dict:
     """A review row in the shared vocabulary (linkvault/render/records.py)."""
-    from linkvault.render.records import footnote_record
+    from linkvault.render.records import account_field, footnote_record
 
     return footnote_record(number=r.number, label=r.label, line=r.line, url=r.url, category=r.category, state=r.state,
                            detail=r.detail, http_status=r.http_status, final_url=r.final_url, title=r.title,
-                           archived_at=r.archived_at, warc_file=r.warc_file, warc_offset=r.warc_offset, **extra)
+                           archived_at=r.archived_at, warc_file=r.warc_file, warc_offset=r.warc_offset, **extra,
+                           **account_field(r.account))
 
 
 def _serious(review: Review) -> CheckResult:
@@ -112,10 +114,12 @@ def _csv(review: Review) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     with_copies = any(r.copy_search for r in review.rows)
-    writer.writerow(_CSV_HEADER + (_CSV_COPY if with_copies else []))
+    with_account = any(r.account for r in review.rows)  # a report captured anonymously keeps its columns
+    writer.writerow(_CSV_HEADER + (_CSV_COPY if with_copies else []) + (["account"] if with_account else []))
     for r in review.rows:
         values = [r.number, r.url, r.host, r.category, r.state, r.detail, r.http_status, r.final_url, r.title,
                   r.archived_at, r.warc_file, r.warc_offset] + (_copy_values(r) if with_copies else [])
+        values += [r.account.label if r.account else None] if with_account else []
         writer.writerow([_cell(v) for v in values])
     return out.getvalue().rstrip("\n")
 
@@ -131,11 +135,13 @@ def _copy_values(r: Link) -> list:
 
 
 def _detail_text(r: Link) -> str | None:
-    """A Markdown row's detail, then its archived copy in a few words and the copy's URI-M."""
+    """A Markdown row's detail, then the account it was captured as, its archived copy in a few words and the
+    copy's URI-M."""
+    detail = f"{r.detail or ''} — {account_words(r.account)}" if r.account else r.detail
     if r.copy_search is None:
-        return r.detail
+        return detail
     offered = r.copy_search.offered
-    return f"{r.detail or ''} — {copy_short(r.copy_search)}" + (f" {offered.candidate.uri_m}" if offered else "")
+    return f"{detail or ''} — {copy_short(r.copy_search)}" + (f" {offered.candidate.uri_m}" if offered else "")
 
 
 def _table_cell(name: str, cells: dict[str, str], style: str) -> str:
@@ -185,7 +191,8 @@ def _table(review: Review, *, color: bool, width: int) -> str:
     shown, more = capped_rows(review.rows)
     plain = [{"note": f"[{r.number}]", "host": terminal_safe(r.host or r.url or ""),
               "category": r.category or ("missing" if r.url is None else ""), "state": r.state or "",
-              "detail": terminal_safe(r.detail), "title": terminal_safe(r.title), "archived": _date(r.archived_at),
+              "detail": terminal_safe(f"{r.detail} ({account_short(r.account)})" if r.account else r.detail),
+              "title": terminal_safe(r.title), "archived": _date(r.archived_at),
               "copy": copy_short(r.copy_search) if r.copy_search else ""}
              for r in shown]
     plain += [{"note": "", "host": "", "category": kind, "state": "", "detail": line, "title": "", "archived": ""}
@@ -260,8 +267,14 @@ def _html_row(r: Link) -> str:
     kind = row_kind(r)
     status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
     return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{_e(r.number)}</td><td>{source_cell(r)}</td>'
-            f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}{_copy_html(r)}</td>'
+            f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}{_account_html(r)}'
+            f'{_copy_html(r)}</td>'
             f'<td>{_e(r.title)}</td><td>{archived_cell(r)}</td></tr>')
+
+
+def _account_html(r: Link) -> str:
+    """The logged-in account a row's capture was made as (its label is the researcher's: escaped all the same)."""
+    return f'<div class="small account">{_e(account_words(r.account))}</div>' if r.account else ""
 
 
 def _copy_html(r: Link) -> str:

@@ -8,7 +8,7 @@ text), as `fetch` reuses it and `report`, `verify` and `pack` judge and seal it.
 
 from __future__ import annotations
 
-from linkvault.model import Candidate, Capture, Connection, Hop, LinkState, RecordLocation
+from linkvault.model import Account, Candidate, Capture, Connection, Hop, LinkState, RecordLocation
 
 # A report's URL, a site adapter's extra fetch, a soft-404 check, an archive's copy of a cited page.
 ROLES = ("cited", "companion", "probe", "memento")
@@ -37,6 +37,8 @@ def row_of(capture: Capture, role: str, memento: Candidate | None = None) -> dic
         "state": state.state if state else None, "category": state.category if state else None,
         "state_detail": state.detail if state else None,
         "role": role, "collector": capture.collector,
+        "account": capture.account.label if capture.account else None,
+        "account_cookies": ",".join(capture.account.cookie_names) if capture.account else None,
     }
 
 
@@ -59,4 +61,11 @@ def capture_of(row: dict, hops: list[dict] | None = None) -> Capture:
         elapsed=row.get("elapsed") or 0.0, error=row.get("error"), error_detail=row.get("error_detail"),
         ip=row.get("ip"), record=record, truncated=bool(row.get("truncated")), size=row.get("size") or 0,
         title=row.get("title"), state=state, connection=connection, provenance_id=row.get("provenance_id"),
-        collector=row.get("collector"), id=row.get("id"))
+        collector=row.get("collector"), id=row.get("id"), account=_account(row))
+
+
+def _account(row: dict) -> Account | None:
+    """The account a capture was made as, if any (a row of a vault before version 9 has none)."""
+    if not row.get("account"):
+        return None
+    return Account(row["account"], tuple(name for name in (row.get("account_cookies") or "").split(",") if name))

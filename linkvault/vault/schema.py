@@ -18,6 +18,7 @@ Tables, made and migrated by `migrate()` (the schema version lives in `PRAGMA us
     archive_answers, copy_searches, archived_copies, spn_jobs, witnesses, footnote_copies
                the world's web archives: their answers, the copies they hold and our verdict on each (version 8,
                in `copies_schema`)
+    captures.account, account_cookies (version 10)  the logged-in account a capture was made as, and its cookies' names
 
 Foreign keys and plain column names are chosen so Datasette shows useful links and facets; the vault keeps
 `metadata.json` beside the database with every table's and column's description, for
@@ -41,7 +42,7 @@ from linkvault.vault.copies_schema import (
     add_webarchives_v8,
 )
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 10  # 9 is issue 14's (a witness's text similarity), merged beside this
 METADATA = "metadata.json"
 SIDE = ("redirects", "headers", "cert_chain")  # kept out of the captures table since version 6
 
@@ -77,6 +78,10 @@ def migrate(db: sqlite_utils.Database, directory: str) -> None:
                 db.table("footnotes").add_column(column, str)
     if version < 8:
         add_webarchives_v8(db)
+    if version < 10:
+        for column in ("account", "account_cookies"):  # the logged-in account of a capture (issue 15)
+            if column not in db["captures"].columns_dict:
+                db.table("captures").add_column(column, str)
     _create_views(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     _write_metadata(db, directory)
@@ -224,6 +229,9 @@ _TABLES = {
         "category": "alive, dead, restricted, refused or unknown.", "state_detail": "The verdict in one sentence.",
         "port": "The server's port.", "tls_version": "TLS version.", "tls_cipher": "TLS cipher suite.",
         "collector": "Who collected it (--collector).",
+        "account": "The logged-in account it was fetched as (fetch --cookies, --as); empty: anonymously. It shows "
+                   "what that account could see.",
+        "account_cookies": "The names of the account's cookies sent (never their values), comma-separated.",
         "provenance_id": "The WARC-Record-ID of its provenance metadata record."}),
     "redirect_hops": ("Each capture's redirect chain, one hop per row.", {
         "capture_id": "The capture.", "hop": "0 for the URL fetched, then each hop.", "url": "The URL of this hop.",
