@@ -103,6 +103,7 @@ class Page:
     html: str = ""
     text: str = ""
     title: str | None = None
+    account: str | None = None
 
     @property
     def url(self) -> str:

@@ -195,7 +195,7 @@ CATEGORIES = {
     "alive": ("ok", "redirected"),
     "dead": ("not-found", "gone", "soft-404", "redirected-to-homepage", "deleted-post", "parked-domain",
              "server-error", "timeout", "dns-failure", "connection-error", "tls-error", "too-many-redirects"),
-    "restricted": ("login-wall", "bot-blocked", "paywall"),
+    "restricted": ("login-wall", "bot-blocked", "paywall", "members-only"),
     "refused": ("blocked-address", "unsupported-scheme"),
     "unknown": ("unknown",),
 }

@@ -129,7 +129,7 @@ def _logged_in_headers() -> list[tuple[str, str]]:
 
 def facebook_post_page(post: SocialPost) -> Response:
     """www.facebook.com as a logged-in reader gets it: a script shell, the post in Relay JSON."""
-    story = {"__typename": "Story", "post_id": post.url.rstrip("/").rsplit("/", 1)[-1],
+    story = {"__typename": "Story", "post_id": url_key(post.url)[1].rstrip("/").rsplit("/", 1)[-1],
              "actors": [{"__typename": "User", "name": post.author, "id": "100004455667788"}],
              "message": {"text": post.text},
              "attachments": [{"styles": {"attachment": {"all_subattachments": {"nodes": [
@@ -195,7 +195,7 @@ def facebook_closed_group_page(group: str) -> Response:
 
 def instagram_post_page(post: SocialPost) -> Response:
     """www.instagram.com logged in: og: tags and the media JSON the web app reads."""
-    shortcode = post.url.rstrip("/").rsplit("/", 1)[-1]
+    shortcode = url_key(post.url)[1].rstrip("/").rsplit("/", 1)[-1]
     when = datetime.fromtimestamp(post.timestamp, timezone.utc).strftime("%B %d, %Y").replace(" 0", " ")
     media = {"require": [["ScheduledServerJS", "handle", None, [{"__bbox": {"require": [["RelayPrefetchedStreamCache",
              "next", [], ["adp_PolarisPostRootQueryRelayPreloader", {"__bbox": {"result": {"data": {
