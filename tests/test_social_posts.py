@@ -144,20 +144,25 @@ def test_the_example_reports_social_sources_are_read_as_posts_with_the_session(t
         assert verdict(anonymous_page, anonymous_companions).state == "ok"  # its stand-in page, as before
 
 
-def test_the_posts_images_are_archived_as_records_of_their_own(tmp_path, fakeweb):
-    vault = Vault(str(tmp_path / "vault"))
-    vault.add_url(FB_GROUP_POST.url)  # as a run does for every cited URL before fetching
+def judge_into(vault: Vault, tmp_path, web, url, session):
+    """One cited URL fetched (with `session`'s Cookie header), judged and stored, as a run does."""
+    vault.add_url(url)  # as a run does for every cited URL before fetching
 
     async def go():
-        client = fetcher(tmp_path, fakeweb, FACEBOOK_SESSION)
+        client = fetcher(tmp_path, web, session)
         client.recorder = WarcRecorder(vault.warc_dir, {"software": "linkvault/test"}, vault.find_payload)
         try:
-            return await capture_and_judge(client, vault, Probes(client, vault), FB_GROUP_POST.url, None)
+            return await capture_and_judge(client, vault, Probes(client, vault), url, None)
         finally:
             await client.aclose()
             client.recorder.close()
 
-    capture = asyncio.run(go())
+    return asyncio.run(go())
+
+
+def test_the_posts_images_are_archived_as_records_of_their_own(tmp_path, fakeweb):
+    vault = Vault(str(tmp_path / "vault"))
+    capture = judge_into(vault, tmp_path, fakeweb, FB_GROUP_POST.url, FACEBOOK_SESSION)
     assert capture.state.state == "ok"
     db = sqlite3.connect(vault.db_path)
     roles = dict(db.execute("select url, role from captures"))
@@ -175,3 +180,19 @@ def test_the_posts_images_are_archived_as_records_of_their_own(tmp_path, fakeweb
     for image in FB_GROUP_POST.images:
         kind, body = responses[image]
         assert kind == "image/png" and body.startswith(b"\x89PNG")
+
+
+def test_a_refused_session_never_stands_over_what_the_account_saw_before(tmp_path, fakeweb, monkeypatch):
+    import linkvault.archive.judging as judging
+
+    def as_account(capture, limit):  # what `fetch --cookies` does: each page of an authenticated fetch names its account
+        page, text = page_of(capture, limit)
+        return dataclasses.replace(page, account=ACCOUNT), text
+
+    monkeypatch.setattr(judging, "page_of", as_account)
+    vault = Vault(str(tmp_path / "vault"))
+    assert judge_into(vault, tmp_path, fakeweb, FB_GROUP_POST.url, FACEBOOK_SESSION).state.state == "ok"
+    refused = judge_into(vault, tmp_path, fakeweb, FB_GROUP_POST.url, STALE_FACEBOOK)
+    assert (refused.state.state, refused.error) == ("unknown", "session-refused")
+    assert "session was not accepted" in refused.error_detail
+    assert vault.verdicts([FB_GROUP_POST.url])[FB_GROUP_POST.url].state.state == "ok"

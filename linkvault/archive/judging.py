@@ -53,6 +53,8 @@ async def capture_and_judge(fetcher: Fetcher, vault: Vault, probes: Probes, url:
     capture.truncated = capture.truncated or cut
     if fault:
         capture.error, capture.error_detail = "internal-error", fault
+    elif capture.state and capture.state.failure:  # e.g. the account's session refused: like a failed network, it judged nothing
+        capture.error, capture.error_detail = capture.state.failure, capture.state.detail
     images = stored.pop("images", ()) if stored else ()  # the post's own pictures: records of their own
     companions += await asyncio.gather(*(fetcher.fetch(image) for image in images))
     for companion in companions:

@@ -97,8 +97,9 @@ class Facebook:
             return verdict("deleted-post", f"{site} tells the logged-in account {account} this content is not "
                            "available: deleted, or no longer shown to it", page)
         if any(self._login_page(p) for p in pages):
-            return verdict("unknown", f"not judged: {site} showed the account {account} its login page, so the session "
-                           "was not accepted (expired or logged out); export the cookies again and fetch anew", page)
+            refused = f"{site} showed the account {account} its login page, so the session was not accepted (expired or " \
+                      "logged out); export the cookies again and fetch anew"
+            return LinkState("unknown", f"not checked: {refused}", page.status, page.final_url, failure="session-refused")
         return None
 
     @staticmethod
