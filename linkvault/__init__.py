@@ -72,22 +72,26 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
           proxy: str | None = None, ca_bundle: str | None = None, allow_private: bool | None = None,
           collector: str | None = None, tsa: Sequence[str] | None = None, screenshots: bool | None = None,
           tabs: int | None = None, reviews: bool = False, save_page_now: SpnOptions | None = None,
-          session: Session | None = None, redact_set_cookie: bool | None = None) -> FetchResult:
+          session: Session | None = None, redact_set_cookie: bool | None = None,
+          browser_profile: _Path | None = None) -> FetchResult:
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
 
     The settings after `on_progress` are `FetchOptions` fields one by one: each given (not None) replaces the
     one in `options` (else the default). With `reviews`, the result's `reviews` are each report's editor's report
     (as `review` gives it), built from the run's own results: each report read once, the vault opened once.
     With `save_page_now` (see `save_page_now_options`), the Internet Archive witnesses each live source.
-    With `session` (see `load_session`), its cookies go to the hosts they match, and the captures say which account."""
+    With `session` (see `load_session`), its cookies go to the hosts they match, and the captures say which account.
+    With `browser_profile` (a Chromium user-data directory), screenshots are rendered in a copy of it."""
     from dataclasses import replace
 
     from linkvault.archive import FetchOptions, fetch_reports
+    from linkvault.archive.browser_profile import check_profile
 
     given = {"concurrency": concurrency, "per_host": per_host, "timeout": timeout, "retries": retries,
              "max_size": max_size, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
              "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
-             "tabs": tabs, "session": session, "redact_set_cookie": redact_set_cookie}
+             "tabs": tabs, "session": session, "redact_set_cookie": redact_set_cookie,
+             "browser_profile": None if browser_profile is None else check_profile(os.fspath(browser_profile))}
     settings: dict[str, typing.Any] = {name: value for name, value in given.items() if value is not None}
     options = replace(options or FetchOptions(), **settings) if settings else options
     result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,

@@ -72,6 +72,7 @@ class FetchOptions:
     collector: str | None = None  # who collects: written into every capture's provenance
     tsa: tuple[str, ...] = ()  # RFC 3161 time-stamp authorities for the run's manifest (none: no timestamp)
     screenshots: bool = False  # a full-page PNG of every captured HTML page, through headless Chromium
+    browser_profile: str | None = None  # a Chromium user-data dir to render in (a copy of it): the researcher logged in
     tabs: int = 3  # browser tabs rendering at once
     ids_and_clock: IdsAndClock = field(default_factory=IdsAndClock)  # the WARC records' ids and dates
     session: Session | None = None  # a logged-in account's cookies (--cookies, --as), sent only where they match

@@ -53,6 +53,10 @@ async def capture_and_judge(fetcher: Fetcher, vault: Vault, probes: Probes, url:
     capture.truncated = capture.truncated or cut
     if fault:
         capture.error, capture.error_detail = "internal-error", fault
+    elif capture.state and capture.state.failure:  # e.g. the account's session refused: like a failed network, it judged nothing
+        capture.error, capture.error_detail = capture.state.failure, capture.state.detail
+    images = stored.pop("images", ()) if stored else ()  # the post's own pictures: records of their own
+    companions += await asyncio.gather(*(fetcher.fetch(image) for image in images))
     for companion in companions:
         vault.add_url(companion.url)
         vault.store_capture(companion, role="companion")
@@ -138,6 +142,8 @@ def text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
     row: dict = dict(text.__dict__) if text else {"language": None, "sitename": None}
     row.update({"title": site.title or row.get("title"), "author": site.author or row.get("author"),
                 "published": site.published or row.get("published"), "text": site.text})
+    if site.images:  # fetched and archived beside the page, not indexed (capture_and_judge takes them out)
+        row["images"] = list(site.images)
     return row
 
 

@@ -31,9 +31,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault._version import __version__
+from linkvault.archive.browser_profile import copy_profile
 from linkvault.archive.egress import Egress
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.guard import Guard, Refused, is_blocked_ip
+from linkvault.errors import InputError
 from linkvault.vault import now_iso
 
 MAX_HEIGHT = 30_000
@@ -56,7 +58,7 @@ START = "about:blank"  # the first tab, instead of the home page (Debian's is st
 
 
 class BrowserMissing(Exception):
-    """No Chromium on this machine."""
+    """No Chromium on this machine (or none it can start as asked)."""
 
 
 @dataclass
@@ -114,16 +116,29 @@ def chromium() -> str | None:
     return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
 
 
-class Browser:
-    """One headless Chromium for a run; `screenshot` may be called from several threads at once."""
+def _user_data(scratch: tempfile.TemporaryDirectory, profile: str | None) -> str:
+    """The browser's user-data directory: `scratch` itself, or a copy of `profile` inside it."""
+    if profile is None:
+        return scratch.name
+    try:
+        return copy_profile(profile, scratch.name)
+    except (OSError, InputError) as exc:  # unreadable, or gone since the run began
+        scratch.cleanup()
+        raise BrowserMissing(f"the browser profile {profile} could not be copied ({exc})") from exc
 
-    def __init__(self, *, egress: EgressPolicy | None = None, allow_private: bool = False):
+
+class Browser:
+    """One headless Chromium for a run; `screenshot` may be called from several threads at once. With `profile` (a
+    Chromium user-data directory the researcher logged in with) it renders in a copy of it (browser_profile.py)."""
+
+    def __init__(self, *, egress: EgressPolicy | None = None, allow_private: bool = False, profile: str | None = None):
         exe = chromium()
         if exe is None:
             raise BrowserMissing("chromium is not installed")
         self.guard = Guard(allow_private=allow_private)
         egress = egress or EgressPolicy()
         self._profile = tempfile.TemporaryDirectory()
+        user_data = _user_data(self._profile, profile)
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         a = fcntl.fcntl(to_child_r, fcntl.F_DUPFD_CLOEXEC, 10)
@@ -134,7 +149,7 @@ class Browser:
         # never sees) leaves through the guard; "<-loopback>" stops Chromium's default of going to
         # 127.0.0.1 and localhost directly.
         self.egress = Egress(allow_private=allow_private, policy=egress, only_asked=True)
-        flags = [*FLAGS, f"--user-data-dir={self._profile.name}", f"--proxy-server={self.egress.url}",
+        flags = [*FLAGS, f"--user-data-dir={user_data}", f"--proxy-server={self.egress.url}",
                  "--proxy-bypass-list=<-loopback>", "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
                  "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
         if self.egress.tls:  # the user's own roots (a TLS-intercepting proxy's CA) are checked in the egress,

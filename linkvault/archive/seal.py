@@ -65,7 +65,8 @@ class Sealer:
         if self.on_progress:  # the display names this stage from its start (the browser's too), not from the first page
             self.on_progress(None, 0, len(pages), stage="screenshots")
         try:
-            browser = Browser(egress=self.options.egress, allow_private=self.options.allow_private)
+            browser = Browser(egress=self.options.egress, allow_private=self.options.allow_private,
+                              profile=self.options.browser_profile)
         except BrowserMissing as exc:
             hint = " (apt-get install chromium)" if "not installed" in str(exc) else ""
             self.notes.append(f"{exc}, so no screenshots were taken{hint}")
@@ -107,7 +108,9 @@ class Sealer:
                                    "size": len(shot.png)})
         self.vault.log_event("screenshotted", where.record_id, collector=self.options.collector,
                              details={"url": shot.url, "response": response, "sha256": sha256,
-                                      "blocked": shot.blocked[-20:], "dialogs": [text[:200] for text in shot.dialogs[:5]]})
+                                      "blocked": shot.blocked[-20:], "dialogs": [text[:200] for text in shot.dialogs[:5]],
+                                      # rendered as whoever is logged in to that profile: what that account could see
+                                      **({"browser_profile": True} if self.options.browser_profile else {})})
         self.screenshots += 1
 
     def _browser_notes(self, browser, failed: dict[str, list[str]]) -> None:

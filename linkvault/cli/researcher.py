@@ -47,6 +47,8 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @click.option("--no-screenshots", is_flag=True, envvar="LINKVAULT_NO_SCREENSHOTS",
               help="Take no full-page screenshots (env LINKVAULT_NO_SCREENSHOTS=1).")
 @click.option("--tabs", default=3, show_default=True, type=click.IntRange(1, 16), help="Browser tabs taking screenshots at once.")
+@click.option("--browser-profile", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Take the screenshots logged in: in a copy of this Chromium user-data directory (never changed).")
 @click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
 @click.pass_context
 def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, verbose, **settings) -> None:

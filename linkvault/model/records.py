@@ -201,15 +201,16 @@ CATEGORIES = {
     "alive": ("ok", "redirected"),
     "dead": ("not-found", "gone", "soft-404", "redirected-to-homepage", "deleted-post", "parked-domain",
              "server-error", "timeout", "dns-failure", "connection-error", "tls-error", "too-many-redirects"),
-    "restricted": ("login-wall", "bot-blocked", "paywall"),
+    "restricted": ("login-wall", "bot-blocked", "paywall", "members-only"),
     "refused": ("blocked-address", "unsupported-scheme"),
     "unknown": ("unknown",),
 }
 # Failures on this machine's side (no network, the proxy down, certificates our own trust store cannot place):
 # they say nothing of the link, so such a capture is never a verdict and never supersedes one.
-# Failures on our side (and linkvault's own faults, "internal-error"): they judge nothing about the source.
+# Failures on our side (and linkvault's own faults, "internal-error"; a logged-in account's session the site
+# refused, "session-refused"): they judge nothing about the source.
 OWN_SIDE_FAILURES = ("network-unreachable", "proxy-unreachable", "proxy-refused", "untrusted-certificates",
-                     "internal-error")
+                     "internal-error", "session-refused")
 MISSING = "missing"  # the category of a footnote with no source: no entry, an empty one, or one without a URL
 CATEGORY_OF = {state: category for category, states in CATEGORIES.items() for state in states}
 
@@ -222,6 +223,7 @@ class LinkState:
     detail: str
     http_status: int | None = None
     final_url: str | None = None
+    failure: str | None = None  # the judges saw our side fail (one of OWN_SIDE_FAILURES): this capture judges nothing
 
     @property
     def category(self) -> str:

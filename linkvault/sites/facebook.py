@@ -1,9 +1,16 @@
-"""Facebook and Instagram posts, as an anonymous visitor can legitimately see them.
+"""Facebook and Instagram posts, as an anonymous visitor can legitimately see them, or as the researcher's
+logged-in account does (`Page.account`).
 
 Both mostly answer anonymous clients with a login form or a redirect to /login. Besides the cited
 URL, the mobile Facebook page and Instagram's public embed are fetched: whatever any of them shows
 is archived. Only when every one of them is a login page is the link a `login-wall`; never dead
 for that.
+
+A logged-in account's pages carry the post itself (facebook_post.py, instagram.py read it: text,
+author, date, images). For such an account "This content isn't available" is a `deleted-post`; a
+closed group it has not joined (or a private profile it does not follow) is `members-only`; and a
+login page means the session failed (expired, logged out): the account's trouble, never the link's,
+so the link is `unknown` and the researcher is told to export the cookies again.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 from linkvault.model import LinkState, Page
+from linkvault.sites import facebook_post, instagram
 from linkvault.sites.base import SiteText, host_of, verdict
 
 _LOGIN = re.compile(r"(?i)(/login|/accounts/login|login_form|loginform|id=\"login|name=\"pass\"|type=\"password\")")
@@ -19,6 +27,9 @@ _OG_DESCRIPTION = re.compile(r'(?is)<meta[^>]+property=["\']og:description["\'][
 _IG_POST = re.compile(r"^/(p|reel|tv)/([\w-]+)")
 _NOT_AVAILABLE = re.compile(r"(?i)(this content isn.t available|this page isn.t available|sorry, this page isn.t available|"
                             r"контент сейчас недоступен|эта страница недоступна)")
+_MEMBERS_ONLY = re.compile(r"(?i)(you must be a member of this group|join this group to (view|see)|this group is private|"
+                           r"this account is private|вы должны быть участником|вступите в (эту )?группу|"
+                           r"это закрытая группа|это закрытый аккаунт)")
 
 
 class Facebook:
@@ -47,9 +58,26 @@ class Facebook:
             return False
         return len(page.text) >= 200 or (bool(_OG_DESCRIPTION.search(page.html)) and not _LOGIN.search(final))
 
+    @staticmethod
+    def post(page: Page, companions: dict[str, Page]) -> SiteText | None:
+        """The post as a logged-in reader's pages carry it: the mobile companion's plain HTML first."""
+        read = instagram.read_post if host_of(page.url) == "instagram.com" else facebook_post.read_post
+        for candidate in [*companions.values(), page]:
+            if candidate.status is not None and 200 <= candidate.status < 300:
+                post = read(candidate)
+                if post is not None:
+                    return post
+        return None
+
     def judge(self, page: Page, companions: dict[str, Page]) -> LinkState | None:
         site = "Instagram" if host_of(page.url) == "instagram.com" else "Facebook"
         pages = [page, *companions.values()]
+        post = self.post(page, companions)
+        if post is not None:
+            seen = f", as {page.account} sees it" if page.account else ""
+            return verdict("ok", f"{site} post by {post.author or 'an unnamed author'} archived with its text{seen}", page)
+        if page.account:
+            return self._judge_as_account(site, page, pages)
         if any(p.status == 200 and _NOT_AVAILABLE.search(p.html[:200_000]) and len(p.text) < 400 for p in pages):
             if not any(self._visible(p) and not _NOT_AVAILABLE.search(p.html[:200_000]) for p in pages):
                 return verdict("deleted-post", f"{site} says this content is not available", page)
@@ -59,7 +87,31 @@ class Facebook:
             return verdict("login-wall", f"{site} shows only a login page to anonymous visitors", page)
         return None
 
+    def _judge_as_account(self, site: str, page: Page, pages: list[Page]) -> LinkState | None:
+        """What the pages mean for a logged-in reader: gone, closed to this account, or the session refused."""
+        account = page.account
+        if any(p.status == 200 and _MEMBERS_ONLY.search(p.html[:200_000]) for p in pages):
+            return verdict("members-only", f"{site} shows the account {account} no post here: it is in a closed group "
+                           "(or a private profile) the account has not joined", page)
+        if any(p.status == 200 and _NOT_AVAILABLE.search(p.html[:200_000]) and len(p.text) < 400 for p in pages):
+            return verdict("deleted-post", f"{site} tells the logged-in account {account} this content is not "
+                           "available: deleted, or no longer shown to it", page)
+        if any(self._login_page(p) for p in pages):
+            refused = f"{site} showed the account {account} its login page, so the session was not accepted (expired or " \
+                      "logged out); export the cookies again and fetch anew"
+            return LinkState("unknown", f"not checked: {refused}", page.status, page.final_url, failure="session-refused")
+        return None
+
+    @staticmethod
+    def _login_page(page: Page) -> bool:
+        final = urlsplit(page.final_url or page.url).path
+        return any(p in final for p in ("/login", "/accounts/login", "checkpoint")) or bool(
+            page.status == 200 and _LOGIN.search(page.html[:200_000]) and len(page.text) < 400)
+
     def extract(self, page: Page, companions: dict[str, Page]) -> SiteText | None:
+        post = self.post(page, companions)
+        if post is not None:
+            return post
         for candidate in [page, *companions.values()]:
             if candidate.text and len(candidate.text) >= 200 and self._visible(candidate):
                 return None  # trafilatura's text of the visible page is better

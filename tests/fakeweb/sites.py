@@ -296,7 +296,10 @@ def _footnote_routes(number: int, url: str) -> Routes:
 
 def all_sites() -> Routes:
     """Every site above in one table (what the `fakeweb` fixture serves)."""
+    from .social import example_social_routes, social_site
+
     routes = example_report_site()
-    for site in (azattyq_site, kaztag_site, vlast_site, telegram_site, facebook_site):
+    routes.update(example_social_routes(routes))
+    for site in (azattyq_site, kaztag_site, vlast_site, telegram_site, facebook_site, social_site):
         routes.update(site())
     return routes
