@@ -93,7 +93,7 @@ def witness_sentence(run: WitnessRun) -> str:
     parts += [f"{label} {n}" for label, n in (("pending", run.pending), ("failed", run.failed),
                                               ("not submitted", run.not_submitted)) if n]
     lines = ["Save Page Now: " + ", ".join(parts) + "."]
-    lines += [f"  {w.sentence} ({w.uri_m})" for w in run.witnesses]
+    lines += [line for w in run.witnesses for line in (f"  {w.sentence}:", f"    {w.uri_m}")]
     lines += [f"  {note[0].upper()}{note[1:]}." for note in run.notes]
     if run.pending:
         lines.append("  The next fetch --save-page-now finishes the pending ones.")
@@ -146,7 +146,8 @@ def render_fetch(result: FetchResult, fmt: str, *, reviews: Sequence[Review] = (
         parts = [render_review(r, "table", color=color, width=width) for r in reviews]
     out, console = _console(color, width)
     for line in fetch_summary(result).split("\n"):
-        _say(console, line)
+        statement = line.lstrip(" ")  # an indented line keeps its indent when it wraps
+        _say(console, statement, indent=len(line) - len(statement))
     parts.append(_text(out))
     return "\n\n".join(parts)
 
@@ -231,7 +232,8 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
         if origin:
             _say(console, origin, indent=4)
         for seen in cap.get("witnesses", []):
-            _say(console, f"witness: {seen['sentence']} ({seen['uri_m']})", indent=4)
+            _say(console, f"witness: {seen['sentence']}:", indent=4)
+            _say(console, seen["uri_m"], indent=6)
         for shot in cap.get("screenshots", []):
             size = f"{shot['width']}×{shot['height']} px" if shot["width"] else f"{shot['size']} bytes"
             _say(console, f"screenshot {shot['taken_at']}: {size} PNG, sha256 {shot['sha256']}, "

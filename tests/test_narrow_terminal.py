@@ -1,0 +1,50 @@
+"""What the editor's and the lawyer's commands print reads on an 80-column terminal (found writing the README's
+walkthroughs): no line runs past the width, a statement that wraps keeps its indent, and an archive's URI starts a
+line of its own, as `copies` prints it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fakeweb.sites import AZATTYQ_ARTICLE, VLAST_ARTICLE
+from fakeweb.spn import FakeSavePageNow
+from fakeweb.wayback import FakeWayback
+
+from linkvault.cli import cli
+
+NARROW = {"COLUMNS": "80"}
+URI_M = re.compile(r"^(?P<indent> *)https://web\.archive\.org/web/\d{14}/", re.M)
+
+
+@pytest.fixture
+def witnessed(tmp_path, fakeweb, runner):
+    """Two living sources fetched with Save Page Now as a witness, at 80 columns: the fetch's output and vault."""
+    FakeSavePageNow(FakeWayback().install(fakeweb), fakeweb, keys=("AKIA-tester", "s3cret"), polls_before_success=0)
+    report = tmp_path / "r.txt"
+    report.write_text(f"The court arrested him[1]. Journalists were kept out[2].\n\n[1] {AZATTYQ_ARTICLE}\n"
+                      f"[2] {VLAST_ARTICLE}\n", encoding="utf-8")
+    rates = [a for r in ("ia-spn", "ia-spn-status", "ia-cdx") for a in ("--rate", f"{r}=6000/min")]
+    result = runner.invoke(cli, ["--vault", str(tmp_path / "vault"), "fetch", str(report), "--proxy", fakeweb.proxy_url,
+                                 "--ca-bundle", fakeweb.ca_pem_path, "--no-timestamp", "--save-page-now", *rates],
+                           env={**NARROW, "LINKVAULT_SPN_KEYS": "AKIA-tester:s3cret"})
+    assert result.exit_code == 0, result.output
+    return result.stdout, tmp_path / "vault", report
+
+
+def test_fetch_s_witness_lines_wrap_indented_with_each_uri_on_a_line_of_its_own(witnessed):
+    out, _, _ = witnessed
+    lines = out.splitlines()
+    assert max(map(len, lines)) <= 80
+    after = lines[next(i for i, line in enumerate(lines) if line.startswith("Save Page Now:")) + 1:]
+    assert after and all(line.startswith("  ") for line in after), out  # no continuation at the margin
+    assert [m["indent"] for m in URI_M.finditer(out)] == ["    ", "    "]
+
+
+def test_show_s_witness_wraps_indented_with_its_uri_on_a_line_of_its_own(witnessed, runner):
+    _, vault, report = witnessed
+    shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "2"], env=NARROW)
+    assert shown.exit_code == 0, shown.output
+    assert max(map(len, shown.stdout.splitlines())) <= 80
+    assert "    witness: the Internet Archive's capture at" in shown.stdout
+    assert [m["indent"] for m in URI_M.finditer(shown.stdout)] == [" " * 6]
