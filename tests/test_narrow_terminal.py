@@ -1,15 +1,17 @@
 """What the editor's and the lawyer's commands print reads on an 80-column terminal (found writing the README's
-walkthroughs): no line runs past the width, a statement that wraps keeps its indent, and an archive's URI starts a
-line of its own, as `copies` prints it."""
+walkthroughs): no line runs past the width, a statement that wraps keeps its indent, an archive's URI starts a
+line of its own, as `copies` prints it, and footnotes robustify left for the same reason share one statement."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from fakeweb.archive_data import dead_article_captures
 from fakeweb.sites import AZATTYQ_ARTICLE, VLAST_ARTICLE
 from fakeweb.spn import FakeSavePageNow
 from fakeweb.wayback import FakeWayback
+from walkthroughs import CHRONICLE
 
 from linkvault.cli import cli
 
@@ -48,3 +50,23 @@ def test_show_s_witness_wraps_indented_with_its_uri_on_a_line_of_its_own(witness
     assert max(map(len, shown.stdout.splitlines())) <= 80
     assert "    witness: the Internet Archive's capture at" in shown.stdout
     assert [m["indent"] for m in URI_M.finditer(shown.stdout)] == [" " * 6]
+
+
+def test_robustify_says_why_in_lines_that_fit_and_living_sources_left_alike_share_one(tmp_path, fakeweb, runner):
+    """The walkthrough's chronicle: three living sources never looked up are one statement, not three of 140
+    characters; the dead one got its copy, and what was written is said within 80 columns."""
+    FakeWayback(dead_article_captures()).install(fakeweb)
+    report = tmp_path / "chronicle.txt"
+    report.write_text(CHRONICLE, encoding="utf-8")
+    vault, egress = str(tmp_path / "vault"), ["--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path]
+    runner.invoke(cli, ["--vault", vault, "fetch", str(report), "--no-timestamp", *egress])
+    looked = runner.invoke(cli, ["--vault", vault, "copies", str(report), *egress, "--rate", "ia-cdx=6000/min",
+                                 "--rate", "ia-memento=6000/min", "--rate", "archive=6000/min"])
+    assert looked.exit_code == 0, looked.output
+    out = tmp_path / "robust.txt"
+    result = runner.invoke(cli, ["--vault", vault, "robustify", str(report), "-o", str(out)], env=NARROW)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert lines[0].startswith("[1], [2], [4]: alive (ok); not looked up in the web archives")
+    assert " ".join(lines).endswith("1 of 4 footnotes given archived versions (1 archived copy); 3 left as they were")
