@@ -16,6 +16,7 @@ from walkthroughs import CHRONICLE
 from linkvault.cli import cli
 
 NARROW = {"COLUMNS": "80"}
+FAST_COPIES = [a for r in ("ia-cdx", "ia-memento", "archive") for a in ("--rate", f"{r}=6000/min")]
 URI_M = re.compile(r"^(?P<indent> *)https://web\.archive\.org/web/\d{14}/", re.M)
 
 
@@ -60,8 +61,7 @@ def test_robustify_says_why_in_lines_that_fit_and_living_sources_left_alike_shar
     report.write_text(CHRONICLE, encoding="utf-8")
     vault, egress = str(tmp_path / "vault"), ["--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path]
     runner.invoke(cli, ["--vault", vault, "fetch", str(report), "--no-timestamp", *egress])
-    looked = runner.invoke(cli, ["--vault", vault, "copies", str(report), *egress, "--rate", "ia-cdx=6000/min",
-                                 "--rate", "ia-memento=6000/min", "--rate", "archive=6000/min"])
+    looked = runner.invoke(cli, ["--vault", vault, "copies", str(report), *egress, *FAST_COPIES])
     assert looked.exit_code == 0, looked.output
     out = tmp_path / "robust.txt"
     result = runner.invoke(cli, ["--vault", vault, "robustify", str(report), "-o", str(out)], env=NARROW)
@@ -69,4 +69,22 @@ def test_robustify_says_why_in_lines_that_fit_and_living_sources_left_alike_shar
     lines = result.stdout.splitlines()
     assert max(map(len, lines)) <= 80
     assert lines[0].startswith("[1], [2], [4]: alive (ok); not looked up in the web archives")
+    assert lines[1].startswith("    ") and lines[2].startswith("wrote ")  # the why wraps hanging, under its labels
     assert " ".join(lines).endswith("1 of 4 footnotes given archived versions (1 archived copy); 3 left as they were")
+
+
+def test_copies_heading_wraps_hanging_and_it_says_what_it_did_not_look_up_and_how_to_look_them_up(
+        tmp_path, fakeweb, runner, monkeypatch):
+    FakeWayback(dead_article_captures()).install(fakeweb)
+    monkeypatch.chdir(tmp_path)
+    report = "chronicle.txt"
+    (tmp_path / report).write_text(CHRONICLE, encoding="utf-8")
+    vault, egress = str(tmp_path / "vault"), ["--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path]
+    runner.invoke(cli, ["--vault", vault, "fetch", report, "--no-timestamp", *egress])
+    looked = runner.invoke(cli, ["--vault", vault, "copies", report, *egress, *FAST_COPIES], env=NARROW)
+    assert looked.exit_code == 0, looked.output
+    lines = looked.stdout.splitlines()
+    assert lines[0].startswith(f"{report} [3] https://kaztag.kz/ru/news/x (not-found; reference 2024-04-04")
+    assert lines[1].startswith("    ") and lines[2].startswith("  offered  ")  # the heading wraps hanging
+    assert " ".join(looked.stdout.split()).endswith(
+        "1 link looked up, 1 with a validated copy; 3 not looked up (alive or not judged; --all looks them up too)")

@@ -186,8 +186,9 @@ def render_search(hits: list[SearchHit], fmt: str, *, color: bool = False, width
     return _text(out)
 
 
-def _say(console: Console, text: str, indent: int = 0, style: str = "") -> None:
-    """One statement, wrapped between words at the console's width, its continuation lines indented.
+def _say(console: Console, text: str, indent: int = 0, style: str = "", hang: int = 0) -> None:
+    """One statement, wrapped between words at the console's width, its continuation lines indented (`hang`
+    columns more than the first, so a heading that wraps is not read as the lines under it).
 
     Only a word longer than a whole line (a long URL) is folded; nothing runs past the width. Control
     characters (a file name's or a page's) are shown, not obeyed: one statement is never two lines.
@@ -196,6 +197,12 @@ def _say(console: Console, text: str, indent: int = 0, style: str = "") -> None:
     from rich.text import Text
 
     line = Text(terminal_safe(text), style=style)
+    head = line.wrap(console, max(console.width - indent, 1))[0].plain if hang else line.plain
+    if len(head) < len(line.plain):
+        first, rest = line[:len(head)], line[len(head):]
+        first.rstrip()
+        console.print(Padding(first, (0, 0, 0, indent)) if indent else first)
+        line, indent = rest[len(rest.plain) - len(rest.plain.lstrip(" ")):], indent + hang
     console.print(Padding(line, (0, 0, 0, indent)) if indent else line)
 
 

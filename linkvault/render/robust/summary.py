@@ -32,8 +32,8 @@ def render_robustified(result: RobustifyResult, *, width: int = 120) -> str:
     lines.append(f"wrote {result.output}: {result.robust} of {result.footnotes} footnotes given archived "
                  f"versions{f' ({kinds})' if kinds else ''}; {left} left as they were")
     out, console = _console(False, width)
-    for line in lines:
-        _say(console, line)  # shows a control character in a label, URL or path, never obeys it
+    for number, line in enumerate(lines, start=1):  # a control character in a label, URL or path is shown, not obeyed
+        _say(console, line, hang=4 if number < len(lines) else 0)
     return _text(out)
 
 
