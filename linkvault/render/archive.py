@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING
@@ -48,6 +49,7 @@ def fetch_summary(result: FetchResult) -> str:
     line += _evidence_sentence(result)
     if result.save_page_now is not None:
         line += "\n" + witness_sentence(result.save_page_now)
+    line += _next_step(result)
     if result.untrusted_hosts:
         hosts = result.untrusted_hosts
         named = ", ".join(hosts[:3]) + (f" and {len(hosts) - 3} more" if len(hosts) > 3 else "")
@@ -82,6 +84,17 @@ def _evidence_sentence(result: FetchResult) -> str:
         parts.append(f"{counted(result.screenshots_earlier, 'screenshot', 'screenshots')} taken of pages an earlier "
                      "run captured without one.")
     return "".join(f"\n{part}" for part in parts)
+
+
+def _next_step(result: FetchResult) -> str:
+    """Where a source the run found dead, restricted or refused leads: its copy in the web archives (`copies`)."""
+    lost = {link.url: link.category for link in result.links if link.category in ("dead", "restricted", "refused")}
+    if not lost:
+        return ""
+    kinds = " or ".join(c for c in ("dead", "restricted", "refused") if c in lost.values())
+    named = [c.report.path for c in result.checks if not c.report.path.startswith("<")]
+    what = f"a copy of the {kinds} source" if len(lost) == 1 else f"copies of the {len(lost)} {kinds} sources"
+    return f"\nlinkvault copies {' '.join(map(shlex.quote, named)) or 'REPORT'} looks for {what} in the web archives."
 
 
 def witness_sentence(run: WitnessRun) -> str:
