@@ -96,6 +96,10 @@ LAWYER = {
     "lawyer-pack": [Step(f"linkvault pack {REPORT} --collector 'A. Lawyer'"),
                     Step("linkvault audit chronicle.wacz --tsa-roots tsa-root.pem")],
 }
+# What Save Page Now received for KazTAG's page: an edition updated after ours.
+KAZTAG_EDITION = ("<!DOCTYPE html>\n<html><head><meta charset=\"windows-1251\"><title>Суд Астаны арестовал "
+                  "журналиста на два месяца | КазТАГ</title></head>\n<body><h1>Суд Астаны арестовал журналиста на "
+                  "два месяца</h1>\n<p>Обновлено: защита подала жалобу.</p></body></html>\n").encode("cp1251")
 
 
 def run_walkthroughs(web: FakeWeb) -> dict[str, str]:
@@ -119,11 +123,6 @@ def run_walkthroughs(web: FakeWeb) -> dict[str, str]:
         finally:
             tsa.close()
     return blocks
-
-
-KAZTAG_EDITION = ("<!DOCTYPE html>\n<html><head><meta charset=\"windows-1251\"><title>Суд Астаны арестовал "
-                  "журналиста на два месяца | КазТАГ</title></head>\n<body><h1>Суд Астаны арестовал журналиста на "
-                  "два месяца</h1>\n<p>Обновлено: защита подала жалобу.</p></body></html>\n").encode("cp1251")
 
 
 class _workdir:
@@ -155,9 +154,11 @@ def _linkvault() -> list[str]:
 
 
 def _environment(web: FakeWeb) -> dict[str, str]:
-    """This machine's environment less its own proxy, CA and linkvault settings; the fake web's in their place."""
+    """This machine's environment less its own proxy, CA and linkvault settings; the fake web's in their place, and
+    this tree's linkvault first on the path, whichever the virtualenv installed."""
     env = {k: v for k, v in os.environ.items()
            if not k.upper().endswith("_PROXY") and not k.startswith(("SSL_CERT", "LINKVAULT_", "COLUMNS"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS.parent), env.get("PYTHONPATH")]))  # this tree's
     env.update({"HTTPS_PROXY": web.proxy_url, "HTTP_PROXY": web.proxy_url, "NO_PROXY": "",
                 "SSL_CERT_FILE": web.ca_pem_path, "COLUMNS": "80", "LINKVAULT_TSA": TSA_URL,
                 "LINKVAULT_NO_SCREENSHOTS": "1",  # a browser would add seconds and nothing to read
