@@ -140,7 +140,9 @@ def _vault_bytes(vault_dir: Path) -> dict[str, str]:
 
 
 def _robustify(runner, vault_dir, report, out, *more):
-    return runner.invoke(cli, ["--vault", str(vault_dir), "robustify", str(report), "-o", str(out), *more])
+    """robustify on a terminal wide enough for each statement to fit a line (test_narrow_terminal wraps them)."""
+    return runner.invoke(cli, ["--vault", str(vault_dir), "robustify", str(report), "-o", str(out), *more],
+                         env={"COLUMNS": "1000"})
 
 
 def _pack_page(vault_dir: Path, url: str) -> str:

@@ -19,6 +19,7 @@ from linkvault.cli.options import (
 from linkvault.cli.output import deliver, echo_rendered, exit_with, note
 from linkvault.model import Severity
 from linkvault.render import FORMATS as OUTPUT_FORMATS
+from linkvault.render.terminal import terminal_look
 
 
 @click.command()
@@ -143,4 +144,4 @@ def robustify(ctx, report, output, plain, pack_url, input_format, force) -> None
 
     result = linkvault.robustify(report, output, vault_of(ctx), plain=plain, pack_url=pack_url,
                                  input_format=input_format, force=force)
-    click.echo(render_robustified(result))
+    click.echo(render_robustified(result, width=terminal_look()[1]))

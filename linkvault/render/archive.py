@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING
@@ -49,6 +50,7 @@ def fetch_summary(result: FetchResult) -> str:
     line += _evidence_sentence(result)
     if result.save_page_now is not None:
         line += "\n" + witness_sentence(result.save_page_now)
+    line += _next_step(result)
     if result.untrusted_hosts:
         hosts = result.untrusted_hosts
         named = ", ".join(hosts[:3]) + (f" and {len(hosts) - 3} more" if len(hosts) > 3 else "")
@@ -85,6 +87,17 @@ def _evidence_sentence(result: FetchResult) -> str:
     return "".join(f"\n{part}" for part in parts)
 
 
+def _next_step(result: FetchResult) -> str:
+    """Where a source the run found dead, restricted or refused leads: its copy in the web archives (`copies`)."""
+    lost = {link.url: link.category for link in result.links if link.category in ("dead", "restricted", "refused")}
+    if not lost:
+        return ""
+    kinds = " or ".join(c for c in ("dead", "restricted", "refused") if c in lost.values())
+    named = [c.report.path for c in result.checks if not c.report.path.startswith("<")]
+    what = f"a copy of the {kinds} source" if len(lost) == 1 else f"copies of the {len(lost)} {kinds} sources"
+    return f"\nlinkvault copies {' '.join(map(shlex.quote, named)) or 'REPORT'} looks for {what} in the web archives."
+
+
 def witness_sentence(run: WitnessRun) -> str:
     """What Save Page Now did for the run, then each comparison's sentence and each thing to hear once."""
     parts = [f"{run.submitted} submitted"]
@@ -94,7 +107,7 @@ def witness_sentence(run: WitnessRun) -> str:
     parts += [f"{label} {n}" for label, n in (("pending", run.pending), ("failed", run.failed),
                                               ("not submitted", run.not_submitted)) if n]
     lines = ["Save Page Now: " + ", ".join(parts) + "."]
-    lines += [f"  {w.sentence} ({w.uri_m})" for w in run.witnesses]
+    lines += [line for w in run.witnesses for line in (f"  {w.sentence}:", f"    {w.uri_m}")]
     lines += [f"  {note[0].upper()}{note[1:]}." for note in run.notes]
     if run.pending:
         lines.append("  The next fetch --save-page-now finishes the pending ones.")
@@ -147,7 +160,8 @@ def render_fetch(result: FetchResult, fmt: str, *, reviews: Sequence[Review] = (
         parts = [render_review(r, "table", color=color, width=width) for r in reviews]
     out, console = _console(color, width)
     for line in fetch_summary(result).split("\n"):
-        _say(console, line)
+        statement = line.lstrip(" ")  # an indented line keeps its indent when it wraps
+        _say(console, statement, indent=len(line) - len(statement))
     parts.append(_text(out))
     return "\n\n".join(parts)
 
@@ -186,8 +200,9 @@ def render_search(hits: list[SearchHit], fmt: str, *, color: bool = False, width
     return _text(out)
 
 
-def _say(console: Console, text: str, indent: int = 0, style: str = "") -> None:
-    """One statement, wrapped between words at the console's width, its continuation lines indented.
+def _say(console: Console, text: str, indent: int = 0, style: str = "", hang: int = 0) -> None:
+    """One statement, wrapped between words at the console's width, its continuation lines indented (`hang`
+    columns more than the first, so a heading that wraps is not read as the lines under it).
 
     Only a word longer than a whole line (a long URL) is folded; nothing runs past the width. Control
     characters (a file name's or a page's) are shown, not obeyed: one statement is never two lines.
@@ -196,6 +211,12 @@ def _say(console: Console, text: str, indent: int = 0, style: str = "") -> None:
     from rich.text import Text
 
     line = Text(terminal_safe(text), style=style)
+    head = line.wrap(console, max(console.width - indent, 1))[0].plain if hang else line.plain
+    if len(head) < len(line.plain):
+        first, rest = line[:len(head)], line[len(head):]
+        first.rstrip()
+        console.print(Padding(first, (0, 0, 0, indent)) if indent else first)
+        line, indent = rest[len(rest.plain) - len(rest.plain.lstrip(" ")):], indent + hang
     console.print(Padding(line, (0, 0, 0, indent)) if indent else line)
 
 
@@ -234,7 +255,8 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
         if cap.get("account"):  # an Account (lookup.show reads the row's columns into one)
             _say(console, account_words(cap["account"]), indent=4)
         for seen in cap.get("witnesses", []):
-            _say(console, f"witness: {seen['sentence']} ({seen['uri_m']})", indent=4)
+            _say(console, f"witness: {seen['sentence']}:", indent=4)
+            _say(console, seen["uri_m"], indent=6)
         for shot in cap.get("screenshots", []):
             size = f"{shot['width']}×{shot['height']} px" if shot["width"] else f"{shot['size']} bytes"
             _say(console, f"screenshot {shot['taken_at']}: {size} PNG, sha256 {shot['sha256']}, "

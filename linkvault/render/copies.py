@@ -22,7 +22,7 @@ def render_copies(result: CopiesResult, fmt: str, *, color: bool = False, width:
     out, console = _console(color, width)
     for row in result.rows:
         _say(console, f"{row.report} [{row.number}] {row.url} ({row.state or 'not judged'}; "
-                      f"{reference_words(row.search.reference)})", style="bold" if color else "")
+                      f"{reference_words(row.search.reference)})", style="bold" if color else "", hang=4)
         for line, indent in link_lines(row.search):
             _say(console, line, indent=indent)
     _say(console, copies_summary(result))
@@ -35,9 +35,10 @@ def copies_summary(result: CopiesResult) -> str:
     parts = [f"{counted(len(result.rows), 'link', 'links')} looked up", f"{offered} with a validated copy"]
     if unreached:
         parts.append(f"{unreached} with an archive not reached")
-    if result.not_looked_up:
-        parts.append(f"{result.not_looked_up} alive or not judged, not looked up")
-    return ", ".join(parts)
+    said = ", ".join(parts)
+    if result.not_looked_up:  # and what to do about them, so "not looked up" is no dead end
+        said += f"; {result.not_looked_up} not looked up (alive or not judged; --all looks them up too)"
+    return said
 
 
 def copies_exit(result: CopiesResult) -> str:

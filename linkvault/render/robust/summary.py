@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from linkvault.model import RobustifyResult, RobustNote
 from linkvault.model.copies import PASSED_OVER
-from linkvault.render.textsafe import terminal_safe
+from linkvault.render.archive import _console, _say, _text
 
 # What each kind of version is called in the summary, one and many.
 _NOUNS = {"archived": ("archived copy", "archived copies"),
@@ -14,19 +14,27 @@ _NOUNS = {"archived": ("archived copy", "archived copies"),
           "evidence pack": ("evidence pack page", "evidence pack pages")}
 
 
-def render_robustified(result: RobustifyResult) -> str:
-    """`[4] URL: why no version` per URL without one, then `wrote OUT: 3 of 5 footnotes given archived versions …`."""
-    lines = [f"[{terminal_safe(n.label)}] {terminal_safe(n.url)}: {terminal_safe(why_no_version(n))}"
-             for n in result.without]
+def render_robustified(result: RobustifyResult, *, width: int = 120) -> str:
+    """`[4] URL: why no version` per URL without one (footnotes left for the same reason, such as living sources
+    never looked up, on one line: `[1], [2], [5]: why`), then `wrote OUT: 3 of 5 footnotes given archived versions
+    …`; each statement wrapped between words at `width`."""
+    alike: dict[str, list[RobustNote]] = {}
+    for note in result.without:
+        alike.setdefault(why_no_version(note), []).append(note)
+    lines = [f"[{notes[0].label}] {notes[0].url}: {why}" if len(notes) == 1
+             else ", ".join(f"[{n.label}]" for n in notes) + f": {why}" for why, notes in alike.items()]
     counts: dict[str, int] = {}
     for note in result.notes:
         for version in note.versions:
             counts[version.label] = counts.get(version.label, 0) + 1
     kinds = ", ".join(f"{n} {_NOUNS.get(label, (label, label))[n != 1]}" for label, n in counts.items())
     left = len({n.label for n in result.without} - {n.label for n in result.notes if n.versions})
-    lines.append(f"wrote {terminal_safe(result.output)}: {result.robust} of {result.footnotes} footnotes given archived "
+    lines.append(f"wrote {result.output}: {result.robust} of {result.footnotes} footnotes given archived "
                  f"versions{f' ({kinds})' if kinds else ''}; {left} left as they were")
-    return "\n".join(lines)
+    out, console = _console(False, width)
+    for number, line in enumerate(lines, start=1):  # a control character in a label, URL or path is shown, not obeyed
+        _say(console, line, hang=4 if number < len(lines) else 0)
+    return _text(out)
 
 
 def why_no_version(note: RobustNote) -> str:

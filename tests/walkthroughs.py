@@ -1,0 +1,205 @@
+"""The README's two walkthroughs (issue 14), run for real on the test suite's fake web.
+
+The editor's flow (a report whose footnote's source died: fetch → copies → report → robustify → check) and the
+lawyer's (fetch with a Save Page Now witness → show → pack → audit). Each command runs as a user runs it: the
+installed `linkvault` in a subprocess, in a fresh directory, as wide as an 80-column terminal (`COLUMNS=80`), its
+stdout and stderr read as one stream. The web it reaches is tests/fakeweb (the cited sites; a Wayback Machine
+holding the dead article's three captures, tests/fakeweb/archive_data.py; a Save Page Now 2), through the fake
+web's proxy and CA given in the environment (`HTTPS_PROXY`, `SSL_CERT_FILE`), as a user behind a proxy gives them,
+with a local RFC 3161 authority (tests/tsa.py) under a public-looking name in place of the public ones.
+
+What changes from run to run is replaced by a placeholder of the same length, so the text wraps as it did:
+today's times (`YYYY-MM-DDThh:mm:ss.ffffffZ`, `YYYYMMDDhhmmss` …), uuids, the temporary directory
+(`/home/you/reports`), and with `#` the process id and byte offsets in WARC names and a pack's SHA-256.
+
+    .venv/bin/python tests/walkthroughs.py      # print every block
+tests/test_readme_walkthroughs.py holds README.md's blocks to this output.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+if str(TESTS) not in sys.path:  # run as a script
+    sys.path.insert(0, str(TESTS))
+
+from fakeweb import FakeWeb  # noqa: E402
+from fakeweb.archive_data import DEAD_ARTICLE, dead_article_captures  # noqa: E402
+from fakeweb.sites import AZATTYQ_ARTICLE, KAZTAG_ARTICLE, VLAST_ARTICLE, all_sites  # noqa: E402
+from fakeweb.spn import FakeSavePageNow  # noqa: E402
+from fakeweb.wayback import FakeWayback  # noqa: E402
+from tsa import LocalTSA, behind_a_name  # noqa: E402
+
+TSA_URL = "https://tsa.evidence-example.org/tsr"
+HOME = "/home/you/reports"  # what the temporary directory is shown as; as long as mkdtemp's name below
+SPN_KEYS = ("AKIA4CHRONICLE", "q7W-not-a-real-secret")
+# Save Page Now's own rates (6 and 12 a minute) would make the lawyer's fetch take half a minute; the README marks
+# these extra flags with "…".
+FAST_SPN = ["--rate", "ia-spn=600/min", "--rate", "ia-spn-status=600/min", "--rate", "ia-cdx=600/min"]
+
+CHRONICLE = f"""\
+Chronicle of freedom of expression in Kazakhstan, April 2024 (excerpt)
+
+April 1, Astana, the court arrested journalist Marat Yesenov, the author of a Telegram channel about the city \
+akimats' spending, for two months[1].
+
+2 апреля, Астана. Специализированный следственный суд избрал журналисту Марату Есенову меру пресечения в виде \
+содержания под стражей сроком на два месяца[2].
+
+April 4, Astana, the defence of journalist Марат Есенов said it would appeal against his two-month arrest[3].
+
+April 16, Astana, journalists were not let into the courtroom at the first hearing of Marat Yesenov's case[4].
+
+[1] {AZATTYQ_ARTICLE}
+[2] {KAZTAG_ARTICLE}
+[3] {DEAD_ARTICLE}
+[4] {VLAST_ARTICLE}
+"""
+REPORT = "chronicle.txt"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command: what the README shows after `$ `, and what runs (`hidden` flags are shown as "…")."""
+
+    shown: str
+    hidden: Sequence[str] = ()
+
+    def argv(self) -> list[str]:
+        return [*shlex.split(self.shown), *self.hidden]
+
+
+EDITOR = {
+    "editor-report": [Step(f"cat {REPORT}")],
+    "editor-fetch": [Step(f"linkvault fetch {REPORT}")],
+    "editor-copies": [Step(f"linkvault copies {REPORT}")],
+    "editor-review": [Step(f"linkvault report {REPORT}")],
+    "editor-robustify": [Step(f"linkvault robustify {REPORT} -o chronicle-robust.txt"),
+                         Step("grep '^\\[3\\]' chronicle-robust.txt"),
+                         Step("linkvault check chronicle-robust.txt"), Step(f"linkvault check {REPORT}")],
+}
+LAWYER = {
+    "lawyer-fetch": [Step(f"linkvault fetch {REPORT} --save-page-now --spn-keys ia-keys.txt "
+                          "--collector 'A. Lawyer'", FAST_SPN)],
+    "lawyer-show": [Step(f"linkvault show {REPORT} 1")],
+    "lawyer-pack": [Step(f"linkvault pack {REPORT} --collector 'A. Lawyer'"),
+                    Step("linkvault audit chronicle.wacz --tsa-roots tsa-root.pem")],
+}
+# What Save Page Now received for KazTAG's page: an edition updated after ours.
+KAZTAG_EDITION = ("<!DOCTYPE html>\n<html><head><meta charset=\"windows-1251\"><title>Суд Астаны арестовал "
+                  "журналиста на два месяца | КазТАГ</title></head>\n<body><h1>Суд Астаны арестовал журналиста на "
+                  "два месяца</h1>\n<p>Обновлено: защита подала жалобу.</p></body></html>\n").encode("cp1251")
+
+
+def run_walkthroughs(web: FakeWeb) -> dict[str, str]:
+    """Every README block, by name: `$ command` lines, each followed by what it printed, normalised."""
+    blocks: dict[str, str] = {}
+    with web.isolated(), tempfile.TemporaryDirectory(prefix="lv-tsa-") as tsa_dir:
+        wayback = FakeWayback(dead_article_captures()).install(web)
+        spn = FakeSavePageNow(wayback, web, keys=SPN_KEYS, polls_before_success=1)
+        # The archive got another edition of KazTAG's page than we did: a witness that differs.
+        spn.payloads[KAZTAG_ARTICLE] = KAZTAG_EDITION
+        tsa = LocalTSA(Path(tsa_dir))
+        try:
+            web.route("tsa.evidence-example.org", "/tsr", behind_a_name(tsa))
+            for flow in (EDITOR, LAWYER):
+                with _workdir() as work:
+                    (work / "ia-keys.txt").write_text(":".join(SPN_KEYS) + "\n", encoding="utf-8")
+                    shutil.copy(tsa.directory / "root.pem", work / "tsa-root.pem")
+                    normalise = _normaliser(work, datetime.now(timezone.utc).date())
+                    for name, steps in flow.items():
+                        blocks[name] = "\n".join(_run(step, work, web, normalise) for step in steps)
+        finally:
+            tsa.close()
+    return blocks
+
+
+class _workdir:
+    """A fresh directory whose name has a fixed length (so it can be shown as HOME), holding the chronicle."""
+
+    def __enter__(self) -> Path:
+        self.path = Path(tempfile.mkdtemp(prefix="walk", dir="/tmp"))
+        assert len(str(self.path)) == len(HOME), self.path
+        (self.path / REPORT).write_text(CHRONICLE, encoding="utf-8")
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _run(step: Step, work: Path, web: FakeWeb, normalise: Callable[[str], str]) -> str:
+    argv = step.argv()
+    if argv[0] == "linkvault":
+        argv[:1] = _linkvault()
+    done = subprocess.run(argv, cwd=work, env=_environment(web), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=120)
+    shown = f"$ {step.shown}{' …' if step.hidden else ''}"
+    return "\n".join([shown, *normalise(done.stdout).rstrip("\n").splitlines()])
+
+
+def _linkvault() -> list[str]:
+    beside = Path(sys.executable).with_name("linkvault")
+    return [str(beside)] if beside.exists() else [sys.executable, "-m", "linkvault"]
+
+
+def _environment(web: FakeWeb) -> dict[str, str]:
+    """This machine's environment less its own proxy, CA and linkvault settings; the fake web's in their place, and
+    this tree's linkvault first on the path, whichever the virtualenv installed."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.upper().endswith("_PROXY") and not k.startswith(("SSL_CERT", "LINKVAULT_", "COLUMNS"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS.parent), env.get("PYTHONPATH")]))  # this tree's
+    env.update({"HTTPS_PROXY": web.proxy_url, "HTTP_PROXY": web.proxy_url, "NO_PROXY": "",
+                "SSL_CERT_FILE": web.ca_pem_path, "COLUMNS": "80", "LINKVAULT_TSA": TSA_URL,
+                "LINKVAULT_NO_SCREENSHOTS": "1",  # a browser would add seconds and nothing to read
+                "LINKVAULT_PROGRESS_EVERY": "3600"})  # no "still running" line, which depends on timing
+    return env
+
+
+def _normaliser(work: Path, today: date) -> Callable[[str], str]:
+    """Replace what changes from run to run by same-length placeholders (see the module's docstring)."""
+    days = {today - timedelta(days=1), today, today + timedelta(days=1)}  # a run across midnight
+    iso = "|".join(d.isoformat() for d in days)
+    compact = "|".join(d.strftime("%Y%m%d") for d in days)
+    rules: list[tuple[str, Callable[[re.Match[str]], str]]] = [
+        (re.escape(str(work)), lambda m: HOME),
+        (rf"(?:{iso})T\d\d:\d\d:\d\d\.\d{{6}}Z", lambda m: "YYYY-MM-DDThh:mm:ss.ffffffZ"),
+        (rf"(?:{iso})T\d\d:\d\d:\d\dZ", lambda m: "YYYY-MM-DDThh:mm:ssZ"),
+        (rf"(?<!\d)(?:{compact})\d{{6}}(?!\d)", lambda m: "YYYYMMDDhhmmss"),
+        (rf"(?<![\d-])(?:{iso})(?![\d])", lambda m: "YYYY-MM-DD"),
+        (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", lambda m: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"),
+        (r"(?<=-YYYYMMDDhhmmss-)\d+(?=-\d{5}\.warc)", _hashes),
+        (r"(?<=offset )\d+|(?<=length )\d+", _hashes),
+        (r"(?<=sha256 )[0-9a-f]{64}", _hashes),
+    ]
+
+    def normalise(text: str) -> str:
+        for pattern, replace in rules:
+            text = re.sub(pattern, replace, text)
+        return text
+
+    return normalise
+
+
+def _hashes(match: re.Match[str]) -> str:
+    return "#" * len(match.group(0))
+
+
+def main() -> None:
+    with FakeWeb(all_sites()) as web:
+        for name, block in run_walkthroughs(web).items():
+            print(f"--- {name}\n{block}\n")
+
+
+if __name__ == "__main__":
+    main()
