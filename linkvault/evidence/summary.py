@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
-from linkvault.model import Capture, Link, RecordLocation
+from linkvault.model import Capture, CopyVerdict, Link, RecordLocation, Witness
+from linkvault.model.copies import NOT_FETCHED
 from linkvault.vault import Vault, now_iso
 
 if TYPE_CHECKING:
@@ -42,6 +43,31 @@ class ManifestFact:
 
 
 @dataclass
+class CopyEvidence:
+    """An archived copy a `copies` search judged (offered or passed over), with what the pack seals of it: the
+    memento's response record as written when it was fetched from the archive (None: it was never fetched)."""
+
+    verdict: CopyVerdict
+    fetched_uri: str | None = None  # the URI asked of the archive (its raw form), the record's WARC-Target-URI
+    fetched_at: str | None = None
+    record_id: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    block_digest: str | None = None
+    payload_digest: str | None = None
+    title: str | None = None  # the archived page's title, as extracted
+    stamps: list[TimestampFact] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WitnessFact:
+    """An independent archive's capture set against this row's capture, and the custody event that logged it."""
+
+    witness: Witness
+    custody_hash: str | None = None
+
+
+@dataclass
 class EvidenceRow:
     """A review's link and what the WARC files seal for its capture: the response record's block digest, its
     screenshot, and the timestamps of the manifests listing it. The capture's own facts are read from the link."""
@@ -51,6 +77,8 @@ class EvidenceRow:
     screenshot_id: str | None = None
     screenshot_sha256: str | None = None
     stamps: list[TimestampFact] = field(default_factory=list)
+    copies: list[CopyEvidence] = field(default_factory=list)  # offered, then passed over, if `copies` looked it up
+    witnesses: list[WitnessFact] = field(default_factory=list)
 
     def __getattr__(self, name: str):
         """The link's own fields (label, url, category, state, detail, archived_at, final_url, http_status, WARC)."""
@@ -99,7 +127,7 @@ class EvidenceRow:
 
 
 _LINK_FIELDS = ("label", "url", "category", "state", "detail", "archived_at", "final_url", "http_status", "warc_file",
-                "warc_offset")
+                "warc_offset", "copy_search")
 
 
 @dataclass
@@ -113,8 +141,21 @@ class EvidenceSummary:
     custody_head: str | None
 
 
-def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str]) -> EvidenceSummary:
-    """`reviewed` is the report's Review; `warc_files` the vault's WARC files that hold its captures."""
+def shown_copies(reviewed: Review) -> list[CopyVerdict]:
+    """The copies a pack shows and carries, in the review's order: each looked-up link's copy offered and the ones
+    passed over (those never fetched are neither evidence nor shown)."""
+    return [c for row in reviewed.rows if row.copy_search for c in row.copy_search.copies if c.choice != NOT_FETCHED]
+
+
+def copy_captures(vault: Vault, reviewed: Review) -> dict[int, dict]:
+    """The memento captures of the copies `shown_copies` names, by capture id: their records go into the pack."""
+    return vault.memento_captures([c.capture_id for c in shown_copies(reviewed) if c.capture_id is not None])
+
+
+def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str], custody: list[dict] | None = None
+                     ) -> EvidenceSummary:
+    """`reviewed` is the report's Review; `warc_files` the vault's WARC files that hold its captures and its copies'
+    mementos; `custody` the custody chain the pack carries, which the witnesses' events are named in."""
     sealed = _read_sealed(vault, warc_files)
     covering = {rid: m for m in sealed.manifests for rid in m.records}
     rows = []
@@ -127,15 +168,48 @@ def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str]) -> E
             if rid in covering:
                 row.stamps = covering[rid].stamps
         rows.append(row)
+    _add_copies(vault, reviewed, rows, sealed, covering)
+    _add_witnesses(vault, rows, custody)
     events, head = vault.custody_count_and_head()
     return EvidenceSummary(report=os.path.abspath(reviewed.report), report_sha256=sha256_file(reviewed.report),
                            made_at=now_iso(), rows=rows, manifests=sealed.manifests, custody_events=events,
                            custody_head=head)
 
 
+def _add_copies(vault: Vault, reviewed: Review, rows: list[EvidenceRow], sealed: _Sealed,
+                covering: dict[str, ManifestFact]) -> None:
+    """Each looked-up row's copies, with their memento's record as the pack's WARC files hold it."""
+    captures = copy_captures(vault, reviewed)
+    titles = vault.texts_of(list(captures))
+    for row in rows:
+        for verdict in (row.copy_search.copies if row.copy_search else []):
+            if verdict.choice == NOT_FETCHED:
+                continue
+            found = captures.get(verdict.capture_id) if verdict.capture_id is not None else None
+            copy = CopyEvidence(verdict)
+            if found:
+                rid = found["record_id"]
+                copy.fetched_uri, copy.fetched_at, copy.record_id = found["url"], found["fetched_at"], rid
+                copy.warc_file, copy.warc_offset = found["warc_file"], found["warc_offset"]
+                copy.block_digest, copy.payload_digest = sealed.block_digests.get(rid), sealed.payload_digests.get(rid)
+                copy.title = (titles.get(found["id"]) or {}).get("title")
+                copy.stamps = covering[rid].stamps if rid in covering else []
+            row.copies.append(copy)
+
+
+def _add_witnesses(vault: Vault, rows: list[EvidenceRow], custody: list[dict] | None) -> None:
+    """Each captured row's witnesses: an independent archive's capture compared with the capture this pack holds."""
+    ours = {row.link.capture_id: row for row in rows if row.response_id and row.link.capture_id is not None}
+    hashes = {event["id"]: event["hash"] for event in custody or []}
+    for capture_id, witnesses in vault.witnesses_of(list(ours)).items():
+        ours[capture_id].witnesses = [WitnessFact(w, hashes.get(w.custody_id) if w.custody_id else None)
+                                      for w in witnesses]
+
+
 @dataclass
 class _Sealed:
     block_digests: dict[str, str] = field(default_factory=dict)  # record id → WARC-Block-Digest
+    payload_digests: dict[str, str] = field(default_factory=dict)  # record id → WARC-Payload-Digest
     screenshots: dict[str, tuple[str, str]] = field(default_factory=dict)  # response id → (record id, sha256 hex)
     manifests: list[ManifestFact] = field(default_factory=list)
 
@@ -149,6 +223,8 @@ def _read_sealed(vault: Vault, warc_files: list[str]) -> _Sealed:
                 headers = record.rec_headers
                 rid = headers.get_header("WARC-Record-ID")
                 sealed.block_digests[rid] = headers.get_header("WARC-Block-Digest")
+                if headers.get_header("WARC-Payload-Digest"):
+                    sealed.payload_digests[rid] = headers.get_header("WARC-Payload-Digest")
                 uri = headers.get_header("WARC-Target-URI") or ""
                 if record.rec_type != "resource":
                     continue
