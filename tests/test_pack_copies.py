@@ -9,8 +9,11 @@ import io
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 import zipfile
 from html import escape
+from pathlib import Path
 
 import lxml.html
 import pytest
@@ -125,15 +128,19 @@ def test_the_pack_shows_the_copy_offered_and_those_passed_over_and_carries_their
     assert f"passed over: web.archive.org {SOFT_404_AT} (soft-404" in soft_404 and "why:" in soft_404
     assert f"passed over: web.archive.org {REDIRECT_AT} (redirected-to-homepage" in redirect
     assert "https://kaztag.kz/" in redirect and mementos[REDIRECT_AT][0] in redirect
+    assert f"from {mementos[REDIRECT_AT][2]} → {records[mementos[REDIRECT_AT][0]]['uri']}" in redirect
     links = [a.get("href") for a in copies.cssselect("a")]
     assert wayback.uri_m(dead_article_captures()[0]) in links
-    assert "1 links looked up in web archives" in " ".join(page.text_content().split())
+    assert "1 link looked up in web archives" in " ".join(page.text_content().split())
 
     listed = {p["url"]: p for p in _pages(out)}
     assert mementos[OFFERED_AT][2] in listed and "archived copy: web.archive.org" in listed[mementos[OFFERED_AT][2]][
         "title"]
     audited = runner.invoke(cli, ["audit", str(out)])
     assert audited.exit_code == 0 and "everything holds" in audited.output, audited.output
+    check = subprocess.run([str(Path(sys.executable).parent / "wacz"), "validate", "-f", str(out)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_an_archived_title_and_an_archive_s_uri_m_are_escaped_in_the_pack_summary(tmp_path, fakeweb, runner):

@@ -154,9 +154,11 @@ def _pages(reviewed: Review, texts: dict, mementos: dict[int, dict]) -> list[dic
     URI asked of the archive), titled so a viewer tells the copy from the source."""
     pages = [_page(row.url, row.archived_at, row.title or row.url, texts.get(row.capture_id))
              for row in reviewed.rows if row.warc_file and row.archived_at]
+    listed: set[int] = set()  # a URL two footnotes cite has its copies listed once
     for copy in shown_copies(reviewed):
         memento = mementos.get(copy.capture_id) if copy.capture_id is not None else None
-        if memento and memento["warc_file"] and memento["fetched_at"]:
+        if memento and memento["warc_file"] and memento["fetched_at"] and memento["id"] not in listed:
+            listed.add(memento["id"])
             text = texts.get(copy.capture_id) or {}
             title = f"{text.get('title') or copy.candidate.url} (archived copy: {copy.candidate.archive} " \
                     f"{copy.candidate.memento_at})"

@@ -48,7 +48,8 @@ class CopyEvidence:
     memento's response record as written when it was fetched from the archive (None: it was never fetched)."""
 
     verdict: CopyVerdict
-    fetched_uri: str | None = None  # the URI asked of the archive (its raw form), the record's WARC-Target-URI
+    fetched_uri: str | None = None  # the URI asked of the archive (its raw form)
+    final_uri: str | None = None  # where the archive's redirects ended: the record's WARC-Target-URI
     fetched_at: str | None = None
     record_id: str | None = None
     warc_file: str | None = None
@@ -190,6 +191,7 @@ def _add_copies(vault: Vault, reviewed: Review, rows: list[EvidenceRow], sealed:
             if found:
                 rid = found["record_id"]
                 copy.fetched_uri, copy.fetched_at, copy.record_id = found["url"], found["fetched_at"], rid
+                copy.final_uri = found["final_url"]
                 copy.warc_file, copy.warc_offset = found["warc_file"], found["warc_offset"]
                 copy.block_digest, copy.payload_digest = sealed.block_digests.get(rid), sealed.payload_digests.get(rid)
                 copy.title = (titles.get(found["id"]) or {}).get("title")

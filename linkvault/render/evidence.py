@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from linkvault.model import PackResult
 from linkvault.model.copies import OFFERED
+from linkvault.render.check import counted
 from linkvault.render.copy_lines import CHOICE_WORDS, copy_judged, reference_words
 from linkvault.render.htmlsafe import esc, page_head, web_link
 
@@ -79,11 +80,12 @@ def _copy_row(r: EvidenceRow, c: CopyEvidence) -> str:
     why = v.reason if v.choice != OFFERED else (f"claim: {v.claim_reason}" if v.claim_reason else "")
     if why:
         judged += f"<div class=\"small\">{'why: ' if v.choice != OFFERED else ''}{esc(why)}</div>"
+    ended = f" → {web_link(c.final_uri)}" if c.final_uri and c.final_uri != c.fetched_uri else ""
     if not c.record_id:
         record = '<span class="small">not fetched: no record in this pack</span>'
     else:
         record = (f"<div>{esc(c.warc_file)} @ {esc(c.warc_offset)}</div><code>{esc(c.record_id)}</code>"
-                  f"<div class=\"small\">fetched {esc(c.fetched_at)} from {web_link(c.fetched_uri)}</div>"
+                  f"<div class=\"small\">fetched {esc(c.fetched_at)} from {web_link(c.fetched_uri)}{ended}</div>"
                   f"<div class=\"small\">block <code>{esc(c.block_digest)}</code></div>"
                   f"<div class=\"small\">payload <code>{esc(c.payload_digest)}</code></div>")
     return (f'<tr class="{kind}"><td>{esc(r.label)}</td><td>{web_link(r.url)}</td><td>{judged}</td>'
@@ -110,9 +112,10 @@ def _copies_section(summary: EvidenceSummary) -> str:
         return ""
     offered = sum(1 for r in looked_up if r.copy_search.offered is not None)
     return f"""<h2>Archived copies of the sources looked up</h2>
-<p>{len(looked_up)} links looked up in web archives (<code>linkvault copies</code>), {offered} with a copy offered:
-the copy closest before the reference date that is alive by linkvault's own rules and supports the claim. Each
-copy fetched is a memento record in this pack's WARC files, its digests recomputable like any capture's.</p>
+<p>{counted(len(looked_up), "link", "links")} looked up in web archives (<code>linkvault copies</code>), {offered}
+with a copy offered: the copy closest before the reference date that is alive by linkvault's own rules and
+supports the claim. Each copy fetched is a memento record in this pack's WARC files, its digests recomputable like
+any capture's.</p>
 <table><thead><tr><th>#</th><th>source</th><th>archived copy and its verdict</th><th>memento record and digests</th>
 <th>timestamp</th></tr></thead>
 <tbody>

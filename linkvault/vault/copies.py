@@ -140,7 +140,7 @@ class CopiesQueries:
         """The captures of fetched copies (role memento), by id: the URI fetched, when, and where its response
         record lies (what a pack carries of a copy)."""
         return {r["id"]: r for r in self._rows(
-            "select id, url, fetched_at, record_id, warc_file, warc_offset, payload_digest from captures "
+            "select id, url, final_url, fetched_at, record_id, warc_file, warc_offset, payload_digest from captures "
             "where role = 'memento' and id in (select value from json_each(?)) order by id",
             [json.dumps(list(capture_ids))])}
 
