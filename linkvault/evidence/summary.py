@@ -1,7 +1,9 @@
 """The evidence summary a pack carries: each footnote mapped to its capture, its digests and its timestamps.
 
 Everything here is read back from what was sealed (the vault's rows, the WARC's manifests, the
-custody log), so the summary states what a third party can check, not what linkvault believes.
+custody log), so the summary states what a third party can check, not what linkvault believes. The archived
+copies `copies` judged and the Save Page Now witnesses are linkvault's verdicts, each beside what can be checked
+of it: the memento's record in the pack's WARC files, the custody event the comparison was logged in.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
-from linkvault.model import Capture, CopyVerdict, Link, RecordLocation, Witness
+from linkvault.model import Capture, CopySearch, CopyVerdict, Link, RecordLocation, Witness
 from linkvault.model.copies import NOT_FETCHED
 from linkvault.vault import Vault, now_iso
 
@@ -145,7 +147,11 @@ class EvidenceSummary:
 def shown_copies(reviewed: Review) -> list[CopyVerdict]:
     """The copies a pack shows and carries, in the review's order: each looked-up link's copy offered and the ones
     passed over (those never fetched are neither evidence nor shown)."""
-    return [c for row in reviewed.rows if row.copy_search for c in row.copy_search.copies if c.choice != NOT_FETCHED]
+    return [c for row in reviewed.rows for c in _shown(row.copy_search)]
+
+
+def _shown(search: CopySearch | None) -> list[CopyVerdict]:
+    return [c for c in search.copies if c.choice != NOT_FETCHED] if search else []
 
 
 def copy_captures(vault: Vault, reviewed: Review) -> dict[int, dict]:
@@ -183,9 +189,7 @@ def _add_copies(vault: Vault, reviewed: Review, rows: list[EvidenceRow], sealed:
     captures = copy_captures(vault, reviewed)
     titles = vault.texts_of(list(captures))
     for row in rows:
-        for verdict in (row.copy_search.copies if row.copy_search else []):
-            if verdict.choice == NOT_FETCHED:
-                continue
+        for verdict in _shown(row.copy_search):
             found = captures.get(verdict.capture_id) if verdict.capture_id is not None else None
             copy = CopyEvidence(verdict)
             if found:
