@@ -174,6 +174,34 @@ def test_an_archived_title_and_an_archive_s_uri_m_are_escaped_in_the_pack_summar
     assert "why: <b>bold</b> reason" in page.text_content() and not page.cssselect("script")
 
 
+def test_mementos_a_later_timestamped_fetch_seals_are_timestamped_in_the_summary_and_the_pack_holds_every_record_it_lists(
+        tmp_path, fakeweb, runner):
+    """The first fetch had no timestamp (offline, say) and `copies` writes none: the next fetch with an authority
+    seals what both left unsealed, and its manifest lists the first fetch's capture, in a file the report no longer
+    cites. The pack carries that file too, so audit finds every record the manifest lists."""
+    from tsa import LocalTSA
+
+    report, vault, _ = _looked_up(tmp_path, fakeweb, runner, dead_article_captures())
+    authority = LocalTSA(tmp_path / "tsa")
+    try:
+        again = runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), *_egress(fakeweb), "--no-screenshots",
+                                    "--tsa", authority.url])
+    finally:
+        authority.close()
+    assert "left unstamped by an earlier run" in again.output, again.output
+    out = tmp_path / "r.wacz"
+    _pack(runner, vault, report, out)
+    with sqlite3.connect(vault / "linkvault.db") as db:
+        files = {f for (f,) in db.execute("select warc_file from captures")}
+    with zipfile.ZipFile(out) as z:
+        assert {f"archive/{f}" for f in files} <= set(z.namelist())  # the first fetch's file, the copies run's
+    page = lxml.html.fromstring(_summary(out))
+    [copies] = [t for t in page.cssselect("table") if "archived copy and its verdict" in t.text_content()]
+    assert "not timestamped" not in copies.text_content() and "127.0.0.1" in copies.text_content()
+    audited = runner.invoke(cli, ["audit", str(out)])
+    assert audited.exit_code == 0 and "everything holds" in audited.output, audited.output
+
+
 @pytest.fixture
 def keys(tmp_path):
     path = tmp_path / "ia.ini"

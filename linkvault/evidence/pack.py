@@ -25,7 +25,14 @@ from datetime import datetime, timezone
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import _Sha256WARCWriter
 from linkvault.errors import InputError
-from linkvault.evidence.summary import EvidenceSummary, copy_captures, evidence_summary, shown_copies
+from linkvault.evidence.summary import (
+    EvidenceSummary,
+    WarcFacts,
+    copy_captures,
+    evidence_summary,
+    sealed_files,
+    shown_copies,
+)
 from linkvault.model import PackResult
 from linkvault.parsing import STDIN, is_url_argument
 from linkvault.reviewing import Review
@@ -58,7 +65,9 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
                        | {m["warc_file"] for m in mementos.values() if m["warc_file"]})
         if not files:
             raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
-        n_pages, stamps = _write_pack(vault, reviewed, report_path, files, mementos, output, summarize=summarize,
+        files, sealed = sealed_files(vault, files)
+        n_pages, stamps = _write_pack(vault, reviewed, report_path, files, sealed, mementos, output,
+                                      summarize=summarize,
                                       stamp_with=(lambda data: stamp(data, list(tsa), egress=egress)) if tsa else None)
         digest = sha256_file(output)
         if not vault.read_only:
@@ -71,17 +80,17 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
                           not_logged="the vault is read-only" if vault.read_only else None, vault=vault_dir)
 
 
-def _write_pack(vault: Vault, reviewed, report_path: str, files: list[str], mementos: dict[int, dict], output: str,
-                *, summarize: Callable[[EvidenceSummary], str], stamp_with: Callable[[bytes], list] | None
-                ) -> tuple[int, list]:
-    """Build the WACZ of `files` plus the report's own WARC (report, summary, custody) and its pages (with the
-    `mementos` of its copies), stamp its datapackage.json with `stamp_with`, and seal it to `output`; returns the
-    number of pages and the stamps."""
+def _write_pack(vault: Vault, reviewed, report_path: str, files: list[str], sealed: WarcFacts,
+                mementos: dict[int, dict], output: str, *, summarize: Callable[[EvidenceSummary], str],
+                stamp_with: Callable[[bytes], list] | None) -> tuple[int, list]:
+    """Build the WACZ of `files` (`sealed`: what they seal) plus the report's own WARC (report, summary, custody)
+    and its pages (with the `mementos` of its copies), stamp its datapackage.json with `stamp_with`, and seal it
+    to `output`; returns the number of pages and the stamps."""
     ids = [r.capture_id for r in reviewed.rows if r.capture_id] + list(mementos)
     texts = vault.texts_of(ids)  # this report's own, not the vault's
     custody = vault.custody_chain()
     with tempfile.TemporaryDirectory() as work:
-        summary = summarize(evidence_summary(vault, reviewed, files, custody))
+        summary = summarize(evidence_summary(vault, reviewed, files, custody, sealed))
         warcs = [os.path.join(vault.warc_dir, f) for f in files]
         pages = _pages(reviewed, texts, mementos)
         listing = os.path.join(work, "pages.jsonl")

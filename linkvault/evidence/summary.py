@@ -159,11 +159,12 @@ def copy_captures(vault: Vault, reviewed: Review) -> dict[int, dict]:
     return vault.memento_captures([c.capture_id for c in shown_copies(reviewed) if c.capture_id is not None])
 
 
-def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str], custody: list[dict] | None = None
-                     ) -> EvidenceSummary:
+def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str], custody: list[dict] | None = None,
+                     sealed: WarcFacts | None = None) -> EvidenceSummary:
     """`reviewed` is the report's Review; `warc_files` the vault's WARC files that hold its captures and its copies'
-    mementos; `custody` the custody chain the pack carries, which the witnesses' events are named in."""
-    sealed = _read_sealed(vault, warc_files)
+    mementos; `custody` the custody chain the pack carries, which the witnesses' events are named in; `sealed` what
+    those files seal, when `sealed_files` read it already."""
+    sealed = sealed or _read_sealed(vault, warc_files)
     covering = {rid: m for m in sealed.manifests for rid in m.records}
     rows = []
     for link in reviewed.rows:
@@ -183,7 +184,7 @@ def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str], cust
                            custody_head=head)
 
 
-def _add_copies(vault: Vault, reviewed: Review, rows: list[EvidenceRow], sealed: _Sealed,
+def _add_copies(vault: Vault, reviewed: Review, rows: list[EvidenceRow], sealed: WarcFacts,
                 covering: dict[str, ManifestFact]) -> None:
     """Each looked-up row's copies, with their memento's record as the pack's WARC files hold it."""
     captures = copy_captures(vault, reviewed)
@@ -213,16 +214,34 @@ def _add_witnesses(vault: Vault, rows: list[EvidenceRow], custody: list[dict] | 
 
 
 @dataclass
-class _Sealed:
+class WarcFacts:
     block_digests: dict[str, str] = field(default_factory=dict)  # record id → WARC-Block-Digest
     payload_digests: dict[str, str] = field(default_factory=dict)  # record id → WARC-Payload-Digest
     screenshots: dict[str, tuple[str, str]] = field(default_factory=dict)  # response id → (record id, sha256 hex)
     manifests: list[ManifestFact] = field(default_factory=list)
 
 
-def _read_sealed(vault: Vault, warc_files: list[str]) -> _Sealed:
-    """What the WARC files themselves say: each record's digest, the screenshots, the run manifests."""
-    sealed = _Sealed()
+def sealed_files(vault: Vault, warc_files: list[str]) -> tuple[list[str], WarcFacts]:
+    """The WARC files a pack carries, and what they seal: `warc_files`, and each file holding a record that one of
+    their manifests lists. A run seals what earlier runs left unsealed (a run with no timestamp, a `copies` run),
+    and those records may lie in a file the report no longer cites: the pack carries them so audit finds every
+    record a manifest it carries lists. Each file is read once."""
+    where = {r["record_id"]: r["warc_file"] for r in vault.recorded_captures()}
+    carried, sealed, todo = set(warc_files), WarcFacts(), sorted(set(warc_files))
+    while todo:
+        before = len(sealed.manifests)
+        _read_sealed(vault, todo, sealed)
+        listed = {where.get(rid) for manifest in sealed.manifests[before:] for rid in manifest.records}
+        todo = sorted(name for name in listed if name and name not in carried)
+        carried.update(todo)
+    return sorted(carried), sealed
+
+
+def _read_sealed(vault: Vault, warc_files: list[str], sealed: WarcFacts | None = None) -> WarcFacts:
+    """What the WARC files themselves say: each record's digest, the screenshots, the run manifests (added to
+    `sealed`, if given)."""
+    sealed = sealed or WarcFacts()
+    before = len(sealed.manifests)
     for name in warc_files:
         with open(os.path.join(vault.warc_dir, name), "rb") as fh:
             for record in read_records(fh):
@@ -247,7 +266,7 @@ def _read_sealed(vault: Vault, warc_files: list[str]) -> _Sealed:
                     except (ValueError, KeyError, TypeError):
                         continue  # audit names a damaged manifest; the summary just cannot lean on it
                     sealed.manifests.append(ManifestFact(rid, uri, name, {i["id"]: i.get("block_digest") for i in listed}))
-    for manifest in sealed.manifests:
+    for manifest in sealed.manifests[before:]:
         for d in vault.timestamp_events(manifest.record_id):
             manifest.stamps.append(TimestampFact(d.get("tsa", ""), d.get("gen_time"), d.get("token_record"),
                                                  d.get("error")))
