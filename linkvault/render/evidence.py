@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from linkvault.model import PackResult
-from linkvault.model.copies import OFFERED
+from linkvault.model.copies import DIFFERS, OFFERED, SAME_DECODED
 from linkvault.render.check import counted
 from linkvault.render.copy_lines import CHOICE_WORDS, copy_judged, reference_words
 from linkvault.render.htmlsafe import esc, page_head, web_link
@@ -126,13 +126,15 @@ any capture's.</p>
 
 def _witness_row(r: EvidenceRow, fact: WitnessFact) -> str:
     w = fact.witness
+    ours = (f"ours once decoded <code>{esc(w.our_sha1_decoded)}</code>" if w.verdict == SAME_DECODED
+            and w.our_sha1_decoded else f"ours <code>{esc(w.our_sha1)}</code>")
     event = (f"event {esc(w.custody_id)} (witnessed)<div class=\"small\">hash <code>{esc(fact.custody_hash)}</code>"
              "</div>" if w.custody_id else '<span class="small">not logged</span>')
-    return (f'<tr class="{"dead" if w.verdict == "differs" else "alive"}"><td>{esc(r.label)}</td>'
+    return (f'<tr class="{"dead" if w.verdict == DIFFERS else "alive"}"><td>{esc(r.label)}</td>'
             f"<td>{web_link(r.url)}<div class=\"small\">ours <code>{esc(r.response_id)}</code></div></td>"
             f"<td>{esc(w.archive)} {esc(w.archive_at)}<div class=\"small\">{web_link(w.uri_m)}</div></td>"
             f"<td>{esc(w.verdict)}<div class=\"small\">{esc(w.sentence)}</div><div class=\"small\">archive "
-            f"<code>{esc(w.archive_digest)}</code>, ours <code>{esc(w.our_sha1)}</code></div></td><td>{event}</td></tr>")
+            f"<code>{esc(w.archive_digest)}</code>, {ours}</div></td><td>{event}</td></tr>")
 
 
 def _witnesses_section(summary: EvidenceSummary) -> str:
