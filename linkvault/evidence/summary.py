@@ -64,9 +64,11 @@ class CopyEvidence:
 
 @dataclass(frozen=True)
 class WitnessFact:
-    """An independent archive's capture set against this row's capture, and the custody event that logged it."""
+    """An independent archive's capture set against this row's capture, and the custody event that logged it (as
+    the chain the pack carries holds it: None for none there)."""
 
     witness: Witness
+    custody_id: int | None = None
     custody_hash: str | None = None
 
 
@@ -205,12 +207,19 @@ def _add_copies(vault: Vault, reviewed: Review, rows: list[EvidenceRow], sealed:
 
 
 def _add_witnesses(vault: Vault, rows: list[EvidenceRow], custody: list[dict] | None) -> None:
-    """Each captured row's witnesses: an independent archive's capture compared with the capture this pack holds."""
+    """Each captured row's witnesses: an independent archive's capture compared with the capture this pack holds,
+    each with its `witnessed` event in the custody chain (found by our record, the archive's URI-M and time)."""
     ours = {row.link.capture_id: row for row in rows if row.response_id and row.link.capture_id is not None}
-    hashes = {event["id"]: event["hash"] for event in custody or []}
+    logged: dict[tuple, dict] = {}
+    for event in custody or []:
+        if event["event"] == "witnessed":
+            details = json.loads(event["details"] or "{}")
+            logged[(event["subject"], details.get("uri_m"), details.get("archive_at"))] = event
     for capture_id, witnesses in vault.witnesses_of(list(ours)).items():
-        ours[capture_id].witnesses = [WitnessFact(w, hashes.get(w.custody_id) if w.custody_id else None)
-                                      for w in witnesses]
+        row = ours[capture_id]
+        for witness in witnesses:
+            event = logged.get((row.response_id, witness.uri_m, witness.archive_at)) or {}
+            row.witnesses.append(WitnessFact(witness, event.get("id"), event.get("hash")))
 
 
 @dataclass

@@ -150,8 +150,6 @@ class Witness:
     verdict: str  # SAME, SAME_DECODED, DIFFERS or PENDING
     sentence: str  # what show, report and the pack print
     our_sha1_decoded: str | None = None  # the same of our payload decoded, where a Content-Encoding applies
-    custody_id: int | None = field(default=None, compare=False)  # the `witnessed` custody event that logged it,
-    # once stored: where the comparison is recorded, not part of what was compared
 
 
 @dataclass

@@ -128,8 +128,8 @@ def _witness_row(r: EvidenceRow, fact: WitnessFact) -> str:
     w = fact.witness
     ours = (f"ours once decoded <code>{esc(w.our_sha1_decoded)}</code>" if w.verdict == SAME_DECODED
             and w.our_sha1_decoded else f"ours <code>{esc(w.our_sha1)}</code>")
-    event = (f"event {esc(w.custody_id)} (witnessed)<div class=\"small\">hash <code>{esc(fact.custody_hash)}</code>"
-             "</div>" if w.custody_id else '<span class="small">not logged</span>')
+    event = (f"event {esc(fact.custody_id)} (witnessed)<div class=\"small\">hash <code>{esc(fact.custody_hash)}"
+             "</code></div>" if fact.custody_id else '<span class="small">not in the custody log</span>')
     return (f'<tr class="{"dead" if w.verdict == DIFFERS else "alive"}"><td>{esc(r.label)}</td>'
             f"<td>{web_link(r.url)}<div class=\"small\">ours <code>{esc(r.response_id)}</code></div></td>"
             f"<td>{esc(w.archive)} {esc(w.archive_at)}<div class=\"small\">{web_link(w.uri_m)}</div></td>"

@@ -74,8 +74,7 @@ def spn_of(row: dict) -> SpnJob:
 
 
 def witness_row(witness: Witness, compared_at: str, custody_id: int | None) -> dict:
-    return {**asdict(witness), "compared_at": compared_at,
-            "custody_id": custody_id if custody_id is not None else witness.custody_id}
+    return {**asdict(witness), "compared_at": compared_at, "custody_id": custody_id}
 
 
 def witness_of(row: dict) -> Witness:
