@@ -1,9 +1,10 @@
 """`pack`: one evidence file per report: a WACZ any web-archive tool opens.
 
-It holds every WARC file with a capture for the report (with their provenance records, manifests and
-timestamp tokens), plus one more WARC with the report file itself, a human summary (each footnote
-mapped to its capture, digests and timestamps, as escaped HTML) and the custody chain so far
-(JSON lines) as `resource` records, and a pages list carrying each page's extracted text.
+It holds every WARC file with a capture for the report or a memento of its footnotes' archived copies (with
+their provenance records, manifests and timestamp tokens), plus one more WARC with the report file itself, a
+human summary (each footnote mapped to its capture, digests and timestamps, its archived copies and witnesses,
+as escaped HTML) and the custody chain so far (JSON lines) as `resource` records, and a pages list carrying each
+page's extracted text.
 py-wacz writes the package (index, datapackage.json with a SHA-256 per file), so `wacz validate`
 and replay tools read exactly what they expect.
 """
@@ -24,7 +25,14 @@ from datetime import datetime, timezone
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import _Sha256WARCWriter
 from linkvault.errors import InputError
-from linkvault.evidence.summary import EvidenceSummary, evidence_summary
+from linkvault.evidence.summary import (
+    EvidenceSummary,
+    WarcFacts,
+    copy_captures,
+    evidence_summary,
+    sealed_files,
+    shown_copies,
+)
 from linkvault.model import PackResult
 from linkvault.parsing import STDIN, is_url_argument
 from linkvault.reviewing import Review
@@ -52,10 +60,14 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
 
     with Vault.open_to_log(vault_dir) as vault:  # a run half-written is not packed, nor its custody interleaved
         reviewed = build_review(vault_dir, report_path, input_format, with_claims=False)
-        files = sorted({r.warc_file for r in reviewed.rows if r.warc_file})
+        mementos = copy_captures(vault, reviewed)  # the records of the copies `copies` fetched for its footnotes
+        files = sorted({r.warc_file for r in reviewed.rows if r.warc_file}
+                       | {m["warc_file"] for m in mementos.values() if m["warc_file"]})
         if not files:
             raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
-        n_pages, stamps = _write_pack(vault, reviewed, report_path, files, output, summarize=summarize,
+        files, sealed = sealed_files(vault, files)
+        n_pages, stamps = _write_pack(vault, reviewed, report_path, files, sealed, mementos, output,
+                                      summarize=summarize,
                                       stamp_with=(lambda data: stamp(data, list(tsa), egress=egress)) if tsa else None)
         digest = sha256_file(output)
         if not vault.read_only:
@@ -68,40 +80,44 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
                           not_logged="the vault is read-only" if vault.read_only else None, vault=vault_dir)
 
 
-def _write_pack(vault: Vault, reviewed, report_path: str, files: list[str], output: str, *,
-                summarize: Callable[[EvidenceSummary], str], stamp_with: Callable[[bytes], list] | None
-                ) -> tuple[int, list]:
-    """Build the WACZ of `files` plus the report's own WARC (report, summary, custody) and its pages, stamp its
-    datapackage.json with `stamp_with`, and seal it to `output`; returns the number of pages and the stamps."""
-    texts = vault.texts_of([r.capture_id for r in reviewed.rows if r.capture_id])  # this report's own, not the vault's
+def _write_pack(vault: Vault, reviewed, report_path: str, files: list[str], sealed: WarcFacts,
+                mementos: dict[int, dict], output: str, *, summarize: Callable[[EvidenceSummary], str],
+                stamp_with: Callable[[bytes], list] | None) -> tuple[int, list]:
+    """Build the WACZ of `files` (`sealed`: what they seal) plus the report's own WARC (report, summary, custody)
+    and its pages (with the `mementos` of its copies), stamp its datapackage.json with `stamp_with`, and seal it
+    to `output`; returns the number of pages and the stamps."""
+    ids = [r.capture_id for r in reviewed.rows if r.capture_id] + list(mementos)
+    texts = vault.texts_of(ids)  # this report's own, not the vault's
+    custody = vault.custody_chain()
     with tempfile.TemporaryDirectory() as work:
-        summary = summarize(evidence_summary(vault, reviewed, files))
+        summary = summarize(evidence_summary(vault, reviewed, files, custody, sealed))
         warcs = [os.path.join(vault.warc_dir, f) for f in files]
-        built, n_pages = _build(work, report_path, output, reviewed, texts, summary, vault.custody_chain(), warcs)
+        pages = _pages(reviewed, texts, mementos)
+        listing = os.path.join(work, "pages.jsonl")
+        _write_pages(listing, os.path.basename(reviewed.report), pages)
+        built = _build(work, report_path, output, listing, summary, custody, warcs)
         with zipfile.ZipFile(built) as z:
             stamps = stamp_with(z.read("datapackage.json")) if stamp_with else []
         _seal(built, output, stamps)
-    return n_pages, stamps
+    return len(pages), stamps
 
 
-def _build(work: str, report_path: str, output: str, reviewed, texts: dict, summary: str, custody: list[dict],
-           warcs: list[str]) -> tuple[str, int]:
+def _build(work: str, report_path: str, output: str, listing: str, summary: str, custody: list[dict],
+           warcs: list[str]) -> str:
     """py-wacz packs the report's WARCs, one more with the report, its summary and the custody chain, and the
-    pages list, in `work`; returns the built pack and its number of pages."""
+    pages `listing`, in `work`; returns the built pack."""
     from wacz.main import main as wacz_main
 
     extra = os.path.join(work, "linkvault-report.warc.gz")
     _write_report_warc(extra, report_path, summary, custody)
-    pages = os.path.join(work, "pages.jsonl")
-    n_pages = _write_pages(pages, reviewed, texts)
     built = os.path.join(work, "pack.wacz")
-    args = ["create", "-o", built, "-p", pages, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
+    args = ["create", "-o", built, "-p", listing, "-c", "--title", f"linkvault: {os.path.basename(report_path)}",
             *warcs, extra]
     with contextlib.redirect_stdout(io.StringIO()):  # py-wacz narrates its steps on stdout
         status = wacz_main(args)
     if status != 0:
         raise InputError("the evidence pack could not be written", path=output)
-    return built, n_pages
+    return built
 
 
 def _seal(built: str, output: str, stamps: list) -> None:
@@ -142,16 +158,30 @@ def _write_report_warc(path: str, report_path: str, summary_html: str, custody: 
                                                           length=len(payload), warc_content_type=kind))
 
 
-def _write_pages(path: str, reviewed: Review, texts: dict) -> int:
-    count = 0
+def _pages(reviewed: Review, texts: dict, mementos: dict[int, dict]) -> list[dict]:
+    """The pages list: each captured footnote source, then each fetched archived copy of one (its memento, at the
+    URI asked of the archive), titled so a viewer tells the copy from the source."""
+    pages = [_page(row.url, row.archived_at, row.title or row.url, texts.get(row.capture_id))
+             for row in reviewed.rows if row.warc_file and row.archived_at]
+    listed: set[int] = set()  # a URL two footnotes cite has its copies listed once
+    for copy in shown_copies(reviewed):
+        memento = mementos.get(copy.capture_id) if copy.capture_id is not None else None
+        if memento and memento["warc_file"] and memento["fetched_at"] and memento["id"] not in listed:
+            listed.add(memento["id"])
+            text = texts.get(copy.capture_id) or {}
+            title = f"{text.get('title') or copy.candidate.url} (archived copy: {copy.candidate.archive} " \
+                    f"{copy.candidate.memento_at})"
+            pages.append(_page(memento["url"], memento["fetched_at"], title, text))
+    return pages
+
+
+def _page(url: str | None, at: str, title: str | None, text: dict | None) -> dict:
+    when = datetime.strptime(at[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    return {"url": url, "ts": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "title": title, "text": (text or {}).get("text") or ""}
+
+
+def _write_pages(path: str, title: str, pages: list[dict]) -> None:
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": os.path.basename(reviewed.report)}) + "\n")
-        for row in reviewed.rows:
-            if not row.warc_file or not row.archived_at:
-                continue
-            text = texts.get(row.capture_id) or {}
-            when = datetime.strptime(row.archived_at[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
-            fh.write(json.dumps({"url": row.url, "ts": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                 "title": row.title or row.url, "text": text.get("text") or ""}, ensure_ascii=False) + "\n")
-            count += 1
-    return count
+        fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title}) + "\n")
+        for page in pages:
+            fh.write(json.dumps(page, ensure_ascii=False) + "\n")

@@ -1,7 +1,9 @@
 """The evidence summary a pack carries: each footnote mapped to its capture, its digests and its timestamps.
 
 Everything here is read back from what was sealed (the vault's rows, the WARC's manifests, the
-custody log), so the summary states what a third party can check, not what linkvault believes.
+custody log), so the summary states what a third party can check, not what linkvault believes. The archived
+copies `copies` judged and the Save Page Now witnesses are linkvault's verdicts, each beside what can be checked
+of it: the memento's record in the pack's WARC files, the custody event the comparison was logged in.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import HELD_RECORD_CAP, read_records
-from linkvault.model import Capture, Link, RecordLocation
+from linkvault.model import Capture, CopySearch, CopyVerdict, Link, RecordLocation, Witness
+from linkvault.model.copies import NOT_FETCHED
 from linkvault.vault import Vault, now_iso
 
 if TYPE_CHECKING:
@@ -43,6 +46,34 @@ class ManifestFact:
 
 
 @dataclass
+class CopyEvidence:
+    """An archived copy a `copies` search judged (offered or passed over), with what the pack seals of it: the
+    memento's response record as written when it was fetched from the archive (None: it was never fetched)."""
+
+    verdict: CopyVerdict
+    fetched_uri: str | None = None  # the URI asked of the archive (its raw form)
+    final_uri: str | None = None  # where the archive's redirects ended: the record's WARC-Target-URI
+    fetched_at: str | None = None
+    record_id: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    block_digest: str | None = None
+    payload_digest: str | None = None
+    title: str | None = None  # the archived page's title, as extracted
+    stamps: list[TimestampFact] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WitnessFact:
+    """An independent archive's capture set against this row's capture, and the custody event that logged it (as
+    the chain the pack carries holds it: None for none there)."""
+
+    witness: Witness
+    custody_id: int | None = None
+    custody_hash: str | None = None
+
+
+@dataclass
 class EvidenceRow:
     """A review's link and what the WARC files seal for its capture: the response record's block digest, its
     screenshot, and the timestamps of the manifests listing it. The capture's own facts are read from the link."""
@@ -52,6 +83,8 @@ class EvidenceRow:
     screenshot_id: str | None = None
     screenshot_sha256: str | None = None
     stamps: list[TimestampFact] = field(default_factory=list)
+    copies: list[CopyEvidence] = field(default_factory=list)  # offered, then passed over, if `copies` looked it up
+    witnesses: list[WitnessFact] = field(default_factory=list)
 
     def __getattr__(self, name: str):
         """The link's own fields (label, url, category, state, detail, archived_at, final_url, http_status, WARC)."""
@@ -105,7 +138,7 @@ class EvidenceRow:
 
 
 _LINK_FIELDS = ("label", "url", "category", "state", "detail", "archived_at", "final_url", "http_status", "warc_file",
-                "warc_offset")
+                "warc_offset", "copy_search")
 
 
 @dataclass
@@ -119,9 +152,27 @@ class EvidenceSummary:
     custody_head: str | None
 
 
-def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str]) -> EvidenceSummary:
-    """`reviewed` is the report's Review; `warc_files` the vault's WARC files that hold its captures."""
-    sealed = _read_sealed(vault, warc_files)
+def shown_copies(reviewed: Review) -> list[CopyVerdict]:
+    """The copies a pack shows and carries, in the review's order: each looked-up link's copy offered and the ones
+    passed over (those never fetched are neither evidence nor shown)."""
+    return [c for row in reviewed.rows for c in _shown(row.copy_search)]
+
+
+def _shown(search: CopySearch | None) -> list[CopyVerdict]:
+    return [c for c in search.copies if c.choice != NOT_FETCHED] if search else []
+
+
+def copy_captures(vault: Vault, reviewed: Review) -> dict[int, dict]:
+    """The memento captures of the copies `shown_copies` names, by capture id: their records go into the pack."""
+    return vault.memento_captures([c.capture_id for c in shown_copies(reviewed) if c.capture_id is not None])
+
+
+def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str], custody: list[dict] | None = None,
+                     sealed: WarcFacts | None = None) -> EvidenceSummary:
+    """`reviewed` is the report's Review; `warc_files` the vault's WARC files that hold its captures and its copies'
+    mementos; `custody` the custody chain the pack carries, which the witnesses' events are named in; `sealed` what
+    those files seal, when `sealed_files` read it already."""
+    sealed = sealed or _read_sealed(vault, warc_files)
     covering = {rid: m for m in sealed.manifests for rid in m.records}
     rows = []
     for link in reviewed.rows:
@@ -133,28 +184,87 @@ def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str]) -> E
             if rid in covering:
                 row.stamps = covering[rid].stamps
         rows.append(row)
+    _add_copies(vault, reviewed, rows, sealed, covering)
+    _add_witnesses(vault, rows, custody)
     events, head = vault.custody_count_and_head()
     return EvidenceSummary(report=os.path.abspath(reviewed.report), report_sha256=sha256_file(reviewed.report),
                            made_at=now_iso(), rows=rows, manifests=sealed.manifests, custody_events=events,
                            custody_head=head)
 
 
+def _add_copies(vault: Vault, reviewed: Review, rows: list[EvidenceRow], sealed: WarcFacts,
+                covering: dict[str, ManifestFact]) -> None:
+    """Each looked-up row's copies, with their memento's record as the pack's WARC files hold it."""
+    captures = copy_captures(vault, reviewed)
+    titles = vault.texts_of(list(captures))
+    for row in rows:
+        for verdict in _shown(row.copy_search):
+            found = captures.get(verdict.capture_id) if verdict.capture_id is not None else None
+            copy = CopyEvidence(verdict)
+            if found:
+                rid = found["record_id"]
+                copy.fetched_uri, copy.fetched_at, copy.record_id = found["url"], found["fetched_at"], rid
+                copy.final_uri = found["final_url"]
+                copy.warc_file, copy.warc_offset = found["warc_file"], found["warc_offset"]
+                copy.block_digest, copy.payload_digest = sealed.block_digests.get(rid), sealed.payload_digests.get(rid)
+                copy.title = (titles.get(found["id"]) or {}).get("title")
+                copy.stamps = covering[rid].stamps if rid in covering else []
+            row.copies.append(copy)
+
+
+def _add_witnesses(vault: Vault, rows: list[EvidenceRow], custody: list[dict] | None) -> None:
+    """Each captured row's witnesses: an independent archive's capture compared with the capture this pack holds,
+    each with its `witnessed` event in the custody chain (found by our record, the archive's URI-M and time)."""
+    ours = {row.link.capture_id: row for row in rows if row.response_id and row.link.capture_id is not None}
+    logged: dict[tuple, dict] = {}
+    for event in custody or []:
+        if event["event"] == "witnessed":
+            details = json.loads(event["details"] or "{}")
+            logged[(event["subject"], details.get("uri_m"), details.get("archive_at"))] = event
+    for capture_id, witnesses in vault.witnesses_of(list(ours)).items():
+        row = ours[capture_id]
+        for witness in witnesses:
+            event = logged.get((row.response_id, witness.uri_m, witness.archive_at)) or {}
+            row.witnesses.append(WitnessFact(witness, event.get("id"), event.get("hash")))
+
+
 @dataclass
-class _Sealed:
+class WarcFacts:
     block_digests: dict[str, str] = field(default_factory=dict)  # record id → WARC-Block-Digest
+    payload_digests: dict[str, str] = field(default_factory=dict)  # record id → WARC-Payload-Digest
     screenshots: dict[str, tuple[str, str]] = field(default_factory=dict)  # response id → (record id, sha256 hex)
     manifests: list[ManifestFact] = field(default_factory=list)
 
 
-def _read_sealed(vault: Vault, warc_files: list[str]) -> _Sealed:
-    """What the WARC files themselves say: each record's digest, the screenshots, the run manifests."""
-    sealed = _Sealed()
+def sealed_files(vault: Vault, warc_files: list[str]) -> tuple[list[str], WarcFacts]:
+    """The WARC files a pack carries, and what they seal: `warc_files`, and each file holding a record that one of
+    their manifests lists. A run seals what earlier runs left unsealed (a run with no timestamp, a `copies` run),
+    and those records may lie in a file the report no longer cites: the pack carries them so audit finds every
+    record a manifest it carries lists. Each file is read once."""
+    where = {r["record_id"]: r["warc_file"] for r in vault.recorded_captures()}
+    carried, sealed, todo = set(warc_files), WarcFacts(), sorted(set(warc_files))
+    while todo:
+        before = len(sealed.manifests)
+        _read_sealed(vault, todo, sealed)
+        listed = {where.get(rid) for manifest in sealed.manifests[before:] for rid in manifest.records}
+        todo = sorted(name for name in listed if name and name not in carried)
+        carried.update(todo)
+    return sorted(carried), sealed
+
+
+def _read_sealed(vault: Vault, warc_files: list[str], sealed: WarcFacts | None = None) -> WarcFacts:
+    """What the WARC files themselves say: each record's digest, the screenshots, the run manifests (added to
+    `sealed`, if given)."""
+    sealed = sealed or WarcFacts()
+    before = len(sealed.manifests)
     for name in warc_files:
         with open(os.path.join(vault.warc_dir, name), "rb") as fh:
             for record in read_records(fh):
                 headers = record.rec_headers
                 rid = headers.get_header("WARC-Record-ID")
                 sealed.block_digests[rid] = headers.get_header("WARC-Block-Digest")
+                if headers.get_header("WARC-Payload-Digest"):
+                    sealed.payload_digests[rid] = headers.get_header("WARC-Payload-Digest")
                 uri = headers.get_header("WARC-Target-URI") or ""
                 if record.rec_type != "resource":
                     continue
@@ -171,7 +281,7 @@ def _read_sealed(vault: Vault, warc_files: list[str]) -> _Sealed:
                     except (ValueError, KeyError, TypeError):
                         continue  # audit names a damaged manifest; the summary just cannot lean on it
                     sealed.manifests.append(ManifestFact(rid, uri, name, {i["id"]: i.get("block_digest") for i in listed}))
-    for manifest in sealed.manifests:
+    for manifest in sealed.manifests[before:]:
         for d in vault.timestamp_events(manifest.record_id):
             manifest.stamps.append(TimestampFact(d.get("tsa", ""), d.get("gen_time"), d.get("token_record"),
                                                  d.get("error")))

@@ -11,11 +11,21 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from linkvault.model import PackResult
+from linkvault.model.copies import DIFFERS, OFFERED, SAME_DECODED
+from linkvault.render.check import counted
+from linkvault.render.copy_lines import CHOICE_WORDS, copy_judged, reference_words
 from linkvault.render.htmlsafe import esc, page_head, web_link
 from linkvault.render.records import account_words
 
 if TYPE_CHECKING:
-    from linkvault.evidence.summary import EvidenceRow, EvidenceSummary, ManifestFact, TimestampFact
+    from linkvault.evidence.summary import (
+        CopyEvidence,
+        EvidenceRow,
+        EvidenceSummary,
+        ManifestFact,
+        TimestampFact,
+        WitnessFact,
+    )
 
 _CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em;margin:0}
 table{border-collapse:collapse;width:100%}th{background:#f3f3f3;text-align:left}
@@ -61,6 +71,90 @@ def _row(r: EvidenceRow) -> str:
             f"<td>{record}</td><td>{_stamps(r.stamps)}</td></tr>")
 
 
+def _copy_row(r: EvidenceRow, c: CopyEvidence) -> str:
+    """One archived copy of a looked-up link: what it is and how it was judged, and its memento's sealed record."""
+    v, cand = c.verdict, c.verdict.candidate
+    kind = "alive" if v.choice == OFFERED else "dead"
+    judged = (f"<div>{esc(CHOICE_WORDS.get(v.choice, v.choice))}: {esc(cand.archive)} {esc(cand.memento_at)}"
+              f"{esc(copy_judged(v))}</div><div class=\"small\">{web_link(cand.uri_m)}</div>")
+    if c.title:
+        judged += f"<div class=\"small\">title: {esc(c.title)}</div>"
+    why = v.reason if v.choice != OFFERED else (f"claim: {v.claim_reason}" if v.claim_reason else "")
+    if why:
+        judged += f"<div class=\"small\">{'why: ' if v.choice != OFFERED else ''}{esc(why)}</div>"
+    ended = f" → {web_link(c.final_uri)}" if c.final_uri and c.final_uri != c.fetched_uri else ""
+    if not c.record_id:
+        record = '<span class="small">not fetched: no record in this pack</span>'
+    else:
+        record = (f"<div>{esc(c.warc_file)} @ {esc(c.warc_offset)}</div><code>{esc(c.record_id)}</code>"
+                  f"<div class=\"small\">fetched {esc(c.fetched_at)} from {web_link(c.fetched_uri)}{ended}</div>"
+                  f"<div class=\"small\">block <code>{esc(c.block_digest)}</code></div>"
+                  f"<div class=\"small\">payload <code>{esc(c.payload_digest)}</code></div>")
+    return (f'<tr class="{kind}"><td>{esc(r.label)}</td><td>{web_link(r.url)}</td><td>{judged}</td>'
+            f"<td>{record}</td><td>{_stamps(c.stamps) if c.record_id else ''}</td></tr>")
+
+
+def _copies_rows(r: EvidenceRow) -> str:
+    """A looked-up link's rows: its copies in rank order, then the archives not reached or that none was found."""
+    search = r.copy_search
+    head = (f'<tr><td>{esc(r.label)}</td><td>{web_link(r.url)}</td><td colspan="3" class="small">'
+            f"{esc(reference_words(search.reference))}</td></tr>")
+    rows = [_copy_row(r, c) for c in r.copies]
+    if search.offered is None and not search.unreached:
+        rows.append(f'<tr><td>{esc(r.label)}</td><td>{web_link(r.url)}</td><td colspan="3">none found: no archive '
+                    "asked holds a valid copy</td></tr>")
+    rows += [f'<tr class="restricted"><td>{esc(r.label)}</td><td>{web_link(r.url)}</td><td colspan="3">not reached: '
+             f"{esc(s.detail or s.service)}</td></tr>" for s in search.unreached]
+    return head + "".join(rows)
+
+
+def _copies_section(summary: EvidenceSummary) -> str:
+    looked_up = [r for r in summary.rows if r.copy_search is not None]
+    if not looked_up:
+        return ""
+    offered = sum(1 for r in looked_up if r.copy_search.offered is not None)
+    return f"""<h2>Archived copies of the sources looked up</h2>
+<p>{counted(len(looked_up), "link", "links")} looked up in web archives (<code>linkvault copies</code>), {offered}
+with a copy offered: the copy closest before the reference date that is alive by linkvault's own rules and
+supports the claim. Each copy fetched is a memento record in this pack's WARC files, its digests recomputable like
+any capture's.</p>
+<table><thead><tr><th>#</th><th>source</th><th>archived copy and its verdict</th><th>memento record and digests</th>
+<th>timestamp</th></tr></thead>
+<tbody>
+{chr(10).join(_copies_rows(r) for r in looked_up)}
+</tbody></table>
+"""
+
+
+def _witness_row(r: EvidenceRow, fact: WitnessFact) -> str:
+    w = fact.witness
+    ours = (f"ours once decoded <code>{esc(w.our_sha1_decoded)}</code>" if w.verdict == SAME_DECODED
+            and w.our_sha1_decoded else f"ours <code>{esc(w.our_sha1)}</code>")
+    event = (f"event {esc(fact.custody_id)} (witnessed)<div class=\"small\">hash <code>{esc(fact.custody_hash)}"
+             "</code></div>" if fact.custody_id else '<span class="small">not in the custody log</span>')
+    return (f'<tr class="{"dead" if w.verdict == DIFFERS else "alive"}"><td>{esc(r.label)}</td>'
+            f"<td>{web_link(r.url)}<div class=\"small\">ours <code>{esc(r.response_id)}</code></div></td>"
+            f"<td>{esc(w.archive)} {esc(w.archive_at)}<div class=\"small\">{web_link(w.uri_m)}</div></td>"
+            f"<td>{esc(w.verdict)}<div class=\"small\">{esc(w.sentence)}</div><div class=\"small\">archive "
+            f"<code>{esc(w.archive_digest)}</code>, {ours}</div></td><td>{event}</td></tr>")
+
+
+def _witnesses_section(summary: EvidenceSummary) -> str:
+    rows = [_witness_row(r, fact) for r in summary.rows for fact in r.witnesses]
+    if not rows:
+        return ""
+    return f"""<h2>Independent witnesses (Save Page Now)</h2>
+<p>An archive's own capture of a captured source, its payload digest (SHA-1, base32, from the archive's CDX) set
+against ours: <em>same</em>, <em>same-decoded</em> (once the content encoding is undone) or <em>differs</em>.
+Each comparison is an event in the custody log this pack carries.</p>
+<table><thead><tr><th>#</th><th>source</th><th>archive's capture</th><th>verdict</th><th>custody event</th></tr>
+</thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table>
+"""
+
+
 def _manifest(m: ManifestFact) -> str:
     stamps = "".join(
         f"<li>{esc(s.tsa)}: " + (f"token <code>{esc(s.token_record)}</code>, time {esc(s.gen_time)}" if s.token_record
@@ -87,7 +181,7 @@ every record the run wrote (<code>openssl ts -verify</code>).</p>
 <tbody>
 {chr(10).join(_row(r) for r in summary.rows)}
 </tbody></table>
-<h2>Run manifests and their timestamps</h2>
+{_copies_section(summary)}{_witnesses_section(summary)}<h2>Run manifests and their timestamps</h2>
 <ul>{"".join(_manifest(m) for m in summary.manifests) or "<li>none: fetched with --no-timestamp</li>"}</ul>
 </body></html>
 """

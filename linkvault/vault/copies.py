@@ -136,6 +136,14 @@ class CopiesQueries:
                   for n in notes]
         return {(n["label"], n["url"]): search for n, search in zip(notes, self.copy_searches(wanted)) if search}
 
+    def memento_captures(self, capture_ids: Sequence[int]) -> dict[int, dict]:
+        """The captures of fetched copies (role memento), by id: the URI fetched, when, and where its response
+        record lies (what a pack carries of a copy)."""
+        return {r["id"]: r for r in self._rows(
+            "select id, url, final_url, fetched_at, record_id, warc_file, warc_offset, payload_digest from captures "
+            "where role = 'memento' and id in (select value from json_each(?)) order by id",
+            [json.dumps(list(capture_ids))])}
+
     # -- Save Page Now jobs and witnesses ------------------------------------------------------------
 
     def store_spn_job(self, job: SpnJob, *, polled_at: str | None = None) -> None:
