@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from linkvault._version import __version__
 from linkvault.archive.fetcher import Fetcher, FetchOptions
@@ -21,6 +22,7 @@ from linkvault.archive.judging import store_judged, text_row
 from linkvault.archive.pages import page_of
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
 from linkvault.archive.webarchives.choice import choose, in_order, offerable
+from linkvault.archive.webarchives.gate import WAIT_CAP, parse_rate, parse_wait_cap
 from linkvault.archive.webarchives.gateway import Gateway, Unreached
 from linkvault.archive.webarchives.lookups import (
     DEFAULT_ARCHIVES,
@@ -28,9 +30,11 @@ from linkvault.archive.webarchives.lookups import (
     ArchiveSource,
     ask_cdx,
     find_candidates,
+    memgator,
 )
 from linkvault.archive.webarchives.mementos import judge_memento, raw_memento, within_archive
 from linkvault.claims.match import Source, claim_against
+from linkvault.errors import UsageError
 from linkvault.model import Candidate, Citation, CopySearch, CopyVerdict, ReferenceDate, ServiceOutcome
 from linkvault.model.copies import FOUND, UNREACHED
 from linkvault.states import never_fetched
@@ -58,6 +62,27 @@ class CopiesSettings:
     rates: Mapping[str, float] = field(default_factory=dict)
     refresh: bool = False
     operator_hosts: tuple[str, ...] = ()  # hosts the user named (--memgator, --archive): reached even if private
+    wait_cap: float = WAIT_CAP  # seconds of Retry-After a run waits out; a longer wait gives the service up
+    ia_api: str = "cdx"  # the Internet Archive asked by its CDX server, or by the batched availability API
+
+
+IA_APIS = ("cdx", "availability")
+
+
+def copies_settings(archives: Sequence[tuple[str, str]] = (), aggregator: str | None = None, candidates: int = 3,
+                    rates: Mapping[str, float] | Sequence[str] = (), refresh: bool = False, *, ia_api: str = "cdx",
+                    wait_cap: float | str = WAIT_CAP) -> CopiesSettings:
+    """A run's settings from what the user gave: `--archive` pairs added to (or replacing one of) the default
+    list, or one `--memgator` instead of them all; `--rate` texts or a mapping; `--ia-api`; `--wait-cap`."""
+    if ia_api not in IA_APIS:
+        raise UsageError(f"--ia-api {ia_api!r}: give one of {', '.join(IA_APIS)}")
+    sources = {a.key: a for a in DEFAULT_ARCHIVES} | {a.key: a for a in (ArchiveSource.named(*n) for n in archives)}
+    chosen = (memgator(aggregator),) if aggregator else tuple(sources.values())
+    named = [aggregator] if aggregator else [url for _, url in archives]
+    per_minute = dict(rates) if isinstance(rates, Mapping) else dict(parse_rate(r) for r in rates)
+    cap = parse_wait_cap(wait_cap) if isinstance(wait_cap, str) else float(wait_cap)
+    return CopiesSettings(chosen, candidates, per_minute, refresh, tuple(urlsplit(u).hostname or "" for u in named),
+                          cap, ia_api)
 
 
 def find_copies_in(vault_dir: str, wanted: list[Wanted], options: FetchOptions, settings: CopiesSettings,
@@ -121,7 +146,8 @@ class CopiesRun:
         self.fetcher.steer = within_archive
         gateway = Gateway(self.options.egress, names=service_names(settings.archives), rates=settings.rates,
                           cache=self.vault, allow_private=self.options.allow_private,
-                          operator_hosts=settings.operator_hosts, refresh=settings.refresh)
+                          operator_hosts=settings.operator_hosts, refresh=settings.refresh,
+                          wait_cap=settings.wait_cap)
         try:
             async with gateway:
                 self.gateway = gateway

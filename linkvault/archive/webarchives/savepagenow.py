@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from linkvault.archive.webarchives.gate import parse_rate
+from linkvault.archive.webarchives.gate import WAIT_CAP, parse_rate, parse_wait_cap
 from linkvault.archive.webarchives.gateway import Answer, Gateway
 from linkvault.errors import UsageError
 
@@ -56,6 +56,7 @@ class SpnOptions:
     within: str = "1d"
     rates: Mapping[str, float] = field(default_factory=dict)
     poll_cap: float = 600.0  # seconds a run waits for its jobs; unfinished ones are finished by the next run
+    wait_cap: float = WAIT_CAP  # seconds of Retry-After a run waits out (--wait-cap); longer gives the service up
 
 
 class KeysRefused(Exception):
@@ -99,11 +100,13 @@ def read_keys(path: str | None, environ: Mapping[str, str] | None = None) -> Spn
 
 
 def spn_options(keys_file: str | None, within: str = "1d", rates: Sequence[str] = (),
-                environ: Mapping[str, str] | None = None) -> SpnOptions:
+                environ: Mapping[str, str] | None = None, wait_cap: str = "10m") -> SpnOptions:
     """Everything `--save-page-now` needs, read and checked before the run begins."""
     if not _WITHIN.match(within or ""):
         raise UsageError(f"--spn-within {within!r}: give it as seconds or like 1d, 12h, 3d 5h 20m")
-    return SpnOptions(read_keys(keys_file, environ), " ".join(within.split()), dict(parse_rate(r) for r in rates))
+    cap = parse_wait_cap(wait_cap)
+    return SpnOptions(read_keys(keys_file, environ), " ".join(within.split()), dict(parse_rate(r) for r in rates),
+                      wait_cap=cap)
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def witness(vault: Vault, egress: EgressPolicy, options: SpnOptions, links: Sequ
 
     async def go() -> None:
         async with Gateway(egress, names=NAMES, rates=options.rates, allow_private=allow_private,
-                           clock=clock) as gateway:  # no answer cache: every status is asked afresh
+                           clock=clock, wait_cap=options.wait_cap) as gateway:  # no answer cache: every status is asked afresh
             await witnessing.run(gateway, live_sources(vault, links))
 
     asyncio.run(go())
