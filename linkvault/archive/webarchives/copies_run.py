@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault._version import __version__
+from linkvault.archive.failures import FailedFetch
 from linkvault.archive.fetcher import Fetcher, FetchOptions
 from linkvault.archive.judging import store_judged, text_row
 from linkvault.archive.pages import page_of
@@ -122,6 +123,7 @@ class CopiesRun:
         self.gateway: Gateway | None = None
         self.fetcher: Fetcher | None = None
         self.failed: dict[str, tuple[str, str]] = {}  # URI-M → (service, why) for mementos the archive did not give
+        self.services: dict[str, str] = {}  # an archive's host → the gate its mementos (and their hops) pass
 
     def run(self, wanted: list[Wanted]) -> list[CopySearch]:
         earlier = self.vault.copy_searches([(w.url, w.reference) for w in wanted])
@@ -143,7 +145,7 @@ class CopiesRun:
                           ) -> dict[tuple[str, ReferenceDate], CopySearch]:
         settings = self.settings
         self.fetcher = Fetcher(self.options, recorder, __version__)
-        self.fetcher.steer = within_archive
+        self.fetcher.steer, self.fetcher.gate = within_archive, self._hop_turn
         gateway = Gateway(self.options.egress, names=service_names(settings.archives), rates=settings.rates,
                           cache=self.vault, allow_private=self.options.allow_private,
                           operator_hosts=settings.operator_hosts, refresh=settings.refresh,
@@ -194,6 +196,16 @@ class CopiesRun:
             else:
                 verdicts.append(await self.prove(want, candidate))
 
+    async def _hop_turn(self, url: str) -> None:
+        """The fetcher's gate for a memento's every request after its first (archived redirects followed inside
+        the archive, retries): the same archive's gate, ahead of mementos waiting to start."""
+        assert self.gateway is not None
+        host = (urlsplit(url).hostname or "").lower()
+        try:
+            await self.gateway.gate(self.services.get(host, f"archive:{host}")).turn(under_way=True)
+        except Unreached as exc:
+            raise FailedFetch(GIVEN_UP, exc.sentence) from None
+
     async def prove(self, want: Wanted, candidate: Candidate) -> CopyVerdict:
         """Fetch one candidate in raw mode where the archive has one, judge it, check the claim on its text."""
         assert self.gateway is not None and self.fetcher is not None
@@ -202,6 +214,7 @@ class CopiesRun:
         if refused:  # an archive's answer named an address we never ask
             return CopyVerdict(candidate, reason=f"not fetched: {refused.detail}")
         service = memento_service(candidate, self.settings.archives)
+        self.services[(urlsplit(uri).hostname or "").lower()] = service
         try:
             await self.gateway.gate(service).turn()
         except Unreached as exc:
@@ -211,6 +224,9 @@ class CopiesRun:
                                       "archive": candidate.archive, "found_by": candidate.found_by,
                                       "raw": uri != candidate.uri_m}
         capture = await self.fetcher.fetch(uri)
+        if capture.error == GIVEN_UP:  # a hop inside the archive found it given up: the sentence says why
+            self.failed[candidate.uri_m] = (service, capture.error_detail or GIVEN_UP)
+            return CopyVerdict(candidate, reason=f"not fetched: {capture.error_detail}")
         if capture.error:
             why = f"{self.gateway.names.get(service, candidate.archive)} could not be reached ({capture.error_detail})"
             self.gateway.gate(service).failed(capture.error_detail or capture.error)
@@ -231,6 +247,9 @@ class CopiesRun:
             claim = claim_against(want.citation, source, want.year)
             verdict = dataclasses.replace(verdict, claim=claim.verdict, claim_reason=claim.reason)
         return verdict
+
+
+GIVEN_UP = "service-given-up"  # a memento's later request met its archive given up for the run
 
 
 def _complete(search: CopySearch | None) -> bool:

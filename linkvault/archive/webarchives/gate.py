@@ -128,17 +128,27 @@ class ServiceGate:
         """Why the service is not asked any more this run (None while it still is)."""
         return self._state.unreached
 
-    async def turn(self) -> None:
+    async def turn(self, under_way: bool = False) -> None:
         """Wait until this request may leave. Requests waiting together leave one at a time, in the order they
         asked (the lock is first come, first served), each at least an interval after the one before it actually
         left: a request that leaves late (the event loop busy judging a page) pushes the next one back, so late
-        requests never catch up in a burst and no 60-second window holds more than the rate (make bench)."""
+        requests never catch up in a burst and no 60-second window holds more than the rate (make bench).
+
+        `under_way`: the request continues one already let through (a redirect hop inside an archive, a retry),
+        which runs against its fetch's deadline: it goes ahead of the queue, still spaced like every other (the
+        spacing is checked and taken with no await between, so whoever leaves first pushes the others back)."""
         self._raise_if_unreached()
+        if under_way:
+            await self._wait_and_take()
+            return
         async with self._lock:
-            while (wait := self._state.next_at - self.clock.monotonic()) > 0:
-                await self.clock.sleep(wait)  # again if a 429 paused the service meanwhile
-            self._raise_if_unreached()  # it may have given up while we waited
-            self._state.next_at = self.clock.monotonic() + self.interval
+            await self._wait_and_take()
+
+    async def _wait_and_take(self) -> None:
+        while (wait := self._state.next_at - self.clock.monotonic()) > 0:
+            await self.clock.sleep(wait)  # again if a 429 paused the service, or another request left, meanwhile
+        self._raise_if_unreached()  # it may have given up while we waited
+        self._state.next_at = self.clock.monotonic() + self.interval
 
     def pause(self, retry_after: float | None) -> None:
         """The service answered 429: no request leaves before `retry_after` seconds (UNANNOUNCED_PAUSE when it
