@@ -22,6 +22,7 @@ from linkvault.archive.fetcher import Fetcher, FetchOptions
 from linkvault.archive.judging import store_judged, text_row
 from linkvault.archive.pages import page_of
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
+from linkvault.archive.webarchives.availability import ask_availability
 from linkvault.archive.webarchives.choice import choose, in_order, offerable
 from linkvault.archive.webarchives.gate import WAIT_CAP, parse_rate, parse_wait_cap
 from linkvault.archive.webarchives.gateway import Gateway, Unreached
@@ -37,7 +38,7 @@ from linkvault.archive.webarchives.mementos import judge_memento, raw_memento, w
 from linkvault.claims.match import Source, claim_against
 from linkvault.errors import UsageError
 from linkvault.model import Candidate, Citation, CopySearch, CopyVerdict, ReferenceDate, ServiceOutcome
-from linkvault.model.copies import FOUND, UNREACHED
+from linkvault.model.copies import FOUND, NONE, UNREACHED
 from linkvault.states import never_fetched
 from linkvault.vault import Vault, VaultLock
 
@@ -124,6 +125,7 @@ class CopiesRun:
         self.fetcher: Fetcher | None = None
         self.failed: dict[str, tuple[str, str]] = {}  # URI-M → (service, why) for mementos the archive did not give
         self.services: dict[str, str] = {}  # an archive's host → the gate its mementos (and their hops) pass
+        self.available: dict[str, dict] = {"before": {}, "after": {}}  # --ia-api availability's answers by link
 
     def run(self, wanted: list[Wanted]) -> list[CopySearch]:
         earlier = self.vault.copy_searches([(w.url, w.reference) for w in wanted])
@@ -153,6 +155,8 @@ class CopiesRun:
         try:
             async with gateway:
                 self.gateway = gateway
+                if settings.ia_api == "availability":
+                    await self._ask_availability(wanted)
                 searches = await asyncio.gather(*(self.search(w) for w in wanted))
         finally:
             await self.fetcher.aclose()
@@ -160,17 +164,42 @@ class CopiesRun:
             self.vault.store_copy_search(search)
         return {(s.url, s.reference): s for s in searches}
 
-    async def search(self, want: Wanted) -> CopySearch:
-        """One URL's search: every archive before the reference date; the CDX after it only when no copy before
-        is valid."""
+    async def _ask_availability(self, wanted: list[Wanted]) -> None:
+        """`--ia-api availability`: every link's closest capture before its date in batches, then the closest
+        after for the links it had none before (they will need it)."""
         assert self.gateway is not None
-        outcomes, candidates = await find_candidates(self.gateway, want.url, want.reference, self.settings.archives)
+        keys = [(w.url, w.reference) for w in wanted]
+        self.available["before"] = await ask_availability(self.gateway, keys, "before")
+        empty = [k for k in keys if k[1].day and self.available["before"][k][0].outcome == NONE]
+        self.available["after"] = await ask_availability(self.gateway, empty, "after") if empty else {}
+
+    async def _ask_ia(self, want: Wanted, after: bool) -> tuple[ServiceOutcome, list[Candidate]]:
+        """The Internet Archive's captures of `want` before (or after) its date, by the API the run uses."""
+        assert self.gateway is not None
+        if self.settings.ia_api != "availability":
+            return await ask_cdx(self.gateway, want.url, want.reference, after=after)
+        key, asked = (want.url, want.reference), self.available["after" if after else "before"]
+        if key not in asked:  # after a copy before that proved invalid: this link alone
+            asked.update(await ask_availability(self.gateway, [key], "after" if after else "before"))
+        outcome, found = asked[key]
+        return dataclasses.replace(outcome), list(found)
+
+    async def search(self, want: Wanted) -> CopySearch:
+        """One URL's search: every archive before the reference date; the Internet Archive after it only when no
+        copy before is valid."""
+        assert self.gateway is not None
+        by_cdx = self.settings.ia_api != "availability"
+        outcomes, candidates = await find_candidates(self.gateway, want.url, want.reference, self.settings.archives,
+                                                     ask_ia=by_cdx)
+        if not by_cdx:
+            outcome, found = await self._ask_ia(want, after=False)
+            outcomes, candidates = [outcome, *outcomes], found + candidates
         verdicts: list[CopyVerdict] = []
         await self._prove_in_order(want, in_order(candidates, want.reference), verdicts, before_only=True)
         if want.reference.day and not any(offerable(v) for v in verdicts):  # then the closest after
-            ia = next((o for o in outcomes if o.service == "ia-cdx"), None)
+            ia = next((o for o in outcomes if o.service in ("ia-cdx", "ia-availability")), None)
             if ia and ia.outcome != UNREACHED:
-                after, found = await ask_cdx(self.gateway, want.url, want.reference, after=True)
+                after, found = await self._ask_ia(want, after=True)
                 _merge(ia, after)
                 candidates += found
             await self._prove_in_order(want, in_order(candidates, want.reference), verdicts, before_only=False)
