@@ -113,7 +113,8 @@ TABLES = {
         "judged_at": _WHEN}),
     "spn_jobs": ("Save Page Now jobs submitted for the live sources we captured.", {
         "job_id": "The job's id at the Internet Archive.", "url": "The URL submitted.",
-        "capture_id": "Our capture it witnesses.", "submitted_at": _WHEN, "status": "pending, success or error.",
+        "capture_id": "Our capture it witnesses.", "submitted_at": _WHEN,
+        "status": "pending, success, error, or expired (the archive forgot the job; its index lists no capture near it).",
         "status_ext": "Save Page Now's error code (error:user-session-limit …).", "message": "Its message.",
         "archive_timestamp": "The archive's capture time (14 digits), on success.",
         "original_url": "The URL the archive ended at (after redirects).", "uri_m": _URI_M,

@@ -109,6 +109,23 @@ def spn_options(keys_file: str | None, within: str = "1d", rates: Sequence[str] 
                       wait_cap=cap)
 
 
+def within_seconds(within: str) -> float:
+    """`--spn-within` as seconds ("1d" → 86400, "3d 5h 20m", a bare number is seconds)."""
+    text = within.strip()
+    if text.isdigit():
+        return float(text)
+    units = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)\s*([dhms])", text))
+
+
+def job_unknown(status: Mapping[str, object]) -> bool:
+    """The archive no longer knows the job (its status is kept about an hour): "Job not found", not an error of
+    the capture (a live 404 is `error:not-found` with its own message)."""
+    message = str(status.get("message") or status.get("exception") or "").lower()
+    return status.get("status") == "error" and ("job not found" in message
+                                                 or (not status.get("status_ext") and "not found" in message))
+
+
 @dataclass(frozen=True)
 class Quota:
     """GET /save/status/user: free concurrent sessions, and captures left today."""
