@@ -182,7 +182,7 @@ def test_a_vault_of_the_previous_schema_is_migrated_in_place(fetched, runner):
     (vault / METADATA).unlink()
 
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "12"])
-    assert shown.exit_code == 2 and "(schema 5; this one reads 8)" in shown.output, shown.output
+    assert shown.exit_code == 2 and f"(schema 5; this one reads {SCHEMA_VERSION})" in shown.output, shown.output
     assert sqlite3.connect(vault / "linkvault.db").execute("pragma user_version").fetchone()[0] == 5
     assert not (vault / METADATA).exists()
     audited = runner.invoke(cli, ["--vault", str(vault), "audit"])
@@ -190,7 +190,7 @@ def test_a_vault_of_the_previous_schema_is_migrated_in_place(fetched, runner):
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "12"])
     assert shown.exit_code == 0, shown.output
     db = sqlite3.connect(vault / "linkvault.db")
-    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 9
     assert not {r[1] for r in db.execute("pragma table_info(captures)")} & SIDE_COLUMNS
     for capture_id, (hops, headers, chain) in details.items():
         assert json.loads(hops) == [dict(zip(("url", "status", "location"), r)) for r in db.execute(

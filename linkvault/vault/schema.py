@@ -17,7 +17,7 @@ Tables, made and migrated by `migrate()` (the schema version lives in `PRAGMA us
                verdict `report` gives it: its URL's verdict capture's, or category missing
     archive_answers, copy_searches, archived_copies, spn_jobs, witnesses, footnote_copies
                the world's web archives: their answers, the copies they hold and our verdict on each (version 8,
-               in `copies_schema`)
+               in `copies_schema`; version 9 adds a differing witness's text similarity)
 
 Foreign keys and plain column names are chosen so Datasette shows useful links and facets; the vault keeps
 `metadata.json` beside the database with every table's and column's description, for
@@ -39,9 +39,10 @@ from linkvault.vault.copies_schema import (
     FOOTNOTE_DESCRIPTIONS,
     TABLES,
     add_webarchives_v8,
+    add_witness_similarity_v9,
 )
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 METADATA = "metadata.json"
 SIDE = ("redirects", "headers", "cert_chain")  # kept out of the captures table since version 6
 
@@ -77,6 +78,8 @@ def migrate(db: sqlite_utils.Database, directory: str) -> None:
                 db.table("footnotes").add_column(column, str)
     if version < 8:
         add_webarchives_v8(db)
+    if version < 9:
+        add_witness_similarity_v9(db)
     _create_views(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     _write_metadata(db, directory)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.webarchives.gate import Clock
 from linkvault.archive.webarchives.gateway import Gateway, Unreached
+from linkvault.archive.webarchives.likeness import alike_words, text_likeness
 from linkvault.archive.webarchives.listings import IA_WEB, cdx_candidates, iso_of_timestamp, wayback_uris
 from linkvault.archive.webarchives.lookups import IA_CDX, IA_NAME
 from linkvault.archive.webarchives.savepagenow import (
@@ -37,7 +38,8 @@ from linkvault.model.copies import DIFFERS, SAME, SAME_DECODED
 from linkvault.vault import Vault, now_iso
 
 ARCHIVE = "web.archive.org"
-NAMES = {"ia-spn": "Save Page Now", "ia-spn-status": "Save Page Now", "ia-cdx": "the Internet Archive's CDX server"}
+NAMES = {"ia-spn": "Save Page Now", "ia-spn-status": "Save Page Now", "ia-cdx": "the Internet Archive's CDX server",
+         "ia-memento": "the Internet Archive"}
 RESUBMITS = 2  # times a URL is submitted again after the archive's passing trouble
 
 
@@ -51,10 +53,11 @@ class Ours:
     sha1_decoded: str | None
 
 
-def sentence_for(verdict: str, archive_at: str) -> str:
+def sentence_for(verdict: str, archive_at: str, similarity: float | None = None) -> str:
+    alike = f"{alike_words(similarity)}: " if similarity is not None else ""
     said = {SAME: "holds the same payload as ours",
             SAME_DECODED: "holds the same payload as ours once its content coding is undone",
-            DIFFERS: "holds a payload that differs from ours (the page may have changed between the captures)"}
+            DIFFERS: f"holds a payload that differs from ours ({alike}the page may have changed between the captures)"}
     return f"the Internet Archive's capture at {archive_at} {said[verdict]}"
 
 
@@ -255,13 +258,18 @@ class Witnessing:
             return
         row = next((c for c in rows if c.listed_status == 200), rows[0])
         verdict = verdict_of(row.listed_digest, ours)
+        similarity = None
+        if verdict == DIFFERS and row.raw_uri:  # how far apart: a changed timestamp, or another article?
+            our_text = self.vault.texts_of([ours.capture_id]).get(ours.capture_id, {}).get("text")
+            similarity = await text_likeness(gateway, row.raw_uri, original, our_text)
         found = Witness(ours.capture_id, ARCHIVE, job.uri_m or row.uri_m, at, row.listed_digest, ours.sha1,
-                        verdict, sentence_for(verdict, at), ours.sha1_decoded)
+                        verdict, sentence_for(verdict, at, similarity), ours.sha1_decoded, similarity)
         self.vault.store_spn_job(replace(job, status="success"), polled_at=now_iso())
         self.vault.log_event("witnessed", ours.record_id, collector=self.collector, details={
             "record": ours.record_id, "archive": ARCHIVE, "uri_m": found.uri_m, "archive_at": at,
             "archive_digest": found.archive_digest, "our_sha1": ours.sha1, "verdict": verdict,
-            "sentence": found.sentence, "url": job.url})
+            "sentence": found.sentence, "url": job.url}
+            | ({"text_similarity": round(similarity, 4)} if similarity is not None else {}))
         self.vault.add_witness(found, custody_id=self.vault.custody_count_and_head()[0])
         self.result.witnesses.append(found)
         if verdict == DIFFERS:
