@@ -8,7 +8,7 @@ from fakeweb.archive_data import DEAD_ARTICLE, DEAD_ARTICLE_TEXT, html_capture, 
 from fakeweb.wayback import FakeWayback
 from test_copies import _copies, fetched  # noqa: F401 -- the fixture, too
 
-RATE = 30  # requests a minute to the Internet Archive's replay: one every 2 s
+RATE = 60  # requests a minute to the Internet Archive's replay: one a second
 
 
 def test_each_archived_redirect_hop_waits_its_turn_at_the_archive_gate(fetched, fakeweb, runner):  # noqa: F811

@@ -46,3 +46,29 @@ def test_a_wait_cap_that_is_not_a_duration_is_a_one_line_error_with_exit_2(
     assert "--wait-cap" in result.output and "duration" in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1 or "Usage:" in result.output
     assert _archive_requests(fakeweb) == []
+
+
+def test_a_memento_answered_429_beyond_the_cap_gives_the_archive_up_and_is_not_called_no_capture(
+        fetched, fakeweb, runner):  # noqa: F811 -- fixtures imported above
+    archive = FakeWayback(dead_article_captures()).install(fakeweb)
+    archive.script("memento", too_many_requests("7200"))  # the replay, not the CDX, says: come back in two hours
+    cited, vault = fetched
+    result, out = _copies(runner, fakeweb, cited, vault)
+    assert result.exit_code == 1, result.output
+    [link] = out["links"]
+    sentence = "the Internet Archive asked to wait 2 h; given up for this run (--wait-cap 10m)"
+    assert sentence in link["unreached"]
+    assert {c["choice"] for c in link["copies"]} == {"not-fetched"}
+    assert all(c["reason"] == f"not fetched: {sentence}" for c in link["copies"])
+    assert len([p for p in _archive_requests(fakeweb) if p.startswith("web.archive.org/web/")]) == 1  # asked once
+
+
+def test_a_memento_answered_429_within_the_cap_is_waited_for_and_fetched(fetched, fakeweb, runner):  # noqa: F811
+    archive = FakeWayback(dead_article_captures()).install(fakeweb)
+    archive.script("memento", too_many_requests("1"))
+    cited, vault = fetched
+    result, out = _copies(runner, fakeweb, cited, vault)
+    assert result.exit_code == 0, result.output
+    assert out["links"][0]["copies"][0]["choice"] == "offered"
+    mementos = [r for r in fakeweb.log.snapshot() if r.host == "web.archive.org" and r.path.startswith("/web/")]
+    assert [r.status for r in mementos[:2]] == [429, 200] and mementos[1].time - mementos[0].time >= 0.9

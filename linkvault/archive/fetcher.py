@@ -54,6 +54,7 @@ class FetchOptions:
     retries: int = 3
     backoff: float = 1.0
     retry_after_cap: float = 60.0
+    retry_statuses: tuple[int, ...] = TRANSIENT_STATUS  # answers tried again; `copies` leaves a 429 to its gate
     proxy: str | None = None
     ca_bundle: str | None = None
     allow_private: bool = False
@@ -245,7 +246,7 @@ class Fetcher:
                     if self.gate is not None and (attempt.retry_state.attempt_number > 1 or not admitted):
                         await self.gate(url)
                     exchange = await self._exchange(url)
-                    if exchange.status in TRANSIENT_STATUS:
+                    if exchange.status in opts.retry_statuses:
                         raise _TransientStatus(exchange)
                     return exchange
         except _TransientStatus as exc:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from linkvault._version import __version__
 from linkvault.archive.failures import FailedFetch
-from linkvault.archive.fetcher import Fetcher, FetchOptions
+from linkvault.archive.fetcher import TRANSIENT_STATUS, Fetcher, FetchOptions, retry_after_seconds
 from linkvault.archive.judging import store_judged, text_row
 from linkvault.archive.pages import page_of
 from linkvault.archive.warc import WarcRecorder, recover_open_files, warcinfo
@@ -34,10 +34,10 @@ from linkvault.archive.webarchives.lookups import (
     find_candidates,
     memgator,
 )
-from linkvault.archive.webarchives.mementos import judge_memento, raw_memento, within_archive
+from linkvault.archive.webarchives.mementos import is_memento, judge_memento, raw_memento, within_archive
 from linkvault.claims.match import Source, claim_against
 from linkvault.errors import UsageError
-from linkvault.model import Candidate, Citation, CopySearch, CopyVerdict, ReferenceDate, ServiceOutcome
+from linkvault.model import Candidate, Capture, Citation, CopySearch, CopyVerdict, ReferenceDate, ServiceOutcome
 from linkvault.model.copies import FOUND, NONE, UNREACHED
 from linkvault.states import never_fetched
 from linkvault.vault import Vault, VaultLock
@@ -146,7 +146,9 @@ class CopiesRun:
     async def _search_all(self, wanted: list[Wanted], recorder: WarcRecorder
                           ) -> dict[tuple[str, ReferenceDate], CopySearch]:
         settings = self.settings
-        self.fetcher = Fetcher(self.options, recorder, __version__)
+        # An archive's own 429 is the gate's to wait out (Retry-After, --wait-cap), never the fetcher's to retry.
+        options = dataclasses.replace(self.options, retry_statuses=tuple(s for s in TRANSIENT_STATUS if s != 429))
+        self.fetcher = Fetcher(options, recorder, __version__)
         self.fetcher.steer, self.fetcher.gate = within_archive, self._hop_turn
         gateway = Gateway(self.options.egress, names=service_names(settings.archives), rates=settings.rates,
                           cache=self.vault, allow_private=self.options.allow_private,
@@ -235,6 +237,28 @@ class CopiesRun:
         except Unreached as exc:
             raise FailedFetch(GIVEN_UP, exc.sentence) from None
 
+    async def _fetched(self, uri: str, service: str) -> Capture | str:
+        """The memento fetched through its archive's gate, or why not (the archive given up). A 429 that is the
+        archive's own (no Memento-Datetime: not an archived 429) pauses the whole gate as long as it asks, and the
+        memento is asked again; a wait past --wait-cap gives the archive up for the run."""
+        assert self.gateway is not None and self.fetcher is not None
+        gate = self.gateway.gate(service)
+        for _ in range(RATE_LIMITED_TRIES):
+            try:
+                await gate.turn()
+            except Unreached as exc:
+                return exc.sentence
+            capture = await self.fetcher.fetch(uri)
+            if capture.error or capture.status != 429 or is_memento(capture):
+                return capture
+            gate.pause(retry_after_seconds(capture.headers, cap=24 * 3600.0))
+        return gate.unreached or f"{gate.name} kept answering 429 (too many requests)"
+
+    def _not_fetched(self, candidate: Candidate, service: str, why: str | None) -> CopyVerdict:
+        """A candidate the archive did not give: its archive counts as unreached for the search, with why."""
+        self.failed[candidate.uri_m] = (service, why or GIVEN_UP)
+        return CopyVerdict(candidate, reason=f"not fetched: {why}")
+
     async def prove(self, want: Wanted, candidate: Candidate) -> CopyVerdict:
         """Fetch one candidate in raw mode where the archive has one, judge it, check the claim on its text."""
         assert self.gateway is not None and self.fetcher is not None
@@ -244,23 +268,16 @@ class CopiesRun:
             return CopyVerdict(candidate, reason=f"not fetched: {refused.detail}")
         service = memento_service(candidate, self.settings.archives)
         self.services[(urlsplit(uri).hostname or "").lower()] = service
-        try:
-            await self.gateway.gate(service).turn()
-        except Unreached as exc:
-            self.failed[candidate.uri_m] = (service, exc.sentence)
-            return CopyVerdict(candidate, reason=f"not fetched: {exc.sentence}")
         self.fetcher.mementos[uri] = {"uri_m": candidate.uri_m, "uri_r": candidate.url, "datetime": candidate.memento_at,
                                       "archive": candidate.archive, "found_by": candidate.found_by,
                                       "raw": uri != candidate.uri_m}
-        capture = await self.fetcher.fetch(uri)
-        if capture.error == GIVEN_UP:  # a hop inside the archive found it given up: the sentence says why
-            self.failed[candidate.uri_m] = (service, capture.error_detail or GIVEN_UP)
-            return CopyVerdict(candidate, reason=f"not fetched: {capture.error_detail}")
+        capture = await self._fetched(uri, service)
+        name = self.gateway.names.get(service, candidate.archive)
+        if isinstance(capture, str) or capture.error == GIVEN_UP:  # the archive given up: the sentence says why
+            return self._not_fetched(candidate, service, capture if isinstance(capture, str) else capture.error_detail)
         if capture.error:
-            why = f"{self.gateway.names.get(service, candidate.archive)} could not be reached ({capture.error_detail})"
             self.gateway.gate(service).failed(capture.error_detail or capture.error)
-            self.failed[candidate.uri_m] = (service, why)
-            return CopyVerdict(candidate, reason=f"not fetched: {why}")
+            return self._not_fetched(candidate, service, f"{name} could not be reached ({capture.error_detail})")
         self.gateway.gate(service).succeeded()
         page, text = page_of(capture, self.options.max_decoded)
         capture.state = state = judge_memento(page, want.url)
@@ -279,6 +296,7 @@ class CopiesRun:
 
 
 GIVEN_UP = "service-given-up"  # a memento's later request met its archive given up for the run
+RATE_LIMITED_TRIES = 3  # times a memento is asked for while its archive answers 429
 
 
 def _complete(search: CopySearch | None) -> bool:
