@@ -6,12 +6,14 @@ answer said as "none from this API", never "no copy exists". Over the fake Inter
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
 from urllib.parse import parse_qsl
 
 from fakeweb.archive_data import DEAD_ARTICLE, dead_article_captures, html_capture
 from fakeweb.timemaps import FakeTimemapArchive
 from fakeweb.wayback import EMPTY, FakeWayback
+from jsonschema import Draft202012Validator
 from test_copies import FAST, _archive_requests, _copies, _egress, fetched  # noqa: F401 -- the fixture, too
 from virtual_clock import VirtualClock
 
@@ -20,6 +22,7 @@ from linkvault.archive.webarchives.availability import ask_availability
 from linkvault.archive.webarchives.gateway import Gateway
 from linkvault.cli import cli
 from linkvault.model import ReferenceDate
+from linkvault.render.records import schema_text
 from linkvault.vault import Vault
 
 APRIL_4 = ReferenceDate(date(2024, 4, 4), "entry date")
@@ -76,6 +79,7 @@ def test_copies_by_the_availability_api_offers_the_article_and_a_second_run_asks
     result, out = _copies(runner, fakeweb, cited, vault, "--ia-api", "availability",
                           "--rate", "ia-availability=6000/min")
     assert result.exit_code == 0, result.output
+    assert list(Draft202012Validator(json.loads(schema_text())).iter_errors(out)) == []  # the shipped schema
     [link] = out["links"]
     offered = link["copies"][0]
     assert (offered["choice"], offered["found_by"], offered["memento_at"]) == (
