@@ -113,39 +113,34 @@ def load_session(cookies_file: _Path, label: str | None = None) -> Session:
 
 
 def save_page_now_options(keys_file: _Path | None = None, within: str = "1d", rates: Sequence[str] = (),
-                          environ: typing.Mapping[str, str] | None = None) -> SpnOptions:
+                          environ: typing.Mapping[str, str] | None = None, wait_cap: str = "10m") -> SpnOptions:
     """What `fetch(save_page_now=…)` needs: the account's keys (`keys_file`, else env LINKVAULT_SPN_KEYS),
-    `if_not_archived_within` and the gates' rates (SERVICE=N/min), read and checked before anything runs."""
+    `if_not_archived_within`, the gates' rates (SERVICE=N/min) and the longest Retry-After a run waits out,
+    read and checked before anything runs."""
     from linkvault.archive.webarchives.savepagenow import spn_options
 
-    return spn_options(None if keys_file is None else os.fspath(keys_file), within, rates, environ)
+    return spn_options(None if keys_file is None else os.fspath(keys_file), within, rates, environ, wait_cap)
+
+
 def find_copies(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", *, all: bool = False,
                 as_of: date | None = None, archives: Sequence[tuple[str, str]] = (), memgator: str | None = None,
                 candidates: int = 3, rates: Mapping[str, float] | Sequence[str] = (), proxy: str | None = None,
                 ca_bundle: str | None = None, allow_private: bool = False, refresh: bool = False,
-                input_format: str | None = None, collector: str | None = None) -> CopiesResult:
+                input_format: str | None = None, collector: str | None = None, ia_api: str = "cdx",
+                wait_cap: float | str = "10m") -> CopiesResult:
     """Find each dead, restricted or refused footnote source's copy in the world's web archives (every one's with
     `all`), prove it by linkvault's own rules and the claim check, and keep the search in `vault` (`linkvault
     copies`). `archives`: (name, TimeMap prefix) pairs added to the default list, or replacing one of it;
     `memgator`: one self-hosted aggregator asked instead of them all; `rates`: requests per minute by service, or
-    `--rate` texts ("ia-cdx=24/min")."""
-    from urllib.parse import urlsplit
-
+    `--rate` texts ("ia-cdx=24/min"); `ia_api`: the Internet Archive's "cdx" or batched "availability" API;
+    `wait_cap`: the longest Retry-After a run waits out (seconds, or "10m")."""
     from linkvault.archive import FetchOptions
-    from linkvault.archive.webarchives.copies_run import CopiesSettings, Wanted, find_copies_in
-    from linkvault.archive.webarchives.gate import parse_rate
-    from linkvault.archive.webarchives.lookups import DEFAULT_ARCHIVES, ArchiveSource
-    from linkvault.archive.webarchives.lookups import memgator as aggregator
+    from linkvault.archive.webarchives.copies_run import Wanted, copies_settings, find_copies_in
     from linkvault.model import CopiesRow, Link, ReferenceDate
     from linkvault.reviewing import copies_wanted, first_citations
 
     vault_dir = _vault_to_read(vault, must_exist=True)
-    sources = {a.key: a for a in DEFAULT_ARCHIVES} | {a.key: a for a in (ArchiveSource.named(*n) for n in archives)}
-    chosen = (aggregator(memgator),) if memgator else tuple(sources.values())
-    named = [memgator] if memgator else [url for _, url in archives]
-    per_minute = dict(rates) if isinstance(rates, typing.Mapping) else dict(parse_rate(r) for r in rates)
-    settings = CopiesSettings(chosen, candidates, per_minute, refresh,
-                              tuple(urlsplit(u).hostname or "" for u in named))
+    settings = copies_settings(archives, memgator, candidates, rates, refresh, ia_api=ia_api, wait_cap=wait_cap)
     wanted: list[Wanted] = []
     rows: list[tuple[Review, Link]] = []
     dates, skipped = {}, 0

@@ -95,7 +95,7 @@ def test_a_429_pauses_the_whole_service_for_its_retry_after():
 def test_a_wait_longer_than_the_cap_gives_the_service_up_naming_the_wait():
     gate = ServiceGate("ia-cdx", "the Internet Archive", 24, VirtualClock(), wait_cap=600)
     gate.pause(7200)
-    assert gate.unreached == "the Internet Archive asked us to wait 2 h (more than the 10 min a run waits)"
+    assert gate.unreached == "the Internet Archive asked to wait 2 h; given up for this run (--wait-cap 10m)"
     with pytest.raises(Unreached) as raised:
         asyncio.run(gate.turn())
     assert raised.value.sentence == gate.unreached
@@ -152,3 +152,27 @@ def test_a_service_without_a_rate_of_its_own_gets_its_familys_then_the_default()
     assert rate_for("archive:arquivo.pt", {"archive": 30.0}) == 30.0
     assert rate_for("archive:arquivo.pt", {"archive:arquivo.pt": 5.0, "archive": 30.0}) == 5.0
     assert rate_for("archive:archive.ph", {"archive": 30.0}) == 30.0  # what the user gives beats a default
+
+
+def test_a_request_under_way_goes_ahead_of_those_waiting_to_start_and_is_still_spaced():
+    """An archived redirect hop runs against its memento's deadline: it must not queue behind every memento waiting
+    to start, nor leave sooner than the rate allows."""
+    clock = VirtualClock()
+    gate = ServiceGate("ia-memento", "the Internet Archive", 60, clock)
+    order: list[tuple[str, float]] = []
+
+    async def ask(name: str, under_way: bool = False) -> None:
+        await gate.turn(under_way=under_way)
+        order.append((name, clock.monotonic()))
+
+    async def run():
+        starting = [asyncio.create_task(ask(f"memento {n}")) for n in range(5)]
+        await asyncio.sleep(0)
+        await ask("hop", under_way=True)
+        await asyncio.gather(*starting)
+
+    asyncio.run(run())
+    names = [name for name, _ in order]
+    assert names.index("hop") < 3  # not behind the mementos waiting to start
+    times = sorted(t for _, t in order)
+    assert all(later - earlier >= 1.0 for earlier, later in zip(times, times[1:]))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -65,6 +65,7 @@ class FetchOptions:
     retries: int = 3
     backoff: float = 1.0
     retry_after_cap: float = 60.0
+    retry_statuses: tuple[int, ...] = TRANSIENT_STATUS  # answers tried again; `copies` leaves a 429 to its gate
     proxy: str | None = None
     ca_bundle: str | None = None
     allow_private: bool = False
@@ -172,6 +173,10 @@ class Fetcher:
         # archive's memento must never lead to the live site: `copies` keeps each hop inside the archive.
         self.steer: Callable[[str, str], str | None] = lambda current, target: target
         self.mementos: dict[str, dict] = {}  # URL fetched → the archived copy it is (archive, URI-M, date)
+        # Awaited before every request of a capture but its first (which its caller let through): a redirect hop
+        # or a retry inside an archive waits its turn at the archive's gate like the first did. It may raise
+        # FailedFetch (the archive was given up for the run).
+        self.gate: Callable[[str], Awaitable[None]] | None = None
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -200,12 +205,12 @@ class Fetcher:
         current = url
         at_stub: dict | None = None  # the capture as it stood at the first redirect stub
         try:
-            for _ in range(self.options.max_redirects + 1):
+            for hop in range(self.options.max_redirects + 1):
                 try:
                     self.guard.check(current)
                 except Refused as exc:
                     raise FailedFetch(exc.state, exc.detail) from exc
-                exchange = await self._with_retries(current)
+                exchange = await self._with_retries(current, admitted=hop == 0)
                 stub = None if exchange.status in REDIRECTS else redirect_stub(current, exchange.status,
                                                                                exchange.headers, exchange.body_head)
                 capture.hops.append(Hop(current, exchange.status, stub.target if stub else exchange.location,
@@ -240,7 +245,7 @@ class Fetcher:
                 raise
             vars(capture).update(at_stub)
 
-    async def _with_retries(self, url: str) -> _Exchange:
+    async def _with_retries(self, url: str, admitted: bool = True) -> _Exchange:
         opts = self.options
         proxy = self._router.egress.proxy_for(url)
         backoff = wait_exponential_jitter(multiplier=opts.backoff, max=30 * opts.backoff, jitter=opts.backoff)
@@ -259,8 +264,10 @@ class Fetcher:
                                                reraise=True,
                                                before_sleep=lambda state: self._tell_retry(url, state)):
                 with attempt:
+                    if self.gate is not None and (attempt.retry_state.attempt_number > 1 or not admitted):
+                        await self.gate(url)
                     exchange = await self._exchange(url)
-                    if exchange.status in TRANSIENT_STATUS:
+                    if exchange.status in opts.retry_statuses:
                         raise _TransientStatus(exchange)
                     return exchange
         except _TransientStatus as exc:

@@ -80,8 +80,14 @@ def timestamp_options(what: str):
 def rate_option(func):
     """--rate SERVICE=N/min, repeatable: how fast linkvault may ask an outside service (Save Page Now, the CDX)."""
     return click.option("--rate", "rates", multiple=True, metavar="SERVICE=N/min",
-                        help="Requests per minute to a service, no faster (repeatable): ia-cdx, ia-memento, ia-spn, "
-                             "ia-spn-status, memgator, archive:NAME.")(func)
+                        help="Requests per minute to a service, no faster (repeatable): ia-cdx, ia-availability, "
+                             "ia-memento, ia-spn, ia-spn-status, memgator, archive:NAME.")(func)
+
+
+def wait_cap_option(func):
+    """--wait-cap DURATION: the longest Retry-After a run waits out before it gives a service up."""
+    return click.option("--wait-cap", default="10m", show_default=True, metavar="DURATION",
+                        help="Give a service up for the run when it asks to wait longer than this (90s, 10m, 2h).")(func)
 
 
 def save_page_now_options(func):
@@ -89,10 +95,11 @@ def save_page_now_options(func):
     and checked (keys missing or malformed are a usage error before anything runs), or None."""
 
     @functools.wraps(func)
-    def command(*args, save_page_now: bool, spn_keys: str | None, spn_within: str, rates: tuple[str, ...], **kwargs):
-        if not save_page_now and (spn_keys or rates or spn_within != "1d"):
-            raise click.UsageError("--spn-keys, --spn-within and --rate go with --save-page-now")
-        spn = linkvault.save_page_now_options(spn_keys, spn_within, rates) if save_page_now else None
+    def command(*args, save_page_now: bool, spn_keys: str | None, spn_within: str, rates: tuple[str, ...],
+                wait_cap: str, **kwargs):
+        if not save_page_now and (spn_keys or rates or spn_within != "1d" or wait_cap != "10m"):
+            raise click.UsageError("--spn-keys, --spn-within, --rate and --wait-cap go with --save-page-now")
+        spn = linkvault.save_page_now_options(spn_keys, spn_within, rates, wait_cap=wait_cap) if save_page_now else None
         return func(*args, save_page_now=spn, **kwargs)
 
     return _options(command, [
@@ -104,6 +111,7 @@ def save_page_now_options(func):
         click.option("--spn-within", default="1d", show_default=True, metavar="AGE",
                      help="Take the archive's capture newer than this instead of a new one (e.g. 12h, 3d 5h)."),
         rate_option,
+        wait_cap_option,
     ])
 
 

@@ -21,6 +21,7 @@ from linkvault.cli.options import (
     session_options,
     timestamp_options,
     vault_of,
+    wait_cap_option,
 )
 from linkvault.cli.output import echo_rendered, exit_with, note, progress
 
@@ -103,7 +104,11 @@ def _archive_pair(_ctx, _param, values: tuple[str, ...]) -> list[tuple[str, str]
 @click.option("--memgator", default=None, metavar="URL", help="Ask this MemGator instead of every archive's TimeMap.")
 @click.option("--candidates", default=3, show_default=True, type=click.IntRange(1, 20),
               help="Copies fetched and judged at most per link.")
+@click.option("--ia-api", type=click.Choice(["cdx", "availability"]), default="cdx", show_default=True,
+              help="Ask the Internet Archive by its CDX server, or by the batched availability API (fewer requests, "
+                   "one copy each side of the date, and sometimes empty for archived pages).")
 @rate_option
+@wait_cap_option
 @click.option("--refresh-copies", "refresh", is_flag=True, help="Ask the archives again, not the vault's answers.")
 @egress_options
 @allow_private_option("mementos")

@@ -150,6 +150,7 @@ class Witness:
     verdict: str  # SAME, SAME_DECODED, DIFFERS or PENDING
     sentence: str  # what show, report and the pack print
     our_sha1_decoded: str | None = None  # the same of our payload decoded, where a Content-Encoding applies
+    text_similarity: float | None = None  # for DIFFERS: how alike the two pages' extracted texts are, 0 to 1
 
 
 @dataclass

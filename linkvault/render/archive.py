@@ -120,7 +120,8 @@ def _witness_json(run: WitnessRun | None) -> dict | None:
     return {"submitted": run.submitted, "same": run.same, "differs": run.differs, "pending": run.pending,
             "failed": run.failed, "not_submitted": run.not_submitted, "notes": run.notes,
             "witnesses": [{"capture_id": w.capture_id, "archive": w.archive, "uri_m": w.uri_m,
-                           "archive_at": w.archive_at, "verdict": w.verdict, "sentence": w.sentence}
+                           "archive_at": w.archive_at, "verdict": w.verdict, "sentence": w.sentence,
+                           "text_similarity": w.text_similarity}
                           for w in run.witnesses]}
 
 

@@ -5,7 +5,7 @@ and which archive could not be asked (never the same as "no copy exists")."""
 from __future__ import annotations
 
 from linkvault.model import CopySearch, CopyVerdict, ReferenceDate
-from linkvault.model.copies import NOT_FETCHED, OFFERED, PASSED_OVER
+from linkvault.model.copies import NONE, NOT_FETCHED, OFFERED, PASSED_OVER
 from linkvault.render.check import counted
 
 CHOICE_WORDS = {OFFERED: "offered", "passed-over": "passed over", NOT_FETCHED: "not fetched"}
@@ -29,6 +29,8 @@ def link_lines(search: CopySearch) -> list[tuple[str, int]]:
             lines.append((f"claim: {copy.claim_reason}", 4))
     if search.offered is None and not search.unreached:
         lines.append(("none found: no archive asked holds a valid copy", 2))
+    if search.offered is None:  # a "none" with a caveat: an API known to be empty for archived pages, an excluded site
+        lines += [(service.detail, 2) for service in search.services if service.outcome == NONE and service.detail]
     for service in search.unreached:
         lines.append((service.detail or f"{service.service} could not be reached", 2))
     return lines

@@ -54,6 +54,12 @@ def add_webarchives_v8(db: sqlite_utils.Database) -> None:
             db.conn.execute(sql)
 
 
+def add_witness_similarity_v9(db: sqlite_utils.Database) -> None:
+    """Version 9: a differing witness says how alike the two pages' texts are."""
+    if "text_similarity" not in db["witnesses"].columns_dict:
+        db.table("witnesses").add_column("text_similarity", float)
+
+
 INDEXES = (
     "create unique index if not exists archive_answers_key on archive_answers (service, request)",
     "create unique index if not exists copy_searches_key on copy_searches (url, ifnull(reference_date, ''), service)",
@@ -113,7 +119,8 @@ TABLES = {
         "judged_at": _WHEN}),
     "spn_jobs": ("Save Page Now jobs submitted for the live sources we captured.", {
         "job_id": "The job's id at the Internet Archive.", "url": "The URL submitted.",
-        "capture_id": "Our capture it witnesses.", "submitted_at": _WHEN, "status": "pending, success or error.",
+        "capture_id": "Our capture it witnesses.", "submitted_at": _WHEN,
+        "status": "pending, success, error, or expired (the archive forgot the job; its index lists no capture near it).",
         "status_ext": "Save Page Now's error code (error:user-session-limit …).", "message": "Its message.",
         "archive_timestamp": "The archive's capture time (14 digits), on success.",
         "original_url": "The URL the archive ended at (after redirects).", "uri_m": _URI_M,
@@ -125,6 +132,8 @@ TABLES = {
         "our_sha1": "Ours, of the payload as recorded (captures.payload_sha1).",
         "our_sha1_decoded": "Ours, of the payload decoded (captures.payload_sha1_decoded).",
         "verdict": "same, same-decoded, differs or pending.", "sentence": "The verdict as show, report and the pack say it.",
+        "text_similarity": "For differs: how alike the archive's page text and ours are, from 0 to 1 (rapidfuzz's "
+                           "ratio of the texts linkvault extracts; empty where either page has no text).",
         "compared_at": _WHEN, "custody_id": "The custody event that logged it (witnessed)."}),
     "footnote_copies": ("Every footnote of every report with its archived copies at its reference date, the offered "
                         "one first.", {

@@ -17,7 +17,7 @@ Tables, made and migrated by `migrate()` (the schema version lives in `PRAGMA us
                verdict `report` gives it: its URL's verdict capture's, or category missing
     archive_answers, copy_searches, archived_copies, spn_jobs, witnesses, footnote_copies
                the world's web archives: their answers, the copies they hold and our verdict on each (version 8,
-               in `copies_schema`)
+               in `copies_schema`; version 9 adds a differing witness's text similarity)
     captures.account, account_cookies (version 10)  the logged-in account a capture was made as, and its cookies' names
 
 Foreign keys and plain column names are chosen so Datasette shows useful links and facets; the vault keeps
@@ -40,9 +40,10 @@ from linkvault.vault.copies_schema import (
     FOOTNOTE_DESCRIPTIONS,
     TABLES,
     add_webarchives_v8,
+    add_witness_similarity_v9,
 )
 
-SCHEMA_VERSION = 10  # 9 is issue 14's (a witness's text similarity), merged beside this
+SCHEMA_VERSION = 10
 METADATA = "metadata.json"
 SIDE = ("redirects", "headers", "cert_chain")  # kept out of the captures table since version 6
 
@@ -78,6 +79,8 @@ def migrate(db: sqlite_utils.Database, directory: str) -> None:
                 db.table("footnotes").add_column(column, str)
     if version < 8:
         add_webarchives_v8(db)
+    if version < 9:
+        add_witness_similarity_v9(db)
     if version < 10:
         for column in ("account", "account_cookies"):  # the logged-in account of a capture (issue 15)
             if column not in db["captures"].columns_dict:

@@ -153,7 +153,11 @@ class FakeWayback:
     def _empty(self, endpoint: str, request: RequestInfo) -> Response:
         if endpoint == "cdx":
             return cdx_empty(dict(parse_qsl(urlsplit(request.path).query)))
-        if endpoint == "available":
+        if endpoint == "available":  # v2: each item answered, and empty (the API's `{}` for archived pages)
+            if request.method == "POST" and (request.header("wayback-api-version") or "").strip() == "2":
+                lines = [parse_qsl(line) for line in request.body.decode("utf-8").splitlines() if line.strip()]
+                return json_response({"results": [{"url": _first(p, "url") or "", "tag": _first(p, "tag") or "",
+                                                   "archived_snapshots": {}} for p in lines]})
             return json_response({})
         if endpoint == "timemap":
             return Response(200, [("Content-Type", "application/link-format")], b"")

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from linkvault._version import __version__
-from linkvault.archive.fetcher import Fetcher, FetchOptions
+from linkvault.archive.failures import FailedFetch
+from linkvault.archive.fetcher import TRANSIENT_STATUS, Fetcher, FetchOptions, retry_after_seconds
 from linkvault.archive.judging import store_judged, text_row
 from linkvault.archive.pages import page_of
 from linkvault.archive.warc import WarcRecorder, warcinfo
+from linkvault.archive.webarchives.availability import ask_availability
 from linkvault.archive.webarchives.choice import choose, in_order, offerable
+from linkvault.archive.webarchives.gate import WAIT_CAP, parse_rate, parse_wait_cap
 from linkvault.archive.webarchives.gateway import Gateway, Unreached
 from linkvault.archive.webarchives.lookups import (
     DEFAULT_ARCHIVES,
@@ -28,11 +32,13 @@ from linkvault.archive.webarchives.lookups import (
     ArchiveSource,
     ask_cdx,
     find_candidates,
+    memgator,
 )
-from linkvault.archive.webarchives.mementos import judge_memento, raw_memento, within_archive
+from linkvault.archive.webarchives.mementos import is_memento, judge_memento, raw_memento, within_archive
 from linkvault.claims.match import Source, claim_against
-from linkvault.model import Candidate, Citation, CopySearch, CopyVerdict, ReferenceDate, ServiceOutcome
-from linkvault.model.copies import FOUND, UNREACHED
+from linkvault.errors import UsageError
+from linkvault.model import Candidate, Capture, Citation, CopySearch, CopyVerdict, ReferenceDate, ServiceOutcome
+from linkvault.model.copies import FOUND, NONE, UNREACHED
 from linkvault.states import never_fetched
 from linkvault.vault import Vault, VaultLock
 
@@ -58,6 +64,27 @@ class CopiesSettings:
     rates: Mapping[str, float] = field(default_factory=dict)
     refresh: bool = False
     operator_hosts: tuple[str, ...] = ()  # hosts the user named (--memgator, --archive): reached even if private
+    wait_cap: float = WAIT_CAP  # seconds of Retry-After a run waits out; a longer wait gives the service up
+    ia_api: str = "cdx"  # the Internet Archive asked by its CDX server, or by the batched availability API
+
+
+IA_APIS = ("cdx", "availability")
+
+
+def copies_settings(archives: Sequence[tuple[str, str]] = (), aggregator: str | None = None, candidates: int = 3,
+                    rates: Mapping[str, float] | Sequence[str] = (), refresh: bool = False, *, ia_api: str = "cdx",
+                    wait_cap: float | str = WAIT_CAP) -> CopiesSettings:
+    """A run's settings from what the user gave: `--archive` pairs added to (or replacing one of) the default
+    list, or one `--memgator` instead of them all; `--rate` texts or a mapping; `--ia-api`; `--wait-cap`."""
+    if ia_api not in IA_APIS:
+        raise UsageError(f"--ia-api {ia_api!r}: give one of {', '.join(IA_APIS)}")
+    sources = {a.key: a for a in DEFAULT_ARCHIVES} | {a.key: a for a in (ArchiveSource.named(*n) for n in archives)}
+    chosen = (memgator(aggregator),) if aggregator else tuple(sources.values())
+    named = [aggregator] if aggregator else [url for _, url in archives]
+    per_minute = dict(rates) if isinstance(rates, Mapping) else dict(parse_rate(r) for r in rates)
+    cap = parse_wait_cap(wait_cap) if isinstance(wait_cap, str) else float(wait_cap)
+    return CopiesSettings(chosen, candidates, per_minute, refresh, tuple(urlsplit(u).hostname or "" for u in named),
+                          cap, ia_api)
 
 
 def find_copies_in(vault_dir: str, wanted: list[Wanted], options: FetchOptions, settings: CopiesSettings,
@@ -98,6 +125,8 @@ class CopiesRun:
         self.fetcher: Fetcher | None = None
         self.failed: dict[str, tuple[str, str]] = {}  # URI-M → (service, why) for mementos the archive did not give
         self.judged: dict[tuple[str, ReferenceDate, str], CopyVerdict] = {}  # (URL, reference, URI-M) judged before
+        self.services: dict[str, str] = {}  # an archive's host → the gate its mementos (and their hops) pass
+        self.available: dict[str, dict] = {"before": {}, "after": {}}  # --ia-api availability's answers by link
 
     def run(self, wanted: list[Wanted]) -> list[CopySearch]:
         earlier = self.vault.copy_searches([(w.url, w.reference) for w in wanted])
@@ -116,14 +145,19 @@ class CopiesRun:
     async def _search_all(self, wanted: list[Wanted], recorder: WarcRecorder
                           ) -> dict[tuple[str, ReferenceDate], CopySearch]:
         settings = self.settings
-        self.fetcher = Fetcher(self.options, recorder, __version__)
-        self.fetcher.steer = within_archive
+        # An archive's own 429 is the gate's to wait out (Retry-After, --wait-cap), never the fetcher's to retry.
+        options = dataclasses.replace(self.options, retry_statuses=tuple(s for s in TRANSIENT_STATUS if s != 429))
+        self.fetcher = Fetcher(options, recorder, __version__)
+        self.fetcher.steer, self.fetcher.gate = within_archive, self._hop_turn
         gateway = Gateway(self.options.egress, names=service_names(settings.archives), rates=settings.rates,
                           cache=self.vault, allow_private=self.options.allow_private,
-                          operator_hosts=settings.operator_hosts, refresh=settings.refresh)
+                          operator_hosts=settings.operator_hosts, refresh=settings.refresh,
+                          wait_cap=settings.wait_cap)
         try:
             async with gateway:
                 self.gateway = gateway
+                if settings.ia_api == "availability":
+                    await self._ask_availability(wanted)
                 searches = await asyncio.gather(*(self.search(w) for w in wanted))
         finally:
             await self.fetcher.aclose()
@@ -131,17 +165,42 @@ class CopiesRun:
             self.vault.store_copy_search(search)
         return {(s.url, s.reference): s for s in searches}
 
-    async def search(self, want: Wanted) -> CopySearch:
-        """One URL's search: every archive before the reference date; the CDX after it only when no copy before
-        is valid."""
+    async def _ask_availability(self, wanted: list[Wanted]) -> None:
+        """`--ia-api availability`: every link's closest capture before its date in batches, then the closest
+        after for the links it had none before (they will need it)."""
         assert self.gateway is not None
-        outcomes, candidates = await find_candidates(self.gateway, want.url, want.reference, self.settings.archives)
+        keys = [(w.url, w.reference) for w in wanted]
+        self.available["before"] = await ask_availability(self.gateway, keys, "before")
+        empty = [k for k in keys if k[1].day and self.available["before"][k][0].outcome == NONE]
+        self.available["after"] = await ask_availability(self.gateway, empty, "after") if empty else {}
+
+    async def _ask_ia(self, want: Wanted, after: bool) -> tuple[ServiceOutcome, list[Candidate]]:
+        """The Internet Archive's captures of `want` before (or after) its date, by the API the run uses."""
+        assert self.gateway is not None
+        if self.settings.ia_api != "availability":
+            return await ask_cdx(self.gateway, want.url, want.reference, after=after)
+        key, asked = (want.url, want.reference), self.available["after" if after else "before"]
+        if key not in asked:  # after a copy before that proved invalid: this link alone
+            asked.update(await ask_availability(self.gateway, [key], "after" if after else "before"))
+        outcome, found = asked[key]
+        return dataclasses.replace(outcome), list(found)
+
+    async def search(self, want: Wanted) -> CopySearch:
+        """One URL's search: every archive before the reference date; the Internet Archive after it only when no
+        copy before is valid."""
+        assert self.gateway is not None
+        by_cdx = self.settings.ia_api != "availability"
+        outcomes, candidates = await find_candidates(self.gateway, want.url, want.reference, self.settings.archives,
+                                                     ask_ia=by_cdx)
+        if not by_cdx:
+            outcome, found = await self._ask_ia(want, after=False)
+            outcomes, candidates = [outcome, *outcomes], found + candidates
         verdicts: list[CopyVerdict] = []
         await self._prove_in_order(want, in_order(candidates, want.reference), verdicts, before_only=True)
         if want.reference.day and not any(offerable(v) for v in verdicts):  # then the closest after
-            ia = next((o for o in outcomes if o.service == "ia-cdx"), None)
+            ia = next((o for o in outcomes if o.service in ("ia-cdx", "ia-availability")), None)
             if ia and ia.outcome != UNREACHED:
-                after, found = await ask_cdx(self.gateway, want.url, want.reference, after=True)
+                after, found = await self._ask_ia(want, after=True)
                 _merge(ia, after)
                 candidates += found
             await self._prove_in_order(want, in_order(candidates, want.reference), verdicts, before_only=False)
@@ -167,6 +226,38 @@ class CopiesRun:
             else:
                 verdicts.append(await self.prove(want, candidate))
 
+    async def _hop_turn(self, url: str) -> None:
+        """The fetcher's gate for a memento's every request after its first (archived redirects followed inside
+        the archive, retries): the same archive's gate, ahead of mementos waiting to start."""
+        assert self.gateway is not None
+        host = (urlsplit(url).hostname or "").lower()
+        try:
+            await self.gateway.gate(self.services.get(host, f"archive:{host}")).turn(under_way=True)
+        except Unreached as exc:
+            raise FailedFetch(GIVEN_UP, exc.sentence) from None
+
+    async def _fetched(self, uri: str, service: str) -> Capture | str:
+        """The memento fetched through its archive's gate, or why not (the archive given up). A 429 that is the
+        archive's own (no Memento-Datetime: not an archived 429) pauses the whole gate as long as it asks, and the
+        memento is asked again; a wait past --wait-cap gives the archive up for the run."""
+        assert self.gateway is not None and self.fetcher is not None
+        gate = self.gateway.gate(service)
+        for _ in range(RATE_LIMITED_TRIES):
+            try:
+                await gate.turn()
+            except Unreached as exc:
+                return exc.sentence
+            capture = await self.fetcher.fetch(uri)
+            if capture.error or capture.status != 429 or is_memento(capture):
+                return capture
+            gate.pause(retry_after_seconds(capture.headers, cap=24 * 3600.0))
+        return gate.unreached or f"{gate.name} kept answering 429 (too many requests)"
+
+    def _not_fetched(self, candidate: Candidate, service: str, why: str | None) -> CopyVerdict:
+        """A candidate the archive did not give: its archive counts as unreached for the search, with why."""
+        self.failed[candidate.uri_m] = (service, why or GIVEN_UP)
+        return CopyVerdict(candidate, reason=f"not fetched: {why}")
+
     async def prove(self, want: Wanted, candidate: Candidate) -> CopyVerdict:
         """Fetch one candidate in raw mode where the archive has one, judge it, check the claim on its text."""
         assert self.gateway is not None and self.fetcher is not None
@@ -179,20 +270,17 @@ class CopiesRun:
         if refused:  # an archive's answer named an address we never ask
             return CopyVerdict(candidate, reason=f"not fetched: {refused.detail}")
         service = memento_service(candidate, self.settings.archives)
-        try:
-            await self.gateway.gate(service).turn()
-        except Unreached as exc:
-            self.failed[candidate.uri_m] = (service, exc.sentence)
-            return CopyVerdict(candidate, reason=f"not fetched: {exc.sentence}")
+        self.services[(urlsplit(uri).hostname or "").lower()] = service
         self.fetcher.mementos[uri] = {"uri_m": candidate.uri_m, "uri_r": candidate.url, "datetime": candidate.memento_at,
                                       "archive": candidate.archive, "found_by": candidate.found_by,
                                       "raw": uri != candidate.uri_m}
-        capture = await self.fetcher.fetch(uri)
+        capture = await self._fetched(uri, service)
+        name = self.gateway.names.get(service, candidate.archive)
+        if isinstance(capture, str) or capture.error == GIVEN_UP:  # the archive given up: the sentence says why
+            return self._not_fetched(candidate, service, capture if isinstance(capture, str) else capture.error_detail)
         if capture.error:
-            why = f"{self.gateway.names.get(service, candidate.archive)} could not be reached ({capture.error_detail})"
             self.gateway.gate(service).failed(capture.error_detail or capture.error)
-            self.failed[candidate.uri_m] = (service, why)
-            return CopyVerdict(candidate, reason=f"not fetched: {why}")
+            return self._not_fetched(candidate, service, f"{name} could not be reached ({capture.error_detail})")
         self.gateway.gate(service).succeeded()
         page, text = page_of(capture, self.options.max_decoded)
         capture.state = state = judge_memento(page, want.url)
@@ -210,6 +298,10 @@ class CopiesRun:
             claim = claim_against(want.citation, source, want.year)
             verdict = dataclasses.replace(verdict, claim=claim.verdict, claim_reason=claim.reason)
         return verdict
+
+
+GIVEN_UP = "service-given-up"  # a memento's later request met its archive given up for the run
+RATE_LIMITED_TRIES = 3  # times a memento is asked for while its archive answers 429
 
 
 def _complete(search: CopySearch | None) -> bool:

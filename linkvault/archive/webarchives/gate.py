@@ -25,7 +25,7 @@ DEFAULT_RATES: dict[str, float] = {
     "archive": 10, "archive:archive.ph": 4, "archive:archive.today": 4,
 }
 UNANNOUNCED_PAUSE = 60.0  # seconds after a 429 that names no Retry-After (EDGI's `wayback` waits as long)
-WAIT_CAP = 600.0  # a service asking us to wait longer than this is unreached for this run
+WAIT_CAP = 600.0  # a service asking us to wait longer than this is unreached for this run (--wait-cap 10m)
 GIVE_UP_AFTER = 3  # failed requests in a row after which a service is unreached for the rest of the run
 
 
@@ -74,6 +74,26 @@ def parse_rate(text: str) -> tuple[str, float]:
     return found.group(1).lower(), float(found.group(2)) * _PER_MINUTE[found.group(3).lower()]
 
 
+_WAIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hour)?\s*$", re.I)
+_SECONDS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "hour": 3600.0}
+
+
+def parse_wait_cap(text: str) -> float:
+    """`--wait-cap DURATION` (90s, 10m, 2h; a bare number is seconds) → seconds; anything else is a usage error."""
+    found = _WAIT.match(text or "")
+    if not found or float(found.group(1)) <= 0:
+        raise UsageError(f"--wait-cap {text!r}: give it as a duration such as 90s, 10m or 2h (above 0)")
+    return float(found.group(1)) * _SECONDS[(found.group(2) or "s").lower()]
+
+
+def flag_duration(seconds: float) -> str:
+    """A cap as the flag takes it (600 → "10m"), so the sentence that names it can be typed back."""
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:g}s"
+
+
 def _duration(seconds: float) -> str:
     if seconds >= 3600:
         return f"{seconds / 3600:.0f} h"
@@ -108,25 +128,35 @@ class ServiceGate:
         """Why the service is not asked any more this run (None while it still is)."""
         return self._state.unreached
 
-    async def turn(self) -> None:
+    async def turn(self, under_way: bool = False) -> None:
         """Wait until this request may leave. Requests waiting together leave one at a time, in the order they
         asked (the lock is first come, first served), each at least an interval after the one before it actually
         left: a request that leaves late (the event loop busy judging a page) pushes the next one back, so late
-        requests never catch up in a burst and no 60-second window holds more than the rate (make bench)."""
+        requests never catch up in a burst and no 60-second window holds more than the rate (make bench).
+
+        `under_way`: the request continues one already let through (a redirect hop inside an archive, a retry),
+        which runs against its fetch's deadline: it goes ahead of the queue, still spaced like every other (the
+        spacing is checked and taken with no await between, so whoever leaves first pushes the others back)."""
         self._raise_if_unreached()
+        if under_way:
+            await self._wait_and_take()
+            return
         async with self._lock:
-            while (wait := self._state.next_at - self.clock.monotonic()) > 0:
-                await self.clock.sleep(wait)  # again if a 429 paused the service meanwhile
-            self._raise_if_unreached()  # it may have given up while we waited
-            self._state.next_at = self.clock.monotonic() + self.interval
+            await self._wait_and_take()
+
+    async def _wait_and_take(self) -> None:
+        while (wait := self._state.next_at - self.clock.monotonic()) > 0:
+            await self.clock.sleep(wait)  # again if a 429 paused the service, or another request left, meanwhile
+        self._raise_if_unreached()  # it may have given up while we waited
+        self._state.next_at = self.clock.monotonic() + self.interval
 
     def pause(self, retry_after: float | None) -> None:
         """The service answered 429: no request leaves before `retry_after` seconds (UNANNOUNCED_PAUSE when it
         named none). A wait past the cap makes it unreached: a run does not sleep for hours."""
         wait = UNANNOUNCED_PAUSE if retry_after is None else max(retry_after, 0.0)
         if wait > self.wait_cap:
-            self.give_up(f"{self.name} asked us to wait {_duration(wait)} (more than the {_duration(self.wait_cap)} "
-                         "a run waits)")
+            self.give_up(f"{self.name} asked to wait {_duration(wait)}; given up for this run "
+                         f"(--wait-cap {flag_duration(self.wait_cap)})")
             return
         self._state.next_at = max(self._state.next_at, self.clock.monotonic() + wait)
 

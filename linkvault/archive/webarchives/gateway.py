@@ -22,7 +22,7 @@ from linkvault.archive.failures import classify_exception
 from linkvault.archive.fetcher import retry_after_seconds
 from linkvault.archive.guard import Guard
 from linkvault.archive.transport import Client, Router
-from linkvault.archive.webarchives.gate import Clock, RealClock, ServiceGate, Unreached, rate_for
+from linkvault.archive.webarchives.gate import WAIT_CAP, Clock, RealClock, ServiceGate, Unreached, rate_for
 from linkvault.model.copies import UNREACHED, ServiceAnswer
 from linkvault.parsing.urls import is_private_host
 from linkvault.vault.copies import request_key
@@ -56,8 +56,9 @@ class Gateway:
 
     def __init__(self, egress: EgressPolicy, *, names: Mapping[str, str], rates: Mapping[str, float] | None = None,
                  cache: AnswerCache | None = None, allow_private: bool = False, operator_hosts: Sequence[str] = (),
-                 refresh: bool = False, clock: Clock | None = None, timeout: float = 30.0):
-        self.egress, self.names, self.rates = egress, dict(names), dict(rates or {})
+                 refresh: bool = False, clock: Clock | None = None, timeout: float = 30.0,
+                 wait_cap: float = WAIT_CAP):
+        self.egress, self.names, self.rates, self.wait_cap = egress, dict(names), dict(rates or {}), wait_cap
         self.cache, self.refresh, self.clock = cache, refresh, clock or RealClock()
         self.guard = Guard(allow_private)
         self.operator_hosts = {h.lower() for h in operator_hosts}  # named by the user: reached even if private
@@ -81,7 +82,7 @@ class Gateway:
     def gate(self, service: str) -> ServiceGate:
         if service not in self.gates:
             self.gates[service] = ServiceGate(service, self.names.get(service, service),
-                                              rate_for(service, self.rates), self.clock)
+                                              rate_for(service, self.rates), self.clock, wait_cap=self.wait_cap)
         return self.gates[service]
 
     def unreached(self, service: str) -> str | None:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from linkvault.archive.webarchives.gate import parse_rate
+from linkvault.archive.webarchives.gate import WAIT_CAP, parse_rate, parse_wait_cap
 from linkvault.archive.webarchives.gateway import Answer, Gateway
 from linkvault.errors import UsageError
 
@@ -56,6 +56,7 @@ class SpnOptions:
     within: str = "1d"
     rates: Mapping[str, float] = field(default_factory=dict)
     poll_cap: float = 600.0  # seconds a run waits for its jobs; unfinished ones are finished by the next run
+    wait_cap: float = WAIT_CAP  # seconds of Retry-After a run waits out (--wait-cap); longer gives the service up
 
 
 class KeysRefused(Exception):
@@ -99,11 +100,30 @@ def read_keys(path: str | None, environ: Mapping[str, str] | None = None) -> Spn
 
 
 def spn_options(keys_file: str | None, within: str = "1d", rates: Sequence[str] = (),
-                environ: Mapping[str, str] | None = None) -> SpnOptions:
+                environ: Mapping[str, str] | None = None, wait_cap: str = "10m") -> SpnOptions:
     """Everything `--save-page-now` needs, read and checked before the run begins."""
     if not _WITHIN.match(within or ""):
         raise UsageError(f"--spn-within {within!r}: give it as seconds or like 1d, 12h, 3d 5h 20m")
-    return SpnOptions(read_keys(keys_file, environ), " ".join(within.split()), dict(parse_rate(r) for r in rates))
+    cap = parse_wait_cap(wait_cap)
+    return SpnOptions(read_keys(keys_file, environ), " ".join(within.split()), dict(parse_rate(r) for r in rates),
+                      wait_cap=cap)
+
+
+def within_seconds(within: str) -> float:
+    """`--spn-within` as seconds ("1d" → 86400, "3d 5h 20m", a bare number is seconds)."""
+    text = within.strip()
+    if text.isdigit():
+        return float(text)
+    units = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)\s*([dhms])", text))
+
+
+def job_unknown(status: Mapping[str, object]) -> bool:
+    """The archive no longer knows the job (its status is kept about an hour): "Job not found", not an error of
+    the capture (a live 404 is `error:not-found` with its own message)."""
+    message = str(status.get("message") or status.get("exception") or "").lower()
+    return status.get("status") == "error" and ("job not found" in message
+                                                 or (not status.get("status_ext") and "not found" in message))
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.webarchives.gate import Clock
 from linkvault.archive.webarchives.gateway import Gateway, Unreached
+from linkvault.archive.webarchives.likeness import alike_words, text_likeness
 from linkvault.archive.webarchives.listings import IA_WEB, cdx_candidates, iso_of_timestamp, wayback_uris
 from linkvault.archive.webarchives.lookups import IA_CDX, IA_NAME
 from linkvault.archive.webarchives.savepagenow import (
@@ -25,16 +27,19 @@ from linkvault.archive.webarchives.savepagenow import (
     STOP_SUBMITTING,
     KeysRefused,
     SpnOptions,
+    job_unknown,
     poll,
     submit,
     user_quota,
+    within_seconds,
 )
-from linkvault.model import Link, SpnJob, Witness, WitnessRun
+from linkvault.model import Candidate, Link, SpnJob, Witness, WitnessRun
 from linkvault.model.copies import DIFFERS, SAME, SAME_DECODED
 from linkvault.vault import Vault, now_iso
 
 ARCHIVE = "web.archive.org"
-NAMES = {"ia-spn": "Save Page Now", "ia-spn-status": "Save Page Now", "ia-cdx": "the Internet Archive's CDX server"}
+NAMES = {"ia-spn": "Save Page Now", "ia-spn-status": "Save Page Now", "ia-cdx": "the Internet Archive's CDX server",
+         "ia-memento": "the Internet Archive"}
 RESUBMITS = 2  # times a URL is submitted again after the archive's passing trouble
 
 
@@ -48,10 +53,11 @@ class Ours:
     sha1_decoded: str | None
 
 
-def sentence_for(verdict: str, archive_at: str) -> str:
+def sentence_for(verdict: str, archive_at: str, similarity: float | None = None) -> str:
+    alike = f"{alike_words(similarity)}: " if similarity is not None else ""
     said = {SAME: "holds the same payload as ours",
             SAME_DECODED: "holds the same payload as ours once its content coding is undone",
-            DIFFERS: "holds a payload that differs from ours (the page may have changed between the captures)"}
+            DIFFERS: f"holds a payload that differs from ours ({alike}the page may have changed between the captures)"}
     return f"the Internet Archive's capture at {archive_at} {said[verdict]}"
 
 
@@ -87,7 +93,7 @@ def witness(vault: Vault, egress: EgressPolicy, options: SpnOptions, links: Sequ
 
     async def go() -> None:
         async with Gateway(egress, names=NAMES, rates=options.rates, allow_private=allow_private,
-                           clock=clock) as gateway:  # no answer cache: every status is asked afresh
+                           clock=clock, wait_cap=options.wait_cap) as gateway:  # no answer cache: every status is asked afresh
             await witnessing.run(gateway, live_sources(vault, links))
 
     asyncio.run(go())
@@ -184,16 +190,55 @@ class Witnessing:
             job = self.pending.pop(job_id)
             if status.get("status") == "success":
                 await self._captured(gateway, job, status)
+            elif job_unknown(status):
+                await self._expired(gateway, job, status)
             else:
                 self._job_failed(job, status)
 
-    async def _captured(self, gateway: Gateway, job: SpnJob, status: dict) -> None:
+    async def _captured(self, gateway: Gateway, job: SpnJob, status: dict, how: str | None = None) -> None:
         timestamp, original = str(status.get("timestamp") or ""), str(status.get("original_url") or job.url)
         uri_m = wayback_uris(IA_WEB, timestamp, original)[0]
         job = replace(job, archive_timestamp=timestamp, original_url=original, uri_m=uri_m)
-        self.vault.log_event("spn-captured", self._record_of(job), collector=self.collector, details={
-            "url": job.url, "job_id": job.job_id, "uri_m": uri_m, "timestamp": timestamp, "original_url": original})
+        details = {"url": job.url, "job_id": job.job_id, "uri_m": uri_m, "timestamp": timestamp,
+                   "original_url": original}
+        self.vault.log_event("spn-captured", self._record_of(job), collector=self.collector,
+                             details=details | ({"found": how} if how else {}))
         await self._compare(gateway, job)
+
+    async def _expired(self, gateway: Gateway, job: SpnJob, status: dict) -> None:
+        """A job the archive no longer knows (a run interrupted, its status kept about an hour): its capture is
+        looked up in the index around the submission; none there, the job is marked expired with why. Nothing
+        witnessed before is touched."""
+        said = str(status.get("message") or status.get("exception") or "job not found")
+        try:
+            found = await self._capture_near(gateway, job)
+        except Unreached:
+            self.pending[job.job_id] = job  # still pending: the next run looks again
+            raise
+        if found is not None:
+            timestamp = datetime.strptime(found.memento_at, "%Y-%m-%dT%H:%M:%SZ").strftime("%Y%m%d%H%M%S")
+            await self._captured(gateway, job, {"timestamp": timestamp, "original_url": job.url},
+                                 how=f"in the index after Save Page Now forgot the job ({said})")
+            return
+        why = (f"Save Page Now no longer knows job {job.job_id} ({said}) and its index lists no capture of "
+               f"{job.url} near the submission at {job.submitted_at[:19]}Z")
+        self.vault.store_spn_job(replace(job, status="expired", message=why), polled_at=now_iso())
+        self.vault.log_event("spn-expired", self._record_of(job), collector=self.collector,
+                             details={"url": job.url, "job_id": job.job_id, "message": why})
+        self.result.notes.append(why + "; the job is marked expired")
+
+    async def _capture_near(self, gateway: Gateway, job: SpnJob) -> Candidate | None:
+        """The archive's capture of the job's URL closest to its submission: from as early as --spn-within let
+        Save Page Now return an existing capture, to an hour after (as long as a job may run)."""
+        submitted = datetime.strptime(job.submitted_at[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+        start = submitted - timedelta(seconds=within_seconds(self.options.within) + 60)
+        answer = await gateway.get("ia-cdx", IA_CDX, [
+            ("url", job.url), ("from", start.strftime("%Y%m%d%H%M%S")),
+            ("to", (submitted + timedelta(hours=1)).strftime("%Y%m%d%H%M%S")), ("output", "json"),
+            ("filter", "!mimetype:warc/revisit"), ("fl", "timestamp,original,statuscode,digest,mimetype,length")])
+        rows = [c for c in cdx_candidates(answer.body, job.url) if c.listed_digest] if answer.status == 200 else []
+        at = submitted.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return min(rows, key=lambda c: (c.listed_status != 200, abs(_seconds_between(c.memento_at, at))), default=None)
 
     async def _compare(self, gateway: Gateway, job: SpnJob) -> None:
         """The capture's digest from the CDX index, against ours; a capture the index does not list yet stays
@@ -213,13 +258,18 @@ class Witnessing:
             return
         row = next((c for c in rows if c.listed_status == 200), rows[0])
         verdict = verdict_of(row.listed_digest, ours)
+        similarity = None
+        if verdict == DIFFERS and row.raw_uri:  # how far apart: a changed timestamp, or another article?
+            our_text = self.vault.texts_of([ours.capture_id]).get(ours.capture_id, {}).get("text")
+            similarity = await text_likeness(gateway, row.raw_uri, original, our_text)
         found = Witness(ours.capture_id, ARCHIVE, job.uri_m or row.uri_m, at, row.listed_digest, ours.sha1,
-                        verdict, sentence_for(verdict, at), ours.sha1_decoded)
+                        verdict, sentence_for(verdict, at, similarity), ours.sha1_decoded, similarity)
         self.vault.store_spn_job(replace(job, status="success"), polled_at=now_iso())
         self.vault.log_event("witnessed", ours.record_id, collector=self.collector, details={
             "record": ours.record_id, "archive": ARCHIVE, "uri_m": found.uri_m, "archive_at": at,
             "archive_digest": found.archive_digest, "our_sha1": ours.sha1, "verdict": verdict,
-            "sentence": found.sentence, "url": job.url})
+            "sentence": found.sentence, "url": job.url}
+            | ({"text_similarity": round(similarity, 4)} if similarity is not None else {}))
         self.vault.add_witness(found, custody_id=self.vault.custody_count_and_head()[0])
         self.result.witnesses.append(found)
         if verdict == DIFFERS:
@@ -260,6 +310,12 @@ class Witnessing:
     def _record_of(self, job: SpnJob) -> str:
         ours = self._ours_of(job)
         return ours.record_id if ours else job.url
+
+
+def _seconds_between(first: str, second: str) -> float:
+    """Seconds from one ISO 8601 UTC instant ("2024-04-01T09:12:33Z") to another."""
+    return (datetime.fromisoformat(second.replace("Z", "+00:00"))
+            - datetime.fromisoformat(first.replace("Z", "+00:00"))).total_seconds()
 
 
 __all__ = ["IA_NAME", "Ours", "WitnessRun", "Witnessing", "live_sources", "sentence_for", "verdict_of", "witness"]
