@@ -85,7 +85,9 @@ def test_the_third_copy_the_article_is_offered_and_the_soft_404_and_front_page_r
     with Vault.open_existing(str(vault), read_only=True) as v:  # the footnote's reference date, as report shows it
         assert v.reference_dates(str(report))["1"].day.isoformat() == "2024-04-04"
     table = runner.invoke(cli, ["--vault", str(vault), "copies", str(report), *_egress(fakeweb), *FAST])
-    assert "offered" in table.output and "passed over" in table.output and "soft-404" in table.output
+    flat = " ".join(table.output.split())
+    assert "the Internet Archive 2024-04-01T09:12:33Z — offered (ok, claim" in flat
+    assert "the Internet Archive 2024-04-03T08:10:00Z — passed over: the page answers 200 but says it is not found" in flat
 
 
 def test_a_second_run_asks_the_archives_nothing(fetched, fakeweb, runner):
@@ -218,7 +220,7 @@ def test_a_search_made_again_for_an_unreached_archive_does_not_fetch_the_copies_
     report, vault = fetched
     first, out = _copies(runner, fakeweb, report, vault)
     assert first.exit_code == 1 and out["links"][0]["copies"][0]["choice"] == "offered"
-    assert out["links"][0]["unreached"][0].startswith("arquivo.pt could not be reached")
+    assert out["links"][0]["unreached"][0].startswith("Arquivo.pt could not be reached")
     with Vault.open_existing(str(vault), read_only=True) as v:
         mementos = v.db.conn.execute("select count(*) from captures where role = 'memento'").fetchone()[0]
     fakeweb.log.clear()

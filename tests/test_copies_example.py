@@ -239,7 +239,7 @@ def test_each_dead_link_gets_its_validated_copy_or_a_plain_statement(runs, dead)
             assert copy["state"] == "ok" and copy["category"] == "alive" and copy["capture_id"]
             assert copy["claim"] is not None and copy["claim"] != "not-checked"
     [unreached] = _links(runs.first)[dead.number]["unreached"]
-    assert unreached.startswith(f"{LOC} could not be reached (")
+    assert unreached.startswith("the Library of Congress web archive could not be reached (")
     assert _links(runs.back)[dead.number]["unreached"] == []
 
 
@@ -276,6 +276,27 @@ def test_the_table_says_each_link_s_copy_or_why_none_in_80_columns(runs):
         assert f"[{dead.number}]" in runs.table
     assert runs.table.count("offered") == sum(1 for d in DEAD if d.offered)
     assert "could not be reached" in runs.table and "none found" not in runs.table
+
+
+def test_the_table_names_the_report_once_and_each_archive_by_its_name_and_says_plainly_why_a_link_has_no_copy(runs):
+    """What an editor reads: the report's path once above its links; archives by their names, not their hosts; the
+    date each source is cited as of in words; a copy passed over with its reason said once; and a link with no
+    copy while an archive was out of reach says both: none in those that answered, that one not reached."""
+    flat = " ".join(runs.table.split())
+    assert runs.table.count(str(EXAMPLE_REPORT)) == 1 and runs.table.startswith(f"Archived copies for {EXAMPLE_REPORT}")
+    assert "[16] https://t.me/protenge_kz/2717 deleted-post; cited as of 2024-04-08 (the entry's date)" in flat
+    assert ("no copy in the archives that answered (the Internet Archive, Arquivo.pt, archive.today, the UK Web "
+            "Archive, Archive-It); the Library of Congress web archive could not be reached (") in flat
+    assert "— a later run asks it again" in flat and "no copy exists" not in flat
+    assert "no valid copy in the archives that answered (the Internet Archive," in flat  # [29], [51]: passed over
+    assert "the Internet Archive 2024-04-01T06:15:00Z — offered (ok, claim supported)" in flat
+    assert "Arquivo.pt 2024-04-18T15:30:00Z — offered" in flat and "archive.today 2024-04-29T10:10:10Z — offered" in flat
+    assert ("the Internet Archive 2024-04-03T22:00:00Z — passed over: the page answers 200 but says it is not found"
+            in flat)
+    assert "the Internet Archive 2024-04-15T07:00:00Z — passed over: redirected to https://vlast.kz/" in flat
+    for host_said in ("webarchive.loc.gov could not", "  web.archive.org  ", "soft-404: ", "why:", "reference 2024",
+                      "(entry date)"):
+        assert host_said not in runs.table
 
 
 def test_a_second_run_asks_no_archive_that_answered_and_a_run_after_the_lost_one_is_back_asks_none(runs):

@@ -84,7 +84,10 @@ def test_copies_heading_wraps_hanging_and_it_says_what_it_did_not_look_up_and_ho
     looked = runner.invoke(cli, ["--vault", vault, "copies", report, *egress, *FAST_COPIES], env=NARROW)
     assert looked.exit_code == 0, looked.output
     lines = looked.stdout.splitlines()
-    assert lines[0].startswith(f"{report} [3] https://kaztag.kz/ru/news/x (not-found; reference 2024-04-04")
-    assert lines[1].startswith("    ") and lines[2].startswith("  offered  ")  # the heading wraps hanging
+    assert lines[:2] == [f"Archived copies for {report}", "[3] https://kaztag.kz/ru/news/x"]  # the report once
+    assert lines[2].startswith("    not-found; cited as of 2024-04-04")  # under its link, wrapping there
+    offered = next(i for i, line in enumerate(lines) if line.startswith("  the Internet Archive"))
+    assert all(line.startswith("    ") for line in lines[2:offered])
+    assert lines[offered].startswith("  the Internet Archive 2024-04-01T09:12:33Z — offered")
     assert " ".join(looked.stdout.split()).endswith(
         "1 link looked up, 1 with a validated copy; 3 not looked up (alive or not judged; --all looks them up too)")

@@ -115,7 +115,7 @@ def test_the_pack_shows_the_copy_offered_and_those_passed_over_and_carries_their
     page = lxml.html.fromstring(_summary(out))
     [copies] = [t for t in page.cssselect("table") if "archived copy and its verdict" in t.text_content()]
     rows = [_text(tr) for tr in copies.cssselect("tbody tr")]
-    assert "reference 2024-04-04 (entry date)" in rows[0]
+    assert "cited as of 2024-04-04 (the entry's date)" in rows[0]
     offered, soft_404, redirect = rows[1:4]
     rid = mementos[OFFERED_AT][0]
     with sqlite3.connect(vault / "linkvault.db") as db:

@@ -44,8 +44,8 @@ def test_the_table_gives_each_looked_up_link_its_copy_on_a_second_line_within_80
     first = next(i for i, line in enumerate(text.splitlines()) if line.strip().startswith("[1]"))
     assert text.splitlines()[first + 1].split()[0] == "copy:"  # the detail's second line, not a "\n" shown
     flat = " ".join(text.split())
-    assert "copy: web.archive.org 2024-04-01 (ok, claim supported)" in flat
-    assert "copy: none found, 1 archive not reached" in flat
+    assert "copy: the Internet Archive 2024-04-01 (ok, claim supported)" in flat
+    assert "copy: none in the archives that answered; the Internet Archive could not be reached" in flat
     assert flat.count("copy:") == 2  # footnotes 2, 4 and 5 were never looked up
     assert _vault_bytes(vault_dir) == before  # report only reads
 
@@ -86,7 +86,7 @@ def test_markdown_gives_the_copy_and_its_uri_in_the_detail_cell(fetched, runner)
     rows = {line.split(" | ")[1]: line for line in text.splitlines() if line.startswith("| ") and " | http" in line}
     assert len(rows) == 5
     dead = next(line for key, line in rows.items() if key.replace("\\", "") == DEAD_ARTICLE).replace("\\", "")
-    assert f"copy: web.archive.org 2024-04-01 (ok, claim supported) {OFFERED_M}" in dead
+    assert f"copy: the Internet Archive 2024-04-01 (ok, claim supported) {OFFERED_M}" in dead
     assert "copy:" not in "".join(v for k, v in rows.items() if "vlast" in k)
 
 
@@ -94,9 +94,10 @@ def test_the_html_report_links_the_copy_and_each_copy_passed_over(fetched, runne
     vault_dir, reports = fetched
     page = lxml.html.fromstring(_report(runner, vault_dir, reports["docx"], "--format", "html"))
     offered = page.cssselect("div.copy a")
-    assert [(a.get("href"), a.text_content()) for a in offered] == [(OFFERED_M, "web.archive.org 2024-04-01")]
+    assert [(a.get("href"), a.text_content()) for a in offered] == [(OFFERED_M, "the Internet Archive 2024-04-01")]
     assert [a.get("href") for a in page.cssselect("div.passed-over a")] == [SOFT_404_M, REDIRECT_M]
-    assert "copy: none found, 1 archive not reached" in [d.text_content() for d in page.cssselect("div.copy")]
+    assert "copy: none in the archives that answered; the Internet Archive could not be reached" in [
+        d.text_content() for d in page.cssselect("div.copy")]
 
 
 def test_an_archive_s_hostile_uri_m_is_escaped_in_the_html_report(fetched, tmp_path, runner):  # noqa: F811

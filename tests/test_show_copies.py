@@ -41,15 +41,14 @@ def test_show_lists_the_copy_offered_and_each_copy_passed_over_with_its_reason(f
     lines = _show(runner, vault_dir, reports["txt"], "1")
     assert lines[1] == f"  cited: {DEAD_ARTICLE}"
     assert _copies_block(lines) == [
-        "  archived copies (reference 2024-04-04 (entry date)):",
-        "    offered  web.archive.org  2024-04-01T09:12:33Z  ok  claim supported",
+        "  archived copies, cited as of 2024-04-04 (the entry's date):",
+        "    the Internet Archive 2024-04-01T09:12:33Z — offered (ok, claim supported)",
         f"      {OFFERED_M}",
-        "    passed over  web.archive.org  2024-04-03T08:10:00Z  soft-404",
+        "    the Internet Archive 2024-04-03T08:10:00Z — passed over: the archived page says 'Страница не найдена'",
         f"      {SOFT_404_M}",
-        "      why: soft-404: the archived page says 'Страница не найдена'",
-        "    passed over  web.archive.org  2024-04-02T10:15:00Z  redirected-to-homepage",
-        f"      {REDIRECT_M}",
-        "      why: a redirect to the site's front page (https://kaztag.kz/)"]
+        "    the Internet Archive 2024-04-02T10:15:00Z — passed over: a redirect to the site's front page "
+        "(https://kaztag.kz/)",
+        f"      {REDIRECT_M}"]
     assert _vault_bytes(vault_dir) == before  # show only reads
 
 
@@ -58,8 +57,10 @@ def test_show_says_which_archive_could_not_be_asked_and_nothing_of_a_url_never_l
     unreached = _show(runner, vault_dir, reports["md"], "3")
     assert unreached[1] == f"  cited: {UNREACHED_URL}"
     assert _copies_block(unreached) == [
-        "  archived copies (reference 2024-04-04 (entry date)):",
-        "    the Internet Archive could not be reached (the connection was reset)"]
+        "  archived copies, cited as of 2024-04-04 (the entry's date):",
+        "    no copy in the archives that answered (Arquivo.pt); the Internet Archive could not be reached (the "
+        "connection was",
+        "    reset) — a later run asks it again"]
     never = _show(runner, vault_dir, reports["md"], "4")
     assert never[1] == f"  cited: {NEVER_SEARCHED}"
     assert not any("archived copies" in line for line in never)

@@ -276,7 +276,7 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
 def _say_copies(console: Console, search: CopySearch) -> None:
     """The copies the last `copies` search found for one cited URL, as `copies` lists them: the one offered, each
     passed over with its reason, or that none was found, and any archive that could not be asked."""
-    _say(console, f"archived copies ({reference_words(search.reference)}):", indent=2)
+    _say(console, f"archived copies, {reference_words(search.reference)}:", indent=2)
     for line, indent in link_lines(search):
         _say(console, line, indent=indent + 2)
 

@@ -5,12 +5,16 @@ could not be reached, which is never the same as "no copy exists"."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from linkvault.model import CopiesResult, CopiesRow
 from linkvault.model.copies import UNREACHED
 from linkvault.render.archive import _console, _say, _text
 from linkvault.render.check import counted
 from linkvault.render.copy_lines import copy_json, link_lines, reference_words
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def render_copies(result: CopiesResult, fmt: str, *, color: bool = False, width: int = 120) -> str:
@@ -20,13 +24,30 @@ def render_copies(result: CopiesResult, fmt: str, *, color: bool = False, width:
         return ("no link to look up: none was found dead, restricted or refused (fetch judges them first; --all looks "
                 "up every one)")
     out, console = _console(color, width)
+    report = None
     for row in result.rows:
-        _say(console, f"{row.report} [{row.number}] {row.url} ({row.state or 'not judged'}; "
-                      f"{reference_words(row.search.reference)})", style="bold" if color else "", hang=4)
+        if row.report != report:  # the report's path once, above its links
+            if report is not None:
+                console.print()
+            report = row.report
+            _say(console, f"Archived copies for {report}", style="bold" if color else "", hang=4)
+        _say_url(console, f"[{row.number}] {row.url}", style="bold" if color else "")
+        _say(console, f"{row.state or 'not judged'}; {reference_words(row.search.reference)}", indent=4)
         for line, indent in link_lines(row.search):
             _say(console, line, indent=indent)
     _say(console, copies_summary(result))
     return _text(out)
+
+
+def _say_url(console: Console, line: str, style: str) -> None:
+    """A link's number and URL, the URL cut at the width where it is too long (its continuation indented), never
+    moved whole to a line of its own below a bare "[3]"."""
+    width = max(console.width, 20)
+    _say(console, line[:width], style=style)
+    rest = line[width:]
+    while rest:
+        _say(console, rest[:width - 4], indent=4, style=style)
+        rest = rest[width - 4:]
 
 
 def copies_summary(result: CopiesResult) -> str:

@@ -60,9 +60,13 @@ def _reason(verdict: CopyVerdict, offered: CopyVerdict | None) -> str:
         return ""
     if verdict.state is None:
         return verdict.reason or ("not fetched: a closer copy was valid" if offered else "not fetched")
-    if alive(verdict):
-        return f"alive, but the claim is {verdict.claim} by this copy"
-    return f"{verdict.state}: {verdict.detail}" if verdict.detail else verdict.state
+    if alive(verdict):  # the claim check's own words say what it missed
+        how = _CLAIM_WORDS.get(verdict.claim or "", f"the claim is {verdict.claim} by it")
+        return f"alive, but {how}" + (f": {verdict.claim_reason}" if verdict.claim_reason else "")
+    return verdict.detail or verdict.state or ""  # the state itself is the copy's own field: said once, not twice
+
+
+_CLAIM_WORDS = {"unsupported": "it does not support the claim", "contradicted": "it contradicts the claim"}
 
 
 def _group(verdict: CopyVerdict) -> int:

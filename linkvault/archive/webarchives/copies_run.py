@@ -30,6 +30,7 @@ from linkvault.archive.webarchives.lookups import (
     DEFAULT_ARCHIVES,
     IA_NAME,
     ArchiveSource,
+    archive_name,
     ask_cdx,
     find_candidates,
     memgator,
@@ -110,7 +111,7 @@ def service_names(archives: tuple[ArchiveSource, ...]) -> dict[str, str]:
 
 def memento_service(candidate: Candidate, archives: tuple[ArchiveSource, ...]) -> str:
     """The gate a memento is fetched through: the Internet Archive's replay, or the archive that listed it."""
-    host = candidate.archive.removeprefix("www.")
+    host = candidate.archive.lower().removeprefix("www.")
     if host.endswith("archive.org"):
         return "ia-memento"
     return next((a.key for a in archives if a.key == f"archive:{host}"), f"archive:{host}")
@@ -270,12 +271,13 @@ class CopiesRun:
         if refused:  # an archive's answer named an address we never ask
             return CopyVerdict(candidate, reason=f"not fetched: {refused.detail}")
         service = memento_service(candidate, self.settings.archives)
+        self.gateway.names.setdefault(service, archive_name(candidate.archive))  # its gate's sentences name it
         self.services[(urlsplit(uri).hostname or "").lower()] = service
         self.fetcher.mementos[uri] = {"uri_m": candidate.uri_m, "uri_r": candidate.url, "datetime": candidate.memento_at,
                                       "archive": candidate.archive, "found_by": candidate.found_by,
                                       "raw": uri != candidate.uri_m}
         capture = await self._fetched(uri, service)
-        name = self.gateway.names.get(service, candidate.archive)
+        name = self.gateway.names.get(service, archive_name(candidate.archive))
         if isinstance(capture, str) or capture.error == GIVEN_UP:  # the archive given up: the sentence says why
             return self._not_fetched(candidate, service, capture if isinstance(capture, str) else capture.error_detail)
         if capture.error:

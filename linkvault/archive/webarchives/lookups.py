@@ -26,30 +26,65 @@ class ArchiveSource:
     """An archive asked through its TimeMap: `timemap` is the prefix the URL-R is appended to."""
 
     key: str  # the service key its gate and cache use: "archive:arquivo.pt"
-    name: str  # as a sentence names it: "Arquivo.pt"
+    name: str  # as a person reads it: "Arquivo.pt", "the Library of Congress web archive", a --archive NAME
     timemap: str
     found_by: str = "timemap"
+    hosts: tuple[str, ...] = ()  # other hosts its mementos are served from (archive.today's mirrors)
 
     @classmethod
     def named(cls, name: str, timemap: str) -> ArchiveSource:
-        """`--archive NAME=TIMEMAP-URL`."""
+        """`--archive NAME=TIMEMAP-URL`: the user's NAME is how every line names it."""
         return cls(f"archive:{name.lower()}", name, timemap)
+
+    @property
+    def archive(self) -> str:
+        """What its candidates' `archive` says: its host for a known archive, the NAME as given for the user's."""
+        return self.key.partition(":")[2] if self in DEFAULT_ARCHIVES else self.name
 
 
 # The archives asked besides the Internet Archive (whose CDX server answers for it), from MemGator's list of
-# archives with public TimeMaps; `--archive` adds or replaces one, `--memgator` replaces them all.
+# archives with public TimeMaps; `--archive` adds or replaces one, `--memgator` replaces them all. Each is named as
+# people know it, never by its host: these names are the ones `copies`, `show` and `report` print.
 DEFAULT_ARCHIVES = (
-    ArchiveSource.named("arquivo.pt", "https://arquivo.pt/wayback/timemap/link/"),
-    ArchiveSource.named("archive.today", "https://archive.today/timemap/"),
-    ArchiveSource.named("webarchive.loc.gov", "https://webarchive.loc.gov/all/timemap/link/"),
-    ArchiveSource.named("webarchive.org.uk", "https://www.webarchive.org.uk/wayback/archive/timemap/link/"),
-    ArchiveSource.named("archive-it.org", "https://wayback.archive-it.org/all/timemap/link/"),
+    ArchiveSource("archive:arquivo.pt", "Arquivo.pt", "https://arquivo.pt/wayback/timemap/link/"),
+    ArchiveSource("archive:archive.today", "archive.today", "https://archive.today/timemap/",
+                  hosts=("archive.ph", "archive.is", "archive.li", "archive.vn", "archive.md", "archive.fo")),
+    ArchiveSource("archive:webarchive.loc.gov", "the Library of Congress web archive",
+                  "https://webarchive.loc.gov/all/timemap/link/"),
+    ArchiveSource("archive:webarchive.org.uk", "the UK Web Archive",
+                  "https://www.webarchive.org.uk/wayback/archive/timemap/link/"),
+    ArchiveSource("archive:archive-it.org", "Archive-It", "https://wayback.archive-it.org/all/timemap/link/"),
 )
+IA_HOSTS = ("web.archive.org", "archive.org")
+MEMGATOR_NAME = "MemGator"
+
+
+def archive_name(archive: str) -> str:
+    """How a person reads the archive a copy came from: "web.archive.org" is the Internet Archive, a host of a
+    default archive (or one of its mirrors, a subdomain) its name; anything else (a --archive NAME) as given."""
+    host = archive.lower().removeprefix("www.")
+    if any(host == h or host.endswith("." + h) for h in IA_HOSTS):
+        return IA_NAME
+    for source in DEFAULT_ARCHIVES:
+        for known in (source.key.partition(":")[2], *source.hosts):
+            if host == known or host.endswith("." + known):
+                return source.name
+    return archive
+
+
+def service_name(service: str) -> str:
+    """How a person reads a service key: "ia-cdx" is the Internet Archive, "archive:webarchive.loc.gov" the
+    Library of Congress web archive, "memgator" MemGator."""
+    if service.startswith("ia-"):
+        return IA_NAME
+    if service == "memgator":
+        return MEMGATOR_NAME
+    return archive_name(service.partition(":")[2] or service)
 
 
 def memgator(url: str) -> ArchiveSource:
     """A self-hosted MemGator (`--memgator URL`): one TimeMap aggregating every archive it knows."""
-    return ArchiveSource("memgator", "MemGator", url.rstrip("/") + "/timemap/link/", found_by="memgator")
+    return ArchiveSource("memgator", MEMGATOR_NAME, url.rstrip("/") + "/timemap/link/", found_by="memgator")
 
 
 def cdx_params(url: str, reference: ReferenceDate, after: bool = False) -> list[tuple[str, str]]:
@@ -87,7 +122,7 @@ async def ask_timemap(gateway: Gateway, source: ArchiveSource, url: str) -> tupl
         return ServiceOutcome(source.key, NONE), []
     if answer.status != 200:
         return _not_answered(source.key, source.name, answer.status, answer.body), []
-    archive = "" if source.found_by == "memgator" else source.key.partition(":")[2]
+    archive = "" if source.found_by == "memgator" else source.archive
     found = timemap_candidates(answer.body, url, archive, source.found_by)
     return ServiceOutcome(source.key, FOUND if found else NONE, len(found)), found
 
