@@ -71,6 +71,8 @@ def test_the_third_copy_the_article_is_offered_and_the_soft_404_and_front_page_r
     offered, *passed = link["copies"]
     assert offered["choice"] == "offered" and offered["memento_at"] == "2024-04-01T09:12:33Z"
     assert offered["state"] == "ok" and offered["claim"] not in (None, "not-checked")
+    # the article of April 1 does not state the entry's date, April 4, and is not held to it
+    assert offered["claim"] == "supported" and "the entry's date" in offered["claim_reason"]
     assert [(c["memento_at"], c["choice"], c["state"]) for c in passed] == [
         ("2024-04-03T08:10:00Z", "passed-over", "soft-404"),
         ("2024-04-02T10:15:00Z", "passed-over", "redirected-to-homepage")]

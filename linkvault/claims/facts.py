@@ -46,6 +46,7 @@ class Fact:
     kind: str  # date | period | person | article | amount | place
     text: str  # as the claim writes it
     value: object  # DateSpan, surname, article number, digits, place stem
+    soft: bool = False  # the entry's own date: found, it supports the claim; absent, it is not held against it
 
 
 def claim_facts(context: str, paragraph: str, year: int) -> list[Fact]:
@@ -59,10 +60,12 @@ def claim_facts(context: str, paragraph: str, year: int) -> list[Fact]:
         facts.append(Fact("period", period.text, period))
     lead = lead_date(paragraph, year)
     seen_days = {period.start, period.end} if period else set()
+    # The entry's date line places the event in the chronicle; a source of the day before (or a copy archived
+    # then) need not repeat it, so it is a soft fact.
     for span in ([lead] if lead else []) + dates_in_text(text, year):
         if span and span.start not in seen_days:
             seen_days.add(span.start)
-            facts.append(Fact("date", span.text, span))
+            facts.append(Fact("date", span.text, span, soft=span is lead))
     for m in _ARTICLE.finditer(text):
         for number in re.findall(r"\d{1,4}(?:-\d{1,2})?", m.group(1)):
             if not any(f.kind == "article" and f.value == number for f in facts):

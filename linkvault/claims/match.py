@@ -8,6 +8,7 @@ the same way for both, and a surname matches a source word that starts with its 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -93,7 +94,7 @@ def claim_against(citation: Citation, source: Source, year: int) -> ClaimVerdict
 def check_claim(facts: list[Fact], source: Source, year: int) -> ClaimVerdict:
     if source.unavailable:
         return ClaimVerdict("not-checked", source.unavailable,
-                            [FactCheck(f.kind, f.text, False, checked=False) for f in facts])
+                            [FactCheck(f.kind, f.text, False, checked=False, soft=f.soft) for f in facts])
     if not facts:
         return ClaimVerdict("not-checked", "the citing sentence has no checkable facts")
     fields = {"title": _Index(source.title or ""), "text": _Index(source.text or ""),
@@ -101,6 +102,7 @@ def check_claim(facts: list[Fact], source: Source, year: int) -> ClaimVerdict:
     source_period = _source_period(source, year)
     source_articles = set(_articles(f"{source.title}\n{source.text}"))
     checks = [_check(f, fields, source, source_period, source_articles, year) for f in facts]
+    checks = [dataclasses.replace(c, soft=True) if f.soft else c for f, c in zip(facts, checks)]
     return _verdict(checks, bool(source.text.strip()))
 
 
@@ -187,30 +189,36 @@ def _next(day: date) -> str:
     return (day + timedelta(days=1)).isoformat()
 
 
-def _verdict(checks: list[FactCheck], has_text: bool) -> ClaimVerdict:
-    """The verdict, and a reason built from the same fact checks the output shows, so the two never disagree."""
+def _verdict(all_checks: list[FactCheck], has_text: bool) -> ClaimVerdict:
+    """The verdict, and a reason built from the same fact checks the output shows, so the two never disagree.
+    The entry's own date counts when the source states it and is left out when it does not (a soft fact)."""
+    checks = [c for c in all_checks if c.found or not c.soft]
+    if not checks:  # nothing else to go by: the source states none of the claim, as before
+        return _judged("unsupported", "the source does not state the claim's only fact, the entry's date", all_checks)
     if any(c.contradicts for c in checks):
         bad = next(c for c in checks if c.contradicts)
-        return _judged("contradicted", f"the source disagrees on {bad.kind} {bad.text!r} ({bad.quote})", checks)
+        return _judged("contradicted", f"the source disagrees on {bad.kind} {bad.text!r} ({bad.quote})", all_checks)
     key_checks = [c for c in checks if c.kind in KEY_KINDS] or checks
     found = [c for c in key_checks if c.found]
     people = [c for c in checks if c.kind == "person"]
     if not found and not any(c.found for c in checks):
-        return _judged("unsupported", "none of the claim's facts appear in the source", checks)
+        return _judged("unsupported", "none of the claim's facts appear in the source", all_checks)
     if people and all(c.found for c in people) and len(found) == len(key_checks):
-        return _judged("supported", "the people and the key facts are in the source", checks)
+        return _judged("supported", "the people and the key facts are in the source", all_checks)
     if not people and len(found) == len(key_checks):
-        return _judged("supported", "the claim's key facts are in the source", checks)
+        return _judged("supported", "the claim's key facts are in the source", all_checks)
     if not found:
         return _judged("unsupported", "only lesser facts are in the source, not the key ones (people, period, article, "
-                       "amount)", checks)
-    return _judged("partly-supported", "some of the claim's key facts are not in the source", checks)
+                       "amount)", all_checks)
+    return _judged("partly-supported", "some of the claim's key facts are not in the source", all_checks)
 
 
 def _judged(verdict: str, lead: str, checks: list[FactCheck]) -> ClaimVerdict:
     """`lead`, then what was found and what was not, read off the fact checks themselves."""
     found = [c.text for c in checks if c.found]
     absent = [c.text for c in checks if not c.found and not c.contradicts]
+    if verdict != "unsupported" and any(c.soft and not c.found for c in checks):
+        lead += " (the entry's date, not in the source, is not counted against it)"
     parts = [lead] + ([f"found: {', '.join(found)}"] if found else []) + (
         [f"not found: {', '.join(absent)}"] if absent else [])
     return ClaimVerdict(verdict, "; ".join(parts), checks)

@@ -101,6 +101,7 @@ class FactCheck:
     quote: str | None = None
     contradicts: bool = False
     checked: bool = True  # False when there was no archived text to look in
+    soft: bool = False  # the entry's own date: counts as support when found, never against the claim when not
 
     @property
     def status(self) -> str:
@@ -111,7 +112,8 @@ class FactCheck:
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "text": self.text, "status": self.status, "found": self.found, "where": self.where,
-                "quote": self.quote, **({"contradicts": True} if self.contradicts else {})}
+                "quote": self.quote, **({"contradicts": True} if self.contradicts else {}),
+                **({"soft": True} if self.soft else {})}
 
 
 @dataclass

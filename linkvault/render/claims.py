@@ -40,7 +40,13 @@ def _claim(c: ClaimResult | None) -> dict | None:
 
 
 def facts_short(claim: ClaimResult) -> str:
-    return "; ".join(f"{_SIGN[f.status]}{f.text}" + (" (disagrees)" if f.contradicts else "") for f in claim.result.facts)
+    return "; ".join(f"{_SIGN[f.status]}{f.text}" + (" (disagrees)" if f.contradicts else "") + _soft(f)
+                     for f in claim.result.facts)
+
+
+def _soft(f: FactCheck) -> str:
+    """The entry's date the source does not state: shown, and said not to count against the claim."""
+    return " (the entry's date, not counted)" if f.soft and f.status == "not-found" else ""
 
 
 def summary_line(verification: Verification) -> str:
@@ -144,7 +150,7 @@ def _fact(f: FactCheck) -> str:
     where = f" in {esc(f.where)}" if f.found and f.where else ""
     quote = f" <q>{esc(f.quote)}</q>" if f.quote else ""
     return (f'<li class="fact {esc(f.status)}"><span class="status">{esc(_FACT[f.status])}{where}</span>'
-            f"{esc(f.kind)}: {esc(f.text)}{quote}</li>")
+            f"{esc(f.kind)}: {esc(f.text)}{esc(_soft(f))}{quote}</li>")
 
 
 def _html_row(row: Link, claim: ClaimResult | None) -> str:
