@@ -70,8 +70,10 @@ def test_the_walkthroughs_tell_the_story_the_readme_tells(blocks):
     the two closer captures passed over with their reasons, and `check` reads the robustified report as the original;
     the lawyer's sources are witnessed (one differs), and the pack audits whole."""
     copies = blocks["editor-copies"]
-    assert "offered  web.archive.org  2024-04-01T09:12:33Z  ok" in copies
-    assert re.search(r"passed over .* soft-404", copies) and re.search(r"passed over .* redirected-to-homepage", copies)
+    assert "the Internet Archive 2024-04-01T09:12:33Z — offered (ok, claim supported)" in copies
+    flat = " ".join(copies.split())
+    assert "2024-04-03T08:10:00Z — passed over: the page answers 200 but says it is not found" in flat
+    assert "2024-04-02T10:15:00Z — passed over: redirected to https://kaztag.kz/ (site front page)" in flat
     assert "1 link looked up, 1 with a validated copy" in copies
     robust = blocks["editor-robustify"]
     assert ("[3] https://kaztag.kz/ru/news/x (archived 2024-04-01: "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-# How a reference date was found, in the words `report` shows ("reference 2024-04-04 (entry date)").
+# How a reference date was found (kept as these values; shown as "cited as of 2024-04-04 (the entry's date)").
 ENTRY_DATE, REPORT_DATE, AS_OF = "entry date", "report date", "--as-of"
 
 # Where a candidate came from.
