@@ -6,6 +6,7 @@ from __future__ import annotations
 from linkvault.model import RobustifyResult, RobustNote
 from linkvault.model.copies import PASSED_OVER
 from linkvault.render.archive import _console, _say, _text
+from linkvault.render.copy_lines import unreached_words
 
 # What each kind of version is called in the summary, one and many.
 _NOUNS = {"archived": ("archived copy", "archived copies"),
@@ -47,8 +48,7 @@ def why_no_version(note: RobustNote) -> str:
             return f"{verdict}; not looked up in the web archives (linkvault copies --all looks up living sources too)"
         return f"{verdict}; not looked up in the web archives yet (run linkvault copies)"
     if search.unreached:
-        return f"{verdict}; no copy offered: " + "; ".join(s.detail or f"{s.service} could not be reached"
-                                                         for s in search.unreached)
+        return f"{verdict}; no copy offered: " + "; ".join(unreached_words(s) for s in search.unreached)
     passed = [c for c in search.copies if c.choice == PASSED_OVER]
     if passed:
         reasons = "; ".join(dict.fromkeys(c.reason for c in passed if c.reason))
