@@ -41,7 +41,7 @@ class DriftQueries:
 
     def store_drift(self, report_id: int, drift: Drift, judged_at: str) -> None:
         """Record `drift` for the report, replacing the row judged before for the same footnote, URL and capture."""
-        row = {"report_id": report_id, "label": drift.label, "url": drift.url, "capture_id": drift.capture,
+        row = {"report_id": report_id, "label": drift.label, "line": drift.line, "url": drift.url, "capture_id": drift.capture,
                "first_capture_id": drift.first_capture, "state": drift.state, "detail": drift.detail,
                "similarity": drift.similarity, "words_then": drift.words_then, "words_now": drift.words_now,
                "passage_then": drift.passage_then, "passage_now": drift.passage_now,
@@ -54,7 +54,7 @@ class DriftQueries:
     def drifts_of(self, report: str) -> list[Drift]:
         """Every drift stored for a report, by footnote and then capture, oldest first."""
         cursor = self.db.conn.execute(
-            "select d.*, f.line, c1.fetched_at as first_at, c2.fetched_at as now_at from drifts d "
+            "select d.*, c1.fetched_at as first_at, c2.fetched_at as now_at from drifts d "
             "join reports r on r.id = d.report_id "
             "left join footnotes f on f.report_id = d.report_id and f.label = d.label and f.url = d.url "
             "join captures c1 on c1.id = d.first_capture_id join captures c2 on c2.id = d.capture_id "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-COLUMNS = {"id": int, "report_id": int, "label": str, "url": str, "capture_id": int, "first_capture_id": int,
+COLUMNS = {"id": int, "report_id": int, "label": str, "line": int, "url": str, "capture_id": int, "first_capture_id": int,
            "state": str, "detail": str, "similarity": float, "words_then": int, "words_now": int,
            "passage_then": str, "passage_now": str, "facts_lost": str, "judged_at": str}
 
@@ -27,6 +27,7 @@ DESCRIPTIONS = {"drifts": (
     "Drift per claim: each later capture of a footnote's source beside its first, and what became of the passage "
     "the claim relied on (README: drift).", {
         "report_id": "The report (see reports.path).", "label": "The footnote's label as written.",
+        "line": "The line of the sentence whose claim was checked (the footnote's first citation).",
         "url": "The URL as cited.", "capture_id": "The later capture judged.",
         "first_capture_id": "The footnote's first capture that read the page, compared with.",
         "state": "unchanged, changed (the passage intact), passage-gone or page-replaced.",
