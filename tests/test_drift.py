@@ -189,3 +189,49 @@ def test_the_html_fragment_shows_what_was_removed_beside_what_remains_and_escape
     assert "<script" not in fragment and "<img" not in fragment and "&lt;script&gt;" in fragment
     assert "\x1b" not in drift_line(evil) and "\\e[2J" in drift_line(evil)
     assert drift_object(drifts["1"])["facts_lost"] == ["Article 274"]
+
+
+# -- verify shows the drift of every source captured more than once -----------------------------------
+
+
+def test_verify_shows_each_drift_in_every_format_and_fails_on_the_passages_gone(refetched, runner):
+    import csv
+    import io
+    import json
+
+    from test_output_schema import errors
+
+    from linkvault.cli import cli
+
+    vault_dir, report_path = refetched
+    base = ["--vault", vault_dir, "verify", report_path, "--format"]
+    out = {fmt: runner.invoke(cli, [*base, fmt]) for fmt in ("json", "table", "csv", "markdown", "html")}
+    assert {fmt: r.exit_code for fmt, r in out.items()} == dict.fromkeys(out, 1)  # passage-gone is an error
+    data = json.loads(out["json"].stdout)
+    assert errors(data, "verify") == []
+    drifts = {f["number"]: f["claim"]["drift"] for f in data["footnotes"]}
+    assert {n: d["state"] for n, d in drifts.items()} == {
+        1: "passage-gone", 2: "unchanged", 3: "page-replaced", 4: "passage-gone", 5: "passage-gone"}
+    assert drifts[5]["facts_lost"] and "92 300" in drifts[5]["passage_now"]
+    assert {(f["number"], f["kind"]) for f in data["findings"] if f["kind"] in ("passage-gone", "page-replaced")} == {
+        (1, "passage-gone"), (3, "page-replaced"), (4, "passage-gone"), (5, "passage-gone")}
+    table = out["table"].output
+    assert "Drift since each source was first archived:" in table and "![3] page-replaced" in table
+    assert "passage-gone" in table.split("Drift since")[1]
+    rows = {r["number"]: r for r in csv.DictReader(io.StringIO(out["csv"].output))}
+    assert rows["2"]["drift"] == "unchanged" and rows["1"]["drift"] == "passage-gone" and rows["1"]["drift_detail"]
+    assert "**Drift since each source was first archived:**" in out["markdown"].output
+    page = out["html"].output
+    assert 'class="drift drift-passage-gone"' in page and "<del>" in page and "<ins>92 300</ins>" in page
+
+
+def test_verify_of_sources_captured_once_shows_no_drift(fakeweb_session, tmp_path):
+    report = tmp_path / "chronicle.txt"
+    report.write_text(REPORT, encoding="utf-8")
+    with fakeweb_session.isolated() as web:
+        web.add_routes(first_routes())
+        linkvault.fetch([report], tmp_path / "vault", FetchOptions(proxy=web.proxy_url, ca_bundle=web.ca_pem_path,
+                                                                   retries=0, timeout=5.0))
+    verified = linkvault.verify(report, tmp_path / "vault")
+    assert verified.claims and all(c.drift is None for c in verified.claims)
+    assert not any(f.kind in ("passage-gone", "page-replaced") for f in verified.findings)

@@ -25,48 +25,22 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from linkvault.claims.facts import claim_facts
 from linkvault.claims.match import KEY_KINDS, Source, check_claim
 from linkvault.model import Citation, Finding, Report, Severity, label_number
+from linkvault.model.drift import ATTENTION, CHANGED, DRIFT_STATES, PAGE_REPLACED, PASSAGE_GONE, UNCHANGED, Drift
 from linkvault.parsing.dates import report_year
 
-UNCHANGED, CHANGED, PASSAGE_GONE, PAGE_REPLACED = "unchanged", "changed", "passage-gone", "page-replaced"
-DRIFT_STATES = (UNCHANGED, CHANGED, PASSAGE_GONE, PAGE_REPLACED)
-ATTENTION = (PASSAGE_GONE, PAGE_REPLACED)  # an editor must look: error findings
 REPLACED_SIMILARITY = 0.10  # AlNoamany et al. 2016: cosine below this …
 REPLACED_DROP = 0.85  # … and a word count down by at least this much
 KEPT_RATIO = 85  # a passage paragraph is still there when a later one is this alike (rapidfuzz ratio, 0-100)
 SHOWN_RATIO = 60  # a later paragraph this alike is what remains of it, shown beside it
 _WORD = re.compile(r"\w+")
-
-
-@dataclass(frozen=True)
-class Drift:
-    """What became of a footnote's source between its first capture and a later one."""
-
-    state: str
-    detail: str
-    similarity: float  # lexical cosine of the two texts, 0 to 1
-    words_then: int
-    words_now: int
-    passage_then: str = ""  # the paragraphs the claim check found the claim's facts in first ("" when none)
-    passage_now: str = ""  # what remains of them in the later text ("" when nothing does)
-    facts_lost: tuple[str, ...] = ()  # facts found first, not found now (or now contradicted)
-    label: str = ""
-    url: str = ""
-    line: int | None = None
-    first_capture: int | None = None
-    capture: int | None = None
-    first_at: str | None = None
-    now_at: str | None = None
-
-    @property
-    def needs_attention(self) -> bool:
-        return self.state in ATTENTION
+__all__ = ["ATTENTION", "CHANGED", "DRIFT_STATES", "Drift", "PAGE_REPLACED", "PASSAGE_GONE", "UNCHANGED", "claim_of",
+           "cosine", "drift_findings", "judge_drift", "replaced", "word_diff", "words"]
 
 
 def words(text: str) -> list[str]:

@@ -21,7 +21,7 @@ def drift_line(drift: Drift) -> str:
     """One line: the footnote, its state, the sentence, how alike and how long, since which capture."""
     mark = "!" if drift.state in ATTENTION else " "
     return terminal_safe(f"{mark}[{drift.label}] {drift.state}: {drift.detail} ({_measures(drift)}; "
-                         f"first {_day(drift.first_at)}, now {_day(drift.now_at)})")
+                         f"first archived {_day(drift.first_at)}, judged at {_day(drift.now_at)})")
 
 
 def drift_object(drift: Drift) -> dict:

@@ -25,7 +25,7 @@ import sqlite_utils
 
 from linkvault.claims.drift import Drift, claim_of, judge_drift
 from linkvault.claims.match import Source
-from linkvault.model import OWN_SIDE_FAILURES, Report
+from linkvault.model import OWN_SIDE_FAILURES, Citation, Report
 from linkvault.parsing import report_key
 from linkvault.vault.schema import insert_row
 
@@ -74,6 +74,12 @@ class DriftQueries:
             "and t.capture_id is not null order by c.id limit 1", [url, capture_id]))
         return (first[0], later[0]) if first and later else None
 
+    def recaptured(self, urls: list[str]) -> set[str]:
+        """Those of `urls` captured more than once (their own captures): the ones a drift can be judged for."""
+        return {r[0] for r in self.db.conn.execute(
+            "select url from captures where url in (select value from json_each(?)) and coalesce(role, 'cited') = 'cited' "
+            "group by url having count(*) > 1", [json.dumps(list(urls))])}
+
     def capture_ids_of(self, url: str) -> list[int]:
         """The ids of a cited URL's own captures (no companions, probes or mementos), oldest first."""
         return [r[0] for r in self.db.conn.execute(
@@ -101,16 +107,23 @@ def drift_for(vault: _Vault, report: Report, label: str, capture_id: int, judged
 def judged_drift(vault: _Vault, report: Report, label: str, capture_id: int) -> Drift | None:
     """Footnote `label`'s drift at capture `capture_id`, judged from the vault and stored nowhere."""
     citation, year = claim_of(report, label)
-    row = vault.capture(capture_id)
     note = next((n for n in report.footnotes if n.label == label), None)
-    if citation is None or row is None or note is None or row["url"] not in note.urls:
+    if citation is None or note is None:
+        return None
+    return drift_at(vault, citation, year, note.urls, capture_id)
+
+
+def drift_at(vault: _Vault, citation: Citation, year: int, urls: tuple[str, ...], capture_id: int) -> Drift | None:
+    """The drift of the claim `citation` makes (its footnote citing `urls`) at capture `capture_id` of one of them."""
+    row = vault.capture(capture_id)
+    if row is None or row["url"] not in urls:
         return None
     pair = vault.drift_pair(row["url"], capture_id)
     if pair is None or not _shows_the_page(pair[1]):
         return None
     first, later = pair
     drift = judge_drift(citation, year, _source(first), _source(later))
-    return replace(drift, label=label, url=row["url"], line=citation.line, first_capture=first["id"],
+    return replace(drift, label=citation.label, url=row["url"], line=citation.line, first_capture=first["id"],
                    capture=later["id"], first_at=first["fetched_at"], now_at=later["fetched_at"])
 
 
