@@ -25,19 +25,25 @@ from linkvault.vault import Vault
 from linkvault.vault.drifts import drift_for
 
 
-@pytest.fixture(scope="module")
-def refetched(fakeweb_session, tmp_path_factory):
-    """(vault, report): the report fetched as its sources first stood, then again after they changed."""
-    tmp = tmp_path_factory.mktemp("drift")
+def fetch_twice(web, tmp, later: dict | None) -> tuple[str, str]:
+    """(vault, report): REPORT fetched as its sources first stood, then (with `later`'s routes) fetched again as
+    `fetch --refresh` does; with `later` None, only the first time."""
     report = tmp / "chronicle.txt"
     report.write_text(REPORT, encoding="utf-8")
-    with fakeweb_session.isolated() as web:
+    with web.isolated():
         opts = FetchOptions(proxy=web.proxy_url, ca_bundle=web.ca_pem_path, retries=0, timeout=5.0)
         web.add_routes(first_routes())
         linkvault.fetch([report], tmp / "vault", opts)
-        web.add_routes(later_routes())
-        linkvault.fetch([report], tmp / "vault", opts, refresh=True)
+        if later is not None:
+            web.add_routes(later)
+            linkvault.fetch([report], tmp / "vault", opts, refresh=True)
     return str(tmp / "vault"), str(report)
+
+
+@pytest.fixture(scope="module")
+def refetched(fakeweb_session, tmp_path_factory):
+    """(vault, report): the report fetched as its sources first stood, then again after they changed."""
+    return fetch_twice(fakeweb_session, tmp_path_factory.mktemp("drift"), later_routes())
 
 
 @pytest.fixture(scope="module")
@@ -125,19 +131,12 @@ def test_a_login_wall_on_the_later_capture_is_no_drift(fakeweb_session, tmp_path
     from fakeweb.server import url_key
     from fakeweb.sites import facebook_login_wall
 
-    report = tmp_path / "chronicle.txt"
-    report.write_text(REPORT, encoding="utf-8")
-    with fakeweb_session.isolated() as web:
-        opts = FetchOptions(proxy=web.proxy_url, ca_bundle=web.ca_pem_path, retries=0, timeout=5.0)
-        web.add_routes(first_routes())
-        linkvault.fetch([report], tmp_path / "vault", opts)
-        web.add_routes({url_key(SIDEBAR): facebook_login_wall()})
-        linkvault.fetch([report], tmp_path / "vault", opts, refresh=True)
-    with Vault(str(tmp_path / "vault")) as vault:
+    vault_dir, report = fetch_twice(fakeweb_session, tmp_path, {url_key(SIDEBAR): facebook_login_wall()})
+    with Vault(vault_dir) as vault:
         later = vault.capture_ids_of(SIDEBAR)[-1]
         assert vault.capture(later)["category"] == "restricted"
-        assert drift_for(vault, parse_report(str(report)), "2", later) is None
-        assert vault.drifts_of(str(report)) == []
+        assert drift_for(vault, parse_report(report), "2", later) is None
+        assert vault.drifts_of(report) == []
 
 
 def test_passage_gone_and_page_replaced_are_errors_and_an_intact_passage_is_none(drifts):
@@ -226,12 +225,7 @@ def test_verify_shows_each_drift_in_every_format_and_fails_on_the_passages_gone(
 
 
 def test_verify_of_sources_captured_once_shows_no_drift(fakeweb_session, tmp_path):
-    report = tmp_path / "chronicle.txt"
-    report.write_text(REPORT, encoding="utf-8")
-    with fakeweb_session.isolated() as web:
-        web.add_routes(first_routes())
-        linkvault.fetch([report], tmp_path / "vault", FetchOptions(proxy=web.proxy_url, ca_bundle=web.ca_pem_path,
-                                                                   retries=0, timeout=5.0))
-    verified = linkvault.verify(report, tmp_path / "vault")
+    vault_dir, report = fetch_twice(fakeweb_session, tmp_path, None)
+    verified = linkvault.verify(report, vault_dir)
     assert verified.claims and all(c.drift is None for c in verified.claims)
     assert not any(f.kind in ("passage-gone", "page-replaced") for f in verified.findings)
