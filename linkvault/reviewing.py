@@ -149,18 +149,26 @@ def judge_claims(reviewed: Review, vault_dir: str) -> Verification:
 
 
 def with_drifts(verification: Verification, vault: Vault) -> None:
-    """Each claim whose link was captured again given its drift, and the drift's findings (passage-gone,
-    page-replaced: errors)."""
+    """Each claim whose link was captured again given its drift, and the findings an editor must look at (errors):
+    a passage gone, a page replaced, and a source first archived alive whose verdict now calls it dead."""
     report = verification.check.report
     first_citation, year = first_citations(report)
     urls = {note.label: note.urls for note in report.footnotes}
-    captures = {(r.label, r.url): r.capture_id for r in verification.review.rows} if verification.review else {}
+    rows = {(r.label, r.url): r for r in verification.review.rows} if verification.review else {}
     recaptured = vault.recaptured([c.url for c in verification.claims])
+    died: dict[str, tuple[int | None, str]] = {}
     for claim in verification.claims:
-        capture_id = captures.get((claim.label, claim.url))
-        if claim.url in recaptured and capture_id is not None:
-            claim.drift = drift_at(vault, first_citation[claim.label], year, urls.get(claim.label, ()), capture_id)
-    verification.drift_findings = list(drift_findings(c.drift for c in verification.claims if c.drift))
+        row = rows.get((claim.label, claim.url))
+        if claim.url not in recaptured or row is None or row.capture_id is None:
+            continue
+        citation = first_citation[claim.label]
+        claim.drift = drift_at(vault, citation, year, urls.get(claim.label, ()), row.capture_id)
+        pair = vault.drift_pair(claim.url, row.capture_id) if claim.drift is None and row.category == "dead" else None
+        if pair is not None:
+            first, now = pair
+            died[claim.label] = (citation.line, f"{row.state} ({row.detail}) at the capture of {now['fetched_at'][:10]}, "
+                                                f"first archived alive {first['fetched_at'][:10]}")
+    verification.drift_findings = list(drift_findings((c.drift for c in verification.claims if c.drift), died))
 
 
 def with_claim_verdicts(reviewed: Review, texts: Vault | dict[int, dict]) -> Review:

@@ -144,8 +144,8 @@ def test_passage_gone_and_page_replaced_are_errors_and_an_intact_passage_is_none
     assert {(f.number, f.kind) for f in findings} == {
         (1, "passage-gone"), (3, "page-replaced"), (4, "passage-gone"), (5, "passage-gone")}
     assert all(f.severity == Severity.ERROR for f in findings)
-    died = list(drift_findings([], dead={"4": "deleted-post since 2026-11-30"}))
-    assert [(f.kind, f.number, f.severity) for f in died] == [("source-died", 4, Severity.ERROR)]
+    died = list(drift_findings([], {"4": (9, "deleted-post since 2026-11-30")}))
+    assert [(f.kind, f.number, f.line, f.severity) for f in died] == [("source-died", 4, 9, Severity.ERROR)]
 
 
 # -- the judge alone, on small texts -----------------------------------------------------------------
@@ -229,3 +229,15 @@ def test_verify_of_sources_captured_once_shows_no_drift(fakeweb_session, tmp_pat
     verified = linkvault.verify(report, vault_dir)
     assert verified.claims and all(c.drift is None for c in verified.claims)
     assert not any(f.kind in ("passage-gone", "page-replaced") for f in verified.findings)
+
+
+def test_verify_calls_a_source_first_archived_alive_and_now_dead_a_source_that_died(fakeweb_session, tmp_path):
+    from fakeweb.server import not_found, url_key
+
+    vault_dir, report = fetch_twice(fakeweb_session, tmp_path, {url_key(EDITED): not_found(*url_key(EDITED))})
+    verified = linkvault.verify(report, vault_dir)
+    claim = next(c for c in verified.claims if c.label == "1")
+    assert claim.drift is None  # a 404 shows nothing of the page: no drift, its verdict speaks
+    [died] = [f for f in verified.findings if f.kind == "source-died"]
+    assert (died.number, died.line, died.severity) == (1, 3, Severity.ERROR) and "not-found" in died.message
+    assert not any(f.kind == "source-died" and f.number != 1 for f in verified.findings)

@@ -152,22 +152,25 @@ def word_diff(then: str, now: str) -> list[tuple[str, str]]:
     return runs
 
 
-def drift_findings(drifts: Iterable[Drift], dead: Mapping[str, str] | None = None) -> Iterator[Finding]:
-    """Error findings for what an editor must look at: a passage gone, a page replaced, and a source its verdict
-    calls dead (`dead`: label → why, from whatever verdict the caller trusts: today's, or a history's)."""
+def drift_findings(drifts: Iterable[Drift], died: Mapping[str, tuple[int | None, str]] | None = None
+                   ) -> Iterator[Finding]:
+    """Error findings for what an editor must look at: a passage gone, a page replaced, and a source that died
+    (`died`: label → (the citing line, why), from whichever verdict the caller trusts to call a link dead)."""
     for d in drifts:
-        number = label_number(d.label)
-        num = d.label if number is None else number
         if d.state == PASSAGE_GONE:
-            yield Finding("passage-gone", Severity.ERROR, num, d.line,
+            yield Finding("passage-gone", Severity.ERROR, _num(d.label), d.line,
                           f"[{d.label}] {d.detail} (since the capture of {_day(d.now_at)})")
         elif d.state == PAGE_REPLACED:
-            yield Finding("page-replaced", Severity.ERROR, num, d.line,
+            yield Finding("page-replaced", Severity.ERROR, _num(d.label), d.line,
                           f"[{d.label}] {d.url} {d.detail} (since the capture of {_day(d.now_at)})")
-    for label, why in (dead or {}).items():
-        number = label_number(label)
-        yield Finding("source-died", Severity.ERROR, label if number is None else number, None,
+    for label, (line, why) in (died or {}).items():
+        yield Finding("source-died", Severity.ERROR, _num(label), line,
                       f"[{label}] the source the claim relied on died: {why}")
+
+
+def _num(label: str) -> int | str:
+    number = label_number(label)
+    return label if number is None else number
 
 
 def _day(at: str | None) -> str:
