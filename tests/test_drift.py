@@ -241,3 +241,17 @@ def test_verify_calls_a_source_first_archived_alive_and_now_dead_a_source_that_d
     [died] = [f for f in verified.findings if f.kind == "source-died"]
     assert (died.number, died.line, died.severity) == (1, 3, Severity.ERROR) and "not-found" in died.message
     assert not any(f.kind == "source-died" and f.number != 1 for f in verified.findings)
+
+
+def test_a_page_fetched_again_unchanged_is_a_revisit_and_reads_unchanged(fakeweb_session, tmp_path):
+    """A re-check of a page that did not change stores a revisit record; its drift is `unchanged`, never a passage
+    gone for want of a payload."""
+    vault_dir, report_path = fetch_twice(fakeweb_session, tmp_path, {})
+    report = parse_report(report_path)
+    with Vault(vault_dir) as vault:
+        states = {}
+        for note in report.footnotes:
+            newest = vault.capture_ids_of(note.urls[0])[-1]
+            states[note.label] = drift_for(vault, report, note.label, newest).state
+        assert vault.capture(vault.capture_ids_of(EDITED)[-1])["revisit_of"]
+    assert states == dict.fromkeys(("1", "2", "3", "4", "5"), UNCHANGED)
