@@ -1,7 +1,7 @@
 """Drift in the vault: the `drifts` table's queries (its schema, version 12, is in `drifts_schema`), and the one
 call a re-check makes.
 
-    drift_for(vault, report, label, capture_id) -> Drift | None
+    drift_for(vault, report, label, capture_id, judged_at=None) -> Drift | None
 
 is what the recheck run calls after each re-capture (`capture_id`, a new capture of footnote `label`'s URL in the
 parsed `report`): it reads that footnote's first capture and the new one, judges them (`linkvault.claims.drift`)
@@ -11,6 +11,8 @@ when there is nothing to compare: no citing sentence, a capture of another URL, 
 page (alive, with its text) before this one, or a later capture that shows nothing of the page — failed on our own
 side (no network, the proxy down), restricted (a login wall is not the page changing), refused, or the link's own
 failure with no page (404, 5xx, a timeout: its verdict and history say what that means, not its drift).
+`judged_at` is the run's clock (ISO 8601 UTC; default now). A run over many footnotes that holds each one's citing
+sentence already calls `drift_at(vault, citation, year, urls, capture_id)`, which finds nothing in the report.
 """
 
 from __future__ import annotations
