@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
+from linkvault.claims.drift import drift_findings
 from linkvault.claims.match import Source, claim_against
 from linkvault.claims.refdate import reference_dates
 from linkvault.errors import InputError
@@ -30,6 +31,7 @@ from linkvault.parsing.dates import report_year
 from linkvault.parsing.urllist import numbered_sources
 from linkvault.states import classify, never_fetched
 from linkvault.vault import Vault
+from linkvault.vault.drifts import drift_at
 
 
 def review(vault_dir: str, report_path: str | Report, input_format: str | None = None,
@@ -137,8 +139,36 @@ def verify(vault_dir: str, report_path: str | Report, input_format: str | None =
 
 
 def judge_claims(reviewed: Review, vault_dir: str) -> Verification:
-    """Every footnote's claim against the archived text of its link, for a built review."""
-    return claims_of(reviewed, _texts(vault_dir, [r.capture_id for r in reviewed.rows if r.capture_id]))
+    """Every footnote's claim against the archived text of its link, for a built review; a link captured more than
+    once also with its drift: its first capture against the one judged (`claims/drift.py`)."""
+    verification = claims_of(reviewed, _texts(vault_dir, [r.capture_id for r in reviewed.rows if r.capture_id]))
+    if Vault.exists(vault_dir) and verification.claims:
+        with Vault.open_existing(vault_dir, read_only=True) as vault:
+            with_drifts(verification, vault)
+    return verification
+
+
+def with_drifts(verification: Verification, vault: Vault) -> None:
+    """Each claim whose link was captured again given its drift, and the findings an editor must look at (errors):
+    a passage gone, a page replaced, and a source first archived alive whose verdict now calls it dead."""
+    report = verification.check.report
+    first_citation, year = first_citations(report)
+    urls = {note.label: note.urls for note in report.footnotes}
+    rows = {(r.label, r.url): r for r in verification.review.rows} if verification.review else {}
+    recaptured = vault.recaptured([c.url for c in verification.claims])
+    died: dict[str, tuple[int | None, str]] = {}
+    for claim in verification.claims:
+        row = rows.get((claim.label, claim.url))
+        if claim.url not in recaptured or row is None or row.capture_id is None:
+            continue
+        citation = first_citation[claim.label]
+        claim.drift = drift_at(vault, citation, year, urls.get(claim.label, ()), row.capture_id)
+        pair = vault.drift_pair(claim.url, row.capture_id) if claim.drift is None and row.category == "dead" else None
+        if pair is not None:
+            first, now = pair
+            died[claim.label] = (citation.line, f"{row.state} ({row.detail}) at the capture of {now['fetched_at'][:10]}, "
+                                                f"first archived alive {first['fetched_at'][:10]}")
+    verification.drift_findings = list(drift_findings((c.drift for c in verification.claims if c.drift), died))
 
 
 def with_claim_verdicts(reviewed: Review, texts: Vault | dict[int, dict]) -> Review:

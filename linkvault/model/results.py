@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from linkvault.model.copies import CopySearch, VersionLink
+from linkvault.model.drift import Drift
 from linkvault.model.records import CATEGORIES, CheckResult, Finding, Severity
 
 # -- search and show (lookup.py) ----------------------------------------------------------------
@@ -181,6 +182,7 @@ class ClaimResult:
     claim: str
     url: str
     result: ClaimVerdict
+    drift: Drift | None = None  # verify: the source's drift since its first capture, when it was captured again
 
 
 @dataclass
@@ -189,10 +191,11 @@ class Verification:
     check: CheckResult
     claims: list[ClaimResult] = field(default_factory=list)
     review: Review | None = None  # every footnote's link verdict, the claims were judged from
+    drift_findings: list[Finding] = field(default_factory=list)  # passage-gone, page-replaced (claims/drift.py)
 
     @property
     def findings(self) -> list[Finding]:
-        found = list(self.check.findings)
+        found = list(self.check.findings) + self.drift_findings
         flagged = {f.number for f in found if f.kind == "wrong-link"}
         for c in self.claims:
             v, n = c.result.verdict, len(c.result.facts)

@@ -26,6 +26,9 @@ FINDING_PHRASES = {
     "weak-support": ("weakly supported claim", "weakly supported claims"),
     "entry-date": ("entry dated before its source's period ends", "entries dated before their sources' periods end"),
     "source-date": ("source filed far from its event", "sources filed far from their events"),
+    "passage-gone": ("supporting passage gone", "supporting passages gone"),
+    "page-replaced": ("page replaced by another", "pages replaced by others"),
+    "source-died": ("source that died", "sources that died"),
 }
 # Under this many columns tables drop what an editor can look up elsewhere (line numbers, hosts, titles),
 # so the text left wraps between words instead of being cut mid-word into slivers.

@@ -8,6 +8,7 @@ import json
 from typing import TYPE_CHECKING
 
 from linkvault.render.check import capped, counted, more_row, render_check, word_safe_widths
+from linkvault.render.drift import DRIFT_CSS, drift_html, drift_line, drift_object
 from linkvault.render.htmlsafe import esc
 from linkvault.render.textsafe import markdown_safe as _md
 from linkvault.render.textsafe import rich_safe, terminal_safe
@@ -36,7 +37,13 @@ def _claim(c: ClaimResult | None) -> dict | None:
     if c is None:
         return None
     return {"verdict": c.result.verdict, "reason": c.result.reason, "text": c.claim,
-            "facts": [f.as_dict() for f in c.result.facts]}
+            "facts": [f.as_dict() for f in c.result.facts], **({"drift": drift_object(c.drift)} if c.drift else {})}
+
+
+def drift_lines(verification: Verification) -> list[str]:
+    """A heading and a line per claim whose source was captured again (none when no source was)."""
+    drifted = [c.drift for c in verification.claims if c.drift]
+    return ["Drift since each source was first archived:", *(drift_line(d) for d in drifted)] if drifted else []
 
 
 def facts_short(claim: ClaimResult) -> str:
@@ -64,9 +71,10 @@ def render_claims(verification: Verification, fmt: str, *, color: bool = False, 
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["number", "url", "verdict", "reason", "facts"])
+        writer.writerow(["number", "url", "verdict", "reason", "facts", "drift", "drift_detail"])
         for c in verification.claims:
-            writer.writerow([c.number, c.url, c.result.verdict, _safe(c.result.reason), _safe(facts_short(c))])
+            writer.writerow([c.number, c.url, c.result.verdict, _safe(c.result.reason), _safe(facts_short(c)),
+                             c.drift.state if c.drift else "", _safe(c.drift.detail) if c.drift else ""])
         return out.getvalue().rstrip("\n")
     if fmt == "markdown":
         rows = [f"# linkvault verify: {_md(verification.report)}", "", f"**Summary:** {summary_line(verification)}", "",
@@ -75,6 +83,8 @@ def render_claims(verification: Verification, fmt: str, *, color: bool = False, 
         rows += [f"| {c.number} | {c.result.verdict} | {_md(facts_short(c))} | {_md(c.result.reason)} |"
                  for c in shown]
         rows += [f"| | {verdict} | | {_md(line)} |" for verdict, line in more.items()]
+        drifted = drift_lines(verification)
+        rows += ["", f"**{drifted[0]}**", "", *(f"- {_md(line)}" for line in drifted[1:])] if drifted else []
         return "\n".join(rows)
     if fmt == "html":
         return _html(verification)
@@ -120,6 +130,8 @@ def _table(verification: Verification, *, color: bool, width: int) -> str:
         table.add_row("", rich_safe(verdict), "", rich_safe(line))
     console.print(table)
     console.print(rich_safe(summary_line(verification)))
+    for line in drift_lines(verification):
+        console.print(rich_safe(line))
     text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
     # every error and warning (an exit 1 names nothing the reader was not shown), and the claim check's dates
     serious = [f for f in verification.findings
@@ -168,7 +180,8 @@ def _html_row(row: Link, claim: ClaimResult | None) -> str:
             if row.url else "")
     return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{esc(row.number)}</td><td>{source_cell(row)}</td>'
             f"<td>{link}</td><td>{esc(sentence)}</td><td class='verdict'>{esc(verdict)}</td><td>{facts}</td>"
-            f"<td>{esc(reason)}</td><td>{archived_cell(row)}</td></tr>")
+            f"<td>{esc(reason)}{drift_html(claim.drift) if claim and claim.drift else ''}</td>"
+            f"<td>{archived_cell(row)}</td></tr>")
 
 
 def _rows(verification: Verification) -> list[tuple[Link, ClaimResult | None]]:
@@ -200,4 +213,4 @@ def _html(verification: Verification) -> str:
     return filter_page(title=f"linkvault verify: {verification.report}", heading="Claim check",
                        path=verification.report, summary=summary + note,
                        counts={k: kinds.count(k) for k in _KINDS}, columns=columns, rows=cells, findings=serious,
-                       css=_CSS)
+                       css=_CSS + DRIFT_CSS)

@@ -19,6 +19,8 @@ Tables, made and migrated by `migrate()` (the schema version lives in `PRAGMA us
                the world's web archives: their answers, the copies they hold and our verdict on each (version 8,
                in `copies_schema`; version 9 adds a differing witness's text similarity)
     captures.account, account_cookies (version 10)  the logged-in account a capture was made as, and its cookies' names
+    drifts     (version 12, in `drifts`) each later capture of a footnote's source beside its first: what became of
+               the passage its claim relied on (unchanged, changed, passage-gone, page-replaced)
 
 Foreign keys and plain column names are chosen so Datasette shows useful links and facets; the vault keeps
 `metadata.json` beside the database with every table's and column's description, for
@@ -42,8 +44,10 @@ from linkvault.vault.copies_schema import (
     add_webarchives_v8,
     add_witness_similarity_v9,
 )
+from linkvault.vault.drifts_schema import DESCRIPTIONS as DRIFT_DESCRIPTIONS
+from linkvault.vault.drifts_schema import add_drifts_v12
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 12
 METADATA = "metadata.json"
 SIDE = ("redirects", "headers", "cert_chain")  # kept out of the captures table since version 6
 
@@ -85,6 +89,8 @@ def migrate(db: sqlite_utils.Database, directory: str) -> None:
         for column in ("account", "account_cookies"):  # the logged-in account of a capture (issue 15)
             if column not in db["captures"].columns_dict:
                 db.table("captures").add_column(column, str)
+    if version < 12:
+        add_drifts_v12(db)
     _create_views(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     _write_metadata(db, directory)
@@ -269,6 +275,7 @@ _TABLES = {
         "capture_id": "The capture judged: the newest, unless it failed on our own side (no network, "
                       "the proxy down, our trust store) and an earlier one reached the source."}),
     **TABLES,
+    **DRIFT_DESCRIPTIONS,
 }
 _TABLES["captures"][1].update(CAPTURE_DESCRIPTIONS)
 _TABLES["footnotes"][1].update(FOOTNOTE_DESCRIPTIONS)

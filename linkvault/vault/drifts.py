@@ -1,0 +1,153 @@
+"""Drift in the vault: the `drifts` table's queries (its schema, version 12, is in `drifts_schema`), and the one
+call a re-check makes.
+
+    drift_for(vault, report, label, capture_id, judged_at=None) -> Drift | None
+
+is what the recheck run calls after each re-capture (`capture_id`, a new capture of footnote `label`'s URL in the
+parsed `report`): it reads that footnote's first capture and the new one, judges them (`linkvault.claims.drift`)
+and, on a vault opened for writing whose report was fetched into it, stores the `drifts` row (one per report,
+footnote label, URL and later capture; judged again, the row is replaced). It returns None, and stores nothing,
+when there is nothing to compare: no citing sentence, a capture of another URL, no first capture that read the
+page (alive, with its text) before this one, or a later capture that shows nothing of the page — failed on our own
+side (no network, the proxy down), restricted (a login wall is not the page changing), refused, or the link's own
+failure with no page (404, 5xx, a timeout: its verdict and history say what that means, not its drift).
+`judged_at` is the run's clock (ISO 8601 UTC; default now). A run over many footnotes that holds each one's citing
+sentence already calls `drift_at(vault, citation, year, urls, capture_id)`, which finds nothing in the report.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Protocol
+
+import sqlite_utils
+
+from linkvault.claims.drift import Drift, claim_of, judge_drift
+from linkvault.claims.match import Source
+from linkvault.model import OWN_SIDE_FAILURES, Citation, Report
+from linkvault.parsing import report_key
+from linkvault.vault.schema import insert_row
+
+_READ = ("select c.id, c.url, c.fetched_at, c.status, c.error, c.category, c.state, t.title, t.text, t.published "
+         "from captures c left join texts t on t.capture_id = c.id ")
+
+
+class DriftQueries:
+    """The `drifts` rows, and the two captures a drift compares."""
+
+    db: sqlite_utils.Database
+    read_only: bool
+
+    def store_drift(self, report_id: int, drift: Drift, judged_at: str) -> None:
+        """Record `drift` for the report, replacing the row judged before for the same footnote, URL and capture."""
+        row = {"report_id": report_id, "label": drift.label, "line": drift.line, "url": drift.url, "capture_id": drift.capture,
+               "first_capture_id": drift.first_capture, "state": drift.state, "detail": drift.detail,
+               "similarity": drift.similarity, "words_then": drift.words_then, "words_now": drift.words_now,
+               "passage_then": drift.passage_then, "passage_now": drift.passage_now,
+               "facts_lost": json.dumps(list(drift.facts_lost), ensure_ascii=False), "judged_at": judged_at}
+        with self.db.conn:
+            self.db.conn.execute("delete from drifts where report_id = ? and label = ? and url = ? and capture_id = ?",
+                                 [report_id, drift.label, drift.url, drift.capture])
+            insert_row(self.db.conn, "drifts", row)
+
+    def drifts_of(self, report: str) -> list[Drift]:
+        """Every drift stored for a report, by footnote and then capture, oldest first."""
+        cursor = self.db.conn.execute(
+            "select d.*, c1.fetched_at as first_at, c2.fetched_at as now_at from drifts d "
+            "join reports r on r.id = d.report_id "
+            "left join footnotes f on f.report_id = d.report_id and f.label = d.label and f.url = d.url "
+            "join captures c1 on c1.id = d.first_capture_id join captures c2 on c2.id = d.capture_id "
+            "where r.path = ? order by f.number is null, f.number, d.label, d.capture_id", [report_key(report)])
+        return [_drift_of(row) for row in _dicts(cursor)]
+
+    def latest_drifts(self, report: str) -> dict[tuple[str, str], Drift]:
+        """Each footnote URL's drift at its newest capture judged: (label, URL) → Drift."""
+        return {(d.label, d.url): d for d in self.drifts_of(report)}
+
+    def drift_pair(self, url: str, capture_id: int) -> tuple[dict, dict] | None:
+        """(first, later): the oldest capture of `url` before `capture_id` that read the page (cited, alive, with
+        text), and `capture_id` itself, each with its text; None when either is missing."""
+        later = _dicts(self.db.conn.execute(_READ + "where c.id = ? and c.url = ?", [capture_id, url]))
+        first = _dicts(self.db.conn.execute(
+            _READ + "where c.url = ? and c.id < ? and coalesce(c.role, 'cited') = 'cited' and c.category = 'alive' "
+            "and t.capture_id is not null order by c.id limit 1", [url, capture_id]))
+        return (first[0], later[0]) if first and later else None
+
+    def recaptured(self, urls: list[str]) -> set[str]:
+        """Those of `urls` captured more than once (their own captures): the ones a drift can be judged for."""
+        return {r[0] for r in self.db.conn.execute(
+            "select url from captures where url in (select value from json_each(?)) and coalesce(role, 'cited') = 'cited' "
+            "group by url having count(*) > 1", [json.dumps(list(urls))])}
+
+    def capture_ids_of(self, url: str) -> list[int]:
+        """The ids of a cited URL's own captures (no companions, probes or mementos), oldest first."""
+        return [r[0] for r in self.db.conn.execute(
+            "select id from captures where url = ? and coalesce(role, 'cited') = 'cited' order by id", [url])]
+
+
+class _Vault(Protocol):
+    read_only: bool
+
+    def capture(self, capture_id: int) -> dict | None: ...
+    def report_id(self, path: str) -> int | None: ...
+    def drift_pair(self, url: str, capture_id: int) -> tuple[dict, dict] | None: ...
+    def store_drift(self, report_id: int, drift: Drift, judged_at: str) -> None: ...
+
+
+def drift_for(vault: _Vault, report: Report, label: str, capture_id: int, judged_at: str | None = None) -> Drift | None:
+    """Footnote `label`'s drift at capture `capture_id`, stored when the vault is writable (see the module's top)."""
+    drift = judged_drift(vault, report, label, capture_id)
+    report_id = vault.report_id(report.path)
+    if drift is not None and not vault.read_only and report_id is not None:
+        vault.store_drift(report_id, drift, judged_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    return drift
+
+
+def judged_drift(vault: _Vault, report: Report, label: str, capture_id: int) -> Drift | None:
+    """Footnote `label`'s drift at capture `capture_id`, judged from the vault and stored nowhere."""
+    citation, year = claim_of(report, label)
+    note = next((n for n in report.footnotes if n.label == label), None)
+    if citation is None or note is None:
+        return None
+    return drift_at(vault, citation, year, note.urls, capture_id)
+
+
+def drift_at(vault: _Vault, citation: Citation, year: int, urls: tuple[str, ...], capture_id: int) -> Drift | None:
+    """The drift of the claim `citation` makes (its footnote citing `urls`) at capture `capture_id` of one of them."""
+    row = vault.capture(capture_id)
+    if row is None or row["url"] not in urls:
+        return None
+    pair = vault.drift_pair(row["url"], capture_id)
+    if pair is None or not _shows_the_page(pair[1]):
+        return None
+    first, later = pair
+    drift = judge_drift(citation, year, _source(first), _source(later))
+    return replace(drift, label=citation.label, url=row["url"], line=citation.line, first_capture=first["id"],
+                   capture=later["id"], first_at=first["fetched_at"], now_at=later["fetched_at"])
+
+
+def _shows_the_page(row: dict) -> bool:
+    """A later capture that shows what answers at the address now: a page (alive, or dead by what it says: a
+    deleted post, a soft 404, the front page), not our side's failure, a wall, or an error status."""
+    if row["error"] in OWN_SIDE_FAILURES or row["category"] not in ("alive", "dead"):
+        return False
+    return row["status"] is not None and 200 <= row["status"] < 400
+
+
+def _source(row: dict) -> Source:
+    return Source(row["url"], title=row.get("title") or "", text=row.get("text") or "", published=row.get("published"))
+
+
+def _drift_of(row: dict) -> Drift:
+    return Drift(row["state"], row["detail"], row["similarity"], row["words_then"], row["words_now"],
+                 row["passage_then"] or "", row["passage_now"] or "",
+                 tuple(json.loads(row["facts_lost"] or "[]")), row["label"], row["url"], row["line"],
+                 row["first_capture_id"], row["capture_id"], row["first_at"], row["now_at"])
+
+
+def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values)) for values in cursor.fetchall()]
