@@ -101,10 +101,10 @@ def test_an_edition_in_windows_1251_declared_only_in_meta_reads_nearly_alike_not
         runner, fakeweb, wayback, keys, tmp_path):  # noqa: F811 -- fixtures imported above
     spn = spn_of(fakeweb, wayback, polls_before_success=0)
     spn.payloads[KAZTAG_ARTICLE] = _kaztag_edition(fakeweb)
-    report = tmp_path / "k.txt"
-    report.write_text(f"The court arrested him[1].\n\n[1] {KAZTAG_ARTICLE}\n", encoding="utf-8")
+    cited = tmp_path / "k.txt"
+    cited.write_text(f"The court arrested him[1].\n\n[1] {KAZTAG_ARTICLE}\n", encoding="utf-8")
     vault = tmp_path / "vault"
-    result = fetch(runner, fakeweb, vault, report, "--save-page-now", "--spn-keys", str(keys), *FAST,
+    result = fetch(runner, fakeweb, vault, cited, "--save-page-now", "--spn-keys", str(keys), *FAST,
                    "--rate", "ia-memento=6000/min", "--format", "json")
     assert result.exit_code == 0, result.output
     [witness] = json.loads(result.stdout)["summary"]["save_page_now"]["witnesses"]
