@@ -191,7 +191,7 @@ def _normaliser(work: Path, today: date) -> Callable[[str], str]:
         (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", lambda m: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"),
         (r"(?<=-YYYYMMDDhhmmss-)\d+(?=-\d{5}\.warc)", _hashes),
         (r"(?<=offset )\d+|(?<=length )\d+", _hashes),
-        (r"(?<=sha256 )[0-9a-f]{64}", _hashes),
+        (r"(?<=sha256)(\s+)([0-9a-f]{64})", lambda m: m.group(1) + "#" * 64),  # the hash may wrap to its own line
     ]
 
     def normalise(text: str) -> str:
