@@ -33,7 +33,7 @@ from linkvault.model import (
     Verification,
 )
 from linkvault.parsing import FORMATS as INPUT_FORMATS
-from linkvault.parsing import parse_arguments, parse_report, parse_text, parse_urls, report_key
+from linkvault.parsing import parse_arguments, parse_report, parse_text, parse_urls
 
 if typing.TYPE_CHECKING:  # capture is loaded by `fetch` alone: `check` runs with no network code
     from collections.abc import Callable, Mapping, Sequence
@@ -138,6 +138,7 @@ def find_copies(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vau
     from linkvault.archive import FetchOptions
     from linkvault.archive.webarchives.copies_run import Wanted, copies_settings, find_copies_in
     from linkvault.model import CopiesRow, Link, ReferenceDate
+    from linkvault.parsing import report_key
     from linkvault.reviewing import copies_wanted, first_citations
 
     vault_dir = _vault_to_read(vault, must_exist=True)

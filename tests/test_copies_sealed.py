@@ -5,15 +5,14 @@ CLI, over the fake archives and a local RFC 3161 authority on real sockets."""
 
 from __future__ import annotations
 
-import io
 import json
 import socket
 import sqlite3
-import zipfile
 
 import lxml.html
 from fakeweb.archive_data import DEAD_ARTICLE, dead_article_captures
 from fakeweb.wayback import FakeWayback
+from test_pack_copies import _summary  # the pack's evidence summary, read out of the WACZ
 from tsa import LocalTSA, behind_a_name
 from warcio.archiveiterator import ArchiveIterator
 
@@ -55,14 +54,6 @@ def _manifests(vault) -> list[dict]:
 def _memento_records(vault) -> set[str]:
     with sqlite3.connect(vault / "linkvault.db") as db:
         return {rid for (rid,) in db.execute("select record_id from captures where role = 'memento'")}
-
-
-def _summary(out) -> str:
-    with zipfile.ZipFile(out) as z:
-        extra = z.read("archive/linkvault-report.warc.gz")
-    [page] = [r.content_stream().read().decode() for r in ArchiveIterator(io.BytesIO(extra))
-              if (r.rec_headers.get_header("WARC-Target-URI") or "").startswith("urn:evidence:summary:")]
-    return page
 
 
 def test_a_copies_run_timestamps_its_mementos_through_the_proxy_and_the_pack_shows_the_offered_copy_timestamped(
