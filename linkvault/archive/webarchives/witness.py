@@ -154,6 +154,7 @@ class Witnessing:
                 self.polls += 1
             elif self.todo and self.slots <= 0:  # refused for sessions with none of ours running: ask again
                 self.slots = (await user_quota(gateway, self.options.keys)).available
+        self._progress()
 
     def _progress(self, doing: str | None = None) -> None:
         """The stage's label: jobs finished of all, and what it is at."""
