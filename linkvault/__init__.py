@@ -127,27 +127,30 @@ def find_copies(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vau
                 candidates: int = 3, rates: Mapping[str, float] | Sequence[str] = (), proxy: str | None = None,
                 ca_bundle: str | None = None, allow_private: bool = False, refresh: bool = False,
                 input_format: str | None = None, collector: str | None = None, ia_api: str = "cdx",
-                wait_cap: float | str = "10m") -> CopiesResult:
+                wait_cap: float | str = "10m", tsa: Sequence[str] = ()) -> CopiesResult:
     """Find each dead, restricted or refused footnote source's copy in the world's web archives (every one's with
     `all`), prove it by linkvault's own rules and the claim check, and keep the search in `vault` (`linkvault
     copies`). `archives`: (name, TimeMap prefix) pairs added to the default list, or replacing one of it;
     `memgator`: one self-hosted aggregator asked instead of them all; `rates`: requests per minute by service, or
     `--rate` texts ("ia-cdx=24/min"); `ia_api`: the Internet Archive's "cdx" or batched "availability" API;
-    `wait_cap`: the longest Retry-After a run waits out (seconds, or "10m")."""
+    `wait_cap`: the longest Retry-After a run waits out (seconds, or "10m"); `tsa`: the authorities the run's
+    manifest (its mementos, and what earlier runs left unsealed) is timestamped by, as `fetch`'s is."""
     from linkvault.archive import FetchOptions
     from linkvault.archive.webarchives.copies_run import Wanted, copies_settings, find_copies_in
     from linkvault.model import CopiesRow, Link, ReferenceDate
+    from linkvault.parsing import report_key
     from linkvault.reviewing import copies_wanted, first_citations
 
     vault_dir = _vault_to_read(vault, must_exist=True)
     settings = copies_settings(archives, memgator, candidates, rates, refresh, ia_api=ia_api, wait_cap=wait_cap)
     wanted: list[Wanted] = []
     rows: list[tuple[Review, Link]] = []
-    dates, skipped = {}, 0
+    dates, skipped, digests = {}, 0, {}
     for path in reports:
         reviewed, refs = copies_wanted(vault_dir, path if isinstance(path, Report) else os.fspath(path), input_format,
                                        every_link=all, as_of=as_of)
         citations, year = first_citations(reviewed.check.report)
+        digests[report_key(reviewed.check.report.path)] = reviewed.check.report.sha256
         dates[reviewed.report] = refs
         skipped += sum(1 for note in reviewed.check.report.footnotes for _ in note.urls) - len(reviewed.rows)
         for row in reviewed.rows:
@@ -155,10 +158,13 @@ def find_copies(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vau
             reference = refs.get(row.label) or ReferenceDate(None)
             wanted.append(Wanted(row.url, reference, citations.get(row.label), year))
             rows.append((reviewed, row))
-    options = FetchOptions(proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private, collector=collector)
-    searches = find_copies_in(vault_dir, wanted, options, settings, dates)
-    return CopiesResult(vault_dir, [CopiesRow(r.report, row.number, row.label, row.url or "", row.state, search)
-                                    for (r, row), search in zip(rows, searches)], skipped)
+    options = FetchOptions(proxy=proxy, ca_bundle=ca_bundle, allow_private=allow_private, collector=collector,
+                           tsa=tuple(tsa))
+    searches, result = find_copies_in(vault_dir, wanted, options, settings, dates, digests)
+    result.rows = [CopiesRow(r.report, row.number, row.label, row.url or "", row.state, search)
+                   for (r, row), search in zip(rows, searches)]
+    result.not_looked_up = skipped
+    return result
 
 
 def timestamp_authorities(given: Sequence[str] = ()) -> tuple[str, ...]:

@@ -189,7 +189,8 @@ def runs(fakeweb_session, tmp_path_factory) -> Runs:
 
         def copies(*more: str):
             web.log.clear()
-            result = runner.invoke(cli, ["--vault", str(vault), "copies", str(EXAMPLE_REPORT), *egress, *FAST, *more],
+            result = runner.invoke(cli, ["--vault", str(vault), "copies", str(EXAMPLE_REPORT), *egress, *FAST,
+                                         "--no-timestamp", *more],
                                    env={"COLUMNS": "80"})
             assert result.exit_code in (0, 1) and "Traceback" not in result.output, result.output
             return result, _archive_requests(web)

@@ -360,6 +360,30 @@ def test_without_a_terminal_the_heartbeat_names_the_timestamping_stage_and_the_a
     assert not any(line.startswith("linkvault: fetching") for line in beats[stamping[0]:])
 
 
+def test_after_timestamping_the_heartbeat_names_save_page_now_with_its_submitted_and_polled_counts(tmp_path,
+                                                                                                   fakeweb_env):
+    """A slow Save Page Now phase (a job pending for two polls, a poll a second) after the timestamps: the label
+    names that phase and how far it is, never "timestamping 0/1 · waiting for …" for an authority long done."""
+    from fakeweb.spn import FakeSavePageNow
+    from fakeweb.wayback import FakeWayback
+
+    fakeweb_env.route("rus.azattyq.org", "/a/32887882.html", busy_then_ok(0)[0])
+    fakeweb_env.route("tsa.example.org", "/tsr", Response(503, [("Content-Type", "text/plain"),
+                                                                 ("Content-Length", "5")], b"busy\n"))
+    FakeSavePageNow(FakeWayback().install(fakeweb_env), fakeweb_env, keys=("AKIA-tester", "s3cret"),
+                    polls_before_success=2)
+    (tmp_path / "ia.txt").write_text("AKIA-tester:s3cret\n", encoding="utf-8")
+    run = fetch_in_a_log(tmp_path, report(tmp_path, [ARTICLE]), "--tsa", "http://tsa.example.org/tsr",
+                         "--save-page-now", "--spn-keys", str(tmp_path / "ia.txt"), "--no-screenshots",
+                         "--rate", "ia-spn=6000/min", "--rate", "ia-spn-status=60/min", "--rate", "ia-cdx=6000/min")
+    beats = [line for line in run.stderr.splitlines() if line.startswith("linkvault: ")]
+    spn = [n for n, line in enumerate(beats) if line.startswith("linkvault: Save Page Now ")]
+    assert spn, run.stderr
+    assert any(re.fullmatch(r"linkvault: Save Page Now 0/1 · 1 submitted, 1 in progress, polled [12] times?", line)
+               for line in beats), run.stderr
+    assert not any(line.startswith(("linkvault: timestamping", "linkvault: fetching")) for line in beats[spn[0]:])
+
+
 @pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")
 def test_without_a_terminal_the_heartbeat_names_the_screenshot_stage(tmp_path, fakeweb_env, monkeypatch):
     monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS")

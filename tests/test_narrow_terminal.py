@@ -91,3 +91,27 @@ def test_copies_heading_wraps_hanging_and_it_says_what_it_did_not_look_up_and_ho
     assert lines[offered].startswith("  the Internet Archive 2024-04-01T09:12:33Z — offered")
     assert " ".join(looked.stdout.split()).endswith(
         "1 link looked up, 1 with a validated copy; 3 not looked up (alive or not judged; --all looks them up too)")
+
+
+def test_the_pack_s_wrote_line_wraps_within_80_columns_its_sha256_whole_on_a_hanging_line(tmp_path, fakeweb, runner,
+                                                                                         monkeypatch):
+    """The lawyer's closing line ("wrote chronicle.wacz: 2 WARC files, 4 pages, timestamped by 1 authority, sha256
+    …", 130 characters) reads on an 80-column terminal as the other commands' closing lines do."""
+    from tsa import LocalTSA
+
+    monkeypatch.chdir(tmp_path)
+    report = "chronicle.txt"
+    (tmp_path / report).write_text(CHRONICLE, encoding="utf-8")
+    vault, egress = str(tmp_path / "vault"), ["--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path]
+    runner.invoke(cli, ["--vault", vault, "fetch", report, "--no-timestamp", "--no-screenshots", *egress])
+    authority = LocalTSA(tmp_path / "tsa")
+    try:
+        packed = runner.invoke(cli, ["--vault", vault, "pack", report, "--tsa", authority.url], env=NARROW)
+    finally:
+        authority.close()
+    assert packed.exit_code == 0, packed.output
+    lines = packed.stdout.splitlines()
+    assert max(map(len, lines)) <= 80, packed.stdout
+    assert lines[0].startswith("wrote chronicle.wacz: ") and "timestamped by 1 authority" in packed.stdout
+    assert len(lines) == 2 and re.fullmatch(r" {4}(.* )?[0-9a-f]{64}", lines[1]), packed.stdout  # hanging, whole
+    assert re.search(r"sha256 [0-9a-f]{64}$", " ".join(packed.stdout.split()))

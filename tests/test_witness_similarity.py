@@ -9,12 +9,12 @@ import json
 import sqlite3
 
 import httpx
-from fakeweb.sites import AZATTYQ_ARTICLE, AZATTYQ_PARAGRAPHS, VLAST_ARTICLE
+from fakeweb.sites import AZATTYQ_ARTICLE, AZATTYQ_PARAGRAPHS, KAZTAG_ARTICLE, KAZTAG_PARAGRAPHS, VLAST_ARTICLE
 from test_save_page_now import FAST, custody, fetch, keys, report, rows, spn_of, wayback  # noqa: F401 -- fixtures
 
 from linkvault.archive.webarchives.likeness import alike_words, likeness
 from linkvault.cli import cli
-from linkvault.vault import METADATA, SCHEMA_VERSION
+from linkvault.vault import METADATA, SCHEMA_VERSION, Vault
 
 
 def _served(fakeweb, url: str) -> bytes:
@@ -86,3 +86,47 @@ def test_a_v8_vault_gains_the_similarity_column_and_its_description_on_the_next_
     db.close()
     tables = json.loads((vault / METADATA).read_text(encoding="utf-8"))["databases"]["linkvault"]["tables"]
     assert "0 to 1" in tables["witnesses"]["columns"]["text_similarity"]
+
+
+def _kaztag_edition(fakeweb) -> bytes:
+    """KazTAG's page as the fake web serves it (Windows-1251, the charset named only in a <meta> tag), one
+    "Обновлено" paragraph longer: an edition the archive got after ours."""
+    page = _served(fakeweb, KAZTAG_ARTICLE).decode("cp1251")
+    last = KAZTAG_PARAGRAPHS[-1]
+    assert last in page
+    return page.replace(last, f"{last}</p>\n<p>Обновлено: защита подала жалобу на меру пресечения.").encode("cp1251")
+
+
+def test_an_edition_in_windows_1251_declared_only_in_meta_reads_nearly_alike_not_as_mojibake(
+        runner, fakeweb, wayback, keys, tmp_path):  # noqa: F811 -- fixtures imported above
+    spn = spn_of(fakeweb, wayback, polls_before_success=0)
+    spn.payloads[KAZTAG_ARTICLE] = _kaztag_edition(fakeweb)
+    cited = tmp_path / "k.txt"
+    cited.write_text(f"The court arrested him[1].\n\n[1] {KAZTAG_ARTICLE}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    result = fetch(runner, fakeweb, vault, cited, "--save-page-now", "--spn-keys", str(keys), *FAST,
+                   "--rate", "ia-memento=6000/min", "--format", "json")
+    assert result.exit_code == 0, result.output
+    [witness] = json.loads(result.stdout)["summary"]["save_page_now"]["witnesses"]
+    assert witness["verdict"] == "differs"
+    assert 0.8 <= witness["text_similarity"] < 1, witness["sentence"]
+
+
+def test_a_page_kept_as_bytes_comes_back_byte_for_byte_from_the_answer_cache(fakeweb, tmp_path):
+    import asyncio
+
+    from linkvault.archive.egress_policy import resolve_egress
+    from linkvault.archive.webarchives.gateway import Gateway
+
+    served = _served(fakeweb, KAZTAG_ARTICLE)
+    cache = Vault(str(tmp_path / "vault"))
+    egress = resolve_egress(fakeweb.proxy_url, fakeweb.ca_pem_path, environ={})
+
+    async def ask():
+        async with Gateway(egress, names={"ia-memento": "the Internet Archive"}, cache=cache) as gateway:
+            return await gateway.get_bytes("ia-memento", KAZTAG_ARTICLE)
+
+    first, second = asyncio.run(ask()), asyncio.run(ask())
+    assert first.raw == second.raw == served and (first.cached, second.cached) == (False, True)
+    assert second.content_type == first.content_type == "text/html"
+    assert len([r for r in fakeweb.log.snapshot() if r.host == "kaztag.kz"]) == 2  # _served, then the first ask

@@ -112,7 +112,8 @@ class FetchRun:
         from linkvault.archive.webarchives.witness import witness
 
         self.result.save_page_now = witness(self.vault, self.options.egress, spn, self.result.links,
-                                            allow_private=self.options.allow_private, collector=self.options.collector)
+                                            allow_private=self.options.allow_private, collector=self.options.collector,
+                                            on_progress=self.on_progress)
 
     def _plan(self, cited: list[tuple[str, Link]], refresh: bool, max_age: timedelta | None) -> list[str]:
         """URLs to fetch now; the rest are filled from their earlier capture."""

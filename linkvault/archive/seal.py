@@ -142,6 +142,8 @@ class Sealer:
             if self.on_progress:
                 self.on_progress(None, n, len(options.tsa), stage="timestamping", started=tsa)
             stamps += stamp(manifest, [tsa], egress=options.egress)
+        if self.on_progress:  # done: the label must not go on naming an authority no one is waiting for
+            self.on_progress(None, len(options.tsa), len(options.tsa), stage="timestamping")
         for n, s in enumerate(stamps, start=1):
             token_id = None
             if s.token:

@@ -82,6 +82,7 @@ def pack(ctx, report, output, force, **settings) -> None:
         linkvault pack report.txt -o report-evidence.wacz --force
     """
     from linkvault.render.evidence import pack_notes, render_packed
+    from linkvault.render.terminal import terminal_look
 
     output = output or os.path.splitext(os.path.basename(report))[0] + ".wacz"
     if os.path.exists(output) and not force:
@@ -89,5 +90,5 @@ def pack(ctx, report, output, force, **settings) -> None:
     result = linkvault.pack(report, output, vault_of(ctx), **settings)
     for text in pack_notes(result):
         note(text)
-    click.echo(render_packed(result))
+    click.echo(render_packed(result, width=terminal_look()[1]))
 

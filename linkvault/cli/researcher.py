@@ -114,6 +114,7 @@ def _archive_pair(_ctx, _param, values: tuple[str, ...]) -> list[tuple[str, str]
 @allow_private_option("mementos")
 @input_format_option("REPORTS")
 @collector_option("Who collects, recorded in every memento's provenance")
+@timestamp_options("the run's manifest of the copies it fetched")
 @format_option("table", "json")
 @click.pass_context
 def copies(ctx, reports, every_link, as_of, fmt, **settings) -> None:
@@ -122,7 +123,8 @@ def copies(ctx, reports, every_link, as_of, fmt, **settings) -> None:
     Asks the Internet Archive and other web archives for captures closest before each footnote's reference date
     (its chronicle entry's date, else the report's, else --as-of), fetches the best into the vault's WARC files,
     judges each as a live page is judged (an archived soft-404 or redirect to the front page is passed over) and
-    checks the footnote's claim on its text. Run fetch first: a link's verdict comes from it.
+    checks the footnote's claim on its text, then seals the copies in a timestamped manifest as fetch seals its
+    captures. Run fetch first: a link's verdict comes from it.
 
     \b
     Example:
@@ -141,6 +143,8 @@ def copies(ctx, reports, every_link, as_of, fmt, **settings) -> None:
     result = linkvault.find_copies(inputs, vault_of(ctx), all=every_link,
                                    as_of=as_of.date() if as_of else None, **settings)
     echo_rendered(render_copies, result, fmt)
+    for text in result.notes[:5]:
+        note(text)
     exit_with(not result.ok, lambda: copies_exit(result))
 
 

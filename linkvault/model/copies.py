@@ -202,6 +202,12 @@ class CopiesResult:
     vault: str
     rows: list[CopiesRow] = field(default_factory=list)
     not_looked_up: int = 0  # links whose verdict called for no search (alive, or never fetched), without --all
+    # The run's seal, as a fetch's: RFC 3161 results for its manifest, the records it lists, of them those earlier
+    # runs left unsealed; and things the user should hear once (every authority failed …).
+    stamps: list = field(default_factory=list)
+    sealed: int = 0
+    sealed_earlier: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -18,7 +18,7 @@ from linkvault.render.textsafe import terminal_safe
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from linkvault.model import CopySearch, FetchResult, Link, Review, SearchHit, WitnessRun
+    from linkvault.model import CopiesResult, CopySearch, FetchResult, Link, Review, SearchHit, WitnessRun
 
 
 def _console(color: bool, width: int) -> tuple[io.StringIO, Console]:
@@ -71,20 +71,22 @@ def fetch_summary(result: FetchResult) -> str:
 def _evidence_sentence(result: FetchResult) -> str:
     """What the run sealed and screenshotted, naming what it finished for an earlier run, and plainly when every
     timestamp authority failed (the captures then rest on this machine's clock until a later run stamps them)."""
-    parts = []
-    if result.stamps:
-        good = [s.tsa for s in result.stamps if s.token]
-        earlier = f", {result.sealed_earlier} of them left unstamped by an earlier run" if result.sealed_earlier else ""
-        if good:
-            parts.append(f"Timestamped by {', '.join(good)}: {counted(result.sealed, 'record', 'records')}{earlier}.")
-        else:
-            parts.append(f"NOT TIMESTAMPED: every timestamp authority failed (named below), so "
-                         f"{counted(result.sealed, 'record has', 'records have')} only this machine's clock for their "
-                         "time; the next fetch tries again.")
+    parts = [stamps_sentence(result, "the next fetch tries again")] if result.stamps else []
     if result.screenshots_earlier:
         parts.append(f"{counted(result.screenshots_earlier, 'screenshot', 'screenshots')} taken of pages an earlier "
                      "run captured without one.")
     return "".join(f"\n{part}" for part in parts)
+
+
+def stamps_sentence(result: FetchResult | CopiesResult, again: str) -> str:
+    """How a run's manifest was timestamped (`fetch`'s or `copies`'), naming what it sealed for an earlier run;
+    plainly when every authority failed, and `again`: which run tries again."""
+    good = [s.tsa for s in result.stamps if s.token]
+    earlier = f", {result.sealed_earlier} of them left unstamped by an earlier run" if result.sealed_earlier else ""
+    if good:
+        return f"Timestamped by {', '.join(good)}: {counted(result.sealed, 'record', 'records')}{earlier}."
+    return (f"NOT TIMESTAMPED: every timestamp authority failed (named below), so "
+            f"{counted(result.sealed, 'record has', 'records have')} only this machine's clock for their time; {again}.")
 
 
 def _next_step(result: FetchResult) -> str:
@@ -125,7 +127,7 @@ def _witness_json(run: WitnessRun | None) -> dict | None:
                           for w in run.witnesses]}
 
 
-def _timestamp_json(result: FetchResult) -> dict | None:
+def timestamp_json(result: FetchResult | CopiesResult) -> dict | None:
     if not result.stamps:
         return None
     return {"stamped": any(s.token for s in result.stamps), "records": result.sealed,
@@ -148,7 +150,7 @@ def render_fetch(result: FetchResult, fmt: str, *, reviews: Sequence[Review] = (
             "vault": result.vault,
             "summary": {"fetched": result.fetched, "reused": result.reused, "failed": len(result.failed),
                         "network_unreachable": result.network_unreachable, "proxy_down": result.proxy_down,
-                        "untrusted_hosts": result.untrusted_hosts, "timestamp": _timestamp_json(result),
+                        "untrusted_hosts": result.untrusted_hosts, "timestamp": timestamp_json(result),
                         "screenshots": result.screenshots, "earlier_screenshots": result.screenshots_earlier,
                         "save_page_now": _witness_json(result.save_page_now)},
             "reports": [_fetched_report(check, result.links) for check in result.checks],

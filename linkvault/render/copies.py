@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from linkvault.model import CopiesResult, CopiesRow
 from linkvault.model.copies import UNREACHED
-from linkvault.render.archive import _console, _say, _text
+from linkvault.render.archive import _console, _say, _text, stamps_sentence, timestamp_json
 from linkvault.render.check import counted
 from linkvault.render.copy_lines import copy_json, link_lines, reference_words
 
@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 def render_copies(result: CopiesResult, fmt: str, *, color: bool = False, width: int = 120) -> str:
     if fmt == "json":
         return json.dumps(copies_json(result), ensure_ascii=False, indent=2)
-    if not result.rows:
-        return ("no link to look up: none was found dead, restricted or refused (fetch judges them first; --all looks "
-                "up every one)")
+    nothing = ("no link to look up: none was found dead, restricted or refused (fetch judges them first; --all looks "
+               "up every one)")
+    if not result.rows and not result.stamps:
+        return nothing
     out, console = _console(color, width)
     report = None
+    if not result.rows:  # yet it sealed what earlier runs left unsealed
+        _say(console, nothing)
     for row in result.rows:
         if row.report != report:  # the report's path once, above its links
             if report is not None:
@@ -35,7 +38,10 @@ def render_copies(result: CopiesResult, fmt: str, *, color: bool = False, width:
         _say(console, f"{row.state or 'not judged'}; {reference_words(row.search.reference)}", indent=4)
         for line, indent in link_lines(row.search):
             _say(console, line, indent=indent)
-    _say(console, copies_summary(result))
+    if result.rows:
+        _say(console, copies_summary(result))
+    if result.stamps:  # the copies sealed as a fetch seals its captures
+        _say(console, stamps_sentence(result, "the next copies or fetch run tries again"))
     return _text(out)
 
 
@@ -72,7 +78,7 @@ def copies_exit(result: CopiesResult) -> str:
 
 def copies_json(result: CopiesResult) -> dict:
     return {"vault": result.vault, "ok": result.ok, "not_looked_up": result.not_looked_up,
-            "links": [_row_json(row) for row in result.rows]}
+            "timestamp": timestamp_json(result), "links": [_row_json(row) for row in result.rows]}
 
 
 def _row_json(row: CopiesRow) -> dict:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from linkvault.model import PackResult
 from linkvault.model.copies import DIFFERS, OFFERED, SAME_DECODED
+from linkvault.render.archive import _console, _say, _text
 from linkvault.render.check import counted
 from linkvault.render.copy_lines import CHOICE_WORDS, copy_judged, reference_words
 from linkvault.render.htmlsafe import esc, page_head, web_link
@@ -187,11 +188,15 @@ every record the run wrote (<code>openssl ts -verify</code>).</p>
 """
 
 
-def render_packed(result: PackResult) -> str:
-    """ "wrote r.wacz: 3 WARC files, 12 pages, timestamped by 2 authorities, sha256 …"."""
+def render_packed(result: PackResult, *, width: int = 120) -> str:
+    """ "wrote r.wacz: 3 WARC files, 12 pages, timestamped by 2 authorities, sha256 …", wrapped between words at
+    `width` as the other commands' closing lines are, its continuation hanging (the SHA-256 whole on its line)."""
     stamped = f", timestamped by {result.timestamps} authorit{'y' if result.timestamps == 1 else 'ies'}" \
         if result.timestamps else ""
-    return f"wrote {result.path}: {result.warc_files} WARC files, {result.pages} pages{stamped}, sha256 {result.sha256}"
+    out, console = _console(False, width)
+    _say(console, f"wrote {result.path}: {result.warc_files} WARC files, {result.pages} pages{stamped}, "
+                  f"sha256 {result.sha256}", hang=4)
+    return _text(out)
 
 
 def pack_notes(result: PackResult) -> list[str]:

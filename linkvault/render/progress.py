@@ -34,13 +34,14 @@ class FetchProgress:
         self.stage = "fetching"
         self._started: dict[str, float] = {}  # URLs in flight → when they started
         self._retry: Retry | None = None  # the latest Retry whose host is still in flight
+        self.detail: str | None = None  # what a stage that counts more than its items is at ("1 submitted, …")
 
     def update(self, capture: Capture | None, done: int, total: int, stage: str = "fetching",
-               started: str | None = None, retry: Retry | None = None) -> None:
+               started: str | None = None, retry: Retry | None = None, detail: str | None = None) -> None:
         with self._lock:
             if stage != "fetching":  # a later stage (screenshots, timestamping) waits on one thing at a time
                 self._started.clear()
-            self.done, self.total, self.stage = done, total, stage
+            self.done, self.total, self.stage, self.detail = done, total, stage, detail
             if started is not None:
                 self._started.setdefault(started, self._clock())
             if retry is not None:
@@ -54,9 +55,12 @@ class FetchProgress:
 
     def line(self) -> str:
         """ "fetching 84/85 · waiting for slow.example (40 s)", or what the retry is; after the fetching,
-        "screenshots 3/40" or "timestamping 0/2 · waiting for freetsa.org (12 s)"."""
+        "screenshots 3/40", "timestamping 0/2 · waiting for freetsa.org (12 s)" or
+        "Save Page Now 0/2 · 2 submitted, 2 in progress, polled 3 times"."""
         with self._lock:
             head = f"{self.stage} {self.done}/{self.total if self.total is not None else '?'}"
+            if self.detail:
+                return f"{head} · {terminal_safe(self.detail)}"
             if self._retry is not None:
                 r = self._retry
                 return f"{head} · retrying {_host(r.url)} (attempt {r.attempt} of {r.attempts}, {r.reason})"

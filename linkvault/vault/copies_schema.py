@@ -92,7 +92,9 @@ TABLES = {
         "service": "The service asked: ia-cdx, ia-availability, ia-memento, ia-spn, archive:NAME, memgator.",
         "request": "The request, canonical: method, URL with its query sorted, the form body; never credentials.",
         "asked_at": _WHEN, "http_status": "The HTTP status of the answer.",
-        "content_type": "Its Content-Type.", "body": "Its body, as text.",
+        "content_type": "Its Content-Type.",
+        "body": "Its body, as text; a page kept byte for byte (request ending '(bytes)') one character per byte, "
+                "Latin-1.",
         "outcome": "answered (any answer, a 404 'none' included), or unreached (no answer came: see detail).",
         "detail": "Why no answer came, in one sentence."}),
     "copy_searches": ("What each service said about one cited URL's archived copies at its reference date.", {

@@ -21,6 +21,7 @@ from linkvault.archive.failures import FailedFetch
 from linkvault.archive.fetcher import TRANSIENT_STATUS, Fetcher, FetchOptions, retry_after_seconds
 from linkvault.archive.judging import store_judged, text_row
 from linkvault.archive.pages import page_of
+from linkvault.archive.seal import Sealer, unsealed
 from linkvault.archive.warc import WarcRecorder, warcinfo
 from linkvault.archive.webarchives.availability import ask_availability
 from linkvault.archive.webarchives.choice import choose, in_order, offerable
@@ -38,7 +39,16 @@ from linkvault.archive.webarchives.lookups import (
 from linkvault.archive.webarchives.mementos import is_memento, judge_memento, raw_memento, within_archive
 from linkvault.claims.match import Source, claim_against
 from linkvault.errors import UsageError
-from linkvault.model import Candidate, Capture, Citation, CopySearch, CopyVerdict, ReferenceDate, ServiceOutcome
+from linkvault.model import (
+    Candidate,
+    Capture,
+    Citation,
+    CopiesResult,
+    CopySearch,
+    CopyVerdict,
+    ReferenceDate,
+    ServiceOutcome,
+)
 from linkvault.model.copies import FOUND, NONE, UNREACHED
 from linkvault.states import never_fetched
 from linkvault.vault import Vault, VaultLock
@@ -89,16 +99,20 @@ def copies_settings(archives: Sequence[tuple[str, str]] = (), aggregator: str | 
 
 
 def find_copies_in(vault_dir: str, wanted: list[Wanted], options: FetchOptions, settings: CopiesSettings,
-                   reference_dates: Mapping[str, Mapping[str, ReferenceDate]] | None = None) -> list[CopySearch]:
+                   reference_dates: Mapping[str, Mapping[str, ReferenceDate]] | None = None,
+                   reports: Mapping[str, str] | None = None) -> tuple[list[CopySearch], CopiesResult]:
     """The copy search of each wanted URL (in order), holding the vault's lock as a fetch does; the footnotes'
-    reference dates (report path → label → date) are recorded too."""
+    reference dates (report path → label → date) are recorded too. With `options.tsa`, the run's records (and
+    those earlier runs left unsealed) are sealed in a timestamped manifest naming `reports` (name → SHA-256), as
+    a fetch's are; the result (rows left to the caller) says how that went."""
     options.egress  # noqa: B018 -- a proxy or CA that cannot work is a usage error before anything is written
     with VaultLock(vault_dir):
         vault = Vault(vault_dir)
         try:
             for path, dates in (reference_dates or {}).items():
                 vault.set_reference_dates(path, dates)
-            return CopiesRun(vault, options, settings).run(wanted)
+            run = CopiesRun(vault, options, settings, reports)
+            return run.run(wanted), run.result
         finally:
             vault.close()
 
@@ -120,8 +134,11 @@ def memento_service(candidate: Candidate, archives: tuple[ArchiveSource, ...]) -
 class CopiesRun:
     """One run into one open vault: the gateway to the archives and the fetcher of their mementos."""
 
-    def __init__(self, vault: Vault, options: FetchOptions, settings: CopiesSettings):
+    def __init__(self, vault: Vault, options: FetchOptions, settings: CopiesSettings,
+                 reports: Mapping[str, str] | None = None):
         self.vault, self.options, self.settings = vault, options, settings
+        self.reports = dict(reports or {})  # each report's name → SHA-256, for the warcinfo and the sealed manifest
+        self.result = CopiesResult(vault.directory)  # what sealing did (its rows are the caller's to fill)
         self.gateway: Gateway | None = None
         self.fetcher: Fetcher | None = None
         self.failed: dict[str, tuple[str, str]] = {}  # URI-M → (service, why) for mementos the archive did not give
@@ -136,12 +153,23 @@ class CopiesRun:
             self.judged = {(kept.url, kept.reference, v.candidate.uri_m): v for kept in earlier if kept is not None
                            for v in kept.copies if v.state is not None and v.capture_id is not None}
         done: dict[tuple[str, ReferenceDate], CopySearch] = {}
-        if todo:
-            info = warcinfo([], self.options.as_record(), f"linkvault/{__version__}")
+        earlier_unsealed = unsealed(self.vault) if self.options.tsa else []
+        if todo or earlier_unsealed:
+            info = warcinfo(list(self.reports), self.options.as_record(), f"linkvault/{__version__}")
             with WarcRecorder(self.vault.warc_dir, info, self.vault.find_payload, self.options.ids_and_clock) as recorder:
-                done = asyncio.run(self._search_all(list(todo.values()), recorder))
+                if todo:
+                    done = asyncio.run(self._search_all(list(todo.values()), recorder))
+                if self.options.tsa:  # after the searches are kept: an authority out of reach undoes none of them
+                    self._seal(recorder, earlier_unsealed)
         return [done.get((w.url, w.reference)) or kept or CopySearch(w.url, w.reference)
                 for w, kept in zip(wanted, earlier)]
+
+    def _seal(self, recorder: WarcRecorder, earlier: list[tuple[str, str | None]]) -> None:
+        """The run's mementos, and what earlier runs left unsealed, in a manifest stamped as a fetch stamps its own."""
+        sealer = Sealer(self.vault, recorder, self.options)
+        result = self.result
+        result.stamps, result.sealed = sealer.timestamp(self.reports, earlier=earlier)
+        result.sealed_earlier, result.notes = len(earlier), result.notes + sealer.notes
 
     async def _search_all(self, wanted: list[Wanted], recorder: WarcRecorder
                           ) -> dict[tuple[str, ReferenceDate], CopySearch]:

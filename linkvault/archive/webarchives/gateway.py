@@ -38,8 +38,12 @@ OWN_SIDE = ("proxy-unreachable", "proxy-refused")  # nothing was asked of the se
 class Answer:
     status: int
     content_type: str | None
-    body: str
+    body: str  # decoded by the charset its Content-Type names (UTF-8 when it names none)
     cached: bool = False
+    raw: bytes | None = None  # the body as received, for `get_bytes` (a page read by linkvault's own charset sniffing)
+
+
+BYTES = "\n(bytes)"  # the cache key's mark of an answer kept byte for byte (`get_bytes`)
 
 
 class AnswerCache(Protocol):
@@ -92,16 +96,24 @@ class Gateway:
                   headers: Mapping[str, str] | None = None) -> Answer:
         return await self._ask(service, "GET", url, params, "", dict(headers or {}))
 
+    async def get_bytes(self, service: str, url: str) -> Answer:
+        """A GET whose answer keeps its `raw` bytes, cached byte for byte: a page whose charset only its own
+        markup declares (a `<meta>` tag) is decoded faithfully from them, never by the header's guess."""
+        return await self._ask(service, "GET", url, (), "", {}, keep_bytes=True)
+
     async def post(self, service: str, url: str, data: str, headers: Mapping[str, str] | None = None) -> Answer:
         return await self._ask(service, "POST", url, (), data, dict(headers or {}))
 
     async def _ask(self, service: str, method: str, url: str, params: Sequence[tuple[str, str]], data: str,
-                   headers: dict[str, str]) -> Answer:
+                   headers: dict[str, str], *, keep_bytes: bool = False) -> Answer:
         query = urlencode(list(params))
-        key = request_key(method, url + ("?" + query if query else ""), data or None)
+        key = request_key(method, url + ("?" + query if query else ""), data or None) + (BYTES if keep_bytes else "")
         if self.cache is not None and not self.refresh:
             kept = self.cache.cached_answer(service, key)
             if kept is not None:
+                if keep_bytes:  # kept one character per byte (Latin-1): the bytes come back exactly
+                    raw = kept.body.encode("latin-1")
+                    return Answer(kept.http_status or 0, kept.content_type, _text(raw, kept.content_type), True, raw)
                 return Answer(kept.http_status or 0, kept.content_type, kept.body, cached=True)
         try:
             answer = await self._send(service, method, url, params, data, headers)
@@ -110,8 +122,9 @@ class Gateway:
                 self.cache.store_answer(ServiceAnswer(service, key, UNREACHED, detail=exc.sentence))
             raise
         if self.cache is not None:
+            body = answer.raw.decode("latin-1") if keep_bytes and answer.raw is not None else answer.body
             self.cache.store_answer(ServiceAnswer(service, key, http_status=answer.status,
-                                                  content_type=answer.content_type, body=answer.body))
+                                                  content_type=answer.content_type, body=body))
         return answer
 
     async def _send(self, service: str, method: str, url: str, params: Sequence[tuple[str, str]], data: str,
@@ -138,8 +151,8 @@ class Gateway:
                 tries = await self._failed(gate, tries, f"it answered HTTP {response.status_code}")
                 continue
             gate.succeeded()
-            return Answer(response.status_code, response.headers.get("content-type"),
-                          body.decode(response.encoding or "utf-8", "replace"))
+            content_type = response.headers.get("content-type")
+            return Answer(response.status_code, content_type, _text(body, content_type), raw=body)
 
     async def _failed(self, gate: ServiceGate, tries: int, why: str, *, own_side: bool = False) -> int:
         """Count a failed try; our own side's trouble (the proxy) or the last try gives the service up, else wait
@@ -164,6 +177,16 @@ class Gateway:
             return self._direct
         self.guard.check(url)  # Refused: a private address an answer named is never asked
         return self._client
+
+
+def _text(body: bytes, content_type: str | None) -> str:
+    """An answer's body decoded by the charset its Content-Type names, else UTF-8 (as httpx decodes it)."""
+    params = (p.strip().partition("=") for p in (content_type or "").split(";")[1:])
+    named = next((value.strip().strip('"') for name, _, value in params if name.strip().lower() == "charset"), "utf-8")
+    try:
+        return body.decode(named or "utf-8", "replace")
+    except LookupError:  # a charset Python does not know
+        return body.decode("utf-8", "replace")
 
 
 __all__ = ["Answer", "AnswerCache", "Gateway", "Unreached"]

@@ -1,6 +1,7 @@
 """How alike the page an archive captured and ours read, when their payloads differ: a differing digest says only
 that some byte changed (a timestamp, an ad, a rotated token, or the article rewritten), so the archive's raw capture
-(id_) is fetched through its gate, its text extracted as linkvault extracts ours, and the two texts compared.
+(id_) is fetched through its gate as bytes, its text extracted as linkvault extracts ours (the same charset
+sniffing: a page that names its charset only in a `<meta>` tag is read in it), and the two texts compared.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ async def text_likeness(gateway: Gateway, raw_uri: str, url: str, our_text: str 
     if not our_text or not our_text.strip():
         return None
     try:
-        answer = await gateway.get(SERVICE, raw_uri)
+        answer = await gateway.get_bytes(SERVICE, raw_uri)
     except Unreached:
         return None
-    if answer.status != 200:
+    if answer.status != 200 or answer.raw is None:
         return None
-    content_type = (answer.content_type or "text/html").split(";")[0] + "; charset=utf-8"  # the gateway decoded it
-    theirs = extract_decoded(answer.body.encode("utf-8"), url, content_type)
+    # the bytes as the archive holds them, their charset sniffed as ours was (a <meta> tag, not only the header's)
+    theirs = extract_decoded(answer.raw, url, answer.content_type)
     return likeness(our_text, theirs.text) if theirs is not None and theirs.text.strip() else None

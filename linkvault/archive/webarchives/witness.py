@@ -11,7 +11,7 @@ is its own observation of the live page: it never changes our verdict.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
@@ -87,9 +87,11 @@ def live_sources(vault: Vault, links: Sequence[Link]) -> list[tuple[str, Ours]]:
 
 
 def witness(vault: Vault, egress: EgressPolicy, options: SpnOptions, links: Sequence[Link], *,
-            allow_private: bool = False, collector: str | None = None, clock: Clock | None = None) -> WitnessRun:
-    """Submit the run's live sources to Save Page Now and compare what it captured with ours."""
-    witnessing = Witnessing(vault, options, collector)
+            allow_private: bool = False, collector: str | None = None, clock: Clock | None = None,
+            on_progress: Callable[..., None] | None = None) -> WitnessRun:
+    """Submit the run's live sources to Save Page Now and compare what it captured with ours; `on_progress` hears
+    the stage as it goes (jobs done of all, and what it is at: submitted, in progress, polls)."""
+    witnessing = Witnessing(vault, options, collector, on_progress)
 
     async def go() -> None:
         async with Gateway(egress, names=NAMES, rates=options.rates, allow_private=allow_private,
@@ -103,8 +105,10 @@ def witness(vault: Vault, egress: EgressPolicy, options: SpnOptions, links: Sequ
 class Witnessing:
     """One run's jobs: those it submits and those earlier runs left pending, polled together."""
 
-    def __init__(self, vault: Vault, options: SpnOptions, collector: str | None):
-        self.vault, self.options, self.collector = vault, options, collector
+    def __init__(self, vault: Vault, options: SpnOptions, collector: str | None,
+                 on_progress: Callable[..., None] | None = None):
+        self.vault, self.options, self.collector, self.on_progress = vault, options, collector, on_progress
+        self.jobs = self.polls = 0  # for the progress label: the jobs of the run (new and pending), polls made
         self.result = WitnessRun()
         self.pending: dict[str, SpnJob] = {}
         self.ours: dict[int, Ours] = {}
@@ -130,6 +134,8 @@ class Witnessing:
         self.ours.update((ours.capture_id, ours) for _, ours in sources)
         self.pending = {job.job_id: job for job in self.vault.pending_spn_jobs()}
         self.todo = list(sources)  # until the quota is read: all of them, were it to fail
+        self.jobs = len(sources) + len(self.pending)
+        self._progress("reading the account's quota")
         quota = await user_quota(gateway, self.options.keys)
         left = len(sources) if quota.left_today is None else quota.left_today
         self.todo, self.slots = sources[:left], quota.available
@@ -143,9 +149,23 @@ class Witnessing:
         while (self.todo or self.in_flight) and gateway.clock.monotonic() - start < self.options.poll_cap:
             await self._submit_some(gateway)
             if self.in_flight:
+                self._progress()
                 await self._poll(gateway)
+                self.polls += 1
             elif self.todo and self.slots <= 0:  # refused for sessions with none of ours running: ask again
                 self.slots = (await user_quota(gateway, self.options.keys)).available
+        self._progress()
+
+    def _progress(self, doing: str | None = None) -> None:
+        """The stage's label: jobs finished of all, and what it is at."""
+        if self.on_progress is None:
+            return
+        left = len(self.todo) + self.in_flight
+        counts = [f"{self.result.submitted} submitted"] + [f"{n} {what}" for n, what in (
+            (len(self.todo), "to submit"), (self.in_flight, "in progress")) if n]
+        polled = [f"polled {self.polls} time{'s' * (self.polls != 1)}"] if self.polls else []
+        at = doing or ", ".join(counts + polled)
+        self.on_progress(None, max(self.jobs - left, 0), self.jobs, stage="Save Page Now", detail=at)
 
     @property
     def in_flight(self) -> int:
@@ -153,6 +173,7 @@ class Witnessing:
 
     async def _submit_some(self, gateway: Gateway) -> None:
         while self.todo and self.in_flight < self.slots:
+            self._progress()
             url, ours = self.todo[0]
             answer = await submit(gateway, self.options.keys, url, self.options.within)
             if answer.status_ext == SESSION_LIMIT:
