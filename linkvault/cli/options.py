@@ -204,3 +204,32 @@ def parse_age(value: str | None) -> timedelta | None:
         return timedelta(seconds=float(text[:-1]) * units[text[-1]]) if text[-1] in units else timedelta(days=float(text))
     except (ValueError, IndexError):
         raise click.BadParameter(f"'{value}' is not an age such as 12h, 7d or 2w") from None
+
+
+def history_options(func):
+    """The history's rules (`--dead-after`, `--apart`, `--alive-every`, `--failing-every`) as one `rules` keyword."""
+
+    @functools.wraps(func)
+    def command(*args, dead_after: int, apart: str, alive_every: str, failing_every: str, **kwargs):
+        rules = linkvault.HistoryRules(dead_after=dead_after, apart=_age(apart), alive_every=_age(alive_every),
+                                       failing_every=_age(failing_every))
+        return func(*args, rules=rules, **kwargs)
+
+    return _options(command, [
+        click.option("--dead-after", default=3, show_default=True, type=click.IntRange(1, 100), metavar="N",
+                     help="Call a link dead after N failed checks, each at least --apart after the last counted "
+                          "(1: dead at its first failure)."),
+        click.option("--apart", default="3d", show_default=True, metavar="AGE",
+                     help="Failures closer together than this count once."),
+        click.option("--alive-every", default="7d", show_default=True, metavar="AGE",
+                     help="An alive (restricted, dead) link is due another check after this long."),
+        click.option("--failing-every", default="3d", show_default=True, metavar="AGE",
+                     help="A failing link is due another check after this long."),
+    ])
+
+
+def _age(value: str) -> timedelta:
+    age = parse_age(value)
+    assert age is not None
+    return age
+

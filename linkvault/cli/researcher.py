@@ -1,5 +1,6 @@
 """The researcher's commands: `fetch` archives every source a report cites, `copies` finds a dead one's copy in the
-world's web archives, `search` and `show` read the archive."""
+world's web archives, `search` and `show` read the archive, `recheck`
+checks every source again on a schedule."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from linkvault.cli.options import (
     egress_options,
     format_option,
     global_options,
+    history_options,
     input_format_option,
     one_input,
     parse_age,
@@ -142,6 +144,47 @@ def copies(ctx, reports, every_link, as_of, fmt, **settings) -> None:
                                    as_of=as_of.date() if as_of else None, **settings)
     echo_rendered(render_copies, result, fmt)
     exit_with(not result.ok, lambda: copies_exit(result))
+
+
+@click.command()
+@global_options
+@click.argument("reports", nargs=-1)
+@click.option("--due", is_flag=True, help="Only the links whose next check is due (failing after --failing-every, "
+                                          "the rest after --alive-every).")
+@history_options
+@format_option("table", "json")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds per request, its whole answer included.")
+@click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Retries on transient failures.")
+@egress_options
+@allow_private_option()
+@collector_option("Who collects, recorded in every capture's provenance")
+@timestamp_options("the run's manifest")
+@click.option("--no-screenshots", is_flag=True, envvar="LINKVAULT_NO_SCREENSHOTS",
+              help="Take no full-page screenshots (env LINKVAULT_NO_SCREENSHOTS=1).")
+@click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
+@click.pass_context
+def recheck(ctx, reports, due, fmt, no_screenshots, verbose, **settings) -> None:
+    """Check each cited source again, as a new capture: a link's history says since when it is alive, failing or dead.
+
+    REPORTS are reports fetched into the vault (files, or the <…> names fetch printed); none: every report in it.
+    Meant for cron or a systemd timer (README: the editor's monthly routine).
+
+    \b
+    Example:
+        linkvault recheck --due
+        linkvault recheck report.txt --dead-after 3 --apart 3d
+        linkvault --vault ~/evidence recheck --due --format json
+
+    Exit codes: 0 no link is dead by its history, 1 one is (or this machine's network failed), 2 bad input.
+    """
+    from linkvault.render.recheck import recheck_exit, render_recheck
+
+    with progress(verbose) as display:
+        result = linkvault.recheck(reports, vault_of(ctx), due=due, on_progress=display,
+                                   screenshots=not no_screenshots, **settings)
+    echo_rendered(render_recheck, result, fmt)
+    exit_with(result.could_not_check or result.by_status()["dead"] > 0, lambda: recheck_exit(result))
 
 
 @click.command()

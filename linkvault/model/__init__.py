@@ -19,7 +19,7 @@ from linkvault.model.copies import (
     Witness,
     WitnessRun,
 )
-from linkvault.model.history import HISTORY_STATUSES, Check, HistoryRules, HistoryVerdict
+from linkvault.model.history import HISTORY_STATUSES, Check, HistoryRules, HistoryVerdict, RecheckResult
 from linkvault.model.links import Account, Capture, Connection, Hop, Link, Page, RecordLocation, Retry
 from linkvault.model.records import (
     CATEGORIES,
@@ -60,7 +60,8 @@ __all__ = [
     "ClaimVerdict", "Connection", "CopiesResult", "CopiesRow", "CopySearch", "CopyVerdict", "Entry", "FactCheck",
     "FetchResult", "Finding", "HISTORY_STATUSES", "HistoryRules", "HistoryVerdict",
     "Footnote", "FootnoteArchive", "Hop", "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES",
-    "PackResult", "Page", "Problem", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review", "RobustNote",
+    "PackResult", "Page", "Problem", "RecheckResult", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review",
+    "RobustNote",
     "RobustifyResult", "SearchHit", "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink",
     "Witness", "WitnessRun", "label_number",
 ]
