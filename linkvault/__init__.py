@@ -221,12 +221,14 @@ def _vault_to_read(vault: _Path, must_exist: bool) -> str:
 
 
 def review(report: _Path | Report, vault: _Path = "linkvault-vault", input_format: str | None = None, *,
-           vault_must_exist: bool = False) -> Review:
-    """The editor's report: every footnote of `report` with the verdict on its archived source."""
+           vault_must_exist: bool = False, rules: HistoryRules | None = None) -> Review:
+    """The editor's report: every footnote of `report` with the verdict on its archived source, and its history of
+    checks read under `rules` (default: dead after 3 failures at least 3 days apart)."""
     from linkvault.reviewing import review as review_report
 
     vault_dir = _vault_to_read(vault, vault_must_exist)
-    return review_report(vault_dir, report if isinstance(report, Report) else os.fspath(report), input_format)
+    return review_report(vault_dir, report if isinstance(report, Report) else os.fspath(report), input_format,
+                         rules=rules)
 
 
 def show(report: _Path | Report, number: int | str, vault: _Path = "linkvault-vault", *,

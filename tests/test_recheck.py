@@ -4,6 +4,8 @@ unchanged page, a custody event per re-capture, and the seam the drift check plu
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -185,3 +187,68 @@ def test_a_report_never_fetched_into_the_vault_is_one_line_exit_2(fetched, runne
     done = runner.invoke(cli, ["--vault", str(vault), "recheck", str(other)])
     assert done.exit_code == 2 and "not a report fetched into this vault" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+# -- the report's history per link --------------------------------------------------------------------------------
+
+
+def _report(runner, vault, report, *args) -> str:
+    done = runner.invoke(cli, ["--vault", str(vault), "report", str(report), *args], env={"COLUMNS": "80"})
+    assert done.exit_code in (0, 1), done.output
+    return done.stdout
+
+
+def test_a_lone_failure_reads_dead_now_and_failing_one_of_three_in_its_history(fetched, fakeweb, clock, runner,
+                                                                              tmp_path):
+    """The decision on a single failing fetch: category and state are what the newest check met (dead, not-found:
+    exit codes, copies and robustify act on it today); the history says it is not confirmed yet."""
+    report = tmp_path / "lone.txt"
+    report.write_text(f"Gone[1].\n\n[1] {CASE}\n", encoding="utf-8")
+    fakeweb.route_url(CASE, GONE)
+    vault = tmp_path / "lone-vault"
+    linkvault.fetch([report], vault, _options(fakeweb, clock))
+    [item] = json.loads(_report(runner, vault, report, "--format", "json"))["footnotes"]
+    assert (item["category"], item["state"]) == ("dead", "not-found")
+    assert (item["history"]["status"], item["history"]["failures"], item["history"]["count"]) == ("failing", 1, 1)
+    [at_once] = json.loads(_report(runner, vault, report, "--format", "json", "--dead-after", "1"))["footnotes"]
+    assert at_once["history"]["status"] == "dead" and at_once["history"]["since"].startswith("2026-11-02")
+    assert "checks" not in _report(runner, vault, report)  # checked once: the row says it all, the table as before
+
+
+def test_report_shows_each_rechecked_links_history_within_80_columns_and_json_csv_carry_it_whole(
+        fetched, fakeweb, clock, runner):
+    from jsonschema import Draft202012Validator
+
+    from linkvault.render.records import schema_text
+
+    report, vault = fetched
+    fakeweb.route_url(CASE, GONE)
+    _recheck(fakeweb, clock.forward(7), vault)
+    _recheck(fakeweb, clock.forward(3), vault)
+    table = _report(runner, vault, report)
+    assert max(len(line) for line in table.splitlines()) <= 80
+    flat = " ".join(table.split())
+    assert ("failing (2 of 3, since 2026-11-09); first seen 2026-11-02, last checked 2026-11-12, 3 checks" in flat)
+    assert "alive (since 2026-11-02); first seen 2026-11-02, last checked 2026-11-12, 3 checks" in flat
+    data = json.loads(_report(runner, vault, report, "--format", "json"))
+    schema = json.loads(schema_text())
+    assert list(Draft202012Validator(schema).iter_errors(data)) == []
+    case = next(f for f in data["footnotes"] if f["url"] == CASE)["history"]
+    assert [(c["at"][:10], c["state"]) for c in case["checks"]] == [
+        ("2026-11-02", "ok"), ("2026-11-09", "not-found"), ("2026-11-12", "not-found")]
+    assert (case["next_due"][:10], case["needed"]) == ("2026-11-15", 3)
+    rows = {row["url"]: row for row in csv.DictReader(io.StringIO(_report(runner, vault, report, "--format", "csv")))}
+    assert rows[CASE]["history"] == "failing (2 of 3, since 2026-11-09)" and rows[CASE]["checks"] == "3"
+    assert rows[CASE]["history_checks"].splitlines()[-1] == "2026-11-12T09:00:00Z dead not-found"
+    rechecked = runner.invoke(cli, ["--vault", str(vault), "recheck", "--format", "json", "--proxy", fakeweb.proxy_url,
+                                    "--ca-bundle", fakeweb.ca_pem_path, "--retries", "0"])
+    assert list(Draft202012Validator(schema).iter_errors(json.loads(rechecked.stdout))) == []
+
+
+def test_the_html_report_shows_the_history_escaped(fetched, fakeweb, clock, runner, tmp_path):
+    report, vault = fetched
+    _recheck(fakeweb, clock.forward(7), vault)
+    out = tmp_path / "report.html"
+    runner.invoke(cli, ["--vault", str(vault), "report", str(report), "--format", "html", "-o", str(out)])
+    page = out.read_text(encoding="utf-8")
+    assert '<div class="small history">restricted (since 2026-11-02); first seen 2026-11-02' in page

@@ -29,7 +29,6 @@ from datetime import datetime
 from linkvault.archive.fetcher import FetchOptions
 from linkvault.archive.run import FetchRun
 from linkvault.errors import InputError
-from linkvault.history import checks_of, history_of
 from linkvault.model import CheckResult, Entry, HistoryRules, HistoryVerdict, Link, RecheckResult, Report
 from linkvault.vault import Vault, VaultLock
 
@@ -64,7 +63,7 @@ def recheck_vault(vault_dir: str, reports: Sequence[str] = (), options: RecheckO
         try:
             stored = [_stored_report(vault, name) for name in (reports or vault.report_paths())]
             urls = list(dict.fromkeys(url for report in stored for note in report.footnotes for url in note.urls))
-            before = histories(vault, urls, options.rules)
+            before = vault.histories(urls, options.rules)
             due = [url for url in urls if not options.due_only or before.get(url, _NEVER).due(now)]
             vault.log_event("recheck", os.path.abspath(vault_dir), collector=fetch_options.collector, details={
                 "as_of": now.isoformat(), "due_only": options.due_only, "links": len(urls), "due": len(due),
@@ -76,7 +75,7 @@ def recheck_vault(vault_dir: str, reports: Sequence[str] = (), options: RecheckO
             fetched = run.run()
             result = RecheckResult(vault=vault_dir, as_of=now, due_only=options.due_only, rules=options.rules,
                                    links=fetched.links, rechecked=[url for url in due if url in run.captures],
-                                   histories=histories(vault, urls, options.rules), fetch=fetched)
+                                   histories=vault.histories(urls, options.rules), fetch=fetched)
             _after_recapture(vault, result, run, options)
             return result
         finally:
@@ -84,11 +83,6 @@ def recheck_vault(vault_dir: str, reports: Sequence[str] = (), options: RecheckO
 
 
 _NEVER = HistoryVerdict("unknown")  # a link never checked: due at once
-
-
-def histories(vault: Vault, urls: list[str], rules: HistoryRules) -> dict[str, HistoryVerdict]:
-    """Each URL's history verdict from its checks in the vault (one query for all)."""
-    return {url: history_of(checks_of(captures), rules) for url, captures in vault.checks_of(urls).items()}
 
 
 def _after_recapture(vault: Vault, result: RecheckResult, run: FetchRun, options: RecheckOptions) -> None:

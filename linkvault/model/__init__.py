@@ -19,7 +19,7 @@ from linkvault.model.copies import (
     Witness,
     WitnessRun,
 )
-from linkvault.model.history import HISTORY_STATUSES, Check, HistoryRules, HistoryVerdict, RecheckResult
+from linkvault.model.history import HISTORY_STATUSES, Check, HistoryRules, HistoryVerdict
 from linkvault.model.links import Account, Capture, Connection, Hop, Link, Page, RecordLocation, Retry
 from linkvault.model.records import (
     CATEGORIES,
@@ -52,7 +52,7 @@ from linkvault.model.results import (
     SearchHit,
     Verification,
 )
-from linkvault.model.runs import FetchResult
+from linkvault.model.runs import FetchResult, RecheckResult
 
 __all__ = [
     "Account", "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "Check", "CheckResult", "Citation",

@@ -9,9 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from linkvault.model.links import Link
-from linkvault.model.runs import FetchResult
-
 # The history's own words, beside a check's category: `failing` is a failure not yet confirmed.
 HISTORY_STATUSES = ("alive", "failing", "dead", "restricted", "refused", "unknown")
 
@@ -76,30 +73,3 @@ class HistoryVerdict:
 def _iso(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
 
-
-@dataclass
-class RecheckResult:
-    """What `recheck` did: as of when, under which rules, every footnote URL of the reports (`links`, each holding
-    the capture it is judged by now), the URLs it fetched again, each URL's history after the run, the run itself
-    (`fetch`: reachability, screenshots, timestamps), and what the after-recapture hooks returned, by (label, url)."""
-
-    vault: str
-    as_of: datetime
-    due_only: bool
-    rules: HistoryRules
-    links: list[Link] = field(default_factory=list)
-    rechecked: list[str] = field(default_factory=list)
-    histories: dict[str, HistoryVerdict] = field(default_factory=dict)
-    fetch: FetchResult | None = None
-    after: dict[tuple[str, str], list[object]] = field(default_factory=dict)
-
-    @property
-    def could_not_check(self) -> bool:
-        """The run failed on our side (no network, the proxy down): it judged nothing."""
-        return bool(self.fetch and (self.fetch.network_unreachable or self.fetch.proxy_down))
-
-    def by_status(self) -> dict[str, int]:
-        counts = {status: 0 for status in HISTORY_STATUSES}
-        for url in dict.fromkeys(link.url for link in self.links if link.url):
-            counts[self.histories[url].status if url in self.histories else "unknown"] += 1
-        return counts

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from linkvault.model import Capture
+from linkvault.history import checks_of, history_of
+from linkvault.model import Capture, HistoryRules, HistoryVerdict
 from linkvault.vault.capture_rows import capture_of
 
 
@@ -30,6 +31,10 @@ class CheckQueries:
         for row in rows:
             found.setdefault(row["url"], []).append(capture_of(row))
         return found
+
+    def histories(self, urls: Iterable[str], rules: HistoryRules | None = None) -> dict[str, HistoryVerdict]:
+        """Each cited URL's checks read together under `rules` (linkvault/history.py); a URL never checked is absent."""
+        return {url: history_of(checks_of(captures), rules) for url, captures in self.checks_of(urls).items()}
 
     def report_paths(self) -> list[str]:
         """Every report fetched into this vault, by the path (or `<…>` name) it is kept under."""
