@@ -14,12 +14,12 @@ def _day(verdict: HistoryVerdict | None) -> str:
 
 
 def recheck_summary(result: RecheckResult) -> str:
-    """"85 links: 83 alive, 1 failing, 1 dead; 3 checked again; next check due 2026-12-07"."""
+    """"85 links: 83 alive, 1 failing, 1 dead; 3 checked again, next due 2026-12-07"."""
     counts = result.by_status()
     links = sum(counts.values())
     parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
     due = [v.next_due for v in result.histories.values() if v.next_due]
-    when = f"; next check due {min(due).date().isoformat()}" if due else ""
+    when = f", next due {min(due).date().isoformat()}" if due else ""
     return f"{links} link{'s' if links != 1 else ''}: {parts or 'none'}; {len(result.rechecked)} checked again{when}"
 
 
