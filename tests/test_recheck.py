@@ -252,3 +252,22 @@ def test_the_html_report_shows_the_history_escaped(fetched, fakeweb, clock, runn
     runner.invoke(cli, ["--vault", str(vault), "report", str(report), "--format", "html", "-o", str(out)])
     page = out.read_text(encoding="utf-8")
     assert '<div class="small history">restricted (since 2026-11-02); first seen 2026-11-02' in page
+
+
+def test_rechecks_through_a_proxy_that_is_down_count_for_nothing_in_the_history(fetched, fakeweb, clock):
+    import socket
+    from dataclasses import replace
+
+    report, vault = fetched
+    fakeweb.route_url(CASE, GONE)
+    _recheck(fakeweb, clock.forward(3), vault)  # the case fails once
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    for _ in range(3):  # three runs a week apart with our proxy down: no answer from any source
+        down = linkvault.recheck((), vault, replace(_options(fakeweb, clock.forward(7)), proxy=closed), clock=clock)
+        assert down.could_not_check
+    case, article_ = down.histories[CASE], down.histories[ARTICLE]
+    assert (case.status, case.failures, case.count) == ("failing", 1, 5)
+    assert (article_.status, article_.since.date().isoformat()) == ("alive", "2026-11-02")
+    assert sum(1 for c in case.checks if c.own_side) == 3
