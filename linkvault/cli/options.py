@@ -233,3 +233,22 @@ def _age(value: str) -> timedelta:
     assert age is not None
     return age
 
+
+def request_options(func):
+    """--timeout and --retries, as fetch and recheck take them."""
+    return _options(func, [
+        click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
+                     help="Seconds per request, its whole answer included."),
+        click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10),
+                     help="Retries on transient failures."),
+    ])
+
+
+def run_display_options(func):
+    """--no-screenshots and -v/--verbose, as fetch and recheck take them."""
+    return _options(func, [
+        click.option("--no-screenshots", is_flag=True, envvar="LINKVAULT_NO_SCREENSHOTS",
+                     help="Take no full-page screenshots (env LINKVAULT_NO_SCREENSHOTS=1)."),
+        click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done."),
+    ])
+

@@ -19,6 +19,8 @@ from linkvault.cli.options import (
     parse_age,
     parse_size,
     rate_option,
+    request_options,
+    run_display_options,
     save_page_now_options,
     session_options,
     timestamp_options,
@@ -34,9 +36,7 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @format_option("table", "json")
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256), help="Requests at once.")
 @click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 64), help="Requests at once per host.")
-@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
-              help="Seconds per request, its whole answer included.")
-@click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Retries on transient failures.")
+@request_options
 @click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
 @egress_options
 @session_options
@@ -47,12 +47,10 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @input_format_option("REPORTS")
 @collector_option("Who collects, recorded in every capture's provenance")
 @timestamp_options("the run's manifest")
-@click.option("--no-screenshots", is_flag=True, envvar="LINKVAULT_NO_SCREENSHOTS",
-              help="Take no full-page screenshots (env LINKVAULT_NO_SCREENSHOTS=1).")
 @click.option("--tabs", default=3, show_default=True, type=click.IntRange(1, 16), help="Browser tabs taking screenshots at once.")
 @click.option("--browser-profile", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Take the screenshots logged in: in a copy of this Chromium user-data directory (never changed).")
-@click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
+@run_display_options
 @click.pass_context
 def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, verbose, **settings) -> None:
     """Archive every source the reports cite: WARC files plus searchable text in the vault.
@@ -153,16 +151,12 @@ def copies(ctx, reports, every_link, as_of, fmt, **settings) -> None:
                                           "the rest after --alive-every).")
 @history_options
 @format_option("table", "json")
-@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
-              help="Seconds per request, its whole answer included.")
-@click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Retries on transient failures.")
+@request_options
 @egress_options
 @allow_private_option()
 @collector_option("Who collects, recorded in every capture's provenance")
 @timestamp_options("the run's manifest")
-@click.option("--no-screenshots", is_flag=True, envvar="LINKVAULT_NO_SCREENSHOTS",
-              help="Take no full-page screenshots (env LINKVAULT_NO_SCREENSHOTS=1).")
-@click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
+@run_display_options
 @click.pass_context
 def recheck(ctx, reports, due, fmt, no_screenshots, verbose, **settings) -> None:
     """Check each cited source again, as a new capture: a link's history says since when it is alive, failing or dead.
