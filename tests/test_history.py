@@ -99,3 +99,10 @@ def test_captures_become_checks_in_time_order_with_our_own_failures_marked():
     ]
     assert checks_of(captures) == [Check(START, "dead", "not-found", False, 1),
                                    Check(START + timedelta(days=7), "unknown", "unknown", True, 2)]
+
+
+def test_a_link_read_only_as_unknown_neither_counts_nor_resets_and_is_due_like_a_failing_one():
+    verdict = history_of([check(0, "unknown")])
+    assert (verdict.status, verdict.next_due) == ("unknown", START + timedelta(days=3))
+    between = history_of([check(0, "dead"), check(3, "unknown"), check(6, "dead"), check(9, "dead")])
+    assert (between.status, between.failures) == ("dead", 3)
