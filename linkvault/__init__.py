@@ -24,7 +24,9 @@ from linkvault.model import (
     Finding,
     Footnote,
     FootnoteArchive,
+    HistoryRules,
     PackResult,
+    RecheckResult,
     Report,
     Review,
     RobustifyResult,
@@ -47,7 +49,7 @@ _Path = str | os.PathLike
 # so `check` loads no network code.
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
     from linkvault.archive import FetchOptions, FetchResult
     from linkvault.archive.cookies import Session
@@ -82,18 +84,15 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     With `save_page_now` (see `save_page_now_options`), the Internet Archive witnesses each live source.
     With `session` (see `load_session`), its cookies go to the hosts they match, and the captures say which account.
     With `browser_profile` (a Chromium user-data directory), screenshots are rendered in a copy of it."""
-    from dataclasses import replace
-
-    from linkvault.archive import FetchOptions, fetch_reports
+    from linkvault.archive import fetch_reports
     from linkvault.archive.browser_profile import check_profile
 
-    given = {"concurrency": concurrency, "per_host": per_host, "timeout": timeout, "retries": retries,
-             "max_size": max_size, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
-             "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
-             "tabs": tabs, "session": session, "redact_set_cookie": redact_set_cookie,
-             "browser_profile": None if browser_profile is None else check_profile(os.fspath(browser_profile))}
-    settings: dict[str, typing.Any] = {name: value for name, value in given.items() if value is not None}
-    options = replace(options or FetchOptions(), **settings) if settings else options
+    options = _fetch_options(options, {
+        "concurrency": concurrency, "per_host": per_host, "timeout": timeout, "retries": retries,
+        "max_size": max_size, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
+        "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
+        "tabs": tabs, "session": session, "redact_set_cookie": redact_set_cookie,
+        "browser_profile": None if browser_profile is None else check_profile(os.fspath(browser_profile))})
     result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
                            refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress,
                            verdicts=reviews, save_page_now=save_page_now)
@@ -102,6 +101,37 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
 
         result.reviews = [review_of_run(check, result.verdicts, result.texts) for check in result.checks]
     return result
+
+
+def _fetch_options(options: FetchOptions | None, given: dict[str, typing.Any]) -> FetchOptions | None:
+    """`options` (else the defaults) with each setting given (not None) in its place; None when nothing is set."""
+    from dataclasses import replace
+
+    from linkvault.archive import FetchOptions
+
+    settings = {name: value for name, value in given.items() if value is not None}
+    return replace(options or FetchOptions(), **settings) if settings else options
+
+
+def recheck(reports: Sequence[_Path] = (), vault: _Path = "linkvault-vault", options: FetchOptions | None = None, *,
+            due: bool = False, rules: HistoryRules | None = None, clock: Callable[[], datetime] | None = None,
+            on_progress: Callable[..., None] | None = None, timeout: float | None = None, retries: int | None = None,
+            proxy: str | None = None, ca_bundle: str | None = None, allow_private: bool | None = None,
+            collector: str | None = None, tsa: Sequence[str] | None = None, screenshots: bool | None = None,
+            after_recapture: Sequence[Callable[..., object]] | None = None) -> RecheckResult:
+    """Check again the sources the reports (paths or `<…>` names fetched into `vault`; none: every report in it) cite,
+    each as a new capture with its custody event (`linkvault recheck`); with `due`, only the links whose next check
+    is due by their history under `rules`. `clock` dates the run (default: the real one), so a script or a test can
+    move time forward; `after_recapture` hooks are called per re-captured link (see linkvault.archive.recheck)."""
+    from linkvault.archive import FetchOptions
+    from linkvault.archive.recheck import RecheckOptions, recheck_vault
+
+    fetch_options = _fetch_options(options, {
+        "timeout": timeout, "retries": retries, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
+        "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots}) or FetchOptions()
+    settings = RecheckOptions(fetch=fetch_options, rules=rules or HistoryRules(), due_only=due, clock=clock,
+                              after_recapture=after_recapture)
+    return recheck_vault(os.fspath(vault), [os.fspath(r) for r in reports], settings, on_progress=on_progress)
 
 
 def load_session(cookies_file: _Path, label: str | None = None) -> Session:
@@ -197,12 +227,14 @@ def _vault_to_read(vault: _Path, must_exist: bool) -> str:
 
 
 def review(report: _Path | Report, vault: _Path = "linkvault-vault", input_format: str | None = None, *,
-           vault_must_exist: bool = False) -> Review:
-    """The editor's report: every footnote of `report` with the verdict on its archived source."""
+           vault_must_exist: bool = False, rules: HistoryRules | None = None) -> Review:
+    """The editor's report: every footnote of `report` with the verdict on its archived source, and its history of
+    checks read under `rules` (default: dead after 3 failures at least 3 days apart)."""
     from linkvault.reviewing import review as review_report
 
     vault_dir = _vault_to_read(vault, vault_must_exist)
-    return review_report(vault_dir, report if isinstance(report, Report) else os.fspath(report), input_format)
+    return review_report(vault_dir, report if isinstance(report, Report) else os.fspath(report), input_format,
+                         rules=rules)
 
 
 def show(report: _Path | Report, number: int | str, vault: _Path = "linkvault-vault", *,
@@ -327,11 +359,13 @@ __all__ = [
     "Finding",
     "Footnote",
     "FootnoteArchive",
+    "HistoryRules",
     "INPUT_FORMATS",
     "InputError",
     "LinkvaultError",
     "NoFootnotes",
     "PackResult",
+    "RecheckResult",
     "Report",
     "Review",
     "RobustifyResult",
@@ -350,6 +384,7 @@ __all__ = [
     "parse_report",
     "parse_text",
     "parse_urls",
+    "recheck",
     "review",
     "robustify",
     "save_page_now_options",

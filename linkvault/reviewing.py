@@ -18,6 +18,7 @@ from linkvault.model import (
     CheckResult,
     Citation,
     ClaimResult,
+    HistoryRules,
     Link,
     LinkState,
     Page,
@@ -35,9 +36,10 @@ from linkvault.vault.drifts import drift_at
 
 
 def review(vault_dir: str, report_path: str | Report, input_format: str | None = None,
-           with_claims: bool = True) -> Review:
+           with_claims: bool = True, rules: HistoryRules | None = None) -> Review:
     """Every footnote of the report (a file, one parsed already, or the `<…>` name fetch gave a list of URLs from
-    standard input or the command line) with the verdict on its archived link(s); the vault is opened once."""
+    standard input or the command line) with the verdict on its archived link(s) and its history of checks read
+    under `rules` (linkvault/history.py); the vault is opened once."""
     if isinstance(report_path, Report):
         report = report_path
     elif is_vault_name(report_path) and not os.path.exists(report_path):
@@ -51,8 +53,10 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
         result = Review(report=report.path, check=check,
                         rows=links_of(report, vault.verdicts([url for note in report.footnotes for url in note.urls])))
         searches = vault.report_copy_searches(report.path)  # every URL's at once, in the same read-only open
+        histories = vault.histories({row.url for row in result.rows if row.url}, rules)
         for row in result.rows:
             row.copy_search = searches.get((row.label, row.url or ""))
+            row.history = histories.get(row.url or "")
         return with_claim_verdicts(result, vault) if with_claims else result
 
 

@@ -111,3 +111,31 @@ def test_fetch_records_say_which_came_from_earlier_runs(outputs):
     assert all(f["category"] == "alive" or f["state"] in ("login-wall", "not-found", "deleted-post",
                                                           "redirected-to-homepage") for f in fetched)
     assert Path(outputs["fetch"]["vault"]).name == "vault"
+
+
+def test_report_and_recheck_json_carry_each_links_history_as_the_schema_says(fakeweb, tmp_path):
+    """A link checked again has a `history` in report's JSON, and recheck prints its own object; neither is taken for
+    another command's."""
+    from datetime import datetime, timedelta, timezone
+
+    from fakeweb.server import html
+
+    import linkvault
+    from linkvault.archive import FetchOptions
+    from linkvault.archive.warc import IdsAndClock
+    from linkvault.render.recheck import recheck_json
+    from linkvault.render.review import as_json_object
+
+    now = [datetime(2026, 11, 2, tzinfo=timezone.utc)]
+    options = FetchOptions(proxy=fakeweb.proxy_url, ca_bundle=fakeweb.ca_pem_path, retries=0, timeout=5,
+                           ids_and_clock=IdsAndClock(now=lambda: now[0]))
+    fakeweb.route_url("https://news.invalid/a", html("<html><body><h1>Gone</h1></body></html>", status=404))
+    report = tmp_path / "r.txt"
+    report.write_text("A[1].\n\n[1] https://news.invalid/a\n", encoding="utf-8")
+    linkvault.fetch([report], tmp_path / "v", options)
+    now[0] += timedelta(days=3)
+    rechecked = recheck_json(linkvault.recheck((), tmp_path / "v", options, clock=lambda: now[0]))
+    reported = as_json_object(linkvault.review(report, tmp_path / "v"))
+    assert errors(rechecked) == [] and errors(rechecked, "recheck") == [] and errors(rechecked, "report")
+    assert errors(reported) == [] and errors(reported, "report") == [] and errors(reported, "recheck")
+    assert reported["footnotes"][0]["history"]["status"] == "failing" == rechecked["links"][0]["history"]["status"]

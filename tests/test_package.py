@@ -131,7 +131,8 @@ def test_the_package_import_graph_has_no_cycle_lazy_imports_included():
 STAGES = [
     ("core", ["linkvault._version", "linkvault.errors", "linkvault.model"]),
     ("parse", ["linkvault.parsing"]),
-    ("judge", ["linkvault.claims", "linkvault.sites", "linkvault.states", "linkvault.findings"]),
+    ("judge", ["linkvault.claims", "linkvault.sites", "linkvault.states", "linkvault.findings",
+               "linkvault.history"]),
     ("store", ["linkvault.vault"]),
     ("capture", ["linkvault.archive"]),
     ("review", ["linkvault.reviewing", "linkvault.lookup"]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -23,13 +23,13 @@ from linkvault.archive.network_watch import NetworkWatch
 from linkvault.archive.probes import Probes
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.seal import Sealer, Unfinished
-from linkvault.archive.warc import WarcRecorder, warcinfo
+from linkvault.archive.warc import WarcRecorder, http_date, warcinfo
 from linkvault.archive.warc_recovery import recover_open_files
 from linkvault.findings import check_report
 from linkvault.model import OWN_SIDE_FAILURES, Capture, CheckResult, FetchResult, Link, LinkState, Report
 from linkvault.parsing import parse_report, report_key
 from linkvault.states import never_fetched
-from linkvault.vault import Vault, VaultLock, now_iso
+from linkvault.vault import Vault, VaultLock
 
 if TYPE_CHECKING:
     from linkvault.archive.webarchives.savepagenow import SpnOptions
@@ -67,9 +67,13 @@ class FetchRun:
     screenshots and timestamps → each link's verdict."""
 
     def __init__(self, vault: Vault, options: FetchOptions, checks: list[CheckResult], *,
-                 on_progress: Callable[..., None] | None = None, save_page_now: SpnOptions | None = None):
+                 on_progress: Callable[..., None] | None = None, save_page_now: SpnOptions | None = None,
+                 recheck: Collection[str] | None = None):
         self.vault, self.options, self.on_progress = vault, options, on_progress
         self.save_page_now = save_page_now
+        # A recheck's run: the reports are the vault's as stored (not added again), and only these URLs are fetched
+        # (again, whatever their age); every other link is judged by its verdict capture, as it stands.
+        self.recheck = None if recheck is None else set(recheck)
         # Each report as the vault, the WARC's warcinfo and the timestamped manifest name it, with its digest.
         self.reports = {report_key(c.report.path): c.report.sha256 or sha256_file(c.report.path) for c in checks}
         self.result = FetchResult(vault=vault.directory, checks=checks, recovered=recover_open_files(vault.warc_dir))
@@ -79,7 +83,7 @@ class FetchRun:
         self.done = self.total = 0
 
     def run(self, *, refresh: bool = False, max_age: timedelta | None = None, verdicts: bool = False) -> FetchResult:
-        for check in self.result.checks:
+        for check in self.result.checks if self.recheck is None else []:
             self.vault.add_report(check.report.path, self.reports[report_key(check.report.path)], check.report.format,
                                   check.report.footnotes)
         # Each footnote URL beside its link: a link of the run always has a URL (only a review's may have none).
@@ -117,6 +121,8 @@ class FetchRun:
 
     def _plan(self, cited: list[tuple[str, Link]], refresh: bool, max_age: timedelta | None) -> list[str]:
         """URLs to fetch now; the rest are filled from their earlier capture."""
+        if self.recheck is not None:
+            return self._plan_recheck(cited)
         todo: list[str] = []
         cutoff = (datetime.now(timezone.utc) - max_age).strftime("%Y-%m-%dT%H:%M:%S") if max_age else None
         refusals: dict[str, Capture] = {}
@@ -126,7 +132,7 @@ class FetchRun:
             earlier = None if refresh and not refused else self.vault.last_good(url)
             if refused and earlier is None:
                 if url not in refusals:  # the vault says what fetch said
-                    refusals[url] = Capture(url=url, fetched_at=now_iso(), state=refused, error_detail=refused.detail,
+                    refusals[url] = Capture(url=url, fetched_at=self._now(), state=refused, error_detail=refused.detail,
                                             error="invalid-url" if refused.state == "unknown" else refused.state)
                     self.vault.store_capture(refusals[url], role="cited")
                 link.judged_by(refusals[url])
@@ -135,6 +141,17 @@ class FetchRun:
                 link.judged_by(earlier, reused=True)
             elif url not in todo:
                 todo.append(url)
+        return todo
+
+    def _plan_recheck(self, cited: list[tuple[str, Link]]) -> list[str]:
+        """A recheck's URLs, fetched again (a URL our guard refuses never is); every other link keeps its verdict."""
+        assert self.recheck is not None
+        todo = list(dict.fromkeys(url for url, _ in cited
+                                  if url in self.recheck and not never_fetched(url, self.options.allow_private)))
+        standing = self.vault.verdicts(list({url for url, _ in cited} - set(todo)))
+        for url, link in cited:
+            if url in standing:
+                link.judged_by(standing[url], reused=True)
         return todo
 
     def _seen_as_the_session(self, url: str, earlier: Capture) -> bool:
@@ -233,12 +250,16 @@ class FetchRun:
             self.vault.store_capture(capture, role="cited")
         self.held.clear()
 
+    def _now(self) -> str:
+        """The run's time, from the clock its WARC records are dated by (a test's, or the real one)."""
+        return http_date(self.options.ids_and_clock.now())
+
     def _record_untried(self, urls: list[str]) -> None:
         """URLs given up on before trying: recorded like the tried ones, so `report` says the same of both."""
         for url in urls:
             if url not in self.captures:
                 error, detail = self.watch.untried(url)
-                self.captures[url] = Capture(url=url, fetched_at=now_iso(), error=error,
+                self.captures[url] = Capture(url=url, fetched_at=self._now(), error=error,
                                              error_detail=f"not tried: {detail}", collector=self.options.collector,
                                              state=LinkState("unknown", f"not checked: {detail}"))
                 self.vault.store_capture(self.captures[url], role="cited")

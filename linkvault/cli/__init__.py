@@ -14,7 +14,7 @@ import linkvault
 from linkvault.cli.editor import check, report, robustify, verify
 from linkvault.cli.evidence import audit, pack
 from linkvault.cli.options import VAULT_HELP
-from linkvault.cli.researcher import copies, fetch, search, show
+from linkvault.cli.researcher import copies, fetch, recheck, search, show
 from linkvault.errors import LinkvaultError, environment_failure
 from linkvault.render.textsafe import terminal_safe
 
@@ -59,7 +59,7 @@ def cli(ctx: click.Context, vault: str) -> None:
     ctx.obj = {"vault": vault, "vault_named": ctx.get_parameter_source("vault") is not ParameterSource.DEFAULT}
 
 
-for command in (check, fetch, copies, search, show, report, verify, robustify, audit, pack):
+for command in (check, fetch, copies, recheck, search, show, report, verify, robustify, audit, pack):
     cli.add_command(command)
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 import linkvault
@@ -12,6 +14,7 @@ from linkvault.cli.options import (
     force_option,
     format_option,
     global_options,
+    history_options,
     input_format_option,
     one_input,
     vault_of,
@@ -66,7 +69,8 @@ def _editor(ctx, verb, render, why, report, fmt, output, fail_on, input_format) 
 @click.command()
 @global_options
 @editor_output_options
-def report(ctx, report, fmt, output, fail_on, input_format) -> None:
+@history_options
+def report(ctx, report, fmt, output, fail_on, input_format, rules) -> None:
     """The editor's report: every footnote with the state of its archived source.
 
     REPORT as given to fetch: a file, - for standard input, or URLs; for a list of URLs also the <…>
@@ -83,7 +87,8 @@ def report(ctx, report, fmt, output, fail_on, input_format) -> None:
     from linkvault.render.exits import review_exit
     from linkvault.render.review import render_review
 
-    _editor(ctx, linkvault.review, render_review, review_exit, report, fmt, output, fail_on, input_format)
+    _editor(ctx, functools.partial(linkvault.review, rules=rules), render_review, review_exit, report, fmt, output,
+            fail_on, input_format)
 
 
 @click.command()

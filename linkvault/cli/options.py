@@ -204,3 +204,51 @@ def parse_age(value: str | None) -> timedelta | None:
         return timedelta(seconds=float(text[:-1]) * units[text[-1]]) if text[-1] in units else timedelta(days=float(text))
     except (ValueError, IndexError):
         raise click.BadParameter(f"'{value}' is not an age such as 12h, 7d or 2w") from None
+
+
+def history_options(func):
+    """The history's rules (`--dead-after`, `--apart`, `--alive-every`, `--failing-every`) as one `rules` keyword."""
+
+    @functools.wraps(func)
+    def command(*args, dead_after: int, apart: str, alive_every: str, failing_every: str, **kwargs):
+        rules = linkvault.HistoryRules(dead_after=dead_after, apart=_age(apart), alive_every=_age(alive_every),
+                                       failing_every=_age(failing_every))
+        return func(*args, rules=rules, **kwargs)
+
+    return _options(command, [
+        click.option("--dead-after", default=3, show_default=True, type=click.IntRange(1, 100), metavar="N",
+                     help="Call a link dead after N failed checks, each at least --apart after the last counted "
+                          "(1: dead at its first failure)."),
+        click.option("--apart", default="3d", show_default=True, metavar="AGE",
+                     help="Failures closer together than this count once."),
+        click.option("--alive-every", default="7d", show_default=True, metavar="AGE",
+                     help="An alive (restricted, dead) link is due another check after this long."),
+        click.option("--failing-every", default="3d", show_default=True, metavar="AGE",
+                     help="A failing link is due another check after this long."),
+    ])
+
+
+def _age(value: str) -> timedelta:
+    age = parse_age(value)
+    assert age is not None
+    return age
+
+
+def request_options(func):
+    """--timeout and --retries, as fetch and recheck take them."""
+    return _options(func, [
+        click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
+                     help="Seconds per request, its whole answer included."),
+        click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10),
+                     help="Retries on transient failures."),
+    ])
+
+
+def run_display_options(func):
+    """--no-screenshots and -v/--verbose, as fetch and recheck take them."""
+    return _options(func, [
+        click.option("--no-screenshots", is_flag=True, envvar="LINKVAULT_NO_SCREENSHOTS",
+                     help="Take no full-page screenshots (env LINKVAULT_NO_SCREENSHOTS=1)."),
+        click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done."),
+    ])
+

@@ -1,5 +1,6 @@
 """The researcher's commands: `fetch` archives every source a report cites, `copies` finds a dead one's copy in the
-world's web archives, `search` and `show` read the archive."""
+world's web archives, `search` and `show` read the archive, `recheck`
+checks every source again on a schedule."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from linkvault.cli.options import (
     egress_options,
     format_option,
     global_options,
+    history_options,
     input_format_option,
     one_input,
     parse_age,
     parse_size,
     rate_option,
+    request_options,
+    run_display_options,
     save_page_now_options,
     session_options,
     timestamp_options,
@@ -32,9 +36,7 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @format_option("table", "json")
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256), help="Requests at once.")
 @click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 64), help="Requests at once per host.")
-@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
-              help="Seconds per request, its whole answer included.")
-@click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 10), help="Retries on transient failures.")
+@request_options
 @click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
 @egress_options
 @session_options
@@ -45,12 +47,10 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @input_format_option("REPORTS")
 @collector_option("Who collects, recorded in every capture's provenance")
 @timestamp_options("the run's manifest")
-@click.option("--no-screenshots", is_flag=True, envvar="LINKVAULT_NO_SCREENSHOTS",
-              help="Take no full-page screenshots (env LINKVAULT_NO_SCREENSHOTS=1).")
 @click.option("--tabs", default=3, show_default=True, type=click.IntRange(1, 16), help="Browser tabs taking screenshots at once.")
 @click.option("--browser-profile", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Take the screenshots logged in: in a copy of this Chromium user-data directory (never changed).")
-@click.option("-v", "--verbose", is_flag=True, help="One line per URL as it is done.")
+@run_display_options
 @click.pass_context
 def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, verbose, **settings) -> None:
     """Archive every source the reports cite: WARC files plus searchable text in the vault.
@@ -146,6 +146,43 @@ def copies(ctx, reports, every_link, as_of, fmt, **settings) -> None:
     for text in result.notes[:5]:
         note(text)
     exit_with(not result.ok, lambda: copies_exit(result))
+
+
+@click.command()
+@global_options
+@click.argument("reports", nargs=-1)
+@click.option("--due", is_flag=True, help="Only the links whose next check is due (failing after --failing-every, "
+                                          "the rest after --alive-every).")
+@history_options
+@format_option("table", "json")
+@request_options
+@egress_options
+@allow_private_option()
+@collector_option("Who collects, recorded in every capture's provenance")
+@timestamp_options("the run's manifest")
+@run_display_options
+@click.pass_context
+def recheck(ctx, reports, due, fmt, no_screenshots, verbose, **settings) -> None:
+    """Check each cited source again, as a new capture: a link's history says since when it is alive, failing or dead.
+
+    REPORTS are reports fetched into the vault (files, or the <…> names fetch printed); none: every report in it.
+    Meant for cron or a systemd timer (README: the editor's monthly routine).
+
+    \b
+    Example:
+        linkvault recheck --due
+        linkvault recheck report.txt --dead-after 3 --apart 3d
+        linkvault --vault ~/evidence recheck --due --format json
+
+    Exit codes: 0 no link is dead by its history, 1 one is (or this machine's network failed), 2 bad input.
+    """
+    from linkvault.render.recheck import recheck_exit, render_recheck
+
+    with progress(verbose) as display:
+        result = linkvault.recheck(reports, vault_of(ctx), due=due, on_progress=display,
+                                   screenshots=not no_screenshots, **settings)
+    echo_rendered(render_recheck, result, fmt)
+    exit_with(result.could_not_check or result.by_status()["dead"] > 0, lambda: recheck_exit(result))
 
 
 @click.command()

@@ -19,6 +19,7 @@ from linkvault.model.copies import (
     Witness,
     WitnessRun,
 )
+from linkvault.model.history import HISTORY_STATUSES, Check, HistoryRules, HistoryVerdict
 from linkvault.model.links import Account, Capture, Connection, Hop, Link, Page, RecordLocation, Retry
 from linkvault.model.records import (
     CATEGORIES,
@@ -51,14 +52,16 @@ from linkvault.model.results import (
     SearchHit,
     Verification,
 )
-from linkvault.model.runs import FetchResult
+from linkvault.model.runs import FetchResult, RecheckResult
 
 __all__ = [
-    "Account", "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "CheckResult", "Citation", "ClaimResult",
+    "Account", "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "Check", "CheckResult", "Citation",
+    "ClaimResult",
     "ClaimVerdict", "Connection", "CopiesResult", "CopiesRow", "CopySearch", "CopyVerdict", "Entry", "FactCheck",
-    "FetchResult", "Finding",
+    "FetchResult", "Finding", "HISTORY_STATUSES", "HistoryRules", "HistoryVerdict",
     "Footnote", "FootnoteArchive", "Hop", "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES",
-    "PackResult", "Page", "Problem", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review", "RobustNote",
+    "PackResult", "Page", "Problem", "RecheckResult", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review",
+    "RobustNote",
     "RobustifyResult", "SearchHit", "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink",
     "Witness", "WitnessRun", "label_number",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault.model.copies import CopySearch
+from linkvault.model.history import HistoryVerdict
 from linkvault.model.records import LinkState
 
 
@@ -163,6 +164,7 @@ class Link:
     claim: str | None = None  # the claim check's verdict, once judged
     report: str = ""  # the report citing it, as the run names it
     copy_search: CopySearch | None = None  # the last `copies` search for it (`report` attaches it; None: never searched)
+    history: HistoryVerdict | None = None  # its checks read together (`report` attaches it; None: never checked)
 
     def judged_by(self, capture: Capture, *, reused: bool = False) -> Link:
         """This link with `capture` as its evidence, and the capture's verdict as its own."""

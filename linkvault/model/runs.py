@@ -4,8 +4,10 @@ screenshotted), and why it could not judge (no network, the proxy down, a trust 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from linkvault.model.copies import WitnessRun
+from linkvault.model.history import HISTORY_STATUSES, HistoryRules, HistoryVerdict
 from linkvault.model.links import Capture, Link
 from linkvault.model.records import CheckResult, Severity
 
@@ -43,3 +45,31 @@ class FetchResult:
         missing = any(c.fails(Severity.ERROR) for c in self.checks)
         return (not missing and not self.failed and not self.network_unreachable and not self.proxy_down
                 and not self.untrusted_hosts)
+
+
+@dataclass
+class RecheckResult:
+    """What `recheck` did: as of when, under which rules, every footnote URL of the reports (`links`, each holding
+    the capture it is judged by now), the URLs it fetched again, each URL's history after the run, the run itself
+    (`fetch`: reachability, screenshots, timestamps), and what the after-recapture hooks returned, by (label, url)."""
+
+    vault: str
+    as_of: datetime
+    due_only: bool
+    rules: HistoryRules
+    links: list[Link] = field(default_factory=list)
+    rechecked: list[str] = field(default_factory=list)
+    histories: dict[str, HistoryVerdict] = field(default_factory=dict)
+    fetch: FetchResult | None = None
+    after: dict[tuple[str, str], list[object]] = field(default_factory=dict)
+
+    @property
+    def could_not_check(self) -> bool:
+        """The run failed on our side (no network, the proxy down): it judged nothing."""
+        return bool(self.fetch and (self.fetch.network_unreachable or self.fetch.proxy_down))
+
+    def by_status(self) -> dict[str, int]:
+        counts = {status: 0 for status in HISTORY_STATUSES}
+        for url in dict.fromkeys(link.url for link in self.links if link.url):
+            counts[self.histories[url].status if url in self.histories else "unknown"] += 1
+        return counts

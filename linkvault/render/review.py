@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Severity
 from linkvault.render.check import COMPACT_BELOW, MAX_ROWS_PER_KIND, capped, more_row, render_check, word_safe_widths
 from linkvault.render.copy_lines import copy_fields, copy_judged, copy_name, copy_short, passed_over
+from linkvault.render.history import CSV_COLUMNS as HISTORY_COLUMNS
+from linkvault.render.history import history_values, history_words, shows_history
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
@@ -87,7 +89,8 @@ def as_json_object(review: Review) -> dict:
     from linkvault.render.records import report_object
 
     return report_object(review.check, review.summary, review.findings,
-                         [row_record(r, claim={"verdict": r.claim} if r.claim else None, **copy_fields(r.copy_search))
+                         [row_record(r, claim={"verdict": r.claim} if r.claim else None, **copy_fields(r.copy_search),
+                                     **({"history": r.history.as_dict()} if r.history else {}))
                           for r in review.rows])
 
 
@@ -115,11 +118,14 @@ def _csv(review: Review) -> str:
     writer = csv.writer(out, lineterminator="\n")
     with_copies = any(r.copy_search for r in review.rows)
     with_account = any(r.account for r in review.rows)  # a report captured anonymously keeps its columns
-    writer.writerow(_CSV_HEADER + (_CSV_COPY if with_copies else []) + (["account"] if with_account else []))
+    with_history = any(shows_history(r.history) for r in review.rows)  # once a link has been checked again
+    writer.writerow(_CSV_HEADER + (_CSV_COPY if with_copies else []) + (["account"] if with_account else [])
+                    + (HISTORY_COLUMNS if with_history else []))
     for r in review.rows:
         values = [r.number, r.url, r.host, r.category, r.state, r.detail, r.http_status, r.final_url, r.title,
                   r.archived_at, r.warc_file, r.warc_offset] + (_copy_values(r) if with_copies else [])
         values += [r.account.label if r.account else None] if with_account else []
+        values += history_values(r.history) if with_history else []
         writer.writerow([_cell(v) for v in values])
     return out.getvalue().rstrip("\n")
 
@@ -138,6 +144,8 @@ def _detail_text(r: Link) -> str | None:
     """A Markdown row's detail, then the account it was captured as, its archived copy in a few words and the
     copy's URI-M."""
     detail = f"{r.detail or ''} — {account_words(r.account)}" if r.account else r.detail
+    if r.history and shows_history(r.history):
+        detail = f"{detail or ''} — {history_words(r.history)}"
     if r.copy_search is None:
         return detail
     offered = r.copy_search.offered
@@ -148,8 +156,8 @@ def _table_cell(name: str, cells: dict[str, str], style: str) -> str:
     """A table cell's markup: the category in its colour, the detail with the link's archived copy on a second line."""
     if name == "category" and style:
         return f"[{style}]{rich_safe(cells[name])}[/]"
-    if name == "detail" and cells.get("copy"):
-        return f"{rich_safe(cells[name])}\n{rich_safe(cells['copy'])}"
+    if name == "detail" and (cells.get("copy") or cells.get("history")):
+        return "\n".join(rich_safe(cells[part]) for part in ("detail", "history", "copy") if cells.get(part))
     return rich_safe(cells[name])
 
 
@@ -193,7 +201,8 @@ def _table(review: Review, *, color: bool, width: int) -> str:
               "category": r.category or ("missing" if r.url is None else ""), "state": r.state or "",
               "detail": terminal_safe(f"{r.detail} ({account_short(r.account)})" if r.account else r.detail),
               "title": terminal_safe(r.title), "archived": _date(r.archived_at),
-              "copy": copy_short(r.copy_search) if r.copy_search else ""}
+              "copy": copy_short(r.copy_search) if r.copy_search else "",
+              "history": history_words(r.history) if r.history and shows_history(r.history) else ""}
              for r in shown]
     plain += [{"note": "", "host": "", "category": kind, "state": "", "detail": line, "title": "", "archived": ""}
               for kind, line in more.items()]
@@ -268,13 +277,17 @@ def _html_row(r: Link) -> str:
     status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
     return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{_e(r.number)}</td><td>{source_cell(r)}</td>'
             f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}{_account_html(r)}'
-            f'{_copy_html(r)}</td>'
+            f'{_history_html(r)}{_copy_html(r)}</td>'
             f'<td>{_e(r.title)}</td><td>{archived_cell(r)}</td></tr>')
 
 
 def _account_html(r: Link) -> str:
     """The logged-in account a row's capture was made as (its label is the researcher's: escaped all the same)."""
     return f'<div class="small account">{_e(account_words(r.account))}</div>' if r.account else ""
+
+
+def _history_html(r: Link) -> str:
+    return f'<div class="small history">{_e(history_words(r.history))}</div>' if r.history and shows_history(r.history) else ""
 
 
 def _copy_html(r: Link) -> str:

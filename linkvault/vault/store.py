@@ -24,6 +24,7 @@ from linkvault.model import Candidate, Capture, Footnote
 from linkvault.parsing import report_key
 from linkvault.parsing.urls import comparison_key, invalid_reason
 from linkvault.vault.capture_rows import capture_of, row_of
+from linkvault.vault.checks import CheckQueries
 from linkvault.vault.copies import CopiesQueries
 from linkvault.vault.custody import GENESIS, event_hash
 from linkvault.vault.drifts import DriftQueries
@@ -35,7 +36,7 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class Vault(CopiesQueries, DriftQueries):
+class Vault(CopiesQueries, DriftQueries, CheckQueries):
     """The database of a vault, closed when a `with` block ends. `read_only` opens it as the read verbs do:
     SQLite's `mode=ro` (and `immutable=1` where not even its WAL index can be made, on a write-protected copy),
     never migrated nor written, so reading evidence changes nothing about it; a vault of an older schema is
