@@ -51,6 +51,7 @@ if typing.TYPE_CHECKING:
 
     from linkvault.archive import FetchOptions, FetchResult
     from linkvault.archive.cookies import Session
+    from linkvault.archive.vantage import VantageOptions
     from linkvault.archive.webarchives.savepagenow import SpnOptions
     from linkvault.evidence.audit import AuditResult
     from linkvault.evidence.pack import PackResult
@@ -120,6 +121,14 @@ def save_page_now_options(keys_file: _Path | None = None, within: str = "1d", ra
     from linkvault.archive.webarchives.savepagenow import spn_options
 
     return spn_options(None if keys_file is None else os.fspath(keys_file), within, rates, environ, wait_cap)
+
+
+def vantage_options(vantages: Sequence[str] = (), name: str | None = None) -> VantageOptions:
+    """What `fetch(vantage=…)` (and any verb running a fetch) takes: `NAME=PROXY` values, each another vantage point a
+    failure is checked from before it counts, and the name of the run's own egress (default "here"); checked now."""
+    from linkvault.archive.vantage import parse
+
+    return parse(tuple(vantages), name)
 
 
 def find_copies(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", *, all: bool = False,
@@ -350,5 +359,6 @@ __all__ = [
     "search",
     "show",
     "timestamp_authorities",
+    "vantage_options",
     "verify",
 ]
