@@ -74,7 +74,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
           collector: str | None = None, tsa: Sequence[str] | None = None, screenshots: bool | None = None,
           tabs: int | None = None, reviews: bool = False, save_page_now: SpnOptions | None = None,
           session: Session | None = None, redact_set_cookie: bool | None = None,
-          browser_profile: _Path | None = None) -> FetchResult:
+          browser_profile: _Path | None = None, vantage: VantageOptions | None = None) -> FetchResult:
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
 
     The settings after `on_progress` are `FetchOptions` fields one by one: each given (not None) replaces the
@@ -82,7 +82,8 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     (as `review` gives it), built from the run's own results: each report read once, the vault opened once.
     With `save_page_now` (see `save_page_now_options`), the Internet Archive witnesses each live source.
     With `session` (see `load_session`), its cookies go to the hosts they match, and the captures say which account.
-    With `browser_profile` (a Chromium user-data directory), screenshots are rendered in a copy of it."""
+    With `browser_profile` (a Chromium user-data directory), screenshots are rendered in a copy of it.
+    With `vantage` (see `vantage_options`), a failing link is looked at again from the other vantage points."""
     from dataclasses import replace
 
     from linkvault.archive import FetchOptions, fetch_reports
@@ -91,7 +92,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     given = {"concurrency": concurrency, "per_host": per_host, "timeout": timeout, "retries": retries,
              "max_size": max_size, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
              "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
-             "tabs": tabs, "session": session, "redact_set_cookie": redact_set_cookie,
+             "tabs": tabs, "session": session, "redact_set_cookie": redact_set_cookie, "vantage": vantage,
              "browser_profile": None if browser_profile is None else check_profile(os.fspath(browser_profile))}
     settings: dict[str, typing.Any] = {name: value for name, value in given.items() if value is not None}
     options = replace(options or FetchOptions(), **settings) if settings else options
