@@ -14,6 +14,7 @@ import pytest
 from fakeweb.filter import NationalFilter
 from fakeweb.server import html, redirect
 from listeners import listening
+from test_output_schema import errors
 from warcio.archiveiterator import ArchiveIterator
 
 import linkvault
@@ -185,9 +186,13 @@ def test_each_capture_names_its_vantage_point_in_the_vault_and_the_warc(tmp_path
 
 def test_report_and_show_name_the_vantage_point(tmp_path, fakeweb, runner, cited, national_filter):
     vault = tmp_path / "vault"
-    _fetch(runner, vault, cited, national_filter.url, fakeweb, "--vantage", f"abroad={fakeweb.proxy_url}")
+    fetched = _fetch(runner, vault, cited, national_filter.url, fakeweb, "--vantage", f"abroad={fakeweb.proxy_url}",
+                     "--format", "json")
+    assert errors(json.loads(fetched.stdout)) == []
+    assert {item["url"]: item["vantage"] for item in json.loads(fetched.stdout)["reports"][0]["footnotes"]}[GEO[0]] == "abroad"
     as_json = runner.invoke(cli, ["--vault", str(vault), "report", str(cited), "--format", "json"])
     items = {item["url"]: item for item in json.loads(as_json.stdout)["footnotes"]}
+    assert errors(json.loads(as_json.stdout)) == []
     assert items[GEO[1]]["state"] == "geo-blocked" and items[GEO[1]]["vantage"] == "abroad"
     as_csv = runner.invoke(cli, ["--vault", str(vault), "report", str(cited), "--format", "csv"]).stdout
     assert as_csv.splitlines()[0].endswith(",vantage") and "geo-blocked" in as_csv
