@@ -7,7 +7,6 @@ point the fake web's clean proxy."""
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 
 import pytest
@@ -15,6 +14,7 @@ from fakeweb.filter import NationalFilter
 from fakeweb.server import html, redirect
 from listeners import listening
 from test_output_schema import errors
+from test_own_side_failures import _closed_port, no_proxy_environment  # noqa: F401 -- a fixture, used by name
 from warcio.archiveiterator import ArchiveIterator
 
 import linkvault
@@ -43,22 +43,14 @@ SOURCES = {
     "https://gov-portal.invalid/news/12": (
         None, html(_article("Government meeting", "The government discussed the budget for the coming year."))),
 }
+pytestmark = pytest.mark.usefixtures("no_proxy_environment")  # every proxy a run uses is the one it is given
 GEO = [url for url, (block, _) in SOURCES.items() if block]
 DEAD = "https://court-portal.invalid/case/1187"
 ALIVE = "https://gov-portal.invalid/news/12"
 
 
 @pytest.fixture
-def no_proxy_environment(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-
-
-@pytest.fixture
-def cited(tmp_path, fakeweb, no_proxy_environment):
+def cited(tmp_path, fakeweb):
     for url, (_, page) in SOURCES.items():
         fakeweb.route_url(url, page)
     return _report(tmp_path, list(SOURCES))
@@ -90,12 +82,6 @@ def _verdicts(report, vault) -> dict:
 def _rows(vault, sql: str, *params) -> list[tuple]:
     with sqlite3.connect(vault / "linkvault.db") as db:
         return db.execute(sql, params).fetchall()
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_alive_from_abroad_and_blocked_at_home_is_geo_blocked_and_the_alive_capture_stands(
