@@ -18,6 +18,7 @@ from test_own_side_failures import _closed_port, no_proxy_environment  # noqa: F
 from warcio.archiveiterator import ArchiveIterator
 
 import linkvault
+from linkvault.archive.screenshot import chromium
 from linkvault.cli import cli
 
 
@@ -200,3 +201,15 @@ def test_a_vantage_that_cannot_work_is_a_usage_error(tmp_path, runner, value, sa
     result = runner.invoke(cli, ["--vault", str(tmp_path / "v"), "fetch", str(report), "--vantage", value])
     assert result.exit_code == 2 and says in result.output and "Traceback" not in result.output
     assert not (tmp_path / "v").exists()
+
+
+@pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")
+def test_a_page_standing_from_another_vantage_point_gets_no_screenshot_through_the_filter(
+        tmp_path, fakeweb, runner, cited, national_filter, monkeypatch):
+    monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS", raising=False)
+    vault = tmp_path / "vault"
+    runner.invoke(cli, ["--vault", str(vault), "fetch", str(cited), "--retries", "0", "--timeout", "5",
+                        "--no-timestamp", "--proxy", national_filter.url, "--ca-bundle", fakeweb.ca_pem_path,
+                        "--vantage", f"abroad={fakeweb.proxy_url}"])
+    shot = {url for (url,) in _rows(vault, "select c.url from screenshots s join captures c on c.record_id = s.response_id")}
+    assert ALIVE in shot and not shot & set(GEO)  # the browser looks from here, where they show the block
