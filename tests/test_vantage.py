@@ -20,6 +20,8 @@ from warcio.archiveiterator import ArchiveIterator
 import linkvault
 from linkvault.archive.screenshot import chromium
 from linkvault.cli import cli
+from linkvault.model import Capture, LinkState
+from linkvault.states import across_vantages, worth_a_second_look
 
 
 def _article(title: str, paragraph: str) -> str:
@@ -213,3 +215,28 @@ def test_a_page_standing_from_another_vantage_point_gets_no_screenshot_through_t
                         "--vantage", f"abroad={fakeweb.proxy_url}"])
     shot = {url for (url,) in _rows(vault, "select c.url from screenshots s join captures c on c.record_id = s.response_id")}
     assert ALIVE in shot and not shot & set(GEO)  # the browser looks from here, where they show the block
+
+
+def _look(vantage: str, state: str, status: int | None = 200, error: str | None = None) -> Capture:
+    return Capture(url="https://news.invalid/a", fetched_at="", status=status, error=error, vantage=vantage,
+                   state=LinkState(state, f"{state} seen", status))
+
+
+@pytest.mark.parametrize("look, again", [
+    (_look("here", "not-found", 404), True), (_look("here", "timeout", None, "timeout"), True),
+    (_look("here", "bot-blocked", 403), True), (_look("here", "unknown", 451), True),
+    (_look("here", "ok"), False), (_look("here", "login-wall", 200), False),
+    (_look("here", "blocked-address", None, "blocked-address"), False),  # our guard refuses it from everywhere
+    (_look("here", "unknown", None, "proxy-unreachable"), False),  # our side's failure: nothing to look at again
+])
+def test_only_a_failure_the_link_would_be_blamed_for_is_looked_at_again(look, again):
+    assert worth_a_second_look(look) is again
+
+
+def test_geo_blocked_needs_one_alive_look_and_one_failing_look():
+    blocked, alive = _look("here", "unknown", 451), _look("abroad", "ok")
+    standing, state = across_vantages([blocked, alive])
+    assert standing is alive and (state.state, state.category, state.http_status) == ("geo-blocked", "restricted", 200)
+    assert state.detail == "alive from abroad, but not from here: unknown, unknown seen"
+    assert across_vantages([blocked, _look("abroad", "not-found", 404)]) is None  # failing everywhere: as today
+    assert across_vantages([blocked, _look("abroad", "unknown", None, "proxy-unreachable")]) is None
