@@ -240,3 +240,23 @@ def test_geo_blocked_needs_one_alive_look_and_one_failing_look():
     assert state.detail == "alive from abroad, but not from here: unknown, unknown seen"
     assert across_vantages([blocked, _look("abroad", "not-found", 404)]) is None  # failing everywhere: as today
     assert across_vantages([blocked, _look("abroad", "unknown", None, "proxy-unreachable")]) is None
+
+
+def test_the_looks_from_every_vantage_point_are_sealed_and_audit_holds(tmp_path, fakeweb, runner, cited,
+                                                                       national_filter):
+    from tsa import LocalTSA
+
+    authority = LocalTSA(tmp_path / "tsa")
+    try:
+        vault = tmp_path / "vault"
+        runner.invoke(cli, ["--vault", str(vault), "fetch", str(cited), "--retries", "0", "--timeout", "5",
+                            "--no-screenshots", "--proxy", national_filter.url, "--ca-bundle", fakeweb.ca_pem_path,
+                            "--vantage", f"abroad={fakeweb.proxy_url}", "--tsa", authority.url])
+        audited = runner.invoke(cli, ["--vault", str(vault), "audit", "--tsa-roots",
+                                      str(authority.directory / "root.pem"), "--format", "json"])
+    finally:
+        authority.close()
+    assert audited.exit_code == 0, audited.output
+    assert json.loads(audited.stdout)["uncovered_captures"] == 0
+    assert _rows(vault, "select count(*) from custody where event = 'timestamped'")[0][0] == 1
+    assert _rows(vault, "select count(*) from captures where role = 'vantage' and record_id is not null")[0][0] >= 3
