@@ -189,6 +189,11 @@ def _fetched_report(check: CheckResult, links: list[Link]) -> dict:
     return report_object(check, check.summary, check.findings, records)
 
 
+def _seen_from(cap: dict) -> str:
+    """The vantage point a capture was made from, for `show` (fetch --vantage; nothing when the run named none)."""
+    return f", seen from {cap['vantage']}" if cap.get("vantage") else ""
+
+
 def render_search(hits: list[SearchHit], fmt: str, *, color: bool = False, width: int = 120) -> str:
     if fmt == "json":
         return json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2)
@@ -236,8 +241,7 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
         _say(console, "not captured yet", indent=2)
     for cap in archive.captures:
         state = cap["error"] or f"HTTP {cap['status']}"
-        seen = f", seen from {cap['vantage']}" if cap.get("vantage") else ""  # fetch --vantage
-        _say(console, f"captured {cap['fetched_at']}{seen}: {state}"
+        _say(console, f"captured {cap['fetched_at']}{_seen_from(cap)}: {state}"
              + (f", final URL {cap['final_url']}" if cap["final_url"] not in (None, cap["url"]) else ""), indent=2)
         for hop in cap["redirects"][:-1]:  # a redirect stub's hop (a 2xx page) named by how it sent us on
             how = f"via {hop['via'].replace('-', ' ')}:" if hop.get("via") else hop["status"]
