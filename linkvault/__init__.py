@@ -53,6 +53,7 @@ if typing.TYPE_CHECKING:
 
     from linkvault.archive import FetchOptions, FetchResult
     from linkvault.archive.cookies import Session
+    from linkvault.archive.vantage import VantageOptions
     from linkvault.archive.webarchives.savepagenow import SpnOptions
     from linkvault.evidence.audit import AuditResult
     from linkvault.evidence.pack import PackResult
@@ -75,7 +76,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
           collector: str | None = None, tsa: Sequence[str] | None = None, screenshots: bool | None = None,
           tabs: int | None = None, reviews: bool = False, save_page_now: SpnOptions | None = None,
           session: Session | None = None, redact_set_cookie: bool | None = None,
-          browser_profile: _Path | None = None) -> FetchResult:
+          browser_profile: _Path | None = None, vantage: VantageOptions | None = None) -> FetchResult:
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
 
     The settings after `on_progress` are `FetchOptions` fields one by one: each given (not None) replaces the
@@ -83,7 +84,8 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     (as `review` gives it), built from the run's own results: each report read once, the vault opened once.
     With `save_page_now` (see `save_page_now_options`), the Internet Archive witnesses each live source.
     With `session` (see `load_session`), its cookies go to the hosts they match, and the captures say which account.
-    With `browser_profile` (a Chromium user-data directory), screenshots are rendered in a copy of it."""
+    With `browser_profile` (a Chromium user-data directory), screenshots are rendered in a copy of it.
+    With `vantage` (see `vantage_options`), a failing link is looked at again from the other vantage points."""
     from linkvault.archive import fetch_reports
     from linkvault.archive.browser_profile import check_profile
 
@@ -91,7 +93,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
         "concurrency": concurrency, "per_host": per_host, "timeout": timeout, "retries": retries,
         "max_size": max_size, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
         "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
-        "tabs": tabs, "session": session, "redact_set_cookie": redact_set_cookie,
+        "tabs": tabs, "session": session, "redact_set_cookie": redact_set_cookie, "vantage": vantage,
         "browser_profile": None if browser_profile is None else check_profile(os.fspath(browser_profile))})
     result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
                            refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress,
@@ -150,6 +152,14 @@ def save_page_now_options(keys_file: _Path | None = None, within: str = "1d", ra
     from linkvault.archive.webarchives.savepagenow import spn_options
 
     return spn_options(None if keys_file is None else os.fspath(keys_file), within, rates, environ, wait_cap)
+
+
+def vantage_options(vantages: Sequence[str] = (), name: str | None = None) -> VantageOptions:
+    """What `fetch(vantage=…)` (and any verb running a fetch) takes: `NAME=PROXY` values, each another vantage point a
+    failure is checked from before it counts, and the name of the run's own egress (default "here"); checked now."""
+    from linkvault.archive.vantage import parse
+
+    return parse(tuple(vantages), name)
 
 
 def find_copies(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", *, all: bool = False,
@@ -277,65 +287,10 @@ def robustify(report: _Path, output: _Path, vault: _Path = "linkvault-vault", *,
     copy `copies` offered, the Save Page Now capture, and with `pack_url` (where the evidence pack is published) the
     pack's page (`linkvault robustify`). A source without versions is left as it is; the vault is only read.
     `output` is never overwritten, nor the report replaced, without `force`."""
-    from linkvault.lookup import robust_notes
-    from linkvault.render.robust import robustify_bytes
+    from linkvault.render.robust.write import write_robust
 
-    source, target = os.fspath(report), os.fspath(output)
-    _may_write(source, target, force)
-    if pack_url is not None and not _writable(pack_url):
-        raise UsageError(f"--pack-url {pack_url!r} is not an absolute http(s) address")
-    parsed = parse_report(source, input_format)
-    if plain and parsed.format in ("html", "docx"):
-        raise UsageError(f"plain versions are written into Markdown (a text report is plain already), not {parsed.format}")
-    notes = robust_notes(os.fspath(vault), parsed, pack_url)
-    versions: dict[str, list] = {}
-    for note in notes:  # a URL cited twice gets the versions of its first footnote that has any
-        writable = [v for v in note.versions if _writable(v.uri)]
-        if writable and note.url not in versions:
-            versions[note.url] = writable
-    data = robustify_bytes(source, parsed.format, versions, plain=plain)
-    _write_whole(target, data)
-    return RobustifyResult(report=source, output=target, format=parsed.format, notes=notes)
-
-
-def _may_write(source: str, target: str, force: bool) -> None:
-    """Refuse a report that is no file, and, without `force`, an output that exists or is the report itself."""
-    from linkvault.parsing import STDIN, is_url_argument
-
-    if source == STDIN or is_url_argument(source):
-        raise InputError("robustify writes a report file back, so it needs the file itself (not - or URLs)", path=source)
-    if os.path.isdir(target):
-        raise UsageError(f"{target} is a directory; give the file to write")
-    if not force and os.path.exists(target) and os.path.exists(source) and os.path.samefile(source, target):
-        raise UsageError(f"{target} is the report itself; write elsewhere, or pass --force to replace the report")
-    if not force and os.path.exists(target):
-        raise UsageError(f"{target} exists; pass --force to overwrite it")
-    if not os.path.isdir(os.path.dirname(os.path.abspath(target))):
-        raise UsageError(f"{target}: no such directory")
-
-
-def _writable(uri: str) -> bool:
-    """Whether a URI can be written as one address (an archive's that cannot is left out, never written)."""
-    from linkvault.render.robust import safe_uri
-
-    try:
-        safe_uri(uri)
-        return True
-    except ValueError:
-        return False
-
-
-def _write_whole(path: str, data: bytes) -> None:
-    """Write `path` whole or not at all (a report replaced in place is never left half-written)."""
-    part = f"{path}.{os.getpid()}.part"
-    try:
-        with open(part, "xb") as fh:
-            fh.write(data)
-        os.replace(part, path)
-    except BaseException:
-        if os.path.exists(part):
-            os.unlink(part)
-        raise
+    return write_robust(os.fspath(report), os.fspath(output), os.fspath(vault), plain=plain, pack_url=pack_url,
+                        input_format=input_format, force=force)
 
 
 def audit(vault: _Path = "linkvault-vault", *, wacz: _Path | None = None, tsa_roots: _Path | None = None,
@@ -391,5 +346,6 @@ __all__ = [
     "search",
     "show",
     "timestamp_authorities",
+    "vantage_options",
     "verify",
 ]

@@ -74,7 +74,7 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
         for capture in captures:
             capture["witnesses"] = [{"sentence": w.sentence, "uri_m": w.uri_m, "verdict": w.verdict}
                                     for w in witnessed.get(capture["id"], [])]
-        with_text = [c for c in captures if c["status"] is not None]
+        with_text = [c for c in captures if c["status"] is not None and c.get("role") != "vantage"]
         text = vault.texts_of([with_text[-1]["id"]]).get(with_text[-1]["id"]) if with_text else None
         copies = {url: search for (note, url), search in vault.report_copy_searches(report).items()
                   if note == str(label)}

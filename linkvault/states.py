@@ -22,7 +22,7 @@ import re
 from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
-from linkvault.model import OWN_SIDE_FAILURES, LinkState, Page
+from linkvault.model import OWN_SIDE_FAILURES, Capture, LinkState, Page
 from linkvault.parsing.urls import invalid_reason, refusal, with_scheme
 
 REQUEST_FAILURES = {
@@ -227,3 +227,28 @@ def looks_like(page: Page, probe: Page) -> bool:
 def _short(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def worth_a_second_look(capture: Capture) -> bool:
+    """A failure the link would be blamed for (a dead-category state, a block or refusal by the site, an HTTP error
+    left unknown such as 451): checked again from the run's other vantage points before it counts. Our own side's
+    failures and our guard's refusals are the same from everywhere, so they are not."""
+    state = capture.state
+    if state is None or state.failure or capture.error in OWN_SIDE_FAILURES:
+        return False
+    return (state.category == "dead" or state.state == "bot-blocked"
+            or (state.state == "unknown" and (capture.status or 0) >= 400))
+
+
+def across_vantages(looks: list[Capture]) -> tuple[Capture, LinkState] | None:
+    """`geo-blocked`: the link is alive from one vantage point and blocked, refused or failing from another; the
+    alive look stands (the first alive, in the run's order of vantage points). None: the first look stands as it
+    is judged (alive wherever it was seen, or failing from every vantage point that could look)."""
+    alive = [c for c in looks if c.state is not None and c.state.category == "alive"]
+    failing = [c for c in looks if worth_a_second_look(c)]
+    if not alive or not failing:
+        return None
+    standing = alive[0]
+    seen = "; ".join(f"from {c.vantage}: {c.state.state}, {c.state.detail}" for c in failing if c.state)
+    detail = f"alive from {', '.join(str(c.vantage) for c in alive)}, but not {seen}"
+    return standing, LinkState("geo-blocked", detail, standing.status, standing.final_url)

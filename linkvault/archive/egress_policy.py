@@ -83,14 +83,14 @@ def resolve_egress(proxy: str | None = None, ca_bundle: str | None = None,
     """The policy from the flags (`--proxy`, `--ca-bundle`), else the environment; checked before use."""
     env = os.environ if environ is None else environ
     if proxy:
-        proxies, no_proxy = {"http": _checked(proxy, "--proxy"), "https": _checked(proxy, "--proxy")}, None
+        proxies, no_proxy = {"http": checked_proxy(proxy, "--proxy"), "https": checked_proxy(proxy, "--proxy")}, None
     else:
         proxies = {}
         for scheme in ("http", "https"):
             found = _variable(env, f"{scheme}_proxy") or _variable(env, "all_proxy")
             if found:
                 name, value = found
-                proxies[scheme] = _checked(value, name)
+                proxies[scheme] = checked_proxy(value, name)
         no_proxy = (_variable(env, "no_proxy") or (None, None))[1]
     if ca_bundle:
         policy = EgressPolicy(proxies, no_proxy, ca_bundle, None, "--ca-bundle")
@@ -109,7 +109,8 @@ def _variable(env: Mapping[str, str], name: str) -> tuple[str, str] | None:
     return None
 
 
-def _checked(url: str, source: str) -> str:
+def checked_proxy(url: str, source: str) -> str:
+    """A proxy URL checked as --proxy is (scheme, host, port); a bad one is a usage error naming `source`."""
     url = url.strip()
     if "://" not in url:
         raise UsageError(f"{source} {url} has no scheme; write it as http://{url} (or https://, socks5://)")

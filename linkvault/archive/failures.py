@@ -46,9 +46,13 @@ UNKNOWN_ISSUER = (2, 18, 19, 20, 21)
 def classify_exception(exc: BaseException, url: str, proxy: str | None = None) -> FailedFetch:
     """The link state and a one-sentence detail for a failed request (sent through `proxy`, if given)."""
     host = urlsplit(url).hostname or url
+    causes = _causes(exc)
+    if proxy and isinstance(exc, httpx.ConnectError) and any(isinstance(c, ConnectionResetError) for c in causes):
+        # The proxy took the connection and then it was reset (a filter on the way to the host, as at a TLS
+        # handshake naming a blocked site): the host's failure here, which the run tells from ours by how many fail.
+        return FailedFetch("connection-error", f"the connection to {host} through the proxy {shown(proxy)} was reset")
     if proxy and isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)) and not _tls_failure(exc):
         # The proxy itself could not be reached: nothing was asked of the source.
-        causes = _causes(exc)
         why = ("did not answer in time" if isinstance(exc, httpx.ConnectTimeout)
                else "refused the connection" if any(isinstance(c, ConnectionRefusedError) for c in causes)
                else "does not resolve" if any(isinstance(c, socket.gaierror) for c in causes)

@@ -35,6 +35,7 @@ from linkvault.archive.provenance import Connection, connection_of, provenance_r
 from linkvault.archive.redaction import redaction_record, request_redacted, response_redacted
 from linkvault.archive.redirect_stubs import redirect_stub
 from linkvault.archive.transport import Client, Router
+from linkvault.archive.vantage import Vantage, VantageOptions
 from linkvault.archive.warc import (
     Body,
     HttpRequestHead,
@@ -78,6 +79,7 @@ class FetchOptions:
     ids_and_clock: IdsAndClock = field(default_factory=IdsAndClock)  # the WARC records' ids and dates
     session: Session | None = None  # a logged-in account's cookies (--cookies, --as), sent only where they match
     redact_set_cookie: bool = False  # the responses' Set-Cookie values too are kept out of the WARC and the vault
+    vantage: VantageOptions = field(default_factory=VantageOptions)  # other vantage points a failure is checked from
 
     @functools.cached_property
     def egress(self) -> EgressPolicy:
@@ -91,7 +93,8 @@ class FetchOptions:
     def as_record(self) -> dict:
         """The options worth writing into warcinfo (no secrets: a proxy's credentials are cut)."""
         proxy = shown(self.egress.proxy) if self.egress.proxy else None
-        account = {"account": self.session.label} if self.session else {}  # a label: the cookies never
+        account: dict = {"account": self.session.label} if self.session else {}  # a label: the cookies never
+        account |= {"vantages": self.vantage.as_record()} if self.vantage.active else {}
         return account | {"concurrency": self.concurrency, "per_host": self.per_host, "timeout": self.timeout,
                 "max_size": self.max_size, "max_redirects": self.max_redirects, "retries": self.retries,
                 "proxy": proxy, "allow_private": self.allow_private, "collector": self.collector,
@@ -148,11 +151,16 @@ def retry_after_seconds(headers: list[tuple[str, str]], cap: float) -> float | N
 
 
 class Fetcher:
-    def __init__(self, options: FetchOptions, recorder: WarcRecorder, version: str):
+    """Fetches for one run from one vantage point: the run's own egress, or `vantage`'s (its proxy, the same CA and
+    the same address guard); every capture it makes names its vantage point when the run names any."""
+
+    def __init__(self, options: FetchOptions, recorder: WarcRecorder, version: str, vantage: Vantage | None = None):
         self.options = options
         self.recorder = recorder
         self.guard = Guard(allow_private=options.allow_private)
-        self._router = Router(options.egress, allow_private=options.allow_private, per_host=options.per_host)
+        self.vantage = vantage.name if vantage else options.vantage.home
+        egress = vantage.egress(options.egress) if vantage else options.egress
+        self._router = Router(egress, allow_private=options.allow_private, per_host=options.per_host)
         self.client = Client(
             transport=self._router,
             timeout=httpx.Timeout(options.timeout),
@@ -168,6 +176,7 @@ class Fetcher:
         self._software = software()
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self.echoed: set[tuple[str, str]] = set()  # (host, name): a session cookie the site set again, kept as received
+        self.down: str | None = None  # why this vantage point could not look (its proxy down): it is not asked again
         self.on_retry: Callable[[Retry], None] | None = None  # told before each wait between attempts
         # Where a redirect from `current` to `target` is followed (None: not at all, the capture ends there). An
         # archive's memento must never lead to the live site: `copies` keeps each hop inside the archive.
@@ -184,7 +193,8 @@ class Fetcher:
     async def fetch(self, url: str) -> Capture:
         """Follow `url` to its end within the per-URL deadline; never raises for the URL's sake."""
         started = time.monotonic()
-        capture = Capture(url=url, fetched_at=http_date(self.recorder.ids_and_clock.now()))
+        capture = Capture(url=url, fetched_at=http_date(self.recorder.ids_and_clock.now()),
+                          vantage=self.vantage if self.options.vantage.active else None)
         try:
             await asyncio.wait_for(self._follow(url, capture), timeout=self.options.url_deadline)
         except (asyncio.TimeoutError, TimeoutError):
@@ -316,10 +326,18 @@ class Fetcher:
             url=url, captured_at=exchange.fetched_at, connection=exchange.connection, status=exchange.status,
             hops=[h.as_record() for h in capture.hops],
             options=self.options.as_record(), collector=self.options.collector, about=self._software,
-            memento=self.mementos.get(capture.url), account=account if exchange.cookie_names else None)
+            memento=self.mementos.get(capture.url), account=account if exchange.cookie_names else None,
+            vantage=self._vantage_record())
         if exchange.redacted:
             facts["redacted"] = exchange.redacted
         capture.provenance_id = self.recorder.write_metadata(exchange.record.record_id, facts)
+
+    def _vantage_record(self) -> dict | None:
+        """The vantage point as provenance names it: its name and proxy (credentials cut); None when the run named none."""
+        if not self.options.vantage.active:
+            return None
+        proxy = self._router.egress.proxy
+        return {"name": self.vantage, "proxy": shown(proxy) if proxy else None}
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         parts = urlsplit(url)

@@ -15,7 +15,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from linkvault.archive.extract import ExtractedText
 from linkvault.archive.fetcher import Fetcher, named
@@ -23,18 +23,39 @@ from linkvault.archive.pages import page_of
 from linkvault.archive.probes import Probes
 from linkvault.model import Candidate, Capture, LinkState, Page
 from linkvault.sites import ADAPTERS, SiteText, adapter_for
-from linkvault.states import classify, is_deep
+from linkvault.states import across_vantages, classify, is_deep, worth_a_second_look
 from linkvault.vault import Vault, now_iso
 from linkvault.vault.custody import text_digest
 
 PROCESS_POOL_FROM = 64  # URLs in a run before judging moves to worker processes
 
 
+Look = tuple[Capture, list[Capture], "dict | None"]  # a cited capture judged, its companions, its text row
+PROXY_DOWN = ("proxy-unreachable", "proxy-refused")
+
+
 async def capture_and_judge(fetcher: Fetcher, vault: Vault, probes: Probes, url: str,
                             workers: concurrent.futures.Executor | None,
-                            hold: Callable[[Capture], bool] = lambda capture: False) -> Capture:
+                            hold: Callable[[Capture], bool] = lambda capture: False,
+                            elsewhere: Sequence[tuple[Fetcher, Probes]] = ()) -> Capture:
     """Fetch a cited URL with its site's companions, judge its state, store everything (the cited capture
-    itself not when `hold` says the run must first learn whether its failure was our own)."""
+    itself not when `hold` says the run must first learn whether its failure was our own). A failure the link
+    would be blamed for is first looked at again from the other vantage points (`elsewhere`)."""
+    look = await _look(fetcher, probes, url, workers)
+    if elsewhere and worth_a_second_look(look[0]):
+        look = await _from_elsewhere(vault, look, elsewhere, url, workers)
+    capture, companions, stored = look
+    for companion in companions:
+        vault.add_url(companion.url)
+        vault.store_capture(companion, role="companion")
+    if hold(capture):
+        return capture
+    store_judged(vault, capture, stored)
+    return capture
+
+
+async def _look(fetcher: Fetcher, probes: Probes, url: str, workers: concurrent.futures.Executor | None) -> Look:
+    """The URL fetched and judged from `fetcher`'s vantage point, with its companions; nothing stored yet."""
     adapter = adapter_for(url)
     companion_urls = adapter.companions(url) if adapter else []
     capture, *companions = await asyncio.gather(fetcher.fetch(url), *(fetcher.fetch(c) for c in companion_urls))
@@ -57,16 +78,31 @@ async def capture_and_judge(fetcher: Fetcher, vault: Vault, probes: Probes, url:
         capture.error, capture.error_detail = capture.state.failure, capture.state.detail
     images = stored.pop("images", ()) if stored else ()  # the post's own pictures: records of their own
     companions += await asyncio.gather(*(fetcher.fetch(image) for image in images))
-    for companion in companions:
-        vault.add_url(companion.url)
-        vault.store_capture(companion, role="companion")
     capture.title = stored["title"] if stored else None
     capture.body_head = b""
     capture.collector = fetcher.options.collector
-    if hold(capture):
-        return capture
-    store_judged(vault, capture, stored)
-    return capture
+    return capture, companions, stored
+
+
+async def _from_elsewhere(vault: Vault, first: Look, elsewhere: Sequence[tuple[Fetcher, Probes]], url: str,
+                          workers: concurrent.futures.Executor | None) -> Look:
+    """The look that stands once the other vantage points have looked too: the alive one, as `geo-blocked`, when
+    the link is alive from one and failing from another; else the first, as judged. A vantage point whose proxy
+    cannot be reached judges nothing (it is our side's failure, never the link's) and is not asked again this run.
+    The other looks are kept in the vault as role `vantage`, their companions as any."""
+    usable = [(f, p) for f, p in elsewhere if f.down is None]
+    looks = [first, *await asyncio.gather(*(_look(f, p, url, workers) for f, p in usable))]
+    for (fetcher, _), (capture, _, _) in zip(usable, looks[1:]):
+        if capture.error in PROXY_DOWN:
+            fetcher.down = capture.error_detail or capture.error
+    verdict = across_vantages([capture for capture, _, _ in looks])
+    standing = first if verdict is None else next(look for look in looks if look[0] is verdict[0])
+    if verdict is not None:
+        standing[0].state = verdict[1]
+    for look in looks:
+        if look is not standing:
+            vault.store_capture(look[0], role="vantage")
+    return standing[0], [c for look in looks for c in look[1]], standing[2]
 
 
 def store_judged(vault: Vault, capture: Capture, stored: dict | None, *, memento: Candidate | None = None) -> None:

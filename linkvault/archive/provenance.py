@@ -57,10 +57,10 @@ def software() -> dict:
 
 def provenance_record(*, url: str, captured_at: str, connection: Connection, status: int,
                       hops: list[dict], options: dict, collector: str | None, about: dict,
-                      memento: dict | None = None, account: Account | None = None) -> dict:
+                      memento: dict | None = None, account: Account | None = None, vantage: dict | None = None) -> dict:
     """The provenance facts of one response; `memento`: the archive, URI-M and date of an archived copy fetched;
     `account`: the logged-in account whose cookies went with the request (each written only where it applies, so
-    every other record stays as it was)."""
+    every other record stays as it was); `vantage`: the vantage point it was seen from (fetch --vantage)."""
     facts = {
         "url": url,
         "captured_at": captured_at,
@@ -76,6 +76,8 @@ def provenance_record(*, url: str, captured_at: str, connection: Connection, sta
     }
     if account:
         facts["account"] = account_record(account)
+    if vantage:
+        facts["vantage"] = vantage
     return facts | {"memento": memento} if memento else facts
 
 

@@ -202,14 +202,21 @@ class FetchRun:
         fetcher = Fetcher(self.options, recorder, __version__)
         pool = workers(len(urls))
         probes = Probes(fetcher, self.vault)
+        elsewhere = [(other, Probes(other, self.vault)) for other in
+                     (Fetcher(self.options, recorder, __version__, point) for point in self.options.vantage.points)]
         # Twice the fetch slots, so judging finished pages never starves the network of requests.
         in_flight = asyncio.Semaphore(self.options.concurrency * 2)
         if on_progress := self.on_progress:  # a retry's wait is named while it lasts, not after
             fetcher.on_retry = lambda retry: on_progress(None, self.done, self.total, retry=retry)
         try:
-            await asyncio.gather(*(self._job(url, fetcher, probes, pool, in_flight) for url in urls))
+            await asyncio.gather(*(self._job(url, fetcher, probes, pool, in_flight, elsewhere) for url in urls))
         finally:
             await fetcher.aclose()
+            for other, _ in elsewhere:
+                await other.aclose()
+                if other.down:
+                    self.result.notes.append(f"the vantage point {other.vantage} could not look ({other.down}): "
+                                             "no link was judged from it")
             if fetcher.echoed:  # what the server said is kept, but the researcher should know it holds a secret
                 cookies = ", ".join(sorted(f"{name} ({host})" for host, name in fetcher.echoed))
                 self.result.notes.append(f"sites set the session's own cookies again ({cookies}): their new values "
@@ -217,14 +224,16 @@ class FetchRun:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
 
-    async def _job(self, url: str, fetcher: Fetcher, probes: Probes, pool, in_flight: asyncio.Semaphore) -> None:
+    async def _job(self, url: str, fetcher: Fetcher, probes: Probes, pool, in_flight: asyncio.Semaphore,
+                   elsewhere: list[tuple[Fetcher, Probes]]) -> None:
         async with in_flight:
             if self.watch.skip(url):
                 return
             if self.on_progress:
                 self.on_progress(None, self.done, self.total, started=url)
             try:
-                capture = await capture_and_judge(fetcher, self.vault, probes, url, pool, hold=self.watch.may_be_ours)
+                capture = await capture_and_judge(fetcher, self.vault, probes, url, pool, hold=self.watch.may_be_ours,
+                                                  elsewhere=elsewhere)
             except (asyncio.CancelledError, OSError, sqlite3.Error):
                 raise  # the run's own trouble (interrupted, disk, vault): not one URL's
             except Exception as exc:  # a fault of ours on this URL alone: it says so, the run goes on

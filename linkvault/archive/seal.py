@@ -57,9 +57,12 @@ class Sealer:
 
     def shoot(self, pages: list[Capture]) -> set[str]:
         """A dated full-page PNG of each captured HTML page in `pages`, as `urn:fullPage:` resource records.
-        Returns the response record ids shot."""
+        Returns the response record ids shot. The browser looks from the run's own egress, so a page captured from
+        another vantage point (a geo-blocked page, alive only from there) is not shot: it would show the block."""
         from linkvault.archive.screenshot import Browser, BrowserMissing
 
+        home = self.options.vantage.home
+        pages = [page for page in pages if page.vantage in (None, home)]
         if not pages:
             return set()
         if self.on_progress:  # the display names this stage from its start (the browser's too), not from the first page

@@ -152,6 +152,23 @@ def egress_options(func):
     ])
 
 
+def vantage_options(func):
+    """--vantage NAME=PROXY (repeatable) and --vantage-name, handed to the command as one `vantage` (the library's
+    VantageOptions, checked before anything runs): `fetch` and `recheck` take the same options and pass them on."""
+
+    @functools.wraps(func)
+    def command(*args, vantages: tuple[str, ...], vantage_name: str | None, **kwargs):
+        return func(*args, vantage=linkvault.vantage_options(vantages, vantage_name), **kwargs)
+
+    return _options(command, [
+        click.option("--vantage", "vantages", multiple=True, metavar="NAME=PROXY",
+                     help="Another vantage point (http://, https:// or socks5:// proxy, e.g. abroad=socks5://127.0.0.1:9050): "
+                          "a failing link is checked again from it before the failure counts. Repeatable."),
+        click.option("--vantage-name", default=None, metavar="NAME",
+                     help="The name captures give this run's own egress (default: here)."),
+    ])
+
+
 def allow_private_option(what: str = ""):
     """--allow-private: reach loopback, private and link-local addresses too (the guard refuses them otherwise)."""
     return click.option("--allow-private", is_flag=True,

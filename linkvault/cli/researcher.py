@@ -24,6 +24,7 @@ from linkvault.cli.options import (
     save_page_now_options,
     session_options,
     timestamp_options,
+    vantage_options,
     vault_of,
     wait_cap_option,
 )
@@ -39,6 +40,7 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @request_options
 @click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
 @egress_options
+@vantage_options
 @session_options
 @save_page_now_options
 @allow_private_option()
@@ -62,6 +64,7 @@ def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, ve
         linkvault fetch report.txt
         linkvault --vault ~/evidence fetch april.docx may.docx \\
             --proxy socks5://127.0.0.1:9050
+        linkvault fetch report.txt --vantage abroad=socks5://127.0.0.1:9050
         linkvault fetch https://example.org/a https://example.org/b
         linkvault fetch report.txt --save-page-now --spn-keys ~/.config/ia.ini
         linkvault fetch report.txt --cookies research-account.txt \\

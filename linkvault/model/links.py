@@ -93,6 +93,7 @@ class Capture:
     collector: str | None = None  # who collected it (--collector), as the vault records it for a cited URL
     id: int | None = None  # its row in the vault, once stored
     account: Account | None = None  # the logged-in account it was fetched as (None: anonymously)
+    vantage: str | None = None  # the vantage point it was fetched from (fetch --vantage; None: none was named)
 
     @property
     def ok(self) -> bool:
@@ -221,6 +222,11 @@ class Link:
     def account(self) -> Account | None:
         """The logged-in account its capture was made as (None: anonymously, or not captured)."""
         return self.capture.account if self.capture else None
+
+    @property
+    def vantage(self) -> str | None:
+        """The vantage point its capture was made from (None: the run named none, or not captured)."""
+        return self.capture.vantage if self.capture else None
 
     @property
     def archived(self) -> bool:

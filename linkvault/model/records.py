@@ -201,7 +201,7 @@ CATEGORIES = {
     "alive": ("ok", "redirected"),
     "dead": ("not-found", "gone", "soft-404", "redirected-to-homepage", "deleted-post", "parked-domain",
              "server-error", "timeout", "dns-failure", "connection-error", "tls-error", "too-many-redirects"),
-    "restricted": ("login-wall", "bot-blocked", "paywall", "members-only"),
+    "restricted": ("login-wall", "bot-blocked", "paywall", "members-only", "geo-blocked"),
     "refused": ("blocked-address", "unsupported-scheme"),
     "unknown": ("unknown",),
 }

@@ -171,7 +171,7 @@ def render_fetch(result: FetchResult, fmt: str, *, reviews: Sequence[Review] = (
 
 def _fetched_report(check: CheckResult, links: list[Link]) -> dict:
     """One report of the run in the shared vocabulary: each footnote with what this run found for its URL(s)."""
-    from linkvault.render.records import account_field, footnote_record, gap_record, report_object
+    from linkvault.render.records import account_field, footnote_record, gap_record, report_object, vantage_field
 
     mine = {(link.label, link.url): link for link in links if link.report == check.report.path}
     records = []
@@ -186,8 +186,14 @@ def _fetched_report(check: CheckResult, links: list[Link]) -> dict:
                 detail=link.detail or "not fetched in this run",
                 http_status=link.status, final_url=link.final_url, title=link.title,
                 archived_at=link.fetched_at if link.warc_file else None, warc_file=link.warc_file,
-                warc_offset=link.warc_offset, reused=link.reused, **account_field(link.account)))
+                warc_offset=link.warc_offset, reused=link.reused, **account_field(link.account),
+                **vantage_field(link.vantage)))
     return report_object(check, check.summary, check.findings, records)
+
+
+def _seen_from(cap: dict) -> str:
+    """The vantage point a capture was made from, for `show` (fetch --vantage; nothing when the run named none)."""
+    return f", seen from {cap['vantage']}" if cap.get("vantage") else ""
 
 
 def render_search(hits: list[SearchHit], fmt: str, *, color: bool = False, width: int = 120) -> str:
@@ -237,7 +243,7 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
         _say(console, "not captured yet", indent=2)
     for cap in archive.captures:
         state = cap["error"] or f"HTTP {cap['status']}"
-        _say(console, f"captured {cap['fetched_at']}: {state}"
+        _say(console, f"captured {cap['fetched_at']}{_seen_from(cap)}: {state}"
              + (f", final URL {cap['final_url']}" if cap["final_url"] not in (None, cap["url"]) else ""), indent=2)
         for hop in cap["redirects"][:-1]:  # a redirect stub's hop (a 2xx page) named by how it sent us on
             how = f"via {hop['via'].replace('-', ' ')}:" if hop.get("via") else hop["status"]

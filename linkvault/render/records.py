@@ -40,6 +40,11 @@ def account_field(account: Account | None) -> dict:
     return {"account": {"label": account.label, "cookie_names": list(account.cookie_names)}} if account else {}
 
 
+def vantage_field(vantage: str | None) -> dict:
+    """The `vantage` field of a footnote item whose capture names its vantage point (fetch --vantage; none else)."""
+    return {"vantage": vantage} if vantage else {}
+
+
 def account_words(account: Account) -> str:
     """The account in one sentence a person reads beside the capture: names, never values."""
     cookies = f" (cookies {', '.join(account.cookie_names)})" if account.cookie_names else ""

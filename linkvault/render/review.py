@@ -96,12 +96,12 @@ def as_json_object(review: Review) -> dict:
 
 def row_record(r: Link, **extra: Any) -> dict:
     """A review row in the shared vocabulary (linkvault/render/records.py)."""
-    from linkvault.render.records import account_field, footnote_record
+    from linkvault.render.records import account_field, footnote_record, vantage_field
 
     return footnote_record(number=r.number, label=r.label, line=r.line, url=r.url, category=r.category, state=r.state,
                            detail=r.detail, http_status=r.http_status, final_url=r.final_url, title=r.title,
                            archived_at=r.archived_at, warc_file=r.warc_file, warc_offset=r.warc_offset, **extra,
-                           **account_field(r.account))
+                           **account_field(r.account), **vantage_field(r.vantage))
 
 
 def _serious(review: Review) -> CheckResult:
@@ -119,13 +119,15 @@ def _csv(review: Review) -> str:
     with_copies = any(r.copy_search for r in review.rows)
     with_account = any(r.account for r in review.rows)  # a report captured anonymously keeps its columns
     with_history = any(shows_history(r.history) for r in review.rows)  # once a link has been checked again
+    with_vantage = any(r.vantage for r in review.rows)  # so does one fetched from no named vantage point
     writer.writerow(_CSV_HEADER + (_CSV_COPY if with_copies else []) + (["account"] if with_account else [])
-                    + (HISTORY_COLUMNS if with_history else []))
+                    + (HISTORY_COLUMNS if with_history else []) + (["vantage"] if with_vantage else []))
     for r in review.rows:
         values = [r.number, r.url, r.host, r.category, r.state, r.detail, r.http_status, r.final_url, r.title,
                   r.archived_at, r.warc_file, r.warc_offset] + (_copy_values(r) if with_copies else [])
         values += [r.account.label if r.account else None] if with_account else []
         values += history_values(r.history) if with_history else []
+        values += [r.vantage] if with_vantage else []
         writer.writerow([_cell(v) for v in values])
     return out.getvalue().rstrip("\n")
 

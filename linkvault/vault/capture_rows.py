@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from linkvault.model import Account, Candidate, Capture, Connection, Hop, LinkState, RecordLocation
 
-# A report's URL, a site adapter's extra fetch, a soft-404 check, an archive's copy of a cited page.
-ROLES = ("cited", "companion", "probe", "memento")
+# A report's URL, a site adapter's extra fetch, a soft-404 check, an archive's copy of a cited page, and a cited URL
+# seen again from another vantage point whose look is not the one that stands (`fetch --vantage`).
+ROLES = ("cited", "companion", "probe", "memento", "vantage")
 
 
 def row_of(capture: Capture, role: str, memento: Candidate | None = None) -> dict:
@@ -39,6 +40,7 @@ def row_of(capture: Capture, role: str, memento: Candidate | None = None) -> dic
         "role": role, "collector": capture.collector,
         "account": capture.account.label if capture.account else None,
         "account_cookies": ",".join(capture.account.cookie_names) if capture.account else None,
+        "vantage": capture.vantage,
     }
 
 
@@ -61,7 +63,8 @@ def capture_of(row: dict, hops: list[dict] | None = None) -> Capture:
         elapsed=row.get("elapsed") or 0.0, error=row.get("error"), error_detail=row.get("error_detail"),
         ip=row.get("ip"), record=record, truncated=bool(row.get("truncated")), size=row.get("size") or 0,
         title=row.get("title"), state=state, connection=connection, provenance_id=row.get("provenance_id"),
-        collector=row.get("collector"), id=row.get("id"), account=_account(row))
+        collector=row.get("collector"), id=row.get("id"), account=_account(row),
+        vantage=row.get("vantage"))
 
 
 def _account(row: dict) -> Account | None:

@@ -21,6 +21,7 @@ Tables, made and migrated by `migrate()` (the schema version lives in `PRAGMA us
     captures.account, account_cookies (version 10)  the logged-in account a capture was made as, and its cookies' names
     drifts     (version 12, in `drifts`) each later capture of a footnote's source beside its first: what became of
                the passage its claim relied on (unchanged, changed, passage-gone, page-replaced)
+    captures.vantage (version 13)  the vantage point a capture was made from (fetch --vantage NAME=PROXY)
 
 Foreign keys and plain column names are chosen so Datasette shows useful links and facets; the vault keeps
 `metadata.json` beside the database with every table's and column's description, for
@@ -47,7 +48,7 @@ from linkvault.vault.copies_schema import (
 from linkvault.vault.drifts_schema import DESCRIPTIONS as DRIFT_DESCRIPTIONS
 from linkvault.vault.drifts_schema import add_drifts_v12
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 METADATA = "metadata.json"
 SIDE = ("redirects", "headers", "cert_chain")  # kept out of the captures table since version 6
 
@@ -91,6 +92,8 @@ def migrate(db: sqlite_utils.Database, directory: str) -> None:
                 db.table("captures").add_column(column, str)
     if version < 12:
         add_drifts_v12(db)
+    if version < 13 and "vantage" not in db["captures"].columns_dict:  # the vantage point of a capture (issue 16)
+        db.table("captures").add_column("vantage", str)
     _create_views(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     _write_metadata(db, directory)
@@ -232,8 +235,8 @@ _TABLES = {
         "payload_digest": "SHA-256 payload digest (WARC-Payload-Digest).",
         "revisit_of": "When the payload was archived before: that capture's URL and time.",
         "truncated": "1 when the body was cut at --max-size.", "size": "Body size in bytes.",
-        "role": "cited (the report's URL), companion (a site adapter's extra fetch), probe (a soft-404 check) or "
-                "memento (an archive's copy of a cited page).",
+        "role": "cited (the report's URL), companion (a site adapter's extra fetch), probe (a soft-404 check), "
+                "memento (an archive's copy of a cited page) or vantage (a cited URL seen from another vantage point).",
         "state": "The fine verdict: ok, not-found, login-wall … (README: report).",
         "category": "alive, dead, restricted, refused or unknown.", "state_detail": "The verdict in one sentence.",
         "port": "The server's port.", "tls_version": "TLS version.", "tls_cipher": "TLS cipher suite.",
@@ -241,6 +244,9 @@ _TABLES = {
         "account": "The logged-in account it was fetched as (fetch --cookies, --as); empty: anonymously. It shows "
                    "what that account could see.",
         "account_cookies": "The names of the account's cookies sent (never their values), comma-separated.",
+        "vantage": "The vantage point it was fetched from (fetch --vantage NAME=PROXY; the run's own egress is 'here' "
+                   "or --vantage-name); empty: the run named none. Role 'vantage': a cited URL seen again from another "
+                   "vantage point, not the look that stands.",
         "provenance_id": "The WARC-Record-ID of its provenance metadata record."}),
     "redirect_hops": ("Each capture's redirect chain, one hop per row.", {
         "capture_id": "The capture.", "hop": "0 for the URL fetched, then each hop.", "url": "The URL of this hop.",
