@@ -271,3 +271,40 @@ def test_rechecks_through_a_proxy_that_is_down_count_for_nothing_in_the_history(
     assert (case.status, case.failures, case.count) == ("failing", 1, 5)
     assert (article_.status, article_.since.date().isoformat()) == ("alive", "2026-11-02")
     assert sum(1 for c in case.checks if c.own_side) == 3
+
+
+def arrest_article(first: str) -> html:
+    return html("<html><head><title>Журналист задержан</title></head><body><article><h1>Журналист задержан</h1>"
+                f"<p>{first}</p>"
+                "<p>Адвокат заявил, что обжалует решение в апелляционной инстанции на следующей неделе.</p>"
+                "<p>Коллеги журналиста заявили, что продолжат следить за делом и сообщат о новых подробностях.</p>"
+                "</article></body></html>")
+
+
+ARREST = "Специализированный административный суд Алматы назначил журналисту Махамбету Абжану арест на 10 суток."
+EDITED_AWAY = "Материал изменён по требованию редакции: подробности дела больше не публикуются."
+
+
+def test_a_recheck_judges_and_keeps_what_became_of_the_passage_each_footnote_relies_on(tmp_path, fakeweb, clock):
+    """The arrest paragraph edited away between the fetch and a recheck: the recheck says passage-gone for that
+    footnote (table and JSON) and keeps it in the vault; a page fetched again unchanged has no drift worth a line."""
+    fakeweb.route_url(ARTICLE, arrest_article(ARREST))
+    fakeweb.route_url(CASE, article("Дело 1187"))
+    report = tmp_path / "chronicle.txt"
+    report.write_text("April 4, Almaty, journalist Makhambet Abzhan was sentenced to 10 days of arrest[1]. "
+                      "Дело 1187[2].\n\n"
+                      f"[1] {ARTICLE}\n[2] {CASE}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    linkvault.fetch([report], vault, _options(fakeweb, clock))
+    fakeweb.route_url(ARTICLE, arrest_article(EDITED_AWAY))
+    result = _recheck(fakeweb, clock.forward(7), vault)
+    assert result.drifts[("1", ARTICLE)].state == "passage-gone"
+    assert ("2", CASE) not in result.drifts or result.drifts[("2", CASE)].state == "unchanged"
+    with Vault(str(vault), read_only=True) as store:
+        assert [(d.label, d.state) for d in store.drifts_of(str(report)) if d.label == "1"] == [("1", "passage-gone")]
+    from linkvault.render.recheck import recheck_json, render_recheck
+
+    table = render_recheck(result, "table", width=80)
+    assert "passage-gone" in table and all(len(line) <= 80 for line in table.splitlines())
+    links = {item["label"]: item for item in recheck_json(result)["links"]}
+    assert links["1"]["drift"]["state"] == "passage-gone" and "Абжан" in links["1"]["drift"]["passage_then"]

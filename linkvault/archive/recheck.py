@@ -11,10 +11,11 @@ The clock is injected (`RecheckOptions.clock`): it dates the captures, so a test
 sleeping one; the command line uses the real one.
 
 Seams for the rest of issue 16:
-- drift (i16-drift): each function in `RecheckOptions.after_recapture` (default: the module list `AFTER_RECAPTURE`,
-  where the lead wires `drift_for`) is called once per footnote URL fetched again, after the run, as
-  `hook(vault, link, capture_id)` with the open vault, the footnote's `Link` (report, label, url) and its new capture's
-  id; what it returns is kept in `RecheckResult.after[(label, url)]`.
+- drift: after the run, each footnote URL fetched again has its drift judged and stored (`vault.drifts.drift_for`:
+  what became of the passage its claim relied on since its first capture), kept in `RecheckResult.drifts`; then the
+  hooks in `RecheckOptions.after_recapture` (default: the module list `AFTER_RECAPTURE`) are called as
+  `hook(vault, link, capture_id)` with the open vault, the footnote's `Link` and its new capture's id, and what they
+  return is kept in `RecheckResult.after[(label, url)]`.
 - vantage points (i16-vantage): `RecheckOptions.fetch` is the `FetchOptions` every re-capture goes through, as fetch's
   are: vantage points set there reach the recheck's `FetchRun` exactly as they reach fetch's.
 """
@@ -28,12 +29,14 @@ from datetime import datetime
 
 from linkvault.archive.fetcher import FetchOptions
 from linkvault.archive.run import FetchRun
-from linkvault.errors import InputError
+from linkvault.errors import InputError, LinkvaultError
 from linkvault.model import CheckResult, Entry, HistoryRules, HistoryVerdict, Link, RecheckResult, Report
+from linkvault.parsing import parse_report
 from linkvault.vault import Vault, VaultLock
+from linkvault.vault.drifts import drift_for
 
 AfterRecapture = Callable[[Vault, Link, int], object]
-AFTER_RECAPTURE: list[AfterRecapture] = []  # called after each re-capture; the lead wires drift_for here
+AFTER_RECAPTURE: list[AfterRecapture] = []  # called after each re-capture, after its drift is judged
 
 
 @dataclass
@@ -76,23 +79,44 @@ def recheck_vault(vault_dir: str, reports: Sequence[str] = (), options: RecheckO
             result = RecheckResult(vault=vault_dir, as_of=now, due_only=options.due_only, rules=options.rules,
                                    links=fetched.links, rechecked=[url for url in due if url in run.captures],
                                    histories=vault.histories(urls, options.rules), fetch=fetched)
-            _after_recapture(vault, result, run, options)
+            _after_recapture(vault, result, run, options, stored, now)
             return result
         finally:
             vault.close()
 
 
+def _as_written(stored: list[Report]) -> list[Report]:
+    """Each report read from its file, for the sentences that cite its footnotes (the vault keeps only its links);
+    a report whose file is gone or unreadable has no drift judged, never an error."""
+    read = []
+    for report in stored:
+        try:
+            read.append(parse_report(report.path, report.format) if os.path.isfile(report.path) else report)
+        except (LinkvaultError, OSError, ValueError):
+            read.append(report)
+    return read
+
+
 _NEVER = HistoryVerdict("unknown")  # a link never checked: due at once
 
 
-def _after_recapture(vault: Vault, result: RecheckResult, run: FetchRun, options: RecheckOptions) -> None:
+def _after_recapture(vault: Vault, result: RecheckResult, run: FetchRun, options: RecheckOptions,
+                     stored: list[Report], now: datetime) -> None:
+    """Each re-captured footnote's drift since its first capture, judged and stored, then the hooks."""
     hooks = AFTER_RECAPTURE if options.after_recapture is None else options.after_recapture
     rechecked = set(result.rechecked)
+    reports = {os.path.abspath(report.path): report for report in _as_written(stored)}
+    judged_at = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     for link in result.links:
         capture = run.captures.get(link.url or "")
-        if not hooks or link.url not in rechecked or capture is None or capture.id is None:
+        if link.url not in rechecked or capture is None or capture.id is None:
             continue
-        result.after[(link.label, link.url)] = [hook(vault, link, capture.id) for hook in hooks]
+        report = reports.get(os.path.abspath(link.report)) if link.report else None
+        drift = drift_for(vault, report, link.label, capture.id, judged_at) if report else None
+        if drift is not None:
+            result.drifts[(link.label, link.url)] = drift
+        if hooks:
+            result.after[(link.label, link.url)] = [hook(vault, link, capture.id) for hook in hooks]
 
 
 def _stored_report(vault: Vault, name: str) -> Report:

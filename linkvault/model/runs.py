@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from linkvault.model.copies import WitnessRun
+from linkvault.model.drift import Drift
 from linkvault.model.history import HISTORY_STATUSES, HistoryRules, HistoryVerdict
 from linkvault.model.links import Capture, Link
 from linkvault.model.records import CheckResult, Severity
@@ -51,7 +52,8 @@ class FetchResult:
 class RecheckResult:
     """What `recheck` did: as of when, under which rules, every footnote URL of the reports (`links`, each holding
     the capture it is judged by now), the URLs it fetched again, each URL's history after the run, the run itself
-    (`fetch`: reachability, screenshots, timestamps), and what the after-recapture hooks returned, by (label, url)."""
+    (`fetch`: reachability, screenshots, timestamps), what became of the passage each footnote relied on (`drifts`)
+    and what the after-recapture hooks returned, both by (label, url)."""
 
     vault: str
     as_of: datetime
@@ -62,6 +64,7 @@ class RecheckResult:
     histories: dict[str, HistoryVerdict] = field(default_factory=dict)
     fetch: FetchResult | None = None
     after: dict[tuple[str, str], list[object]] = field(default_factory=dict)
+    drifts: dict[tuple[str, str], Drift] = field(default_factory=dict)  # (label, url) → since its first capture
 
     @property
     def could_not_check(self) -> bool:

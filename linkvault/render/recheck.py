@@ -4,8 +4,10 @@ script (JSON: every link with its whole history of checks)."""
 from __future__ import annotations
 
 import json
+import textwrap
 
 from linkvault.model import HISTORY_STATUSES, HistoryVerdict, Link, RecheckResult
+from linkvault.render.drift import drift_line, drift_object
 from linkvault.render.textsafe import terminal_safe
 
 
@@ -47,6 +49,10 @@ def render_recheck(result: RecheckResult, fmt: str, *, color: bool = False, widt
         history = verdict.describe() if verdict else "unknown"
         lines.append(f"{'[' + terminal_safe(link.label) + ']':>6}  {_cut(terminal_safe(link.state or 'unknown'), room)} "
                      f"{history:<36} {verdict.count if verdict else 0:>6}  {_day(verdict)}")
+        drift = result.drifts.get((link.label, link.url or ""))
+        if drift is not None and drift.state != "unchanged":  # what the footnote relies on moved
+            lines.extend(textwrap.wrap(drift_line(drift).strip(), width=max(40, width), initial_indent=" " * 8,
+                                       subsequent_indent=" " * 10, break_on_hyphens=False))
     if result.could_not_check:
         lines.append("this machine's network (or proxy) failed: no link was judged, and every earlier verdict stands")
     lines.append(recheck_summary(result))
@@ -67,9 +73,15 @@ def recheck_json(result: RecheckResult) -> dict:
                     "proxy_down": result.fetch.proxy_down if result.fetch else None},
         "links": [{"report": link.report, "number": link.number, "label": link.label, "url": link.url,
                    "rechecked": link.url in rechecked, "category": link.category, "state": link.state,
-                   "history": result.histories[link.url].as_dict() if link.url in result.histories else None}
+                   "history": result.histories[link.url].as_dict() if link.url in result.histories else None,
+                   "drift": _drift_json(result, link)}
                   for link in result.links],
     }
+
+
+def _drift_json(result: RecheckResult, link: Link) -> dict | None:
+    drift = result.drifts.get((link.label, link.url or ""))
+    return drift_object(drift) if drift is not None else None
 
 
 def recheck_exit(result: RecheckResult) -> str:
