@@ -166,7 +166,7 @@ def test_the_posts_images_are_archived_as_records_of_their_own(tmp_path, fakeweb
     assert capture.state.state == "ok"
     db = sqlite3.connect(vault.db_path)
     roles = dict(db.execute("select url, role from captures"))
-    assert all(roles[image] == "companion" for image in FB_GROUP_POST.images)
+    assert all(roles[image] == "image" for image in FB_GROUP_POST.images)  # part of the post (captures.part_of)
     text, author, published = db.execute("select text, author, published from texts join captures c "
                                          "on c.id = capture_id where c.url = ?", [FB_GROUP_POST.url]).fetchone()
     assert (text, author, published) == (FB_GROUP_POST.text, FB_GROUP_POST.author, FB_GROUP_POST.published)

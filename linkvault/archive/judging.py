@@ -56,16 +56,19 @@ async def capture_and_judge(fetcher: Fetcher, vault: Vault, probes: Probes, url:
     elif capture.state and capture.state.failure:  # e.g. the account's session refused: like a failed network, it judged nothing
         capture.error, capture.error_detail = capture.state.failure, capture.state.detail
     images = stored.pop("images", ()) if stored else ()  # the post's own pictures: records of their own
-    companions += await asyncio.gather(*(fetcher.fetch(image) for image in images))
+    pictures = await asyncio.gather(*(fetcher.fetch(image) for image in images))
     for companion in companions:
         vault.add_url(companion.url)
         vault.store_capture(companion, role="companion")
     capture.title = stored["title"] if stored else None
     capture.body_head = b""
     capture.collector = fetcher.options.collector
-    if hold(capture):
-        return capture
-    store_judged(vault, capture, stored)
+    held = hold(capture)
+    if not held:
+        store_judged(vault, capture, stored)
+    for picture in pictures:  # part of the post's capture, not a source the report cites
+        vault.add_url(picture.url)
+        vault.store_capture(picture, role="image", part_of=None if held else capture.id)
     return capture
 
 

@@ -19,6 +19,7 @@ Tables, made and migrated by `migrate()` (the schema version lives in `PRAGMA us
                the world's web archives: their answers, the copies they hold and our verdict on each (version 8,
                in `copies_schema`; version 9 adds a differing witness's text similarity)
     captures.account, account_cookies (version 10)  the logged-in account a capture was made as, and its cookies' names
+    captures.part_of (version 14)  a post's image (role image): the cited capture it is part of
 
 Foreign keys and plain column names are chosen so Datasette shows useful links and facets; the vault keeps
 `metadata.json` beside the database with every table's and column's description, for
@@ -43,7 +44,7 @@ from linkvault.vault.copies_schema import (
     add_witness_similarity_v9,
 )
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 14
 METADATA = "metadata.json"
 SIDE = ("redirects", "headers", "cert_chain")  # kept out of the captures table since version 6
 
@@ -85,6 +86,8 @@ def migrate(db: sqlite_utils.Database, directory: str) -> None:
         for column in ("account", "account_cookies"):  # the logged-in account of a capture (issue 15)
             if column not in db["captures"].columns_dict:
                 db.table("captures").add_column(column, str)
+    if version < 14 and "part_of" not in db["captures"].columns_dict:  # a post's images, part of its capture (issue 15)
+        db.table("captures").add_column("part_of", int, fk="captures", fk_col="id")
     _create_views(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     _write_metadata(db, directory)
@@ -226,8 +229,10 @@ _TABLES = {
         "payload_digest": "SHA-256 payload digest (WARC-Payload-Digest).",
         "revisit_of": "When the payload was archived before: that capture's URL and time.",
         "truncated": "1 when the body was cut at --max-size.", "size": "Body size in bytes.",
-        "role": "cited (the report's URL), companion (a site adapter's extra fetch), probe (a soft-404 check) or "
-                "memento (an archive's copy of a cited page).",
+        "role": "cited (the report's URL), companion (a site adapter's extra fetch), image (a post's own picture, "
+                "part of its capture), probe (a soft-404 check) or memento (an archive's copy of a cited page).",
+        "part_of": "For a post's image (role image): the capture of the post it belongs to (not a source the report "
+                   "cites).",
         "state": "The fine verdict: ok, not-found, login-wall … (README: report).",
         "category": "alive, dead, restricted, refused or unknown.", "state_detail": "The verdict in one sentence.",
         "port": "The server's port.", "tls_version": "TLS version.", "tls_cipher": "TLS cipher suite.",
