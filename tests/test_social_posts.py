@@ -20,8 +20,10 @@ from fakeweb.social import (
     FB_PAGE_POST,
     IG_DELETED_POST,
     IG_POST,
+    IG_PRIVATE_POST,
     IG_REEL,
     INSTAGRAM_SESSION,
+    PRIVATE_PROFILE,
 )
 from warcio.archiveiterator import ArchiveIterator
 
@@ -84,7 +86,7 @@ def test_a_logged_in_reader_gets_the_post_with_text_author_date_and_images(tmp_p
     page, companions = pages(tmp_path, fakeweb, post.url, session_for(post.url))
     state = verdict(page, companions)
     assert (state.state, state.category) == ("ok", "alive")
-    assert post.author in state.detail and ACCOUNT in state.detail
+    assert post.author in state.detail and ACCOUNT not in state.detail  # the account is shown beside, not in, it
     text = adapter_for(post.url).extract(page, companions)
     assert text.text == post.text and text.author == post.author
     assert text.published == post.published and text.images == post.images
@@ -104,7 +106,10 @@ def test_a_post_gone_for_the_logged_in_reader_too_is_a_deleted_post(tmp_path, fa
     page, companions = pages(tmp_path, fakeweb, url, session_for(url))
     state = verdict(page, companions)
     assert (state.state, state.category) == ("deleted-post", "dead")
-    assert site in state.detail and ACCOUNT in state.detail
+    assert state.detail.startswith(f"gone for the logged-in account too: {site} says “")
+    assert ("This content isn't available right now" if site == "Facebook" else "Sorry, this page isn't available."
+            ) in state.detail
+    assert ACCOUNT not in state.detail  # named beside the verdict wherever it is shown, not twice
 
 
 def test_a_closed_group_post_is_members_only_for_the_account_naming_why(tmp_path, fakeweb):
@@ -112,7 +117,20 @@ def test_a_closed_group_post_is_members_only_for_the_account_naming_why(tmp_path
     assert CLOSED_GROUP in page.html
     state = verdict(page, companions)
     assert (state.state, state.category) == ("members-only", "restricted")
-    assert "closed group" in state.detail and ACCOUNT in state.detail
+    assert state.detail == ("not visible to the logged-in account: Facebook says “This group is private. You must be a "
+                            "member of this group to see its posts.”")
+
+
+def test_an_instagram_post_on_a_private_profile_the_account_does_not_follow_is_members_only_in_instagrams_words(
+        tmp_path, fakeweb):
+    anonymous = verdict(*pages(tmp_path, fakeweb, IG_PRIVATE_POST))
+    assert anonymous.state == "login-wall"  # as any Instagram post is to anonymous visitors
+    page, companions = pages(tmp_path, fakeweb, IG_PRIVATE_POST, INSTAGRAM_SESSION)
+    assert PRIVATE_PROFILE in page.html
+    state = verdict(page, companions)
+    assert (state.state, state.category) == ("members-only", "restricted")
+    assert state.detail == ("not visible to the logged-in account: Instagram says “This account is private. Follow to "
+                            "see their photos and videos.”")
 
 
 @pytest.mark.parametrize("url,session", [(FB_GROUP_POST.url, STALE_FACEBOOK), (IG_POST.url, (("sessionid", "gone"),))])
@@ -120,7 +138,7 @@ def test_a_login_page_seen_with_an_account_is_the_session_failing_never_the_link
     page, companions = pages(tmp_path, fakeweb, url, session)
     state = verdict(page, companions)
     assert state.category == "unknown" and state.state == "unknown"
-    assert "session was not accepted" in state.detail and ACCOUNT in state.detail
+    assert "session was not accepted" in state.detail and "export the cookies again" in state.detail
     assert "anonymous" not in state.detail
 
 
