@@ -131,8 +131,8 @@ class Facebook:
 
 
 def _says(site: str, page: Page, pattern: re.Pattern[str], otherwise: str) -> str:
-    """`Facebook says “…”`: the page's own sentence where `pattern` matched (a heading with the first sentence
-    of the text after it), else `otherwise` in our words."""
+    """`Facebook says “…”`: the page's own sentence where `pattern` matched (a heading with the short sentence
+    after it), else `otherwise` in our words."""
     try:
         root = lxml.html.document_fromstring(page.html[:HTML_SCAN])
     except (ValueError, ParserError):
@@ -143,11 +143,10 @@ def _says(site: str, page: Page, pattern: re.Pattern[str], otherwise: str) -> st
     at = next((n for n, t in enumerate(texts) if pattern.search(t)), None)
     if at is None:
         return f"{site} says {otherwise}"
-    words = texts[at].rstrip(".")
-    if len(words) < 60 and at + 1 < len(texts):  # a heading: its explanation's first sentence too
-        words += ". " + _FIRST_SENTENCE.match(texts[at + 1]).group(0)  # type: ignore[union-attr]
-    elif not words.endswith(("!", "?")):
-        words += "."
+    words = texts[at]
+    after = _FIRST_SENTENCE.match(texts[at + 1]).group(0) if at + 1 < len(texts) else ""  # type: ignore[union-attr]
+    if len(words) < 60 and after and len(after) <= 80:  # a heading: its explanation too, if it is short
+        words = f"{words if words.endswith(('.', '!', '?')) else words + '.'} {after}"
     return f"{site} says “{words[:300]}”"
 
 
