@@ -1,6 +1,6 @@
 """A logged-in post's images are part of the post's capture, not sources the report cites: they never join the
 footnote list (fetch's and report's JSON and tables), the vault links each to its post (captures.part_of, role
-image), `show` says how many were archived under the post, and the pack carries their records. Real sockets:
+image), `show` and the pack's summary say how many were archived under the post, and the pack carries their records. Real sockets:
 `fetch --cookies` on the fake web's Facebook group post (two photos) and Instagram post (one)."""
 
 from __future__ import annotations
@@ -74,11 +74,15 @@ def test_the_pack_carries_the_posts_images(runner, fetched, tmp_path):
     report, _, common, _ = fetched
     packed = runner.invoke(cli, [*common, "pack", str(report), "-o", str(tmp_path / "p.wacz")])
     assert packed.exit_code == 0, packed.output
-    found = set()
+    found, summary = set(), b""
     with zipfile.ZipFile(tmp_path / "p.wacz") as z:
         for name in z.namelist():
             if name.endswith(".warc.gz"):
                 for record in ArchiveIterator(io.BytesIO(z.read(name))):
                     if record.rec_type in ("response", "revisit"):
                         found.add(record.rec_headers.get_header("WARC-Target-URI"))
+                    elif record.rec_type == "resource":
+                        summary += record.content_stream().read()
     assert set(IMAGES) <= found
+    assert b"<h1>Evidence summary</h1>" in summary
+    assert "images: 2 archived with the post".encode() in summary and b"images: 1 archived with the post" in summary

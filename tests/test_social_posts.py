@@ -87,6 +87,8 @@ def test_a_logged_in_reader_gets_the_post_with_text_author_date_and_images(tmp_p
     state = verdict(page, companions)
     assert (state.state, state.category) == ("ok", "alive")
     assert post.author in state.detail and ACCOUNT not in state.detail  # the account is shown beside, not in, it
+    kind = "reel" if "/reel/" in post.url else "post"  # a reel is called one
+    assert state.detail.startswith(f"{'Instagram' if 'instagram' in post.url else 'Facebook'} {kind} by {post.author}")
     text = adapter_for(post.url).extract(page, companions)
     assert text.text == post.text and text.author == post.author
     assert text.published == post.published and text.images == post.images

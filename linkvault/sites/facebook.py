@@ -78,7 +78,9 @@ class Facebook:
         post = self.post(page, companions)
         if post is not None:
             # The account is named beside the verdict wherever it is shown (report, show, the pack), not in it.
-            return verdict("ok", f"{site} post by {post.author or 'an unnamed author'} archived with its text", page)
+            path = urlsplit(page.url).path
+            kind = "reel" if "/reel" in path else "video" if "/videos/" in path or path.startswith("/watch") else "post"
+            return verdict("ok", f"{site} {kind} by {post.author or 'an unnamed author'} archived with its text", page)
         if page.account:
             return self._judge_as_account(site, page, pages)
         if any(p.status == 200 and _NOT_AVAILABLE.search(p.html[:200_000]) and len(p.text) < 400 for p in pages):
