@@ -114,25 +114,19 @@ def test_a_post_gone_for_the_logged_in_reader_too_is_a_deleted_post(tmp_path, fa
     assert ACCOUNT not in state.detail  # named beside the verdict wherever it is shown, not twice
 
 
-def test_a_closed_group_post_is_members_only_for_the_account_naming_why(tmp_path, fakeweb):
-    page, companions = pages(tmp_path, fakeweb, FB_CLOSED_GROUP_POST, FACEBOOK_SESSION)
-    assert CLOSED_GROUP in page.html
+@pytest.mark.parametrize("url,session,owner,words", [
+    (FB_CLOSED_GROUP_POST, FACEBOOK_SESSION, CLOSED_GROUP,
+     "Facebook says “This group is private. You must be a member of this group to see its posts.”"),
+    (IG_PRIVATE_POST, INSTAGRAM_SESSION, PRIVATE_PROFILE,  # a private profile the account does not follow
+     "Instagram says “This account is private. Follow to see their photos and videos.”")], ids=["closed-group", "private"])
+def test_a_post_the_account_cannot_see_is_members_only_in_the_sites_own_words(tmp_path, fakeweb, url, session, owner,
+                                                                              words):
+    assert verdict(*pages(tmp_path, fakeweb, url)).state == "login-wall"  # as every post is to anonymous visitors
+    page, companions = pages(tmp_path, fakeweb, url, session)
+    assert owner in page.html
     state = verdict(page, companions)
     assert (state.state, state.category) == ("members-only", "restricted")
-    assert state.detail == ("not visible to the logged-in account: Facebook says “This group is private. You must be a "
-                            "member of this group to see its posts.”")
-
-
-def test_an_instagram_post_on_a_private_profile_the_account_does_not_follow_is_members_only_in_instagrams_words(
-        tmp_path, fakeweb):
-    anonymous = verdict(*pages(tmp_path, fakeweb, IG_PRIVATE_POST))
-    assert anonymous.state == "login-wall"  # as any Instagram post is to anonymous visitors
-    page, companions = pages(tmp_path, fakeweb, IG_PRIVATE_POST, INSTAGRAM_SESSION)
-    assert PRIVATE_PROFILE in page.html
-    state = verdict(page, companions)
-    assert (state.state, state.category) == ("members-only", "restricted")
-    assert state.detail == ("not visible to the logged-in account: Instagram says “This account is private. Follow to "
-                            "see their photos and videos.”")
+    assert state.detail == f"not visible to the logged-in account: {words}"
 
 
 @pytest.mark.parametrize("url,session", [(FB_GROUP_POST.url, STALE_FACEBOOK), (IG_POST.url, (("sessionid", "gone"),))])
