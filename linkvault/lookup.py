@@ -70,6 +70,9 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
             capture.update(vault.capture_details(capture["id"]))
             capture["screenshots"] = vault.screenshots_of(capture["record_id"]) if capture["record_id"] else []
             capture["account"] = capture_of(capture).account  # the logged-in account, or None
+        images = vault.images_of([c["id"] for c in captures])  # a post's pictures, part of its capture
+        for capture in captures:
+            capture["images"] = images[capture["id"]]
         witnessed = vault.witnesses_of([c["id"] for c in captures])  # Save Page Now's captures compared with ours
         for capture in captures:
             capture["witnesses"] = [{"sentence": w.sentence, "uri_m": w.uri_m, "verdict": w.verdict}

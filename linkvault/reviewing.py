@@ -216,7 +216,8 @@ def _texts(vault_dir: str, capture_ids: list[int]) -> dict[int, dict]:
 
 
 def _source(row: Link, url: str, text: dict | None) -> Source:
-    if row.state in (None, "unknown") and not text:
+    failed = row.capture is not None and row.capture.error is not None  # e.g. the session refused: a login page
+    if row.state in (None, "unknown") and (not text or failed):
         return Source(url, unavailable=f"not checked: {row.detail}")
     if row.category in ("dead", "restricted", "refused"):
         return Source(url, unavailable=f"not checked: the link is {row.state} ({row.detail})")

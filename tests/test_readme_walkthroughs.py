@@ -1,4 +1,5 @@
-"""README.md's walkthroughs (the editor's and the lawyer's flow, issue 14) are what the commands print now.
+"""README.md's walkthroughs (the editor's and the lawyer's flow, issue 14; the researcher's with a research account,
+issue 15) are what the commands print now.
 
 tests/walkthroughs.py runs every command of both walkthroughs on the fake web and returns each README block; this
 test fails when a block in README.md (between `<!-- walkthrough: NAME -->` and `<!-- /walkthrough -->`) differs.
@@ -20,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from walkthroughs import CHRONICLE, HOME, run_walkthroughs
+from walkthroughs import ACCOUNT, CHRONICLE, HOME, run_walkthroughs
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"(<!-- walkthrough: (?P<name>[\w-]+) -->\n```\n)(?P<text>.*?)\n?```\n<!-- /walkthrough -->", re.S)
@@ -84,6 +85,29 @@ def test_the_walkthroughs_tell_the_story_the_readme_tells(blocks):
     assert "witness: the Internet Archive's capture at YYYY-MM-DDThh:mm:ssZ holds the" in blocks["lawyer-show"]
     assert blocks["lawyer-pack"].endswith("everything holds")
     assert blocks["editor-report"] == "$ cat chronicle.txt\n" + CHRONICLE.rstrip("\n")
+    _the_researchers_story(blocks)
     today = datetime.now(timezone.utc).date()
     assert f"{HOME}/chronicle.txt [1]" in blocks["lawyer-show"]
     assert not [name for name, text in blocks.items() if today.isoformat() in text or today.strftime("%Y%m%d") in text]
+
+
+def _the_researchers_story(blocks: dict[str, str]) -> None:
+    """The researcher's: the cookies shown without their values, the four posts as the account sees them (two
+    archived, one gone, one closed to it, in the site's words), the post shown with its text, author, date, images
+    and account, and the secret in no file of the vault."""
+    assert "••••" in blocks["researcher-cookies"] and "xs\t••••" in blocks["researcher-cookies"]
+    fetched = blocks["researcher-fetch"]
+    assert "4 footnotes: 2 alive, 1 dead, 1 restricted" in fetched
+    assert re.search(r"\[3\]\s+dead\s+deleted-post", fetched) and re.search(r"\[4\]\s+restricted\s+members-only", fetched)
+    assert "You must be a member of this group" in " ".join(fetched.split())
+    assert f"All sources captured logged in as {ACCOUNT}" in " ".join(fetched.split())  # once, not on every row
+    shown = blocks["researcher-show"]
+    for part in (f"captured logged in as {ACCOUNT}", "images: 2 archived with the post", "author: Гульмира Ахметова",
+                 "published:", "Касенову"):
+        assert part in " ".join(shown.split()), part
+    assert "scontent" not in shown and "scontent" not in blocks["researcher-report"]
+    secret = blocks["researcher-secret"].splitlines()
+    assert "Cookie: [redacted by linkvault]" in secret
+    counts = [line for line in secret if line.startswith("linkvault-vault/")]
+    assert any(".warc.gz:" in line for line in counts) and any("linkvault.db:" in line for line in counts)
+    assert counts and all(line.endswith(":0") for line in counts), counts

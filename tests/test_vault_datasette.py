@@ -190,7 +190,7 @@ def test_a_vault_of_the_previous_schema_is_migrated_in_place(fetched, runner):
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(report), "12"])
     assert shown.exit_code == 0, shown.output
     db = sqlite3.connect(vault / "linkvault.db")
-    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 13
+    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 14
     assert {r[1] for r in db.execute("pragma table_info(drifts)")} >= {"state", "similarity", "passage_then"}  # step 12
     assert not {r[1] for r in db.execute("pragma table_info(captures)")} & SIDE_COLUMNS
     assert "vantage" in {r[1] for r in db.execute("pragma table_info(captures)")}  # step 13 (fetch --vantage)

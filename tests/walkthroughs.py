@@ -1,16 +1,19 @@
-"""The README's two walkthroughs (issue 14), run for real on the test suite's fake web.
+"""The README's walkthroughs (issues 14 and 15), run for real on the test suite's fake web.
 
-The editor's flow (a report whose footnote's source died: fetch → copies → report → robustify → check) and the
-lawyer's (fetch with a Save Page Now witness → show → pack → audit). Each command runs as a user runs it: the
+The editor's flow (a report whose footnote's source died: fetch → copies → report → robustify → check), the
+lawyer's (fetch with a Save Page Now witness → show → pack → audit) and the researcher's with a research account
+(its cookies.txt → fetch --cookies → show → report → the secret in no vault file). Each command runs as a user runs it: the
 installed `linkvault` in a subprocess, in a fresh directory, as wide as an 80-column terminal (`COLUMNS=80`), its
 stdout and stderr read as one stream. The web it reaches is tests/fakeweb (the cited sites; a Wayback Machine
-holding the dead article's three captures, tests/fakeweb/archive_data.py; a Save Page Now 2), through the fake
+holding the dead article's three captures, tests/fakeweb/archive_data.py; a Save Page Now 2; Facebook and
+Instagram answering by session, tests/fakeweb/social.py), through the fake
 web's proxy and CA given in the environment (`HTTPS_PROXY`, `SSL_CERT_FILE`), as a user behind a proxy gives them,
 with a local RFC 3161 authority (tests/tsa.py) under a public-looking name in place of the public ones.
 
 What changes from run to run is replaced by a placeholder of the same length, so the text wraps as it did:
 today's times (`YYYY-MM-DDThh:mm:ss.ffffffZ`, `YYYYMMDDhhmmss` …), uuids, the temporary directory
-(`/home/you/reports`), and with `#` the process id and byte offsets in WARC names and a pack's SHA-256.
+(`/home/you/reports`), and with `#` the process id and byte offsets in WARC names and a pack's SHA-256 and a
+cookie's expiry (a year from today); the research account's cookie values are shown masked (`••••`).
 
     .venv/bin/python tests/walkthroughs.py      # print every block
 tests/test_readme_walkthroughs.py holds README.md's blocks to this output.
@@ -45,6 +48,15 @@ from fakeweb.sites import (  # noqa: E402
     all_sites,
     kaztag_site,
 )
+from fakeweb.social import (  # noqa: E402
+    FACEBOOK_SESSION,
+    FB_CLOSED_GROUP_POST,
+    FB_DELETED_POST,
+    FB_GROUP_POST,
+    IG_POST,
+    INSTAGRAM_SESSION,
+    write_cookies_txt,
+)
 from fakeweb.spn import FakeSavePageNow  # noqa: E402
 from fakeweb.wayback import FakeWayback  # noqa: E402
 from tsa import LocalTSA, behind_a_name  # noqa: E402
@@ -75,6 +87,31 @@ April 16, Astana, journalists were not let into the courtroom at the first heari
 [4] {VLAST_ARTICLE}
 """
 REPORT = "chronicle.txt"
+# The researcher's chronicle: four entries citing social posts (a group post, an Instagram post, a post since
+# deleted, a post in a closed group the research account has not joined).
+SOCIAL = f"""\
+Chronicle of freedom of expression in Kazakhstan, April 2024 (social media excerpt)
+
+April 5, Astana, the Yesil district court sentenced blogger Yerlan Kasenov to two years of restricted freedom \
+for a post about the akimat's spending; journalists were not let into the courtroom[1].
+
+April 10, Almaty, police detained three participants of a picket of parents of children with disabilities at \
+the akimat[2].
+
+April 3, Astana, a court monitor reported that the hearing in Kasenov's case was postponed[3].
+
+April 12, Almaty, parents of the detained picketers discussed the case in a closed group[4].
+
+[1] {FB_GROUP_POST.url}
+[2] {IG_POST.url}
+[3] {FB_DELETED_POST}
+[4] {FB_CLOSED_GROUP_POST}
+"""
+SOCIAL_REPORT = "report.txt"
+ACCOUNT = "KIBHR research account"
+# Where the session's secrets would be if they had leaked: every file of the vault, the WARCs read decompressed.
+SECRETS = "awk '$6 == \"xs\" || $6 == \"sessionid\" {print $7}' cookies.txt > secrets.txt"
+SECRET_CHECK = "find linkvault-vault -type f | sort | xargs zgrep -c -F -f secrets.txt"
 
 
 @dataclass(frozen=True)
@@ -83,8 +120,11 @@ class Step:
 
     shown: str
     hidden: Sequence[str] = ()
+    shell: bool = False  # run by sh (a pipeline), linkvault first on its PATH
 
     def argv(self) -> list[str]:
+        if self.shell:
+            return ["sh", "-c", " ".join([self.shown, *map(shlex.quote, self.hidden)])]
         return [*shlex.split(self.shown), *self.hidden]
 
 
@@ -104,6 +144,16 @@ LAWYER = {
     "lawyer-pack": [Step(f"linkvault pack {REPORT} --collector 'A. Lawyer'"),
                     Step("linkvault audit chronicle.wacz --tsa-roots tsa-root.pem")],
 }
+RESEARCHER = {
+    "researcher-cookies": [Step("chmod 600 cookies.txt"), Step("cat cookies.txt")],
+    "researcher-fetch": [Step(f"cat {SOCIAL_REPORT}"), Step(f"linkvault fetch {SOCIAL_REPORT} --cookies cookies.txt --as '{ACCOUNT}'")],
+    "researcher-show": [Step(f"linkvault show {SOCIAL_REPORT} 1 --text")],
+    "researcher-report": [Step(f"linkvault report {SOCIAL_REPORT}")],
+    "researcher-secret": [Step("zgrep -a -h -m2 -e '^WARC-Redacted-Headers' -e '^Cookie:' linkvault-vault/warc/*.warc.gz",
+                               shell=True),
+                          Step(SECRETS, shell=True), Step(SECRET_CHECK, shell=True)],
+}
+FLOWS = ((EDITOR, REPORT, CHRONICLE), (LAWYER, REPORT, CHRONICLE), (RESEARCHER, SOCIAL_REPORT, SOCIAL))
 # What Save Page Now received for KazTAG's page: the same article (Windows-1251, its charset named only in a
 # <meta> tag, as the fake kaztag.kz serves it), an edition updated after ours with one paragraph more.
 KAZTAG_UPDATE = "Обновлено 3 апреля: защита подала жалобу на меру пресечения."
@@ -124,10 +174,11 @@ def run_walkthroughs(web: FakeWeb) -> dict[str, str]:
         tsa = LocalTSA(Path(tsa_dir))
         try:
             web.route("tsa.evidence-example.org", "/tsr", behind_a_name(tsa))
-            for flow in (EDITOR, LAWYER):
-                with _workdir() as work:
+            for flow, report, text in FLOWS:
+                with _workdir(report, text) as work:
                     (work / "ia-keys.txt").write_text(":".join(SPN_KEYS) + "\n", encoding="utf-8")
                     shutil.copy(tsa.directory / "root.pem", work / "tsa-root.pem")
+                    write_cookies_txt(work / "cookies.txt").chmod(0o644)  # as an extension saves it
                     normalise = _normaliser(work, datetime.now(timezone.utc).date())
                     for name, steps in flow.items():
                         blocks[name] = "\n".join(_run(step, work, web, normalise) for step in steps)
@@ -137,12 +188,15 @@ def run_walkthroughs(web: FakeWeb) -> dict[str, str]:
 
 
 class _workdir:
-    """A fresh directory whose name has a fixed length (so it can be shown as HOME), holding the chronicle."""
+    """A fresh directory whose name has a fixed length (so it can be shown as HOME), holding the flow's report."""
+
+    def __init__(self, report: str, text: str) -> None:
+        self.report, self.text = report, text
 
     def __enter__(self) -> Path:
         self.path = Path(tempfile.mkdtemp(prefix="walk", dir="/tmp"))
         assert len(str(self.path)) == len(HOME), self.path
-        (self.path / REPORT).write_text(CHRONICLE, encoding="utf-8")
+        (self.path / self.report).write_text(self.text, encoding="utf-8")
         return self.path
 
     def __exit__(self, *exc: object) -> None:
@@ -170,6 +224,7 @@ def _environment(web: FakeWeb) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.upper().endswith("_PROXY") and not k.startswith(("SSL_CERT", "LINKVAULT_", "COLUMNS"))}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS.parent), env.get("PYTHONPATH")]))  # this tree's
+    env["PATH"] = os.pathsep.join([str(Path(_linkvault()[0]).parent), env.get("PATH", "")])  # for sh's steps
     env.update({"HTTPS_PROXY": web.proxy_url, "HTTP_PROXY": web.proxy_url, "NO_PROXY": "",
                 "SSL_CERT_FILE": web.ca_pem_path, "COLUMNS": "80", "LINKVAULT_TSA": TSA_URL,
                 "LINKVAULT_NO_SCREENSHOTS": "1",  # a browser would add seconds and nothing to read
@@ -192,6 +247,9 @@ def _normaliser(work: Path, today: date) -> Callable[[str], str]:
         (r"(?<=-YYYYMMDDhhmmss-)\d+(?=-\d{5}\.warc)", _hashes),
         (r"(?<=offset )\d+|(?<=length )\d+", _hashes),
         (r"(?<=sha256)(\s+)([0-9a-f]{64})", lambda m: m.group(1) + "#" * 64),  # the hash may wrap to its own line
+        (r"(?<=TRUE\t)\d{10}(?=\t)", _hashes),  # a cookie's expiry in cookies.txt
+        ("|".join(sorted((re.escape(value) for _, value in (*FACEBOOK_SESSION, *INSTAGRAM_SESSION)), key=len,
+                         reverse=True)), lambda m: "••••"),  # the longest first: one value may begin another
     ]
 
     def normalise(text: str) -> str:

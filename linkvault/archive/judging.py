@@ -30,7 +30,8 @@ from linkvault.vault.custody import text_digest
 PROCESS_POOL_FROM = 64  # URLs in a run before judging moves to worker processes
 
 
-Look = tuple[Capture, list[Capture], "dict | None"]  # a cited capture judged, its companions, its text row
+Look = tuple[Capture, list[Capture], "dict | None", list[Capture]]  # a cited capture judged, its companions, its
+# text row, and the post's own pictures (part of its capture, not sources the report cites)
 PROXY_DOWN = ("proxy-unreachable", "proxy-refused")
 
 
@@ -44,13 +45,16 @@ async def capture_and_judge(fetcher: Fetcher, vault: Vault, probes: Probes, url:
     look = await _look(fetcher, probes, url, workers)
     if elsewhere and worth_a_second_look(look[0]):
         look = await _from_elsewhere(vault, look, elsewhere, url, workers)
-    capture, companions, stored = look
+    capture, companions, stored, pictures = look
     for companion in companions:
         vault.add_url(companion.url)
         vault.store_capture(companion, role="companion")
-    if hold(capture):
-        return capture
-    store_judged(vault, capture, stored)
+    held = hold(capture)
+    if not held:
+        store_judged(vault, capture, stored)
+    for picture in pictures:
+        vault.add_url(picture.url)
+        vault.store_capture(picture, role="image", part_of=None if held else capture.id)
     return capture
 
 
@@ -77,11 +81,11 @@ async def _look(fetcher: Fetcher, probes: Probes, url: str, workers: concurrent.
     elif capture.state and capture.state.failure:  # e.g. the account's session refused: like a failed network, it judged nothing
         capture.error, capture.error_detail = capture.state.failure, capture.state.detail
     images = stored.pop("images", ()) if stored else ()  # the post's own pictures: records of their own
-    companions += await asyncio.gather(*(fetcher.fetch(image) for image in images))
+    pictures = list(await asyncio.gather(*(fetcher.fetch(image) for image in images)))
     capture.title = stored["title"] if stored else None
     capture.body_head = b""
     capture.collector = fetcher.options.collector
-    return capture, companions, stored
+    return capture, companions, stored, pictures
 
 
 async def _from_elsewhere(vault: Vault, first: Look, elsewhere: Sequence[tuple[Fetcher, Probes]], url: str,
@@ -92,17 +96,18 @@ async def _from_elsewhere(vault: Vault, first: Look, elsewhere: Sequence[tuple[F
     The other looks are kept in the vault as role `vantage`, their companions as any."""
     usable = [(f, p) for f, p in elsewhere if f.down is None]
     looks = [first, *await asyncio.gather(*(_look(f, p, url, workers) for f, p in usable))]
-    for (fetcher, _), (capture, _, _) in zip(usable, looks[1:]):
+    for (fetcher, _), (capture, *_) in zip(usable, looks[1:]):
         if capture.error in PROXY_DOWN:
             fetcher.down = capture.error_detail or capture.error
-    verdict = across_vantages([capture for capture, _, _ in looks])
+    verdict = across_vantages([look[0] for look in looks])
     standing = first if verdict is None else next(look for look in looks if look[0] is verdict[0])
     if verdict is not None:
         standing[0].state = verdict[1]
     for look in looks:
         if look is not standing:
             vault.store_capture(look[0], role="vantage")
-    return standing[0], [c for look in looks for c in look[1]], standing[2]
+    others = [p for look in looks if look is not standing for p in look[3]]  # kept, as companions of other looks
+    return standing[0], [c for look in looks for c in look[1]] + others, standing[2], standing[3]
 
 
 def store_judged(vault: Vault, capture: Capture, stored: dict | None, *, memento: Candidate | None = None) -> None:

@@ -61,8 +61,10 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
     with Vault.open_to_log(vault_dir) as vault:  # a run half-written is not packed, nor its custody interleaved
         reviewed = build_review(vault_dir, report_path, input_format, with_claims=False)
         mementos = copy_captures(vault, reviewed)  # the records of the copies `copies` fetched for its footnotes
+        images = vault.images_of([r.capture_id for r in reviewed.rows if r.capture_id])  # a post's own pictures
         files = sorted({r.warc_file for r in reviewed.rows if r.warc_file}
-                       | {m["warc_file"] for m in mementos.values() if m["warc_file"]})
+                       | {m["warc_file"] for m in mementos.values() if m["warc_file"]}
+                       | {i["warc_file"] for post in images.values() for i in post if i["warc_file"]})
         if not files:
             raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
         files, sealed = sealed_files(vault, files)

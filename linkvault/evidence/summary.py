@@ -85,6 +85,7 @@ class EvidenceRow:
     stamps: list[TimestampFact] = field(default_factory=list)
     copies: list[CopyEvidence] = field(default_factory=list)  # offered, then passed over, if `copies` looked it up
     witnesses: list[WitnessFact] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)  # the WARC-Record-IDs of a post's images, archived with it
 
     def __getattr__(self, name: str):
         """The link's own fields (label, url, category, state, detail, archived_at, final_url, http_status, WARC)."""
@@ -184,6 +185,9 @@ def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str], cust
             if rid in covering:
                 row.stamps = covering[rid].stamps
         rows.append(row)
+    images = vault.images_of([r.link.capture_id for r in rows if r.response_id and r.link.capture_id])
+    for row in rows:
+        row.images = [i["record_id"] for i in images.get(row.link.capture_id or 0, []) if i["record_id"]]
     _add_copies(vault, reviewed, rows, sealed, covering)
     _add_witnesses(vault, rows, custody)
     events, head = vault.custody_count_and_head()

@@ -254,15 +254,12 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
                  + (f" (same payload as {cap['revisit_of']})" if cap["revisit_of"] else ""), indent=4)
         if cap["error_detail"]:
             _say(console, cap["error_detail"], indent=4)
-        origin = ", ".join(part for part in (
-            f"from {cap['ip']}:{cap['port']}" if cap.get("ip") else "",
-            " ".join(filter(None, (cap.get("tls_version"), cap.get("tls_cipher")))),
-            f"collected by {cap['collector']}" if cap.get("collector") else "",
-            f"provenance {cap['provenance_id']}" if cap.get("provenance_id") else "") if part)
-        if origin:
+        if origin := _origin(cap):
             _say(console, origin, indent=4)
         if cap.get("account"):  # an Account (lookup.show reads the row's columns into one)
             _say(console, account_words(cap["account"]), indent=4)
+        if cap.get("images"):
+            _say(console, images_words(cap["images"]), indent=4)
         for seen in cap.get("witnesses", []):
             _say(console, f"witness: {seen['sentence']}:", indent=4)
             _say(console, seen["uri_m"], indent=6)
@@ -279,6 +276,23 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
             for paragraph in (text["text"] or "").split("\n"):
                 _say(console, paragraph)
     return _text(out)
+
+
+def _origin(cap: dict) -> str:
+    """Where a capture came from and who made it, in one line."""
+    return ", ".join(part for part in (
+        f"from {cap['ip']}:{cap['port']}" if cap.get("ip") else "",
+        " ".join(filter(None, (cap.get("tls_version"), cap.get("tls_cipher")))),
+        f"collected by {cap['collector']}" if cap.get("collector") else "",
+        f"provenance {cap['provenance_id']}" if cap.get("provenance_id") else "") if part)
+
+
+def images_words(images: list[dict]) -> str:
+    """A post's pictures in a few words: how many were archived with it (and how many could not be)."""
+    archived = sum(1 for image in images if image["warc_file"] and image["status"] and image["status"] < 400)
+    if archived == len(images):
+        return f"images: {archived} archived with the post"
+    return f"images: {archived} of {len(images)} archived with the post (the others did not load)"
 
 
 def _say_copies(console: Console, search: CopySearch) -> None:

@@ -65,6 +65,8 @@ def _row(r: EvidenceRow) -> str:
               f"<div class=\"small\">payload <code>{esc(r.payload_digest)}</code></div>")
     if r.provenance_id:
         record += f"<div class=\"small\">provenance (IP, TLS chain) <code>{esc(r.provenance_id)}</code></div>"
+    if r.images:
+        record += f"<div class=\"small\">images: {len(r.images)} archived with the post</div>"
     if r.screenshot_id:
         record += (f"<div class=\"small\">screenshot <code>{esc(r.screenshot_id)}</code> sha256 "
                    f"<code>{esc(r.screenshot_sha256)}</code></div>")

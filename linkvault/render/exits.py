@@ -61,7 +61,11 @@ def fetch_exit(result: FetchResult, reviews: Sequence[Review] = ()) -> str:
         parts.append(f"{gave_up} (nothing was judged)")
     if result.untrusted_hosts:
         parts.append("certificates this machine does not trust (pass --ca-bundle)")
-    failed = {link.url: link.category or "unknown" for link in result.failed}
+    refused = {link.url for link in result.failed if link.capture and link.capture.error == "session-refused"}
+    if refused:  # the account's trouble, not the links': one remedy for them all
+        parts.append(counted(len(refused), "link", "links") + " not checked: the sites did not accept the session "
+                     "(export the cookies again)")
+    failed = {link.url: link.category or "unknown" for link in result.failed if link.url not in refused}
     if failed and not gave_up:
         by: dict[str, int] = {}
         for category in failed.values():

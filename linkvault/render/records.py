@@ -51,6 +51,11 @@ def account_words(account: Account) -> str:
     return f"captured logged in as {account.label}{cookies}: it shows what that account could see"
 
 
+def account_all(account: Account) -> str:
+    """Under a table whose every source was reached as one account: that account, once."""
+    return f"All sources captured logged in as {account.label}: they show what that account could see."
+
+
 def account_short(account: Account) -> str:
     """The account in a few words, for a table's narrow cell."""
     return f"logged in as {account.label}"

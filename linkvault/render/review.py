@@ -21,12 +21,12 @@ from linkvault.render.history import history_values, history_words, shows_histor
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
-from linkvault.render.records import account_short, account_words
+from linkvault.render.records import account_all, account_short, account_words
 from linkvault.render.textsafe import markdown_safe as _md
 from linkvault.render.textsafe import rich_safe, terminal_safe
 
 if TYPE_CHECKING:
-    from linkvault.model import Link, Review
+    from linkvault.model import Account, Link, Review
 
 T = TypeVar("T")
 
@@ -171,6 +171,13 @@ def _cell(value: object) -> str:
     return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _one_account(rows: Sequence[Link]) -> Account | None:
+    """The account every fetched source of the table was reached as, when it is one and the same."""
+    fetched = [r for r in rows if r.url and r.archived_at]
+    labels = {r.account.label if r.account else None for r in fetched}
+    return fetched[0].account if len(labels) == 1 and fetched and fetched[0].account else None
+
+
 def _markdown(review: Review) -> str:
     lines = [f"# linkvault review: {_md(review.report)}", "", f"**Summary:** {_md(summary_line(review))}", "",
              "| # | URL | category | state | detail | title | archived |", "|---:|---|---|---|---|---|---|"]
@@ -199,9 +206,11 @@ def _table(review: Review, *, color: bool, width: int) -> str:
     table = Table(title=rich_safe(f"Review of {review.report}"), title_justify="left", box=box.SIMPLE_HEAD,
                   show_edge=False, pad_edge=False)
     shown, more = capped_rows(review.rows)
+    everyone = _one_account(shown)  # every source reached as one account: said once, under the table
     plain = [{"note": f"[{r.number}]", "host": terminal_safe(r.host or r.url or ""),
               "category": r.category or ("missing" if r.url is None else ""), "state": r.state or "",
-              "detail": terminal_safe(f"{r.detail} ({account_short(r.account)})" if r.account else r.detail),
+              "detail": terminal_safe(f"{r.detail} ({account_short(r.account)})" if r.account and not everyone
+                                      else r.detail),
               "title": terminal_safe(r.title), "archived": _date(r.archived_at),
               "copy": copy_short(r.copy_search) if r.copy_search else "",
               "history": history_words(r.history) if r.history and shows_history(r.history) else ""}
@@ -221,6 +230,8 @@ def _table(review: Review, *, color: bool, width: int) -> str:
         table.add_row(*(_table_cell(name, cells, style) for name in columns))
     console.print(table)
     console.print(rich_safe(summary_line(review)))
+    if everyone:
+        console.print(rich_safe(account_all(everyone)))
     text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").split("\n"))
     serious = _serious(review)
     return text + "\n\n" + render_check(serious, "table", color=color, width=width) if serious.findings else text

@@ -18,9 +18,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
+import lxml.html
+from lxml.etree import ParserError
+
 from linkvault.model import LinkState, Page
 from linkvault.sites import facebook_post, instagram
-from linkvault.sites.base import SiteText, host_of, verdict
+from linkvault.sites.base import HTML_SCAN, SiteText, host_of, verdict
 
 _LOGIN = re.compile(r"(?i)(/login|/accounts/login|login_form|loginform|id=\"login|name=\"pass\"|type=\"password\")")
 _OG_DESCRIPTION = re.compile(r'(?is)<meta[^>]+property=["\']og:description["\'][^>]+content=["\']([^"\']+)')
@@ -74,8 +77,10 @@ class Facebook:
         pages = [page, *companions.values()]
         post = self.post(page, companions)
         if post is not None:
-            seen = f", as {page.account} sees it" if page.account else ""
-            return verdict("ok", f"{site} post by {post.author or 'an unnamed author'} archived with its text{seen}", page)
+            # The account is named beside the verdict wherever it is shown (report, show, the pack), not in it.
+            path = urlsplit(page.url).path
+            kind = "reel" if "/reel" in path else "video" if "/videos/" in path or path.startswith("/watch") else "post"
+            return verdict("ok", f"{site} {kind} by {post.author or 'an unnamed author'} archived with its text", page)
         if page.account:
             return self._judge_as_account(site, page, pages)
         if any(p.status == 200 and _NOT_AVAILABLE.search(p.html[:200_000]) and len(p.text) < 400 for p in pages):
@@ -88,17 +93,21 @@ class Facebook:
         return None
 
     def _judge_as_account(self, site: str, page: Page, pages: list[Page]) -> LinkState | None:
-        """What the pages mean for a logged-in reader: gone, closed to this account, or the session refused."""
-        account = page.account
-        if any(p.status == 200 and _MEMBERS_ONLY.search(p.html[:200_000]) for p in pages):
-            return verdict("members-only", f"{site} shows the account {account} no post here: it is in a closed group "
-                           "(or a private profile) the account has not joined", page)
-        if any(p.status == 200 and _NOT_AVAILABLE.search(p.html[:200_000]) and len(p.text) < 400 for p in pages):
-            return verdict("deleted-post", f"{site} tells the logged-in account {account} this content is not "
-                           "available: deleted, or no longer shown to it", page)
+        """What the pages mean for a logged-in reader: gone, closed to this account, or the session refused; the
+        site's own words quoted (the account is named beside the verdict wherever it is shown)."""
+        closed = next((p for p in pages if p.status == 200 and _MEMBERS_ONLY.search(p.html[:200_000])), None)
+        if closed is not None:
+            return verdict("members-only", "not visible to the logged-in account: " + _says(
+                site, closed, _MEMBERS_ONLY, "it is in a closed group or on a private profile the account has not joined"),
+                page)
+        gone = next((p for p in pages if p.status == 200 and _NOT_AVAILABLE.search(p.html[:200_000])
+                     and len(p.text) < 400), None)
+        if gone is not None:
+            return verdict("deleted-post", "gone for the logged-in account too: " + _says(
+                site, gone, _NOT_AVAILABLE, "this content is not available (deleted, or no longer shown to it)"), page)
         if any(self._login_page(p) for p in pages):
-            refused = f"{site} showed the account {account} its login page, so the session was not accepted (expired or " \
-                      "logged out); export the cookies again and fetch anew"
+            refused = f"{site} showed the logged-in account its login page, so the session was not accepted (expired " \
+                      "or logged out); export the cookies again and fetch anew"
             return LinkState("unknown", f"not checked: {refused}", page.status, page.final_url, failure="session-refused")
         return None
 
@@ -122,5 +131,27 @@ class Facebook:
                 return SiteText(text=html.unescape(m.group(1)), title=candidate.title)
         return None
 
+
+def _says(site: str, page: Page, pattern: re.Pattern[str], otherwise: str) -> str:
+    """`Facebook says “…”`: the page's own sentence where `pattern` matched (a heading with the short sentence
+    after it), else `otherwise` in our words."""
+    try:
+        root = lxml.html.document_fromstring(page.html[:HTML_SCAN])
+    except (ValueError, ParserError):
+        return f"{site} says {otherwise}"
+    body = root.find("body")
+    texts = [" ".join(t.split()) for t in (body if body is not None else root).itertext()]
+    texts = [t for t in texts if t]
+    at = next((n for n, t in enumerate(texts) if pattern.search(t)), None)
+    if at is None:
+        return f"{site} says {otherwise}"
+    words = texts[at]
+    after = _FIRST_SENTENCE.match(texts[at + 1]).group(0) if at + 1 < len(texts) else ""  # type: ignore[union-attr]
+    if len(words) < 60 and after and len(after) <= 80:  # a heading: its explanation too, if it is short
+        words = f"{words if words.endswith(('.', '!', '?')) else words + '.'} {after}"
+    return f"{site} says “{words[:300]}”"
+
+
+_FIRST_SENTENCE = re.compile(r".*?[.!?](?=\s|$)|.*", re.S)
 
 ADAPTER = Facebook()

@@ -69,5 +69,7 @@ def _relay(page: Page) -> SiteText | None:
 
 
 def _title(page: Page, author: str | None, text: str) -> str:
+    """The author and the post's first words, as Instagram's posts are titled (a post page's own title is the
+    author's name, or a script shell's)."""
     first = text.split("\n", 1)[0]
-    return page.title or f"{author or 'Facebook'}: {first[:80]}{'…' if len(first) > 80 else ''}"
+    return f"{author or 'Facebook'}: {first[:80]}{'…' if len(first) > 80 else ''}"

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from linkvault.model import Account, Candidate, Capture, Connection, Hop, LinkState, RecordLocation
 
-# A report's URL, a site adapter's extra fetch, a soft-404 check, an archive's copy of a cited page, and a cited URL
-# seen again from another vantage point whose look is not the one that stands (`fetch --vantage`).
-ROLES = ("cited", "companion", "probe", "memento", "vantage")
+# A report's URL, a site adapter's extra fetch, a post's own picture, a soft-404 check, an archive's copy of a cited
+# page, and a cited URL seen again from another vantage point whose look is not the one that stands (`fetch --vantage`).
+ROLES = ("cited", "companion", "image", "probe", "memento", "vantage")
 
 
-def row_of(capture: Capture, role: str, memento: Candidate | None = None) -> dict:
+def row_of(capture: Capture, role: str, memento: Candidate | None = None, part_of: int | None = None) -> dict:
     """The `captures` row of `capture`, fetched in `role`, with its side-table parts (redirects, headers, cert_chain);
-    for a `memento`, the candidate it was fetched as (the page it copies, when, in which archive)."""
+    for a `memento`, the candidate it was fetched as (the page it copies, when, in which archive); for an image, the
+    capture of the post it is `part_of`."""
     record, c, state = capture.record, capture.connection, capture.state
     return {
         "url": capture.url, "fetched_at": capture.fetched_at, "final_url": capture.final_url,
@@ -37,7 +38,7 @@ def row_of(capture: Capture, role: str, memento: Candidate | None = None) -> dic
         "provenance_id": capture.provenance_id,
         "state": state.state if state else None, "category": state.category if state else None,
         "state_detail": state.detail if state else None,
-        "role": role, "collector": capture.collector,
+        "role": role, "part_of": part_of, "collector": capture.collector,
         "account": capture.account.label if capture.account else None,
         "account_cookies": ",".join(capture.account.cookie_names) if capture.account else None,
         "vantage": capture.vantage,

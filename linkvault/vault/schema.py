@@ -22,6 +22,7 @@ Tables, made and migrated by `migrate()` (the schema version lives in `PRAGMA us
     drifts     (version 12, in `drifts`) each later capture of a footnote's source beside its first: what became of
                the passage its claim relied on (unchanged, changed, passage-gone, page-replaced)
     captures.vantage (version 13)  the vantage point a capture was made from (fetch --vantage NAME=PROXY)
+    captures.part_of (version 14)  a post's image (role image): the cited capture it is part of
 
 Foreign keys and plain column names are chosen so Datasette shows useful links and facets; the vault keeps
 `metadata.json` beside the database with every table's and column's description, for
@@ -48,7 +49,7 @@ from linkvault.vault.copies_schema import (
 from linkvault.vault.drifts_schema import DESCRIPTIONS as DRIFT_DESCRIPTIONS
 from linkvault.vault.drifts_schema import add_drifts_v12
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 METADATA = "metadata.json"
 SIDE = ("redirects", "headers", "cert_chain")  # kept out of the captures table since version 6
 
@@ -94,6 +95,8 @@ def migrate(db: sqlite_utils.Database, directory: str) -> None:
         add_drifts_v12(db)
     if version < 13 and "vantage" not in db["captures"].columns_dict:  # the vantage point of a capture (issue 16)
         db.table("captures").add_column("vantage", str)
+    if version < 14 and "part_of" not in db["captures"].columns_dict:  # a post's images, part of its capture (issue 15)
+        db.table("captures").add_column("part_of", int, fk="captures", fk_col="id")
     _create_views(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     _write_metadata(db, directory)
@@ -235,8 +238,11 @@ _TABLES = {
         "payload_digest": "SHA-256 payload digest (WARC-Payload-Digest).",
         "revisit_of": "When the payload was archived before: that capture's URL and time.",
         "truncated": "1 when the body was cut at --max-size.", "size": "Body size in bytes.",
-        "role": "cited (the report's URL), companion (a site adapter's extra fetch), probe (a soft-404 check), "
-                "memento (an archive's copy of a cited page) or vantage (a cited URL seen from another vantage point).",
+        "role": "cited (the report's URL), companion (a site adapter's extra fetch), image (a post's own picture, "
+                "part of its capture), probe (a soft-404 check), memento (an archive's copy of a cited page) or "
+                "vantage (a cited URL seen from another vantage point).",
+        "part_of": "For a post's image (role image): the capture of the post it belongs to (not a source the report "
+                   "cites).",
         "state": "The fine verdict: ok, not-found, login-wall … (README: report).",
         "category": "alive, dead, restricted, refused or unknown.", "state_detail": "The verdict in one sentence.",
         "port": "The server's port.", "tls_version": "TLS version.", "tls_cipher": "TLS cipher suite.",

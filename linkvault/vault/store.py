@@ -256,6 +256,11 @@ class Vault(CopiesQueries, DriftQueries, CheckQueries):
         return self.query("select * from captures where url in (select value from json_each(?)) order by fetched_at",
                           [json.dumps(list(urls))])
 
+    def images_of(self, capture_ids: list[int]) -> dict[int, list[dict]]:
+        """The images captured as part of each of these captures (a post's pictures), by the post's capture id."""
+        rows = self.query("select * from captures where part_of in (select value from json_each(?))", [json.dumps(capture_ids)])
+        return {i: [row for row in rows if row["part_of"] == i] for i in capture_ids}
+
     def screenshots_of(self, response_id: str) -> list[dict]:
         """The screenshots taken of one response record, oldest first."""
         return self.query("select * from screenshots where response_id = ? order by taken_at", [response_id])
@@ -350,9 +355,9 @@ class Vault(CopiesQueries, DriftQueries, CheckQueries):
     # -- captures as `Capture`s (their rows are mapped in capture_rows.py) ------------------------
 
     def store_capture(self, capture: Capture, *, role: str, text: dict | None = None,
-                      memento: Candidate | None = None) -> int:
-        """Store `capture`, fetched in `role` (with its text row, if any; a `memento` as the candidate it copies)."""
-        capture.id = self.add_capture(row_of(capture, role, memento), text)
+                      memento: Candidate | None = None, part_of: int | None = None) -> int:
+        """Store `capture` fetched in `role`, with its text row, the candidate a `memento` copies, the post `part_of`."""
+        capture.id = self.add_capture(row_of(capture, role, memento, part_of), text)
         return capture.id
 
     def title_of(self, capture_id: int) -> str | None:

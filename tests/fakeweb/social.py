@@ -8,7 +8,8 @@ shapes: Facebook's desktop page is a script shell whose post sits in Relay JSON 
 (`story_body_container`, `abbr data-store`), Instagram's post page has og: tags and the
 `xdt_api__v1__media__shortcode__web_info` JSON. A post deleted for everyone says "This content isn't
 available right now" (Instagram: "Sorry, this page isn't available."); a post in a closed group the account
-has not joined shows the group's join page. The people, groups and posts are invented.
+has not joined shows the group's join page; an Instagram post on a private profile it does not follow, the
+profile's "This account is private". The people, groups and posts are invented.
 
 `write_cookies_txt` writes the session as a browser extension exports it (Netscape cookies.txt);
 `SESSION_LOGIN` is a page that logs a browser in (sets the same cookies), for a Chromium profile.
@@ -88,6 +89,8 @@ FB_DELETED_POST = "https://www.facebook.com/groups/sud.monitor.kz/posts/38099112
 IG_DELETED_POST = "https://www.instagram.com/p/C4zXq1DeLtd/"
 FB_CLOSED_GROUP_POST = "https://www.facebook.com/groups/zakrytyi.chat.kz/posts/1187766554433221/"
 CLOSED_GROUP = "Закрытый чат родителей Алматы"
+IG_PRIVATE_POST = "https://www.instagram.com/p/C5yPr1vAtE7/"  # on a private profile the account does not follow
+PRIVATE_PROFILE = "zhanar.private.kz"
 POSTS = (FB_GROUP_POST, FB_PAGE_POST, IG_POST, IG_REEL)
 
 
@@ -235,6 +238,17 @@ def instagram_unavailable_page() -> Response:
     return html(_doc("Instagram", "", body, lang="en"), headers=_logged_in_headers())
 
 
+def instagram_private_page(username: str) -> Response:
+    """A post on a private profile the logged-in account does not follow: the profile's header and Instagram's
+    notice, no post (the real page's words: "This account is private", "Follow to see their photos and videos.")."""
+    body = (f'<main role="main"><header><h2 dir="auto">{escape(username)}</h2><ul><li>214 posts</li>'
+            '<li>1,032 followers</li></ul><button type="button">Follow</button></header>'
+            '<article><div><h2 class="_aa_u">This account is private</h2>'
+            '<div class="_aa_v">Follow to see their photos and videos.</div></div></article></main>')
+    head = f'<meta property="og:title" content="{escape(username)} • Instagram photos and videos">'
+    return html(_doc(f"@{username} • Instagram photos and videos", head, body, lang="en"), headers=_logged_in_headers())
+
+
 def instagram_embed_stub(post_url: str) -> Response:
     """The public embed of a post whose owner turned embedding off: a link back, no caption."""
     body = (f'<div class="Embed"><a class="ViewProfileButton" href="{escape(post_url)}">View this post on '
@@ -296,6 +310,7 @@ def social_site() -> dict[RouteKey, Route]:
     routes.update(_facebook_routes(FB_DELETED_POST, facebook_unavailable_page()))
     routes.update(_facebook_routes(FB_CLOSED_GROUP_POST, facebook_closed_group_page(CLOSED_GROUP)))
     routes.update(_instagram_routes(IG_DELETED_POST, instagram_unavailable_page()))
+    routes.update(_instagram_routes(IG_PRIVATE_POST, instagram_private_page(PRIVATE_PROFILE)))
     for host in ("www.facebook.com", "m.facebook.com"):
         routes[(host, "/login/")] = facebook_login_wall()
     routes[("www.instagram.com", "/accounts/login/")] = instagram_login_page()
