@@ -96,7 +96,7 @@ def migrate(db: sqlite_utils.Database, directory: str) -> None:
     if version < 13 and "vantage" not in db["captures"].columns_dict:  # the vantage point of a capture (issue 16)
         db.table("captures").add_column("vantage", str)
     if version < 14 and "part_of" not in db["captures"].columns_dict:  # a post's images, part of its capture (issue 15)
-        db.table("captures").add_column("part_of", int, fk="captures", fk_col="id")
+        db.table("captures").add_column("part_of", int)
     _create_views(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     _write_metadata(db, directory)

@@ -30,13 +30,14 @@ from linkvault.vault.custody import GENESIS, event_hash
 from linkvault.vault.drifts import DriftQueries
 from linkvault.vault.lock import VaultLock, lock_wait, require_vault, vault_exists
 from linkvault.vault.schema import SCHEMA_VERSION, SIDE, insert_row, insert_side, migrate, schema_version, verdict_capture_id
+from linkvault.vault.search import SearchQueries
 
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class Vault(CopiesQueries, DriftQueries, CheckQueries):
+class Vault(CopiesQueries, DriftQueries, CheckQueries, SearchQueries):
     """The database of a vault, closed when a `with` block ends. `read_only` opens it as the read verbs do:
     SQLite's `mode=ro` (and `immutable=1` where not even its WAL index can be made, on a write-protected copy),
     never migrated nor written, so reading evidence changes nothing about it; a vault of an older schema is
@@ -317,34 +318,6 @@ class Vault(CopiesQueries, DriftQueries, CheckQueries):
     def footnote_rows(self, report_id: int, label: str) -> list[dict]:
         """One footnote of a report: a row per URL it cites, or one row naming its gap when it cites none."""
         return self.query("select * from footnotes where report_id = ? and label = ?", [report_id, label])
-
-    def index_terms(self) -> list[str]:
-        """Every word in the full-text index: its vocabulary, read through SQLite's fts5vocab as a temporary
-        table (the connection's own, so the vault is not written)."""
-        self.db.execute("create virtual table if not exists temp.texts_terms using fts5vocab(main, texts_fts, row)")
-        return [row["term"] for row in self.query("select term from temp.texts_terms")]
-
-    def text_hits(self, match: str, report: str | None = None, limit: int = 50) -> list[dict]:
-        """The footnotes (of `report` alone, when given) whose source's newest text matches the FTS5 query
-        `match`, best first: report, label, number, url, title and a snippet with the matched words in [ ]."""
-        params: list = [match]
-        where = ""
-        if report is not None:
-            where = "and r.path = ?"
-            params.append(report_key(report))
-        return self.query(f"""
-            select r.path as report, f.label, f.number, f.url, t.title,
-                   snippet(texts_fts, 1, '[', ']', '…', 16) as snippet
-            from texts_fts
-            join texts t on t.rowid = texts_fts.rowid
-            join captures c on c.id = t.capture_id
-            join footnotes f on f.url = c.url
-            join reports r on r.id = f.report_id
-            where texts_fts match ?
-              and c.id = (select max(c2.id) from captures c2 join texts t2 on t2.capture_id = c2.id where c2.url = c.url)
-              {where}
-            order by rank, r.path, f.number
-            limit ?""", [*params, limit])
 
     def query(self, sql: str, params: list | dict | None = None) -> list[dict]:
         try:
