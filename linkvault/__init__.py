@@ -17,6 +17,7 @@ from linkvault._version import __version__
 from linkvault.errors import InputError, LinkvaultError, NoFootnotes, UsageError
 from linkvault.model import (
     AuditResult,
+    ChangesResult,
     CheckResult,
     Citation,
     CopiesResult,
@@ -49,7 +50,7 @@ _Path = str | os.PathLike
 # so `check` loads no network code.
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime, timedelta
+    from datetime import date, datetime, timedelta
 
     from linkvault.archive import FetchOptions, FetchResult
     from linkvault.archive.cookies import Session
@@ -134,6 +135,16 @@ def recheck(reports: Sequence[_Path] = (), vault: _Path = "linkvault-vault", opt
     settings = RecheckOptions(fetch=fetch_options, rules=rules or HistoryRules(), due_only=due, clock=clock,
                               after_recapture=after_recapture)
     return recheck_vault(os.fspath(vault), [os.fspath(r) for r in reports], settings, on_progress=on_progress)
+
+
+def changes(reports: Sequence[_Path] = (), vault: _Path = "linkvault-vault", since: datetime | date | str | None = "last",
+            *, rules: HistoryRules | None = None) -> ChangesResult:
+    """The links of `reports` (none: every report in `vault`) whose history status, verdict or drift changed since
+    `since` (a date, a time, or "last": since the newest check run began), each before → after and when
+    (`linkvault changes`). The vault is only read."""
+    from linkvault.changes import changes_in, since_of
+
+    return changes_in(os.fspath(vault), [os.fspath(r) for r in reports], since_of(since), rules)
 
 
 def load_session(cookies_file: _Path, label: str | None = None) -> Session:
@@ -307,6 +318,7 @@ def audit(vault: _Path = "linkvault-vault", *, wacz: _Path | None = None, tsa_ro
 
 __all__ = [
     "AuditResult",
+    "ChangesResult",
     "CheckResult",
     "Citation",
     "CopiesResult",
@@ -330,6 +342,7 @@ __all__ = [
     "Verification",
     "__version__",
     "audit",
+    "changes",
     "check",
     "fetch",
     "find_copies",

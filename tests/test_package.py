@@ -135,7 +135,7 @@ STAGES = [
                "linkvault.history"]),
     ("store", ["linkvault.vault"]),
     ("capture", ["linkvault.archive"]),
-    ("review", ["linkvault.reviewing", "linkvault.lookup"]),
+    ("review", ["linkvault.reviewing", "linkvault.lookup", "linkvault.changes"]),
     ("seal and pack", ["linkvault.evidence"]),
     ("render", ["linkvault.render"]),
     ("verbs", ["linkvault"]),

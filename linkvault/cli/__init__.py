@@ -11,7 +11,7 @@ import click
 from click.core import ParameterSource
 
 import linkvault
-from linkvault.cli.editor import check, report, robustify, verify
+from linkvault.cli.editor import changes, check, report, robustify, verify
 from linkvault.cli.evidence import audit, pack
 from linkvault.cli.options import VAULT_HELP
 from linkvault.cli.researcher import copies, fetch, recheck, search, show
@@ -59,7 +59,7 @@ def cli(ctx: click.Context, vault: str) -> None:
     ctx.obj = {"vault": vault, "vault_named": ctx.get_parameter_source("vault") is not ParameterSource.DEFAULT}
 
 
-for command in (check, fetch, copies, recheck, search, show, report, verify, robustify, audit, pack):
+for command in (check, fetch, copies, recheck, changes, search, show, report, verify, robustify, audit, pack):
     cli.add_command(command)
 
 

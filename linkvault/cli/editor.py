@@ -1,5 +1,6 @@
 """The editor's commands: `check` before publishing (offline), `report` (a verdict for every footnote), `verify`
-(does the source say what the footnote claims?) and `robustify` (the report written back with archived copies)."""
+(does the source say what the footnote claims?), `robustify` (the report written back with archived copies) and
+`changes` (what changed under the links since a date, or since the last re-check)."""
 
 from __future__ import annotations
 
@@ -150,3 +151,34 @@ def robustify(ctx, report, output, plain, pack_url, input_format, force) -> None
     result = linkvault.robustify(report, output, vault_of(ctx), plain=plain, pack_url=pack_url,
                                  input_format=input_format, force=force)
     click.echo(render_robustified(result, width=terminal_look()[1]))
+
+
+@click.command()
+@global_options
+@click.argument("reports", nargs=-1)
+@click.option("--since", default="last", show_default=True, metavar="DATE|last",
+              help="Compare against the links as of this day (YYYY-MM-DD) or time; last: just before the newest "
+                   "check run began.")
+@format_option("table", "json", "html")
+@fail_on_option
+@history_options
+@click.pass_context
+def changes(ctx, reports, since, fmt, fail_on, rules) -> None:
+    """The links whose history, verdict or drift changed since DATE, each before → after and when.
+
+    REPORTS are reports fetched into the vault (files, or the <…> names fetch printed); none: every report in it.
+    A source that died, a passage gone or a page replaced is an error; a link starting to fail a warning.
+
+    \b
+    Example:
+        linkvault changes
+        linkvault changes report.txt --since 2026-11-01 --format html > changes.html
+        linkvault changes --fail-on warning
+
+    Exit codes: 0 no change at --fail-on level, 1 at least one, 2 bad input (no vault, a report never fetched).
+    """
+    from linkvault.render.changes import changes_exit, render_changes
+
+    result = linkvault.changes(reports, vault_of(ctx), since, rules=rules)
+    echo_rendered(render_changes, result, fmt)
+    exit_with(result.fails(Severity(fail_on)), lambda: changes_exit(result, Severity(fail_on)))

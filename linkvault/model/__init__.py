@@ -6,6 +6,7 @@ beside it, each re-exported here so `from linkvault.model import X` is the one w
 
 from __future__ import annotations
 
+from linkvault.model.changes import CHANGE_ASPECTS, Change, ChangesResult
 from linkvault.model.copies import (
     Candidate,
     CopiesResult,
@@ -55,7 +56,8 @@ from linkvault.model.results import (
 from linkvault.model.runs import FetchResult, RecheckResult
 
 __all__ = [
-    "Account", "AuditResult", "CATEGORIES", "CATEGORY_OF", "Candidate", "Capture", "Check", "CheckResult", "Citation",
+    "Account", "AuditResult", "CATEGORIES", "CATEGORY_OF", "CHANGE_ASPECTS", "Candidate", "Capture", "Change",
+    "ChangesResult", "Check", "CheckResult", "Citation",
     "ClaimResult",
     "ClaimVerdict", "Connection", "CopiesResult", "CopiesRow", "CopySearch", "CopyVerdict", "Entry", "FactCheck",
     "FetchResult", "Finding", "HISTORY_STATUSES", "HistoryRules", "HistoryVerdict",

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 
 import sqlite_utils
 
-from linkvault.history import checks_of, history_of
+from linkvault.history import checks_of, history_of, moment
 from linkvault.model import Capture, HistoryRules, HistoryVerdict
 from linkvault.vault.capture_rows import capture_of
 
@@ -39,3 +40,22 @@ class CheckQueries:
     def report_paths(self) -> list[str]:
         """Every report fetched into this vault, by the path (or `<…>` name) it is kept under."""
         return [row["path"] for row in self.db.query("select path from reports order by path")]
+
+    def last_run_start(self) -> datetime | None:
+        """When the newest check run began (`changes --since last` compares against the links just before it): the
+        newest `recheck` custody event's `as_of` (the run's own clock); a vault never re-checked, its newest check's
+        time (so its one fetch is a baseline, never a change); None for a vault with no check at all."""
+        row = self.db.execute("select max(json_extract(details, '$.as_of')) from custody where event = 'recheck'").fetchone()
+        if row and row[0]:
+            return datetime.fromisoformat(row[0])
+        row = self.db.execute("select max(fetched_at) from captures where coalesce(role, 'cited') = 'cited'").fetchone()
+        return moment(row[0]) if row and row[0] else None
+
+    def latest_titles(self, urls: Iterable[str]) -> dict[str, str]:
+        """Each cited URL's page title as its newest capture with a title read it (a page's own words: untrusted)."""
+        rows = self.db.execute(
+            "select c.url, t.title from (select distinct value as cited from json_each(?)) u "
+            "join captures c on c.url = u.cited and coalesce(c.role, 'cited') = 'cited' "
+            "join texts t on t.capture_id = c.id where coalesce(t.title, '') != '' order by c.fetched_at, c.id",
+            [json.dumps(list(urls))]).fetchall()
+        return {url: title for url, title in rows}
