@@ -142,7 +142,7 @@ def changes(reports: Sequence[_Path] = (), vault: _Path = "linkvault-vault", sin
     """The links of `reports` (none: every report in `vault`) whose history status, verdict or drift changed since
     `since` (a date, a time, or "last": since the newest check run began), each before → after and when
     (`linkvault changes`). The vault is only read."""
-    from linkvault.changes import changes_in, since_of
+    from linkvault.what_changed import changes_in, since_of
 
     return changes_in(os.fspath(vault), [os.fspath(r) for r in reports], since_of(since), rules)
 

@@ -135,7 +135,7 @@ STAGES = [
                "linkvault.history"]),
     ("store", ["linkvault.vault"]),
     ("capture", ["linkvault.archive"]),
-    ("review", ["linkvault.reviewing", "linkvault.lookup", "linkvault.changes"]),
+    ("review", ["linkvault.reviewing", "linkvault.lookup", "linkvault.what_changed"]),
     ("seal and pack", ["linkvault.evidence"]),
     ("render", ["linkvault.render"]),
     ("verbs", ["linkvault"]),

@@ -72,7 +72,8 @@ def changes_json(result: ChangesResult) -> dict:
         "since_last": result.since_last, "reports": result.reports,
         "summary": {"links": result.links, "changed_links": len(result.changed_links()),
                     "changes": len(result.changes), "by_severity": result.by_severity()},
-        "changes": [{"report": c.report, "number": c.number, "label": c.label, "url": c.url, "title": c.title,
+        "changes": [{"report": c.report, "number": c.label if c.number is None else c.number, "label": c.label,
+                     "url": c.url, "title": c.title,
                      "aspect": c.aspect, "before": c.before, "after": c.after,
                      "at": c.at.isoformat() if c.at else None, "severity": c.severity.value, "detail": c.detail}
                     for c in result.changes],

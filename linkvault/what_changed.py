@@ -1,31 +1,30 @@
 """What changed under one footnote link since a moment: its history's status, its newest verdict, its drift.
 
-Each is read twice, as of the moment (the checks and drifts before it) and now, and a difference is a `Change`.
-A link first checked after the moment is compared against its first check, and a footnote never judged for drift
-reads as unchanged: the state a link was first seen in is its baseline, never a change. The newest verdict
+Each is read as of the moment (the checks and drifts before it), then again after each later check or drift: each
+difference is a `Change`, dated by the check (or re-capture) that made it, so a link that failed and recovered
+since shows both. A link first checked after the moment starts from its first check, and a footnote never judged
+for drift reads as unchanged: the state a link was first seen in is its baseline, never a change. The newest verdict
 (category/state) is a change of its own only while the history's status stands (alive/ok → alive/redirected,
 failing on a 404 → failing on a 500); checks that failed on our own side say nothing of the link and are skipped.
 
 How much each matters is what an editor would expect: a source that died, or a passage gone or a page replaced
 under the claim, is an error; a link starting to fail or walled off a warning; a recovery, or a page that
-changed around an intact passage, information. `at` is when the newest state was reached.
+changed around an intact passage, information.
 
 `link_changes` is pure (no clock, no vault); `changes_in` reads a vault's reports for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timezone
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 from linkvault.errors import InputError, UsageError
 from linkvault.history import checks_of, history_of, moment
 from linkvault.model import Change, ChangesResult, Check, HistoryRules, HistoryVerdict, Severity
 from linkvault.model.drift import ATTENTION, UNCHANGED, Drift
 from linkvault.vault import Vault
-
-T = TypeVar("T")
 
 
 class Where(NamedTuple):
@@ -87,45 +86,24 @@ def changes_in(vault_dir: str, reports: Sequence[str], since: datetime | None, r
 
 def link_changes(where: Where, checks: Sequence[Check], drifts: Sequence[Drift], since: datetime,
                  rules: HistoryRules | None = None) -> list[Change]:
-    """The changes of one link (`where`: which footnote link) since `since`; `checks` and
-    `drifts` (its own, oldest first) are everything the vault holds of it."""
+    """Every change of one link (`where`: which footnote link) since `since`, oldest first; `checks` and `drifts`
+    (its own) are everything the vault holds of it."""
     rules = rules or HistoryRules()
     checks = sorted(checks, key=lambda c: (c.at, c.capture_id or 0))
-    if not checks:
-        return []
     base = max(1, sum(1 for c in checks if c.at < since))  # the checks the state before stands on
     found = []
-    history = _compare(checks, base, lambda cs: _status(history_of(list(cs), rules)))
-    if history is not None:
-        before, after, at = history
-        found.append(_change(where, "history", before, after, at, _history_severity(after)))
-    else:
-        verdict = _compare(checks, base, _verdict)
-        if verdict is not None and verdict[0] is not None:
-            before, after, at = verdict
-            severity = Severity.INFO if after.startswith("alive/") else Severity.WARNING
-            found.append(_change(where, "verdict", before, after, at, severity))
-    drift = _drift_change(where, drifts, since)
-    return found + ([drift] if drift else [])
-
-
-def _compare(items: Sequence[T], base: int, key: Callable[[Sequence[T]], str | None]
-             ) -> tuple[str | None, str, datetime | None] | None:
-    """(before, after, when) when `key` of the first `base` items differs from `key` of them all, else None."""
-    before, after = key(items[:base]), key(items)
-    if after is None or before == after:
-        return None
-    reached = len(items)
-    while reached - 1 > base and key(items[:reached - 1]) == after:
-        reached -= 1
-    return before, after, _at(items[reached - 1])
-
-
-def _at(item: object) -> datetime | None:
-    if isinstance(item, Check):
-        return item.at
-    now_at = getattr(item, "now_at", None)
-    return moment(now_at) if now_at else None
+    status = [_status(history_of(list(checks[:i]), rules)) for i in range(base, len(checks) + 1)]
+    verdict = [_verdict(checks[:i]) for i in range(base, len(checks) + 1)]
+    for step, check in enumerate(checks[base:], start=1):
+        if status[step] != status[step - 1]:
+            found.append(_change(where, "history", status[step - 1], status[step], check.at,
+                                 _history_severity(status[step])))
+        elif verdict[step - 1] is not None and verdict[step] not in (None, verdict[step - 1]):
+            now = verdict[step] or ""
+            found.append(_change(where, "verdict", verdict[step - 1], now, check.at,
+                                 Severity.INFO if now.startswith("alive/") else Severity.WARNING))
+    found += _drift_changes(where, drifts, since)
+    return sorted(found, key=lambda c: c.at or since)
 
 
 def _status(verdict: HistoryVerdict) -> str:
@@ -144,18 +122,18 @@ def _history_severity(after: str) -> Severity:
     return Severity.INFO if after == "alive" else Severity.WARNING
 
 
-def _drift_change(where: Where, drifts: Sequence[Drift], since: datetime) -> Change | None:
-    """The drift's change: its state as last judged before `since` (never judged: unchanged) against its newest."""
+def _drift_changes(where: Where, drifts: Sequence[Drift], since: datetime) -> list[Change]:
+    """Each change of the drift's state after `since`, against the state last judged before it (never judged:
+    unchanged)."""
     ordered = sorted((d for d in drifts if d.now_at), key=lambda d: (d.now_at or "", d.capture or 0))
-    if not ordered:
-        return None
-    base = sum(1 for d in ordered if moment(d.now_at or "") < since)
-    judged = _compare(ordered, base, lambda ds: ds[-1].state if ds else UNCHANGED)
-    if judged is None:
-        return None
-    before, after, at = judged
-    severity = Severity.ERROR if after in ATTENTION else Severity.INFO
-    return _change(where, "drift", before, after, at, severity, ordered[-1].detail)
+    before, found = UNCHANGED, []
+    for drift in ordered:
+        at = moment(drift.now_at or "")
+        if at >= since and drift.state != before:
+            found.append(_change(where, "drift", before, drift.state, at,
+                                 Severity.ERROR if drift.state in ATTENTION else Severity.INFO, drift.detail))
+        before = drift.state
+    return found
 
 
 def _change(where: Where, aspect: str, before: str | None, after: str, at: datetime | None, severity: Severity,
