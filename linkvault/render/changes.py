@@ -48,7 +48,7 @@ def render_changes(result: ChangesResult, fmt: str, *, color: bool = False, widt
     if fmt == "html":
         return changes_html(result)
     width = max(60, min(width, 120))
-    room = width - 37  # note 6, what 8, when 10, level 7 and the gaps: the rest is before → after
+    room = min(40, width - 37)  # note 6, what 8, when 10, level 7 and the gaps: 80 columns hold them whole
     lines = [f"Changes {_since(result)}"]
     report = None
     for change in result.changes:
