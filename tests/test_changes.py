@@ -28,19 +28,31 @@ def _recheck(fakeweb, clock, vault) -> None:
     linkvault.recheck((), vault, _options(fakeweb, clock), clock=clock)
 
 
+def _fetched(tmp_path, fakeweb, clock, sentence: str, *pages: tuple[str, html]):
+    """A report citing `pages` (URL, page) in order after `sentence`, fetched on day 0; (report, vault)."""
+    for url, page in pages:
+        fakeweb.route_url(url, page)
+    notes = "".join(f"[{n}] {url}\n" for n, (url, _) in enumerate(pages, start=1))
+    report = tmp_path / "chronicle.txt"
+    report.write_text(f"{sentence}\n\n{notes}", encoding="utf-8")
+    vault = tmp_path / "vault"
+    linkvault.fetch([report], vault, _options(fakeweb, clock))
+    return report, vault
+
+
+def _one_case(tmp_path, fakeweb, clock, page: html | None = None):
+    return _fetched(tmp_path, fakeweb, clock, "Дело 1187[1].", (CASE, page or article("Дело 1187")))
+
+
 @pytest.fixture
 def three_runs(tmp_path, fakeweb, clock):
     """Fetched on day 0; on day 7 the court case answers 404 (failing); on day 14 it is back, and the arrest article's
     supporting paragraph has been edited away. The city calendar never changes."""
-    fakeweb.route_url(ARTICLE, arrest_article(ARREST))
-    fakeweb.route_url(CASE, article("Дело 1187"))
-    fakeweb.route_url(CALENDAR, article("Календарь мероприятий"))
-    report = tmp_path / "chronicle.txt"
-    report.write_text("April 4, Almaty, journalist Makhambet Abzhan was sentenced to 10 days of arrest[1]. "
-                      "Дело 1187[2]. Календарь мероприятий[3].\n\n"
-                      f"[1] {ARTICLE}\n[2] {CASE}\n[3] {CALENDAR}\n", encoding="utf-8")
-    vault = tmp_path / "vault"
-    linkvault.fetch([report], vault, _options(fakeweb, clock))
+    report, vault = _fetched(tmp_path, fakeweb, clock,
+                             "April 4, Almaty, journalist Makhambet Abzhan was sentenced to 10 days of arrest[1]. "
+                             "Дело 1187[2]. Календарь мероприятий[3].",
+                             (ARTICLE, arrest_article(ARREST)), (CASE, article("Дело 1187")),
+                             (CALENDAR, article("Календарь мероприятий")))
     fakeweb.route_url(CASE, GONE)
     _recheck(fakeweb, clock.forward(7), vault)
     fakeweb.route_url(CASE, article("Дело 1187"))
@@ -84,11 +96,7 @@ def test_a_date_between_the_runs_lists_only_what_changed_after_it(three_runs, ru
 
 
 def test_nothing_changed_is_an_empty_list_and_exit_0(tmp_path, fakeweb, clock, runner):
-    fakeweb.route_url(CASE, article("Дело 1187"))
-    report = tmp_path / "r.txt"
-    report.write_text(f"Дело 1187[1].\n\n[1] {CASE}\n", encoding="utf-8")
-    vault = tmp_path / "vault"
-    linkvault.fetch([report], vault, _options(fakeweb, clock))
+    report, vault = _one_case(tmp_path, fakeweb, clock)
     just_fetched, data = _changes(runner, vault)
     assert (just_fetched.exit_code, data["changes"]) == (0, [])
     _recheck(fakeweb, clock.forward(7), vault)
@@ -100,11 +108,7 @@ def test_nothing_changed_is_an_empty_list_and_exit_0(tmp_path, fakeweb, clock, r
 
 
 def test_a_source_that_died_is_an_error_and_a_link_starting_to_fail_only_a_warning(tmp_path, fakeweb, clock, runner):
-    fakeweb.route_url(CASE, article("Дело 1187"))
-    report = tmp_path / "r.txt"
-    report.write_text(f"Дело 1187[1].\n\n[1] {CASE}\n", encoding="utf-8")
-    vault = tmp_path / "vault"
-    linkvault.fetch([report], vault, _options(fakeweb, clock))
+    report, vault = _one_case(tmp_path, fakeweb, clock)
     fakeweb.route_url(CASE, GONE)
     _recheck(fakeweb, clock.forward(7), vault)
     failing, data = _changes(runner, vault)
@@ -139,13 +143,9 @@ def test_the_table_keeps_within_80_columns_and_says_what_moved(three_runs, runne
 
 def test_the_html_escapes_a_hostile_page_title(tmp_path, fakeweb, clock, runner):
     hostile = escape("<script>alert('vault')</script><img src=x onerror=alert(1)>")  # the page's text reads the tags
-    fakeweb.route_url(CASE, html(f"<html><head><title>{hostile}</title></head><body><article><h1>{hostile}</h1>"
-                                 "<p>Суд рассмотрел дело журналиста и назначил новое заседание на май.</p>"
-                                 "</article></body></html>"))
-    report = tmp_path / "r.txt"
-    report.write_text(f"Дело 1187[1].\n\n[1] {CASE}\n", encoding="utf-8")
-    vault = tmp_path / "vault"
-    linkvault.fetch([report], vault, _options(fakeweb, clock))
+    report, vault = _one_case(tmp_path, fakeweb, clock, html(
+        f"<html><head><title>{hostile}</title></head><body><article><h1>{hostile}</h1>"
+        "<p>Суд рассмотрел дело журналиста и назначил новое заседание на май.</p></article></body></html>"))
     fakeweb.route_url(CASE, GONE)
     _recheck(fakeweb, clock.forward(7), vault)
     done = runner.invoke(cli, ["--vault", str(vault), "changes", "--format", "html"])
