@@ -81,8 +81,11 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
         text = vault.texts_of([with_text[-1]["id"]]).get(with_text[-1]["id"]) if with_text else None
         copies = {url: search for (note, url), search in vault.report_copy_searches(report).items()
                   if note == str(label)}
+        drifts = {url: drift for (note, url), drift in vault.latest_drifts(report).items() if note == str(label)}
+        histories = vault.histories(urls)
     return FootnoteArchive(report=report_key(report), label=str(label), line=notes[0]["line"], urls=urls,
-                           captures=captures, text=text, verdicts=_verdicts(vault_dir, given, str(label)), copies=copies)
+                           captures=captures, text=text, verdicts=_verdicts(vault_dir, given, str(label)), copies=copies,
+                           histories=histories, drifts=drifts)
 
 
 def _verdicts(vault_dir: str, report: str | Report, label: str) -> dict[str, tuple[str | None, str | None, str]]:

@@ -54,10 +54,19 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
                         rows=links_of(report, vault.verdicts([url for note in report.footnotes for url in note.urls])))
         searches = vault.report_copy_searches(report.path)  # every URL's at once, in the same read-only open
         histories = vault.histories({row.url for row in result.rows if row.url}, rules)
+        drifts = vault.latest_drifts(report.path)  # the newest drift recheck stored for each footnote URL
         for row in result.rows:
             row.copy_search = searches.get((row.label, row.url or ""))
             row.history = histories.get(row.url or "")
-        return with_claim_verdicts(result, vault) if with_claims else result
+            row.drift = drifts.get((row.label, row.url or ""))
+        return with_drift_findings(with_claim_verdicts(result, vault)) if with_claims else result
+
+
+def with_drift_findings(reviewed: Review) -> Review:
+    """`reviewed` with an error finding for each stored drift an editor must look at (a passage gone, a page
+    replaced), as `verify` gives, so `report --fail-on error` fails on it too."""
+    reviewed.claim_findings += drift_findings(r.drift for r in reviewed.rows if r.drift)
+    return reviewed
 
 
 def review_of_run(check: CheckResult, captures: dict[str, Capture], texts: dict[int, dict]) -> Review:

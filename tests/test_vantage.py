@@ -260,3 +260,25 @@ def test_the_looks_from_every_vantage_point_are_sealed_and_audit_holds(tmp_path,
     assert json.loads(audited.stdout)["uncovered_captures"] == 0
     assert _rows(vault, "select count(*) from custody where event = 'timestamped'")[0][0] == 1
     assert _rows(vault, "select count(*) from captures where role = 'vantage' and record_id is not null")[0][0] >= 3
+
+
+def test_a_recheck_through_a_second_vantage_point_makes_a_blocked_link_geo_blocked_not_failing(
+        tmp_path, fakeweb, runner, cited, national_filter):
+    """Fetched only through the national filter, the blocked links are not alive; `recheck --vantage` looks at
+    them again from abroad, as fetch does: alive there, so geo-blocked (restricted, never counted towards dead),
+    and `show` lists the check with the vantage point that saw it."""
+    vault = tmp_path / "vault"
+    _fetch(runner, vault, cited, national_filter.url, fakeweb)
+    assert _verdicts(cited, vault)[GEO[1]][:2] != ("restricted", "geo-blocked")
+    result = runner.invoke(cli, ["--vault", str(vault), "recheck", "--retries", "0", "--timeout", "5",
+                                 "--no-screenshots", "--no-timestamp", "--proxy", national_filter.url,
+                                 "--ca-bundle", fakeweb.ca_pem_path, "--vantage", f"abroad={fakeweb.proxy_url}",
+                                 "--vantage-name", "home", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {row.url: row for row in linkvault.review(cited, vault).rows}
+    for url in GEO:
+        assert (rows[url].category, rows[url].state, rows[url].vantage) == ("restricted", "geo-blocked", "abroad"), url
+        assert rows[url].history is not None and rows[url].history.status == "restricted", url
+    assert (rows[DEAD].category, rows[DEAD].vantage) == ("dead", "home")
+    shown = runner.invoke(cli, ["--vault", str(vault), "show", str(cited), "2"]).output
+    assert "history: restricted" in shown and "geo-blocked, seen from abroad" in " ".join(shown.split())

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from linkvault.model.copies import CopySearch
+from linkvault.model.drift import Drift
 from linkvault.model.history import HistoryVerdict
 from linkvault.model.records import LinkState
 
@@ -166,6 +167,7 @@ class Link:
     report: str = ""  # the report citing it, as the run names it
     copy_search: CopySearch | None = None  # the last `copies` search for it (`report` attaches it; None: never searched)
     history: HistoryVerdict | None = None  # its checks read together (`report` attaches it; None: never checked)
+    drift: Drift | None = None  # the newest drift `recheck` stored for it (`report` attaches it; None: none judged)
 
     def judged_by(self, capture: Capture, *, reused: bool = False) -> Link:
         """This link with `capture` as its evidence, and the capture's verdict as its own."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from linkvault.model.copies import CopySearch, VersionLink
 from linkvault.model.drift import Drift
+from linkvault.model.history import HistoryVerdict
 from linkvault.model.records import CATEGORIES, CheckResult, Finding, Severity
 
 # -- search and show (lookup.py) ----------------------------------------------------------------
@@ -37,6 +38,8 @@ class FootnoteArchive:
     text: dict | None = None
     verdicts: dict[str, tuple[str | None, str | None, str]] = field(default_factory=dict)  # url → category, state, detail
     copies: dict[str, CopySearch] = field(default_factory=dict)  # url → the last `copies` search (never searched: absent)
+    histories: dict[str, HistoryVerdict] = field(default_factory=dict)  # url → its checks read together (recheck)
+    drifts: dict[str, Drift] = field(default_factory=dict)  # url → the newest drift recheck stored (none: absent)
 
     @property
     def screenshot(self) -> dict | None:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from linkvault.model import CheckResult, FootnoteArchive
 from linkvault.render.check import counted, render_check
 from linkvault.render.copy_lines import link_lines, reference_words
+from linkvault.render.drift import drift_line
+from linkvault.render.history import history_words, shows_history
 from linkvault.render.records import account_words
 from linkvault.render.textsafe import terminal_safe
 
@@ -237,6 +239,7 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
         if url in archive.verdicts:
             category, state, detail = archive.verdicts[url]
             _say(console, f"verdict: {category} / {state}: {detail}", indent=2)
+        _say_over_time(console, archive, url)
         if url in archive.copies:
             _say_copies(console, archive.copies[url])
     if not archive.captures:
@@ -276,6 +279,21 @@ def render_show(archive: FootnoteArchive, *, with_text: bool, color: bool = Fals
             for paragraph in (text["text"] or "").split("\n"):
                 _say(console, paragraph)
     return _text(out)
+
+
+def _say_over_time(console: Console, archive: FootnoteArchive, url: str) -> None:
+    """Once a link was checked again: its checks read together, each check (when, what it met, the vantage point
+    that saw it), and the newest drift `recheck` stored for it."""
+    history = archive.histories.get(url)
+    if history is not None and shows_history(history):
+        _say(console, f"history: {history_words(history)}", indent=2, hang=2)
+        seen = {cap["id"]: cap for cap in archive.captures}
+        for check in history.checks:
+            _say(console, f"checked {check.at:%Y-%m-%d %H:%M} UTC: {check.category} / {check.state}"
+                 + (" (our own side failed: not counted)" if check.own_side else "")
+                 + _seen_from(seen.get(check.capture_id, {})), indent=4)
+    if url in archive.drifts:
+        _say(console, "drift: " + drift_line(archive.drifts[url]).strip(), indent=2, hang=2)
 
 
 def _origin(cap: dict) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Severity
 from linkvault.render.check import COMPACT_BELOW, MAX_ROWS_PER_KIND, capped, more_row, render_check, word_safe_widths
 from linkvault.render.copy_lines import copy_fields, copy_judged, copy_name, copy_short, passed_over
+from linkvault.render.drift import DRIFT_CSS, drift_html, drift_line, drift_object
 from linkvault.render.history import CSV_COLUMNS as HISTORY_COLUMNS
 from linkvault.render.history import history_values, history_words, shows_history
 from linkvault.render.htmlsafe import esc as _e
@@ -90,7 +91,8 @@ def as_json_object(review: Review) -> dict:
 
     return report_object(review.check, review.summary, review.findings,
                          [row_record(r, claim={"verdict": r.claim} if r.claim else None, **copy_fields(r.copy_search),
-                                     **({"history": r.history.as_dict()} if r.history else {}))
+                                     **({"history": r.history.as_dict()} if r.history else {}),
+                                     **({"drift": drift_object(r.drift)} if r.drift else {}))
                           for r in review.rows])
 
 
@@ -120,14 +122,17 @@ def _csv(review: Review) -> str:
     with_account = any(r.account for r in review.rows)  # a report captured anonymously keeps its columns
     with_history = any(shows_history(r.history) for r in review.rows)  # once a link has been checked again
     with_vantage = any(r.vantage for r in review.rows)  # so does one fetched from no named vantage point
+    with_drift = any(r.drift for r in review.rows)  # and one whose links recheck judged no drift for
     writer.writerow(_CSV_HEADER + (_CSV_COPY if with_copies else []) + (["account"] if with_account else [])
-                    + (HISTORY_COLUMNS if with_history else []) + (["vantage"] if with_vantage else []))
+                    + (HISTORY_COLUMNS if with_history else []) + (["vantage"] if with_vantage else [])
+                    + (["drift", "drift_detail"] if with_drift else []))
     for r in review.rows:
         values = [r.number, r.url, r.host, r.category, r.state, r.detail, r.http_status, r.final_url, r.title,
                   r.archived_at, r.warc_file, r.warc_offset] + (_copy_values(r) if with_copies else [])
         values += [r.account.label if r.account else None] if with_account else []
         values += history_values(r.history) if with_history else []
         values += [r.vantage] if with_vantage else []
+        values += [r.drift and r.drift.state, r.drift and r.drift.detail] if with_drift else []
         writer.writerow([_cell(v) for v in values])
     return out.getvalue().rstrip("\n")
 
@@ -148,18 +153,30 @@ def _detail_text(r: Link) -> str | None:
     detail = f"{r.detail or ''} — {account_words(r.account)}" if r.account else r.detail
     if r.history and shows_history(r.history):
         detail = f"{detail or ''} — {history_words(r.history)}"
+    if moved(r):
+        detail = f"{detail or ''} — {drift_words(r)}"
     if r.copy_search is None:
         return detail
     offered = r.copy_search.offered
     return f"{detail or ''} — {copy_short(r.copy_search)}" + (f" {offered.candidate.uri_m}" if offered else "")
 
 
+def moved(r: Link) -> bool:
+    """Whether the passage a row's claim relies on moved since its first capture (a drift other than unchanged)."""
+    return r.drift is not None and r.drift.state != "unchanged"
+
+
+def drift_words(r: Link) -> str:
+    """A row's drift in one line, for the table and Markdown (empty when there is none)."""
+    return "drift " + drift_line(r.drift).strip() if r.drift else ""
+
+
 def _table_cell(name: str, cells: dict[str, str], style: str) -> str:
     """A table cell's markup: the category in its colour, the detail with the link's archived copy on a second line."""
     if name == "category" and style:
         return f"[{style}]{rich_safe(cells[name])}[/]"
-    if name == "detail" and (cells.get("copy") or cells.get("history")):
-        return "\n".join(rich_safe(cells[part]) for part in ("detail", "history", "copy") if cells.get(part))
+    if name == "detail" and (cells.get("copy") or cells.get("history") or cells.get("drift")):
+        return "\n".join(rich_safe(cells[part]) for part in ("detail", "history", "drift", "copy") if cells.get(part))
     return rich_safe(cells[name])
 
 
@@ -213,7 +230,8 @@ def _table(review: Review, *, color: bool, width: int) -> str:
                                       else r.detail),
               "title": terminal_safe(r.title), "archived": _date(r.archived_at),
               "copy": copy_short(r.copy_search) if r.copy_search else "",
-              "history": history_words(r.history) if r.history and shows_history(r.history) else ""}
+              "history": history_words(r.history) if r.history and shows_history(r.history) else "",
+              "drift": drift_words(r) if moved(r) else ""}
              for r in shown]
     plain += [{"note": "", "host": "", "category": kind, "state": "", "detail": line, "title": "", "archived": ""}
               for kind, line in more.items()]
@@ -290,7 +308,7 @@ def _html_row(r: Link) -> str:
     status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
     return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{_e(r.number)}</td><td>{source_cell(r)}</td>'
             f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}{_account_html(r)}'
-            f'{_history_html(r)}{_copy_html(r)}</td>'
+            f'{_history_html(r)}{drift_html(r.drift) if r.drift else ""}{_copy_html(r)}</td>'
             f'<td>{_e(r.title)}</td><td>{archived_cell(r)}</td></tr>')
 
 
@@ -366,7 +384,7 @@ def _html(review: Review) -> str:
     rows, note = html_rows(review.rows, _html_row, len(columns))
     return filter_page(title=f"linkvault review: {review.report}", heading="Link review", path=review.report,
                        summary=[summary_line(review), *note], counts={**s["by_category"], "missing": s["missing"]},
-                       columns=columns, rows=rows, findings=_serious(review).findings)
+                       columns=columns, rows=rows, findings=_serious(review).findings, css=DRIFT_CSS)
 
 
 def no_vault_note(vault: str) -> str:
