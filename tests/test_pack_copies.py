@@ -121,12 +121,12 @@ def test_the_pack_shows_the_copy_offered_and_those_passed_over_and_carries_their
     with sqlite3.connect(vault / "linkvault.db") as db:
         [(claim,)] = db.execute("select claim from archived_copies where choice = 'offered'").fetchall()
     assert claim not in (None, "not-checked")  # the claim check ran on the copy's text
-    assert f"offered: web.archive.org {OFFERED_AT} (ok, claim {claim})" in offered
+    assert f"offered: the Internet Archive {OFFERED_AT} (ok, claim {claim})" in offered
     for value in (wayback.uri_m(dead_article_captures()[0]), rid, records[rid]["block"], records[rid]["payload"]):
         assert value in offered, value
     assert "title: Суд Астаны арестовал журналиста" in offered
-    assert f"passed over: web.archive.org {SOFT_404_AT} (soft-404" in soft_404 and "why:" in soft_404
-    assert f"passed over: web.archive.org {REDIRECT_AT} (redirected-to-homepage" in redirect
+    assert f"passed over: the Internet Archive {SOFT_404_AT} (soft-404" in soft_404 and "why:" in soft_404
+    assert f"passed over: the Internet Archive {REDIRECT_AT} (redirected-to-homepage" in redirect
     assert "https://kaztag.kz/" in redirect and mementos[REDIRECT_AT][0] in redirect
     assert f"from {mementos[REDIRECT_AT][2]} → {records[mementos[REDIRECT_AT][0]]['uri']}" in redirect
     links = [a.get("href") for a in copies.cssselect("a")]

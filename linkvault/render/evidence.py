@@ -14,7 +14,7 @@ from linkvault.model import PackResult
 from linkvault.model.copies import DIFFERS, OFFERED, SAME_DECODED
 from linkvault.render.archive import _console, _say, _text
 from linkvault.render.check import counted
-from linkvault.render.copy_lines import CHOICE_WORDS, copy_judged, reference_words
+from linkvault.render.copy_lines import CHOICE_WORDS, archive_words, copy_judged, reference_words
 from linkvault.render.htmlsafe import esc, page_head, web_link
 from linkvault.render.records import account_words
 
@@ -78,7 +78,7 @@ def _copy_row(r: EvidenceRow, c: CopyEvidence) -> str:
     """One archived copy of a looked-up link: what it is and how it was judged, and its memento's sealed record."""
     v, cand = c.verdict, c.verdict.candidate
     kind = "alive" if v.choice == OFFERED else "dead"
-    judged = (f"<div>{esc(CHOICE_WORDS.get(v.choice, v.choice))}: {esc(cand.archive)} {esc(cand.memento_at)}"
+    judged = (f"<div>{esc(CHOICE_WORDS.get(v.choice, v.choice))}: {esc(archive_words(cand.archive))} {esc(cand.memento_at)}"
               f"{esc(copy_judged(v))}</div><div class=\"small\">{web_link(cand.uri_m)}</div>")
     if c.title:
         judged += f"<div class=\"small\">title: {esc(c.title)}</div>"
@@ -137,7 +137,7 @@ def _witness_row(r: EvidenceRow, fact: WitnessFact) -> str:
              "</code></div>" if fact.custody_id else '<span class="small">not in the custody log</span>')
     return (f'<tr class="{"dead" if w.verdict == DIFFERS else "alive"}"><td>{esc(r.label)}</td>'
             f"<td>{web_link(r.url)}<div class=\"small\">ours <code>{esc(r.response_id)}</code></div></td>"
-            f"<td>{esc(w.archive)} {esc(w.archive_at)}<div class=\"small\">{web_link(w.uri_m)}</div></td>"
+            f"<td>{esc(archive_words(w.archive))} {esc(w.archive_at)}<div class=\"small\">{web_link(w.uri_m)}</div></td>"
             f"<td>{esc(w.verdict)}<div class=\"small\">{esc(w.sentence)}</div><div class=\"small\">archive "
             f"<code>{esc(w.archive_digest)}</code>, {ours}</div></td><td>{event}</td></tr>")
 
