@@ -122,19 +122,21 @@ def recheck(reports: Sequence[_Path] = (), vault: _Path = "linkvault-vault", opt
             proxy: str | None = None, ca_bundle: str | None = None, allow_private: bool | None = None,
             collector: str | None = None, tsa: Sequence[str] | None = None, screenshots: bool | None = None,
             after_recapture: Sequence[Callable[..., object]] | None = None,
-            vantage: VantageOptions | None = None) -> RecheckResult:
+            vantage: VantageOptions | None = None, session: Session | None = None,
+            redact_set_cookie: bool | None = None) -> RecheckResult:
     """Check again the sources the reports (paths or `<…>` names fetched into `vault`; none: every report in it) cite,
     each as a new capture with its custody event (`linkvault recheck`); with `due`, only the links whose next check
     is due by their history under `rules`. `clock` dates the run (default: the real one), so a script or a test can
     move time forward; `after_recapture` hooks are called per re-captured link (see linkvault.archive.recheck);
-    `vantage` (see `vantage_options`) looks at a failing link again from other vantage points, as in `fetch`."""
+    `vantage` (see `vantage_options`) looks at a failing link again from other vantage points, and `session` (see
+    `load_session`) re-checks as the logged-in account, as in `fetch`."""
     from linkvault.archive import FetchOptions
     from linkvault.archive.recheck import RecheckOptions, recheck_vault
 
     fetch_options = _fetch_options(options, {
         "timeout": timeout, "retries": retries, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
         "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
-        "vantage": vantage}) or FetchOptions()
+        "vantage": vantage, "session": session, "redact_set_cookie": redact_set_cookie}) or FetchOptions()
     settings = RecheckOptions(fetch=fetch_options, rules=rules or HistoryRules(), due_only=due, clock=clock,
                               after_recapture=after_recapture)
     return recheck_vault(os.fspath(vault), [os.fspath(r) for r in reports], settings, on_progress=on_progress)

@@ -3,6 +3,7 @@ real sockets through the fake web's proxy; the captures say which account made t
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 
@@ -147,3 +148,25 @@ def test_a_site_setting_the_sessions_own_cookie_again_is_said_once_with_the_reme
     assert "--redact-set-cookie to withhold them" in kept.stderr
     withheld = fetch(runner, tmp_path / "withheld", fakeweb, "--cookies", cookies_txt(tmp_path), "--redact-set-cookie")
     assert withheld.exit_code == 0 and "own cookies again" not in withheld.stderr
+
+
+def test_a_recheck_with_the_session_sees_what_the_account_sees_and_keeps_the_secret_out(runner, tmp_path, fakeweb):
+    """`recheck --cookies FILE --as NAME`: the members' page, first captured as anonymous visitors see it (the login
+    form), is checked again as the account: the report's verdict capture is the article, named for the account, the
+    cookie went to that site alone, and its value is in no file of the vault."""
+    fakeweb.route_url(MEMBERS, members_page)
+    assert fetch(runner, tmp_path, fakeweb).exit_code == 0
+    vault, report = tmp_path / "vault", tmp_path / "r.txt"
+    fakeweb.reset_log()
+    again = runner.invoke(cli, ["--vault", str(vault), "recheck", "--proxy", fakeweb.proxy_url, "--ca-bundle",
+                                fakeweb.ca_pem_path, "--cookies", cookies_txt(tmp_path), "--as", "KIBHR research account",
+                                "--format", "json"])
+    assert again.exit_code == 0, again.output
+    assert [r for r in fakeweb.requests if r.host == "members.vlast.kz"]
+    assert all((f"xs={SECRET}" in (r.header("Cookie") or "")) == (r.host == "members.vlast.kz") for r in fakeweb.requests)
+    shown = json.loads(runner.invoke(cli, ["--vault", str(vault), "report", str(report), "--format", "json"]).stdout)
+    members = next(f for f in shown["footnotes"] if f["url"] == MEMBERS)
+    assert members["title"] == ARTICLE_TITLE and members["account"]["label"] == "KIBHR research account"
+    files = [p for p in vault.rglob("*") if p.is_file()]
+    readable = [gzip.decompress(p.read_bytes()) if p.name.endswith(".warc.gz") else p.read_bytes() for p in files]
+    assert files and not [p for p, data in zip(files, readable) if SECRET.encode() in data]

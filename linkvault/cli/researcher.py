@@ -161,6 +161,7 @@ def copies(ctx, reports, every_link, as_of, fmt, **settings) -> None:
 @request_options
 @egress_options
 @vantage_options
+@session_options
 @allow_private_option()
 @collector_option("Who collects, recorded in every capture's provenance")
 @timestamp_options("the run's manifest")
@@ -178,6 +179,7 @@ def recheck(ctx, reports, due, fmt, no_screenshots, verbose, **settings) -> None
         linkvault recheck report.txt --dead-after 3 --apart 3d
         linkvault --vault ~/evidence recheck --due --format json
         linkvault recheck --due --vantage abroad=socks5://127.0.0.1:9050
+        linkvault recheck --due --cookies research-account.txt --as "KIBHR research account"
 
     Exit codes: 0 no link is dead by its history, 1 one is (or this machine's network failed), 2 bad input.
     """
