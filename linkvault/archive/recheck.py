@@ -33,7 +33,7 @@ from linkvault.errors import InputError, LinkvaultError
 from linkvault.model import CheckResult, Entry, HistoryRules, HistoryVerdict, Link, RecheckResult, Report
 from linkvault.parsing import parse_report
 from linkvault.vault import Vault, VaultLock
-from linkvault.vault.drifts import drift_for
+from linkvault.vault.drifts import ReportDrifts
 
 AfterRecapture = Callable[[Vault, Link, int], object]
 AFTER_RECAPTURE: list[AfterRecapture] = []  # called after each re-capture, after its drift is judged
@@ -105,14 +105,14 @@ def _after_recapture(vault: Vault, result: RecheckResult, run: FetchRun, options
     """Each re-captured footnote's drift since its first capture, judged and stored, then the hooks."""
     hooks = AFTER_RECAPTURE if options.after_recapture is None else options.after_recapture
     rechecked = set(result.rechecked)
-    reports = {os.path.abspath(report.path): report for report in _as_written(stored)}
+    drifts = {os.path.abspath(report.path): ReportDrifts(vault, report) for report in _as_written(stored)}
     judged_at = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     for link in result.links:
         capture = run.captures.get(link.url or "")
         if link.url not in rechecked or capture is None or capture.id is None:
             continue
-        report = reports.get(os.path.abspath(link.report)) if link.report else None
-        drift = drift_for(vault, report, link.label, capture.id, judged_at) if report else None
+        judge = drifts.get(os.path.abspath(link.report)) if link.report else None
+        drift = judge.judge(link.label, capture.id, judged_at) if judge else None
         if drift is not None:
             result.drifts[(link.label, link.url)] = drift
         if hooks:

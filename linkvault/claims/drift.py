@@ -39,7 +39,7 @@ REPLACED_DROP = 0.85  # … and a word count down by at least this much
 KEPT_RATIO = 85  # a passage paragraph is still there when a later one is this alike (rapidfuzz ratio, 0-100)
 SHOWN_RATIO = 60  # a later paragraph this alike is what remains of it, shown beside it
 _WORD = re.compile(r"\w+")
-__all__ = ["ATTENTION", "CHANGED", "DRIFT_STATES", "Drift", "PAGE_REPLACED", "PASSAGE_GONE", "UNCHANGED", "claim_of",
+__all__ = ["ATTENTION", "CHANGED", "DRIFT_STATES", "Drift", "PAGE_REPLACED", "PASSAGE_GONE", "UNCHANGED", "claim_of", "claims_of",
            "cosine", "drift_findings", "judge_drift", "replaced", "word_diff", "words"]
 
 
@@ -63,8 +63,16 @@ def replaced(similarity: float, words_then: int, words_now: int) -> bool:
 
 def claim_of(report: Report, label: str) -> tuple[Citation | None, int]:
     """The first sentence citing footnote `label` (what its claim is checked by), and the year the report is read in."""
-    citation = next((c for c in report.citations if c.label == label), None)
-    return citation, report_year(report.year_sample(), report.date)
+    citations, year = claims_of(report)
+    return citations.get(label), year
+
+
+def claims_of(report: Report) -> tuple[dict[str, Citation], int]:
+    """Each footnote's first citing sentence, by label, and the year the report is read in: read once per report."""
+    first: dict[str, Citation] = {}
+    for citation in report.citations:
+        first.setdefault(citation.label, citation)
+    return first, report_year(report.year_sample(), report.date)
 
 
 def judge_drift(citation: Citation, year: int, then: Source, now: Source) -> Drift:

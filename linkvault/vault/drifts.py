@@ -25,7 +25,7 @@ from typing import Protocol
 
 import sqlite_utils
 
-from linkvault.claims.drift import Drift, claim_of, judge_drift
+from linkvault.claims.drift import Drift, claims_of, judge_drift
 from linkvault.claims.match import Source
 from linkvault.model import OWN_SIDE_FAILURES, Citation, Report
 from linkvault.parsing import report_key
@@ -99,20 +99,36 @@ class _Vault(Protocol):
 
 def drift_for(vault: _Vault, report: Report, label: str, capture_id: int, judged_at: str | None = None) -> Drift | None:
     """Footnote `label`'s drift at capture `capture_id`, stored when the vault is writable (see the module's top)."""
-    drift = judged_drift(vault, report, label, capture_id)
-    report_id = vault.report_id(report.path)
-    if drift is not None and not vault.read_only and report_id is not None:
-        vault.store_drift(report_id, drift, judged_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
-    return drift
+    return ReportDrifts(vault, report).judge(label, capture_id, judged_at)
 
 
 def judged_drift(vault: _Vault, report: Report, label: str, capture_id: int) -> Drift | None:
     """Footnote `label`'s drift at capture `capture_id`, judged from the vault and stored nowhere."""
-    citation, year = claim_of(report, label)
-    note = next((n for n in report.footnotes if n.label == label), None)
-    if citation is None or note is None:
-        return None
-    return drift_at(vault, citation, year, note.urls, capture_id)
+    return ReportDrifts(vault, report).judged(label, capture_id)
+
+
+class ReportDrifts:
+    """`drift_for` for one report's footnotes, its citing sentences, year, URLs and vault id read once: a recheck
+    judges every re-captured footnote of a report, and reading them per footnote would cost the whole report each."""
+
+    def __init__(self, vault: _Vault, report: Report) -> None:
+        self.vault = vault
+        self.citations, self.year = claims_of(report)
+        self.urls = {note.label: note.urls for note in reversed(report.footnotes)}  # the first of a label wins
+        self.report_id = vault.report_id(report.path)
+
+    def judged(self, label: str, capture_id: int) -> Drift | None:
+        citation, urls = self.citations.get(label), self.urls.get(label)
+        if citation is None or urls is None:
+            return None
+        return drift_at(self.vault, citation, self.year, urls, capture_id)
+
+    def judge(self, label: str, capture_id: int, judged_at: str | None = None) -> Drift | None:
+        drift = self.judged(label, capture_id)
+        if drift is not None and not self.vault.read_only and self.report_id is not None:
+            self.vault.store_drift(self.report_id, drift,
+                                   judged_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        return drift
 
 
 def drift_at(vault: _Vault, citation: Citation, year: int, urls: tuple[str, ...], capture_id: int) -> Drift | None:
