@@ -14,7 +14,7 @@ from linkvault.errors import InputError
 from linkvault.evidence.custody_check import audit_anchors, audit_screenshots
 from linkvault.evidence.problems import brief
 from linkvault.evidence.token_check import Tokens, audit_timestamps
-from linkvault.evidence.warc_check import CHUNK, Sealed, audit_warc
+from linkvault.evidence.warc_check import CHUNK, Sealed, audit_revisits, audit_warc
 from linkvault.model import AuditResult, Problem
 from linkvault.vault.custody import check_chain
 
@@ -42,6 +42,7 @@ def audit_wacz(path: str, tsa_roots: str | None = None) -> AuditResult:
         result.resources = sealed.resources
         for basename, name, declared in sorted(entries):
             _audit_entry(budget, basename, name, declared, sealed, result)
+        audit_revisits(sealed, result)
         tokens = Tokens(tsa_roots)
         stamped = audit_timestamps(sealed.evidence, sealed.digests, result, tokens)
         result.untimed = len(result.responses - stamped)

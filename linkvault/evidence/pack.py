@@ -64,7 +64,9 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
         images = vault.images_of([r.capture_id for r in reviewed.rows if r.capture_id])  # a post's own pictures
         files = sorted({r.warc_file for r in reviewed.rows if r.warc_file}
                        | {m["warc_file"] for m in mementos.values() if m["warc_file"]}
-                       | {i["warc_file"] for post in images.values() for i in post if i["warc_file"]})
+                       | {i["warc_file"] for post in images.values() for i in post if i["warc_file"]}
+                       | vault.payload_files([r.capture_id for r in reviewed.rows if r.capture_id] + list(mementos)
+                                             + [i["id"] for post in images.values() for i in post]))
         if not files:
             raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
         files, sealed = sealed_files(vault, files)

@@ -116,6 +116,17 @@ def audit_warc(name: str, fh, sealed: Sealed, result: AuditResult) -> None:
         result.problems.append(Problem(name, f"cannot be read to the end ({brief(exc)})"))
 
 
+def audit_revisits(sealed: Sealed, result: AuditResult) -> None:
+    """Each revisit record's payload is carried: a pack holding the revisit without the response it repeats
+    (same payload digest) cannot replay that capture."""
+    carried = {head.payload_digest for rid, head in sealed.heads.items() if rid in result.responses}
+    for rid, head in sealed.heads.items():
+        if rid not in result.responses and head.payload_digest not in carried:
+            result.problems.append(Problem(f"{head.file} record {rid}", "is a revisit whose payload the pack does "
+                                           f"not carry (no response record of {head.payload_digest}): {head.uri} "
+                                           "cannot be replayed from the pack"))
+
+
 @dataclass
 class _BlockHashes:
     """A block's digests, taken as it streams by: the one its WARC-Block-Digest names, and SHA-256."""

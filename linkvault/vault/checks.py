@@ -37,6 +37,16 @@ class CheckQueries:
         """Each cited URL's checks read together under `rules` (linkvault/history.py); a URL never checked is absent."""
         return {url: history_of(checks_of(captures), rules) for url, captures in self.checks_of(urls).items()}
 
+    def payload_files(self, capture_ids: Iterable[int]) -> set[str]:
+        """The WARC files holding the payloads these captures revisit: a re-check of an unchanged page is a revisit
+        record, its payload in the first capture's record, often an earlier run's file, which a pack must carry."""
+        rows = self.db.query(
+            "select (select o.warc_file from captures o where o.payload_digest = c.payload_digest "
+            "and o.revisit_of is null and o.warc_file is not null order by o.fetched_at, o.id limit 1) as file "
+            "from captures c where c.id in (select value from json_each(?)) and c.revisit_of is not null",
+            [json.dumps(list(capture_ids))])
+        return {row["file"] for row in rows if row["file"]}
+
     def report_paths(self) -> list[str]:
         """Every report fetched into this vault, by the path (or `<…>` name) it is kept under."""
         return [row["path"] for row in self.db.query("select path from reports order by path")]
