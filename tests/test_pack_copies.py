@@ -134,7 +134,7 @@ def test_the_pack_shows_the_copy_offered_and_those_passed_over_and_carries_their
     assert "1 link looked up in web archives" in " ".join(page.text_content().split())
 
     listed = {p["url"]: p for p in _pages(out)}
-    assert mementos[OFFERED_AT][2] in listed and "archived copy: web.archive.org" in listed[mementos[OFFERED_AT][2]][
+    assert mementos[OFFERED_AT][2] in listed and "archived copy: the Internet Archive" in listed[mementos[OFFERED_AT][2]][
         "title"]
     audited = runner.invoke(cli, ["audit", str(out)])
     assert audited.exit_code == 0 and "everything holds" in audited.output, audited.output

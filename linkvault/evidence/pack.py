@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.warc import _Sha256WARCWriter
+from linkvault.archive.webarchives.lookups import archive_name
 from linkvault.errors import InputError
 from linkvault.evidence.summary import (
     EvidenceSummary,
@@ -173,7 +174,7 @@ def _pages(reviewed: Review, texts: dict, mementos: dict[int, dict]) -> list[dic
         if memento and memento["warc_file"] and memento["fetched_at"] and memento["id"] not in listed:
             listed.add(memento["id"])
             text = texts.get(copy.capture_id) or {}
-            title = f"{text.get('title') or copy.candidate.url} (archived copy: {copy.candidate.archive} " \
+            title = f"{text.get('title') or copy.candidate.url} (archived copy: {archive_name(copy.candidate.archive)} " \
                     f"{copy.candidate.memento_at})"
             pages.append(_page(memento["url"], memento["fetched_at"], title, text))
     return pages
