@@ -30,7 +30,8 @@ def checks_of(captures: list[Capture]) -> list[Check]:
     """Each capture of a cited URL as a check (a capture with no verdict reads unknown), oldest first."""
     checks = [Check(at=moment(c.fetched_at), category=c.state.category if c.state else "unknown",
                     state=c.state.state if c.state else "unknown",
-                    own_side=c.error in OWN_SIDE_FAILURES, capture_id=c.id) for c in captures if c.fetched_at]
+                    own_side=c.error in OWN_SIDE_FAILURES, capture_id=c.id, vantage=c.vantage)
+              for c in captures if c.fetched_at]
     return sorted(checks, key=lambda c: (c.at, c.capture_id or 0))
 
 

@@ -282,3 +282,25 @@ def test_a_recheck_through_a_second_vantage_point_makes_a_blocked_link_geo_block
     assert (rows[DEAD].category, rows[DEAD].vantage) == ("dead", "home")
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(cited), "2"]).output
     assert "history: restricted" in shown and "geo-blocked, seen from abroad" in " ".join(shown.split())
+
+
+def test_recheck_names_the_vantage_point_each_link_was_seen_from_in_its_table_and_json(
+        tmp_path, fakeweb, runner, cited, national_filter):
+    """The table gains a `from` column (within 80 columns, each state whole) once vantage points are named; JSON
+    gives each link the vantage point of the capture that stands, and each check of its history the one that saw it."""
+    vault = tmp_path / "vault"
+    _fetch(runner, vault, cited, national_filter.url, fakeweb)
+    args = ["--vault", str(vault), "recheck", "--retries", "0", "--timeout", "5", "--no-screenshots", "--no-timestamp",
+            "--proxy", national_filter.url, "--ca-bundle", fakeweb.ca_pem_path, "--vantage", f"abroad={fakeweb.proxy_url}"]
+    table = runner.invoke(cli, args, env={"COLUMNS": "80"}).stdout
+    lines = table.splitlines()
+    assert max(map(len, lines)) <= 80, table
+    assert any(line.split()[:4] == ["note", "state", "from", "history"] for line in lines), table
+    rows = {line.split()[0]: line.split() for line in lines if line.strip().startswith("[")}
+    assert rows["[2]"][1:3] == ["geo-blocked", "abroad"] and rows["[4]"][1:3] == ["not-found", "here"], table
+    as_json = json.loads(runner.invoke(cli, [*args, "--format", "json"]).stdout)
+    assert errors(as_json, "recheck") == []
+    links = {link["url"]: link for link in as_json["links"]}
+    assert links[GEO[1]]["vantage"] == "abroad" and links[ALIVE]["vantage"] == "here"
+    checks = links[GEO[1]]["history"]["checks"]
+    assert [c["vantage"] for c in checks] == [None, "abroad", "abroad"]  # the fetch named none; both rechecks did

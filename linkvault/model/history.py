@@ -25,18 +25,20 @@ class HistoryRules:
 
 @dataclass(frozen=True)
 class Check:
-    """One check of a link: when, what its capture read (category and state), and whether the failure was ours
-    (no network, the proxy down, our trust store, our own fault): such a check says nothing of the link."""
+    """One check of a link: when, what its capture read (category and state), whether the failure was ours
+    (no network, the proxy down, our trust store, our own fault): such a check says nothing of the link; and the
+    vantage point that saw it (None: the run named none)."""
 
     at: datetime
     category: str
     state: str
     own_side: bool = False
     capture_id: int | None = None
+    vantage: str | None = None
 
     def as_dict(self) -> dict:
         return {"at": _iso(self.at), "category": self.category, "state": self.state, "own_side": self.own_side,
-                "capture_id": self.capture_id}
+                "capture_id": self.capture_id, "vantage": self.vantage}
 
 
 @dataclass(frozen=True)
