@@ -206,15 +206,20 @@ def test_a_vantage_that_cannot_work_is_a_usage_error(tmp_path, runner, value, sa
 
 
 @pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")
-def test_a_page_standing_from_another_vantage_point_gets_no_screenshot_through_the_filter(
+def test_a_page_standing_from_another_vantage_point_is_screenshotted_through_that_vantage_points_proxy(
         tmp_path, fakeweb, runner, cited, national_filter, monkeypatch):
+    """One egress policy: the browser looks from where the standing capture was made, so a geo-blocked page (alive
+    from abroad) is shot through abroad's proxy, and the filter at home never sees the browser ask for it."""
     monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS", raising=False)
     vault = tmp_path / "vault"
-    runner.invoke(cli, ["--vault", str(vault), "fetch", str(cited), "--retries", "0", "--timeout", "5",
-                        "--no-timestamp", "--proxy", national_filter.url, "--ca-bundle", fakeweb.ca_pem_path,
-                        "--vantage", f"abroad={fakeweb.proxy_url}"])
-    shot = {url for (url,) in _rows(vault, "select c.url from screenshots s join captures c on c.record_id = s.response_id")}
-    assert ALIVE in shot and not shot & set(GEO)  # the browser looks from here, where they show the block
+    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(cited), "--retries", "0", "--timeout", "5",
+                                 "--no-timestamp", "--proxy", national_filter.url, "--ca-bundle", fakeweb.ca_pem_path,
+                                 "--vantage", f"abroad={fakeweb.proxy_url}"])
+    shot = {url: vantage for url, vantage in _rows(
+        vault, "select c.url, c.vantage from screenshots s join captures c on c.record_id = s.response_id")}
+    assert shot == {ALIVE: "here", **{url: "abroad" for url in GEO}}, result.output
+    # the filter turned each blocked host away once, when the fetcher looked from here; never the browser
+    assert sorted(national_filter.blocked) == sorted(url.split("/")[2] for url in GEO)
 
 
 def _look(vantage: str, state: str, status: int | None = 200, error: str | None = None) -> Capture:
