@@ -21,6 +21,10 @@ class HistoryRules:
     apart: timedelta = timedelta(days=3)
     alive_every: timedelta = timedelta(days=7)  # re-check an alive (restricted, dead) link after this long
     failing_every: timedelta = timedelta(days=3)  # re-check a failing link after this long
+    # A timer's run starts at the same minute each day and fetches seconds to minutes later: a link falling due
+    # within `leeway` after a run starts is checked by that run, and failures `leeway` short of `apart` apart count
+    # apart, so last week's check is never a few seconds too young for this week's run.
+    leeway: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
