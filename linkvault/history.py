@@ -9,7 +9,8 @@ page, a script-only shell) neither counts nor resets.
 
 The status is the newest meaningful check's: alive, restricted or refused as it read; a dead-category reading is
 failing or dead by the count. `next_due`: an alive, restricted or dead link after `alive_every`, a failing one
-after `failing_every`, one never checked (or checked only by runs that failed on our side) at once.
+after `failing_every`, one never checked (or checked only by runs that failed on our side) at once. `leeway` (an
+hour) lets a daily timer keep the rule's days: a check made seconds into last week's run is due at this week's.
 
 Pure: no clock of its own, no vault. `checks_of` turns captures into checks.
 """
@@ -30,7 +31,8 @@ def checks_of(captures: list[Capture]) -> list[Check]:
     """Each capture of a cited URL as a check (a capture with no verdict reads unknown), oldest first."""
     checks = [Check(at=moment(c.fetched_at), category=c.state.category if c.state else "unknown",
                     state=c.state.state if c.state else "unknown",
-                    own_side=c.error in OWN_SIDE_FAILURES, capture_id=c.id) for c in captures if c.fetched_at]
+                    own_side=c.error in OWN_SIDE_FAILURES, capture_id=c.id, vantage=c.vantage)
+              for c in captures if c.fetched_at]
     return sorted(checks, key=lambda c: (c.at, c.capture_id or 0))
 
 
@@ -74,10 +76,11 @@ def history_of(checks: list[Check], rules: HistoryRules | None = None) -> Histor
 
 
 def counted(failures: list[Check], rules: HistoryRules) -> int:
-    """How many of `failures` (oldest first) count: each at least `rules.apart` after the last one counted."""
+    """How many of `failures` (oldest first) count: each at least `rules.apart` (less `rules.leeway`) after the last
+    one counted."""
     count, last = 0, None
     for check in failures:
-        if last is None or check.at - last >= rules.apart:
+        if last is None or check.at - last >= rules.apart - rules.leeway:
             count, last = count + 1, check.at
     return count
 

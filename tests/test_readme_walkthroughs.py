@@ -1,5 +1,5 @@
 """README.md's walkthroughs (the editor's and the lawyer's flow, issue 14; the researcher's with a research account,
-issue 15) are what the commands print now.
+issue 15; the editor's monthly routine of rechecks, issue 16) are what the commands print now.
 
 tests/walkthroughs.py runs every command of both walkthroughs on the fake web and returns each README block; this
 test fails when a block in README.md (between `<!-- walkthrough: NAME -->` and `<!-- /walkthrough -->`) differs.
@@ -86,6 +86,7 @@ def test_the_walkthroughs_tell_the_story_the_readme_tells(blocks):
     assert blocks["lawyer-pack"].endswith("everything holds")
     assert blocks["editor-report"] == "$ cat chronicle.txt\n" + CHRONICLE.rstrip("\n")
     _the_researchers_story(blocks)
+    _the_editors_month(blocks)
     today = datetime.now(timezone.utc).date()
     assert f"{HOME}/chronicle.txt [1]" in blocks["lawyer-show"]
     assert not [name for name, text in blocks.items() if today.isoformat() in text or today.strftime("%Y%m%d") in text]
@@ -111,3 +112,20 @@ def _the_researchers_story(blocks: dict[str, str]) -> None:
     counts = [line for line in secret if line.startswith("linkvault-vault/")]
     assert any(".warc.gz:" in line for line in counts) and any("linkvault.db:" in line for line in counts)
     assert counts and all(line.endswith(":0") for line in counts), counts
+
+
+def _the_editors_month(blocks: dict[str, str]) -> None:
+    """The editor's monthly routine: the first weekly run finds the drifts (a passage gone, a page replaced) and the
+    day's changes; the deleted post dies on its third failure, dated from its first; a month on, `changes` lists the
+    outage and its recovery, and `report` each link's history and drift."""
+    week = " ".join(blocks["routine-week"].split())
+    assert "Re-checked as of 2026-10-12 09:30 UTC (links due)" in week and "5 checked again" in week
+    assert all(drift in week for drift in ("![1] passage-gone", "![3] page-replaced", "![5] passage-gone"))
+    assert "Changes since 2026-10-12 09:30 UTC (when the last run began)" in week
+    dead = " ".join(blocks["routine-dead"].split())
+    assert "Re-checked as of 2026-10-18 09:30 UTC" in dead and "[4] deleted-post dead (since 2026-10-12)" in dead
+    assert "1 checked again" in dead
+    month = " ".join(blocks["routine-month"].split())
+    assert "Changes since 2026-10-05 00:00 UTC" in month
+    assert "→ alive 2026-10-15 info" in month and "→ dead 2026-10-18 error" in month
+    assert "dead (since 2026-10-12); first seen 2026-10-05" in month and "drift ![3] page-replaced" in month

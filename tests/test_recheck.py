@@ -127,6 +127,43 @@ def test_due_rechecks_exactly_the_links_whose_next_check_is_due(fetched, fakeweb
     assert sorted(day8.rechecked) == sorted([ARTICLE, CASE, GROUP])
 
 
+class TimerClock(Clock):
+    """A daily timer's clock: each run starts on the minute (`forward`), and every reading after that is a second
+    later than the one before, as a run's fetches come seconds after it starts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.readings = 0
+
+    def __call__(self) -> datetime:
+        self.readings += 1
+        return self.now + timedelta(seconds=self.readings)
+
+    def forward(self, days: float) -> TimerClock:
+        self.now, self.readings = self.now + timedelta(days=days), 0
+        return self
+
+
+def test_a_daily_timer_keeps_the_rules_days_though_each_check_comes_seconds_into_its_run(tmp_path, fakeweb):
+    """Fetched seconds after 09:00 on day 0, an alive link is due at the 09:00 run of day 7 (not day 8), a failing
+    one at the run three days after its failure, and failures found by the runs of days 7, 10 and 13 count as three
+    days apart each: dead on day 13, as IABot's rule says, not a run or two later."""
+    clock = TimerClock()
+    fakeweb.route_url(ARTICLE, article())
+    fakeweb.route_url(CASE, article("Дело 1187"))
+    report = tmp_path / "chronicle.txt"
+    report.write_text(f"Arrest[1]. The case[2].\n\n[1] {ARTICLE}\n[2] {CASE}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    linkvault.fetch([report], vault, _options(fakeweb, clock))
+    assert _recheck(fakeweb, clock.forward(6), vault, due=True).rechecked == []
+    fakeweb.route_url(CASE, GONE)
+    assert sorted(_recheck(fakeweb, clock.forward(1), vault, due=True).rechecked) == sorted([ARTICLE, CASE])  # day 7
+    for day in (10, 13):
+        result = _recheck(fakeweb, clock.forward(3), vault, due=True)
+        assert result.rechecked == [CASE], day
+    assert result.histories[CASE].describe() == "dead (since 2026-11-09)"
+
+
 def test_a_recapture_is_a_capture_in_the_warc_with_its_custody_event_and_an_unchanged_page_is_a_revisit(
         fetched, fakeweb, clock):
     report, vault = fetched

@@ -60,6 +60,19 @@ def test_report_table_says_what_moved_under_the_link_within_80_columns(rechecked
     assert "[2] unchanged" not in flat  # an unchanged page has nothing worth a line
 
 
+def test_report_s_closing_exit_line_wraps_within_80_columns(rechecked, runner):
+    """Found reading the README's routine: several kinds of error make the exit line longer than a terminal; it
+    wraps between words, its continuation indented, as the table above it does."""
+    result = runner.invoke(cli, ["--vault", rechecked[0], "report", rechecked[1]], env={"COLUMNS": "80"})
+    said = result.stderr.splitlines()
+    start = next(i for i, line in enumerate(said) if line.startswith("exit 1: "))
+    closing = said[start:]
+    assert result.exit_code == 1 and len(closing) > 1 and all(len(line) <= 80 for line in closing), said
+    assert all(line.startswith("    ") for line in closing[1:])
+    assert " ".join(" ".join(closing).split()).endswith("page replaced by another, 1 dead link (--fail-on error)")
+    assert "1 dead link" in " ".join(closing[1:])  # a count stays with its words
+
+
 def test_report_csv_markdown_and_html_show_the_drift(rechecked, runner):
     rows = {r["number"]: r for r in csv.DictReader(io.StringIO(_report(runner, *rechecked, "--format", "csv").stdout))}
     assert rows["1"]["drift"] == "passage-gone" and rows["1"]["drift_detail"] and rows["2"]["drift"] == "unchanged"

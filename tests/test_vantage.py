@@ -206,15 +206,20 @@ def test_a_vantage_that_cannot_work_is_a_usage_error(tmp_path, runner, value, sa
 
 
 @pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")
-def test_a_page_standing_from_another_vantage_point_gets_no_screenshot_through_the_filter(
+def test_a_page_standing_from_another_vantage_point_is_screenshotted_through_that_vantage_points_proxy(
         tmp_path, fakeweb, runner, cited, national_filter, monkeypatch):
+    """One egress policy: the browser looks from where the standing capture was made, so a geo-blocked page (alive
+    from abroad) is shot through abroad's proxy, and the filter at home never sees the browser ask for it."""
     monkeypatch.delenv("LINKVAULT_NO_SCREENSHOTS", raising=False)
     vault = tmp_path / "vault"
-    runner.invoke(cli, ["--vault", str(vault), "fetch", str(cited), "--retries", "0", "--timeout", "5",
-                        "--no-timestamp", "--proxy", national_filter.url, "--ca-bundle", fakeweb.ca_pem_path,
-                        "--vantage", f"abroad={fakeweb.proxy_url}"])
-    shot = {url for (url,) in _rows(vault, "select c.url from screenshots s join captures c on c.record_id = s.response_id")}
-    assert ALIVE in shot and not shot & set(GEO)  # the browser looks from here, where they show the block
+    result = runner.invoke(cli, ["--vault", str(vault), "fetch", str(cited), "--retries", "0", "--timeout", "5",
+                                 "--no-timestamp", "--proxy", national_filter.url, "--ca-bundle", fakeweb.ca_pem_path,
+                                 "--vantage", f"abroad={fakeweb.proxy_url}"])
+    shot = {url: vantage for url, vantage in _rows(
+        vault, "select c.url, c.vantage from screenshots s join captures c on c.record_id = s.response_id")}
+    assert shot == {ALIVE: "here", **{url: "abroad" for url in GEO}}, result.output
+    # the filter turned each blocked host away once, when the fetcher looked from here; never the browser
+    assert sorted(national_filter.blocked) == sorted(url.split("/")[2] for url in GEO)
 
 
 def _look(vantage: str, state: str, status: int | None = 200, error: str | None = None) -> Capture:
@@ -282,3 +287,25 @@ def test_a_recheck_through_a_second_vantage_point_makes_a_blocked_link_geo_block
     assert (rows[DEAD].category, rows[DEAD].vantage) == ("dead", "home")
     shown = runner.invoke(cli, ["--vault", str(vault), "show", str(cited), "2"]).output
     assert "history: restricted" in shown and "geo-blocked, seen from abroad" in " ".join(shown.split())
+
+
+def test_recheck_names_the_vantage_point_each_link_was_seen_from_in_its_table_and_json(
+        tmp_path, fakeweb, runner, cited, national_filter):
+    """The table gains a `from` column (within 80 columns, each state whole) once vantage points are named; JSON
+    gives each link the vantage point of the capture that stands, and each check of its history the one that saw it."""
+    vault = tmp_path / "vault"
+    _fetch(runner, vault, cited, national_filter.url, fakeweb)
+    args = ["--vault", str(vault), "recheck", "--retries", "0", "--timeout", "5", "--no-screenshots", "--no-timestamp",
+            "--proxy", national_filter.url, "--ca-bundle", fakeweb.ca_pem_path, "--vantage", f"abroad={fakeweb.proxy_url}"]
+    table = runner.invoke(cli, args, env={"COLUMNS": "80"}).stdout
+    lines = table.splitlines()
+    assert max(map(len, lines)) <= 80, table
+    assert any(line.split()[:4] == ["note", "state", "from", "history"] for line in lines), table
+    rows = {line.split()[0]: line.split() for line in lines if line.strip().startswith("[")}
+    assert rows["[2]"][1:3] == ["geo-blocked", "abroad"] and rows["[4]"][1:3] == ["not-found", "here"], table
+    as_json = json.loads(runner.invoke(cli, [*args, "--format", "json"]).stdout)
+    assert errors(as_json, "recheck") == []
+    links = {link["url"]: link for link in as_json["links"]}
+    assert links[GEO[1]]["vantage"] == "abroad" and links[ALIVE]["vantage"] == "here"
+    checks = links[GEO[1]]["history"]["checks"]
+    assert [c["vantage"] for c in checks] == [None, "abroad", "abroad"]  # the fetch named none; both rechecks did

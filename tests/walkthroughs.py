@@ -1,10 +1,12 @@
-"""The README's walkthroughs (issues 14 and 15), run for real on the test suite's fake web.
+"""The README's walkthroughs (issues 14, 15 and 16), run for real on the test suite's fake web.
 
 The editor's flow (a report whose footnote's source died: fetch → copies → report → robustify → check), the
-lawyer's (fetch with a Save Page Now witness → show → pack → audit) and the researcher's with a research account
-(its cookies.txt → fetch --cookies → show → report → the secret in no vault file). Each command runs as a user runs it: the
-installed `linkvault` in a subprocess, in a fresh directory, as wide as an 80-column terminal (`COLUMNS=80`), its
-stdout and stderr read as one stream. The web it reaches is tests/fakeweb (the cited sites; a Wayback Machine
+lawyer's (fetch with a Save Page Now witness → show → pack → audit), the researcher's with a research account
+(its cookies.txt → fetch --cookies → show → report → the secret in no vault file) and the editor's monthly routine
+(fetch → a daily timer's recheck --due as the web changes under the sources → changes → report, each command run
+with its clock moved to the day it tells of by tests/as_of.py, so its dates are the story's, not today's). Each
+command runs as a user runs it: the installed `linkvault` in a subprocess, in a fresh directory, as wide as an
+80-column terminal (`COLUMNS=80`), its stdout and stderr read as one stream. The web it reaches is tests/fakeweb (the cited sites; a Wayback Machine
 holding the dead article's three captures, tests/fakeweb/archive_data.py; a Save Page Now 2; Facebook and
 Instagram answering by session, tests/fakeweb/social.py), through the fake
 web's proxy and CA given in the environment (`HTTPS_PROXY`, `SSL_CERT_FILE`), as a user behind a proxy gives them,
@@ -37,9 +39,11 @@ TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:  # run as a script
     sys.path.insert(0, str(TESTS))
 
+from drift_site import REPORT as ROUTINE_TEXT  # noqa: E402
+from drift_site import SIDEBAR, first_routes, later_routes  # noqa: E402
 from fakeweb import FakeWeb  # noqa: E402
 from fakeweb.archive_data import DEAD_ARTICLE, dead_article_captures  # noqa: E402
-from fakeweb.server import url_key  # noqa: E402
+from fakeweb.server import html, url_key  # noqa: E402
 from fakeweb.sites import (  # noqa: E402
     AZATTYQ_ARTICLE,
     KAZTAG_ARTICLE,
@@ -121,6 +125,10 @@ class Step:
     shown: str
     hidden: Sequence[str] = ()
     shell: bool = False  # run by sh (a pipeline), linkvault first on its PATH
+    at: str | None = None  # linkvault run as of this moment (tests/as_of.py moves its clock there); None: now
+    web: Callable[[FakeWeb], None] | None = None  # how the web changed before it runs
+    note: str = ""  # a shell comment after the command in the README
+    quiet: bool = False  # run, but not shown (a timer's run the README does not tell)
 
     def argv(self) -> list[str]:
         if self.shell:
@@ -153,7 +161,37 @@ RESEARCHER = {
                                shell=True),
                           Step(SECRETS, shell=True), Step(SECRET_CHECK, shell=True)],
 }
-FLOWS = ((EDITOR, REPORT, CHRONICLE), (LAWYER, REPORT, CHRONICLE), (RESEARCHER, SOCIAL_REPORT, SOCIAL))
+# The editor's monthly routine (README: recheck), on tests/drift_site.py's chronicle: fetched on Monday 5 October
+# 2026 as its five sources stood; two days later the web changed under four of them (a paragraph edited away, a page
+# replaced by the site's front page, a Telegram post deleted, a fine's amount and article changed); on the day of
+# the first weekly check a fifth answered 500 and was back the next day. A daily timer runs `recheck --due` at
+# 09:30; the days it found nothing due fetch nothing and are not run here. Then, on Monday 2 November, the editor
+# reads what changed and the report.
+ROUTINE_REPORT = "chronicle.txt"
+OUTAGE = html("<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1>"
+              "</body></html>", status=500)
+
+
+def _timer(day: str, *, web: Callable[[FakeWeb], None] | None = None, quiet: bool = True) -> Step:
+    return Step("linkvault recheck --due", at=f"2026-{day}T09:30:00Z", web=web, quiet=quiet,
+                note="" if quiet else "the timer's run")
+
+
+ROUTINE = {
+    "routine-fetch": [Step(f"cat {ROUTINE_REPORT}"),
+                      Step(f"linkvault fetch {ROUTINE_REPORT}", at="2026-10-05T09:00:00Z", note="Monday 5 October",
+                           web=lambda web: web.add_routes(first_routes()))],
+    "routine-week": [_timer("10-12", quiet=False, web=lambda web: (web.add_routes(later_routes()),
+                                                                    web.route_url(SIDEBAR, OUTAGE))),
+                     Step("linkvault changes --since last", at="2026-10-12T10:00:00Z")],
+    "routine-dead": [_timer("10-15", web=lambda web: web.add_routes({url_key(SIDEBAR): later_routes()[url_key(SIDEBAR)]})),
+                     _timer("10-18", quiet=False)],
+    "routine-month": [*(_timer(day) for day in ("10-19", "10-22", "10-25", "10-26", "10-29", "11-01", "11-02")),
+                      Step("linkvault changes --since 2026-10-05", at="2026-11-02T10:00:00Z", note="Monday 2 November"),
+                      Step(f"linkvault report {ROUTINE_REPORT}", at="2026-11-02T10:01:00Z")],
+}
+FLOWS = ((EDITOR, REPORT, CHRONICLE), (LAWYER, REPORT, CHRONICLE), (RESEARCHER, SOCIAL_REPORT, SOCIAL),
+         (ROUTINE, ROUTINE_REPORT, ROUTINE_TEXT))
 # What Save Page Now received for KazTAG's page: the same article (Windows-1251, its charset named only in a
 # <meta> tag, as the fake kaztag.kz serves it), an edition updated after ours with one paragraph more.
 KAZTAG_UPDATE = "Обновлено 3 апреля: защита подала жалобу на меру пресечения."
@@ -181,7 +219,8 @@ def run_walkthroughs(web: FakeWeb) -> dict[str, str]:
                     write_cookies_txt(work / "cookies.txt").chmod(0o644)  # as an extension saves it
                     normalise = _normaliser(work, datetime.now(timezone.utc).date())
                     for name, steps in flow.items():
-                        blocks[name] = "\n".join(_run(step, work, web, normalise) for step in steps)
+                        ran = [(step, _run(step, work, web, normalise)) for step in steps]
+                        blocks[name] = "\n".join(shown for step, shown in ran if not step.quiet)
         finally:
             tsa.close()
     return blocks
@@ -204,12 +243,16 @@ class _workdir:
 
 
 def _run(step: Step, work: Path, web: FakeWeb, normalise: Callable[[str], str]) -> str:
+    if step.web:
+        step.web(web)
     argv = step.argv()
     if argv[0] == "linkvault":
-        argv[:1] = _linkvault()
+        argv[:1] = [sys.executable, str(TESTS / "as_of.py"), step.at] if step.at else _linkvault()
     done = subprocess.run(argv, cwd=work, env=_environment(web), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, timeout=120)
     shown = f"$ {step.shown}{' …' if step.hidden else ''}"
+    if step.note:
+        shown = f"{shown:<40} # {step.note}"
     return "\n".join([shown, *normalise(done.stdout).rstrip("\n").splitlines()])
 
 
@@ -244,7 +287,7 @@ def _normaliser(work: Path, today: date) -> Callable[[str], str]:
         (rf"(?<!\d)(?:{compact})\d{{6}}(?!\d)", lambda m: "YYYYMMDDhhmmss"),
         (rf"(?<![\d-])(?:{iso})(?![\d])", lambda m: "YYYY-MM-DD"),
         (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", lambda m: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"),
-        (r"(?<=-YYYYMMDDhhmmss-)\d+(?=-\d{5}\.warc)", _hashes),
+        (r"(?<=-[0-9YMDhms]{14}-)\d+(?=-\d{5}\.warc)", _hashes),  # a WARC's process id, today's or a dated run's
         (r"(?<=offset )\d+|(?<=length )\d+", _hashes),
         (r"(?<=sha256)(\s+)([0-9a-f]{64})", lambda m: m.group(1) + "#" * 64),  # the hash may wrap to its own line
         (r"(?<=TRUE\t)\d{10}(?=\t)", _hashes),  # a cookie's expiry in cookies.txt

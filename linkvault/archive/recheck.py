@@ -67,7 +67,7 @@ def recheck_vault(vault_dir: str, reports: Sequence[str] = (), options: RecheckO
             stored = [_stored_report(vault, name) for name in (reports or vault.report_paths())]
             urls = list(dict.fromkeys(url for report in stored for note in report.footnotes for url in note.urls))
             before = vault.histories(urls, options.rules)
-            due = [url for url in urls if not options.due_only or before.get(url, _NEVER).due(now)]
+            due = [url for url in urls if not options.due_only or before.get(url, _NEVER).due(now + options.rules.leeway)]
             vault.log_event("recheck", os.path.abspath(vault_dir), collector=fetch_options.collector, details={
                 "as_of": now.isoformat(), "due_only": options.due_only, "links": len(urls), "due": len(due),
                 "rules": {"dead_after": options.rules.dead_after, "apart_days": options.rules.apart.total_seconds() / 86400,

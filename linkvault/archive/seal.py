@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.fetcher import FetchOptions
 from linkvault.archive.warc import WarcRecorder, block_digest, stamped_records
 from linkvault.model import Capture
@@ -57,39 +58,56 @@ class Sealer:
 
     def shoot(self, pages: list[Capture]) -> set[str]:
         """A dated full-page PNG of each captured HTML page in `pages`, as `urn:fullPage:` resource records.
-        Returns the response record ids shot. The browser looks from the run's own egress, so a page captured from
-        another vantage point (a geo-blocked page, alive only from there) is not shot: it would show the block."""
+        Returns the response record ids shot. Each page is shot through the egress of the vantage point its capture
+        was made from (one egress policy: a geo-blocked page, alive only from abroad, is shot through abroad's proxy,
+        where it shows the page, not the block); a page from a vantage point this run does not name is left unshot."""
+        home = self.options.vantage.home
+        egresses: dict[str, EgressPolicy] = {home: self.options.egress, **{
+            point.name: point.egress(self.options.egress) for point in self.options.vantage.points}}
+        groups: dict[str, list[Capture]] = {}  # home first: one browser per vantage point with pages to shoot
+        for page in pages:
+            if (page.vantage or home) in egresses:
+                groups.setdefault(page.vantage or home, []).append(page)
+        if not groups:
+            return set()
+        total, done, shot_ids = sum(map(len, groups.values())), 0, set[str]()
+        if self.on_progress:  # the display names this stage from its start (the browser's too), not from the first page
+            self.on_progress(None, 0, total, stage="screenshots")
+        for vantage in sorted(groups, key=lambda name: name != home):
+            shot = self._shoot_through(egresses[vantage], groups[vantage], (done, total))
+            if shot is None:  # no browser at all: the note is said once
+                break
+            shot_ids, done = shot_ids | shot, done + len(groups[vantage])
+        return shot_ids
+
+    def _shoot_through(self, egress: EgressPolicy, pages: list[Capture], progress: tuple[int, int]) -> set[str] | None:
+        """`pages` shot by one browser whose every connection leaves through `egress` (None: there is no browser);
+        `progress` is (pages done before these, pages in all)."""
         from linkvault.archive.screenshot import Browser, BrowserMissing
 
-        home = self.options.vantage.home
-        pages = [page for page in pages if page.vantage in (None, home)]
-        if not pages:
-            return set()
-        if self.on_progress:  # the display names this stage from its start (the browser's too), not from the first page
-            self.on_progress(None, 0, len(pages), stage="screenshots")
         try:
-            browser = Browser(egress=self.options.egress, allow_private=self.options.allow_private,
+            browser = Browser(egress=egress, allow_private=self.options.allow_private,
                               profile=self.options.browser_profile)
         except BrowserMissing as exc:
             hint = " (apt-get install chromium)" if "not installed" in str(exc) else ""
             self.notes.append(f"{exc}, so no screenshots were taken{hint}")
-            return set()
+            return None
         failed: dict[str, list[str]] = {}  # why → pages
         try:
-            shot_ids = self._shoot_all(browser, pages, failed)
+            shot_ids = self._shoot_all(browser, pages, failed, progress)
         finally:
             browser.close()
         self._browser_notes(browser, failed)
         return shot_ids
 
-    def _shoot_all(self, browser, pages: list[Capture], failed: dict[str, list[str]]) -> set[str]:
+    def _shoot_all(self, browser, pages: list[Capture], failed: dict[str, list[str]], progress: tuple[int, int]) -> set[str]:
         shot_ids: set[str] = set()
         with concurrent.futures.ThreadPoolExecutor(self.options.tabs) as tabs:
             # map keeps the pages' order, so the WARC and the custody log read the same on every run
             shots = tabs.map(lambda c: _shoot(browser, c.final_url or c.url), pages)
-            for n, (capture, shot) in enumerate(zip(pages, shots), start=1):
+            for n, (capture, shot) in enumerate(zip(pages, shots), start=progress[0] + 1):
                 if self.on_progress:
-                    self.on_progress(capture, n, len(pages), stage="screenshots")
+                    self.on_progress(capture, n, progress[1], stage="screenshots")
                 if isinstance(shot, Exception):  # one page's failure costs its screenshot, not the run
                     failed.setdefault(str(shot), []).append(capture.final_url or capture.url)
                     continue

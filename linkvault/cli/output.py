@@ -34,9 +34,11 @@ def deliver(render, output: str | None) -> None:
 
 
 def exit_with(failed: bool, why) -> None:
-    """Exit 0, or exit 1 after one line on stderr saying why (`why()` renders it)."""
+    """Exit 0, or exit 1 after one line on stderr saying why (`why()` renders it; wrapped at the terminal's width)."""
+    from linkvault.render.exits import exit_text
+
     if failed:
-        click.echo(why(), err=True)
+        click.echo(exit_text(why(), terminal_look()[1]), err=True)
         sys.exit(1)
     sys.exit(0)
 

@@ -21,22 +21,28 @@ class HistoryRules:
     apart: timedelta = timedelta(days=3)
     alive_every: timedelta = timedelta(days=7)  # re-check an alive (restricted, dead) link after this long
     failing_every: timedelta = timedelta(days=3)  # re-check a failing link after this long
+    # A timer's run starts at the same minute each day and fetches seconds to minutes later: a link falling due
+    # within `leeway` after a run starts is checked by that run, and failures `leeway` short of `apart` apart count
+    # apart, so last week's check is never a few seconds too young for this week's run.
+    leeway: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class Check:
-    """One check of a link: when, what its capture read (category and state), and whether the failure was ours
-    (no network, the proxy down, our trust store, our own fault): such a check says nothing of the link."""
+    """One check of a link: when, what its capture read (category and state), whether the failure was ours
+    (no network, the proxy down, our trust store, our own fault): such a check says nothing of the link; and the
+    vantage point that saw it (None: the run named none)."""
 
     at: datetime
     category: str
     state: str
     own_side: bool = False
     capture_id: int | None = None
+    vantage: str | None = None
 
     def as_dict(self) -> dict:
         return {"at": _iso(self.at), "category": self.category, "state": self.state, "own_side": self.own_side,
-                "capture_id": self.capture_id}
+                "capture_id": self.capture_id, "vantage": self.vantage}
 
 
 @dataclass(frozen=True)

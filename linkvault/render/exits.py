@@ -12,6 +12,20 @@ from linkvault.model import LINK_SEVERITY, AuditResult, CheckResult, FetchResult
 from linkvault.render.check import FINDING_PHRASES, counted
 
 
+def exit_text(line: str, width: int) -> str:
+    """The closing line as the terminal shows it: wrapped at `width` between its counts (never inside one, "1 dead
+    link"), each continuation indented."""
+    lines: list[str] = []
+    parts = line.split(", ")
+    for n, part in enumerate(parts):
+        piece = part + ("," if n < len(parts) - 1 else "")
+        if lines and len(lines[-1]) + 1 + len(piece) > width:
+            lines.append("    " + piece)
+        else:
+            lines[-1:] = [f"{lines[-1]} {piece}" if lines else piece]
+    return "\n".join(lines)
+
+
 def _line(parts: list[str], flag: str | None = None) -> str:
     return "exit 1: " + ", ".join(parts) + (f" ({flag})" if flag else "")
 

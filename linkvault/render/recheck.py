@@ -39,16 +39,25 @@ def render_recheck(result: RecheckResult, fmt: str, *, color: bool = False, widt
         return json.dumps(recheck_json(result), ensure_ascii=False, indent=2)
     what = "links due" if result.due_only else "links"
     lines = [f"Re-checked as of {result.as_of.strftime('%Y-%m-%d %H:%M')} UTC ({what})"]
-    report, room = None, max(10, min(22, width - 64))  # the state's column: 80 columns hold the rest whole
-    for link in _rows(result):
+    report, rows = None, _rows(result)
+    histories = {link.url: _history(result, link) for link in rows}
+    # A run that named vantage points says which one saw each link ("from"); the history column then narrows to its
+    # widest entry so that 80 columns still hold the state whole.
+    seen_from = [terminal_safe(link.vantage or "") for link in rows]
+    source = min(12, max(len("from"), *map(len, seen_from))) if any(seen_from) else 0
+    told = max(map(len, histories.values()), default=0) if source else 36
+    room = max(10, min(22, width - 28 - max(len("history"), told) - (source + 1 if source else 0)))
+    told = max(len("history"), told)
+    for link, where in zip(rows, seen_from):
         if link.report != report:
             report = link.report
             lines.append(f"{terminal_safe(report)}")
-            lines.append(f"{'note':>6}  {'state':<{room}} {'history':<36} {'checks':>6}  next due")
+            lines.append(f"{'note':>6}  {'state':<{room}} " + (f"{'from':<{source}} " if source else "")
+                         + f"{'history':<{told}} {'checks':>6}  next due")
         verdict = result.histories.get(link.url or "")
-        history = verdict.describe() if verdict else "unknown"
         lines.append(f"{'[' + terminal_safe(link.label) + ']':>6}  {_cut(terminal_safe(link.state or 'unknown'), room)} "
-                     f"{history:<36} {verdict.count if verdict else 0:>6}  {_day(verdict)}")
+                     + (f"{_cut(where, source)} " if source else "")
+                     + f"{histories[link.url]:<{told}} {verdict.count if verdict else 0:>6}  {_day(verdict)}")
         drift = result.drifts.get((link.label, link.url or ""))
         if drift is not None and drift.state != "unchanged":  # what the footnote relies on moved
             lines.extend(textwrap.wrap(drift_line(drift).strip(), width=max(40, width), initial_indent=" " * 8,
@@ -57,6 +66,11 @@ def render_recheck(result: RecheckResult, fmt: str, *, color: bool = False, widt
         lines.append("this machine's network (or proxy) failed: no link was judged, and every earlier verdict stands")
     lines.append(recheck_summary(result))
     return "\n".join(lines)
+
+
+def _history(result: RecheckResult, link: Link) -> str:
+    verdict = result.histories.get(link.url or "")
+    return verdict.describe() if verdict else "unknown"
 
 
 def recheck_json(result: RecheckResult) -> dict:
@@ -72,7 +86,7 @@ def recheck_json(result: RecheckResult) -> dict:
                     "network_unreachable": bool(result.fetch and result.fetch.network_unreachable),
                     "proxy_down": result.fetch.proxy_down if result.fetch else None},
         "links": [{"report": link.report, "number": link.number, "label": link.label, "url": link.url,
-                   "rechecked": link.url in rechecked, "category": link.category, "state": link.state,
+                   "rechecked": link.url in rechecked, "category": link.category, "state": link.state, "vantage": link.vantage,
                    "history": result.histories[link.url].as_dict() if link.url in result.histories else None,
                    "drift": _drift_json(result, link)}
                   for link in result.links],
