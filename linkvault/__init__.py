@@ -104,7 +104,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
                            verdicts=reviews, save_page_now=save_page_now)
     from linkvault.reviewing import over_time, review_of_run, run_histories
 
-    histories = run_histories(os.fspath(vault), result.links, rules)
+    histories = run_histories(os.fspath(vault), result, rules)
     over_time(result.links, histories, rules)
     if reviews:
         result.reviews = [review_of_run(check, result.verdicts, result.texts, histories, rules)

@@ -22,6 +22,7 @@ from linkvault.model import (
     CheckResult,
     Citation,
     ClaimResult,
+    FetchResult,
     HistoryRules,
     HistoryVerdict,
     Link,
@@ -86,10 +87,11 @@ def review_of_run(check: CheckResult, captures: dict[str, Capture], texts: dict[
     return with_claim_verdicts(reviewed, texts)
 
 
-def run_histories(vault_dir: str, links: Iterable[Link], rules: HistoryRules | None = None) -> dict[str, HistoryVerdict]:
-    """The histories of the links a fetch or recheck run found failing (their captures read dead), under `rules`,
-    in one read of the vault (none when no link failed)."""
-    failed = {link.url for link in links if link.url and link.category == "dead"}
+def run_histories(vault_dir: str, result: FetchResult, rules: HistoryRules | None = None) -> dict[str, HistoryVerdict]:
+    """The histories of the links a fetch run found failing (their verdict captures read dead), under `rules`, in one
+    read of the vault (none when no link failed)."""
+    failed = {link.url for link in result.links if link.url and link.category == "dead"}
+    failed |= {url for url, capture in result.verdicts.items() if capture.state and capture.state.category == "dead"}
     if not failed or not Vault.exists(vault_dir):
         return {}
     with Vault.open_existing(vault_dir, read_only=True) as vault:
