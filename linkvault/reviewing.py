@@ -82,8 +82,7 @@ def review_of_run(check: CheckResult, captures: dict[str, Capture], texts: dict[
     capture (`captures`), their texts and the histories of the links it found failing (`run_histories`). Nothing
     is parsed again."""
     reviewed = Review(report=check.report.path, check=check, rows=links_of(check.report, captures))
-    for row in reviewed.rows:
-        judged_over_time(row, (histories or {}).get(row.url or ""), rules)
+    over_time(reviewed.rows, histories or {}, rules)
     return with_claim_verdicts(reviewed, texts)
 
 
