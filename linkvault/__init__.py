@@ -77,7 +77,8 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
           collector: str | None = None, tsa: Sequence[str] | None = None, screenshots: bool | None = None,
           tabs: int | None = None, reviews: bool = False, save_page_now: SpnOptions | None = None,
           session: Session | None = None, redact_set_cookie: bool | None = None,
-          browser_profile: _Path | None = None, vantage: VantageOptions | None = None) -> FetchResult:
+          browser_profile: _Path | None = None, vantage: VantageOptions | None = None,
+          rules: HistoryRules | None = None) -> FetchResult:
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
 
     The settings after `on_progress` are `FetchOptions` fields one by one: each given (not None) replaces the
@@ -86,7 +87,9 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     With `save_page_now` (see `save_page_now_options`), the Internet Archive witnesses each live source.
     With `session` (see `load_session`), its cookies go to the hosts they match, and the captures say which account.
     With `browser_profile` (a Chromium user-data directory), screenshots are rendered in a copy of it.
-    With `vantage` (see `vantage_options`), a failing link is looked at again from the other vantage points."""
+    With `vantage` (see `vantage_options`), a failing link is looked at again from the other vantage points.
+    A link whose capture failed is `failing` until its history confirms it `dead` under `rules` (default: after 3
+    failed checks at least 3 days apart; `HistoryRules(dead_after=1)`: dead at once)."""
     from linkvault.archive import fetch_reports
     from linkvault.archive.browser_profile import check_profile
 
@@ -99,10 +102,13 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
                            refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress,
                            verdicts=reviews, save_page_now=save_page_now)
-    if reviews:
-        from linkvault.reviewing import review_of_run
+    from linkvault.reviewing import over_time, review_of_run, run_histories
 
-        result.reviews = [review_of_run(check, result.verdicts, result.texts) for check in result.checks]
+    histories = run_histories(os.fspath(vault), result, rules)
+    over_time(result.links, histories, rules)
+    if reviews:
+        result.reviews = [review_of_run(check, result.verdicts, result.texts, histories, rules)
+                          for check in result.checks]
     return result
 
 
@@ -137,9 +143,13 @@ def recheck(reports: Sequence[_Path] = (), vault: _Path = "linkvault-vault", opt
         "timeout": timeout, "retries": retries, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
         "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
         "vantage": vantage, "session": session, "redact_set_cookie": redact_set_cookie}) or FetchOptions()
+    from linkvault.reviewing import over_time
+
     settings = RecheckOptions(fetch=fetch_options, rules=rules or HistoryRules(), due_only=due, clock=clock,
                               after_recapture=after_recapture)
-    return recheck_vault(os.fspath(vault), [os.fspath(r) for r in reports], settings, on_progress=on_progress)
+    result = recheck_vault(os.fspath(vault), [os.fspath(r) for r in reports], settings, on_progress=on_progress)
+    over_time(result.links, result.histories, result.rules)  # each link's category as `report` reads it
+    return result
 
 
 def changes(reports: Sequence[_Path] = (), vault: _Path = "linkvault-vault", since: datetime | date | str | None = "last",
@@ -183,10 +193,12 @@ def find_copies(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vau
                 candidates: int = 3, rates: Mapping[str, float] | Sequence[str] = (), proxy: str | None = None,
                 ca_bundle: str | None = None, allow_private: bool = False, refresh: bool = False,
                 input_format: str | None = None, collector: str | None = None, ia_api: str = "cdx",
-                wait_cap: float | str = "10m", tsa: Sequence[str] = ()) -> CopiesResult:
-    """Find each dead, restricted or refused footnote source's copy in the world's web archives (every one's with
-    `all`), prove it by linkvault's own rules and the claim check, and keep the search in `vault` (`linkvault
-    copies`). `archives`: (name, TimeMap prefix) pairs added to the default list, or replacing one of it;
+                wait_cap: float | str = "10m", tsa: Sequence[str] = (), rules: HistoryRules | None = None
+                ) -> CopiesResult:
+    """Find each failing, dead, restricted or refused footnote source's copy in the world's web archives (a link's
+    verdict read under `rules`, as `review` reads it; every one's with `all`), prove it by linkvault's own rules and
+    the claim check, and keep the search in `vault` (`linkvault copies`). `archives`: (name, TimeMap prefix) pairs
+    added to the default list, or replacing one of it;
     `memgator`: one self-hosted aggregator asked instead of them all; `rates`: requests per minute by service, or
     `--rate` texts ("ia-cdx=24/min"); `ia_api`: the Internet Archive's "cdx" or batched "availability" API;
     `wait_cap`: the longest Retry-After a run waits out (seconds, or "10m"); `tsa`: the authorities the run's
@@ -204,7 +216,7 @@ def find_copies(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vau
     dates, skipped, digests = {}, 0, {}
     for path in reports:
         reviewed, refs = copies_wanted(vault_dir, path if isinstance(path, Report) else os.fspath(path), input_format,
-                                       every_link=all, as_of=as_of)
+                                       every_link=all, as_of=as_of, rules=rules)
         citations, year = first_citations(reviewed.check.report)
         digests[report_key(reviewed.check.report.path)] = reviewed.check.report.sha256
         dates[reviewed.report] = refs
@@ -264,25 +276,29 @@ def review(report: _Path | Report, vault: _Path = "linkvault-vault", input_forma
 
 
 def show(report: _Path | Report, number: int | str, vault: _Path = "linkvault-vault", *,
-         screenshot_to: _Path | None = None, collector: str | None = None) -> FootnoteArchive:
-    """Everything archived for footnote `number` of `report`; with `screenshot_to`, its newest screenshot written
-    there (checked against its recorded SHA-256, and logged in custody as exported by `collector`)."""
+         screenshot_to: _Path | None = None, collector: str | None = None,
+         rules: HistoryRules | None = None) -> FootnoteArchive:
+    """Everything archived for footnote `number` of `report`, its verdict and history read under `rules`; with
+    `screenshot_to`, its newest screenshot written there (checked against its recorded SHA-256, and logged in
+    custody as exported by `collector`)."""
     from linkvault.lookup import export_screenshot
     from linkvault.lookup import show as show_footnote
 
-    archive = show_footnote(os.fspath(vault), report if isinstance(report, Report) else os.fspath(report), str(number))
+    archive = show_footnote(os.fspath(vault), report if isinstance(report, Report) else os.fspath(report), str(number),
+                            rules)
     if screenshot_to is not None:
         export_screenshot(os.fspath(vault), archive, os.fspath(screenshot_to), collector=collector)
     return archive
 
 
 def verify(report: _Path | Report, vault: _Path = "linkvault-vault", input_format: str | None = None, *,
-           vault_must_exist: bool = False) -> Verification:
-    """Does each archived source say what its footnote claims? Verdicts per footnote (`linkvault verify`)."""
+           vault_must_exist: bool = False, rules: HistoryRules | None = None) -> Verification:
+    """Does each archived source say what its footnote claims? Verdicts per footnote (`linkvault verify`), each
+    link's verdict read under `rules` as `review` reads it."""
     from linkvault.reviewing import verify as verify_claims
 
     vault_dir = _vault_to_read(vault, vault_must_exist)
-    return verify_claims(vault_dir, report if isinstance(report, Report) else os.fspath(report), input_format)
+    return verify_claims(vault_dir, report if isinstance(report, Report) else os.fspath(report), input_format, rules)
 
 
 def pack(report: _Path, output: _Path, vault: _Path = "linkvault-vault", *, tsa: Sequence[str] = (),
@@ -298,15 +314,17 @@ def pack(report: _Path, output: _Path, vault: _Path = "linkvault-vault", *, tsa:
 
 
 def robustify(report: _Path, output: _Path, vault: _Path = "linkvault-vault", *, plain: bool = False,
-              pack_url: str | None = None, input_format: str | None = None, force: bool = False) -> RobustifyResult:
+              pack_url: str | None = None, input_format: str | None = None, force: bool = False,
+              rules: HistoryRules | None = None) -> RobustifyResult:
     """`report` written to `output` in its own format with each footnote's archived versions beside its source: the
     copy `copies` offered, the Save Page Now capture, and with `pack_url` (where the evidence pack is published) the
     pack's page (`linkvault robustify`). A source without versions is left as it is; the vault is only read.
-    `output` is never overwritten, nor the report replaced, without `force`."""
+    `output` is never overwritten, nor the report replaced, without `force`. Each link's verdict (why a source got
+    no version) is read under `rules`, as `review` reads it."""
     from linkvault.render.robust.write import write_robust
 
     return write_robust(os.fspath(report), os.fspath(output), os.fspath(vault), plain=plain, pack_url=pack_url,
-                        input_format=input_format, force=force)
+                        input_format=input_format, force=force, rules=rules)
 
 
 def audit(vault: _Path = "linkvault-vault", *, wacz: _Path | None = None, tsa_roots: _Path | None = None,

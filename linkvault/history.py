@@ -12,6 +12,10 @@ failing or dead by the count. `next_due`: an alive, restricted or dead link afte
 after `failing_every`, one never checked (or checked only by runs that failed on our side) at once. `leeway` (an
 hour) lets a daily timer keep the rule's days: a check made seconds into last week's run is due at this week's.
 
+A link's category (what `fetch`, `report`, `verify`, `show`, `copies`, `robustify`, `recheck` and `changes` say of
+it) is its capture's reading read through this history (`judged_over_time`): a reading that counts towards dead is
+`failing` until the history confirms it, then `dead`; `rules.dead_after` 1 confirms it at the first failure.
+
 Pure: no clock of its own, no vault. `checks_of` turns captures into checks.
 """
 
@@ -21,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from linkvault.model import OWN_SIDE_FAILURES, Capture, Check, HistoryRules, HistoryVerdict
+from linkvault.model import FAILING, OWN_SIDE_FAILURES, Capture, Check, HistoryRules, HistoryVerdict, Link
 
 COUNTS = "dead"  # the category whose checks count towards dead
 NEUTRAL = ("unknown",)  # readings that neither count nor reset
@@ -93,3 +97,24 @@ def _streak_start(telling: list[Check], same: Callable[[Check], bool]) -> dateti
             break
         start = check.at
     return start
+
+
+def judged_over_time(link: Link, history: HistoryVerdict | None, rules: HistoryRules | None = None) -> Link:
+    """`link` with its category read through its `history`: a failure not confirmed yet is `failing`
+    ("failing (1 of 3 checks, since 2026-11-30): the page does not exist (HTTP 404)"), a confirmed one `dead` (dated
+    from its first failure once more than one check confirmed it). A link whose history does not hold its verdict
+    capture's failure (judged from a row older than link states) counts that failure alone."""
+    if link.category != COUNTS:
+        return link
+    rules = rules or HistoryRules()
+    if history is None or history.status not in (FAILING, COUNTS):
+        at = moment(link.capture.fetched_at) if link.capture and link.capture.fetched_at else None
+        history = HistoryVerdict("dead" if rules.dead_after <= 1 else FAILING, since=at, failures=1,
+                                 needed=rules.dead_after)
+    since = f", since {history.since.date().isoformat()}" if history.since else ""
+    if history.status == FAILING:
+        link.category = FAILING
+        link.detail = f"failing ({history.failures} of {history.needed} checks{since}): {link.detail or link.state}"
+    elif history.failures > 1 and not (link.detail or "").startswith("dead ("):
+        link.detail = f"dead ({history.failures} failed checks{since}): {link.detail or link.state}"
+    return link

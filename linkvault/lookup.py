@@ -10,11 +10,11 @@ from datetime import date
 from urllib.parse import quote
 
 from linkvault.errors import InputError, IntegrityError, UsageError
-from linkvault.model import CopySearch, FootnoteArchive, Link, Report, RobustNote, SearchHit, VersionLink
+from linkvault.model import CopySearch, FootnoteArchive, HistoryRules, Link, Report, RobustNote, SearchHit, VersionLink
 from linkvault.model.copies import SAME, SAME_DECODED
 from linkvault.parsing import is_vault_name, report_key
 from linkvault.parsing.urls import memento_parts
-from linkvault.reviewing import links_of, review, stored_report
+from linkvault.reviewing import links_of, over_time, review, stored_report
 from linkvault.vault import Vault, custody_lock
 from linkvault.vault.capture_rows import capture_of
 
@@ -51,8 +51,9 @@ def search(vault_dir: str, query: str, report: str | None = None, limit: int = 5
             for row in rows]
 
 
-def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
-    """What the vault holds for one footnote of `report`: a file, a parsed report (stdin, URL arguments) or its name."""
+def show(vault_dir: str, report: str | Report, label: str, rules: HistoryRules | None = None) -> FootnoteArchive:
+    """What the vault holds for one footnote of `report`: a file, a parsed report (stdin, URL arguments) or its name;
+    its links' verdicts and histories read under `rules`."""
     given, report = report, (report.path if isinstance(report, Report) else report)
     with Vault.open_existing(vault_dir, read_only=True) as vault:
         report_id = vault.report_id(report)
@@ -82,13 +83,14 @@ def show(vault_dir: str, report: str | Report, label: str) -> FootnoteArchive:
         copies = {url: search for (note, url), search in vault.report_copy_searches(report).items()
                   if note == str(label)}
         drifts = {url: drift for (note, url), drift in vault.latest_drifts(report).items() if note == str(label)}
-        histories = vault.histories(urls)
+        histories = vault.histories(urls, rules)
     return FootnoteArchive(report=report_key(report), label=str(label), line=notes[0]["line"], urls=urls,
-                           captures=captures, text=text, verdicts=_verdicts(vault_dir, given, str(label)), copies=copies,
-                           histories=histories, drifts=drifts)
+                           captures=captures, text=text, verdicts=_verdicts(vault_dir, given, str(label), rules),
+                           copies=copies, histories=histories, drifts=drifts)
 
 
-def _verdicts(vault_dir: str, report: str | Report, label: str) -> dict[str, tuple[str | None, str | None, str]]:
+def _verdicts(vault_dir: str, report: str | Report, label: str, rules: HistoryRules | None
+              ) -> dict[str, tuple[str | None, str | None, str]]:
     """The footnote's verdict as `report` gives it (the same rows), while the report itself is still at hand."""
     if not isinstance(report, Report) and not os.path.exists(report):
         if not is_vault_name(report):
@@ -98,7 +100,7 @@ def _verdicts(vault_dir: str, report: str | Report, label: str) -> dict[str, tup
         except InputError:
             return {}
     return {row.url: (row.category, row.state, row.detail or "")  # a reviewed URL always has its verdict's detail
-            for row in review(vault_dir, report, with_claims=False).rows if row.label == label and row.url}
+            for row in review(vault_dir, report, with_claims=False, rules=rules).rows if row.label == label and row.url}
 
 
 def export_screenshot(vault_dir: str, archive: FootnoteArchive, path: str, *, collector: str | None = None) -> dict:
@@ -137,17 +139,19 @@ def export_screenshot(vault_dir: str, archive: FootnoteArchive, path: str, *, co
 VIEWER = "https://replayweb.page/"  # ReplayWeb.page, which opens a published WACZ: ?source=<pack>#view=replay&url=&ts=
 
 
-def robust_notes(vault_dir: str, report: Report, pack_url: str | None = None) -> list[RobustNote]:
+def robust_notes(vault_dir: str, report: Report, pack_url: str | None = None,
+                 rules: HistoryRules | None = None) -> list[RobustNote]:
     """Each URL `report`'s footnotes cite, with its versions, best first: the copy the last `copies` search offered
     (its memento), the Save Page Now capture of our own capture (else an archive's capture a witness found to hold
     our payload), and, with `pack_url` (where the evidence pack is published), the pack's page of our capture of a
-    living source in ReplayWeb.page. The vault is only read."""
+    living source in ReplayWeb.page. Each verdict is read under `rules`, as `report` reads it. The vault is only read."""
     with Vault.open_existing(vault_dir, read_only=True) as vault:
         if vault.report_id(report.path) is None:
             raise InputError("this report has not been fetched into the vault (run `linkvault fetch`, then "
                              "`linkvault copies`)", path=report.path)
         urls = [url for note in report.footnotes for url in note.urls]
         links = [link for link in links_of(report, vault.verdicts(urls)) if link.url]
+        over_time(links, vault.histories({link.url or "" for link in links if link.category == "dead"}, rules), rules)
         searches = vault.report_copy_searches(report.path)
         independent = _independent_captures(vault, urls)
     return [_robust_note(link, searches.get((link.label, link.url or "")), independent.get(link.url or ""), pack_url)

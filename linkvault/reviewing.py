@@ -5,6 +5,7 @@ and the claims are judged from the review's rows)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from linkvault.claims.drift import drift_findings
@@ -12,13 +13,18 @@ from linkvault.claims.match import Source, claim_against
 from linkvault.claims.refdate import reference_dates
 from linkvault.errors import InputError
 from linkvault.findings import check_report
+from linkvault.history import judged_over_time
 from linkvault.model import (
+    FAILING,
     MISSING,
+    NEEDS_A_COPY,
     Capture,
     CheckResult,
     Citation,
     ClaimResult,
+    FetchResult,
     HistoryRules,
+    HistoryVerdict,
     Link,
     LinkState,
     Page,
@@ -59,6 +65,7 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
             row.copy_search = searches.get((row.label, row.url or ""))
             row.history = histories.get(row.url or "")
             row.drift = drifts.get((row.label, row.url or ""))
+            judged_over_time(row, row.history, rules)
         return with_drift_findings(with_claim_verdicts(result, vault)) if with_claims else result
 
 
@@ -69,11 +76,32 @@ def with_drift_findings(reviewed: Review) -> Review:
     return reviewed
 
 
-def review_of_run(check: CheckResult, captures: dict[str, Capture], texts: dict[int, dict]) -> Review:
+def review_of_run(check: CheckResult, captures: dict[str, Capture], texts: dict[int, dict],
+                  histories: Mapping[str, HistoryVerdict] | None = None, rules: HistoryRules | None = None) -> Review:
     """The review of a report a fetch run just archived, from what the run read: its check, each URL's verdict
-    capture (`captures`) and their texts. Nothing is parsed again nor read from the vault."""
+    capture (`captures`), their texts and the histories of the links it found failing (`run_histories`). Nothing
+    is parsed again."""
     reviewed = Review(report=check.report.path, check=check, rows=links_of(check.report, captures))
+    over_time(reviewed.rows, histories or {}, rules)
     return with_claim_verdicts(reviewed, texts)
+
+
+def run_histories(vault_dir: str, result: FetchResult, rules: HistoryRules | None = None) -> dict[str, HistoryVerdict]:
+    """The histories of the links a fetch run found failing (their verdict captures read dead), under `rules`, in one
+    read of the vault (none when no link failed)."""
+    failed = {link.url for link in result.links if link.url and link.category == "dead"}
+    failed |= {url for url, capture in result.verdicts.items() if capture.state and capture.state.category == "dead"}
+    if not failed or not Vault.exists(vault_dir):
+        return {}
+    with Vault.open_existing(vault_dir, read_only=True) as vault:
+        return vault.histories(failed, rules)
+
+
+def over_time(links: Iterable[Link], histories: Mapping[str, HistoryVerdict], rules: HistoryRules | None = None
+              ) -> None:
+    """Each of `links` with its category read through its history (`judged_over_time`), as `report` reads it."""
+    for link in links:
+        judged_over_time(link, histories.get(link.url or ""), rules)
 
 
 def links_of(report: Report, captures: dict[str, Capture]) -> list[Link]:
@@ -123,15 +151,12 @@ def stored_report(vault_dir: str, name: str) -> Report:
     return Report(path=name, format="urls", citations=citations, entries=entries, sha256=report["sha256"])
 
 
-# The links `copies` looks up unless told --all: their source cannot be read live (or must not be).
-NEEDS_A_COPY = ("dead", "restricted", "refused")
-
-
 def copies_wanted(vault_dir: str, report_path: str | Report, input_format: str | None = None, *,
-                  every_link: bool = False, as_of: date | None = None) -> tuple[Review, dict[str, ReferenceDate]]:
-    """The review of a report (links with their verdicts) keeping the links `copies` looks up — dead, restricted
-    or refused ones, or all with `every_link` — and each footnote's reference date."""
-    reviewed = review(vault_dir, report_path, input_format, with_claims=False)
+                  every_link: bool = False, as_of: date | None = None, rules: HistoryRules | None = None
+                  ) -> tuple[Review, dict[str, ReferenceDate]]:
+    """The review of a report (links with their verdicts under `rules`) keeping the links `copies` looks up —
+    failing, dead, restricted or refused ones, or all with `every_link` — and each footnote's reference date."""
+    reviewed = review(vault_dir, report_path, input_format, with_claims=False, rules=rules)
     reviewed.rows = [row for row in reviewed.rows if row.url is not None
                      and (every_link or row.category in NEEDS_A_COPY)]
     return reviewed, reference_dates(reviewed.check.report, as_of)
@@ -147,8 +172,9 @@ def first_citations(report: Report) -> tuple[dict[str, Citation], int]:
     return first_citation, year
 
 
-def verify(vault_dir: str, report_path: str | Report, input_format: str | None = None) -> Verification:
-    return judge_claims(review(vault_dir, report_path, input_format, with_claims=False), vault_dir)
+def verify(vault_dir: str, report_path: str | Report, input_format: str | None = None,
+           rules: HistoryRules | None = None) -> Verification:
+    return judge_claims(review(vault_dir, report_path, input_format, with_claims=False, rules=rules), vault_dir)
 
 
 def judge_claims(reviewed: Review, vault_dir: str) -> Verification:
@@ -163,25 +189,28 @@ def judge_claims(reviewed: Review, vault_dir: str) -> Verification:
 
 def with_drifts(verification: Verification, vault: Vault) -> None:
     """Each claim whose link was captured again given its drift, and the findings an editor must look at (errors):
-    a passage gone, a page replaced, and a source first archived alive whose verdict now calls it dead."""
+    a passage gone, a page replaced, and a source first archived alive whose verdict now calls it dead (or failing:
+    its history has not confirmed the failure yet)."""
     report = verification.check.report
     first_citation, year = first_citations(report)
     urls = {note.label: note.urls for note in report.footnotes}
     rows = {(r.label, r.url): r for r in verification.review.rows} if verification.review else {}
     recaptured = vault.recaptured([c.url for c in verification.claims])
-    died: dict[str, tuple[int | None, str]] = {}
+    lost: dict[str, dict[str, tuple[int | None, str]]] = {"dead": {}, FAILING: {}}
     for claim in verification.claims:
         row = rows.get((claim.label, claim.url))
         if claim.url not in recaptured or row is None or row.capture_id is None:
             continue
         citation = first_citation[claim.label]
         claim.drift = drift_at(vault, citation, year, urls.get(claim.label, ()), row.capture_id)
-        pair = vault.drift_pair(claim.url, row.capture_id) if claim.drift is None and row.category == "dead" else None
+        pair = vault.drift_pair(claim.url, row.capture_id) if claim.drift is None and row.category in lost else None
         if pair is not None:
             first, now = pair
-            died[claim.label] = (citation.line, f"{row.state} ({row.detail}) at the capture of {now['fetched_at'][:10]}, "
-                                                f"first archived alive {first['fetched_at'][:10]}")
-    verification.drift_findings = list(drift_findings((c.drift for c in verification.claims if c.drift), died))
+            lost[row.category or ""][claim.label] = (
+                citation.line, f"{row.state} ({row.detail}) at the capture of {now['fetched_at'][:10]}, "
+                               f"first archived alive {first['fetched_at'][:10]}")
+    verification.drift_findings = list(drift_findings((c.drift for c in verification.claims if c.drift), lost["dead"],
+                                                      lost[FAILING]))
 
 
 def with_claim_verdicts(reviewed: Review, texts: Vault | dict[int, dict]) -> Review:
@@ -228,7 +257,7 @@ def _source(row: Link, url: str, text: dict | None) -> Source:
     failed = row.capture is not None and row.capture.error is not None  # e.g. the session refused: a login page
     if row.state in (None, "unknown") and (not text or failed):
         return Source(url, unavailable=f"not checked: {row.detail}")
-    if row.category in ("dead", "restricted", "refused"):
+    if row.category in NEEDS_A_COPY:
         return Source(url, unavailable=f"not checked: the link is {row.state} ({row.detail})")
     if row.host and ("youtube.com" in row.host or row.host == "youtu.be"):
         return Source(url, unavailable="not checked: a video (only its title and channel are archived)")

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from linkvault.errors import InputError, UsageError
 from linkvault.history import checks_of, history_of, moment
-from linkvault.model import Change, ChangesResult, Check, HistoryRules, HistoryVerdict, Severity
+from linkvault.model import FAILING, Change, ChangesResult, Check, HistoryRules, HistoryVerdict, Severity
 from linkvault.model.drift import ATTENTION, UNCHANGED, Drift
 from linkvault.vault import Vault
 
@@ -92,8 +92,9 @@ def link_changes(where: Where, checks: Sequence[Check], drifts: Sequence[Drift],
     checks = sorted(checks, key=lambda c: (c.at, c.capture_id or 0))
     base = max(1, sum(1 for c in checks if c.at < since))  # the checks the state before stands on
     found = []
-    status = [_status(history_of(list(checks[:i]), rules)) for i in range(base, len(checks) + 1)]
-    verdict = [_verdict(checks[:i]) for i in range(base, len(checks) + 1)]
+    histories = [history_of(list(checks[:i]), rules) for i in range(base, len(checks) + 1)]
+    status = [_status(history) for history in histories]
+    verdict = [_verdict(checks[:i], history) for i, history in zip(range(base, len(checks) + 1), histories)]
     for step, check in enumerate(checks[base:], start=1):
         if status[step] != status[step - 1]:
             found.append(_change(where, "history", status[step - 1], status[step], check.at,
@@ -111,9 +112,15 @@ def _status(verdict: HistoryVerdict) -> str:
     return f"failing ({verdict.failures} of {verdict.needed})" if verdict.status == "failing" else verdict.status
 
 
-def _verdict(checks: Sequence[Check]) -> str | None:
+def _verdict(checks: Sequence[Check], history: HistoryVerdict) -> str | None:
+    """The newest check's category/state, its category as the link's: a failure the history has not confirmed is
+    failing ("failing/not-found"), only a confirmed one dead."""
     telling = [c for c in checks if not c.own_side]
-    return f"{telling[-1].category}/{telling[-1].state}" if telling else None
+    if not telling:
+        return None
+    newest = telling[-1]
+    category = FAILING if newest.category == "dead" and history.status != "dead" else newest.category
+    return f"{category}/{newest.state}"
 
 
 def _history_severity(after: str) -> Severity:

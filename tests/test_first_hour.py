@@ -126,11 +126,12 @@ def test_fetch_report_and_verify_say_why_they_exit_1(tmp_path, fakeweb_env, runn
     vault = tmp_path / "v"
     fetched = runner.invoke(cli, ["fetch", str(path), "--vault", str(vault), "--retries", "0"])
     assert fetched.exit_code == 1
-    assert last_stderr_line(fetched) == "exit 1: 1 missing footnote, 1 wrong link, 1 link not archived (1 dead)"
+    # a 404 seen once is failing, not dead yet (README: a verdict with a history), and an error all the same
+    assert last_stderr_line(fetched) == "exit 1: 1 missing footnote, 1 wrong link, 1 link not archived (1 failing)"
     reviewed = runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"])
     assert reviewed.exit_code == 1
     json.loads(reviewed.stdout)  # the line goes to stderr, never into the JSON
-    assert last_stderr_line(reviewed) == "exit 1: 1 missing footnote, 1 wrong link, 1 dead link (--fail-on error)"
+    assert last_stderr_line(reviewed) == "exit 1: 1 missing footnote, 1 wrong link, 1 failing link (--fail-on error)"
     verified = runner.invoke(cli, ["verify", str(path), "--vault", str(vault)])
     assert verified.exit_code == 1
     assert last_stderr_line(verified) == "exit 1: 1 missing footnote, 1 wrong link (--fail-on error)"
@@ -188,7 +189,7 @@ def test_show_gives_the_footnotes_verdict_as_report_does(tmp_path, fakeweb_env, 
         assert shown.exit_code == 0, shown.output
         row = rows[number]
         assert f"  verdict: {row['category']} / {row['state']}: {row['detail']}" in shown.stdout
-    assert rows[2]["category"] == "dead"
+    assert rows[2]["category"] == "failing"  # one 404: not dead until its history confirms it
 
 
 # -- search across scripts -----------------------------------------------------------------------
@@ -268,7 +269,7 @@ def test_report_and_check_at_80_columns_fit_and_split_no_word(varied, runner):
     table = runner.invoke(cli, ["report", str(path), "--vault", str(vault)], env=env).stdout
     rows = json.loads(runner.invoke(cli, ["report", str(path), "--vault", str(vault), "--format", "json"]).stdout)
     assert columns(table) <= 80
-    assert {r["category"] for r in rows["footnotes"]} >= {"alive", "dead", "restricted"}
+    assert {r["category"] for r in rows["footnotes"]} >= {"alive", "failing", "restricted"}
     assert_words_whole(table, [r["detail"] for r in rows["footnotes"]]
                        + [f["message"] for f in rows["findings"] if f["severity"] != "info"])
     assert "host" not in table.splitlines()[1]  # the compact layout: note, category, state, detail

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from linkvault.history import checks_of, counted, history_of
-from linkvault.model import Capture, Check, HistoryRules, LinkState
+from linkvault.history import checks_of, counted, history_of, judged_over_time
+from linkvault.model import Capture, Check, HistoryRules, Link, LinkState
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 STATES = {"alive": "ok", "dead": "not-found", "restricted": "login-wall", "unknown": "unknown", "refused": "blocked-address"}
@@ -106,3 +106,29 @@ def test_a_link_read_only_as_unknown_neither_counts_nor_resets_and_is_due_like_a
     assert (verdict.status, verdict.next_due) == ("unknown", START + timedelta(days=3))
     between = history_of([check(0, "dead"), check(3, "unknown"), check(6, "dead"), check(9, "dead")])
     assert (between.status, between.failures) == ("dead", 3)
+
+
+def _link(fetched_at: str = "2026-11-02T09:00:00.000000Z", state: LinkState | None = None) -> Link:
+    capture = Capture(url="https://a.example/x", fetched_at=fetched_at, status=404, id=1,
+                      state=state or LinkState("not-found", "the page does not exist (HTTP 404)", 404))
+    return Link(1, "1", 3, "https://a.example/x").judged_by(capture)
+
+
+def test_a_links_category_is_failing_until_its_history_confirms_the_failure_then_dead():
+    one = judged_over_time(_link(), history_of([check(0, "dead")]))
+    assert (one.category, one.state, one.detail) == (
+        "failing", "not-found", "failing (1 of 3 checks, since 2026-11-02): the page does not exist (HTTP 404)")
+    three = judged_over_time(_link(), history_of([check(0, "dead"), check(3, "dead"), check(6, "dead")]))
+    assert (three.category, three.detail) == (
+        "dead", "dead (3 failed checks, since 2026-11-02): the page does not exist (HTTP 404)")
+    at_once = judged_over_time(_link(), history_of([check(0, "dead")], HistoryRules(dead_after=1)),
+                               HistoryRules(dead_after=1))
+    assert (at_once.category, at_once.detail) == ("dead", "the page does not exist (HTTP 404)")
+    alive = Link(1, "1", 3, "https://a.example/x", category="alive", state="ok", detail="archived")
+    assert judged_over_time(alive, history_of([check(0, "dead"), check(3, "alive")])).category == "alive"
+
+
+def test_a_failure_its_history_does_not_hold_counts_alone():
+    """A capture judged now from a row older than link states reads unknown in the history: its failure is one."""
+    assert judged_over_time(_link(), history_of([check(0, "unknown")])).detail.startswith("failing (1 of 3 checks, since 2026-11-02)")
+    assert judged_over_time(_link(), None, HistoryRules(dead_after=1)).category == "dead"

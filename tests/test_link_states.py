@@ -19,15 +19,20 @@ ARTICLE = ("<html><head><title>{title}</title></head><body><article><h1>{title}<
            "</article></body></html>")
 
 
+AT_ONCE = linkvault.HistoryRules(dead_after=1)
+
+
 def article(title="Активиста оштрафовали за пост", text="Подробности дела."):
     return html(ARTICLE.format(title=title, text=text))
 
 
 def judge(tmp_path, web, url, **kw) -> linkvault.archive.LinkOutcome:
+    """One fetch's verdict on `url`, its failure dead at once (`--dead-after 1`): these tests pin what one capture
+    reads; a failure's history (failing until confirmed) is tests/test_failing_verdict.py's."""
     path = tmp_path / "r.txt"
     path.write_text(f"Claim[1].\n\n[1] {url}\n", encoding="utf-8")
     opts = {"proxy": web.proxy_url, "ca_bundle": web.ca_pem_path, "retries": 0, "timeout": 5.0, **kw}
-    return linkvault.fetch([path], tmp_path / "vault", FetchOptions(**opts)).links[0]
+    return linkvault.fetch([path], tmp_path / "vault", FetchOptions(**opts), rules=AT_ONCE).links[0]
 
 
 def assert_state(link, state):
@@ -136,7 +141,8 @@ def test_a_name_under_invalid_is_a_dns_failure(tmp_path, fakeweb):
     path = tmp_path / "r.txt"
     path.write_text("A[1]. B[2].\n\n[1] https://kaztag.invalid/ru/news/1\n[2] " + fakeweb.http_url + "/ok\n", encoding="utf-8")
     fakeweb.route("127.0.0.1", "/ok", article())
-    links = linkvault.fetch([path], tmp_path / "vault", FetchOptions(allow_private=True, retries=0, timeout=5)).links
+    links = linkvault.fetch([path], tmp_path / "vault", FetchOptions(allow_private=True, retries=0, timeout=5),
+                            rules=AT_ONCE).links
     assert_state(links[0], "dns-failure")
 
 
@@ -144,7 +150,8 @@ def test_an_untrusted_certificate_is_a_tls_error(tmp_path, fakeweb):
     fakeweb.route("127.0.0.1", "/tls", article())
     path = tmp_path / "r.txt"
     path.write_text(f"A[1].\n\n[1] {fakeweb.https_url}/tls\n", encoding="utf-8")
-    links = linkvault.fetch([path], tmp_path / "vault", FetchOptions(allow_private=True, retries=0, timeout=5)).links
+    links = linkvault.fetch([path], tmp_path / "vault", FetchOptions(allow_private=True, retries=0, timeout=5),
+                            rules=AT_ONCE).links
     assert_state(links[0], "tls-error")
 
 

@@ -235,21 +235,22 @@ def _report(runner, vault, report, *args) -> str:
     return done.stdout
 
 
-def test_a_lone_failure_reads_dead_now_and_failing_one_of_three_in_its_history(fetched, fakeweb, clock, runner,
-                                                                              tmp_path):
-    """The decision on a single failing fetch: category and state are what the newest check met (dead, not-found:
-    exit codes, copies and robustify act on it today); the history says it is not confirmed yet."""
+def test_a_lone_failure_reads_failing_one_of_three_and_dead_after_one_reads_dead(fetched, fakeweb, clock, runner,
+                                                                                tmp_path):
+    """The decision on a single failing fetch (the lead's, issue 16): the link is failing until its history confirms
+    it, its state what the check met (not-found), still an error; --dead-after 1 calls it dead at once."""
     report = tmp_path / "lone.txt"
     report.write_text(f"Gone[1].\n\n[1] {CASE}\n", encoding="utf-8")
     fakeweb.route_url(CASE, GONE)
     vault = tmp_path / "lone-vault"
     linkvault.fetch([report], vault, _options(fakeweb, clock))
     [item] = json.loads(_report(runner, vault, report, "--format", "json"))["footnotes"]
-    assert (item["category"], item["state"]) == ("dead", "not-found")
+    assert (item["category"], item["state"]) == ("failing", "not-found")
     assert (item["history"]["status"], item["history"]["failures"], item["history"]["count"]) == ("failing", 1, 1)
     [at_once] = json.loads(_report(runner, vault, report, "--format", "json", "--dead-after", "1"))["footnotes"]
+    assert (at_once["category"], at_once["state"]) == ("dead", "not-found")
     assert at_once["history"]["status"] == "dead" and at_once["history"]["since"].startswith("2026-11-02")
-    assert "checks" not in _report(runner, vault, report)  # checked once: the row says it all, the table as before
+    assert "first seen" not in _report(runner, vault, report)  # checked once: the row says it all, no history line
 
 
 def test_report_shows_each_rechecked_links_history_within_80_columns_and_json_csv_carry_it_whole(

@@ -84,7 +84,8 @@ def test_json_is_one_object_with_every_footnote():
     assert list(data) == ["report", "format", "summary", "findings", "footnotes"]
     assert data["report"] == REPORT
     assert data["summary"] == {"footnotes": 5, "links": 4, "missing": 1,
-                               "by_category": {"alive": 1, "dead": 2, "restricted": 1, "refused": 0, "unknown": 0},
+                               "by_category": {"alive": 1, "failing": 0, "dead": 2, "restricted": 1, "refused": 0,
+                                               "unknown": 0},
                                "by_state": {"deleted-post": 1, "login-wall": 1, "ok": 1, "soft-404": 1}}
     assert [(f["severity"], f["kind"], f["number"]) for f in data["findings"]] == [
         ("error", "missing-footnote", 5), ("info", "tracking-parameters", 4)]

@@ -196,13 +196,14 @@ def test_each_format_gets_the_offered_copy_and_the_save_page_now_capture_and_che
 
 
 def test_it_says_which_footnotes_got_no_version_and_why(fetched, tmp_path, runner):
+    """Each source fetched once: a 404 is failing (not dead until its history confirms it), and says so."""
     vault_dir, reports = fetched
     result = _robustify(runner, vault_dir, reports["txt"], tmp_path / "robust.txt")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        f"[3] {UNREACHED_URL}: dead (not-found); no copy offered: the Internet Archive could not be reached (the "
+        f"[3] {UNREACHED_URL}: failing (not-found); no copy offered: the Internet Archive could not be reached (the "
         "connection was reset)",
-        f"[4] {NEVER_SEARCHED}: dead (not-found); not looked up in the web archives yet (run linkvault copies)",
+        f"[4] {NEVER_SEARCHED}: failing (not-found); not looked up in the web archives yet (run linkvault copies)",
         f"[5] {VLAST_ARTICLE}: alive (ok); not looked up in the web archives (linkvault copies --all looks up living "
         "sources too)",
         f"wrote {tmp_path / 'robust.txt'}: 2 of 5 footnotes given archived versions (1 archived copy, 1 Save Page Now capture); "
@@ -261,7 +262,7 @@ def test_no_valid_copy_is_said_with_why_and_a_witnessed_capture_stands_in_for_sa
     result = _robustify(runner, tmp_path / "vault", report, out)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        f"[1] {DEAD_ARTICLE}: dead (not-found); no valid copy among 2 archived (soft-404; a redirect to the front page)",
+        f"[1] {DEAD_ARTICLE}: failing (not-found); no valid copy among 2 archived (soft-404; a redirect to the front page)",
         f"wrote {out}: 1 of 2 footnotes given archived versions (1 witnessed capture); 1 left as they were"]
     assert out.read_text(encoding="utf-8").endswith(f"[2] {AZATTYQ_ARTICLE} (witnessed 2026-11-30: {same})\n")
 

@@ -83,7 +83,8 @@ def test_real_page_gets_the_labelled_verdict(tmp_path, fakeweb, name, label, sta
     path = tmp_path / "r.txt"
     path.write_text(f"Claim[1].\n\n[1] {url}\n", encoding="utf-8")
     result = linkvault.fetch([path], tmp_path / "vault", FetchOptions(proxy=fakeweb.proxy_url, ca_bundle=fakeweb.ca_pem_path,
-                                                                       retries=0, timeout=10))
+                                                                       retries=0, timeout=10),
+                             rules=linkvault.HistoryRules(dead_after=1))  # the page's reading, its failure dead at once
     link = result.links[0]
     verdict = (link.category, link.state, link.detail)
     if "state" in label:

@@ -78,8 +78,14 @@ def _fetch(runner, vault, report, proxy, fakeweb, *args):
                                fakeweb.ca_pem_path, *args])
 
 
+# The verdicts as one capture reads them, a failure dead at once: these tests pin what each vantage point saw (a
+# failure's history, failing until confirmed, is tests/test_failing_verdict.py's).
+AT_ONCE = linkvault.HistoryRules(dead_after=1)
+
+
 def _verdicts(report, vault) -> dict:
-    return {row.url: (row.category, row.state, row.http_status) for row in linkvault.review(report, vault).rows}
+    return {row.url: (row.category, row.state, row.http_status)
+            for row in linkvault.review(report, vault, rules=AT_ONCE).rows}
 
 
 def _rows(vault, sql: str, *params) -> list[tuple]:
@@ -92,7 +98,7 @@ def test_alive_from_abroad_and_blocked_at_home_is_geo_blocked_and_the_alive_capt
     vault = tmp_path / "vault"
     result = _fetch(runner, vault, cited, national_filter.url, fakeweb, "--vantage", f"abroad={fakeweb.proxy_url}")
     assert result.exit_code == 1, result.output  # the dead court page
-    rows = {row.url: row for row in linkvault.review(cited, vault).rows}
+    rows = {row.url: row for row in linkvault.review(cited, vault, rules=AT_ONCE).rows}
     for url in GEO:
         assert (rows[url].category, rows[url].state, rows[url].http_status) == ("restricted", "geo-blocked", 200), url
         assert rows[url].detail.startswith("alive from abroad, but not from here: ")
@@ -124,7 +130,7 @@ def test_a_link_dead_from_every_vantage_point_is_judged_as_without_one(tmp_path,
     without, with_vantage = _verdicts(cited, alone), _verdicts(cited, both)
     assert with_vantage[DEAD] == without[DEAD] == ("dead", "not-found", 404)
     assert with_vantage[GEO[1]] == without[GEO[1]] == ("unknown", "unknown", 451)  # the filter's answer stands
-    details = {row.url: row.detail for row in linkvault.review(cited, both).rows}
+    details = {row.url: row.detail for row in linkvault.review(cited, both, rules=AT_ONCE).rows}
     assert details[DEAD] == "the page does not exist (HTTP 404)"
 
 
@@ -280,7 +286,7 @@ def test_a_recheck_through_a_second_vantage_point_makes_a_blocked_link_geo_block
                                  "--ca-bundle", fakeweb.ca_pem_path, "--vantage", f"abroad={fakeweb.proxy_url}",
                                  "--vantage-name", "home", "--format", "json"])
     assert result.exit_code == 0, result.output
-    rows = {row.url: row for row in linkvault.review(cited, vault).rows}
+    rows = {row.url: row for row in linkvault.review(cited, vault, rules=AT_ONCE).rows}
     for url in GEO:
         assert (rows[url].category, rows[url].state, rows[url].vantage) == ("restricted", "geo-blocked", "abroad"), url
         assert rows[url].history is not None and rows[url].history.status == "restricted", url

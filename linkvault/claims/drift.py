@@ -11,7 +11,7 @@ States (`DRIFT_STATES`), the first that holds:
 - `changed`: the page changed, the passage and its facts did not (a sidebar, a correction elsewhere).
 
 A claim whose facts the first capture did not hold has no passage: its page can be unchanged, changed or replaced.
-`passage-gone` and `page-replaced` are error findings (`drift_findings`), as is a source its verdict calls dead.
+`passage-gone` and `page-replaced` are error findings (`drift_findings`), as is a source its verdict calls dead or failing.
 
 Pure: given texts, never a vault. The recheck run calls `linkvault.vault.drifts.drift_for(vault, report, label,
 capture_id)` after each re-capture: it reads the footnote's first capture and `capture_id`, judges them here, and
@@ -160,10 +160,11 @@ def word_diff(then: str, now: str) -> list[tuple[str, str]]:
     return runs
 
 
-def drift_findings(drifts: Iterable[Drift], died: Mapping[str, tuple[int | None, str]] | None = None
-                   ) -> Iterator[Finding]:
-    """Error findings for what an editor must look at: a passage gone, a page replaced, and a source that died
-    (`died`: label → (the citing line, why), from whichever verdict the caller trusts to call a link dead)."""
+def drift_findings(drifts: Iterable[Drift], died: Mapping[str, tuple[int | None, str]] | None = None,
+                   failing: Mapping[str, tuple[int | None, str]] | None = None) -> Iterator[Finding]:
+    """Error findings for what an editor must look at: a passage gone, a page replaced, a source that died
+    (`died`: label → (the citing line, why), from whichever verdict the caller trusts to call a link dead) and one
+    failing (`failing`, alike: failed since, its history not yet confirming it dead; a reader meets the failure)."""
     for d in drifts:
         if d.state == PASSAGE_GONE:
             yield Finding("passage-gone", Severity.ERROR, _num(d.label), d.line,
@@ -174,6 +175,9 @@ def drift_findings(drifts: Iterable[Drift], died: Mapping[str, tuple[int | None,
     for label, (line, why) in (died or {}).items():
         yield Finding("source-died", Severity.ERROR, _num(label), line,
                       f"[{label}] the source the claim relied on died: {why}")
+    for label, (line, why) in (failing or {}).items():
+        yield Finding("source-failing", Severity.ERROR, _num(label), line,
+                      f"[{label}] the source the claim relied on is failing: {why}")
 
 
 def _num(label: str) -> int | str:

@@ -19,6 +19,7 @@ from linkvault.cli.options import (
     input_format_option,
     one_input,
     vault_of,
+    verdict_options,
 )
 from linkvault.cli.output import deliver, echo_rendered, exit_with, note
 from linkvault.model import Severity
@@ -82,8 +83,11 @@ def report(ctx, report, fmt, output, fail_on, input_format, rules) -> None:
         linkvault report report.txt
         linkvault report report.docx --format html -o report.html
 
+    A link whose capture failed is failing until its history confirms it dead (--dead-after checks at
+    least --apart apart; --dead-after 1: dead at once).
+
     Exit codes: 0 nothing at --fail-on level, 1 something (errors: missing footnotes, invalid URLs,
-    dead links; warnings add walled, refused and unknown links), 2 bad input.
+    failing or dead links; warnings add walled, refused and unknown links), 2 bad input.
     """
     from linkvault.render.exits import review_exit
     from linkvault.render.review import render_review
@@ -95,7 +99,8 @@ def report(ctx, report, fmt, output, fail_on, input_format, rules) -> None:
 @click.command()
 @global_options
 @editor_output_options
-def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
+@verdict_options
+def verify(ctx, report, fmt, output, fail_on, input_format, rules) -> None:
     """Does each footnote's archived source support the sentence that cites it?
 
     REPORT as for report.
@@ -111,7 +116,8 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
     from linkvault.render.claims import render_claims
     from linkvault.render.exits import verify_exit
 
-    _editor(ctx, linkvault.verify, render_claims, verify_exit, report, fmt, output, fail_on, input_format)
+    _editor(ctx, functools.partial(linkvault.verify, rules=rules), render_claims, verify_exit, report, fmt, output,
+            fail_on, input_format)
 
 
 
@@ -127,8 +133,9 @@ def verify(ctx, report, fmt, output, fail_on, input_format) -> None:
                    "pack's page in ReplayWeb.page.")
 @input_format_option()
 @force_option("OUT (or the report itself, when OUT is REPORT)")
+@verdict_options
 @click.pass_context
-def robustify(ctx, report, output, plain, pack_url, input_format, force) -> None:
+def robustify(ctx, report, output, plain, pack_url, input_format, force, rules) -> None:
     """Write REPORT to OUT with each footnote's archived versions beside its source.
 
     The versions are the copy `linkvault copies` validated, the Save Page Now capture (fetch
@@ -149,7 +156,7 @@ def robustify(ctx, report, output, plain, pack_url, input_format, force) -> None
     from linkvault.render.robust.summary import render_robustified
 
     result = linkvault.robustify(report, output, vault_of(ctx), plain=plain, pack_url=pack_url,
-                                 input_format=input_format, force=force)
+                                 input_format=input_format, force=force, rules=rules)
     click.echo(render_robustified(result, width=terminal_look()[1]))
 
 

@@ -223,26 +223,44 @@ def parse_age(value: str | None) -> timedelta | None:
         raise click.BadParameter(f"'{value}' is not an age such as 12h, 7d or 2w") from None
 
 
+def verdict_options(func):
+    """The rule that calls a link dead (`--dead-after`, `--apart`) as one `rules` keyword, for every command that
+    judges a link: until its history confirms a failure, the link is failing."""
+    return _rules_options(func, schedule=False)
+
+
 def history_options(func):
-    """The history's rules (`--dead-after`, `--apart`, `--alive-every`, `--failing-every`) as one `rules` keyword."""
+    """The history's rules (`--dead-after`, `--apart`, `--alive-every`, `--failing-every`) as one `rules` keyword:
+    the rule that calls a link dead, and when a link is due another check."""
+    return _rules_options(func, schedule=True)
+
+
+def _rules_options(func, *, schedule: bool):
+    defaults = linkvault.HistoryRules()
 
     @functools.wraps(func)
-    def command(*args, dead_after: int, apart: str, alive_every: str, failing_every: str, **kwargs):
-        rules = linkvault.HistoryRules(dead_after=dead_after, apart=_age(apart), alive_every=_age(alive_every),
-                                       failing_every=_age(failing_every))
+    def command(*args, dead_after: int, apart: str, alive_every: str | None = None, failing_every: str | None = None,
+                **kwargs):
+        rules = linkvault.HistoryRules(dead_after=dead_after, apart=_age(apart),
+                                       alive_every=_age(alive_every) if alive_every else defaults.alive_every,
+                                       failing_every=_age(failing_every) if failing_every else defaults.failing_every)
         return func(*args, rules=rules, **kwargs)
 
-    return _options(command, [
+    options = [
         click.option("--dead-after", default=3, show_default=True, type=click.IntRange(1, 100), metavar="N",
-                     help="Call a link dead after N failed checks, each at least --apart after the last counted "
-                          "(1: dead at its first failure)."),
+                     help="Call a link dead after N failed checks, each at least --apart after the last counted; "
+                          "until then it is failing (1: dead at its first failure)."),
         click.option("--apart", default="3d", show_default=True, metavar="AGE",
                      help="Failures closer together than this count once."),
-        click.option("--alive-every", default="7d", show_default=True, metavar="AGE",
-                     help="An alive (restricted, dead) link is due another check after this long."),
-        click.option("--failing-every", default="3d", show_default=True, metavar="AGE",
-                     help="A failing link is due another check after this long."),
-    ])
+    ]
+    if schedule:
+        options += [
+            click.option("--alive-every", default="7d", show_default=True, metavar="AGE",
+                         help="An alive (restricted, dead) link is due another check after this long."),
+            click.option("--failing-every", default="3d", show_default=True, metavar="AGE",
+                         help="A failing link is due another check after this long."),
+        ]
+    return _options(command, options)
 
 
 def _age(value: str) -> timedelta:

@@ -1,4 +1,4 @@
-"""The researcher's commands: `fetch` archives every source a report cites, `copies` finds a dead one's copy in the
+"""The researcher's commands: `fetch` archives every source a report cites, `copies` finds a lost one's copy in the
 world's web archives, `search` and `show` read the archive, `recheck`
 checks every source again on a schedule."""
 
@@ -26,6 +26,7 @@ from linkvault.cli.options import (
     timestamp_options,
     vantage_options,
     vault_of,
+    verdict_options,
     wait_cap_option,
 )
 from linkvault.cli.output import echo_rendered, exit_with, note, progress
@@ -52,6 +53,7 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @click.option("--tabs", default=3, show_default=True, type=click.IntRange(1, 16), help="Browser tabs taking screenshots at once.")
 @click.option("--browser-profile", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Take the screenshots logged in: in a copy of this Chromium user-data directory (never changed).")
+@verdict_options
 @run_display_options
 @click.pass_context
 def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, verbose, **settings) -> None:
@@ -69,6 +71,9 @@ def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, ve
         linkvault fetch report.txt --save-page-now --spn-keys ~/.config/ia.ini
         linkvault fetch report.txt --cookies research-account.txt \\
             --as "KIBHR research account"
+
+    A link that fails is failing until its history confirms it dead (--dead-after checks at least --apart
+    apart; --dead-after 1: dead at once).
 
     Exit codes: 0 everything archived, 1 a footnote missing or a link not archived, 2 bad input.
     """
@@ -98,7 +103,8 @@ def _archive_pair(_ctx, _param, values: tuple[str, ...]) -> list[tuple[str, str]
 @click.command()
 @global_options
 @click.argument("reports", nargs=-1, required=True)
-@click.option("--all", "every_link", is_flag=True, help="Look up every link, not only dead, restricted or refused ones.")
+@click.option("--all", "every_link", is_flag=True,
+              help="Look up every link, not only failing, dead, restricted or refused ones.")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Reference date (YYYY-MM-DD) for footnotes with no entry date and a report with no date of its own.")
 @click.option("--archive", "archives", multiple=True, callback=_archive_pair, metavar="NAME=TIMEMAP-URL",
@@ -119,9 +125,10 @@ def _archive_pair(_ctx, _param, values: tuple[str, ...]) -> list[tuple[str, str]
 @collector_option("Who collects, recorded in every memento's provenance")
 @timestamp_options("the run's manifest of the copies it fetched")
 @format_option("table", "json")
+@verdict_options
 @click.pass_context
 def copies(ctx, reports, every_link, as_of, fmt, **settings) -> None:
-    """Find an archived copy of each dead, restricted or refused source, and prove it is the page cited.
+    """Find an archived copy of each failing, dead, restricted or refused source, and prove it is the page cited.
 
     Asks the Internet Archive and other web archives for captures closest before each footnote's reference date
     (its chronicle entry's date, else the report's, else --as-of), fetches the best into the vault's WARC files,
@@ -221,8 +228,9 @@ def search(ctx, query, report, limit, fmt) -> None:
 @click.option("--screenshot", "screenshot_to", type=click.Path(dir_okay=False, writable=True), default=None,
               metavar="FILE.png", help="Write the newest full-page screenshot to FILE.png (logged in custody).")
 @collector_option("Who exports, for the custody log")
+@verdict_options
 @click.pass_context
-def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
+def show(ctx, report, number, with_text, screenshot_to, collector, rules) -> None:
     """What is archived for one footnote: captures, status, WARC location, screenshot, extracted text.
 
     REPORT as given to fetch (a file, -, URLs), or the <…> name fetch printed for standard input or URLs.
@@ -235,7 +243,7 @@ def show(ctx, report, number, with_text, screenshot_to, collector) -> None:
     from linkvault.render.archive import render_exported, render_show
 
     archive = linkvault.show(one_input(report, None), number, vault_of(ctx), screenshot_to=screenshot_to,
-                             collector=collector)
+                             collector=collector, rules=rules)
     echo_rendered(render_show, archive, with_text=with_text)
     if screenshot_to:
         click.echo(render_exported(archive, screenshot_to))

@@ -25,6 +25,8 @@ from linkvault.model.links import Account, Capture, Connection, Hop, Link, Page,
 from linkvault.model.records import (
     CATEGORIES,
     CATEGORY_OF,
+    FAILING,
+    LINK_CATEGORIES,
     MISSING,
     OWN_SIDE_FAILURES,
     CheckResult,
@@ -39,6 +41,7 @@ from linkvault.model.records import (
 )
 from linkvault.model.results import (
     LINK_SEVERITY,
+    NEEDS_A_COPY,
     VERDICTS,
     AuditResult,
     ClaimResult,
@@ -60,8 +63,9 @@ __all__ = [
     "ChangesResult", "Check", "CheckResult", "Citation",
     "ClaimResult",
     "ClaimVerdict", "Connection", "CopiesResult", "CopiesRow", "CopySearch", "CopyVerdict", "Entry", "FactCheck",
-    "FetchResult", "Finding", "HISTORY_STATUSES", "HistoryRules", "HistoryVerdict",
-    "Footnote", "FootnoteArchive", "Hop", "LINK_SEVERITY", "Link", "LinkState", "MISSING", "OWN_SIDE_FAILURES",
+    "FAILING", "FetchResult", "Finding", "HISTORY_STATUSES", "HistoryRules", "HistoryVerdict",
+    "Footnote", "FootnoteArchive", "Hop", "LINK_CATEGORIES", "LINK_SEVERITY", "Link", "LinkState", "MISSING",
+    "NEEDS_A_COPY", "OWN_SIDE_FAILURES",
     "PackResult", "Page", "Problem", "RecheckResult", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review",
     "RobustNote",
     "RobustifyResult", "SearchHit", "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink",

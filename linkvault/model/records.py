@@ -213,6 +213,10 @@ OWN_SIDE_FAILURES = ("network-unreachable", "proxy-unreachable", "proxy-refused"
                      "internal-error", "session-refused")
 MISSING = "missing"  # the category of a footnote with no source: no entry, an empty one, or one without a URL
 CATEGORY_OF = {state: category for category, states in CATEGORIES.items() for state in states}
+# A link's category as a person or a program reads it: a capture's, except that a failure its history has not
+# confirmed yet (linkvault/history.py) is `failing`, and only a confirmed one `dead`.
+FAILING = "failing"
+LINK_CATEGORIES = ("alive", FAILING, "dead", "restricted", "refused", "unknown")
 
 
 @dataclass(frozen=True)

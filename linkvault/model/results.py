@@ -12,7 +12,7 @@ from typing import Any
 from linkvault.model.copies import CopySearch, VersionLink
 from linkvault.model.drift import Drift
 from linkvault.model.history import HistoryVerdict
-from linkvault.model.records import CATEGORIES, CheckResult, Finding, Severity
+from linkvault.model.records import LINK_CATEGORIES, CheckResult, Finding, Severity
 
 # -- search and show (lookup.py) ----------------------------------------------------------------
 
@@ -129,9 +129,14 @@ class ClaimVerdict:
 
 # -- review and verify (reviewing.py) ---------------------------------------------------------------
 
-# How `report` weighs a link's category beside the findings: dead links are errors, the rest warnings.
-LINK_SEVERITY = {"dead": Severity.ERROR, "restricted": Severity.WARNING, "refused": Severity.WARNING,
-                 "unknown": Severity.WARNING}
+# How `report` weighs a link's category beside the findings: dead links are errors, and so are failing ones (a
+# reader clicking one today gets the failure: not to be published so), the rest warnings.
+LINK_SEVERITY = {"dead": Severity.ERROR, "failing": Severity.ERROR, "restricted": Severity.WARNING,
+                 "refused": Severity.WARNING, "unknown": Severity.WARNING}
+
+# The links whose source cannot be read live (or must not be): `copies` looks them up unless told --all, `fetch`
+# points to it for them, and the claim check reads no text for them.
+NEEDS_A_COPY = ("failing", "dead", "restricted", "refused")
 
 
 @dataclass
@@ -151,7 +156,7 @@ class Review:
         return sorted(merged, key=lambda f: (-f.severity.rank, f.line or 0))
 
     def fails(self, fail_on: Severity) -> bool:
-        """Dead links count as errors; walled, refused and unknown ones as warnings."""
+        """Dead and failing links count as errors; walled, refused and unknown ones as warnings."""
         if any(f.severity.rank >= fail_on.rank for f in self.findings):
             return True
         return any(row.category in LINK_SEVERITY and LINK_SEVERITY[row.category].rank >= fail_on.rank
@@ -159,7 +164,7 @@ class Review:
 
     @property
     def summary(self) -> dict:
-        by_category = {c: 0 for c in CATEGORIES}
+        by_category = {c: 0 for c in LINK_CATEGORIES}
         by_state: dict[str, int] = {}
         for row in self.rows:
             if row.url and row.state:

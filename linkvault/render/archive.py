@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from linkvault.model import CheckResult, FootnoteArchive
+from linkvault.model import LINK_CATEGORIES, NEEDS_A_COPY, CheckResult, FootnoteArchive
 from linkvault.render.check import counted, render_check
 from linkvault.render.copy_lines import link_lines, reference_words
 from linkvault.render.drift import drift_line
@@ -40,7 +40,7 @@ def fetch_summary(result: FetchResult) -> str:
     counts: dict[str, int] = {}
     for link in by_url.values():
         counts[link.category or "unknown"] = counts.get(link.category or "unknown", 0) + 1
-    order = ("alive", "dead", "restricted", "refused", "unknown")
+    order = LINK_CATEGORIES
     line = f"{counted(len(by_url), 'source', 'sources')}: " + ", ".join(f"{counts[c]} {c}" for c in order if counts.get(c))
     captured = sum(1 for link in by_url.values() if link.warc_file)
     reused = sum(1 for link in by_url.values() if link.reused)
@@ -92,11 +92,12 @@ def stamps_sentence(result: FetchResult | CopiesResult, again: str) -> str:
 
 
 def _next_step(result: FetchResult) -> str:
-    """Where a source the run found dead, restricted or refused leads: its copy in the web archives (`copies`)."""
-    lost = {link.url: link.category for link in result.links if link.category in ("dead", "restricted", "refused")}
+    """Where a source the run found failing, dead, restricted or refused leads: its copy in the web archives
+    (`copies`)."""
+    lost = {link.url: link.category for link in result.links if link.category in NEEDS_A_COPY}
     if not lost:
         return ""
-    kinds = " or ".join(c for c in ("dead", "restricted", "refused") if c in lost.values())
+    kinds = " or ".join(c for c in NEEDS_A_COPY if c in lost.values())
     named = [c.report.path for c in result.checks if not c.report.path.startswith("<")]
     what = f"a copy of the {kinds} source" if len(lost) == 1 else f"copies of the {len(lost)} {kinds} sources"
     return f"\nlinkvault copies {' '.join(map(shlex.quote, named)) or 'REPORT'} looks for {what} in the web archives."

@@ -29,6 +29,7 @@ FINDING_PHRASES = {
     "passage-gone": ("supporting passage gone", "supporting passages gone"),
     "page-replaced": ("page replaced by another", "pages replaced by others"),
     "source-died": ("source that died", "sources that died"),
+    "source-failing": ("failing source", "failing sources"),
 }
 # Under this many columns tables drop what an editor can look up elsewhere (line numbers, hosts, titles),
 # so the text left wraps between words instead of being cut mid-word into slivers.

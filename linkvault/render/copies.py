@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def render_copies(result: CopiesResult, fmt: str, *, color: bool = False, width: int = 120) -> str:
     if fmt == "json":
         return json.dumps(copies_json(result), ensure_ascii=False, indent=2)
-    nothing = ("no link to look up: none was found dead, restricted or refused (fetch judges them first; --all looks "
+    nothing = ("no link to look up: none was found failing, dead, restricted or refused (fetch judges them first; --all looks "
                "up every one)")
     if not result.rows and not result.stamps:
         return nothing

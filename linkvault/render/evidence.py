@@ -32,7 +32,7 @@ _CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{fon
 table{border-collapse:collapse;width:100%}th{background:#f3f3f3;text-align:left}
 th,td{border-bottom:1px solid #ddd;padding:.3em .5em;vertical-align:top}td{word-break:break-word}
 code{font-size:.85em;word-break:break-all}.small{color:#666;font-size:.85em}.missing{background:#ffd7b5}
-.dead{background:#fbe0e0}.alive{background:#e3f6e3}.restricted{background:#fdf4d3}.refused{background:#f3e1f7}"""
+.dead{background:#fbe0e0}.failing{background:#fde8d7}.alive{background:#e3f6e3}.restricted{background:#fdf4d3}.refused{background:#f3e1f7}"""
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 

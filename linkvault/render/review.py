@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from linkvault.model import CATEGORIES, MISSING, CheckResult, Finding, Severity
+from linkvault.model import LINK_CATEGORIES, MISSING, CheckResult, Finding, Severity
 from linkvault.render.check import COMPACT_BELOW, MAX_ROWS_PER_KIND, capped, more_row, render_check, word_safe_widths
 from linkvault.render.copy_lines import copy_fields, copy_judged, copy_name, copy_short, passed_over
 from linkvault.render.drift import DRIFT_CSS, drift_html, drift_line, drift_object
@@ -31,14 +31,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_COLOR = {"alive": "green", "dead": "red", "restricted": "yellow", "refused": "magenta", "unknown": "dim"}
+_COLOR = {"alive": "green", "failing": "dark_orange", "dead": "red", "restricted": "yellow", "refused": "magenta",
+          "unknown": "dim"}
 _SERIOUS = (Severity.ERROR, Severity.WARNING)
 _CSV_HEADER = ["number", "url", "host", "category", "state", "detail", "http_status", "final_url", "title",
                "archived_at", "warc_file", "warc_offset"]
 # Added only where a link of the report was looked up by `copies`: a report never looked up keeps its columns.
 _CSV_COPY = ["copy_archive", "copy_memento_at", "copy_uri_m", "copy_state", "copy_claim", "copies_passed_over"]
 
-# Tables and Markdown show at most this many links of a category (alive, dead, …): each is a verdict an editor
+# Tables and Markdown show at most this many links of a category (alive, failing, dead, …): each is a verdict an editor
 # may act on, so more are listed than of footnotes with no source, which `check`'s findings already list (50).
 # Past that no one reads a screen: a million rows took minutes to lay out. JSON and CSV list every row.
 MAX_LINK_ROWS = 200
@@ -48,7 +49,7 @@ MAX_HTML_ROWS = 1000
 
 def row_kind(r: Link) -> str:
     """A review row's category, `missing` for a footnote with no source."""
-    return MISSING if r.url is None else (r.category if r.category in CATEGORIES else "unknown")
+    return MISSING if r.url is None else (r.category if r.category in LINK_CATEGORIES else "unknown")
 
 
 def capped_rows(rows: Iterable[T], limit: int = MAX_LINK_ROWS, *, missing: int = MAX_ROWS_PER_KIND,
@@ -265,7 +266,7 @@ _CSS = """body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{fon
 th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
 td{overflow-wrap:break-word}td a{overflow-wrap:anywhere}
 .small{color:#666;font-size:.85em}[hidden]{display:none!important}li.error{color:#a00}li.warning{color:#8a6400}
-.alive{background:#e3f6e3}.dead{background:#fbe0e0}.restricted{background:#fdf4d3}.refused{background:#f3e1f7}
+.alive{background:#e3f6e3}.failing{background:#fde8d7}.dead{background:#fbe0e0}.restricted{background:#fdf4d3}.refused{background:#f3e1f7}
 .unknown{background:#eee}.missing{background:#ffd7b5}
 .num{white-space:nowrap;word-break:normal;text-align:right;width:1%}"""
 _JS = """(function(){var boxes=[].slice.call(document.querySelectorAll('input[data-cat]')),

@@ -281,7 +281,9 @@ _TABLES = {
                           "footnotes in numeric order.", {
         "report": "The report's path.", "number": "The footnote's number (an integer; empty for word labels).",
         "label": "The footnote's label as written.", "url": "The URL as cited (empty when the footnote has none).",
-        "category": "alive, dead, restricted, refused or unknown; missing for a footnote with no URL.",
+        "category": "alive, dead, restricted, refused or unknown as the capture read it (dead: the capture failed; "
+                    "`linkvault report` calls such a link failing until its history of checks confirms it dead); "
+                    "missing for a footnote with no URL.",
         "state": "The fine verdict (missing-footnote or no-url for category missing).",
         "detail": "The verdict in one sentence.", "archived_at": "When the capture in the WARC was made (UTC).",
         "capture_id": "The capture judged: the newest, unless it failed on our own side (no network, "

@@ -7,13 +7,14 @@ import os
 
 from linkvault.errors import InputError, UsageError
 from linkvault.lookup import robust_notes
-from linkvault.model import RobustifyResult
+from linkvault.model import HistoryRules, RobustifyResult
 from linkvault.parsing import STDIN, is_url_argument, parse_report
 from linkvault.render.robust import robustify_bytes, safe_uri
 
 
 def write_robust(source: str, target: str, vault: str, *, plain: bool = False, pack_url: str | None = None,
-                 input_format: str | None = None, force: bool = False) -> RobustifyResult:
+                 input_format: str | None = None, force: bool = False,
+                 rules: HistoryRules | None = None) -> RobustifyResult:
     """`source` written to `target` with its footnotes' versions (see `linkvault.robustify`)."""
     _may_write(source, target, force)
     if pack_url is not None and not _writable(pack_url):
@@ -21,7 +22,7 @@ def write_robust(source: str, target: str, vault: str, *, plain: bool = False, p
     parsed = parse_report(source, input_format)
     if plain and parsed.format in ("html", "docx"):
         raise UsageError(f"plain versions are written into Markdown (a text report is plain already), not {parsed.format}")
-    notes = robust_notes(vault, parsed, pack_url)
+    notes = robust_notes(vault, parsed, pack_url, rules)
     versions: dict[str, list] = {}
     for note in notes:  # a URL cited twice gets the versions of its first footnote that has any
         writable = [v for v in note.versions if _writable(v.uri)]
