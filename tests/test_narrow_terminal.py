@@ -53,18 +53,20 @@ def test_show_s_witness_wraps_indented_with_its_uri_on_a_line_of_its_own(witness
     assert [m["indent"] for m in URI_M.finditer(shown.stdout)] == [" " * 6]
 
 
-def test_robustify_says_why_in_lines_that_fit_and_living_sources_left_alike_share_one(tmp_path, fakeweb, runner):
+def test_robustify_says_why_in_lines_that_fit_and_living_sources_left_alike_share_one(
+        tmp_path, fakeweb, runner, monkeypatch):
     """The walkthrough's chronicle: three living sources never looked up are one statement, not three of 140
-    characters; the dead one got its copy, and what was written is said within 80 columns."""
+    characters; the dead one got its copy, and what was written is said within 80 columns (paths relative, as an
+    editor in the report's folder types them: a path is one word, never wrapped)."""
     FakeWayback(dead_article_captures()).install(fakeweb)
-    report = tmp_path / "chronicle.txt"
-    report.write_text(CHRONICLE, encoding="utf-8")
-    vault, egress = str(tmp_path / "vault"), ["--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path]
-    runner.invoke(cli, ["--vault", vault, "fetch", str(report), "--no-timestamp", *egress])
-    looked = runner.invoke(cli, ["--vault", vault, "copies", str(report), *egress, *FAST_COPIES])
+    monkeypatch.chdir(tmp_path)
+    report = "chronicle.txt"
+    (tmp_path / report).write_text(CHRONICLE, encoding="utf-8")
+    vault, egress = "vault", ["--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path]
+    runner.invoke(cli, ["--vault", vault, "fetch", report, "--no-timestamp", *egress])
+    looked = runner.invoke(cli, ["--vault", vault, "copies", report, *egress, *FAST_COPIES])
     assert looked.exit_code == 0, looked.output
-    out = tmp_path / "robust.txt"
-    result = runner.invoke(cli, ["--vault", vault, "robustify", str(report), "-o", str(out)], env=NARROW)
+    result = runner.invoke(cli, ["--vault", vault, "robustify", report, "-o", "robust.txt"], env=NARROW)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert max(map(len, lines)) <= 80
