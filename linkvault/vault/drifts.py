@@ -31,6 +31,7 @@ from linkvault.model import OWN_SIDE_FAILURES, Citation, Report
 from linkvault.parsing import report_key
 from linkvault.vault.schema import insert_row
 
+DELETED = "deleted-post"  # the verdict of a capture whose site says the post was deleted: its passage went with it
 _READ = ("select c.id, c.url, c.fetched_at, c.status, c.error, c.category, c.state, t.title, t.text, t.published "
          "from captures c left join texts t on t.capture_id = c.id ")
 
@@ -140,7 +141,7 @@ def drift_at(vault: _Vault, citation: Citation, year: int, urls: tuple[str, ...]
     if pair is None or not _shows_the_page(pair[1]):
         return None
     first, later = pair
-    drift = judge_drift(citation, year, _source(first), _source(later))
+    drift = judge_drift(citation, year, _source(first), _source(later), deleted=later["state"] == DELETED)
     return replace(drift, label=citation.label, url=row["url"], line=citation.line, first_capture=first["id"],
                    capture=later["id"], first_at=first["fetched_at"], now_at=later["fetched_at"])
 
