@@ -80,7 +80,12 @@ def _moved(clock: list[datetime], web, live, day: int) -> None:
 @pytest.fixture(scope="module")
 def rechecked(fakeweb_session, tmp_path_factory) -> Rechecked:
     """The example report fetched on 2 November 2026 and rechecked on days 1, 4 and 8 (screenshots off)."""
-    web, clock = fakeweb_session, [START]
+    return fetch_and_recheck(fakeweb_session, tmp_path_factory.mktemp("example") / "vault")
+
+
+def fetch_and_recheck(web, vault: Path) -> Rechecked:
+    """The example report fetched into `vault` on 2 November 2026, then rechecked on days 1, 4 and 8."""
+    clock = [START]
     with web.isolated(), pytest.MonkeyPatch.context() as env, NationalFilter(web, {}) as home:
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):  # every proxy is the one given
             env.delenv(name, raising=False)
@@ -88,7 +93,7 @@ def rechecked(fakeweb_session, tmp_path_factory) -> Rechecked:
         options = FetchOptions(proxy=home.url, ca_bundle=web.ca_pem_path, retries=0, timeout=10,
                                ids_and_clock=IdsAndClock(now=lambda: clock[0]),
                                vantage=linkvault.vantage_options([f"abroad={web.proxy_url}"]))
-        done = Rechecked(tmp_path_factory.mktemp("example") / "vault")
+        done = Rechecked(vault)
         web.add_routes(example_first_routes())
         first = linkvault.fetch([EXAMPLE], done.vault, options)
         assert {link.category for link in first.links} == {"alive"}
@@ -152,6 +157,7 @@ def test_each_drifting_footnote_gets_its_drift_and_every_other_page_reads_unchan
     drifting = {EXAMPLE_EDITED, EXAMPLE_SIDEBAR, EXAMPLE_REPLACED, EXAMPLE_TELEGRAM}
     assert {state for url, state in day8.items() if url not in drifting} == {"unchanged"}
     assert not {RECOVERS, DIES, WALLED} & set(day4)  # a failed or walled check shows nothing of the page
+    assert day1[GEO] == day8[GEO] == "unchanged"  # seen from abroad, the page is there to compare
 
 
 def test_the_drifts_say_what_the_claims_lost(rechecked):
