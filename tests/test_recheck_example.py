@@ -1,8 +1,8 @@
 """Issue 16's Done case on the example report: fetched once, then three `recheck` runs with the clock moved forward
 (days 1, 4 and 8), through a national filter at home with a second vantage point abroad. Each link gets the history
 its answers earn: one source fails twice then recovers (never dead), one fails three times across a week (dead,
-dated from its first failure), one is blocked at home and alive from abroad (geo-blocked), one is behind a login
-wall the whole time (never counted). Each footnote's drift is what became of its page: a supporting paragraph
+dated from its first failure), one is blocked at home and alive from abroad (geo-blocked), two are behind a login
+wall from day 1 on (an HTTP 401, and Facebook's login page answering 200: never counted). Each footnote's drift is what became of its page: a supporting paragraph
 edited away (passage gone), a related-links box changed (the passage intact), an article answered by the site's
 front page (page replaced), a Telegram post deleted; every other page reads as it did. Every re-capture is in the
 WARC with its custody event, `audit` holds, and `changes --since last` lists exactly the links whose state or
@@ -30,6 +30,7 @@ from drift_site import (
 )
 from fakeweb.filter import NationalFilter
 from fakeweb.server import html
+from fakeweb.sites import facebook_login_wall
 from warcio.archiveiterator import ArchiveIterator
 
 import linkvault
@@ -45,7 +46,10 @@ WALL = html("<html><head><title>Войти</title></head><body><h1>Войдит�
 RECOVERS = "https://kaztag.kz/ru/news/politsiya-podtverdila-arest-zhurnalista-daniyara-adilbekova-po-ugolovnomu-delu"
 DIES = "https://rus.azattyq.org/a/32887882.html"
 WALLED = "https://rus.azattyq.org/a/32892183.html"
+FACEBOOK = "https://www.facebook.com/groups/ActivistsNotExtremists/posts/3777964042522851/"  # its login wall: HTTP 200
 GEO = "https://respublika.kz.media/archives/122208"  # the only source on its host: the filter blocks the host
+SHOWING_NO_PAGE = (RECOVERS, DIES, WALLED, FACEBOOK)  # checked in some run with no page to compare
+DRIFTING = (EXAMPLE_EDITED, EXAMPLE_SIDEBAR, EXAMPLE_REPLACED, EXAMPLE_TELEGRAM)
 START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 RUNS = (1, 4, 8)  # the days after the first fetch each recheck runs on
 
@@ -71,6 +75,7 @@ def _moved(clock: list[datetime], web, live, day: int) -> None:
     clock[0] = START + timedelta(days=day)
     web.router.restore(live)
     web.route_url(WALLED, WALL)
+    web.route_url(FACEBOOK, facebook_login_wall())
     for url in (RECOVERS, DIES) if day < 8 else (DIES,):
         web.route_url(url, GONE)
     web.add_routes(example_edited_routes() if day >= 4 else {})
@@ -137,10 +142,11 @@ def test_a_source_blocked_at_home_and_alive_from_abroad_is_geo_blocked_and_never
 
 
 def test_a_login_wall_never_counts_towards_dead(rechecked):
-    for run in range(3):
-        history = rechecked.history(WALLED, run)
-        assert (history.status, history.failures) == ("restricted", 0)
-    assert rechecked.history(WALLED).describe() == "restricted (since 2026-11-03)"
+    for url in (WALLED, FACEBOOK):
+        for run in range(3):
+            history = rechecked.history(url, run)
+            assert (history.status, history.failures) == ("restricted", 0), url
+        assert rechecked.history(url).describe() == "restricted (since 2026-11-03)"
 
 
 def _drifts(run: RecheckResult) -> dict[str, str]:
@@ -154,9 +160,8 @@ def test_each_drifting_footnote_gets_its_drift_and_every_other_page_reads_unchan
     assert {day1[EXAMPLE_SIDEBAR], day4[EXAMPLE_SIDEBAR], day8[EXAMPLE_SIDEBAR]} <= {"unchanged", "changed"}
     assert (day4[EXAMPLE_REPLACED], day8[EXAMPLE_REPLACED]) == ("unchanged", "page-replaced")
     assert (day4[EXAMPLE_TELEGRAM], day8[EXAMPLE_TELEGRAM]) == ("unchanged", "passage-gone")
-    drifting = {EXAMPLE_EDITED, EXAMPLE_SIDEBAR, EXAMPLE_REPLACED, EXAMPLE_TELEGRAM}
-    assert {state for url, state in day8.items() if url not in drifting} == {"unchanged"}
-    assert not {RECOVERS, DIES, WALLED} & set(day4)  # a failed or walled check shows nothing of the page
+    assert {state for url, state in day8.items() if url not in DRIFTING} == {"unchanged"}
+    assert not set(SHOWING_NO_PAGE) & set(day4)  # a failed or walled check shows nothing of the page
     assert day1[GEO] == day8[GEO] == "unchanged"  # seen from abroad, the page is there to compare
 
 
@@ -192,8 +197,7 @@ def test_every_recapture_is_in_the_warc_with_its_custody_event_and_the_audit_hol
     records = _warc_records(rechecked.vault)
     assert all(c.record and c.record.record_id in logged for c in recaptured)
     assert all(records.get(c.record.record_id) in ("response", "revisit") for c in recaptured if c.record)
-    unchanged = [c for c in recaptured if c.url not in (RECOVERS, DIES, WALLED, EXAMPLE_EDITED, EXAMPLE_SIDEBAR,
-                                                         EXAMPLE_REPLACED, EXAMPLE_TELEGRAM)]
+    unchanged = [c for c in recaptured if c.url not in (*SHOWING_NO_PAGE, *DRIFTING)]
     assert all(records[c.record.record_id] == "revisit" for c in unchanged if c.record)
     audit = linkvault.audit(vault=rechecked.vault)
     assert audit.holds, [(p.where, p.problem) for p in audit.problems]
@@ -224,5 +228,4 @@ def test_changes_since_last_lists_exactly_the_links_whose_state_or_drift_changed
 def test_changes_since_the_first_fetch_lists_every_link_that_changed_and_no_other(rechecked, runner):
     """The related-links box of [11] changed on day 4, but not what its claim relies on: no change of its drift."""
     _, data = _changes(runner, rechecked.vault, "2026-11-02T10:00:00Z")
-    assert {c["url"] for c in data["changes"]} == {RECOVERS, DIES, GEO, WALLED, EXAMPLE_EDITED, EXAMPLE_REPLACED,
-                                                   EXAMPLE_TELEGRAM}
+    assert {c["url"] for c in data["changes"]} == {*SHOWING_NO_PAGE, GEO, *DRIFTING} - {EXAMPLE_SIDEBAR}
