@@ -13,6 +13,7 @@ Asserted on the histories' status and description and on drift states, not on th
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -229,3 +230,21 @@ def test_changes_since_the_first_fetch_lists_every_link_that_changed_and_no_othe
     """The related-links box of [11] changed on day 4, but not what its claim relies on: no change of its drift."""
     _, data = _changes(runner, rechecked.vault, "2026-11-02T10:00:00Z")
     assert {c["url"] for c in data["changes"]} == {*SHOWING_NO_PAGE, GEO, *DRIFTING} - {EXAMPLE_SIDEBAR}
+
+
+def test_a_due_recheck_three_days_later_checks_only_the_failing_post_and_changes_name_only_it(
+        rechecked, fakeweb, runner, tmp_path):
+    """On day 11 only the Telegram post, failing since day 8, is due (failing links after 3 days; the rest, alive,
+    walled, geo-blocked or dead, after 7): `recheck --due` checks it alone, and its second failure is the one change."""
+    vault = tmp_path / "vault"
+    shutil.copytree(rechecked.vault, vault)
+    fakeweb.add_routes(example_gone_routes())
+    day11 = START + timedelta(days=11)
+    options = FetchOptions(proxy=fakeweb.proxy_url, ca_bundle=fakeweb.ca_pem_path, retries=0, timeout=10,
+                           ids_and_clock=IdsAndClock(now=lambda: day11))
+    result = linkvault.recheck([str(EXAMPLE)], vault, options, clock=lambda: day11, due=True)
+    assert result.rechecked == [EXAMPLE_TELEGRAM]
+    assert result.histories[EXAMPLE_TELEGRAM].describe() == "failing (2 of 3, since 2026-11-10)"
+    _, data = _changes(runner, vault, "last")
+    assert {(c["url"], c["aspect"], c["before"], c["after"]) for c in data["changes"]} == {
+        (EXAMPLE_TELEGRAM, "history", "failing (1 of 3)", "failing (2 of 3)")}
