@@ -194,7 +194,8 @@ def test_every_recapture_is_in_the_warc_with_its_custody_event_and_the_audit_hol
         runs = [e for e in vault.custody_chain() if e["event"] == "recheck"]
         checks = vault.checks_of(list(rechecked.histories))
     recaptured = [c for captures in checks.values() for c in captures[1:]]
-    assert len(runs) == len(RUNS) and len(recaptured) == len(RUNS) * len(checks)
+    assert [json.loads(e["details"])["as_of"][:10] for e in runs] == ["2026-11-03", "2026-11-06", "2026-11-10"]
+    assert len(recaptured) == len(RUNS) * len(checks)
     records = _warc_records(rechecked.vault)
     assert all(c.record and c.record.record_id in logged for c in recaptured)
     assert all(records.get(c.record.record_id) in ("response", "revisit") for c in recaptured if c.record)
