@@ -193,7 +193,11 @@ def test_every_recapture_is_in_the_warc_with_its_custody_event_and_the_audit_hol
         logged = {e["subject"] for e in vault.custody_chain() if e["event"] == "captured"}
         runs = [e for e in vault.custody_chain() if e["event"] == "recheck"]
         checks = vault.checks_of(list(rechecked.histories))
+        looks = [row for row in vault.captures_of(list(checks)) if row["role"] == "vantage" and row["record_id"]]
     recaptured = [c for captures in checks.values() for c in captures[1:]]
+    # the other vantage point's looks too: the dying page's 404 from abroad, the Telegram card, the block at home
+    assert {row["url"] for row in looks} >= {RECOVERS, DIES, EXAMPLE_TELEGRAM}
+    assert all(row["record_id"] in logged for row in looks)
     assert [json.loads(e["details"])["as_of"][:10] for e in runs] == ["2026-11-03", "2026-11-06", "2026-11-10"]
     assert len(recaptured) == len(RUNS) * len(checks)
     records = _warc_records(rechecked.vault)
