@@ -253,3 +253,15 @@ def test_a_due_recheck_three_days_later_checks_only_the_failing_post_and_changes
     _, data = _changes(runner, vault, "last")
     assert {(c["url"], c["aspect"], c["before"], c["after"]) for c in data["changes"]} == {
         (EXAMPLE_TELEGRAM, "history", "failing (1 of 3)", "failing (2 of 3)")}
+
+
+def test_the_report_shows_each_links_history_and_drift_as_the_last_run_left_them(rechecked, runner):
+    done = runner.invoke(cli, ["--vault", str(rechecked.vault), "report", str(EXAMPLE), "--format", "json"])
+    rows = {row["url"]: row for row in json.loads(done.stdout)["footnotes"] if row.get("url")}
+    for url, history in rechecked.histories.items():
+        shown = rows[url]["history"]
+        assert (shown["status"], shown["failures"], shown["count"]) == (history.status, history.failures, 4), url
+        assert shown["since"][:10] == history.since.date().isoformat(), url
+    drifts = {url: drift.state for (_, url), drift in rechecked.runs[-1].drifts.items()}
+    assert {url: row["drift"]["state"] for url, row in rows.items() if row.get("drift")} == drifts
+    assert (rows[GEO]["state"], rows[GEO]["vantage"]) == ("geo-blocked", "abroad")
