@@ -229,6 +229,9 @@ def test_changes_since_last_lists_exactly_the_links_whose_state_or_drift_changed
     assert data["summary"]["changed_links"] == 4 and code == 1  # a source died, a page was replaced: errors
     table = runner.invoke(cli, ["--vault", str(rechecked.vault), "changes", "--since", "last"]).output
     assert all(f"[{n}]" in table for n in (1, 3, 16, 97)) and "[60]" not in table and "[11]" not in table
+    page = runner.invoke(cli, ["--vault", str(rechecked.vault), "changes", "--since", "last", "--format", "html"]).output
+    assert all(url in page for url in (RECOVERS, DIES, EXAMPLE_REPLACED, EXAMPLE_TELEGRAM))
+    assert not any(url in page for url in (GEO, WALLED, FACEBOOK, EXAMPLE_EDITED, EXAMPLE_SIDEBAR))
 
 
 def test_changes_since_the_first_fetch_lists_every_link_that_changed_and_no_other(rechecked, runner):
