@@ -12,7 +12,7 @@ The people and events are invented.
 from __future__ import annotations
 
 from claims_site import _article
-from fakeweb.server import html, url_key
+from fakeweb.server import Response, html, url_key
 from fakeweb.sites import telegram_channel_page, telegram_message, telegram_post_page
 
 EDITED = "https://kaztag.kz/ru/news/zhurnalista-serikbaeva-doprosili-v-kachestve-podozrevaemogo"
@@ -114,10 +114,6 @@ def first_routes() -> dict:
 
 def later_routes() -> dict:
     """The same addresses as they answer later."""
-    front = html("<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Orda.kz — новости Казахстана"
-                 "</title></head><body><header><a href=\"/\">Orda.kz</a></header><main><h1>Главное</h1>"
-                 "<ul><li><a href=\"/news/1\">Курс тенге на утро</a></li><li><a href=\"/news/2\">Погода в Астане</a></li>"
-                 "</ul></main><footer>© 2024 Orda.kz</footer></body></html>\n")
     return {
         url_key(EDITED): _article("КазТАГ", "Журналиста Серикбаева допросили в качестве подозреваемого",
                                   "2024-04-02T12:31:00+05:00",
@@ -125,14 +121,122 @@ def later_routes() -> dict:
                                   dateline="02.04.2024 12:31"),
         url_key(SIDEBAR): _sidebar_article(("В Шымкенте задержали блогера", "Курс тенге снова упал",
                                             "Маслихат Астаны утвердил бюджет")),
-        url_key(REPLACED): front,
+        url_key(REPLACED): front_page(),
         url_key(NUMBERS): _dauletov(_DAULETOV_CHANGED),
-        ("t.me", f"/{_CHANNEL}/3120"): html(
-            f"<html><head><title>Telegram: Contact @{_CHANNEL}</title><meta property='og:title' content='{_CHANNEL}'>"
-            f"</head><body><div class='tgme_page'><div class='tgme_page_title'>{_CHANNEL}</div>"
-            "<div class='tgme_page_extra'>4 210 subscribers</div></div></body></html>"),
-        ("t.me", f"/{_CHANNEL}/3120?embed=1"): html(
-            "<html><body><div class='tgme_widget_message_error'>Post not found</div></body></html>"),
-        ("t.me", f"/s/{_CHANNEL}/3120"): telegram_channel_page(_CHANNEL, "Маңғыстау мониторинг", [
+        **telegram_deleted(_CHANNEL, 3120, "Маңғыстау мониторинг", [
             telegram_message(_CHANNEL, 3121, "Ертең сағат 10:00-де отырыс.", "2024-04-10T08:00:00+00:00")]),
     }
+
+
+def front_page() -> Response:
+    """What orda.kz answers at an article's address once it sends every old address to its front page."""
+    return html("<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Orda.kz — новости Казахстана"
+                "</title></head><body><header><a href=\"/\">Orda.kz</a></header><main><h1>Главное</h1>"
+                "<ul><li><a href=\"/news/1\">Курс тенге на утро</a></li><li><a href=\"/news/2\">Погода в Астане</a></li>"
+                "</ul></main><footer>© 2024 Orda.kz</footer></body></html>\n")
+
+
+def telegram_deleted(channel: str, post_id: int, title: str, left: list[str]) -> dict:
+    """Telegram once post `post_id` is deleted: the post's address shows the channel card, its embed "Post not
+    found", and the channel's public preview only the messages `left`."""
+    return {
+        ("t.me", f"/{channel}/{post_id}"): html(
+            f"<html><head><title>Telegram: Contact @{channel}</title><meta property='og:title' content='{channel}'>"
+            f"</head><body><div class='tgme_page'><div class='tgme_page_title'>{channel}</div>"
+            "<div class='tgme_page_extra'>4 210 subscribers</div></div></body></html>"),
+        ("t.me", f"/{channel}/{post_id}?embed=1"): html(
+            "<html><body><div class='tgme_widget_message_error'>Post not found</div></body></html>"),
+        ("t.me", f"/s/{channel}/{post_id}"): telegram_channel_page(channel, title, left),
+    }
+
+
+# --- the example report's sources as they drift (tests/test_recheck_example.py) -------------------------------------
+# Four footnotes of examples/kz-chronicle-2024-04.txt get pages that hold what their citing sentences say (the fake
+# web's stand-ins hold only a phrase), then change: [60] loses its supporting paragraph, [11] only its related-links
+# box, [97] answers with the site's front page, and the Telegram post of [16] is deleted.
+
+EXAMPLE_EDITED = "https://orda.kz/s-zhurnalista-danijara-adilbekova-snjali-obvinenie-v-lozhnom-donose-385377/"
+EXAMPLE_SIDEBAR = ("https://vlast.kz/novosti/59686-ugolovnuu-otvetstvennost-za-propagandu-lgbt-predlagaut-vvesti-"
+                   "deputaty-ot-pravasej-partii.html")
+EXAMPLE_REPLACED = ("https://orda.kz/trusost-pytki-i-zagadochnye-smerti-za-chto-zaderzhali-jeks-ministra-"
+                    "turgumbaeva-385800/")
+EXAMPLE_TELEGRAM = "https://t.me/protenge_kz/2717"
+
+_ADILBEKOV_TITLE = "С журналиста Данияра Адильбекова сняли обвинение в ложном доносе"
+_ADILBEKOV_274 = ("Уголовное дело переквалифицировали на распространение заведомо ложной информации по части 2 "
+                  "статьи 274 Уголовного кодекса РК, которая предусматривает наказание до трёх лет лишения свободы.")
+_ADILBEKOV_REST = [
+    "Астана. 19 апреля. Orda.kz – С журналиста Данияра Адильбекова, основателя телеграм-канала «Дикая Орда», сняли "
+    "обвинение в заведомо ложном доносе на вице-министра энергетики, сообщил его адвокат Ануар Мауткенов.",
+    "Журналист содержится под стражей с начала апреля. Защита намерена обжаловать меру пресечения в городском суде.",
+    "Коллеги журналиста считают, что дело связано с его публикациями о расходах министерства.",
+]
+_LGBT = [
+    "Депутаты Мажилиса Асхат Аймагамбетов и Жанарбек Ашимжанов предложили дополнить закон «О масс-медиа» "
+    "поправкой, которая запретит средствам массовой информации писать о ЛГБТ-людях.",
+    "По словам депутатов, такие публикации могут быть расценены как пропаганда, а издания рискуют приостановлением "
+    "или прекращением деятельности.",
+    "Правозащитники назвали инициативу дискриминационной и противоречащей Конституции.",
+]
+_TURGUMBAYEV = [
+    "Генеральная прокуратура подтвердила задержание на два месяца бывшего министра внутренних дел Ерлана "
+    "Тургумбаева по части 4 статьи 362 Уголовного кодекса РК о превышении власти.",
+    "Подробности расследования не раскрываются: материалы уголовного дела содержат государственные секреты, "
+    "сообщили в ведомстве. Адвокаты бывшего министра от комментариев отказались.",
+    "Тургумбаев руководил министерством внутренних дел в январе 2022 года, когда в стране проходили массовые "
+    "протесты. После январских событий он ушёл в отставку и с тех пор не появлялся на публике.",
+    "Правозащитники напоминают, что жертвами пыток в ходе январских событий признаны десятки человек, а несколько "
+    "задержанных погибли в изоляторах при обстоятельствах, которые до сих пор не выяснены.",
+    "Родственники погибших давно требовали привлечь к ответственности руководство силовых ведомств, а не только "
+    "рядовых сотрудников полиции и изоляторов временного содержания.",
+    "Специальная прокуратура заявила, что расследование продолжается и новые подозреваемые могут появиться в "
+    "ближайшее время. Следующее заседание по мере пресечения назначено на конец мая.",
+]
+_NIYAZOV = ("В отношении журналиста Асхата Ниязова возбуждено административное дело по статье 73-3 КоАП РК.<br/>"
+            "В Министерстве культуры и информации считают, что его репост «создаёт риск нарушения общественной "
+            "безопасности».")
+
+
+def _lgbt_article(related: tuple[str, ...]) -> Response:
+    return _article("Власть", "Уголовную ответственность за пропаганду ЛГБТ предлагают ввести депутаты",
+                    "2024-04-05T13:40:00+05:00", _LGBT, dateline="5 апреля 2024", related=related)
+
+
+def _protenge(*messages: str) -> Response:
+    return telegram_channel_page("protenge_kz", "ProTenge", list(messages))
+
+
+def example_first_routes() -> dict:
+    """The four drifting footnotes of the example report as they stood when first archived."""
+    return {
+        url_key(EXAMPLE_EDITED): _article("Orda.kz", _ADILBEKOV_TITLE, "2024-04-19T16:10:00+05:00",
+                                          [_ADILBEKOV_REST[0], _ADILBEKOV_274, *_ADILBEKOV_REST[1:]],
+                                          dateline="19 апреля 2024"),
+        url_key(EXAMPLE_SIDEBAR): _lgbt_article(("Аким Алматы ответил на вопросы журналистов",
+                                                 "В Алматы открылся новый мост")),
+        url_key(EXAMPLE_REPLACED): _article("Orda.kz", "Трусость, пытки и загадочные смерти: за что задержали "
+                                            "экс-министра Тургумбаева", "2024-04-30T12:00:00+05:00", _TURGUMBAYEV,
+                                            dateline="30 апреля 2024"),
+        ("t.me", "/protenge_kz/2717"): telegram_post_page("protenge_kz", 2717, "ProTenge", _NIYAZOV),
+        ("t.me", "/s/protenge_kz/2717"): _protenge(
+            telegram_message("protenge_kz", 2716, "Курс тенге на утро 8 апреля.", "2024-04-08T03:00:00+00:00"),
+            telegram_message("protenge_kz", 2717, _NIYAZOV, "2024-04-08T09:30:00+00:00")),
+    }
+
+
+def example_edited_routes() -> dict:
+    """[60] with its supporting paragraph edited away, [11] with another related-links box."""
+    return {
+        url_key(EXAMPLE_EDITED): _article("Orda.kz", _ADILBEKOV_TITLE, "2024-04-19T16:10:00+05:00",
+                                          [*_ADILBEKOV_REST, "Материал обновлён по просьбе одной из сторон."],
+                                          dateline="19 апреля 2024"),
+        url_key(EXAMPLE_SIDEBAR): _lgbt_article(("В Шымкенте задержали блогера", "Курс тенге снова упал",
+                                                 "Маслихат Астаны утвердил бюджет")),
+    }
+
+
+def example_gone_routes() -> dict:
+    """[97] answered by orda.kz's front page, and the Telegram post of [16] deleted."""
+    return {url_key(EXAMPLE_REPLACED): front_page(),
+            **telegram_deleted("protenge_kz", 2717, "ProTenge", [
+                telegram_message("protenge_kz", 2718, "Курс тенге на вечер 8 апреля.", "2024-04-08T13:00:00+00:00")])}

@@ -256,3 +256,13 @@ def test_a_page_fetched_again_unchanged_is_a_revisit_and_reads_unchanged(fakeweb
             states[note.label] = drift_for(vault, report, note.label, newest).state
         assert vault.capture(vault.capture_ids_of(EDITED)[-1])["revisit_of"]
     assert states == dict.fromkeys(("1", "2", "3", "4", "5"), UNCHANGED)
+
+
+def test_a_long_post_its_site_says_was_deleted_is_passage_gone_not_page_replaced():
+    """Telegram answers a deleted post with the channel card: a few words, nothing like the post. By the word count
+    alone that is another page; but the site says the post was deleted, so the passage went with it."""
+    post = _source(PASSAGE, *OTHER, *OTHER)
+    card = Source("https://www.azattyq.org/a/1.html", title="Telegram: Contact @azattyq", text="azattyq 4 210 subscribers")
+    assert judge_drift(CLAIM, 2024, post, card).state == PAGE_REPLACED
+    drift = judge_drift(CLAIM, 2024, post, card, deleted=True)
+    assert drift.state == PASSAGE_GONE and "Article 488" in drift.facts_lost and drift.passage_now == ""

@@ -22,6 +22,7 @@ from linkvault.archive.screenshot import chromium
 from linkvault.cli import cli
 from linkvault.model import Capture, LinkState
 from linkvault.states import across_vantages, worth_a_second_look
+from linkvault.vault import Vault
 
 
 def _article(title: str, paragraph: str) -> str:
@@ -315,3 +316,18 @@ def test_recheck_names_the_vantage_point_each_link_was_seen_from_in_its_table_an
     assert links[GEO[1]]["vantage"] == "abroad" and links[ALIVE]["vantage"] == "here"
     checks = links[GEO[1]]["history"]["checks"]
     assert [c["vantage"] for c in checks] == [None, "abroad", "abroad"]  # the fetch named none; both rechecks did
+def test_a_link_geo_blocked_from_its_first_capture_has_its_drift_judged_from_what_abroad_sees(
+        tmp_path, fakeweb, runner, cited, national_filter):
+    """A geo-blocked capture holds the page as the other vantage point read it: a recheck compares it with the
+    first one, as it does an alive page's (a login wall's, which shows nothing of the page, it skips)."""
+    vault = tmp_path / "vault"
+    _fetch(runner, vault, cited, national_filter.url, fakeweb, "--vantage", f"abroad={fakeweb.proxy_url}")
+    fakeweb.route_url(GEO[1], html(_article("The land code hearings", "Deputies held the land code hearings at last.")))
+    result = runner.invoke(cli, ["--vault", str(vault), "recheck", "--retries", "0", "--timeout", "5",
+                                 "--no-screenshots", "--no-timestamp", "--proxy", national_filter.url,
+                                 "--ca-bundle", fakeweb.ca_pem_path, "--vantage", f"abroad={fakeweb.proxy_url}"])
+    assert "Traceback" not in result.output, result.output
+    with Vault(str(vault), read_only=True) as store:
+        drifts = {d.url: d.state for d in store.drifts_of(str(cited))}
+    assert (drifts[GEO[0]], drifts[GEO[1]], drifts[GEO[2]]) == ("unchanged", "changed", "unchanged")
+    assert DEAD not in drifts and drifts[ALIVE] == "unchanged"

@@ -106,6 +106,7 @@ async def _from_elsewhere(vault: Vault, first: Look, elsewhere: Sequence[tuple[F
     for look in looks:
         if look is not standing:
             vault.store_capture(look[0], role="vantage")
+            log_captured(vault, look[0], None)
     others = [p for look in looks if look is not standing for p in look[3]]  # kept, as companions of other looks
     return standing[0], [c for look in looks for c in look[1]] + others, standing[2], standing[3]
 
@@ -123,12 +124,21 @@ def store_judged(vault: Vault, capture: Capture, stored: dict | None, *, memento
             raise
         failed(capture.url, "storing its text", exc, capture)
         vault.store_capture(capture, role=role, memento=memento)
+    log_captured(vault, capture, stored, memento=memento)
+
+
+def log_captured(vault: Vault, capture: Capture, stored: dict | None, *, memento: Candidate | None = None) -> None:
+    """A stored capture's `captured` custody event (where its record lies, its payload, provenance and text
+    digests), when it has a record: a cited URL's, an archive's memento of it, or its look from another vantage
+    point (the evidence that it failed from there too, or was alive there)."""
     if capture.record:
         details: dict[str, object] = {
             "url": capture.url, "final_url": capture.final_url, "status": capture.status,
             "warc_file": capture.record.file, "offset": capture.record.offset,
             "payload_digest": capture.record.payload_digest, "provenance": capture.provenance_id,
             "text_sha256": text_digest(stored)}
+        if capture.vantage:
+            details["vantage"] = capture.vantage
         if capture.account:  # who was logged in: the label and cookie names, never a value
             details["account"] = {"label": capture.account.label, "cookie_names": list(capture.account.cookie_names)}
         if memento:

@@ -6,7 +6,8 @@ States (`DRIFT_STATES`), the first that holds:
   counts) is below 0.10 and the later text has at least 85% fewer words (AlNoamany et al. 2016's rule);
 - `passage-gone`: the supporting passage is no longer there, or its facts now differ. The passage is what the claim
   check (`claim_against`, the one `verify` runs) found first: the paragraphs of the first capture in which it found
-  the claim's facts; a fact found first and not found now (or now contradicted) is a fact lost;
+  the claim's facts; a fact found first and not found now (or now contradicted) is a fact lost. A post its site
+  says was deleted (a Telegram post's channel card) is this, never `page-replaced`, whatever its length;
 - `unchanged`: the same title and text (whitespace aside);
 - `changed`: the page changed, the passage and its facts did not (a sidebar, a correction elsewhere).
 
@@ -75,8 +76,10 @@ def claims_of(report: Report) -> tuple[dict[str, Citation], int]:
     return first, report_year(report.year_sample(), report.date)
 
 
-def judge_drift(citation: Citation, year: int, then: Source, now: Source) -> Drift:
-    """The drift of the claim `citation` makes between the source as first archived (`then`) and later (`now`)."""
+def judge_drift(citation: Citation, year: int, then: Source, now: Source, deleted: bool = False) -> Drift:
+    """The drift of the claim `citation` makes between the source as first archived (`then`) and later (`now`).
+    `deleted`: the site says the post itself was deleted (what answers is its "not found" card): the passage went
+    with it, however few words the card has (a long post's card would otherwise pass for another page)."""
     facts = claim_facts(citation.context, citation.paragraph, year)
     first = check_claim(facts, then, year) if facts else None
     found = [i for i, c in enumerate(first.facts) if c.found] if first else []
@@ -84,16 +87,16 @@ def judge_drift(citation: Citation, year: int, then: Source, now: Source) -> Dri
     before, after = words(_whole(then)), words(_whole(now))
     similarity = round(cosine(before, after), 4)
     then_passage = "\n".join(passage)
-    if replaced(similarity, len(before), len(after)):
+    if not deleted and replaced(similarity, len(before), len(after)):
         return Drift(PAGE_REPLACED, f"another page answers: its text is {int(similarity * 100)}% alike and "
                      f"{_drop(len(before), len(after))}% shorter", similarity, len(before), len(after), then_passage)
     later = check_claim(facts, now, year).facts if found else []
     lost = tuple(facts[i].text for i in found if not later[i].found or later[i].contradicts)
     counterparts = [_counterpart(p, now.text) for p in passage]
     now_passage = "\n".join(c for c, score in counterparts if score >= SHOWN_RATIO)
-    if lost or any(score < KEPT_RATIO for _, score in counterparts):
+    if deleted or lost or any(score < KEPT_RATIO for _, score in counterparts):
         why = (f"{', '.join(lost)} {'is' if len(lost) == 1 else 'are'} no longer on the page" if lost
-               else "its wording is no longer on the page")
+               else "the site says the post was deleted" if deleted else "its wording is no longer on the page")
         state, detail = PASSAGE_GONE, f"the passage the claim relied on is gone: {why}"
     elif _plain(_whole(then)) == _plain(_whole(now)):
         state, detail = UNCHANGED, "the page reads as it did"

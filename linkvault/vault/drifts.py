@@ -8,8 +8,9 @@ parsed `report`): it reads that footnote's first capture and the new one, judges
 and, on a vault opened for writing whose report was fetched into it, stores the `drifts` row (one per report,
 footnote label, URL and later capture; judged again, the row is replaced). It returns None, and stores nothing,
 when there is nothing to compare: no citing sentence, a capture of another URL, no first capture that read the
-page (alive, with its text) before this one, or a later capture that shows nothing of the page — failed on our own
-side (no network, the proxy down), restricted (a login wall is not the page changing), refused, or the link's own
+page (alive, or geo-blocked: the page as another vantage point read it, with its text) before this one, or a later
+capture that shows nothing of the page — failed on our own side (no network, the proxy down), restricted (a login
+wall is not the page changing; geo-blocked is, again, the page from elsewhere), refused, or the link's own
 failure with no page (404, 5xx, a timeout: its verdict and history say what that means, not its drift).
 `judged_at` is the run's clock (ISO 8601 UTC; default now). A run over many footnotes that holds each one's citing
 sentence already calls `drift_at(vault, citation, year, urls, capture_id)`, which finds nothing in the report.
@@ -31,6 +32,8 @@ from linkvault.model import OWN_SIDE_FAILURES, Citation, Report
 from linkvault.parsing import report_key
 from linkvault.vault.schema import insert_row
 
+DELETED = "deleted-post"  # the verdict of a capture whose site says the post was deleted: its passage went with it
+SEEN_ELSEWHERE = "geo-blocked"  # restricted here, but the capture is the page as another vantage point saw it
 _READ = ("select c.id, c.url, c.fetched_at, c.status, c.error, c.category, c.state, t.title, t.text, t.published "
          "from captures c left join texts t on t.capture_id = c.id ")
 
@@ -68,12 +71,14 @@ class DriftQueries:
         return {(d.label, d.url): d for d in self.drifts_of(report)}
 
     def drift_pair(self, url: str, capture_id: int) -> tuple[dict, dict] | None:
-        """(first, later): the oldest capture of `url` before `capture_id` that read the page (cited, alive, with
-        text), and `capture_id` itself, each with its text; None when either is missing."""
+        """(first, later): the oldest capture of `url` before `capture_id` that read the page (cited, alive or
+        geo-blocked: alive from another vantage point, with text), and `capture_id` itself, each with its text; None
+        when either is missing."""
         later = _dicts(self.db.conn.execute(_READ + "where c.id = ? and c.url = ?", [capture_id, url]))
         first = _dicts(self.db.conn.execute(
-            _READ + "where c.url = ? and c.id < ? and coalesce(c.role, 'cited') = 'cited' and c.category = 'alive' "
-            "and t.capture_id is not null order by c.id limit 1", [url, capture_id]))
+            _READ + "where c.url = ? and c.id < ? and coalesce(c.role, 'cited') = 'cited' "
+            "and (c.category = 'alive' or c.state = ?) and t.capture_id is not null order by c.id limit 1",
+            [url, capture_id, SEEN_ELSEWHERE]))
         return (first[0], later[0]) if first and later else None
 
     def recaptured(self, urls: list[str]) -> set[str]:
@@ -140,15 +145,16 @@ def drift_at(vault: _Vault, citation: Citation, year: int, urls: tuple[str, ...]
     if pair is None or not _shows_the_page(pair[1]):
         return None
     first, later = pair
-    drift = judge_drift(citation, year, _source(first), _source(later))
+    drift = judge_drift(citation, year, _source(first), _source(later), deleted=later["state"] == DELETED)
     return replace(drift, label=citation.label, url=row["url"], line=citation.line, first_capture=first["id"],
                    capture=later["id"], first_at=first["fetched_at"], now_at=later["fetched_at"])
 
 
 def _shows_the_page(row: dict) -> bool:
     """A later capture that shows what answers at the address now: a page (alive, or dead by what it says: a
-    deleted post, a soft 404, the front page), not our side's failure, a wall, or an error status."""
-    if row["error"] in OWN_SIDE_FAILURES or row["category"] not in ("alive", "dead"):
+    deleted post, a soft 404, the front page; or geo-blocked: the page as another vantage point saw it), not our
+    side's failure, a wall, or an error status."""
+    if row["error"] in OWN_SIDE_FAILURES or (row["category"] not in ("alive", "dead") and row["state"] != SEEN_ELSEWHERE):
         return False
     return row["status"] is not None and 200 <= row["status"] < 400
 
