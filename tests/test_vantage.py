@@ -316,6 +316,8 @@ def test_recheck_names_the_vantage_point_each_link_was_seen_from_in_its_table_an
     assert links[GEO[1]]["vantage"] == "abroad" and links[ALIVE]["vantage"] == "here"
     checks = links[GEO[1]]["history"]["checks"]
     assert [c["vantage"] for c in checks] == [None, "abroad", "abroad"]  # the fetch named none; both rechecks did
+
+
 def test_a_link_geo_blocked_from_its_first_capture_has_its_drift_judged_from_what_abroad_sees(
         tmp_path, fakeweb, runner, cited, national_filter):
     """A geo-blocked capture holds the page as the other vantage point read it: a recheck compares it with the
