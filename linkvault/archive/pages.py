@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from linkvault.archive.extract import DECODED_LIMIT, ExtractedText, charset_of, decode_content, decode_text, extract_decoded
+from linkvault.archive.extract import (
+    DECODED_LIMIT,
+    EXTRACT_PREFIX,
+    ExtractedText,
+    charset_of,
+    decode_content,
+    decode_text,
+    extract_decoded,
+)
 from linkvault.model import Capture, Page
 
 HTML_KEEP = 2 * 1024 * 1024  # YouTube puts playabilityStatus ~1 MB into its watch page
+# What a capture holds in memory of its body, to judge (HTML_KEEP) and extract (EXTRACT_PREFIX) it; the WARC, the rest.
+BODY_HEAD = max(HTML_KEEP, EXTRACT_PREFIX)
 _TEXTUAL = ("html", "xml", "json", "text/")
 
 
