@@ -89,6 +89,24 @@ def _new_extraction(pages: list[bytes]) -> float:
     return time.process_time() - start
 
 
+def _closing_table(tmp_path: Path, urls: list[str]) -> str:
+    """What the closing table costs per row at 1/4, 1/2 and all of the run's rows: flat per row, or falling where
+    the table shows the first 200 links of a category and sums up the rest, means linear."""
+    import linkvault
+    from linkvault.render.review import render_review
+
+    lines = []
+    for n in (len(urls) // 4, len(urls) // 2, len(urls)):
+        report = _report(tmp_path / f"closing{n}.txt", urls[:n])
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            render_review(linkvault.review(report, vault=tmp_path / "many-vault"), "table", width=120)
+            best = min(best, time.process_time() - start)
+        lines.append(f"  {n:5d} rows                              {best * 1000:8.1f} ms   {best / n * 1e6:6.0f} µs per row")
+    return "\n".join(lines)
+
+
 def test_bench_extract_cpu_per_page(tmp_path, web):
     """CPU per small page of `fetch --no-screenshots --no-timestamp` (capture, WARC, index, extract, judge,
     closing table): a run of N_PAGES pages less a run of one, over N_PAGES - 1."""
@@ -103,6 +121,7 @@ def test_bench_extract_cpu_per_page(tmp_path, web):
     one = _fetch(tmp_path, web, urls[:1], "one")
     many = _fetch(tmp_path, web, urls, "many")
     per_page = (_cpu(many) - _cpu(one)) / (N_PAGES - 1)
+    closing = _closing_table(tmp_path, urls)
     _new_extraction(pages[:20]), _old_extraction(pages[:20])  # imports and caches, untimed
     new, old = min(_new_extraction(pages) for _ in range(3)), min(_old_extraction(pages) for _ in range(3))
     print(f"""
@@ -116,6 +135,8 @@ extraction alone, in this process, the same {N_PAGES} pages (CPU, best of 3)
   extract_decoded (linkvault now)         {new / N_PAGES * 1000:8.2f} ms/page
   trafilatura as called before            {old / N_PAGES * 1000:8.2f} ms/page   (fallback extractors on)
   now / before                            {new / old:8.2f}
+the closing table (review and table of the vault's report, in this process; CPU, best of 3)
+{closing}
 """)
 
 

@@ -31,9 +31,9 @@ def page_of(capture: Capture, limit: int = DECODED_LIMIT) -> tuple[Page, Extract
         decoded = decode_content(capture.body_head, capture.header("content-encoding"), limit)
         capture.truncated = capture.truncated or decoded.truncated
         raw = decoded.body
-        html = decode_text(raw[:HTML_KEEP], charset_of(raw, content_type))
-        if capture.status is not None and 200 <= capture.status < 300:
+        if capture.status is not None and 200 <= capture.status < 300:  # first: its trees are gone before the html is made
             text = extract_decoded(raw, capture.final_url or capture.url, content_type)
+        html = decode_text(raw[:HTML_KEEP], charset_of(raw, content_type))
     account = capture.account.label if capture.account else None  # what a logged-in account saw
     return Page(capture, html=html, text=text.text if text else "", title=text.title if text else None,
                 account=account), text
