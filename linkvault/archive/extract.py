@@ -171,7 +171,7 @@ def extract_decoded(raw: bytes, url: str, content_type: str | None) -> Extracted
     import trafilatura
 
     document = document_of(raw, content_type)
-    result = trafilatura.bare_extraction(document, options=_options(url))
+    result = trafilatura.bare_extraction(document, url=url, options=_options(url))  # url: named in its log lines
     if len(raw) > _TRIM_FROM:
         _give_back()
     if result is None:
