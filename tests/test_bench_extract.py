@@ -170,6 +170,6 @@ def test_bench_extract_memory_huge_html(tmp_path, web):
 reproduce: .venv/bin/python -m pytest -q -m bench -s tests/test_bench_extract.py -k memory
 {lines}
   target: every one under 100 MB and within 10% of each other (issue 17: 306 MB at 256 MiB before)
-  extraction reads the first {extraction.EXTRACT_PREFIX // 1024} KiB of a page; the WARC holds the whole body
+  extraction reads the first {extraction.EXTRACT_PREFIX // 1024} KiB of a page, at most {extraction.EXTRACT_TAGS:,} tags of it; the WARC holds the whole body
   command: {_rel([sys.executable, '-m', 'linkvault', 'fetch', 'REPORT', '--no-screenshots', '--no-timestamp', '--max-size', '2G'])}
 """)
