@@ -42,3 +42,27 @@ def test_real_pages_come_out_as_readable_text(tmp_path, fakeweb, name, needle):
         assert needle in content
     elif "windows1251" in name:
         assert len(re.findall("[а-яё]", content.lower())) > 20, content[:300]
+
+
+REAL_HTML = sorted(p.relative_to(REAL_PAGES).as_posix() for p in REAL_PAGES.rglob("*.htm*")) if REAL_PAGES.is_dir() else []
+
+
+@pytest.mark.parametrize("name", REAL_HTML, ids=[n.split("/")[-1] for n in REAL_HTML])
+def test_extraction_gives_the_text_title_and_date_of_trafilaturas_full_run(name):
+    """linkvault's cheaper trafilatura options (fast mode: no fallback extractors; options built once) give what
+    its full run gives (fallback extractors compared, options built per call) on every real page."""
+    import trafilatura
+
+    from linkvault.archive.extract import document_of, extract_decoded
+
+    raw = (REAL_PAGES / name).read_bytes()
+    url = f"https://news.example.kz/{name.split('/')[-1]}"
+    ours = extract_decoded(raw, url, "text/html")
+    full = trafilatura.bare_extraction(document_of(raw, "text/html"), url=url, with_metadata=True,
+                                       include_comments=False, favor_recall=True)
+    theirs = full.as_dict() if full is not None else None
+    if theirs is None or not (theirs["text"] or theirs["title"]):
+        assert ours is None
+        return
+    assert ours is not None
+    assert (ours.title, ours.published, ours.text) == (theirs["title"], theirs["date"], theirs["text"])

@@ -7,16 +7,36 @@ cp1251/koi8-r well but ignores `<meta>`): a page decoded wrongly cannot be repai
 Both steps are the page's to break, never the run's: inflating stops at `DECODED_LIMIT` (a
 decompression bomb is cut there and says so), and only a text encoding is taken for a charset
 (a page naming base64, rot13 or idna is read as UTF-8).
+
+Extraction reads a bounded prefix of the page (`EXTRACT_PREFIX` bytes, `EXTRACT_TAGS` tags), cut before a tag:
+trafilatura's trees cost ~850 bytes of memory per tag, so a 256 MiB page parsed whole would take gigabytes (its
+first 8 MiB took 306 MB). The WARC keeps the whole body; only the text indexed and judged stops there.
 """
 
 from __future__ import annotations
 
 import codecs
+import copy
+import ctypes
+import functools
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Extractor
 
 MAX_EXTRACT_BYTES = 8 * 1024 * 1024
+# Text, title and date come from at most this much of a page, and at most this many tags ("<"): every real page in
+# ../shared/real-pages is within both (the largest, 372 KB; the most tags, 3,129). trafilatura's trees of a page take
+# ~850 bytes per tag whatever its size in bytes (scripts and inline JSON are cheap, paragraphs not): 8,192 tags of
+# paragraphs peak at +7 MB, 16,384 at +16 MB, over a run's 63 MB.
+EXTRACT_PREFIX = 1024 * 1024
+EXTRACT_TAGS = 8192
+_TRIM_FROM = 256 * 1024  # a page whose trees are worth handing back (see _give_back)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-:.]+)", re.I)
 
@@ -123,6 +143,14 @@ def _utf8(raw: bytes) -> str | bytes:
         return raw
 
 
+def document_of(raw: bytes, content_type: str | None) -> str | bytes:
+    """What trafilatura is given of a page: its `prefix`, as text in the charset the page names, else as UTF-8
+    when it is, else as bytes for trafilatura's own detector."""
+    charset = charset_of(raw, content_type)
+    raw = prefix(raw)
+    return decode_text(raw, charset) if charset else _utf8(raw)
+
+
 def is_html(content_type: str | None, body: bytes) -> bool:
     if content_type:
         return "html" in content_type.lower()
@@ -140,12 +168,12 @@ def extract_decoded(raw: bytes, url: str, content_type: str | None) -> Extracted
     """Text and metadata of an HTML page whose Content-Encoding is undone already."""
     if not is_html(content_type, raw):
         return None
-    charset = charset_of(raw, content_type)
-    document: str | bytes = decode_text(raw, charset) if charset else _utf8(raw)
     import trafilatura
 
-    result = trafilatura.bare_extraction(document, url=url, with_metadata=True, include_comments=False,
-                                         favor_recall=True)
+    document = document_of(raw, content_type)
+    result = trafilatura.bare_extraction(document, url=url, options=_options(url))  # url: named in its log lines
+    if len(raw) > _TRIM_FROM:
+        _give_back()
     if result is None:
         return None
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
@@ -161,3 +189,62 @@ def extract_decoded(raw: bytes, url: str, content_type: str | None) -> Extracted
         sitename=data.get("sitename"),
         text=text,
     )
+
+
+def prefix(raw: bytes, limit: int = EXTRACT_PREFIX, tags: int = EXTRACT_TAGS) -> bytes:
+    """The first `limit` bytes of a page holding at most `tags` tags, cut before a tag that starts near the end
+    of them (so the last text is whole), else before a character: a Cyrillic letter is two bytes in UTF-8, and
+    half of one would make the page invalid UTF-8, handed to trafilatura's charset guesser."""
+    if len(raw) <= limit and raw.count(b"<") <= tags:
+        return raw
+    if raw.count(b"<", 0, limit) > tags:  # dense markup: the tree's size is in its elements, not its bytes
+        nth = re.match(rb"(?:[^<]*<){%d}" % (tags + 1), raw)
+        return raw[:nth.end() - 1] if nth else raw[:limit]
+    cut = raw.rfind(b"<", 0, limit)
+    if cut <= 0 or cut < limit - min(4096, limit // 8):
+        cut = limit
+        while cut > limit - 3 and raw[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back to its lead byte
+            cut -= 1
+    return raw[:cut]
+
+
+def _give_back() -> None:
+    """Hand the memory a big page's trees took back to the system. glibc keeps what was freed in its arenas (a
+    worker thread's own), and the run's later allocations, the closing table's, then come on top of it: a run
+    that extracted one big page peaked ~20 MB above one that did not."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None where there is none (another C library: nothing to hand back this way)."""
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    return cast(Callable[[int], int], trim)
+
+
+def _options(url: str) -> Extractor:
+    """trafilatura's options for one page: its fast mode (no readability/jusText fallback: the same text, title and
+    date on every real page in ../shared/real-pages), recall over precision, no comments, and the metadata we keep.
+    They are built once a day (htmldate takes no date after today's) and copied per page: building them reads
+    trafilatura's config anew, a tenth of a small page's extraction. Together, 0.76 of the CPU on small pages and
+    0.87 on the real ones; htmldate's search of the text for a date, most of what is left, is what finds the date
+    of a page with none in its markup (a Telegram channel's, a forum's), so it stays."""
+    options = copy.copy(_day_options(datetime.now().astimezone().strftime("%Y-%m-%d")))
+    options.url = url
+    options.source = url.encode("utf-8", "replace").decode("utf-8")
+    return options
+
+
+@functools.lru_cache(maxsize=1)
+def _day_options(today: str) -> Extractor:
+    from trafilatura.settings import Extractor
+
+    dates: dict[str, Any] = {"original_date": True, "extensive_search": True, "max_date": today}  # its defaults
+    return Extractor(output_format="python", fast=True, recall=True, comments=False, with_metadata=True,
+                     date_params=dates)

@@ -31,6 +31,7 @@ from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
 from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.failures import FailedFetch, TooSlow, classify_exception, named
 from linkvault.archive.guard import Guard, Refused
+from linkvault.archive.pages import BODY_HEAD
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
 from linkvault.archive.redaction import redaction_record, request_redacted, response_redacted
 from linkvault.archive.redirect_stubs import redirect_stub
@@ -51,7 +52,6 @@ from linkvault.model import Account, Capture, Hop, Retry
 REDIRECTS = (301, 302, 303, 307, 308)
 TRANSIENT_STATUS = (429, 502, 503, 504)
 PROJECT_URL = "https://github.com/linkvault/linkvault"
-EXTRACT_LIMIT = 8 * 1024 * 1024  # text is extracted from at most this much of a page
 
 
 @dataclass
@@ -383,7 +383,7 @@ class Fetcher:
                 HttpResponseHead(response.status_code, response.reason_phrase, response.http_version, headers),
                 body, fetched_at=fetched_at, ip=ip)
             kind = (response.headers.get("content-type") or "html").lower()
-            head = body.read_head(EXTRACT_LIMIT) if any(t in kind for t in ("html", "xml", "json", "text/")) else b""
+            head = body.read_head(BODY_HEAD) if any(t in kind for t in ("html", "xml", "json", "text/")) else b""
             return _Exchange(status=response.status_code, headers=headers,
                              location=response.headers.get("location"), record=record, connection=connection,
                              fetched_at=http_date(fetched_at),

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from linkvault.archive.extract import DECODED_LIMIT, ExtractedText, charset_of, decode_content, decode_text, extract_decoded
+from linkvault.archive.extract import (
+    DECODED_LIMIT,
+    EXTRACT_PREFIX,
+    ExtractedText,
+    charset_of,
+    decode_content,
+    decode_text,
+    extract_decoded,
+)
 from linkvault.model import Capture, Page
 
 HTML_KEEP = 2 * 1024 * 1024  # YouTube puts playabilityStatus ~1 MB into its watch page
+# What a capture holds in memory of its body, to judge (HTML_KEEP) and extract (EXTRACT_PREFIX) it; the WARC, the rest.
+BODY_HEAD = max(HTML_KEEP, EXTRACT_PREFIX)
 _TEXTUAL = ("html", "xml", "json", "text/")
 
 
@@ -21,9 +31,9 @@ def page_of(capture: Capture, limit: int = DECODED_LIMIT) -> tuple[Page, Extract
         decoded = decode_content(capture.body_head, capture.header("content-encoding"), limit)
         capture.truncated = capture.truncated or decoded.truncated
         raw = decoded.body
-        html = decode_text(raw[:HTML_KEEP], charset_of(raw, content_type))
-        if capture.status is not None and 200 <= capture.status < 300:
+        if capture.status is not None and 200 <= capture.status < 300:  # first: its trees are gone before the html is made
             text = extract_decoded(raw, capture.final_url or capture.url, content_type)
+        html = decode_text(raw[:HTML_KEEP], charset_of(raw, content_type))
     account = capture.account.label if capture.account else None  # what a logged-in account saw
     return Page(capture, html=html, text=text.text if text else "", title=text.title if text else None,
                 account=account), text
