@@ -70,7 +70,7 @@ def test_report_s_closing_exit_line_wraps_within_80_columns(rechecked, runner):
     assert result.exit_code == 1 and len(closing) > 1 and all(len(line) <= 80 for line in closing), said
     assert all(line.startswith("    ") for line in closing[1:])
     assert " ".join(" ".join(closing).split()).endswith("page replaced by another, 1 failing link (--fail-on error)")
-    assert "1 dead link" in " ".join(closing[1:])  # a count stays with its words
+    assert "1 failing link" in " ".join(closing[1:])  # a count stays with its words
 
 
 def test_report_csv_markdown_and_html_show_the_drift(rechecked, runner):
