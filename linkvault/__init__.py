@@ -29,11 +29,13 @@ from linkvault.model import (
     PackResult,
     RecheckResult,
     Report,
+    ReportProgress,
     Review,
     RobustifyResult,
     SearchHit,
     Severity,
     Verification,
+    WorkerResult,
 )
 from linkvault.parsing import FORMATS as INPUT_FORMATS
 from linkvault.parsing import parse_arguments, parse_report, parse_text, parse_urls
@@ -77,7 +79,8 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
           collector: str | None = None, tsa: Sequence[str] | None = None, screenshots: bool | None = None,
           tabs: int | None = None, reviews: bool = False, save_page_now: SpnOptions | None = None,
           session: Session | None = None, redact_set_cookie: bool | None = None,
-          browser_profile: _Path | None = None, vantage: VantageOptions | None = None) -> FetchResult:
+          browser_profile: _Path | None = None, vantage: VantageOptions | None = None,
+          queue: str | None = None) -> FetchResult:
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
 
     The settings after `on_progress` are `FetchOptions` fields one by one: each given (not None) replaces the
@@ -86,7 +89,8 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     With `save_page_now` (see `save_page_now_options`), the Internet Archive witnesses each live source.
     With `session` (see `load_session`), its cookies go to the hosts they match, and the captures say which account.
     With `browser_profile` (a Chromium user-data directory), screenshots are rendered in a copy of it.
-    With `vantage` (see `vantage_options`), a failing link is looked at again from the other vantage points."""
+    With `vantage` (see `vantage_options`), a failing link is looked at again from the other vantage points.
+    With `queue` (redis://HOST:PORT/N), the URLs are fetched by `worker` processes: see linkvault.archive.distributed."""
     from linkvault.archive import fetch_reports
     from linkvault.archive.browser_profile import check_profile
 
@@ -96,14 +100,36 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
         "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
         "tabs": tabs, "session": session, "redact_set_cookie": redact_set_cookie, "vantage": vantage,
         "browser_profile": None if browser_profile is None else check_profile(os.fspath(browser_profile))})
+    run_class = None
+    if queue:  # Dramatiq and Redis's client are loaded by a queued run alone
+        from linkvault.archive.distributed.coordinator import queued
+
+        run_class = queued(queue)
     result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
                            refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress,
-                           verdicts=reviews, save_page_now=save_page_now)
+                           verdicts=reviews, save_page_now=save_page_now, run_class=run_class)
     if reviews:
         from linkvault.reviewing import review_of_run
 
         result.reviews = [review_of_run(check, result.verdicts, result.texts) for check in result.checks]
     return result
+
+
+def worker(queue: str, vault: _Path = "linkvault-vault", *, concurrency: int = 16,
+           idle_exit: float | None = None) -> WorkerResult:
+    """Capture the URLs `fetch --queue` enqueued on `queue`, into `vault`'s warc/ (shared with the run), until
+    SIGTERM/SIGINT or `idle_exit` seconds with nothing to do (`linkvault worker`)."""
+    from linkvault.archive.distributed.worker import Worker
+
+    return Worker(queue, os.fspath(vault), concurrency=concurrency, idle_exit=idle_exit).run()
+
+
+def queue_status(queue: str) -> list[ReportProgress]:
+    """Each report of the runs queued on `queue`, newest first: queued, in flight, done, failed (`linkvault status`)."""
+    from linkvault.archive.distributed.broker import connect
+    from linkvault.archive.distributed.status import queue_status as read
+
+    return read(connect(queue))
 
 
 def _fetch_options(options: FetchOptions | None, given: dict[str, typing.Any]) -> FetchOptions | None:
@@ -339,12 +365,14 @@ __all__ = [
     "PackResult",
     "RecheckResult",
     "Report",
+    "ReportProgress",
     "Review",
     "RobustifyResult",
     "SearchHit",
     "Severity",
     "UsageError",
     "Verification",
+    "WorkerResult",
     "__version__",
     "audit",
     "changes",
@@ -357,6 +385,7 @@ __all__ = [
     "parse_report",
     "parse_text",
     "parse_urls",
+    "queue_status",
     "recheck",
     "review",
     "robustify",
@@ -366,4 +395,5 @@ __all__ = [
     "timestamp_authorities",
     "vantage_options",
     "verify",
+    "worker",
 ]

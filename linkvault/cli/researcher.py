@@ -52,6 +52,9 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @click.option("--tabs", default=3, show_default=True, type=click.IntRange(1, 16), help="Browser tabs taking screenshots at once.")
 @click.option("--browser-profile", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Take the screenshots logged in: in a copy of this Chromium user-data directory (never changed).")
+@click.option("--queue", default=None, metavar="redis://HOST:PORT/N",
+              help="Enqueue the URLs for `linkvault worker` processes instead of fetching them here; this run stores "
+                   "what they capture, then seals and reports as always.")
 @run_display_options
 @click.pass_context
 def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, verbose, **settings) -> None:
@@ -69,6 +72,7 @@ def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, ve
         linkvault fetch report.txt --save-page-now --spn-keys ~/.config/ia.ini
         linkvault fetch report.txt --cookies research-account.txt \\
             --as "KIBHR research account"
+        linkvault fetch report.txt --queue redis://127.0.0.1:6379/0
 
     Exit codes: 0 everything archived, 1 a footnote missing or a link not archived, 2 bad input.
     """

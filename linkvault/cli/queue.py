@@ -1,0 +1,51 @@
+"""The distributed mode's commands: `worker` captures what `fetch --queue` enqueued, `status` shows the queue."""
+
+from __future__ import annotations
+
+import click
+
+import linkvault
+from linkvault.cli.options import format_option, global_options, vault_of
+
+queue_option = click.option("--queue", required=True, metavar="redis://HOST:PORT/N", envvar="LINKVAULT_QUEUE",
+                            help="The Redis that fetch --queue enqueued on (env LINKVAULT_QUEUE).")
+
+
+@click.command()
+@global_options
+@queue_option
+@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256),
+              help="URLs this worker captures at once.")
+@click.option("--exit-when-idle", type=click.FloatRange(0.1), default=None, metavar="SECONDS",
+              help="Stop after this long with nothing to do (default: run until stopped).")
+@click.pass_context
+def worker(ctx, queue, concurrency, exit_when_idle) -> None:
+    """Capture the URLs queued by `fetch --queue` into the vault's WARC directory, until stopped (SIGTERM).
+
+    Start as many as you like, on as many machines as share the vault directory: each takes a fair share of the
+    sites (by registrable domain) and a host never gets more than the run's --per-host requests at once from all
+    of them together. The run that enqueued (fetch --queue) stores what they capture.
+
+    \b
+    Example:
+        linkvault worker --queue redis://127.0.0.1:6379/0 --vault /srv/vault
+    """
+    from linkvault.render.queue import worker_line
+
+    result = linkvault.worker(queue, vault_of(ctx), concurrency=concurrency, idle_exit=exit_when_idle)
+    click.echo(worker_line(result), err=True)
+
+
+@click.command()
+@queue_option
+@format_option("table", "json")
+def status(queue, fmt) -> None:
+    """Each report of the runs on the queue, newest first: URLs queued, in flight, done and failed.
+
+    \b
+    Example:
+        linkvault status --queue redis://127.0.0.1:6379/0
+    """
+    from linkvault.render.queue import render_status
+
+    click.echo(render_status(linkvault.queue_status(queue), fmt))
