@@ -21,6 +21,7 @@ from conftest import EXAMPLE, ROOT
 from fakeweb import Response
 from fakeweb.server import url_key
 from redis_server import queue_env, redis_server, start_worker, stop_workers
+from tsa import LocalTSA
 
 BIN = Path(sys.executable).parent
 
@@ -29,6 +30,13 @@ BIN = Path(sys.executable).parent
 def server(tmp_path_factory):
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory):
+    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
+    yield authority
+    authority.close()
 
 
 @pytest.fixture
@@ -152,24 +160,28 @@ def test_two_reports_through_three_workers_never_exceed_per_host_on_any_host(fak
         outs = [run.communicate(timeout=600) for run in runs]
     finally:
         stop_workers(workers)
-    assert [run.returncode for run in runs] == [0, 0], [err for _, err in outs]
+    assert [run.returncode for run in runs] == [0, 0], [out[-3000:] for out, _ in outs]
     assert set(counter.most) == set(hosts)
     assert max(counter.most.values()) <= 2, counter.most
 
 
-def test_a_worker_killed_with_sigkill_mid_run_loses_nothing_and_stores_nothing_twice(fakeweb, queue, tmp_path):
+def test_a_worker_killed_with_sigkill_mid_run_loses_nothing_and_stores_nothing_twice(fakeweb, queue, tsa, tmp_path):
+    """Its messages go to the other worker; its open WARC file is recovered, and the run's timestamped manifest
+    covers every record in it (audit finds no capture uncovered)."""
     hosts = [f"killed-{n}.kz" for n in range(8)]
     _, report = _sites(fakeweb, hosts, 5, 0.3, tmp_path, "kill")
     vault = tmp_path / "vault"
     workers = [start_worker(queue, vault, tmp_path / f"worker{n}.log") for n in range(2)]
     try:
         _workers_registered(queue, 2)
-        run = _fetch(vault, fakeweb, str(report), queue=queue, wait=False)
+        run = _fetch(vault, fakeweb, str(report), "--tsa", tsa.url, queue=queue, wait=False)
         deadline = time.monotonic() + 120
-        while len(fakeweb.requests) < 12:
+        while not (writing := [w for w in workers for f in (vault / "warc").glob(f"*-{w.pid}-*.open")]) \
+                or len(fakeweb.requests) < 12:
             assert time.monotonic() < deadline and run.poll() is None, run.stderr.read() if run.stderr else ""
             time.sleep(0.05)
-        workers[0].send_signal(signal.SIGKILL)
+        killed = writing[0]  # a worker with captures in hand: written to its WARC, not yet sent to the run
+        killed.send_signal(signal.SIGKILL)
         out, err = run.communicate(timeout=600)
     finally:
         stop_workers(workers)
@@ -178,7 +190,24 @@ def test_a_worker_killed_with_sigkill_mid_run_loses_nothing_and_stores_nothing_t
     assert sorted(_cited(vault)) == sorted(urls)  # each once: none lost, none stored twice
     assert {item["state"] for item in json.loads(out)["reports"][0]["footnotes"]} == {"ok"}, out[:3000]
     files = _warcs_hold(vault)
-    assert any(f"-{workers[0].pid}-" in f.name for f in files)  # the killed worker's open file, recovered
+    assert any(f"-{killed.pid}-" in f.name for f in files)  # the killed worker's open file, recovered
+    assert json.loads(out)["summary"]["timestamp"]["stamped"]
+
+
+def test_a_warc_file_a_live_process_writes_is_not_recovered_under_it(tmp_path):
+    """A queued run's workers write into the vault's warc/ while a run starts there: recovery (which cuts and renames
+    a killed process's `.open` file) must leave a live writer's file alone, and take it once the writer is gone."""
+    from linkvault.archive.warc import WarcRecorder
+    from linkvault.archive.warc_recovery import recover_open_files
+
+    recorder = WarcRecorder(str(tmp_path), {"software": "test"}, lambda digest: None, label="host-1")
+    recorder.write_metadata("<urn:uuid:1>", {"url": "https://example.org/"})
+    [open_file] = [p.name for p in tmp_path.iterdir()]
+    assert open_file.endswith(".warc.gz.open") and "-host-1-" in open_file
+    assert recover_open_files(str(tmp_path)) == []
+    assert [p.name for p in tmp_path.iterdir()] == [open_file]
+    recorder._file._fh.close()  # the writer gone (as a killed process's lock goes with it)
+    assert recover_open_files(str(tmp_path)) == [str(tmp_path / open_file[:-len(".open")])]
 
 
 def test_status_counts_each_reports_urls_queued_then_done_and_failed(fakeweb, queue, tmp_path):
@@ -216,3 +245,20 @@ def test_a_queue_that_is_not_redis_is_a_usage_error(tmp_path, write):
     assert run.stderr.strip().splitlines() == ["linkvault: error: --queue 'amqp://127.0.0.1:5672/': give a Redis URL, "
                                                "such as redis://127.0.0.1:6379/0"]
 
+
+
+def test_two_runs_a_worker_serves_in_the_same_second_write_two_files(tmp_path):
+    """A worker holds one recorder per run; two started in the same second must not open the same `.open` name."""
+    from datetime import datetime, timezone
+
+    from linkvault.archive.warc import IdsAndClock, WarcRecorder
+
+    clock = IdsAndClock(now=lambda: datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc))
+    first, second = (WarcRecorder(str(tmp_path), {"software": "test"}, lambda digest: None, clock, label="host-1")
+                     for _ in range(2))
+    first.write_metadata("<urn:uuid:1>", {"run": 1})
+    second.write_metadata("<urn:uuid:2>", {"run": 2})
+    first.close()
+    second.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["linkvault-20261130070000-host-1-00000.warc.gz",
+                                                          "linkvault-20261130070000-host-1-00001.warc.gz"]

@@ -221,8 +221,9 @@ class WarcRecorder:
         if self._file is None:
             name = f"linkvault-{self.run_id}-{self._count:05d}.warc.gz"
             self._count += 1
-            # Another run of this process in the same second wrote that name already: closing ours must not replace it.
-            while os.path.exists(os.path.join(self.directory, name)):
+            # Another run of this process in the same second wrote that name already, or writes it now (a worker serves
+            # several runs at once): closing ours must not replace it.
+            while any(os.path.exists(os.path.join(self.directory, name + end)) for end in ("", OPEN_SUFFIX)):
                 name = f"linkvault-{self.run_id}-{self._count:05d}.warc.gz"
                 self._count += 1
             self._file = WarcFile(self.directory, name, {**self.info, "filename": name}, self.ids_and_clock)
