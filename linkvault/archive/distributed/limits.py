@@ -5,6 +5,7 @@ there are, a host never has more than `--per-host` requests of ours at once."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import math
 import time
@@ -20,6 +21,7 @@ from linkvault.archive.fetcher import Fetcher, FetchOptions
 from linkvault.archive.warc import WarcRecorder
 
 SLOT_WAIT = 0.02  # seconds between tries for a host's slot another worker holds
+REDIS_THREADS = 4
 
 
 class PoliteFetcher(Fetcher):
@@ -29,6 +31,8 @@ class PoliteFetcher(Fetcher):
         super().__init__(options, recorder, version)
         self._backend = RedisBackend(client=broker.client)
         self._limiters: dict[str, ConcurrentRateLimiter] = {}
+        # Redis's client blocks: its round trips (a slot is a WATCH/MULTI transaction) run off the event loop
+        self.redis = concurrent.futures.ThreadPoolExecutor(REDIS_THREADS, thread_name_prefix="linkvault-redis")
 
     def _host_slot(self, url: str):
         return self._slots(url)
@@ -41,14 +45,18 @@ class PoliteFetcher(Fetcher):
             self._limiters[key] = ConcurrentRateLimiter(self._backend, f"{NAMESPACE}:host:{key}",
                                                         limit=self.options.per_host,
                                                         ttl=int((self.options.timeout + 5) * 1000))
-        limiter = self._limiters[key]
+        limiter, loop = self._limiters[key], asyncio.get_running_loop()
         async with super()._host_slot(url):
-            while not limiter._acquire():
+            while not await loop.run_in_executor(self.redis, limiter._acquire):
                 await asyncio.sleep(SLOT_WAIT)
             try:
                 yield
             finally:
-                limiter._release()
+                await loop.run_in_executor(self.redis, limiter._release)
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        self.redis.shutdown()
 
 
 class ShardLeases:

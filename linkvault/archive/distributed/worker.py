@@ -168,7 +168,7 @@ class Worker:
         run, url, settings, reports, vault_queue = proxy.args
         side = self._side(run, settings, reports, vault_queue)
         async with self.slots:
-            side.progress.started(url)
+            await asyncio.get_running_loop().run_in_executor(side.fetcher.redis, side.progress.started, url)
             ops = VaultOps()
             try:
                 capture = await capture_and_judge(side.fetcher, ops, side.probes, url, None,  # type: ignore[arg-type]
