@@ -115,21 +115,19 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     return result
 
 
-def worker(queue: str, vault: _Path = "linkvault-vault", *, concurrency: int = 16,
-           idle_exit: float | None = None) -> WorkerResult:
-    """Capture the URLs `fetch --queue` enqueued on `queue`, into `vault`'s warc/ (shared with the run), until
-    SIGTERM/SIGINT or `idle_exit` seconds with nothing to do (`linkvault worker`)."""
+def worker(queue: str, vault: _Path = "linkvault-vault", *, concurrency: int = 16, idle_exit: float | None = None,
+           screenshots: bool = False) -> WorkerResult:
+    """Capture what `fetch --queue` enqueued (or screenshot it) into `vault`'s warc/, until SIGTERM (`linkvault worker`)."""
     from linkvault.archive.distributed.worker import Worker
 
-    return Worker(queue, os.fspath(vault), concurrency=concurrency, idle_exit=idle_exit).run()
+    return Worker(queue, os.fspath(vault), concurrency=concurrency, idle_exit=idle_exit, screenshots=screenshots).run()
 
 
 def queue_status(queue: str) -> list[ReportProgress]:
     """Each report of the runs queued on `queue`, newest first: queued, in flight, done, failed (`linkvault status`)."""
-    from linkvault.archive.distributed.broker import connect
     from linkvault.archive.distributed.status import queue_status as read
 
-    return read(connect(queue))
+    return read(queue)
 
 
 def _fetch_options(options: FetchOptions | None, given: dict[str, typing.Any]) -> FetchOptions | None:

@@ -47,9 +47,13 @@ def redis_server(workdir: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def queue_env() -> dict[str, str]:
-    """The environment workers and queued runs share in a test: a short heartbeat, no screenshots, no TSA."""
-    return {**os.environ, "LINKVAULT_QUEUE_HEARTBEAT": HEARTBEAT, "LINKVAULT_TSA": "", "LINKVAULT_NO_SCREENSHOTS": "1"}
+def queue_env(screenshots: bool = False) -> dict[str, str]:
+    """The environment workers and queued runs share in a test: a short heartbeat, no TSA, no screenshots unless
+    asked for."""
+    env = {**os.environ, "LINKVAULT_QUEUE_HEARTBEAT": HEARTBEAT, "LINKVAULT_TSA": "", "LINKVAULT_NO_SCREENSHOTS": "1"}
+    if screenshots:
+        del env["LINKVAULT_NO_SCREENSHOTS"]
+    return env
 
 
 def start_worker(queue: str, vault: Path, log: Path, *extra: str) -> subprocess.Popen:

@@ -23,6 +23,8 @@ from fakeweb.server import url_key
 from redis_server import queue_env, redis_server, start_worker, stop_workers
 from tsa import LocalTSA
 
+from linkvault.archive.screenshot import chromium
+
 BIN = Path(sys.executable).parent
 
 
@@ -45,12 +47,13 @@ def queue(server):
     return server
 
 
-def _fetch(vault: Path, web, *args: str, queue: str | None = None, wait: bool = True):
+def _fetch(vault: Path, web, *args: str, queue: str | None = None, wait: bool = True, screenshots: bool = False):
     cmd = [sys.executable, "-m", "linkvault", "--vault", str(vault), "fetch", *args, "--proxy", web.proxy_url,
            "--ca-bundle", web.ca_pem_path, "--format", "json", *(["--queue", queue] if queue else [])]
+    env = queue_env(screenshots)
     if not wait:
-        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=queue_env())
-    return subprocess.run(cmd, capture_output=True, text=True, env=queue_env(), timeout=600)
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
 
 def _workers_registered(queue: str, n: int) -> None:
@@ -208,6 +211,29 @@ def test_a_warc_file_a_live_process_writes_is_not_recovered_under_it(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [open_file]
     recorder._file._fh.close()  # the writer gone (as a killed process's lock goes with it)
     assert recover_open_files(str(tmp_path)) == [str(tmp_path / open_file[:-len(".open")])]
+
+
+@pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")
+def test_screenshots_go_to_the_browser_worker_not_the_fetching_ones(fakeweb, queue, tmp_path):
+    """With a `worker --screenshots` up, the run's pages are shot there (its own WARC file), not by the run."""
+    _, report = _sites(fakeweb, ["shots-a.kz", "shots-b.kz"], 2, 0.0, tmp_path, "shots")
+    vault = tmp_path / "vault"
+    fetching = start_worker(queue, vault, tmp_path / "fetching.log")
+    browser = start_worker(queue, vault, tmp_path / "browser.log", "--screenshots")
+    try:
+        _workers_registered(queue, 1)
+        client = redis.StrictRedis.from_url(queue)
+        while not client.zcard("linkvault:shooters"):
+            time.sleep(0.1)
+        run = _fetch(vault, fakeweb, str(report), queue=queue, screenshots=True)
+    finally:
+        stop_workers([fetching, browser])
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["summary"]["screenshots"] == 4
+    with sqlite3.connect(vault / "linkvault.db") as db:
+        files = {name for (name,) in db.execute("select warc_file from screenshots")}
+    assert files and all(f"-{browser.pid}-" in name for name in files)
+    _warcs_hold(vault)
 
 
 def test_status_counts_each_reports_urls_queued_then_done_and_failed(fakeweb, queue, tmp_path):

@@ -181,7 +181,7 @@ class FetchRun:
                 self._store_held()
                 raise
             gave_up = bool(self.watch.unreachable or self.watch.proxy_down)
-            sealer = Sealer(vault, recorder, options, self.on_progress)
+            sealer = self._sealer(recorder)
             if options.screenshots and not gave_up:
                 pages = [c for c in self.captures.values()
                          if c.record and c.status == 200 and "html" in (c.header("content-type") or "html")]
@@ -198,6 +198,9 @@ class FetchRun:
         result.untrusted_hosts = self.watch.untrusted_hosts if self.watch.untrusted else []
         self._store_held()
         self._record_untried(urls)
+
+    def _sealer(self, recorder: WarcRecorder) -> Sealer:
+        return Sealer(self.vault, recorder, self.options, self.on_progress)
 
     async def _fetch_all(self, urls: list[str], recorder: WarcRecorder) -> None:
         fetcher = Fetcher(self.options, recorder, __version__)

@@ -210,8 +210,7 @@ class WarcRecorder:
         self._written: list[tuple[str, str | None]] = []
         self._count = 0
         self._stamp = self.ids_and_clock.now().astimezone(timezone.utc).strftime("%Y%m%d%H%M%S")
-        # A worker of a queued run names its host too: many machines write into one warc/ directory.
-        self.run_id = f"{self._stamp}-{label or self.ids_and_clock.pid}"
+        self.run_id = f"{self._stamp}-{label or self.ids_and_clock.pid}"  # a worker's label: its host and pid
 
     def _current(self) -> WarcFile:
         if self._file is not None and self._file.size() > MAX_FILE_SIZE:
@@ -221,8 +220,7 @@ class WarcRecorder:
         if self._file is None:
             name = f"linkvault-{self.run_id}-{self._count:05d}.warc.gz"
             self._count += 1
-            # Another run of this process in the same second wrote that name already, or writes it now (a worker serves
-            # several runs at once): closing ours must not replace it.
+            # Another run of this process in the same second wrote that name, or writes it (a worker's runs): keep it.
             while any(os.path.exists(os.path.join(self.directory, name + end)) for end in ("", OPEN_SUFFIX)):
                 name = f"linkvault-{self.run_id}-{self._count:05d}.warc.gz"
                 self._count += 1

@@ -16,23 +16,28 @@ queue_option = click.option("--queue", required=True, metavar="redis://HOST:PORT
 @queue_option
 @click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256),
               help="URLs this worker captures at once.")
+@click.option("--screenshots", is_flag=True,
+              help="Take the runs' screenshots (through this machine's Chromium) instead of fetching.")
 @click.option("--exit-when-idle", type=click.FloatRange(0.1), default=None, metavar="SECONDS",
               help="Stop after this long with nothing to do (default: run until stopped).")
 @click.pass_context
-def worker(ctx, queue, concurrency, exit_when_idle) -> None:
+def worker(ctx, queue, concurrency, screenshots, exit_when_idle) -> None:
     """Capture the URLs queued by `fetch --queue` into the vault's WARC directory, until stopped (SIGTERM).
 
     Start as many as you like, on as many machines as share the vault directory: each takes a fair share of the
     sites (by registrable domain) and a host never gets more than the run's --per-host requests at once from all
-    of them together. The run that enqueued (fetch --queue) stores what they capture.
+    of them together. The run that enqueued (fetch --queue) stores what they capture. A worker started with
+    --screenshots takes the runs' screenshots instead, in batches, so a slow browser never holds up fetching.
 
     \b
     Example:
         linkvault worker --queue redis://127.0.0.1:6379/0 --vault /srv/vault
+        linkvault worker --queue redis://127.0.0.1:6379/0 --vault /srv/vault --screenshots
     """
     from linkvault.render.queue import worker_line
 
-    result = linkvault.worker(queue, vault_of(ctx), concurrency=concurrency, idle_exit=exit_when_idle)
+    result = linkvault.worker(queue, vault_of(ctx), concurrency=concurrency, idle_exit=exit_when_idle,
+                              screenshots=screenshots)
     click.echo(worker_line(result), err=True)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass
 class WorkerResult:
-    captured: int = 0  # URLs this worker captured and sent to their run
+    captured: int = 0  # URLs this worker captured (pages screenshotted, for a --screenshots one) and sent to their run
     stopped_by: str = ""  # the signal (SIGTERM, SIGINT) or "idle"
 
 

@@ -23,6 +23,10 @@ SHARDS = 16  # queues the registrable domains are spread over; each is consumed 
 NAMESPACE = "linkvault"
 CAPTURE_ACTOR = "linkvault.capture"
 STORE_ACTOR = "linkvault.store"
+SHOOT_ACTOR = "linkvault.screenshot"
+SHOTS_ACTOR = "linkvault.store_screenshots"
+SHOTS_QUEUE = "linkvault.screenshots"  # pages to screenshot, for the workers with a browser (worker --screenshots)
+SHOOTERS = f"{NAMESPACE}:shooters"  # those workers, by their last heartbeat
 # How long a silent worker is taken for alive (seconds): its shards and unacked messages wait that long.
 HEARTBEAT = float(os.environ.get("LINKVAULT_QUEUE_HEARTBEAT", "60"))
 MAINTENANCE_CHANCE = 50_000  # in a million dispatches: how often a consumer looks for dead workers' messages

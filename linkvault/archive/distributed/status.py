@@ -9,7 +9,7 @@ import time
 
 from dramatiq.brokers.redis import RedisBroker
 
-from linkvault.archive.distributed.broker import NAMESPACE
+from linkvault.archive.distributed.broker import NAMESPACE, connect
 from linkvault.model import ReportProgress
 
 KEPT = 7 * 86400  # seconds a finished run's figures stay in Redis
@@ -58,7 +58,8 @@ class RunProgress:
         return figures
 
 
-def queue_status(broker: RedisBroker, last: int = 10) -> list[ReportProgress]:
-    """Every report of the `last` runs queued on this Redis, newest run first."""
+def queue_status(queue: str, last: int = 10) -> list[ReportProgress]:
+    """Every report of the `last` runs queued on the Redis at `queue`, newest run first."""
+    broker = connect(queue)
     runs = broker.client.zrevrange(f"{NAMESPACE}:runs", 0, last - 1)
     return [figure for run in runs for figure in RunProgress(broker, run.decode("ascii")).read()]

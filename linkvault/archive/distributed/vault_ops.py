@@ -33,6 +33,9 @@ class VaultOps:
     def log_event(self, event: str, subject: str, *, collector: str | None, details: dict | None = None) -> None:
         self.ops.append(("log_event", (event, subject), {"collector": collector, "details": details}))
 
+    def add_screenshot(self, row: dict) -> None:
+        self.ops.append(("add_screenshot", (row,), {}))
+
     def find_payload(self, digest: str) -> tuple[str, str] | None:
         """No revisit across workers: a worker reads no vault (each payload is written whole)."""
         return None
@@ -52,3 +55,5 @@ def replay(vault: Vault, ops: list[Op]) -> None:
             vault.add_url(*args)
         elif name == "log_event":
             vault.log_event(*args, **kwargs)
+        elif name == "add_screenshot":
+            vault.add_screenshot(*args)

@@ -18,6 +18,7 @@ import socket
 import sqlite3
 import threading
 import time
+import typing
 import uuid
 from dataclasses import dataclass, field
 
@@ -26,11 +27,15 @@ from dramatiq.broker import Consumer, MessageProxy
 from linkvault._version import __version__
 from linkvault.archive.distributed.broker import (
     HEARTBEAT,
+    SHOOTERS,
+    SHOTS_ACTOR,
+    SHOTS_QUEUE,
     STORE_ACTOR,
     connect,
     message,
     pack,
     shard_queue,
+    unpack,
 )
 from linkvault.archive.distributed.limits import PoliteFetcher, ShardLeases
 from linkvault.archive.distributed.status import RunProgress
@@ -39,6 +44,7 @@ from linkvault.archive.fetcher import FetchOptions
 from linkvault.archive.judging import capture_and_judge, failed
 from linkvault.archive.network_watch import NetworkWatch
 from linkvault.archive.probes import Probes
+from linkvault.archive.seal import Sealer
 from linkvault.archive.warc import WarcRecorder, warcinfo
 from linkvault.model import WorkerResult
 
@@ -48,7 +54,14 @@ POLL = 100  # milliseconds a shard's consumer waits for a message before looking
 # and what cannot travel (a session's cookies, the vantage points' proxies: refused with --queue).
 SENT_SETTINGS = ("concurrency", "per_host", "timeout", "deadline", "max_size", "max_decoded", "max_redirects",
                  "retries", "backoff", "retry_after_cap", "retry_statuses", "proxy", "ca_bundle", "allow_private",
-                 "user_agent", "collector", "redact_set_cookie")
+                 "user_agent", "collector", "redact_set_cookie", "tabs")
+
+
+SHOT = -1  # the screenshot queue, among a worker's shards
+
+
+def _queue_of(shard: int) -> str:
+    return SHOTS_QUEUE if shard == SHOT else shard_queue(shard)
 
 
 def settings_of(options: FetchOptions) -> dict:
@@ -80,13 +93,14 @@ class _RunSide:
 class Worker:
     """One worker process: leases shards, consumes their queues (a thread each), captures in its event loop."""
 
-    def __init__(self, queue: str, vault_dir: str, *, concurrency: int = 16, idle_exit: float | None = None):
+    def __init__(self, queue: str, vault_dir: str, *, concurrency: int = 16, idle_exit: float | None = None,
+                 screenshots: bool = False):
         self.broker = connect(queue)
         self.warc_dir = os.path.join(vault_dir, "warc")
         host = "".join(c if c.isalnum() or c in "-." else "-" for c in socket.gethostname())
         self.label = f"{host}-{os.getpid()}"
         self.leases = ShardLeases(self.broker, f"{self.label}-{uuid.uuid4().hex[:6]}")
-        self.concurrency, self.idle_exit = concurrency, idle_exit
+        self.concurrency, self.idle_exit, self.screenshots = concurrency, idle_exit, screenshots
         self.runs: dict[str, _RunSide] = {}
         self.consumers: dict[int, tuple[Consumer, threading.Event]] = {}
         self.jobs: set[asyncio.Task] = set()
@@ -101,6 +115,7 @@ class Worker:
         finally:
             self._stop.set()
             self.leases.release()
+            self.broker.client.zrem(SHOOTERS, self.leases.worker_id)
         return self.result
 
     async def _serve(self) -> None:
@@ -146,12 +161,15 @@ class Worker:
         """Renew this worker's shards and heartbeat; start consuming new shards, stop consuming shards let go."""
         busy = {shard for side in self.runs.values() for shard, _ in side.acks} | {
             shard for shard, (consumer, _) in self.consumers.items() if getattr(consumer, "outstanding_message_count", 0)}
-        held = self.leases.refresh(busy)
-        self.broker.do_ack(shard_queue(held[0] if held else 0), "heartbeat")  # the broker's heartbeat, however busy
+        if self.screenshots:  # a worker with a browser takes pages to screenshot, not sites to fetch
+            self.broker.client.execute_command("ZADD", SHOOTERS, time.time(), self.leases.worker_id)
+        held = [SHOT] if self.screenshots else self.leases.refresh(busy)
+        self.broker.do_ack(_queue_of(held[0] if held else 0), "heartbeat")  # the broker's heartbeat, however busy
         for shard in set(self.consumers) - set(held):
             self.consumers.pop(shard)[1].set()
         for shard in set(held) - set(self.consumers):
-            consumer = self.broker.consume(shard_queue(shard), prefetch=self.concurrency, timeout=POLL)
+            consumer = self.broker.consume(_queue_of(shard), prefetch=1 if shard == SHOT else self.concurrency,
+                                           timeout=POLL)
             stop = threading.Event()
             self.consumers[shard] = (consumer, stop)
             threading.Thread(target=self._pull, args=(shard, consumer, stop, loop), daemon=True,
@@ -165,6 +183,8 @@ class Worker:
                 loop.call_soon_threadsafe(self.inbox.put_nowait, (shard, proxy))
 
     async def _job(self, shard: int, proxy: MessageProxy) -> None:
+        if shard == SHOT:
+            return await self._shoot(proxy)
         run, url, settings, reports, vault_queue = proxy.args
         side = self._side(run, settings, reports, vault_queue)
         async with self.slots:
@@ -183,6 +203,22 @@ class Worker:
         side.done.append((url, capture, ops.ops))
         side.acks.append((shard, proxy))
         self.result.captured += 1
+
+    async def _shoot(self, proxy: MessageProxy) -> None:
+        """Screenshot a batch of a run's pages as a single run does (`Sealer.shoot`), into this worker's WARC; the
+        rows, records and notes go to the run at once."""
+        run, pages, settings, reports, vault_queue = proxy.args
+        side, ops = self._side(run, settings, reports, vault_queue), VaultOps()
+        sealer = Sealer(ops, side.recorder, side.fetcher.options)  # type: ignore[arg-type]
+        shot = await asyncio.get_running_loop().run_in_executor(None, sealer.shoot, typing.cast(list, unpack(pages)))
+        records = side.recorder.written
+        side.recorder.close()
+        written = [r for r in records if r[0] not in side.sent]
+        side.sent.update(r[0] for r in written)
+        self.broker.enqueue(message(vault_queue, SHOTS_ACTOR, run, pack((ops.ops, written, sorted(shot),
+                                                                         sealer.notes, sealer.screenshots))))
+        self.consumers[SHOT][0].ack(proxy)
+        self.result.captured += sealer.screenshots
 
     def _side(self, run: str, settings: dict, reports: list[str], vault_queue: str) -> _RunSide:
         if run not in self.runs:
@@ -211,5 +247,5 @@ class Worker:
                 if shard in self.consumers:
                     self.consumers[shard][0].ack(proxy)
                 else:  # the shard was let go meanwhile: ack on its queue all the same
-                    self.broker.do_ack(shard_queue(shard), proxy.options["redis_message_id"])
+                    self.broker.do_ack(_queue_of(shard), proxy.options["redis_message_id"])
             side.done, side.acks = [], []
