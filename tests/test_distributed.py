@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -260,16 +261,27 @@ def test_status_counts_each_reports_urls_queued_then_done_and_failed(fakeweb, qu
     assert (row["queued"], row["in_flight"], row["done"], row["failed"], row["finished"]) == (0, 0, 6, 1, True)
     table = subprocess.check_output(status[:-2], env=queue_env(), text=True)
     assert "finished" in table and "status.txt" in table
+    assert max(len(line) for line in table.splitlines()) <= 80
 
 
-def test_a_queue_that_is_not_redis_is_a_usage_error(tmp_path, write):
+def test_a_queue_that_is_not_redis_or_not_there_is_a_one_line_usage_error(tmp_path, write):
     report = write("r.txt", "Claim[1].\n\n[1] https://example.org/a\n")
-    run = subprocess.run([sys.executable, "-m", "linkvault", "--vault", str(tmp_path / "v"), "fetch", str(report),
-                          "--queue", "amqp://127.0.0.1:5672/"], capture_output=True, text=True, env=queue_env(),
-                         cwd=ROOT)
-    assert run.returncode == 2
-    assert run.stderr.strip().splitlines() == ["linkvault: error: --queue 'amqp://127.0.0.1:5672/': give a Redis URL, "
-                                               "such as redis://127.0.0.1:6379/0"]
+
+    def fetch(queue: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "linkvault", "--vault", str(tmp_path / "v"), "fetch", str(report),
+                               "--queue", queue], capture_output=True, text=True, env=queue_env(), cwd=ROOT)
+
+    wrong = fetch("amqp://127.0.0.1:5672/")
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip().splitlines() == ["linkvault: error: --queue 'amqp://127.0.0.1:5672/': give a Redis URL, "
+                                                 "such as redis://127.0.0.1:6379/0"]
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        nobody = f"redis://127.0.0.1:{free.getsockname()[1]}/0"
+    absent = fetch(nobody)
+    assert absent.returncode == 2
+    [line] = absent.stderr.strip().splitlines()
+    assert line.startswith(f"linkvault: error: --queue '{nobody}': no Redis answers there (")
 
 
 

@@ -18,12 +18,12 @@ def render_status(progress: list[ReportProgress], fmt: str) -> str:
                           ensure_ascii=False, indent=2)
     if not progress:
         return "no run is queued here"
-    lines = [f"{'run':<24} {'report':<28} {'queued':>7} {'in flight':>9} {'done':>6} {'failed':>6}"]
-    for p in progress:
+    lines = [f"{'run':<20} {'report':<20} {'queued':>6} {'in flight':>9} {'done':>5} {'failed':>6} state"]
+    for p in progress:  # 80 columns
         report = terminal_safe(p.report)
-        report = report if len(report) <= 28 else "…" + report[-27:]
-        state = "" if not p.finished else "  finished"
-        lines.append(f"{p.run:<24} {report:<28} {p.queued:>7} {p.in_flight:>9} {p.done:>6} {p.failed:>6}{state}")
+        report = report if len(report) <= 20 else "…" + report[-19:]
+        state = "finished" if p.finished else "running"
+        lines.append(f"{p.run[:20]:<20} {report:<20} {p.queued:>6} {p.in_flight:>9} {p.done:>5} {p.failed:>6} {state}")
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ import pickle
 import zlib
 from urllib.parse import urlsplit
 
+import redis
 import tldextract
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
@@ -36,8 +37,13 @@ def connect(url: str) -> RedisBroker:
     """The broker at `url` (redis://HOST:PORT/N), with the run's heartbeat; a usage error for another scheme."""
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         raise UsageError(f"--queue {url!r}: give a Redis URL, such as redis://127.0.0.1:6379/0")
-    return RedisBroker(url=url, namespace=NAMESPACE, heartbeat_timeout=int(HEARTBEAT * 1000),
-                       maintenance_chance=MAINTENANCE_CHANCE)
+    broker = RedisBroker(url=url, namespace=NAMESPACE, heartbeat_timeout=int(HEARTBEAT * 1000),
+                         maintenance_chance=MAINTENANCE_CHANCE)
+    try:
+        broker.client.ping()
+    except redis.RedisError as exc:
+        raise UsageError(f"--queue {url!r}: no Redis answers there ({exc})") from exc
+    return broker
 
 
 @functools.lru_cache(maxsize=1)

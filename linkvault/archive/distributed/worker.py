@@ -149,9 +149,17 @@ class Worker:
                 break
         await asyncio.gather(*self.jobs, return_exceptions=True)
         self._flush()
+        self._give_back()
         for side in self.runs.values():
             side.recorder.close()
             await side.fetcher.aclose()
+
+    def _give_back(self) -> None:
+        """Messages taken but not started go back to their queues now, not a heartbeat after this worker is gone."""
+        while not self.inbox.empty():
+            shard, proxy = self.inbox.get_nowait()
+            if shard in self.consumers:
+                self.consumers[shard][0].requeue([proxy])
 
     def _stopping(self, signum: int) -> None:
         self.result.stopped_by = signal.Signals(signum).name
