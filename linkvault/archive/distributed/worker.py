@@ -147,7 +147,9 @@ class Worker:
             if self.idle_exit is not None and idle_since and now - idle_since >= self.idle_exit:
                 self.result.stopped_by = "idle"
                 break
-        await asyncio.gather(*self.jobs, return_exceptions=True)
+        while self.jobs:  # finishing what it holds, it stays alive for the broker (no message is handed on twice)
+            self._heartbeat()
+            await asyncio.wait(set(self.jobs), timeout=min(1.0, HEARTBEAT / 4))
         self._flush()
         self._give_back()
         for side in self.runs.values():
@@ -172,7 +174,7 @@ class Worker:
         if self.screenshots:  # a worker with a browser takes pages to screenshot, not sites to fetch
             self.broker.client.execute_command("ZADD", SHOOTERS, time.time(), self.leases.worker_id)
         held = [SHOT] if self.screenshots else self.leases.refresh(busy)
-        self.broker.do_ack(_queue_of(held[0] if held else 0), "heartbeat")  # the broker's heartbeat, however busy
+        self._heartbeat()
         for shard in set(self.consumers) - set(held):
             self.consumers.pop(shard)[1].set()
         for shard in set(held) - set(self.consumers):
@@ -182,6 +184,10 @@ class Worker:
             self.consumers[shard] = (consumer, stop)
             threading.Thread(target=self._pull, args=(shard, consumer, stop, loop), daemon=True,
                              name=f"linkvault-shard-{shard:02d}").start()
+
+    def _heartbeat(self) -> None:
+        """The broker's heartbeat, however busy: a worker silent for a HEARTBEAT is dead, its messages handed on."""
+        self.broker.do_ack(_queue_of(SHOT if self.screenshots else 0), "heartbeat")
 
     def _pull(self, shard: int, consumer, stop: threading.Event, loop: asyncio.AbstractEventLoop) -> None:
         """A shard's consumer thread: each message it is given goes to the event loop's inbox."""
