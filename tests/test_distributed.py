@@ -21,10 +21,12 @@ import redis
 from conftest import EXAMPLE, ROOT
 from fakeweb import Response
 from fakeweb.server import url_key
+from jsonschema import Draft202012Validator
 from redis_server import queue_env, redis_server, start_worker, stop_workers
 from tsa import LocalTSA
 
 from linkvault.archive.screenshot import chromium
+from linkvault.render.records import schema_text
 
 BIN = Path(sys.executable).parent
 
@@ -259,6 +261,9 @@ def test_status_counts_each_reports_urls_queued_then_done_and_failed(fakeweb, qu
     assert run.returncode == 1, err  # the refused site is a link not archived
     [row] = json.loads(subprocess.check_output(status, env=queue_env()))["reports"]
     assert (row["queued"], row["in_flight"], row["done"], row["failed"], row["finished"]) == (0, 0, 6, 1, True)
+    schema = json.loads(schema_text())
+    assert not list(Draft202012Validator(schema).iter_errors(json.loads(subprocess.check_output(status,
+                                                                                             env=queue_env()))))
     table = subprocess.check_output(status[:-2], env=queue_env(), text=True)
     assert "finished" in table and "status.txt" in table
     assert max(len(line) for line in table.splitlines()) <= 80

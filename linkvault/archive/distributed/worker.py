@@ -50,6 +50,9 @@ from linkvault.model import WorkerResult
 
 FLUSH_EVERY = 2.0  # seconds at most between a URL finished and its rows sent (its WARC file closed first)
 POLL = 100  # milliseconds a shard's consumer waits for a message before looking again
+# Messages a shard's consumer holds per capture slot: a finished URL's stays unacked until the next flush, so a
+# shard could otherwise take no more than `concurrency` URLs per FLUSH_EVERY, however fast its sites answer.
+PREFETCH = 4
 # The run's settings a worker fetches with: everything but what the run itself does (screenshots, timestamps)
 # and what cannot travel (a session's cookies, the vantage points' proxies: refused with --queue).
 SENT_SETTINGS = ("concurrency", "per_host", "timeout", "deadline", "max_size", "max_decoded", "max_redirects",
@@ -178,7 +181,7 @@ class Worker:
         for shard in set(self.consumers) - set(held):
             self.consumers.pop(shard)[1].set()
         for shard in set(held) - set(self.consumers):
-            consumer = self.broker.consume(_queue_of(shard), prefetch=1 if shard == SHOT else self.concurrency,
+            consumer = self.broker.consume(_queue_of(shard), prefetch=1 if shard == SHOT else self.concurrency * PREFETCH,
                                            timeout=POLL)
             stop = threading.Event()
             self.consumers[shard] = (consumer, stop)
