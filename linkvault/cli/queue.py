@@ -42,6 +42,7 @@ def worker(ctx, queue, concurrency, screenshots, exit_when_idle) -> None:
 
 
 @click.command()
+@global_options
 @queue_option
 @format_option("table", "json")
 def status(queue, fmt) -> None:
