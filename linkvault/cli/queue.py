@@ -5,17 +5,15 @@ from __future__ import annotations
 import click
 
 import linkvault
-from linkvault.cli.options import format_option, global_options, vault_of
+from linkvault.cli.options import concurrency_option, format_option, global_options, queue_option, vault_of
 
-queue_option = click.option("--queue", required=True, metavar="redis://HOST:PORT/N", envvar="LINKVAULT_QUEUE",
-                            help="The Redis that fetch --queue enqueued on (env LINKVAULT_QUEUE).")
+QUEUE_HELP = "The Redis that fetch --queue enqueued on"
 
 
 @click.command()
 @global_options
-@queue_option
-@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256),
-              help="URLs this worker captures at once.")
+@queue_option(True, QUEUE_HELP)
+@concurrency_option("URLs this worker captures")
 @click.option("--screenshots", is_flag=True,
               help="Take the runs' screenshots (through this machine's Chromium) instead of fetching.")
 @click.option("--exit-when-idle", type=click.FloatRange(0.1), default=None, metavar="SECONDS",
@@ -43,7 +41,7 @@ def worker(ctx, queue, concurrency, screenshots, exit_when_idle) -> None:
 
 @click.command()
 @global_options
-@queue_option
+@queue_option(True, QUEUE_HELP)
 @format_option("table", "json")
 def status(queue, fmt) -> None:
     """Each report of the runs on the queue, newest first: URLs queued, in flight, done and failed.
