@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 EXAMPLE := examples/kz-chronicle-2024-04.txt
 
-.PHONY: run test bench lint install browser replayweb clean
+.PHONY: run test bench lint install browser replayweb redis clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ browser:
 	      || echo "could not install chromium: the HTML report's browser tests will be skipped"; \
 	  else echo "chromium is not installed and cannot be installed here: the HTML report's browser tests will be skipped"; fi; }
 
+# The distributed mode (fetch --queue, worker) is tested against a real Redis: Debian's redis-server, started
+# by the tests themselves on a free port. As root with apt, `make test` installs it; elsewhere those tests skip.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's redis-server for the distributed mode's tests"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; } \
+	      || echo "could not install redis-server: the distributed mode's tests will be skipped"; \
+	  else echo "redis-server is not installed and cannot be installed here: the distributed mode's tests will be skipped"; fi; }
+
 # The evidence pack is opened in ReplayWeb.page, the viewer a third party is most likely to use:
 # its npm package (the static app: ui.js and sw.js) is unpacked into .venv. Without npm or the
 # registry, that test skips and says why.
@@ -58,10 +68,10 @@ replayweb: | $(BIN)/python
 	    echo "unpacked ReplayWeb.page $(RWP_VERSION) into $(RWP) for the pack's viewer test"; \
 	  else echo "could not fetch ReplayWeb.page from npm: the pack's viewer test will be skipped"; fi; }
 
-test: install browser replayweb
+test: install browser replayweb redis
 	$(BIN)/python -m pytest -q -m "not bench"
 
-bench: install
+bench: install redis
 	$(BIN)/python -m pytest -q -m bench -s
 
 lint: install

@@ -29,27 +29,23 @@ from linkvault.model import (
     PackResult,
     RecheckResult,
     Report,
+    ReportProgress,
     Review,
     RobustifyResult,
     SearchHit,
     Severity,
     Verification,
+    WorkerResult,
 )
 from linkvault.parsing import FORMATS as INPUT_FORMATS
 from linkvault.parsing import parse_arguments, parse_report, parse_text, parse_urls
-
-if typing.TYPE_CHECKING:  # capture is loaded by `fetch` alone: `check` runs with no network code
-    from collections.abc import Callable, Mapping, Sequence
-    from datetime import date, timedelta
-
-    from linkvault.archive import FetchOptions, FetchResult
 
 _Path = str | os.PathLike
 
 # Names for the verbs' signatures only (no public name of the package): each verb loads its stage when called,
 # so `check` loads no network code.
 if typing.TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping, Sequence
     from datetime import date, datetime, timedelta
 
     from linkvault.archive import FetchOptions, FetchResult
@@ -78,7 +74,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
           tabs: int | None = None, reviews: bool = False, save_page_now: SpnOptions | None = None,
           session: Session | None = None, redact_set_cookie: bool | None = None,
           browser_profile: _Path | None = None, vantage: VantageOptions | None = None,
-          rules: HistoryRules | None = None) -> FetchResult:
+          rules: HistoryRules | None = None, queue: str | None = None) -> FetchResult:
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
 
     The settings after `on_progress` are `FetchOptions` fields one by one: each given (not None) replaces the
@@ -89,19 +85,25 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     With `browser_profile` (a Chromium user-data directory), screenshots are rendered in a copy of it.
     With `vantage` (see `vantage_options`), a failing link is looked at again from the other vantage points.
     A link whose capture failed is `failing` until its history confirms it `dead` under `rules` (default: after 3
-    failed checks at least 3 days apart; `HistoryRules(dead_after=1)`: dead at once)."""
-    from linkvault.archive import fetch_reports
+    failed checks at least 3 days apart; `HistoryRules(dead_after=1)`: dead at once).
+    With `queue` (redis://HOST:PORT/N), the URLs are fetched by `worker` processes: see linkvault.archive.distributed."""
+    from linkvault.archive import fetch_reports, options_with
     from linkvault.archive.browser_profile import check_profile
 
-    options = _fetch_options(options, {
+    options = options_with(options, {
         "concurrency": concurrency, "per_host": per_host, "timeout": timeout, "retries": retries,
         "max_size": max_size, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
         "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
         "tabs": tabs, "session": session, "redact_set_cookie": redact_set_cookie, "vantage": vantage,
         "browser_profile": None if browser_profile is None else check_profile(os.fspath(browser_profile))})
+    run_class = None
+    if queue:  # Dramatiq and Redis's client are loaded by a queued run alone
+        from linkvault.archive.distributed.coordinator import queued
+
+        run_class = queued(queue)
     result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
                            refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress,
-                           verdicts=reviews, save_page_now=save_page_now)
+                           verdicts=reviews, save_page_now=save_page_now, run_class=run_class)
     from linkvault.reviewing import over_time, review_of_run, run_histories
 
     histories = run_histories(os.fspath(vault), result, rules)
@@ -112,14 +114,19 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     return result
 
 
-def _fetch_options(options: FetchOptions | None, given: dict[str, typing.Any]) -> FetchOptions | None:
-    """`options` (else the defaults) with each setting given (not None) in its place; None when nothing is set."""
-    from dataclasses import replace
+def worker(queue: str, vault: _Path = "linkvault-vault", *, concurrency: int = 16, idle_exit: float | None = None,
+           screenshots: bool = False) -> WorkerResult:
+    """Capture what `fetch --queue` enqueued (or screenshot it) into `vault`'s warc/, until SIGTERM (`linkvault worker`)."""
+    from linkvault.archive.distributed.worker import Worker
 
-    from linkvault.archive import FetchOptions
+    return Worker(queue, os.fspath(vault), concurrency=concurrency, idle_exit=idle_exit, screenshots=screenshots).run()
 
-    settings = {name: value for name, value in given.items() if value is not None}
-    return replace(options or FetchOptions(), **settings) if settings else options
+
+def queue_status(queue: str) -> list[ReportProgress]:
+    """Each report of the runs queued on `queue`, newest first: queued, in flight, done, failed (`linkvault status`)."""
+    from linkvault.archive.distributed.status import queue_status as read
+
+    return read(queue)
 
 
 def recheck(reports: Sequence[_Path] = (), vault: _Path = "linkvault-vault", options: FetchOptions | None = None, *,
@@ -136,10 +143,10 @@ def recheck(reports: Sequence[_Path] = (), vault: _Path = "linkvault-vault", opt
     move time forward; `after_recapture` hooks are called per re-captured link (see linkvault.archive.recheck);
     `vantage` (see `vantage_options`) looks at a failing link again from other vantage points, and `session` (see
     `load_session`) re-checks as the logged-in account, as in `fetch`."""
-    from linkvault.archive import FetchOptions
+    from linkvault.archive import FetchOptions, options_with
     from linkvault.archive.recheck import RecheckOptions, recheck_vault
 
-    fetch_options = _fetch_options(options, {
+    fetch_options = options_with(options, {
         "timeout": timeout, "retries": retries, "proxy": proxy, "ca_bundle": ca_bundle, "allow_private": allow_private,
         "collector": collector, "tsa": None if tsa is None else tuple(tsa), "screenshots": screenshots,
         "vantage": vantage, "session": session, "redact_set_cookie": redact_set_cookie}) or FetchOptions()
@@ -357,12 +364,14 @@ __all__ = [
     "PackResult",
     "RecheckResult",
     "Report",
+    "ReportProgress",
     "Review",
     "RobustifyResult",
     "SearchHit",
     "Severity",
     "UsageError",
     "Verification",
+    "WorkerResult",
     "__version__",
     "audit",
     "changes",
@@ -375,6 +384,7 @@ __all__ = [
     "parse_report",
     "parse_text",
     "parse_urls",
+    "queue_status",
     "recheck",
     "review",
     "robustify",
@@ -384,4 +394,5 @@ __all__ = [
     "timestamp_authorities",
     "vantage_options",
     "verify",
+    "worker",
 ]

@@ -40,14 +40,14 @@ LinkOutcome = Link  # one footnote URL after the run: the name fetch's results h
 def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptions | None = None, *,
                   refresh: bool = False, max_age: timedelta | None = None, input_format: str | None = None,
                   on_progress: Callable[..., None] | None = None, verdicts: bool = False,
-                  save_page_now: SpnOptions | None = None) -> FetchResult:
+                  save_page_now: SpnOptions | None = None, run_class: Callable[..., FetchRun] | None = None) -> FetchResult:
     """Archive every URL the reports (files, or reports parsed already: stdin, URL arguments) cite into the vault.
 
     `on_progress(capture, done, total, stage=…)` hears each URL done, and also `started=url` as one
     begins and `retry=Retry(…)` before a retry's wait (with `capture` None), so a display can name them.
     With `verdicts`, the result also holds each URL's verdict capture and its text, for the reports' reviews.
     With `save_page_now`, the Internet Archive is asked to capture each live source too, and its capture is
-    compared with ours (`linkvault.archive.webarchives.witness`).
+    compared with ours (`linkvault.archive.webarchives.witness`). `run_class` replaces FetchRun (a queued run's).
     """
     options = options or FetchOptions()
     options.egress  # noqa: B018 -- a proxy or CA that cannot work is a usage error before anything is written
@@ -55,7 +55,7 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
     with VaultLock(vault_dir):
         vault = Vault(vault_dir)
         try:
-            run = FetchRun(vault, options, checks, on_progress=on_progress, save_page_now=save_page_now)
+            run = (run_class or FetchRun)(vault, options, checks, on_progress=on_progress, save_page_now=save_page_now)
             return run.run(refresh=refresh, max_age=max_age, verdicts=verdicts)
         finally:
             vault.close()
@@ -81,6 +81,7 @@ class FetchRun:
         self.held: list[Capture] = []  # failures that may be ours: stored once the run knows whose they were
         self.watch = NetworkWatch([])
         self.done = self.total = 0
+        self.elsewhere: list[tuple[str, str | None]] = []  # records other processes wrote for the run (its workers)
 
     def run(self, *, refresh: bool = False, max_age: timedelta | None = None, verdicts: bool = False) -> FetchResult:
         for check in self.result.checks if self.recheck is None else []:
@@ -180,7 +181,7 @@ class FetchRun:
                 self._store_held()
                 raise
             gave_up = bool(self.watch.unreachable or self.watch.proxy_down)
-            sealer = Sealer(vault, recorder, options, self.on_progress)
+            sealer = self._sealer(recorder)
             if options.screenshots and not gave_up:
                 pages = [c for c in self.captures.values()
                          if c.record and c.status == 200 and "html" in (c.header("content-type") or "html")]
@@ -188,7 +189,7 @@ class FetchRun:
                 result.screenshots = sealer.screenshots
                 result.screenshots_earlier = sum(1 for c in unfinished.pages if c.record and c.record.record_id in shot)
             if options.tsa and not gave_up:
-                result.stamps, result.sealed = sealer.timestamp(self.reports, earlier=unfinished.records)
+                result.stamps, result.sealed = sealer.timestamp(self.reports, earlier=unfinished.records + self.elsewhere)
                 result.sealed_earlier = len(unfinished.records)
             result.notes += sealer.notes
         result.fetched = len(self.captures)
@@ -197,6 +198,9 @@ class FetchRun:
         result.untrusted_hosts = self.watch.untrusted_hosts if self.watch.untrusted else []
         self._store_held()
         self._record_untried(urls)
+
+    def _sealer(self, recorder: WarcRecorder) -> Sealer:
+        return Sealer(self.vault, recorder, self.options, self.on_progress)
 
     async def _fetch_all(self, urls: list[str], recorder: WarcRecorder) -> None:
         fetcher = Fetcher(self.options, recorder, __version__)
@@ -240,6 +244,10 @@ class FetchRun:
                 capture = failed(url, "handling it", exc)
                 capture.collector = self.options.collector
                 self.vault.store_capture(capture, role="cited")
+        self._finished(url, capture)
+
+    def _finished(self, url: str, capture: Capture) -> None:
+        """A URL's capture is in: held if its failure may be ours, seen by the network watch, and told."""
         self.captures[url] = capture
         if self.watch.may_be_ours(capture):
             self.held.append(capture)

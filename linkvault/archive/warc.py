@@ -20,6 +20,7 @@ for a file a killed process left, so no WARC is ever left with a half-written re
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
@@ -155,6 +156,7 @@ class WarcFile:
         self.name = name
         self.path = os.path.join(directory, name)
         self._fh = open(self.path + OPEN_SUFFIX, "xb")
+        fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # alive: no recovery cuts it while it is written
         self.failed: OSError | None = None  # the write that failed: no record goes after a torn one
         self.written: list[tuple[str, str | None]] = []  # (record id, block digest), for the run's manifest
         self._writer = _RecordingWriter(self._fh, ids_and_clock)
@@ -197,7 +199,7 @@ class WarcRecorder:
     record or an open file behind."""
 
     def __init__(self, directory: str, info: dict, find_payload: Callable[[str], tuple[str, str] | None],
-                 ids_and_clock: IdsAndClock | None = None):
+                 ids_and_clock: IdsAndClock | None = None, label: str | None = None):
         os.makedirs(directory, exist_ok=True)
         self.ids_and_clock = ids_and_clock or IdsAndClock()
         self.directory = directory
@@ -208,7 +210,7 @@ class WarcRecorder:
         self._written: list[tuple[str, str | None]] = []
         self._count = 0
         self._stamp = self.ids_and_clock.now().astimezone(timezone.utc).strftime("%Y%m%d%H%M%S")
-        self.run_id = f"{self._stamp}-{self.ids_and_clock.pid}"
+        self.run_id = f"{self._stamp}-{label or self.ids_and_clock.pid}"  # a worker's label: its host and pid
 
     def _current(self) -> WarcFile:
         if self._file is not None and self._file.size() > MAX_FILE_SIZE:
@@ -218,8 +220,8 @@ class WarcRecorder:
         if self._file is None:
             name = f"linkvault-{self.run_id}-{self._count:05d}.warc.gz"
             self._count += 1
-            # Another run of this process in the same second wrote that name already: closing ours must not replace it.
-            while os.path.exists(os.path.join(self.directory, name)):
+            # Another run of this process in the same second wrote that name, or writes it (a worker's runs): keep it.
+            while any(os.path.exists(os.path.join(self.directory, name + end)) for end in ("", OPEN_SUFFIX)):
                 name = f"linkvault-{self.run_id}-{self._count:05d}.warc.gz"
                 self._count += 1
             self._file = WarcFile(self.directory, name, {**self.info, "filename": name}, self.ids_and_clock)

@@ -6,6 +6,7 @@ is sound: the file is cut there and renamed, and the vault's pointers all land o
 
 from __future__ import annotations
 
+import fcntl
 import os
 
 from warcio.archiveiterator import ArchiveIterator
@@ -19,14 +20,28 @@ class RecordingFailed(OSError):
 
 
 def recover_open_files(directory: str) -> list[str]:
-    """Cut each interrupted `.open` WARC back to its last whole record and close it."""
+    """Cut each interrupted `.open` WARC back to its last whole record and close it. A file another process is
+    writing (a queued run's worker: it holds a lock on it) is left alone."""
     recovered: list[str] = []
     if not os.path.isdir(directory):
         return recovered
     for name in sorted(os.listdir(directory)):
-        if name.endswith(OPEN_SUFFIX) and (closed := recover_file(os.path.join(directory, name))):
+        path = os.path.join(directory, name)
+        if name.endswith(OPEN_SUFFIX) and not _being_written(path) and (closed := recover_file(path)):
             recovered.append(closed)
     return recovered
+
+
+def _being_written(path: str) -> bool:
+    """Whether a live process holds the file's lock (the kernel drops a killed one's)."""
+    try:
+        with open(path, "rb") as fh:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def recover_file(path: str) -> str | None:

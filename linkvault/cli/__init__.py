@@ -14,6 +14,7 @@ import linkvault
 from linkvault.cli.editor import changes, check, report, robustify, verify
 from linkvault.cli.evidence import audit, pack
 from linkvault.cli.options import VAULT_HELP
+from linkvault.cli.queue import status, worker
 from linkvault.cli.researcher import copies, fetch, recheck, search, show
 from linkvault.errors import LinkvaultError, environment_failure
 from linkvault.render.textsafe import terminal_safe
@@ -59,7 +60,8 @@ def cli(ctx: click.Context, vault: str) -> None:
     ctx.obj = {"vault": vault, "vault_named": ctx.get_parameter_source("vault") is not ParameterSource.DEFAULT}
 
 
-for command in (check, fetch, copies, recheck, changes, search, show, report, verify, robustify, audit, pack):
+for command in (check, fetch, copies, recheck, changes, search, show, report, verify, robustify, audit, pack, worker,
+                status):
     cli.add_command(command)
 
 

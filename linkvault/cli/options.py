@@ -77,6 +77,19 @@ def timestamp_options(what: str):
     return decorate
 
 
+def concurrency_option(what: str):
+    """--concurrency: how many at once (fetch's requests, a worker's captures)."""
+    return click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256),
+                        help=f"{what} at once.")
+
+
+def queue_option(required: bool, why: str):
+    """--queue: the Redis of the distributed mode (fetch enqueues there; worker and status read it)."""
+    return click.option("--queue", default=None, required=required, metavar="redis://HOST:PORT/N",
+                        envvar=None if not required else "LINKVAULT_QUEUE",
+                        help=why + ("" if not required else " (env LINKVAULT_QUEUE)."))
+
+
 def rate_option(func):
     """--rate SERVICE=N/min, repeatable: how fast linkvault may ask an outside service (Save Page Now, the CDX)."""
     return click.option("--rate", "rates", multiple=True, metavar="SERVICE=N/min",

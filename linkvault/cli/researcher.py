@@ -10,6 +10,7 @@ import linkvault
 from linkvault.cli.options import (
     allow_private_option,
     collector_option,
+    concurrency_option,
     egress_options,
     format_option,
     global_options,
@@ -18,6 +19,7 @@ from linkvault.cli.options import (
     one_input,
     parse_age,
     parse_size,
+    queue_option,
     rate_option,
     request_options,
     run_display_options,
@@ -36,7 +38,7 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @global_options
 @click.argument("reports", nargs=-1, required=True)
 @format_option("table", "json")
-@click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 256), help="Requests at once.")
+@concurrency_option("Requests")
 @click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 64), help="Requests at once per host.")
 @request_options
 @click.option("--max-size", default="50M", show_default=True, help="Truncate bodies beyond this size.")
@@ -54,6 +56,8 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @click.option("--browser-profile", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Take the screenshots logged in: in a copy of this Chromium user-data directory (never changed).")
 @verdict_options
+@queue_option(False, "Enqueue the URLs for `linkvault worker` processes instead of fetching them here; this run "
+                     "stores what they capture, then seals and reports as always.")
 @run_display_options
 @click.pass_context
 def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, verbose, **settings) -> None:
@@ -71,6 +75,7 @@ def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, ve
         linkvault fetch report.txt --save-page-now --spn-keys ~/.config/ia.ini
         linkvault fetch report.txt --cookies research-account.txt \\
             --as "KIBHR research account"
+        linkvault fetch report.txt --queue redis://127.0.0.1:6379/0
 
     A link that fails is failing until its history confirms it dead (--dead-after checks at least --apart
     apart; --dead-after 1: dead at once).

@@ -22,6 +22,7 @@ from linkvault.model.copies import (
 )
 from linkvault.model.history import HISTORY_STATUSES, Check, HistoryRules, HistoryVerdict
 from linkvault.model.links import Account, Capture, Connection, Hop, Link, Page, RecordLocation, Retry
+from linkvault.model.queue import ReportProgress, WorkerResult
 from linkvault.model.records import (
     CATEGORIES,
     CATEGORY_OF,
@@ -67,7 +68,7 @@ __all__ = [
     "Footnote", "FootnoteArchive", "Hop", "LINK_CATEGORIES", "LINK_SEVERITY", "Link", "LinkState", "MISSING",
     "NEEDS_A_COPY", "OWN_SIDE_FAILURES",
     "PackResult", "Page", "Problem", "RecheckResult", "RecordLocation", "ReferenceDate", "Report", "Retry", "Review",
-    "RobustNote",
+    "ReportProgress", "RobustNote",
     "RobustifyResult", "SearchHit", "ServiceOutcome", "Severity", "SpnJob", "VERDICTS", "Verification", "VersionLink",
-    "Witness", "WitnessRun", "label_number",
+    "Witness", "WitnessRun", "WorkerResult", "label_number",
 ]

@@ -1,0 +1,155 @@
+"""A queued run (`fetch --queue`): planned, sealed and judged as a single run is, its URLs fetched by workers.
+
+Only the fetching and screenshot stages differ. Each URL is enqueued on its site's shard, then the run consumes its
+vault queue as the single writer, replaying each finished URL's rows into the vault and hearing it as a single run
+hears a URL done. Screenshots go on their own queue when a worker with a browser is up (`worker --screenshots`),
+in batches, so the browsers are as many as those workers; with none, the run takes them itself. WARC files killed
+workers left open are recovered into the vault, and the run's manifest lists every record its workers wrote, so
+its timestamp covers them. The timestamp stays with the run: one manifest, one request to each authority.
+"""
+
+from __future__ import annotations
+
+import time
+import typing
+from collections.abc import Callable
+
+from dramatiq.broker import Consumer
+
+from linkvault.archive.distributed.broker import (
+    CAPTURE_ACTOR,
+    HEARTBEAT,
+    SHOOT_ACTOR,
+    SHOOTERS,
+    SHOTS_ACTOR,
+    SHOTS_QUEUE,
+    connect,
+    message,
+    pack,
+    shard_of,
+    shard_queue,
+    unpack,
+    vault_queue,
+)
+from linkvault.archive.distributed.status import RunProgress
+from linkvault.archive.distributed.vault_ops import replay
+from linkvault.archive.distributed.worker import settings_of
+from linkvault.archive.run import FetchRun
+from linkvault.archive.seal import Sealer
+from linkvault.archive.warc import WarcRecorder, read_records
+from linkvault.archive.warc_recovery import recover_open_files
+from linkvault.errors import UsageError
+from linkvault.model import Capture
+from linkvault.parsing import report_key
+
+POLL = 200  # milliseconds the run waits for a batch before looking again
+SHOTS_PER_MESSAGE = 10  # pages a browser worker takes at once (one browser start for them)
+
+
+def queued(queue: str) -> Callable[..., FetchRun]:
+    """The run class `fetch_reports` builds for a run through `queue` (redis://HOST:PORT/N)."""
+
+    def build(*args, **kwargs) -> FetchRun:
+        return QueuedRun(queue, *args, **kwargs)
+
+    return build
+
+
+class QueuedRun(FetchRun):
+    def __init__(self, queue: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.options.session is not None or self.options.vantage.active:
+            raise UsageError("fetch --queue does not carry a session (--cookies) or vantage points (--vantage) "
+                             "to its workers: fetch those reports without --queue")
+        self.broker = connect(queue)
+        self.run_id = ""
+        self.consumer: Consumer | None = None
+        self.waiting: set[str] = set()
+        self.shots: list[tuple] = []  # each screenshot batch's result, as a browser worker sent it
+
+    def _sealer(self, recorder: WarcRecorder) -> Sealer:
+        return QueuedSealer(self, recorder)
+
+    async def _fetch_all(self, urls: list[str], recorder: WarcRecorder) -> None:
+        self.run_id = run = recorder.run_id.replace(":", "-")
+        self.progress = RunProgress(self.broker, run)
+        wanted = set(urls)
+        self.progress.announce({report_key(c.report.path): sorted({u for n in c.report.footnotes for u in n.urls}
+                                                                  & wanted) for c in self.result.checks})
+        settings, reports, into = settings_of(self.options), list(self.reports), vault_queue(run)
+        for url in urls:
+            self.broker.enqueue(message(shard_queue(shard_of(url)), CAPTURE_ACTOR, run, url, settings, reports, into))
+        self.waiting = set(urls)
+        self._receive_until(lambda: not self.waiting)
+        self._recover_workers_files()
+        self.progress.finish()
+
+    def _receive_until(self, done: Callable[[], bool]) -> None:
+        """Store what arrives on the run's vault queue (captures, screenshots) until `done`."""
+        if self.consumer is None:
+            self.consumer = self.broker.consume(vault_queue(self.run_id), prefetch=1, timeout=POLL)
+        consumer = self.consumer
+        while not done():
+            proxy = next(consumer)
+            if proxy is None:
+                continue
+            if proxy.actor_name == SHOTS_ACTOR:
+                ops, written, *shot = typing.cast(tuple, unpack(proxy.args[1]))
+                replay(self.vault, ops)
+                self.shots.append(tuple(shot))
+            else:
+                batch, written = typing.cast(tuple[list, list], unpack(proxy.args[1]))
+                self._store(batch)
+            self.elsewhere += written
+            consumer.ack(proxy)
+
+    def _store(self, batch: list[tuple[str | None, Capture, list]]) -> None:
+        for url, capture, ops in batch:
+            if url is not None and url not in self.waiting:
+                continue  # delivered twice (a worker killed between sending and acking): stored once
+            replay(self.vault, ops)
+            if url is not None:
+                self.waiting.discard(url)
+                self._finished(url, capture)
+                self.progress.stored(url, capture.ok)
+
+    def _recover_workers_files(self) -> None:
+        """WARC files of workers killed during the run, cut back to their last whole record, and listed in the run's
+        manifest (what they hold that no row points at, a capture sent again by another worker, is sealed too)."""
+        for path in recover_open_files(self.vault.warc_dir):
+            self.result.recovered.append(path)
+            with open(path, "rb") as fh:
+                for record in read_records(fh, no_record_parse=True):
+                    self.elsewhere.append((record.rec_headers.get_header("WARC-Record-ID"),
+                                           record.rec_headers.get_header("WARC-Block-Digest")))
+
+    def browsers_up(self) -> bool:
+        """Whether a worker with a browser has been heard from within a heartbeat."""
+        return bool(self.broker.client.zcount(SHOOTERS, time.time() - HEARTBEAT, "+inf"))
+
+
+class QueuedSealer(Sealer):
+    """The run's sealer, its screenshots taken by the browser workers (when any is up) in batches."""
+
+    def __init__(self, run: QueuedRun, recorder: WarcRecorder):
+        super().__init__(run.vault, recorder, run.options, run.on_progress)
+        self.run = run
+
+    def shoot(self, pages: list[Capture]) -> set[str]:
+        if not pages or not self.run.browsers_up() or not self.run.run_id:
+            return super().shoot(pages)
+        run, settings = self.run, settings_of(self.options)
+        batches = [pages[n:n + SHOTS_PER_MESSAGE] for n in range(0, len(pages), SHOTS_PER_MESSAGE)]
+        for batch in batches:
+            run.broker.enqueue(message(SHOTS_QUEUE, SHOOT_ACTOR, run.run_id, pack(batch), settings,
+                                       list(run.reports), vault_queue(run.run_id)))
+        if self.on_progress:
+            self.on_progress(None, 0, len(pages), stage="screenshots")
+        before = len(run.shots)
+        run._receive_until(lambda: len(run.shots) - before >= len(batches))
+        shot: set[str] = set()
+        for ids, notes, count in run.shots[before:]:
+            shot.update(ids)
+            self.notes += [note for note in notes if note not in self.notes]
+            self.screenshots += count
+        return shot

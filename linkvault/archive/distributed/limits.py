@@ -1,0 +1,104 @@
+"""Politeness across workers: each shard of sites is leased to one worker at a time, and every request takes a
+slot of a per-host limiter in Redis too (Dramatiq's ConcurrentRateLimiter), so however many workers and reports
+there are, a host never has more than `--per-host` requests of ours at once."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import math
+import time
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.rate_limits import ConcurrentRateLimiter
+from dramatiq.rate_limits.backends import RedisBackend
+
+from linkvault.archive.distributed.broker import HEARTBEAT, NAMESPACE, SHARDS
+from linkvault.archive.fetcher import Fetcher, FetchOptions
+from linkvault.archive.warc import WarcRecorder
+
+SLOT_WAIT = 0.02  # seconds between tries for a host's slot another worker holds
+REDIS_THREADS = 4
+
+
+class PoliteFetcher(Fetcher):
+    """A run's fetcher in a worker: its own per-host slots, then the host's slot in Redis, shared by every worker."""
+
+    def __init__(self, options: FetchOptions, recorder: WarcRecorder, version: str, broker: RedisBroker):
+        super().__init__(options, recorder, version)
+        self._backend = RedisBackend(client=broker.client)
+        self._limiters: dict[str, ConcurrentRateLimiter] = {}
+        # Redis's client blocks: its round trips (a slot is a WATCH/MULTI transaction) run off the event loop
+        self.redis = concurrent.futures.ThreadPoolExecutor(REDIS_THREADS, thread_name_prefix="linkvault-redis")
+
+    def _host_slot(self, url: str):
+        return self._slots(url)
+
+    @contextlib.asynccontextmanager
+    async def _slots(self, url: str) -> AsyncIterator[None]:
+        parts = urlsplit(url)
+        key = f"{parts.hostname}:{parts.port or parts.scheme}"
+        if key not in self._limiters:  # a slot a killed worker held frees itself once the host is quiet that long
+            self._limiters[key] = ConcurrentRateLimiter(self._backend, f"{NAMESPACE}:host:{key}",
+                                                        limit=self.options.per_host,
+                                                        ttl=int((self.options.timeout + 5) * 1000))
+        limiter, loop = self._limiters[key], asyncio.get_running_loop()
+        async with super()._host_slot(url):
+            while not await loop.run_in_executor(self.redis, limiter._acquire):
+                await asyncio.sleep(SLOT_WAIT)
+            try:
+                yield
+            finally:
+                await loop.run_in_executor(self.redis, limiter._release)
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        self.redis.shutdown()
+
+
+class ShardLeases:
+    """The shards this worker consumes: a fair share of them (shards / live workers), each leased in Redis for a
+    heartbeat's time and renewed while the worker lives. A shard is let go only when the worker holds nothing of it."""
+
+    def __init__(self, broker: RedisBroker, worker_id: str):
+        self.client, self.worker_id = broker.client, worker_id
+        self.ttl_ms = int(HEARTBEAT * 1000)
+        self.held: list[int] = []
+        self._workers = f"{NAMESPACE}:workers"
+
+    def _key(self, shard: int) -> str:
+        return f"{NAMESPACE}:shard:{shard:02d}"
+
+    def refresh(self, busy: set[int]) -> list[int]:
+        """Renew the leases, take free shards up to the fair share, give back extra idle ones; the shards held."""
+        now = time.time() * 1000
+        self.client.execute_command("ZADD", self._workers, now, self.worker_id)  # the same in every redis-py
+        self.client.zremrangebyscore(self._workers, 0, now - self.ttl_ms)
+        share = math.ceil(SHARDS / max(1, self.client.zcard(self._workers)))
+        kept: list[int] = []
+        for shard in self.held:
+            mine = (self.client.get(self._key(shard)) or b"").decode() == self.worker_id
+            if mine and (len(kept) < share or shard in busy):
+                self.client.pexpire(self._key(shard), self.ttl_ms)
+                kept.append(shard)
+            elif mine:
+                self.client.delete(self._key(shard))
+        start = sum(map(ord, self.worker_id)) % SHARDS
+        for shard in ((start + n) % SHARDS for n in range(SHARDS)):
+            if len(kept) >= share:
+                break
+            if shard not in kept and self.client.set(self._key(shard), self.worker_id, px=self.ttl_ms, nx=True):
+                kept.append(shard)
+        self.held = kept
+        return kept
+
+    def release(self) -> None:
+        """A worker stopping gives its shards back at once (a killed one's expire after a heartbeat)."""
+        for shard in self.held:
+            if (self.client.get(self._key(shard)) or b"").decode() == self.worker_id:
+                self.client.delete(self._key(shard))
+        self.client.zrem(self._workers, self.worker_id)
+        self.held = []

@@ -1,0 +1,268 @@
+"""`linkvault worker`: captures the URLs queued on the shards it leases, with a single run's functions.
+
+Each URL is fetched, judged and written into this worker's own WARC files (named for its host and process) by
+`capture_and_judge`, its vault rows kept as calls (`VaultOps`). Every little while, and whenever it runs dry, the
+worker closes its WARC file and sends the finished URLs' rows to their run's vault queue; only then are their
+messages acked. A worker killed before that leaves an `.open` file (recovered by the next run into the vault) and
+unacked messages, which Dramatiq gives to another worker once this one's heartbeat is a `HEARTBEAT` old: a URL is
+stored once, whoever captured it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import socket
+import sqlite3
+import threading
+import time
+import typing
+import uuid
+from dataclasses import dataclass, field
+
+from dramatiq.broker import Consumer, MessageProxy
+
+from linkvault._version import __version__
+from linkvault.archive.distributed.broker import (
+    HEARTBEAT,
+    SHOOTERS,
+    SHOTS_ACTOR,
+    SHOTS_QUEUE,
+    STORE_ACTOR,
+    connect,
+    message,
+    pack,
+    shard_queue,
+    unpack,
+)
+from linkvault.archive.distributed.limits import PoliteFetcher, ShardLeases
+from linkvault.archive.distributed.status import RunProgress
+from linkvault.archive.distributed.vault_ops import VaultOps
+from linkvault.archive.fetcher import FetchOptions
+from linkvault.archive.judging import capture_and_judge, failed
+from linkvault.archive.network_watch import NetworkWatch
+from linkvault.archive.probes import Probes
+from linkvault.archive.seal import Sealer
+from linkvault.archive.warc import WarcRecorder, warcinfo
+from linkvault.model import WorkerResult
+
+FLUSH_EVERY = 2.0  # seconds at most between a URL finished and its rows sent (its WARC file closed first)
+POLL = 100  # milliseconds a shard's consumer waits for a message before looking again
+# Messages a shard's consumer holds per capture slot: a finished URL's stays unacked until the next flush, so a
+# shard could otherwise take no more than `concurrency` URLs per FLUSH_EVERY, however fast its sites answer.
+PREFETCH = 4
+# The run's settings a worker fetches with: everything but what the run itself does (screenshots, timestamps)
+# and what cannot travel (a session's cookies, the vantage points' proxies: refused with --queue).
+SENT_SETTINGS = ("concurrency", "per_host", "timeout", "deadline", "max_size", "max_decoded", "max_redirects",
+                 "retries", "backoff", "retry_after_cap", "retry_statuses", "proxy", "ca_bundle", "allow_private",
+                 "user_agent", "collector", "redact_set_cookie", "tabs")
+
+
+SHOT = -1  # the screenshot queue, among a worker's shards
+
+
+def _queue_of(shard: int) -> str:
+    return SHOTS_QUEUE if shard == SHOT else shard_queue(shard)
+
+
+def settings_of(options: FetchOptions) -> dict:
+    """The run's options as a message carries them (JSON)."""
+    return {name: getattr(options, name) for name in SENT_SETTINGS}
+
+
+def options_of(settings: dict) -> FetchOptions:
+    given: dict = {k: tuple(v) if k == "retry_statuses" else v for k, v in settings.items() if k in SENT_SETTINGS}
+    return dataclasses.replace(FetchOptions(), **given)
+
+
+@dataclass
+class _RunSide:
+    """What this worker holds for one run: its fetcher and WARC recorder, and the finished URLs not yet sent."""
+
+    run: str
+    vault_queue: str
+    recorder: WarcRecorder
+    fetcher: PoliteFetcher
+    probes: Probes
+    probe_ops: VaultOps
+    progress: RunProgress
+    done: list[tuple[str, object, list]] = field(default_factory=list)
+    acks: list[tuple[int, MessageProxy]] = field(default_factory=list)
+    sent: set[str] = field(default_factory=set)
+
+
+class Worker:
+    """One worker process: leases shards, consumes their queues (a thread each), captures in its event loop."""
+
+    def __init__(self, queue: str, vault_dir: str, *, concurrency: int = 16, idle_exit: float | None = None,
+                 screenshots: bool = False):
+        self.broker = connect(queue)
+        self.warc_dir = os.path.join(vault_dir, "warc")
+        host = "".join(c if c.isalnum() or c in "-." else "-" for c in socket.gethostname())
+        self.label = f"{host}-{os.getpid()}"
+        self.leases = ShardLeases(self.broker, f"{self.label}-{uuid.uuid4().hex[:6]}")
+        self.concurrency, self.idle_exit, self.screenshots = concurrency, idle_exit, screenshots
+        self.runs: dict[str, _RunSide] = {}
+        self.consumers: dict[int, tuple[Consumer, threading.Event]] = {}
+        self.jobs: set[asyncio.Task] = set()
+        self.result = WorkerResult()
+        self._stop = threading.Event()
+
+    def run(self) -> WorkerResult:
+        """Serve until SIGTERM/SIGINT (or `idle_exit` seconds with nothing to do); the WARC closed, rows sent."""
+        os.makedirs(self.warc_dir, exist_ok=True)
+        try:
+            asyncio.run(self._serve())
+        finally:
+            self._stop.set()
+            self.leases.release()
+            self.broker.client.zrem(SHOOTERS, self.leases.worker_id)
+        return self.result
+
+    async def _serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self._stopping, signum)
+        self.slots = asyncio.Semaphore(self.concurrency)
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        last_lease = last_flush = idle_since = 0.0
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if now - last_lease >= min(1.0, HEARTBEAT / 4):
+                self._lease(loop)
+                last_lease = now
+            try:
+                shard, proxy = await asyncio.wait_for(self.inbox.get(), POLL / 1000)
+            except asyncio.TimeoutError:
+                pass
+            else:
+                task = asyncio.ensure_future(self._job(shard, proxy))
+                self.jobs.add(task)
+                task.add_done_callback(self.jobs.discard)
+            pending = any(side.done for side in self.runs.values())
+            if pending and (not self.jobs or now - last_flush >= FLUSH_EVERY):
+                self._flush()
+                last_flush = now
+            busy = self.jobs or not self.inbox.empty() or pending
+            idle_since = 0.0 if busy else idle_since or now
+            if self.idle_exit is not None and idle_since and now - idle_since >= self.idle_exit:
+                self.result.stopped_by = "idle"
+                break
+        while self.jobs:  # finishing what it holds, it stays alive for the broker (no message is handed on twice)
+            self._heartbeat()
+            await asyncio.wait(set(self.jobs), timeout=min(1.0, HEARTBEAT / 4))
+        self._flush()
+        self._give_back()
+        for side in self.runs.values():
+            side.recorder.close()
+            await side.fetcher.aclose()
+
+    def _give_back(self) -> None:
+        """Messages taken but not started go back to their queues now, not a heartbeat after this worker is gone."""
+        while not self.inbox.empty():
+            shard, proxy = self.inbox.get_nowait()
+            if shard in self.consumers:
+                self.consumers[shard][0].requeue([proxy])
+
+    def _stopping(self, signum: int) -> None:
+        self.result.stopped_by = signal.Signals(signum).name
+        self._stop.set()
+
+    def _lease(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Renew this worker's shards and heartbeat; start consuming new shards, stop consuming shards let go."""
+        busy = {shard for side in self.runs.values() for shard, _ in side.acks} | {
+            shard for shard, (consumer, _) in self.consumers.items() if getattr(consumer, "outstanding_message_count", 0)}
+        if self.screenshots:  # a worker with a browser takes pages to screenshot, not sites to fetch
+            self.broker.client.execute_command("ZADD", SHOOTERS, time.time(), self.leases.worker_id)
+        held = [SHOT] if self.screenshots else self.leases.refresh(busy)
+        self._heartbeat()
+        for shard in set(self.consumers) - set(held):
+            self.consumers.pop(shard)[1].set()
+        for shard in set(held) - set(self.consumers):
+            consumer = self.broker.consume(_queue_of(shard), prefetch=1 if shard == SHOT else self.concurrency * PREFETCH,
+                                           timeout=POLL)
+            stop = threading.Event()
+            self.consumers[shard] = (consumer, stop)
+            threading.Thread(target=self._pull, args=(shard, consumer, stop, loop), daemon=True,
+                             name=f"linkvault-shard-{shard:02d}").start()
+
+    def _heartbeat(self) -> None:
+        """The broker's heartbeat, however busy: a worker silent for a HEARTBEAT is dead, its messages handed on."""
+        self.broker.do_ack(_queue_of(SHOT if self.screenshots else 0), "heartbeat")
+
+    def _pull(self, shard: int, consumer, stop: threading.Event, loop: asyncio.AbstractEventLoop) -> None:
+        """A shard's consumer thread: each message it is given goes to the event loop's inbox."""
+        while not (stop.is_set() or self._stop.is_set()):
+            proxy = next(consumer)
+            if proxy is not None:
+                loop.call_soon_threadsafe(self.inbox.put_nowait, (shard, proxy))
+
+    async def _job(self, shard: int, proxy: MessageProxy) -> None:
+        if shard == SHOT:
+            return await self._shoot(proxy)
+        run, url, settings, reports, vault_queue = proxy.args
+        side = self._side(run, settings, reports, vault_queue)
+        async with self.slots:
+            await asyncio.get_running_loop().run_in_executor(side.fetcher.redis, side.progress.started, url)
+            ops = VaultOps()
+            try:
+                capture = await capture_and_judge(side.fetcher, ops, side.probes, url, None,  # type: ignore[arg-type]
+                                                  hold=NetworkWatch([]).may_be_ours)
+            except (asyncio.CancelledError, OSError, sqlite3.Error):
+                self._stop.set()  # this machine's trouble (a full disk): the message stays for another worker
+                raise
+            except Exception as exc:  # a fault of ours on this URL alone, as in a single run
+                capture = failed(url, "handling it", exc)
+                capture.collector = side.fetcher.options.collector
+                ops.store_capture(capture, role="cited")
+        side.done.append((url, capture, ops.ops))
+        side.acks.append((shard, proxy))
+        self.result.captured += 1
+
+    async def _shoot(self, proxy: MessageProxy) -> None:
+        """Screenshot a batch of a run's pages as a single run does (`Sealer.shoot`), into this worker's WARC; the
+        rows, records and notes go to the run at once."""
+        run, pages, settings, reports, vault_queue = proxy.args
+        side, ops = self._side(run, settings, reports, vault_queue), VaultOps()
+        sealer = Sealer(ops, side.recorder, side.fetcher.options)  # type: ignore[arg-type]
+        shot = await asyncio.get_running_loop().run_in_executor(None, sealer.shoot, typing.cast(list, unpack(pages)))
+        records = side.recorder.written
+        side.recorder.close()
+        written = [r for r in records if r[0] not in side.sent]
+        side.sent.update(r[0] for r in written)
+        self.broker.enqueue(message(vault_queue, SHOTS_ACTOR, run, pack((ops.ops, written, sorted(shot),
+                                                                         sealer.notes, sealer.screenshots))))
+        self.consumers[SHOT][0].ack(proxy)
+        self.result.captured += sealer.screenshots
+
+    def _side(self, run: str, settings: dict, reports: list[str], vault_queue: str) -> _RunSide:
+        if run not in self.runs:
+            options = options_of(settings)
+            info = warcinfo(reports, options.as_record(), f"linkvault/{__version__}")
+            ops = VaultOps()
+            recorder = WarcRecorder(self.warc_dir, info, ops.find_payload, label=self.label)
+            fetcher = PoliteFetcher(options, recorder, __version__, self.broker)
+            self.runs[run] = _RunSide(run, vault_queue, recorder, fetcher, Probes(fetcher, ops), ops,  # type: ignore[arg-type]
+                                      RunProgress(self.broker, run))
+        return self.runs[run]
+
+    def _flush(self) -> None:
+        """Close each run's WARC file, send its finished URLs' rows and the file's records, then ack them."""
+        for side in self.runs.values():
+            if not side.done:
+                continue
+            records = side.recorder.written
+            side.recorder.close()  # renamed from .open: every record the rows point at is in a closed file
+            written = [r for r in records if r[0] not in side.sent]
+            side.sent.update(r[0] for r in written)
+            probe_ops, side.probe_ops.ops = side.probe_ops.ops, []
+            batch = [(None, None, probe_ops), *side.done]
+            self.broker.enqueue(message(side.vault_queue, STORE_ACTOR, side.run, pack((batch, written))))
+            for shard, proxy in side.acks:
+                if shard in self.consumers:
+                    self.consumers[shard][0].ack(proxy)
+                else:  # the shard was let go meanwhile: ack on its queue all the same
+                    self.broker.do_ack(_queue_of(shard), proxy.options["redis_message_id"])
+            side.done, side.acks = [], []

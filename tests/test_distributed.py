@@ -1,0 +1,307 @@
+"""The distributed mode (issue 17) against a real redis-server and real `linkvault worker` processes: the example
+report through three workers gives a single run's report, WARCs `warcio check` accepts and a vault `audit` passes;
+a host never gets more than --per-host requests at once from all workers and runs together (counted by the fake
+web); a worker killed with SIGKILL mid-run loses nothing and stores nothing twice; `status` counts per report."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from conftest import EXAMPLE, ROOT
+from fakeweb import Response
+from fakeweb.server import url_key
+from jsonschema import Draft202012Validator
+from redis_server import queue_env, redis_server, start_worker, stop_workers
+from tsa import LocalTSA
+
+from linkvault.archive.screenshot import chromium
+from linkvault.render.records import schema_text
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory):
+    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
+    yield authority
+    authority.close()
+
+
+@pytest.fixture
+def queue(server):
+    redis.StrictRedis.from_url(server).flushall()
+    return server
+
+
+def _fetch(vault: Path, web, *args: str, queue: str | None = None, wait: bool = True, screenshots: bool = False):
+    cmd = [sys.executable, "-m", "linkvault", "--vault", str(vault), "fetch", *args, "--proxy", web.proxy_url,
+           "--ca-bundle", web.ca_pem_path, "--format", "json", *(["--queue", queue] if queue else [])]
+    env = queue_env(screenshots)
+    if not wait:
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+
+
+def _workers_registered(queue: str, n: int) -> None:
+    client = redis.StrictRedis.from_url(queue)
+    deadline = time.monotonic() + 60
+    while client.zcard("linkvault:workers") < n:
+        assert time.monotonic() < deadline, "the workers never came up"
+        time.sleep(0.1)
+
+
+def _comparable(value):
+    """A fetch's or report's JSON without what differs between any two runs: when, where (vault, WARC file), and
+    the vault's row ids (captures are stored in the order they finish)."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        value = json.loads(value)
+        value.pop("vault", None)
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items() if k not in ("warc", "warc_file", "offset", "capture_id")}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+Z?", "TIME", value) if isinstance(value, str) else value
+
+
+def _warcs_hold(vault: Path) -> list[Path]:
+    files = sorted((vault / "warc").iterdir())
+    assert files and not [f for f in files if f.name.endswith(".open")]
+    check = subprocess.run([str(BIN / "warcio"), "check", *map(str, files)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    audit = subprocess.run([sys.executable, "-m", "linkvault", "--vault", str(vault), "audit"], capture_output=True,
+                           text=True, env=queue_env())
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    return files
+
+
+def _cited(vault: Path) -> list[str]:
+    with sqlite3.connect(vault / "linkvault.db") as db:
+        return [url for (url,) in db.execute("select url from captures where role = 'cited'")]
+
+
+def test_the_example_report_through_three_workers_is_the_single_runs_report(fakeweb, queue, tmp_path):
+    single = _fetch(tmp_path / "single", fakeweb, str(EXAMPLE))
+    assert single.returncode == 1, single.stderr  # the example's 15 footnotes with no source
+    workers = [start_worker(queue, tmp_path / "queued", tmp_path / f"worker{n}.log") for n in range(3)]
+    try:
+        _workers_registered(queue, 3)
+        queued = _fetch(tmp_path / "queued", fakeweb, str(EXAMPLE), queue=queue)
+    finally:
+        stop_workers(workers)
+    assert queued.returncode == 1, queued.stderr
+    assert _comparable(queued.stdout) == _comparable(single.stdout)
+    files = _warcs_hold(tmp_path / "queued")
+    writers = {f.name.split("-")[-2] for f in files}  # linkvault-<time>-<host>-<pid>-NNNNN.warc.gz
+    assert {str(w.pid) for w in workers} <= writers  # each worker wrote its own files
+    assert sorted(_cited(tmp_path / "queued")) == sorted(_cited(tmp_path / "single"))
+    report = [sys.executable, "-m", "linkvault", "report", str(EXAMPLE), "--format", "json"]
+    reports = [subprocess.run([*report[:3], "--vault", str(tmp_path / name), *report[3:]], capture_output=True,
+                              text=True, env=queue_env()) for name in ("single", "queued")]
+    assert _comparable(reports[1].stdout) == _comparable(reports[0].stdout)
+
+
+class HostCounter:
+    """A route (a news page) that counts how many requests each host has in flight at once."""
+
+    def __init__(self, delay: float):
+        self.delay, self.lock = delay, threading.Lock()
+        self.now: dict[str, int] = {}
+        self.most: dict[str, int] = {}
+
+    def __call__(self, request) -> Response:
+        with self.lock:
+            self.now[request.host] = self.now.get(request.host, 0) + 1
+            self.most[request.host] = max(self.most.get(request.host, 0), self.now[request.host])
+        time.sleep(self.delay)
+        with self.lock:
+            self.now[request.host] -= 1
+        title = f"Court fines activist over post {request.path} ({request.host})"
+        paragraphs = "".join(f"<p>The district court of Almaty fined the activist {n * 50} thousand tenge on Tuesday for "
+                             f"a post about an unsanctioned rally, case {request.path}, the court's press office "
+                             "said; the activist's lawyer said they would appeal the ruling.</p>" for n in range(1, 4))
+        body = (f"<!DOCTYPE html><html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+                f"{paragraphs}</article></body></html>")
+        return Response(200, [("Content-Type", "text/html; charset=utf-8")], body.encode())
+
+
+def _sites(web, hosts: list[str], per_host: int, delay: float, tmp_path: Path, name: str,
+           counter: HostCounter | None = None) -> tuple[HostCounter, Path]:
+    """A report citing `per_host` pages on each host, each answered after `delay` seconds by `counter`."""
+    counter = counter or HostCounter(delay)
+    urls = [f"https://{host}/news/{name}-{n}" for host in hosts for n in range(per_host)]
+    web.add_routes({url_key(url): counter for url in urls})  # the soft-404 probes get the fake web's 404
+    body = " ".join(f"Claim {n}[{n}]." for n in range(1, len(urls) + 1))
+    notes = "\n".join(f"[{n}] {url}" for n, url in enumerate(urls, start=1))
+    report = tmp_path / f"{name}.txt"
+    report.write_text(f"{body}\n\n{notes}\n", encoding="utf-8")
+    return counter, report
+
+
+def test_two_reports_through_three_workers_never_exceed_per_host_on_any_host(fakeweb, queue, tmp_path):
+    hosts = ["politeness-a.kz", "politeness-b.kz", "politeness-c.kz"]
+    counter, first = _sites(fakeweb, hosts, 8, 0.2, tmp_path, "first")
+    _, second = _sites(fakeweb, hosts, 8, 0.2, tmp_path, "second", counter)  # one counter for both reports
+    workers = [start_worker(queue, tmp_path / "vault", tmp_path / f"worker{n}.log") for n in range(3)]
+    try:
+        _workers_registered(queue, 3)
+        runs = [_fetch(tmp_path / vault, fakeweb, str(report), "--per-host", "2", queue=queue, wait=False)
+                for vault, report in (("one", first), ("two", second))]
+        outs = [run.communicate(timeout=600) for run in runs]
+    finally:
+        stop_workers(workers)
+    assert [run.returncode for run in runs] == [0, 0], [out[-3000:] for out, _ in outs]
+    assert set(counter.most) == set(hosts)
+    assert max(counter.most.values()) <= 2, counter.most
+
+
+def test_a_worker_killed_with_sigkill_mid_run_loses_nothing_and_stores_nothing_twice(fakeweb, queue, tsa, tmp_path):
+    """Its messages go to the other worker; its open WARC file is recovered, and the run's timestamped manifest
+    covers every record in it (audit finds no capture uncovered)."""
+    hosts = [f"killed-{n}.kz" for n in range(8)]
+    _, report = _sites(fakeweb, hosts, 5, 0.3, tmp_path, "kill")
+    vault = tmp_path / "vault"
+    workers = [start_worker(queue, vault, tmp_path / f"worker{n}.log") for n in range(2)]
+    try:
+        _workers_registered(queue, 2)
+        run = _fetch(vault, fakeweb, str(report), "--tsa", tsa.url, queue=queue, wait=False)
+        deadline = time.monotonic() + 120
+        while not (writing := [w for w in workers for f in (vault / "warc").glob(f"*-{w.pid}-*.open")]) \
+                or len(fakeweb.requests) < 12:
+            assert time.monotonic() < deadline and run.poll() is None, run.stderr.read() if run.stderr else ""
+            time.sleep(0.05)
+        killed = writing[0]  # a worker with captures in hand: written to its WARC, not yet sent to the run
+        killed.send_signal(signal.SIGKILL)
+        out, err = run.communicate(timeout=600)
+    finally:
+        stop_workers(workers)
+    assert run.returncode == 0, err
+    urls = [f"https://{host}/news/kill-{n}" for host in hosts for n in range(5)]
+    assert sorted(_cited(vault)) == sorted(urls)  # each once: none lost, none stored twice
+    assert {item["state"] for item in json.loads(out)["reports"][0]["footnotes"]} == {"ok"}, out[:3000]
+    files = _warcs_hold(vault)
+    assert any(f"-{killed.pid}-" in f.name for f in files)  # the killed worker's open file, recovered
+    assert json.loads(out)["summary"]["timestamp"]["stamped"]
+
+
+def test_a_warc_file_a_live_process_writes_is_not_recovered_under_it(tmp_path):
+    """A queued run's workers write into the vault's warc/ while a run starts there: recovery (which cuts and renames
+    a killed process's `.open` file) must leave a live writer's file alone, and take it once the writer is gone."""
+    from linkvault.archive.warc import WarcRecorder
+    from linkvault.archive.warc_recovery import recover_open_files
+
+    recorder = WarcRecorder(str(tmp_path), {"software": "test"}, lambda digest: None, label="host-1")
+    recorder.write_metadata("<urn:uuid:1>", {"url": "https://example.org/"})
+    [open_file] = [p.name for p in tmp_path.iterdir()]
+    assert open_file.endswith(".warc.gz.open") and "-host-1-" in open_file
+    assert recover_open_files(str(tmp_path)) == []
+    assert [p.name for p in tmp_path.iterdir()] == [open_file]
+    recorder._file._fh.close()  # the writer gone (as a killed process's lock goes with it)
+    assert recover_open_files(str(tmp_path)) == [str(tmp_path / open_file[:-len(".open")])]
+
+
+@pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (make test installs it as root)")
+def test_screenshots_go_to_the_browser_worker_not_the_fetching_ones(fakeweb, queue, tmp_path):
+    """With a `worker --screenshots` up, the run's pages are shot there (its own WARC file), not by the run."""
+    _, report = _sites(fakeweb, ["shots-a.kz", "shots-b.kz"], 2, 0.0, tmp_path, "shots")
+    vault = tmp_path / "vault"
+    fetching = start_worker(queue, vault, tmp_path / "fetching.log")
+    browser = start_worker(queue, vault, tmp_path / "browser.log", "--screenshots")
+    try:
+        _workers_registered(queue, 1)
+        client = redis.StrictRedis.from_url(queue)
+        while not client.zcard("linkvault:shooters"):
+            time.sleep(0.1)
+        run = _fetch(vault, fakeweb, str(report), queue=queue, screenshots=True)
+    finally:
+        stop_workers([fetching, browser])
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["summary"]["screenshots"] == 4
+    with sqlite3.connect(vault / "linkvault.db") as db:
+        files = {name for (name,) in db.execute("select warc_file from screenshots")}
+    assert files and all(f"-{browser.pid}-" in name for name in files)
+    _warcs_hold(vault)
+
+
+def test_status_counts_each_reports_urls_queued_then_done_and_failed(fakeweb, queue, tmp_path):
+    _, report = _sites(fakeweb, ["status-a.kz", "status-b.kz"], 3, 0.0, tmp_path, "status")
+    with open(report, "a", encoding="utf-8") as fh:  # nothing listens there: stored, never archived
+        fh.write("[7] http://127.0.0.1:9/gone\n")
+    vault = tmp_path / "vault"
+    run = _fetch(vault, fakeweb, str(report), "--allow-private", "--retries", "0", queue=queue, wait=False)
+    status = [sys.executable, "-m", "linkvault", "status", "--queue", queue, "--format", "json"]
+    deadline = time.monotonic() + 60
+    while not (rows := json.loads(subprocess.check_output(status, env=queue_env()))["reports"]):
+        assert time.monotonic() < deadline and run.poll() is None
+        time.sleep(0.1)
+    [row] = rows
+    assert (row["queued"], row["in_flight"], row["done"], row["failed"], row["finished"]) == (7, 0, 0, 0, False)
+    assert row["report"].endswith("status.txt")
+    worker = start_worker(queue, vault, tmp_path / "worker.log")
+    try:
+        _, err = run.communicate(timeout=600)
+    finally:
+        stop_workers([worker])
+    assert run.returncode == 1, err  # the refused site is a link not archived
+    [row] = json.loads(subprocess.check_output(status, env=queue_env()))["reports"]
+    assert (row["queued"], row["in_flight"], row["done"], row["failed"], row["finished"]) == (0, 0, 6, 1, True)
+    schema = json.loads(schema_text())
+    assert not list(Draft202012Validator(schema).iter_errors(json.loads(subprocess.check_output(status,
+                                                                                             env=queue_env()))))
+    table = subprocess.check_output(status[:-2], env=queue_env(), text=True)
+    assert "finished" in table and "status.txt" in table
+    assert max(len(line) for line in table.splitlines()) <= 80
+
+
+def test_a_queue_that_is_not_redis_or_not_there_is_a_one_line_usage_error(tmp_path, write):
+    report = write("r.txt", "Claim[1].\n\n[1] https://example.org/a\n")
+
+    def fetch(queue: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "linkvault", "--vault", str(tmp_path / "v"), "fetch", str(report),
+                               "--queue", queue], capture_output=True, text=True, env=queue_env(), cwd=ROOT)
+
+    wrong = fetch("amqp://127.0.0.1:5672/")
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip().splitlines() == ["linkvault: error: --queue 'amqp://127.0.0.1:5672/': give a Redis URL, "
+                                                 "such as redis://127.0.0.1:6379/0"]
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        nobody = f"redis://127.0.0.1:{free.getsockname()[1]}/0"
+    absent = fetch(nobody)
+    assert absent.returncode == 2
+    [line] = absent.stderr.strip().splitlines()
+    assert line.startswith(f"linkvault: error: --queue '{nobody}': no Redis answers there (")
+
+
+
+def test_two_runs_a_worker_serves_in_the_same_second_write_two_files(tmp_path):
+    """A worker holds one recorder per run; two started in the same second must not open the same `.open` name."""
+    from datetime import datetime, timezone
+
+    from linkvault.archive.warc import IdsAndClock, WarcRecorder
+
+    clock = IdsAndClock(now=lambda: datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc))
+    first, second = (WarcRecorder(str(tmp_path), {"software": "test"}, lambda digest: None, clock, label="host-1")
+                     for _ in range(2))
+    first.write_metadata("<urn:uuid:1>", {"run": 1})
+    second.write_metadata("<urn:uuid:2>", {"run": 2})
+    first.close()
+    second.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["linkvault-20261130070000-host-1-00000.warc.gz",
+                                                          "linkvault-20261130070000-host-1-00001.warc.gz"]
