@@ -16,7 +16,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from linkvault.archive.extract import ExtractedText
@@ -41,11 +41,12 @@ PROXY_DOWN = ("proxy-unreachable", "proxy-refused")
 @dataclass(eq=False)  # one page's look: put in a queue and taken out again as itself
 class Fetched:
     """A cited URL fetched, waiting for its verdict: its capture (the body's head still on it), its site's
-    companions, its host's soft-404 probe and the name of the site adapter that judges it."""
+    companions, its host's soft-404 probe (awaited by the judge: a URL is queued the moment its own exchange is in
+    the WARC) and the name of the site adapter that judges it."""
 
     capture: Capture
     companions: list[Capture]
-    probe: Page | None
+    probe: Awaitable[Page | None] | None
     adapter: str | None
 
     @property
@@ -73,7 +74,7 @@ async def fetch_cited(fetcher: Fetcher, probes: Probes, url: str) -> Fetched:
         capture, companions = await fetcher.fetch(url), []
     probe = None
     if adapter is None and capture.status is not None and 200 <= capture.status < 300 and is_deep(url):
-        probe = await probes.get(url)
+        probe = probes.get(url)
     return Fetched(capture, companions, probe, adapter.name if adapter else None)
 
 
@@ -107,10 +108,11 @@ async def _look(fetcher: Fetcher, probes: Probes, url: str, workers: concurrent.
 async def _judged(fetcher: Fetcher, fetched: Fetched, workers: concurrent.futures.Executor | None) -> Look:
     """A fetched URL judged, with the post's own pictures fetched; nothing stored yet."""
     capture, companions = fetched.capture, fetched.companions
+    probe = await fetched.probe if fetched.probe is not None else None
     # Decoding, text extraction and the verdict are CPU work: one hop to a worker, off the event loop.
     loop = asyncio.get_running_loop()
     executor = workers if capture.body_head else None  # nothing to extract: no process worth starting
-    judge = functools.partial(assess, capture, companions, fetched.probe, fetched.adapter, fetcher.options.max_decoded)
+    judge = functools.partial(assess, capture, companions, probe, fetched.adapter, fetcher.options.max_decoded)
     try:
         capture.state, stored, cut, fault = await loop.run_in_executor(executor, judge)
     except concurrent.futures.BrokenExecutor:  # a worker died (its page killed it?): judge here

@@ -52,13 +52,14 @@ class JudgingQueue:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def put(self, fetched: Fetched) -> None:
-        """Queue a fetched page; wait while the queue is full. A judge's failure (the run's own trouble) is raised here."""
+        """Queue a fetched page; wait while the queue is full (the page counts as waiting from the start, so a run
+        stopped meanwhile still stores it). A judge's failure (the run's own trouble) is raised here."""
+        self.waiting.append(fetched)
         async with self._changed:
             await self._changed.wait_for(lambda: self._failed is not None or not self._queue or (
                 len(self._queue) < self._pages and self._bytes + fetched.size <= self._size))
             self._raise_failure()
             self._queue.append(fetched)
-            self.waiting.append(fetched)
             self._bytes += fetched.size
             self.most_queued = max(self.most_queued, len(self._queue))
             self._changed.notify_all()
