@@ -4,6 +4,8 @@ stopped while pages wait for their verdict keeps them."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
 import threading
 import time
@@ -54,7 +56,7 @@ class HeldJudge:
             if first:
                 self.answered_when_released = self.answered()
         if first and self.then is not None:
-            raise self.then
+            self.then()
         return self.real(*args)
 
 
@@ -71,10 +73,11 @@ def test_fetching_goes_on_while_judging_is_held_up(tmp_path, fakeweb, monkeypatc
 
 
 def test_a_run_stopped_while_pages_wait_for_their_verdict_keeps_them(tmp_path, fakeweb, monkeypatch):
-    """Ctrl-C reaching a judge: each page already fetched is in the WARC, so it is in the vault too (with its custody
-    event), judging nothing; the next run fetches those again for their verdict, and audit holds throughout."""
+    """Ctrl-C (a real SIGINT, to this process) while pages wait for their verdict: each page already fetched is in the
+    WARC, so it is in the vault too (with its custody event), judging nothing; the next run fetches those again for
+    their verdict, and audit holds throughout."""
     urls = _news(fakeweb, 9)
-    monkeypatch.setattr(judging, "assess", HeldJudge(fakeweb, urls, then=KeyboardInterrupt()))
+    monkeypatch.setattr(judging, "assess", HeldJudge(fakeweb, urls, then=lambda: os.kill(os.getpid(), signal.SIGINT)))
     with pytest.raises(KeyboardInterrupt):
         fetch(tmp_path, fakeweb, urls, concurrency=2)
     monkeypatch.undo()
@@ -142,8 +145,6 @@ def test_a_full_queue_holds_fetching_back_by_pages_and_by_bytes():
 
 def test_judging_s_worker_processes_yield_the_cpu_to_the_fetching():
     """On two cores the judges would take the CPU the event loop needs to fetch and write the WARC: they run niced."""
-    import os
-
     pool = judging.workers(judging.PROCESS_POOL_FROM)
     if pool is None:
         pytest.skip("one core: judging runs in threads of the run's own process")
