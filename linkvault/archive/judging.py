@@ -239,10 +239,10 @@ def text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
     return row
 
 
-def judges_for(workers: concurrent.futures.Executor | None) -> int:
-    """How many pages are judged at once: two per worker process, so none waits while a verdict travels back."""
-    processes = getattr(workers, "_max_workers", None) if isinstance(workers, concurrent.futures.ProcessPoolExecutor) else None
-    return 2 * (processes or 2)
+def judges_for() -> int:
+    """How many pages are judged at once: two for each worker process (one per core), so none waits while a
+    verdict travels back; as many for the threads of a small run."""
+    return 2 * max(2, os.cpu_count() or 1)
 
 
 def workers(n_urls: int) -> concurrent.futures.Executor | None:

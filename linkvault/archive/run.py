@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING
 
 from linkvault._version import __version__
 from linkvault.archive.fetcher import Fetcher, FetchOptions
-from linkvault.archive.judging import Fetched, failed, fetch_cited, judge_fetched, judges_for, not_judged, store_judged, workers
+from linkvault.archive.judging import (
+    Fetched,
+    failed,
+    fetch_cited,
+    judge_fetched,
+    judges_for,
+    not_judged,
+    store_judged,
+    workers,
+)
 from linkvault.archive.network_watch import NetworkWatch
 from linkvault.archive.pipeline import JudgingQueue
 from linkvault.archive.probes import Probes
@@ -213,7 +222,7 @@ class FetchRun:
         if on_progress := self.on_progress:  # a retry's wait is named while it lasts, not after
             fetcher.on_retry = lambda retry: on_progress(None, self.done, self.total, retry=retry)
         judge = functools.partial(self._judge, fetcher, pool, elsewhere)
-        self.queue = queue = JudgingQueue(judge, judges=judges_for(pool))
+        self.queue = queue = JudgingQueue(judge, judges=judges_for())
         try:
             async with queue:
                 await asyncio.gather(*(self._job(url, fetcher, probes, in_flight, queue) for url in urls))
@@ -281,10 +290,14 @@ class FetchRun:
         (each with its custody event), as judging nothing; the next run fetches them again for their verdict."""
         queue, self.queue = self.queue, None
         for fetched in queue.waiting if queue else ():
-            capture = not_judged(fetched, "the run stopped before its verdict")
-            capture.collector = self.options.collector
-            store_judged(self.vault, capture, None)
-            self.captures[capture.url] = capture
+            for companion in fetched.companions:
+                if companion.record:
+                    self.vault.add_url(companion.url)
+                    self.vault.store_capture(companion, role="companion")
+            if fetched.capture.record:  # a failure that reached no server has nothing to keep: the next run tries it
+                capture = not_judged(fetched, "the run stopped before its verdict")
+                capture.collector = self.options.collector
+                store_judged(self.vault, capture, None)
 
     def _store_held(self) -> None:
         """Store the failures held back during the run; those that were our own fault say so and judge nothing,
