@@ -142,14 +142,3 @@ def test_a_full_queue_holds_fetching_back_by_pages_and_by_bytes():
     assert by_size == 1 + 1  # one with the judge, one queued: 200 + 200 bytes is over the 250 allowed
     assert left == 0  # leaving the queue's block waited until every page put was judged
 
-
-def test_judging_s_worker_processes_yield_the_cpu_to_the_fetching():
-    """On two cores the judges would take the CPU the event loop needs to fetch and write the WARC: they run niced."""
-    pool = judging.workers(judging.PROCESS_POOL_FROM)
-    if pool is None:
-        pytest.skip("one core: judging runs in threads of the run's own process")
-    try:
-        theirs = pool.submit(os.nice, 0).result(timeout=60)
-    finally:
-        pool.shutdown()
-    assert theirs == min(19, os.nice(0) + judging.WORKER_NICENESS)

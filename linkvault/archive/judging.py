@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import functools
 import multiprocessing
 import os
@@ -30,7 +29,6 @@ from linkvault.vault import Vault, now_iso
 from linkvault.vault.custody import text_digest
 
 PROCESS_POOL_FROM = 64  # URLs in a run before judging moves to worker processes
-WORKER_NICENESS = 10  # judging's worker processes run behind the fetching: see `_start_worker`
 
 
 Look = tuple[Capture, list[Capture], "dict | None", list[Capture]]  # a cited capture judged, its companions, its
@@ -256,15 +254,7 @@ def workers(n_urls: int) -> concurrent.futures.Executor | None:
     # instead of importing them again (a second of CPU each, taken from the fetching at the run's start).
     context.set_forkserver_preload(["__main__", __name__, "trafilatura"])
     return concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=context,
-                                                  initializer=_start_worker, initargs=(os.getpid(),))
-
-
-def _start_worker(run_pid: int) -> None:
-    """A worker's first acts: yield the CPU to the run's fetching and WARC writing (on a machine with few cores,
-    capture goes at the network's pace and judging takes what is left), and end with the run."""
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(WORKER_NICENESS)
-    _die_with(run_pid)
+                                                  initializer=_die_with, initargs=(os.getpid(),))
 
 
 def _die_with(run_pid: int) -> None:
