@@ -135,7 +135,7 @@ _CEILING = textwrap.dedent("""
     urls = open(path).read().split()
     async def main():
         glob, hosts = asyncio.Semaphore(conc), {}
-        async with httpx.AsyncClient(proxy=proxy, verify=ssl.create_default_context(cafile=ca)) as client:
+        async with httpx.AsyncClient(proxy=proxy, verify=ssl.create_default_context(cafile=ca), timeout=60) as client:
             async def one(url):
                 host = hosts.setdefault(httpx.URL(url).host, asyncio.Semaphore(per_host))
                 async with host, glob:

@@ -15,7 +15,8 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from linkvault.archive.extract import ExtractedText
 from linkvault.archive.fetcher import Fetcher, named
@@ -35,16 +36,55 @@ Look = tuple[Capture, list[Capture], "dict | None", list[Capture]]  # a cited ca
 PROXY_DOWN = ("proxy-unreachable", "proxy-refused")
 
 
+@dataclass(eq=False)  # one page's look: put in a queue and taken out again as itself
+class Fetched:
+    """A cited URL fetched, waiting for its verdict: its capture (the body's head still on it), its site's
+    companions, its host's soft-404 probe (awaited by the judge: a URL is queued the moment its own exchange is in
+    the WARC) and the name of the site adapter that judges it."""
+
+    capture: Capture
+    companions: list[Capture]
+    probe: Awaitable[Page | None] | None
+    adapter: str | None
+
+    @property
+    def size(self) -> int:
+        """What it holds in memory: the bodies' heads, which judging reads."""
+        return sum(len(c.body_head or b"") for c in (self.capture, *self.companions))
+
+
 async def capture_and_judge(fetcher: Fetcher, vault: Vault, probes: Probes, url: str,
                             workers: concurrent.futures.Executor | None,
                             hold: Callable[[Capture], bool] = lambda capture: False,
                             elsewhere: Sequence[tuple[Fetcher, Probes]] = ()) -> Capture:
-    """Fetch a cited URL with its site's companions, judge its state, store everything (the cited capture
-    itself not when `hold` says the run must first learn whether its failure was our own). A failure the link
-    would be blamed for is first looked at again from the other vantage points (`elsewhere`)."""
-    look = await _look(fetcher, probes, url, workers)
+    """Fetch a cited URL with its site's companions, judge its state, store everything: `fetch_cited`, then
+    `judge_fetched`, for a caller that has no queue between them."""
+    return await judge_fetched(fetcher, vault, await fetch_cited(fetcher, probes, url), workers, hold, elsewhere)
+
+
+async def fetch_cited(fetcher: Fetcher, probes: Probes, url: str) -> Fetched:
+    """The network's part of a look: the URL with its site's companions, and its host's probe when it needs one."""
+    adapter = adapter_for(url)
+    companion_urls = adapter.companions(url) if adapter else []
+    if companion_urls:
+        capture, *companions = await asyncio.gather(fetcher.fetch(url), *(fetcher.fetch(c) for c in companion_urls))
+    else:  # the common case: no gather, whose future costs the event loop more than it seems
+        capture, companions = await fetcher.fetch(url), []
+    probe = None
+    if adapter is None and capture.status is not None and 200 <= capture.status < 300 and is_deep(url):
+        probe = probes.get(url)
+    return Fetched(capture, companions, probe, adapter.name if adapter else None)
+
+
+async def judge_fetched(fetcher: Fetcher, vault: Vault, fetched: Fetched, workers: concurrent.futures.Executor | None,
+                        hold: Callable[[Capture], bool] = lambda capture: False,
+                        elsewhere: Sequence[tuple[Fetcher, Probes]] = ()) -> Capture:
+    """Judge a fetched URL's state, store everything (the cited capture itself not when `hold` says the run must
+    first learn whether its failure was our own). A failure the link would be blamed for is first looked at again
+    from the other vantage points (`elsewhere`)."""
+    look = await _judged(fetcher, fetched, workers)
     if elsewhere and worth_a_second_look(look[0]):
-        look = await _from_elsewhere(vault, look, elsewhere, url, workers)
+        look = await _from_elsewhere(vault, look, elsewhere, fetched.capture.url, workers)
     capture, companions, stored, pictures = look
     for companion in companions:
         vault.add_url(companion.url)
@@ -60,17 +100,17 @@ async def capture_and_judge(fetcher: Fetcher, vault: Vault, probes: Probes, url:
 
 async def _look(fetcher: Fetcher, probes: Probes, url: str, workers: concurrent.futures.Executor | None) -> Look:
     """The URL fetched and judged from `fetcher`'s vantage point, with its companions; nothing stored yet."""
-    adapter = adapter_for(url)
-    companion_urls = adapter.companions(url) if adapter else []
-    capture, *companions = await asyncio.gather(fetcher.fetch(url), *(fetcher.fetch(c) for c in companion_urls))
-    probe = None
-    if adapter is None and capture.status is not None and 200 <= capture.status < 300 and is_deep(url):
-        probe = await probes.get(url)
+    return await _judged(fetcher, await fetch_cited(fetcher, probes, url), workers)
+
+
+async def _judged(fetcher: Fetcher, fetched: Fetched, workers: concurrent.futures.Executor | None) -> Look:
+    """A fetched URL judged, with the post's own pictures fetched; nothing stored yet."""
+    capture, companions = fetched.capture, fetched.companions
+    probe = await fetched.probe if fetched.probe is not None else None
     # Decoding, text extraction and the verdict are CPU work: one hop to a worker, off the event loop.
     loop = asyncio.get_running_loop()
     executor = workers if capture.body_head else None  # nothing to extract: no process worth starting
-    judge = functools.partial(assess, capture, companions, probe, adapter.name if adapter else None,
-                              fetcher.options.max_decoded)
+    judge = functools.partial(assess, capture, companions, probe, fetched.adapter, fetcher.options.max_decoded)
     try:
         capture.state, stored, cut, fault = await loop.run_in_executor(executor, judge)
     except concurrent.futures.BrokenExecutor:  # a worker died (its page killed it?): judge here
@@ -178,6 +218,15 @@ def failed(url: str, stage: str, exc: BaseException, capture: Capture | None = N
     return capture
 
 
+def not_judged(fetched: Fetched, why: str) -> Capture:
+    """A fetched capture stored without its verdict (`why`): `unknown`, judging nothing, as `failed` says."""
+    capture = fetched.capture
+    detail = f"not judged: {why}"
+    capture.error, capture.error_detail, capture.body_head = "internal-error", detail, b""
+    capture.state = LinkState("unknown", detail, capture.status, capture.final_url)
+    return capture
+
+
 def _fault(capture: Capture, stage: str, exc: BaseException) -> LinkState:
     """Mark `capture` as failed by our `stage` (see `failed`), and give its verdict."""
     detail = f"linkvault failed {stage}: {named(exc)}"
@@ -198,13 +247,23 @@ def text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
     return row
 
 
+def judges_for() -> int:
+    """How many pages are judged at once: two for each worker process (one per core), so none waits while a
+    verdict travels back; as many for the threads of a small run."""
+    return 2 * max(2, os.cpu_count() or 1)
+
+
 def workers(n_urls: int) -> concurrent.futures.Executor | None:
     """Processes for big runs, so trafilatura does not fight the event loop for the GIL; the
     default thread pool for small ones, where starting processes would cost more than it saves."""
     cpus = os.cpu_count() or 1
     if n_urls < PROCESS_POOL_FROM or cpus < 2:
         return None
-    return concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=multiprocessing.get_context("forkserver"),
+    context = multiprocessing.get_context("forkserver")
+    # The forkserver imports judging and trafilatura once; each worker forked from it starts with them loaded
+    # instead of importing them again (a second of CPU each, taken from the fetching at the run's start).
+    context.set_forkserver_preload(["__main__", __name__, "trafilatura"])
+    return concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=context,
                                                   initializer=_die_with, initargs=(os.getpid(),))
 
 

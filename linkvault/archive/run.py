@@ -11,6 +11,7 @@ early and says the network is unreachable, and no source is recorded as dead for
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta, timezone
@@ -18,8 +19,18 @@ from typing import TYPE_CHECKING
 
 from linkvault._version import __version__
 from linkvault.archive.fetcher import Fetcher, FetchOptions
-from linkvault.archive.judging import capture_and_judge, failed, workers
+from linkvault.archive.judging import (
+    Fetched,
+    failed,
+    fetch_cited,
+    judge_fetched,
+    judges_for,
+    not_judged,
+    store_judged,
+    workers,
+)
 from linkvault.archive.network_watch import NetworkWatch
+from linkvault.archive.pipeline import JudgingQueue
 from linkvault.archive.probes import Probes
 from linkvault.archive.provenance import sha256_file
 from linkvault.archive.seal import Sealer, Unfinished
@@ -80,6 +91,7 @@ class FetchRun:
         self.captures: dict[str, Capture] = {}
         self.held: list[Capture] = []  # failures that may be ours: stored once the run knows whose they were
         self.watch = NetworkWatch([])
+        self.queue: JudgingQueue | None = None  # while fetching: the pages fetched, on their way to a verdict
         self.done = self.total = 0
         self.elsewhere: list[tuple[str, str | None]] = []  # records other processes wrote for the run (its workers)
 
@@ -179,6 +191,7 @@ class FetchRun:
                     asyncio.run(self._fetch_all(urls, recorder))
             except BaseException:
                 self._store_held()
+                self._store_unjudged()
                 raise
             gave_up = bool(self.watch.unreachable or self.watch.proxy_down)
             sealer = self._sealer(recorder)
@@ -208,12 +221,15 @@ class FetchRun:
         probes = Probes(fetcher, self.vault)
         elsewhere = [(other, Probes(other, self.vault)) for other in
                      (Fetcher(self.options, recorder, __version__, point) for point in self.options.vantage.points)]
-        # Twice the fetch slots, so judging finished pages never starves the network of requests.
+        # Twice the fetch slots, so a URL waiting for its host's turn never starves the network of requests.
         in_flight = asyncio.Semaphore(self.options.concurrency * 2)
         if on_progress := self.on_progress:  # a retry's wait is named while it lasts, not after
             fetcher.on_retry = lambda retry: on_progress(None, self.done, self.total, retry=retry)
+        judge = functools.partial(self._judge, fetcher, pool, elsewhere)
+        self.queue = queue = JudgingQueue(judge, judges=judges_for())
         try:
-            await asyncio.gather(*(self._job(url, fetcher, probes, pool, in_flight, elsewhere) for url in urls))
+            async with queue:
+                await asyncio.gather(*(self._job(url, fetcher, probes, in_flight, queue) for url in urls))
         finally:
             await fetcher.aclose()
             for other, _ in elsewhere:
@@ -228,33 +244,64 @@ class FetchRun:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
 
-    async def _job(self, url: str, fetcher: Fetcher, probes: Probes, pool, in_flight: asyncio.Semaphore,
-                   elsewhere: list[tuple[Fetcher, Probes]]) -> None:
+    async def _job(self, url: str, fetcher: Fetcher, probes: Probes, in_flight: asyncio.Semaphore,
+                   queue: JudgingQueue) -> None:
+        """The network's half of one URL: fetched (into the WARC) and queued for its verdict, never waiting for one
+        (only for room in the queue)."""
         async with in_flight:
             if self.watch.skip(url):
                 return
             if self.on_progress:
                 self.on_progress(None, self.done, self.total, started=url)
             try:
-                capture = await capture_and_judge(fetcher, self.vault, probes, url, pool, hold=self.watch.may_be_ours,
-                                                  elsewhere=elsewhere)
+                fetched = await fetch_cited(fetcher, probes, url)
             except (asyncio.CancelledError, OSError, sqlite3.Error):
                 raise  # the run's own trouble (interrupted, disk, vault): not one URL's
             except Exception as exc:  # a fault of ours on this URL alone: it says so, the run goes on
-                capture = failed(url, "handling it", exc)
-                capture.collector = self.options.collector
-                self.vault.store_capture(capture, role="cited")
-        self._finished(url, capture)
+                self._done(self._fault(url, exc))
+                return
+            await queue.put(fetched)
 
-    def _finished(self, url: str, capture: Capture) -> None:
-        """A URL's capture is in: held if its failure may be ours, seen by the network watch, and told."""
-        self.captures[url] = capture
+    async def _judge(self, fetcher: Fetcher, pool, elsewhere: list[tuple[Fetcher, Probes]], fetched: Fetched) -> None:
+        """The other half: a fetched URL judged (the CPU work in a worker process) and stored."""
+        try:
+            capture = await judge_fetched(fetcher, self.vault, fetched, pool, hold=self.watch.may_be_ours,
+                                          elsewhere=elsewhere)
+        except (asyncio.CancelledError, OSError, sqlite3.Error):
+            raise
+        except Exception as exc:
+            capture = self._fault(fetched.capture.url, exc)
+        self._done(capture)
+
+    def _fault(self, url: str, exc: Exception) -> Capture:
+        """The capture of a URL a fault of ours stopped, stored as saying so."""
+        capture = failed(url, "handling it", exc)
+        capture.collector = self.options.collector
+        self.vault.store_capture(capture, role="cited")
+        return capture
+
+    def _done(self, capture: Capture) -> None:
+        self.captures[capture.url] = capture
         if self.watch.may_be_ours(capture):
             self.held.append(capture)
         self.watch.see(capture)
         self.done += 1
         if self.on_progress:
             self.on_progress(capture, self.done, self.total)
+
+    def _store_unjudged(self) -> None:
+        """After an interrupt: the pages fetched but not judged yet are in the WARC, so the vault keeps them too
+        (each with its custody event), as judging nothing; the next run fetches them again for their verdict."""
+        queue, self.queue = self.queue, None
+        for fetched in queue.waiting if queue else ():
+            for companion in fetched.companions:
+                if companion.record:
+                    self.vault.add_url(companion.url)
+                    self.vault.store_capture(companion, role="companion")
+            if fetched.capture.record:  # a failure that reached no server has nothing to keep: the next run tries it
+                capture = not_judged(fetched, "the run stopped before its verdict")
+                capture.collector = self.options.collector
+                store_judged(self.vault, capture, None)
 
     def _store_held(self) -> None:
         """Store the failures held back during the run; those that were our own fault say so and judge nothing,

@@ -110,7 +110,7 @@ class QueuedRun(FetchRun):
             replay(self.vault, ops)
             if url is not None:
                 self.waiting.discard(url)
-                self._finished(url, capture)
+                self._done(capture)
                 self.progress.stored(url, capture.ok)
 
     def _recover_workers_files(self) -> None:
