@@ -86,7 +86,9 @@ def test_a_run_stopped_while_pages_wait_for_their_verdict_keeps_them(tmp_path, f
     rows = {url: (record, state, detail) for url, record, state, detail in db.execute(
         "select url, record_id, state, error_detail from captures where role = 'cited'")}
     archived = {uri for kind, uri, _, _ in records(tmp_path) if kind == "response" and uri in urls}
-    assert len(archived) >= 3 and set(rows) == archived  # nothing in the WARC is missing from the vault
+    # Every page the run had fetched is in the vault; a page whose exchange was being closed at the interrupt (the
+    # record written, the fetch not yet returned) may be in the WARC alone: the next run fetches it again (below).
+    assert len(archived) >= 3 and set(rows) <= archived and len(archived - set(rows)) <= 2
     custody = {subject for (subject,) in db.execute("select subject from custody where event = 'captured'")}
     assert all(record in custody for record, _, _ in rows.values())
     unjudged = [url for url, (_, state, detail) in rows.items() if detail and detail.startswith("not judged")]
@@ -98,6 +100,9 @@ def test_a_run_stopped_while_pages_wait_for_their_verdict_keeps_them(tmp_path, f
     again = fetch(tmp_path, fakeweb, urls, concurrency=2)
     assert all(link.capture.status == 200 and link.capture.state.state == "ok" for link in again.links)
     assert all(fakeweb.hits(url) == 2 for url in unjudged)  # fetched again for the verdict they lacked
+    stored = {url for (url,) in sqlite3.connect(tmp_path / "vault" / "linkvault.db").execute(
+        "select url from captures where role = 'cited' and record_id is not null")}
+    assert archived <= stored  # a page in the WARC alone after the interrupt is in the vault after the next run
     assert all(fakeweb.hits(url) == 1 for url in set(rows) - set(unjudged))  # judged: never fetched again
     assert linkvault.audit(tmp_path / "vault").holds
 
