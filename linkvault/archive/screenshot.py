@@ -19,20 +19,22 @@ import queue
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
 import time
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from linkvault._version import __version__
 from linkvault.archive.browser_profile import copy_profile
 from linkvault.archive.egress import Egress
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.guard import Guard, Refused, is_blocked_ip
-from linkvault.archive.png import label_png, png_size, png_text  # noqa: F401 (the last two are read from here too)
 from linkvault.errors import InputError
 from linkvault.vault import now_iso
 
@@ -42,6 +44,7 @@ VIEWPORT_HEIGHT = 800
 QUIET = 0.4  # seconds without a new request that count as "the page has settled"
 SETTLE_LIMIT = 3.0  # the longest we wait for it
 GONE = "chromium exited or crashed (its DevTools pipe closed)"
+TABS = 3  # on 2 cores, a third tab keeps the renderer busy while two wait on the network
 # Quiet the browser's own traffic (updates, pings, sync, crash reports, translation, media routing, hints);
 # what Debian's Chromium still sends (update.googleapis.com, accounts.google.com) the egress keeps in.
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -49,7 +52,7 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-domain-reliability", "--disable-client-side-phishing-detection", "--disable-default-apps",
          "--disable-extensions", "--no-default-browser-check", "--disable-breakpad", "--allow-browser-signin=false",
          "--disable-features=OptimizationHints,Translate,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,"
-         "CertificateTransparencyComponentUpdater,NetworkTimeServiceQuerying,BackForwardCache",
+         "CertificateTransparencyComponentUpdater,NetworkTimeServiceQuerying",
          "--remote-debugging-pipe")
 START = "about:blank"  # the first tab, instead of the home page (Debian's is start.duckduckgo.com)
 
@@ -67,21 +70,46 @@ class Shot:
     dialogs: list[str] = field(default_factory=list)  # alert/confirm/prompt texts, dismissed unanswered
 
 
-@dataclass
-class _Tab:
-    """A browser tab of ours: its target, its DevTools session, its events, its viewport's height."""
-    target: str
-    session: str
-    events: queue.Queue
-    height: int = VIEWPORT_HEIGHT
+def _is_png(data: bytes) -> bool:
+    """The PNG signature, then IHDR as the first chunk, as the format requires."""
+    return data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
 
 
-@dataclass
-class _Visit:
-    """What one page did while it was loaded: the requests the guard refused, its dialogs, when it last asked."""
-    blocked: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-    last_request: float = 0.0
+def label_png(png: bytes, url: str, taken_at: str) -> bytes:
+    """The PNG with its page and time written into it (iTXt chunks after IHDR), so an exported copy
+    still says what it shows and when; the SHA-256 recorded is of these bytes."""
+    if not _is_png(png):
+        return png
+    chunks = b"".join(_itxt(key, text) for key, text in (
+        ("Title", url), ("Creation Time", taken_at), ("Software", f"linkvault {__version__} via headless Chromium")))
+    end_of_ihdr = 8 + 12 + struct.unpack(">I", png[8:12])[0]
+    return png[:end_of_ihdr] + chunks + png[end_of_ihdr:]
+
+
+def _itxt(key: str, text: str) -> bytes:
+    data = key.encode("latin-1") + b"\0\0\0\0\0" + text.encode("utf-8")  # uncompressed, no language tag
+    return struct.pack(">I", len(data)) + b"iTXt" + data + struct.pack(">I", zlib.crc32(b"iTXt" + data))
+
+
+def png_text(png: bytes) -> dict[str, str]:
+    """The iTXt keywords and texts of a PNG (what `label_png` wrote)."""
+    found, at = {}, 8
+    while at + 8 <= len(png):
+        length, kind = struct.unpack(">I", png[at:at + 4])[0], png[at + 4:at + 8]
+        if kind == b"iTXt":
+            key, _, rest = png[at + 8:at + 8 + length].partition(b"\0")
+            found[key.decode("latin-1")] = rest[2:].split(b"\0", 2)[-1].decode("utf-8", "replace")  # past lang, key
+        if kind == b"IDAT":
+            break
+        at += 12 + length
+    return found
+
+
+def png_size(png: bytes) -> tuple[int | None, int | None]:
+    """Width and height from a PNG's IHDR chunk (None, None when it is not a PNG)."""
+    if not _is_png(png):
+        return None, None
+    return struct.unpack(">II", png[16:24])
 
 
 def chromium() -> str | None:
@@ -144,9 +172,10 @@ class Browser:
         self._state_lock = threading.Lock()
         self._next_id = 0
         self._pending: dict[int, Future] = {}
-        self._tabs: dict[str, queue.Queue] = {}  # session → its tab's events
-        self._visits: dict[str, _Visit] = {}  # session → the page it shows now
-        self._idle: list[_Tab] = []  # tabs kept for the next page
+        self._tabs: dict[str, queue.Queue] = {}
+        self._blocked: dict[str, list[str]] = {}
+        self._dialogs: dict[str, list[str]] = {}
+        self._last_request: dict[str, float] = {}  # per tab: when it last asked for anything
         self._closed: Exception | None = None
         # Address checks may wait on DNS; they must not hold up the replies other tabs wait for.
         self._gates = ThreadPoolExecutor(4, thread_name_prefix="linkvault-gate")
@@ -206,18 +235,13 @@ class Browser:
             if reply is not None:
                 reply.set_result(message)
         elif message.get("method") == "Fetch.requestPaused":
-            # Read here, in the pipe's order: a request is the page's that was loaded when it was asked.
-            visit = self._visits.get(message.get("sessionId", ""))
-            if visit is not None:
-                visit.last_request = time.monotonic()
-            self._gates.submit(self._gate, message, visit)
+            self._last_request[message.get("sessionId", "")] = time.monotonic()
+            self._gates.submit(self._gate, message)
         elif message.get("method") == "Page.javascriptDialogOpening":
-            # An open alert() stalls the page, and every later call on its tab, until someone answers it;
-            # a "leave this page?" is answered yes, so the tab can go on to the next page.
-            session, params = message.get("sessionId", ""), message["params"]
-            if (visit := self._visits.get(session)) is not None:
-                visit.dialogs.append(params.get("message", ""))
-            self._send("Page.handleJavaScriptDialog", {"accept": params.get("type") == "beforeunload"}, session)
+            # An open alert() stalls the page, and every later call on its tab, until someone answers it.
+            session = message.get("sessionId", "")
+            self._dialogs.setdefault(session, []).append(message["params"].get("message", ""))
+            self._send("Page.handleJavaScriptDialog", {"accept": False}, session)
         elif (tab := self._tabs.get(message.get("sessionId", ""))) is not None:
             tab.put(message)
 
@@ -234,8 +258,8 @@ class Browser:
             raise RuntimeError(f"{method}: {message['error'].get('message')}")
         return message.get("result", {})
 
-    def _gate(self, message: dict, visit: _Visit | None) -> None:
-        """Let a paused request go on only if the guard allows its address (a refusal goes on `visit`'s record)."""
+    def _gate(self, message: dict) -> None:
+        """Let a paused request go on only if the guard allows its address."""
         params, session = message["params"], message.get("sessionId")
         url = params["request"]["url"]
         try:
@@ -243,8 +267,7 @@ class Browser:
                 self.egress.expect(url)  # before the request goes on, so its connection may leave
                 self._send("Fetch.continueRequest", {"requestId": params["requestId"]}, session)
             else:
-                if visit is not None:
-                    visit.blocked.append(url)
+                self._blocked.setdefault(session or "", []).append(url)
                 self._send("Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "BlockedByClient"},
                            session)
         except (OSError, ConnectionError):
@@ -270,111 +293,72 @@ class Browser:
     # -- screenshots --------------------------------------------------------------------------
 
     def screenshot(self, url: str, timeout: float = 20) -> Shot:
-        """A full-page PNG of `url`, 1280 px wide, as tall as the page (up to MAX_HEIGHT), in a tab no other caller
-        is using; the tab is kept for the next page (a new one costs more than a small page), or closed if it failed."""
-        tab = self._take_tab()
-        visit = self._visits[tab.session] = _Visit()
+        """A full-page PNG of `url`, 1280 px wide, as tall as the page (up to MAX_HEIGHT), in a tab of its own. Not a
+        kept one: it would need blanking between pages (a page's pagehide and unload requests come after the next
+        page has committed, and would go on its record), and blanking costs Chromium as much as a new tab."""
+        target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = ""
         try:
-            shot = self._shoot(tab, visit, url, timeout)
-        except BaseException:
-            self._close_tab(tab)
-            raise
-        self._put_back(tab)
-        return shot
+            session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            events: queue.Queue = queue.Queue()
+            self._tabs[session] = events
+            for reply in [self._send(method, params, session) for method, params in (  # one round trip, not three
+                    ("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}), ("Page.enable", {}),
+                    ("Emulation.setDeviceMetricsOverride",
+                     {"width": WIDTH, "height": VIEWPORT_HEIGHT, "deviceScaleFactor": 1, "mobile": False}))]:
+                self._answer(reply, "a new tab", timeout)
+            navigated = self._call("Page.navigate", {"url": url}, session, timeout)
+            if navigated.get("errorText"):  # Chromium would show its own error page: that is no evidence
+                raise RuntimeError(f"the browser could not load it ({navigated['errorText']})")
+            deadline = time.monotonic() + timeout
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    if events.get(timeout=left).get("method") == "Page.loadEventFired":
+                        break
+                except queue.Empty:
+                    break  # shoot what has loaded so far
+            shot = self._capture(session, deadline, timeout)
+            taken_at = now_iso()
+            return Shot(url, label_png(shot, url, taken_at), taken_at,
+                        list(self._blocked.get(session, [])), list(self._dialogs.get(session, [])))
+        finally:
+            self._tabs.pop(session, None)
+            self._blocked.pop(session, None)
+            self._dialogs.pop(session, None)
+            self._last_request.pop(session, None)
+            try:
+                self._call("Target.closeTarget", {"targetId": target}, timeout=5)
+            except Exception:  # a tab that will not close dies with the browser
+                pass
 
-    def _shoot(self, tab: _Tab, visit: _Visit, url: str, timeout: float) -> Shot:
-        deadline = time.monotonic() + timeout
-        while not tab.events.empty():  # what the blank page said while the tab waited
-            tab.events.get_nowait()
-        navigated = self._call("Page.navigate", {"url": url}, tab.session, timeout)
-        if navigated.get("errorText"):  # Chromium would show its own error page: that is no evidence
-            raise RuntimeError(f"the browser could not load it ({navigated['errorText']})")
-        self._wait_for_load(tab, navigated.get("frameId"), navigated.get("loaderId"), deadline)
-        size = self._call("Page.getLayoutMetrics", {}, tab.session).get("cssContentSize", {})
+    def _capture(self, session: str, deadline: float, timeout: float) -> bytes:
+        """The loaded page whole, as a PNG."""
+        size = self._call("Page.getLayoutMetrics", {}, session).get("cssContentSize", {})
+        viewport = VIEWPORT_HEIGHT
         if size.get("height", 0) > VIEWPORT_HEIGHT:
             # The whole page in view, as a reader scrolling down would have it: lazy images and
             # scroll-triggered content load, instead of leaving placeholders in the capture.
-            self._viewport(tab, min(int(size["height"]), MAX_HEIGHT))
-            self._settle(visit, deadline)
-            size = self._call("Page.getLayoutMetrics", {}, tab.session).get("cssContentSize", {})
+            viewport = min(int(size["height"]), MAX_HEIGHT)
+            self._call("Emulation.setDeviceMetricsOverride",
+                       {"width": WIDTH, "height": viewport, "deviceScaleFactor": 1, "mobile": False}, session)
+            self._settle(session, deadline)
+            size = self._call("Page.getLayoutMetrics", {}, session).get("cssContentSize", {})
         width = max(1, int(size.get("width", WIDTH)))
         height = max(1, min(int(size.get("height", VIEWPORT_HEIGHT)), MAX_HEIGHT))
-        beyond = width > WIDTH or height > tab.height  # else all is in view: no second layout and paint to pay
+        # Only a page that grew past the viewport (or is wider) needs Chromium to lay it out again beyond it.
+        beyond = width > WIDTH or height > viewport
         shot = self._call("Page.captureScreenshot", {
             "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": beyond,
-            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}, tab.session, timeout)
-        taken_at = now_iso()
-        return Shot(url, label_png(base64.b64decode(shot["data"]), url, taken_at), taken_at,
-                    list(visit.blocked), list(visit.dialogs))
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}, session, timeout)
+        return base64.b64decode(shot["data"])
 
-    def _wait_for_load(self, tab: _Tab, frame: str | None, loader: str | None, deadline: float) -> None:
-        """Until this navigation's document has fired its load event, or the deadline (then what has loaded is shot)."""
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                event = tab.events.get(timeout=left)
-            except queue.Empty:
-                return
-            params = event.get("params", {})
-            if (event.get("method") == "Page.lifecycleEvent" and params.get("name") == "load"
-                    and params.get("frameId") == frame and loader in (None, params.get("loaderId"))):
-                return
-
-    def _viewport(self, tab: _Tab, height: int) -> None:
-        self._call("Emulation.setDeviceMetricsOverride",
-                   {"width": WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False}, tab.session)
-        tab.height = height
-
-    def _settle(self, visit: _Visit, deadline: float) -> None:
-        """Wait until the page has asked for nothing new for QUIET seconds (at most SETTLE_LIMIT)."""
+    def _settle(self, session: str, deadline: float) -> None:
+        """Wait until the tab has asked for nothing new for QUIET seconds (at most SETTLE_LIMIT)."""
         start = time.monotonic()
-        visit.last_request = max(visit.last_request, start)
+        self._last_request[session] = max(self._last_request.get(session, 0.0), start)
         limit = min(start + SETTLE_LIMIT, deadline)
-        while (now := time.monotonic()) < limit and now - visit.last_request < QUIET:
+        while (now := time.monotonic()) < limit and now - self._last_request.get(session, 0.0) < QUIET:
             time.sleep(0.05)
-
-    # -- tabs ---------------------------------------------------------------------------------
-
-    def _take_tab(self) -> _Tab:
-        with self._state_lock:
-            if self._idle:
-                return self._idle.pop()
-        target = self._call("Target.createTarget", {"url": START})["targetId"]
-        tab = _Tab(target, "", queue.Queue())
-        try:
-            tab.session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            self._tabs[tab.session] = tab.events
-            replies = [self._send(method, params, tab.session) for method, params in (
-                ("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}), ("Page.enable", {}),
-                ("Page.setLifecycleEventsEnabled", {"enabled": True}),
-                ("Emulation.setDeviceMetricsOverride",
-                 {"width": WIDTH, "height": VIEWPORT_HEIGHT, "deviceScaleFactor": 1, "mobile": False}))]
-            for reply in replies:  # sent at once, answered in order: one round trip, not four
-                self._answer(reply, "a new tab", 20)
-        except BaseException:
-            self._close_tab(tab)
-            raise
-        return tab
-
-    def _put_back(self, tab: _Tab) -> None:
-        """Blank the tab, so no late request or dialog of its page is counted against the next, and keep it."""
-        try:
-            self._call("Page.navigate", {"url": START}, tab.session, 5)
-            if tab.height != VIEWPORT_HEIGHT:
-                self._viewport(tab, VIEWPORT_HEIGHT)
-        except Exception:
-            self._close_tab(tab)
-            return
-        self._visits.pop(tab.session, None)
-        with self._state_lock:
-            self._idle.append(tab)
-
-    def _close_tab(self, tab: _Tab) -> None:
-        self._tabs.pop(tab.session, None)
-        self._visits.pop(tab.session, None)
-        try:
-            self._call("Target.closeTarget", {"targetId": tab.target}, timeout=5)
-        except Exception:  # a tab that will not close dies with the browser
-            pass
 
     def close(self) -> None:
         try:

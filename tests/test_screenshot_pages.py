@@ -1,6 +1,6 @@
-"""A screenshot tab serves page after page (a new tab costs more than a small page), and nothing of one page
-reaches the next one's screenshot or record: not its late requests, not its dialogs, not its tall viewport; and
-content a page adds only when the reader scrolls to it is in the image."""
+"""Pages shot one after another: nothing of one page reaches the next one's screenshot or record (not its late
+requests, not what it asks for as it is left, not its dialogs, not its tall viewport); and content a page adds
+only when the reader scrolls to it is drawn in the image, not left as a blank band."""
 
 from __future__ import annotations
 
@@ -30,28 +30,24 @@ def browser(fakeweb):
         browser.close()
 
 
-def _pages(browser: Browser) -> set[str]:
-    """The page targets open in the browser (its first one, about:blank, included)."""
-    return {t["targetId"] for t in browser._call("Target.getTargets")["targetInfos"] if t["type"] == "page"}
-
-
-def test_one_tab_serves_page_after_page_and_a_noisy_page_taints_none_of_the_next(browser, fakeweb):
-    """The noisy page asks for a private address every 20 ms and nags with an alert a second after it loads,
-    for as long as it lives; the quiet pages after it in the same tab must carry no refusal and no dialog."""
+def test_a_noisy_page_puts_nothing_on_the_record_of_the_pages_shot_after_it(browser, fakeweb):
+    """The noisy page asks for a private address every 20 ms, nags with an alert a second after it loads, and asks
+    again as it is left (pagehide, unload, a keepalive fetch: requests that leave after the next page has committed
+    when a tab is reused without blanking); the quiet pages after it must carry no refusal and no dialog."""
     fakeweb.route(HOST, "/noisy", html(
         "<html><body><h1>Шумная страница</h1><img src='http://169.254.169.254/at-load.png'><script>"
         "setInterval(() => fetch('http://10.9.9.9/late').catch(() => 0), 20);"
-        "setTimeout(() => alert('Подпишитесь!'), 1000);</script></body></html>"))
-    for n in (1, 2, 3):
-        fakeweb.route(HOST, f"/quiet-{n}", html(f"<html><body><h1>Тихая страница {n}</h1><p>Текст.</p></body></html>"))
-    first = _pages(browser)
-    noisy = browser.screenshot(f"https://{HOST}/noisy")
-    tabs = _pages(browser) - first
-    assert len(tabs) == 1 and "http://169.254.169.254/at-load.png" in noisy.blocked
-    for n in (1, 2, 3):
-        quiet = browser.screenshot(f"https://{HOST}/quiet-{n}")
-        assert (quiet.blocked, quiet.dialogs) == ([], []), n
-        assert _pages(browser) - first == tabs  # the same tab, kept
+        "setTimeout(() => alert('Подпишитесь!'), 1000);"
+        "addEventListener('pagehide', () => { navigator.sendBeacon('http://10.9.9.8/pagehide');"
+        " fetch('http://10.9.9.7/keepalive', {method: 'POST', body: 'x', keepalive: true}).catch(() => 0); });"
+        "addEventListener('unload', () => navigator.sendBeacon('http://10.9.9.6/unload'));</script></body></html>"))
+    fakeweb.route(HOST, "/quiet", html("<html><body><h1>Тихая страница</h1><p>Текст.</p></body></html>"))
+    fakeweb.route("www.other-example.kz", "/quiet", html("<html><body><h1>Другой сайт</h1></body></html>"))
+    for after in (f"https://{HOST}/quiet", "https://www.other-example.kz/quiet", f"https://{HOST}/quiet"):
+        noisy = browser.screenshot(f"https://{HOST}/noisy")
+        assert "http://169.254.169.254/at-load.png" in noisy.blocked
+        quiet = browser.screenshot(after)  # on the same site, on another
+        assert (quiet.blocked, quiet.dialogs) == ([], []), after
         assert png_size(quiet.png) == (1280, 800)
 
 
