@@ -232,4 +232,5 @@ more than CPU time); CPU is the script's and every process under it (Chromium's 
   (the bare loop: a new tab per page, nothing guarded, Chromium's default PNG encoding)
   linkvault / bare loop          wall {wall["linkvault"] / wall["bare"]:.2f}   CPU {cpu["linkvault"] / cpu["bare"]:.2f}   (best runs)
   goal {TARGET} s/page with {TABS} tabs (issue 17; main before it: {BEFORE}); linkvault's best wall / goal {wall["linkvault"] / TARGET:.2f}
+  CPU per page / {os.cpu_count()} cores = at best the wall per page with nothing else running: {cpu["linkvault"] / os.cpu_count():.3f} s; / goal {cpu["linkvault"] / os.cpu_count() / TARGET:.2f}
 """)
