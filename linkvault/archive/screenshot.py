@@ -246,8 +246,12 @@ class Browser:
             tab.put(message)
 
     def _call(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 20) -> dict:
+        return self._answer(self._send(method, params, session), method, timeout)
+
+    @staticmethod
+    def _answer(reply: Future, method: str, timeout: float) -> dict:
         try:
-            message = self._send(method, params, session).result(timeout)
+            message = reply.result(timeout)
         except FutureTimeout:
             raise TimeoutError(f"chromium did not answer {method}") from None
         if "error" in message:
@@ -289,17 +293,20 @@ class Browser:
     # -- screenshots --------------------------------------------------------------------------
 
     def screenshot(self, url: str, timeout: float = 20) -> Shot:
-        """A full-page PNG of `url`, 1280 px wide, as tall as the page (up to MAX_HEIGHT), in a tab of its own."""
+        """A full-page PNG of `url`, 1280 px wide, as tall as the page (up to MAX_HEIGHT), in a tab of its own. Not a
+        kept one: it would need blanking between pages (a page's pagehide and unload requests come after the next
+        page has committed, and would go on its record), and blanking costs Chromium as much as a new tab."""
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = ""
         try:
             session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
             events: queue.Queue = queue.Queue()
             self._tabs[session] = events
-            self._call("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, session)
-            self._call("Page.enable", {}, session)
-            self._call("Emulation.setDeviceMetricsOverride",
-                       {"width": WIDTH, "height": VIEWPORT_HEIGHT, "deviceScaleFactor": 1, "mobile": False}, session)
+            for reply in [self._send(method, params, session) for method, params in (  # one round trip, not three
+                    ("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}), ("Page.enable", {}),
+                    ("Emulation.setDeviceMetricsOverride",
+                     {"width": WIDTH, "height": VIEWPORT_HEIGHT, "deviceScaleFactor": 1, "mobile": False}))]:
+                self._answer(reply, "a new tab", timeout)
             navigated = self._call("Page.navigate", {"url": url}, session, timeout)
             if navigated.get("errorText"):  # Chromium would show its own error page: that is no evidence
                 raise RuntimeError(f"the browser could not load it ({navigated['errorText']})")
@@ -310,22 +317,9 @@ class Browser:
                         break
                 except queue.Empty:
                     break  # shoot what has loaded so far
-            size = self._call("Page.getLayoutMetrics", {}, session).get("cssContentSize", {})
-            if size.get("height", 0) > VIEWPORT_HEIGHT:
-                # The whole page in view, as a reader scrolling down would have it: lazy images and
-                # scroll-triggered content load, instead of leaving placeholders in the capture.
-                self._call("Emulation.setDeviceMetricsOverride",
-                           {"width": WIDTH, "height": min(int(size["height"]), MAX_HEIGHT), "deviceScaleFactor": 1,
-                            "mobile": False}, session)
-                self._settle(session, deadline)
-                size = self._call("Page.getLayoutMetrics", {}, session).get("cssContentSize", {})
-            width = max(1, int(size.get("width", WIDTH)))
-            height = max(1, min(int(size.get("height", VIEWPORT_HEIGHT)), MAX_HEIGHT))
-            shot = self._call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "optimizeForSpeed": True,
-                                                         "clip": {"x": 0, "y": 0, "width": width, "height": height,
-                                                                  "scale": 1}}, session, timeout)
+            shot = self._capture(session, deadline, timeout)
             taken_at = now_iso()
-            return Shot(url, label_png(base64.b64decode(shot["data"]), url, taken_at), taken_at,
+            return Shot(url, label_png(shot, url, taken_at), taken_at,
                         list(self._blocked.get(session, [])), list(self._dialogs.get(session, [])))
         finally:
             self._tabs.pop(session, None)
@@ -336,6 +330,27 @@ class Browser:
                 self._call("Target.closeTarget", {"targetId": target}, timeout=5)
             except Exception:  # a tab that will not close dies with the browser
                 pass
+
+    def _capture(self, session: str, deadline: float, timeout: float) -> bytes:
+        """The loaded page whole, as a PNG."""
+        size = self._call("Page.getLayoutMetrics", {}, session).get("cssContentSize", {})
+        viewport = VIEWPORT_HEIGHT
+        if size.get("height", 0) > VIEWPORT_HEIGHT:
+            # The whole page in view, as a reader scrolling down would have it: lazy images and
+            # scroll-triggered content load, instead of leaving placeholders in the capture.
+            viewport = min(int(size["height"]), MAX_HEIGHT)
+            self._call("Emulation.setDeviceMetricsOverride",
+                       {"width": WIDTH, "height": viewport, "deviceScaleFactor": 1, "mobile": False}, session)
+            self._settle(session, deadline)
+            size = self._call("Page.getLayoutMetrics", {}, session).get("cssContentSize", {})
+        width = max(1, int(size.get("width", WIDTH)))
+        height = max(1, min(int(size.get("height", VIEWPORT_HEIGHT)), MAX_HEIGHT))
+        # Only a page that grew past the viewport (or is wider) needs Chromium to lay it out again beyond it.
+        beyond = width > WIDTH or height > viewport
+        shot = self._call("Page.captureScreenshot", {
+            "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": beyond,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}, session, timeout)
+        return base64.b64decode(shot["data"])
 
     def _settle(self, session: str, deadline: float) -> None:
         """Wait until the tab has asked for nothing new for QUIET seconds (at most SETTLE_LIMIT)."""
