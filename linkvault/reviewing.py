@@ -61,20 +61,14 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
         searches = vault.report_copy_searches(report.path)  # every URL's at once, in the same read-only open
         histories = vault.histories({row.url for row in result.rows if row.url}, rules)
         drifts = vault.latest_drifts(report.path)  # the newest drift recheck stored for each footnote URL
-        shown = vault.shown_captures({row.url for row in result.rows if row.url})
+        shown = vault.last_shown({row.url for row in result.rows if row.url})  # the page as archived before it failed
         for row in result.rows:
-            row.shown = last_shown(row, shown.get(row.url or ""))
+            row.shown = shown.get(row.url or "")
             row.copy_search = searches.get((row.label, row.url or ""))
             row.history = histories.get(row.url or "")
             row.drift = drifts.get((row.label, row.url or ""))
             judged_over_time(row, row.history, rules)
         return with_drift_findings(with_claim_verdicts(result, vault)) if with_claims else result
-
-
-def last_shown(link: Link, shown: Capture | None) -> Capture | None:
-    """`shown` (the newest capture of the link that showed its page) when it is not the link's verdict capture: a
-    source found failing keeps the page as archived before as its evidence."""
-    return shown if shown is not None and link.capture is not None and shown.id != link.capture.id else None
 
 
 def with_drift_findings(reviewed: Review) -> Review:

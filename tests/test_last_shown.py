@@ -5,6 +5,8 @@ summary, and replays it; `audit` of that pack holds. A link never archived alive
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from html import escape
 import subprocess
@@ -56,21 +58,31 @@ def _report(runner, vault, report, *args):
 
 
 def test_the_report_row_keeps_the_404_verdict_and_names_the_capture_that_last_showed_the_page(died, runner):
+    from jsonschema import Draft202012Validator
+
+    from linkvault.render.records import schema_text
+
     report, vault, first = died
-    article, never = json.loads(_report(runner, vault, report, "--format", "json"))["footnotes"]
+    data = json.loads(_report(runner, vault, report, "--format", "json"))
+    assert list(Draft202012Validator(json.loads(schema_text())).iter_errors(data)) == []
+    article, never = data["footnotes"]
     assert (article["category"], article["state"]) == ("failing", "not-found")
-    assert article["capture_id"] != first.id
+    assert article["archived_at"] != first.fetched_at and article["title"] != TITLE  # the verdict: the 404's capture
     shown = article["last_shown"]
     assert shown["capture_id"] == first.id and shown["archived_at"] == first.fetched_at
-    assert shown["title"] == TITLE and shown["warc_file"] == first.record.file
+    assert shown["title"] == TITLE and shown["warc"]["file"] == first.record.file
     assert "last_shown" not in never  # never archived alive: no such line
     table = _report(runner, vault, report)
     assert f"last archived showing the page: {first.fetched_at[:10]}" in table
     assert table.count("last archived showing the page") == 1
     assert all(len(line) <= 80 for line in table.splitlines())
-    for fmt in ("md", "html", "csv"):
-        out = _report(runner, vault, report, "--format", fmt)
-        assert first.fetched_at[:10] in out and ("last archived showing the page" in out or "last_shown" in out)
+    words = f"last archived showing the page: {first.fetched_at[:10]}"
+    assert _report(runner, vault, report, "--format", "markdown").count(words) == 1
+    assert _report(runner, vault, report, "--format", "html").count(f'<div class="small history">{words}</div>') == 1
+    rows = {row["url"]: row for row in csv.DictReader(io.StringIO(_report(runner, vault, report, "--format", "csv")))}
+    assert (rows[ARTICLE]["last_shown_at"], rows[ARTICLE]["last_shown_warc"], rows[ARTICLE]["last_shown_title"]) == (
+        first.fetched_at, first.record.file, TITLE)
+    assert rows[NEVER]["last_shown_at"] == ""
 
 
 def test_show_names_the_last_capture_that_showed_the_page(died, runner):
