@@ -73,8 +73,9 @@ def test_the_report_row_keeps_the_404_verdict_and_names_the_capture_that_last_sh
     assert shown["title"] == TITLE and shown["warc"]["file"] == first.record.file
     assert "last_shown" not in never  # never archived alive: no such line
     table = _report(runner, vault, report)
-    assert f"last archived showing the page: {first.fetched_at[:10]}" in table
-    assert table.count("last archived showing the page") == 1
+    flat = " ".join(table.split())
+    assert f"last archived showing the page: {first.fetched_at[:10]}" in flat and "\\n" not in table
+    assert table.count("last archived showing") == 1
     assert all(len(line) <= 80 for line in table.splitlines())
     words = f"last archived showing the page: {first.fetched_at[:10]}"
     assert _report(runner, vault, report, "--format", "markdown").count(words) == 1

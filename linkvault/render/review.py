@@ -18,7 +18,7 @@ from linkvault.render.check import COMPACT_BELOW, MAX_ROWS_PER_KIND, capped, mor
 from linkvault.render.copy_lines import copy_fields, copy_judged, copy_name, copy_short, passed_over
 from linkvault.render.drift import DRIFT_CSS, drift_html, drift_line, drift_object
 from linkvault.render.history import CSV_COLUMNS as HISTORY_COLUMNS
-from linkvault.render.history import history_html, history_lines, history_values, shows_history
+from linkvault.render.history import history_html, history_lines, history_values, history_words, shown_words, shows_history
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
@@ -176,8 +176,8 @@ def _table_cell(name: str, cells: dict[str, str], style: str) -> str:
     """A table cell's markup: the category in its colour, the detail with the link's archived copy on a second line."""
     if name == "category" and style:
         return f"[{style}]{rich_safe(cells[name])}[/]"
-    if name == "detail" and (cells.get("copy") or cells.get("history") or cells.get("drift")):
-        return "\n".join(rich_safe(cells[part]) for part in ("detail", "history", "drift", "copy") if cells.get(part))
+    if name == "detail" and any(cells.get(part) for part in ("copy", "history", "shown", "drift")):
+        return "\n".join(rich_safe(cells[part]) for part in ("detail", "history", "shown", "drift", "copy") if cells.get(part))
     return rich_safe(cells[name])
 
 
@@ -231,7 +231,8 @@ def _table(review: Review, *, color: bool, width: int) -> str:
                                       else r.detail),
               "title": terminal_safe(r.title), "archived": _date(r.archived_at),
               "copy": copy_short(r.copy_search) if r.copy_search else "",
-              "history": "\n".join(history_lines(r)),
+              "history": history_words(r.history) if r.history and shows_history(r.history) else "",
+              "shown": shown_words(r.shown),
               "drift": drift_words(r) if moved(r) else ""}
              for r in shown]
     plain += [{"note": "", "host": "", "category": kind, "state": "", "detail": line, "title": "", "archived": ""}
