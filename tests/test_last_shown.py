@@ -8,10 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from html import escape
 import subprocess
 import sys
 import zipfile
+from html import escape
 from pathlib import Path
 
 import httpx
@@ -36,6 +36,13 @@ GONE = html("<html><head><title>Not found</title></head><body><h1>404: no such p
 def died(tmp_path, fakeweb, runner):
     """A report of two sources: an article fetched alive, then found 404 by a recheck; and a court page that was
     404 from its first fetch on."""
+    return _died(tmp_path, fakeweb, runner, alive_checks=1)
+
+
+def _died(tmp_path, fakeweb, runner, alive_checks: int):
+    """The report fetched, then checked again until the article was seen alive `alive_checks` times (each after the
+    first a revisit record: the page unchanged), then once more with the article answering 404. Returns the report,
+    the vault and the article's last capture that showed the page."""
     fakeweb.route_url(ARTICLE, ALIVE)
     fakeweb.route_url(NEVER, GONE)
     report = tmp_path / "chronicle.txt"
@@ -43,12 +50,14 @@ def died(tmp_path, fakeweb, runner):
     vault = tmp_path / "vault"
     egress = ["--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path, "--no-screenshots", "--retries", "0"]
     assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), *egress]).exit_code in (0, 1)
+    for _ in range(alive_checks - 1):
+        assert runner.invoke(cli, ["--vault", str(vault), "recheck", str(report), *egress]).exit_code in (0, 1)
     fakeweb.route_url(ARTICLE, GONE)
     done = runner.invoke(cli, ["--vault", str(vault), "recheck", str(report), *egress])
     assert done.exit_code in (0, 1), done.output
     with Vault.open_existing(str(vault), read_only=True) as v:
-        first = v.checks_of([ARTICLE])[ARTICLE][0]
-    return report, vault, first
+        shown = v.checks_of([ARTICLE])[ARTICLE][alive_checks - 1]
+    return report, vault, shown
 
 
 def _report(runner, vault, report, *args):
@@ -96,7 +105,18 @@ def test_show_names_the_last_capture_that_showed_the_page(died, runner):
 
 
 def test_a_pack_made_after_the_source_died_carries_and_replays_the_page_as_archived_and_audits(died, runner, tmp_path):
-    report, vault, first = died
+    _pack_replays_the_page_as_archived(*died, runner, tmp_path)
+
+
+def test_a_page_last_archived_as_a_revisit_is_packed_with_the_payload_it_revisits(tmp_path, fakeweb, runner):
+    """Checked alive twice (the second a revisit record in the recheck's WARC, its payload in the fetch's), then
+    404: the pack carries both files, so the page as last archived alive replays from the pack alone."""
+    report, vault, shown = _died(tmp_path, fakeweb, runner, alive_checks=2)
+    assert shown.record.revisit_of
+    _pack_replays_the_page_as_archived(report, vault, shown, runner, tmp_path)
+
+
+def _pack_replays_the_page_as_archived(report, vault, first, runner, tmp_path):
     out = tmp_path / "chronicle.wacz"
     done = runner.invoke(cli, ["--vault", str(vault), "pack", str(report), "-o", str(out)])
     assert done.exit_code == 0, done.output
