@@ -30,6 +30,8 @@ ALIVE = html("<html><head><title>Журналист задержан &lt;за п
              "<h1>Журналист задержан &lt;за пост&gt;</h1><p>Суд назначил журналисту арест на 10 суток за публикацию в сети о митинге "
              "в Алматы.</p><p>Адвокат заявил, что обжалует решение в апелляционной инстанции.</p></article></body></html>")
 GONE = html("<html><head><title>Not found</title></head><body><h1>404: no such page</h1></body></html>", status=404)
+NO_CASE = html("<html><head><title>Case not found</title></head><body><h1>404: no such case</h1></body></html>",
+               status=404)
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ def _died(tmp_path, fakeweb, runner, alive_checks: int):
     first a revisit record: the page unchanged), then once more with the article answering 404. Returns the report,
     the vault and the article's last capture that showed the page."""
     fakeweb.route_url(ARTICLE, ALIVE)
-    fakeweb.route_url(NEVER, GONE)
+    fakeweb.route_url(NEVER, NO_CASE)
     report = tmp_path / "chronicle.txt"
     report.write_text(f"Arrest[1]. The case[2].\n\n[1] {ARTICLE}\n[2] {NEVER}\n", encoding="utf-8")
     vault = tmp_path / "vault"
