@@ -157,3 +157,25 @@ def _summary(wacz: Path) -> str:
             if (record.rec_headers.get_header("WARC-Target-URI") or "").startswith("urn:evidence:summary:"):
                 return record.content_stream().read().decode()
     raise AssertionError("no summary in the pack")
+
+
+def test_a_wall_shows_no_page_so_a_source_walled_since_keeps_its_page_and_a_wall_from_the_start_has_none(
+        tmp_path, fakeweb, runner):
+    """What shows the page: a capture that read alive (or geo-blocked: the page from another vantage point). A login
+    wall shows the wall: an article walled since it was archived names its last capture alive; a group walled from
+    its first fetch on has none."""
+    wall = html("<html><head><title>Sign in</title></head><body><h1>Members only: sign in</h1></body></html>",
+                status=401)
+    group = "https://forum-kz.invalid/members/topic/42"
+    fakeweb.route_url(ARTICLE, ALIVE)
+    fakeweb.route_url(group, wall)
+    report = tmp_path / "walled.txt"
+    report.write_text(f"Arrest[1]. The group[2].\n\n[1] {ARTICLE}\n[2] {group}\n", encoding="utf-8")
+    vault = tmp_path / "vault"
+    egress = ["--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path, "--no-screenshots", "--retries", "0"]
+    assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), *egress]).exit_code in (0, 1)
+    fakeweb.route_url(ARTICLE, wall)
+    assert runner.invoke(cli, ["--vault", str(vault), "recheck", str(report), *egress]).exit_code in (0, 1)
+    article, walled = json.loads(_report(runner, vault, report, "--format", "json"))["footnotes"]
+    assert (article["category"], walled["category"]) == ("restricted", "restricted")
+    assert article["last_shown"]["title"] == TITLE and "last_shown" not in walled
