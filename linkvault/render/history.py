@@ -32,11 +32,7 @@ def history_words(history: HistoryVerdict) -> str:
 
 def shown_words(shown: Capture | None) -> str:
     """"last archived showing the page: 2026-11-02" (empty for none)."""
-    return f"last archived showing the page: {_day_of(shown.fetched_at)}" if shown else ""
-
-
-def _day_of(stamp: str) -> str:
-    return stamp[:10]
+    return f"last archived showing the page: {shown.fetched_at[:10]}" if shown else ""
 
 
 def history_lines(r: Link) -> list[str]:
