@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from datetime import datetime, timedelta, timezone
 from html import escape
 from pathlib import Path
 
@@ -19,6 +20,9 @@ import pytest
 from fakeweb.server import html
 from replay import pywb
 
+import linkvault
+from linkvault.archive import FetchOptions
+from linkvault.archive.warc import IdsAndClock
 from linkvault.cli import cli
 from linkvault.vault import Vault
 
@@ -32,6 +36,20 @@ ALIVE = html("<html><head><title>Журналист задержан &lt;за п
 GONE = html("<html><head><title>Not found</title></head><body><h1>404: no such page</h1></body></html>", status=404)
 NO_CASE = html("<html><head><title>Case not found</title></head><body><h1>404: no such case</h1></body></html>",
                status=404)
+
+
+class Clock:
+    """The time the test says it is, moved forward by days (never slept through)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def forward(self, days: float) -> Clock:
+        self.now += timedelta(days=days)
+        return self
 
 
 @pytest.fixture
@@ -50,13 +68,14 @@ def _died(tmp_path, fakeweb, runner, alive_checks: int):
     report = tmp_path / "chronicle.txt"
     report.write_text(f"Arrest[1]. The case[2].\n\n[1] {ARTICLE}\n[2] {NEVER}\n", encoding="utf-8")
     vault = tmp_path / "vault"
-    egress = ["--proxy", fakeweb.proxy_url, "--ca-bundle", fakeweb.ca_pem_path, "--no-screenshots", "--retries", "0"]
-    assert runner.invoke(cli, ["--vault", str(vault), "fetch", str(report), *egress]).exit_code in (0, 1)
+    clock = Clock()  # a week between checks, so each capture has its own second for the replay to pick
+    options = FetchOptions(proxy=fakeweb.proxy_url, ca_bundle=fakeweb.ca_pem_path, retries=0, timeout=5,
+                           screenshots=False, ids_and_clock=IdsAndClock(now=clock))
+    linkvault.fetch([report], vault, options)
     for _ in range(alive_checks - 1):
-        assert runner.invoke(cli, ["--vault", str(vault), "recheck", str(report), *egress]).exit_code in (0, 1)
+        linkvault.recheck([report], vault, options, clock=clock.forward(7))
     fakeweb.route_url(ARTICLE, GONE)
-    done = runner.invoke(cli, ["--vault", str(vault), "recheck", str(report), *egress])
-    assert done.exit_code in (0, 1), done.output
+    linkvault.recheck([report], vault, options, clock=clock.forward(7))
     with Vault.open_existing(str(vault), read_only=True) as v:
         shown = v.checks_of([ARTICLE])[ARTICLE][alive_checks - 1]
     return report, vault, shown
