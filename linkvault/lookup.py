@@ -84,9 +84,10 @@ def show(vault_dir: str, report: str | Report, label: str, rules: HistoryRules |
                   if note == str(label)}
         drifts = {url: drift for (note, url), drift in vault.latest_drifts(report).items() if note == str(label)}
         histories = vault.histories(urls, rules)
+        shown = vault.last_shown(urls)  # the page as archived before the source failed, if it has
     return FootnoteArchive(report=report_key(report), label=str(label), line=notes[0]["line"], urls=urls,
                            captures=captures, text=text, verdicts=_verdicts(vault_dir, given, str(label), rules),
-                           copies=copies, histories=histories, drifts=drifts)
+                           copies=copies, histories=histories, drifts=drifts, shown=shown)
 
 
 def _verdicts(vault_dir: str, report: str | Report, label: str, rules: HistoryRules | None

@@ -61,7 +61,9 @@ def review(vault_dir: str, report_path: str | Report, input_format: str | None =
         searches = vault.report_copy_searches(report.path)  # every URL's at once, in the same read-only open
         histories = vault.histories({row.url for row in result.rows if row.url}, rules)
         drifts = vault.latest_drifts(report.path)  # the newest drift recheck stored for each footnote URL
+        shown = vault.last_shown({row.url for row in result.rows if row.url})  # the page as archived before it failed
         for row in result.rows:
+            row.shown = shown.get(row.url or "")
             row.copy_search = searches.get((row.label, row.url or ""))
             row.history = histories.get(row.url or "")
             row.drift = drifts.get((row.label, row.url or ""))

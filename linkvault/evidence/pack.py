@@ -63,10 +63,13 @@ def pack(vault_dir: str, report_path: str, output: str, input_format: str | None
         reviewed = build_review(vault_dir, report_path, input_format, with_claims=False)
         mementos = copy_captures(vault, reviewed)  # the records of the copies `copies` fetched for its footnotes
         images = vault.images_of([r.capture_id for r in reviewed.rows if r.capture_id])  # a post's own pictures
+        shown = [r.shown for r in reviewed.rows if r.shown]  # the page as archived before its source failed
         files = sorted({r.warc_file for r in reviewed.rows if r.warc_file}
+                       | {s.record.file for s in shown if s.record and s.record.file}
                        | {m["warc_file"] for m in mementos.values() if m["warc_file"]}
                        | {i["warc_file"] for post in images.values() for i in post if i["warc_file"]}
                        | vault.payload_files([r.capture_id for r in reviewed.rows if r.capture_id] + list(mementos)
+                                             + [s.id for s in shown if s.id]
                                              + [i["id"] for post in images.values() for i in post]))
         if not files:
             raise InputError("nothing of this report is archived yet (run `linkvault fetch` first)", path=report_path)
@@ -92,6 +95,7 @@ def _write_pack(vault: Vault, reviewed, report_path: str, files: list[str], seal
     and its pages (with the `mementos` of its copies), stamp its datapackage.json with `stamp_with`, and seal it
     to `output`; returns the number of pages and the stamps."""
     ids = [r.capture_id for r in reviewed.rows if r.capture_id] + list(mementos)
+    ids += [r.shown.id for r in reviewed.rows if r.shown and r.shown.id]
     texts = vault.texts_of(ids)  # this report's own, not the vault's
     custody = vault.custody_chain()
     with tempfile.TemporaryDirectory() as work:
@@ -168,6 +172,7 @@ def _pages(reviewed: Review, texts: dict, mementos: dict[int, dict]) -> list[dic
     URI asked of the archive), titled so a viewer tells the copy from the source."""
     pages = [_page(row.url, row.archived_at, row.title or row.url, texts.get(row.capture_id))
              for row in reviewed.rows if row.warc_file and row.archived_at]
+    pages += _pages_shown(reviewed, texts)
     listed: set[int] = set()  # a URL two footnotes cite has its copies listed once
     for copy in shown_copies(reviewed):
         memento = mementos.get(copy.capture_id) if copy.capture_id is not None else None
@@ -177,6 +182,20 @@ def _pages(reviewed: Review, texts: dict, mementos: dict[int, dict]) -> list[dic
             title = f"{text.get('title') or copy.candidate.url} (archived copy: {archive_name(copy.candidate.archive)} " \
                     f"{copy.candidate.memento_at})"
             pages.append(_page(memento["url"], memento["fetched_at"], title, text))
+    return pages
+
+
+def _pages_shown(reviewed: Review, texts: dict) -> list[dict]:
+    """The page as each source showed it before it failed (the capture a failing or dead footnote keeps as its
+    evidence), titled so a viewer tells it from the source's answer today; a URL two footnotes cite listed once."""
+    pages, listed = [], set()
+    for row in reviewed.rows:
+        shown = row.shown
+        if shown and shown.record and shown.record.file and shown.id not in listed:
+            listed.add(shown.id)
+            title = f"{shown.title or row.url} (the page as archived on {shown.fetched_at[:10]}, before it " \
+                    f"{'failed' if row.category in ('failing', 'dead') else 'read ' + (row.state or 'otherwise')})"
+            pages.append(_page(row.url, shown.fetched_at, title, texts.get(shown.id)))
     return pages
 
 

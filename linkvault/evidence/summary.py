@@ -86,6 +86,8 @@ class EvidenceRow:
     copies: list[CopyEvidence] = field(default_factory=list)  # offered, then passed over, if `copies` looked it up
     witnesses: list[WitnessFact] = field(default_factory=list)
     images: list[str] = field(default_factory=list)  # the WARC-Record-IDs of a post's images, archived with it
+    shown_block_digest: str | None = None  # the block digest of the record of the link's last capture showing the page
+    shown_stamps: list[TimestampFact] = field(default_factory=list)  # the timestamps of the manifests listing it
 
     def __getattr__(self, name: str):
         """The link's own fields (label, url, category, state, detail, archived_at, final_url, http_status, WARC)."""
@@ -184,6 +186,10 @@ def evidence_summary(vault: Vault, reviewed: Review, warc_files: list[str], cust
             row.screenshot_id, row.screenshot_sha256 = sealed.screenshots.get(rid, (None, None))
             if rid in covering:
                 row.stamps = covering[rid].stamps
+        shown = link.shown.record.record_id if link.shown and link.shown.record else None
+        if shown:  # the page as archived before the source failed: sealed like any capture
+            row.shown_block_digest = sealed.block_digests.get(shown)
+            row.shown_stamps = covering[shown].stamps if shown in covering else []
         rows.append(row)
     images = vault.images_of([r.link.capture_id for r in rows if r.response_id and r.link.capture_id])
     for row in rows:

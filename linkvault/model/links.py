@@ -168,6 +168,9 @@ class Link:
     copy_search: CopySearch | None = None  # the last `copies` search for it (`report` attaches it; None: never searched)
     history: HistoryVerdict | None = None  # its checks read together (`report` attaches it; None: never checked)
     drift: Drift | None = None  # the newest drift `recheck` stored for it (`report` attaches it; None: none judged)
+    # The newest capture that showed the page, when that is not the verdict capture (`report` attaches it): a source
+    # archived alive and found failing later keeps that capture as its evidence (None: none, or the verdict shows it).
+    shown: Capture | None = None
 
     def judged_by(self, capture: Capture, *, reused: bool = False) -> Link:
         """This link with `capture` as its evidence, and the capture's verdict as its own."""
@@ -229,6 +232,11 @@ class Link:
     def vantage(self) -> str | None:
         """The vantage point its capture was made from (None: the run named none, or not captured)."""
         return self.capture.vantage if self.capture else None
+
+    @property
+    def last_shown_at(self) -> str | None:
+        """When it was last archived showing the page, if that is not its verdict capture."""
+        return self.shown.fetched_at if self.shown else None
 
     @property
     def archived(self) -> bool:

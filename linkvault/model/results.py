@@ -12,6 +12,7 @@ from typing import Any
 from linkvault.model.copies import CopySearch, VersionLink
 from linkvault.model.drift import Drift
 from linkvault.model.history import HistoryVerdict
+from linkvault.model.links import Capture
 from linkvault.model.records import LINK_CATEGORIES, CheckResult, Finding, Severity
 
 # -- search and show (lookup.py) ----------------------------------------------------------------
@@ -40,6 +41,7 @@ class FootnoteArchive:
     copies: dict[str, CopySearch] = field(default_factory=dict)  # url → the last `copies` search (never searched: absent)
     histories: dict[str, HistoryVerdict] = field(default_factory=dict)  # url → its checks read together (recheck)
     drifts: dict[str, Drift] = field(default_factory=dict)  # url → the newest drift recheck stored (none: absent)
+    shown: dict[str, Capture] = field(default_factory=dict)  # url → last capture showing the page, when not the verdict
 
     @property
     def screenshot(self) -> dict | None:

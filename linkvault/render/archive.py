@@ -13,7 +13,7 @@ from linkvault.model import LINK_CATEGORIES, NEEDS_A_COPY, CheckResult, Footnote
 from linkvault.render.check import counted, render_check
 from linkvault.render.copy_lines import link_lines, reference_words
 from linkvault.render.drift import drift_line
-from linkvault.render.history import history_words, shows_history
+from linkvault.render.history import history_words, shown_words, shows_history
 from linkvault.render.records import account_words
 from linkvault.render.textsafe import terminal_safe
 
@@ -293,6 +293,11 @@ def _say_over_time(console: Console, archive: FootnoteArchive, url: str) -> None
             _say(console, f"checked {check.at:%Y-%m-%d %H:%M} UTC: {check.category} / {check.state}"
                  + (" (our own side failed: not counted)" if check.own_side else "")
                  + _seen_from(seen.get(check.capture_id, {})), indent=4)
+    if url in archive.shown:
+        shown = archive.shown[url]
+        record = shown.record
+        _say(console, f"{shown_words(shown)} (capture {shown.id}"
+             + (f", WARC {record.file} offset {record.offset}" if record else "") + ")", indent=2, hang=2)
     if url in archive.drifts:
         _say(console, "drift: " + drift_line(archive.drifts[url]).strip(), indent=2, hang=2)
 

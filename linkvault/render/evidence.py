@@ -74,6 +74,23 @@ def _row(r: EvidenceRow) -> str:
             f"<td>{record}</td><td>{_stamps(r.stamps)}</td></tr>")
 
 
+def _shown_row(r: EvidenceRow) -> str:
+    """The last capture that showed the page, under a row whose verdict capture no longer does (a source archived
+    alive, found failing since): the page as it was archived is the footnote's evidence, sealed like any capture."""
+    shown = r.link.shown
+    if shown is None or shown.record is None:
+        return ""
+    record = shown.record
+    what = (f"last archived showing the page<div class=\"small\">{esc(shown.state.state if shown.state else '')}"
+            + (f": {esc(shown.title)}" if shown.title else "") + "</div>")
+    captured = f"{esc(shown.fetched_at)}<div class=\"small\">HTTP {esc(shown.status)}</div>"
+    digests = (f"<div>{esc(record.file)} @ {esc(record.offset)}</div><code>{esc(record.record_id)}</code>"
+               f"<div class=\"small\">block <code>{esc(r.shown_block_digest)}</code></div>"
+               f"<div class=\"small\">payload <code>{esc(record.payload_digest)}</code></div>")
+    return (f'<tr class="alive"><td>{esc(r.label)}</td><td>{web_link(r.url)}</td><td>{what}</td><td>{captured}</td>'
+            f"<td>{digests}</td><td>{_stamps(r.shown_stamps)}</td></tr>")
+
+
 def _copy_row(r: EvidenceRow, c: CopyEvidence) -> str:
     """One archived copy of a looked-up link: what it is and how it was judged, and its memento's sealed record."""
     v, cand = c.verdict, c.verdict.candidate
@@ -182,7 +199,7 @@ every record the run wrote (<code>openssl ts -verify</code>).</p>
 <table><thead><tr><th>#</th><th>source</th><th>verdict</th><th>captured</th><th>WARC record and digests</th>
 <th>timestamp</th></tr></thead>
 <tbody>
-{chr(10).join(_row(r) for r in summary.rows)}
+{chr(10).join(_row(r) + _shown_row(r) for r in summary.rows)}
 </tbody></table>
 {_copies_section(summary)}{_witnesses_section(summary)}<h2>Run manifests and their timestamps</h2>
 <ul>{"".join(_manifest(m) for m in summary.manifests) or "<li>none: fetched with --no-timestamp</li>"}</ul>

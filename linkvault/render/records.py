@@ -12,7 +12,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
 
-from linkvault.model import MISSING, Account, CheckResult, Finding, Footnote
+from linkvault.model import MISSING, Account, Capture, CheckResult, Finding, Footnote
 
 SCHEMA = "output.schema.json"
 
@@ -43,6 +43,16 @@ def account_field(account: Account | None) -> dict:
 def vantage_field(vantage: str | None) -> dict:
     """The `vantage` field of a footnote item whose capture names its vantage point (fetch --vantage; none else)."""
     return {"vantage": vantage} if vantage else {}
+
+
+def shown_field(shown: Capture | None) -> dict:
+    """The `last_shown` field of a footnote item whose source was archived showing the page before its newest check
+    (a source found failing since): that capture, its time, WARC record and title (none else)."""
+    if shown is None:
+        return {}
+    record = shown.record
+    return {"last_shown": {"capture_id": shown.id, "archived_at": shown.fetched_at, "title": shown.title,
+                           "warc": {"file": record.file, "offset": record.offset} if record else None}}
 
 
 def account_words(account: Account) -> str:

@@ -18,7 +18,7 @@ from linkvault.render.check import COMPACT_BELOW, MAX_ROWS_PER_KIND, capped, mor
 from linkvault.render.copy_lines import copy_fields, copy_judged, copy_name, copy_short, passed_over
 from linkvault.render.drift import DRIFT_CSS, drift_html, drift_line, drift_object
 from linkvault.render.history import CSV_COLUMNS as HISTORY_COLUMNS
-from linkvault.render.history import history_values, history_words, shows_history
+from linkvault.render.history import history_html, history_lines, history_values, history_words, shown_words, shows_history
 from linkvault.render.htmlsafe import esc as _e
 from linkvault.render.htmlsafe import page_head
 from linkvault.render.htmlsafe import web_link as _link
@@ -99,12 +99,12 @@ def as_json_object(review: Review) -> dict:
 
 def row_record(r: Link, **extra: Any) -> dict:
     """A review row in the shared vocabulary (linkvault/render/records.py)."""
-    from linkvault.render.records import account_field, footnote_record, vantage_field
+    from linkvault.render.records import account_field, footnote_record, shown_field, vantage_field
 
     return footnote_record(number=r.number, label=r.label, line=r.line, url=r.url, category=r.category, state=r.state,
                            detail=r.detail, http_status=r.http_status, final_url=r.final_url, title=r.title,
                            archived_at=r.archived_at, warc_file=r.warc_file, warc_offset=r.warc_offset, **extra,
-                           **account_field(r.account), **vantage_field(r.vantage))
+                           **account_field(r.account), **vantage_field(r.vantage), **shown_field(r.shown))
 
 
 def _serious(review: Review) -> CheckResult:
@@ -131,7 +131,7 @@ def _csv(review: Review) -> str:
         values = [r.number, r.url, r.host, r.category, r.state, r.detail, r.http_status, r.final_url, r.title,
                   r.archived_at, r.warc_file, r.warc_offset] + (_copy_values(r) if with_copies else [])
         values += [r.account.label if r.account else None] if with_account else []
-        values += history_values(r.history) if with_history else []
+        values += history_values(r.history, r.shown) if with_history else []
         values += [r.vantage] if with_vantage else []
         values += [r.drift and r.drift.state, r.drift and r.drift.detail] if with_drift else []
         writer.writerow([_cell(v) for v in values])
@@ -152,8 +152,8 @@ def _detail_text(r: Link) -> str | None:
     """A Markdown row's detail, then the account it was captured as, its archived copy in a few words and the
     copy's URI-M."""
     detail = f"{r.detail or ''} — {account_words(r.account)}" if r.account else r.detail
-    if r.history and shows_history(r.history):
-        detail = f"{detail or ''} — {history_words(r.history)}"
+    if history_lines(r):
+        detail = f"{detail or ''} — {'; '.join(history_lines(r))}"
     if moved(r):
         detail = f"{detail or ''} — {drift_words(r)}"
     if r.copy_search is None:
@@ -176,8 +176,8 @@ def _table_cell(name: str, cells: dict[str, str], style: str) -> str:
     """A table cell's markup: the category in its colour, the detail with the link's archived copy on a second line."""
     if name == "category" and style:
         return f"[{style}]{rich_safe(cells[name])}[/]"
-    if name == "detail" and (cells.get("copy") or cells.get("history") or cells.get("drift")):
-        return "\n".join(rich_safe(cells[part]) for part in ("detail", "history", "drift", "copy") if cells.get(part))
+    if name == "detail" and any(cells.get(part) for part in ("copy", "history", "shown", "drift")):
+        return "\n".join(rich_safe(cells[part]) for part in ("detail", "history", "shown", "drift", "copy") if cells.get(part))
     return rich_safe(cells[name])
 
 
@@ -232,6 +232,7 @@ def _table(review: Review, *, color: bool, width: int) -> str:
               "title": terminal_safe(r.title), "archived": _date(r.archived_at),
               "copy": copy_short(r.copy_search) if r.copy_search else "",
               "history": history_words(r.history) if r.history and shows_history(r.history) else "",
+              "shown": shown_words(r.shown),
               "drift": drift_words(r) if moved(r) else ""}
              for r in shown]
     plain += [{"note": "", "host": "", "category": kind, "state": "", "detail": line, "title": "", "archived": ""}
@@ -309,17 +310,13 @@ def _html_row(r: Link) -> str:
     status = f'<div class="small">HTTP {_e(r.http_status)}</div>' if r.http_status is not None else ""
     return (f'<tr class="{kind}" data-cat="{kind}"><td class="num">{_e(r.number)}</td><td>{source_cell(r)}</td>'
             f'<td>{_e(r.category or kind)}</td><td>{_e(r.state)}{status}</td><td>{_e(r.detail)}{_account_html(r)}'
-            f'{_history_html(r)}{drift_html(r.drift) if r.drift else ""}{_copy_html(r)}</td>'
+            f'{history_html(r)}{drift_html(r.drift) if r.drift else ""}{_copy_html(r)}</td>'
             f'<td>{_e(r.title)}</td><td>{archived_cell(r)}</td></tr>')
 
 
 def _account_html(r: Link) -> str:
     """The logged-in account a row's capture was made as (its label is the researcher's: escaped all the same)."""
     return f'<div class="small account">{_e(account_words(r.account))}</div>' if r.account else ""
-
-
-def _history_html(r: Link) -> str:
-    return f'<div class="small history">{_e(history_words(r.history))}</div>' if r.history and shows_history(r.history) else ""
 
 
 def _copy_html(r: Link) -> str:

@@ -16,6 +16,7 @@ import sqlite_utils
 from linkvault.history import checks_of, history_of, moment
 from linkvault.model import Capture, HistoryRules, HistoryVerdict
 from linkvault.vault.capture_rows import capture_of
+from linkvault.vault.schema import verdict_capture_id
 
 
 class CheckQueries:
@@ -46,6 +47,22 @@ class CheckQueries:
             "from captures c where c.id in (select value from json_each(?)) and c.revisit_of is not null",
             [json.dumps(list(capture_ids))])
         return {row["file"] for row in rows if row["file"]}
+
+    def last_shown(self, urls: Iterable[str]) -> dict[str, Capture]:
+        """Each cited URL's newest capture that showed the page, with its title, where that is not the capture the
+        link is judged by (a source archived alive and found failing since): the evidence a later check must not
+        take away. Showing the page: in the WARC, reached the source and read alive, or geo-blocked (the page as
+        another vantage point read it, its text with it, as a drift's first capture is chosen). A login wall,
+        paywall or bot check shows the wall, not the page; a 404, a timeout or a failure on our own side shows
+        nothing of it. A URL that never showed its page, or whose verdict capture shows it, is absent."""
+        rows = self.db.query(
+            "select c.*, t.title from (select distinct value as cited from json_each(?)) u "
+            "join captures c on c.id = (select s.id from captures s where s.url = u.cited "
+            "and coalesce(s.role, 'cited') = 'cited' and s.warc_file is not null and s.record_id is not null "
+            "and (s.category = 'alive' or s.state = 'geo-blocked') order by s.fetched_at desc, s.id desc limit 1) "
+            f"left join texts t on t.capture_id = c.id where c.id != {verdict_capture_id('u.cited')}",
+            [json.dumps(list(urls))])
+        return {row["url"]: capture_of(row) for row in rows}
 
     def report_paths(self) -> list[str]:
         """Every report fetched into this vault, by the path (or `<…>` name) it is kept under."""
