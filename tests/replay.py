@@ -51,3 +51,15 @@ def pywb(warcs: list[Path], workdir: Path, collection: str = "c"):
             proc.kill()
             proc.wait()
         proc.stderr.close()
+
+
+@contextlib.contextmanager
+def pywb_pack(pack: Path, workdir: Path):
+    """Yield the base URL of a pywb collection made of an evidence pack (a WACZ) alone, as a third party replays it."""
+    workdir.mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    subprocess.run([str(BIN / "wb-manager"), "init", "packed"], cwd=workdir, check=True, capture_output=True, env=env)
+    subprocess.run([str(BIN / "wb-manager"), "add", "--unpack-wacz", "packed", str(pack)], cwd=workdir, check=True,
+                   capture_output=True, env=env)
+    with pywb([], workdir, collection="packed") as base:
+        yield base

@@ -8,8 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 import zipfile
 from datetime import datetime, timedelta, timezone
 from html import escape
@@ -18,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fakeweb.server import html
-from replay import pywb
+from replay import pywb_pack
 
 import linkvault
 from linkvault.archive import FetchOptions
@@ -28,7 +26,6 @@ from linkvault.vault import Vault
 
 ARTICLE = "https://news-agency.invalid/2024/04/arrest"
 NEVER = "https://court-portal.invalid/case/1187"
-BIN = Path(sys.executable).parent
 TITLE = "Журналист задержан <за пост>"
 ALIVE = html("<html><head><title>Журналист задержан &lt;за пост&gt;</title></head><body><article>"
              "<h1>Журналист задержан &lt;за пост&gt;</h1><p>Суд назначил журналисту арест на 10 суток за публикацию в сети о митинге "
@@ -151,13 +148,8 @@ def _pack_replays_the_page_as_archived(report, vault, first, runner, tmp_path):
     summary = _summary(out)
     assert "last archived showing the page" in summary and escape(first.record.record_id) in summary
     assert first.record.payload_digest in summary and "&lt;за пост&gt;" in summary and "<за пост>" not in summary
-    work = tmp_path / "replay"
-    work.mkdir()
-    subprocess.run([str(BIN / "wb-manager"), "init", "packed"], cwd=work, check=True, capture_output=True)
-    subprocess.run([str(BIN / "wb-manager"), "add", "--unpack-wacz", "packed", str(out)], cwd=work, check=True,
-                   capture_output=True)
     stamp = "".join(ch for ch in first.fetched_at[:19] if ch.isdigit())
-    with pywb([], work, collection="packed") as base:
+    with pywb_pack(out, tmp_path / "replay") as base:
         page = httpx.get(f"{base}/{stamp}id_/{ARTICLE}", timeout=30)
     assert page.status_code == 200 and "Алматы" in page.text
     audited = runner.invoke(cli, ["audit", str(out)])

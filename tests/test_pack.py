@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import httpx
-from replay import pywb
+from replay import pywb_pack
 
 from linkvault.cli import cli
 
@@ -39,12 +39,7 @@ def test_pack_validates_replays_and_is_logged(tmp_path, fakeweb, runner):
     assert any("закупке" in p["text"] for p in pages)
     assert any(n.endswith("linkvault-report.warc.gz") for n in names)
 
-    work = tmp_path / "replay"
-    work.mkdir()
-    subprocess.run([str(BIN / "wb-manager"), "init", "packed"], cwd=work, check=True, capture_output=True)
-    subprocess.run([str(BIN / "wb-manager"), "add", "--unpack-wacz", "packed", str(out)], cwd=work, check=True,
-                   capture_output=True)
-    with pywb([], work, collection="packed") as base:
+    with pywb_pack(out, tmp_path / "replay") as base:
         page = httpx.get(f"{base}/id_/{URLS[0]}", timeout=30)
         summary = httpx.get(f"{base}/id_/urn:evidence:summary:chronicle.txt", timeout=30)
     assert page.status_code == 200 and "закупке".encode() in page.content

@@ -4,18 +4,15 @@ replays from the pack alone, and `audit` of a pack names a revisit whose payload
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import httpx
-from replay import pywb
+from replay import pywb_pack
 
 from linkvault.cli import cli
 
 URL = "https://rus.azattyq.org/a/32887882.html"
-BIN = Path(sys.executable).parent
 
 
 def _fetch_recheck_pack(tmp_path, fakeweb, runner) -> tuple[Path, Path]:
@@ -38,12 +35,7 @@ def test_a_pack_made_after_a_recheck_carries_the_revisited_payload_and_replays_t
         carried = sorted(n.rsplit("/", 1)[-1] for n in z.namelist() if n.startswith("archive/"))
     runs = sorted(p.name for p in (vault / "warc").iterdir())
     assert len(runs) == 2 and set(runs) <= set(carried)  # the fetch's file and the recheck's
-    work = tmp_path / "replay"
-    work.mkdir()
-    subprocess.run([str(BIN / "wb-manager"), "init", "packed"], cwd=work, check=True, capture_output=True)
-    subprocess.run([str(BIN / "wb-manager"), "add", "--unpack-wacz", "packed", str(out)], cwd=work, check=True,
-                   capture_output=True)
-    with pywb([], work, collection="packed") as base:
+    with pywb_pack(out, tmp_path / "replay") as base:
         page = httpx.get(f"{base}/id_/{URL}", timeout=30)
     assert page.status_code == 200 and "закупке".encode() in page.content
     result = runner.invoke(cli, ["audit", str(out)])
