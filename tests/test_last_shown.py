@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import zipfile
-from datetime import datetime, timedelta, timezone
 from html import escape
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import httpx
 import pytest
 from fakeweb.server import html
 from replay import pywb_pack
+from virtual_clock import DayClock
 
 import linkvault
 from linkvault.archive import FetchOptions
@@ -35,20 +35,6 @@ NO_CASE = html("<html><head><title>Case not found</title></head><body><h1>404: n
                status=404)
 
 
-class Clock:
-    """The time the test says it is, moved forward by days (never slept through)."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def forward(self, days: float) -> Clock:
-        self.now += timedelta(days=days)
-        return self
-
-
 @pytest.fixture
 def died(tmp_path, fakeweb, runner):
     """A report of two sources: an article fetched alive, then found 404 by a recheck; and a court page that was
@@ -65,7 +51,7 @@ def _died(tmp_path, fakeweb, runner, alive_checks: int):
     report = tmp_path / "chronicle.txt"
     report.write_text(f"Arrest[1]. The case[2].\n\n[1] {ARTICLE}\n[2] {NEVER}\n", encoding="utf-8")
     vault = tmp_path / "vault"
-    clock = Clock()  # a week between checks, so each capture has its own second for the replay to pick
+    clock = DayClock()  # a week between checks, so each capture has its own second for the replay to pick
     options = FetchOptions(proxy=fakeweb.proxy_url, ca_bundle=fakeweb.ca_pem_path, retries=0, timeout=5,
                            screenshots=False, ids_and_clock=IdsAndClock(now=clock))
     linkvault.fetch([report], vault, options)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from fakeweb.server import html
+from virtual_clock import DayClock
 
 import linkvault
 from linkvault.archive import FetchOptions
@@ -34,23 +35,9 @@ GONE = html("<html><head><title>Not found</title></head><body><h1>404: no such p
 WALL = html("<html><head><title>Sign in</title></head><body><h1>Members only: sign in</h1></body></html>", status=401)
 
 
-class Clock:
-    """The time a test says it is: moved forward by days, never slept through."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def forward(self, days: float) -> Clock:
-        self.now += timedelta(days=days)
-        return self
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> DayClock:
+    return DayClock()
 
 
 @pytest.fixture
@@ -127,7 +114,7 @@ def test_due_rechecks_exactly_the_links_whose_next_check_is_due(fetched, fakeweb
     assert sorted(day8.rechecked) == sorted([ARTICLE, CASE, GROUP])
 
 
-class TimerClock(Clock):
+class TimerClock(DayClock):
     """A daily timer's clock: each run starts on the minute (`forward`), and every reading after that is a second
     later than the one before, as a run's fetches come seconds after it starts."""
 

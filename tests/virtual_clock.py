@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta, timezone
 
 
 class VirtualClock:
@@ -19,3 +20,17 @@ class VirtualClock:
         self.slept.append(seconds)
         self.now += seconds
         await asyncio.sleep(0)
+
+
+class DayClock:
+    """The date a test says it is, for the verbs' injected `clock`: moved forward by days, never slept through."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def forward(self, days: float) -> DayClock:
+        self.now += timedelta(days=days)
+        return self
