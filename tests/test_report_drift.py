@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
+from chromium import CHROMIUM, SKIP_REASON, dump_dom
 from drift_site import EDITED, REPORT, SIDEBAR, first_routes, later_routes
 from test_output_schema import errors
 
@@ -98,3 +100,18 @@ def test_report_fails_on_a_passage_gone_although_every_link_is_alive(fakeweb_ses
     assert {r.category for r in rows} == {"alive"}
     assert _report(runner, vault, report, "--fail-on", "error").exit_code == 1
     assert [r.drift.state for r in rows if r.drift] == ["passage-gone", "unchanged"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=SKIP_REASON)
+def test_the_html_reports_filter_keeps_the_drift_comparison_shown_and_counts_links_not_its_rows(
+        rechecked, runner, tmp_path):
+    """The report's filter script hides the link rows a reader unticks; a drift's comparison (what was removed
+    beside what remains) is a table inside a link's row, and stays shown: the filter once took its rows for links,
+    hid them all, and said "5 of 15 rows shown"."""
+    page = tmp_path / "report.html"
+    page.write_text(_report(runner, *rechecked, "--format", "html").stdout, encoding="utf-8")
+    dom = dump_dom(page, tmp_path / "profile")
+    comparisons = re.findall(r"<table>\s*<tbody>\s*<tr[^>]*>\s*<th>the passage as first archived</th>", dom)
+    assert comparisons and not re.search(r"<tr hidden[^>]*>\s*<th>the passage as first archived", dom)
+    links = len(re.findall(r'<tr [^>]*data-cat="', dom))
+    assert re.search(rf'id="shown"[^>]*>{links} of {links} rows shown<', dom), dom[:2000]

@@ -271,7 +271,7 @@ td{overflow-wrap:break-word}td a{overflow-wrap:anywhere}
 .unknown{background:#eee}.missing{background:#ffd7b5}
 .num{white-space:nowrap;word-break:normal;text-align:right;width:1%}"""
 _JS = """(function(){var boxes=[].slice.call(document.querySelectorAll('input[data-cat]')),
-q=document.getElementById('q'),rows=[].slice.call(document.querySelectorAll('#links tbody tr'));
+q=document.getElementById('q'),rows=[].slice.call(document.querySelectorAll('#links>tbody>tr'));
 var m=/^#category=([a-z,-]+)$/.exec(location.hash);if(m){var want=m[1].split(',');
 boxes.forEach(function(b){b.checked=want.indexOf(b.getAttribute('data-cat'))>=0;});}
 function apply(){var on={},t=q.value.toLowerCase(),n=0;
