@@ -82,6 +82,8 @@ def test_report_csv_markdown_and_html_show_the_drift(rechecked, runner):
     assert "drift \\!\\[1\\] passage-gone" in markdown and "drift \\!\\[3\\] page-replaced" in markdown
     page = _report(runner, *rechecked, "--format", "html").stdout
     assert 'class="drift drift-passage-gone"' in page and "<del>" in page and "<ins>92 300</ins>" in page
+    unchanged = page.split('class="drift drift-unchanged"', 1)[1].split("</div>", 1)[0]
+    assert "<table>" not in unchanged  # an intact passage is not shown twice, side by side with itself
 
 
 def test_show_lists_a_links_checks_and_its_drift(rechecked, runner):

@@ -35,11 +35,12 @@ def drift_object(drift: Drift) -> dict:
 
 def drift_html(drift: Drift) -> str:
     """The drift as an HTML fragment: its state and sentence, then the passage as first archived with the words
-    since removed struck through, beside what remains with the words added marked; everything escaped."""
+    since removed struck through, beside what remains with the words added marked (an unchanged passage is not
+    shown twice); everything escaped."""
     head = (f'<div class="drift drift-{esc(drift.state)}"><span class="drift-state">{esc(drift.state)}</span> '
             f'{esc(drift.detail)} <span class="small">({esc(_measures(drift))}; first {esc(_day(drift.first_at))}, '
             f'now {esc(_day(drift.now_at))})</span>')
-    if not drift.passage_then:
+    if not drift.passage_then or drift.passage_then == drift.passage_now:
         return head + "</div>"
     runs = word_diff(drift.passage_then, drift.passage_now)
     then = " ".join(f"<del>{esc(words)}</del>" if kind == "removed" else esc(words)
