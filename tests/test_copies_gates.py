@@ -25,4 +25,6 @@ def test_each_archived_redirect_hop_waits_its_turn_at_the_archive_gate(fetched, 
     arrivals = [r.time for r in fakeweb.log.snapshot() if r.host == "web.archive.org" and r.path.startswith("/web/")]
     assert len(arrivals) >= len(hops)  # the memento and each archived redirect after it
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
-    assert min(gaps) >= 0.75 * 60 / RATE, gaps  # spaced by the gate (less the network's jitter), never a burst
+    # Spaced by the gate, never a burst; the fake web logs an arrival when its thread gets to it, so on a busy
+    # machine one late log makes the next gap look shorter: half the interval still tells a gate from a burst.
+    assert min(gaps) >= 0.5 * 60 / RATE, gaps
