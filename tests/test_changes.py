@@ -11,7 +11,8 @@ from html import escape
 import pytest
 from fakeweb.server import html
 from jsonschema import Draft202012Validator
-from test_recheck import ARREST, ARTICLE, CASE, EDITED_AWAY, GONE, Clock, _options, arrest_article, article
+from test_recheck import ARREST, ARTICLE, CASE, EDITED_AWAY, GONE, _options, arrest_article, article
+from virtual_clock import DayClock
 
 import linkvault
 from linkvault.cli import cli
@@ -20,8 +21,8 @@ CALENDAR = "https://city-hall.invalid/calendar/april"
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> DayClock:
+    return DayClock()
 
 
 def _recheck(fakeweb, clock, vault) -> None:

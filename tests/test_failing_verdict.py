@@ -14,7 +14,8 @@ import json
 import pytest
 from fakeweb.server import html
 from test_output_schema import errors
-from test_recheck import ARTICLE, CASE, GONE, Clock, _options, article
+from test_recheck import ARTICLE, CASE, GONE, _options, article
+from virtual_clock import DayClock
 
 import linkvault
 from linkvault.cli import cli
@@ -24,8 +25,8 @@ BROKEN = html("<html><head><title>Error</title></head><body><h1>500: internal er
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> DayClock:
+    return DayClock()
 
 
 def _chronicle(tmp_path, fakeweb):
