@@ -17,6 +17,16 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory):
+    """A local RFC 3161 authority (tests/tsa.py) over real HTTP, one per test module."""
+    from tsa import LocalTSA
+
+    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
+    yield authority
+    authority.close()
+
+
 @pytest.fixture
 def write(tmp_path):
     """Write a report into tmp_path: write("r.txt", text) or write("r.txt", raw_bytes)."""

@@ -123,15 +123,6 @@ def test_audit_as_json_says_what_holds_and_names_what_does_not(vault, runner):
 
 # -- evidence deleted or rewritten where no digest alone shows it --------------------------------------------------
 
-@pytest.fixture(scope="module")
-def tsa(tmp_path_factory):
-    from tsa import LocalTSA
-
-    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
-    yield authority
-    authority.close()
-
-
 @pytest.fixture
 def stamped_vault(tmp_path, fakeweb, runner, tsa):
     """A vault whose run's manifest a (local) authority timestamped: custody is captured, captured, timestamped."""

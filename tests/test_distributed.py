@@ -23,7 +23,6 @@ from fakeweb import Response
 from fakeweb.server import url_key
 from jsonschema import Draft202012Validator
 from redis_server import queue_env, redis_server, start_worker, stop_workers
-from tsa import LocalTSA
 
 from linkvault.archive.screenshot import chromium
 from linkvault.render.records import schema_text
@@ -35,13 +34,6 @@ BIN = Path(sys.executable).parent
 def server(tmp_path_factory):
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def tsa(tmp_path_factory):
-    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
-    yield authority
-    authority.close()
 
 
 @pytest.fixture

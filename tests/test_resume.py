@@ -17,17 +17,9 @@ from fakeweb import Response
 from interrupt import kill_after_captures
 from rfc3161_client import decode_timestamp_response
 from test_output_schema import errors
-from tsa import LocalTSA
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.archive.screenshot import chromium
-
-
-@pytest.fixture(scope="module")
-def tsa(tmp_path_factory):
-    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
-    yield authority
-    authority.close()
 
 
 def _killed_then_resumed(tmp_path, fakeweb, tsa, monkeypatch, *, screenshots: bool):

@@ -5,20 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 
-import pytest
-from tsa import LocalTSA
 from warcio.archiveiterator import ArchiveIterator
 
 from linkvault.cli import cli
 
 URL = "https://rus.azattyq.org/a/32887882.html"
-
-
-@pytest.fixture(scope="module")
-def tsa(tmp_path_factory):
-    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
-    yield authority
-    authority.close()
 
 
 def _fetch(tmp_path, fakeweb, runner, *tsa_args):

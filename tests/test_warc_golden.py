@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 from fakeweb import Response
-from tsa import LocalTSA
 from warcio.archiveiterator import ArchiveIterator
 
 import linkvault
@@ -39,13 +38,6 @@ PAGE = ("<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Ð
         "</article></body></html>\n").encode("utf-8")
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "max-age=300"),
            ("Set-Cookie", "region=kz; Path=/"), ("set-cookie", "lang=ru; Path=/"), ("X-Frame-Options", "SAMEORIGIN")]
-
-
-@pytest.fixture(scope="module")
-def tsa(tmp_path_factory):
-    authority = LocalTSA(tmp_path_factory.mktemp("tsa"))
-    yield authority
-    authority.close()
 
 
 def fixed_ids_and_clock() -> IdsAndClock:
