@@ -118,14 +118,14 @@ def title_of(page: Page) -> str:
 def raw_title(page: Page) -> str:
     """The `<title>` as the site wrote it: the extractor drops a part it takes for the site's name, and
     "KazTAG - 404" is then read as just "KazTAG"."""
-    m = _TITLE.search(page.html[:200_000])
+    m = _TITLE.search(page.html, 0, 200_000)
     return " ".join(m.group(1).split()) if m else ""
 
 
 def wall(page: Page) -> LinkState | None:
     """Login walls, bot challenges and paywalls, whatever status they answer with."""
     host = (urlsplit(page.final_url or page.url).hostname or "").lower()
-    head = page.html[:300_000].lower()  # the head-wide patterns are lower-case: much faster than re.I
+    head = page.head
     if page.status == 999 or page.header("cf-mitigated") == "challenge" or (
             page.status in (403, 429, 503) and _CHALLENGE.search(head)) or (
             _CHALLENGE.search(title_of(page).lower()) or (_CHALLENGE.search(head) and len(page.text) < SHORT_TEXT)):
@@ -188,13 +188,13 @@ def by_redirect(page: Page) -> LinkState | None:
 def parked(page: Page) -> LinkState | None:
     """A parking or for-sale page, wherever the redirects (or a redirect stub's script) led: parking
     services send a deep link to their short lander, which by its path alone would pass for a front page."""
-    if _PARKED.search(page.html[:300_000].lower()) and len(page.text) < 2000:
+    if _PARKED.search(page.head) and len(page.text) < 2000:
         return _state("parked-domain", f"the domain shows a parking or for-sale page ({title_of(page) or 'no title'})", page)
     return None
 
 
 def by_content(page: Page, probe: Page | None) -> LinkState:
-    head = page.html[:300_000].lower()
+    head = page.head
     title = title_of(page)
     says_not_found = _NOT_FOUND_TITLE.search(title) or _NOT_FOUND_TITLE.search(raw_title(page))
     if page.html and (says_not_found or _NOT_FOUND_TEXT.search(page.text[:3000])) and (

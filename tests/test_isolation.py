@@ -5,6 +5,7 @@ goes on. Real sockets throughout: the fake web behind its proxy, or a local serv
 
 from __future__ import annotations
 
+import gzip
 import os
 import socket
 import subprocess
@@ -169,6 +170,27 @@ def test_inflating_stops_at_the_cap_for_gzip_deflate_and_brotli():
         whole = decode_content(body, coding, 16 * 1024 * 1024)
         assert not whole.truncated and len(whole.body) >= len(zeros), coding
     assert DECODED_LIMIT == 16 * 1024 * 1024  # as README says
+
+
+def test_inflating_keeps_what_is_asked_and_still_learns_whether_the_body_passes_the_cap():
+    """A judge keeps of an inflated head only what it reads (`keep`); the rest is inflated and dropped, only to learn
+    whether the body passes the cap, as before."""
+    import brotli
+
+    from linkvault.archive.extract import decode_content
+
+    zeros = bytes(8 * 1024 * 1024)
+    bodies = {"gzip": gzip_bomb(b"<html>", len(zeros)), "deflate": zlib.compress(zeros, 9),
+              "br": brotli.compress(zeros)}
+    for coding, body in bodies.items():
+        cut = decode_content(body, coding, 1024 * 1024, keep=4096)
+        assert (len(cut.body), cut.truncated) == (4096, True), coding
+        whole = decode_content(body, coding, 16 * 1024 * 1024, keep=4096)
+        assert (len(whole.body), whole.truncated) == (4096, False), coding
+        assert whole.body == decode_content(body, coding, 16 * 1024 * 1024).body[:4096], coding
+    inner = zlib.compress(b"<html>" + zeros, 9)  # deflate inside gzip: the inner coding is inflated whole, to the cap
+    both = decode_content(gzip.compress(inner), "deflate, gzip", 16 * 1024 * 1024, keep=4096)
+    assert (both.body, both.truncated) == ((b"<html>" + zeros)[:4096], False)
 
 
 # -- 4. --timeout bounds the whole answer ---------------------------------------------------------------

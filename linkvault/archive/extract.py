@@ -31,11 +31,12 @@ if TYPE_CHECKING:
 
 MAX_EXTRACT_BYTES = 8 * 1024 * 1024
 # Text, title and date come from at most this much of a page, and at most this many tags ("<"): every real page in
-# ../shared/real-pages is within both (the largest, 372 KB; the most tags, 3,129). trafilatura's trees of a page take
-# ~850 bytes per tag whatever its size in bytes (scripts and inline JSON are cheap, paragraphs not): 8,192 tags of
-# paragraphs peak at +7 MB, 16,384 at +16 MB, over a run's 63 MB.
-EXTRACT_PREFIX = 1024 * 1024
-EXTRACT_TAGS = 8192
+# ../shared/real-pages is within both (the largest, 372 KB; the most tags, 3,129), so none loses text. trafilatura
+# holds several trees of a page at once (raw, cleaned, htmldate's copy), ~1 KB per tag whatever its size in bytes
+# (scripts and inline JSON are cheap, paragraphs not): 4,096 tags of paragraphs peak ~4 MB over a small page's
+# extraction, 8,192 tags ~9 MB.
+EXTRACT_PREFIX = 512 * 1024
+EXTRACT_TAGS = 4096
 _TRIM_FROM = 256 * 1024  # a page whose trees are worth handing back (see _give_back)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-:.]+)", re.I)
@@ -63,20 +64,24 @@ class Decoded:
     truncated: bool = False  # it inflated past the cap: the rest was never decoded
 
 
-def decode_content(body: bytes, content_encoding: str | None, limit: int = DECODED_LIMIT) -> Decoded:
-    """Undo gzip/deflate/br, inflating no more than `limit` bytes; a body we cannot decode is returned as it is."""
+def decode_content(body: bytes, content_encoding: str | None, limit: int = DECODED_LIMIT,
+                   keep: int | None = None) -> Decoded:
+    """Undo gzip/deflate/br, inflating no more than `limit` bytes and keeping the first `keep` of them (the rest is
+    inflated only to learn whether the body passes `limit`); a body we cannot decode is returned as it is."""
     truncated = False
-    for coding in reversed([c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]):
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    for n, coding in enumerate(reversed(codings)):
+        kept = limit if keep is None or n < len(codings) - 1 else min(keep, limit)  # an inner coding needs it all
         try:
             if coding in ("gzip", "x-gzip"):
-                body, cut = _inflate(body, 16 + zlib.MAX_WBITS, limit)
+                body, cut = _inflate(body, 16 + zlib.MAX_WBITS, limit, kept)
             elif coding == "deflate":
                 try:
-                    body, cut = _inflate(body, zlib.MAX_WBITS, limit)
+                    body, cut = _inflate(body, zlib.MAX_WBITS, limit, kept)
                 except zlib.error:
-                    body, cut = _inflate(body, -zlib.MAX_WBITS, limit)
+                    body, cut = _inflate(body, -zlib.MAX_WBITS, limit, kept)
             elif coding == "br":
-                body, cut = _unbrotli(body, limit)
+                body, cut = _unbrotli(body, limit, kept)
             else:
                 continue
         except Exception:
@@ -85,13 +90,19 @@ def decode_content(body: bytes, content_encoding: str | None, limit: int = DECOD
     return Decoded(body, truncated)
 
 
-def _inflate(body: bytes, wbits: int, limit: int) -> tuple[bytes, bool]:
+def _inflate(body: bytes, wbits: int, limit: int, keep: int) -> tuple[bytes, bool]:
     inflater = zlib.decompressobj(wbits)
-    out = inflater.decompress(body, limit)
-    return out, bool(inflater.unconsumed_tail)
+    out = inflater.decompress(body, keep)
+    size, tail = len(out), inflater.unconsumed_tail
+    while tail and size < limit:  # past what is kept: inflated a mebibyte at a time, and dropped
+        part = inflater.decompress(tail, min(limit - size, 1024 * 1024))
+        if not part:
+            break
+        size, tail = size + len(part), inflater.unconsumed_tail
+    return out, bool(tail)
 
 
-def _unbrotli(body: bytes, limit: int) -> tuple[bytes, bool]:
+def _unbrotli(body: bytes, limit: int, keep: int) -> tuple[bytes, bool]:
     """brotlipy has no output cap: fed a little at a time, it stops once past the limit."""
     import brotli
 
@@ -99,10 +110,11 @@ def _unbrotli(body: bytes, limit: int) -> tuple[bytes, bool]:
     parts, size = [], 0
     for start in range(0, len(body), 256):
         part = inflater.decompress(body[start:start + 256])
-        parts.append(part)
+        if size < keep:
+            parts.append(part[:keep - size])
         size += len(part)
         if size > limit:
-            return b"".join(parts)[:limit], True
+            return b"".join(parts), True
     return b"".join(parts), False
 
 

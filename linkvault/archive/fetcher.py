@@ -31,7 +31,7 @@ from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
 from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.failures import FailedFetch, TooSlow, classify_exception, named
 from linkvault.archive.guard import Guard, Refused
-from linkvault.archive.pages import BODY_HEAD
+from linkvault.archive.pages import head_size
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
 from linkvault.archive.redaction import redaction_record, request_redacted, response_redacted
 from linkvault.archive.redirect_stubs import redirect_stub
@@ -383,7 +383,7 @@ class Fetcher:
                 HttpResponseHead(response.status_code, response.reason_phrase, response.http_version, headers),
                 body, fetched_at=fetched_at, ip=ip)
             kind = (response.headers.get("content-type") or "html").lower()
-            head = body.read_head(BODY_HEAD) if any(t in kind for t in ("html", "xml", "json", "text/")) else b""
+            head = body.read_head(head_size(url)) if any(t in kind for t in ("html", "xml", "json", "text/")) else b""
             return _Exchange(status=response.status_code, headers=headers,
                              location=response.headers.get("location"), record=record, connection=connection,
                              fetched_at=http_date(fetched_at),

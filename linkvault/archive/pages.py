@@ -11,12 +11,23 @@ from linkvault.archive.extract import (
     decode_text,
     extract_decoded,
 )
+from linkvault.archive.redirect_stubs import STUB_MAX_BYTES
 from linkvault.model import Capture, Page
+from linkvault.sites import adapter_for
 
 HTML_KEEP = 2 * 1024 * 1024  # YouTube puts playabilityStatus ~1 MB into its watch page
-# What a capture holds in memory of its body, to judge (HTML_KEEP) and extract (EXTRACT_PREFIX) it; the WARC, the rest.
-BODY_HEAD = max(HTML_KEEP, EXTRACT_PREFIX)
+# Of any other page, one byte past what extraction and the redirect-stub check read: they see that it goes on (the
+# prefix is then cut before a tag, not inside a letter; a page longer than a stub is none).
+HEAD_KEEP = max(EXTRACT_PREFIX, STUB_MAX_BYTES) + 1
 _TEXTUAL = ("html", "xml", "json", "text/")
+
+
+def head_size(url: str) -> int:
+    """How much of a body at `url` judging reads, so how much of it a capture holds in memory (the WARC, all of it):
+    of a page a site adapter reads, HTML_KEEP (its data scripts lie deep); of any other, HEAD_KEEP, which holds the
+    300,000 characters the rules look at. The bytes held, and the page's html made of them, were most of what a huge
+    page cost over a small one."""
+    return HTML_KEEP if adapter_for(url) else HEAD_KEEP
 
 
 def page_of(capture: Capture, limit: int = DECODED_LIMIT) -> tuple[Page, ExtractedText | None]:
@@ -28,12 +39,13 @@ def page_of(capture: Capture, limit: int = DECODED_LIMIT) -> tuple[Page, Extract
     html = ""
     text = None
     if capture.body_head and (content_type is None or any(t in content_type.lower() for t in _TEXTUAL)):
-        decoded = decode_content(capture.body_head, capture.header("content-encoding"), limit)
+        keep = head_size(capture.final_url or capture.url)
+        decoded = decode_content(capture.body_head, capture.header("content-encoding"), limit, keep)
         capture.truncated = capture.truncated or decoded.truncated
         raw = decoded.body
         if capture.status is not None and 200 <= capture.status < 300:  # first: its trees are gone before the html is made
             text = extract_decoded(raw, capture.final_url or capture.url, content_type)
-        html = decode_text(raw[:HTML_KEEP], charset_of(raw, content_type))
+        html = decode_text(raw, charset_of(raw, content_type))
     account = capture.account.label if capture.account else None  # what a logged-in account saw
     return Page(capture, html=html, text=text.text if text else "", title=text.title if text else None,
                 account=account), text

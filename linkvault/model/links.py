@@ -11,6 +11,7 @@ and gives it back as a `Capture` (linkvault/vault/capture_rows.py, the one place
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from linkvault.model.copies import CopySearch
@@ -117,6 +118,16 @@ class Page:
     text: str = ""
     title: str | None = None
     account: str | None = None
+
+    @cached_property
+    def head(self) -> str:
+        """The html's first 300,000 characters lower-cased, which the rules match their page-wide patterns against
+        (lower-case patterns: much faster than re.I): made once per page, not a copy by each rule, and a piece at a
+        time: on text not all ASCII, str.lower() works in 12 bytes a character (3.6 MB for 300,000 Cyrillic ones)."""
+        end = min(len(self.html), 300_000)
+        if self.html.isascii():
+            return self.html[:end].lower()
+        return "".join(self.html[at:min(at + 16_384, end)].lower() for at in range(0, end, 16_384))
 
     @property
     def url(self) -> str:
