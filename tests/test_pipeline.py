@@ -4,7 +4,9 @@ stopped while pages wait for their verdict keeps them."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
+import re
 import signal
 import sqlite3
 import threading
@@ -13,12 +15,16 @@ import time
 import pytest
 from fakeweb import Response
 from test_fetch import fetch, records, warcio_check, warcs
+from test_fetch import options as _options
+from test_fetch import report as _report
 
 import linkvault
 from linkvault.archive import judging
+from linkvault.archive import run as fetch_run
 from linkvault.archive.judging import Fetched
 from linkvault.archive.pipeline import JudgingQueue
 from linkvault.model import Capture
+from linkvault.render.progress import FetchProgress
 
 HOLD_AT_MOST = 20.0  # seconds a held-up judge waits for the fetching before it gives up (then the test fails)
 
@@ -70,6 +76,44 @@ def test_fetching_goes_on_while_judging_is_held_up(tmp_path, fakeweb, monkeypatc
     assert held.answered_when_released == len(urls)
     assert [link.capture.status for link in result.links] == [200] * len(urls)
     assert all(link.capture.state.state == "ok" for link in result.links)
+
+
+def test_while_fetching_waits_for_room_in_the_judging_queue_the_progress_line_says_so(tmp_path, fakeweb, monkeypatch):
+    """A queue of one page and every judge stuck: the fetches in flight wait for room, and the line the terminal and
+    the heartbeat show (read here as they read it, every few milliseconds) says they wait for judging, not for a host
+    that answered long ago ("waiting for orda.kz"). The judges go on once that line has held still for 0.3 s."""
+    urls = _news(fakeweb, 12)
+    monkeypatch.setattr(fetch_run, "JudgingQueue", functools.partial(JudgingQueue, pages=1))
+    release, real, progress = threading.Event(), judging.assess, FetchProgress()
+    seen: list[tuple[str, int]] = []  # the line held still while judging was stuck, and how many pages were asked for
+
+    def held(*args):
+        release.wait(HOLD_AT_MOST)
+        return real(*args)
+
+    def watch() -> None:
+        line, since = progress.line(), time.monotonic()
+        while not release.wait(0.01):
+            if progress.line() != line:
+                line, since = progress.line(), time.monotonic()
+            elif time.monotonic() - since > 0.3 and "judging" in line:  # a slow host's line may hold still too
+                seen.append((line, sum(1 for url in urls if fakeweb.hits(url))))
+                release.set()
+
+    monkeypatch.setattr(judging, "assess", held)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        result = linkvault.fetch([_report(tmp_path, urls)], tmp_path / "vault", _options(fakeweb, concurrency=1),
+                                 on_progress=progress.update)
+    finally:
+        release.set()
+        watcher.join()
+    assert all(link.capture.state.state == "ok" for link in result.links)
+    [(line, asked)] = seen
+    assert re.fullmatch(r"fetching 0/12 · waiting for judging to catch up \(\d+ fetched\)", line), line
+    assert asked < len(urls)  # the queue held the fetching back: not every page was asked for yet
+    assert progress.line() == "fetching 12/12"
 
 
 def test_a_run_stopped_while_pages_wait_for_their_verdict_keeps_them(tmp_path, fakeweb, monkeypatch):

@@ -55,7 +55,8 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
     """Archive every URL the reports (files, or reports parsed already: stdin, URL arguments) cite into the vault.
 
     `on_progress(capture, done, total, stage=…)` hears each URL done, and also `started=url` as one
-    begins and `retry=Retry(…)` before a retry's wait (with `capture` None), so a display can name them.
+    begins, `fetched=url` as its network part ends (its verdict still to come) and `retry=Retry(…)` before a retry's
+    wait (with `capture` None), so a display can name what the run waits for.
     With `verdicts`, the result also holds each URL's verdict capture and its text, for the reports' reviews.
     With `save_page_now`, the Internet Archive is asked to capture each live source too, and its capture is
     compared with ours (`linkvault.archive.webarchives.witness`). `run_class` replaces FetchRun (a queued run's).
@@ -260,6 +261,8 @@ class FetchRun:
             except Exception as exc:  # a fault of ours on this URL alone: it says so, the run goes on
                 self._done(self._fault(url, exc))
                 return
+            if self.on_progress:  # in the WARC: what it waits for now is room in the queue, then its verdict
+                self.on_progress(None, self.done, self.total, fetched=url)
             await queue.put(fetched)
 
     async def _judge(self, fetcher: Fetcher, pool, elsewhere: list[tuple[Fetcher, Probes]], fetched: Fetched) -> None:

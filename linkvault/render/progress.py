@@ -33,28 +33,37 @@ class FetchProgress:
         self.total: int | None = None
         self.stage = "fetching"
         self._started: dict[str, float] = {}  # URLs in flight → when they started
+        self._fetched: set[str] = set()  # URLs fetched and waiting for their verdict (for room in the queue, or a judge)
         self._retry: Retry | None = None  # the latest Retry whose host is still in flight
         self.detail: str | None = None  # what a stage that counts more than its items is at ("1 submitted, …")
 
     def update(self, capture: Capture | None, done: int, total: int, stage: str = "fetching",
-               started: str | None = None, retry: Retry | None = None, detail: str | None = None) -> None:
+               started: str | None = None, retry: Retry | None = None, detail: str | None = None,
+               fetched: str | None = None) -> None:
         with self._lock:
             if stage != "fetching":  # a later stage (screenshots, timestamping) waits on one thing at a time
                 self._started.clear()
+                self._fetched.clear()
             self.done, self.total, self.stage, self.detail = done, total, stage, detail
             if started is not None:
                 self._started.setdefault(started, self._clock())
+            if fetched is not None:
+                self._started.pop(fetched, None)
+                self._fetched.add(fetched)
             if retry is not None:
                 self._retry = retry
             if capture is not None and stage == "fetching":
                 self._started.pop(capture.url, None)
+                self._fetched.discard(capture.url)
                 if self._retry is not None and self._retry.url == capture.url:
                     self._retry = None
             if self._retry is not None and _host(self._retry.url) not in {_host(u) for u in self._started}:
                 self._retry = None
 
     def line(self) -> str:
-        """ "fetching 84/85 · waiting for slow.example (40 s)", or what the retry is; after the fetching,
+        """ "fetching 84/85 · waiting for slow.example (40 s)", or what the retry is, or "fetching 84/85 · waiting
+        for judging to catch up (12 fetched)" when no URL is on the network and fetched ones wait for their verdict
+        (the fetches wait for room in the judging queue); after the fetching,
         "screenshots 3/40", "timestamping 0/2 · waiting for freetsa.org (12 s)" or
         "Save Page Now 0/2 · 2 submitted, 2 in progress, polled 3 times"."""
         with self._lock:
@@ -68,6 +77,8 @@ class FetchProgress:
                 url, since = min(self._started.items(), key=lambda item: item[1])
                 waited = int(self._clock() - since)
                 return f"{head} · waiting for {_host(url)}" + (f" ({waited} s)" if waited >= 1 else "")
+            if self._fetched:
+                return f"{head} · waiting for judging to catch up ({len(self._fetched)} fetched)"
             return head
 
 
