@@ -17,6 +17,7 @@ from linkvault.render.records import schema_text
 SCHEMA = json.loads(schema_text())
 COMMON = ("number", "label", "line", "url", "host")
 VERDICT = ("category", "state", "detail", "http_status", "final_url", "archived_at", "warc")
+ONE_URL = "https://kaztag.kz/ru/news/politsiya-podtverdila-arest-zhurnalista-daniyara-adilbekova-po-ugolovnomu-delu"
 
 
 def errors(data, definition: str | None = None) -> list[str]:
@@ -41,6 +42,11 @@ def outputs(fakeweb_session, tmp_path_factory) -> dict:
         result = runner.invoke(cli, ["--vault", vault, command, str(EXAMPLE), "--format", "json"])
         assert result.exit_code == 1, result.output
         out[command] = json.loads(result.stdout)
+    one = runner.invoke(cli, ["--vault", str(tmp_path_factory.mktemp("urls") / "vault"), "fetch", ONE_URL, "--proxy",
+                              web.proxy_url, "--ca-bundle", web.ca_pem_path, "--no-timestamp", "--no-screenshots",
+                              "--format", "json"])
+    assert one.exit_code == 0, one.output
+    out["fetch URL"] = json.loads(one.stdout)  # URLs as arguments: a report of format `urls`
     return out
 
 
@@ -58,10 +64,10 @@ def test_check_json_follows_the_schema_without_fetching(runner):
     assert all(f["url"] is None and f["detail"] for f in missing)
 
 
-@pytest.mark.parametrize("command", ["check", "fetch", "report", "verify"])
+@pytest.mark.parametrize("command", ["check", "fetch", "report", "verify", "fetch URL"])
 def test_every_command_json_follows_the_schema(outputs, command):
     assert errors(outputs[command]) == []
-    assert errors(outputs[command], command) == []
+    assert errors(outputs[command], command.split()[0]) == []
 
 
 def test_the_report_json_is_not_taken_for_another_command(outputs):
@@ -91,8 +97,7 @@ def test_every_command_names_the_same_footnote_with_the_same_fields_and_values(o
             assert {k: other[key][k] for k in COMMON} == {k: note[k] for k in COMMON}, key
         assert {k: verify[key][k] for k in VERDICT} == {k: note[k] for k in VERDICT}, key
         assert {k: fetch[key][k] for k in VERDICT} == {k: note[k] for k in VERDICT}, key
-    one = report[("1", "https://kaztag.kz/ru/news/politsiya-podtverdila-arest-zhurnalista-daniyara-adilbekova-po-"
-                       "ugolovnomu-delu")]
+    one = report[("1", ONE_URL)]
     assert one["category"] == "alive" and one["warc"]["file"].endswith(".warc.gz") and one["archived_at"]
     assert isinstance(one["warc"]["offset"], int) and one["claim"]["verdict"]
     assert set(verify[("1", one["url"])]["claim"]) == {"verdict", "reason", "text", "facts"}
