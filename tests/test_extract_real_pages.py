@@ -66,3 +66,15 @@ def test_extraction_gives_the_text_title_and_date_of_trafilaturas_full_run(name)
         return
     assert ours is not None
     assert (ours.title, ours.published, ours.text) == (theirs["title"], theirs["date"], theirs["text"])
+
+
+@pytest.mark.parametrize("name", REAL_HTML, ids=[n.split("/")[-1] for n in REAL_HTML])
+def test_no_real_page_is_cut_by_what_extraction_reads_or_a_capture_holds(name):
+    """The prefix extraction reads (EXTRACT_PREFIX bytes, EXTRACT_TAGS tags) and the head of a body a capture holds
+    for judging (HEAD_KEEP) hold every real page whole: a bound lowered for memory costs none of them any text (the
+    comparison above reads the same prefix on both sides, so it would not tell)."""
+    from linkvault.archive.extract import prefix
+    from linkvault.archive.pages import HEAD_KEEP
+
+    raw = (REAL_PAGES / name).read_bytes()
+    assert prefix(raw) is raw and len(raw) < HEAD_KEEP
