@@ -4,10 +4,10 @@ They print figures and assert no timings: only that everything was archived. Eac
 `python -m linkvault` as a subprocess, so start-up is in the figure and the fake web (threads in
 this pytest process) does not share a GIL with the fetcher it serves.
 
-Real host names through the fake web's proxy, not --allow-private: the proxy and the threaded
-servers keep 16 delayed requests in flight (a delay sleeps in its own handler thread), and the
-throughput bench measures how close a plain httpx client gets (the "harness ceiling" line), so
-whatever separates linkvault from that line is linkvault's own.
+Real host names through the fake web's proxy, not --allow-private: the evented fake web (one asyncio
+loop, a delay a timer) keeps hundreds of delayed requests in flight, and the throughput bench measures
+how close a plain httpx client gets (the "harness ceiling" line), so whatever separates linkvault from
+that line is linkvault's own.
 
     .venv/bin/python -m pytest -q -m bench -s tests/test_bench_fetch.py
     LINKVAULT_BENCH_URLS=200 .venv/bin/python -m pytest -q -m bench -s tests/test_bench_fetch.py -k throughput
@@ -47,7 +47,7 @@ BIG = 1024**3
 @pytest.fixture(scope="module")
 def web():
     """A fake web of its own: the routes here are many and big, and none of the shared site pages."""
-    with FakeWeb() as fake:
+    with FakeWeb(evented=True) as fake:
         yield fake
 
 
