@@ -4,7 +4,8 @@ The threaded servers park a thread (and, in the proxy, two more) on every connec
 its handler thread; under one GIL on two cores they keep only a few dozen delayed requests in flight. Here a
 delay is a timer and a connection a coroutine, so hundreds of delayed requests stay in flight over real sockets
 and real TLS: what a benchmark at `--concurrency 100` needs. Same routes, log, certificates and `Response`
-behaviours (delay, stall, reset, chunked, gzip, streamed bodies); opt in with `FakeWeb(evented=True)`.
+behaviours (delay, stall, reset, chunked, gzip, streamed bodies); opt in with `FakeWeb(evented=True)`. A callable
+route runs on the loop, so it must answer at once (a `Response.delay`, not a sleep, makes it slow).
 """
 
 from __future__ import annotations
