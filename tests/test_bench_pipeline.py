@@ -84,7 +84,8 @@ def _one_setting(tmp_path, web: FakeWeb, report, env: dict, concurrency: int, pe
     headline(f"ideal / wall, linkvault --concurrency {concurrency} --per-host {per_host}", f"{ideal / lv.wall:.2f}",
              target=f">= {target}" if target else "", before=BEFORE.get(concurrency, ""),
              note=f"plain httpx {ideal / ceiling:.2f}; first request at {first:.2f} s; "
-                  f"ideal / fetching span {ideal / (fetched - first):.2f}")
+                  f"ideal / fetching span {ideal / (fetched - first):.2f}; main process "
+                  f"{(lv.user + lv.sys) / N_URLS * 1000:.1f} ms CPU per URL")
     if concurrency == 100:
         headline("ideal / wall, plain httpx, the harness at c100", f"{ideal / ceiling:.2f}", before=BEFORE["bare"],
                  note=f"the fake web's peak in flight under linkvault: {peak} of {slots}")
@@ -93,6 +94,8 @@ def _one_setting(tmp_path, web: FakeWeb, report, env: dict, concurrency: int, pe
         f"x {LATENCY} = {ideal:.2f} s",
         f"  linkvault wall                {lv.wall:7.2f} s   CPU user {lv.user:.1f} s + sys {lv.sys:.1f} s "
         f"({(lv.user + lv.sys) / N_URLS * 1000:.1f} ms per URL, start-up included); peak RSS {_mb(lv)}",
+        f"  (the main process's own CPU: its judging workers, orphans of its forkserver, are not counted; at the ideal's "
+        f"pace it would need {(lv.user + lv.sys) / ideal:.1f} cores)",
         f"  first request at              {first:7.2f} s   (start-up: Python, imports, the report, the vault)",
         f"  last page fetched at          {fetched:7.2f} s   (the network's half: fetching and WARC writing)",
         f"  ideal / wall                  {ideal / lv.wall:7.2f}     target >= {target}" if target else
