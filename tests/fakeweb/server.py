@@ -266,7 +266,6 @@ class StoppableServer:
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
-    request_queue_size = 128  # socketserver's 5 drops a burst of connects, and each retried SYN costs a second
 
     def _init_stoppable(self) -> None:
         self.stopping = threading.Event()
