@@ -47,3 +47,12 @@ def no_public_timestamp_authorities(monkeypatch):
     """Tests never reach the real web: `fetch` gets no public TSA unless a test names its own."""
     monkeypatch.setenv("LINKVAULT_TSA", "")
     monkeypatch.setenv("LINKVAULT_NO_SCREENSHOTS", "1")  # a browser per fetch would slow every test; tests opt in
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """After a `make bench` run: every benchmark's headline figures in one table (tests/bench_summary.py)."""
+    from bench_summary import HEADLINES, table
+
+    if HEADLINES:
+        terminalreporter.write_line("")
+        terminalreporter.write_line(table(HEADLINES))

@@ -19,6 +19,7 @@ import time
 
 import pytest
 import redis
+from bench_summary import headline
 from fakeweb import FakeWeb, Response
 from redis_server import queue_env, redis_server, start_worker, stop_workers
 from test_bench_fetch import _env, _page, _report, _run
@@ -66,6 +67,11 @@ def test_bench_distributed_throughput_with_1_2_and_4_workers(tmp_path):
             assert len(links) == N_URLS and all(item["http_status"] == 200 for item in links)
             figures.append((count, ran.wall))
     one = figures[0][1]
+    most, fastest = figures[-1]
+    binds = "the politeness bound binds" if bound / fastest >= 0.8 else f"the {os.cpu_count()} cores bind"
+    headline("distributed fetch --queue, " + " / ".join(str(c) for c, _ in figures) + " workers",
+             " / ".join(f"{wall:.2f}" for _, wall in figures) + " s", target="scales to a bound",
+             note=f"politeness bound {bound:.2f} s; {most} workers at {bound / fastest:.2f} of it: {binds}")
     print(f"\ndistributed mode (fetch --queue): {N_URLS} pages over {N_HOSTS} hosts, {LATENCY * 1000:.0f} ms each, "
           f"--per-host {PER_HOST}; politeness bound {bound:.2f} s; {os.cpu_count()} cores")
     for count, wall in figures:

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from bench_summary import headline
 from fakeweb import FakeWeb, Response
 from test_bench_fetch import Ran, _env, _mb, _page, _rel, _report, _run
 
@@ -128,6 +129,8 @@ def test_bench_extract_cpu_per_page(tmp_path, web):
     closing = _closing_table(tmp_path, urls)
     _new_extraction(pages[:20]), _old_extraction(pages[:20])  # imports and caches, untimed
     new, old = min(_new_extraction(pages) for _ in range(3)), min(_old_extraction(pages) for _ in range(3))
+    headline("CPU per page, fetch --no-screenshots --no-timestamp", f"{per_page * 1000:.2f} ms", target="<= 1.5 ms",
+             before="~5.2 ms", note=f"extraction alone {new / N_PAGES * 1000:.2f} ms/page")
     print(f"""
 == CPU per page: {N_PAGES} small HTML pages on 50 https hosts through the proxy, no latency ==
 reproduce: .venv/bin/python -m pytest -q -m bench -s tests/test_bench_extract.py -k cpu
@@ -162,6 +165,10 @@ def test_bench_extract_memory_huge_html(tmp_path, web):
         finally:
             shutil.rmtree(tmp_path / f"{name}-vault" / "warc", ignore_errors=True)
     base = ran["small page"].rss_mb
+    if base:
+        headline("peak RSS: small page / 256 MiB / 1 GiB HTML", " / ".join(f"{r.rss_mb:.1f}" for r in ran.values()) + " MB",
+                 target="< 100 MB, within 10%", before="73 MB small, 306 MB at 256 MiB",
+                 note=f"largest / small page {max(r.rss_mb or 0 for r in ran.values()) / base:.2f}x")
     lines = "\n".join(
         f"  {label:<14} peak RSS {_mb(r):>10}" + (f"  {r.rss_mb / base:5.2f}x the small page" if base and r.rss_mb else "")
         + f"   wall {r.wall:6.2f} s, CPU {_cpu(r):6.2f} s" for label, r in ran.items())

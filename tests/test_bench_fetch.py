@@ -4,10 +4,10 @@ They print figures and assert no timings: only that everything was archived. Eac
 `python -m linkvault` as a subprocess, so start-up is in the figure and the fake web (threads in
 this pytest process) does not share a GIL with the fetcher it serves.
 
-Real host names through the fake web's proxy, not --allow-private: the proxy and the threaded
-servers keep 16 delayed requests in flight (a delay sleeps in its own handler thread), and the
-throughput bench measures how close a plain httpx client gets (the "harness ceiling" line), so
-whatever separates linkvault from that line is linkvault's own.
+Real host names through the fake web's proxy, not --allow-private: the evented fake web (one asyncio
+loop, a delay a timer) keeps hundreds of delayed requests in flight, and the throughput bench measures
+how close a plain httpx client gets (the "harness ceiling" line), so whatever separates linkvault from
+that line is linkvault's own.
 
     .venv/bin/python -m pytest -q -m bench -s tests/test_bench_fetch.py
     LINKVAULT_BENCH_URLS=200 .venv/bin/python -m pytest -q -m bench -s tests/test_bench_fetch.py -k throughput
@@ -47,7 +47,7 @@ BIG = 1024**3
 @pytest.fixture(scope="module")
 def web():
     """A fake web of its own: the routes here are many and big, and none of the shared site pages."""
-    with FakeWeb() as fake:
+    with FakeWeb(evented=True) as fake:
         yield fake
 
 
@@ -125,27 +125,32 @@ def _rel(cmd: list[str]) -> str:
     return " ".join(os.path.relpath(c, ROOT) if c.startswith(str(ROOT)) else c for c in cmd)
 
 
-# A minimal fetcher (plain httpx with its default pool, as linkvault builds it; no WARC, no extraction,
-# no database) with linkvault's limits, run the same way: what the fake web and its proxy allow.
-# It first asks one page of each host, untimed, so that the fake web has issued its per-host
-# certificates (trustme, on first SNI) before any timed run.
+# A minimal fetcher (plain httpx, one small pool per host as linkvault builds it, so connections are
+# kept per host; no WARC, no extraction, no database) with linkvault's limits, run the same way: what
+# the fake web and its proxy allow. It first asks one page of each host, untimed, so that the fake web
+# has issued its per-host certificates (trustme, on first SNI) before any timed run.
 _CEILING = textwrap.dedent("""
     import asyncio, ssl, sys, time, httpx
     proxy, ca, conc, per_host, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
     urls = open(path).read().split()
     async def main():
-        glob, hosts = asyncio.Semaphore(conc), {}
-        async with httpx.AsyncClient(proxy=proxy, verify=ssl.create_default_context(cafile=ca), timeout=60) as client:
-            async def one(url):
-                host = hosts.setdefault(httpx.URL(url).host, asyncio.Semaphore(per_host))
-                async with host, glob:
-                    response = await client.get(url)
-                    assert response.status_code == 200, url
-            await asyncio.gather(*(one(u) for u in {httpx.URL(u).host: u for u in urls}.values()))
-            print("warm", flush=True)
-            start = time.perf_counter()
-            await asyncio.gather(*(one(u) for u in urls))
-            print(time.perf_counter() - start)
+        glob, hosts, clients = asyncio.Semaphore(conc), {}, {}
+        verify, limits = ssl.create_default_context(cafile=ca), httpx.Limits(max_keepalive_connections=max(2, per_host))
+        async def one(url):
+            name = httpx.URL(url).host
+            host = hosts.setdefault(name, asyncio.Semaphore(per_host))
+            if name not in clients:
+                clients[name] = httpx.AsyncClient(proxy=proxy, verify=verify, limits=limits, timeout=60)
+            async with host, glob:
+                response = await clients[name].get(url)
+                assert response.status_code == 200, url
+        await asyncio.gather(*(one(u) for u in {httpx.URL(u).host: u for u in urls}.values()))
+        print("warm", flush=True)
+        start = time.perf_counter()
+        await asyncio.gather(*(one(u) for u in urls))
+        print(time.perf_counter() - start)
+        for client in clients.values():
+            await client.aclose()
     asyncio.run(main())
 """)
 

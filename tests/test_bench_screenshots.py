@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from bench_summary import headline
 from fakeweb import FakeWeb, Response
 from test_bench_fetch import _env, _page
 
@@ -222,6 +223,8 @@ def test_bench_screenshots_per_page_with_three_tabs(tmp_path):
             runs["linkvault"].append(_shots(ours, "linkvault"))
     wall = {side: min(r.wall for r in results) for side, results in runs.items()}
     cpu = {side: min(r.cpu for r in results) for side, results in runs.items()}
+    headline(f"screenshot per page, {TABS} tabs (best of 2)", f"{wall['linkvault']:.3f} s", target=f"<= {TARGET} s",
+             before=f"{BEFORE} s", note=f"bare DevTools loop {wall['bare']:.3f} s")
     print(f"""
 == screenshots: {N_PAGES} small pages on {N_HOSTS} https hosts, {LATENCY * 1000:.0f} ms latency each, {TABS} tabs ==
 reproduce: .venv/bin/python -m pytest -q -m bench -s tests/test_bench_screenshots.py   (page count: LINKVAULT_BENCH_SHOTS)

@@ -241,9 +241,10 @@ def test_fakeweb_env_reaches_the_fake_web_with_default_client(fakeweb_env):
     assert fakeweb_env.proxied_hosts == ["vlast.kz"]
 
 
-def test_close_ends_every_thread_even_with_stalled_and_idle_connections():
+@pytest.mark.parametrize("evented", [False, True], ids=["threaded", "evented"])
+def test_close_ends_every_thread_even_with_stalled_and_idle_connections(evented):
     before = set(threading.enumerate())
-    web = FakeWeb({("stall.example", "/"): Response(body=b"x", stall_after_headers=30)})
+    web = FakeWeb({("stall.example", "/"): Response(body=b"x", stall_after_headers=30)}, evented=evented)
     stalled = threading.Thread(target=_swallow_timeout, args=(web,), daemon=True)
     stalled.start()
     with httpx.Client(**web.client_kwargs(), timeout=5) as idle:

@@ -11,7 +11,9 @@ early and says the network is unreachable, and no source is recorded as dead for
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
+import os
 import sqlite3
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta, timezone
@@ -95,6 +97,7 @@ class FetchRun:
         self.queue: JudgingQueue | None = None  # while fetching: the pages fetched, on their way to a verdict
         self.done = self.total = 0
         self.elsewhere: list[tuple[str, str | None]] = []  # records other processes wrote for the run (its workers)
+        self.workers_ready: asyncio.Future[None] | None = None  # while fetching: the worker processes started
 
     def run(self, *, refresh: bool = False, max_age: timedelta | None = None, verdicts: bool = False) -> FetchResult:
         for check in self.result.checks if self.recheck is None else []:
@@ -219,6 +222,9 @@ class FetchRun:
     async def _fetch_all(self, urls: list[str], recorder: WarcRecorder) -> None:
         fetcher = Fetcher(self.options, recorder, __version__)
         pool = workers(len(urls))
+        # The worker processes start in a thread: a first submit waits until the forkserver has imported trafilatura
+        # and forked (most of a second), and on the event loop that wait held up every fetch. Judges wait instead.
+        self.workers_ready = asyncio.get_running_loop().run_in_executor(None, _started, pool) if pool else None
         probes = Probes(fetcher, self.vault)
         elsewhere = [(other, Probes(other, self.vault)) for other in
                      (Fetcher(self.options, recorder, __version__, point) for point in self.options.vantage.points)]
@@ -267,6 +273,8 @@ class FetchRun:
 
     async def _judge(self, fetcher: Fetcher, pool, elsewhere: list[tuple[Fetcher, Probes]], fetched: Fetched) -> None:
         """The other half: a fetched URL judged (the CPU work in a worker process) and stored."""
+        if self.workers_ready is not None:
+            await self.workers_ready
         try:
             capture = await judge_fetched(fetcher, self.vault, fetched, pool, hold=self.watch.may_be_ours,
                                           elsewhere=elsewhere)
@@ -330,3 +338,13 @@ class FetchRun:
                                              error_detail=f"not tried: {detail}", collector=self.options.collector,
                                              state=LinkState("unknown", f"not checked: {detail}"))
                 self.vault.store_capture(self.captures[url], role="cited")
+
+
+def _started(pool: concurrent.futures.Executor) -> None:
+    """Start every worker process of `pool` (one trivial task each) and wait for them; a pool that cannot start
+    is left to the judging, which falls back to judging here."""
+    try:
+        for future in [pool.submit(os.getpid) for _ in range(os.cpu_count() or 1)]:
+            future.result()
+    except (concurrent.futures.BrokenExecutor, concurrent.futures.CancelledError):  # broken, or the run stopped
+        pass

@@ -369,6 +369,7 @@ def tracking_parameters(url: str) -> list[str]:
     return names
 
 
+@lru_cache(maxsize=65536)  # asked three times of each URL before a run's first request: parse, findings, vault
 def comparison_key(url: str) -> str:
     """Two URLs with the same key cite the same source.
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .evented import EventedHTTPServer, EventedProxy, EventLoopThread
 from .proxy import FakeProxy, ProxyRecord
 from .server import (
     HOST_WIDE,
@@ -41,7 +42,9 @@ __all__ = ["FakeWeb", "ProxyRecord", "RequestInfo", "Response", "Route", "RouteK
 class FakeWeb:
     """HTTP and HTTPS servers sharing one route table and one request log, behind a proxy."""
 
-    def __init__(self, routes: Mapping[RouteKey, Route] | None = None):
+    def __init__(self, routes: Mapping[RouteKey, Route] | None = None, evented: bool = False):
+        """`evented=True`: one asyncio loop serves the proxy and both servers (evented.py), for hundreds of
+        delayed requests in flight at once; the default threaded servers keep a few dozen."""
         self.router = Router(routes)
         self.log = RequestLog()
         self.certs = TLSCerts()
@@ -49,11 +52,21 @@ class FakeWeb:
         self.ca_pem_path = str(self._tmp / "ca.pem")
         self.certs.ca.cert_pem.write_to_path(self.ca_pem_path)
         self.ssl_context = self.certs.client_context()
-        self.http = FakeHTTPServer(self.router, self.log)
-        self.https = FakeHTTPServer(self.router, self.log, ssl_context=self.certs.server_context)
-        self.proxy = FakeProxy(self.http.server_address, self.https.server_address)
-        for server in (self.http, self.https, self.proxy):
+        self._loop = EventLoopThread() if evented else None
+        self.http: FakeHTTPServer | EventedHTTPServer
+        self.https: FakeHTTPServer | EventedHTTPServer
+        self.proxy: FakeProxy | EventedProxy
+        if self._loop is None:
+            self.http = FakeHTTPServer(self.router, self.log)
+            self.https = FakeHTTPServer(self.router, self.log, ssl_context=self.certs.server_context)
+        else:
+            self.http = EventedHTTPServer(self._loop, self.router, self.log)
+            self.https = EventedHTTPServer(self._loop, self.router, self.log, ssl_context=self.certs.server_context)
+        for server in (self.http, self.https):
             server.start()
+        self.proxy = (FakeProxy(self.http.server_address, self.https.server_address) if self._loop is None else
+                      EventedProxy(self._loop, self.http.server_address, self.https.server_address))
+        self.proxy.start()
 
     @property
     def http_url(self) -> str:
@@ -99,6 +112,11 @@ class FakeWeb:
                    if r.host == host and (r.path if exact else r.path.split("?", 1)[0]) == path)
 
     @property
+    def peak_in_flight(self) -> int:
+        """The most requests the servers answered at once (arrival to last byte) since the last reset."""
+        return self.log.peak_in_flight
+
+    @property
     def proxied_hosts(self) -> list[str]:
         return self.proxy.hosts
 
@@ -119,6 +137,8 @@ class FakeWeb:
     def close(self) -> None:
         for server in (self.proxy, self.https, self.http):
             server.stop()
+        if self._loop is not None:
+            self._loop.close()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> FakeWeb:

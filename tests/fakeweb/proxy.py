@@ -53,13 +53,13 @@ def _read_head(rfile) -> _Head | None:
             return None
         if line in (b"\r\n", b"\n"):
             if lines:
-                return _parse_head(lines)
+                return parse_head(lines)
             continue  # stray CRLF between requests is allowed (RFC 9112 2.2)
         lines.append(line)
     return None
 
 
-def _parse_head(lines: list[bytes]) -> _Head | None:
+def parse_head(lines: list[bytes]) -> _Head | None:
     request_line = lines[0].decode("latin-1").split()
     if len(request_line) != 3:
         return None
@@ -195,20 +195,12 @@ class ProxyHandler(socketserver.StreamRequestHandler):
             self.connection.close()  # before shutdown_request() could send a FIN
 
 
-class FakeProxy(StoppableServer, socketserver.ThreadingTCPServer):
-    """Forward proxy on 127.0.0.1: http -> `http_address`, CONNECT (https) -> `https_address`."""
+class ProxyLog:
+    """What a proxy saw, one `ProxyRecord` per CONNECT or forwarded request (the threaded and evented proxies)."""
 
-    def __init__(self, http_address: tuple[str, int], https_address: tuple[str, int]):
-        self._init_stoppable()
-        self.http_address = http_address
-        self.https_address = https_address
+    def __init__(self) -> None:
         self._log_lock = threading.Lock()
         self._log: list[ProxyRecord] = []
-        super().__init__(("127.0.0.1", 0), ProxyHandler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def record(self, head: _Head) -> None:
         with self._log_lock:
@@ -227,3 +219,18 @@ class FakeProxy(StoppableServer, socketserver.ThreadingTCPServer):
     def clear_log(self) -> None:
         with self._log_lock:
             self._log.clear()
+
+
+class FakeProxy(ProxyLog, StoppableServer, socketserver.ThreadingTCPServer):
+    """Forward proxy on 127.0.0.1: http -> `http_address`, CONNECT (https) -> `https_address`."""
+
+    def __init__(self, http_address: tuple[str, int], https_address: tuple[str, int]):
+        self._init_stoppable()
+        ProxyLog.__init__(self)
+        self.http_address = http_address
+        self.https_address = https_address
+        socketserver.ThreadingTCPServer.__init__(self, ("127.0.0.1", 0), ProxyHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"

@@ -18,6 +18,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from html import escape
 from typing import Union
@@ -83,6 +84,13 @@ def url_key(url: str, keep_query: bool = False) -> RouteKey:
     if keep_query and parts.query:
         path += "?" + parts.query
     return normalize_host(parts.netloc), path
+
+
+def request_target(target: str, host_header: str) -> RouteKey:
+    """Host and path of a request; an absolute-form target (as proxies send) wins over the Host header."""
+    if target.lower().startswith(("http://", "https://")):
+        return url_key(target, keep_query=True)
+    return normalize_host(host_header), target
 
 
 def html(text: str, status: int = 200, charset: str = "utf-8",
@@ -169,11 +177,26 @@ class Router:
 
 
 class RequestLog:
-    """Thread-safe list of `RequestInfo`, so tests can assert 'fetched once', 'not retried'."""
+    """Thread-safe list of `RequestInfo`, so tests can assert 'fetched once', 'not retried'; and the count of
+    requests being answered at once (from arrival to the last byte sent), so a test can see concurrency."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: list[RequestInfo] = []
+        self._answering = 0
+        self.peak_in_flight = 0  # the most requests answered at once since the last clear()
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count one request as in flight while it is answered."""
+        with self._lock:
+            self._answering += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._answering)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._answering -= 1
 
     def append(self, item: RequestInfo) -> None:
         with self._lock:
@@ -186,6 +209,7 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.peak_in_flight = self._answering
 
 
 class TLSCerts:
@@ -326,12 +350,13 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
         request = self._request_info()
         response = self.server.router.respond(request)
         self.server.log.append(replace(request, status=None if response.reset else response.status))
-        if response.delay:
-            self.server.stopping.wait(response.delay)
-        if response.reset:
-            self._reset()
-        else:
-            self._send(response)
+        with self.server.log.answering():
+            if response.delay:
+                self.server.stopping.wait(response.delay)
+            if response.reset:
+                self._reset()
+            else:
+                self._send(response)
 
     do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
 
@@ -342,10 +367,7 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
                            time=time.monotonic(), client_port=self.client_address[1])
 
     def _target(self) -> RouteKey:
-        """Host and path; an absolute-form target (as proxies send) wins over the Host header."""
-        if self.path.lower().startswith(("http://", "https://")):
-            return url_key(self.path, keep_query=True)
-        return normalize_host(self.headers.get("Host", "")), self.path
+        return request_target(self.path, self.headers.get("Host", ""))
 
     def _read_body(self) -> bytes:
         """Consume the request body so the next keep-alive request parses."""
@@ -372,9 +394,9 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
             self.connection.close()
 
     def _send(self, response: Response) -> None:
-        pieces, length = _payload(response)
+        pieces, length = payload(response)
         chunked = response.chunked or length is None
-        headers = _framing_headers(response, length, chunked)
+        headers = framing_headers(response, length, chunked)
         self.send_response_only(response.status)  # not send_response(): no Server/Date added
         for name, value in headers:
             self.send_header(name, value)
@@ -383,7 +405,7 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
             self.server.stopping.wait(response.stall_after_headers)
             self.close_connection = True
             return
-        if self.command == "HEAD" or not _has_body(response.status):
+        if self.command == "HEAD" or not has_body(response.status):
             return
         if chunked:
             for piece in pieces:
@@ -406,16 +428,16 @@ def _read_chunked(rfile) -> bytes:
     return b"".join(parts)
 
 
-def _has_body(status: int) -> bool:
+def has_body(status: int) -> bool:
     return status >= 200 and status not in (204, 304)
 
 
-def _framing_headers(response: Response, length: int | None, chunked: bool) -> list[tuple[str, str]]:
+def framing_headers(response: Response, length: int | None, chunked: bool) -> list[tuple[str, str]]:
     headers = list(response.headers)
     names = {name.lower() for name, _ in headers}
     if response.gzip and "content-encoding" not in names:
         headers.append(("Content-Encoding", "gzip"))
-    if not _has_body(response.status):
+    if not has_body(response.status):
         return headers
     if chunked and "transfer-encoding" not in names:
         headers.append(("Transfer-Encoding", "chunked"))
@@ -424,7 +446,7 @@ def _framing_headers(response: Response, length: int | None, chunked: bool) -> l
     return headers
 
 
-def _payload(response: Response) -> tuple[Iterable[bytes], int | None]:
+def payload(response: Response) -> tuple[Iterable[bytes], int | None]:
     """Body pieces and total length (None when known only after streaming: gzip of a huge body)."""
     if response.body_size is None:
         body = gziplib.compress(response.body, mtime=0) if response.gzip else response.body
