@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import threading
 import time
 import typing
 import uuid
@@ -94,12 +96,18 @@ class QueuedRun(FetchRun):
         return QueuedSealer(self, recorder)
 
     async def _fetch_all(self, urls: list[str], recorder: WarcRecorder) -> None:
+        # The run waits for Redis, not for the event loop, whose Ctrl-C would be heard only once the run is done
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler) if main else None
         try:
             self._enqueue(urls, recorder)
             self._receive_until(lambda: not self.waiting)
             self.progress.finish()
         except QUEUE_ERRORS as exc:
             raise queue_down(self.queue_url, exc) from None
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
         self._recover_workers_files()
 
     def _enqueue(self, urls: list[str], recorder: WarcRecorder) -> None:
