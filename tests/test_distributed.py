@@ -22,10 +22,15 @@ import pytest
 import redis
 from conftest import EXAMPLE, ROOT
 from fakeweb import Response
-from fakeweb.server import url_key
+from fakeweb.filter import NationalFilter
+from fakeweb.members import ARTICLE_TITLE, MEMBERS, SECRET, cookies_txt, members_page
+from fakeweb.server import html, url_key
 from jsonschema import Draft202012Validator
 from redis_server import HEARTBEAT, queue_env, redis_server, start_worker, stop_workers
+from test_own_side_failures import no_proxy_environment  # noqa: F401 -- a fixture, used by name
+from test_vantage import _article
 
+import linkvault
 from linkvault.archive.screenshot import chromium
 from linkvault.render.records import schema_text
 
@@ -44,8 +49,9 @@ def queue(server):
     return server
 
 
-def _fetch(vault: Path, web, *args: str, queue: str | None = None, wait: bool = True, screenshots: bool = False):
-    cmd = [sys.executable, "-m", "linkvault", "--vault", str(vault), "fetch", *args, "--proxy", web.proxy_url,
+def _fetch(vault: Path, web, *args: str, queue: str | None = None, wait: bool = True, screenshots: bool = False,
+           proxy: str | None = None):
+    cmd = [sys.executable, "-m", "linkvault", "--vault", str(vault), "fetch", *args, "--proxy", proxy or web.proxy_url,
            "--ca-bundle", web.ca_pem_path, "--format", "json", *(["--queue", queue, "--heartbeat", HEARTBEAT] if queue else [])]
     env = queue_env(screenshots)
     if not wait:
@@ -420,3 +426,43 @@ def test_a_refetch_through_workers_writes_a_revisit_of_the_identical_payload(fak
             revisits += [r.rec_headers.get_header("WARC-Refers-To-Target-URI") for r in ArchiveIterator(fh)
                          if r.rec_type == "revisit"]
     assert sorted(revisits) == urls
+
+
+def _redis_holds(queue: str, secret: str) -> list[str]:
+    """Every key of the queue's Redis whose name or value holds `secret`."""
+    client = redis.StrictRedis.from_url(queue)
+    read = {"string": client.get, "hash": client.hgetall, "list": lambda key: client.lrange(key, 0, -1),
+            "set": client.smembers, "zset": lambda key: client.zrange(key, 0, -1)}
+    return [key.decode() for key in client.keys("*")
+            if secret.encode() in key + repr(read[client.type(key).decode()](key)).encode()]
+
+
+@pytest.mark.usefixtures("no_proxy_environment")
+def test_a_session_and_vantage_points_reach_the_workers_and_no_cookie_value_stays_in_redis(fakeweb, queue, tmp_path):
+    """`fetch --queue --cookies … --vantage …`: the workers fetch as the account (its cookie to its site alone) and
+    look again from the other vantage point through the run's plan in Redis, gone when the run ends; the cookie's
+    value is in no Redis key or value then, and in no worker's output."""
+    fakeweb.route_url(MEMBERS, members_page)
+    blocked = "http://opposition-paper.invalid/articles/881"
+    fakeweb.route_url(blocked, html(_article("The land code hearings", "Deputies postponed the hearings again.")))
+    report = tmp_path / "r.txt"
+    report.write_text(f"The court refused[1], deputies postponed[2].\n\n[1] {MEMBERS}\n[2] {blocked}\n", encoding="utf-8")
+    vault, log = tmp_path / "vault", tmp_path / "worker.log"
+    worker = start_worker(queue, vault, log)
+    try:
+        with NationalFilter(fakeweb, {"opposition-paper.invalid": "451"}) as home:
+            run = _fetch(vault, fakeweb, str(report), "--cookies", cookies_txt(tmp_path), "--as", "KIBHR research",
+                         "--vantage", f"abroad={fakeweb.proxy_url}", "--retries", "0", queue=queue, proxy=home.url)
+    finally:
+        stop_workers([worker])
+    assert run.returncode == 0, run.stderr
+    [members, geo] = json.loads(run.stdout)["reports"][0]["footnotes"]
+    assert members["title"].startswith(ARTICLE_TITLE)  # the article, not the login form
+    assert all((f"xs={SECRET}" in (r.header("Cookie") or "")) == (r.host == "members.vlast.kz")
+               for r in fakeweb.requests if r.host in ("members.vlast.kz", "opposition-paper.invalid"))
+    rows = {row.url: row for row in linkvault.review(report, vault, rules=linkvault.HistoryRules(dead_after=1)).rows}
+    assert (rows[blocked].state, rows[blocked].vantage) == ("geo-blocked", "abroad")
+    with sqlite3.connect(vault / "linkvault.db") as db:
+        assert db.execute("select account from captures where url = ? and role = 'cited'", [MEMBERS]).fetchone()[0]
+    assert _redis_holds(queue, SECRET) == [] and SECRET not in log.read_text()
+    _warcs_hold(vault)

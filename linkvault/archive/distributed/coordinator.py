@@ -39,6 +39,7 @@ from linkvault.archive.distributed.broker import (
     unpack,
     vault_queue,
 )
+from linkvault.archive.distributed.plan import drop_plan, keep_plan
 from linkvault.archive.distributed.status import RunProgress
 from linkvault.archive.distributed.vault_ops import replay
 from linkvault.archive.distributed.worker import settings_of
@@ -46,7 +47,6 @@ from linkvault.archive.run import FetchRun
 from linkvault.archive.seal import Sealer
 from linkvault.archive.warc import WarcRecorder, read_records
 from linkvault.archive.warc_recovery import recover_open_files
-from linkvault.errors import UsageError
 from linkvault.model import Capture
 from linkvault.parsing import report_key
 
@@ -81,9 +81,6 @@ def vault_name(directory: str) -> str:
 class QueuedRun(FetchRun):
     def __init__(self, queue: str, heartbeat: float | None, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.options.session is not None or self.options.vantage.active:
-            raise UsageError("fetch --queue does not carry a session (--cookies) or vantage points (--vantage) "
-                             "to its workers: fetch those reports without --queue")
         self.queue_url, self.broker = queue, connect(queue, heartbeat)
         self.writer = vault_name(self.vault.directory)
         self.outstanding = outstanding_key(self.writer)  # URLs enqueued for this vault, not stored yet: by run
@@ -102,6 +99,8 @@ class QueuedRun(FetchRun):
         try:
             self._enqueue(urls, recorder)
             self._receive_until(lambda: not self.waiting)
+            self._receive_until(lambda: False, until_empty=True)  # and what else waits there: no row left behind
+            drop_plan(self.broker, self.run_id)
             self.progress.finish()
         except QUEUE_ERRORS as exc:
             raise queue_down(self.queue_url, exc) from None
@@ -120,6 +119,7 @@ class QueuedRun(FetchRun):
                                                                   & wanted) for c in self.result.checks})
         earlier = {url.decode("utf-8") for url in self.broker.client.hkeys(self.outstanding)}
         settings, reports, into = settings_of(self.options), list(self.reports), vault_queue(self.writer)
+        settings["plan"] = keep_plan(self.broker, run, self.options)  # a session, vantage points: never in a message
         known = self.vault.payloads_of([url for url in urls if url not in earlier])
         for url in urls:
             if url not in earlier:  # enqueued, then marked: killed between the two, a URL is fetched twice, stored once
@@ -128,15 +128,18 @@ class QueuedRun(FetchRun):
                 self.broker.client.hset(self.outstanding, url, run)
         self.waiting = set(urls)
 
-    def _receive_until(self, done: Callable[[], bool]) -> None:
-        """Store what arrives on the vault's queue (captures, screenshots) until `done`. Interrupted, the batch in
-        hand goes back to the queue: the next run stores what this one had not."""
+    def _receive_until(self, done: Callable[[], bool], *, until_empty: bool = False) -> None:
+        """Store what arrives on the vault's queue (captures, screenshots) until `done` (or, `until_empty`, until
+        nothing is there). Interrupted, the batch in hand goes back to the queue: the next run stores what this one
+        had not."""
         if self.consumer is None:
             self.consumer = self.broker.consume(vault_queue(self.writer), prefetch=1, timeout=POLL)
         consumer = self.consumer
         while not done():
             proxy = next(consumer)
             if proxy is None:
+                if until_empty:
+                    return
                 continue
             try:
                 self._take(proxy)

@@ -18,6 +18,7 @@ from dramatiq.rate_limits.backends import RedisBackend
 
 from linkvault.archive.distributed.broker import NAMESPACE, QUEUE_ERRORS, SHARDS, heartbeat_of
 from linkvault.archive.fetcher import Fetcher, FetchOptions
+from linkvault.archive.vantage import Vantage
 from linkvault.archive.warc import WarcRecorder
 from linkvault.archive.warc_recovery import RecordingFailed
 
@@ -33,8 +34,10 @@ class QueueGone(RecordingFailed):
 class PoliteFetcher(Fetcher):
     """A run's fetcher in a worker: its own per-host slots, then the host's slot in Redis, shared by every worker."""
 
-    def __init__(self, options: FetchOptions, recorder: WarcRecorder, version: str, broker: RedisBroker):
-        super().__init__(options, recorder, version)
+    def __init__(self, options: FetchOptions, recorder: WarcRecorder, version: str, broker: RedisBroker,
+                 vantage: Vantage | None = None):
+        super().__init__(options, recorder, version, vantage)
+        self._network = f"@{vantage.name}" if vantage else ""  # another vantage point: another network's slots
         self._backend = RedisBackend(client=broker.client)
         self._limiters: dict[str, ConcurrentRateLimiter] = {}
         # Redis's client blocks: its round trips (a slot is a WATCH/MULTI transaction) run off the event loop
@@ -46,7 +49,7 @@ class PoliteFetcher(Fetcher):
     @contextlib.asynccontextmanager
     async def _slots(self, url: str) -> AsyncIterator[None]:
         parts = urlsplit(url)
-        key = f"{parts.hostname}:{parts.port or parts.scheme}"
+        key = f"{parts.hostname}:{parts.port or parts.scheme}{self._network}"
         if key not in self._limiters:  # a slot a killed worker held frees itself once the host is quiet that long
             self._limiters[key] = ConcurrentRateLimiter(self._backend, f"{NAMESPACE}:host:{key}",
                                                         limit=self.options.per_host,

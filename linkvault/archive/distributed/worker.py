@@ -41,6 +41,7 @@ from linkvault.archive.distributed.broker import (
     unpack,
 )
 from linkvault.archive.distributed.limits import PoliteFetcher, QueueGone, ShardLeases
+from linkvault.archive.distributed.plan import with_plan
 from linkvault.archive.distributed.status import RunProgress
 from linkvault.archive.distributed.vault_ops import VaultOps
 from linkvault.archive.fetcher import FetchOptions
@@ -56,8 +57,8 @@ POLL = 100  # milliseconds a shard's consumer waits for a message before looking
 # Messages a shard's consumer holds per capture slot: a finished URL's stays unacked until the next flush, so a
 # shard could otherwise take no more than `concurrency` URLs per FLUSH_EVERY, however fast its sites answer.
 PREFETCH = 4
-# The run's settings a worker fetches with: everything but what the run itself does (screenshots, timestamps)
-# and what cannot travel (a session's cookies, the vantage points' proxies: refused with --queue).
+# The run's settings a worker fetches with: everything but what the run itself does (screenshots, timestamps) and
+# what is too secret for every message (a session's cookies, the vantage points' proxies: the run's plan, `plan`).
 SENT_SETTINGS = ("concurrency", "per_host", "timeout", "deadline", "max_size", "max_decoded", "max_redirects",
                  "retries", "backoff", "retry_after_cap", "retry_statuses", "proxy", "ca_bundle", "allow_private",
                  "user_agent", "collector", "redact_set_cookie", "tabs")
@@ -92,6 +93,8 @@ class _RunSide:
     probe_ops: VaultOps
     progress: RunProgress
     known: dict[str, tuple[str, str]]  # payloads the vault holds, by digest, as the run sent them with its URLs
+    elsewhere: list[tuple[PoliteFetcher, Probes]]  # the run's other vantage points, each a fetcher of its own
+    planless: bool  # the run's plan (session, vantage points) was not found: its URLs are not fetched without it
     done: list[tuple[str, object, list]] = field(default_factory=list)
     acks: list[tuple[int, MessageProxy]] = field(default_factory=list)
     sent: set[str] = field(default_factory=set)
@@ -157,7 +160,8 @@ class Worker:
         finally:
             for side in self.runs.values():
                 side.recorder.close()
-                await side.fetcher.aclose()
+                for fetcher in (side.fetcher, *(other for other, _ in side.elsewhere)):
+                    await fetcher.aclose()
 
     async def _take(self, loop: asyncio.AbstractEventLoop) -> None:
         """Take messages and capture them until stopped (or idle that long), sending what is done as it goes."""
@@ -245,8 +249,11 @@ class Worker:
                 if self.failure is not None:
                     return  # taken before Redis went: left for another worker
                 await asyncio.get_running_loop().run_in_executor(side.fetcher.redis, side.progress.started, url)
+                if side.planless:  # never fetched without the run's account or vantage points: not checked
+                    raise LookupError("the run's session and vantage points are no longer in Redis (a day after an "
+                                      "interrupted run): fetch it again")
                 capture = await capture_and_judge(side.fetcher, ops, side.probes, url, None,  # type: ignore[arg-type]
-                                                  hold=NetworkWatch([]).may_be_ours)
+                                                  hold=NetworkWatch([]).may_be_ours, elsewhere=side.elsewhere)
             except (*QUEUE_ERRORS, QueueGone) as exc:
                 return self._fail(exc)
             except (asyncio.CancelledError, OSError, sqlite3.Error):
@@ -278,14 +285,20 @@ class Worker:
 
     def _side(self, run: str, settings: dict, reports: list[str], vault_queue: str) -> _RunSide:
         if run not in self.runs:
-            options = options_of(settings)
-            info = warcinfo(reports, options.as_record(), f"linkvault/{__version__}")
+            options = planned = options_of(settings)
+            if settings.get("plan"):  # the run's session and vantage points, from its plan in Redis
+                planned = with_plan(self.broker, run, options) or options
+            info = warcinfo(reports, planned.as_record(), f"linkvault/{__version__}")
             ops, known = VaultOps(), dict[str, tuple[str, str]]()
             # An identical payload the vault holds for the URL is written as a revisit of it, as a single run does
             recorder = WarcRecorder(self.warc_dir, info, known.get, label=self.label)
-            fetcher = PoliteFetcher(options, recorder, __version__, self.broker)
+            fetcher = PoliteFetcher(planned, recorder, __version__, self.broker)
+            others = [PoliteFetcher(planned, recorder, __version__, self.broker, point)
+                      for point in planned.vantage.points]
             self.runs[run] = _RunSide(run, vault_queue, recorder, fetcher, Probes(fetcher, ops), ops,  # type: ignore[arg-type]
-                                      RunProgress(self.broker, run), known)
+                                      RunProgress(self.broker, run), known,
+                                      [(other, Probes(other, ops)) for other in others],  # type: ignore[arg-type]
+                                      planned is options and bool(settings.get("plan")))
         return self.runs[run]
 
     def _flush(self) -> None:
