@@ -86,8 +86,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     With `vantage` (see `vantage_options`), a failing link is looked at again from the other vantage points.
     A link whose capture failed is `failing` until its history confirms it `dead` under `rules` (default: after 3
     failed checks at least 3 days apart; `HistoryRules(dead_after=1)`: dead at once).
-    With `queue` (redis://HOST:PORT/N), the URLs are fetched by `worker` processes (`heartbeat` as theirs): see
-    linkvault.archive.distributed."""
+    With `queue` (redis://HOST:PORT/N), `worker` processes fetch the URLs: see linkvault.archive.distributed."""
     from linkvault.archive import fetch_reports, options_with
     from linkvault.archive.browser_profile import check_profile
 
@@ -117,8 +116,8 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
 
 def worker(queue: str, vault: _Path = "linkvault-vault", *, concurrency: int = 16, idle_exit: float | None = None,
            screenshots: bool = False, heartbeat: float | None = None) -> WorkerResult:
-    """Capture what `fetch --queue` enqueued (or screenshot it) into `vault`'s warc/, until SIGTERM (`linkvault worker`).
-    `heartbeat` (seconds; default LINKVAULT_QUEUE_HEARTBEAT's, else 60): how long a silent worker is taken for alive."""
+    """Capture what `fetch --queue` enqueued (or screenshot it) into `vault`'s warc/, until SIGTERM (`linkvault worker`);
+    a worker silent `heartbeat` seconds (default LINKVAULT_QUEUE_HEARTBEAT's, else 60) is taken for dead."""
     from linkvault.archive.distributed.worker import Worker
 
     return Worker(queue, os.fspath(vault), concurrency=concurrency, idle_exit=idle_exit, screenshots=screenshots,

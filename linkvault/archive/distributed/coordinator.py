@@ -1,8 +1,11 @@
 """A queued run (`fetch --queue`): planned, sealed and judged as a single run is, its URLs fetched by workers.
 
-Only the fetching and screenshot stages differ. Each URL is enqueued on its site's shard, then the run consumes its
-vault queue as the single writer, replaying each finished URL's rows into the vault and hearing it as a single run
-hears a URL done. Screenshots go on their own queue when a worker with a browser is up (`worker --screenshots`),
+Only the fetching and screenshot stages differ. Each URL is enqueued on its site's shard (with the vault's payload
+digests for it, and the run's session and vantage points in its plan, `plan`), then the run consumes the vault's
+queue as the single writer, replaying each finished URL's rows into the vault and hearing it as a single run hears a
+URL done. Redis remembers each URL enqueued for the vault until a run stores it: a run interrupted or killed leaves
+its workers' rows waiting on the vault's queue, and the next run into the vault stores them instead of enqueuing
+those URLs again. Screenshots go on their own queue when a worker with a browser is up (`worker --screenshots`),
 in batches, so the browsers are as many as those workers; with none, the run takes them itself. WARC files killed
 workers left open are recovered into the vault, and the run's manifest lists every record its workers wrote, so
 its timestamp covers them. The timestamp stays with the run: one manifest, one request to each authority.
