@@ -333,10 +333,10 @@ def test_what_workers_finish_after_the_run_stopped_waits_in_redis_for_the_next_r
     `fetch --queue` of the report stores them and enqueues none of those URLs again: each fetched once, stored
     once, and the vault audits clean."""
     hosts = [f"resumed-{n}.kz" for n in range(3)]
-    _, report = _sites(fakeweb, hosts, 8, 0.5, tmp_path, f"resumed-{stop.name}")  # 4 s a host, one at a time
-    urls = [f"https://{host}/news/resumed-{stop.name}-{n}" for host in hosts for n in range(8)]
+    _, report = _sites(fakeweb, hosts, 6, 0.4, tmp_path, f"resumed-{stop.name}")  # 2.4 s a host, one at a time
+    urls = [f"https://{host}/news/resumed-{stop.name}-{n}" for host in hosts for n in range(6)]
     vault = tmp_path / "vault"
-    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "3")
+    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")
     try:
         run = _fetch(vault, fakeweb, str(report), "--per-host", "1", queue=queue, wait=False)
         _wait_for("a first batch stored", lambda: _stored(vault))
