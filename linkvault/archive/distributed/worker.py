@@ -12,6 +12,7 @@ with one line (`queue_down`), its WARC files closed, its messages left for anoth
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import signal
@@ -225,14 +226,16 @@ class Worker:
 
     def _pull(self, shard: int, consumer, stop: threading.Event, loop: asyncio.AbstractEventLoop) -> None:
         """A shard's consumer thread: each message it is given goes to the event loop's inbox."""
-        while not (stop.is_set() or self._stop.is_set()):
-            try:
-                proxy = next(consumer)
-            except QUEUE_ERRORS as exc:
-                loop.call_soon_threadsafe(self._fail, exc)
-                return
-            if proxy is not None:
-                loop.call_soon_threadsafe(self.inbox.put_nowait, (shard, proxy))
+        # The loop gone (the worker stopping): a message taken stays unacked, handed on a heartbeat after this worker
+        with contextlib.suppress(RuntimeError):
+            while not (stop.is_set() or self._stop.is_set()):
+                try:
+                    proxy = next(consumer)
+                except QUEUE_ERRORS as exc:
+                    loop.call_soon_threadsafe(self._fail, exc)
+                    return
+                if proxy is not None:
+                    loop.call_soon_threadsafe(self.inbox.put_nowait, (shard, proxy))
 
     async def _job(self, shard: int, proxy: MessageProxy) -> None:
         if shard == SHOT:
@@ -241,7 +244,10 @@ class Worker:
             except QUEUE_ERRORS as exc:
                 return self._fail(exc)
         run, url, settings, reports, vault_queue, known = proxy.args
-        side = self._side(run, settings, reports, vault_queue)
+        try:
+            side = self._side(run, settings, reports, vault_queue)
+        except QUEUE_ERRORS as exc:
+            return self._fail(exc)
         side.known.update((digest, (uri, date)) for digest, (uri, date) in known.items())
         async with self.slots:
             ops = VaultOps()
