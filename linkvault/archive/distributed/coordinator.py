@@ -43,7 +43,7 @@ from linkvault.archive.distributed.broker import (
     vault_queue,
 )
 from linkvault.archive.distributed.plan import drop_plan, keep_plan
-from linkvault.archive.distributed.status import RunProgress
+from linkvault.archive.distributed.status import RunProgress, stored_key
 from linkvault.archive.distributed.vault_ops import replay
 from linkvault.archive.distributed.worker import settings_of
 from linkvault.archive.run import FetchRun
@@ -55,6 +55,7 @@ from linkvault.parsing import report_key
 
 POLL = 200  # milliseconds the run waits for a batch before looking again
 SHOTS_PER_MESSAGE = 10  # pages a browser worker takes at once (one browser start for them)
+MARKED_AT_ONCE = 50  # URLs enqueued, then marked outstanding in one round trip
 QUEUE_ID = ".queue-id"  # in the vault: its name on the queue, shared by every run into it
 
 
@@ -124,11 +125,13 @@ class QueuedRun(FetchRun):
         settings, reports, into = settings_of(self.options), list(self.reports), vault_queue(self.writer)
         settings["plan"] = keep_plan(self.broker, run, self.options)  # a session, vantage points: never in a message
         known = self.vault.payloads_of([url for url in urls if url not in earlier])
-        for url in urls:
-            if url not in earlier:  # enqueued, then marked: killed between the two, a URL is fetched twice, stored once
+        todo = [url for url in urls if url not in earlier]
+        for start in range(0, len(todo), MARKED_AT_ONCE):  # enqueued, then marked: killed between the two, a URL
+            chunk = todo[start:start + MARKED_AT_ONCE]     # is fetched twice, and stored once
+            for url in chunk:
                 self.broker.enqueue(message(shard_queue(shard_of(url)), CAPTURE_ACTOR, run, url, settings, reports,
                                             into, known.get(url, {})))
-                self.broker.client.hset(self.outstanding, url, run)
+            self._pipelined([("hset", self.outstanding, url, run) for url in chunk])
         self.waiting = set(urls)
 
     def _receive_until(self, done: Callable[[], bool], *, until_empty: bool = False) -> None:
@@ -167,17 +170,29 @@ class QueuedRun(FetchRun):
     def _store(self, run: str, batch: list[tuple[str | None, Capture, list]]) -> None:
         """A worker's finished URLs, each stored once: a URL no longer outstanding was stored before (delivered
         twice: a worker killed between sending and acking). An interrupted run's are stored too."""
-        client = self.broker.client
+        urls = [url for url, _, _ in batch if url is not None]
+        outstanding = dict(zip(urls, self.broker.client.hmget(self.outstanding, urls))) if urls else {}
         for url, capture, ops in batch:
-            if url is not None and not client.hexists(self.outstanding, url):
+            if url is not None and outstanding.get(url) is None:
                 continue
             replay(self.vault, ops)
             if url is not None:
-                client.hdel(self.outstanding, url)
-                RunProgress(self.broker, run).stored(url, capture.ok)
+                outstanding[url] = None
+                self._pipelined([("hdel", self.outstanding, url), ("sadd", stored_key(run, capture.ok), url)])
                 if url in self.waiting:
                     self.waiting.discard(url)
                     self._done(capture)
+
+    def _pipelined(self, commands: list[tuple]) -> None:
+        """Redis commands in one round trip, tried again (all of them) while Redis does not answer."""
+
+        def send() -> None:
+            pipe = self.broker.client.pipeline(transaction=False)
+            for name, *args in commands:
+                getattr(pipe, name)(*args)
+            pipe.execute()
+
+        self.broker.client.retrying(send)
 
     def _recover_workers_files(self) -> None:
         """WARC files of workers killed during the run, cut back to their last whole record, and listed in the run's
