@@ -57,6 +57,8 @@ POLL = 200  # milliseconds the run waits for a batch before looking again
 SHOTS_PER_MESSAGE = 10  # pages a browser worker takes at once (one browser start for them)
 MARKED_AT_ONCE = 50  # URLs enqueued, then marked outstanding in one round trip
 QUEUE_ID = ".queue-id"  # in the vault: its name on the queue, shared by every run into it
+# A URL stored: no longer outstanding (KEYS[1]), counted done or failed for its run (KEYS[2]); one round trip
+STORED = "redis.call('hdel', KEYS[1], ARGV[1]); redis.call('sadd', KEYS[2], ARGV[1])"
 
 
 def queued(queue: str, heartbeat: float | None = None) -> Callable[..., FetchRun]:
@@ -88,6 +90,7 @@ class QueuedRun(FetchRun):
         self.queue_url, self.broker = queue, connect(queue, heartbeat)
         self.writer = vault_name(self.vault.directory)
         self.outstanding = outstanding_key(self.writer)  # URLs enqueued for this vault, not stored yet: by run
+        self._unmark = self.broker.client.register_script(STORED)
         self.run_id = ""
         self.consumer: Consumer | None = None
         self.waiting: set[str] = set()
@@ -131,7 +134,7 @@ class QueuedRun(FetchRun):
             for url in chunk:
                 self.broker.enqueue(message(shard_queue(shard_of(url)), CAPTURE_ACTOR, run, url, settings, reports,
                                             into, known.get(url, {})))
-            self._pipelined([("hset", self.outstanding, url, run) for url in chunk])
+            self.broker.client.execute_command("HSET", self.outstanding, *(x for url in chunk for x in (url, run)))
         self.waiting = set(urls)
 
     def _receive_until(self, done: Callable[[], bool], *, until_empty: bool = False) -> None:
@@ -178,21 +181,10 @@ class QueuedRun(FetchRun):
             replay(self.vault, ops)
             if url is not None:
                 outstanding[url] = None
-                self._pipelined([("hdel", self.outstanding, url), ("sadd", stored_key(run, capture.ok), url)])
+                self._unmark(keys=[self.outstanding, stored_key(run, capture.ok)], args=[url])
                 if url in self.waiting:
                     self.waiting.discard(url)
                     self._done(capture)
-
-    def _pipelined(self, commands: list[tuple]) -> None:
-        """Redis commands in one round trip, tried again (all of them) while Redis does not answer."""
-
-        def send() -> None:
-            pipe = self.broker.client.pipeline(transaction=False)
-            for name, *args in commands:
-                getattr(pipe, name)(*args)
-            pipe.execute()
-
-        self.broker.client.retrying(send)
 
     def _recover_workers_files(self) -> None:
         """WARC files of workers killed during the run, cut back to their last whole record, and listed in the run's
