@@ -74,7 +74,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
           tabs: int | None = None, reviews: bool = False, save_page_now: SpnOptions | None = None,
           session: Session | None = None, redact_set_cookie: bool | None = None,
           browser_profile: _Path | None = None, vantage: VantageOptions | None = None,
-          rules: HistoryRules | None = None, queue: str | None = None) -> FetchResult:
+          rules: HistoryRules | None = None, queue: str | None = None, heartbeat: float | None = None) -> FetchResult:
     """Archive every source the reports cite into `vault` (WARC + text); see `linkvault.archive.fetch_reports`.
 
     The settings after `on_progress` are `FetchOptions` fields one by one: each given (not None) replaces the
@@ -86,7 +86,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     With `vantage` (see `vantage_options`), a failing link is looked at again from the other vantage points.
     A link whose capture failed is `failing` until its history confirms it `dead` under `rules` (default: after 3
     failed checks at least 3 days apart; `HistoryRules(dead_after=1)`: dead at once).
-    With `queue` (redis://HOST:PORT/N), the URLs are fetched by `worker` processes: see linkvault.archive.distributed."""
+    With `queue` (redis://HOST:PORT/N), `worker` processes fetch the URLs: see linkvault.archive.distributed."""
     from linkvault.archive import fetch_reports, options_with
     from linkvault.archive.browser_profile import check_profile
 
@@ -100,7 +100,7 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
     if queue:  # Dramatiq and Redis's client are loaded by a queued run alone
         from linkvault.archive.distributed.coordinator import queued
 
-        run_class = queued(queue)
+        run_class = queued(queue, heartbeat)
     result = fetch_reports([r if isinstance(r, Report) else os.fspath(r) for r in reports], os.fspath(vault), options,
                            refresh=refresh, max_age=max_age, input_format=input_format, on_progress=on_progress,
                            verdicts=reviews, save_page_now=save_page_now, run_class=run_class)
@@ -115,11 +115,13 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
 
 
 def worker(queue: str, vault: _Path = "linkvault-vault", *, concurrency: int = 16, idle_exit: float | None = None,
-           screenshots: bool = False) -> WorkerResult:
-    """Capture what `fetch --queue` enqueued (or screenshot it) into `vault`'s warc/, until SIGTERM (`linkvault worker`)."""
+           screenshots: bool = False, heartbeat: float | None = None) -> WorkerResult:
+    """Capture what `fetch --queue` enqueued (or screenshot it) into `vault`'s warc/, until SIGTERM (`linkvault worker`);
+    a worker silent `heartbeat` seconds (default LINKVAULT_QUEUE_HEARTBEAT's, else 60) is taken for dead."""
     from linkvault.archive.distributed.worker import Worker
 
-    return Worker(queue, os.fspath(vault), concurrency=concurrency, idle_exit=idle_exit, screenshots=screenshots).run()
+    return Worker(queue, os.fspath(vault), concurrency=concurrency, idle_exit=idle_exit, screenshots=screenshots,
+                  heartbeat=heartbeat).run()
 
 
 def queue_status(queue: str) -> list[ReportProgress]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-HEARTBEAT = "2"  # seconds: a killed worker's messages go to another after this long
+HEARTBEAT = "2"  # seconds (--heartbeat): a killed worker's messages go to another after this long
 
 
 def _free_port() -> int:
@@ -48,19 +48,21 @@ def redis_server(workdir: Path) -> Iterator[str]:
 
 
 def queue_env(screenshots: bool = False) -> dict[str, str]:
-    """The environment workers and queued runs share in a test: a short heartbeat, no TSA, no screenshots unless
-    asked for."""
-    env = {**os.environ, "LINKVAULT_QUEUE_HEARTBEAT": HEARTBEAT, "LINKVAULT_TSA": "", "LINKVAULT_NO_SCREENSHOTS": "1"}
+    """The environment workers and queued runs share in a test: no TSA, no screenshots unless asked for (and no
+    heartbeat from the environment: a test gives --heartbeat)."""
+    env = {**os.environ, "LINKVAULT_TSA": "", "LINKVAULT_NO_SCREENSHOTS": "1"}
+    env.pop("LINKVAULT_QUEUE_HEARTBEAT", None)
     if screenshots:
         del env["LINKVAULT_NO_SCREENSHOTS"]
     return env
 
 
 def start_worker(queue: str, vault: Path, log: Path, *extra: str) -> subprocess.Popen:
-    """`linkvault worker` as its own process, its output to `log`."""
+    """`linkvault worker` as its own process with a short heartbeat, its output to `log`."""
     with open(log, "ab") as out:
         return subprocess.Popen([sys.executable, "-m", "linkvault", "--vault", str(vault), "worker", "--queue", queue,
-                                 *extra], stdout=out, stderr=subprocess.STDOUT, env=queue_env())
+                                 "--heartbeat", HEARTBEAT, *extra], stdout=out, stderr=subprocess.STDOUT,
+                                env=queue_env())
 
 
 def stop_workers(workers: list[subprocess.Popen]) -> None:

@@ -1,7 +1,9 @@
 """The distributed mode (issue 17) against a real redis-server and real `linkvault worker` processes: the example
 report through three workers gives a single run's report, WARCs `warcio check` accepts and a vault `audit` passes;
 a host never gets more than --per-host requests at once from all workers and runs together (counted by the fake
-web); a worker killed with SIGKILL mid-run loses nothing and stores nothing twice; `status` counts per report."""
+web); a worker killed with SIGKILL mid-run loses nothing and stores nothing twice; `status` counts per report; what
+workers finish after the run was interrupted waits in Redis for the next run; Redis going down stops workers and run
+with one line; the heartbeat is an option; a re-fetch through a worker writes a revisit record."""
 
 from __future__ import annotations
 
@@ -20,10 +22,15 @@ import pytest
 import redis
 from conftest import EXAMPLE, ROOT
 from fakeweb import Response
-from fakeweb.server import url_key
+from fakeweb.filter import NationalFilter
+from fakeweb.members import ARTICLE_TITLE, MEMBERS, SECRET, cookies_txt, members_page
+from fakeweb.server import html, url_key
 from jsonschema import Draft202012Validator
-from redis_server import queue_env, redis_server, start_worker, stop_workers
+from redis_server import HEARTBEAT, queue_env, redis_server, start_worker, stop_workers
+from test_own_side_failures import no_proxy_environment  # noqa: F401 -- a fixture, used by name
+from test_vantage import _article
 
+import linkvault
 from linkvault.archive.screenshot import chromium
 from linkvault.render.records import schema_text
 
@@ -42,9 +49,10 @@ def queue(server):
     return server
 
 
-def _fetch(vault: Path, web, *args: str, queue: str | None = None, wait: bool = True, screenshots: bool = False):
-    cmd = [sys.executable, "-m", "linkvault", "--vault", str(vault), "fetch", *args, "--proxy", web.proxy_url,
-           "--ca-bundle", web.ca_pem_path, "--format", "json", *(["--queue", queue] if queue else [])]
+def _fetch(vault: Path, web, *args: str, queue: str | None = None, wait: bool = True, screenshots: bool = False,
+           proxy: str | None = None):
+    cmd = [sys.executable, "-m", "linkvault", "--vault", str(vault), "fetch", *args, "--proxy", proxy or web.proxy_url,
+           "--ca-bundle", web.ca_pem_path, "--format", "json", *(["--queue", queue, "--heartbeat", HEARTBEAT] if queue else [])]
     env = queue_env(screenshots)
     if not wait:
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -297,3 +305,164 @@ def test_two_runs_a_worker_serves_in_the_same_second_write_two_files(tmp_path):
     second.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["linkvault-20261130070000-host-1-00000.warc.gz",
                                                           "linkvault-20261130070000-host-1-00001.warc.gz"]
+
+
+def _wait_for(what: str, ready, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert time.monotonic() < deadline, f"{what} never happened"
+        time.sleep(0.05)
+
+
+def _stored(vault: Path) -> bool:
+    try:
+        return vault.joinpath("linkvault.db").exists() and bool(_cited(vault))
+    except sqlite3.OperationalError:  # being made
+        return False
+
+
+def _outstanding(queue: str) -> int:
+    """URLs enqueued for the (one) vault of a test and not stored yet."""
+    client = redis.StrictRedis.from_url(queue)
+    return sum(client.hlen(key) for key in client.keys("linkvault:vault:*:outstanding"))
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "killed"])
+def test_what_workers_finish_after_the_run_stopped_waits_in_redis_for_the_next_run(fakeweb, queue, tmp_path, stop):
+    """A run interrupted (Ctrl-C) or killed after enqueuing: the worker goes on, its rows wait in Redis; the next
+    `fetch --queue` of the report stores them and enqueues none of those URLs again: each fetched once, stored
+    once, and the vault audits clean."""
+    hosts = [f"resumed-{n}.kz" for n in range(3)]
+    _, report = _sites(fakeweb, hosts, 6, 0.4, tmp_path, f"resumed-{stop.name}")  # 2.4 s a host, one at a time
+    urls = [f"https://{host}/news/resumed-{stop.name}-{n}" for host in hosts for n in range(6)]
+    vault = tmp_path / "vault"
+    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")
+    try:
+        run = _fetch(vault, fakeweb, str(report), "--per-host", "1", queue=queue, wait=False)
+        _wait_for("a first batch stored", lambda: _stored(vault))
+        run.send_signal(stop)
+        _, err = run.communicate(timeout=60)
+        assert run.returncode == (130 if stop == signal.SIGINT else -signal.SIGKILL), err
+        stored_by_the_first = len(_cited(vault))
+        assert 0 < stored_by_the_first < len(urls)
+        assert worker.wait(timeout=120) == 0  # it finished the run's URLs (their rows wait in Redis), then was idle
+        assert [fakeweb.hits(url) for url in urls] == [1] * len(urls)
+        worker = start_worker(queue, vault, tmp_path / "worker2.log")
+        again = _fetch(vault, fakeweb, str(report), "--per-host", "1", queue=queue)
+    finally:
+        stop_workers([worker])
+    assert again.returncode == 0, again.stderr
+    assert [fakeweb.hits(url) for url in urls] == [1] * len(urls)  # nothing fetched again
+    assert sorted(_cited(vault)) == sorted(urls)  # each stored once
+    assert {item["state"] for item in json.loads(again.stdout)["reports"][0]["footnotes"]} == {"ok"}
+    assert not _outstanding(queue)
+    _warcs_hold(vault)
+
+
+def test_redis_going_down_mid_run_stops_worker_and_run_with_one_line_naming_the_queue(fakeweb, tmp_path):
+    """Not idle forever: both wait for Redis a heartbeat (--heartbeat 2), then exit 2 saying which queue went."""
+    hosts = [f"outage-{n}.kz" for n in range(3)]
+    _, report = _sites(fakeweb, hosts, 6, 0.5, tmp_path, "outage")
+    urls = [f"https://{host}/news/outage-{n}" for host in hosts for n in range(6)]
+    vault, log = tmp_path / "vault", tmp_path / "worker.log"
+    with redis_server(tmp_path) as queue:
+        worker = start_worker(queue, vault, log)
+        try:
+            run = _fetch(vault, fakeweb, str(report), "--per-host", "1", queue=queue, wait=False)
+            _wait_for("a request", lambda: any(fakeweb.hits(url) for url in urls))
+            redis.StrictRedis.from_url(queue).shutdown()
+            _, err = run.communicate(timeout=120)
+            assert worker.wait(timeout=120) == 2
+        finally:
+            stop_workers([worker])
+    line = f"linkvault: error: --queue '{queue}': Redis stopped answering and did not come back within the heartbeat"
+    assert run.returncode == 2, err
+    [said] = err.strip().splitlines()
+    assert said.startswith(line), said
+    [said] = log.read_text().strip().splitlines()
+    assert said.startswith(line), said
+    assert not list((vault / "warc").glob("*.open"))  # the worker closed its WARC file
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_the_heartbeat_is_a_command_option_and_the_environment_its_fallback(queue, tmp_path, how):
+    """`worker --heartbeat 7` (or LINKVAULT_QUEUE_HEARTBEAT=7 alone): its shard leases live 7 s, not the test's 2."""
+    env = {**queue_env(), "LINKVAULT_QUEUE_HEARTBEAT": "2" if how == "option" else "7"}
+    cmd = [sys.executable, "-m", "linkvault", "--vault", str(tmp_path / "vault"), "worker", "--queue", queue,
+           *(["--heartbeat", "7"] if how == "option" else [])]
+    with open(tmp_path / "worker.log", "wb") as log:
+        worker = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    client = redis.StrictRedis.from_url(queue)
+    try:
+        _wait_for("a shard leased", lambda: client.keys("linkvault:shard:*") or worker.poll() is not None, 60)
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+        ttls = [client.pttl(key) for key in client.keys("linkvault:shard:*")]
+    finally:
+        stop_workers([worker])
+    assert ttls and all(2000 < ttl <= 7000 for ttl in ttls), ttls
+
+
+def test_a_refetch_through_workers_writes_a_revisit_of_the_identical_payload(fakeweb, queue, tmp_path):
+    """As a single run does: the vault's digests travel with the URLs, and the worker's WARC holds a revisit."""
+    _, report = _sites(fakeweb, ["revisit-a.kz", "revisit-b.kz"], 1, 0.0, tmp_path, "revisit")
+    vault = tmp_path / "vault"
+    worker = start_worker(queue, vault, tmp_path / "worker.log")
+    try:
+        first = _fetch(vault, fakeweb, str(report), queue=queue)
+        again = _fetch(vault, fakeweb, str(report), "--refresh", queue=queue)
+    finally:
+        stop_workers([worker])
+    assert (first.returncode, again.returncode) == (0, 0), first.stderr + again.stderr
+    with sqlite3.connect(vault / "linkvault.db") as db:
+        rows = db.execute("select url, revisit_of, payload_digest from captures where role = 'cited' order by id").fetchall()
+    urls = sorted({url for url, _, _ in rows})
+    assert len(rows) == 4 and [revisit for _, revisit, _ in rows[:2]] == [None, None]
+    assert sorted(str(revisit) for _, revisit, _ in rows[2:]) == urls  # each a revisit of its own first capture
+    from warcio.archiveiterator import ArchiveIterator
+
+    revisits = []
+    for path in _warcs_hold(vault):
+        with open(path, "rb") as fh:
+            revisits += [r.rec_headers.get_header("WARC-Refers-To-Target-URI") for r in ArchiveIterator(fh)
+                         if r.rec_type == "revisit"]
+    assert sorted(revisits) == urls
+
+
+def _redis_holds(queue: str, secret: str) -> list[str]:
+    """Every key of the queue's Redis whose name or value holds `secret`."""
+    client = redis.StrictRedis.from_url(queue)
+    read = {"string": client.get, "hash": client.hgetall, "list": lambda key: client.lrange(key, 0, -1),
+            "set": client.smembers, "zset": lambda key: client.zrange(key, 0, -1)}
+    return [key.decode() for key in client.keys("*")
+            if secret.encode() in key + repr(read[client.type(key).decode()](key)).encode()]
+
+
+@pytest.mark.usefixtures("no_proxy_environment")
+def test_a_session_and_vantage_points_reach_the_workers_and_no_cookie_value_stays_in_redis(fakeweb, queue, tmp_path):
+    """`fetch --queue --cookies … --vantage …`: the workers fetch as the account (its cookie to its site alone) and
+    look again from the other vantage point through the run's plan in Redis, gone when the run ends; the cookie's
+    value is in no Redis key or value then, and in no worker's output."""
+    fakeweb.route_url(MEMBERS, members_page)
+    blocked = "http://opposition-paper.invalid/articles/881"
+    fakeweb.route_url(blocked, html(_article("The land code hearings", "Deputies postponed the hearings again.")))
+    report = tmp_path / "r.txt"
+    report.write_text(f"The court refused[1], deputies postponed[2].\n\n[1] {MEMBERS}\n[2] {blocked}\n", encoding="utf-8")
+    vault, log = tmp_path / "vault", tmp_path / "worker.log"
+    worker = start_worker(queue, vault, log)
+    try:
+        with NationalFilter(fakeweb, {"opposition-paper.invalid": "451"}) as home:
+            run = _fetch(vault, fakeweb, str(report), "--cookies", cookies_txt(tmp_path), "--as", "KIBHR research",
+                         "--vantage", f"abroad={fakeweb.proxy_url}", "--retries", "0", queue=queue, proxy=home.url)
+    finally:
+        stop_workers([worker])
+    assert run.returncode == 0, run.stderr
+    [members, geo] = json.loads(run.stdout)["reports"][0]["footnotes"]
+    assert members["title"].startswith(ARTICLE_TITLE)  # the article, not the login form
+    assert all((f"xs={SECRET}" in (r.header("Cookie") or "")) == (r.host == "members.vlast.kz")
+               for r in fakeweb.requests if r.host in ("members.vlast.kz", "opposition-paper.invalid"))
+    rows = {row.url: row for row in linkvault.review(report, vault, rules=linkvault.HistoryRules(dead_after=1)).rows}
+    assert (rows[blocked].state, rows[blocked].vantage) == ("geo-blocked", "abroad")
+    with sqlite3.connect(vault / "linkvault.db") as db:
+        assert db.execute("select account from captures where url = ? and role = 'cited'", [MEMBERS]).fetchone()[0]
+    assert _redis_holds(queue, SECRET) == [] and SECRET not in log.read_text()
+    _warcs_hold(vault)

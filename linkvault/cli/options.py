@@ -90,6 +90,15 @@ def queue_option(required: bool, why: str):
                         help=why + ("" if not required else " (env LINKVAULT_QUEUE)."))
 
 
+def heartbeat_option(func):
+    """--heartbeat: how long a silent worker of the distributed mode is taken for alive (and Redis is waited for)."""
+    return click.option("--heartbeat", type=click.FloatRange(1), default=None, metavar="SECONDS",
+                        envvar="LINKVAULT_QUEUE_HEARTBEAT", help=(
+                            "With --queue: a worker silent this long is taken for dead, its messages handed on, "
+                            "and a Redis that stops answering is waited for this long before giving up "
+                            "(env LINKVAULT_QUEUE_HEARTBEAT; default 60)."))(func)
+
+
 def rate_option(func):
     """--rate SERVICE=N/min, repeatable: how fast linkvault may ask an outside service (Save Page Now, the CDX)."""
     return click.option("--rate", "rates", multiple=True, metavar="SERVICE=N/min",

@@ -14,6 +14,7 @@ from linkvault.cli.options import (
     egress_options,
     format_option,
     global_options,
+    heartbeat_option,
     history_options,
     input_format_option,
     one_input,
@@ -58,6 +59,7 @@ from linkvault.cli.output import echo_rendered, exit_with, note, progress
 @verdict_options
 @queue_option(False, "Enqueue the URLs for `linkvault worker` processes instead of fetching them here; this run "
                      "stores what they capture, then seals and reports as always.")
+@heartbeat_option
 @run_display_options
 @click.pass_context
 def fetch(ctx, reports, fmt, input_format, max_size, max_age, no_screenshots, verbose, **settings) -> None:

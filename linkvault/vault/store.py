@@ -292,6 +292,19 @@ class Vault(CopiesQueries, DriftQueries, CheckQueries, SearchQueries):
             "and warc_file is not null order by fetched_at limit 1", [digest]))
         return (rows[0]["url"], rows[0]["fetched_at"]) if rows else None
 
+    def payloads_of(self, urls: list[str]) -> dict[str, dict[str, tuple[str, str]]]:
+        """Each URL's payloads the vault holds, by digest, as `find_payload` answers for them: what a worker (which
+        reads no vault) needs to write a re-fetch's identical payload as a revisit, as a single run does."""
+        rows = self.query("select distinct c.url, c.payload_digest from json_each(?) u join captures c on c.url = "
+                          "u.value where c.payload_digest is not null and c.warc_file is not null",
+                          [json.dumps(list(urls))])
+        found = {digest: self.find_payload(digest) for digest in {row["payload_digest"] for row in rows}}
+        known: dict[str, dict[str, tuple[str, str]]] = {}
+        for row in rows:
+            if (earlier := found[row["payload_digest"]]) is not None:
+                known.setdefault(row["url"], {})[row["payload_digest"]] = earlier
+        return known
+
     def capture_details(self, capture_id: int) -> dict:
         """A capture's bulky parts from their side tables: `redirects` (hops as dicts), `headers` ([name, value]
         pairs, as received) and `cert_chain` (the PEM certificates as sent, concatenated, or None)."""

@@ -10,15 +10,22 @@ import base64
 import functools
 import os
 import pickle
+import time
 import zlib
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
+import dramatiq.errors
 import redis
 import tldextract
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 
-from linkvault.errors import UsageError
+from linkvault.archive.egress_policy import shown
+from linkvault.errors import EnvironmentFailure, UsageError
+
+T = TypeVar("T")
 
 SHARDS = 16  # queues the registrable domains are spread over; each is consumed by one worker at a time
 NAMESPACE = "linkvault"
@@ -28,22 +35,71 @@ SHOOT_ACTOR = "linkvault.screenshot"
 SHOTS_ACTOR = "linkvault.store_screenshots"
 SHOTS_QUEUE = "linkvault.screenshots"  # pages to screenshot, for the workers with a browser (worker --screenshots)
 SHOOTERS = f"{NAMESPACE}:shooters"  # those workers, by their last heartbeat
-# How long a silent worker is taken for alive (seconds): its shards and unacked messages wait that long.
-HEARTBEAT = float(os.environ.get("LINKVAULT_QUEUE_HEARTBEAT", "60"))
+HEARTBEAT = 60.0  # seconds a silent worker is taken for alive, unless --heartbeat (or LINKVAULT_QUEUE_HEARTBEAT) says
 MAINTENANCE_CHANCE = 50_000  # in a million dispatches: how often a consumer looks for dead workers' messages
+RETRY_PAUSE = 0.25  # seconds between tries while Redis does not answer
+# What Redis going away looks like, from its client and from Dramatiq's consumers
+QUEUE_ERRORS = (redis.ConnectionError, redis.TimeoutError, dramatiq.errors.ConnectionError)
 
 
-def connect(url: str) -> RedisBroker:
-    """The broker at `url` (redis://HOST:PORT/N), with the run's heartbeat; a usage error for another scheme."""
+def heartbeat_or_default(heartbeat: float | None = None) -> float:
+    """The heartbeat given, else LINKVAULT_QUEUE_HEARTBEAT's, else 60 s."""
+    return heartbeat or float(os.environ.get("LINKVAULT_QUEUE_HEARTBEAT") or HEARTBEAT)
+
+
+def heartbeat_of(broker: RedisBroker) -> float:
+    """The run's heartbeat (seconds): how long a silent worker is taken for alive, its shards and messages held."""
+    return broker.heartbeat_timeout / 1000
+
+
+class PatientRedis(redis.StrictRedis):
+    """Redis's client, each command tried again while Redis does not answer, for `patience` seconds from the first
+    failure (a heartbeat: as long as the others take a silent worker for alive); then the error stands, at once
+    for every later command until Redis answers again."""
+
+    patience = 0.0
+    down_since = 0.0
+
+    def execute_command(self, *args, **options):
+        return self.retrying(functools.partial(super().execute_command, *args, **options))
+
+    def retrying(self, call: Callable[[], T]) -> T:
+        """`call()` (some Redis round trips: a command, a pipeline), tried again within an outage's patience."""
+        while True:
+            try:
+                answer = call()
+            except QUEUE_ERRORS as exc:
+                now = time.monotonic()
+                self.down_since = self.down_since or now
+                if now - self.down_since >= self.patience:
+                    raise exc from None
+                time.sleep(RETRY_PAUSE)
+            else:
+                self.down_since = 0.0
+                return answer
+
+
+def connect(url: str, heartbeat: float | None = None) -> RedisBroker:
+    """The broker at `url` (redis://HOST:PORT/N), with the run's heartbeat; a usage error for another scheme or
+    no Redis there. Later, a Redis that stops answering is waited for a heartbeat (see `queue_down`)."""
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         raise UsageError(f"--queue {url!r}: give a Redis URL, such as redis://127.0.0.1:6379/0")
-    broker = RedisBroker(url=url, namespace=NAMESPACE, heartbeat_timeout=int(HEARTBEAT * 1000),
+    heartbeat = heartbeat_or_default(heartbeat)
+    client = PatientRedis.from_url(url, socket_connect_timeout=10, socket_timeout=max(30.0, heartbeat))
+    broker = RedisBroker(client=client, namespace=NAMESPACE, heartbeat_timeout=int(heartbeat * 1000),
                          maintenance_chance=MAINTENANCE_CHANCE)
     try:
         broker.client.ping()
     except redis.RedisError as exc:
         raise UsageError(f"--queue {url!r}: no Redis answers there ({exc})") from exc
+    client.patience = heartbeat
     return broker
+
+
+def queue_down(url: str, exc: BaseException) -> EnvironmentFailure:
+    """The one line a worker or a queued run stops with when its Redis has stopped answering."""
+    return EnvironmentFailure(f"--queue {shown(url)!r}: Redis stopped answering and did not come back within the "
+                              f"heartbeat ({exc}); start it again, then run this again")
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,8 +123,14 @@ def shard_queue(shard: int) -> str:
     return f"linkvault.shard.{shard:02d}"
 
 
-def vault_queue(run_id: str) -> str:
-    return f"linkvault.vault.{run_id}"
+def vault_queue(vault: str) -> str:
+    """The queue a vault's rows wait on until a run into it stores them (the vault's name on the queue)."""
+    return f"linkvault.vault.{vault}"
+
+
+def outstanding_key(vault: str) -> str:
+    """The URLs enqueued for a vault and not stored yet, each with the run that enqueued it."""
+    return f"{NAMESPACE}:vault:{vault}:outstanding"
 
 
 def message(queue: str, actor: str, *args: object) -> Message:

@@ -1,8 +1,11 @@
 """A queued run (`fetch --queue`): planned, sealed and judged as a single run is, its URLs fetched by workers.
 
-Only the fetching and screenshot stages differ. Each URL is enqueued on its site's shard, then the run consumes its
-vault queue as the single writer, replaying each finished URL's rows into the vault and hearing it as a single run
-hears a URL done. Screenshots go on their own queue when a worker with a browser is up (`worker --screenshots`),
+Only the fetching and screenshot stages differ. Each URL is enqueued on its site's shard (with the vault's payload
+digests for it, and the run's session and vantage points in its plan, `plan`), then the run consumes the vault's
+queue as the single writer, replaying each finished URL's rows into the vault and hearing it as a single run hears a
+URL done. Redis remembers each URL enqueued for the vault until a run stores it: a run interrupted or killed leaves
+its workers' rows waiting on the vault's queue, and the next run into the vault stores them instead of enqueuing
+those URLs again. Screenshots go on their own queue when a worker with a browser is up (`worker --screenshots`),
 in batches, so the browsers are as many as those workers; with none, the run takes them itself. WARC files killed
 workers left open are recovered into the vault, and the run's manifest lists every record its workers wrote, so
 its timestamp covers them. The timestamp stays with the run: one manifest, one request to each authority.
@@ -10,58 +13,84 @@ its timestamp covers them. The timestamp stays with the run: one manifest, one r
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import threading
 import time
 import typing
+import uuid
 from collections.abc import Callable
 
-from dramatiq.broker import Consumer
+from dramatiq.broker import Consumer, MessageProxy
 
 from linkvault.archive.distributed.broker import (
     CAPTURE_ACTOR,
-    HEARTBEAT,
+    QUEUE_ERRORS,
     SHOOT_ACTOR,
     SHOOTERS,
     SHOTS_ACTOR,
     SHOTS_QUEUE,
     connect,
+    heartbeat_of,
     message,
+    outstanding_key,
     pack,
+    queue_down,
     shard_of,
     shard_queue,
     unpack,
     vault_queue,
 )
-from linkvault.archive.distributed.status import RunProgress
+from linkvault.archive.distributed.plan import drop_plan, keep_plan
+from linkvault.archive.distributed.status import RunProgress, stored_key
 from linkvault.archive.distributed.vault_ops import replay
 from linkvault.archive.distributed.worker import settings_of
 from linkvault.archive.run import FetchRun
 from linkvault.archive.seal import Sealer
 from linkvault.archive.warc import WarcRecorder, read_records
 from linkvault.archive.warc_recovery import recover_open_files
-from linkvault.errors import UsageError
 from linkvault.model import Capture
 from linkvault.parsing import report_key
 
 POLL = 200  # milliseconds the run waits for a batch before looking again
 SHOTS_PER_MESSAGE = 10  # pages a browser worker takes at once (one browser start for them)
+MARKED_AT_ONCE = 50  # URLs enqueued, then marked outstanding in one round trip
+QUEUE_ID = ".queue-id"  # in the vault: its name on the queue, shared by every run into it
+# A URL stored: no longer outstanding (KEYS[1]), counted done or failed for its run (KEYS[2]); one round trip
+STORED = "redis.call('hdel', KEYS[1], ARGV[1]); redis.call('sadd', KEYS[2], ARGV[1])"
 
 
-def queued(queue: str) -> Callable[..., FetchRun]:
+def queued(queue: str, heartbeat: float | None = None) -> Callable[..., FetchRun]:
     """The run class `fetch_reports` builds for a run through `queue` (redis://HOST:PORT/N)."""
 
     def build(*args, **kwargs) -> FetchRun:
-        return QueuedRun(queue, *args, **kwargs)
+        return QueuedRun(queue, heartbeat, *args, **kwargs)
 
     return build
 
 
+def vault_name(directory: str) -> str:
+    """The vault's name on the queue, kept in it (random, made by its first queued run): the runs into one vault
+    share the queue their workers send rows to, so what workers finish after a run was interrupted waits there for
+    the next run, wherever the vault is mounted."""
+    path = os.path.join(directory, QUEUE_ID)
+    with contextlib.suppress(FileNotFoundError), open(path, encoding="ascii") as fh:
+        if name := fh.read().strip():
+            return name
+    name = uuid.uuid4().hex
+    with open(path, "w", encoding="ascii") as fh:
+        fh.write(name + "\n")
+    return name
+
+
 class QueuedRun(FetchRun):
-    def __init__(self, queue: str, *args, **kwargs):
+    def __init__(self, queue: str, heartbeat: float | None, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.options.session is not None or self.options.vantage.active:
-            raise UsageError("fetch --queue does not carry a session (--cookies) or vantage points (--vantage) "
-                             "to its workers: fetch those reports without --queue")
-        self.broker = connect(queue)
+        self.queue_url, self.broker = queue, connect(queue, heartbeat)
+        self.writer = vault_name(self.vault.directory)
+        self.outstanding = outstanding_key(self.writer)  # URLs enqueued for this vault, not stored yet: by run
+        self._unmark = self.broker.client.register_script(STORED)
         self.run_id = ""
         self.consumer: Consumer | None = None
         self.waiting: set[str] = set()
@@ -71,47 +100,91 @@ class QueuedRun(FetchRun):
         return QueuedSealer(self, recorder)
 
     async def _fetch_all(self, urls: list[str], recorder: WarcRecorder) -> None:
+        # The run waits for Redis, not for the event loop, whose Ctrl-C would be heard only once the run is done
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler) if main else None
+        try:
+            self._enqueue(urls, recorder)
+            self._receive_until(lambda: not self.waiting)
+            self._receive_until(lambda: False, until_empty=True)  # and what else waits there: no row left behind
+            drop_plan(self.broker, self.run_id)
+            self.progress.finish()
+        except QUEUE_ERRORS as exc:
+            raise queue_down(self.queue_url, exc) from None
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
+        self._recover_workers_files()
+
+    def _enqueue(self, urls: list[str], recorder: WarcRecorder) -> None:
+        """Each URL on its site's shard, with the payloads the vault holds for it (a worker writes an identical one
+        as a revisit) — but a URL an interrupted run enqueued and no run has stored yet: its capture is on its way."""
         self.run_id = run = recorder.run_id.replace(":", "-")
         self.progress = RunProgress(self.broker, run)
         wanted = set(urls)
         self.progress.announce({report_key(c.report.path): sorted({u for n in c.report.footnotes for u in n.urls}
                                                                   & wanted) for c in self.result.checks})
-        settings, reports, into = settings_of(self.options), list(self.reports), vault_queue(run)
-        for url in urls:
-            self.broker.enqueue(message(shard_queue(shard_of(url)), CAPTURE_ACTOR, run, url, settings, reports, into))
+        earlier = {url.decode("utf-8") for url in self.broker.client.hkeys(self.outstanding)}
+        settings, reports, into = settings_of(self.options), list(self.reports), vault_queue(self.writer)
+        settings["plan"] = keep_plan(self.broker, run, self.options)  # a session, vantage points: never in a message
+        known = self.vault.payloads_of([url for url in urls if url not in earlier])
+        todo = [url for url in urls if url not in earlier]
+        for start in range(0, len(todo), MARKED_AT_ONCE):  # enqueued, then marked: killed between the two, a URL
+            chunk = todo[start:start + MARKED_AT_ONCE]     # is fetched twice, and stored once
+            for url in chunk:
+                self.broker.enqueue(message(shard_queue(shard_of(url)), CAPTURE_ACTOR, run, url, settings, reports,
+                                            into, known.get(url, {})))
+            self.broker.client.execute_command("HSET", self.outstanding, *(x for url in chunk for x in (url, run)))
         self.waiting = set(urls)
-        self._receive_until(lambda: not self.waiting)
-        self._recover_workers_files()
-        self.progress.finish()
 
-    def _receive_until(self, done: Callable[[], bool]) -> None:
-        """Store what arrives on the run's vault queue (captures, screenshots) until `done`."""
+    def _receive_until(self, done: Callable[[], bool], *, until_empty: bool = False) -> None:
+        """Store what arrives on the vault's queue (captures, screenshots) until `done` (or, `until_empty`, until
+        nothing is there). Interrupted, the batch in hand goes back to the queue: the next run stores what this one
+        had not."""
         if self.consumer is None:
-            self.consumer = self.broker.consume(vault_queue(self.run_id), prefetch=1, timeout=POLL)
+            self.consumer = self.broker.consume(vault_queue(self.writer), prefetch=1, timeout=POLL)
         consumer = self.consumer
         while not done():
             proxy = next(consumer)
             if proxy is None:
+                if until_empty:
+                    return
                 continue
-            if proxy.actor_name == SHOTS_ACTOR:
-                ops, written, *shot = typing.cast(tuple, unpack(proxy.args[1]))
-                replay(self.vault, ops)
-                self.shots.append(tuple(shot))
-            else:
-                batch, written = typing.cast(tuple[list, list], unpack(proxy.args[1]))
-                self._store(batch)
-            self.elsewhere += written
+            try:
+                self._take(proxy)
+            except BaseException:
+                with contextlib.suppress(*QUEUE_ERRORS):
+                    consumer.requeue([proxy])
+                raise
             consumer.ack(proxy)
 
-    def _store(self, batch: list[tuple[str | None, Capture, list]]) -> None:
+    def _take(self, proxy: MessageProxy) -> None:
+        run = proxy.args[0]
+        if proxy.actor_name == SHOTS_ACTOR:
+            ops, written, *shot = typing.cast(tuple, unpack(proxy.args[1]))
+            replay(self.vault, ops)
+            if run == self.run_id:  # an interrupted run's screenshots are stored, and counted by none
+                self.shots.append(tuple(shot))
+        else:
+            batch, written = typing.cast(tuple[list, list], unpack(proxy.args[1]))
+            self._store(run, batch)
+        self.elsewhere += written
+
+    def _store(self, run: str, batch: list[tuple[str | None, Capture, list]]) -> None:
+        """A worker's finished URLs, each stored once: a URL no longer outstanding was stored before (delivered
+        twice: a worker killed between sending and acking). An interrupted run's are stored too."""
+        urls = [url for url, _, _ in batch if url is not None]
+        outstanding = dict(zip(urls, self.broker.client.hmget(self.outstanding, urls))) if urls else {}
         for url, capture, ops in batch:
-            if url is not None and url not in self.waiting:
-                continue  # delivered twice (a worker killed between sending and acking): stored once
+            if url is not None and outstanding.get(url) is None:
+                continue
             replay(self.vault, ops)
             if url is not None:
-                self.waiting.discard(url)
-                self._done(capture)
-                self.progress.stored(url, capture.ok)
+                outstanding[url] = None
+                self._unmark(keys=[self.outstanding, stored_key(run, capture.ok)], args=[url])
+                if url in self.waiting:
+                    self.waiting.discard(url)
+                    self._done(capture)
 
     def _recover_workers_files(self) -> None:
         """WARC files of workers killed during the run, cut back to their last whole record, and listed in the run's
@@ -125,7 +198,7 @@ class QueuedRun(FetchRun):
 
     def browsers_up(self) -> bool:
         """Whether a worker with a browser has been heard from within a heartbeat."""
-        return bool(self.broker.client.zcount(SHOOTERS, time.time() - HEARTBEAT, "+inf"))
+        return bool(self.broker.client.zcount(SHOOTERS, time.time() - heartbeat_of(self.broker), "+inf"))
 
 
 class QueuedSealer(Sealer):
@@ -136,13 +209,19 @@ class QueuedSealer(Sealer):
         self.run = run
 
     def shoot(self, pages: list[Capture]) -> set[str]:
-        if not pages or not self.run.browsers_up() or not self.run.run_id:
-            return super().shoot(pages)
+        try:
+            if not pages or not self.run.browsers_up() or not self.run.run_id:
+                return super().shoot(pages)
+            return self._shoot_elsewhere(pages)
+        except QUEUE_ERRORS as exc:
+            raise queue_down(self.run.queue_url, exc) from None
+
+    def _shoot_elsewhere(self, pages: list[Capture]) -> set[str]:
         run, settings = self.run, settings_of(self.options)
         batches = [pages[n:n + SHOTS_PER_MESSAGE] for n in range(0, len(pages), SHOTS_PER_MESSAGE)]
         for batch in batches:
             run.broker.enqueue(message(SHOTS_QUEUE, SHOOT_ACTOR, run.run_id, pack(batch), settings,
-                                       list(run.reports), vault_queue(run.run_id)))
+                                       list(run.reports), vault_queue(run.writer)))
         if self.on_progress:
             self.on_progress(None, 0, len(pages), stage="screenshots")
         before = len(run.shots)

@@ -16,19 +16,28 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.rate_limits import ConcurrentRateLimiter
 from dramatiq.rate_limits.backends import RedisBackend
 
-from linkvault.archive.distributed.broker import HEARTBEAT, NAMESPACE, SHARDS
+from linkvault.archive.distributed.broker import NAMESPACE, QUEUE_ERRORS, SHARDS, heartbeat_of
 from linkvault.archive.fetcher import Fetcher, FetchOptions
+from linkvault.archive.vantage import Vantage
 from linkvault.archive.warc import WarcRecorder
+from linkvault.archive.warc_recovery import RecordingFailed
 
 SLOT_WAIT = 0.02  # seconds between tries for a host's slot another worker holds
 REDIS_THREADS = 4
 
 
+class QueueGone(RecordingFailed):
+    """Redis stopped answering while a request waited for its host's slot: the worker's trouble, never the URL's
+    (a fetcher names any other exception as the URL's failure)."""
+
+
 class PoliteFetcher(Fetcher):
     """A run's fetcher in a worker: its own per-host slots, then the host's slot in Redis, shared by every worker."""
 
-    def __init__(self, options: FetchOptions, recorder: WarcRecorder, version: str, broker: RedisBroker):
-        super().__init__(options, recorder, version)
+    def __init__(self, options: FetchOptions, recorder: WarcRecorder, version: str, broker: RedisBroker,
+                 vantage: Vantage | None = None):
+        super().__init__(options, recorder, version, vantage)
+        self._network = f"@{vantage.name}" if vantage else ""  # another vantage point: another network's slots
         self._backend = RedisBackend(client=broker.client)
         self._limiters: dict[str, ConcurrentRateLimiter] = {}
         # Redis's client blocks: its round trips (a slot is a WATCH/MULTI transaction) run off the event loop
@@ -40,19 +49,22 @@ class PoliteFetcher(Fetcher):
     @contextlib.asynccontextmanager
     async def _slots(self, url: str) -> AsyncIterator[None]:
         parts = urlsplit(url)
-        key = f"{parts.hostname}:{parts.port or parts.scheme}"
+        key = f"{parts.hostname}:{parts.port or parts.scheme}{self._network}"
         if key not in self._limiters:  # a slot a killed worker held frees itself once the host is quiet that long
             self._limiters[key] = ConcurrentRateLimiter(self._backend, f"{NAMESPACE}:host:{key}",
                                                         limit=self.options.per_host,
                                                         ttl=int((self.options.timeout + 5) * 1000))
-        limiter, loop = self._limiters[key], asyncio.get_running_loop()
+        limiter, loop, client = self._limiters[key], asyncio.get_running_loop(), self._backend.client
         async with super()._host_slot(url):
-            while not await loop.run_in_executor(self.redis, limiter._acquire):
-                await asyncio.sleep(SLOT_WAIT)
+            try:  # a slot is a pipeline, tried again while Redis does not answer, for a heartbeat
+                while not await loop.run_in_executor(self.redis, client.retrying, limiter._acquire):
+                    await asyncio.sleep(SLOT_WAIT)
+            except QUEUE_ERRORS as exc:
+                raise QueueGone(str(exc)) from exc
             try:
                 yield
             finally:
-                await loop.run_in_executor(self.redis, limiter._release)
+                await loop.run_in_executor(self.redis, client.retrying, limiter._release)
 
     async def aclose(self) -> None:
         await super().aclose()
@@ -65,7 +77,7 @@ class ShardLeases:
 
     def __init__(self, broker: RedisBroker, worker_id: str):
         self.client, self.worker_id = broker.client, worker_id
-        self.ttl_ms = int(HEARTBEAT * 1000)
+        self.ttl_ms = int(heartbeat_of(broker) * 1000)
         self.held: list[int] = []
         self._workers = f"{NAMESPACE}:workers"
 

@@ -19,6 +19,11 @@ def _key(run: str, *parts: str) -> str:
     return ":".join((NAMESPACE, "run", run, *parts))
 
 
+def stored_key(run: str, archived: bool) -> str:
+    """The set of a run's URLs stored as archived (done), or not (failed)."""
+    return _key(run, "done" if archived else "failed")
+
+
 class RunProgress:
     """One run's figures, as the run, its workers and `linkvault status` read and write them."""
 
@@ -37,7 +42,7 @@ class RunProgress:
         self.client.sadd(_key(self.run, "started"), url)
 
     def stored(self, url: str, archived: bool) -> None:
-        self.client.sadd(_key(self.run, "done" if archived else "failed"), url)
+        self.client.sadd(stored_key(self.run, archived), url)
 
     def finish(self) -> None:
         self.client.set(_key(self.run, "finished"), "1")

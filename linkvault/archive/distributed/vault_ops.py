@@ -36,10 +36,6 @@ class VaultOps:
     def add_screenshot(self, row: dict) -> None:
         self.ops.append(("add_screenshot", (row,), {}))
 
-    def find_payload(self, digest: str) -> tuple[str, str] | None:
-        """No revisit across workers: a worker reads no vault (each payload is written whole)."""
-        return None
-
 
 def replay(vault: Vault, ops: list[Op]) -> None:
     """Write a worker's calls into the vault, in order, its local capture ids mapped to the vault's."""

@@ -4,13 +4,15 @@ Each URL is fetched, judged and written into this worker's own WARC files (named
 `capture_and_judge`, its vault rows kept as calls (`VaultOps`). Every little while, and whenever it runs dry, the
 worker closes its WARC file and sends the finished URLs' rows to their run's vault queue; only then are their
 messages acked. A worker killed before that leaves an `.open` file (recovered by the next run into the vault) and
-unacked messages, which Dramatiq gives to another worker once this one's heartbeat is a `HEARTBEAT` old: a URL is
-stored once, whoever captured it.
+unacked messages, which Dramatiq gives to another worker once this one's heartbeat is a heartbeat old: a URL is
+stored once, whoever captured it. A Redis that stops answering is waited for a heartbeat; then the worker stops
+with one line (`queue_down`), its WARC files closed, its messages left for another worker.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import signal
@@ -26,18 +28,21 @@ from dramatiq.broker import Consumer, MessageProxy
 
 from linkvault._version import __version__
 from linkvault.archive.distributed.broker import (
-    HEARTBEAT,
+    QUEUE_ERRORS,
     SHOOTERS,
     SHOTS_ACTOR,
     SHOTS_QUEUE,
     STORE_ACTOR,
     connect,
+    heartbeat_of,
     message,
     pack,
+    queue_down,
     shard_queue,
     unpack,
 )
-from linkvault.archive.distributed.limits import PoliteFetcher, ShardLeases
+from linkvault.archive.distributed.limits import PoliteFetcher, QueueGone, ShardLeases
+from linkvault.archive.distributed.plan import with_plan
 from linkvault.archive.distributed.status import RunProgress
 from linkvault.archive.distributed.vault_ops import VaultOps
 from linkvault.archive.fetcher import FetchOptions
@@ -53,8 +58,8 @@ POLL = 100  # milliseconds a shard's consumer waits for a message before looking
 # Messages a shard's consumer holds per capture slot: a finished URL's stays unacked until the next flush, so a
 # shard could otherwise take no more than `concurrency` URLs per FLUSH_EVERY, however fast its sites answer.
 PREFETCH = 4
-# The run's settings a worker fetches with: everything but what the run itself does (screenshots, timestamps)
-# and what cannot travel (a session's cookies, the vantage points' proxies: refused with --queue).
+# The run's settings a worker fetches with: everything but what the run itself does (screenshots, timestamps) and
+# what is too secret for every message (a session's cookies, the vantage points' proxies: the run's plan, `plan`).
 SENT_SETTINGS = ("concurrency", "per_host", "timeout", "deadline", "max_size", "max_decoded", "max_redirects",
                  "retries", "backoff", "retry_after_cap", "retry_statuses", "proxy", "ca_bundle", "allow_private",
                  "user_agent", "collector", "redact_set_cookie", "tabs")
@@ -88,6 +93,9 @@ class _RunSide:
     probes: Probes
     probe_ops: VaultOps
     progress: RunProgress
+    known: dict[str, tuple[str, str]]  # payloads the vault holds, by digest, as the run sent them with its URLs
+    elsewhere: list[tuple[PoliteFetcher, Probes]]  # the run's other vantage points, each a fetcher of its own
+    planless: bool  # the run's plan (session, vantage points) was not found: its URLs are not fetched without it
     done: list[tuple[str, object, list]] = field(default_factory=list)
     acks: list[tuple[int, MessageProxy]] = field(default_factory=list)
     sent: set[str] = field(default_factory=set)
@@ -97,8 +105,9 @@ class Worker:
     """One worker process: leases shards, consumes their queues (a thread each), captures in its event loop."""
 
     def __init__(self, queue: str, vault_dir: str, *, concurrency: int = 16, idle_exit: float | None = None,
-                 screenshots: bool = False):
-        self.broker = connect(queue)
+                 screenshots: bool = False, heartbeat: float | None = None):
+        self.queue, self.broker = queue, connect(queue, heartbeat)
+        self.heartbeat = heartbeat_of(self.broker)
         self.warc_dir = os.path.join(vault_dir, "warc")
         host = "".join(c if c.isalnum() or c in "-." else "-" for c in socket.gethostname())
         self.label = f"{host}-{os.getpid()}"
@@ -109,17 +118,28 @@ class Worker:
         self.jobs: set[asyncio.Task] = set()
         self.result = WorkerResult()
         self._stop = threading.Event()
+        self.failure: BaseException | None = None  # Redis gone for a heartbeat: the worker stops, saying so
 
     def run(self) -> WorkerResult:
         """Serve until SIGTERM/SIGINT (or `idle_exit` seconds with nothing to do); the WARC closed, rows sent."""
         os.makedirs(self.warc_dir, exist_ok=True)
         try:
             asyncio.run(self._serve())
+        except QUEUE_ERRORS as exc:
+            self._fail(exc)
         finally:
             self._stop.set()
-            self.leases.release()
-            self.broker.client.zrem(SHOOTERS, self.leases.worker_id)
+            if self.failure is None:
+                self.leases.release()
+                self.broker.client.zrem(SHOOTERS, self.leases.worker_id)
+        if self.failure is not None:
+            raise queue_down(self.queue, self.failure)
         return self.result
+
+    def _fail(self, exc: BaseException) -> None:
+        """Redis did not answer within a heartbeat: stop taking work (what is taken stays unacked, for another)."""
+        self.failure = self.failure or exc
+        self._stop.set()
 
     async def _serve(self) -> None:
         loop = asyncio.get_running_loop()
@@ -127,10 +147,29 @@ class Worker:
             loop.add_signal_handler(signum, self._stopping, signum)
         self.slots = asyncio.Semaphore(self.concurrency)
         self.inbox: asyncio.Queue = asyncio.Queue()
+        try:
+            try:
+                await self._take(loop)
+            except QUEUE_ERRORS as exc:
+                self._fail(exc)
+            while self.jobs:  # finishing what it holds, it stays alive for the broker (no message is handed on twice)
+                self._heartbeat()
+                await asyncio.wait(set(self.jobs), timeout=min(1.0, self.heartbeat / 4))
+            if self.failure is None:
+                self._flush()
+                self._give_back()
+        finally:
+            for side in self.runs.values():
+                side.recorder.close()
+                for fetcher in (side.fetcher, *(other for other, _ in side.elsewhere)):
+                    await fetcher.aclose()
+
+    async def _take(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Take messages and capture them until stopped (or idle that long), sending what is done as it goes."""
         last_lease = last_flush = idle_since = 0.0
         while not self._stop.is_set():
             now = time.monotonic()
-            if now - last_lease >= min(1.0, HEARTBEAT / 4):
+            if now - last_lease >= min(1.0, self.heartbeat / 4):
                 self._lease(loop)
                 last_lease = now
             try:
@@ -150,14 +189,6 @@ class Worker:
             if self.idle_exit is not None and idle_since and now - idle_since >= self.idle_exit:
                 self.result.stopped_by = "idle"
                 break
-        while self.jobs:  # finishing what it holds, it stays alive for the broker (no message is handed on twice)
-            self._heartbeat()
-            await asyncio.wait(set(self.jobs), timeout=min(1.0, HEARTBEAT / 4))
-        self._flush()
-        self._give_back()
-        for side in self.runs.values():
-            side.recorder.close()
-            await side.fetcher.aclose()
 
     def _give_back(self) -> None:
         """Messages taken but not started go back to their queues now, not a heartbeat after this worker is gone."""
@@ -189,27 +220,48 @@ class Worker:
                              name=f"linkvault-shard-{shard:02d}").start()
 
     def _heartbeat(self) -> None:
-        """The broker's heartbeat, however busy: a worker silent for a HEARTBEAT is dead, its messages handed on."""
-        self.broker.do_ack(_queue_of(SHOT if self.screenshots else 0), "heartbeat")
+        """The broker's heartbeat, however busy: a worker silent for a heartbeat is dead, its messages handed on."""
+        if self.failure is None:
+            self.broker.do_ack(_queue_of(SHOT if self.screenshots else 0), "heartbeat")
 
     def _pull(self, shard: int, consumer, stop: threading.Event, loop: asyncio.AbstractEventLoop) -> None:
         """A shard's consumer thread: each message it is given goes to the event loop's inbox."""
-        while not (stop.is_set() or self._stop.is_set()):
-            proxy = next(consumer)
-            if proxy is not None:
-                loop.call_soon_threadsafe(self.inbox.put_nowait, (shard, proxy))
+        # The loop gone (the worker stopping): a message taken stays unacked, handed on a heartbeat after this worker
+        with contextlib.suppress(RuntimeError):
+            while not (stop.is_set() or self._stop.is_set()):
+                try:
+                    proxy = next(consumer)
+                except QUEUE_ERRORS as exc:
+                    loop.call_soon_threadsafe(self._fail, exc)
+                    return
+                if proxy is not None:
+                    loop.call_soon_threadsafe(self.inbox.put_nowait, (shard, proxy))
 
     async def _job(self, shard: int, proxy: MessageProxy) -> None:
         if shard == SHOT:
-            return await self._shoot(proxy)
-        run, url, settings, reports, vault_queue = proxy.args
-        side = self._side(run, settings, reports, vault_queue)
+            try:
+                return await self._shoot(proxy)
+            except QUEUE_ERRORS as exc:
+                return self._fail(exc)
+        run, url, settings, reports, vault_queue, known = proxy.args
+        try:
+            side = self._side(run, settings, reports, vault_queue)
+        except QUEUE_ERRORS as exc:
+            return self._fail(exc)
+        side.known.update((digest, (uri, date)) for digest, (uri, date) in known.items())
         async with self.slots:
-            await asyncio.get_running_loop().run_in_executor(side.fetcher.redis, side.progress.started, url)
             ops = VaultOps()
             try:
+                if self.failure is not None:
+                    return  # taken before Redis went: left for another worker
+                await asyncio.get_running_loop().run_in_executor(side.fetcher.redis, side.progress.started, url)
+                if side.planless:  # never fetched without the run's account or vantage points: not checked
+                    raise LookupError("the run's session and vantage points are no longer in Redis (a day after an "
+                                      "interrupted run): fetch it again")
                 capture = await capture_and_judge(side.fetcher, ops, side.probes, url, None,  # type: ignore[arg-type]
-                                                  hold=NetworkWatch([]).may_be_ours)
+                                                  hold=NetworkWatch([]).may_be_ours, elsewhere=side.elsewhere)
+            except (*QUEUE_ERRORS, QueueGone) as exc:
+                return self._fail(exc)
             except (asyncio.CancelledError, OSError, sqlite3.Error):
                 self._stop.set()  # this machine's trouble (a full disk): the message stays for another worker
                 raise
@@ -239,13 +291,20 @@ class Worker:
 
     def _side(self, run: str, settings: dict, reports: list[str], vault_queue: str) -> _RunSide:
         if run not in self.runs:
-            options = options_of(settings)
-            info = warcinfo(reports, options.as_record(), f"linkvault/{__version__}")
-            ops = VaultOps()
-            recorder = WarcRecorder(self.warc_dir, info, ops.find_payload, label=self.label)
-            fetcher = PoliteFetcher(options, recorder, __version__, self.broker)
+            options = planned = options_of(settings)
+            if settings.get("plan"):  # the run's session and vantage points, from its plan in Redis
+                planned = with_plan(self.broker, run, options) or options
+            info = warcinfo(reports, planned.as_record(), f"linkvault/{__version__}")
+            ops, known = VaultOps(), dict[str, tuple[str, str]]()
+            # An identical payload the vault holds for the URL is written as a revisit of it, as a single run does
+            recorder = WarcRecorder(self.warc_dir, info, known.get, label=self.label)
+            fetcher = PoliteFetcher(planned, recorder, __version__, self.broker)
+            others = [PoliteFetcher(planned, recorder, __version__, self.broker, point)
+                      for point in planned.vantage.points]
             self.runs[run] = _RunSide(run, vault_queue, recorder, fetcher, Probes(fetcher, ops), ops,  # type: ignore[arg-type]
-                                      RunProgress(self.broker, run))
+                                      RunProgress(self.broker, run), known,
+                                      [(other, Probes(other, ops)) for other in others],  # type: ignore[arg-type]
+                                      planned is options and bool(settings.get("plan")))
         return self.runs[run]
 
     def _flush(self) -> None:
