@@ -29,7 +29,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from linkvault.archive.cookies import Session, cookie_header
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
 from linkvault.archive.extract import DECODED_LIMIT
-from linkvault.archive.failures import FailedFetch, TooSlow, classify_exception, named
+from linkvault.archive.failures import FailedFetch, TooSlow, classify_exception
 from linkvault.archive.guard import Guard, Refused
 from linkvault.archive.pages import BODY_HEAD
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
@@ -47,6 +47,7 @@ from linkvault.archive.warc import (
     http_date,
 )
 from linkvault.archive.warc_recovery import RecordingFailed
+from linkvault.errors import named
 from linkvault.model import Account, Capture, Hop, Retry
 
 REDIRECTS = (301, 302, 303, 307, 308)
