@@ -96,32 +96,42 @@ def test_a_batch_is_committed_every_so_many_writes_and_when_it_has_been_open_lon
 
 
 def test_a_run_interrupted_with_its_batch_open_keeps_every_capture_it_judged(tmp_path, fakeweb, monkeypatch):
-    """Ctrl-C (a real SIGINT) after some pages are judged and stored in a batch that would stay open for an hour: each
+    """Ctrl-C (a real SIGINT) once some pages are judged and stored in a batch that would stay open for an hour: each
     of them is in the vault after the interrupt, with its custody event, and the next run does not fetch it again."""
     monkeypatch.setattr(batches, "BATCH_ROWS", 10**6)
     monkeypatch.setattr(batches, "BATCH_SECONDS", 3600.0)
     assert run.batches is batches
     urls = _news(fakeweb, 12)
-    real, judged, lock = judging.assess, [], threading.Lock()
+    real_assess, real_store = judging.assess, judging.store_judged
+    judged, stored, lock = [], [], threading.Lock()
+
+    def store_judged(vault, capture, *args, **kwargs):
+        real_store(vault, capture, *args, **kwargs)
+        stored.append(capture.url)
 
     def assess(capture, *args):
         with lock:
             judged.append(capture.url)
-            if len(judged) == 6:  # the sixth page's judge: five were judged before it
-                os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(0.5)  # the interrupt lands while this judge still works
-        return real(capture, *args)
+            last = len(judged) == 8
+        if last:  # the eighth page's judge: waits for three pages stored, then the interrupt lands while it works
+            deadline = time.monotonic() + 20
+            while len(stored) < 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)
+        return real_assess(capture, *args)
 
     monkeypatch.setattr(judging, "assess", assess)
+    monkeypatch.setattr(judging, "store_judged", store_judged)
     with pytest.raises(KeyboardInterrupt):
         fetch(tmp_path, fakeweb, urls, concurrency=2)
     monkeypatch.undo()
 
+    assert len(stored) >= 3
     db = sqlite3.connect(tmp_path / "vault" / "linkvault.db")
     rows = {url: (record, state) for url, record, state in db.execute(
         "select url, record_id, state from captures where role = 'cited'")}
-    ok = {url for url, (_, state) in rows.items() if state == "ok"}
-    assert len(ok) >= 5  # the pages judged before the interrupt: stored in the batch, committed at its end
+    assert all(rows[url][1] == "ok" for url in stored)  # stored in the open batch, committed at its end
     custody = {subject for (subject,) in db.execute("select subject from custody where event = 'captured'")}
     assert all(record in custody for record, _ in rows.values())
     archived = {uri for kind, uri, _, _ in records(tmp_path) if kind == "response" and uri in urls}
@@ -132,4 +142,4 @@ def test_a_run_interrupted_with_its_batch_open_keeps_every_capture_it_judged(tmp
 
     again = fetch(tmp_path, fakeweb, urls, concurrency=2)
     assert all(link.capture.state.state == "ok" for link in again.links)
-    assert all(fakeweb.hits(url) == 1 for url in ok)  # judged and kept: never fetched again
+    assert all(fakeweb.hits(url) == 1 for url in stored)  # judged and kept: never fetched again

@@ -117,16 +117,17 @@ class Vault(BatchedWrites, CopiesQueries, DriftQueries, CheckQueries, SearchQuer
             else:
                 report_id = self.db.table("reports").insert({"path": path, "sha256": sha256, "format": fmt,
                                                              "added_at": now_iso()}).last_pk
-            for note in notes:
-                row = {"report_id": report_id, "label": note.label,
-                       "number": note.number if isinstance(note.number, int) else None}
+            for note in notes:  # plain SQL: sqlite-utils' insert re-reads the table's schema every call
+                number = note.number if isinstance(note.number, int) else None
                 if not note.urls:
                     gap, detail = note.gap()
-                    self.db.table("footnotes").insert({**row, "line": note.line or (note.cited_at or (None,))[0], "url": None,
-                                                       "gap": gap, "gap_detail": detail})
+                    insert_row(self.db.conn, "footnotes", {
+                        "report_id": report_id, "label": note.label, "number": number,
+                        "line": note.line or (note.cited_at or (None,))[0], "url": None, "gap": gap, "gap_detail": detail})
                 for url in note.urls:
                     self._insert_url(url)
-                    self.db.table("footnotes").insert({**row, "line": note.line, "url": url}, ignore=True)
+                    self.db.conn.execute("insert or ignore into footnotes (report_id, label, number, line, url) "
+                                         "values (?, ?, ?, ?, ?)", (report_id, note.label, number, note.line, url))
         self.set_reference_dates(path, dates)
         return report_id
 
