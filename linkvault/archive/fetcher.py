@@ -175,6 +175,7 @@ class Fetcher:
         )
         self._global = asyncio.Semaphore(options.concurrency)
         self._software = software()
+        self._options_record = options.as_record()  # one object for every record: see WarcRecorder._metadata_json
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self.echoed: set[tuple[str, str]] = set()  # (host, name): a session cookie the site set again, kept as received
         self.down: str | None = None  # why this vantage point could not look (its proxy down): it is not asked again
@@ -326,7 +327,7 @@ class Fetcher:
         facts = provenance_record(
             url=url, captured_at=exchange.fetched_at, connection=exchange.connection, status=exchange.status,
             hops=[h.as_record() for h in capture.hops],
-            options=self.options.as_record(), collector=self.options.collector, about=self._software,
+            options=self._options_record, collector=self.options.collector, about=self._software,
             memento=self.mementos.get(capture.url), account=account if exchange.cookie_names else None,
             vantage=self._vantage_record())
         if exchange.redacted:
