@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from linkvault.archive.fetcher import Fetcher
 from linkvault.archive.probes import Probes
 from linkvault.archive.verdict import assess, fault, for_worker
+from linkvault.archive.verdict_batches import BATCH_PAGES, BatchingPool
 from linkvault.model import Candidate, Capture, LinkState, Page
 from linkvault.sites import adapter_for
 from linkvault.states import across_vantages, is_deep, worth_a_second_look
@@ -204,9 +205,9 @@ def not_judged(fetched: Fetched, why: str) -> Capture:
 
 
 def judges_for() -> int:
-    """How many pages are judged at once: two for each worker process (one per core), so none waits while a
-    verdict travels back; as many for the threads of a small run."""
-    return 2 * max(2, os.cpu_count() or 1)
+    """How many pages are judged at once: for each worker process (one per core), a batch in its hands and the next
+    one gathering (see verdict_batches), so none waits while verdicts travel back; as many for a small run's threads."""
+    return (BATCH_PAGES + 2) * max(2, os.cpu_count() or 1)
 
 
 def workers(n_urls: int) -> concurrent.futures.Executor | None:
@@ -219,8 +220,8 @@ def workers(n_urls: int) -> concurrent.futures.Executor | None:
     # The forkserver loads and warms judging's code once (only that: no httpx, SQLite nor WARC code); each worker
     # forked from it starts with it loaded instead of loading it again (CPU taken from the fetching at the run's start).
     context.set_forkserver_preload(["linkvault.archive.judging_preload"])
-    return concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=context,
-                                                  initializer=_die_with, initargs=(os.getpid(),))
+    return BatchingPool(concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=context,
+                                                               initializer=_die_with, initargs=(os.getpid(),)), cpus)
 
 
 def _die_with(run_pid: int) -> None:
