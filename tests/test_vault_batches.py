@@ -131,7 +131,7 @@ def test_a_run_interrupted_with_its_batch_open_keeps_every_capture_it_judged(tmp
     db = sqlite3.connect(tmp_path / "vault" / "linkvault.db")
     rows = {url: (record, state) for url, record, state in db.execute(
         "select url, record_id, state from captures where role = 'cited'")}
-    assert all(rows[url][1] == "ok" for url in stored)  # stored in the open batch, committed at its end
+    assert all(rows.get(url, (None, None))[1] == "ok" for url in stored)  # stored in the open batch, committed at its end
     custody = {subject for (subject,) in db.execute("select subject from custody where event = 'captured'")}
     assert all(record in custody for record, _ in rows.values())
     archived = {uri for kind, uri, _, _ in records(tmp_path) if kind == "response" and uri in urls}
