@@ -20,7 +20,7 @@ class RecordJson:
     def __call__(self, facts: dict) -> str:
         if not all(isinstance(key, str) for key in facts):
             return json.dumps(facts, ensure_ascii=False, indent=1)
-        items = [f" {json.dumps(key, ensure_ascii=False)}: {self._value(value)}" for key, value in facts.items()]
+        items = [f" {_FLAT.encode(key)}: {self._value(value)}" for key, value in facts.items()]
         return "{\n" + ",\n".join(items) + "\n}" if items else "{}"
 
     def _value(self, value: object) -> str:
@@ -34,6 +34,13 @@ class RecordJson:
         return seen[1]
 
 
+_FLAT = json.JSONEncoder(ensure_ascii=False)  # C-encoded; built once (each indented dumps builds its encoder anew)
+_INDENTED = json.JSONEncoder(ensure_ascii=False, indent=1)
+
+
 def _nested(value: object) -> str:
-    """`value` as `json.dumps(..., indent=1)` writes it one level down, as the value of a top-level key."""
-    return json.dumps(value, ensure_ascii=False, indent=1).replace("\n", "\n ")
+    """`value` as `json.dumps(..., indent=1)` writes it one level down, as the value of a top-level key: a value with
+    no items (a string, a number, an empty list) is written alike without indent, by the C encoder."""
+    if not value or not isinstance(value, (dict, list, tuple)):
+        return _FLAT.encode(value)
+    return _INDENTED.encode(value).replace("\n", "\n ")

@@ -160,24 +160,25 @@ class WarcFile:
         fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # alive: no recovery cuts it while it is written
         self.failed: OSError | None = None  # the write that failed: no record goes after a torn one
         self.written: list[tuple[str, str | None]] = []  # (record id, block digest), for the run's manifest
-        self._writer = _RecordingWriter(self._fh, ids_and_clock)
+        self._writer, self._end = _RecordingWriter(self._fh, ids_and_clock), 0
         self._write(self._writer.create_warcinfo_record(name, info))
 
     def size(self) -> int:
-        return self._fh.tell()
+        return self._end
 
     def _write(self, record) -> tuple[int, int]:
         if self.failed is not None:
             raise RecordingFailed(self.failed.errno, self.failed.strerror, self.failed.filename)
-        offset = self._fh.tell()
+        offset = self._end  # where the last record ended: one tell() a record, not three
         try:
             self._writer.write_record(record)
             self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
         except OSError as exc:
             self.failed = exc
             raise RecordingFailed(exc.errno, exc.strerror, exc.filename) from exc
+        self._end = self._fh.tell()
         self.written.append((record.rec_headers.get_header("WARC-Record-ID"), record.rec_headers.get_header("WARC-Block-Digest")))
-        return offset, self._fh.tell() - offset
+        return offset, self._end - offset
 
     def close(self) -> None:
         os.fsync(self._fh.fileno())
@@ -203,8 +204,7 @@ class WarcRecorder:
                  ids_and_clock: IdsAndClock | None = None, label: str | None = None):
         os.makedirs(directory, exist_ok=True)
         self.ids_and_clock = ids_and_clock or IdsAndClock()
-        self.directory = directory
-        self.info = info
+        self.directory, self.info = directory, info
         self._find_payload = find_payload
         self._seen: dict[str, tuple[str, str]] = {}
         self._file: WarcFile | None = None
