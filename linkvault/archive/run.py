@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import sqlite3
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta, timezone
@@ -188,7 +189,11 @@ class FetchRun:
         with WarcRecorder(vault.warc_dir, info, vault.find_payload, options.ids_and_clock) as recorder:
             try:
                 if urls:
-                    asyncio.run(self._fetch_all(urls, recorder))
+                    gc.freeze()  # what is loaded and parsed by now lives through the run: full collections skip it
+                    try:
+                        asyncio.run(self._fetch_all(urls, recorder))
+                    finally:
+                        gc.unfreeze()
             except BaseException:
                 vault.end_batch()  # an interrupt may have stopped the event loop with the batch still open
                 self._store_held()
