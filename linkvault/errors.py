@@ -131,3 +131,9 @@ def environment_failure(exc: BaseException, *, database: str | None = None) -> E
                         message = _OS_FAILURES[errno.ENOSPC] + " ({reason})"
                     return EnvironmentFailure(message.format(reason=reason), path=database or "the vault's database")
     return None
+
+
+def named(exc: BaseException) -> str:
+    """An unexpected exception as one line: its type and message."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__

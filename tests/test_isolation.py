@@ -261,7 +261,7 @@ def test_a_failure_in_any_stage_of_one_url_is_that_urls_unknown_state_and_the_ot
     import trafilatura
     from fakeweb.sites import TELEGRAM_POST
 
-    from linkvault.archive import fetcher, judging, pages
+    from linkvault.archive import fetcher, pages, verdict
     from linkvault.sites.telegram import Telegram
     from linkvault.vault import Vault
 
@@ -290,7 +290,7 @@ def test_a_failure_in_any_stage_of_one_url_is_that_urls_unknown_state_and_the_ot
     monkeypatch.setattr(trafilatura, "bare_extraction",
                         fail_if("extract", lambda doc, url=None, **kw: url.endswith("/fail-extract"),
                                 trafilatura.bare_extraction))
-    monkeypatch.setattr(judging, "classify", fail_if("judge", lambda p, *a: p.url.endswith("/fail-judge"), judging.classify))
+    monkeypatch.setattr(verdict, "classify", fail_if("judge", lambda p, *a: p.url.endswith("/fail-judge"), verdict.classify))
     monkeypatch.setattr(Telegram, "judge", lambda self, p, companions: injected("the site adapter"))
     monkeypatch.setattr(Vault, "add_capture", fail_if("store", lambda self, row, text: bool(
         text and row["url"].endswith("/fail-store")), Vault.add_capture))
@@ -318,7 +318,7 @@ def test_a_failure_in_any_stage_of_one_url_is_that_urls_unknown_state_and_the_ot
 
 
 def test_a_fault_of_ours_on_a_later_run_leaves_the_earlier_verdict_standing(tmp_path, fakeweb, monkeypatch):
-    from linkvault.archive import judging
+    from linkvault.archive import verdict
 
     fakeweb.route("news.example", "/story", html(page("Court upholds fine")))
     first = by_url(fetch(tmp_path, fakeweb, ["https://news.example/story"]))["https://news.example/story"]
@@ -327,7 +327,7 @@ def test_a_fault_of_ours_on_a_later_run_leaves_the_earlier_verdict_standing(tmp_
     def broken(*args):
         raise MemoryError("injected")
 
-    monkeypatch.setattr(judging, "classify", broken)
+    monkeypatch.setattr(verdict, "classify", broken)
     later = linkvault.fetch([url_list(tmp_path, ["https://news.example/story"])], tmp_path / "vault",
                             options(fakeweb), input_format="urls", refresh=True)
     assert [(link.state, link.reused) for link in later.links] == [("ok", True)]

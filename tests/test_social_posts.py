@@ -197,13 +197,13 @@ def test_the_posts_images_are_archived_as_records_of_their_own(tmp_path, fakeweb
 
 
 def test_a_refused_session_never_stands_over_what_the_account_saw_before(tmp_path, fakeweb, monkeypatch):
-    import linkvault.archive.judging as judging
+    import linkvault.archive.verdict as verdict
 
     def as_account(capture, limit):  # what `fetch --cookies` does: each page of an authenticated fetch names its account
         page, text = page_of(capture, limit)
         return dataclasses.replace(page, account=ACCOUNT), text
 
-    monkeypatch.setattr(judging, "page_of", as_account)
+    monkeypatch.setattr(verdict, "page_of", as_account)
     vault = Vault(str(tmp_path / "vault"))
     assert judge_into(vault, tmp_path, fakeweb, FB_GROUP_POST.url, FACEBOOK_SESSION).state.state == "ok"
     refused = judge_into(vault, tmp_path, fakeweb, FB_GROUP_POST.url, STALE_FACEBOOK)

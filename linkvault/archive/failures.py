@@ -120,9 +120,3 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 def _tls_failure(exc: BaseException) -> bool:
     return any(isinstance(c, ssl.SSLError) for c in _causes(exc)) or "certificate" in str(exc).lower()
-
-
-def named(exc: BaseException) -> str:
-    """An unexpected exception as one line: its type and message."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__

@@ -29,7 +29,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from linkvault.archive.cookies import Session, cookie_header
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
 from linkvault.archive.extract import DECODED_LIMIT
-from linkvault.archive.failures import FailedFetch, TooSlow, classify_exception, named
+from linkvault.archive.failures import FailedFetch, TooSlow, classify_exception
 from linkvault.archive.guard import Guard, Refused
 from linkvault.archive.pages import head_size
 from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
@@ -47,6 +47,7 @@ from linkvault.archive.warc import (
     http_date,
 )
 from linkvault.archive.warc_recovery import RecordingFailed
+from linkvault.errors import named
 from linkvault.model import Account, Capture, Hop, Retry
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -174,6 +175,7 @@ class Fetcher:
         )
         self._global = asyncio.Semaphore(options.concurrency)
         self._software = software()
+        self._options_record = options.as_record()  # one object for every record: see WarcRecorder._metadata_json
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self.echoed: set[tuple[str, str]] = set()  # (host, name): a session cookie the site set again, kept as received
         self.down: str | None = None  # why this vantage point could not look (its proxy down): it is not asked again
@@ -325,7 +327,7 @@ class Fetcher:
         facts = provenance_record(
             url=url, captured_at=exchange.fetched_at, connection=exchange.connection, status=exchange.status,
             hops=[h.as_record() for h in capture.hops],
-            options=self.options.as_record(), collector=self.options.collector, about=self._software,
+            options=self._options_record, collector=self.options.collector, about=self._software,
             memento=self.mementos.get(capture.url), account=account if exchange.cookie_names else None,
             vantage=self._vantage_record())
         if exchange.redacted:

@@ -18,13 +18,13 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from linkvault.archive.extract import ExtractedText
-from linkvault.archive.fetcher import Fetcher, named
-from linkvault.archive.pages import page_of
+from linkvault.archive.fetcher import Fetcher
 from linkvault.archive.probes import Probes
+from linkvault.archive.verdict import assess, fault, for_worker
+from linkvault.archive.verdict_batches import BATCH_PAGES, BatchingPool
 from linkvault.model import Candidate, Capture, LinkState, Page
-from linkvault.sites import ADAPTERS, SiteText, adapter_for
-from linkvault.states import across_vantages, classify, is_deep, worth_a_second_look
+from linkvault.sites import adapter_for
+from linkvault.states import across_vantages, is_deep, worth_a_second_look
 from linkvault.vault import Vault, now_iso
 from linkvault.vault.custody import text_digest
 
@@ -110,7 +110,7 @@ async def _judged(fetcher: Fetcher, fetched: Fetched, workers: concurrent.future
     # Decoding, text extraction and the verdict are CPU work: one hop to a worker, off the event loop.
     loop = asyncio.get_running_loop()
     executor = workers if capture.body_head else None  # nothing to extract: no process worth starting
-    judge = functools.partial(assess, capture, companions, probe, fetched.adapter, fetcher.options.max_decoded)
+    judge = functools.partial(assess, *for_worker(capture, companions, probe), fetched.adapter, fetcher.options.max_decoded)
     try:
         capture.state, stored, cut, fault = await loop.run_in_executor(executor, judge)
     except concurrent.futures.BrokenExecutor:  # a worker died (its page killed it?): judge here
@@ -187,34 +187,11 @@ def log_captured(vault: Vault, capture: Capture, stored: dict | None, *, memento
         vault.log_event("captured", capture.record.record_id, collector=capture.collector, details=details)
 
 
-def assess(capture: Capture, companions: list[Capture], probe: Page | None, adapter_name: str | None,
-           limit: int) -> tuple[LinkState, dict | None, bool, str | None]:
-    """The verdict on a capture, the text row to index, whether its body inflated past `limit`, and
-    what failed, if anything.
-    Runs in a worker process or thread. A stage that fails on this page makes it `unknown`, naming
-    the stage and the exception: never the run's end."""
-    stage = "reading the page"
-    try:
-        adapter = next((a for a in ADAPTERS if a.name == adapter_name), None)
-        page, text = page_of(capture, limit)
-        companion_pages = {c.url: page_of(c, limit)[0] for c in companions}
-        stage = "judging it with the site's rules"
-        adapter_state = adapter.judge(page, companion_pages) if adapter else None
-        stage = "judging it"
-        state = classify(page, probe, adapter_state)
-        stage = "reading its text with the site's rules"
-        site_text = adapter.extract(page, companion_pages) if adapter else None
-        return state, text_row(text, site_text), capture.truncated, None
-    except Exception as exc:
-        fault = _fault(capture, stage, exc)
-        return fault, None, capture.truncated, fault.detail
-
-
 def failed(url: str, stage: str, exc: BaseException, capture: Capture | None = None) -> Capture:
     """The capture of a URL some stage of ours failed on: `unknown`, the stage and exception named. Like
     a failure of our network, it judged nothing: an earlier verdict stands, and the next run tries again."""
     capture = capture or Capture(url=url, fetched_at=now_iso())
-    _fault(capture, stage, exc)
+    fault(capture, stage, exc)
     return capture
 
 
@@ -227,30 +204,10 @@ def not_judged(fetched: Fetched, why: str) -> Capture:
     return capture
 
 
-def _fault(capture: Capture, stage: str, exc: BaseException) -> LinkState:
-    """Mark `capture` as failed by our `stage` (see `failed`), and give its verdict."""
-    detail = f"linkvault failed {stage}: {named(exc)}"
-    capture.error, capture.error_detail = "internal-error", detail
-    capture.state = LinkState("unknown", detail, capture.status, capture.final_url)
-    return capture.state
-
-
-def text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
-    """The text to index: the adapter's (a Telegram message, a video's title) over the generic one."""
-    if site is None:
-        return dict(text.__dict__) if text else None
-    row: dict = dict(text.__dict__) if text else {"language": None, "sitename": None}
-    row.update({"title": site.title or row.get("title"), "author": site.author or row.get("author"),
-                "published": site.published or row.get("published"), "text": site.text})
-    if site.images:  # fetched and archived beside the page, not indexed (capture_and_judge takes them out)
-        row["images"] = list(site.images)
-    return row
-
-
 def judges_for() -> int:
-    """How many pages are judged at once: two for each worker process (one per core), so none waits while a
-    verdict travels back; as many for the threads of a small run."""
-    return 2 * max(2, os.cpu_count() or 1)
+    """How many pages are judged at once: for each worker process (one per core), a batch in its hands and the next
+    one gathering (see verdict_batches), so none waits while verdicts travel back; as many for a small run's threads."""
+    return (BATCH_PAGES + 2) * max(2, os.cpu_count() or 1)
 
 
 def workers(n_urls: int) -> concurrent.futures.Executor | None:
@@ -260,11 +217,11 @@ def workers(n_urls: int) -> concurrent.futures.Executor | None:
     if n_urls < PROCESS_POOL_FROM or cpus < 2:
         return None
     context = multiprocessing.get_context("forkserver")
-    # The forkserver imports judging and trafilatura once; each worker forked from it starts with them loaded
-    # instead of importing them again (a second of CPU each, taken from the fetching at the run's start).
-    context.set_forkserver_preload(["__main__", __name__, "trafilatura"])
-    return concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=context,
-                                                  initializer=_die_with, initargs=(os.getpid(),))
+    # The forkserver loads and warms judging's code once (only that: no httpx, SQLite nor WARC code); each worker
+    # forked from it starts with it loaded instead of loading it again (CPU taken from the fetching at the run's start).
+    context.set_forkserver_preload(["linkvault.archive.judging_preload"])
+    return BatchingPool(concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=context,
+                                                               initializer=_die_with, initargs=(os.getpid(),)), cpus)
 
 
 def _die_with(run_pid: int) -> None:

@@ -8,8 +8,10 @@ in the vault too: the facts the Berkeley Protocol asks to be recorded at the mom
 from __future__ import annotations
 
 import _ssl
+import contextlib
 import platform
 import ssl
+import weakref
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -21,10 +23,25 @@ from linkvault.model import Account, Connection
 LIBRARIES = ("httpx", "httpcore", "warcio", "trafilatura", "sqlite-utils")
 
 
+_SEEN: weakref.WeakKeyDictionary[object, Connection] = weakref.WeakKeyDictionary()
+
+
 def connection_of(stream: httpcore.AsyncNetworkStream | None, proxied: bool) -> Connection:
-    """Read address and TLS facts from httpcore's network stream (None-safe)."""
+    """Read address and TLS facts from httpcore's network stream (None-safe), once a connection: every request a
+    kept-alive connection carries shows the same address and chain, which were read and made PEMs again for each."""
     if stream is None:
         return Connection()
+    try:
+        return _SEEN[stream]
+    except (KeyError, TypeError):  # TypeError: a stream that cannot be weakly referenced is read each time
+        pass
+    connection = _read_connection(stream, proxied)
+    with contextlib.suppress(TypeError):
+        _SEEN[stream] = connection
+    return connection
+
+
+def _read_connection(stream: httpcore.AsyncNetworkStream, proxied: bool) -> Connection:
     addr = None if proxied else stream.get_extra_info("server_addr")  # through a proxy: the proxy's address
     tls = stream.get_extra_info("ssl_object")
     if tls is None:

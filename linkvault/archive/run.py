@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import gc
 import os
 import sqlite3
 from collections.abc import Callable, Collection
@@ -42,7 +43,7 @@ from linkvault.findings import check_report
 from linkvault.model import OWN_SIDE_FAILURES, Capture, CheckResult, FetchResult, Link, LinkState, Report
 from linkvault.parsing import parse_report, report_key
 from linkvault.states import never_fetched
-from linkvault.vault import Vault, VaultLock
+from linkvault.vault import Vault, VaultLock, batches
 
 if TYPE_CHECKING:
     from linkvault.archive.webarchives.savepagenow import SpnOptions
@@ -192,8 +193,13 @@ class FetchRun:
         with WarcRecorder(vault.warc_dir, info, vault.find_payload, options.ids_and_clock) as recorder:
             try:
                 if urls:
-                    asyncio.run(self._fetch_all(urls, recorder))
+                    gc.freeze()  # what is loaded and parsed by now lives through the run: full collections skip it
+                    try:
+                        asyncio.run(self._fetch_all(urls, recorder))
+                    finally:
+                        gc.unfreeze()
             except BaseException:
+                vault.end_batch()  # an interrupt may have stopped the event loop with the batch still open
                 self._store_held()
                 self._store_unjudged()
                 raise
@@ -234,10 +240,13 @@ class FetchRun:
             fetcher.on_retry = lambda retry: on_progress(None, self.done, self.total, retry=retry)
         judge = functools.partial(self._judge, fetcher, pool, elsewhere)
         self.queue = queue = JudgingQueue(judge, judges=judges_for())
+        committing = asyncio.ensure_future(self._commit_while_fetching())
         try:
-            async with queue:
-                await asyncio.gather(*(self._job(url, fetcher, probes, in_flight, queue) for url in urls))
+            with self.vault.batched():  # the rows in batches, all committed however the fetching ends
+                async with queue:
+                    await asyncio.gather(*(self._job(url, fetcher, probes, in_flight, queue) for url in urls))
         finally:
+            committing.cancel()
             await fetcher.aclose()
             for other, _ in elsewhere:
                 await other.aclose()
@@ -250,6 +259,13 @@ class FetchRun:
                                          "are in the WARC as received; fetch with --redact-set-cookie to withhold them")
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
+
+    async def _commit_while_fetching(self) -> None:
+        """The vault's open batch of rows committed at least every BATCH_SECONDS, so that a quiet spell of the
+        network (slow hosts, a retry's wait) never holds back what was written before it."""
+        while True:
+            await asyncio.sleep(batches.BATCH_SECONDS)
+            self.vault.commit_due()
 
     async def _job(self, url: str, fetcher: Fetcher, probes: Probes, in_flight: asyncio.Semaphore,
                    queue: JudgingQueue) -> None:

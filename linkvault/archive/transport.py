@@ -50,10 +50,24 @@ class Router(httpx.AsyncBaseTransport):
 class Client(httpx.AsyncClient):
     """httpx's client, minus its reading of a redirect's Location: we follow redirects ourselves, hop by
     hop under the guard, so a Location httpx cannot parse (`javascript:`, a control character) is judged
-    there as the URL it names, not raised from `send` as the site's protocol error."""
+    there as the URL it names, not raised from `send` as the site's protocol error. Its cookie jar reads only the
+    responses that set a cookie."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._cookies = _Cookies(self._cookies)  # httpx offers no public hook for its jar's class
 
     def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
         try:
             return super()._redirect_url(request, response)
         except (httpx.InvalidURL, httpx.RemoteProtocolError):
             return request.url  # never followed: only `next_request` would hold it
+
+
+class _Cookies(httpx.Cookies):
+    """The cookies sites set during a run, kept as httpx keeps them; a response that sets none is not handed to
+    urllib's cookie parser (which wraps its request and response anew for each, to find nothing)."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)

@@ -40,6 +40,7 @@ from warcio.warcwriter import WARCWriter
 
 from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.payload_sha1 import base32_sha1, decoded_sha1
+from linkvault.archive.record_json import RecordJson
 from linkvault.archive.redaction import redaction_note
 from linkvault.archive.warc_recovery import OPEN_SUFFIX, RecordingFailed, recover_file
 from linkvault.model import RecordLocation
@@ -159,24 +160,25 @@ class WarcFile:
         fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)  # alive: no recovery cuts it while it is written
         self.failed: OSError | None = None  # the write that failed: no record goes after a torn one
         self.written: list[tuple[str, str | None]] = []  # (record id, block digest), for the run's manifest
-        self._writer = _RecordingWriter(self._fh, ids_and_clock)
+        self._writer, self._end = _RecordingWriter(self._fh, ids_and_clock), 0
         self._write(self._writer.create_warcinfo_record(name, info))
 
     def size(self) -> int:
-        return self._fh.tell()
+        return self._end
 
     def _write(self, record) -> tuple[int, int]:
         if self.failed is not None:
             raise RecordingFailed(self.failed.errno, self.failed.strerror, self.failed.filename)
-        offset = self._fh.tell()
+        offset = self._end  # where the last record ended: one tell() a record, not three
         try:
             self._writer.write_record(record)
             self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
         except OSError as exc:
             self.failed = exc
             raise RecordingFailed(exc.errno, exc.strerror, exc.filename) from exc
+        self._end = self._fh.tell()
         self.written.append((record.rec_headers.get_header("WARC-Record-ID"), record.rec_headers.get_header("WARC-Block-Digest")))
-        return offset, self._fh.tell() - offset
+        return offset, self._end - offset
 
     def close(self) -> None:
         os.fsync(self._fh.fileno())
@@ -202,13 +204,12 @@ class WarcRecorder:
                  ids_and_clock: IdsAndClock | None = None, label: str | None = None):
         os.makedirs(directory, exist_ok=True)
         self.ids_and_clock = ids_and_clock or IdsAndClock()
-        self.directory = directory
-        self.info = info
+        self.directory, self.info = directory, info
         self._find_payload = find_payload
         self._seen: dict[str, tuple[str, str]] = {}
         self._file: WarcFile | None = None
         self._written: list[tuple[str, str | None]] = []
-        self._count = 0
+        self._json, self._count = RecordJson(), 0
         self._stamp = self.ids_and_clock.now().astimezone(timezone.utc).strftime("%Y%m%d%H%M%S")
         self.run_id = f"{self._stamp}-{label or self.ids_and_clock.pid}"  # a worker's label: its host and pid
 
@@ -288,7 +289,7 @@ class WarcRecorder:
     def write_metadata(self, refers_to: str, facts: dict) -> str:
         """A JSON `metadata` record about an earlier record; returns its WARC-Record-ID."""
         warc = self._current()
-        payload = json.dumps(facts, ensure_ascii=False, indent=1).encode("utf-8")
+        payload = self._json(facts).encode("utf-8")
         record = warc._writer.create_warc_record(
             "", "metadata", payload=io.BytesIO(payload), length=len(payload), warc_content_type="application/json",
             warc_headers_dict={"WARC-Refers-To": refers_to, "WARC-Date": http_date(self.ids_and_clock.now())})

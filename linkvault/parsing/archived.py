@@ -108,8 +108,11 @@ def archived_entry(label: str, line: int, text: str, urls: Sequence[str], copies
     """An entry whose `copies` (from our groups or elements) and whose mementos of its own URLs are its archived
     copies, not its sources. A memento whose original the entry does not cite stays a source."""
     sources = [u for u in urls if u not in copies]
-    cited = {_key(u) for u in sources if memento_parts(u) is None} - {None}
-    mementos = [u for u in sources if (m := memento_parts(u)) is not None and _key(m[3]) in cited]
+    parts = [memento_parts(u) for u in sources]
+    mementos: list[str] = []
+    if any(parts):  # the comparison keys only where there is a memento to compare (a key costs more than the rest)
+        cited = {_key(u) for u, m in zip(sources, parts) if m is None} - {None}
+        mementos = [u for u, m in zip(sources, parts) if m is not None and _key(m[3]) in cited]
     return Entry(label=label, line=line, text=text, urls=tuple(u for u in sources if u not in mementos),
                  archived=tuple(dict.fromkeys([*copies, *mementos])))
 

@@ -23,6 +23,7 @@ from linkvault.errors import InputError, UsageError
 from linkvault.model import Candidate, Capture, Footnote
 from linkvault.parsing import report_key
 from linkvault.parsing.urls import comparison_key, invalid_reason
+from linkvault.vault.batches import BatchedWrites
 from linkvault.vault.capture_rows import capture_of, row_of
 from linkvault.vault.checks import CheckQueries
 from linkvault.vault.copies import CopiesQueries
@@ -37,7 +38,7 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class Vault(CopiesQueries, DriftQueries, CheckQueries, SearchQueries):
+class Vault(BatchedWrites, CopiesQueries, DriftQueries, CheckQueries, SearchQueries):
     """The database of a vault, closed when a `with` block ends. `read_only` opens it as the read verbs do:
     SQLite's `mode=ro` (and `immutable=1` where not even its WAL index can be made, on a write-protected copy),
     never migrated nor written, so reading evidence changes nothing about it; a vault of an older schema is
@@ -116,30 +117,34 @@ class Vault(CopiesQueries, DriftQueries, CheckQueries, SearchQueries):
             else:
                 report_id = self.db.table("reports").insert({"path": path, "sha256": sha256, "format": fmt,
                                                              "added_at": now_iso()}).last_pk
-            for note in notes:
-                row = {"report_id": report_id, "label": note.label,
-                       "number": note.number if isinstance(note.number, int) else None}
+            for note in notes:  # plain SQL: sqlite-utils' insert re-reads the table's schema every call
+                number = note.number if isinstance(note.number, int) else None
                 if not note.urls:
                     gap, detail = note.gap()
-                    self.db.table("footnotes").insert({**row, "line": note.line or (note.cited_at or (None,))[0], "url": None,
-                                                       "gap": gap, "gap_detail": detail})
+                    insert_row(self.db.conn, "footnotes", {
+                        "report_id": report_id, "label": note.label, "number": number,
+                        "line": note.line or (note.cited_at or (None,))[0], "url": None, "gap": gap, "gap_detail": detail})
                 for url in note.urls:
-                    self.add_url(url)
-                    self.db.table("footnotes").insert({**row, "line": note.line, "url": url}, ignore=True)
+                    self._insert_url(url)
+                    self.db.conn.execute("insert or ignore into footnotes (report_id, label, number, line, url) "
+                                         "values (?, ?, ?, ?, ?)", (report_id, note.label, number, note.line, url))
         self.set_reference_dates(path, dates)
         return report_id
 
     def add_url(self, url: str) -> None:
+        with self._writing():
+            self._insert_url(url)
+
+    def _insert_url(self, url: str) -> None:
         normalised = url if invalid_reason(url) else comparison_key(url)
-        with self.db.conn:
-            self.db.conn.execute("insert or ignore into urls (url, normalised, first_seen) values (?, ?, ?)",
-                                 (url, normalised, now_iso()))
+        self.db.conn.execute("insert or ignore into urls (url, normalised, first_seen) values (?, ?, ?)",
+                             (url, normalised, now_iso()))
 
     def add_capture(self, row: dict, text: dict | None) -> int:
         """Plain SQL on the hot path: sqlite-utils' insert re-reads the table's schema every call."""
         row = dict(row)
         side = {key: row.pop(key, None) for key in SIDE}
-        with self.db.conn:
+        with self._writing():
             capture_id = insert_row(self.db.conn, "captures", row)
             insert_side(self.db.conn, capture_id, side)
             if text:
@@ -153,8 +158,7 @@ class Vault(CopiesQueries, DriftQueries, CheckQueries, SearchQueries):
     def log_event(self, event: str, subject: str, *, collector: str | None, details: dict | None = None) -> None:
         """Append one custody event, chained to the last one by its hash. The last event is read inside the
         same write transaction (BEGIN IMMEDIATE), so two writers never take one id nor chain to one event."""
-        with self.db.conn:
-            self.db.conn.execute("BEGIN IMMEDIATE")
+        with self._writing(immediate=True):
             last = self.db.conn.execute("select id, hash from custody order by id desc limit 1").fetchone()
             row = {"id": (last[0] + 1) if last else 1, "at": now_iso(), "event": event, "subject": subject,
                    "collector": collector, "tool": f"linkvault/{__version__}",

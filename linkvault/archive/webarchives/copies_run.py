@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 from linkvault._version import __version__
 from linkvault.archive.failures import FailedFetch
 from linkvault.archive.fetcher import TRANSIENT_STATUS, Fetcher, FetchOptions, retry_after_seconds
-from linkvault.archive.judging import store_judged, text_row
+from linkvault.archive.judging import store_judged
 from linkvault.archive.pages import page_of
 from linkvault.archive.seal import Sealer, unsealed
+from linkvault.archive.verdict import text_row
 from linkvault.archive.warc import WarcRecorder, warcinfo
 from linkvault.archive.webarchives.availability import ask_availability
 from linkvault.archive.webarchives.choice import choose, in_order, offerable

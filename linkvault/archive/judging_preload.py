@@ -1,0 +1,11 @@
+"""What the judging workers' forkserver imports before it forks them (`judging.workers`): judging's code, loaded and
+warmed once there, so that each worker starts with it instead of loading it again. What it loaded is then frozen out
+of the garbage collector's sight: a worker's full collections need not walk trafilatura's and lxml's objects again
+and again (nor touch their pages, which stay shared with the forkserver)."""
+
+import gc
+
+from linkvault.archive.verdict import warm
+
+warm()
+gc.freeze()

@@ -1,0 +1,113 @@
+"""Judging in the worker processes, a few pages a task: the calls asked for while every worker is busy go together.
+
+A task of a process pool costs the run's own process more than a small page's verdict costs a worker: its pickling,
+two hand-offs between threads and two pipe writes each way. `BatchingPool` keeps one task in flight per worker (so
+none idles while pages wait) and sends the calls that came meanwhile, up to BATCH_PAGES, as the next task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+BATCH_PAGES = 6  # calls in one task, at most
+
+
+class BatchingPool(concurrent.futures.Executor):
+    """`pool` (a process pool of `workers` processes) behind an executor whose calls go to it in batches."""
+
+    def __init__(self, pool: concurrent.futures.Executor, workers: int, batch: int = BATCH_PAGES):
+        self._pool, self._slots, self._batch = pool, max(1, workers), max(1, batch)
+        self._lock = threading.Lock()
+        self._waiting: list[tuple[Callable[[], Any], concurrent.futures.Future]] = []
+        self._in_flight = 0
+        self._loop: asyncio.AbstractEventLoop | None = None  # where the next batch is sent from, once one is back
+
+    def submit(self, fn, /, *args, **kwargs) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        call = _Call(fn, args, kwargs)
+        with self._lock:
+            self._waiting.append((call, future))
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+        self._dispatch()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            with self._lock:
+                waiting, self._waiting = self._waiting, []
+            for _, future in waiting:
+                future.cancel()
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+    def _dispatch(self) -> None:
+        """Send the waiting calls, a batch a free worker, while there are both."""
+        while True:
+            with self._lock:
+                if not self._waiting or self._in_flight >= self._slots:
+                    return
+                batch, self._waiting = self._waiting[:self._batch], self._waiting[self._batch:]
+                self._in_flight += 1
+            batch = [(call, future) for call, future in batch if future.set_running_or_notify_cancel()]
+            if not batch:  # every call of it was cancelled meanwhile
+                with self._lock:
+                    self._in_flight -= 1
+                continue
+            try:
+                task = self._pool.submit(call_each, [call for call, _ in batch])
+            except BaseException as exc:  # a broken pool: each call says so, and its caller judges elsewhere
+                self._finished(batch, None, exc)
+                continue
+            task.add_done_callback(functools.partial(self._back, batch))
+
+    def _back(self, batch: list, done: concurrent.futures.Future) -> None:
+        self._finished(batch, done, None)
+
+    def _finished(self, batch: list, done: concurrent.futures.Future | None, failure: BaseException | None) -> None:
+        with self._lock:
+            self._in_flight -= 1
+        if done is not None:
+            failure = done.exception() if not done.cancelled() else concurrent.futures.CancelledError()
+        outcomes = done.result() if failure is None and done is not None else [(False, failure)] * len(batch)
+        for (_, future), (ok, value) in zip(batch, outcomes):
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        if done is None:  # called by _dispatch itself, which goes on
+            return
+        try:  # the next batch is sent from the event loop, not this thread (the pool's own, whose pipe a submit fills)
+            if self._loop is not None:
+                self._loop.call_soon_threadsafe(self._dispatch)
+                return
+        except RuntimeError:  # the loop is closed: the run is over
+            return
+        self._dispatch()
+
+
+class _Call:
+    """One call, picklable when its function and arguments are."""
+
+    def __init__(self, fn: Callable, args: tuple, kwargs: dict):
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+
+    def __call__(self) -> Any:
+        return self.fn(*self.args, **self.kwargs)
+
+
+def call_each(calls: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
+    """Run in a worker: each call's (True, result), or (False, the exception it raised), in order."""
+    outcomes: list[tuple[bool, Any]] = []
+    for call in calls:
+        try:
+            outcomes.append((True, call()))
+        except Exception as exc:
+            outcomes.append((False, exc))
+    return outcomes
