@@ -79,11 +79,12 @@ def test_fetching_goes_on_while_judging_is_held_up(tmp_path, fakeweb, monkeypatc
 
 
 def test_while_fetching_waits_for_room_in_the_judging_queue_the_progress_line_says_so(tmp_path, fakeweb, monkeypatch):
-    """A queue of one page and every judge stuck: the fetches in flight wait for room, and the line the terminal and
+    """A queue of one page, two judges and both stuck: the fetches in flight wait for room, and the line the terminal and
     the heartbeat show (read here as they read it, every few milliseconds) says they wait for judging, not for a host
     that answered long ago ("waiting for orda.kz"). The judges go on once that line has held still for 0.3 s."""
     urls = _news(fakeweb, 12)
     monkeypatch.setattr(fetch_run, "JudgingQueue", functools.partial(JudgingQueue, pages=1))
+    monkeypatch.setattr(fetch_run, "judges_for", lambda: 2)  # fewer stuck judges than pages, or they hold them all
     release, real, progress = threading.Event(), judging.assess, FetchProgress()
     seen: list[tuple[str, int]] = []  # the line held still while judging was stuck, and how many pages were asked for
 
