@@ -466,3 +466,30 @@ def test_a_session_and_vantage_points_reach_the_workers_and_no_cookie_value_stay
         assert db.execute("select account from captures where url = ? and role = 'cited'", [MEMBERS]).fetchone()[0]
     assert _redis_holds(queue, SECRET) == [] and SECRET not in log.read_text()
     _warcs_hold(vault)
+
+
+def test_a_dead_workers_unacked_message_goes_back_within_a_heartbeat_not_by_chance(queue):
+    """Dramatiq looks for dead workers' messages on a chance of its dispatches (set to none here); each linkvault
+    process also looks once every half heartbeat, so a killed worker's pages do not wait on luck for another."""
+    from dramatiq import Message
+
+    from linkvault.archive.distributed.broker import connect
+
+    dead, alive = connect(queue, heartbeat=0.5), connect(queue, heartbeat=0.5)
+    dead.maintenance_chance = alive.maintenance_chance = 0
+    dead.declare_queue("linkvault.looks")
+    sent = dead.enqueue(Message(queue_name="linkvault.looks", actor_name="linkvault.capture", args=("page",),
+                                kwargs={}, options={}))
+    held = dead.consume("linkvault.looks", prefetch=1, timeout=100)  # taken, never acked: then its worker is gone
+    deadline = time.monotonic() + 10
+    while (taken := next(held)) is None:
+        assert time.monotonic() < deadline
+    assert taken.message_id == sent.message_id
+    consumer = alive.consume("linkvault.looks", prefetch=1, timeout=100)
+    try:
+        deadline = time.monotonic() + 20  # the dead one's heartbeat lapses after 0.5 s; a look follows within 0.25 s
+        while (again := next(consumer)) is None:
+            assert time.monotonic() < deadline, "the dead worker's message never went back"
+        assert again.message_id == sent.message_id
+    finally:
+        consumer.close()
