@@ -180,7 +180,8 @@ def test_a_worker_killed_with_sigkill_mid_run_loses_nothing_and_stores_nothing_t
     workers = [start_worker(queue, vault, tmp_path / f"worker{n}.log") for n in range(2)]
     try:
         _workers_registered(queue, 2)
-        run = _fetch(vault, fakeweb, str(report), "--tsa", tsa.url, queue=queue, wait=False)
+        # --timeout 5: a host slot the killed worker held frees itself 5 s after the timeout, not 35 s
+        run = _fetch(vault, fakeweb, str(report), "--tsa", tsa.url, "--timeout", "5", queue=queue, wait=False)
         deadline = time.monotonic() + 120
         while not (writing := [w for w in workers for f in (vault / "warc").glob(f"*-{w.pid}-*.open")]) \
                 or len(fakeweb.requests) < 12:
