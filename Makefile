@@ -68,8 +68,10 @@ replayweb: | $(BIN)/python
 	    echo "unpacked ReplayWeb.page $(RWP_VERSION) into $(RWP) for the pack's viewer test"; \
 	  else echo "could not fetch ReplayWeb.page from npm: the pack's viewer test will be skipped"; fi; }
 
+# The suite runs a worker per core (pytest-xdist), a test module to a worker, so a module's shared fixture
+# (a fetched vault, a Redis) is built once; `make bench` stays on one process, its figures measured alone.
 test: install browser replayweb redis
-	$(BIN)/python -m pytest -q -m "not bench"
+	$(BIN)/python -m pytest -q -m "not bench" -n auto --dist loadfile
 
 # Every benchmark in one run (the screenshots' needs Chromium, the distributed mode's Redis); it ends with one
 # table of the headline figures (tests/bench_summary.py), which are ratios within this run, never asserted.

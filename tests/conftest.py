@@ -47,6 +47,10 @@ def no_public_timestamp_authorities(monkeypatch):
     """Tests never reach the real web: `fetch` gets no public TSA unless a test names its own."""
     monkeypatch.setenv("LINKVAULT_TSA", "")
     monkeypatch.setenv("LINKVAULT_NO_SCREENSHOTS", "1")  # a browser per fetch would slow every test; tests opt in
+    # Tables are as wide as COLUMNS says: the shell's width (or pytest-xdist's 80) must not reach tests that
+    # pin the default width; a test that means a width sets it.
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

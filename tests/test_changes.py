@@ -11,6 +11,7 @@ from html import escape
 import pytest
 from fakeweb.server import html
 from jsonschema import Draft202012Validator
+from terminal_lines import lines_wider_than
 from test_recheck import ARREST, ARTICLE, CASE, EDITED_AWAY, GONE, _options, arrest_article, article
 from virtual_clock import DayClock
 
@@ -137,7 +138,7 @@ def test_the_table_keeps_within_80_columns_and_says_what_moved(three_runs, runne
     from linkvault.render.changes import render_changes
 
     table = render_changes(linkvault.changes((), three_runs[1], "2026-11-01"), "table", width=80)
-    assert all(len(line) <= 80 for line in table.splitlines())
+    assert lines_wider_than(table, 80, three_runs[0]) == [], table
     assert "alive → failing (1 of 3)" in table and "unchanged → passage-gone" in table
     assert table.splitlines()[-1] == "3 changes under 2 of 3 links: 1 error, 1 warning, 1 info"
 

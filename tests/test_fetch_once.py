@@ -41,7 +41,7 @@ def test_fetch_of_two_reports_parses_each_once_and_opens_the_vault_once(tmp_path
                                  str(tmp_path / "r2.txt"), "--proxy", fakeweb.proxy_url, "--ca-bundle",
                                  fakeweb.ca_pem_path, "--no-screenshots", "--no-timestamp"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.count("Review of ") == 2 and result.stdout.count(" ok ") == 2  # the two reports' tables
+    assert result.stdout.count("Review of") == 2 and result.stdout.count(" ok ") == 2  # the two reports' tables
     assert len(parsed) == 2  # was 4: each report parsed again for its table
     assert len(opened) == 1  # was 5: each report's table opened the vault twice more
 

@@ -29,7 +29,7 @@ def _killed_then_resumed(tmp_path, fakeweb, tsa, monkeypatch, *, screenshots: bo
         fakeweb.route_url(url, Response(200, [("Content-Type", "text/html; charset=utf-8")],
                                         f"<html><head><title>Выборы {n}</title></head><body><h1>Выборы {n}</h1>"
                                         f"<p>Избирком объявил итоги по округу {n}.</p></body></html>".encode(),
-                                        delay=0.3))
+                                        delay=0.6))  # kill lands between two half-second vault commits
     report = tmp_path / "r.txt"
     report.write_text("Итоги" + "".join(f"[{n}]" for n in range(1, 11)) + ".\n\n"
                       + "".join(f"[{n}] {u}\n" for n, u in enumerate(urls, 1)), encoding="utf-8")
