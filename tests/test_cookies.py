@@ -87,7 +87,7 @@ def test_the_label_defaults_to_the_file_and_takes_the_given_name(tmp_path):
     (f".facebook.com\tTRUE\t/\tTRUE\tnext-week\txs\t{SECRET}", "expiry"),
     (f".com\tTRUE\t/\tTRUE\t{FUTURE}\txs\t{SECRET}", "'com' is no site's domain"),
     (f".facebook.com\tTRUE\tgroups\tTRUE\t{FUTURE}\txs\t{SECRET}", "path starting with /"),
-])
+], ids=["spaces", "flag", "expiry", "public-suffix", "path"])  # ids without the clock: each xdist worker collects the same
 def test_a_malformed_line_is_named_by_file_and_line_without_its_value(tmp_path, line, problem):
     path = cookies_file(tmp_path, f".example.org\tTRUE\t/\tFALSE\t{FUTURE}\tok\t1", line)
     with pytest.raises(InputError) as caught:
