@@ -140,4 +140,4 @@ def test_clean_report_has_no_findings_and_exits_0(write, runner):
     path = write("r.txt", "A[1]. B[2].\n\n[1] https://a.kz/1\n[2] https://b.kz/2\n")
     result = runner.invoke(cli, ["check", str(path)])
     assert result.exit_code == 0
-    assert "2 citations, 2 sources, no problems found" in result.output
+    assert f"{path}: 2 citations, 2 sources, no problems found" in " ".join(result.output.split())  # wraps as wide as the path
