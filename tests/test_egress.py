@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
 from listeners import listening
 
+from linkvault.archive import egress as egress_module
 from linkvault.archive.egress import Egress
 from linkvault.archive.guard import is_blocked_ip
 
@@ -94,6 +96,38 @@ def test_a_plain_request_is_sent_on_in_origin_form_and_closed(listener):
     [head] = reached
     assert head.startswith(b"GET /news?id=1 HTTP/1.1\r\n")
     assert b"Connection: close" in head and b"Proxy-" not in head  # nothing meant for a proxy goes on to the site
+
+
+def test_a_connection_opened_just_before_its_tab_asks_for_it_goes_through(listener):
+    """Chromium preconnects to a page's host as the navigation starts, before the tab's request has passed the
+    guard; turned away, that connection failed the page itself (ERR_TUNNEL_CONNECTION_FAILED) whenever the
+    request was handed the refused socket."""
+    port, reached = listener
+    egress = Egress(allow_private=True, only_asked=True)
+    asking = threading.Timer(0.3, egress.expect, [f"http://127.0.0.1:{port}/news"])
+    try:
+        with socket.create_connection(("127.0.0.1", int(egress.url.rsplit(":", 1)[1])), timeout=10) as sock:
+            sock.sendall(f"CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            asking.start()  # the tab's request reaches the guard after the connection reached the egress
+            assert sock.recv(200).startswith(b"HTTP/1.1 200")
+            sock.sendall(b"GET /news HTTP/1.1")
+            sock.shutdown(socket.SHUT_WR)
+            sock.recv(10)
+    finally:
+        asking.cancel()
+        egress.close()
+    assert reached == [b"GET /news HTTP/1.1"] and egress.unasked == []
+
+
+def test_a_connection_no_tab_asks_for_is_kept_in(listener, monkeypatch):
+    monkeypatch.setattr(egress_module, "ASK_GRACE", 0.2)
+    port, reached = listener
+    egress = Egress(allow_private=True, only_asked=True)
+    try:
+        answer = _ask(egress, f"CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    finally:
+        egress.close()
+    assert answer.startswith(b"HTTP/1.1 403") and reached == [] and egress.unasked == [f"127.0.0.1:{port}"]
 
 
 def _tls_through(egress: Egress, host: str) -> tuple[bytes | None, bytes]:
