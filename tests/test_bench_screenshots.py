@@ -69,7 +69,7 @@ _CPU = textwrap.dedent("""
         return flags["type"]
 
     def by_kind():  # CPU seconds of each kind of process under this one; a zygote's reaped children are renderers
-        found = {"linkvault (Python)": sum(os.times()[:2])}
+        found = {"linkvault-python": sum(os.times()[:2])}
         for pid, fields in processes().items():
             who = kind(pid)
             found[who] = found.get(who, 0) + sum(map(int, fields[11:13])) / TICK
