@@ -40,6 +40,20 @@ def _ask(egress: Egress, request: bytes) -> bytes:
         return sock.recv(200)
 
 
+def _tunnel(egress: Egress, authority: str, data: bytes, then=lambda: None) -> bytes:
+    """CONNECT authority through the egress (calling `then` once it is sent) and, if the egress answers 200,
+    `data` through the tunnel: the egress's answer."""
+    with socket.create_connection(("127.0.0.1", int(egress.url.rsplit(":", 1)[1])), timeout=10) as sock:
+        sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n".encode())
+        then()
+        answer = sock.recv(200)
+        if answer.startswith(b"HTTP/1.1 200"):
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            sock.recv(10)
+        return answer
+
+
 @needs_local_name
 @pytest.mark.parametrize("request_line", ["CONNECT {host}:{port} HTTP/1.1", "GET http://{host}:{port}/ HTTP/1.1"])
 def test_a_name_that_resolves_to_this_machine_is_refused(listener, request_line):
@@ -70,12 +84,7 @@ def test_with_private_addresses_allowed_the_tunnel_reaches_them(listener):
     port, reached = listener
     egress = Egress(allow_private=True)
     try:
-        with socket.create_connection(("127.0.0.1", int(egress.url.rsplit(":", 1)[1])), timeout=10) as sock:
-            sock.sendall(f"CONNECT {HOST}:{port} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode())
-            assert sock.recv(200).startswith(b"HTTP/1.1 200")
-            sock.sendall(b"hello through the tunnel")
-            sock.shutdown(socket.SHUT_WR)
-            sock.recv(10)
+        assert _tunnel(egress, f"{HOST}:{port}", b"hello through the tunnel").startswith(b"HTTP/1.1 200")
     finally:
         egress.close()
     assert reached == [b"hello through the tunnel"] and egress.refused == []
@@ -105,14 +114,9 @@ def test_a_connection_opened_just_before_its_tab_asks_for_it_goes_through(listen
     port, reached = listener
     egress = Egress(allow_private=True, only_asked=True)
     asking = threading.Timer(0.3, egress.expect, [f"http://127.0.0.1:{port}/news"])
-    try:
-        with socket.create_connection(("127.0.0.1", int(egress.url.rsplit(":", 1)[1])), timeout=10) as sock:
-            sock.sendall(f"CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
-            asking.start()  # the tab's request reaches the guard after the connection reached the egress
-            assert sock.recv(200).startswith(b"HTTP/1.1 200")
-            sock.sendall(b"GET /news HTTP/1.1")
-            sock.shutdown(socket.SHUT_WR)
-            sock.recv(10)
+    try:  # the tab's request reaches the guard after the connection reached the egress
+        answer = _tunnel(egress, f"127.0.0.1:{port}", b"GET /news HTTP/1.1", then=asking.start)
+        assert answer.startswith(b"HTTP/1.1 200")
     finally:
         asking.cancel()
         egress.close()
