@@ -151,13 +151,12 @@ class Browser:
         b = fcntl.fcntl(from_child_w, fcntl.F_DUPFD_CLOEXEC, 10)
         os.close(to_child_r)
         os.close(from_child_w)
-        # Every connection the browser opens (WebSockets and service workers too, which Fetch.enable
-        # never sees) leaves through the guard; "<-loopback>" stops Chromium's default of going to
-        # 127.0.0.1 and localhost directly.
+        # Every connection the browser opens (WebSockets and service workers too, which Fetch.enable never sees)
+        # leaves through the guard; "<-loopback>" stops Chromium's default of going to 127.0.0.1 and localhost directly.
         self.egress = Egress(allow_private=allow_private, policy=egress, only_asked=True)
         flags = [*FLAGS, *(() if profile else SHARED_RENDERERS), f"--user-data-dir={user_data}",
-                 f"--proxy-server={self.egress.url}",
-                 "--proxy-bypass-list=<-loopback>", "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+                 f"--proxy-server={self.egress.url}", "--proxy-bypass-list=<-loopback>",
+                 "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
                  "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
         if self.egress.tls:  # the user's own roots (a TLS-intercepting proxy's CA) are checked in the egress,
             flags.append(f"--ignore-certificate-errors-spki-list={self.egress.tls.spki}")  # which shows its own
