@@ -7,7 +7,11 @@ no timings to assert:
 - linkvault: `Browser.screenshot` from 3 threads, as `fetch` calls it: every request paused and let through the
   address guard, every connection through the egress (which ends TLS itself, since a CA file is given);
 - the baseline: what a script would do with the same Chromium and flags, nothing guarded: a new tab per page,
-  `Page.loadEventFired`, then a full-page `Page.captureScreenshot` with Chromium's default PNG settings.
+  `Page.loadEventFired`, then a full-page `Page.captureScreenshot` with Chromium's default PNG settings (and
+  Chromium's default site isolation, a renderer process per site, where linkvault without a profile shares two).
+
+linkvault's CPU per page is also split by process (browser, renderers, GPU compositing, network service, our Python),
+read from /proc at both ends of the timed pages.
 
 The issue's figure before this work (issue 17): 0.36 s per page with 3 tabs; its target: 0.15 s.
 
@@ -21,7 +25,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -51,7 +55,29 @@ _CPU = textwrap.dedent("""
     ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     TICK = os.sysconf("SC_CLK_TCK")
 
-    def cpu():
+    def kind(pid):  # which of Chromium's processes: browser, renderer, gpu-process, utility:network, ...
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                words = fh.read().replace(b"\\0", b" ").decode(errors="replace").split()
+        except OSError:
+            return "gone"
+        flags = dict(w[2:].split("=", 1) for w in words if w.startswith("--") and "=" in w)
+        if "type" not in flags:
+            return "crashpad" if "crashpad" in " ".join(words) else "browser"
+        if flags["type"] == "utility":
+            return "utility:" + flags.get("utility-sub-type", "?").split(".")[0]
+        return flags["type"]
+
+    def by_kind():  # CPU seconds of each kind of process under this one; a zygote's reaped children are renderers
+        found = {"linkvault-python": sum(os.times()[:2])}
+        for pid, fields in processes().items():
+            who = kind(pid)
+            found[who] = found.get(who, 0) + sum(map(int, fields[11:13])) / TICK
+            if who == "zygote":
+                found["renderer"] = found.get("renderer", 0) + sum(map(int, fields[13:15])) / TICK
+        return found
+
+    def processes():
         stats = {}
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
@@ -67,9 +93,12 @@ _CPU = textwrap.dedent("""
                     tree.add(pid)
                     grew = True
         tree.discard(str(os.getpid()))
+        return {pid: stats[pid] for pid in tree}
+
+    def cpu():
         own = os.times()
         return (own.user + own.system + own.children_user + own.children_system
-                + sum(sum(map(int, stats[pid][11:15])) for pid in tree) / TICK)
+                + sum(sum(map(int, fields[11:15])) for fields in processes().values()) / TICK)
 
     def reap():
         while True:
@@ -95,14 +124,16 @@ _LINKVAULT = _CPU + textwrap.dedent("""
     try:
         with ThreadPoolExecutor(tabs) as pool:
             list(pool.map(browser.screenshot, urls[:warm]))
-            timed, cpu_timed = time.perf_counter(), cpu()
+            timed, cpu_timed, kinds_timed = time.perf_counter(), cpu(), by_kind()
             shots = list(pool.map(browser.screenshot, urls[warm:]))
-            done, cpu_done = time.perf_counter(), cpu()
+            done, cpu_done, kinds_done = time.perf_counter(), cpu(), by_kind()
     finally:
         browser.close()
     reap()
     assert all(shot.png.startswith(b"\\x89PNG") and not shot.blocked for shot in shots)
     n = len(shots)
+    print("by process", *(f"{who}={(kinds_done.get(who, 0) - kinds_timed.get(who, 0)) / n:.4f}"
+                          for who in sorted(set(kinds_done) | set(kinds_timed)) if who not in ("gone", "crashpad")))
     print(timed - start, (done - timed) / n, (cpu_done - cpu_timed) / n, sum(len(shot.png) for shot in shots) / n)
 """)
 
@@ -185,12 +216,22 @@ class Shots:
     wall: float
     cpu: float
     png: float
+    by_process: dict[str, float] = field(default_factory=dict)  # CPU seconds per page by kind of process
 
 
 def _shots(cmd: list[str], label: str) -> Shots:
     out = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=1800)
     assert out.returncode == 0, f"{label}: {out.stderr[-3000:]}"
-    return Shots(*map(float, out.stdout.split()[-4:]))
+    by_process = {}
+    for line in out.stdout.splitlines():
+        if line.startswith("by process"):
+            by_process = {who: float(cpu) for who, cpu in (pair.split("=") for pair in line.split()[2:])}
+    return Shots(*map(float, out.stdout.split()[-4:]), by_process=by_process)
+
+
+def _by_process(run: Shots) -> str:
+    ranked = sorted(run.by_process.items(), key=lambda item: -item[1])
+    return ", ".join(f"{who} {cpu * 1000:.0f} ms" for who, cpu in ranked if cpu >= 0.0005)
 
 
 def _line(label: str, runs: list[Shots]) -> str:
@@ -232,7 +273,8 @@ load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (othe
 more than CPU time); CPU is the script's and every process under it (Chromium's renderers, GPU, network)
 {_line("linkvault Browser.screenshot", runs["linkvault"])}
 {_line("bare DevTools loop", runs["bare"])}
-  (the bare loop: a new tab per page, nothing guarded, Chromium's default PNG encoding)
+  (the bare loop: a new tab per page, nothing guarded, Chromium's default PNG encoding and a renderer per site)
+  linkvault's CPU per page by process (best run): {_by_process(min(runs["linkvault"], key=lambda r: r.wall))}
   linkvault / bare loop          wall {wall["linkvault"] / wall["bare"]:.2f}   CPU {cpu["linkvault"] / cpu["bare"]:.2f}   (best runs)
   goal {TARGET} s/page with {TABS} tabs (issue 17; main before it: {BEFORE}); linkvault's best wall / goal {wall["linkvault"] / TARGET:.2f}
   CPU per page / {os.cpu_count()} cores = at best the wall per page with nothing else running: {cpu["linkvault"] / os.cpu_count():.3f} s; / goal {cpu["linkvault"] / os.cpu_count() / TARGET:.2f}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
 from listeners import listening
 
+from linkvault.archive import egress as egress_module
 from linkvault.archive.egress import Egress
 from linkvault.archive.guard import is_blocked_ip
 
@@ -36,6 +38,20 @@ def _ask(egress: Egress, request: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", int(egress.url.rsplit(":", 1)[1])), timeout=10) as sock:
         sock.sendall(request)
         return sock.recv(200)
+
+
+def _tunnel(egress: Egress, authority: str, data: bytes, then=lambda: None) -> bytes:
+    """CONNECT authority through the egress (calling `then` once it is sent) and, if the egress answers 200,
+    `data` through the tunnel: the egress's answer."""
+    with socket.create_connection(("127.0.0.1", int(egress.url.rsplit(":", 1)[1])), timeout=10) as sock:
+        sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n".encode())
+        then()
+        answer = sock.recv(200)
+        if answer.startswith(b"HTTP/1.1 200"):
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            sock.recv(10)
+        return answer
 
 
 @needs_local_name
@@ -68,12 +84,7 @@ def test_with_private_addresses_allowed_the_tunnel_reaches_them(listener):
     port, reached = listener
     egress = Egress(allow_private=True)
     try:
-        with socket.create_connection(("127.0.0.1", int(egress.url.rsplit(":", 1)[1])), timeout=10) as sock:
-            sock.sendall(f"CONNECT {HOST}:{port} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode())
-            assert sock.recv(200).startswith(b"HTTP/1.1 200")
-            sock.sendall(b"hello through the tunnel")
-            sock.shutdown(socket.SHUT_WR)
-            sock.recv(10)
+        assert _tunnel(egress, f"{HOST}:{port}", b"hello through the tunnel").startswith(b"HTTP/1.1 200")
     finally:
         egress.close()
     assert reached == [b"hello through the tunnel"] and egress.refused == []
@@ -94,6 +105,33 @@ def test_a_plain_request_is_sent_on_in_origin_form_and_closed(listener):
     [head] = reached
     assert head.startswith(b"GET /news?id=1 HTTP/1.1\r\n")
     assert b"Connection: close" in head and b"Proxy-" not in head  # nothing meant for a proxy goes on to the site
+
+
+def test_a_connection_opened_just_before_its_tab_asks_for_it_goes_through(listener):
+    """Chromium preconnects to a page's host as the navigation starts, before the tab's request has passed the
+    guard; turned away, that connection failed the page itself (ERR_TUNNEL_CONNECTION_FAILED) whenever the
+    request was handed the refused socket."""
+    port, reached = listener
+    egress = Egress(allow_private=True, only_asked=True)
+    asking = threading.Timer(0.3, egress.expect, [f"http://127.0.0.1:{port}/news"])
+    try:  # the tab's request reaches the guard after the connection reached the egress
+        answer = _tunnel(egress, f"127.0.0.1:{port}", b"GET /news HTTP/1.1", then=asking.start)
+        assert answer.startswith(b"HTTP/1.1 200")
+    finally:
+        asking.cancel()
+        egress.close()
+    assert reached == [b"GET /news HTTP/1.1"] and egress.unasked == []
+
+
+def test_a_connection_no_tab_asks_for_is_kept_in(listener, monkeypatch):
+    monkeypatch.setattr(egress_module, "ASK_GRACE", 0.2)
+    port, reached = listener
+    egress = Egress(allow_private=True, only_asked=True)
+    try:
+        answer = _ask(egress, f"CONNECT 127.0.0.1:{port} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    finally:
+        egress.close()
+    assert answer.startswith(b"HTTP/1.1 403") and reached == [] and egress.unasked == [f"127.0.0.1:{port}"]
 
 
 def _tls_through(egress: Egress, host: str) -> tuple[bytes | None, bytes]:

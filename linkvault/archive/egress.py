@@ -10,7 +10,9 @@ resolve and only literal addresses and local names can be judged, as for the fet
 Chromium also talks for itself (component and extension updates, network time, account checks),
 and flags do not silence all of it. With `only_asked`, a connection leaves only to a host and port
 some tab asked for (`expect`, called as the page's requests are let through), so a researcher's
-proxy sees the cited pages' traffic and nothing else.
+proxy sees the cited pages' traffic and nothing else. Chromium opens a page's connections (preconnects)
+as the navigation starts, a moment before the tab's request reaches the guard and is asked for: so a
+connection not yet asked for waits up to ASK_GRACE for its tab before it is turned away.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from linkvault.archive.guard import Guard, Refused, is_blocked_ip
 
 HEAD_LIMIT = 64 * 1024
 IDLE = 120.0  # seconds a tunnel may sit silent before it is closed
+ASK_GRACE = 3.0  # seconds a connection no tab has asked for yet waits for one to ask
 HOP_HEADERS = (b"proxy-connection", b"proxy-authorization", b"connection", b"keep-alive")
 
 
@@ -44,6 +47,7 @@ class Egress:
                  only_asked: bool = False):
         self.guard = Guard(allow_private=allow_private)
         self.asked: set[tuple[str, int]] | None = set() if only_asked else None  # host, port a tab asked for
+        self._asking = threading.Condition()
         self.unasked: list[str] = []  # host:port of connections no tab asked for, kept in
         self.policy = policy or EgressPolicy()  # the run's proxy and CA, as the fetcher has them
         self.tls: BrowserTLS | None = None  # with the user's own CA: the browser's TLS is checked here
@@ -74,10 +78,17 @@ class Egress:
             parts = urlsplit(url)
             port = parts.port or {"http": 80, "ws": 80, "https": 443, "wss": 443}.get(parts.scheme.lower())
             if parts.hostname and port:
-                self.asked.add((parts.hostname.lower(), port))
+                with self._asking:
+                    self.asked.add((parts.hostname.lower(), port))
+                    self._asking.notify_all()
 
-    def was_asked(self, host: str, port: int) -> bool:
-        return self.asked is None or (host.lower(), port) in self.asked
+    def was_asked(self, host: str, port: int, wait: float = 0.0) -> bool:
+        """Whether a tab asked for host:port, waiting up to `wait` seconds for one to."""
+        asked = self.asked
+        if asked is None:
+            return True
+        with self._asking:
+            return self._asking.wait_for(lambda: (host.lower(), port) in asked, wait)
 
     # -- one connection out -------------------------------------------------------------------
 
@@ -93,7 +104,7 @@ class Egress:
         bracketed = f"[{host}]" if ":" in host else host
         try:
             self.guard.check(f"http://{bracketed}:{port}/")
-            if not self.was_asked(host, port):  # the browser's own business, not a page's
+            if not self.was_asked(host, port, ASK_GRACE):  # the browser's own business, not a page's
                 self.unasked.append(f"{bracketed}:{port}")
                 raise Unasked(f"no tab asked for {bracketed}:{port}")
             if upstream:

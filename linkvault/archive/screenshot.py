@@ -55,6 +55,12 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "CertificateTransparencyComponentUpdater,NetworkTimeServiceQuerying",
          "--remote-debugging-pipe")
 START = "about:blank"  # the first tab, instead of the home page (Debian's is start.duckduckgo.com)
+# A renderer process started for each site costs about a quarter of Chromium's CPU per page. Without a researcher's
+# profile the browser holds no one's session, so pages may share a few renderers (site isolation off): what one page
+# could read of another's memory is another public page of the run, and with --no-sandbox a renderer is no wall
+# anyway. With a profile (logged-in sessions) every site keeps a process of its own, as in a browser a person uses.
+RENDERERS = 2  # processes the pages share without a profile: both cores, one page's main thread each
+SHARED_RENDERERS = ("--disable-site-isolation-trials", f"--renderer-process-limit={RENDERERS}")
 
 
 class BrowserMissing(Exception):
@@ -145,12 +151,12 @@ class Browser:
         b = fcntl.fcntl(from_child_w, fcntl.F_DUPFD_CLOEXEC, 10)
         os.close(to_child_r)
         os.close(from_child_w)
-        # Every connection the browser opens (WebSockets and service workers too, which Fetch.enable
-        # never sees) leaves through the guard; "<-loopback>" stops Chromium's default of going to
-        # 127.0.0.1 and localhost directly.
+        # Every connection the browser opens (WebSockets and service workers too, which Fetch.enable never sees)
+        # leaves through the guard; "<-loopback>" stops Chromium's default of going to 127.0.0.1 and localhost directly.
         self.egress = Egress(allow_private=allow_private, policy=egress, only_asked=True)
-        flags = [*FLAGS, f"--user-data-dir={user_data}", f"--proxy-server={self.egress.url}",
-                 "--proxy-bypass-list=<-loopback>", "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+        flags = [*FLAGS, *(() if profile else SHARED_RENDERERS), f"--user-data-dir={user_data}",
+                 f"--proxy-server={self.egress.url}", "--proxy-bypass-list=<-loopback>",
+                 "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
                  "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
         if self.egress.tls:  # the user's own roots (a TLS-intercepting proxy's CA) are checked in the egress,
             flags.append(f"--ignore-certificate-errors-spki-list={self.egress.tls.spki}")  # which shows its own
