@@ -8,7 +8,9 @@ linkvault's JSON (`wire`); one that is neither is refused: dead-lettered, said, 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import os
 import time
 import zlib
@@ -181,17 +183,27 @@ class RefusingConsumer(_RedisConsumer):
             return super().__next__()
         except dramatiq.errors.DecodeError as exc:
             raw = exc.data.encode("utf-8") if isinstance(exc.data, str) else exc.data
-            held = list(self.broker.client.smembers(f"{self.broker.namespace}:__acks__.{self.broker.broker_id}."
-                                                    f"{self.queue_name}"))
-            bodies = self.broker.client.hmget(f"{self.broker.namespace}:{self.queue_name}.msgs", held) if held else []
-            for redis_id, body in zip(held, bodies):
-                if body == raw:
-                    self.broker.do_nack(self.queue_name, redis_id.decode("ascii", "replace"))
+            self._dead_letter(lambda body: body == raw)
             raise Refused(self.queue_name, "not a Dramatiq JSON message") from None
 
     def refuse(self, proxy: MessageProxy, why: str) -> Refused:
-        """Move a message decoded but not linkvault's to the dead letters; the error to say."""
-        redis_id = proxy.options.get("redis_message_id")
-        if isinstance(redis_id, str):
-            self.nack(proxy)
+        """Move a message decoded but not linkvault's to the dead letters (found by its body: its options, where
+        Dramatiq keeps its id in Redis, are the sender's word); the error to say."""
+        self.queued_message_ids.discard(proxy.message_id)
+        self._dead_letter(lambda body: _message_id(body) == proxy.message_id)
         return Refused(self.queue_name, why)
+
+    def _dead_letter(self, matches: Callable[[bytes], bool]) -> None:
+        """The messages this consumer holds whose body `matches`, to the queue's dead letters."""
+        client, prefix = self.broker.client, f"{self.broker.namespace}:"
+        held = list(client.smembers(f"{prefix}__acks__.{self.broker.broker_id}.{self.queue_name}"))
+        bodies = client.hmget(f"{prefix}{self.queue_name}.msgs", held) if held else []
+        for redis_id, body in zip(held, bodies):
+            if body is not None and matches(body):
+                self.broker.do_nack(self.queue_name, redis_id.decode("ascii", "replace"))
+
+
+def _message_id(body: bytes) -> object:
+    with contextlib.suppress(ValueError, AttributeError):
+        return json.loads(body).get("message_id")
+    return None

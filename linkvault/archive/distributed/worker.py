@@ -105,7 +105,7 @@ class Worker:
         self.result = WorkerResult()
         self._stop = threading.Event()
         self.failure: BaseException | None = None  # Redis gone for a heartbeat: the worker stops, saying so
-        self.on_refused = on_refused or (lambda line: None)  # told, in one line, of each message refused (not linkvault's): never run
+        self.on_refused = on_refused or (lambda line: None)  # told of each message refused (never run)
 
     def run(self) -> WorkerResult:
         """Serve until SIGTERM/SIGINT (or `idle_exit` seconds with nothing to do); the WARC closed, rows sent."""
