@@ -97,10 +97,10 @@ def _cited(vault: Path) -> list[str]:
 
 
 def test_the_example_report_through_three_workers_is_the_single_runs_report(fakeweb, queue, tmp_path):
-    single = _fetch(tmp_path / "single", fakeweb, str(EXAMPLE))
-    assert single.returncode == 1, single.stderr  # the example's 15 footnotes with no source
     workers = [start_worker(queue, tmp_path / "queued", tmp_path / f"worker{n}.log") for n in range(3)]
-    try:
+    try:  # the workers start while the single run runs (they wait, idle, for the queued one)
+        single = _fetch(tmp_path / "single", fakeweb, str(EXAMPLE))
+        assert single.returncode == 1, single.stderr  # the example's 15 footnotes with no source
         _workers_registered(queue, 3)
         queued = _fetch(tmp_path / "queued", fakeweb, str(EXAMPLE), queue=queue)
     finally:
@@ -675,9 +675,9 @@ def test_a_queued_runs_closing_notes_are_a_single_runs_the_workers_send_them_bac
     port = _closed_port()
     args = (str(report), "--cookies", cookies_txt(tmp_path), "--vantage", f"elsewhere=http://127.0.0.1:{port}",
             "--retries", "0")
-    single = _fetch(tmp_path / "single", fakeweb, *args)
-    worker = start_worker(queue, tmp_path / "queued", tmp_path / "worker.log")
+    worker = start_worker(queue, tmp_path / "queued", tmp_path / "worker.log")  # starting while the single run runs
     try:
+        single = _fetch(tmp_path / "single", fakeweb, *args)
         queued = _fetch(tmp_path / "queued", fakeweb, *args, queue=queue)
     finally:
         stop_workers([worker])

@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import time
+import typing
 import zlib
 from collections.abc import Callable
 from typing import TypeVar
@@ -21,7 +22,6 @@ from urllib.parse import urlsplit
 import dramatiq
 import dramatiq.errors
 import redis
-import tldextract
 from dramatiq import Message
 from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
@@ -29,6 +29,9 @@ from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from linkvault.archive.distributed.wire import WireError
 from linkvault.archive.egress_policy import shown
 from linkvault.errors import EnvironmentFailure, UsageError
+
+if typing.TYPE_CHECKING:
+    import tldextract
 
 T = TypeVar("T")
 
@@ -133,6 +136,9 @@ def queue_down(url: str, exc: BaseException) -> EnvironmentFailure:
 @functools.lru_cache(maxsize=1)
 def _extract() -> tldextract.TLDExtract:
     # The public-suffix list bundled with tldextract, never fetched: a worker needs no network of its own for it.
+    # Imported here: only the run shards URLs, and tldextract (with requests) is a tenth of a worker's start-up.
+    import tldextract
+
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
