@@ -172,16 +172,15 @@ def test_two_reports_through_three_workers_never_exceed_per_host_on_any_host(fak
 
 
 def test_a_worker_killed_with_sigkill_mid_run_loses_nothing_and_stores_nothing_twice(fakeweb, queue, tsa, tmp_path):
-    """Its messages go to the other worker; its open WARC file is recovered, and the run's timestamped manifest
-    covers every record in it (audit finds no capture uncovered)."""
+    """Its messages go to the other worker (and its host slots are free) once its heartbeat lapses; its open WARC file
+    is recovered, and the run's timestamped manifest covers every record in it (audit finds no capture uncovered)."""
     hosts = [f"killed-{n}.kz" for n in range(8)]
     _, report = _sites(fakeweb, hosts, 5, 0.3, tmp_path, "kill")
     vault = tmp_path / "vault"
     workers = [start_worker(queue, vault, tmp_path / f"worker{n}.log") for n in range(2)]
     try:
         _workers_registered(queue, 2)
-        # --timeout 5: a host slot the killed worker held frees itself 5 s after the timeout, not 35 s
-        run = _fetch(vault, fakeweb, str(report), "--tsa", tsa.url, "--timeout", "5", queue=queue, wait=False)
+        run = _fetch(vault, fakeweb, str(report), "--tsa", tsa.url, queue=queue, wait=False)
         deadline = time.monotonic() + 120
         while not (writing := [w for w in workers for f in (vault / "warc").glob(f"*-{w.pid}-*.open")]) \
                 or len(fakeweb.requests) < 12:
@@ -691,3 +690,28 @@ def test_a_queued_runs_closing_notes_are_a_single_runs_the_workers_send_them_bac
     assert any("sites set the session's own cookies again (xs (members.vlast.kz))" in n for n in said)
     assert notes(queued.stderr) == said
     assert _comparable(queued.stdout) == _comparable(single.stdout)
+
+
+def test_a_dead_workers_host_slots_are_free_once_its_heartbeat_lapses_and_live_workers_never_exceed_the_limit(queue):
+    """Per-host slots are held by the worker that took them: while both live, two workers share --per-host (2)
+    and a third request waits; once one stops heartbeating (killed), its slots are free at once, not after the
+    host has been quiet for --timeout + 5 s, and the live one still never holds more than the limit."""
+    from linkvault.archive.distributed.broker import connect
+    from linkvault.archive.distributed.limits import HostSlots
+
+    killed, alive = connect(queue, heartbeat=1.0), connect(queue, heartbeat=1.0)
+    for broker in (killed, alive):
+        broker.do_ack("linkvault.shard.00", "heartbeat")  # each is heard from, as a worker's heartbeat does
+    mine, theirs = HostSlots(killed), HostSlots(alive)
+    host = "politeness-a.kz:https"
+    assert mine.take(host, 2) and theirs.take(host, 2)
+    assert not theirs.take(host, 2) and not mine.take(host, 2)  # both live: the limit is theirs together
+    theirs.give(host)
+    assert mine.take(host, 2) and not theirs.take(host, 2)  # a slot given back is anyone's; still two at most
+    deadline = time.monotonic() + 20
+    while not theirs.take(host, 2):  # `killed` is silent from now on: its heartbeat lapses after 1 s
+        alive.do_ack("linkvault.shard.00", "heartbeat")
+        assert time.monotonic() < deadline, "the dead worker's slots were never freed"
+        time.sleep(0.05)
+    assert theirs.take(host, 2) and not theirs.take(host, 2)  # both its slots freed, and no more than the limit
+    assert redis.StrictRedis.from_url(queue).hgetall(f"linkvault:slots:{host}") == {alive.broker_id.encode(): b"2"}
