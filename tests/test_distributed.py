@@ -83,11 +83,12 @@ def _comparable(value):
 def _warcs_hold(vault: Path) -> list[Path]:
     files = sorted((vault / "warc").iterdir())
     assert files and not [f for f in files if f.name.endswith(".open")]
-    check = subprocess.run([str(BIN / "warcio"), "check", *map(str, files)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout + check.stderr
-    audit = subprocess.run([sys.executable, "-m", "linkvault", "--vault", str(vault), "audit"], capture_output=True,
-                           text=True, env=queue_env())
-    assert audit.returncode == 0, audit.stdout + audit.stderr
+    checks = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=queue_env())
+              for cmd in ([str(BIN / "warcio"), "check", *map(str, files)],  # both at once: neither writes
+                          [sys.executable, "-m", "linkvault", "--vault", str(vault), "audit"])]
+    for check in checks:
+        said, _ = check.communicate(timeout=300)
+        assert check.returncode == 0, said
     return files
 
 
@@ -112,9 +113,10 @@ def test_the_example_report_through_three_workers_is_the_single_runs_report(fake
     assert {str(w.pid) for w in workers} <= writers  # each worker wrote its own files
     assert sorted(_cited(tmp_path / "queued")) == sorted(_cited(tmp_path / "single"))
     report = [sys.executable, "-m", "linkvault", "report", str(EXAMPLE), "--format", "json"]
-    reports = [subprocess.run([*report[:3], "--vault", str(tmp_path / name), *report[3:]], capture_output=True,
-                              text=True, env=queue_env()) for name in ("single", "queued")]
-    assert _comparable(reports[1].stdout) == _comparable(reports[0].stdout)
+    reports = [subprocess.Popen([*report[:3], "--vault", str(tmp_path / name), *report[3:]], stdout=subprocess.PIPE,
+                                text=True, env=queue_env()) for name in ("single", "queued")]  # both at once
+    single_report, queued_report = (proc.communicate(timeout=300)[0] for proc in reports)
+    assert _comparable(queued_report) == _comparable(single_report)
 
 
 class HostCounter:
