@@ -115,13 +115,13 @@ def fetch(reports: Sequence[_Path | Report], vault: _Path = "linkvault-vault", o
 
 
 def worker(queue: str, vault: _Path = "linkvault-vault", *, concurrency: int = 16, idle_exit: float | None = None,
-           screenshots: bool = False, heartbeat: float | None = None) -> WorkerResult:
-    """Capture what `fetch --queue` enqueued (or screenshot it) into `vault`'s warc/, until SIGTERM (`linkvault worker`);
-    a worker silent `heartbeat` seconds (default LINKVAULT_QUEUE_HEARTBEAT's, else 60) is taken for dead."""
+           screenshots: bool = False, heartbeat: float | None = None,
+           on_refused: Callable[[str], None] | None = None) -> WorkerResult:
+    """`linkvault worker` (see its Worker) until SIGTERM; `on_refused` hears of each message that is not linkvault's."""
     from linkvault.archive.distributed.worker import Worker
 
     return Worker(queue, os.fspath(vault), concurrency=concurrency, idle_exit=idle_exit, screenshots=screenshots,
-                  heartbeat=heartbeat).run()
+                  heartbeat=heartbeat, on_refused=on_refused).run()
 
 
 def queue_status(queue: str) -> list[ReportProgress]:

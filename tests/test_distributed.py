@@ -83,11 +83,12 @@ def _comparable(value):
 def _warcs_hold(vault: Path) -> list[Path]:
     files = sorted((vault / "warc").iterdir())
     assert files and not [f for f in files if f.name.endswith(".open")]
-    check = subprocess.run([str(BIN / "warcio"), "check", *map(str, files)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout + check.stderr
-    audit = subprocess.run([sys.executable, "-m", "linkvault", "--vault", str(vault), "audit"], capture_output=True,
-                           text=True, env=queue_env())
-    assert audit.returncode == 0, audit.stdout + audit.stderr
+    checks = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=queue_env())
+              for cmd in ([str(BIN / "warcio"), "check", *map(str, files)],  # both at once: neither writes
+                          [sys.executable, "-m", "linkvault", "--vault", str(vault), "audit"])]
+    for check in checks:
+        said, _ = check.communicate(timeout=300)
+        assert check.returncode == 0, said
     return files
 
 
@@ -97,10 +98,10 @@ def _cited(vault: Path) -> list[str]:
 
 
 def test_the_example_report_through_three_workers_is_the_single_runs_report(fakeweb, queue, tmp_path):
-    single = _fetch(tmp_path / "single", fakeweb, str(EXAMPLE))
-    assert single.returncode == 1, single.stderr  # the example's 15 footnotes with no source
     workers = [start_worker(queue, tmp_path / "queued", tmp_path / f"worker{n}.log") for n in range(3)]
-    try:
+    try:  # the workers start while the single run runs (they wait, idle, for the queued one)
+        single = _fetch(tmp_path / "single", fakeweb, str(EXAMPLE))
+        assert single.returncode == 1, single.stderr  # the example's 15 footnotes with no source
         _workers_registered(queue, 3)
         queued = _fetch(tmp_path / "queued", fakeweb, str(EXAMPLE), queue=queue)
     finally:
@@ -112,9 +113,10 @@ def test_the_example_report_through_three_workers_is_the_single_runs_report(fake
     assert {str(w.pid) for w in workers} <= writers  # each worker wrote its own files
     assert sorted(_cited(tmp_path / "queued")) == sorted(_cited(tmp_path / "single"))
     report = [sys.executable, "-m", "linkvault", "report", str(EXAMPLE), "--format", "json"]
-    reports = [subprocess.run([*report[:3], "--vault", str(tmp_path / name), *report[3:]], capture_output=True,
-                              text=True, env=queue_env()) for name in ("single", "queued")]
-    assert _comparable(reports[1].stdout) == _comparable(reports[0].stdout)
+    reports = [subprocess.Popen([*report[:3], "--vault", str(tmp_path / name), *report[3:]], stdout=subprocess.PIPE,
+                                text=True, env=queue_env()) for name in ("single", "queued")]  # both at once
+    single_report, queued_report = (proc.communicate(timeout=300)[0] for proc in reports)
+    assert _comparable(queued_report) == _comparable(single_report)
 
 
 class HostCounter:
@@ -172,16 +174,15 @@ def test_two_reports_through_three_workers_never_exceed_per_host_on_any_host(fak
 
 
 def test_a_worker_killed_with_sigkill_mid_run_loses_nothing_and_stores_nothing_twice(fakeweb, queue, tsa, tmp_path):
-    """Its messages go to the other worker; its open WARC file is recovered, and the run's timestamped manifest
-    covers every record in it (audit finds no capture uncovered)."""
+    """Its messages go to the other worker (and its host slots are free) once its heartbeat lapses; its open WARC file
+    is recovered, and the run's timestamped manifest covers every record in it (audit finds no capture uncovered)."""
     hosts = [f"killed-{n}.kz" for n in range(8)]
     _, report = _sites(fakeweb, hosts, 5, 0.3, tmp_path, "kill")
     vault = tmp_path / "vault"
     workers = [start_worker(queue, vault, tmp_path / f"worker{n}.log") for n in range(2)]
     try:
         _workers_registered(queue, 2)
-        # --timeout 5: a host slot the killed worker held frees itself 5 s after the timeout, not 35 s
-        run = _fetch(vault, fakeweb, str(report), "--tsa", tsa.url, "--timeout", "5", queue=queue, wait=False)
+        run = _fetch(vault, fakeweb, str(report), "--tsa", tsa.url, queue=queue, wait=False)
         deadline = time.monotonic() + 120
         while not (writing := [w for w in workers for f in (vault / "warc").glob(f"*-{w.pid}-*.open")]) \
                 or len(fakeweb.requests) < 12:
@@ -494,3 +495,225 @@ def test_a_dead_workers_unacked_message_goes_back_within_a_heartbeat_not_by_chan
         assert again.message_id == sent.message_id
     finally:
         consumer.close()
+
+
+def _over_the_wire(value: object) -> object:
+    """What a message carries of `value`, as Redis holds it and a reader gets it back: JSON text."""
+    from linkvault.archive.distributed.wire import encode
+
+    return json.loads(json.dumps(encode(value), ensure_ascii=False))
+
+
+def test_the_example_runs_captures_and_calls_cross_the_wire_as_json_and_read_back_equal(fakeweb, tmp_path):
+    """Every capture and vault call a worker makes of the example report (real fetches through the fake web, judged
+    as a worker judges them) goes on the queue as JSON and reads back to equal records: no pickle needed."""
+    import asyncio
+
+    from linkvault._version import __version__
+    from linkvault.archive.distributed.vault_ops import CaptureTable, VaultOps, ops_from_wire, ops_to_wire
+    from linkvault.archive.distributed.wire import decode
+    from linkvault.archive.fetcher import Fetcher, FetchOptions
+    from linkvault.archive.judging import capture_and_judge
+    from linkvault.archive.probes import Probes
+    from linkvault.archive.warc import WarcRecorder
+    from linkvault.model import Capture
+    from linkvault.parsing import parse_report
+
+    urls = sorted({url for note in parse_report(EXAMPLE).footnotes for url in note.urls})
+    ops = VaultOps()
+
+    async def capture_all() -> list[Capture]:
+        options = FetchOptions(proxy=fakeweb.proxy_url, ca_bundle=fakeweb.ca_pem_path, retries=0, timeout=5.0)
+        recorder = WarcRecorder(str(tmp_path), {"software": "linkvault/test"}, lambda digest: None, label="host-1")
+        client = Fetcher(options, recorder, __version__)
+        try:
+            return await asyncio.gather(*(capture_and_judge(client, ops, Probes(client, ops), url, None)  # type: ignore[arg-type]
+                                          for url in urls))
+        finally:
+            await client.aclose()
+            recorder.close()
+
+    captures = asyncio.run(capture_all())
+    assert {c.state.state for c in captures if c.state} == {"ok"} and len(captures) == len(urls)
+    assert any(c.connection and c.connection.chain_pem for c in captures) and any(c.hops for c in captures)
+    ops.add_screenshot({"record_id": "<urn:uuid:5c1b>", "response_id": "<urn:uuid:9e2a>", "url": urls[0],
+                        "taken_at": "2026-11-30T12:00:00Z", "warc_file": "linkvault-x-host-1-00000.warc.gz",
+                        "warc_offset": 1024, "warc_length": 20480, "sha256": "ab" * 32, "width": 1280, "height": 4096,
+                        "size": 19876})
+    table = CaptureTable()
+    sent = ops_to_wire(ops.ops, table)
+    read = [decode(Capture, item) for item in _over_the_wire(table.captures)]  # type: ignore[union-attr]
+    assert read == table.captures and len(read) >= len(urls)
+    assert [c.body_head for c in read] == [c.body_head for c in table.captures]
+    calls = ops_from_wire(_over_the_wire(sent), read, "ops")
+    assert [(name, args, kwargs) for name, args, kwargs in calls] == ops.ops
+    assert {name for name, _, _ in calls} == {"add_url", "store_capture", "log_event", "add_screenshot"}
+    assert any(kwargs.get("text") for name, _, kwargs in calls if name == "store_capture")
+
+
+def test_the_runs_plan_is_json_in_redis_and_reads_back_as_the_session_and_vantage_points(queue, tmp_path):
+    from linkvault.archive.cookies import load_session
+    from linkvault.archive.distributed.broker import connect
+    from linkvault.archive.distributed.plan import keep_plan, with_plan
+    from linkvault.archive.fetcher import FetchOptions
+    from linkvault.archive.vantage import parse
+
+    options = FetchOptions(session=load_session(cookies_txt(tmp_path), "KIBHR research"),
+                           vantage=parse(["abroad=http://user:pw@127.0.0.1:3128"], "almaty"))
+    broker = connect(queue)
+    assert keep_plan(broker, "run-1", options)
+    [key] = redis.StrictRedis.from_url(queue).keys("linkvault:plan:*")
+    assert json.loads(redis.StrictRedis.from_url(queue).get(key))["kind"] == "plan"
+    planned = with_plan(broker, "run-1", FetchOptions())
+    assert planned is not None and (planned.session, planned.vantage) == (options.session, options.vantage)
+
+
+class _Planted:
+    """A pickle that makes a directory when it is loaded: proof that something unpickled what Redis held."""
+
+    def __init__(self, marker: Path):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+
+        return os.mkdir, (self.marker,)
+
+
+def _plant(client: redis.StrictRedis, queue_name: str, data: bytes) -> None:
+    """A message as anyone who can write to the Redis can put one on a Dramatiq queue."""
+    import uuid
+
+    redis_id = str(uuid.uuid4())
+    client.hset(f"linkvault:{queue_name}.msgs", redis_id, data)
+    client.rpush(f"linkvault:{queue_name}", redis_id)
+
+
+def _dramatiq_message(queue_name: str, actor: str, *args: object) -> bytes:
+    import uuid
+
+    return json.dumps({"queue_name": queue_name, "actor_name": actor, "args": list(args), "kwargs": {},
+                       "options": {}, "message_id": str(uuid.uuid4()), "message_timestamp": 0}).encode()
+
+
+def test_messages_that_are_not_linkvaults_are_refused_in_one_line_never_run_and_the_run_goes_on(fakeweb, queue,
+                                                                                               tmp_path):
+    """Garbage, a pickle, the old pickled rows and another version's message, planted on the vault's queue and on
+    every shard: the run and its worker each say one line per message naming the queue, load none of them (no
+    pickle makes its directory), and the run stores every one of its own URLs."""
+    import base64
+    import pickle
+    import zlib
+
+    from linkvault.archive.distributed.broker import SHARDS, shard_queue
+
+    _, report = _sites(fakeweb, ["wire-a.kz", "wire-b.kz"], 2, 0.0, tmp_path, "wire")
+    vault, marker = tmp_path / "vault", tmp_path / "unpickled"
+    vault.mkdir()
+    (vault / ".queue-id").write_text("5d1f0c9e8b7a4f3e9d2c1b0a99887766\n")
+    into = "linkvault.vault.5d1f0c9e8b7a4f3e9d2c1b0a99887766"
+    client = redis.StrictRedis.from_url(queue)
+    old_rows = base64.b64encode(zlib.compress(pickle.dumps(([(None, None, [])], [_Planted(marker)])))).decode()
+    for name, actor in [(into, "linkvault.store"), *((shard_queue(n), "linkvault.capture") for n in range(SHARDS))]:
+        _plant(client, name, b"\x80\x04 not a message at all \xff")
+        _plant(client, name, pickle.dumps(_Planted(marker)))
+        _plant(client, name, _dramatiq_message(name, actor, "run-x", old_rows))
+        _plant(client, name, _dramatiq_message(name, actor, {"v": 99, "kind": "store"}))
+    log = tmp_path / "worker.log"
+    worker = start_worker(queue, vault, log)
+    try:
+        run = _fetch(vault, fakeweb, str(report), queue=queue)
+    finally:
+        stop_workers([worker])
+    assert run.returncode == 0, run.stderr
+    assert not marker.exists()
+    assert sorted(_cited(vault)) == sorted(f"https://{h}/news/wire-{n}" for h in ("wire-a.kz", "wire-b.kz")
+                                           for n in range(2))
+    said = [line for line in run.stderr.splitlines() if "refused a message" in line]
+    assert len(said) == 4 and all(f"--queue '{queue}': refused a message on {into} " in line for line in said), said
+    assert any("not a Dramatiq JSON message" in line for line in said)
+    assert any("version 99" in line for line in said)
+    refused = [line for line in log.read_text().splitlines() if "refused a message on linkvault.shard." in line]
+    assert len(refused) == 4 * SHARDS and all(line.startswith("linkvault: error: --queue ") for line in refused)
+    assert client.zcard(f"linkvault:{into}.XQ") == 4  # kept aside in the dead letters, never run
+    _warcs_hold(vault)
+
+
+def test_dramatiqs_own_messages_in_redis_are_json_and_carry_no_pickle(fakeweb, queue, tmp_path):
+    """What a run enqueues, as Redis holds it: Dramatiq's JSON, its payload linkvault's JSON, no pickle inside."""
+    _, report = _sites(fakeweb, ["json-a.kz"], 1, 0.0, tmp_path, "json")
+    run = _fetch(tmp_path / "vault", fakeweb, str(report), queue=queue, wait=False)
+    client = redis.StrictRedis.from_url(queue)
+    try:
+        _wait_for("a URL enqueued", lambda: any(client.hlen(k) for k in client.keys("linkvault:linkvault.shard.*.msgs")))
+    finally:
+        run.kill()
+        run.communicate()
+    [held] = [body for key in client.keys("linkvault:linkvault.shard.*.msgs") for body in client.hvals(key)]
+    message = json.loads(held)
+    [sent] = message["args"]
+    assert (sent["v"], sent["kind"], sent["url"]) == (1, "capture", "https://json-a.kz/news/json-0")
+    assert b"\x80" not in held and "gASV" not in held.decode()  # no pickle, raw or base64
+
+
+@pytest.mark.usefixtures("no_proxy_environment")
+def test_a_queued_runs_closing_notes_are_a_single_runs_the_workers_send_them_back(fakeweb, queue, tmp_path):
+    """A vantage point that could not look and a site that set the session's cookie again: a single run says both
+    once it has fetched; the workers see them, so they send them back, and the queued run says the same lines."""
+    from fakeweb import RequestInfo
+    from test_own_side_failures import _closed_port
+
+    def refreshing(request: RequestInfo) -> Response:
+        answer = members_page(request)
+        return Response(answer.status, [*answer.headers, ("Set-Cookie", "xs=refreshed-value; Path=/; Secure")],
+                        answer.body)
+
+    fakeweb.route_url(MEMBERS, refreshing)
+    gone = "https://notes-gone.kz/news/2024/04/court-ruling"
+    fakeweb.route_url(gone, html("<html><body><h1>Page not found</h1></body></html>", status=404))
+    report = tmp_path / "r.txt"
+    report.write_text(f"The court refused[1], the ruling was removed[2].\n\n[1] {MEMBERS}\n[2] {gone}\n", encoding="utf-8")
+    port = _closed_port()
+    args = (str(report), "--cookies", cookies_txt(tmp_path), "--vantage", f"elsewhere=http://127.0.0.1:{port}",
+            "--retries", "0")
+    worker = start_worker(queue, tmp_path / "queued", tmp_path / "worker.log")  # starting while the single run runs
+    try:
+        single = _fetch(tmp_path / "single", fakeweb, *args)
+        queued = _fetch(tmp_path / "queued", fakeweb, *args, queue=queue)
+    finally:
+        stop_workers([worker])
+    assert (single.returncode, queued.returncode) == (1, 1), single.stderr + queued.stderr
+
+    def notes(err: str) -> list[str]:
+        return [line for line in err.splitlines() if line.startswith("linkvault: note:")]
+
+    said = notes(single.stderr)
+    assert any(f"the vantage point elsewhere could not look (the proxy http://127.0.0.1:{port}" in n for n in said)
+    assert any("sites set the session's own cookies again (xs (members.vlast.kz))" in n for n in said)
+    assert notes(queued.stderr) == said
+    assert _comparable(queued.stdout) == _comparable(single.stdout)
+
+
+def test_a_dead_workers_host_slots_are_free_once_its_heartbeat_lapses_and_live_workers_never_exceed_the_limit(queue):
+    """Per-host slots are held by the worker that took them: while both live, two workers share --per-host (2)
+    and a third request waits; once one stops heartbeating (killed), its slots are free at once, not after the
+    host has been quiet for --timeout + 5 s, and the live one still never holds more than the limit."""
+    from linkvault.archive.distributed.broker import connect
+    from linkvault.archive.distributed.limits import HostSlots
+
+    killed, alive = connect(queue, heartbeat=1.0), connect(queue, heartbeat=1.0)
+    for broker in (killed, alive):
+        broker.do_ack("linkvault.shard.00", "heartbeat")  # each is heard from, as a worker's heartbeat does
+    mine, theirs = HostSlots(killed), HostSlots(alive)
+    host = "politeness-a.kz:https"
+    assert mine.take(host, 2) and theirs.take(host, 2)
+    assert not theirs.take(host, 2) and not mine.take(host, 2)  # both live: the limit is theirs together
+    theirs.give(host)
+    assert mine.take(host, 2) and not theirs.take(host, 2)  # a slot given back is anyone's; still two at most
+    deadline = time.monotonic() + 20
+    while not theirs.take(host, 2):  # `killed` is silent from now on: its heartbeat lapses after 1 s
+        alive.do_ack("linkvault.shard.00", "heartbeat")
+        assert time.monotonic() < deadline, "the dead worker's slots were never freed"
+        time.sleep(0.05)
+    assert theirs.take(host, 2) and not theirs.take(host, 2)  # both its slots freed, and no more than the limit
+    assert redis.StrictRedis.from_url(queue).hgetall(f"linkvault:slots:{host}") == {alive.broker_id.encode(): b"2"}

@@ -250,13 +250,8 @@ class FetchRun:
             await fetcher.aclose()
             for other, _ in elsewhere:
                 await other.aclose()
-                if other.down:
-                    self.result.notes.append(f"the vantage point {other.vantage} could not look ({other.down}): "
-                                             "no link was judged from it")
-            if fetcher.echoed:  # what the server said is kept, but the researcher should know it holds a secret
-                cookies = ", ".join(sorted(f"{name} ({host})" for host, name in fetcher.echoed))
-                self.result.notes.append(f"sites set the session's own cookies again ({cookies}): their new values "
-                                         "are in the WARC as received; fetch with --redact-set-cookie to withhold them")
+            self.result.notes += fetching_notes({other.vantage: other.down for other, _ in elsewhere if other.down},
+                                                fetcher.echoed)
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
 
@@ -354,6 +349,17 @@ class FetchRun:
                                              error_detail=f"not tried: {detail}", collector=self.options.collector,
                                              state=LinkState("unknown", f"not checked: {detail}"))
                 self.vault.store_capture(self.captures[url], role="cited")
+
+
+def fetching_notes(down: dict[str, str], echoed: set[tuple[str, str]]) -> list[str]:
+    """What a run says once it has fetched (a queued run too, from its workers' word): each vantage point that
+    could not look (`down`: its name and why), and the session's cookies sites set again (`echoed`: host, name)."""
+    notes = [f"the vantage point {name} could not look ({why}): no link was judged from it" for name, why in down.items()]
+    if echoed:  # what the server said is kept, but the researcher should know it holds a secret
+        cookies = ", ".join(sorted(f"{name} ({host})" for host, name in echoed))
+        notes.append(f"sites set the session's own cookies again ({cookies}): their new values are in the WARC as "
+                     "received; fetch with --redact-set-cookie to withhold them")
+    return notes
 
 
 def _started(pool: concurrent.futures.Executor) -> None:

@@ -44,7 +44,8 @@ def worker(ctx, queue, concurrency, screenshots, exit_when_idle, heartbeat) -> N
     from linkvault.render.queue import worker_line
 
     result = linkvault.worker(queue, vault_of(ctx), concurrency=concurrency, idle_exit=exit_when_idle,
-                              screenshots=screenshots, heartbeat=heartbeat)
+                              screenshots=screenshots, heartbeat=heartbeat,
+                              on_refused=lambda line: click.echo(f"linkvault: error: {line}", err=True))
     click.echo(worker_line(result), err=True)
 
 

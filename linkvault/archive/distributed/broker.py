@@ -1,29 +1,37 @@
 """The Redis broker a run and its workers share, its queue names, and what travels on them.
 
 Dramatiq's RedisBroker holds each message until it is acked: a worker that stops sending heartbeats for
-`heartbeat_timeout` is taken for dead, and another consumer of its queues puts its unacked messages back.
+`heartbeat_timeout` is taken for dead, and another consumer of its queues puts its unacked messages back. Messages
+are Dramatiq's JSON (its default encoder, set again here so nothing else configures pickle), their payloads
+linkvault's JSON (`wire`); one that is neither is refused: dead-lettered, said, never run.
 """
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import functools
+import json
 import os
-import pickle
 import time
+import typing
 import zlib
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+import dramatiq
 import dramatiq.errors
 import redis
-import tldextract
 from dramatiq import Message
-from dramatiq.brokers.redis import RedisBroker
+from dramatiq.broker import MessageProxy
+from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 
+from linkvault.archive.distributed.wire import WireError
 from linkvault.archive.egress_policy import shown
 from linkvault.errors import EnvironmentFailure, UsageError
+
+if typing.TYPE_CHECKING:
+    import tldextract
 
 T = TypeVar("T")
 
@@ -88,6 +96,10 @@ class TimelyBroker(RedisBroker):
 
     _looked = 0.0  # time.monotonic() of this process's last look for dead workers
 
+    @property
+    def consumer_class(self):
+        return RefusingConsumer
+
     def _should_do_maintenance(self, command: str) -> int:
         now = time.monotonic()
         if command not in ("ack", "nack") and now - self._looked >= self.heartbeat_timeout / 2000:
@@ -102,6 +114,8 @@ def connect(url: str, heartbeat: float | None = None) -> RedisBroker:
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         raise UsageError(f"--queue {url!r}: give a Redis URL, such as redis://127.0.0.1:6379/0")
     heartbeat = heartbeat_or_default(heartbeat)
+    if type(dramatiq.get_encoder()) is not dramatiq.JSONEncoder:  # Dramatiq's default: never a pickle on the wire
+        dramatiq.set_encoder(dramatiq.JSONEncoder())
     client = PatientRedis.from_url(url, socket_connect_timeout=10, socket_timeout=max(30.0, heartbeat))
     broker = TimelyBroker(client=client, namespace=NAMESPACE, heartbeat_timeout=int(heartbeat * 1000),
                          maintenance_chance=MAINTENANCE_CHANCE)
@@ -122,6 +136,9 @@ def queue_down(url: str, exc: BaseException) -> EnvironmentFailure:
 @functools.lru_cache(maxsize=1)
 def _extract() -> tldextract.TLDExtract:
     # The public-suffix list bundled with tldextract, never fetched: a worker needs no network of its own for it.
+    # Imported here: only the run shards URLs, and tldextract (with requests) is a tenth of a worker's start-up.
+    import tldextract
+
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
@@ -154,11 +171,45 @@ def message(queue: str, actor: str, *args: object) -> Message:
     return Message(queue_name=queue, actor_name=actor, args=args, kwargs={}, options={})
 
 
-def pack(value: object) -> str:
-    """Captures as a message carries them. Pickle: the queue is the operator's own Redis (see README), and what a
-    page said travels inside our records as data, never as code."""
-    return base64.b64encode(zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))).decode("ascii")
+class Refused(WireError):
+    """A message on `queue` that is not one linkvault sent: moved to the queue's dead letters, never run."""
+
+    def __init__(self, queue: str, why: str):
+        super().__init__(f"refused a message on {queue} that linkvault did not send ({why}); it was not run, and "
+                         f"waits in Redis with the queue's dead letters")
+        self.queue = queue
 
 
-def unpack(text: str) -> object:
-    return pickle.loads(zlib.decompress(base64.b64decode(text)))
+class RefusingConsumer(_RedisConsumer):
+    """Dramatiq's Redis consumer, which raises `Refused` for a message it cannot decode (not Dramatiq's JSON: garbage,
+    a pickle) after moving it to the dead letters, where Dramatiq's own consumer would raise on it again and again."""
+
+    def __next__(self) -> MessageProxy | None:
+        try:
+            return super().__next__()
+        except dramatiq.errors.DecodeError as exc:
+            raw = exc.data.encode("utf-8") if isinstance(exc.data, str) else exc.data
+            self._dead_letter(lambda body: body == raw)
+            raise Refused(self.queue_name, "not a Dramatiq JSON message") from None
+
+    def refuse(self, proxy: MessageProxy, why: str) -> Refused:
+        """Move a message decoded but not linkvault's to the dead letters (found by its body: its options, where
+        Dramatiq keeps its id in Redis, are the sender's word); the error to say."""
+        self.queued_message_ids.discard(proxy.message_id)
+        self._dead_letter(lambda body: _message_id(body) == proxy.message_id)
+        return Refused(self.queue_name, why)
+
+    def _dead_letter(self, matches: Callable[[bytes], bool]) -> None:
+        """The messages this consumer holds whose body `matches`, to the queue's dead letters."""
+        client, prefix = self.broker.client, f"{self.broker.namespace}:"
+        held = list(client.smembers(f"{prefix}__acks__.{self.broker.broker_id}.{self.queue_name}"))
+        bodies = client.hmget(f"{prefix}{self.queue_name}.msgs", held) if held else []
+        for redis_id, body in zip(held, bodies):
+            if body is not None and matches(body):
+                self.broker.do_nack(self.queue_name, redis_id.decode("ascii", "replace"))
+
+
+def _message_id(body: bytes) -> object:
+    with contextlib.suppress(ValueError, AttributeError):
+        return json.loads(body).get("message_id")
+    return None

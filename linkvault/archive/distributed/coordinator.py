@@ -22,7 +22,7 @@ import typing
 import uuid
 from collections.abc import Callable
 
-from dramatiq.broker import Consumer, MessageProxy
+from dramatiq.broker import MessageProxy
 
 from linkvault.archive.distributed.broker import (
     CAPTURE_ACTOR,
@@ -31,22 +31,23 @@ from linkvault.archive.distributed.broker import (
     SHOOTERS,
     SHOTS_ACTOR,
     SHOTS_QUEUE,
+    STORE_ACTOR,
+    RefusingConsumer,
     connect,
     heartbeat_of,
     message,
     outstanding_key,
-    pack,
     queue_down,
     shard_of,
     shard_queue,
-    unpack,
     vault_queue,
 )
 from linkvault.archive.distributed.plan import drop_plan, keep_plan
 from linkvault.archive.distributed.status import RunProgress, stored_key
-from linkvault.archive.distributed.vault_ops import replay
-from linkvault.archive.distributed.worker import settings_of
-from linkvault.archive.run import FetchRun
+from linkvault.archive.distributed.vault_ops import ops_from_wire, replay
+from linkvault.archive.distributed.wire import SHOTS, STORE, WireError, decode, payload, read, settings_of
+from linkvault.archive.egress_policy import shown
+from linkvault.archive.run import FetchRun, fetching_notes
 from linkvault.archive.seal import Sealer
 from linkvault.archive.warc import WarcRecorder, read_records
 from linkvault.archive.warc_recovery import recover_open_files
@@ -92,9 +93,11 @@ class QueuedRun(FetchRun):
         self.outstanding = outstanding_key(self.writer)  # URLs enqueued for this vault, not stored yet: by run
         self._unmark = self.broker.client.register_script(STORED)
         self.run_id = ""
-        self.consumer: Consumer | None = None
+        self.consumer: RefusingConsumer | None = None
         self.waiting: set[str] = set()
         self.shots: list[tuple] = []  # each screenshot batch's result, as a browser worker sent it
+        self.down: dict[str, str] = {}  # the workers' word: vantage points that could not look, and why
+        self.echoed: set[tuple[str, str]] = set()  # and the session's cookies sites set again (host, name)
 
     def _sealer(self, recorder: WarcRecorder) -> Sealer:
         return QueuedSealer(self, recorder)
@@ -109,6 +112,9 @@ class QueuedRun(FetchRun):
             self._receive_until(lambda: False, until_empty=True)  # and what else waits there: no row left behind
             drop_plan(self.broker, self.run_id)
             self.progress.finish()
+            order = [point.name for point in self.options.vantage.points]  # as a single run says them
+            self.result.notes += fetching_notes(dict(sorted(self.down.items(), key=lambda item: (
+                order.index(item[0]) if item[0] in order else len(order), item[0]))), self.echoed)
         except QUEUE_ERRORS as exc:
             raise queue_down(self.queue_url, exc) from None
         finally:
@@ -126,14 +132,15 @@ class QueuedRun(FetchRun):
                                                                   & wanted) for c in self.result.checks})
         earlier = {url.decode("utf-8") for url in self.broker.client.hkeys(self.outstanding)}
         settings, reports, into = settings_of(self.options), list(self.reports), vault_queue(self.writer)
-        settings["plan"] = keep_plan(self.broker, run, self.options)  # a session, vantage points: never in a message
+        plan = keep_plan(self.broker, run, self.options)  # a session, vantage points: never in a message
         known = self.vault.payloads_of([url for url in urls if url not in earlier])
         todo = [url for url in urls if url not in earlier]
         for start in range(0, len(todo), MARKED_AT_ONCE):  # enqueued, then marked: killed between the two, a URL
             chunk = todo[start:start + MARKED_AT_ONCE]     # is fetched twice, and stored once
             for url in chunk:
-                self.broker.enqueue(message(shard_queue(shard_of(url)), CAPTURE_ACTOR, run, url, settings, reports,
-                                            into, known.get(url, {})))
+                self.broker.enqueue(message(shard_queue(shard_of(url)), CAPTURE_ACTOR, payload(
+                    "capture", run=run, url=url, settings=settings, plan=plan, reports=reports, into=into,
+                    known=known.get(url, {}))))
             self.broker.client.execute_command("HSET", self.outstanding, *(x for url in chunk for x in (url, run)))
         self.waiting = set(urls)
 
@@ -142,16 +149,24 @@ class QueuedRun(FetchRun):
         nothing is there). Interrupted, the batch in hand goes back to the queue: the next run stores what this one
         had not."""
         if self.consumer is None:
-            self.consumer = self.broker.consume(vault_queue(self.writer), prefetch=1, timeout=POLL)
+            self.consumer = typing.cast(RefusingConsumer, self.broker.consume(vault_queue(self.writer), prefetch=1,
+                                                                              timeout=POLL))
         consumer = self.consumer
         while not done():
-            proxy = next(consumer)
+            try:
+                proxy = next(consumer)
+            except WireError as refused:  # not linkvault's: said, never stored; the rest of the run goes on
+                self.result.notes.append(f"--queue {shown(self.queue_url)!r}: {refused}")
+                continue
             if proxy is None:
                 if until_empty:
                     return
                 continue
             try:
                 self._take(proxy)
+            except WireError as exc:
+                self.result.notes.append(f"--queue {shown(self.queue_url)!r}: {consumer.refuse(proxy, str(exc))}")
+                continue
             except BaseException:
                 with contextlib.suppress(*QUEUE_ERRORS):
                     consumer.requeue([proxy])
@@ -159,18 +174,26 @@ class QueuedRun(FetchRun):
             consumer.ack(proxy)
 
     def _take(self, proxy: MessageProxy) -> None:
-        run = proxy.args[0]
+        """One message of the vault's queue, read whole (a WireError for anything not linkvault's) before anything
+        of it is stored."""
         if proxy.actor_name == SHOTS_ACTOR:
-            ops, written, *shot = typing.cast(tuple, unpack(proxy.args[1]))
+            sent = read(proxy.args, "shots", SHOTS)
+            ops = ops_from_wire(sent["ops"], sent["captures"], "shots.ops")
             replay(self.vault, ops)
-            if run == self.run_id:  # an interrupted run's screenshots are stored, and counted by none
-                self.shots.append(tuple(shot))
+            if sent["run"] == self.run_id:  # an interrupted run's screenshots are stored, and counted by none
+                self.shots.append((sent["shot"], sent["notes"], sent["count"]))
+        elif proxy.actor_name == STORE_ACTOR:
+            sent = read(proxy.args, "store", STORE)
+            batch = [_finished(item, sent["captures"], f"store.batch[{n}]") for n, item in enumerate(sent["batch"])]
+            self._store(sent["run"], batch)
+            for name, why in sent["down"].items():
+                self.down.setdefault(name, why)
+            self.echoed.update(sent["echoed"])
         else:
-            batch, written = typing.cast(tuple[list, list], unpack(proxy.args[1]))
-            self._store(run, batch)
-        self.elsewhere += written
+            raise WireError(f"no {proxy.actor_name!r} messages are sent on a vault's queue")
+        self.elsewhere += sent["written"]
 
-    def _store(self, run: str, batch: list[tuple[str | None, Capture, list]]) -> None:
+    def _store(self, run: str, batch: list[tuple[str | None, Capture | None, list]]) -> None:
         """A worker's finished URLs, each stored once: a URL no longer outstanding was stored before (delivered
         twice: a worker killed between sending and acking). An interrupted run's are stored too."""
         urls = [url for url, _, _ in batch if url is not None]
@@ -179,7 +202,7 @@ class QueuedRun(FetchRun):
             if url is not None and outstanding.get(url) is None:
                 continue
             replay(self.vault, ops)
-            if url is not None:
+            if url is not None and capture is not None:
                 outstanding[url] = None
                 self._unmark(keys=[self.outstanding, stored_key(run, capture.ok)], args=[url])
                 if url in self.waiting:
@@ -220,8 +243,9 @@ class QueuedSealer(Sealer):
         run, settings = self.run, settings_of(self.options)
         batches = [pages[n:n + SHOTS_PER_MESSAGE] for n in range(0, len(pages), SHOTS_PER_MESSAGE)]
         for batch in batches:
-            run.broker.enqueue(message(SHOTS_QUEUE, SHOOT_ACTOR, run.run_id, pack(batch), settings,
-                                       list(run.reports), vault_queue(run.writer)))
+            run.broker.enqueue(message(SHOTS_QUEUE, SHOOT_ACTOR, payload(
+                "shoot", run=run.run_id, pages=batch, settings=settings, reports=list(run.reports),
+                into=vault_queue(run.writer))))
         if self.on_progress:
             self.on_progress(None, 0, len(pages), stage="screenshots")
         before = len(run.shots)
@@ -232,3 +256,12 @@ class QueuedSealer(Sealer):
             self.notes += [note for note in notes if note not in self.notes]
             self.screenshots += count
         return shot
+
+
+def _finished(item: dict, captures: list[Capture], where: str) -> tuple[str | None, Capture | None, list]:
+    """One finished URL of a worker's batch (url None: the run's probes' calls), its capture one of the message's."""
+    url, index = decode(str | None, item.get("url"), f"{where}.url"), decode(int | None, item.get("capture"), where)
+    if set(item) != {"url", "capture", "ops"} or (index is not None and not 0 <= index < len(captures)) or \
+            (url is None) != (index is None):
+        raise WireError(f"{where}: not a finished URL linkvault sends")
+    return url, None if index is None else captures[index], ops_from_wire(item["ops"], captures, f"{where}.ops")

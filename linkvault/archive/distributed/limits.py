@@ -1,6 +1,7 @@
 """Politeness across workers: each shard of sites is leased to one worker at a time, and every request takes a
-slot of a per-host limiter in Redis too (Dramatiq's ConcurrentRateLimiter), so however many workers and reports
-there are, a host never has more than `--per-host` requests of ours at once."""
+slot of a per-host limiter in Redis too (`HostSlots`), so however many workers and reports there are, a host never
+has more than `--per-host` requests of ours at once, and a dead worker's slots are free as soon as it is known dead.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 from dramatiq.brokers.redis import RedisBroker
-from dramatiq.rate_limits import ConcurrentRateLimiter
-from dramatiq.rate_limits.backends import RedisBackend
 
 from linkvault.archive.distributed.broker import NAMESPACE, QUEUE_ERRORS, SHARDS, heartbeat_of
 from linkvault.archive.fetcher import Fetcher, FetchOptions
@@ -24,11 +23,49 @@ from linkvault.archive.warc_recovery import RecordingFailed
 
 SLOT_WAIT = 0.02  # seconds between tries for a host's slot another worker holds
 REDIS_THREADS = 4
+SLOTS_KEPT = 86_400_000  # ms a host's slots are kept after its last request: only to clear hosts long quiet
+# A slot taken (KEYS[1]: the host's slots, by worker; KEYS[2]: Dramatiq's heartbeats; ARGV: this worker, the limit,
+# now and the heartbeat in ms): a worker whose heartbeat has lapsed is dead (as Dramatiq takes it when it hands
+# its messages on) and its slots are let go, in the same step that counts the live ones: no live two exceed it.
+TAKE = """
+local held, total = redis.call('hgetall', KEYS[1]), 0
+for i = 1, #held, 2 do
+  local beat = redis.call('zscore', KEYS[2], held[i])
+  if held[i] ~= ARGV[1] and (not beat or tonumber(beat) < tonumber(ARGV[3]) - tonumber(ARGV[4])) then
+    redis.call('hdel', KEYS[1], held[i])
+  else
+    total = total + tonumber(held[i + 1])
+  end
+end
+if total >= tonumber(ARGV[2]) then return 0 end
+redis.call('hincrby', KEYS[1], ARGV[1], 1)
+redis.call('pexpire', KEYS[1], ARGV[5])
+return 1
+"""
+GIVE = "if redis.call('hincrby', KEYS[1], ARGV[1], -1) <= 0 then redis.call('hdel', KEYS[1], ARGV[1]) end"
 
 
 class QueueGone(RecordingFailed):
     """Redis stopped answering while a request waited for its host's slot: the worker's trouble, never the URL's
     (a fetcher names any other exception as the URL's failure)."""
+
+
+class HostSlots:
+    """A host's requests in flight from all workers, each slot held by the worker (its Dramatiq id) that took it:
+    a killed worker's slots are free once its heartbeat lapses, not when the host has been quiet for a while."""
+
+    def __init__(self, broker: RedisBroker):
+        self.client, self.worker, self.heartbeat_ms = broker.client, broker.broker_id, broker.heartbeat_timeout
+        self.beats = f"{broker.namespace}:__heartbeats__"
+        self._take, self._give = self.client.register_script(TAKE), self.client.register_script(GIVE)
+
+    def take(self, key: str, limit: int) -> bool:
+        """One slot of host `key` if fewer than `limit` are held by live workers (this one's counted)."""
+        return bool(self._take(keys=[f"{NAMESPACE}:slots:{key}", self.beats],
+                               args=[self.worker, limit, int(time.time() * 1000), self.heartbeat_ms, SLOTS_KEPT]))
+
+    def give(self, key: str) -> None:
+        self._give(keys=[f"{NAMESPACE}:slots:{key}"], args=[self.worker])
 
 
 class PoliteFetcher(Fetcher):
@@ -38,8 +75,7 @@ class PoliteFetcher(Fetcher):
                  vantage: Vantage | None = None):
         super().__init__(options, recorder, version, vantage)
         self._network = f"@{vantage.name}" if vantage else ""  # another vantage point: another network's slots
-        self._backend = RedisBackend(client=broker.client)
-        self._limiters: dict[str, ConcurrentRateLimiter] = {}
+        self.host_slots = HostSlots(broker)
         # Redis's client blocks: its round trips (a slot is a WATCH/MULTI transaction) run off the event loop
         self.redis = concurrent.futures.ThreadPoolExecutor(REDIS_THREADS, thread_name_prefix="linkvault-redis")
 
@@ -50,21 +86,17 @@ class PoliteFetcher(Fetcher):
     async def _slots(self, url: str) -> AsyncIterator[None]:
         parts = urlsplit(url)
         key = f"{parts.hostname}:{parts.port or parts.scheme}{self._network}"
-        if key not in self._limiters:  # a slot a killed worker held frees itself once the host is quiet that long
-            self._limiters[key] = ConcurrentRateLimiter(self._backend, f"{NAMESPACE}:host:{key}",
-                                                        limit=self.options.per_host,
-                                                        ttl=int((self.options.timeout + 5) * 1000))
-        limiter, loop, client = self._limiters[key], asyncio.get_running_loop(), self._backend.client
+        hosts, loop, limit = self.host_slots, asyncio.get_running_loop(), self.options.per_host
         async with super()._host_slot(url):
-            try:  # a slot is a pipeline, tried again while Redis does not answer, for a heartbeat
-                while not await loop.run_in_executor(self.redis, client.retrying, limiter._acquire):
+            try:  # a slot is a script, tried again while Redis does not answer, for a heartbeat
+                while not await loop.run_in_executor(self.redis, hosts.client.retrying, lambda: hosts.take(key, limit)):
                     await asyncio.sleep(SLOT_WAIT)
             except QUEUE_ERRORS as exc:
                 raise QueueGone(str(exc)) from exc
             try:
                 yield
             finally:
-                await loop.run_in_executor(self.redis, client.retrying, limiter._release)
+                await loop.run_in_executor(self.redis, hosts.client.retrying, lambda: hosts.give(key))
 
     async def aclose(self) -> None:
         await super().aclose()

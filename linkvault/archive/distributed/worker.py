@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import os
 import signal
 import socket
@@ -22,6 +21,7 @@ import threading
 import time
 import typing
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dramatiq.broker import Consumer, MessageProxy
@@ -33,36 +33,31 @@ from linkvault.archive.distributed.broker import (
     SHOTS_ACTOR,
     SHOTS_QUEUE,
     STORE_ACTOR,
+    RefusingConsumer,
     connect,
     heartbeat_of,
     message,
-    pack,
     queue_down,
     shard_queue,
-    unpack,
 )
 from linkvault.archive.distributed.limits import PoliteFetcher, QueueGone, ShardLeases
 from linkvault.archive.distributed.plan import with_plan
 from linkvault.archive.distributed.status import RunProgress
-from linkvault.archive.distributed.vault_ops import VaultOps
-from linkvault.archive.fetcher import FetchOptions
+from linkvault.archive.distributed.vault_ops import CaptureTable, VaultOps, ops_to_wire
+from linkvault.archive.distributed.wire import CAPTURE, SHOOT, WireError, options_of, payload, read
+from linkvault.archive.egress_policy import shown
 from linkvault.archive.judging import capture_and_judge, failed
 from linkvault.archive.network_watch import NetworkWatch
 from linkvault.archive.probes import Probes
 from linkvault.archive.seal import Sealer
 from linkvault.archive.warc import WarcRecorder, warcinfo
-from linkvault.model import WorkerResult
+from linkvault.model import Capture, WorkerResult
 
 FLUSH_EVERY = 2.0  # seconds at most between a URL finished and its rows sent (its WARC file closed first)
 POLL = 100  # milliseconds a shard's consumer waits for a message before looking again
 # Messages a shard's consumer holds per capture slot: a finished URL's stays unacked until the next flush, so a
 # shard could otherwise take no more than `concurrency` URLs per FLUSH_EVERY, however fast its sites answer.
 PREFETCH = 4
-# The run's settings a worker fetches with: everything but what the run itself does (screenshots, timestamps) and
-# what is too secret for every message (a session's cookies, the vantage points' proxies: the run's plan, `plan`).
-SENT_SETTINGS = ("concurrency", "per_host", "timeout", "deadline", "max_size", "max_decoded", "max_redirects",
-                 "retries", "backoff", "retry_after_cap", "retry_statuses", "proxy", "ca_bundle", "allow_private",
-                 "user_agent", "collector", "redact_set_cookie", "tabs")
 
 
 SHOT = -1  # the screenshot queue, among a worker's shards
@@ -70,16 +65,6 @@ SHOT = -1  # the screenshot queue, among a worker's shards
 
 def _queue_of(shard: int) -> str:
     return SHOTS_QUEUE if shard == SHOT else shard_queue(shard)
-
-
-def settings_of(options: FetchOptions) -> dict:
-    """The run's options as a message carries them (JSON)."""
-    return {name: getattr(options, name) for name in SENT_SETTINGS}
-
-
-def options_of(settings: dict) -> FetchOptions:
-    given: dict = {k: tuple(v) if k == "retry_statuses" else v for k, v in settings.items() if k in SENT_SETTINGS}
-    return dataclasses.replace(FetchOptions(), **given)
 
 
 @dataclass
@@ -96,7 +81,7 @@ class _RunSide:
     known: dict[str, tuple[str, str]]  # payloads the vault holds, by digest, as the run sent them with its URLs
     elsewhere: list[tuple[PoliteFetcher, Probes]]  # the run's other vantage points, each a fetcher of its own
     planless: bool  # the run's plan (session, vantage points) was not found: its URLs are not fetched without it
-    done: list[tuple[str, object, list]] = field(default_factory=list)
+    done: list[tuple[str, Capture, list]] = field(default_factory=list)
     acks: list[tuple[int, MessageProxy]] = field(default_factory=list)
     sent: set[str] = field(default_factory=set)
 
@@ -105,7 +90,8 @@ class Worker:
     """One worker process: leases shards, consumes their queues (a thread each), captures in its event loop."""
 
     def __init__(self, queue: str, vault_dir: str, *, concurrency: int = 16, idle_exit: float | None = None,
-                 screenshots: bool = False, heartbeat: float | None = None):
+                 screenshots: bool = False, heartbeat: float | None = None,
+                 on_refused: Callable[[str], None] | None = None):
         self.queue, self.broker = queue, connect(queue, heartbeat)
         self.heartbeat = heartbeat_of(self.broker)
         self.warc_dir = os.path.join(vault_dir, "warc")
@@ -119,6 +105,7 @@ class Worker:
         self.result = WorkerResult()
         self._stop = threading.Event()
         self.failure: BaseException | None = None  # Redis gone for a heartbeat: the worker stops, saying so
+        self.on_refused = on_refused or (lambda line: None)  # told of each message refused (never run)
 
     def run(self) -> WorkerResult:
         """Serve until SIGTERM/SIGINT (or `idle_exit` seconds with nothing to do); the WARC closed, rows sent."""
@@ -234,21 +221,34 @@ class Worker:
                 except QUEUE_ERRORS as exc:
                     loop.call_soon_threadsafe(self._fail, exc)
                     return
+                except WireError as exc:  # not even Dramatiq's: dead-lettered already
+                    self.on_refused(f"--queue {shown(self.queue)!r}: {exc}")
+                    continue
                 if proxy is not None:
                     loop.call_soon_threadsafe(self.inbox.put_nowait, (shard, proxy))
 
     async def _job(self, shard: int, proxy: MessageProxy) -> None:
-        if shard == SHOT:
-            try:
-                return await self._shoot(proxy)
-            except QUEUE_ERRORS as exc:
-                return self._fail(exc)
-        run, url, settings, reports, vault_queue, known = proxy.args
+        """One message, read whole first: one that is not linkvault's is refused (said, dead-lettered), never run."""
         try:
-            side = self._side(run, settings, reports, vault_queue)
+            if shard == SHOT:
+                sent = read(proxy.args, "shoot", SHOOT)
+                side = self._side(sent["run"], sent["settings"], False, sent["reports"], sent["into"])
+                return await self._shoot(proxy, side, sent["pages"])
+            sent = read(proxy.args, "capture", CAPTURE)
+            side = self._side(sent["run"], sent["settings"], sent["plan"], sent["reports"], sent["into"])
+        except WireError as exc:
+            return self._refuse(shard, proxy, exc)
         except QUEUE_ERRORS as exc:
             return self._fail(exc)
-        side.known.update((digest, (uri, date)) for digest, (uri, date) in known.items())
+        side.known.update(sent["known"])
+        await self._capture(shard, proxy, side, sent["url"])
+
+    def _refuse(self, shard: int, proxy: MessageProxy, exc: WireError) -> None:
+        if shard in self.consumers:
+            exc = typing.cast(RefusingConsumer, self.consumers[shard][0]).refuse(proxy, str(exc))
+        self.on_refused(f"--queue {shown(self.queue)!r}: {exc}")
+
+    async def _capture(self, shard: int, proxy: MessageProxy, side: _RunSide, url: str) -> None:
         async with self.slots:
             ops = VaultOps()
             try:
@@ -273,26 +273,27 @@ class Worker:
         side.acks.append((shard, proxy))
         self.result.captured += 1
 
-    async def _shoot(self, proxy: MessageProxy) -> None:
+    async def _shoot(self, proxy: MessageProxy, side: _RunSide, pages: list) -> None:
         """Screenshot a batch of a run's pages as a single run does (`Sealer.shoot`), into this worker's WARC; the
         rows, records and notes go to the run at once."""
-        run, pages, settings, reports, vault_queue = proxy.args
-        side, ops = self._side(run, settings, reports, vault_queue), VaultOps()
+        ops, table = VaultOps(), CaptureTable()
         sealer = Sealer(ops, side.recorder, side.fetcher.options)  # type: ignore[arg-type]
-        shot = await asyncio.get_running_loop().run_in_executor(None, sealer.shoot, typing.cast(list, unpack(pages)))
+        shot = await asyncio.get_running_loop().run_in_executor(None, sealer.shoot, pages)
         records = side.recorder.written
         side.recorder.close()
         written = [r for r in records if r[0] not in side.sent]
         side.sent.update(r[0] for r in written)
-        self.broker.enqueue(message(vault_queue, SHOTS_ACTOR, run, pack((ops.ops, written, sorted(shot),
-                                                                         sealer.notes, sealer.screenshots))))
+        calls = ops_to_wire(ops.ops, table)
+        self.broker.enqueue(message(side.vault_queue, SHOTS_ACTOR, payload(
+            "shots", run=side.run, captures=table.captures, ops=calls, written=written, shot=sorted(shot),
+            notes=sealer.notes, count=sealer.screenshots)))
         self.consumers[SHOT][0].ack(proxy)
         self.result.captured += sealer.screenshots
 
-    def _side(self, run: str, settings: dict, reports: list[str], vault_queue: str) -> _RunSide:
+    def _side(self, run: str, settings: dict, plan: bool, reports: list[str], vault_queue: str) -> _RunSide:
         if run not in self.runs:
             options = planned = options_of(settings)
-            if settings.get("plan"):  # the run's session and vantage points, from its plan in Redis
+            if plan:  # the run's session and vantage points, from its plan in Redis
                 planned = with_plan(self.broker, run, options) or options
             info = warcinfo(reports, planned.as_record(), f"linkvault/{__version__}")
             ops, known = VaultOps(), dict[str, tuple[str, str]]()
@@ -304,7 +305,7 @@ class Worker:
             self.runs[run] = _RunSide(run, vault_queue, recorder, fetcher, Probes(fetcher, ops), ops,  # type: ignore[arg-type]
                                       RunProgress(self.broker, run), known,
                                       [(other, Probes(other, ops)) for other in others],  # type: ignore[arg-type]
-                                      planned is options and bool(settings.get("plan")))
+                                      planned is options and plan)
         return self.runs[run]
 
     def _flush(self) -> None:
@@ -317,8 +318,14 @@ class Worker:
             written = [r for r in records if r[0] not in side.sent]
             side.sent.update(r[0] for r in written)
             probe_ops, side.probe_ops.ops = side.probe_ops.ops, []
-            batch = [(None, None, probe_ops), *side.done]
-            self.broker.enqueue(message(side.vault_queue, STORE_ACTOR, side.run, pack((batch, written))))
+            table = CaptureTable()
+            batch = [{"url": url, "capture": None if capture is None else table.ref(capture),
+                      "ops": ops_to_wire(ops, table)} for url, capture, ops in [(None, None, probe_ops), *side.done]]
+            looked = side.elsewhere  # what the run says once it has fetched: vantage points down, cookies set again
+            self.broker.enqueue(message(side.vault_queue, STORE_ACTOR, payload(
+                "store", run=side.run, captures=table.captures, batch=batch, written=written,
+                down={other.vantage: other.down for other, _ in looked if other.down},
+                echoed=sorted(side.fetcher.echoed))))
             for shard, proxy in side.acks:
                 if shard in self.consumers:
                     self.consumers[shard][0].ack(proxy)
