@@ -32,7 +32,7 @@ from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.failures import FailedFetch, TooSlow, classify_exception
 from linkvault.archive.guard import Guard, Refused
 from linkvault.archive.pages import head_size
-from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
+from linkvault.archive.provenance import Connection, Provenance, connection_of, software
 from linkvault.archive.redaction import redaction_record, request_redacted, response_redacted
 from linkvault.archive.redirect_stubs import redirect_stub
 from linkvault.archive.transport import Client, Router
@@ -174,8 +174,7 @@ class Fetcher:
             },
         )
         self._global = asyncio.Semaphore(options.concurrency)
-        self._software = software()
-        self._options_record = options.as_record()  # one object for every record: see WarcRecorder._metadata_json
+        self._provenance = Provenance(options=options.as_record(), collector=options.collector, about=software())
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self.echoed: set[tuple[str, str]] = set()  # (host, name): a session cookie the site set again, kept as received
         self.down: str | None = None  # why this vantage point could not look (its proxy down): it is not asked again
@@ -324,15 +323,12 @@ class Fetcher:
     def _record_provenance(self, url: str, exchange: _Exchange, capture: Capture) -> None:
         """A metadata record beside the response: who, with what, from where, over which TLS, as which account."""
         account = self.options.session.account(exchange.cookie_names) if self.options.session else None
-        facts = provenance_record(
+        text = self._provenance.text(
             url=url, captured_at=exchange.fetched_at, connection=exchange.connection, status=exchange.status,
-            hops=[h.as_record() for h in capture.hops],
-            options=self._options_record, collector=self.options.collector, about=self._software,
-            memento=self.mementos.get(capture.url), account=account if exchange.cookie_names else None,
-            vantage=self._vantage_record())
-        if exchange.redacted:
-            facts["redacted"] = exchange.redacted
-        capture.provenance_id = self.recorder.write_metadata(exchange.record.record_id, facts)
+            hops=[h.as_record() for h in capture.hops], memento=self.mementos.get(capture.url),
+            account=account if exchange.cookie_names else None, vantage=self._vantage_record(),
+            redacted=exchange.redacted)
+        capture.provenance_id = self.recorder.write_metadata(exchange.record.record_id, text)
 
     def _vantage_record(self) -> dict | None:
         """The vantage point as provenance names it: its name and proxy (credentials cut); None when the run named none."""

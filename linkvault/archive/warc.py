@@ -40,7 +40,6 @@ from warcio.warcwriter import WARCWriter
 
 from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.payload_sha1 import base32_sha1, decoded_sha1
-from linkvault.archive.record_json import RecordJson
 from linkvault.archive.redaction import redaction_note
 from linkvault.archive.warc_recovery import OPEN_SUFFIX, RecordingFailed, recover_file
 from linkvault.model import RecordLocation
@@ -209,7 +208,7 @@ class WarcRecorder:
         self._seen: dict[str, tuple[str, str]] = {}
         self._file: WarcFile | None = None
         self._written: list[tuple[str, str | None]] = []
-        self._json, self._count = RecordJson(), 0
+        self._count = 0
         self._stamp = self.ids_and_clock.now().astimezone(timezone.utc).strftime("%Y%m%d%H%M%S")
         self.run_id = f"{self._stamp}-{label or self.ids_and_clock.pid}"  # a worker's label: its host and pid
 
@@ -286,10 +285,11 @@ class WarcRecorder:
                               record_id=record.rec_headers.get_header("WARC-Record-ID"),
                               payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"))
 
-    def write_metadata(self, refers_to: str, facts: dict) -> str:
-        """A JSON `metadata` record about an earlier record; returns its WARC-Record-ID."""
+    def write_metadata(self, refers_to: str, facts: dict | str) -> str:
+        """A JSON `metadata` record about an earlier record (`facts`, or their JSON text); returns its WARC-Record-ID."""
         warc = self._current()
-        payload = self._json(facts).encode("utf-8")
+        text = facts if isinstance(facts, str) else json.dumps(facts, ensure_ascii=False, indent=1)
+        payload = text.encode("utf-8")
         record = warc._writer.create_warc_record(
             "", "metadata", payload=io.BytesIO(payload), length=len(payload), warc_content_type="application/json",
             warc_headers_dict={"WARC-Refers-To": refers_to, "WARC-Date": http_date(self.ids_and_clock.now())})
