@@ -19,12 +19,9 @@ import functools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from linkvault.archive.cookies import Session, cookie_header
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
@@ -35,6 +32,7 @@ from linkvault.archive.pages import head_size
 from linkvault.archive.provenance import Connection, Provenance, connection_of, software
 from linkvault.archive.redaction import redaction_record, request_redacted, response_redacted
 from linkvault.archive.redirect_stubs import redirect_stub
+from linkvault.archive.retries import TRANSIENT_STATUS, TransientStatus, retry_after_seconds, retrying, transient
 from linkvault.archive.transport import Client, Router
 from linkvault.archive.vantage import Vantage, VantageOptions
 from linkvault.archive.warc import (
@@ -51,7 +49,7 @@ from linkvault.errors import named
 from linkvault.model import Account, Capture, Hop, Retry
 
 REDIRECTS = (301, 302, 303, 307, 308)
-TRANSIENT_STATUS = (429, 502, 503, 504)
+__all__ = ["TRANSIENT_STATUS", "Fetcher", "FetchOptions", "retry_after_seconds"]  # what the web-archive runs import
 PROJECT_URL = "https://github.com/linkvault/linkvault"
 
 
@@ -103,12 +101,6 @@ class FetchOptions:
                 "timestamp_authorities": [shown(tsa) for tsa in self.tsa]}
 
 
-class _TransientStatus(Exception):
-    def __init__(self, exchange: _Exchange):
-        super().__init__(f"HTTP {exchange.status}")
-        self.exchange = exchange
-
-
 @dataclass
 class _Exchange:
     status: int
@@ -122,33 +114,6 @@ class _Exchange:
     body_head: bytes
     cookie_names: tuple[str, ...] = ()  # the session's cookies sent with the request
     redacted: dict | None = None  # what the exchange's records withhold (archive/redaction.py)
-
-
-def _transient(exc: BaseException, proxy: str | None = None) -> bool:
-    """Worth another attempt: a site's passing trouble, never a proxy (sent through `proxy`) that is down."""
-    if isinstance(exc, _TransientStatus):
-        return True
-    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-        state = classify_exception(exc, "", proxy).state
-        return state == "connection-error" or (state == "timeout" and isinstance(exc, httpx.ConnectTimeout))
-    if isinstance(exc, (httpx.TimeoutException, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
-        return True
-    return False
-
-
-def retry_after_seconds(headers: list[tuple[str, str]], cap: float) -> float | None:
-    for key, value in headers:
-        if key.lower() != "retry-after":
-            continue
-        value = value.strip()
-        if value.isdigit():
-            return min(float(value), cap)
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, min((when - datetime.now(timezone.utc)).total_seconds(), cap))
-    return None
 
 
 class Fetcher:
@@ -257,41 +222,37 @@ class Fetcher:
             vars(capture).update(at_stub)
 
     async def _with_retries(self, url: str, admitted: bool = True) -> _Exchange:
-        opts = self.options
+        """The exchange at `url`, tried again on transient failures only (archive/retries.py)."""
         proxy = self._router.egress.proxy_for(url)
-        backoff = wait_exponential_jitter(multiplier=opts.backoff, max=30 * opts.backoff, jitter=opts.backoff)
-
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome is not None else None  # set: an attempt failed
-            if isinstance(exc, _TransientStatus):
-                after = retry_after_seconds(exc.exchange.headers, opts.retry_after_cap)
-                if after is not None:
-                    return after
-            return backoff(state)
-
         try:
-            async for attempt in AsyncRetrying(stop=stop_after_attempt(opts.retries + 1), wait=wait,
-                                               retry=retry_if_exception(lambda exc: _transient(exc, proxy)),
-                                               reraise=True,
-                                               before_sleep=lambda state: self._tell_retry(url, state)):
-                with attempt:
-                    if self.gate is not None and (attempt.retry_state.attempt_number > 1 or not admitted):
-                        await self.gate(url)
-                    exchange = await self._exchange(url)
-                    if exchange.status in opts.retry_statuses:
-                        raise _TransientStatus(exchange)
-                    return exchange
-        except _TransientStatus as exc:
-            return exc.exchange
-        except httpx.HTTPError as exc:
-            raise classify_exception(exc, url, proxy) from exc
-        raise AssertionError("unreachable")
+            if self.gate is not None and not admitted:
+                await self.gate(url)
+            exchange = await self._exchange(url)
+            if exchange.status not in self.options.retry_statuses:
+                return exchange
+            first: BaseException = TransientStatus(exchange)
+        except Exception as exc:
+            if not transient(exc, proxy):
+                if isinstance(exc, httpx.HTTPError):
+                    raise classify_exception(exc, url, proxy) from exc
+                raise
+            first = exc
+        opts = self.options
+        return await retrying(functools.partial(self._again, url), first, url=url, proxy=proxy, retries=opts.retries,
+                              backoff=opts.backoff, retry_after_cap=opts.retry_after_cap,
+                              retry_statuses=opts.retry_statuses, before_sleep=lambda state: self._tell_retry(url, state))
+
+    async def _again(self, url: str) -> _Exchange:
+        """An attempt after the first: it waits its turn at the gate first, where there is one."""
+        if self.gate is not None:
+            await self.gate(url)
+        return await self._exchange(url)
 
     def _tell_retry(self, url: str, state) -> None:
         if self.on_retry is None:
             return
         exc = state.outcome.exception()
-        reason = str(exc.exchange.status) if isinstance(exc, _TransientStatus) else classify_exception(exc, url).state
+        reason = str(exc.exchange.status) if isinstance(exc, TransientStatus) else classify_exception(exc, url).state
         self.on_retry(Retry(url, state.attempt_number + 1, self.options.retries + 1, reason,
                             state.next_action.sleep if state.next_action else 0.0))
 
