@@ -318,7 +318,7 @@ class Fetcher:
         request = self.client.build_request("GET", url)
         sent = self._with_session(request)
         fetched_at = self.recorder.ids_and_clock.now()
-        response = await self.client.send(request, stream=True)
+        response = await self.client.exchange(request)
         if response.status_code == 407 and self._router.proxied(request.url):
             # A plain-HTTP request through a proxy gets the proxy's refusal as its answer: no page's.
             await response.aclose()

@@ -48,20 +48,27 @@ class Router(httpx.AsyncBaseTransport):
 
 
 class Client(httpx.AsyncClient):
-    """httpx's client, minus its reading of a redirect's Location: we follow redirects ourselves, hop by
-    hop under the guard, so a Location httpx cannot parse (`javascript:`, a control character) is judged
-    there as the URL it names, not raised from `send` as the site's protocol error. Its cookie jar reads only the
+    """httpx's client, for the fetcher: requests are built by it (its headers, cookies and timeouts) and sent by
+    `exchange`, one hop each; we follow redirects ourselves, hop by hop under the guard. Its cookie jar reads only the
     responses that set a cookie."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, transport: httpx.AsyncBaseTransport, **kwargs) -> None:
+        super().__init__(transport=transport, **kwargs)
+        self._sender = transport
         self._cookies = _Cookies(self._cookies)  # httpx offers no public hook for its jar's class
 
-    def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
+    async def exchange(self, request: httpx.Request) -> httpx.Response:
+        """`send(request, stream=True)` without what the fetcher never asks of it (auth, hooks, timing, a log line,
+        the next request of a redirect, whose Location httpx may not even read): the transport's response, with its
+        cookies taken into the jar. `send` cost a small page's request about as much again as the transport did."""
         try:
-            return super()._redirect_url(request, response)
-        except (httpx.InvalidURL, httpx.RemoteProtocolError):
-            return request.url  # never followed: only `next_request` would hold it
+            response = await self._sender.handle_async_request(request)
+        except httpx.RequestError as exc:
+            exc.request = request  # as `send` leaves it
+            raise
+        response.request = request
+        self.cookies.extract_cookies(response)
+        return response
 
 
 class _Cookies(httpx.Cookies):
