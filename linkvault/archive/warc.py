@@ -79,6 +79,13 @@ class _RecordingWriter(_Sha256WARCWriter):
     def _make_warc_id(self) -> str:
         return self._ids_and_clock.new_id()
 
+    def write_record(self, record: Built | ArcWarcRecord, params: object = None) -> None:
+        """Every record goes out here: one laid out by warc_records writes itself, warcio's is warcio's to write."""
+        if isinstance(record, Built):
+            record.write(self.out)
+        else:
+            super().write_record(record, params)
+
     def curr_warc_date(self) -> str:
         moment = self._ids_and_clock.now().astimezone(timezone.utc).replace(tzinfo=None)
         return datetime_to_iso_date(moment, use_micros=True)
@@ -110,12 +117,9 @@ class WarcFile:
             raise RecordingFailed(self.failed.errno, self.failed.strerror, self.failed.filename)
         offset = self._end  # where the last record ended: one tell() a record, not three
         try:
-            if isinstance(record, Built):
-                record.write(self._fh)
-                ids = record.record_id, record.block_digest
-            else:
-                self._writer.write_record(record)
-                ids = record.rec_headers.get_header("WARC-Record-ID"), record.rec_headers.get_header("WARC-Block-Digest")
+            self._writer.write_record(record)
+            ids = ((record.record_id, record.block_digest) if isinstance(record, Built) else
+                   (record.rec_headers.get_header("WARC-Record-ID"), record.rec_headers.get_header("WARC-Block-Digest")))
             self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
         except OSError as exc:
             self.failed = exc
