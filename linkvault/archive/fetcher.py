@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -49,6 +51,7 @@ from linkvault.errors import named
 from linkvault.model import Account, Capture, Hop, Retry
 
 REDIRECTS = (301, 302, 303, 307, 308)
+T = TypeVar("T")
 __all__ = ["TRANSIENT_STATUS", "Fetcher", "FetchOptions", "retry_after_seconds"]  # what the web-archive runs import
 PROJECT_URL = "https://github.com/linkvault/linkvault"
 
@@ -116,6 +119,15 @@ class _Exchange:
     redacted: dict | None = None  # what the exchange's records withhold (archive/redaction.py)
 
 
+async def _within(seconds: float, coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.wait_for(coroutine, seconds)`, without the task it makes where `asyncio.timeout` exists (3.11): two
+    tasks less a URL. TimeoutError either way."""
+    if sys.version_info < (3, 11):
+        return await asyncio.wait_for(coroutine, seconds)
+    async with asyncio.timeout(seconds):
+        return await coroutine
+
+
 class Fetcher:
     """Fetches for one run from one vantage point: the run's own egress, or `vantage`'s (its proxy, the same CA and
     the same address guard); every capture it makes names its vantage point when the run names any."""
@@ -162,7 +174,7 @@ class Fetcher:
         capture = Capture(url=url, fetched_at=http_date(self.recorder.ids_and_clock.now()),
                           vantage=self.vantage if self.options.vantage.active else None)
         try:
-            await asyncio.wait_for(self._follow(url, capture), timeout=self.options.url_deadline)
+            await _within(self.options.url_deadline, self._follow(url, capture))
         except (asyncio.TimeoutError, TimeoutError):
             capture.error, capture.error_detail = "timeout", f"gave up after {self.options.url_deadline:.0f} s"
         except FailedFetch as exc:
@@ -309,7 +321,7 @@ class Fetcher:
         # The host's turn first: a request waiting on a busy host must not hold one of the global slots.
         async with self._host_slot(url), self._global:
             try:  # httpx bounds each read, not the answer: a byte a second would never time out
-                return await asyncio.wait_for(self._exchange_now(url), self.options.timeout)
+                return await _within(self.options.timeout, self._exchange_now(url))
             except (asyncio.TimeoutError, TimeoutError) as exc:
                 raise TooSlow(f"did not send the whole page within {self.options.timeout:g} s "
                                "(--timeout)") from exc
