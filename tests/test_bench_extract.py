@@ -37,11 +37,16 @@ CHUNK = CHUNK[:CHUNK.rindex(b"\n") + 1].ljust(64 * 1024, b" ")
 
 
 # Runs the command as its child subreaper (PR_SET_CHILD_SUBREAPER): the forkserver and its workers, orphaned when
-# the CLI exits, are reaped here, so their CPU and peak RSS reach GNU time with this process's.
+# the CLI exits, are reaped here, so their CPU and peak RSS reach GNU time with this process's. Before reaping them it
+# writes the command's own CPU (user and sys seconds: the main process, which never waits for its workers) to the
+# file named first.
 _REAPER = textwrap.dedent("""
-    import ctypes, os, subprocess, sys
+    import ctypes, os, resource, subprocess, sys
     ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
-    rc = subprocess.call(sys.argv[1:])
+    rc = subprocess.call(sys.argv[2:])
+    own = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(sys.argv[1], "w") as out:
+        out.write(f"{own.ru_utime} {own.ru_stime}")
     while True:
         try:
             os.wait()
@@ -62,7 +67,7 @@ def _fetch(tmp_path: Path, web: FakeWeb, urls: list[str], name: str, *extra: str
     cmd = [python, "-m", "linkvault", "--vault", str(tmp_path / f"{name}-vault"), "fetch", str(report),
            "--proxy", web.proxy_url, "--ca-bundle", web.ca_pem_path, "--no-screenshots", "--no-timestamp",
            "--format", "json", *extra]
-    ran = _run([sys.executable, "-c", _REAPER, *cmd], tmp_path, name, _env())
+    ran = _run([sys.executable, "-c", _REAPER, str(tmp_path / f"{name}.main"), *cmd], tmp_path, name, _env())
     assert ran.rc == 0, (tmp_path / f"{name}.err").read_text()[-3000:]
     links = json.loads((tmp_path / f"{name}.out").read_text())["reports"][0]["footnotes"]
     assert len(links) == len(urls) and all(item["http_status"] == 200 and item["warc"] for item in links)
@@ -71,6 +76,50 @@ def _fetch(tmp_path: Path, web: FakeWeb, urls: list[str], name: str, *extra: str
 
 def _cpu(ran: Ran) -> float:
     return ran.user + ran.sys
+
+
+def _main_cpu(tmp_path: Path, name: str) -> float:
+    """CPU seconds of the fetch's main process alone (the reaper's note: its workers not counted)."""
+    return sum(float(x) for x in (tmp_path / f"{name}.main").read_text().split())
+
+
+# The floor: plain httpx fetching the same pages in the same harness, through the same proxy and trusting the same CA
+# (HTTP/1.1, one small pool per host as linkvault's transport keeps them, linkvault's default limits: 16 at once, 2 a
+# host), each body read raw, nothing written. Its CPU, less a run of one page, is what the libraries cost per page.
+_FLOOR = textwrap.dedent("""
+    import asyncio, ssl, sys, httpx
+    proxy, ca, path = sys.argv[1], sys.argv[2], sys.argv[3]
+    urls = open(path).read().split()
+    async def main():
+        glob, hosts, clients = asyncio.Semaphore(16), {}, {}
+        verify, limits = ssl.create_default_context(cafile=ca), httpx.Limits(max_keepalive_connections=2)
+        async def one(url):
+            name = httpx.URL(url).host
+            host = hosts.setdefault(name, asyncio.Semaphore(2))
+            if name not in clients:
+                clients[name] = httpx.AsyncClient(proxy=proxy, verify=verify, limits=limits, timeout=60)
+            async with host, glob:
+                async with clients[name].stream("GET", url) as response:
+                    async for _ in response.aiter_raw():
+                        pass
+                    assert response.status_code == 200, url
+        await asyncio.gather(*(one(u) for u in urls))
+        for client in clients.values():
+            await client.aclose()
+    asyncio.run(main())
+""")
+
+
+def _floor(tmp_path: Path, web: FakeWeb, urls: list[str]) -> float:
+    """CPU seconds per page of the plain httpx client (the floor above), best of two: (N pages - 1 page) / (N - 1)."""
+    cpu = {}
+    for name, some in (("floor-one", urls[:1]), ("floor-many", urls)):
+        (tmp_path / f"{name}.txt").write_text("\n".join(some) + "\n")
+        runs = [_run([sys.executable, "-c", _FLOOR, web.proxy_url, web.ca_pem_path, str(tmp_path / f"{name}.txt")],
+                     tmp_path, name, _env()) for _ in range(2)]
+        assert all(r.rc == 0 for r in runs), (tmp_path / f"{name}.err").read_text()[-3000:]
+        cpu[name] = min(_cpu(r) for r in runs)
+    return (cpu["floor-many"] - cpu["floor-one"]) / (len(urls) - 1)
 
 
 def _old_extraction(pages: list[bytes]) -> float:
@@ -143,12 +192,15 @@ def test_bench_extract_cpu_per_page(tmp_path, web):
     one = _fetch(tmp_path, web, urls[:1], "one")
     many = _fetch(tmp_path, web, urls, "many")
     per_page = (_cpu(many) - _cpu(one)) / (N_PAGES - 1)
+    main = (_main_cpu(tmp_path, "many") - _main_cpu(tmp_path, "one")) / (N_PAGES - 1)
+    floor = _floor(tmp_path, web, urls)
     baseline = _baseline(tmp_path, web, urls, per_page)
     closing = _closing_table(tmp_path, urls)
     _new_extraction(pages[:20]), _old_extraction(pages[:20])  # imports and caches, untimed
     new, old = min(_new_extraction(pages) for _ in range(3)), min(_old_extraction(pages) for _ in range(3))
     headline("CPU per page, fetch --no-screenshots --no-timestamp", f"{per_page * 1000:.2f} ms", target="<= 1.5 ms",
-             before="~5.2 ms", note=f"extraction alone {new / N_PAGES * 1000:.2f} ms/page")
+             before="~5.2 ms", note=f"extraction alone {new / N_PAGES * 1000:.2f} ms/page; main process "
+             f"{main * 1000:.2f} ms/URL, plain httpx floor {floor * 1000:.2f} ms/page ({main / floor:.1f}x)")
     print(f"""
 == CPU per page: {N_PAGES} small HTML pages on 50 https hosts through the proxy, no latency ==
 reproduce: .venv/bin/python -m pytest -q -m bench -s tests/test_bench_extract.py -k cpu
@@ -156,6 +208,11 @@ linkvault fetch --no-screenshots --no-timestamp (a subprocess; CPU user + sys fr
   {N_PAGES} pages                              {_cpu(many):8.2f} s CPU   wall {many.wall:.2f} s; peak RSS {_mb(many)}
   1 page (start-up and one page)          {_cpu(one):8.2f} s CPU   peak RSS {_mb(one)}
   CPU per page, ({N_PAGES} - 1) / {N_PAGES - 1}        {per_page * 1000:8.2f} ms    target <= 1.5 ms (issue 17: ~5 ms before)
+  of it the main process alone            {main * 1000:8.2f} ms/URL (fetching, WARC, vault; not its judging workers)
+the floor: plain httpx on the same pages, same proxy and CA, HTTP/1.1, 16 at once and 2 a host, bodies read raw and
+written nowhere (its own process's CPU, ({N_PAGES} - 1) / {N_PAGES - 1}, best of 2)
+  plain httpx                             {floor * 1000:8.2f} ms/page
+  linkvault's main process / the floor    {main / floor:8.2f}     (linkvault asks each host's soft-404 probe too)
 {baseline}extraction alone, in this process, the same {N_PAGES} pages (CPU, best of 3)
   extract_decoded (linkvault now)         {new / N_PAGES * 1000:8.2f} ms/page
   trafilatura as called before            {old / N_PAGES * 1000:8.2f} ms/page   (fallback extractors on)

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from linkvault.archive.cookies import Session, cookie_header
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress, shown
@@ -32,9 +31,10 @@ from linkvault.archive.extract import DECODED_LIMIT
 from linkvault.archive.failures import FailedFetch, TooSlow, classify_exception
 from linkvault.archive.guard import Guard, Refused
 from linkvault.archive.pages import head_size
-from linkvault.archive.provenance import Connection, connection_of, provenance_record, software
+from linkvault.archive.provenance import Connection, Provenance, connection_of, software
 from linkvault.archive.redaction import redaction_record, request_redacted, response_redacted
 from linkvault.archive.redirect_stubs import redirect_stub
+from linkvault.archive.retries import TRANSIENT_STATUS, TransientStatus, retry_after_seconds, retrying, transient
 from linkvault.archive.transport import Client, Router
 from linkvault.archive.vantage import Vantage, VantageOptions
 from linkvault.archive.warc import (
@@ -51,7 +51,8 @@ from linkvault.errors import named
 from linkvault.model import Account, Capture, Hop, Retry
 
 REDIRECTS = (301, 302, 303, 307, 308)
-TRANSIENT_STATUS = (429, 502, 503, 504)
+T = TypeVar("T")
+__all__ = ["TRANSIENT_STATUS", "Fetcher", "FetchOptions", "retry_after_seconds"]  # what the web-archive runs import
 PROJECT_URL = "https://github.com/linkvault/linkvault"
 
 
@@ -103,12 +104,6 @@ class FetchOptions:
                 "timestamp_authorities": [shown(tsa) for tsa in self.tsa]}
 
 
-class _TransientStatus(Exception):
-    def __init__(self, exchange: _Exchange):
-        super().__init__(f"HTTP {exchange.status}")
-        self.exchange = exchange
-
-
 @dataclass
 class _Exchange:
     status: int
@@ -124,31 +119,13 @@ class _Exchange:
     redacted: dict | None = None  # what the exchange's records withhold (archive/redaction.py)
 
 
-def _transient(exc: BaseException, proxy: str | None = None) -> bool:
-    """Worth another attempt: a site's passing trouble, never a proxy (sent through `proxy`) that is down."""
-    if isinstance(exc, _TransientStatus):
-        return True
-    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-        state = classify_exception(exc, "", proxy).state
-        return state == "connection-error" or (state == "timeout" and isinstance(exc, httpx.ConnectTimeout))
-    if isinstance(exc, (httpx.TimeoutException, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
-        return True
-    return False
-
-
-def retry_after_seconds(headers: list[tuple[str, str]], cap: float) -> float | None:
-    for key, value in headers:
-        if key.lower() != "retry-after":
-            continue
-        value = value.strip()
-        if value.isdigit():
-            return min(float(value), cap)
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, min((when - datetime.now(timezone.utc)).total_seconds(), cap))
-    return None
+async def _within(seconds: float, coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.wait_for(coroutine, seconds)`, without the task it makes where `asyncio.timeout` exists (3.11): two
+    tasks less a URL. TimeoutError either way."""
+    if sys.version_info < (3, 11):
+        return await asyncio.wait_for(coroutine, seconds)
+    async with asyncio.timeout(seconds):
+        return await coroutine
 
 
 class Fetcher:
@@ -174,8 +151,7 @@ class Fetcher:
             },
         )
         self._global = asyncio.Semaphore(options.concurrency)
-        self._software = software()
-        self._options_record = options.as_record()  # one object for every record: see WarcRecorder._metadata_json
+        self._provenance = Provenance(options=options.as_record(), collector=options.collector, about=software())
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self.echoed: set[tuple[str, str]] = set()  # (host, name): a session cookie the site set again, kept as received
         self.down: str | None = None  # why this vantage point could not look (its proxy down): it is not asked again
@@ -198,7 +174,7 @@ class Fetcher:
         capture = Capture(url=url, fetched_at=http_date(self.recorder.ids_and_clock.now()),
                           vantage=self.vantage if self.options.vantage.active else None)
         try:
-            await asyncio.wait_for(self._follow(url, capture), timeout=self.options.url_deadline)
+            await _within(self.options.url_deadline, self._follow(url, capture))
         except (asyncio.TimeoutError, TimeoutError):
             capture.error, capture.error_detail = "timeout", f"gave up after {self.options.url_deadline:.0f} s"
         except FailedFetch as exc:
@@ -258,41 +234,37 @@ class Fetcher:
             vars(capture).update(at_stub)
 
     async def _with_retries(self, url: str, admitted: bool = True) -> _Exchange:
-        opts = self.options
+        """The exchange at `url`, tried again on transient failures only (archive/retries.py)."""
         proxy = self._router.egress.proxy_for(url)
-        backoff = wait_exponential_jitter(multiplier=opts.backoff, max=30 * opts.backoff, jitter=opts.backoff)
-
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome is not None else None  # set: an attempt failed
-            if isinstance(exc, _TransientStatus):
-                after = retry_after_seconds(exc.exchange.headers, opts.retry_after_cap)
-                if after is not None:
-                    return after
-            return backoff(state)
-
         try:
-            async for attempt in AsyncRetrying(stop=stop_after_attempt(opts.retries + 1), wait=wait,
-                                               retry=retry_if_exception(lambda exc: _transient(exc, proxy)),
-                                               reraise=True,
-                                               before_sleep=lambda state: self._tell_retry(url, state)):
-                with attempt:
-                    if self.gate is not None and (attempt.retry_state.attempt_number > 1 or not admitted):
-                        await self.gate(url)
-                    exchange = await self._exchange(url)
-                    if exchange.status in opts.retry_statuses:
-                        raise _TransientStatus(exchange)
-                    return exchange
-        except _TransientStatus as exc:
-            return exc.exchange
-        except httpx.HTTPError as exc:
-            raise classify_exception(exc, url, proxy) from exc
-        raise AssertionError("unreachable")
+            if self.gate is not None and not admitted:
+                await self.gate(url)
+            exchange = await self._exchange(url)
+            if exchange.status not in self.options.retry_statuses:
+                return exchange
+            first: BaseException = TransientStatus(exchange)
+        except Exception as exc:
+            if not transient(exc, proxy):
+                if isinstance(exc, httpx.HTTPError):
+                    raise classify_exception(exc, url, proxy) from exc
+                raise
+            first = exc
+        opts = self.options
+        return await retrying(functools.partial(self._again, url), first, url=url, proxy=proxy, retries=opts.retries,
+                              backoff=opts.backoff, retry_after_cap=opts.retry_after_cap,
+                              retry_statuses=opts.retry_statuses, before_sleep=lambda state: self._tell_retry(url, state))
+
+    async def _again(self, url: str) -> _Exchange:
+        """An attempt after the first: it waits its turn at the gate first, where there is one."""
+        if self.gate is not None:
+            await self.gate(url)
+        return await self._exchange(url)
 
     def _tell_retry(self, url: str, state) -> None:
         if self.on_retry is None:
             return
         exc = state.outcome.exception()
-        reason = str(exc.exchange.status) if isinstance(exc, _TransientStatus) else classify_exception(exc, url).state
+        reason = str(exc.exchange.status) if isinstance(exc, TransientStatus) else classify_exception(exc, url).state
         self.on_retry(Retry(url, state.attempt_number + 1, self.options.retries + 1, reason,
                             state.next_action.sleep if state.next_action else 0.0))
 
@@ -324,15 +296,12 @@ class Fetcher:
     def _record_provenance(self, url: str, exchange: _Exchange, capture: Capture) -> None:
         """A metadata record beside the response: who, with what, from where, over which TLS, as which account."""
         account = self.options.session.account(exchange.cookie_names) if self.options.session else None
-        facts = provenance_record(
+        text = self._provenance.text(
             url=url, captured_at=exchange.fetched_at, connection=exchange.connection, status=exchange.status,
-            hops=[h.as_record() for h in capture.hops],
-            options=self._options_record, collector=self.options.collector, about=self._software,
-            memento=self.mementos.get(capture.url), account=account if exchange.cookie_names else None,
-            vantage=self._vantage_record())
-        if exchange.redacted:
-            facts["redacted"] = exchange.redacted
-        capture.provenance_id = self.recorder.write_metadata(exchange.record.record_id, facts)
+            hops=[h.as_record() for h in capture.hops], memento=self.mementos.get(capture.url),
+            account=account if exchange.cookie_names else None, vantage=self._vantage_record(),
+            redacted=exchange.redacted)
+        capture.provenance_id = self.recorder.write_metadata(exchange.record.record_id, text)
 
     def _vantage_record(self) -> dict | None:
         """The vantage point as provenance names it: its name and proxy (credentials cut); None when the run named none."""
@@ -352,7 +321,7 @@ class Fetcher:
         # The host's turn first: a request waiting on a busy host must not hold one of the global slots.
         async with self._host_slot(url), self._global:
             try:  # httpx bounds each read, not the answer: a byte a second would never time out
-                return await asyncio.wait_for(self._exchange_now(url), self.options.timeout)
+                return await _within(self.options.timeout, self._exchange_now(url))
             except (asyncio.TimeoutError, TimeoutError) as exc:
                 raise TooSlow(f"did not send the whole page within {self.options.timeout:g} s "
                                "(--timeout)") from exc
@@ -361,7 +330,7 @@ class Fetcher:
         request = self.client.build_request("GET", url)
         sent = self._with_session(request)
         fetched_at = self.recorder.ids_and_clock.now()
-        response = await self.client.send(request, stream=True)
+        response = await self.client.exchange(request)
         if response.status_code == 407 and self._router.proxied(request.url):
             # A plain-HTTP request through a proxy gets the proxy's refusal as its answer: no page's.
             await response.aclose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import _ssl
 import contextlib
+import json
 import platform
 import ssl
 import weakref
@@ -72,30 +73,65 @@ def software() -> dict:
             "system": platform.platform(terse=True)}
 
 
-def provenance_record(*, url: str, captured_at: str, connection: Connection, status: int,
-                      hops: list[dict], options: dict, collector: str | None, about: dict,
-                      memento: dict | None = None, account: Account | None = None, vantage: dict | None = None) -> dict:
-    """The provenance facts of one response; `memento`: the archive, URI-M and date of an archived copy fetched;
-    `account`: the logged-in account whose cookies went with the request (each written only where it applies, so
-    every other record stays as it was); `vantage`: the vantage point it was seen from (fetch --vantage)."""
-    facts = {
-        "url": url,
-        "captured_at": captured_at,
-        "collector": collector,
-        "status": status,
-        "ip": connection.ip,
-        "port": connection.port,
-        "tls": {"version": connection.tls_version, "cipher": connection.tls_cipher,
-                "chain_pem": list(connection.chain_pem)} if connection.tls_version else None,
-        "redirects": hops,
-        "options": options,
-        "software": about,
-    }
-    if account:
-        facts["account"] = account_record(account)
-    if vantage:
-        facts["vantage"] = vantage
-    return facts | {"memento": memento} if memento else facts
+class Provenance:
+    """A run's provenance records, one beside each response, as the JSON text of their metadata records: the text
+    `json.dumps(facts, ensure_ascii=False, indent=1)` writes for their facts. Most of a record is the run's options
+    and software, the same in every record: that part is rendered once, and each record's own facts around it."""
+
+    def __init__(self, *, options: dict, collector: str | None, about: dict):
+        self.collector = collector
+        self._shared = f' "options": {json_text(options, _LEVEL)},\n "software": {json_text(about, _LEVEL)}'
+        self._tls: dict[Connection, str] = {}  # a kept-alive connection's TLS facts, rendered once for its requests
+
+    def text(self, *, url: str, captured_at: str, connection: Connection, status: int, hops: list[dict],
+             memento: dict | None = None, account: Account | None = None, vantage: dict | None = None,
+             redacted: dict | None = None) -> str:
+        """The provenance facts of one response as its record's JSON text; `memento`: the archive, URI-M and date of an
+        archived copy fetched; `account`: the logged-in account whose cookies went with the request; `vantage`: the
+        vantage point it was seen from (fetch --vantage); `redacted`: what its records withhold (each written only where
+        it applies, so every other record stays as it was)."""
+        own = {"url": url, "captured_at": captured_at, "collector": self.collector, "status": status,
+               "ip": connection.ip, "port": connection.port}
+        tls = self._tls.get(connection)
+        if tls is None:
+            if len(self._tls) >= 64:  # memory stays flat over any number of connections
+                self._tls.clear()
+            tls = self._tls[connection] = json_text(_tls(connection), _LEVEL)
+        extra = self._extra(memento, account, vantage, redacted)
+        return "".join(("{", _items(own), f',\n "tls": {tls},\n "redirects": {json_text(hops, _LEVEL)},\n',
+                        self._shared, "," + _items(extra) if extra else "", "\n}"))
+
+    @staticmethod
+    def _extra(memento: dict | None, account: Account | None, vantage: dict | None, redacted: dict | None) -> dict:
+        extra: dict = {"account": account_record(account)} if account else {}
+        extra |= {"vantage": vantage} if vantage else {}
+        extra |= {"memento": memento} if memento else {}
+        return extra | {"redacted": redacted} if redacted else extra
+
+
+def _tls(connection: Connection) -> dict | None:
+    return {"version": connection.tls_version, "cipher": connection.tls_cipher,
+            "chain_pem": list(connection.chain_pem)} if connection.tls_version else None
+
+
+_FLAT = json.JSONEncoder(ensure_ascii=False).encode  # C-encoded; json's indented encoding is pure Python, and slower
+_LEVEL = "\n "  # a top-level key's value starts its lines one space in
+
+
+def json_text(value: object, pad: str = "\n") -> str:
+    """`value` as `json.dumps(value, ensure_ascii=False, indent=1)` writes it (string keys), `pad` being the line break
+    and indent of the level it sits at."""
+    if isinstance(value, dict) and value:
+        return "{" + _items(value, pad) + pad + "}"
+    if isinstance(value, (list, tuple)) and value:
+        inner = pad + " "
+        return "[" + ",".join(inner + json_text(item, inner) for item in value) + pad + "]"
+    return _FLAT(value)
+
+
+def _items(facts: dict, pad: str = "\n") -> str:
+    inner = pad + " "
+    return ",".join(f"{inner}{_FLAT(key)}: {json_text(value, inner)}" for key, value in facts.items())
 
 
 def account_record(account: Account) -> dict:

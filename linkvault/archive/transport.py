@@ -3,6 +3,11 @@ the proxy the run's egress policy names, and a client that leaves following redi
 
 from __future__ import annotations
 
+import select
+from collections.abc import Iterable
+from typing import Any
+
+import httpcore
 import httpx
 
 from linkvault.archive.egress_policy import EgressPolicy
@@ -24,18 +29,26 @@ class Router(httpx.AsyncBaseTransport):
         self._limits = httpx.Limits(max_connections=None, max_keepalive_connections=max(2, per_host),
                                     keepalive_expiry=30)
         self._pools: dict[tuple[str | None, str, int | None], httpx.AsyncHTTPTransport] = {}
+        self._proxies: dict[tuple[str, str, int | None], str | None] = {}  # the egress policy's answer for an origin
 
     def proxied(self, url: httpx.URL) -> bool:
-        return self.egress.proxy_for(str(url)) is not None
+        return self._proxy(url) is not None
+
+    def _proxy(self, url: httpx.URL) -> str | None:
+        origin = (url.scheme, url.host, url.port)
+        if origin not in self._proxies:
+            self._proxies[origin] = self.egress.proxy_for(str(url))
+        return self._proxies[origin]
 
     def _pool(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
-        proxy = self.egress.proxy_for(str(url))
+        proxy = self._proxy(url)
         key = (proxy, url.host, url.port)
         if key not in self._pools:
             transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=proxy, retries=0, limits=self._limits)
-            if proxy is None:
-                # httpx offers no public hook for the network backend; the guard must see every connect.
-                transport._pool._network_backend = GuardedBackend(transport._pool._network_backend, self._allow_private)
+            # httpx offers no public hook for the network backend; the guard must see every connect.
+            backend = transport._pool._network_backend
+            guarded = backend if proxy is not None else GuardedBackend(backend, self._allow_private)
+            transport._pool._network_backend = _KeptBackend(guarded)
             self._pools[key] = transport
         return self._pools[key]
 
@@ -48,20 +61,27 @@ class Router(httpx.AsyncBaseTransport):
 
 
 class Client(httpx.AsyncClient):
-    """httpx's client, minus its reading of a redirect's Location: we follow redirects ourselves, hop by
-    hop under the guard, so a Location httpx cannot parse (`javascript:`, a control character) is judged
-    there as the URL it names, not raised from `send` as the site's protocol error. Its cookie jar reads only the
+    """httpx's client, for the fetcher: requests are built by it (its headers, cookies and timeouts) and sent by
+    `exchange`, one hop each; we follow redirects ourselves, hop by hop under the guard. Its cookie jar reads only the
     responses that set a cookie."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, transport: httpx.AsyncBaseTransport, **kwargs) -> None:
+        super().__init__(transport=transport, **kwargs)
+        self._sender = transport
         self._cookies = _Cookies(self._cookies)  # httpx offers no public hook for its jar's class
 
-    def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
+    async def exchange(self, request: httpx.Request) -> httpx.Response:
+        """`send(request, stream=True)` without what the fetcher never asks of it (auth, hooks, timing, a log line,
+        the next request of a redirect, whose Location httpx may not even read): the transport's response, with its
+        cookies taken into the jar. `send` cost a small page's request about as much again as the transport did."""
         try:
-            return super()._redirect_url(request, response)
-        except (httpx.InvalidURL, httpx.RemoteProtocolError):
-            return request.url  # never followed: only `next_request` would hold it
+            response = await self._sender.handle_async_request(request)
+        except httpx.RequestError as exc:
+            exc.request = request  # as `send` leaves it
+            raise
+        response.request = request
+        self.cookies.extract_cookies(response)
+        return response
 
 
 class _Cookies(httpx.Cookies):
@@ -71,3 +91,58 @@ class _Cookies(httpx.Cookies):
     def extract_cookies(self, response: httpx.Response) -> None:
         if "set-cookie" in response.headers:
             super().extract_cookies(response)
+
+
+class _KeptBackend(httpcore.AsyncNetworkBackend):
+    """A network backend whose streams are `_KeptStream`s."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend):
+        self._inner = inner
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.AsyncNetworkStream:
+        return _KeptStream(await self._inner.connect_tcp(host, port, timeout=timeout, local_address=local_address,
+                                                         socket_options=socket_options))
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+                                  ) -> httpcore.AsyncNetworkStream:
+        return _KeptStream(await self._inner.connect_unix_socket(path, timeout=timeout, socket_options=socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _KeptStream(httpcore.AsyncNetworkStream):
+    """httpcore's stream, its facts (socket, TLS object, addresses) read once: anyio builds every attribute of a
+    stream anew each time one is asked for (asking the socket its peer too), and httpcore asks whether a kept-alive
+    connection has something to read before each request it places on it."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream):
+        self._inner = inner
+        self._facts: dict[str, Any] = {}
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(self, ssl_context, server_hostname: str | None = None,
+                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+        return _KeptStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":  # as httpcore reads it: a socket gone, or with bytes (or its end) waiting
+            sock = self.get_extra_info("socket")
+            if sock is None or sock.fileno() < 0:
+                return True
+            poll = select.poll()
+            poll.register(sock.fileno(), select.POLLIN)
+            return bool(poll.poll(0))
+        if info not in self._facts:
+            self._facts[info] = self._inner.get_extra_info(info)
+        return self._facts[info]

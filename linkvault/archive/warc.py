@@ -21,27 +21,22 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import io
 import json
 import os
-import tempfile
-import uuid
-from base64 import b32encode
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import IO, BinaryIO, Callable
+from typing import BinaryIO, Callable
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from linkvault.archive.extract import DECODED_LIMIT
-from linkvault.archive.payload_sha1 import base32_sha1, decoded_sha1
-from linkvault.archive.record_json import RecordJson
+from linkvault.archive import warc_records
 from linkvault.archive.redaction import redaction_note
+from linkvault.archive.warc_records import Body, Built, HttpRequestHead, HttpResponseHead, http_head, recorded_headers
 from linkvault.archive.warc_recovery import OPEN_SUFFIX, RecordingFailed, recover_file
 from linkvault.model import RecordLocation
 
@@ -49,7 +44,11 @@ MAX_FILE_SIZE = 1024**3
 
 
 def _uuid_urn() -> str:
-    return f"<urn:uuid:{uuid.uuid4()}>"
+    """`<urn:uuid:…>` of a random (version 4) UUID, as `uuid.uuid4()` makes it and a third of the cost."""
+    raw = bytearray(os.urandom(16))
+    raw[6], raw[8] = raw[6] & 0x0F | 0x40, raw[8] & 0x3F | 0x80
+    x = raw.hex()
+    return f"<urn:uuid:{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}>"
 
 
 def _utc_now() -> datetime:
@@ -80,70 +79,16 @@ class _RecordingWriter(_Sha256WARCWriter):
     def _make_warc_id(self) -> str:
         return self._ids_and_clock.new_id()
 
+    def write_record(self, record: Built | ArcWarcRecord, params: object = None) -> None:
+        """Every record goes out here: one laid out by warc_records writes itself, warcio's is warcio's to write."""
+        if isinstance(record, Built):
+            record.write(self.out)
+        else:
+            super().write_record(record, params)
+
     def curr_warc_date(self) -> str:
         moment = self._ids_and_clock.now().astimezone(timezone.utc).replace(tzinfo=None)
         return datetime_to_iso_date(moment, use_micros=True)
-
-
-@dataclass(frozen=True)
-class HttpRequestHead:
-    method: str
-    url: str
-    target: str
-    http_version: str
-    headers: list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class HttpResponseHead:
-    status: int
-    reason: str
-    http_version: str
-    headers: list[tuple[str, str]]
-
-
-class Body:
-    """A response body spooled to disk as it arrives, hashed on the way (SHA-256, and SHA-1 for the CDX); memory stays flat."""
-
-    SPOOL = 1024 * 1024
-
-    def __init__(self, max_size: int, max_decoded: int = DECODED_LIMIT):
-        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=self.SPOOL)
-        self._sha = hashlib.sha256()
-        self._sha1 = hashlib.sha1()
-        self.max_decoded = max_decoded
-        self.size = 0
-        self.max_size = max_size
-        self.truncated = False
-
-    def write(self, chunk: bytes) -> bool:
-        """Add a chunk; False once the cap is reached (the caller stops reading)."""
-        room = self.max_size - self.size
-        if len(chunk) > room:
-            chunk = chunk[:room]
-            self.truncated = True
-        self.file.write(chunk)
-        self._sha.update(chunk)
-        self._sha1.update(chunk)
-        self.size += len(chunk)
-        return not self.truncated
-
-    @property
-    def digest(self) -> str:
-        return "sha256:" + b32encode(self._sha.digest()).decode("ascii")
-
-    def sha1s(self, content_encoding: str | None) -> tuple[str, str | None]:
-        """The CDX digest of the payload as recorded, and of it decoded where a Content-Encoding applies."""
-        self.file.seek(0)
-        chunks = iter(lambda: self.file.read(self.SPOOL), b"")
-        return base32_sha1(self._sha1), None if self.truncated else decoded_sha1(chunks, content_encoding, self.max_decoded)
-
-    def read_head(self, limit: int) -> bytes:
-        self.file.seek(0)
-        return self.file.read(limit)
-
-    def close(self) -> None:
-        self.file.close()
 
 
 def http_date(moment: datetime) -> str:
@@ -166,18 +111,21 @@ class WarcFile:
     def size(self) -> int:
         return self._end
 
-    def _write(self, record) -> tuple[int, int]:
+    def _write(self, record: Built | ArcWarcRecord) -> tuple[int, int]:
+        """Write a record (one laid out by warc_records, or warcio's); where it lies (offset, length)."""
         if self.failed is not None:
             raise RecordingFailed(self.failed.errno, self.failed.strerror, self.failed.filename)
         offset = self._end  # where the last record ended: one tell() a record, not three
         try:
             self._writer.write_record(record)
+            ids = ((record.record_id, record.block_digest) if isinstance(record, Built) else
+                   (record.rec_headers.get_header("WARC-Record-ID"), record.rec_headers.get_header("WARC-Block-Digest")))
             self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
         except OSError as exc:
             self.failed = exc
             raise RecordingFailed(exc.errno, exc.strerror, exc.filename) from exc
         self._end = self._fh.tell()
-        self.written.append((record.rec_headers.get_header("WARC-Record-ID"), record.rec_headers.get_header("WARC-Block-Digest")))
+        self.written.append(ids)
         return offset, self._end - offset
 
     def close(self) -> None:
@@ -209,7 +157,7 @@ class WarcRecorder:
         self._seen: dict[str, tuple[str, str]] = {}
         self._file: WarcFile | None = None
         self._written: list[tuple[str, str | None]] = []
-        self._json, self._count = RecordJson(), 0
+        self._count = 0
         self._stamp = self.ids_and_clock.now().astimezone(timezone.utc).strftime("%Y%m%d%H%M%S")
         self.run_id = f"{self._stamp}-{label or self.ids_and_clock.pid}"  # a worker's label: its host and pid
 
@@ -231,34 +179,28 @@ class WarcRecorder:
     def write_exchange(self, request: HttpRequestHead, response: HttpResponseHead, body: Body,
                        *, fetched_at: datetime, ip: str | None) -> RecordLocation:
         warc = self._current()
-        writer = warc._writer
         date = http_date(fetched_at)
         common = {"WARC-Date": date}
         if ip:
             common["WARC-IP-Address"] = ip
-        http = StatusAndHeaders(f"{response.status} {response.reason}".strip(), recorded_headers(response.headers),
-                                protocol=response.http_version)
+        status = f"{response.status} {response.reason}".strip()
+        head = http_head(f"{response.http_version} {status}" if status else response.http_version,
+                         recorded_headers(response.headers))
         digest = body.digest if body.size or not body.truncated else None
         earlier = (self._seen.get(digest) or self._find_payload(digest)) if digest and body.size else None
-        if earlier:
-            record = writer.create_revisit_record(request.url, digest, earlier[0], earlier[1], http_headers=http,
-                                                  warc_headers_dict={**common, **redaction_note(response.headers)})
+        record_id, fields = self.ids_and_clock.new_id(), {**common, **redaction_note(response.headers)}
+        if earlier and digest:
+            record = warc_records.revisit(request.url, record_id, fields, head, digest, earlier)
         else:
-            headers = {**common, **redaction_note(response.headers)}
             if body.truncated:
-                headers["WARC-Truncated"] = "length"
+                fields["WARC-Truncated"] = "length"
             if digest:
-                headers["WARC-Payload-Digest"] = digest
-            body.file.seek(0)
-            record = writer.create_warc_record(request.url, "response", payload=body.file, length=body.size,
-                                               http_headers=http, warc_headers_dict=headers)
-        record_id = record.rec_headers.get_header("WARC-Record-ID")
+                fields["WARC-Payload-Digest"] = digest
+            record = warc_records.response(request.url, record_id, fields, head, body)
         offset, length = warc._write(record)
-        req_http = StatusAndHeaders(f"{request.method} {request.target} {request.http_version}", request.headers,
-                                    is_http_request=True)
-        req_record = writer.create_warc_record(request.url, "request", http_headers=req_http, warc_headers_dict={
-            **common, "WARC-Concurrent-To": record_id, **redaction_note(request.headers)})
-        warc._write(req_record)
+        req_head = http_head(f"{request.method} {request.target} {request.http_version}", request.headers)
+        warc._write(warc_records.request(request.url, self.ids_and_clock.new_id(), {
+            **common, "WARC-Concurrent-To": record_id, **redaction_note(request.headers)}, req_head))
         if digest and not earlier and body.size:
             self._seen[digest] = (request.url, date)
         coding = next((v for k, v in response.headers if k.lower() == "content-encoding"), None)
@@ -286,15 +228,15 @@ class WarcRecorder:
                               record_id=record.rec_headers.get_header("WARC-Record-ID"),
                               payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"))
 
-    def write_metadata(self, refers_to: str, facts: dict) -> str:
-        """A JSON `metadata` record about an earlier record; returns its WARC-Record-ID."""
+    def write_metadata(self, refers_to: str, facts: dict | str) -> str:
+        """A JSON `metadata` record about an earlier record (`facts`, or their JSON text); returns its WARC-Record-ID."""
         warc = self._current()
-        payload = self._json(facts).encode("utf-8")
-        record = warc._writer.create_warc_record(
-            "", "metadata", payload=io.BytesIO(payload), length=len(payload), warc_content_type="application/json",
-            warc_headers_dict={"WARC-Refers-To": refers_to, "WARC-Date": http_date(self.ids_and_clock.now())})
+        text = facts if isinstance(facts, str) else json.dumps(facts, ensure_ascii=False, indent=1)
+        record = warc_records.metadata(self.ids_and_clock.new_id(), {
+            "WARC-Refers-To": refers_to, "WARC-Date": http_date(self.ids_and_clock.now())}, text.encode("utf-8"),
+            "application/json")
         warc._write(record)
-        return record.rec_headers.get_header("WARC-Record-ID")
+        return record.record_id
 
     def close(self) -> None:
         if self._file is not None:
@@ -383,10 +325,6 @@ def stamped_records(directory: str) -> set[str]:
             except (ValueError, AttributeError, KeyError, TypeError):
                 continue
     return stamped
-
-
-def recorded_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [("X-Linkvault-Orig-Transfer-Encoding" if k.lower() == "transfer-encoding" else k, v) for k, v in headers]
 
 
 def warcinfo(report_paths: list[str], options: dict, software: str) -> dict:

@@ -291,10 +291,10 @@ class Vault(BatchedWrites, CopiesQueries, DriftQueries, CheckQueries, SearchQuer
             [json.dumps(list(urls))])
 
     def find_payload(self, digest: str) -> tuple[str, str] | None:
-        rows = list(self.db.query(
+        row = self.db.execute(  # asked for every response recorded: sqlite3's row, not sqlite-utils' dict
             "select url, fetched_at from captures where payload_digest = ? and revisit_of is null "
-            "and warc_file is not null order by fetched_at limit 1", [digest]))
-        return (rows[0]["url"], rows[0]["fetched_at"]) if rows else None
+            "and warc_file is not null order by fetched_at limit 1", [digest]).fetchone()
+        return (row[0], row[1]) if row else None
 
     def payloads_of(self, urls: list[str]) -> dict[str, dict[str, tuple[str, str]]]:
         """Each URL's payloads the vault holds, by digest, as `find_payload` answers for them: what a worker (which
