@@ -12,16 +12,13 @@ import functools
 import multiprocessing
 import os
 import sqlite3
-import sys
-import threading
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from linkvault.archive.fetcher import Fetcher
 from linkvault.archive.probes import Probes
 from linkvault.archive.verdict import assess, fault, for_worker
-from linkvault.archive.verdict_batches import BATCH_PAGES, BatchingPool
+from linkvault.archive.verdict_batches import BATCH_PAGES, BatchingPool, die_with
 from linkvault.model import Candidate, Capture, LinkState, Page
 from linkvault.sites import adapter_for
 from linkvault.states import across_vantages, is_deep, worth_a_second_look
@@ -221,35 +218,4 @@ def workers(n_urls: int) -> concurrent.futures.Executor | None:
     # forked from it starts with it loaded instead of loading it again (CPU taken from the fetching at the run's start).
     context.set_forkserver_preload(["linkvault.archive.judging_preload"])
     return BatchingPool(concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=context,
-                                                               initializer=_die_with, initargs=(os.getpid(),)), cpus)
-
-
-def _die_with(run_pid: int) -> None:
-    """A worker's first act: end when the run ends, however it ends. After kill -9 nothing tells a pool's
-    workers (they hold their own queue's pipe open), and each kept 130 MB for good."""
-    if sys.platform.startswith("linux"):
-        try:  # the kernel kills us when our parent (the forkserver, which ends with the run) dies
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
-        except (OSError, AttributeError):
-            pass
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent or not _alive(run_pid):
-                os._exit(1)
-
-    threading.Thread(target=watch, name="linkvault-parent-watch", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+                                                               initializer=die_with, initargs=(os.getpid(),)), cpus)
