@@ -81,7 +81,8 @@ def text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
 
 # Pages that take extraction down each path that loads something at its first use: htmldate's search of the text for a
 # date (a title with digits and no year: dateparser's month names in every locale, a tenth of a second), a date in
-# its JSON-LD (strptime's module), and a page naming no charset that is not UTF-8 (trafilatura's guess tries dozens of codecs: all are loaded).
+# its JSON-LD (strptime's module), and a page naming no charset that is not UTF-8 (trafilatura's guess tries dozens of
+# codecs: `warm` loads them all).
 _SAMPLES = (
     ("text/html; charset=utf-8", "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Выпуск 12 — №34"
      "</title></head><body><article><h1>Пример</h1><p>Текст без даты, с номером №12-3: поиск даты идёт до конца.</p>"
