@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_bench_fetch import _page
+from test_bench_fetch import _page, _report
 from test_fetch import fetch
 from test_pipeline import HOLD_AT_MOST, _news
 
@@ -97,3 +97,38 @@ def test_a_judging_worker_starts_with_all_judging_loads_and_without_the_runs_net
     seen = json.loads(ran.stdout)
     assert not {"httpx", "warcio", "linkvault.archive.fetcher", "linkvault.vault"} & set(seen["loaded"])
     assert seen["judging"] == []
+
+
+# A big run in a process of its own (the forkserver is one a process), which notes whether the forkserver is up when
+# the run plans its fetching (the vault open, the fetching code imported) and whether the run's workers came from it.
+_RUN = textwrap.dedent("""
+    import json, multiprocessing.forkserver, sys
+    from pathlib import Path
+    import linkvault
+    from linkvault.archive import FetchOptions
+    from linkvault.archive.run import FetchRun
+    seen = {}
+    plan = FetchRun._plan
+    def planning(self, *args, **kwargs):
+        seen["forkserver up while planning"] = multiprocessing.forkserver._forkserver._forkserver_pid is not None
+        return plan(self, *args, **kwargs)
+    FetchRun._plan = planning
+    proxy, ca, report, vault = sys.argv[1:5]
+    result = linkvault.fetch([Path(report)], Path(vault), FetchOptions(proxy=proxy, ca_bundle=ca))
+    seen["states"] = sorted({link.capture.state.state for link in result.links})
+    print(json.dumps(seen))
+""")
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the worker pool needs two CPUs")
+def test_a_big_runs_forkserver_starts_before_the_run_plans_its_fetching(tmp_path, fakeweb):
+    """The forkserver loads judging's code (most of a second of CPU) while the run imports its fetching code, opens
+    the vault and plans, on the other core: it used to start with the fetching, and took CPU from it."""
+    from linkvault.archive.judging import PROCESS_POOL_FROM
+
+    urls = _news(fakeweb, PROCESS_POOL_FROM)
+    report = _report(tmp_path / "report.txt", urls)
+    ran = subprocess.run([sys.executable, "-c", _RUN, fakeweb.proxy_url, fakeweb.ca_pem_path, str(report),
+                          str(tmp_path / "vault")], capture_output=True, text=True, timeout=300, check=False)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert json.loads(ran.stdout.splitlines()[-1]) == {"forkserver up while planning": True, "states": ["ok"]}
