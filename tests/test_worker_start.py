@@ -100,7 +100,7 @@ def test_a_judging_worker_starts_with_all_judging_loads_and_without_the_runs_net
 
 
 # A big run in a process of its own (the forkserver is one a process), which notes whether the forkserver is up when
-# the run plans its fetching (the vault open, the fetching code imported) and whether the run's workers came from it.
+# the run plans its fetching, and what the run's verdicts were.
 _RUN = textwrap.dedent("""
     import json, multiprocessing.forkserver, sys
     from pathlib import Path
@@ -122,8 +122,8 @@ _RUN = textwrap.dedent("""
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the worker pool needs two CPUs")
 def test_a_big_runs_forkserver_starts_before_the_run_plans_its_fetching(tmp_path, fakeweb):
-    """The forkserver loads judging's code (most of a second of CPU) while the run imports its fetching code, opens
-    the vault and plans, on the other core: it used to start with the fetching, and took CPU from it."""
+    """The forkserver loads judging's code (half a second of CPU) while the run checks its reports, opens the vault
+    and plans, on the other core: it used to start with the fetching, and took CPU from it."""
     from linkvault.archive.judging import PROCESS_POOL_FROM
 
     urls = _news(fakeweb, PROCESS_POOL_FROM)

@@ -220,8 +220,9 @@ def workers(n_urls: int) -> concurrent.futures.Executor | None:
 
 def start_workers_early(n_urls: int) -> None:
     """Start the forkserver the workers of a run of `n_urls` are forked from (when it has them) now, before the run
-    imports its fetching code, opens the vault and plans: it loads judging's code meanwhile (most of a second of CPU)
-    on another core, so that the workers are up by the first pages fetched and take no CPU from the fetching then."""
+    checks its reports, opens the vault and plans: it loads judging's code meanwhile (half a second of CPU) on another
+    core, so that the workers are up by the first pages fetched and take no CPU from the fetching then. (A run whose
+    every URL turns out to stand from an earlier run started it for nothing: it ends with the run.)"""
     if _in_processes(n_urls):
         _forkserver()
         multiprocessing.forkserver.ensure_running()
