@@ -76,6 +76,7 @@ test: install browser replayweb redis
 # Every benchmark in one run (the screenshots' needs Chromium, the distributed mode's Redis); it ends with one
 # table of the headline figures (tests/bench_summary.py), which are ratios within this run, never asserted.
 bench: install browser redis
+	$(BIN)/python -m compileall -q linkvault  # as pip does on install: each run's start-up reads bytecode, not source
 	$(BIN)/python -m pytest -q -m bench -s
 
 lint: install

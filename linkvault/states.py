@@ -59,8 +59,8 @@ _NOT_FOUND_TITLE = re.compile(
     r"страница не найдена|не найдена|ничего не найдено|ошибка 404|страница удалена|материал удален|"
     r"бет табылмады|парақ табылмады|табылмады|uh oh)"
 )
-_NOT_FOUND_TEXT = re.compile(
-    r"(?i)(page (you|you're|you are) looking for (is not|isn.t|cannot|can.t|could not|couldn.t)|"
+_NOT_FOUND_TEXT = re.compile(  # lower-case: matched against the text's start lower-cased, much faster than re.I
+    r"(page (you|you're|you are) looking for (is not|isn.t|cannot|can.t|could not|couldn.t)|"
     r"(page|article|story|post) (was|has been) (removed|deleted)|sorry, (this|that) page|"
     r"запрашиваемая страница не (найдена|существует)|страница, которую вы ищете|такой страницы нет|"
     r"сіз іздеген бет|бұл бет жоқ)"
@@ -128,7 +128,7 @@ def wall(page: Page) -> LinkState | None:
     head = page.head
     if page.status == 999 or page.header("cf-mitigated") == "challenge" or (
             page.status in (403, 429, 503) and _CHALLENGE.search(head)) or (
-            _CHALLENGE.search(title_of(page).lower()) or (_CHALLENGE.search(head) and len(page.text) < SHORT_TEXT)):
+            _CHALLENGE.search(title_of(page).lower()) or (len(page.text) < SHORT_TEXT and _CHALLENGE.search(head))):
         return _state("bot-blocked", f"{host} answered with a bot check instead of the page"
                       + (f" (HTTP {page.status})" if page.status else ""), page)
     final_path = urlsplit(page.final_url or "").path + "?" + urlsplit(page.final_url or "").query
@@ -136,7 +136,7 @@ def wall(page: Page) -> LinkState | None:
         return _state("login-wall", f"redirected to a login page ({page.final_url})", page)
     if page.status == 401:
         return _state("login-wall", f"{host} asks to sign in (HTTP 401)", page)
-    if _PASSWORD_FORM.search(head) and _LOGIN_WORDS.search(head) and len(page.text) < SHORT_TEXT:
+    if len(page.text) < SHORT_TEXT and _PASSWORD_FORM.search(head) and _LOGIN_WORDS.search(head):
         return _state("login-wall", f"{host} shows only a login form", page)
     if page.status and page.status < 400 and _PAYWALL.search(head):
         return _state("paywall", f"{host} shows the page behind a paywall", page)
@@ -188,24 +188,24 @@ def by_redirect(page: Page) -> LinkState | None:
 def parked(page: Page) -> LinkState | None:
     """A parking or for-sale page, wherever the redirects (or a redirect stub's script) led: parking
     services send a deep link to their short lander, which by its path alone would pass for a front page."""
-    if _PARKED.search(page.head) and len(page.text) < 2000:
+    if len(page.text) < 2000 and _PARKED.search(page.head):
         return _state("parked-domain", f"the domain shows a parking or for-sale page ({title_of(page) or 'no title'})", page)
     return None
 
 
 def by_content(page: Page, probe: Page | None) -> LinkState:
-    head = page.head
+    """A 2xx page's own words: the cheap tests first (its length, its title), each pattern searched only when what
+    it decides with can still be true (a long text is no consent page nor shell, whatever words its markup has)."""
     title = title_of(page)
     says_not_found = _NOT_FOUND_TITLE.search(title) or _NOT_FOUND_TITLE.search(raw_title(page))
-    if page.html and (says_not_found or _NOT_FOUND_TEXT.search(page.text[:3000])) and (
-            len(page.text) < 1500 or _NOT_FOUND_TEXT.search(page.text[:3000])):
+    if page.html and ((says_not_found and len(page.text) < 1500) or _NOT_FOUND_TEXT.search(page.text[:3000].lower())):
         return _state("soft-404", f"the page answers 200 but says it is not found (\"{_short(title or page.text)}\")", page)
     if probe is not None and looks_like(page, probe):
         return _state("soft-404", "the page is what the site shows for an address that cannot exist", page)
-    if _CONSENT.search((page.final_url or "").lower() + head[:20000]) and len(page.text) < SHORT_TEXT:
+    if len(page.text) < SHORT_TEXT and _CONSENT.search((page.final_url or "").lower() + page.head[:20000]):
         return _state("unknown", "a cookie-consent page stood in front of the content", page)
-    if page.html and (len(page.text.strip()) < 40 or (_JS_SHELL.search(page.text) and len(page.text) < 200)):
-        why = "a script-only shell" if "<script" in head else f"{len(page.text.split())} words of text"
+    if page.html and (len(page.text.strip()) < 40 or (len(page.text) < 200 and _JS_SHELL.search(page.text))):
+        why = "a script-only shell" if "<script" in page.head else f"{len(page.text.split())} words of text"
         return _state("unknown", f"the page has no readable content ({why})", page)
     if len(page.hops) >= 2:
         return _state("redirected", f"reached through {len(page.hops) - 1} redirect(s) at {page.final_url}", page)

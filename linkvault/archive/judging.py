@@ -10,18 +10,16 @@ import asyncio
 import concurrent.futures
 import functools
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import sqlite3
-import sys
-import threading
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from linkvault.archive.fetcher import Fetcher
 from linkvault.archive.probes import Probes
 from linkvault.archive.verdict import assess, fault, for_worker
-from linkvault.archive.verdict_batches import BATCH_PAGES, BatchingPool
+from linkvault.archive.verdict_batches import BATCH_PAGES, BatchingPool, die_with
 from linkvault.model import Candidate, Capture, LinkState, Page
 from linkvault.sites import adapter_for
 from linkvault.states import across_vantages, is_deep, worth_a_second_look
@@ -214,42 +212,29 @@ def workers(n_urls: int) -> concurrent.futures.Executor | None:
     """Processes for big runs, so trafilatura does not fight the event loop for the GIL; the
     default thread pool for small ones, where starting processes would cost more than it saves."""
     cpus = os.cpu_count() or 1
-    if n_urls < PROCESS_POOL_FROM or cpus < 2:
+    if not _in_processes(n_urls):
         return None
+    return BatchingPool(concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=_forkserver(),
+                                                               initializer=die_with, initargs=(os.getpid(),)), cpus)
+
+
+def start_workers_early(n_urls: int) -> None:
+    """Start the forkserver the workers of a run of `n_urls` are forked from (when it has them) now, before the run
+    checks its reports, opens the vault and plans: it loads judging's code meanwhile (half a second of CPU) on another
+    core, so that the workers are up by the first pages fetched and take no CPU from the fetching then. (A run whose
+    every URL turns out to stand from an earlier run started it for nothing: it ends with the run.)"""
+    if _in_processes(n_urls):
+        _forkserver()
+        multiprocessing.forkserver.ensure_running()
+
+
+def _in_processes(n_urls: int) -> bool:
+    return n_urls >= PROCESS_POOL_FROM and (os.cpu_count() or 1) >= 2
+
+
+def _forkserver() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     # The forkserver loads and warms judging's code once (only that: no httpx, SQLite nor WARC code); each worker
     # forked from it starts with it loaded instead of loading it again (CPU taken from the fetching at the run's start).
     context.set_forkserver_preload(["linkvault.archive.judging_preload"])
-    return BatchingPool(concurrent.futures.ProcessPoolExecutor(max_workers=cpus, mp_context=context,
-                                                               initializer=_die_with, initargs=(os.getpid(),)), cpus)
-
-
-def _die_with(run_pid: int) -> None:
-    """A worker's first act: end when the run ends, however it ends. After kill -9 nothing tells a pool's
-    workers (they hold their own queue's pipe open), and each kept 130 MB for good."""
-    if sys.platform.startswith("linux"):
-        try:  # the kernel kills us when our parent (the forkserver, which ends with the run) dies
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
-        except (OSError, AttributeError):
-            pass
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent or not _alive(run_pid):
-                os._exit(1)
-
-    threading.Thread(target=watch, name="linkvault-parent-watch", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return context

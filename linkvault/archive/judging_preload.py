@@ -5,6 +5,7 @@ and again (nor touch their pages, which stay shared with the forkserver)."""
 
 import gc
 
+import linkvault.archive.verdict_batches  # noqa: F401 -- what a worker runs first (die_with) and each task (call_each)
 from linkvault.archive.verdict import warm
 
 warm()

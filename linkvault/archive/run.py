@@ -29,6 +29,7 @@ from linkvault.archive.judging import (
     judge_fetched,
     judges_for,
     not_judged,
+    start_workers_early,
     store_judged,
     workers,
 )
@@ -66,7 +67,10 @@ def fetch_reports(paths: list[str | Report], vault_dir: str, options: FetchOptio
     """
     options = options or FetchOptions()
     options.egress  # noqa: B018 -- a proxy or CA that cannot work is a usage error before anything is written
-    checks = [check_report(p if isinstance(p, Report) else parse_report(p, input_format)) for p in paths]
+    reports = [p if isinstance(p, Report) else parse_report(p, input_format) for p in paths]
+    if run_class is None:  # a queued run judges nothing here
+        start_workers_early(len({url for report in reports for note in report.footnotes for url in note.urls}))
+    checks = [check_report(report) for report in reports]
     with VaultLock(vault_dir):
         vault = Vault(vault_dir)
         try:

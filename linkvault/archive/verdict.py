@@ -6,8 +6,10 @@ judging needs (no httpx, SQLite nor WARC code), so the forkserver the workers ar
 
 from __future__ import annotations
 
+import codecs
 import copy
 import dataclasses
+import encodings.aliases
 
 from linkvault.archive.extract import ExtractedText
 from linkvault.archive.pages import page_of
@@ -77,13 +79,31 @@ def text_row(text: ExtractedText | None, site: SiteText | None) -> dict | None:
 
 
 
-_SAMPLE = ("<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Пример</title></head><body><article>"
-           "<h1>Пример</h1><p>Текст без даты, с номером №12-3: поиск даты идёт до конца.</p></article></body></html>")
+# Pages that take extraction down each path that loads something at its first use: htmldate's search of the text for a
+# date (a title with digits and no year: dateparser's month names in every locale, a tenth of a second), a date in
+# its JSON-LD (strptime's module), and a page naming no charset that is not UTF-8 (trafilatura's guess tries dozens of
+# codecs: `warm` loads them all).
+_SAMPLES = (
+    ("text/html; charset=utf-8", "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Выпуск 12 — №34"
+     "</title></head><body><article><h1>Пример</h1><p>Текст без даты, с номером №12-3: поиск даты идёт до конца.</p>"
+     "</article></body></html>"),
+    ("text/html", "<html><head><title>Sample</title><script type=\"application/ld+json\">{\"datePublished\": "
+     "\"2024-04-28\"}</script></head><body><article><p>A page with a date in its data.</p></article></body></html>"),
+    ("text/html", "<html><head><title>Страница</title></head><body><p>Текст в кодировке windows-1251, без её имени."
+     "</p></body></html>"),
+)
 
 
 def warm() -> None:
-    """Judge a small page once, so what extraction loads at its first use (htmldate's month names in every
-    dateparser locale, a tenth of a second; trafilatura's settings) is loaded here: in the forkserver, once for
-    every worker forked from it."""
-    page_of(Capture(url="https://example.org/news/1", fetched_at="", final_url="https://example.org/news/1", status=200,
-                    headers=[("Content-Type", "text/html; charset=utf-8")], body_head=_SAMPLE.encode()))
+    """Judge a few small pages once, so what extraction loads at its first use is loaded here: in the forkserver,
+    once for every worker forked from it (each loaded it again, a worker's first pages costing a fifth of a second)."""
+    for n, (content_type, page) in enumerate(_SAMPLES):
+        url = f"https://example.org/news/{n}"
+        body = page.encode("utf-8" if "utf-8" in content_type or page.isascii() else "cp1251")
+        page_of(Capture(url=url, fetched_at="", final_url=url, status=200, headers=[("Content-Type", content_type)],
+                        body_head=body))
+    for codec in set(encodings.aliases.aliases.values()):  # the charset guess tries those its page may be in
+        try:
+            codecs.lookup(codec)
+        except LookupError:
+            continue

@@ -3,6 +3,9 @@
 A task of a process pool costs the run's own process more than a small page's verdict costs a worker: its pickling,
 two hand-offs between threads and two pipe writes each way. `BatchingPool` keeps one task in flight per worker (so
 none idles while pages wait) and sends the calls that came meanwhile, up to BATCH_PAGES, as the next task.
+
+What a worker runs is here too (`call_each`, and `die_with` first), so that a worker, which imports the module of each
+function it is handed, loads nothing of the run's own (httpx, SQLite, WARC code: a third of a second a worker).
 """
 
 from __future__ import annotations
@@ -10,7 +13,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import os
+import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -111,3 +117,34 @@ def call_each(calls: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
         except Exception as exc:
             outcomes.append((False, exc))
     return outcomes
+
+
+def die_with(run_pid: int) -> None:
+    """A worker's first act: end when the run ends, however it ends. After kill -9 nothing tells a pool's
+    workers (they hold their own queue's pipe open), and each kept 130 MB for good."""
+    if sys.platform.startswith("linux"):
+        try:  # the kernel kills us when our parent (the forkserver, which ends with the run) dies
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+        except (OSError, AttributeError):
+            pass
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent or not _alive(run_pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="linkvault-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
