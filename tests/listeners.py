@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 @contextlib.contextmanager
@@ -90,6 +90,18 @@ def refusing_proxy(answer: str, refuse=lambda host: True,
             pipe(conn, upstream)
             back.join(10)
 
+    serve_each_connection(sock, serve)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}", asked
+    finally:
+        sock.close()
+        for conn in served:
+            conn.close()
+
+
+def serve_each_connection(sock: socket.socket, serve: Callable[[socket.socket], None]) -> None:
+    """Hand each connection `sock` accepts to `serve` on a thread of its own, until `sock` is closed."""
+
     def accept() -> None:
         while True:
             try:
@@ -99,9 +111,3 @@ def refusing_proxy(answer: str, refuse=lambda host: True,
             threading.Thread(target=serve, args=(conn,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", asked
-    finally:
-        sock.close()
-        for conn in served:
-            conn.close()

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
+
+from listeners import serve_each_connection
 
 from linkvault import __version__
 from linkvault.archive.fetcher import Fetcher, FetchOptions
@@ -21,22 +22,14 @@ def _server(connections: list[int], idle: float) -> socket.socket:
     listener = socket.create_server(("127.0.0.1", 0))
 
     def serve(conn: socket.socket) -> None:
+        connections.append(1)
         with conn:
             conn.recv(65536)
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: keep-alive\r\n"
                          + f"Content-Length: {len(PAGE)}\r\n\r\n".encode() + PAGE)
             time.sleep(idle)  # the site's keep-alive timeout: it closes what it no longer wants to hold
 
-    def accept() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            connections.append(1)
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
+    serve_each_connection(listener, serve)
     return listener
 
 
