@@ -211,6 +211,12 @@ class Vault(BatchedWrites, CopiesQueries, DriftQueries, CheckQueries, SearchQuer
             row["headers"] = headers.get(row["id"], [])
         return rows
 
+    def capture_held(self, capture: Capture) -> int | None:
+        """The id of this very capture (its URL, time and WARC record) when the vault holds it already."""
+        row = self.db.conn.execute("select id from captures where url = ? and fetched_at = ? and record_id is ?",
+                                   [capture.url, capture.fetched_at, capture.record and capture.record.record_id]).fetchone()
+        return row[0] if row else None
+
     def screenshot_rows(self) -> list[dict]:
         return self.query("select * from screenshots order by rowid")
 

@@ -14,13 +14,15 @@ its timestamp covers them. The timestamp stays with the run: one manifest, one r
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
+import sys
 import threading
 import time
 import typing
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from dramatiq.broker import MessageProxy
 
@@ -162,16 +164,17 @@ class QueuedRun(FetchRun):
                 if until_empty:
                     return
                 continue
-            try:
-                self._take(proxy)
-            except WireError as exc:
-                self.result.notes.append(f"--queue {shown(self.queue_url)!r}: {consumer.refuse(proxy, str(exc))}")
-                continue
-            except BaseException:
-                with contextlib.suppress(*QUEUE_ERRORS):
-                    consumer.requeue([proxy])
-                raise
-            consumer.ack(proxy)
+            with _ctrl_c_held():
+                try:
+                    self._take(proxy)
+                except WireError as exc:
+                    self.result.notes.append(f"--queue {shown(self.queue_url)!r}: {consumer.refuse(proxy, str(exc))}")
+                    continue
+                except BaseException:
+                    with contextlib.suppress(*QUEUE_ERRORS):
+                        consumer.requeue([proxy])
+                    raise
+                consumer.ack(proxy)
 
     def _take(self, proxy: MessageProxy) -> None:
         """One message of the vault's queue, read whole (a WireError for anything not linkvault's) before anything
@@ -195,19 +198,30 @@ class QueuedRun(FetchRun):
 
     def _store(self, run: str, batch: list[tuple[str | None, Capture | None, list]]) -> None:
         """A worker's finished URLs, each stored once: a URL no longer outstanding was stored before (delivered
-        twice: a worker killed between sending and acking). An interrupted run's are stored too."""
+        twice: a worker killed between sending and acking), and so was one whose capture the vault holds (a run
+        killed between committing it and telling Redis). The batch's rows are committed together, and only then are
+        its URLs no longer outstanding: a run killed on the way leaves the batch to be delivered again, never lost.
+        An interrupted run's are stored too."""
         urls = [url for url, _, _ in batch if url is not None]
         outstanding = dict(zip(urls, self.broker.client.hmget(self.outstanding, urls))) if urls else {}
-        for url, capture, ops in batch:
-            if url is not None and outstanding.get(url) is None:
-                continue
-            replay(self.vault, ops)
-            if url is not None and capture is not None:
-                outstanding[url] = None
-                self._unmark(keys=[self.outstanding, stored_key(run, capture.ok)], args=[url])
-                if url in self.waiting:
-                    self.waiting.discard(url)
-                    self._done(capture)
+        stored: list[tuple[str, Capture]] = []
+        with self.vault.batched(rows=sys.maxsize, seconds=math.inf):  # one transaction: all of the batch or none
+            for url, capture, ops in batch:
+                if url is not None and outstanding.get(url) is None:
+                    continue
+                held = self.vault.capture_held(capture) if url is not None and capture is not None else None
+                if held is None:
+                    replay(self.vault, ops)
+                elif capture is not None:
+                    capture.id = held
+                if url is not None and capture is not None:
+                    outstanding[url] = None
+                    stored.append((url, capture))
+        for url, capture in stored:
+            self._unmark(keys=[self.outstanding, stored_key(run, capture.ok)], args=[url])
+            if url in self.waiting:
+                self.waiting.discard(url)
+                self._done(capture)
 
     def _recover_workers_files(self) -> None:
         """WARC files of workers killed during the run, cut back to their last whole record, and listed in the run's
@@ -222,6 +236,23 @@ class QueuedRun(FetchRun):
     def browsers_up(self) -> bool:
         """Whether a worker with a browser has been heard from within a heartbeat."""
         return bool(self.broker.client.zcount(SHOOTERS, time.time() - heartbeat_of(self.broker), "+inf"))
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C heard while a message is stored takes effect once it is stored and acked: halfway, a URL's rows would
+    be in the vault with the message back on the queue for the next run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    heard: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: heard.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if heard:
+        signal.raise_signal(signal.SIGINT)
 
 
 class QueuedSealer(Sealer):
