@@ -1,7 +1,8 @@
 """`python stop_at.py WHERE SIGNAL ARGS...`: `linkvault ARGS...` sending itself SIGNAL (INT or KILL) at WHERE, once,
 so a test stops a queued run at the very step it pins rather than where a loaded machine happens to:
 `stored`: the vault has just stored the first cited capture a worker sent (the rest of its rows not yet, nor Redis told);
-`unmarking`: the run is about to tell Redis that the first URL is stored (no longer outstanding)."""
+`unmarking`: the run is about to tell Redis that the first URL is stored (no longer outstanding);
+`acking-shots`: the run has stored a browser worker's first screenshots message and is about to ack it."""
 
 from __future__ import annotations
 
@@ -39,6 +40,17 @@ elif where == "unmarking":
         return execute_command(self, *args, **kwargs)
 
     redis.StrictRedis.execute_command = stopped_before_unmarking  # type: ignore[method-assign]
+elif where == "acking-shots":
+    from linkvault.archive.distributed.broker import SHOTS_ACTOR, RefusingConsumer
+
+    ack = RefusingConsumer.ack
+
+    def stopped_before_acking(self, proxy):
+        if proxy.actor_name == SHOTS_ACTOR:
+            stop()
+        return ack(self, proxy)
+
+    RefusingConsumer.ack = stopped_before_acking  # type: ignore[method-assign]
 else:
     raise SystemExit(f"stop_at.py: no such point {where!r}")
 

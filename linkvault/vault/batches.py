@@ -11,7 +11,9 @@ loses the pages waiting for their verdict: those URLs, having no capture in the 
 from __future__ import annotations
 
 import contextlib
+import math
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,6 +52,23 @@ class BatchedWrites:
         except BaseException:
             if self._batch is batch:
                 self.end_batch()
+            raise
+        if self._batch is batch:
+            self._batch = None
+            self._commit()
+
+    @contextlib.contextmanager
+    def whole(self) -> Iterator[None]:
+        """The block's writes in one transaction, committed when it ends and rolled back when it fails: all of them
+        or none (a queued run's one message)."""
+        batch = self._batch = _Batch(sys.maxsize, math.inf)
+        try:
+            yield
+        except BaseException:
+            if self._batch is batch:
+                self._batch = None
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.rollback()
             raise
         if self._batch is batch:
             self._batch = None

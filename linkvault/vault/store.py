@@ -29,6 +29,7 @@ from linkvault.vault.checks import CheckQueries
 from linkvault.vault.copies import CopiesQueries
 from linkvault.vault.custody import GENESIS, event_hash
 from linkvault.vault.drifts import DriftQueries
+from linkvault.vault.held import HeldRows
 from linkvault.vault.lock import VaultLock, lock_wait, require_vault, vault_exists
 from linkvault.vault.schema import SCHEMA_VERSION, SIDE, insert_row, insert_side, migrate, schema_version, verdict_capture_id
 from linkvault.vault.search import SearchQueries
@@ -38,7 +39,7 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class Vault(BatchedWrites, CopiesQueries, DriftQueries, CheckQueries, SearchQueries):
+class Vault(BatchedWrites, CopiesQueries, DriftQueries, CheckQueries, SearchQueries, HeldRows):
     """The database of a vault, closed when a `with` block ends. `read_only` opens it as the read verbs do:
     SQLite's `mode=ro` (and `immutable=1` where not even its WAL index can be made, on a write-protected copy),
     never migrated nor written, so reading evidence changes nothing about it; a vault of an older schema is
@@ -152,7 +153,7 @@ class Vault(BatchedWrites, CopiesQueries, DriftQueries, CheckQueries, SearchQuer
         return capture_id
 
     def add_screenshot(self, row: dict) -> None:
-        with self.db.conn:
+        with self._writing():  # inside a batch, a savepoint of it: a queued run stores a message's screenshots whole
             insert_row(self.db.conn, "screenshots", row)
 
     def log_event(self, event: str, subject: str, *, collector: str | None, details: dict | None = None) -> None:
@@ -210,12 +211,6 @@ class Vault(BatchedWrites, CopiesQueries, DriftQueries, CheckQueries, SearchQuer
         for row in rows:
             row["headers"] = headers.get(row["id"], [])
         return rows
-
-    def capture_held(self, capture: Capture) -> int | None:
-        """The id of this very capture (its URL, time and WARC record) when the vault holds it already."""
-        row = self.db.conn.execute("select id from captures where url = ? and fetched_at = ? and record_id is ?",
-                                   [capture.url, capture.fetched_at, capture.record and capture.record.record_id]).fetchone()
-        return row[0] if row else None
 
     def screenshot_rows(self) -> list[dict]:
         return self.query("select * from screenshots order by rowid")

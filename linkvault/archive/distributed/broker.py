@@ -167,6 +167,33 @@ def outstanding_key(vault: str) -> str:
     return f"{NAMESPACE}:vault:{vault}:outstanding"
 
 
+# A queue's messages its other consumers hold unacked, back on it (KEYS: the queue and its messages; ARGV: the pattern
+# of its consumers' ack sets and this consumer's own, left alone), as Dramatiq's look for dead consumers does
+TAKE_BACK = """
+local taken = 0
+for _, acks in ipairs(redis.call('keys', ARGV[1])) do
+  if acks ~= ARGV[2] then
+    for _, id in ipairs(redis.call('smembers', acks)) do
+      if redis.call('hexists', KEYS[2], id) == 1 then
+        redis.call('rpush', KEYS[1], id)
+        taken = taken + 1
+      end
+    end
+    redis.call('del', acks)
+  end
+end
+return taken
+"""
+
+
+def take_back(broker: RedisBroker, queue: str) -> int:
+    """The messages of `queue` other consumers hold unacked, back on it now, not a heartbeat after they fell silent:
+    on a queue one process alone consumes (a vault's: the run holding the vault's lock), they are a killed one's."""
+    prefix = f"{broker.namespace}:"
+    return int(broker.client.eval(TAKE_BACK, 2, f"{prefix}{queue}", f"{prefix}{queue}.msgs",
+                                  f"{prefix}__acks__.*.{queue}", f"{prefix}__acks__.{broker.broker_id}.{queue}"))
+
+
 def message(queue: str, actor: str, *args: object) -> Message:
     return Message(queue_name=queue, actor_name=actor, args=args, kwargs={}, options={})
 

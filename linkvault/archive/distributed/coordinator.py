@@ -14,15 +14,14 @@ its timestamp covers them. The timestamp stays with the run: one manifest, one r
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import signal
-import sys
 import threading
 import time
 import typing
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 from dramatiq.broker import MessageProxy
 
@@ -42,6 +41,7 @@ from linkvault.archive.distributed.broker import (
     queue_down,
     shard_of,
     shard_queue,
+    take_back,
     vault_queue,
 )
 from linkvault.archive.distributed.plan import drop_plan, keep_plan
@@ -53,7 +53,7 @@ from linkvault.archive.run import FetchRun, fetching_notes
 from linkvault.archive.seal import Sealer
 from linkvault.archive.warc import WarcRecorder, read_records
 from linkvault.archive.warc_recovery import recover_open_files
-from linkvault.model import Capture
+from linkvault.model import Capture, FetchResult
 from linkvault.parsing import report_key
 
 POLL = 200  # milliseconds the run waits for a batch before looking again
@@ -97,9 +97,21 @@ class QueuedRun(FetchRun):
         self.run_id = ""
         self.consumer: RefusingConsumer | None = None
         self.waiting: set[str] = set()
-        self.shots: list[tuple] = []  # each screenshot batch's result, as a browser worker sent it
+        self.shots: dict[str, tuple] = {}  # each screenshot batch's result, as a browser worker sent it, by message
         self.down: dict[str, str] = {}  # the workers' word: vantage points that could not look, and why
         self.echoed: set[tuple[str, str]] = set()  # and the session's cookies sites set again (host, name)
+
+    def run(self, *, refresh: bool = False, max_age: timedelta | None = None, verdicts: bool = False) -> FetchResult:
+        """A single run's, once what waits on the vault's queue is stored: what an earlier run's workers finished
+        is archived before anything is planned (with nothing new to fetch, too), and no URL stays outstanding for a
+        message no run takes. A killed run's message in hand is taken back at once: this run holds the vault's lock,
+        so it is the queue's one consumer."""
+        try:
+            take_back(self.broker, vault_queue(self.writer))
+            self._receive_until(lambda: False, until_empty=True)
+        except QUEUE_ERRORS as exc:
+            raise queue_down(self.queue_url, exc) from None
+        return super().run(refresh=refresh, max_age=max_age, verdicts=verdicts)
 
     def _sealer(self, recorder: WarcRecorder) -> Sealer:
         return QueuedSealer(self, recorder)
@@ -182,9 +194,11 @@ class QueuedRun(FetchRun):
         if proxy.actor_name == SHOTS_ACTOR:
             sent = read(proxy.args, "shots", SHOTS)
             ops = ops_from_wire(sent["ops"], sent["captures"], "shots.ops")
-            replay(self.vault, ops)
-            if sent["run"] == self.run_id:  # an interrupted run's screenshots are stored, and counted by none
-                self.shots.append((sent["shot"], sent["notes"], sent["count"]))
+            with self.vault.whole():  # one transaction: all of the batch's screenshots or none
+                replay(self.vault, ops)
+            # Counted by the run that asked for them, once however often delivered (an interrupted run's: by none)
+            if sent["run"] == self.run_id:
+                self.shots.setdefault(proxy.message_id, (sent["shot"], sent["notes"], sent["count"]))
         elif proxy.actor_name == STORE_ACTOR:
             sent = read(proxy.args, "store", STORE)
             batch = [_finished(item, sent["captures"], f"store.batch[{n}]") for n, item in enumerate(sent["batch"])]
@@ -198,22 +212,18 @@ class QueuedRun(FetchRun):
 
     def _store(self, run: str, batch: list[tuple[str | None, Capture | None, list]]) -> None:
         """A worker's finished URLs, each stored once: a URL no longer outstanding was stored before (delivered
-        twice: a worker killed between sending and acking), and so was one whose capture the vault holds (a run
-        killed between committing it and telling Redis). The batch's rows are committed together, and only then are
-        its URLs no longer outstanding: a run killed on the way leaves the batch to be delivered again, never lost.
-        An interrupted run's are stored too."""
+        twice: a worker killed between sending and acking), and a row the vault holds is not stored again (a run
+        killed between committing the batch and telling Redis: `replay` skips it), the run's probes' too. The batch's
+        rows are committed together, and only then are its URLs no longer outstanding: a run killed on the way leaves
+        the batch to be delivered again, never lost. An interrupted run's are stored too."""
         urls = [url for url, _, _ in batch if url is not None]
         outstanding = dict(zip(urls, self.broker.client.hmget(self.outstanding, urls))) if urls else {}
         stored: list[tuple[str, Capture]] = []
-        with self.vault.batched(rows=sys.maxsize, seconds=math.inf):  # one transaction: all of the batch or none
+        with self.vault.whole():  # one transaction: all of the batch or none
             for url, capture, ops in batch:
                 if url is not None and outstanding.get(url) is None:
                     continue
-                held = self.vault.capture_held(capture) if url is not None and capture is not None else None
-                if held is None:
-                    replay(self.vault, ops)
-                elif capture is not None:
-                    capture.id = held
+                replay(self.vault, ops)
                 if url is not None and capture is not None:
                     outstanding[url] = None
                     stored.append((url, capture))
@@ -282,7 +292,7 @@ class QueuedSealer(Sealer):
         before = len(run.shots)
         run._receive_until(lambda: len(run.shots) - before >= len(batches))
         shot: set[str] = set()
-        for ids, notes, count in run.shots[before:]:
+        for ids, notes, count in list(run.shots.values())[before:]:
             shot.update(ids)
             self.notes += [note for note in notes if note not in self.notes]
             self.screenshots += count

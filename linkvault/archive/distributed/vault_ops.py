@@ -41,21 +41,38 @@ class VaultOps:
 
 
 def replay(vault: Vault, ops: list[Op]) -> None:
-    """Write a worker's calls into the vault, in order, its local capture ids mapped to the vault's."""
+    """Write a worker's calls into the vault, in order, its local capture ids mapped to the vault's; a row the vault
+    holds already (its capture, by URL, time and WARC record; its screenshot, by record id) is skipped with the
+    custody events about it: a message delivered again (a run killed after storing it, before acking it) is
+    stored once."""
     ids: dict[int, int] = {}
+    held: set[str] = set()  # the WARC records of rows skipped: their custody events are in the vault too
     for name, args, kwargs in ops:
         if name == "store_capture":
             capture, local = args
-            part_of = kwargs["part_of"]
-            ids[local] = vault.store_capture(capture, role=kwargs["role"], text=kwargs["text"],
-                                             memento=kwargs["memento"],
-                                             part_of=ids.get(part_of, part_of) if part_of is not None else None)
+            ids[local] = _store_capture(vault, capture, kwargs, ids, held)
         elif name == "add_url":
             vault.add_url(*args)
         elif name == "log_event":
-            vault.log_event(*args, **kwargs)
+            if args[1] not in held:
+                vault.log_event(*args, **kwargs)
         elif name == "add_screenshot":
-            vault.add_screenshot(*args)
+            if vault.screenshot_held(args[0]["record_id"]):
+                held.add(args[0]["record_id"])
+            else:
+                vault.add_screenshot(*args)
+
+
+def _store_capture(vault: Vault, capture: Capture, kwargs: dict, ids: dict[int, int], held: set[str]) -> int:
+    """The vault's id of a worker's capture: stored now, or the one it holds already."""
+    if (known := vault.capture_held(capture)) is not None:
+        capture.id = known
+        if capture.record is not None:
+            held.add(capture.record.record_id)
+        return known
+    part_of = kwargs["part_of"]
+    return vault.store_capture(capture, role=kwargs["role"], text=kwargs["text"], memento=kwargs["memento"],
+                               part_of=ids.get(part_of, part_of) if part_of is not None else None)
 
 
 class CaptureTable:
