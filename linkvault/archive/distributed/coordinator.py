@@ -4,8 +4,9 @@ Only the fetching and screenshot stages differ. Each URL is enqueued on its site
 digests for it, and the run's session and vantage points in its plan, `plan`), then the run consumes the vault's
 queue as the single writer, replaying each finished URL's rows into the vault and hearing it as a single run hears a
 URL done. Redis remembers each URL enqueued for the vault until a run stores it: a run interrupted or killed leaves
-its workers' rows waiting on the vault's queue, and the next run into the vault stores them instead of enqueuing
-those URLs again. Screenshots go on their own queue when a worker with a browser is up (`worker --screenshots`),
+its workers' rows waiting on the vault's queue, and the next run into the vault stores them before it plans (a
+message delivered again stores nothing the vault holds: `replay`) and does not enqueue those URLs still on their
+way. Screenshots go on their own queue when a worker with a browser is up (`worker --screenshots`),
 in batches, so the browsers are as many as those workers; with none, the run takes them itself. WARC files killed
 workers left open are recovered into the vault, and the run's manifest lists every record its workers wrote, so
 its timestamp covers them. The timestamp stays with the run: one manifest, one request to each authority.
@@ -20,7 +21,7 @@ import threading
 import time
 import typing
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 
 from dramatiq.broker import MessageProxy
@@ -279,6 +280,11 @@ class QueuedSealer(Sealer):
             return self._shoot_elsewhere(pages)
         except QUEUE_ERRORS as exc:
             raise queue_down(self.run.queue_url, exc) from None
+
+    def timestamp(self, reports: dict[str, str], earlier: Sequence[tuple[str, str | None]] = ()) -> tuple[list, int]:
+        """A single run's, each record listed once: what the run stored from the vault's queue before it planned is
+        both the vault's unsealed and its workers' records."""
+        return super().timestamp(reports, list(dict.fromkeys(earlier)))
 
     def _shoot_elsewhere(self, pages: list[Capture]) -> set[str]:
         run, settings = self.run, settings_of(self.options)
