@@ -24,20 +24,20 @@ from linkvault.archive.screenshot import chromium
 STOP_AT = Path(__file__).with_name("stop_at.py")
 
 
-def _stopped_run(web, queue: str, report: Path, vault: Path, where: str, stop: str = "KILL",
+def _stopped_run(web, redis_url: str, report: Path, vault: Path, where: str, stop: str = "KILL",
                  screenshots: bool = False) -> None:
     """`fetch --queue` of `report` into `vault`, stopped by itself at `where` (tests/stop_at.py)."""
     cmd = [sys.executable, str(STOP_AT), where, stop, "--vault", str(vault), "fetch", str(report), "--per-host",
            "1", "--proxy", web.proxy_url, "--ca-bundle", web.ca_pem_path, "--format", "json",
-           "--queue", queue, "--heartbeat", HEARTBEAT]
+           "--queue", redis_url, "--heartbeat", HEARTBEAT]
     run = subprocess.run(cmd, capture_output=True, text=True, env=queue_env(screenshots), timeout=300)
     assert run.returncode == (130 if stop == "INT" else -signal.SIGKILL), run.stderr
 
 
-def _waiting(queue: str, vault: Path) -> int:
+def _waiting(redis_url: str, vault: Path) -> int:
     """Messages on the vault's queue not acked yet: waiting there, or held by a consumer (alive or killed)."""
     name = (vault / ".queue-id").read_text(encoding="ascii").strip()
-    return redis.StrictRedis.from_url(queue).hlen(f"linkvault:linkvault.vault.{name}.msgs")
+    return redis.StrictRedis.from_url(redis_url).hlen(f"linkvault:linkvault.vault.{name}.msgs")
 
 
 def _stored_twice(vault: Path) -> list[tuple]:
