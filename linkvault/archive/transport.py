@@ -70,10 +70,21 @@ class Client(httpx.AsyncClient):
         self._sender = transport
         self._cookies = _Cookies(self._cookies)  # httpx offers no public hook for its jar's class
 
+    def _redirect_url(self, request: httpx.Request, response: httpx.Response) -> httpx.URL:
+        """A Location httpx cannot parse (a control character, a broken port) is not its protocol error: the fetcher
+        judges it as the URL it names, and the archive clients (`webarchives/gateway.py`) take the answer as given."""
+        try:
+            return super()._redirect_url(request, response)
+        except (httpx.InvalidURL, httpx.RemoteProtocolError):
+            return request.url  # never followed: only `next_request` would hold it
+
     async def exchange(self, request: httpx.Request) -> httpx.Response:
         """`send(request, stream=True)` without what the fetcher never asks of it (auth, hooks, timing, a log line,
         the next request of a redirect, whose Location httpx may not even read): the transport's response, with its
-        cookies taken into the jar. `send` cost a small page's request about as much again as the transport did."""
+        cookies taken into the jar. `send` cost a small page's request about as much again as the transport did.
+        A URL with a user name or password in it goes by `send`, whose auth flow makes them its Basic credentials."""
+        if request.url.userinfo:
+            return await self.send(request, stream=True)
         try:
             response = await self._sender.handle_async_request(request)
         except httpx.RequestError as exc:
