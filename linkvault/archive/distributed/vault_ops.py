@@ -8,7 +8,15 @@ calls are JSON (`ops_to_wire`), each read back against the one shape it may have
 
 from __future__ import annotations
 
-from linkvault.archive.distributed.wire import SCREENSHOT_ROW, TEXT_ROW, WireError, decode, encode, read_object
+from linkvault.archive.distributed.wire import (
+    SCREENSHOT_ROW,
+    TEXT_ROW,
+    WireError,
+    decode,
+    encode,
+    read_object,
+    warc_name,
+)
 from linkvault.model import Candidate, Capture
 from linkvault.vault import Vault
 from linkvault.vault.capture_rows import ROLES
@@ -135,5 +143,7 @@ def ops_from_wire(sent: object, captures: list[Capture], where: str) -> list[Op]
         elif name == "log_event":
             ops.append((name, (op["event"], op["subject"]), {"collector": op["collector"], "details": op["details"]}))
         else:
-            ops.append((name, (read_object(op["row"], SCREENSHOT_ROW, f"{at}.row"),), {}))
+            row = read_object(op["row"], SCREENSHOT_ROW, f"{at}.row")
+            warc_name(row["warc_file"], f"{at}.row.warc_file")
+            ops.append((name, (row,), {}))
     return ops

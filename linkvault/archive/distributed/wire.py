@@ -27,6 +27,9 @@ VERSION = 1  # of the payloads' shapes: a message of another version is refused,
 RECORDS = {cls.__name__: cls for cls in (Capture, Hop, RecordLocation, Connection, Account, LinkState, Candidate,
                                          Session, Cookie, VantageOptions, Vantage)}
 VAULT_QUEUE = re.compile(r"^linkvault\.vault\.[0-9a-f]{32}$")
+# A WARC file a worker names is one in the vault's warc/ folder, by its bare name: a path (`/home/…`, `../…`) would
+# have the vault read, pack and seal a file it never wrote
+WARC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.warc(\.gz)?$")
 # The run's settings a worker fetches with: everything but what the run itself does (screenshots, timestamps) and
 # what is too secret for every message (a session's cookies, the vantage points' proxies: the run's plan, `plan`).
 SENT_SETTINGS = ("concurrency", "per_host", "timeout", "deadline", "max_size", "max_decoded", "max_redirects",
@@ -107,7 +110,17 @@ def _record(cls: type, value: object, where: str) -> typing.Any:
     if set(given) != fields:
         raise WireError(f"{where}: not a {cls.__name__} (keys {sorted(set(given) ^ fields)} differ)")
     hints = _hints(cls)
-    return cls(**{name: decode(hints[name], given[name], f"{where}.{name}") for name in fields})
+    record = cls(**{name: decode(hints[name], given[name], f"{where}.{name}") for name in fields})
+    if cls is RecordLocation:
+        warc_name(record.file, f"{where}.file")
+    return record
+
+
+def warc_name(name: str, where: str) -> str:
+    """`name` if it is a bare WARC file name, else a WireError."""
+    if not WARC_NAME.match(name) or ".." in name:
+        raise WireError(f"{where}: {name!r} is not a WARC file's name in the vault")
+    return name
 
 
 def read_object(value: object, shape: Mapping[str, object], where: str, *, partial: bool = False) -> dict:
