@@ -204,9 +204,10 @@ class QueuedRun(FetchRun):
             sent = read(proxy.args, "store", STORE)
             batch = [_finished(item, sent["captures"], f"store.batch[{n}]") for n, item in enumerate(sent["batch"])]
             self._store(sent["run"], batch)
-            for name, why in sent["down"].items():
-                self.down.setdefault(name, why)
-            self.echoed.update(sent["echoed"])
+            if sent["run"] == self.run_id:  # another run's notes (an interrupted one's, drained) are not this run's
+                for name, why in sent["down"].items():
+                    self.down.setdefault(name, why)
+                self.echoed.update(sent["echoed"])
         else:
             raise WireError(f"no {proxy.actor_name!r} messages are sent on a vault's queue")
         self.elsewhere += sent["written"]
