@@ -50,7 +50,10 @@ def test_replayweb_page_replays_a_cited_page_from_the_pack(viewer, tmp_path):
     pack, browser = viewer
     with serve(pack, tmp_path, url=AZATTYQ_ARTICLE) as base:  # an origin of its own: one service worker per origin
         with Tab(browser, f"{base}/embed.html") as tab:
-            shows_article = lambda f: any(AZATTYQ_PHRASE in text for text in f.values())  # noqa: E731
+            # the article shown, by frames whose URL is committed (a frame that has not committed its navigation yet
+            # is listed with the URL '')
+            shows_article = lambda f: any(AZATTYQ_PHRASE in text for text in f.values()) and all(  # noqa: E731
+                url for url, text in f.items() if AZATTYQ_PHRASE in text)
             frames = wait_for(tab.frame_texts, shows_article, timeout=40)
             if not shows_article(frames):
                 # ReplayWeb.page's embed can load its frame before its service worker, first installed on
@@ -80,7 +83,10 @@ def test_the_evidence_pack_link_robustify_writes_opens_the_cited_page_in_replayw
                     if f"url={quote(AZATTYQ_ARTICLE, safe='')}&" in u)
         assert link.startswith(f"https://replayweb.page/?source={quote(f'{base}/{pack.name}', safe='')}#view=replay&")
         with Tab(browser, link.replace("https://replayweb.page/", f"{base}/index.html", 1)) as tab:
-            shows_article = lambda f: any(AZATTYQ_PHRASE in text for text in f.values())  # noqa: E731
+            # the article shown, by frames whose URL is committed (a frame that has not committed its navigation yet
+            # is listed with the URL '')
+            shows_article = lambda f: any(AZATTYQ_PHRASE in text for text in f.values()) and all(  # noqa: E731
+                url for url, text in f.items() if AZATTYQ_PHRASE in text)
             frames = wait_for(tab.frame_texts, shows_article, timeout=40)
             if not shows_article(frames):  # the first-visit service-worker race the tests above describe
                 tab.reload()

@@ -36,25 +36,35 @@ def _server(connections: list[int], idle: float) -> socket.socket:
     return listener
 
 
+def _fetched(tmp_path, *urls: str, pause: float = 0) -> list:
+    """Each URL fetched in turn by one fetcher (no retries; loopback allowed), `pause` seconds between them."""
+
+    async def go() -> list:
+        options = FetchOptions(allow_private=True, retries=0, timeout=10.0)
+        fetcher = Fetcher(options, WarcRecorder(str(tmp_path / "warc"), {"software": "linkvault/test"}, lambda d: None),
+                          __version__)
+        results = []
+        try:
+            for url in urls:
+                if results:
+                    await asyncio.sleep(pause)
+                results.append(await fetcher.fetch(url))
+            return results
+        finally:
+            await fetcher.aclose()
+            fetcher.recorder.close()
+
+    return asyncio.run(go())
+
+
 def test_a_connection_the_site_closed_while_idle_is_not_used_again(tmp_path):
     connections: list[int] = []
     listener = _server(connections, idle=0.2)
     port = listener.getsockname()[1]
 
-    async def go():
-        options = FetchOptions(allow_private=True, retries=0, timeout=10.0)
-        fetcher = Fetcher(options, WarcRecorder(str(tmp_path / "warc"), {"software": "linkvault/test"}, lambda d: None),
-                          __version__)
-        try:
-            first = await fetcher.fetch(f"http://127.0.0.1:{port}/a")
-            await asyncio.sleep(0.6)  # the site has closed the kept-alive connection by now
-            return first, await fetcher.fetch(f"http://127.0.0.1:{port}/b")
-        finally:
-            await fetcher.aclose()
-            fetcher.recorder.close()
-
     try:
-        first, second = asyncio.run(go())
+        # the site has closed the kept-alive connection by the second fetch
+        first, second = _fetched(tmp_path, f"http://127.0.0.1:{port}/a", f"http://127.0.0.1:{port}/b", pause=0.6)
     finally:
         listener.close()
     assert (first.status, first.error) == (200, None)
@@ -88,18 +98,8 @@ def test_a_cited_link_with_a_user_and_password_in_it_sends_them_as_basic_credent
     listener = _answering(answer)
     port = listener.getsockname()[1]
 
-    async def go():
-        options = FetchOptions(allow_private=True, retries=0, timeout=10.0)
-        fetcher = Fetcher(options, WarcRecorder(str(tmp_path / "warc"), {"software": "linkvault/test"}, lambda d: None),
-                          __version__)
-        try:
-            return await fetcher.fetch(f"http://editor:s3cret@127.0.0.1:{port}/draft")
-        finally:
-            await fetcher.aclose()
-            fetcher.recorder.close()
-
     try:
-        result = asyncio.run(go())
+        [result] = _fetched(tmp_path, f"http://editor:s3cret@127.0.0.1:{port}/draft")
     finally:
         listener.close()
     assert (result.status, result.error) == (200, None)
