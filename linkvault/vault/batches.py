@@ -46,29 +46,31 @@ class BatchedWrites:
     def batched(self, rows: int | None = None, seconds: float | None = None) -> Iterator[None]:
         """Batch the block's writes (see the module's doc; BATCH_ROWS and BATCH_SECONDS unless given); every write
         of it is committed when it ends, or by `end_batch` first."""
-        batch = self._batch = _Batch(BATCH_ROWS if rows is None else rows, BATCH_SECONDS if seconds is None else seconds)
-        try:
+        with self._in_batch(_Batch(BATCH_ROWS if rows is None else rows, BATCH_SECONDS if seconds is None else seconds),
+                            keep=True):
             yield
-        except BaseException:
-            if self._batch is batch:
-                self.end_batch()
-            raise
-        if self._batch is batch:
-            self._batch = None
-            self._commit()
 
     @contextlib.contextmanager
     def whole(self) -> Iterator[None]:
         """The block's writes in one transaction, committed when it ends and rolled back when it fails: all of them
         or none (a queued run's one message)."""
-        batch = self._batch = _Batch(sys.maxsize, math.inf)
+        with self._in_batch(_Batch(sys.maxsize, math.inf), keep=False):
+            yield
+
+    @contextlib.contextmanager
+    def _in_batch(self, batch: _Batch, *, keep: bool) -> Iterator[None]:
+        """`batch` open for the block; when the block fails, what it wrote is committed (`keep`) or rolled back."""
+        self._batch = batch
         try:
             yield
         except BaseException:
             if self._batch is batch:
-                self._batch = None
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.rollback()
+                if keep:
+                    self.end_batch()
+                else:
+                    self._batch = None
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.rollback()
             raise
         if self._batch is batch:
             self._batch = None
