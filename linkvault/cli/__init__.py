@@ -6,6 +6,7 @@ group here. Errors become output and exit codes in one place, `LinkvaultGroup.in
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 from click.core import ParameterSource
@@ -66,6 +67,9 @@ for command in (check, fetch, copies, recheck, changes, search, show, report, ve
 
 
 def main() -> None:
+    # httpx loads its own command line (httpx._main: rich's console and pygments, ~50 ms) on import whenever click
+    # and rich are installed, as they are with linkvault; this process never runs it, so it is marked absent first.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     cli(prog_name="linkvault")
 
 
