@@ -7,7 +7,7 @@ The passages, details and URLs come from fetched pages and reports: hostile text
 
 from __future__ import annotations
 
-from linkvault.claims.drift import ATTENTION, Drift, word_diff
+from linkvault.model.drift import ATTENTION, Drift
 from linkvault.render.htmlsafe import esc
 from linkvault.render.textsafe import terminal_safe
 
@@ -42,6 +42,8 @@ def drift_html(drift: Drift) -> str:
             f'now {esc(_day(drift.now_at))})</span>')
     if not drift.passage_then or drift.passage_then == drift.passage_now:
         return head + "</div>"
+    from linkvault.claims.drift import word_diff  # claim matching (rapidfuzz): only a drift shown in HTML needs it
+
     runs = word_diff(drift.passage_then, drift.passage_now)
     then = " ".join(f"<del>{esc(words)}</del>" if kind == "removed" else esc(words)
                     for kind, words in runs if kind != "added")

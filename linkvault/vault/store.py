@@ -28,7 +28,7 @@ from linkvault.vault.capture_rows import capture_of, row_of
 from linkvault.vault.checks import CheckQueries
 from linkvault.vault.copies import CopiesQueries
 from linkvault.vault.custody import GENESIS, event_hash
-from linkvault.vault.drifts import DriftQueries
+from linkvault.vault.drift_rows import DriftQueries
 from linkvault.vault.held import HeldRows
 from linkvault.vault.lock import VaultLock, lock_wait, require_vault, vault_exists
 from linkvault.vault.schema import SCHEMA_VERSION, SIDE, insert_row, insert_side, migrate, schema_version, verdict_capture_id
