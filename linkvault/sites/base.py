@@ -7,9 +7,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from linkvault.model import LinkState, Page
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 HTML_SCAN = 2 * 1024 * 1024  # how much of a page adapters read for its data scripts
 
@@ -33,6 +36,18 @@ class SiteAdapter(Protocol):
     def judge(self, page: Page, companions: dict[str, Page]) -> LinkState | None: ...
 
     def extract(self, page: Page, companions: dict[str, Page]) -> SiteText | None: ...
+
+
+def html_tree(html: str) -> HtmlElement | None:
+    """The page as lxml's tree, None when it will not parse. lxml is loaded here, as a page is read (in a judging
+    worker): the run's main process only matches the sites' URLs, and starts sooner without it."""
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        return lxml.html.document_fromstring(html)
+    except (ValueError, ParserError):
+        return None
 
 
 def host_of(url: str) -> str:

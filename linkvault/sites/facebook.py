@@ -18,12 +18,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-import lxml.html
-from lxml.etree import ParserError
-
 from linkvault.model import LinkState, Page
 from linkvault.sites import facebook_post, instagram
-from linkvault.sites.base import HTML_SCAN, SiteText, host_of, verdict
+from linkvault.sites.base import HTML_SCAN, SiteText, host_of, html_tree, verdict
 
 _LOGIN = re.compile(r"(?i)(/login|/accounts/login|login_form|loginform|id=\"login|name=\"pass\"|type=\"password\")")
 _OG_DESCRIPTION = re.compile(r'(?is)<meta[^>]+property=["\']og:description["\'][^>]+content=["\']([^"\']+)')
@@ -135,9 +132,8 @@ class Facebook:
 def _says(site: str, page: Page, pattern: re.Pattern[str], otherwise: str) -> str:
     """`Facebook says “…”`: the page's own sentence where `pattern` matched (a heading with the short sentence
     after it), else `otherwise` in our words."""
-    try:
-        root = lxml.html.document_fromstring(page.html[:HTML_SCAN])
-    except (ValueError, ParserError):
+    root = html_tree(page.html[:HTML_SCAN])
+    if root is None:
         return f"{site} says {otherwise}"
     body = root.find("body")
     texts = [" ".join(t.split()) for t in (body if body is not None else root).itertext()]

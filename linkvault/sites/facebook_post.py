@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import json
 
-import lxml.html
-from lxml.etree import ParserError
-
 from linkvault.model import Page
-from linkvault.sites.base import HTML_SCAN, SiteText, script_json, utc_iso, walk, web_urls
+from linkvault.sites.base import HTML_SCAN, SiteText, html_tree, script_json, utc_iso, walk, web_urls
 
 
 def read_post(page: Page) -> SiteText | None:
@@ -28,9 +25,8 @@ def read_post(page: Page) -> SiteText | None:
 
 
 def _mobile(page: Page) -> SiteText | None:
-    try:
-        root = lxml.html.document_fromstring(page.html[:HTML_SCAN])
-    except (ValueError, ParserError):
+    root = html_tree(page.html[:HTML_SCAN])
+    if root is None:
         return None
     for story in root.xpath("//div[contains(concat(' ', @class, ' '), ' story_body_container ')]"):
         body = story.xpath(".//div[contains(concat(' ', @class, ' '), ' _5rgt ')]")

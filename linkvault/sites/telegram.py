@@ -9,13 +9,14 @@ redirects away from /s/, the channel has no public preview).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import lxml.html
-from lxml.html import HtmlElement
-
 from linkvault.model import LinkState, Page
-from linkvault.sites.base import SiteText, verdict
+from linkvault.sites.base import SiteText, html_tree, verdict
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 _POST = re.compile(r"^/(?!s/)([A-Za-z0-9_]{4,64})/(\d+)/?$")
 _HOSTS = ("t.me", "telegram.me", "www.t.me")
@@ -72,9 +73,8 @@ class Telegram:
         for candidate in [*companions.values(), page]:
             if "tgme_widget_message" not in candidate.html:
                 continue
-            try:
-                root = lxml.html.document_fromstring(candidate.html)
-            except (ValueError, lxml.etree.ParserError):
+            root = html_tree(candidate.html)
+            if root is None:
                 continue
             for node in root.xpath("//div[contains(@class, 'tgme_widget_message') and @data-post]"):
                 if node.get("data-post", "").lower() == wanted:
