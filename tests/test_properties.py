@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkvault.findings import check_report
 from linkvault.parsing import parse_text
+from linkvault.parsing.dates import _years_written
 
 # Text made of the pieces reports are made of, so the parser's branches are really exercised.
 pieces = st.sampled_from([
@@ -47,3 +50,17 @@ def test_missing_and_uncited_are_exactly_the_set_differences(cited, listed):
     uncited = {f.number for f in result.findings if f.kind == "uncited-footnote"}
     assert missing == set(cited) - set(listed)
     assert uncited == set(listed) - set(cited)
+
+
+# Years as reports write them, glued to letters, digits and underscores in every script.
+year_text = st.lists(st.one_of(st.sampled_from(["2024", "2019", "2049", "2050", "1999", "20", "202", "20245", "_", "x",
+                                                "ж", "٣", "²", " ", ".", "-", "/", "\n", "«", "г."]),
+                               st.text(max_size=4)), max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(year_text)
+def test_the_years_a_report_writes_are_exactly_what_a_word_bounded_year_pattern_finds(text):
+    """The report's year is voted from its written years: read by a search for "20" with the leading word
+    boundary checked by hand, they are the very matches of `\\b(20[0-4]\\d)\\b`, in order."""
+    assert _years_written(text) == [int(y) for y in re.findall(r"\b(20[0-4]\d)\b", text)]

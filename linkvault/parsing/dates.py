@@ -151,7 +151,10 @@ def lead_date(paragraph: str, year: int) -> DateSpan | None:
 # report_year reads this much of the texts it is given at most: a year's majority shows long before, and the
 # citing texts of a report with a million markers would take half a minute more to scan.
 YEAR_SAMPLE_CHARS = 5_000_000
-_YEAR_WRITTEN = re.compile(r"\b(20[0-4]\d)\b")
+# The word boundary before a year is checked by hand (`_years_written`): a pattern opening with `\b` has no literal
+# prefix, and re then tries it at every character instead of searching for "20" (25 times slower on a long report).
+_YEAR_WRITTEN = re.compile(r"20[0-4]\d\b")
+_WORD_CHAR = re.compile(r"\w")
 
 
 def report_year(texts: list[str], dated: date | None = None) -> int:
@@ -169,8 +172,14 @@ def written_year(texts: list[str]) -> int | None:
         if left <= 0:
             break
         left -= len(t)
-        years.update(int(y) for y in _YEAR_WRITTEN.findall(t))
+        years.update(_years_written(t))
     return years.most_common(1)[0][0] if years else None
+
+
+def _years_written(text: str) -> list[int]:
+    """Each year 2000-2049 written in `text` as a word of its own, in order."""
+    return [int(m.group()) for m in _YEAR_WRITTEN.finditer(text)
+            if not (m.start() and _WORD_CHAR.match(text, m.start() - 1))]
 
 
 # Year 1 stands for "no year written": no report is dated then, so a span in it lacks a year of its own.
