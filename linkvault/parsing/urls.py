@@ -139,6 +139,12 @@ def invalid_reason(url: str) -> str | None:
         return "its port is not a number from 1 to 65535"
     if port == 0:
         return "its port is not a number from 1 to 65535"
+    return _host_reason(host)
+
+
+@lru_cache(maxsize=65536)  # per host, not per URL: a report cites many pages of few sites
+def _host_reason(host: str) -> str | None:
+    """Why `host` (a URL's, as urlsplit reads it) cannot be a web address's host, or None when it can."""
     try:
         if host_address(host) is not None:
             return None
@@ -279,6 +285,7 @@ def blocked_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     return f"{ip} {how}" if how else str(ip)
 
 
+@lru_cache(maxsize=65536)  # asked of each URL's host by check, fetch's plan and the guard: judged once per host
 def private_address(host: str) -> str | None:
     """How `host`, as it will be sent, names a loopback, private, link-local or other non-public
     address ("127.0.0.1 written as an integer", "localhost"), or None for a public one."""
