@@ -11,7 +11,8 @@ import itertools
 from collections.abc import Callable, Iterator
 
 from linkvault.model import CheckResult, Entry, Finding, Report, Severity, label_number
-from linkvault.parsing.urls import comparison_key, draft_reason, invalid_reason, tracking_parameters
+from linkvault.parsing.url_keys import comparison_key, tracking_parameters
+from linkvault.parsing.urls import draft_reason, invalid_reason
 
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 

@@ -6,10 +6,12 @@ import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from w3lib.url import canonicalize_url
 
 from linkvault.findings import check_report
 from linkvault.parsing import parse_text
 from linkvault.parsing.dates import _years_written
+from linkvault.parsing.url_keys import _CANONICAL
 
 # Text made of the pieces reports are made of, so the parser's branches are really exercised.
 pieces = st.sampled_from([
@@ -64,3 +66,10 @@ def test_the_years_a_report_writes_are_exactly_what_a_word_bounded_year_pattern_
     """The report's year is voted from its written years: read by a search for "20" with the leading word
     boundary checked by hand, they are the very matches of `\\b(20[0-4]\\d)\\b`, in order."""
     assert _years_written(text) == [int(y) for y in re.findall(r"\b(20[0-4]\d)\b", text)]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.from_regex(_CANONICAL, fullmatch=True))
+def test_a_comparison_key_returned_without_w3lib_is_already_in_w3libs_canonical_form(key):
+    """comparison_key returns a key of plain host and path as it is: w3lib would give back the very same string."""
+    assert canonicalize_url(key) == key

@@ -15,7 +15,8 @@ import re
 from collections.abc import Sequence
 
 from linkvault.model import Entry
-from linkvault.parsing.urls import comparison_key, invalid_reason, memento_parts, trim_url
+from linkvault.parsing.url_keys import comparison_key
+from linkvault.parsing.urls import invalid_reason, memento_parts, trim_url
 
 # One item of the group: its words, its date (the evidence pack's may go without), then the URI.
 _ITEM = re.compile(r"([A-Za-z][A-Za-z ]{0,40}?)(?: (\d{4}-\d{2}-\d{2}))?: (?=\S)")

@@ -1,9 +1,4 @@
-"""URLs as reports write them: finding them in text, trimming them, judging them, comparing them.
-
-Canonical form comes from w3lib (Scrapy's URL library: sorted query, normalised percent-encoding,
-no fragment). courlan, which trafilatura brings, was not used for the comparison key because its
-cleaner also strips `ref`, `source`, `uid`… — real parameters on some news sites. The tracking
-parameters we drop are listed here, per host where they are only noise on that host.
+"""URLs as reports write them: finding them in text, trimming them, judging them (comparing them: `url_keys`).
 
 Hosts are read as browsers and httpx's resolver read them (the WHATWG URL host parser, like
 inet_aton): `2130706433`, `0x7f000001`, `0177.0.0.1` and `127.1` are 127.0.0.1, so one rule
@@ -18,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from functools import lru_cache
-from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import idna
 
@@ -40,23 +35,6 @@ _MARKER = re.compile(r"\[\d{1,6}(?:\s*[,;–—-]\s*\d{1,6})*\]|\[\^[^\]\s]{1,64
 _MAX_MARKER = 200  # characters a marker written after a URL may take
 _BRACKETS = "()[]{}"
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
-
-GENERIC_TRACKERS = {
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "igsh",
-    "mc_cid", "mc_eid", "_hsenc", "_hsmi", "oly_enc_id", "oly_anon_id", "vero_id", "_openstat",
-    "rdid", "mibextid", "_rdc", "_rdr", "__cft__[0]", "__tn__", "sfnsn",
-}
-HOST_TRACKERS = {
-    "facebook.com": {"ref", "hc_ref", "fref", "sk", "notif_id", "notif_t", "paipv", "eav", "__xts__[0]"},
-    "instagram.com": {"utm_medium", "hl"},
-    "youtube.com": {"si", "feature", "pp"},
-    "youtu.be": {"si", "feature"},
-    "twitter.com": {"s", "t", "ref_src", "ref_url"},
-    "x.com": {"s", "t", "ref_src", "ref_url"},
-    "t.me": {"single"},
-    "tiktok.com": {"_r", "_t", "is_from_webapp", "sender_device", "is_copy_url", "web_id"},
-    "spotify.com": {"si"},
-}
 
 _DRAFT_QUERY = {"preview", "preview_id", "preview_nonce", "_thumbnail_id", "draft", "elementor-preview"}
 _DRAFT_PATH = re.compile(r"(?i)/(wp-admin|wp-login\.php|ghost/#/editor|drafts?|preview)(/|$|\?)")
@@ -345,56 +323,3 @@ def draft_reason(url: str) -> str | None:
     if m:
         return f"its path goes through '/{m.group(1)}', an editor's or draft page"
     return None
-
-
-def _site(host: str) -> str:
-    host = host.lower().rstrip(".")
-    for prefix in ("www.", "web.", "m.", "mobile.", "mbasic.", "touch."):
-        if host.startswith(prefix) and host.count(".") >= 2:
-            return host[len(prefix) :]
-    return host
-
-
-@lru_cache(maxsize=4096)
-def _trackers_for(host: str) -> frozenset[str]:
-    site = _site(host)
-    found = set(GENERIC_TRACKERS)
-    for domain, keys in HOST_TRACKERS.items():
-        if site == domain or site.endswith("." + domain):
-            found |= keys
-    return frozenset(found)
-
-
-def tracking_parameters(url: str) -> list[str]:
-    """The query parameters of `url` that only track the click, in the order written."""
-    parts = urlsplit(with_scheme(url))
-    trackers = _trackers_for(parts.hostname or "")
-    names = []
-    for key, _ in parse_qsl(parts.query, keep_blank_values=True):
-        if (key in trackers or key.lower().startswith("utm_")) and key not in names:
-            names.append(key)
-    return names
-
-
-@lru_cache(maxsize=65536)  # asked three times of each URL before a run's first request: parse, findings, vault
-def comparison_key(url: str) -> str:
-    """Two URLs with the same key cite the same source.
-
-    Scheme, `www.`/`web.`/`m.` host variants, default ports, fragments, parameter order and
-    tracking parameters do not make a different source; everything else does.
-    """
-    from w3lib.url import canonicalize_url
-
-    parts = urlsplit(with_scheme(url))
-    host = _site(parts.hostname or "")
-    trackers = _trackers_for(host)
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port if parts.port not in (None, 80, 443) else None
-    netloc = host if port is None else f"{host}:{port}"
-    kept = [
-        piece for piece in parts.query.split("&")
-        if piece and (name := piece.split("=", 1)[0]) not in trackers and not name.lower().startswith("utm_")
-    ]
-    path = parts.path.rstrip("/") or "/"
-    return canonicalize_url(urlunsplit(("https", netloc, path, "&".join(kept), "")))

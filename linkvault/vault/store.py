@@ -22,7 +22,8 @@ from linkvault._version import __version__
 from linkvault.errors import InputError, UsageError
 from linkvault.model import Candidate, Capture, Footnote
 from linkvault.parsing import report_key
-from linkvault.parsing.urls import comparison_key, invalid_reason
+from linkvault.parsing.url_keys import comparison_key
+from linkvault.parsing.urls import invalid_reason
 from linkvault.vault.batches import BatchedWrites
 from linkvault.vault.capture_rows import capture_of, row_of
 from linkvault.vault.checks import CheckQueries
