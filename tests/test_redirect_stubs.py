@@ -218,6 +218,16 @@ def test_stub_shapes_are_recognised(head, body, target):
     assert hop is not None and hop.target == target
 
 
+@pytest.mark.parametrize("charset", ["utf-16", "cp500"])
+def test_a_stub_in_a_charset_whose_bytes_are_not_ascii_letters_is_recognised(charset):
+    """A UTF-8 page is first looked at as bytes for its words (refresh, location); a page in UTF-16 or EBCDIC is not:
+    its words are other bytes there."""
+    page = STUB.decode() % ("<META HTTP-EQUIV=Refresh CONTENT='0; URL=/a'>", "Страница переехала")
+    hop = redirect_stub("https://site.kz/old", 200, [("Content-Type", f"text/html; charset={charset}")],
+                        page.encode(charset, errors="replace"))
+    assert hop is not None and hop.target == "https://site.kz/a"
+
+
 @pytest.mark.parametrize("head, body", [
     (b'<meta http-equiv="refresh" content="0">', b""),  # reloads itself
     (b'<meta http-equiv="refresh" content="5; url=https://site.kz/old#top">', b""),  # itself, fragment aside

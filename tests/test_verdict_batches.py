@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from linkvault.archive.verdict_batches import BatchingPool
+from linkvault.archive.verdict_batches import BatchingPool, call_each
 
 
 class CountedPool(concurrent.futures.ProcessPoolExecutor):
@@ -42,6 +42,44 @@ def test_calls_made_while_the_worker_is_busy_go_together_each_with_its_own_resul
     assert results[:6] == [1, 2, 4, 8, 16, 32]
     assert isinstance(results[6], ZeroDivisionError)
     assert inner.tasks == 3  # the first alone (the worker was free), then the six that came meanwhile, three a task
+
+
+class HeldPool(concurrent.futures.Executor):
+    """A pool whose tasks finish when the test says (each then runs, here, what it was given): what is sent when."""
+
+    def __init__(self):
+        self.sent: list[tuple[concurrent.futures.Future, list]] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self.sent.append((future, args[0]))
+        return future
+
+    def finish(self, n: int) -> None:
+        future, calls = self.sent[n]
+        future.set_result(call_each(calls))
+
+    def sizes(self) -> list[int]:
+        return [len(calls) for _, calls in self.sent]
+
+
+def test_while_a_task_is_in_flight_only_a_full_batch_goes_and_each_worker_s_first_goes_at_once():
+    held = HeldPool()
+    pool = BatchingPool(held, workers=2, batch=3)
+    calls = [pool.submit(pow, 2, n) for n in range(2)]
+    assert held.sizes() == [1, 1]  # each worker's first call at once: it starts its process
+    held.finish(0)
+    calls += [pool.submit(pow, 2, n) for n in range(2, 4)]
+    assert held.sizes() == [1, 1]  # a task is in flight: two calls wait for a third
+    calls.append(pool.submit(pow, 2, 4))
+    assert held.sizes() == [1, 1, 3]
+    calls.append(pool.submit(pow, 2, 5))
+    held.finish(1)
+    assert held.sizes() == [1, 1, 3]  # the last call waits while the batch of three is out
+    held.finish(2)
+    assert held.sizes() == [1, 1, 3, 1]  # nothing in flight: it goes alone
+    held.finish(3)
+    assert [call.result(0) for call in calls] == [1, 2, 4, 8, 16, 32]
 
 
 def test_a_broken_pool_s_calls_say_so_and_later_ones_too():

@@ -70,7 +70,10 @@ def redirect_stub(url: str, status: int | None, headers: list[tuple[str, str]], 
     raw = decode_content(body, _header(headers, "content-encoding"), STUB_MAX_BYTES + 1).body
     if len(raw) > STUB_MAX_BYTES:
         return None
-    page = decode_text(raw, charset_of(raw, content_type))
+    charset = charset_of(raw, content_type)
+    if charset in (None, "utf-8") and not _may_redirect(raw):
+        return None
+    page = decode_text(raw, charset)
     lowered = page.lower()
     if "refresh" not in lowered and "location" not in lowered:
         return None
@@ -82,6 +85,14 @@ def redirect_stub(url: str, status: int | None, headers: list[tuple[str, str]], 
     if hop is None and empty:
         hop = _script_hop(url, page)
     return hop
+
+
+def _may_redirect(raw: bytes) -> bool:
+    """Whether a UTF-8 page may name a refresh or a location: in UTF-8 an ASCII letter is its own byte and no other
+    character lowers to one of those words' letters, so the bytes, lowered, hold the words wherever the text does
+    (and a page that holds neither is no stub); lowering the bytes costs a fraction of decoding and lowering text."""
+    lowered = raw.lower()
+    return b"refresh" in lowered or b"location" in lowered
 
 
 def visible_text(page: str) -> str:

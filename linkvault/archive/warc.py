@@ -79,12 +79,13 @@ class _RecordingWriter(_Sha256WARCWriter):
     def _make_warc_id(self) -> str:
         return self._ids_and_clock.new_id()
 
-    def write_record(self, record: Built | ArcWarcRecord, params: object = None) -> None:
-        """Every record goes out here: one laid out by warc_records writes itself, warcio's is warcio's to write."""
+    def write_record(self, record: Built | ArcWarcRecord, params: object = None) -> int | None:
+        """Every record goes out here: one laid out by warc_records writes itself (and says how many bytes it took),
+        warcio's is warcio's to write."""
         if isinstance(record, Built):
-            record.write(self.out)
-        else:
-            super().write_record(record, params)
+            return record.write(self.out)
+        super().write_record(record, params)
+        return None
 
     def curr_warc_date(self) -> str:
         moment = self._ids_and_clock.now().astimezone(timezone.utc).replace(tzinfo=None)
@@ -111,20 +112,22 @@ class WarcFile:
     def size(self) -> int:
         return self._end
 
-    def _write(self, record: Built | ArcWarcRecord) -> tuple[int, int]:
-        """Write a record (one laid out by warc_records, or warcio's); where it lies (offset, length)."""
+    def _write(self, record: Built | ArcWarcRecord, *, flush: bool = True) -> tuple[int, int]:
+        """Write a record (one laid out by warc_records, or warcio's); where it lies (offset, length). `flush=False`
+        for a record whose caller writes another at once and flushes both (the vault points at neither before)."""
         if self.failed is not None:
             raise RecordingFailed(self.failed.errno, self.failed.strerror, self.failed.filename)
-        offset = self._end  # where the last record ended: one tell() a record, not three
+        offset = self._end  # where the last record ended: no tell() for a record that counts its bytes
         try:
-            self._writer.write_record(record)
+            size = self._writer.write_record(record)
             ids = ((record.record_id, record.block_digest) if isinstance(record, Built) else
                    (record.rec_headers.get_header("WARC-Record-ID"), record.rec_headers.get_header("WARC-Block-Digest")))
-            self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
+            if flush:
+                self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
         except OSError as exc:
             self.failed = exc
             raise RecordingFailed(exc.errno, exc.strerror, exc.filename) from exc
-        self._end = self._fh.tell()
+        self._end = offset + size if size is not None else self._fh.tell()
         self.written.append(ids)
         return offset, self._end - offset
 
@@ -197,7 +200,7 @@ class WarcRecorder:
             if digest:
                 fields["WARC-Payload-Digest"] = digest
             record = warc_records.response(request.url, record_id, fields, head, body)
-        offset, length = warc._write(record)
+        offset, length = warc._write(record, flush=False)  # flushed with the request record, next
         req_head = http_head(f"{request.method} {request.target} {request.http_version}", request.headers)
         warc._write(warc_records.request(request.url, self.ids_and_clock.new_id(), {
             **common, "WARC-Concurrent-To": record_id, **redaction_note(request.headers)}, req_head))

@@ -123,12 +123,13 @@ class Built:
     block_digest: str
     pieces: Iterable[bytes]
 
-    def write(self, fh: IO[bytes]) -> None:
-        """The record as one gzip member, as warcio's GzippingWrapper writes it."""
+    def write(self, fh: IO[bytes]) -> int:
+        """The record as one gzip member, as warcio's GzippingWrapper writes it; the bytes it took."""
         compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        size = 0
         for piece in self.pieces:
-            fh.write(compressor.compress(piece))
-        fh.write(compressor.flush())
+            size += fh.write(compressor.compress(piece))
+        return size + fh.write(compressor.flush())
 
 
 def _head(fields: list[tuple[str, str]]) -> bytes:

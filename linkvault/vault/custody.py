@@ -16,8 +16,13 @@ FIELDS = ("id", "at", "event", "subject", "collector", "tool", "details", "prev_
 TEXT_FIELDS = ("title", "author", "published", "language", "sitename", "text")  # a `texts` row, as stored
 
 
+# json.dumps with these options, its encoder made once: dumps makes a new one at every call that passes any option.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+DETAILS = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # a custody event's details, as stored
+
+
 def event_hash(row: dict) -> str:
-    canonical = json.dumps([row[f] for f in FIELDS], ensure_ascii=False, separators=(",", ":"))
+    canonical = _CANONICAL([row[f] for f in FIELDS])
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -26,7 +31,7 @@ def text_digest(text: dict | None) -> str | None:
     `texts` row shows (the text is derived from the record, not in it)."""
     if not text:
         return None
-    canonical = json.dumps([text.get(f) for f in TEXT_FIELDS], ensure_ascii=False, separators=(",", ":"))
+    canonical = _CANONICAL([text.get(f) for f in TEXT_FIELDS])
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -31,6 +31,7 @@ Foreign keys and plain column names are chosen so Datasette shows useful links a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -315,24 +316,35 @@ def datasette_metadata(names: list[str]) -> dict:
 
 
 def insert_side(conn: sqlite3.Connection, capture_id: int, side: dict) -> None:
-    """A capture's redirect chain, headers and certificate chain into their side tables (JSON text accepted)."""
+    """A capture's redirect chain, headers and certificate chain into their side tables (JSON text accepted): each
+    table's rows in one executemany, in the order they were written one by one."""
     values = {k: json.loads(v) if k != "cert_chain" and isinstance(v, str) else v for k, v in side.items()}
-    for hop, h in enumerate(values.get("redirects") or []):
-        insert_row(conn, "redirect_hops", {"capture_id": capture_id, "hop": hop, "url": h.get("url"),
-                                        "status": h.get("status"), "location": h.get("location"),
-                                        "via": h.get("via")})
+    hops = [(capture_id, hop, h.get("url"), h.get("status"), h.get("location"), h.get("via"))
+            for hop, h in enumerate(values.get("redirects") or [])]
     headers = values.get("headers") or []
-    for position, (name, value) in enumerate(headers.items() if isinstance(headers, dict) else headers):
-        insert_row(conn, "response_headers", {"capture_id": capture_id, "position": position, "name": name, "value": value})
+    named = [(capture_id, position, name, value)
+             for position, (name, value) in enumerate(headers.items() if isinstance(headers, dict) else headers)]
     end = "-----END CERTIFICATE-----"
-    pems = [p.strip() + "\n" + end + "\n" for p in (values.get("cert_chain") or "").split(end) if p.strip()]
-    for position, pem in enumerate(pems):
-        insert_row(conn, "certificates", {"capture_id": capture_id, "position": position, "pem": pem})
+    pems = [(capture_id, position, p.strip() + "\n" + end + "\n")
+            for position, p in enumerate(p for p in (values.get("cert_chain") or "").split(end) if p.strip())]
+    for table, columns, rows in (("redirect_hops", _HOP_COLUMNS, hops), ("response_headers", _HEADER_COLUMNS, named),
+                                 ("certificates", _CERT_COLUMNS, pems)):
+        if rows:
+            conn.executemany(_insert_sql(table, columns), rows)
+
+
+_HOP_COLUMNS = ("capture_id", "hop", "url", "status", "location", "via")
+_HEADER_COLUMNS = ("capture_id", "position", "name", "value")
+_CERT_COLUMNS = ("capture_id", "position", "pem")
 
 
 def insert_row(conn: sqlite3.Connection, table: str, row: dict) -> int:
-    columns = ", ".join(f"[{c}]" for c in row)
-    marks = ", ".join("?" for _ in row)
-    inserted = conn.execute(f"insert into [{table}] ({columns}) values ({marks})", list(row.values())).lastrowid
+    inserted = conn.execute(_insert_sql(table, tuple(row)), tuple(row.values())).lastrowid
     assert inserted is not None  # None only when nothing was inserted, and a failed insert raises
     return inserted
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """The INSERT of `columns` into `table`, spelled once: a run inserts the same few shapes a thousand times."""
+    return f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) values ({', '.join('?' for _ in columns)})"

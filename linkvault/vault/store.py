@@ -28,7 +28,7 @@ from linkvault.vault.batches import BatchedWrites
 from linkvault.vault.capture_rows import capture_of, row_of
 from linkvault.vault.checks import CheckQueries
 from linkvault.vault.copies import CopiesQueries
-from linkvault.vault.custody import GENESIS, event_hash
+from linkvault.vault.custody import DETAILS, GENESIS, event_hash
 from linkvault.vault.drift_rows import DriftQueries
 from linkvault.vault.held import HeldRows
 from linkvault.vault.lock import VaultLock, lock_wait, require_vault, vault_exists
@@ -164,7 +164,7 @@ class Vault(BatchedWrites, CopiesQueries, DriftQueries, CheckQueries, SearchQuer
             last = self.db.conn.execute("select id, hash from custody order by id desc limit 1").fetchone()
             row = {"id": (last[0] + 1) if last else 1, "at": now_iso(), "event": event, "subject": subject,
                    "collector": collector, "tool": f"linkvault/{__version__}",
-                   "details": json.dumps(details or {}, ensure_ascii=False, sort_keys=True),
+                   "details": DETAILS(details or {}),
                    "prev_hash": last[1] if last else GENESIS}
             row["hash"] = event_hash(row)
             insert_row(self.db.conn, "custody", row)
