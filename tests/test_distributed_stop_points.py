@@ -7,6 +7,7 @@ redis-server, real `linkvault worker` processes)."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -158,4 +159,35 @@ def test_a_screenshots_message_delivered_again_stores_each_screenshot_once(fakew
     with sqlite3.connect(vault / "linkvault.db") as db:
         assert db.execute("select count(*), count(distinct response_id) from screenshots").fetchone() == (4, 4)
     assert not _stored_twice(vault) and not _waiting(queue, vault)
+    _warcs_hold(vault)
+
+
+def test_ctrl_c_while_redis_stalls_on_the_ack_stops_the_run_and_the_next_run_stores_nothing_twice(fakeweb, tmp_path,
+                                                                                                  monkeypatch):
+    """Ctrl-C heard once the vault has stored a worker's message, as the run acks it, when Redis stops answering
+    (SIGSTOP): the run stops as interrupted (130) after a moment's grace, not a heartbeat later as a Redis failure;
+    the next run, Redis back, stores nothing twice (given the message again, if Redis never heard the ack)."""
+    from redis_server import redis_server
+
+    hosts = ["stalled-a.kz", "stalled-b.kz"]
+    _, report = _sites(fakeweb, hosts, 2, 0.0, tmp_path, "stalled")
+    urls = [f"https://{host}/news/stalled-{n}" for host in hosts for n in range(2)]
+    vault = tmp_path / "vault"
+    with redis_server(tmp_path) as redis_url:
+        redis_pid = redis.StrictRedis.from_url(redis_url).info()["process_id"]
+        monkeypatch.setenv("LINKVAULT_TEST_REDIS_PID", str(redis_pid))
+        worker = start_worker(redis_url, vault, tmp_path / "worker.log")
+        try:
+            try:
+                _stopped_run(fakeweb, redis_url, report, vault, "redis-stalls", "INT")
+            finally:
+                os.kill(redis_pid, signal.SIGCONT)
+            assert _cited(vault)  # stored; the ack waited in Redis's socket (heard once it runs again, or never)
+            again = _fetch(vault, fakeweb, str(report), "--per-host", "1", queue=redis_url)
+        finally:
+            stop_workers([worker])
+        assert again.returncode == 0, again.stderr
+        assert not _outstanding(redis_url) and not _waiting(redis_url, vault)
+    assert [fakeweb.hits(url) for url in urls] == [1] * len(urls)
+    assert sorted(_cited(vault)) == sorted(urls) and not _stored_twice(vault)
     _warcs_hold(vault)
