@@ -706,9 +706,9 @@ def test_a_dead_workers_host_slots_are_free_once_its_heartbeat_lapses_and_live_w
         broker.do_ack("linkvault.shard.00", "heartbeat")  # each is heard from, as a worker's heartbeat does
     mine, theirs = HostSlots(killed), HostSlots(alive)
     host = "politeness-a.kz:https"
-    assert mine.take(host, 2) and theirs.take(host, 2)
+    assert mine.take(host, 2) and (given := theirs.take(host, 2))
     assert not theirs.take(host, 2) and not mine.take(host, 2)  # both live: the limit is theirs together
-    theirs.give(host)
+    theirs.give(host, given)
     assert mine.take(host, 2) and not theirs.take(host, 2)  # a slot given back is anyone's; still two at most
     deadline = time.monotonic() + 20
     while not theirs.take(host, 2):  # `killed` is silent from now on: its heartbeat lapses after 1 s
@@ -716,7 +716,40 @@ def test_a_dead_workers_host_slots_are_free_once_its_heartbeat_lapses_and_live_w
         assert time.monotonic() < deadline, "the dead worker's slots were never freed"
         time.sleep(0.05)
     assert theirs.take(host, 2) and not theirs.take(host, 2)  # both its slots freed, and no more than the limit
-    assert redis.StrictRedis.from_url(queue).hgetall(f"linkvault:slots:{host}") == {alive.broker_id.encode(): b"2"}
+    assert _slots_of(queue, host) == [alive.broker_id] * 2
+
+
+def _slots_of(queue: str, host: str) -> list[str]:
+    """The workers holding a slot of `host`, one entry a slot."""
+    return sorted(slot.decode().split()[0] for slot in redis.StrictRedis.from_url(queue).hkeys(f"linkvault:slots:{host}"))
+
+
+def test_a_worker_paused_past_its_heartbeat_gives_back_its_old_slots_never_one_taken_since(queue):
+    """A worker paused (SIGSTOP) with a request in flight is taken for dead once its heartbeat lapses, and its slot
+    given to a live one. Back, it takes a slot again, then its old request ends and gives its slot back: that gives
+    back the old slot (gone already), not the new one, which stays counted: the live worker still cannot take a
+    slot past --per-host (2), where a count per worker let three requests be in flight at once."""
+    from linkvault.archive.distributed.broker import connect
+    from linkvault.archive.distributed.limits import HostSlots
+
+    paused, alive = connect(queue, heartbeat=1.0), connect(queue, heartbeat=1.0)
+    for broker in (paused, alive):
+        broker.do_ack("linkvault.shard.00", "heartbeat")
+    theirs, mine = HostSlots(paused), HostSlots(alive)
+    host = "politeness-p.kz:https"
+    old = theirs.take(host, 2)  # in flight as the worker is paused
+    assert old and mine.take(host, 2) and not mine.take(host, 2)
+    deadline = time.monotonic() + 20
+    while not (second := mine.take(host, 2)):  # `paused` is silent: its slot let go once its heartbeat lapses
+        alive.do_ack("linkvault.shard.00", "heartbeat")
+        assert time.monotonic() < deadline, "the paused worker's slot was never let go"
+        time.sleep(0.05)
+    mine.give(host, second)
+    paused.do_ack("linkvault.shard.00", "heartbeat")  # back: heard from again
+    assert theirs.take(host, 2)  # a new request: the second of the two slots
+    theirs.give(host, old)  # the old request ends
+    assert not mine.take(host, 2)  # two in flight (one each): no third
+    assert _slots_of(queue, host) == sorted([alive.broker_id, paused.broker_id])
 
 
 @pytest.mark.usefixtures("no_proxy_environment")
