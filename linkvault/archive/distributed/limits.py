@@ -28,10 +28,11 @@ SLOTS_KEPT = 86_400_000  # ms a host's slots are kept after its last request: on
 # A slot taken (KEYS[1]: the host's slots, each "WORKER SLOT"; KEYS[2]: Dramatiq's heartbeats; ARGV: this worker,
 # the limit, now and the heartbeat in ms, how long the slots are kept, the new slot's name): a worker whose heartbeat
 # has lapsed is dead (as Dramatiq takes it when it hands its messages on) and its slots are let go, in the same step
-# that counts the live ones: no live two exceed it. Each slot is given back by its own name, so a worker taken for
-# dead (paused past its heartbeat) that comes back gives back nothing but what it still holds: never a slot taken
-# since, which would then be in use uncounted.
+# that counts the live ones: no live two exceed it. The caller is heard from, as by any command of Dramatiq's: a worker
+# back from a pause past its heartbeat takes a slot no other then counts out as a dead one's. Each slot is given back
+# by its own name, so that worker gives back only what it still holds, never a slot taken since (in use uncounted).
 TAKE = """
+redis.call('zadd', KEYS[2], ARGV[3], ARGV[1])
 local total = 0
 for _, slot in ipairs(redis.call('hkeys', KEYS[1])) do
   local worker = string.match(slot, '^[^ ]+')
