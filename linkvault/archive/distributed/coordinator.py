@@ -6,10 +6,12 @@ queue as the single writer, replaying each finished URL's rows into the vault an
 URL done. Redis remembers each URL enqueued for the vault until a run stores it: a run interrupted or killed leaves
 its workers' rows waiting on the vault's queue, and the next run into the vault stores them before it plans (a
 message delivered again stores nothing the vault holds: `replay`) and does not enqueue those URLs still on their
-way. Screenshots go on their own queue when a worker with a browser is up (`worker --screenshots`),
-in batches, so the browsers are as many as those workers; with none, the run takes them itself. WARC files killed
-workers left open are recovered into the vault, and the run's manifest lists every record its workers wrote, so
-its timestamp covers them. The timestamp stays with the run: one manifest, one request to each authority.
+way; one whose message is lost for good (dead-lettered, gone from Redis: `lost`) is recorded as not checked once
+nothing has arrived for a heartbeat, not waited for forever. Screenshots go on their own queue when a worker with a
+browser is up (`worker --screenshots`), in batches, so the browsers are as many as those workers; with none, the run
+takes them itself. WARC files killed workers left open are recovered into the vault, and the run's manifest lists
+every record its workers wrote, so its timestamp covers them. The timestamp stays with the run: one manifest, one
+request to each authority.
 """
 
 from __future__ import annotations
@@ -252,7 +254,7 @@ class QueuedRun(FetchRun):
         waiting = sorted(self.waiting)
         marks = dict(zip(waiting, self.broker.client.hmget(self.outstanding, waiting)))
         lost = lost_messages(self.broker, vault_queue(self.writer), [url for url in waiting if marks[url] is not None])
-        lost.update({url: "would be taken for one stored before: the URL's mark in Redis is gone (flushed?)"
+        lost.update({url: "is no longer marked in Redis as on its way (flushed?): it would be taken for one stored before"
                      for url in waiting if marks[url] is None})
         for url, why in sorted(lost.items()):
             run = (marks[url] or self.run_id.encode()).decode("utf-8", "replace")
