@@ -24,26 +24,30 @@ class RedisTooSlow(KeyboardInterrupt):
 
 @contextlib.contextmanager
 def ctrl_c_held(storing: Callable[[], bool]) -> Iterator[None]:
-    """The block run with Ctrl-C held until it ends, or until GRACE seconds after Ctrl-C, once `storing()` (the
-    vault's transaction open) is over: then `RedisTooSlow` is raised there, cutting short a call Redis does not
-    answer. Off the main thread no signal is heard, and nothing is held."""
+    """The block run with Ctrl-C held until it ends, or until Redis's GRACE seconds are over (counted from Ctrl-C,
+    or from the end of the vault's transaction, `storing()`, if it was open then): then `RedisTooSlow` is raised
+    there, cutting short a call Redis does not answer. Off the main thread no signal is heard, and nothing is held."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     heard: list[int] = []
+    counting: list[bool] = []
+
+    def wait() -> None:
+        if storing():  # never cut short: looked at again in a moment
+            signal.setitimer(signal.ITIMER_REAL, AGAIN)
+        elif not counting:
+            counting.append(True)
+            signal.setitimer(signal.ITIMER_REAL, GRACE)
+        else:
+            raise RedisTooSlow
 
     def hear(signum: int, frame: object) -> None:
         if not heard:
             heard.append(signum)
-            signal.setitimer(signal.ITIMER_REAL, GRACE)
+            wait()
 
-    def overdue(signum: int, frame: object) -> None:
-        if storing():
-            signal.setitimer(signal.ITIMER_REAL, AGAIN)
-        else:
-            raise RedisTooSlow
-
-    previous, alarm = signal.signal(signal.SIGINT, hear), signal.signal(signal.SIGALRM, overdue)
+    previous, alarm = signal.signal(signal.SIGINT, hear), signal.signal(signal.SIGALRM, lambda signum, frame: wait())
     try:
         yield
     finally:
