@@ -338,9 +338,10 @@ def test_what_workers_finish_after_the_run_stopped_waits_in_redis_for_the_next_r
     _, report = _sites(fakeweb, hosts, 6, 0.4, tmp_path, f"resumed-{stop.name}")  # 2.4 s a host, one at a time
     urls = [f"https://{host}/news/resumed-{stop.name}-{n}" for host in hosts for n in range(6)]
     vault = tmp_path / "vault"
-    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")
+    run = _fetch(vault, fakeweb, str(report), "--per-host", "1", queue=queue, wait=False)
+    _wait_for("the URLs enqueued", lambda: _outstanding(queue) or run.poll() is not None)
+    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")  # idle only once done
     try:
-        run = _fetch(vault, fakeweb, str(report), "--per-host", "1", queue=queue, wait=False)
         _wait_for("a first batch stored", lambda: _stored(vault))
         run.send_signal(stop)
         _, err = run.communicate(timeout=60)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import redis
 from redis_server import HEARTBEAT, queue_env, start_worker, stop_workers
-from test_distributed import _cited, _fetch, _outstanding, _sites, _warcs_hold, queue, server  # noqa: F401
+from test_distributed import _cited, _fetch, _outstanding, _sites, _wait_for, _warcs_hold, queue, server  # noqa: F401
 
 from linkvault.archive.screenshot import chromium
 
@@ -26,13 +26,27 @@ STOP_AT = Path(__file__).with_name("stop_at.py")
 
 
 def _stopped_run(web, redis_url: str, report: Path, vault: Path, where: str, stop: str = "KILL",
-                 screenshots: bool = False) -> None:
-    """`fetch --queue` of `report` into `vault`, stopped by itself at `where` (tests/stop_at.py)."""
+                 screenshots: bool = False, worker_log: Path | None = None) -> subprocess.Popen | None:
+    """`fetch --queue` of `report` into `vault`, stopped by itself at `where` (tests/stop_at.py). With `worker_log`,
+    a worker that exits once idle, started when the run has enqueued its URLs (started before, it could be idle and
+    gone before a loaded machine's run enqueues any), and returned."""
     cmd = [sys.executable, str(STOP_AT), where, stop, "--vault", str(vault), "fetch", str(report), "--per-host",
            "1", "--proxy", web.proxy_url, "--ca-bundle", web.ca_pem_path, "--format", "json",
            "--queue", redis_url, "--heartbeat", HEARTBEAT]
-    run = subprocess.run(cmd, capture_output=True, text=True, env=queue_env(screenshots), timeout=300)
-    assert run.returncode == (130 if stop == "INT" else -signal.SIGKILL), run.stderr
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=queue_env(screenshots))
+    worker = None
+    try:
+        if worker_log is not None:
+            _wait_for("the URLs enqueued", lambda: _outstanding(redis_url) or run.poll() is not None)
+            worker = start_worker(redis_url, vault, worker_log, "--exit-when-idle", "1.5")
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == (130 if stop == "INT" else -signal.SIGKILL), err
+    except BaseException:
+        run.kill()
+        run.communicate()
+        stop_workers([worker] if worker else [])
+        raise
+    return worker
 
 
 def _waiting(redis_url: str, vault: Path) -> int:
@@ -67,9 +81,9 @@ def test_a_run_stopped_between_storing_a_row_and_redis_hearing_it_stores_it_once
     _, report = _sites(fakeweb, hosts, 6, 0.4, tmp_path, f"stopped-{where}-{stop}")
     urls = [f"https://{host}/news/stopped-{where}-{stop}-{n}" for host in hosts for n in range(6)]
     vault = tmp_path / "vault"
-    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")
+    worker = _stopped_run(fakeweb, queue, report, vault, where, stop, worker_log=tmp_path / "worker.log")
+    assert worker
     try:
-        _stopped_run(fakeweb, queue, report, vault, where, stop)
         assert worker.wait(timeout=120) == 0  # it finished the run's URLs (their rows wait in Redis), then was idle
     finally:
         stop_workers([worker])
@@ -89,9 +103,9 @@ def test_a_store_message_delivered_again_stores_the_runs_soft_404_probes_once(fa
     _, report = _sites(fakeweb, hosts, 2, 0.0, tmp_path, "probed")
     urls = [f"https://{host}/news/probed-{n}" for host in hosts for n in range(2)]
     vault = tmp_path / "vault"
-    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")
+    worker = _stopped_run(fakeweb, queue, report, vault, "unmarking", worker_log=tmp_path / "worker.log")
+    assert worker
     try:
-        _stopped_run(fakeweb, queue, report, vault, "unmarking")
         assert worker.wait(timeout=120) == 0
         assert _roles(vault)["probe"]  # the killed run's first message: its URLs' rows and their hosts' probes
         worker = start_worker(queue, vault, tmp_path / "worker2.log")
@@ -112,9 +126,9 @@ def test_a_run_with_nothing_new_to_fetch_stores_what_waits_on_the_vaults_queue(f
     so a later --refresh fetches the page again instead of waiting for the old message."""
     _, report = _sites(fakeweb, ["drained.kz"], 1, 0.0, tmp_path, "drained")
     url, vault = "https://drained.kz/news/drained-0", tmp_path / "vault"
-    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")
+    worker = _stopped_run(fakeweb, queue, report, vault, "unmarking", worker_log=tmp_path / "worker.log")
+    assert worker
     try:
-        _stopped_run(fakeweb, queue, report, vault, "unmarking")
         assert worker.wait(timeout=120) == 0
     finally:
         stop_workers([worker])
