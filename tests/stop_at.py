@@ -2,7 +2,9 @@
 so a test stops a queued run at the very step it pins rather than where a loaded machine happens to:
 `stored`: the vault has just stored the first cited capture a worker sent (the rest of its rows not yet, nor Redis told);
 `unmarking`: the run is about to tell Redis that the first URL is stored (no longer outstanding);
-`acking-shots`: the run has stored a browser worker's first screenshots message and is about to ack it."""
+`acking-shots`: the run has stored a browser worker's first screenshots message and is about to ack it;
+`redis-stalls`: the run has stored a worker's first message and is about to ack it, when its Redis stops answering
+(the redis-server whose process id LINKVAULT_TEST_REDIS_PID gives is sent SIGSTOP)."""
 
 from __future__ import annotations
 
@@ -51,6 +53,18 @@ elif where == "acking-shots":
         return ack(self, proxy)
 
     RefusingConsumer.ack = stopped_before_acking  # type: ignore[method-assign]
+elif where == "redis-stalls":
+    from linkvault.archive.distributed.broker import STORE_ACTOR, RefusingConsumer
+
+    ack = RefusingConsumer.ack
+
+    def stalled_before_acking(self, proxy):
+        if proxy.actor_name == STORE_ACTOR:
+            os.kill(int(os.environ["LINKVAULT_TEST_REDIS_PID"]), signal.SIGSTOP)
+            stop()
+        return ack(self, proxy)
+
+    RefusingConsumer.ack = stalled_before_acking  # type: ignore[method-assign]
 else:
     raise SystemExit(f"stop_at.py: no such point {where!r}")
 

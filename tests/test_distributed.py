@@ -338,9 +338,10 @@ def test_what_workers_finish_after_the_run_stopped_waits_in_redis_for_the_next_r
     _, report = _sites(fakeweb, hosts, 6, 0.4, tmp_path, f"resumed-{stop.name}")  # 2.4 s a host, one at a time
     urls = [f"https://{host}/news/resumed-{stop.name}-{n}" for host in hosts for n in range(6)]
     vault = tmp_path / "vault"
-    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")
+    run = _fetch(vault, fakeweb, str(report), "--per-host", "1", queue=queue, wait=False)
+    _wait_for("the URLs enqueued", lambda: _outstanding(queue) or run.poll() is not None)
+    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")  # idle only once done
     try:
-        run = _fetch(vault, fakeweb, str(report), "--per-host", "1", queue=queue, wait=False)
         _wait_for("a first batch stored", lambda: _stored(vault))
         run.send_signal(stop)
         _, err = run.communicate(timeout=60)
@@ -656,19 +657,19 @@ def test_dramatiqs_own_messages_in_redis_are_json_and_carry_no_pickle(fakeweb, q
     assert b"\x80" not in held and "gASV" not in held.decode()  # no pickle, raw or base64
 
 
+def _refreshing(request) -> Response:
+    """The members' page, which sets the session's own cookie again."""
+    answer = members_page(request)
+    return Response(answer.status, [*answer.headers, ("Set-Cookie", "xs=refreshed-value; Path=/; Secure")], answer.body)
+
+
 @pytest.mark.usefixtures("no_proxy_environment")
 def test_a_queued_runs_closing_notes_are_a_single_runs_the_workers_send_them_back(fakeweb, queue, tmp_path):
     """A vantage point that could not look and a site that set the session's cookie again: a single run says both
     once it has fetched; the workers see them, so they send them back, and the queued run says the same lines."""
-    from fakeweb import RequestInfo
     from test_own_side_failures import _closed_port
 
-    def refreshing(request: RequestInfo) -> Response:
-        answer = members_page(request)
-        return Response(answer.status, [*answer.headers, ("Set-Cookie", "xs=refreshed-value; Path=/; Secure")],
-                        answer.body)
-
-    fakeweb.route_url(MEMBERS, refreshing)
+    fakeweb.route_url(MEMBERS, _refreshing)
     gone = "https://notes-gone.kz/news/2024/04/court-ruling"
     fakeweb.route_url(gone, html("<html><body><h1>Page not found</h1></body></html>", status=404))
     report = tmp_path / "r.txt"
@@ -706,9 +707,9 @@ def test_a_dead_workers_host_slots_are_free_once_its_heartbeat_lapses_and_live_w
         broker.do_ack("linkvault.shard.00", "heartbeat")  # each is heard from, as a worker's heartbeat does
     mine, theirs = HostSlots(killed), HostSlots(alive)
     host = "politeness-a.kz:https"
-    assert mine.take(host, 2) and theirs.take(host, 2)
+    assert mine.take(host, 2) and (given := theirs.take(host, 2))
     assert not theirs.take(host, 2) and not mine.take(host, 2)  # both live: the limit is theirs together
-    theirs.give(host)
+    theirs.give(host, given)
     assert mine.take(host, 2) and not theirs.take(host, 2)  # a slot given back is anyone's; still two at most
     deadline = time.monotonic() + 20
     while not theirs.take(host, 2):  # `killed` is silent from now on: its heartbeat lapses after 1 s
@@ -716,4 +717,74 @@ def test_a_dead_workers_host_slots_are_free_once_its_heartbeat_lapses_and_live_w
         assert time.monotonic() < deadline, "the dead worker's slots were never freed"
         time.sleep(0.05)
     assert theirs.take(host, 2) and not theirs.take(host, 2)  # both its slots freed, and no more than the limit
-    assert redis.StrictRedis.from_url(queue).hgetall(f"linkvault:slots:{host}") == {alive.broker_id.encode(): b"2"}
+    assert _slots_of(queue, host) == [alive.broker_id] * 2
+
+
+def _slots_of(queue: str, host: str) -> list[str]:
+    """The workers holding a slot of `host`, one entry a slot."""
+    return sorted(slot.decode().split()[0] for slot in redis.StrictRedis.from_url(queue).hkeys(f"linkvault:slots:{host}"))
+
+
+def test_a_worker_paused_past_its_heartbeat_gives_back_its_old_slots_never_one_taken_since(queue):
+    """A worker paused (SIGSTOP) with a request in flight is taken for dead once its heartbeat lapses, and its slot
+    given to a live one. Back, it takes a slot again before its next heartbeat, then its old request ends and gives
+    its slot back: the new slot stays counted (the take was heard as a heartbeat; the old slot, gone already, is what
+    is given back), so the live worker still cannot take a slot past --per-host (2)."""
+    from linkvault.archive.distributed.broker import connect
+    from linkvault.archive.distributed.limits import HostSlots
+
+    paused, alive = connect(queue, heartbeat=1.0), connect(queue, heartbeat=1.0)
+    for broker in (paused, alive):
+        broker.do_ack("linkvault.shard.00", "heartbeat")
+    theirs, mine = HostSlots(paused), HostSlots(alive)
+    host = "politeness-p.kz:https"
+    old = theirs.take(host, 2)  # in flight as the worker is paused
+    assert old and mine.take(host, 2) and not mine.take(host, 2)
+    deadline = time.monotonic() + 20
+    while not (second := mine.take(host, 2)):  # `paused` is silent: its slot let go once its heartbeat lapses
+        alive.do_ack("linkvault.shard.00", "heartbeat")
+        assert time.monotonic() < deadline, "the paused worker's slot was never let go"
+        time.sleep(0.05)
+    mine.give(host, second)
+    assert theirs.take(host, 2)  # back, a new request (before its next heartbeat): the second of the two slots
+    theirs.give(host, old)  # the old request ends
+    assert not mine.take(host, 2)  # two in flight (one each): no third
+    assert _slots_of(queue, host) == sorted([alive.broker_id, paused.broker_id])
+
+
+@pytest.mark.usefixtures("no_proxy_environment")
+def test_an_interrupted_runs_closing_notes_drained_by_the_next_run_are_not_the_next_runs(fakeweb, queue, tmp_path):
+    """A run with a session and a vantage point is interrupted once its URLs are enqueued; a worker then fetches
+    them, seeing the vantage point down and the session's cookie set again, and its message waits on the vault's queue.
+    The next run into the vault, of another report, with neither, stores that message before it plans (the URL is
+    archived), but says none of the interrupted run's notes: they were never this run's."""
+    from test_own_side_failures import _closed_port
+
+    fakeweb.route_url(MEMBERS, _refreshing)
+    gone = "https://notes-gone.kz/news/2024/04/court-ruling"  # looked at from the vantage point too
+    fakeweb.route_url(gone, html("<html><body><h1>Page not found</h1></body></html>", status=404))
+    first = tmp_path / "first.txt"
+    first.write_text(f"The court refused[1], the ruling was removed[2].\n\n[1] {MEMBERS}\n[2] {gone}\n",
+                     encoding="utf-8")
+    _, second = _sites(fakeweb, ["notes-next.kz"], 1, 0.0, tmp_path, "second")
+    vault = tmp_path / "vault"
+    interrupted = _fetch(vault, fakeweb, str(first), "--cookies", cookies_txt(tmp_path), "--vantage",
+                         f"elsewhere=http://127.0.0.1:{_closed_port()}", "--retries", "0", queue=queue, wait=False)
+    try:  # no worker is up yet: the run waits with its URLs enqueued
+        _wait_for("the URLs enqueued", lambda: _outstanding(queue) == 2 or interrupted.poll() is not None)
+    finally:
+        interrupted.send_signal(signal.SIGINT)
+        _, err = interrupted.communicate(timeout=60)
+    assert interrupted.returncode == 130, err
+    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")
+    try:
+        assert worker.wait(timeout=120) == 0  # it fetched the interrupted run's URLs; its message waits in Redis
+        worker = start_worker(queue, vault, tmp_path / "worker2.log")
+        after = _fetch(vault, fakeweb, str(second), queue=queue)
+    finally:
+        stop_workers([worker])
+    assert after.returncode == 0, after.stderr
+    assert sorted(_cited(vault)) == sorted([MEMBERS, gone, "https://notes-next.kz/news/second-0"])  # drained ones too
+    assert fakeweb.hits(MEMBERS) and not _outstanding(queue)
+    said = [line for line in after.stderr.splitlines() if line.startswith("linkvault: note:")]
+    assert not [line for line in said if "vantage point" in line or "cookies again" in line], said

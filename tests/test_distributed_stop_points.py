@@ -7,6 +7,7 @@ redis-server, real `linkvault worker` processes)."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 import redis
 from redis_server import HEARTBEAT, queue_env, start_worker, stop_workers
-from test_distributed import _cited, _fetch, _outstanding, _sites, _warcs_hold, queue, server  # noqa: F401
+from test_distributed import _cited, _fetch, _outstanding, _sites, _wait_for, _warcs_hold, queue, server  # noqa: F401
 
 from linkvault.archive.screenshot import chromium
 
@@ -25,13 +26,27 @@ STOP_AT = Path(__file__).with_name("stop_at.py")
 
 
 def _stopped_run(web, redis_url: str, report: Path, vault: Path, where: str, stop: str = "KILL",
-                 screenshots: bool = False) -> None:
-    """`fetch --queue` of `report` into `vault`, stopped by itself at `where` (tests/stop_at.py)."""
+                 screenshots: bool = False, worker_log: Path | None = None) -> subprocess.Popen | None:
+    """`fetch --queue` of `report` into `vault`, stopped by itself at `where` (tests/stop_at.py). With `worker_log`,
+    a worker that exits once idle, started when the run has enqueued its URLs (started before, it could be idle and
+    gone before a loaded machine's run enqueues any), and returned."""
     cmd = [sys.executable, str(STOP_AT), where, stop, "--vault", str(vault), "fetch", str(report), "--per-host",
            "1", "--proxy", web.proxy_url, "--ca-bundle", web.ca_pem_path, "--format", "json",
            "--queue", redis_url, "--heartbeat", HEARTBEAT]
-    run = subprocess.run(cmd, capture_output=True, text=True, env=queue_env(screenshots), timeout=300)
-    assert run.returncode == (130 if stop == "INT" else -signal.SIGKILL), run.stderr
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=queue_env(screenshots))
+    worker = None
+    try:
+        if worker_log is not None:
+            _wait_for("the URLs enqueued", lambda: _outstanding(redis_url) or run.poll() is not None)
+            worker = start_worker(redis_url, vault, worker_log, "--exit-when-idle", "1.5")
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == (130 if stop == "INT" else -signal.SIGKILL), err
+    except BaseException:
+        run.kill()
+        run.communicate()
+        stop_workers([worker] if worker else [])
+        raise
+    return worker
 
 
 def _waiting(redis_url: str, vault: Path) -> int:
@@ -66,9 +81,9 @@ def test_a_run_stopped_between_storing_a_row_and_redis_hearing_it_stores_it_once
     _, report = _sites(fakeweb, hosts, 6, 0.4, tmp_path, f"stopped-{where}-{stop}")
     urls = [f"https://{host}/news/stopped-{where}-{stop}-{n}" for host in hosts for n in range(6)]
     vault = tmp_path / "vault"
-    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")
+    worker = _stopped_run(fakeweb, queue, report, vault, where, stop, worker_log=tmp_path / "worker.log")
+    assert worker
     try:
-        _stopped_run(fakeweb, queue, report, vault, where, stop)
         assert worker.wait(timeout=120) == 0  # it finished the run's URLs (their rows wait in Redis), then was idle
     finally:
         stop_workers([worker])
@@ -88,9 +103,9 @@ def test_a_store_message_delivered_again_stores_the_runs_soft_404_probes_once(fa
     _, report = _sites(fakeweb, hosts, 2, 0.0, tmp_path, "probed")
     urls = [f"https://{host}/news/probed-{n}" for host in hosts for n in range(2)]
     vault = tmp_path / "vault"
-    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")
+    worker = _stopped_run(fakeweb, queue, report, vault, "unmarking", worker_log=tmp_path / "worker.log")
+    assert worker
     try:
-        _stopped_run(fakeweb, queue, report, vault, "unmarking")
         assert worker.wait(timeout=120) == 0
         assert _roles(vault)["probe"]  # the killed run's first message: its URLs' rows and their hosts' probes
         worker = start_worker(queue, vault, tmp_path / "worker2.log")
@@ -111,9 +126,9 @@ def test_a_run_with_nothing_new_to_fetch_stores_what_waits_on_the_vaults_queue(f
     so a later --refresh fetches the page again instead of waiting for the old message."""
     _, report = _sites(fakeweb, ["drained.kz"], 1, 0.0, tmp_path, "drained")
     url, vault = "https://drained.kz/news/drained-0", tmp_path / "vault"
-    worker = start_worker(queue, vault, tmp_path / "worker.log", "--exit-when-idle", "1.5")
+    worker = _stopped_run(fakeweb, queue, report, vault, "unmarking", worker_log=tmp_path / "worker.log")
+    assert worker
     try:
-        _stopped_run(fakeweb, queue, report, vault, "unmarking")
         assert worker.wait(timeout=120) == 0
     finally:
         stop_workers([worker])
@@ -158,4 +173,35 @@ def test_a_screenshots_message_delivered_again_stores_each_screenshot_once(fakew
     with sqlite3.connect(vault / "linkvault.db") as db:
         assert db.execute("select count(*), count(distinct response_id) from screenshots").fetchone() == (4, 4)
     assert not _stored_twice(vault) and not _waiting(queue, vault)
+    _warcs_hold(vault)
+
+
+def test_ctrl_c_while_redis_stalls_on_the_ack_stops_the_run_and_the_next_run_stores_nothing_twice(fakeweb, tmp_path,
+                                                                                                  monkeypatch):
+    """Ctrl-C heard once the vault has stored a worker's message, as the run acks it, when Redis stops answering
+    (SIGSTOP): the run stops as interrupted (130) after a moment's grace, not a heartbeat later as a Redis failure;
+    the next run, Redis back, stores nothing twice (given the message again, if Redis never heard the ack)."""
+    from redis_server import redis_server
+
+    hosts = ["stalled-a.kz", "stalled-b.kz"]
+    _, report = _sites(fakeweb, hosts, 2, 0.0, tmp_path, "stalled")
+    urls = [f"https://{host}/news/stalled-{n}" for host in hosts for n in range(2)]
+    vault = tmp_path / "vault"
+    with redis_server(tmp_path) as redis_url:
+        redis_pid = redis.StrictRedis.from_url(redis_url).info()["process_id"]
+        monkeypatch.setenv("LINKVAULT_TEST_REDIS_PID", str(redis_pid))
+        worker = start_worker(redis_url, vault, tmp_path / "worker.log")
+        try:
+            try:
+                _stopped_run(fakeweb, redis_url, report, vault, "redis-stalls", "INT")
+            finally:
+                os.kill(redis_pid, signal.SIGCONT)
+            assert _cited(vault)  # stored; the ack waited in Redis's socket (heard once it runs again, or never)
+            again = _fetch(vault, fakeweb, str(report), "--per-host", "1", queue=redis_url)
+        finally:
+            stop_workers([worker])
+        assert again.returncode == 0, again.stderr
+        assert not _outstanding(redis_url) and not _waiting(redis_url, vault)
+    assert [fakeweb.hits(url) for url in urls] == [1] * len(urls)
+    assert sorted(_cited(vault)) == sorted(urls) and not _stored_twice(vault)
     _warcs_hold(vault)

@@ -6,10 +6,12 @@ queue as the single writer, replaying each finished URL's rows into the vault an
 URL done. Redis remembers each URL enqueued for the vault until a run stores it: a run interrupted or killed leaves
 its workers' rows waiting on the vault's queue, and the next run into the vault stores them before it plans (a
 message delivered again stores nothing the vault holds: `replay`) and does not enqueue those URLs still on their
-way. Screenshots go on their own queue when a worker with a browser is up (`worker --screenshots`),
-in batches, so the browsers are as many as those workers; with none, the run takes them itself. WARC files killed
-workers left open are recovered into the vault, and the run's manifest lists every record its workers wrote, so
-its timestamp covers them. The timestamp stays with the run: one manifest, one request to each authority.
+way; one whose message is lost for good (dead-lettered, gone from Redis: `lost`) is recorded as not checked once
+nothing has arrived for a heartbeat, not waited for forever. Screenshots go on their own queue when a worker with a
+browser is up (`worker --screenshots`), in batches, so the browsers are as many as those workers; with none, the run
+takes them itself. WARC files killed workers left open are recovered into the vault, and the run's manifest lists
+every record its workers wrote, so its timestamp covers them. The timestamp stays with the run: one manifest, one
+request to each authority.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ from linkvault.archive.distributed.broker import (
     take_back,
     vault_queue,
 )
+from linkvault.archive.distributed.held import RedisTooSlow, ctrl_c_held
+from linkvault.archive.distributed.lost import MessageLost, lost_messages
 from linkvault.archive.distributed.plan import drop_plan, keep_plan
 from linkvault.archive.distributed.status import RunProgress, stored_key
 from linkvault.archive.distributed.vault_ops import ops_from_wire, replay
@@ -101,6 +105,8 @@ class QueuedRun(FetchRun):
         self.shots: dict[str, tuple] = {}  # each screenshot batch's result, as a browser worker sent it, by message
         self.down: dict[str, str] = {}  # the workers' word: vantage points that could not look, and why
         self.echoed: set[tuple[str, str]] = set()  # and the session's cookies sites set again (host, name)
+        self.heard = 0.0  # time.monotonic() of the last message taken (or of the enqueuing)
+        self.storing = False  # in the vault's transaction of one message
 
     def run(self, *, refresh: bool = False, max_age: timedelta | None = None, verdicts: bool = False) -> FetchResult:
         """A single run's, once what waits on the vault's queue is stored: what an earlier run's workers finished
@@ -157,7 +163,7 @@ class QueuedRun(FetchRun):
                     "capture", run=run, url=url, settings=settings, plan=plan, reports=reports, into=into,
                     known=known.get(url, {}))))
             self.broker.client.execute_command("HSET", self.outstanding, *(x for url in chunk for x in (url, run)))
-        self.waiting = set(urls)
+        self.waiting, self.heard = set(urls), time.monotonic()
 
     def _receive_until(self, done: Callable[[], bool], *, until_empty: bool = False) -> None:
         """Store what arrives on the vault's queue (captures, screenshots) until `done` (or, `until_empty`, until
@@ -176,13 +182,18 @@ class QueuedRun(FetchRun):
             if proxy is None:
                 if until_empty:
                     return
+                if self.waiting and time.monotonic() - self.heard >= heartbeat_of(self.broker):
+                    self._give_up_lost()
                 continue
-            with _ctrl_c_held():
+            self.heard = time.monotonic()
+            with ctrl_c_held(lambda: self.storing):
                 try:
                     self._take(proxy)
                 except WireError as exc:
                     self.result.notes.append(f"--queue {shown(self.queue_url)!r}: {consumer.refuse(proxy, str(exc))}")
                     continue
+                except RedisTooSlow:
+                    raise  # Redis did not answer within the grace: the next run takes the message back
                 except BaseException:
                     with contextlib.suppress(*QUEUE_ERRORS):
                         consumer.requeue([proxy])
@@ -195,7 +206,7 @@ class QueuedRun(FetchRun):
         if proxy.actor_name == SHOTS_ACTOR:
             sent = read(proxy.args, "shots", SHOTS)
             ops = ops_from_wire(sent["ops"], sent["captures"], "shots.ops")
-            with self.vault.whole():  # one transaction: all of the batch's screenshots or none
+            with self._storing():  # one transaction: all of the batch's screenshots or none
                 replay(self.vault, ops)
             # Counted by the run that asked for them, once however often delivered (an interrupted run's: by none)
             if sent["run"] == self.run_id:
@@ -221,7 +232,7 @@ class QueuedRun(FetchRun):
         urls = [url for url, _, _ in batch if url is not None]
         outstanding = dict(zip(urls, self.broker.client.hmget(self.outstanding, urls))) if urls else {}
         stored: list[tuple[str, Capture]] = []
-        with self.vault.whole():  # one transaction: all of the batch or none
+        with self._storing():  # one transaction: all of the batch or none
             for url, capture, ops in batch:
                 if url is not None and outstanding.get(url) is None:
                     continue
@@ -234,6 +245,36 @@ class QueuedRun(FetchRun):
             if url in self.waiting:
                 self.waiting.discard(url)
                 self._done(capture)
+
+    def _give_up_lost(self) -> None:
+        """The URLs waited for whose message no longer travels (`lost_messages`; looked for once nothing has arrived
+        for a heartbeat): each mark cleared and the URL recorded as failed by us, never as a verdict on the link (an
+        earlier one stands, the next run fetches it again), so the run ends, saying so, instead of waiting forever."""
+        self.heard = time.monotonic()
+        waiting = sorted(self.waiting)
+        marks = dict(zip(waiting, self.broker.client.hmget(self.outstanding, waiting)))
+        lost = lost_messages(self.broker, vault_queue(self.writer), [url for url in waiting if marks[url] is not None])
+        lost.update({url: "is no longer marked in Redis as on its way (flushed?): it would be taken for one stored before"
+                     for url in waiting if marks[url] is None})
+        for url, why in sorted(lost.items()):
+            run = (marks[url] or self.run_id.encode()).decode("utf-8", "replace")
+            self._unmark(keys=[self.outstanding, stored_key(run, False)], args=[url])
+            self.waiting.discard(url)
+            self._done(self._fault(url, MessageLost(f"its message on the queue {why}")))
+        for why in sorted(set(lost.values())):
+            urls = [url for url in sorted(lost) if lost[url] == why]
+            self.result.notes.append(f"--queue {shown(self.queue_url)!r}: {len(urls)} URL(s) not checked, their message "
+                                     f"{why} ({urls[0]}{', …' if len(urls) > 1 else ''}); fetch again to check them")
+
+    @contextlib.contextmanager
+    def _storing(self) -> Iterator[None]:
+        """The vault's one transaction for a message, which Ctrl-C never cuts short (`ctrl_c_held`)."""
+        self.storing = True
+        try:
+            with self.vault.whole():
+                yield
+        finally:
+            self.storing = False
 
     def _recover_workers_files(self) -> None:
         """WARC files of workers killed during the run, cut back to their last whole record, and listed in the run's
@@ -248,23 +289,6 @@ class QueuedRun(FetchRun):
     def browsers_up(self) -> bool:
         """Whether a worker with a browser has been heard from within a heartbeat."""
         return bool(self.broker.client.zcount(SHOOTERS, time.time() - heartbeat_of(self.broker), "+inf"))
-
-
-@contextlib.contextmanager
-def _ctrl_c_held() -> Iterator[None]:
-    """Ctrl-C heard while a message is stored takes effect once it is stored and acked: halfway, a URL's rows would
-    be in the vault with the message back on the queue for the next run."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    heard: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: heard.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if heard:
-        signal.raise_signal(signal.SIGINT)
 
 
 class QueuedSealer(Sealer):

@@ -10,6 +10,7 @@ import concurrent.futures
 import contextlib
 import math
 import time
+import uuid
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
@@ -24,25 +25,29 @@ from linkvault.archive.warc_recovery import RecordingFailed
 SLOT_WAIT = 0.02  # seconds between tries for a host's slot another worker holds
 REDIS_THREADS = 4
 SLOTS_KEPT = 86_400_000  # ms a host's slots are kept after its last request: only to clear hosts long quiet
-# A slot taken (KEYS[1]: the host's slots, by worker; KEYS[2]: Dramatiq's heartbeats; ARGV: this worker, the limit,
-# now and the heartbeat in ms): a worker whose heartbeat has lapsed is dead (as Dramatiq takes it when it hands
-# its messages on) and its slots are let go, in the same step that counts the live ones: no live two exceed it.
+# A slot taken (KEYS[1]: the host's slots, each "WORKER SLOT"; KEYS[2]: Dramatiq's heartbeats; ARGV: this worker,
+# the limit, now and the heartbeat in ms, how long the slots are kept, the new slot's name): a worker whose heartbeat
+# has lapsed is dead (as Dramatiq takes it when it hands its messages on) and its slots are let go, in the same step
+# that counts the live ones: no live two exceed it. The caller is heard from, as by any command of Dramatiq's: a worker
+# back from a pause past its heartbeat takes a slot no other then counts out as a dead one's. Each slot is given back
+# by its own name, so that worker gives back only what it still holds, never a slot taken since (in use uncounted).
 TAKE = """
-local held, total = redis.call('hgetall', KEYS[1]), 0
-for i = 1, #held, 2 do
-  local beat = redis.call('zscore', KEYS[2], held[i])
-  if held[i] ~= ARGV[1] and (not beat or tonumber(beat) < tonumber(ARGV[3]) - tonumber(ARGV[4])) then
-    redis.call('hdel', KEYS[1], held[i])
+redis.call('zadd', KEYS[2], ARGV[3], ARGV[1])
+local total = 0
+for _, slot in ipairs(redis.call('hkeys', KEYS[1])) do
+  local worker = string.match(slot, '^[^ ]+')
+  local beat = redis.call('zscore', KEYS[2], worker)
+  if worker ~= ARGV[1] and (not beat or tonumber(beat) < tonumber(ARGV[3]) - tonumber(ARGV[4])) then
+    redis.call('hdel', KEYS[1], slot)
   else
-    total = total + tonumber(held[i + 1])
+    total = total + 1
   end
 end
 if total >= tonumber(ARGV[2]) then return 0 end
-redis.call('hincrby', KEYS[1], ARGV[1], 1)
+redis.call('hset', KEYS[1], ARGV[1] .. ' ' .. ARGV[6], 1)
 redis.call('pexpire', KEYS[1], ARGV[5])
 return 1
 """
-GIVE = "if redis.call('hincrby', KEYS[1], ARGV[1], -1) <= 0 then redis.call('hdel', KEYS[1], ARGV[1]) end"
 
 
 class QueueGone(RecordingFailed):
@@ -57,15 +62,18 @@ class HostSlots:
     def __init__(self, broker: RedisBroker):
         self.client, self.worker, self.heartbeat_ms = broker.client, broker.broker_id, broker.heartbeat_timeout
         self.beats = f"{broker.namespace}:__heartbeats__"
-        self._take, self._give = self.client.register_script(TAKE), self.client.register_script(GIVE)
+        self._take = self.client.register_script(TAKE)
 
-    def take(self, key: str, limit: int) -> bool:
-        """One slot of host `key` if fewer than `limit` are held by live workers (this one's counted)."""
-        return bool(self._take(keys=[f"{NAMESPACE}:slots:{key}", self.beats],
-                               args=[self.worker, limit, int(time.time() * 1000), self.heartbeat_ms, SLOTS_KEPT]))
+    def take(self, key: str, limit: int) -> str | None:
+        """One slot of host `key` if fewer than `limit` are held by live workers (this one's counted): its name."""
+        slot = uuid.uuid4().hex
+        taken = self._take(keys=[f"{NAMESPACE}:slots:{key}", self.beats],
+                           args=[self.worker, limit, int(time.time() * 1000), self.heartbeat_ms, SLOTS_KEPT, slot])
+        return slot if taken else None
 
-    def give(self, key: str) -> None:
-        self._give(keys=[f"{NAMESPACE}:slots:{key}"], args=[self.worker])
+    def give(self, key: str, slot: str) -> None:
+        """The slot `take` named, given back (gone already when this worker was taken for dead meanwhile)."""
+        self.client.hdel(f"{NAMESPACE}:slots:{key}", f"{self.worker} {slot}")
 
 
 class PoliteFetcher(Fetcher):
@@ -89,14 +97,15 @@ class PoliteFetcher(Fetcher):
         hosts, loop, limit = self.host_slots, asyncio.get_running_loop(), self.options.per_host
         async with super()._host_slot(url):
             try:  # a slot is a script, tried again while Redis does not answer, for a heartbeat
-                while not await loop.run_in_executor(self.redis, hosts.client.retrying, lambda: hosts.take(key, limit)):
+                while not (slot := await loop.run_in_executor(self.redis, hosts.client.retrying,
+                                                              lambda: hosts.take(key, limit))):
                     await asyncio.sleep(SLOT_WAIT)
             except QUEUE_ERRORS as exc:
                 raise QueueGone(str(exc)) from exc
             try:
                 yield
             finally:
-                await loop.run_in_executor(self.redis, hosts.client.retrying, lambda: hosts.give(key))
+                await loop.run_in_executor(self.redis, hosts.client.retrying, lambda: hosts.give(key, slot))
 
     async def aclose(self) -> None:
         await super().aclose()
