@@ -3,13 +3,9 @@ the proxy the run's egress policy names, and a client that leaves following redi
 
 from __future__ import annotations
 
-import select
-from collections.abc import Iterable
-from typing import Any
-
-import httpcore
 import httpx
 
+from linkvault.archive.asyncio_backend import AsyncioBackend
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.guard import GuardedBackend
 
@@ -46,9 +42,9 @@ class Router(httpx.AsyncBaseTransport):
         if key not in self._pools:
             transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=proxy, retries=0, limits=self._limits)
             # httpx offers no public hook for the network backend; the guard must see every connect.
-            backend = transport._pool._network_backend
-            guarded = backend if proxy is not None else GuardedBackend(backend, self._allow_private)
-            transport._pool._network_backend = _KeptBackend(guarded)
+            backend = AsyncioBackend()
+            transport._pool._network_backend = backend if proxy is not None else GuardedBackend(backend,
+                                                                                                self._allow_private)
             self._pools[key] = transport
         return self._pools[key]
 
@@ -102,58 +98,3 @@ class _Cookies(httpx.Cookies):
     def extract_cookies(self, response: httpx.Response) -> None:
         if "set-cookie" in response.headers:
             super().extract_cookies(response)
-
-
-class _KeptBackend(httpcore.AsyncNetworkBackend):
-    """A network backend whose streams are `_KeptStream`s."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend):
-        self._inner = inner
-
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.AsyncNetworkStream:
-        return _KeptStream(await self._inner.connect_tcp(host, port, timeout=timeout, local_address=local_address,
-                                                         socket_options=socket_options))
-
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-                                  ) -> httpcore.AsyncNetworkStream:
-        return _KeptStream(await self._inner.connect_unix_socket(path, timeout=timeout, socket_options=socket_options))
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class _KeptStream(httpcore.AsyncNetworkStream):
-    """httpcore's stream, its facts (socket, TLS object, addresses) read once: anyio builds every attribute of a
-    stream anew each time one is asked for (asking the socket its peer too), and httpcore asks whether a kept-alive
-    connection has something to read before each request it places on it."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream):
-        self._inner = inner
-        self._facts: dict[str, Any] = {}
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(self, ssl_context, server_hostname: str | None = None,
-                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
-        return _KeptStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":  # as httpcore reads it: a socket gone, or with bytes (or its end) waiting
-            sock = self.get_extra_info("socket")
-            if sock is None or sock.fileno() < 0:
-                return True
-            poll = select.poll()
-            poll.register(sock.fileno(), select.POLLIN)
-            return bool(poll.poll(0))
-        if info not in self._facts:
-            self._facts[info] = self._inner.get_extra_info(info)
-        return self._facts[info]
