@@ -169,3 +169,40 @@ def test_tls_to_the_site_inside_the_tls_of_an_https_proxy(fakeweb):
     with _tls_proxy(fakeweb.certs.server_context, fakeweb.https.server_address) as proxy:
         status, body, named = asyncio.run(go())
     assert (status, body, named) == (200, b"<p>news</p>", "news.kz")
+
+
+def test_a_request_cancelled_mid_body_leaves_its_hosts_pool_fit_for_the_next():
+    """The fetcher bounds a whole answer by cancelling it (asyncio.timeout): the cancelled request's connection is
+    closed and forgotten under httpcore's pool locks (asyncio's here, pool_locks.py), and the next request to the
+    host gets a connection of its own and its answer."""
+    served: list[str] = []
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            _head(conn)
+            served.append("stall" if not served else "page")
+            if served[-1] == "stall":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100)
+                time.sleep(3)
+            else:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnews")
+                time.sleep(1)  # kept alive
+
+    async def go(url: str) -> tuple[bool, bytes, int]:
+        router = Router(EgressPolicy(), allow_private=True, per_host=2)
+        async with Client(transport=router, timeout=10, trust_env=False) as client:
+            try:
+                async with asyncio.timeout(0.3):
+                    await (await client.exchange(client.build_request("GET", url))).aread()
+                cancelled = False
+            except TimeoutError:
+                cancelled = True
+            answer = await client.exchange(client.build_request("GET", url))
+            body = await answer.aread()
+            [pool] = router._pools.values()
+            return cancelled, body, len(pool._pool.connections)
+
+    with _serving(serve) as port:
+        cancelled, body, kept = asyncio.run(go(f"http://127.0.0.1:{port}/news"))
+    assert (cancelled, body, served) == (True, b"news", ["stall", "page"])
+    assert kept == 1  # the stalled connection is not kept beside the one that answered

@@ -8,6 +8,7 @@ import httpx
 from linkvault.archive.asyncio_backend import AsyncioBackend
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.guard import GuardedBackend
+from linkvault.archive.pool_locks import use_asyncio_locks
 
 
 class Router(httpx.AsyncBaseTransport):
@@ -19,6 +20,7 @@ class Router(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, egress: EgressPolicy, *, allow_private: bool, per_host: int):
+        use_asyncio_locks()
         self.egress = egress
         self._context = self.egress.ssl_context
         self._allow_private = allow_private
