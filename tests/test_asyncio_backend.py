@@ -144,7 +144,12 @@ def _tls_proxy(context: ssl.SSLContext, onward: tuple[str, int]):
             b.shutdown(socket.SHUT_WR)
 
     def serve(conn: socket.socket) -> None:
-        with context.wrap_socket(conn, server_side=True) as tls, socket.create_connection(onward) as upstream:
+        try:
+            tls = context.wrap_socket(conn, server_side=True)
+        except OSError:  # a client that did not trust us: its failure is the test's to see
+            conn.close()
+            return
+        with tls, socket.create_connection(onward) as upstream:
             _head(tls)
             tls.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             threading.Thread(target=pipe, args=(upstream, tls), daemon=True).start()
@@ -206,3 +211,19 @@ def test_a_request_cancelled_mid_body_leaves_its_hosts_pool_fit_for_the_next():
         cancelled, body, kept = asyncio.run(go(f"http://127.0.0.1:{port}/news"))
     assert (cancelled, body, served) == (True, b"news", ["stall", "page"])
     assert kept == 1  # the stalled connection is not kept beside the one that answered
+
+
+def test_an_https_proxys_own_certificate_is_checked_against_the_runs_ca(fakeweb):
+    """One egress policy: with --ca-bundle, the certificate of an https:// proxy is checked against the same CA as
+    the sites' (httpx's default for a proxy is certifi's roots, which made the run's own proxy a link's tls-error)."""
+    fakeweb.route_url("https://news.kz/a/2.html", Response(200, [("Content-Type", "text/html")], b"<p>news</p>"))
+
+    async def go(proxy: str) -> tuple[int, bytes]:
+        egress = EgressPolicy(proxies={"http": proxy, "https": proxy}, ca_file=fakeweb.ca_pem_path)
+        async with Client(transport=Router(egress, allow_private=False, per_host=2), timeout=10,
+                          trust_env=False) as client:
+            response = await client.exchange(client.build_request("GET", "https://news.kz/a/2.html"))
+            return response.status_code, await response.aread()
+
+    with _tls_proxy(fakeweb.certs.server_context, fakeweb.https.server_address) as proxy:
+        assert asyncio.run(go(proxy)) == (200, b"<p>news</p>")

@@ -42,7 +42,9 @@ class Router(httpx.AsyncBaseTransport):
         proxy = self._proxy(url)
         key = (proxy, url.host, url.port)
         if key not in self._pools:
-            transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=proxy, retries=0, limits=self._limits)
+            # An https:// proxy's own certificate is checked against the run's CA too (httpx's default: certifi's).
+            via = None if proxy is None else httpx.Proxy(proxy, ssl_context=self._context)
+            transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=via, retries=0, limits=self._limits)
             # httpx offers no public hook for the network backend; the guard must see every connect.
             backend = AsyncioBackend()
             transport._pool._network_backend = backend if proxy is not None else GuardedBackend(backend,
