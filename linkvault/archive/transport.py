@@ -42,15 +42,21 @@ class Router(httpx.AsyncBaseTransport):
         proxy = self._proxy(url)
         key = (proxy, url.host, url.port)
         if key not in self._pools:
-            # An https:// proxy's own certificate is checked against the run's CA too (httpx's default: certifi's).
-            via = None if proxy is None else httpx.Proxy(proxy, ssl_context=self._context)
-            transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=via, retries=0, limits=self._limits)
+            transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=self._via(proxy), retries=0,
+                                                 limits=self._limits)
             # httpx offers no public hook for the network backend; the guard must see every connect.
             backend = AsyncioBackend()
             transport._pool._network_backend = backend if proxy is not None else GuardedBackend(backend,
                                                                                                 self._allow_private)
             self._pools[key] = transport
         return self._pools[key]
+
+    def _via(self, proxy: str | None) -> str | httpx.Proxy | None:
+        """An https:// proxy's own certificate is checked against the run's CA, as the sites' are (httpx's default
+        for it is certifi's roots); httpcore takes that context for no other kind of proxy."""
+        if proxy is not None and httpx.URL(proxy).scheme == "https":
+            return httpx.Proxy(proxy, ssl_context=self._context)
+        return proxy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self._pool(request.url).handle_async_request(request)
