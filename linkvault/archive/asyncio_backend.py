@@ -116,7 +116,6 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         self._transport = transport
         self._receiver = receiver
         self._raw = raw or transport
-        self._tls = raw is not None
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         receiver = self._receiver
@@ -144,10 +143,10 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteError(str(receiver.lost)) from receiver.lost
 
     async def aclose(self) -> None:
-        if self._tls:  # no TLS close_notify, as httpcore's anyio backend: an HTTP client waits for no peer's
-            self._transport.abort()
-        else:
-            self._transport.close()
+        # At once, as httpcore's anyio backend ends a stream (no TLS close_notify, nothing left to send), and a turn
+        # of the loop for asyncio to close the socket: a run stopped by Ctrl-C may not give the loop another.
+        self._transport.abort()
+        await asyncio.sleep(0)
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                         timeout: float | None = None) -> httpcore.AsyncNetworkStream:
@@ -165,6 +164,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         except OSError as exc:  # ssl's errors too
             self._transport.abort()
             raise httpcore.ConnectError(str(exc) or exc.__class__.__name__) from exc
+        except BaseException:  # cancelled: asyncio closed the socket, but after flushing, which may never come
+            self._transport.abort()
+            raise
         if transport is None:  # the connection ended during the handshake
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
         self._receiver.transport = transport  # reading is paused and resumed above TLS
