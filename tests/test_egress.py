@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import select
 import socket
 import threading
 import time
@@ -193,3 +195,27 @@ def test_a_site_the_users_ca_does_not_vouch_for_never_reaches_the_browser(fakewe
     assert answer == b"" and fakeweb.hits("https://www.hostile-example.kz/tls-check") == 0
     [refused] = egress.tls.untrusted
     assert refused.startswith("www.hostile-example.kz: ") and "issuer" in refused
+
+
+def test_a_burst_of_connections_waits_in_the_listen_queue_rather_than_being_dropped():
+    """A run at --concurrency 100 opens its tabs' connections to the egress at once. With socketserver's backlog of
+    5, connects beyond the first few found the listen queue full and their SYNs were dropped (retried after 1 s,
+    3 s...). Held here with nobody accepting, every connect of a burst of 100 is taken into the queue at once."""
+    egress = Egress()
+    egress._server.shutdown()  # the listening socket stays open, but nothing accepts from it
+    port = int(egress.url.rsplit(":", 1)[1])
+    socks = [socket.socket() for _ in range(100)]
+    try:
+        for sock in socks:
+            sock.setblocking(False)
+            assert sock.connect_ex(("127.0.0.1", port)) in (0, errno.EINPROGRESS)
+        waiting = list(socks)
+        deadline = time.monotonic() + 5  # a dropped SYN is not retried within this; a queued one completes at once
+        while waiting and time.monotonic() < deadline:
+            _, writable, _ = select.select([], waiting, [], 0.5)
+            waiting = [sock for sock in waiting if sock not in writable]
+        assert waiting == [] and all(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 for sock in socks)
+    finally:
+        for sock in socks:
+            sock.close()
+        egress._server.server_close()

@@ -215,6 +215,7 @@ def _split_authority(authority: str, default_port: int) -> tuple[str, int]:
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = socket.SOMAXCONN  # socketserver's 5 dropped the connects of a burst of tabs' preconnects
     egress: Egress
 
 

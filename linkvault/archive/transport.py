@@ -3,15 +3,12 @@ the proxy the run's egress policy names, and a client that leaves following redi
 
 from __future__ import annotations
 
-import select
-from collections.abc import Iterable
-from typing import Any
-
-import httpcore
 import httpx
 
+from linkvault.archive.asyncio_backend import AsyncioBackend
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.guard import GuardedBackend
+from linkvault.archive.pool_locks import use_asyncio_locks
 
 
 class Router(httpx.AsyncBaseTransport):
@@ -19,10 +16,13 @@ class Router(httpx.AsyncBaseTransport):
 
     One small connection pool per host: httpcore's pool scans every connection it holds for each
     request it places, so one pool for a report's dozens of hosts spent more time scanning than
-    fetching (measured in `make bench`).
+    fetching (measured in `make bench`). Each pool's connections are asyncio's own (asyncio_backend.py, and
+    httpcore's locks as asyncio's, pool_locks.py): anyio's cancel scopes and wrappers around every read and
+    write were the largest share of the run's CPU per page.
     """
 
     def __init__(self, egress: EgressPolicy, *, allow_private: bool, per_host: int):
+        use_asyncio_locks()
         self.egress = egress
         self._context = self.egress.ssl_context
         self._allow_private = allow_private
@@ -44,13 +44,21 @@ class Router(httpx.AsyncBaseTransport):
         proxy = self._proxy(url)
         key = (proxy, url.host, url.port)
         if key not in self._pools:
-            transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=proxy, retries=0, limits=self._limits)
+            transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=self._via(proxy), retries=0,
+                                                 limits=self._limits)
             # httpx offers no public hook for the network backend; the guard must see every connect.
-            backend = transport._pool._network_backend
-            guarded = backend if proxy is not None else GuardedBackend(backend, self._allow_private)
-            transport._pool._network_backend = _KeptBackend(guarded)
+            backend = AsyncioBackend()
+            transport._pool._network_backend = backend if proxy is not None else GuardedBackend(backend,
+                                                                                                self._allow_private)
             self._pools[key] = transport
         return self._pools[key]
+
+    def _via(self, proxy: str | None) -> str | httpx.Proxy | None:
+        """An https:// proxy's own certificate is checked against the run's CA, as the sites' are (httpx's default
+        for it is certifi's roots); httpcore takes that context for no other kind of proxy."""
+        if proxy is not None and httpx.URL(proxy).scheme == "https":
+            return httpx.Proxy(proxy, ssl_context=self._context)
+        return proxy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self._pool(request.url).handle_async_request(request)
@@ -102,58 +110,3 @@ class _Cookies(httpx.Cookies):
     def extract_cookies(self, response: httpx.Response) -> None:
         if "set-cookie" in response.headers:
             super().extract_cookies(response)
-
-
-class _KeptBackend(httpcore.AsyncNetworkBackend):
-    """A network backend whose streams are `_KeptStream`s."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend):
-        self._inner = inner
-
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.AsyncNetworkStream:
-        return _KeptStream(await self._inner.connect_tcp(host, port, timeout=timeout, local_address=local_address,
-                                                         socket_options=socket_options))
-
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-                                  ) -> httpcore.AsyncNetworkStream:
-        return _KeptStream(await self._inner.connect_unix_socket(path, timeout=timeout, socket_options=socket_options))
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-class _KeptStream(httpcore.AsyncNetworkStream):
-    """httpcore's stream, its facts (socket, TLS object, addresses) read once: anyio builds every attribute of a
-    stream anew each time one is asked for (asking the socket its peer too), and httpcore asks whether a kept-alive
-    connection has something to read before each request it places on it."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream):
-        self._inner = inner
-        self._facts: dict[str, Any] = {}
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(self, ssl_context, server_hostname: str | None = None,
-                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
-        return _KeptStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":  # as httpcore reads it: a socket gone, or with bytes (or its end) waiting
-            sock = self.get_extra_info("socket")
-            if sock is None or sock.fileno() < 0:
-                return True
-            poll = select.poll()
-            poll.register(sock.fileno(), select.POLLIN)
-            return bool(poll.poll(0))
-        if info not in self._facts:
-            self._facts[info] = self._inner.get_extra_info(info)
-        return self._facts[info]
