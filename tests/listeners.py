@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 
@@ -111,3 +112,48 @@ def serve_each_connection(sock: socket.socket, serve: Callable[[socket.socket], 
             threading.Thread(target=serve, args=(conn,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
+
+
+@contextlib.contextmanager
+def serving(serve: Callable[[socket.socket], None]):
+    """A TCP service on 127.0.0.1 handing each connection to `serve`; yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    serve_each_connection(listener, serve)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def head_of(conn: socket.socket) -> None:
+    """Read a request's head (and drop it): a proxy that answers every CONNECT the same way."""
+    data = b""
+    while b"\r\n\r\n" not in data and (chunk := conn.recv(65536)):
+        data += chunk
+
+
+@contextlib.contextmanager
+def tls_proxy(context: ssl.SSLContext, onward: tuple[str, int]):
+    """An HTTPS forward proxy on 127.0.0.1 (TLS to the proxy itself) tunnelling every CONNECT to `onward`."""
+
+    def pipe(a: socket.socket, b: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := a.recv(65536):
+                b.sendall(data)
+        with contextlib.suppress(OSError):
+            b.shutdown(socket.SHUT_WR)
+
+    def serve(conn: socket.socket) -> None:
+        try:
+            tls = context.wrap_socket(conn, server_side=True)
+        except OSError:  # a client that did not trust us: its failure is the test's to see
+            conn.close()
+            return
+        with tls, socket.create_connection(onward) as upstream:
+            head_of(tls)
+            tls.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            threading.Thread(target=pipe, args=(upstream, tls), daemon=True).start()
+            pipe(tls, upstream)
+
+    with serving(serve) as port:
+        yield f"https://localhost:{port}"

@@ -6,20 +6,16 @@ behind it kept as the cause)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import socket
-import ssl
 import struct
-import threading
 import time
-from collections.abc import Callable
 
 import httpcore
 import httpx
 import pytest
 from fakeweb import Response
-from listeners import serve_each_connection
+from listeners import head_of, serving, tls_proxy
 
 from linkvault.archive.asyncio_backend import AsyncioBackend
 from linkvault.archive.egress_policy import EgressPolicy
@@ -27,23 +23,6 @@ from linkvault.archive.failures import FailedFetch, classify_exception
 from linkvault.archive.transport import Client, Router
 
 BIG = hashlib.sha256(b"seed").digest() * (8 * 1024 * 1024 // 32)  # 8 MiB: 32 times the most a socket read takes
-
-
-@contextlib.contextmanager
-def _serving(serve: Callable[[socket.socket], None]):
-    """A TCP service on 127.0.0.1 handing each connection to `serve`; yields its port."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    serve_each_connection(listener, serve)
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        listener.close()
-
-
-def _head(conn: socket.socket) -> None:
-    data = b""
-    while b"\r\n\r\n" not in data and (chunk := conn.recv(65536)):
-        data += chunk
 
 
 def _get(url: str, *, timeout: float = 10.0, idle: float = 0.0) -> httpx.Response | FailedFetch:
@@ -70,10 +49,10 @@ def test_a_body_many_times_what_a_read_takes_arrives_whole_while_read_slowly():
 
     def serve(conn: socket.socket) -> None:
         with conn:
-            _head(conn)
+            head_of(conn)
             conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {len(BIG)}\r\n\r\n".encode() + BIG)
 
-    with _serving(serve) as port:
+    with serving(serve) as port:
         response = _get(f"http://127.0.0.1:{port}/video.mp4", idle=0.3)
     assert isinstance(response, httpx.Response) and response.status_code == 200
     assert hashlib.sha256(response.content).digest() == hashlib.sha256(BIG).digest()
@@ -89,11 +68,11 @@ def test_a_stall_is_a_timeout_mid_body_or_in_the_tls_handshake(url, answers, con
     def serve(conn: socket.socket) -> None:
         with conn:
             if answers:
-                _head(conn)
+                head_of(conn)
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100)
             time.sleep(3)
 
-    with _serving(serve) as port:
+    with serving(serve) as port:
         failed = _get(url.format(port=port), timeout=0.5)
     assert isinstance(failed, FailedFetch)
     assert (failed.state, failed.connected) == ("timeout", connected) and said in failed.detail
@@ -101,13 +80,13 @@ def test_a_stall_is_a_timeout_mid_body_or_in_the_tls_handshake(url, answers, con
 
 def test_a_connection_reset_mid_body_is_the_links_dropped_connection():
     def serve(conn: socket.socket) -> None:
-        _head(conn)
+        head_of(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100)
         time.sleep(0.2)
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close sends RST
         conn.close()
 
-    with _serving(serve) as port:
+    with serving(serve) as port:
         failed = _get(f"http://127.0.0.1:{port}/page")
     assert isinstance(failed, FailedFetch)
     assert (failed.state, failed.connected) == ("connection-error", True) and "dropped the connection" in failed.detail
@@ -128,33 +107,6 @@ def test_a_certificate_no_trusted_root_vouches_for_is_a_tls_error_naming_the_unk
     assert isinstance(failed, FailedFetch) and failed.state == "tls-error" and failed.unknown_issuer
 
 
-@contextlib.contextmanager
-def _tls_proxy(context: ssl.SSLContext, onward: tuple[str, int]):
-    """An HTTPS forward proxy on 127.0.0.1 (TLS to the proxy itself) tunnelling every CONNECT to `onward`."""
-
-    def pipe(a: socket.socket, b: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := a.recv(65536):
-                b.sendall(data)
-        with contextlib.suppress(OSError):
-            b.shutdown(socket.SHUT_WR)
-
-    def serve(conn: socket.socket) -> None:
-        try:
-            tls = context.wrap_socket(conn, server_side=True)
-        except OSError:  # a client that did not trust us: its failure is the test's to see
-            conn.close()
-            return
-        with tls, socket.create_connection(onward) as upstream:
-            _head(tls)
-            tls.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-            threading.Thread(target=pipe, args=(upstream, tls), daemon=True).start()
-            pipe(tls, upstream)
-
-    with _serving(serve) as port:
-        yield f"https://localhost:{port}"
-
-
 def test_tls_to_the_site_inside_the_tls_of_an_https_proxy(fakeweb):
     """An https:// proxy: TLS to the proxy, CONNECT, and the site's own TLS inside that tunnel (TLS in TLS)."""
     fakeweb.route_url("https://news.kz/a/1.html", Response(200, [("Content-Type", "text/html")], b"<p>news</p>"))
@@ -167,7 +119,7 @@ def test_tls_to_the_site_inside_the_tls_of_an_https_proxy(fakeweb):
             tls = response.extensions["network_stream"].get_extra_info("ssl_object")
             return response.status, response.content, tls.server_hostname
 
-    with _tls_proxy(fakeweb.certs.server_context, fakeweb.https.server_address) as proxy:
+    with tls_proxy(fakeweb.certs.server_context, fakeweb.https.server_address) as proxy:
         status, body, named = asyncio.run(go())
     assert (status, body, named) == (200, b"<p>news</p>", "news.kz")
 
@@ -180,7 +132,7 @@ def test_a_request_cancelled_mid_body_leaves_its_hosts_pool_fit_for_the_next():
 
     def serve(conn: socket.socket) -> None:
         with conn:
-            _head(conn)
+            head_of(conn)
             served.append("stall" if not served else "page")
             if served[-1] == "stall":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 100)
@@ -203,7 +155,7 @@ def test_a_request_cancelled_mid_body_leaves_its_hosts_pool_fit_for_the_next():
             [pool] = router._pools.values()
             return cancelled, body, len(pool._pool.connections)
 
-    with _serving(serve) as port:
+    with serving(serve) as port:
         cancelled, body, kept = asyncio.run(go(f"http://127.0.0.1:{port}/news"))
     assert (cancelled, body, served) == (True, b"news", ["stall", "page"])
     assert kept == 1  # the stalled connection is not kept beside the one that answered
@@ -221,5 +173,5 @@ def test_an_https_proxys_own_certificate_is_checked_against_the_runs_ca(fakeweb)
             response = await client.exchange(client.build_request("GET", "https://news.kz/a/2.html"))
             return response.status_code, await response.aread()
 
-    with _tls_proxy(fakeweb.certs.server_context, fakeweb.https.server_address) as proxy:
+    with tls_proxy(fakeweb.certs.server_context, fakeweb.https.server_address) as proxy:
         assert asyncio.run(go(proxy)) == (200, b"<p>news</p>")

@@ -250,3 +250,19 @@ def test_audit_says_plainly_which_captures_have_no_trusted_time(tmp_path, fakewe
     again = runner.invoke(cli, ["--vault", str(vault), "audit", "--tsa-roots", str(tsa.directory / "root.pem")])
     # the first run's captures, left unstamped, are listed in the stamped run's manifest: nothing is untimed now
     assert "1 timestamp checked: everything holds" in again.output and untimed(again.output) == 0, again.output
+
+
+def test_an_https_proxys_own_certificate_is_checked_against_the_runs_ca_for_timestamps_too(fakeweb, tsa):
+    """One egress policy: the timestamp client trusts an https:// proxy by the run's --ca-bundle, as the fetcher
+    does (httpx's default for a proxy is certifi's roots: every authority was 'not timestamped' behind it)."""
+    from listeners import tls_proxy
+    from tsa import behind_a_name
+
+    from linkvault.archive.egress_policy import EgressPolicy
+    from linkvault.archive.timestamp import stamp
+
+    fakeweb.route("tsa.evidence-example.org", "/tsr", behind_a_name(tsa))
+    with tls_proxy(fakeweb.certs.server_context, fakeweb.https.server_address) as proxy:
+        egress = EgressPolicy(proxies={"http": proxy, "https": proxy}, ca_file=fakeweb.ca_pem_path)
+        [got] = stamp(b"manifest", ["https://tsa.evidence-example.org/tsr"], timeout=10, egress=egress)
+    assert got.error is None and got.token

@@ -19,6 +19,7 @@ from rfc3161_client import HashAlgorithm, PKIStatus, TimestampRequestBuilder, de
 
 from linkvault.archive.egress_policy import EgressPolicy, resolve_egress
 from linkvault.archive.failures import classify_exception
+from linkvault.archive.transport import proxy_via
 from linkvault.parsing.urls import is_private_host
 
 DEFAULT_TSAS = ("http://timestamp.digicert.com", "https://freetsa.org/tsr", "http://timestamp.sectigo.com")
@@ -56,7 +57,7 @@ def stamp(manifest: bytes, tsas: list[str], *, timeout: float = 15.0, egress: Eg
             proxy = None if is_private_host(urlsplit(tsa).hostname or "") else egress.proxy_for(tsa)
             if proxy not in by_proxy:
                 by_proxy[proxy] = clients.enter_context(httpx.Client(
-                    timeout=timeout, verify=egress.ssl_context, proxy=proxy, trust_env=False))
+                    timeout=timeout, verify=egress.ssl_context, proxy=proxy_via(proxy, egress.ssl_context), trust_env=False))
             client = by_proxy[proxy]
             try:
                 reply = client.post(tsa, content=request.as_bytes(),

@@ -3,12 +3,22 @@ the proxy the run's egress policy names, and a client that leaves following redi
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 
 from linkvault.archive.asyncio_backend import AsyncioBackend
 from linkvault.archive.egress_policy import EgressPolicy
 from linkvault.archive.guard import GuardedBackend
 from linkvault.archive.pool_locks import use_asyncio_locks
+
+
+def proxy_via(proxy: str | None, context: ssl.SSLContext) -> str | httpx.Proxy | None:
+    """The proxy as httpx takes it: an https:// proxy's own certificate is checked against the run's CA, as the
+    sites' are (httpx's default for it is certifi's roots); httpcore takes that context for no other kind of proxy."""
+    if proxy is not None and httpx.URL(proxy).scheme == "https":
+        return httpx.Proxy(proxy, ssl_context=context)
+    return proxy
 
 
 class Router(httpx.AsyncBaseTransport):
@@ -44,7 +54,7 @@ class Router(httpx.AsyncBaseTransport):
         proxy = self._proxy(url)
         key = (proxy, url.host, url.port)
         if key not in self._pools:
-            transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=self._via(proxy), retries=0,
+            transport = httpx.AsyncHTTPTransport(verify=self._context, proxy=proxy_via(proxy, self._context), retries=0,
                                                  limits=self._limits)
             # httpx offers no public hook for the network backend; the guard must see every connect.
             backend = AsyncioBackend()
@@ -53,12 +63,6 @@ class Router(httpx.AsyncBaseTransport):
             self._pools[key] = transport
         return self._pools[key]
 
-    def _via(self, proxy: str | None) -> str | httpx.Proxy | None:
-        """An https:// proxy's own certificate is checked against the run's CA, as the sites' are (httpx's default
-        for it is certifi's roots); httpcore takes that context for no other kind of proxy."""
-        if proxy is not None and httpx.URL(proxy).scheme == "https":
-            return httpx.Proxy(proxy, ssl_context=self._context)
-        return proxy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self._pool(request.url).handle_async_request(request)
