@@ -59,12 +59,22 @@ _NOT_FOUND_TITLE = re.compile(
     r"страница не найдена|не найдена|ничего не найдено|ошибка 404|страница удалена|материал удален|"
     r"бет табылмады|парақ табылмады|табылмады|uh oh)"
 )
-_NOT_FOUND_TEXT = re.compile(  # lower-case: matched against the text's start lower-cased, much faster than re.I
-    r"(page (you|you're|you are) looking for (is not|isn.t|cannot|can.t|could not|couldn.t)|"
-    r"(page|article|story|post) (was|has been) (removed|deleted)|sorry, (this|that) page|"
-    r"запрашиваемая страница не (найдена|существует)|страница, которую вы ищете|такой страницы нет|"
-    r"сіз іздеген бет|бұл бет жоқ)"
+# What a not-found page says of itself, each phrase beside words it cannot be said without (lower-case: matched
+# against the text's start lower-cased, much faster than re.I). The phrases are searched for only in a text that
+# holds one of those words: their alternation tries each phrase at each character (65 µs on a small Russian page,
+# most of the rules' time), where `in` finds a word at C speed.
+NOT_FOUND_PHRASES = (
+    ("looking for", r"page (you|you're|you are) looking for (is not|isn.t|cannot|can.t|could not|couldn.t)"),
+    ("removed", r"(page|article|story|post) (was|has been) removed"),
+    ("deleted", r"(page|article|story|post) (was|has been) deleted"),
+    ("sorry, ", r"sorry, (this|that) page"),
+    ("запрашиваемая страница не", r"запрашиваемая страница не (найдена|существует)"),
+    ("страница, которую вы ищете", r"страница, которую вы ищете"),
+    ("такой страницы нет", r"такой страницы нет"),
+    ("сіз іздеген бет", r"сіз іздеген бет"),
+    ("бұл бет жоқ", r"бұл бет жоқ"),
 )
+_NOT_FOUND_TEXT = re.compile("|".join(f"(?:{phrase})" for _, phrase in NOT_FOUND_PHRASES))
 _CONSENT = re.compile(r"(consent\.youtube\.com|consent\.google\.com|before you continue to|antes de ir a|"
                       r"прежде чем перейти)")
 _JS_SHELL = re.compile(r"(?i)(enable javascript|javascript is (required|disabled)|включите javascript)")
@@ -198,7 +208,7 @@ def by_content(page: Page, probe: Page | None) -> LinkState:
     it decides with can still be true (a long text is no consent page nor shell, whatever words its markup has)."""
     title = title_of(page)
     says_not_found = _NOT_FOUND_TITLE.search(title) or _NOT_FOUND_TITLE.search(raw_title(page))
-    if page.html and ((says_not_found and len(page.text) < 1500) or _NOT_FOUND_TEXT.search(page.text[:3000].lower())):
+    if page.html and ((says_not_found and len(page.text) < 1500) or says_it_is_not_found(page.text)):
         return _state("soft-404", f"the page answers 200 but says it is not found (\"{_short(title or page.text)}\")", page)
     if probe is not None and looks_like(page, probe):
         return _state("soft-404", "the page is what the site shows for an address that cannot exist", page)
@@ -210,6 +220,12 @@ def by_content(page: Page, probe: Page | None) -> LinkState:
     if len(page.hops) >= 2:
         return _state("redirected", f"reached through {len(page.hops) - 1} redirect(s) at {page.final_url}", page)
     return _state("ok", "archived", page)
+
+
+def says_it_is_not_found(text: str) -> bool:
+    """The start of a page's text says it is a not-found page, in one of NOT_FOUND_PHRASES."""
+    start = text[:3000].lower()
+    return any(word in start for word, _ in NOT_FOUND_PHRASES) and _NOT_FOUND_TEXT.search(start) is not None
 
 
 def looks_like(page: Page, probe: Page) -> bool:

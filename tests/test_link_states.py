@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fakeweb import Response
 from fakeweb.server import html, redirect
@@ -10,7 +12,7 @@ from fakeweb.sites import facebook_login_wall, telegram_channel_page, telegram_m
 import linkvault
 from linkvault.archive import FetchOptions
 from linkvault.model import CATEGORIES, Capture, Hop, LinkState, Page
-from linkvault.states import classify, is_front_page
+from linkvault.states import NOT_FOUND_PHRASES, classify, is_front_page
 
 ARTICLE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
            "<p>{text}</p><p>Суд Астаны рассмотрел дело активиста и назначил штраф в размере 184 600 тенге. "
@@ -322,3 +324,29 @@ def test_a_near_empty_page_is_unknown_and_says_why_without_blaming_scripts(tmp_p
     assert_state(shell, "unknown")
     assert "2 words of text" in plain.detail and "script" not in plain.detail
     assert "script-only shell" in shell.detail
+
+
+@pytest.mark.parametrize("sentence", [
+    "Sorry, the page you're looking for isn't here any more.", "This article has been removed at the author's request.",
+    "The story was deleted by its publisher.", "Sorry, this page is not available.",
+    "К сожалению, запрашиваемая страница не существует.", "Страница, которую вы ищете, переехала или удалена.",
+    "Такой страницы нет на нашем сайте.", "Сіз іздеген бет табылмады.", "Кешіріңіз, бұл бет жоқ.",
+])
+def test_a_page_whose_text_says_it_is_not_found_is_a_soft_404_whatever_its_title(sentence):
+    """Each of the phrases a not-found page says of itself, at the start of a long text under a title that says
+    nothing: the phrase alone makes the page a soft-404 (and the same page without it is ok)."""
+    filler = " Главные новости дня: политика, экономика, общество, культура и спорт в Казахстане." * 6
+    for text, state in ((sentence + filler, "soft-404"), (filler.strip(), "ok")):
+        url = "https://vlast.kz/novosti/2024/04/10-sud.html"
+        page = Page(Capture(url=url, fetched_at="2024-04-10T00:00:00Z", final_url=url, status=200),
+                    html=f"<html><head><title>Новости</title></head><body><p>{text}</p></body></html>", text=text,
+                    title="Новости")
+        assert classify(page).state == state, text
+
+
+def test_each_not_found_phrase_holds_the_words_its_search_is_gated_on():
+    """The phrases are searched for only in a text holding one of their words: each word must be part of its
+    phrase whichever of the phrase's alternatives is said (outside its groups), or a page saying it would be missed."""
+    for word, phrase in NOT_FOUND_PHRASES:
+        assert word in re.sub(r"\([^()]*\)", "", phrase), (word, phrase)
+
