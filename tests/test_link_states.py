@@ -12,6 +12,7 @@ from fakeweb.sites import facebook_login_wall, telegram_channel_page, telegram_m
 import linkvault
 from linkvault.archive import FetchOptions
 from linkvault.model import CATEGORIES, Capture, Hop, LinkState, Page
+from linkvault.sites import ADAPTERS, adapter_for
 from linkvault.states import NOT_FOUND_PHRASES, classify, is_front_page
 
 ARTICLE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
@@ -350,3 +351,19 @@ def test_each_not_found_phrase_holds_the_words_its_search_is_gated_on():
     for word, phrase in NOT_FOUND_PHRASES:
         assert word in re.sub(r"\([^()]*\)", "", phrase), (word, phrase)
 
+
+@pytest.mark.parametrize("url,name", [
+    ("https://t.me/durov/123", "telegram"), ("https://WWW.T.ME/durov/123", "telegram"),
+    ("https://telegram.me/durov/123", "telegram"), ("https://youtu.be/dQw4w9WgXcQ", "youtube"),
+    ("https://m.youtube.com/watch?v=dQw4w9WgXcQ", "youtube"), ("https://www.youtube.com/shorts/dQw4w9WgXcQ", "youtube"),
+    ("https://mbasic.facebook.com/vlast.kz/posts/1", "facebook"), ("https://fb.watch/abcdef/", "facebook"),
+    ("https://www.instagram.com/p/C5abcdef/", "facebook"), ("https://vlast.kz/novosti/1-sud.html", None),
+    ("https://t.me.example.kz/durov/123", None), ("https://youtube.com.kz/watch?v=dQw4w9WgXcQ", None),
+    ("https://t.me/s/durov", None), ("https://t.\nme/durov/123", "telegram"),
+])
+def test_a_url_goes_to_the_adapter_whose_own_test_matches_it(url, name):
+    """`adapter_for` tells most URLs by their host alone, before asking each adapter: it finds the adapter whose own
+    `matches` takes the URL, however the host is spelled (case, www., m.), and none for a look-alike host."""
+    adapter = adapter_for(url)
+    assert adapter is next((a for a in ADAPTERS if a.matches(url)), None)
+    assert (adapter.name if adapter else None) == name
