@@ -157,9 +157,13 @@ def _utf8(raw: bytes) -> str | bytes:
         return raw
 
 
-def document_of(raw: bytes, content_type: str | None) -> str | bytes:
+def document_of(raw: bytes, content_type: str | None, html: str | None = None) -> str | bytes:
     """What trafilatura is given of a page: its `prefix`, as text in the charset the page names, else as UTF-8
-    when it is, else as bytes for trafilatura's own detector."""
+    when it is, else as bytes for trafilatura's own detector. `html`, the whole page decoded already as the judges
+    read it (`decode_text` in its `charset_of`), is that text when the prefix is the whole page and no byte of it
+    was replaced (it then is valid in its charset, or UTF-8): the page is not decoded twice."""
+    if html is not None and "\ufffd" not in html and prefix(raw) is raw:
+        return html
     charset = charset_of(raw, content_type)
     raw = prefix(raw)
     return decode_text(raw, charset) if charset else _utf8(raw)
@@ -178,13 +182,13 @@ def extract(body: bytes, url: str, content_type: str | None, content_encoding: s
     return extract_decoded(decode_content(body[:MAX_EXTRACT_BYTES], content_encoding, limit).body, url, content_type)
 
 
-def extract_decoded(raw: bytes, url: str, content_type: str | None) -> ExtractedText | None:
-    """Text and metadata of an HTML page whose Content-Encoding is undone already."""
+def extract_decoded(raw: bytes, url: str, content_type: str | None, html: str | None = None) -> ExtractedText | None:
+    """Text and metadata of an HTML page whose Content-Encoding is undone already (`html`: see `document_of`)."""
     if not is_html(content_type, raw):
         return None
     import trafilatura
 
-    document = document_of(raw, content_type)
+    document = document_of(raw, content_type, html)
     result = trafilatura.bare_extraction(document, url=url, options=_options(url))  # url: named in its log lines
     if len(raw) > _TRIM_FROM:
         _give_back()
