@@ -134,27 +134,32 @@ def raw_title(page: Page) -> str:
 
 def wall(page: Page) -> LinkState | None:
     """Login walls, bot challenges and paywalls, whatever status they answer with."""
-    host = (urlsplit(page.final_url or page.url).hostname or "").lower()
     head = page.head
     if page.status == 999 or page.header("cf-mitigated") == "challenge" or (
             page.status in (403, 429, 503) and _CHALLENGE.search(head)) or (
             _CHALLENGE.search(title_of(page).lower()) or (len(page.text) < SHORT_TEXT and _CHALLENGE.search(head))):
-        return _state("bot-blocked", f"{host} answered with a bot check instead of the page"
+        return _state("bot-blocked", f"{_host(page)} answered with a bot check instead of the page"
                       + (f" (HTTP {page.status})" if page.status else ""), page)
-    final_path = urlsplit(page.final_url or "").path + "?" + urlsplit(page.final_url or "").query
-    if page.final_url and page.final_url != page.url and (_LOGIN_PATH.search(final_path) or host in _LOGIN_HOSTS):
-        return _state("login-wall", f"redirected to a login page ({page.final_url})", page)
+    if page.final_url and page.final_url != page.url:
+        final = urlsplit(page.final_url)
+        if _LOGIN_PATH.search(f"{final.path}?{final.query}") or (final.hostname or "").lower() in _LOGIN_HOSTS:
+            return _state("login-wall", f"redirected to a login page ({page.final_url})", page)
     if page.status == 401:
-        return _state("login-wall", f"{host} asks to sign in (HTTP 401)", page)
+        return _state("login-wall", f"{_host(page)} asks to sign in (HTTP 401)", page)
     if len(page.text) < SHORT_TEXT and _PASSWORD_FORM.search(head) and _LOGIN_WORDS.search(head):
-        return _state("login-wall", f"{host} shows only a login form", page)
+        return _state("login-wall", f"{_host(page)} shows only a login form", page)
     if page.status and page.status < 400 and _PAYWALL.search(head):
-        return _state("paywall", f"{host} shows the page behind a paywall", page)
+        return _state("paywall", f"{_host(page)} shows the page behind a paywall", page)
     if page.status == 403:
-        return _state("bot-blocked", f"{host} refused to serve the page to us (HTTP 403)", page)
+        return _state("bot-blocked", f"{_host(page)} refused to serve the page to us (HTTP 403)", page)
     if page.status == 429:
-        return _state("bot-blocked", f"{host} kept answering 'too many requests' (HTTP 429)", page)
+        return _state("bot-blocked", f"{_host(page)} kept answering 'too many requests' (HTTP 429)", page)
     return None
+
+
+def _host(page: Page) -> str:
+    """The host a verdict names: parsed from the URL only when a rule speaks (a new URL's parse is ~5 µs a page)."""
+    return (urlsplit(page.final_url or page.url).hostname or "").lower()
 
 
 def by_status(page: Page) -> LinkState | None:
