@@ -13,7 +13,7 @@ import linkvault
 from linkvault.archive import FetchOptions
 from linkvault.model import CATEGORIES, Capture, Hop, LinkState, Page
 from linkvault.sites import ADAPTERS, adapter_for
-from linkvault.states import NOT_FOUND_PHRASES, classify, is_front_page
+from linkvault.states import NOT_FOUND_TEXT, PARKED, PAYWALL, classify, is_front_page
 
 ARTICLE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
            "<p>{text}</p><p>Суд Астаны рассмотрел дело активиста и назначил штраф в размере 184 600 тенге. "
@@ -345,11 +345,21 @@ def test_a_page_whose_text_says_it_is_not_found_is_a_soft_404_whatever_its_title
         assert classify(page).state == state, text
 
 
-def test_each_not_found_phrase_holds_the_words_its_search_is_gated_on():
-    """The phrases are searched for only in a text holding one of their words: each word must be part of its
-    phrase whichever of the phrase's alternatives is said (outside its groups), or a page saying it would be missed."""
-    for word, phrase in NOT_FOUND_PHRASES:
+@pytest.mark.parametrize("phrases", [NOT_FOUND_TEXT, PAYWALL, PARKED], ids=["not-found", "paywall", "parked"])
+def test_each_phrase_holds_the_word_its_search_is_gated_on(phrases):
+    """Phrases are searched for only in a text holding one of their words: each word must be part of its phrase
+    whichever of the phrase's alternatives is said (outside its groups), or a page saying it would be missed; and on
+    pages saying each phrase, or none, the gated search finds what the phrases' whole alternation finds."""
+    for word, phrase in phrases.phrases:
         assert word in re.sub(r"\([^()]*\)", "", phrase), (word, phrase)
+    samples = ["sorry, the page you are looking for could not be found", "this article was removed.", "<p>paywall</p>",
+               '"isaccessibleforfree": "false"', "subscriber-only", "subscribe to read", "wsj-snippet-body",
+               "this domain name may be for sale", "buy this domain", "the domain is parked free", "sedoparking.com",
+               "bodis.com", "www.dan.com/buy-domain", "hugedomains.com", "этот домен продаётся", "купить домен",
+               "контент доступен только подписчикам", "такой страницы нет", "бұл бет жоқ", "a domain, a park, a page"]
+    whole = re.compile("|".join(phrase for _, phrase in phrases.phrases))
+    for text in samples:
+        assert phrases.search(text) == bool(whole.search(text)), text
 
 
 @pytest.mark.parametrize("url,name", [
