@@ -41,16 +41,47 @@ _LOGIN_PATH = re.compile(r"(?i)(/login|/log-in|/signin|/sign-in|/accounts/login|
 _LOGIN_HOSTS = ("accounts.google.com", "login.microsoftonline.com", "id.vk.com", "passport.yandex.ru")
 _PASSWORD_FORM = re.compile(r"<input[^>]+type=[\"']?password")
 _LOGIN_WORDS = re.compile(r"(log in|sign in|войти|вход в|кіру|anmelden|iniciar sesión|login_form|loginform)")
-_PAYWALL = re.compile(
-    r"(\"isaccessibleforfree\"\s*:\s*\"?false|paywall|subscriber[- ]only|subscribe to (continue|read)|"
-    r"wsj-snippet|subtype-unsubscribed|snippet-login|article-locked|this content is for subscribers|"
-    r"контент доступен только подписчикам|оформите подписку)"
+
+
+class Phrases:
+    """Phrases a page says, each beside a word it cannot be said without: their alternation is searched for only in a
+    text holding one of those words. An alternation tries each phrase at each character (the not-found phrases took
+    65 µs on a small Russian page, most of the rules' time); `in` finds a word at C speed. Lower-case: matched
+    against lower-cased text, much faster than re.I."""
+
+    def __init__(self, *phrases: tuple[str, str]):
+        self.phrases = phrases
+        self._words = tuple(dict.fromkeys(word for word, _ in phrases))
+        self._pattern = re.compile("|".join(f"(?:{phrase})" for _, phrase in phrases))
+
+    def search(self, text: str) -> bool:
+        return any(word in text for word in self._words) and self._pattern.search(text) is not None
+
+
+PAYWALL = Phrases(
+    ("isaccessibleforfree", r"\"isaccessibleforfree\"\s*:\s*\"?false"), ("paywall", "paywall"),
+    ("subscribe", "subscriber[- ]only"), ("subscribe", "subscribe to (continue|read)"), ("snippet", "wsj-snippet"),
+    ("subscribe", "subtype-unsubscribed"), ("snippet", "snippet-login"), ("article-locked", "article-locked"),
+    ("subscribe", "this content is for subscribers"), ("подписчикам", "контент доступен только подписчикам"),
+    ("оформите подписку", "оформите подписку"),
 )
-_PARKED = re.compile(
-    r"(this domain (name )?(is|may be) for sale|buy this domain|domain is parked|parked free|"
-    r"sedoparking|parkingcrew|bodis\.com|dan\.com/buy-domain|afternic|hugedomains|"
-    r"домен продается|купить домен|этот домен продаётся|домен припаркован)"
+PARKED = Phrases(
+    ("domain", "this domain (name )?(is|may be) for sale"), ("domain", "buy this domain"), ("domain", "domain is parked"),
+    ("park", "parked free"), ("park", "sedoparking"), ("park", "parkingcrew"), ("bodis", r"bodis\.com"),
+    ("domain", r"dan\.com/buy-domain"), ("afternic", "afternic"), ("domain", "hugedomains"),
+    ("домен", "домен продается"), ("домен", "купить домен"), ("домен", "этот домен продаётся"),
+    ("домен", "домен припаркован"),
 )
+NOT_FOUND_TEXT = Phrases(  # what a not-found page says of itself
+    ("looking for", r"page (you|you're|you are) looking for (is not|isn.t|cannot|can.t|could not|couldn.t)"),
+    ("removed", "(page|article|story|post) (was|has been) removed"),
+    ("deleted", "(page|article|story|post) (was|has been) deleted"),
+    ("sorry, ", "sorry, (this|that) page"),
+    ("запрашиваемая страница не", "запрашиваемая страница не (найдена|существует)"),
+    ("страница, которую вы ищете", "страница, которую вы ищете"), ("такой страницы нет", "такой страницы нет"),
+    ("сіз іздеген бет", "сіз іздеген бет"), ("бұл бет жоқ", "бұл бет жоқ"),
+)
+
 # A title naming the error 404: alone or at either end ("404", "404 | KazTAG", "KazTAG — 404"), or beside an
 # error word. A 404 inside a title ("Дело №404 о клевете", "Article 404 of the Code") is a number, not the error.
 _NOT_FOUND_TITLE = re.compile(
@@ -58,12 +89,6 @@ _NOT_FOUND_TITLE = re.compile(
     r"not found|page not found|no longer available|doesn.t exist|does not exist|"
     r"страница не найдена|не найдена|ничего не найдено|ошибка 404|страница удалена|материал удален|"
     r"бет табылмады|парақ табылмады|табылмады|uh oh)"
-)
-_NOT_FOUND_TEXT = re.compile(  # lower-case: matched against the text's start lower-cased, much faster than re.I
-    r"(page (you|you're|you are) looking for (is not|isn.t|cannot|can.t|could not|couldn.t)|"
-    r"(page|article|story|post) (was|has been) (removed|deleted)|sorry, (this|that) page|"
-    r"запрашиваемая страница не (найдена|существует)|страница, которую вы ищете|такой страницы нет|"
-    r"сіз іздеген бет|бұл бет жоқ)"
 )
 _CONSENT = re.compile(r"(consent\.youtube\.com|consent\.google\.com|before you continue to|antes de ir a|"
                       r"прежде чем перейти)")
@@ -124,27 +149,32 @@ def raw_title(page: Page) -> str:
 
 def wall(page: Page) -> LinkState | None:
     """Login walls, bot challenges and paywalls, whatever status they answer with."""
-    host = (urlsplit(page.final_url or page.url).hostname or "").lower()
     head = page.head
     if page.status == 999 or page.header("cf-mitigated") == "challenge" or (
             page.status in (403, 429, 503) and _CHALLENGE.search(head)) or (
             _CHALLENGE.search(title_of(page).lower()) or (len(page.text) < SHORT_TEXT and _CHALLENGE.search(head))):
-        return _state("bot-blocked", f"{host} answered with a bot check instead of the page"
+        return _state("bot-blocked", f"{_host(page)} answered with a bot check instead of the page"
                       + (f" (HTTP {page.status})" if page.status else ""), page)
-    final_path = urlsplit(page.final_url or "").path + "?" + urlsplit(page.final_url or "").query
-    if page.final_url and page.final_url != page.url and (_LOGIN_PATH.search(final_path) or host in _LOGIN_HOSTS):
-        return _state("login-wall", f"redirected to a login page ({page.final_url})", page)
+    if page.final_url and page.final_url != page.url:
+        final = urlsplit(page.final_url)
+        if _LOGIN_PATH.search(f"{final.path}?{final.query}") or (final.hostname or "").lower() in _LOGIN_HOSTS:
+            return _state("login-wall", f"redirected to a login page ({page.final_url})", page)
     if page.status == 401:
-        return _state("login-wall", f"{host} asks to sign in (HTTP 401)", page)
+        return _state("login-wall", f"{_host(page)} asks to sign in (HTTP 401)", page)
     if len(page.text) < SHORT_TEXT and _PASSWORD_FORM.search(head) and _LOGIN_WORDS.search(head):
-        return _state("login-wall", f"{host} shows only a login form", page)
-    if page.status and page.status < 400 and _PAYWALL.search(head):
-        return _state("paywall", f"{host} shows the page behind a paywall", page)
+        return _state("login-wall", f"{_host(page)} shows only a login form", page)
+    if page.status and page.status < 400 and PAYWALL.search(head):
+        return _state("paywall", f"{_host(page)} shows the page behind a paywall", page)
     if page.status == 403:
-        return _state("bot-blocked", f"{host} refused to serve the page to us (HTTP 403)", page)
+        return _state("bot-blocked", f"{_host(page)} refused to serve the page to us (HTTP 403)", page)
     if page.status == 429:
-        return _state("bot-blocked", f"{host} kept answering 'too many requests' (HTTP 429)", page)
+        return _state("bot-blocked", f"{_host(page)} kept answering 'too many requests' (HTTP 429)", page)
     return None
+
+
+def _host(page: Page) -> str:
+    """The host a verdict names: parsed from the URL only when a rule speaks (a new URL's parse is ~5 µs a page)."""
+    return (urlsplit(page.final_url or page.url).hostname or "").lower()
 
 
 def by_status(page: Page) -> LinkState | None:
@@ -188,7 +218,7 @@ def by_redirect(page: Page) -> LinkState | None:
 def parked(page: Page) -> LinkState | None:
     """A parking or for-sale page, wherever the redirects (or a redirect stub's script) led: parking
     services send a deep link to their short lander, which by its path alone would pass for a front page."""
-    if len(page.text) < 2000 and _PARKED.search(page.head):
+    if len(page.text) < 2000 and PARKED.search(page.head):
         return _state("parked-domain", f"the domain shows a parking or for-sale page ({title_of(page) or 'no title'})", page)
     return None
 
@@ -198,7 +228,7 @@ def by_content(page: Page, probe: Page | None) -> LinkState:
     it decides with can still be true (a long text is no consent page nor shell, whatever words its markup has)."""
     title = title_of(page)
     says_not_found = _NOT_FOUND_TITLE.search(title) or _NOT_FOUND_TITLE.search(raw_title(page))
-    if page.html and ((says_not_found and len(page.text) < 1500) or _NOT_FOUND_TEXT.search(page.text[:3000].lower())):
+    if page.html and ((says_not_found and len(page.text) < 1500) or says_it_is_not_found(page.text)):
         return _state("soft-404", f"the page answers 200 but says it is not found (\"{_short(title or page.text)}\")", page)
     if probe is not None and looks_like(page, probe):
         return _state("soft-404", "the page is what the site shows for an address that cannot exist", page)
@@ -210,6 +240,11 @@ def by_content(page: Page, probe: Page | None) -> LinkState:
     if len(page.hops) >= 2:
         return _state("redirected", f"reached through {len(page.hops) - 1} redirect(s) at {page.final_url}", page)
     return _state("ok", "archived", page)
+
+
+def says_it_is_not_found(text: str) -> bool:
+    """The start of a page's text says it is a not-found page, in one of NOT_FOUND_TEXT's phrases."""
+    return NOT_FOUND_TEXT.search(text[:3000].lower())
 
 
 def looks_like(page: Page, probe: Page) -> bool:

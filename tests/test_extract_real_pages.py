@@ -78,3 +78,17 @@ def test_no_real_page_is_cut_by_what_extraction_reads_or_a_capture_holds(name):
 
     raw = (REAL_PAGES / name).read_bytes()
     assert prefix(raw) is raw and len(raw) < HEAD_KEEP
+
+
+@pytest.mark.parametrize("name", REAL_HTML, ids=[n.split("/")[-1] for n in REAL_HTML])
+def test_a_page_read_whole_is_extracted_from_the_judges_html_as_from_its_bytes(name):
+    """Judging decodes a page once: trafilatura is given the html the rules read when it reads the page whole, and
+    extracts from it the text, title, date and metadata it extracts from the page's bytes (charset named in the header,
+    in a <meta> only, or in neither)."""
+    from linkvault.archive.extract import charset_of, decode_text, extract_decoded
+
+    raw = (REAL_PAGES / name).read_bytes()
+    url = f"https://news.example.kz/{name.split('/')[-1]}"
+    for content_type in ("text/html", "text/html; charset=utf-8"):
+        html = decode_text(raw, charset_of(raw, content_type))
+        assert extract_decoded(raw, url, content_type, html) == extract_decoded(raw, url, content_type)

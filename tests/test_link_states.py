@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fakeweb import Response
 from fakeweb.server import html, redirect
@@ -10,7 +12,8 @@ from fakeweb.sites import facebook_login_wall, telegram_channel_page, telegram_m
 import linkvault
 from linkvault.archive import FetchOptions
 from linkvault.model import CATEGORIES, Capture, Hop, LinkState, Page
-from linkvault.states import classify, is_front_page
+from linkvault.sites import ADAPTERS, adapter_for
+from linkvault.states import NOT_FOUND_TEXT, PARKED, PAYWALL, classify, is_front_page
 
 ARTICLE = ("<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
            "<p>{text}</p><p>Суд Астаны рассмотрел дело активиста и назначил штраф в размере 184 600 тенге. "
@@ -322,3 +325,55 @@ def test_a_near_empty_page_is_unknown_and_says_why_without_blaming_scripts(tmp_p
     assert_state(shell, "unknown")
     assert "2 words of text" in plain.detail and "script" not in plain.detail
     assert "script-only shell" in shell.detail
+
+
+@pytest.mark.parametrize("sentence", [
+    "Sorry, the page you're looking for isn't here any more.", "This article has been removed at the author's request.",
+    "The story was deleted by its publisher.", "Sorry, this page is not available.",
+    "К сожалению, запрашиваемая страница не существует.", "Страница, которую вы ищете, переехала или удалена.",
+    "Такой страницы нет на нашем сайте.", "Сіз іздеген бет табылмады.", "Кешіріңіз, бұл бет жоқ.",
+])
+def test_a_page_whose_text_says_it_is_not_found_is_a_soft_404_whatever_its_title(sentence):
+    """Each of the phrases a not-found page says of itself, at the start of a long text under a title that says
+    nothing: the phrase alone makes the page a soft-404 (and the same page without it is ok)."""
+    filler = " Главные новости дня: политика, экономика, общество, культура и спорт в Казахстане." * 6
+    for text, state in ((sentence + filler, "soft-404"), (filler.strip(), "ok")):
+        url = "https://vlast.kz/novosti/2024/04/10-sud.html"
+        page = Page(Capture(url=url, fetched_at="2024-04-10T00:00:00Z", final_url=url, status=200),
+                    html=f"<html><head><title>Новости</title></head><body><p>{text}</p></body></html>", text=text,
+                    title="Новости")
+        assert classify(page).state == state, text
+
+
+@pytest.mark.parametrize("phrases", [NOT_FOUND_TEXT, PAYWALL, PARKED], ids=["not-found", "paywall", "parked"])
+def test_each_phrase_holds_the_word_its_search_is_gated_on(phrases):
+    """Phrases are searched for only in a text holding one of their words: each word must be part of its phrase
+    whichever of the phrase's alternatives is said (outside its groups), or a page saying it would be missed; and on
+    pages saying each phrase, or none, the gated search finds what the phrases' whole alternation finds."""
+    for word, phrase in phrases.phrases:
+        assert word in re.sub(r"\([^()]*\)", "", phrase), (word, phrase)
+    samples = ["sorry, the page you are looking for could not be found", "this article was removed.", "<p>paywall</p>",
+               '"isaccessibleforfree": "false"', "subscriber-only", "subscribe to read", "wsj-snippet-body",
+               "this domain name may be for sale", "buy this domain", "the domain is parked free", "sedoparking.com",
+               "bodis.com", "www.dan.com/buy-domain", "hugedomains.com", "этот домен продаётся", "купить домен",
+               "контент доступен только подписчикам", "такой страницы нет", "бұл бет жоқ", "a domain, a park, a page"]
+    whole = re.compile("|".join(phrase for _, phrase in phrases.phrases))
+    for text in samples:
+        assert phrases.search(text) == bool(whole.search(text)), text
+
+
+@pytest.mark.parametrize("url,name", [
+    ("https://t.me/durov/123", "telegram"), ("https://WWW.T.ME/durov/123", "telegram"),
+    ("https://telegram.me/durov/123", "telegram"), ("https://youtu.be/dQw4w9WgXcQ", "youtube"),
+    ("https://m.youtube.com/watch?v=dQw4w9WgXcQ", "youtube"), ("https://www.youtube.com/shorts/dQw4w9WgXcQ", "youtube"),
+    ("https://mbasic.facebook.com/vlast.kz/posts/1", "facebook"), ("https://fb.watch/abcdef/", "facebook"),
+    ("https://www.instagram.com/p/C5abcdef/", "facebook"), ("https://vlast.kz/novosti/1-sud.html", None),
+    ("https://t.me.example.kz/durov/123", None), ("https://youtube.com.kz/watch?v=dQw4w9WgXcQ", None),
+    ("https://t.me/s/durov", None), ("https://t.\nme/durov/123", "telegram"),
+])
+def test_a_url_goes_to_the_adapter_whose_own_test_matches_it(url, name):
+    """`adapter_for` tells most URLs by their host alone, before asking each adapter: it finds the adapter whose own
+    `matches` takes the URL, however the host is spelled (case, www., m.), and none for a look-alike host."""
+    adapter = adapter_for(url)
+    assert adapter is next((a for a in ADAPTERS if a.matches(url)), None)
+    assert (adapter.name if adapter else None) == name

@@ -20,10 +20,11 @@ import copy
 import ctypes
 import functools
 import re
+import threading
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ EXTRACT_TAGS = 4096
 _TRIM_FROM = 256 * 1024  # a page whose trees are worth handing back (see _give_back)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-:.]+)", re.I)
+_THREAD = threading.local()  # each judging thread's trafilatura options (see _options)
 
 
 @dataclass(frozen=True)
@@ -155,9 +157,13 @@ def _utf8(raw: bytes) -> str | bytes:
         return raw
 
 
-def document_of(raw: bytes, content_type: str | None) -> str | bytes:
+def document_of(raw: bytes, content_type: str | None, html: str | None = None) -> str | bytes:
     """What trafilatura is given of a page: its `prefix`, as text in the charset the page names, else as UTF-8
-    when it is, else as bytes for trafilatura's own detector."""
+    when it is, else as bytes for trafilatura's own detector. `html`, the whole page decoded already as the judges
+    read it (`decode_text` in its `charset_of`), is that text when the prefix is the whole page and no byte of it
+    was replaced (it then is valid in its charset, or UTF-8): the page is not decoded twice."""
+    if html is not None and "\ufffd" not in html and prefix(raw) is raw:
+        return html
     charset = charset_of(raw, content_type)
     raw = prefix(raw)
     return decode_text(raw, charset) if charset else _utf8(raw)
@@ -176,13 +182,13 @@ def extract(body: bytes, url: str, content_type: str | None, content_encoding: s
     return extract_decoded(decode_content(body[:MAX_EXTRACT_BYTES], content_encoding, limit).body, url, content_type)
 
 
-def extract_decoded(raw: bytes, url: str, content_type: str | None) -> ExtractedText | None:
-    """Text and metadata of an HTML page whose Content-Encoding is undone already."""
+def extract_decoded(raw: bytes, url: str, content_type: str | None, html: str | None = None) -> ExtractedText | None:
+    """Text and metadata of an HTML page whose Content-Encoding is undone already (`html`: see `document_of`)."""
     if not is_html(content_type, raw):
         return None
     import trafilatura
 
-    document = document_of(raw, content_type)
+    document = document_of(raw, content_type, html)
     result = trafilatura.bare_extraction(document, url=url, options=_options(url))  # url: named in its log lines
     if len(raw) > _TRIM_FROM:
         _give_back()
@@ -243,11 +249,16 @@ def _malloc_trim() -> Callable[[int], int] | None:
 def _options(url: str) -> Extractor:
     """trafilatura's options for one page: its fast mode (no readability/jusText fallback: the same text, title and
     date on every real page in ../shared/real-pages), recall over precision, no comments, and the metadata we keep.
-    They are built once a day (htmldate takes no date after today's) and copied per page: building them reads
-    trafilatura's config anew, a tenth of a small page's extraction. Together, 0.76 of the CPU on small pages and
-    0.87 on the real ones; htmldate's search of the text for a date, most of what is left, is what finds the date
-    of a page with none in its markup (a Telegram channel's, a forum's), so it stays."""
-    options = copy.copy(_day_options(datetime.now().astimezone().strftime("%Y-%m-%d")))
+    They are built once a day (htmldate takes no date after today's): building them reads trafilatura's config anew,
+    a tenth of a small page's extraction. Together, 0.76 of the CPU on small pages and 0.87 on the real ones;
+    htmldate's search of the text for a date, most of what is left, is what finds the date of a page with none in
+    its markup (a Telegram channel's, a forum's), so it stays. Each thread keeps its own copy and names the page's URL
+    in it (trafilatura only reads them): a copy a page took a fortieth of a small page's CPU."""
+    today = time.strftime("%Y-%m-%d")  # local time, as htmldate's own default
+    held: tuple[str, Extractor] | None = getattr(_THREAD, "options", None)
+    if held is None or held[0] != today:
+        held = _THREAD.options = (today, copy.copy(_day_options(today)))
+    options = held[1]
     options.url = url
     options.source = url.encode("utf-8", "replace").decode("utf-8")
     return options

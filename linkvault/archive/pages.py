@@ -10,6 +10,7 @@ from linkvault.archive.extract import (
     decode_content,
     decode_text,
     extract_decoded,
+    prefix,
 )
 from linkvault.archive.redirect_stubs import STUB_MAX_BYTES
 from linkvault.model import Capture, Page
@@ -43,9 +44,12 @@ def page_of(capture: Capture, limit: int = DECODED_LIMIT) -> tuple[Page, Extract
         decoded = decode_content(capture.body_head, capture.header("content-encoding"), limit, keep)
         capture.truncated = capture.truncated or decoded.truncated
         raw = decoded.body
-        if capture.status is not None and 200 <= capture.status < 300:  # first: its trees are gone before the html is made
-            text = extract_decoded(raw, capture.final_url or capture.url, content_type)
-        html = decode_text(raw, charset_of(raw, content_type))
+        charset = charset_of(raw, content_type)
+        whole = prefix(raw) is raw  # extraction reads it whole: the html is made once, for both
+        html = decode_text(raw, charset) if whole else ""
+        if capture.status is not None and 200 <= capture.status < 300:  # a cut page's trees are gone before its html is made
+            text = extract_decoded(raw, capture.final_url or capture.url, content_type, html if whole else None)
+        html = html if whole else decode_text(raw, charset)
     account = capture.account.label if capture.account else None  # what a logged-in account saw
     return Page(capture, html=html, text=text.text if text else "", title=text.title if text else None,
                 account=account), text

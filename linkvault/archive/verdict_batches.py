@@ -10,7 +10,6 @@ function it is handed, loads nothing of the run's own (httpx, SQLite, WARC code:
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import functools
 import os
@@ -18,7 +17,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 BATCH_PAGES = 6  # calls in one task, at most
 
@@ -39,6 +41,8 @@ class BatchingPool(concurrent.futures.Executor):
         call = _Call(fn, args, kwargs)
         with self._lock:
             self._waiting.append((call, future))
+        import asyncio  # here, not at the top: a worker (and the forkserver) imports this module, never asyncio
+
         try:
             self._loop = asyncio.get_running_loop()
         except RuntimeError:

@@ -16,7 +16,16 @@ from linkvault.sites.base import SiteAdapter, SiteText
 ADAPTERS: tuple[SiteAdapter, ...] = (telegram.ADAPTER, youtube.ADAPTER, facebook.ADAPTER)
 
 
+_HOSTS = tuple(sorted({host for adapter in ADAPTERS for host in adapter.hosts}))
+
+
 def adapter_for(url: str) -> SiteAdapter | None:
+    """The adapter that knows the URL's site. Most cited URLs are on none of their hosts, which a URL names in its
+    own letters (less the tabs and line breaks urlsplit drops): such a URL is told without parsing it (each adapter's
+    own test parses it, ~10 µs a URL)."""
+    lowered = url.lower().replace("\t", "").replace("\r", "").replace("\n", "")
+    if not any(host in lowered for host in _HOSTS):
+        return None
     return next((a for a in ADAPTERS if a.matches(url)), None)
 
 

@@ -28,6 +28,7 @@ class SiteText:
 
 class SiteAdapter(Protocol):
     name: str
+    hosts: frozenset[str]  # every host (as `host_of` names it) of a URL it `matches`
 
     def matches(self, url: str) -> bool: ...
 

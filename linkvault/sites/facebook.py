@@ -34,9 +34,10 @@ _MEMBERS_ONLY = re.compile(r"(?i)(you must be a member of this group|join this g
 
 class Facebook:
     name = "facebook"
+    hosts = frozenset({"facebook.com", "fb.com", "fb.watch", "instagram.com"})
 
     def matches(self, url: str) -> bool:
-        return host_of(url) in ("facebook.com", "fb.com", "fb.watch", "instagram.com")
+        return host_of(url) in self.hosts
 
     def companions(self, url: str) -> list[str]:
         parts = urlsplit(url)

@@ -24,6 +24,7 @@ _HOSTS = ("t.me", "telegram.me", "www.t.me")
 
 class Telegram:
     name = "telegram"
+    hosts = frozenset({"t.me", "telegram.me"})  # as host_of names them (www.t.me: t.me)
 
     @staticmethod
     def post(url: str) -> tuple[str, str] | None:

@@ -21,6 +21,7 @@ _PLAYABILITY = re.compile(
 
 class YouTube:
     name = "youtube"
+    hosts = frozenset({"youtu.be", "youtube.com"})
 
     @staticmethod
     def video_id(url: str) -> str | None:
