@@ -92,6 +92,22 @@ def test_a_connection_reset_mid_body_is_the_links_dropped_connection():
     assert (failed.state, failed.connected) == ("connection-error", True) and "dropped the connection" in failed.detail
 
 
+def test_a_site_closing_during_the_tls_handshake_is_a_tls_error_not_a_dropped_connection():
+    """As httpcore's anyio backend had it: asyncio says a bare ConnectionResetError, which is our side's trouble
+    (retried, and counted towards 'the network is down'), where the site ended TLS."""
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)  # the ClientHello
+            conn.shutdown(socket.SHUT_WR)  # FIN
+            time.sleep(0.5)
+
+    with serving(serve) as port:
+        failed = _get(f"https://127.0.0.1:{port}/page")
+    assert isinstance(failed, FailedFetch)
+    assert failed.state == "tls-error" and "EOF" in failed.detail, failed
+
+
 def test_a_refused_connect_keeps_the_refusal_as_its_cause():
     with socket.create_server(("127.0.0.1", 0)) as closed:
         port = closed.getsockname()[1]

@@ -150,14 +150,15 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                         timeout: float | None = None) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
         if self._receiver.ended:
             lost = self._receiver.lost or ConnectionResetError("the connection closed before the TLS handshake")
             raise httpcore.ConnectError(str(lost)) from lost
+        if self._receiver.chunks:  # they would be read as if they had come inside TLS
+            self._transport.abort()
+            raise httpcore.ConnectError("bytes arrived before the TLS handshake")
         try:
-            async with asyncio.timeout(timeout):
-                transport = await loop.start_tls(self._transport, self._receiver, ssl_context,
-                                                 server_hostname=server_hostname)
+            async with asyncio.timeout(timeout):  # ours, not asyncio's own 60 s: --timeout may be longer
+                transport = await _handshake(self._transport, self._receiver, ssl_context, server_hostname, timeout)
         except TimeoutError as exc:
             self._transport.abort()
             raise httpcore.ConnectTimeout(str(exc) or "timed out in the TLS handshake") from exc
@@ -185,6 +186,22 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if info == "socket":
             return self._raw.get_extra_info("socket")
         return None
+
+
+async def _handshake(transport: asyncio.Transport, receiver: _Receiver, context: ssl.SSLContext,
+                     server_hostname: str | None, timeout: float | None) -> asyncio.Transport | None:
+    """asyncio's TLS handshake, under our timeout rather than asyncio's own 60 s (--timeout may be longer). The site
+    closing the connection mid-handshake is TLS failing, as anyio and ssl say it (an SSLEOFError), not a dropped
+    connection: asyncio raises a bare ConnectionResetError for it, which would read as our side's trouble."""
+    try:
+        return await asyncio.get_running_loop().start_tls(transport, receiver, context, server_hostname=server_hostname,
+                                                          ssl_handshake_timeout=timeout)
+    except ConnectionResetError as exc:
+        if type(exc) is not ConnectionResetError or exc.args:
+            raise
+        eof = ssl.SSLEOFError(ssl.SSL_ERROR_EOF, "UNEXPECTED_EOF_WHILE_READING")
+        eof.library, eof.reason = "SSL", "UNEXPECTED_EOF_WHILE_READING"  # as ssl's own errors carry them
+        raise eof from exc
 
 
 def _address(address: Any) -> Any:
