@@ -112,9 +112,10 @@ class WarcFile:
     def size(self) -> int:
         return self._end
 
-    def _write(self, record: Built | ArcWarcRecord, *, flush: bool = True) -> tuple[int, int]:
-        """Write a record (one laid out by warc_records, or warcio's); where it lies (offset, length). `flush=False`
-        for a record whose caller writes another at once and flushes both (the vault points at neither before)."""
+    def _write(self, record: Built | ArcWarcRecord) -> tuple[int, int]:
+        """Write a record (one laid out by warc_records, or warcio's) and flush it; where it lies (offset, length).
+        Each record is flushed before it is listed as written: the list is the manifest's, and a failure while a
+        later record is written must not leave it naming a record the file does not hold."""
         if self.failed is not None:
             raise RecordingFailed(self.failed.errno, self.failed.strerror, self.failed.filename)
         offset = self._end  # where the last record ended: no tell() for a record that counts its bytes
@@ -122,8 +123,7 @@ class WarcFile:
             size = self._writer.write_record(record)
             ids = ((record.record_id, record.block_digest) if isinstance(record, Built) else
                    (record.rec_headers.get_header("WARC-Record-ID"), record.rec_headers.get_header("WARC-Block-Digest")))
-            if flush:
-                self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
+            self._fh.flush()  # in the OS before the vault points at it: a killed process loses nothing
         except OSError as exc:
             self.failed = exc
             raise RecordingFailed(exc.errno, exc.strerror, exc.filename) from exc
@@ -200,7 +200,7 @@ class WarcRecorder:
             if digest:
                 fields["WARC-Payload-Digest"] = digest
             record = warc_records.response(request.url, record_id, fields, head, body)
-        offset, length = warc._write(record, flush=False)  # flushed with the request record, next
+        offset, length = warc._write(record)
         req_head = http_head(f"{request.method} {request.target} {request.http_version}", request.headers)
         warc._write(warc_records.request(request.url, self.ids_and_clock.new_id(), {
             **common, "WARC-Concurrent-To": record_id, **redaction_note(request.headers)}, req_head))
