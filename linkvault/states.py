@@ -82,10 +82,11 @@ NOT_FOUND_TEXT = Phrases(  # what a not-found page says of itself
     ("сіз іздеген бет", "сіз іздеген бет"), ("бұл бет жоқ", "бұл бет жоқ"),
 )
 
-# A title naming the error 404: alone or at either end ("404", "404 | KazTAG", "KazTAG — 404"), or beside an
-# error word. A 404 inside a title ("Дело №404 о клевете", "Article 404 of the Code") is a number, not the error.
+# A title naming the error 404: alone, or set off by a separator at either end ("404 | KazTAG", "KazTAG — 404"),
+# or beside an error word. A 404 in a headline's words ("Дело №404 о клевете", "Приказ №404", "404 участника
+# задержаны") is a number, not the error.
 _NOT_FOUND_TITLE = re.compile(
-    r"(?i)(^\W*404\b|\b404\W*$|\b(error|err|ошибка|қате|code|код|http|page|страница)\W{0,3}404\b|\b404\W{0,3}(error|ошибка)|"
+    r"(?i)(^\W*404\W*$|^\W*404\s*[|—–\-:·•»/]|[|—–\-:·•»/]\s*404\W*$|\b(error|err|ошибка|қате|code|код|http|page|страница)\W{0,3}404\b|\b404\W{0,3}(error|ошибка)|"
     r"not found|page not found|no longer available|doesn.t exist|does not exist|"
     r"страница не найдена|не найдена|ничего не найдено|ошибка 404|страница удалена|материал удален|"
     r"бет табылмады|парақ табылмады|табылмады|uh oh)"
