@@ -16,13 +16,14 @@ import select
 import socket
 import ssl
 from collections import deque
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Iterable
+from typing import Any, TypeVar
 
 import httpcore
 
 HIGH_WATER = 256 * 1024  # bytes received but not yet read past which the socket is not read
 LOW_WATER = 64 * 1024  # ...until the reader has taken them down to this
+T = TypeVar("T")
 
 
 class _Receiver(asyncio.Protocol):
@@ -156,16 +157,10 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if self._receiver.chunks:  # they would be read as if they had come inside TLS
             self._transport.abort()
             raise httpcore.ConnectError("bytes arrived before the TLS handshake")
-        try:
-            async with asyncio.timeout(timeout):  # ours, not asyncio's own 60 s: --timeout may be longer
-                transport = await _handshake(self._transport, self._receiver, ssl_context, server_hostname, timeout)
-        except TimeoutError as exc:
-            self._transport.abort()
-            raise httpcore.ConnectTimeout(str(exc) or "timed out in the TLS handshake") from exc
-        except OSError as exc:  # ssl's errors too
-            self._transport.abort()
-            raise httpcore.ConnectError(str(exc) or exc.__class__.__name__) from exc
-        except BaseException:  # cancelled: asyncio closed the socket, but after flushing, which may never come
+        try:  # under our timeout, not asyncio's own 60 s: --timeout may be longer
+            transport = await _connected(_handshake(self._transport, self._receiver, ssl_context, server_hostname,
+                                                    timeout), timeout, "in the TLS handshake")
+        except BaseException:  # failed or cancelled: asyncio closes the socket only after flushing, which may never come
             self._transport.abort()
             raise
         if transport is None:  # the connection ended during the handshake
@@ -240,14 +235,14 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
-async def _connected(connecting: Any, timeout: float | None) -> tuple[asyncio.Transport, _Receiver]:
-    """The transport and protocol a connect gives, its failures as httpcore names them (the cause kept)."""
+async def _connected(connecting: Awaitable[T], timeout: float | None, doing: str = "connecting") -> T:
+    """What a connect (or a TLS handshake) gives, its failures as httpcore names them (the cause kept)."""
     try:
         async with asyncio.timeout(timeout):
             return await connecting
     except TimeoutError as exc:  # before OSError: a timeout is one, and the kernel's ETIMEDOUT too
-        raise httpcore.ConnectTimeout(str(exc) or "timed out connecting") from exc
-    except (OSError, UnicodeError) as exc:
+        raise httpcore.ConnectTimeout(str(exc) or f"timed out {doing}") from exc
+    except (OSError, UnicodeError) as exc:  # ssl's errors too
         raise httpcore.ConnectError(str(exc) or exc.__class__.__name__) from exc
 
 
